@@ -1,0 +1,112 @@
+//! Operations written by hand because the generator cannot express them.
+
+use progenitor_client::ClientInfo;
+
+use crate::runtime::{answer_error, authorize};
+use crate::{Client, Error, types};
+
+const IMPORT_OPERATION: &str = "post_users-imports";
+
+/// Request builder for `jobs.users_imports.create` (`POST /jobs/users-imports`): a
+/// `multipart/form-data` upload of a JSON file of users; finish with [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `.send().await`"]
+pub struct JobsUsersImportsCreateRequest<'a> {
+    client: &'a Client,
+    users: Option<(Vec<u8>, String)>,
+    connection_id: Option<String>,
+    upsert: Option<bool>,
+    external_id: Option<String>,
+    send_completion_email: Option<bool>,
+}
+
+impl<'a> JobsUsersImportsCreateRequest<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self {
+            client,
+            users: None,
+            connection_id: None,
+            upsert: None,
+            external_id: None,
+            send_completion_email: None,
+        }
+    }
+
+    /// The users file: a JSON array of users (required). `file_name` is sent as the part's
+    /// file name (e.g. `users.json`).
+    pub fn users(mut self, contents: impl Into<Vec<u8>>, file_name: impl Into<String>) -> Self {
+        self.users = Some((contents.into(), file_name.into()));
+        self
+    }
+
+    /// The database connection to import into (required).
+    pub fn connection_id(mut self, value: impl Into<String>) -> Self {
+        self.connection_id = Some(value.into());
+        self
+    }
+
+    /// Whether existing users are updated (`true`) or left alone (`false`).
+    pub fn upsert(mut self, value: bool) -> Self {
+        self.upsert = Some(value);
+        self
+    }
+
+    /// A caller-chosen id, reported back in the job.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
+    }
+
+    /// Whether tenant owners get an email when the job finishes.
+    pub fn send_completion_email(mut self, value: bool) -> Self {
+        self.send_completion_email = Some(value);
+        self
+    }
+
+    /// Uploads the file and returns the created job.
+    pub async fn send(self) -> Result<types::CreateImportUsersResponseContent, Error> {
+        let (contents, file_name) = self
+            .users
+            .ok_or_else(|| Error::missing(IMPORT_OPERATION, "the `users` file"))?;
+        let connection_id = self
+            .connection_id
+            .ok_or_else(|| Error::missing(IMPORT_OPERATION, "`connection_id`"))?;
+        let file = reqwest::multipart::Part::bytes(contents)
+            .file_name(file_name)
+            .mime_str("application/json")
+            .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
+        let mut form = reqwest::multipart::Form::new()
+            .part("users", file)
+            .text("connection_id", connection_id);
+        if let Some(v) = self.upsert {
+            form = form.text("upsert", v.to_string());
+        }
+        if let Some(v) = self.external_id {
+            form = form.text("external_id", v);
+        }
+        if let Some(v) = self.send_completion_email {
+            form = form.text("send_completion_email", v.to_string());
+        }
+        let raw = self.client.raw();
+        let mut request = raw
+            .client()
+            .post(format!("{}/jobs/users-imports", raw.baseurl()))
+            .multipart(form)
+            .build()
+            .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
+        authorize(raw.inner(), &mut request);
+        let response = raw
+            .client()
+            .execute(request)
+            .await
+            .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
+        if !response.status().is_success() {
+            return Err(answer_error(IMPORT_OPERATION, response).await);
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
+        crate::runtime::decode(IMPORT_OPERATION, body)
+    }
+}

@@ -1,0 +1,152 @@
+//! Code generation for the Auth0 Management API: spec import, normalization passes,
+//! generation with progenitor-impl, the resource facade and the API-surface rendering.
+//!
+//! Never a dependency of the SDK crates; `cargo xtask` drives it.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod facade;
+pub mod generate;
+pub mod ops;
+pub mod passes;
+pub mod spec;
+pub mod surface;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use generate::pretty;
+
+/// Everything one generation produces.
+pub struct Output {
+    /// Files under `auth0-mgmt/src/generated/`, relative to that folder.
+    pub files: BTreeMap<PathBuf, String>,
+    /// The `[features]` block of `auth0-mgmt/Cargo.toml` (between the generated markers).
+    pub features_block: String,
+    /// API surface text per resource (and `shared`).
+    pub surface: BTreeMap<String, String>,
+    /// `(pass, places touched)` for each normalization pass.
+    pub passes: Vec<(&'static str, usize)>,
+    /// Number of operations reachable through the facade.
+    pub operations: usize,
+}
+
+/// Generates from the spec folder (facts + overlay).
+pub fn generate_from_spec(spec_dir: &Path) -> Result<Output> {
+    generate_from_doc(spec::load(spec_dir)?)
+}
+
+/// Generates from a loaded (not yet normalized) document.
+pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
+    let all_ops = ops::operations(&doc);
+    let handwritten = passes::multipart_operations(&doc);
+    let extra_roots: Vec<(String, String)> = all_ops
+        .iter()
+        .filter(|op| handwritten.contains(&op.id))
+        .filter_map(|op| Some((facade::handwritten_success_schema(&doc, op)?, op.resource())))
+        .collect();
+    let pass_counts = passes::run_all(&mut doc);
+    let file = generate::progenitor(&doc)?;
+    let generated = generate::take_apart(file)?;
+    let features: BTreeSet<String> = all_ops.iter().map(ops::Operation::resource).collect();
+    let reach = generate::type_resources(&generated, &all_ops, &extra_roots);
+
+    let raw_methods: BTreeMap<String, generate::RawMethod> = generated
+        .methods
+        .iter()
+        .map(|(k, (raw, _))| (k.clone(), raw.clone()))
+        .collect();
+    let facade_ops = facade::facade_ops(&doc, &all_ops, &raw_methods, &handwritten)?;
+    let facade_files = facade::render(&facade_ops);
+    let surface = surface::render(&facade_ops, &generated, &reach);
+
+    let mut files = BTreeMap::new();
+    files.insert(
+        PathBuf::from("mod.rs"),
+        pretty(quote! {
+            //! The generated Management API: types, the raw client and the resource facade.
+            pub mod types;
+            pub(crate) mod client;
+            pub mod facade;
+        })?,
+    );
+    let types = generate::render_types(&generated, &reach, &features);
+    files.insert(
+        PathBuf::from("types.rs"),
+        pretty(quote! {
+            //! Request and response types of the Management API.
+            #![allow(clippy::all, missing_docs, unused_imports, dead_code)]
+            #types
+        })?,
+    );
+    files.insert(
+        PathBuf::from("client.rs"),
+        pretty(generate::render_client(&generated, &all_ops))?,
+    );
+    let mut mods = Vec::new();
+    for (resource, tokens) in &facade_files {
+        let m = format_ident!("{}", resource);
+        mods.push(quote! {
+            #[cfg(feature = #resource)]
+            mod #m;
+            #[cfg(feature = #resource)]
+            pub use #m::*;
+        });
+        files.insert(
+            PathBuf::from(format!("facade/{resource}.rs")),
+            pretty(quote! {
+                #![allow(clippy::all, unused_imports)]
+                #tokens
+            })?,
+        );
+    }
+    files.insert(
+        PathBuf::from("facade/mod.rs"),
+        pretty(quote! {
+            //! Resource accessors and request builders, one module per top-level resource.
+            #(#mods)*
+        })?,
+    );
+    let mut features_block = String::from("default = [\"full\"]\nfull = [\n");
+    for f in &features {
+        features_block.push_str(&format!("    \"{f}\",\n"));
+    }
+    features_block.push_str("]\n");
+    for f in &features {
+        features_block.push_str(&format!("{f} = []\n"));
+    }
+    Ok(Output {
+        files,
+        features_block,
+        surface,
+        passes: pass_counts,
+        operations: facade_ops.len(),
+    })
+}
+
+/// Start and end markers of the generated features block in `auth0-mgmt/Cargo.toml`.
+pub const FEATURES_MARKERS: (&str, &str) = (
+    "# BEGIN generated features (cargo xtask codegen)\n",
+    "# END generated features\n",
+);
+
+/// Replaces the generated features block of a Cargo.toml text.
+pub fn splice_features(manifest: &str, block: &str) -> Result<String> {
+    let (begin, end) = FEATURES_MARKERS;
+    let start = manifest
+        .find(begin)
+        .ok_or_else(|| anyhow::anyhow!("auth0-mgmt/Cargo.toml lacks `{}`", begin.trim()))?;
+    let stop = manifest
+        .find(end)
+        .ok_or_else(|| anyhow::anyhow!("auth0-mgmt/Cargo.toml lacks `{}`", end.trim()))?;
+    Ok(format!(
+        "{}{begin}{block}{}",
+        &manifest[..start],
+        &manifest[stop..]
+    ))
+}

@@ -1,0 +1,184 @@
+//! Project tasks: `cargo xtask spec import --from FILE`, `cargo xtask codegen [--check]`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Project tasks for the auth0 workspace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work with spec/management.
+    Spec {
+        #[command(subcommand)]
+        command: SpecCommand,
+    },
+    /// Regenerate auth0-mgmt/src/generated from spec/management.
+    Codegen {
+        /// Regenerate in memory and fail with a diff if the committed files are stale.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SpecCommand {
+    /// Import an upstream Management API document (its facts only) into spec/management.
+    Import {
+        /// The upstream OpenAPI document (JSON).
+        #[arg(long)]
+        from: PathBuf,
+    },
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let root = root();
+    let spec_dir = root.join("spec/management");
+    match cli.command {
+        Command::Spec {
+            command: SpecCommand::Import { from },
+        } => {
+            let report = codegen::spec::import(&from, &spec_dir)?;
+            println!(
+                "imported {} ({} operations, {} schemas, sha256 {}); dropped {} prose values",
+                from.display(),
+                report.operations,
+                report.schemas,
+                report.sha256,
+                report.prose_dropped
+            );
+            println!("wrote {} files under {}", report.files.len(), spec_dir.display());
+            Ok(())
+        }
+        Command::Codegen { check } => codegen_cmd(&root, &spec_dir, check),
+    }
+}
+
+fn codegen_cmd(root: &Path, spec_dir: &Path, check: bool) -> Result<()> {
+    let out = codegen::generate_from_spec(spec_dir)?;
+    for (name, n) in &out.passes {
+        println!("pass {name:<24} {n:>5} places");
+    }
+    let gen_dir = root.join("auth0-mgmt/src/generated");
+    let manifest_path = root.join("auth0-mgmt/Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let new_manifest = codegen::splice_features(&manifest, &out.features_block)?;
+    let mut expected: Vec<(PathBuf, String)> = out
+        .files
+        .iter()
+        .map(|(rel, text)| (gen_dir.join(rel), text.clone()))
+        .collect();
+    expected.push((manifest_path.clone(), new_manifest));
+
+    if check {
+        let mut stale = Vec::new();
+        for (path, text) in &expected {
+            let current = std::fs::read_to_string(path).unwrap_or_default();
+            if &current != text {
+                let diff = similar::TextDiff::from_lines(&current, text);
+                let rel = path.strip_prefix(root).unwrap_or(path).display().to_string();
+                let shown: String = diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(&format!("{rel} (committed)"), &format!("{rel} (generated)"))
+                    .to_string()
+                    .lines()
+                    .take(60)
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                stale.push(format!("{shown}"));
+            }
+        }
+        let extra = extra_files(&gen_dir, &out.files)?;
+        for p in &extra {
+            stale.push(format!("{} is no longer generated\n", p.display()));
+        }
+        if !stale.is_empty() {
+            for s in &stale {
+                eprint!("{s}");
+            }
+            bail!(
+                "{} generated file(s) are stale: run `cargo xtask codegen` and commit the result",
+                stale.len()
+            );
+        }
+        println!(
+            "generated code is up to date ({} operations, {} files)",
+            out.operations,
+            out.files.len()
+        );
+        return Ok(());
+    }
+
+    for p in extra_files(&gen_dir, &out.files)? {
+        std::fs::remove_file(&p)?;
+    }
+    for (path, text) in &expected {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    let lines: usize = out.files.values().map(|t| t.lines().count()).sum();
+    println!(
+        "wrote {} files ({} lines, {} operations) under {}",
+        out.files.len(),
+        lines,
+        out.operations,
+        gen_dir.display()
+    );
+    Ok(())
+}
+
+/// Files under the generated folder that this generation does not produce.
+fn extra_files(
+    gen_dir: &Path,
+    files: &std::collections::BTreeMap<PathBuf, String>,
+) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![gen_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries {
+            let path = e?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(gen_dir)
+                && !files.contains_key(rel)
+            {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
