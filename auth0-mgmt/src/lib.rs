@@ -20,6 +20,7 @@
 mod client;
 mod error;
 mod generated;
+#[cfg(feature = "jobs")]
 pub mod handwritten;
 #[doc(hidden)]
 pub mod open_enum;

@@ -1,11 +1,12 @@
 //! String enums that keep values the document does not list.
 
-/// Defines a string enum with one variant per documented value plus `Other(String)`, so that
+/// Defines a string enum with one variant per documented value plus a catch-all (`Other`,
+/// named by the second argument), so that
 /// a value Auth0 adds later is kept rather than rejected. Serializes as the plain string.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! open_enum {
-    ($name:ident { $($variant:ident => $wire:literal),* $(,)? }) => {
+    ($name:ident, $other:ident, { $($variant:ident => $wire:literal),* $(,)? }) => {
         #[doc = concat!("`", stringify!($name), "`: one of the documented values, or `Other`.")]
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
@@ -14,7 +15,7 @@ macro_rules! open_enum {
                 $variant,
             )*
             /// A value the document does not list, kept as sent.
-            Other(::std::string::String),
+            $other(::std::string::String),
         }
 
         impl $name {
@@ -22,7 +23,7 @@ macro_rules! open_enum {
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $wire,)*
-                    Self::Other(s) => s,
+                    Self::$other(s) => s,
                 }
             }
         }
@@ -31,7 +32,7 @@ macro_rules! open_enum {
             fn from(value: &str) -> Self {
                 match value {
                     $($wire => Self::$variant,)*
-                    other => Self::Other(other.to_string()),
+                    other => Self::$other(other.to_string()),
                 }
             }
         }
@@ -40,7 +41,7 @@ macro_rules! open_enum {
             fn from(value: ::std::string::String) -> Self {
                 match value.as_str() {
                     $($wire => Self::$variant,)*
-                    _ => Self::Other(value),
+                    _ => Self::$other(value),
                 }
             }
         }

@@ -45,6 +45,8 @@ pub fn progenitor(doc: &Value) -> Result<syn::File> {
 pub struct OpenEnum {
     /// Type name.
     pub name: String,
+    /// The catch-all variant (`Other`, or `Unlisted` when a documented value is `Other`).
+    pub fallback: String,
     /// `(variant, wire value)` pairs.
     pub variants: Vec<(String, String)>,
 }
@@ -118,8 +120,10 @@ fn as_open_enum(e: &syn::ItemEnum) -> Option<OpenEnum> {
         let wire = serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
         variants.push((v.ident.to_string(), wire));
     }
+    let fallback = fallback_name(e.variants.iter().map(|v| v.ident.to_string()));
     (!variants.is_empty()).then(|| OpenEnum {
         name: e.ident.to_string(),
+        fallback,
         variants,
     })
 }
@@ -135,12 +139,15 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
             syn::Item::Mod(m) if m.ident == "types" => {
                 let (_, items) = m.content.ok_or_else(|| anyhow!("empty types module"))?;
                 let mut enums = BTreeSet::new();
+                let mut untagged = BTreeSet::new();
                 for item in &items {
-                    if let syn::Item::Enum(e) = item
-                        && let Some(open) = as_open_enum(e)
-                    {
-                        enums.insert(open.name.clone());
-                        open_enums.push(open);
+                    if let syn::Item::Enum(e) = item {
+                        if let Some(open) = as_open_enum(e) {
+                            enums.insert(open.name.clone());
+                            open_enums.push(open);
+                        } else if is_untagged(e) {
+                            untagged.insert(e.ident.to_string());
+                        }
                     }
                 }
                 for item in items {
@@ -148,6 +155,9 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
                     if key.as_ref().is_some_and(|k| enums.contains(k)) {
                         // Replaced by the open enum; impls of other traits were generated for
                         // the closed enum only (Display, FromStr, TryFrom).
+                        continue;
+                    }
+                    if key.as_ref().is_some_and(|k| untagged.contains(k)) && matches_every_variant(&item) {
                         continue;
                     }
                     types.push((key, untagged_fallback(item)));
@@ -181,19 +191,44 @@ fn has_operation_methods(i: &syn::ItemImpl) -> bool {
     i.items.iter().any(|it| matches!(it, syn::ImplItem::Fn(f) if f.sig.asyncness.is_some()))
 }
 
+/// The name of a catch-all variant that does not collide with the documented ones.
+fn fallback_name(existing: impl Iterator<Item = String>) -> String {
+    let existing: BTreeSet<String> = existing.collect();
+    ["Other", "Unlisted", "OtherValue"]
+        .into_iter()
+        .find(|n| !existing.contains(*n))
+        .unwrap_or("UnlistedValue")
+        .to_string()
+}
+
+fn is_untagged(e: &syn::ItemEnum) -> bool {
+    e.attrs
+        .iter()
+        .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().contains("untagged"))
+}
+
+/// Trait impls that match on every variant and so cannot stay once a catch-all is added.
+fn matches_every_variant(item: &syn::Item) -> bool {
+    let syn::Item::Impl(i) = item else {
+        return false;
+    };
+    i.trait_.as_ref().is_some_and(|(_, path, _)| {
+        path.segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "Display" | "FromStr" | "TryFrom"))
+    })
+}
+
 /// Adds a catch-all variant to untagged enums so that an unforeseen shape is kept, not rejected.
 fn untagged_fallback(item: syn::Item) -> syn::Item {
     let syn::Item::Enum(mut e) = item else {
         return item;
     };
-    let untagged = e
-        .attrs
-        .iter()
-        .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().contains("untagged"));
-    if untagged {
+    if is_untagged(&e) {
+        let name = format_ident!("{}", fallback_name(e.variants.iter().map(|v| v.ident.to_string())));
         e.variants.push(syn::parse_quote! {
             /// A value of none of the documented shapes, kept as sent.
-            Other(::serde_json::Value)
+            #name(::serde_json::Value)
         });
     }
     syn::Item::Enum(e)
@@ -265,22 +300,50 @@ pub fn generic_arg(ty: &syn::Type, outer: &str, idx: usize) -> Option<syn::Type>
         .nth(idx)
 }
 
-/// Identifiers mentioned anywhere in a piece of syntax.
-fn idents_in<T: quote::ToTokens>(node: &T) -> BTreeSet<String> {
-    fn walk(ts: TokenStream, out: &mut BTreeSet<String>) {
-        for tt in ts {
-            match tt {
-                proc_macro2::TokenTree::Ident(i) => {
-                    out.insert(i.to_string());
+/// Identifiers of every path (type or expression) in a piece of syntax; declarations such as
+/// field and variant names are not paths, so they do not count.
+pub fn idents_in<T: quote::ToTokens>(node: &T) -> BTreeSet<String> {
+    struct Paths(BTreeSet<String>);
+    impl<'ast> Visit<'ast> for Paths {
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            // Absolute paths (`::std::option::Option`) never name a generated type, even
+            // when a generated type shares the last segment's name.
+            if p.leading_colon.is_none() {
+                for seg in &p.segments {
+                    self.0.insert(seg.ident.to_string());
                 }
-                proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
-                _ => {}
             }
+            syn::visit::visit_path(self, p);
         }
     }
-    let mut out = BTreeSet::new();
-    walk(node.to_token_stream(), &mut out);
-    out
+    let mut paths = Paths(BTreeSet::new());
+    if let Ok(file) = syn::parse2::<syn::File>(node.to_token_stream()) {
+        paths.visit_file(&file);
+    } else if let Ok(sig) = syn::parse2::<syn::Signature>(node.to_token_stream()) {
+        paths.visit_signature(&sig);
+    } else if let Ok(block) = syn::parse2::<syn::Block>(node.to_token_stream()) {
+        paths.visit_block(&block);
+    }
+    paths.0
+}
+
+/// Generated types a raw method mentions (always as `types::Name`).
+pub fn types_in_method(f: &syn::ImplItemFn) -> BTreeSet<String> {
+    struct Types(BTreeSet<String>);
+    impl<'ast> Visit<'ast> for Types {
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            let segs: Vec<&syn::PathSegment> = p.segments.iter().collect();
+            for pair in segs.windows(2) {
+                if pair[0].ident == "types" {
+                    self.0.insert(pair[1].ident.to_string());
+                }
+            }
+            syn::visit::visit_path(self, p);
+        }
+    }
+    let mut t = Types(BTreeSet::new());
+    t.visit_impl_item_fn(f);
+    t.0
 }
 
 /// For each type, the resources (features) whose operations reach it.
@@ -314,9 +377,8 @@ pub fn type_resources(
         .iter()
         .filter_map(|(op_id, (_, f))| {
             let resource = resource_of.get(op_id)?;
-            let found: Vec<String> = idents_in(&f.sig)
+            let found: Vec<String> = types_in_method(f)
                 .into_iter()
-                .chain(idents_in(&f.block))
                 .filter(|i| names.contains(i))
                 .collect();
             Some((resource.clone(), found))
@@ -377,13 +439,14 @@ pub fn render_types(
     for e in &generated.open_enums {
         let Some(cfg) = gate(&e.name) else { continue };
         let name = format_ident!("{}", e.name);
+        let fallback = format_ident!("{}", e.fallback);
         let variants = e.variants.iter().map(|(v, wire)| {
             let v = format_ident!("{}", v);
             quote!(#v => #wire)
         });
         out.extend(quote! {
             #cfg
-            crate::open_enum! { #name { #(#variants),* } }
+            crate::open_enum! { #name, #fallback, { #(#variants),* } }
         });
     }
     out
@@ -400,7 +463,7 @@ pub fn render_client(generated: &Generated, ops: &[Operation]) -> TokenStream {
     });
     quote! {
         #![allow(clippy::all, unused_imports, dead_code, unused_mut)]
-        use progenitor_client::{encode_path, ClientHooks, ClientInfo, OperationInfo, ResponseValue, Error, RequestBuilderExt};
+        use progenitor_client::{encode_path, ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue, Error, RequestBuilderExt};
         use super::types;
         #(#items)*
         impl Client {

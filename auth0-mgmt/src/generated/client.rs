@@ -2,8 +2,8 @@
 
 #![allow(clippy::all, unused_imports, dead_code, unused_mut)]
 use progenitor_client::{
-    encode_path, ClientHooks, ClientInfo, OperationInfo, ResponseValue, Error,
-    RequestBuilderExt,
+    encode_path, ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue,
+    Error, RequestBuilderExt,
 };
 use super::types;
 #[derive(Clone, Debug)]

@@ -113,9 +113,9 @@ pub const PASSES: &[Pass] = &[
         run: plain_string_formats,
     },
     Pass {
-        name: "primitive-anyof",
-        why: "anyOf of primitive branches: typify would make a struct that cannot read a string",
-        run: primitive_anyof,
+        name: "primitive-unions",
+        why: "anyOf/oneOf of primitive branches: one type, or an untagged choice typify can read",
+        run: primitive_unions,
     },
     Pass {
         name: "tolerant-responses",
@@ -620,23 +620,28 @@ fn primitive_type(v: &Value) -> Option<&str> {
     }
 }
 
-fn primitive_anyof(doc: &mut Value) -> usize {
+fn primitive_unions(doc: &mut Value) -> usize {
     visit_schemas(doc, &mut |s| {
-        let Some(Value::Array(branches)) = s.get("anyOf") else {
-            return 0;
-        };
-        let types: Option<BTreeSet<&str>> = branches.iter().map(primitive_type).collect();
-        let Some(types) = types else { return 0 };
-        if types.len() == 1 {
-            let t = types.into_iter().next().expect("one type").to_string();
-            s.remove("anyOf");
-            s.insert("type".into(), json!(t));
-        } else {
-            let branches: Vec<Value> = types.into_iter().map(|t| json!({"type": t})).collect();
-            s.remove("anyOf");
-            s.insert("oneOf".into(), Value::Array(branches));
+        let mut n = 0;
+        for key in ["anyOf", "oneOf"] {
+            let Some(Value::Array(branches)) = s.get(key) else {
+                continue;
+            };
+            let types: Option<BTreeSet<&str>> = branches.iter().map(primitive_type).collect();
+            let Some(types) = types else { continue };
+            if types.len() == 1 {
+                let t = types.into_iter().next().expect("one type").to_string();
+                s.remove(key);
+                s.insert("type".into(), json!(t));
+                n += 1;
+            } else if key == "anyOf" {
+                let branches: Vec<Value> = types.into_iter().map(|t| json!({"type": t})).collect();
+                s.remove(key);
+                s.insert("oneOf".into(), Value::Array(branches));
+                n += 1;
+            }
         }
-        1
+        n
     })
 }
 
