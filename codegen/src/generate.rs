@@ -302,7 +302,7 @@ pub fn generic_arg(ty: &syn::Type, outer: &str, idx: usize) -> Option<syn::Type>
 
 /// Identifiers of every path (type or expression) in a piece of syntax; declarations such as
 /// field and variant names are not paths, so they do not count.
-pub fn idents_in<T: quote::ToTokens>(node: &T) -> BTreeSet<String> {
+fn idents_in<T: quote::ToTokens>(node: &T) -> BTreeSet<String> {
     struct Paths(BTreeSet<String>);
     impl<'ast> Visit<'ast> for Paths {
         fn visit_path(&mut self, p: &'ast syn::Path) {
