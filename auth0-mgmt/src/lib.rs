@@ -19,6 +19,7 @@
 
 mod client;
 mod error;
+#[rustfmt::skip]
 mod generated;
 #[cfg(feature = "jobs")]
 pub mod handwritten;

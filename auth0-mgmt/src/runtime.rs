@@ -125,9 +125,9 @@ async fn convert(operation: &'static str, e: progenitor_client::Error<()>) -> Er
             v.headers().clone(),
             bytes::Bytes::new(),
         ),
-        E::CommunicationError(source) | E::InvalidUpgrade(source) | E::ResponseBodyError(source) => {
-            Error::from_reqwest(operation, source)
-        }
+        E::CommunicationError(source)
+        | E::InvalidUpgrade(source)
+        | E::ResponseBodyError(source) => Error::from_reqwest(operation, source),
         E::InvalidResponsePayload(body, source) => Error::Decode {
             operation,
             path: ".".into(),

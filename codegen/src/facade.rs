@@ -91,6 +91,14 @@ pub fn qualify(ty: &syn::Type) -> syn::Type {
     syn::parse_str(&text).unwrap_or_else(|_| ty.clone())
 }
 
+fn is_primitive(ty: &syn::Type) -> bool {
+    let text = quote!(#ty).to_string();
+    matches!(
+        text.as_str(),
+        "bool" | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "f32" | "f64"
+    )
+}
+
 /// A parameter of a facade method or request builder.
 #[derive(Debug, Clone)]
 pub struct Param {
@@ -220,14 +228,16 @@ fn handwritten_success(doc: &Value, op: &Operation) -> syn::Type {
 
 /// The component schema a handwritten operation answers with, if it names one.
 pub fn handwritten_success_schema(doc: &Value, op: &Operation) -> Option<String> {
-    let responses = doc["paths"][&op.path][&op.method].get("responses")?.as_object()?;
+    let responses = doc["paths"][&op.path][&op.method]
+        .get("responses")?
+        .as_object()?;
     responses
         .iter()
         .filter(|(code, _)| code.starts_with('2'))
         .find_map(|(_, r)| r.pointer("/content/application~1json/schema/$ref"))
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        .map(|name| heck::ToUpperCamelCase::to_upper_camel_case(name))
+        .map(ToUpperCamelCase::to_upper_camel_case)
 }
 
 /// The doc comment of a facade method: method, path, scopes, lifecycle, reference link.
@@ -274,7 +284,11 @@ pub fn render(ops: &[FacadeOp]) -> BTreeMap<String, TokenStream> {
                     .insert(key);
             }
         }
-        nodes.get_mut(group).expect("inserted").ops.push(fop.clone());
+        nodes
+            .get_mut(group)
+            .expect("inserted")
+            .ops
+            .push(fop.clone());
     }
     let mut files: BTreeMap<String, TokenStream> = BTreeMap::new();
     for (group, node) in &nodes {
@@ -387,46 +401,55 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
     let setter_fns = setters.iter().map(|p| {
         let id = format_ident!("{}", p.ident);
         let owned = p.holding.owned();
+        // Numbers and booleans are taken as they are, so that literals infer their type.
+        let param_ty = if is_primitive(&owned) {
+            quote!(#owned)
+        } else {
+            quote!(impl Into<#owned>)
+        };
         let doc = match p.location {
             "body" => " Sets the request body.".to_string(),
-            loc => format!(" Sets the `{}` {loc} parameter.", p.ident.trim_end_matches('_')),
+            loc => format!(
+                " Sets the `{}` {loc} parameter.",
+                p.ident.trim_end_matches('_')
+            ),
         };
         quote! {
             #[doc = #doc]
-            pub fn #id(mut self, value: impl Into<#owned>) -> Self {
+            pub fn #id(mut self, value: #param_ty) -> Self {
                 self.#id = Some(value.into());
                 self
             }
         }
     });
-    let op_label = format!(
-        "{}.{}",
-        op.accessors().join("."),
-        op.method_name()
-    );
+    let op_label = format!("{}.{}", op.accessors().join("."), op.method_name());
     let mut prelude = TokenStream::new();
-    let call_args: Vec<TokenStream> = fop.params.iter().map(|p| {
-        let id = format_ident!("{}", p.ident);
-        match (p.location, p.holding.optional()) {
-            ("path", _) => p.holding.pass(quote!(self.#id)),
-            ("body", false) | (_, false) => {
-                // A required non-path value (the body, or a required query/header parameter).
-                let what = if p.location == "body" {
-                    "the request body".to_string()
-                } else {
-                    format!("the `{}` parameter", p.ident)
-                };
-                prelude.extend(quote! {
-                    let #id = self.#id.ok_or_else(|| crate::Error::missing(#op_label, #what))?;
-                });
-                match &p.holding {
-                    Holding::Str | Holding::Ref(_) => quote!(&#id),
-                    _ => quote!(#id),
+    let call_args: Vec<TokenStream> = fop
+        .params
+        .iter()
+        .map(|p| {
+            let id = format_ident!("{}", p.ident);
+            match (p.location, p.holding.optional()) {
+                ("path", _) => p.holding.pass(quote!(self.#id)),
+                ("body", false) | (_, false) => {
+                    // A required non-path value (the body, or a required query/header parameter).
+                    let what = if p.location == "body" {
+                        "the request body".to_string()
+                    } else {
+                        format!("the `{}` parameter", p.ident)
+                    };
+                    prelude.extend(quote! {
+                        let #id = self.#id.ok_or_else(|| crate::Error::missing(#op_label, #what))?;
+                    });
+                    match &p.holding {
+                        Holding::Str | Holding::Ref(_) => quote!(&#id),
+                        _ => quote!(#id),
+                    }
                 }
+                (_, true) => p.holding.pass(quote!(self.#id)),
             }
-            (_, true) => p.holding.pass(quote!(self.#id)),
-        }
-    }).collect();
+        })
+        .collect();
     let raw_ident = format_ident!("{}", raw.ident);
     let success = &fop.success;
     let finish = if quote!(#success).to_string().contains("ByteStream") {

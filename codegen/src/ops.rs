@@ -116,7 +116,11 @@ pub fn operations(doc: &Value) -> Vec<Operation> {
                 .unwrap_or_else(|| format!("{method}{}", path.replace(['/', '{', '}'], "_")));
             let mut group = strings(op.get("x-operation-group"));
             if group.is_empty() {
-                let first = path.trim_start_matches('/').split('/').next().unwrap_or("root");
+                let first = path
+                    .trim_start_matches('/')
+                    .split('/')
+                    .next()
+                    .unwrap_or("root");
                 group.push(first.to_string());
             }
             let name = op
@@ -125,7 +129,12 @@ pub fn operations(doc: &Value) -> Vec<Operation> {
                 .map(str::to_string)
                 .unwrap_or_else(|| id.clone());
             let mut scopes = BTreeSet::new();
-            for req in op.get("security").and_then(Value::as_array).into_iter().flatten() {
+            for req in op
+                .get("security")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 for list in req.as_object().into_iter().flat_map(|m| m.values()) {
                     scopes.extend(strings(Some(list)));
                 }
@@ -280,7 +289,10 @@ mod tests {
         });
         let owners = schema_owners(&doc);
         assert_eq!(owners["A"], BTreeSet::from(["a".to_string()]));
-        assert_eq!(owners["C"], BTreeSet::from(["a".to_string(), "b".to_string()]));
+        assert_eq!(
+            owners["C"],
+            BTreeSet::from(["a".to_string(), "b".to_string()])
+        );
         assert!(owners["Unused"].is_empty());
     }
 }

@@ -50,6 +50,8 @@ const NAME_MAPS: &[&str] = &[
     "parameters_by_name",
 ];
 
+type JsonMap = Map<String, Value>;
+
 fn is_prose(key: &str) -> bool {
     PROSE.contains(&key)
         || key
@@ -160,8 +162,8 @@ pub fn import_bytes(source_name: &str, bytes: &[u8]) -> Result<ImportReport> {
         .and_then(|s| s.as_object().cloned())
         .unwrap_or_default();
 
-    let mut resources: BTreeMap<String, (Map<String, Value>, Map<String, Value>)> =
-        BTreeMap::new();
+    // resource -> (paths, schemas only it reaches)
+    let mut resources: BTreeMap<String, (JsonMap, JsonMap)> = BTreeMap::new();
     for op in &ops {
         let (res_paths, _) = resources.entry(op.resource()).or_default();
         let item = res_paths
@@ -185,7 +187,11 @@ pub fn import_bytes(source_name: &str, bytes: &[u8]) -> Result<ImportReport> {
         };
         if owners.len() == 1 {
             let owner = owners.iter().next().expect("one owner");
-            resources.entry(owner.clone()).or_default().1.insert(name.clone(), schema);
+            resources
+                .entry(owner.clone())
+                .or_default()
+                .1
+                .insert(name.clone(), schema);
         } else {
             shared.insert(name.clone(), schema);
         }

@@ -103,13 +103,14 @@ pub fn render(
             syn::Item::Struct(s) => match &s.fields {
                 syn::Fields::Named(named) if !named.named.is_empty() => {
                     for f in &named.named {
-                        let ident = f.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                        let ident = f
+                            .ident
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default();
                         let wire = crate::generate::serde_rename(&f.attrs);
                         let wire = wire.map(|w| format!(" \"{w}\"")).unwrap_or_default();
-                        lines.push(format!(
-                            "type {key}.{ident}{wire}: {}",
-                            type_text(&f.ty)
-                        ));
+                        lines.push(format!("type {key}.{ident}{wire}: {}", type_text(&f.ty)));
                     }
                 }
                 syn::Fields::Unnamed(fields) => lines.push(format!(
@@ -140,7 +141,10 @@ pub fn render(
                                 .iter()
                                 .map(|f| format!(
                                     "{}: {}",
-                                    f.ident.as_ref().map(ToString::to_string).unwrap_or_default(),
+                                    f.ident
+                                        .as_ref()
+                                        .map(ToString::to_string)
+                                        .unwrap_or_default(),
                                     type_text(&f.ty)
                                 ))
                                 .collect::<Vec<_>>()
@@ -158,9 +162,11 @@ pub fn render(
     for e in &generated.open_enums {
         let Some(res) = owner(&e.name) else { continue };
         let values: Vec<String> = e.variants.iter().map(|(_, w)| format!("\"{w}\"")).collect();
-        out.entry(res)
-            .or_default()
-            .push(format!("enum {} = {} | other", e.name, values.join(" | ")));
+        out.entry(res).or_default().push(format!(
+            "enum {} = {} | other",
+            e.name,
+            values.join(" | ")
+        ));
     }
     out.into_iter()
         .map(|(k, mut lines)| {

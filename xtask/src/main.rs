@@ -71,7 +71,11 @@ fn run(cli: Cli) -> Result<()> {
                 report.sha256,
                 report.prose_dropped
             );
-            println!("wrote {} files under {}", report.files.len(), spec_dir.display());
+            println!(
+                "wrote {} files under {}",
+                report.files.len(),
+                spec_dir.display()
+            );
             Ok(())
         }
         Command::Codegen { check } => codegen_cmd(&root, &spec_dir, check),
@@ -100,8 +104,14 @@ fn codegen_cmd(root: &Path, spec_dir: &Path, check: bool) -> Result<()> {
         for (path, text) in &expected {
             let current = std::fs::read_to_string(path).unwrap_or_default();
             if &current != text {
-                let diff = similar::TextDiff::from_lines(&current, text);
-                let rel = path.strip_prefix(root).unwrap_or(path).display().to_string();
+                let diff = similar::TextDiff::configure()
+                    .timeout(std::time::Duration::from_secs(2))
+                    .diff_lines(&current, text);
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string();
                 let shown: String = diff
                     .unified_diff()
                     .context_radius(2)
@@ -111,7 +121,7 @@ fn codegen_cmd(root: &Path, spec_dir: &Path, check: bool) -> Result<()> {
                     .take(60)
                     .map(|l| format!("{l}\n"))
                     .collect();
-                stale.push(format!("{shown}"));
+                stale.push(shown);
             }
         }
         let extra = extra_files(&gen_dir, &out.files)?;

@@ -4,7 +4,7 @@
 //! Each pass is a named function over the whole document that returns how many places it
 //! touched; [`run_all`] runs them in order and reports the counts.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
@@ -122,6 +122,11 @@ pub const PASSES: &[Pass] = &[
         why: "fields the document calls required are not always sent: response fields are optional",
         run: tolerant_responses,
     },
+    Pass {
+        name: "optional-collections",
+        why: "an optional array must distinguish unset from empty (`[]` clears) and read null",
+        run: optional_collections,
+    },
 ];
 
 /// Runs every pass in order; returns `(name, places touched)` per pass.
@@ -237,7 +242,11 @@ fn visit_schema(node: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>) -> 
     for (key, child) in map.iter_mut() {
         match key.as_str() {
             "properties" | "patternProperties" | "$defs" | "definitions" => {
-                for s in child.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+                for s in child
+                    .as_object_mut()
+                    .into_iter()
+                    .flat_map(|m| m.values_mut())
+                {
                     n += visit_schema(s, f);
                 }
             }
@@ -406,7 +415,8 @@ fn undeclared_bodies(doc: &mut Value) -> usize {
             if is_success(code)
                 && let Some(r) = r.as_object_mut()
                 && !r.contains_key("$ref")
-                && r.get("content").is_none_or(|c| c.as_object().is_none_or(Map::is_empty))
+                && r.get("content")
+                    .is_none_or(|c| c.as_object().is_none_or(Map::is_empty))
             {
                 r.insert(
                     "content".into(),
@@ -425,9 +435,9 @@ fn one_success_shape(doc: &mut Value) -> usize {
         let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
             return;
         };
-        let json_schema = responses.values().find_map(|r| {
-            r.pointer("/content/application~1json/schema").cloned()
-        });
+        let json_schema = responses
+            .values()
+            .find_map(|r| r.pointer("/content/application~1json/schema").cloned());
         let Some(schema) = json_schema else { return };
         let bodiless = responses
             .values()
@@ -467,7 +477,8 @@ fn nullable_type_arrays(doc: &mut Value) -> usize {
             _ => {
                 // Several real types: an untagged choice between them.
                 s.remove("type");
-                let branches: Vec<Value> = non_null.into_iter().map(|t| json!({"type": t})).collect();
+                let branches: Vec<Value> =
+                    non_null.into_iter().map(|t| json!({"type": t})).collect();
                 s.insert("oneOf".into(), Value::Array(branches));
             }
         }
@@ -563,7 +574,10 @@ fn hoist_nullable_oneof(doc: &mut Value) -> usize {
             continue;
         };
         let nullable = map.get("nullable") == Some(&Value::Bool(true));
-        let branches = map.get("oneOf").and_then(Value::as_array).map_or(0, Vec::len);
+        let branches = map
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
         if nullable && branches >= 2 {
             let one_of = map.remove("oneOf").expect("checked above");
             let inner_name = format!("{name}Value");
@@ -599,7 +613,8 @@ fn plain_string_formats(doc: &mut Value) -> usize {
 fn typeless_formats(doc: &mut Value) -> usize {
     visit_schemas(doc, &mut |s| {
         let only_format = s.contains_key("format")
-            && s.keys().all(|k| matches!(k.as_str(), "format" | "nullable" | "readOnly" | "writeOnly"));
+            && s.keys()
+                .all(|k| matches!(k.as_str(), "format" | "nullable" | "readOnly" | "writeOnly"));
         if only_format {
             s.insert("type".into(), json!("string"));
             1
@@ -783,20 +798,38 @@ fn tolerant_responses(doc: &mut Value) -> usize {
     n
 }
 
-/// Counts how many component schemas each top-level key of the document holds (for reports).
-pub fn summary(doc: &Value) -> BTreeMap<&'static str, usize> {
-    let mut out = BTreeMap::new();
-    out.insert(
-        "operations",
-        crate::ops::operations(doc).len(),
-    );
-    out.insert(
-        "schemas",
-        doc.pointer("/components/schemas")
-            .and_then(Value::as_object)
-            .map_or(0, Map::len),
-    );
-    out
+fn is_collection(s: &Value) -> bool {
+    match s.get("type").and_then(Value::as_str) {
+        Some("array") => true,
+        Some("object") => s.get("properties").is_none() && s.get("additionalProperties").is_some(),
+        _ => false,
+    }
+}
+
+fn optional_collections(doc: &mut Value) -> usize {
+    visit_schemas(doc, &mut |s| {
+        let required: BTreeSet<String> = s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let Some(props) = s.get_mut("properties").and_then(Value::as_object_mut) else {
+            return 0;
+        };
+        let mut n = 0;
+        for (name, prop) in props.iter_mut() {
+            if !required.contains(name)
+                && is_collection(prop)
+                && let Some(p) = prop.as_object_mut()
+                && p.insert("nullable".into(), json!(true)).is_none()
+            {
+                n += 1;
+            }
+        }
+        n
+    })
 }
 
 #[cfg(test)]

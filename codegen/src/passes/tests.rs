@@ -32,11 +32,17 @@ fn every_pass_has_a_unique_name_and_a_reason() {
 
 #[test]
 fn openapi_30_declares_the_version_and_response_descriptions() {
-    let doc = doc_with(json!({"responses": {"200": {}, "404": {"description": "x"}}}), json!({}));
+    let doc = doc_with(
+        json!({"responses": {"200": {}, "404": {"description": "x"}}}),
+        json!({}),
+    );
     let (n, doc) = run(openapi_30, doc);
     assert_eq!(n, 2);
     assert_eq!(doc["openapi"], "3.0.3");
-    assert_eq!(doc["paths"]["/things/{id}"]["post"]["responses"]["200"]["description"], "");
+    assert_eq!(
+        doc["paths"]["/things/{id}"]["post"]["responses"]["200"]["description"],
+        ""
+    );
     assert_eq!(openapi_30(&mut doc.clone()), 0, "idempotent");
 }
 
@@ -47,10 +53,16 @@ fn handwritten_operations_removes_multipart_operations() {
         json!({}),
     );
     doc["paths"]["/other"] = json!({"get": {"operationId": "keep"}});
-    assert_eq!(multipart_operations(&doc).into_iter().collect::<Vec<_>>(), ["upload"]);
+    assert_eq!(
+        multipart_operations(&doc).into_iter().collect::<Vec<_>>(),
+        ["upload"]
+    );
     let (n, doc) = run(handwritten_operations, doc);
     assert_eq!(n, 1);
-    assert!(doc["paths"].get("/things/{id}").is_none(), "an emptied path goes too");
+    assert!(
+        doc["paths"].get("/things/{id}").is_none(),
+        "an emptied path goes too"
+    );
     assert!(doc["paths"]["/other"]["get"].is_object());
 }
 
@@ -116,7 +128,10 @@ fn undeclared_bodies_are_read_as_json_and_204_bodies_dropped() {
     let r = &doc["paths"]["/things/{id}"]["post"]["responses"];
     assert_eq!(r["201"]["content"]["application/json"]["schema"], json!({}));
     assert!(r["204"].get("content").is_none());
-    assert_eq!(r["200"]["content"]["application/json"]["schema"]["type"], "string");
+    assert_eq!(
+        r["200"]["content"]["application/json"]["schema"]["type"],
+        "string"
+    );
 }
 
 #[test]
@@ -149,7 +164,10 @@ fn nullable_type_arrays_become_nullable() {
     assert_eq!(n, 2);
     let p = &doc["components"]["schemas"]["S"]["properties"];
     assert_eq!(p["a"], json!({"type": "string", "nullable": true}));
-    assert_eq!(p["b"], json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}));
+    assert_eq!(
+        p["b"],
+        json!({"oneOf": [{"type": "string"}, {"type": "integer"}]})
+    );
     assert_eq!(p["c"], json!({"type": "string"}));
 }
 
@@ -169,7 +187,13 @@ fn null_branches_move_to_nullable() {
         schema_doc(json!({"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]})),
     );
     assert_eq!(n, 1);
-    assert_eq!(doc["components"]["schemas"]["S"]["anyOf"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        doc["components"]["schemas"]["S"]["anyOf"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(doc["components"]["schemas"]["S"]["nullable"], true);
 }
 
@@ -187,7 +211,10 @@ fn const_becomes_a_typed_one_value_enum() {
 
 #[test]
 fn untyped_null_enums_get_a_type() {
-    let (n, doc) = run(untyped_null_enums, schema_doc(json!({"enum": ["a", "b", null]})));
+    let (n, doc) = run(
+        untyped_null_enums,
+        schema_doc(json!({"enum": ["a", "b", null]})),
+    );
     assert_eq!(n, 1);
     assert_eq!(
         doc["components"]["schemas"]["S"],
@@ -215,7 +242,9 @@ fn nullable_oneof_components_are_hoisted() {
 fn drop_31_keywords_removes_them() {
     let (n, doc) = run(
         drop_31_keywords,
-        schema_doc(json!({"type": "array", "contains": {"type": "string"}, "items": {"type": "string", "contentMediaType": "x"}})),
+        schema_doc(
+            json!({"type": "array", "contains": {"type": "string"}, "items": {"type": "string", "contentMediaType": "x"}}),
+        ),
     );
     assert_eq!(n, 2);
     assert_eq!(
@@ -228,14 +257,19 @@ fn drop_31_keywords_removes_them() {
 fn open_objects_accept_unknown_fields() {
     let (n, doc) = run(
         open_objects,
-        schema_doc(json!({"type": "object", "additionalProperties": false, "properties": {
-            "m": {"type": "object", "additionalProperties": {"type": "string"}}
-        }})),
+        schema_doc(
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "m": {"type": "object", "additionalProperties": {"type": "string"}}
+            }}),
+        ),
     );
     assert_eq!(n, 1, "only `false` is removed");
     let s = &doc["components"]["schemas"]["S"];
     assert!(s.get("additionalProperties").is_none());
-    assert_eq!(s["properties"]["m"]["additionalProperties"], json!({"type": "string"}));
+    assert_eq!(
+        s["properties"]["m"]["additionalProperties"],
+        json!({"type": "string"})
+    );
 }
 
 #[test]
@@ -257,8 +291,10 @@ fn sample_defaults_are_dropped_but_a_property_named_default_is_kept() {
 fn validation_keywords_are_dropped() {
     let (n, doc) = run(
         drop_validation,
-        schema_doc(json!({"type": "string", "minLength": 1, "maxLength": 5, "pattern": "^a$",
-                          "properties": {"n": {"type": "integer", "minimum": 1}}})),
+        schema_doc(
+            json!({"type": "string", "minLength": 1, "maxLength": 5, "pattern": "^a$",
+                          "properties": {"n": {"type": "integer", "minimum": 1}}}),
+        ),
     );
     assert_eq!(n, 4);
     let s = &doc["components"]["schemas"]["S"];
@@ -311,8 +347,14 @@ fn primitive_unions_collapse_or_become_oneof() {
     let p = &doc["components"]["schemas"]["S"]["properties"];
     assert_eq!(p["host"], json!({"type": "string"}));
     assert_eq!(p["ip"], json!({"type": "string"}));
-    assert_eq!(p["id"], json!({"oneOf": [{"type": "integer"}, {"type": "string"}]}));
-    assert!(p["mixed"].get("anyOf").is_some(), "object branches are left alone");
+    assert_eq!(
+        p["id"],
+        json!({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+    );
+    assert!(
+        p["mixed"].get("anyOf").is_some(),
+        "object branches are left alone"
+    );
 }
 
 #[test]
@@ -334,9 +376,16 @@ fn tolerant_responses_relax_response_schemas_only() {
     let (n, doc) = run(tolerant_responses, doc);
     assert_eq!(n, 2);
     let s = &doc["components"]["schemas"];
-    assert_eq!(s["Req"]["required"], json!(["name"]), "requests keep required fields");
+    assert_eq!(
+        s["Req"]["required"],
+        json!(["name"]),
+        "requests keep required fields"
+    );
     assert!(s["Res"].get("required").is_none());
-    assert!(s["Inner"].get("required").is_none(), "reached through a response");
+    assert!(
+        s["Inner"].get("required").is_none(),
+        "reached through a response"
+    );
 }
 
 #[test]
@@ -347,6 +396,32 @@ fn the_walker_never_treats_property_names_as_keywords() {
         "required": {"type": "boolean"}, "format": {"type": "string"}
     }}));
     run_all(&mut doc);
-    let p = doc["components"]["schemas"]["S"]["properties"].as_object().unwrap();
+    let p = doc["components"]["schemas"]["S"]["properties"]
+        .as_object()
+        .unwrap();
     assert_eq!(p.len(), 4);
+}
+
+#[test]
+fn optional_collections_become_nullable_so_empty_is_sent() {
+    let (n, doc) = run(
+        optional_collections,
+        schema_doc(
+            json!({"type": "object", "required": ["ids"], "properties": {
+                "ids": {"type": "array", "items": {"type": "string"}},
+                "callbacks": {"type": "array", "items": {"type": "string"}},
+                "meta": {"type": "object", "additionalProperties": true},
+                "name": {"type": "string"}
+            }}),
+        ),
+    );
+    assert_eq!(n, 2);
+    let p = &doc["components"]["schemas"]["S"]["properties"];
+    assert!(
+        p["ids"].get("nullable").is_none(),
+        "required arrays stay as they are"
+    );
+    assert_eq!(p["callbacks"]["nullable"], true);
+    assert_eq!(p["meta"]["nullable"], true);
+    assert!(p["name"].get("nullable").is_none());
 }

@@ -160,7 +160,7 @@ pub struct ActionsDeleteRequest<'a> {
 }
 impl<'a> ActionsDeleteRequest<'a> {
     /// Sets the `force` query parameter.
-    pub fn force(mut self, value: impl Into<bool>) -> Self {
+    pub fn force(mut self, value: bool) -> Self {
         self.force = Some(value.into());
         self
     }
@@ -230,22 +230,22 @@ impl<'a> ActionsListRequest<'a> {
         self
     }
     /// Sets the `deployed` query parameter.
-    pub fn deployed(mut self, value: impl Into<bool>) -> Self {
+    pub fn deployed(mut self, value: bool) -> Self {
         self.deployed = Some(value.into());
         self
     }
     /// Sets the `installed` query parameter.
-    pub fn installed(mut self, value: impl Into<bool>) -> Self {
+    pub fn installed(mut self, value: bool) -> Self {
         self.installed = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -555,12 +555,12 @@ pub struct ActionsModulesListRequest<'a> {
 }
 impl<'a> ActionsModulesListRequest<'a> {
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -586,12 +586,12 @@ pub struct ActionsModulesListActionsRequest<'a> {
 }
 impl<'a> ActionsModulesListActionsRequest<'a> {
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -782,12 +782,12 @@ pub struct ActionsModulesVersionsListRequest<'a> {
 }
 impl<'a> ActionsModulesVersionsListRequest<'a> {
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -893,12 +893,12 @@ pub struct ActionsTriggersBindingsListRequest<'a> {
 }
 impl<'a> ActionsTriggersBindingsListRequest<'a> {
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -1074,12 +1074,12 @@ pub struct ActionsVersionsListRequest<'a> {
 }
 impl<'a> ActionsVersionsListRequest<'a> {
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }

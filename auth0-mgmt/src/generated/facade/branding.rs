@@ -279,7 +279,7 @@ pub struct BrandingPhoneProvidersListRequest<'a> {
 }
 impl<'a> BrandingPhoneProvidersListRequest<'a> {
     /// Sets the `disabled` query parameter.
-    pub fn disabled(mut self, value: impl Into<bool>) -> Self {
+    pub fn disabled(mut self, value: bool) -> Self {
         self.disabled = Some(value.into());
         self
     }
@@ -537,7 +537,7 @@ pub struct BrandingPhoneTemplatesListRequest<'a> {
 }
 impl<'a> BrandingPhoneTemplatesListRequest<'a> {
     /// Sets the `disabled` query parameter.
-    pub fn disabled(mut self, value: impl Into<bool>) -> Self {
+    pub fn disabled(mut self, value: bool) -> Self {
         self.disabled = Some(value.into());
         self
     }

@@ -194,7 +194,7 @@ impl<'a> ClientsGetRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
@@ -257,32 +257,32 @@ impl<'a> ClientsListRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `is_first_party` query parameter.
-    pub fn is_first_party(mut self, value: impl Into<bool>) -> Self {
+    pub fn is_first_party(mut self, value: bool) -> Self {
         self.is_first_party = Some(value.into());
         self
     }
     /// Sets the `is_global` query parameter.
-    pub fn is_global(mut self, value: impl Into<bool>) -> Self {
+    pub fn is_global(mut self, value: bool) -> Self {
         self.is_global = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -292,7 +292,7 @@ impl<'a> ClientsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -485,7 +485,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
@@ -498,7 +498,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }

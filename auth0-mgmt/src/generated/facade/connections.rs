@@ -207,7 +207,7 @@ impl<'a> ConnectionsGetRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
@@ -257,12 +257,12 @@ impl<'a> ConnectionsListRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
@@ -272,12 +272,12 @@ impl<'a> ConnectionsListRequest<'a> {
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -290,7 +290,7 @@ impl<'a> ConnectionsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -401,7 +401,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -693,7 +693,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -731,7 +731,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -1189,7 +1189,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }

@@ -176,7 +176,7 @@ impl<'a> EventStreamsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -370,7 +370,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }

@@ -242,7 +242,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -544,7 +544,7 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -1008,7 +1008,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }

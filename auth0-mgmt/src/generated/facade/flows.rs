@@ -184,22 +184,22 @@ impl<'a> FlowsListRequest<'a> {
         self
     }
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `synchronous` query parameter.
-    pub fn synchronous(mut self, value: impl Into<bool>) -> Self {
+    pub fn synchronous(mut self, value: bool) -> Self {
         self.synchronous = Some(value.into());
         self
     }
@@ -396,22 +396,22 @@ impl<'a> FlowsExecutionsListRequest<'a> {
         self
     }
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -601,17 +601,17 @@ pub struct FlowsVaultConnectionsListRequest<'a> {
 }
 impl<'a> FlowsVaultConnectionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }

@@ -238,17 +238,17 @@ impl<'a> OrganizationsListRequest<'a> {
         self
     }
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -258,7 +258,7 @@ impl<'a> OrganizationsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -472,17 +472,17 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         self
     }
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -700,22 +700,22 @@ pub struct OrganizationsConnectionsListRequest<'a> {
 }
 impl<'a> OrganizationsConnectionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `is_enabled` query parameter.
-    pub fn is_enabled(mut self, value: impl Into<bool>) -> Self {
+    pub fn is_enabled(mut self, value: bool) -> Self {
         self.is_enabled = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -1023,7 +1023,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -1277,17 +1277,17 @@ pub struct OrganizationsEnabledConnectionsListRequest<'a> {
 }
 impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -1402,7 +1402,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -1583,7 +1583,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -1774,7 +1774,7 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
@@ -1818,22 +1818,22 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -2022,27 +2022,27 @@ impl<'a> OrganizationsMembersListRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -2118,7 +2118,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -2207,7 +2207,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
-    pub fn take(mut self, value: impl Into<i64>) -> Self {
+    pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
@@ -2388,17 +2388,17 @@ pub struct OrganizationsMembersRolesListRequest<'a> {
 }
 impl<'a> OrganizationsMembersRolesListRequest<'a> {
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }

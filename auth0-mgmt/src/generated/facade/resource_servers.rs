@@ -135,7 +135,7 @@ pub struct ResourceServersGetRequest<'a> {
 }
 impl<'a> ResourceServersGetRequest<'a> {
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
@@ -175,22 +175,22 @@ impl<'a> ResourceServersListRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
-    pub fn include_totals(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
+    pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
-    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+    pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }

@@ -65,7 +65,7 @@ impl<'a> TenantsSettingsGetRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
-    pub fn include_fields(mut self, value: impl Into<bool>) -> Self {
+    pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }

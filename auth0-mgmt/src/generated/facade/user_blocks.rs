@@ -115,7 +115,7 @@ pub struct UserBlocksListRequest<'a> {
 }
 impl<'a> UserBlocksListRequest<'a> {
     /// Sets the `consider_brute_force_enablement` query parameter.
-    pub fn consider_brute_force_enablement(mut self, value: impl Into<bool>) -> Self {
+    pub fn consider_brute_force_enablement(mut self, value: bool) -> Self {
         self.consider_brute_force_enablement = Some(value.into());
         self
     }
@@ -147,7 +147,7 @@ pub struct UserBlocksListByIdentifierRequest<'a> {
 }
 impl<'a> UserBlocksListByIdentifierRequest<'a> {
     /// Sets the `consider_brute_force_enablement` query parameter.
-    pub fn consider_brute_force_enablement(mut self, value: impl Into<bool>) -> Self {
+    pub fn consider_brute_force_enablement(mut self, value: bool) -> Self {
         self.consider_brute_force_enablement = Some(value.into());
         self
     }
