@@ -9,6 +9,8 @@ use crate::error::TokenValidationError;
 
 /// Tokens longer than this are rejected before any decoding.
 pub(crate) const MAX_TOKEN_LEN: usize = 256 * 1024;
+/// Headers longer than this (base64url) are rejected: real ones are about a hundred bytes.
+pub(crate) const MAX_HEADER_LEN: usize = 8 * 1024;
 
 /// The parts of a compact JWS, with its header decoded.
 pub(crate) struct RawToken<'a> {
@@ -19,13 +21,23 @@ pub(crate) struct RawToken<'a> {
     pub(crate) header: Header,
 }
 
-#[derive(Deserialize)]
 pub(crate) struct Header {
     pub(crate) alg: String,
-    #[serde(default)]
     pub(crate) kid: Option<String>,
-    #[serde(default)]
-    pub(crate) crit: Option<Value>,
+}
+
+/// The header as sent; `Some(Value::Null)` records a parameter that is present but `null`.
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: String,
+    #[serde(default, deserialize_with = "present")]
+    kid: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    crit: Option<Value>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 impl<'a> RawToken<'a> {
@@ -55,10 +67,16 @@ impl<'a> RawToken<'a> {
                 "expected a signature, found an unsigned token",
             ));
         }
+        if header.len() > MAX_HEADER_LEN {
+            return Err(TokenValidationError::malformed(format!(
+                "expected a header of at most {MAX_HEADER_LEN} bytes, found {}",
+                header.len()
+            )));
+        }
         let header_bytes = URL_SAFE_NO_PAD
             .decode(header)
             .map_err(|e| TokenValidationError::malformed_by("header is not base64url", e))?;
-        let header: Header = serde_json::from_slice(&header_bytes).map_err(|e| {
+        let header: RawHeader = serde_json::from_slice(&header_bytes).map_err(|e| {
             TokenValidationError::malformed_by("header is not a JSON object with a string `alg`", e)
         })?;
         if let Some(crit) = &header.crit {
@@ -67,6 +85,20 @@ impl<'a> RawToken<'a> {
                 found: crate::claims::describe(crit),
             });
         }
+        let kid = match header.kid {
+            None => None,
+            Some(Value::String(kid)) => Some(kid),
+            Some(other) => {
+                return Err(TokenValidationError::malformed(format!(
+                    "header `kid`: expected a string, found {}",
+                    crate::claims::describe(&other)
+                )));
+            }
+        };
+        let header = Header {
+            alg: header.alg,
+            kid,
+        };
         let message = &token[..token.len() - signature.len() - 1];
         Ok(RawToken {
             message,

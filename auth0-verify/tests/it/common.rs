@@ -68,21 +68,40 @@ pub fn jwks(keys: &[Value]) -> Value {
 }
 
 /// Signs `claims` with `key` as `alg`, naming `kid` in the header.
-pub fn sign(alg: jsonwebtoken::Algorithm, kid: Option<&str>, key: &EncodingKey, claims: &Value) -> String {
+pub fn sign(
+    alg: jsonwebtoken::Algorithm,
+    kid: Option<&str>,
+    key: &EncodingKey,
+    claims: &Value,
+) -> String {
     let mut header = Header::new(alg);
     header.kid = kid.map(str::to_owned);
     jsonwebtoken::encode(&header, claims, key).unwrap()
 }
 
 /// Signs an arbitrary header and payload (raw bytes) with `key` as `alg`.
-pub fn sign_raw(alg: jsonwebtoken::Algorithm, key: &EncodingKey, header: &[u8], payload: &[u8]) -> String {
-    let message = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
+pub fn sign_raw(
+    alg: jsonwebtoken::Algorithm,
+    key: &EncodingKey,
+    header: &[u8],
+    payload: &[u8],
+) -> String {
+    let message = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
     let signature = jsonwebtoken::crypto::sign(message.as_bytes(), key, alg).unwrap();
     format!("{message}.{signature}")
 }
 
 pub fn rs256(claims: &Value) -> String {
-    sign(jsonwebtoken::Algorithm::RS256, Some("key-a"), &rsa_a(), claims)
+    sign(
+        jsonwebtoken::Algorithm::RS256,
+        Some("key-a"),
+        &rsa_a(),
+        claims,
+    )
 }
 
 pub fn hs256(claims: &Value) -> String {
@@ -134,8 +153,12 @@ pub fn with(mut claims: Value, changes: Value) -> Value {
 }
 
 pub fn id_verifier() -> auth0_verify::TokenVerifier {
-    auth0_verify::TokenVerifier::new(auth0_verify::SymmetricSignatureVerifier::new(SECRET), ISS, AUD)
-        .with_clock(clock)
+    auth0_verify::TokenVerifier::new(
+        auth0_verify::SymmetricSignatureVerifier::new(SECRET),
+        ISS,
+        AUD,
+    )
+    .with_clock(clock)
 }
 
 /// A local JWKS server answering `GET /.well-known/jwks.json` with `body`.
@@ -156,5 +179,9 @@ pub fn jwks_url(server: &MockServer) -> String {
 
 /// How many requests the server has received.
 pub async fn hits(server: &MockServer) -> usize {
-    server.received_requests().await.map(|r| r.len()).unwrap_or(0)
+    server
+        .received_requests()
+        .await
+        .map(|r| r.len())
+        .unwrap_or(0)
 }

@@ -22,7 +22,12 @@ async fn check(v: &TokenVerifier, token: &str) -> Result<(), TokenValidationErro
 }
 
 fn token_b() -> String {
-    sign(jsonwebtoken::Algorithm::RS256, Some("key-b"), &rsa_b(), &id_claims())
+    sign(
+        jsonwebtoken::Algorithm::RS256,
+        Some("key-b"),
+        &rsa_b(),
+        &id_claims(),
+    )
 }
 
 /// A server whose JWKS is `first` for the first `n` requests, then `then`.
@@ -76,13 +81,27 @@ async fn the_key_set_is_fetched_again_after_its_ttl() {
 #[tokio::test]
 async fn an_unknown_kid_refetches_at_most_once_per_cooldown() {
     // Rotation: key-b appears on the second fetch.
-    let server = changing_server(ok(jwks(&[rsa_a_jwk()])), 1, ok(jwks(&[rsa_a_jwk(), rsa_b_jwk()]))).await;
-    let v = verifier(AsymmetricSignatureVerifier::new(jwks_url(&server)).refetch_cooldown(Duration::from_millis(300)));
+    let server = changing_server(
+        ok(jwks(&[rsa_a_jwk()])),
+        1,
+        ok(jwks(&[rsa_a_jwk(), rsa_b_jwk()])),
+    )
+    .await;
+    let v = verifier(
+        AsymmetricSignatureVerifier::new(jwks_url(&server))
+            .refetch_cooldown(Duration::from_millis(300)),
+    );
     check(&v, &rs256(&id_claims())).await.unwrap();
     // Right after a fetch, an unknown kid waits for the cooldown.
     let err = check(&v, &token_b()).await.unwrap_err();
-    assert!(matches!(err, TokenValidationError::UnknownKey { .. }), "{err}");
-    assert!(err.to_string().contains("key-a") && err.to_string().contains("key-b"), "{err}");
+    assert!(
+        matches!(err, TokenValidationError::UnknownKey { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("key-a") && err.to_string().contains("key-b"),
+        "{err}"
+    );
     assert_eq!(hits(&server).await, 1);
     tokio::time::sleep(Duration::from_millis(350)).await;
     check(&v, &token_b()).await.unwrap();
@@ -91,9 +110,17 @@ async fn an_unknown_kid_refetches_at_most_once_per_cooldown() {
     // Many unknown kids within one cooldown: at most one more fetch.
     tokio::time::sleep(Duration::from_millis(350)).await;
     for i in 0..10 {
-        let token = sign(jsonwebtoken::Algorithm::RS256, Some(&format!("gone-{i}")), &rsa_a(), &id_claims());
+        let token = sign(
+            jsonwebtoken::Algorithm::RS256,
+            Some(&format!("gone-{i}")),
+            &rsa_a(),
+            &id_claims(),
+        );
         let err = check(&v, &token).await.unwrap_err();
-        assert!(matches!(err, TokenValidationError::UnknownKey { .. }), "{err}");
+        assert!(
+            matches!(err, TokenValidationError::UnknownKey { .. }),
+            "{err}"
+        );
     }
     assert_eq!(hits(&server).await, 3);
     check(&v, &rs256(&id_claims())).await.unwrap();
@@ -131,10 +158,15 @@ async fn a_failing_endpoint_gives_a_clear_error() {
         .await;
     let v = verifier(AsymmetricSignatureVerifier::new(jwks_url(&server)).retries(1));
     let err = check(&v, &rs256(&id_claims())).await.unwrap_err();
-    let TokenValidationError::Jwks(jwks_err) = &err else { panic!("{err}") };
+    let TokenValidationError::Jwks(jwks_err) = &err else {
+        panic!("{err}")
+    };
     assert_eq!(jwks_err.status(), Some(503));
     let msg = err.to_string();
-    assert!(msg.contains("503") && msg.contains("upstream down") && msg.contains(&jwks_url(&server)), "{msg}");
+    assert!(
+        msg.contains("503") && msg.contains("upstream down") && msg.contains(&jwks_url(&server)),
+        "{msg}"
+    );
     assert_eq!(hits(&server).await, 2, "one retry");
     // The error is reused briefly instead of hammering the endpoint.
     assert!(check(&v, &rs256(&id_claims())).await.is_err());
@@ -152,13 +184,19 @@ async fn a_good_key_set_keeps_working_until_its_ttl_when_the_endpoint_fails() {
     );
     check(&v, &rs256(&id_claims())).await.unwrap();
     // An unknown kid makes a refetch that fails; the cached set is kept.
-    assert!(matches!(check(&v, &token_b()).await, Err(TokenValidationError::UnknownKey { .. })));
+    assert!(matches!(
+        check(&v, &token_b()).await,
+        Err(TokenValidationError::UnknownKey { .. })
+    ));
     assert_eq!(hits(&server).await, 2);
     check(&v, &rs256(&id_claims())).await.unwrap();
     // After the TTL the failure shows.
     tokio::time::sleep(Duration::from_millis(650)).await;
     let err = check(&v, &rs256(&id_claims())).await.unwrap_err();
-    assert!(matches!(&err, TokenValidationError::Jwks(e) if e.status() == Some(500)), "{err}");
+    assert!(
+        matches!(&err, TokenValidationError::Jwks(e) if e.status() == Some(500)),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -168,11 +206,16 @@ async fn the_fetch_has_a_timeout() {
         .respond_with(ok(jwks(&[rsa_a_jwk()])).set_delay(Duration::from_secs(5)))
         .mount(&server)
         .await;
-    let v = verifier(AsymmetricSignatureVerifier::new(jwks_url(&server)).timeout(Duration::from_millis(300)));
+    let v = verifier(
+        AsymmetricSignatureVerifier::new(jwks_url(&server)).timeout(Duration::from_millis(300)),
+    );
     let started = std::time::Instant::now();
     let err = check(&v, &rs256(&id_claims())).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3));
-    assert!(matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::Timeout { .. })), "{err}");
+    assert!(
+        matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::Timeout { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("timed out"), "{err}");
 }
 
@@ -184,7 +227,10 @@ async fn an_unreachable_endpoint_is_a_connect_error() {
     };
     let v = verifier(AsymmetricSignatureVerifier::new(url).retries(0));
     let err = check(&v, &rs256(&id_claims())).await.unwrap_err();
-    assert!(matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::Connect { .. })), "{err}");
+    assert!(
+        matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::Connect { .. })),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -203,13 +249,29 @@ async fn rate_limits_are_retried() {
 #[tokio::test]
 async fn bad_bodies_are_reported() {
     let (_s, url) = jwks_server(json!({"not": "a key set"})).await;
-    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &rs256(&id_claims())).await.unwrap_err();
-    assert!(matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::Decode { .. })), "{err}");
+    let err = check(
+        &verifier(AsymmetricSignatureVerifier::new(url)),
+        &rs256(&id_claims()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::Decode { .. })),
+        "{err}"
+    );
 
     let unusable = json!({"kty": "oct", "kid": "k", "k": "c2VjcmV0"});
     let (_s, url) = jwks_server(jwks(&[unusable])).await;
-    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &rs256(&id_claims())).await.unwrap_err();
-    assert!(matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::NoUsableKeys { .. })), "{err}");
+    let err = check(
+        &verifier(AsymmetricSignatureVerifier::new(url)),
+        &rs256(&id_claims()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::NoUsableKeys { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("symmetric"), "{err}");
 }
 
@@ -219,30 +281,56 @@ async fn unusable_keys_are_named_when_a_token_asks_for_them() {
     enc["kid"] = json!("key-enc");
     enc["use"] = json!("enc");
     let (_s, url) = jwks_server(jwks(&[rsa_a_jwk(), enc])).await;
-    let token = sign(jsonwebtoken::Algorithm::RS256, Some("key-enc"), &rsa_b(), &id_claims());
-    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token).await.unwrap_err();
-    assert!(matches!(err, TokenValidationError::UnusableKey { .. }), "{err}");
+    let token = sign(
+        jsonwebtoken::Algorithm::RS256,
+        Some("key-enc"),
+        &rsa_b(),
+        &id_claims(),
+    );
+    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TokenValidationError::UnusableKey { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("\"enc\""), "{err}");
 }
 
 #[tokio::test]
 async fn x5c_only_keys_are_used() {
-    let der: String = RSA_B_CERT.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der: String = RSA_B_CERT
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
     let key = json!({"kty": "RSA", "kid": "key-b", "use": "sig", "alg": "RS256", "x5c": [der]});
     let (_s, url) = jwks_server(jwks(&[key])).await;
     let v = verifier(AsymmetricSignatureVerifier::new(url));
     check(&v, &token_b()).await.unwrap();
     // And the certificate's key is the only one that verifies.
-    let wrong = sign(jsonwebtoken::Algorithm::RS256, Some("key-b"), &rsa_a(), &id_claims());
-    assert!(matches!(check(&v, &wrong).await, Err(TokenValidationError::InvalidSignature { .. })));
+    let wrong = sign(
+        jsonwebtoken::Algorithm::RS256,
+        Some("key-b"),
+        &rsa_a(),
+        &id_claims(),
+    );
+    assert!(matches!(
+        check(&v, &wrong).await,
+        Err(TokenValidationError::InvalidSignature { .. })
+    ));
 }
 
 #[tokio::test]
 async fn a_broken_x5c_is_rejected_clearly() {
     let key = json!({"kty": "RSA", "kid": "key-b", "x5c": ["not base64!"]});
     let (_s, url) = jwks_server(jwks(&[rsa_a_jwk(), key])).await;
-    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token_b()).await.unwrap_err();
-    assert!(matches!(err, TokenValidationError::UnusableKey { .. }), "{err}");
+    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token_b())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TokenValidationError::UnusableKey { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("x5c"), "{err}");
 }
 
@@ -250,11 +338,18 @@ async fn a_broken_x5c_is_rejected_clearly() {
 async fn a_token_without_kid_uses_the_only_key() {
     let (_s, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
     let token = sign(jsonwebtoken::Algorithm::RS256, None, &rsa_a(), &id_claims());
-    check(&verifier(AsymmetricSignatureVerifier::new(url)), &token).await.unwrap();
+    check(&verifier(AsymmetricSignatureVerifier::new(url)), &token)
+        .await
+        .unwrap();
 
     let (_s, url) = jwks_server(jwks(&[rsa_a_jwk(), rsa_b_jwk()])).await;
-    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token).await.unwrap_err();
-    assert!(matches!(err, TokenValidationError::UnknownKey { .. }), "{err}");
+    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TokenValidationError::UnknownKey { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("2 signing keys"), "{err}");
 }
 
@@ -264,8 +359,15 @@ async fn small_rsa_keys_are_refused() {
     small["kid"] = json!("small");
     small["n"] = json!("AQAB".repeat(10));
     let (_s, url) = jwks_server(jwks(&[rsa_a_jwk(), small])).await;
-    let token = sign(jsonwebtoken::Algorithm::RS256, Some("small"), &rsa_a(), &id_claims());
-    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token).await.unwrap_err();
+    let token = sign(
+        jsonwebtoken::Algorithm::RS256,
+        Some("small"),
+        &rsa_a(),
+        &id_claims(),
+    );
+    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("2048"), "{err}");
 }
 
@@ -279,8 +381,15 @@ async fn the_http_client_is_injectable_and_telemetry_can_be_off() {
         .await;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-test-client", "yes".parse().unwrap());
-    let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
-    let v = verifier(AsymmetricSignatureVerifier::new(jwks_url(&server)).http_client(client).telemetry(false));
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let v = verifier(
+        AsymmetricSignatureVerifier::new(jwks_url(&server))
+            .http_client(client)
+            .telemetry(false),
+    );
     check(&v, &rs256(&id_claims())).await.unwrap();
     let requests = server.received_requests().await.unwrap();
     assert!(requests[0].headers.get("auth0-client").is_none());
@@ -297,9 +406,17 @@ async fn telemetry_names_the_library() {
     let keys = AsymmetricSignatureVerifier::new(jwks_url(&server));
     keys.refresh().await.unwrap();
     let requests = server.received_requests().await.unwrap();
-    let value = requests[0].headers.get("auth0-client").unwrap().to_str().unwrap().to_owned();
+    let value = requests[0]
+        .headers
+        .get("auth0-client")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     use base64::Engine as _;
-    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).unwrap();
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(value)
+        .unwrap();
     let json: Value = serde_json::from_slice(&decoded).unwrap();
     assert_eq!(json["name"], "auth0-verify");
 }
@@ -309,11 +426,19 @@ async fn ec_keys_verify_es256() {
     let ec = jwk(&ec_p256(), jsonwebtoken::Algorithm::ES256, "key-ec", true);
     let (_s, url) = jwks_server(jwks(&[ec])).await;
     let v = verifier(AsymmetricSignatureVerifier::new(url).algorithms([Algorithm::ES256]));
-    let token = sign(jsonwebtoken::Algorithm::ES256, Some("key-ec"), &ec_p256(), &id_claims());
+    let token = sign(
+        jsonwebtoken::Algorithm::ES256,
+        Some("key-ec"),
+        &ec_p256(),
+        &id_claims(),
+    );
     check(&v, &token).await.unwrap();
     let mut tampered = token.clone().into_bytes();
     let i = tampered.len() - 5;
     tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    assert!(matches!(check(&v, &tampered).await, Err(TokenValidationError::InvalidSignature { .. })));
+    assert!(matches!(
+        check(&v, &tampered).await,
+        Err(TokenValidationError::InvalidSignature { .. })
+    ));
 }
