@@ -12,7 +12,9 @@ mod common;
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use auth0_verify::{AsymmetricSignatureVerifier, SymmetricSignatureVerifier, TokenVerifier, VerifyOptions};
+use auth0_verify::{
+    AsymmetricSignatureVerifier, SymmetricSignatureVerifier, TokenVerifier, VerifyOptions,
+};
 use common::*;
 use criterion::{Criterion, criterion_group};
 use jsonwebtoken::{DecodingKey, Validation};
@@ -35,7 +37,10 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     // A typical Auth0 ID token.
     let claims = json!({
         "iss": ISS, "sub": "auth0|64f1c0ffee0123456789abcd", "aud": AUD,
@@ -45,8 +50,15 @@ fn setup() -> Setup {
         "updated_at": "2024-01-01T00:00:00.000Z",
     });
     let jwks = jwks(&[rsa_a_jwk(), rsa_b_jwk()]);
-    let server_runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (server, url) = server_runtime.block_on(jwks_server(jwks.clone()));
     let keys = AsymmetricSignatureVerifier::new(url);
     let rs_verifier = TokenVerifier::new(keys.clone(), ISS, AUD);
@@ -55,12 +67,20 @@ fn setup() -> Setup {
     let rs_token = rs256(&claims);
     let hs_token = hs256(&claims);
     // Warm the cache.
-    runtime.block_on(rs_verifier.verify(&rs_token, &VerifyOptions::default())).unwrap();
-    runtime.block_on(hs_verifier.verify(&hs_token, &VerifyOptions::default())).unwrap();
-    blocking.verify(&rs_token, &VerifyOptions::default()).unwrap();
+    runtime
+        .block_on(rs_verifier.verify(&rs_token, &VerifyOptions::default()))
+        .unwrap();
+    runtime
+        .block_on(hs_verifier.verify(&hs_token, &VerifyOptions::default()))
+        .unwrap();
+    blocking
+        .verify(&rs_token, &VerifyOptions::default())
+        .unwrap();
 
     let jwk = rsa_a_jwk();
-    let rs_key = DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap()).unwrap();
+    let rs_key =
+        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
+            .unwrap();
     let hs_key = DecodingKey::from_secret(SECRET.as_bytes());
     let mut rs_validation = Validation::new(jsonwebtoken::Algorithm::RS256);
     rs_validation.set_audience(&[AUD]);
@@ -91,24 +111,51 @@ fn setup() -> Setup {
 impl Setup {
     fn ours_rs(&self) {
         let opts = VerifyOptions::default();
-        black_box(self.runtime.block_on(self.rs_verifier.verify(black_box(&self.rs_token), &opts)).unwrap());
+        black_box(
+            self.runtime
+                .block_on(self.rs_verifier.verify(black_box(&self.rs_token), &opts))
+                .unwrap(),
+        );
     }
     fn ours_rs_blocking(&self) {
-        black_box(self.blocking.verify(black_box(&self.rs_token), &VerifyOptions::default()).unwrap());
+        black_box(
+            self.blocking
+                .verify(black_box(&self.rs_token), &VerifyOptions::default())
+                .unwrap(),
+        );
     }
     fn jwt_rs(&self) {
-        black_box(jsonwebtoken::decode::<Value>(black_box(&self.rs_token), &self.rs_key, &self.rs_validation).unwrap());
+        black_box(
+            jsonwebtoken::decode::<Value>(
+                black_box(&self.rs_token),
+                &self.rs_key,
+                &self.rs_validation,
+            )
+            .unwrap(),
+        );
     }
     fn ours_hs(&self) {
         let opts = VerifyOptions::default();
-        black_box(self.runtime.block_on(self.hs_verifier.verify(black_box(&self.hs_token), &opts)).unwrap());
+        black_box(
+            self.runtime
+                .block_on(self.hs_verifier.verify(black_box(&self.hs_token), &opts))
+                .unwrap(),
+        );
     }
     fn jwt_hs(&self) {
-        black_box(jsonwebtoken::decode::<Value>(black_box(&self.hs_token), &self.hs_key, &self.hs_validation).unwrap());
+        black_box(
+            jsonwebtoken::decode::<Value>(
+                black_box(&self.hs_token),
+                &self.hs_key,
+                &self.hs_validation,
+            )
+            .unwrap(),
+        );
     }
 
     fn write_artifacts(&self) {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/auth0-verify-bench");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/auth0-verify-bench");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("rs256.jwt"), &self.rs_token).unwrap();
         std::fs::write(dir.join("hs256.jwt"), &self.hs_token).unwrap();
@@ -158,13 +205,20 @@ fn compare(name: &str, ours: impl Fn(), theirs: impl Fn()) {
     a.sort_by(f64::total_cmp);
     b.sort_by(f64::total_cmp);
     let (a, b) = (a[2], b[2]);
-    println!("{name}: auth0-verify {a:.0}/s, jsonwebtoken::decode {b:.0}/s, ratio {:.3}", a / b);
+    println!(
+        "{name}: auth0-verify {a:.0}/s, jsonwebtoken::decode {b:.0}/s, ratio {:.3}",
+        a / b
+    );
 }
 
 fn summary(s: &Setup) {
     println!("\n== summary (single thread, verifications per second) ==");
     compare("RS256 warm cache", || s.ours_rs(), || s.jwt_rs());
-    compare("RS256 warm cache (blocking)", || s.ours_rs_blocking(), || s.jwt_rs());
+    compare(
+        "RS256 warm cache (blocking)",
+        || s.ours_rs_blocking(),
+        || s.jwt_rs(),
+    );
     compare("HS256", || s.ours_hs(), || s.jwt_hs());
 }
 

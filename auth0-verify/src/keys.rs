@@ -190,10 +190,10 @@ struct Jwk {
 fn parse_key(value: Value, allowed: &[Algorithm]) -> Result<Key, String> {
     let jwk: Jwk =
         serde_json::from_value(value.clone()).map_err(|e| format!("not a valid JWK: {e}"))?;
-    if let Some(use_) = &jwk.use_ {
-        if use_ != "sig" {
-            return Err(format!("expected `use` \"sig\", found {use_:?}"));
-        }
+    if let Some(use_) = &jwk.use_
+        && use_ != "sig"
+    {
+        return Err(format!("expected `use` \"sig\", found {use_:?}"));
     }
     let alg = match &jwk.alg {
         None => None,

@@ -97,7 +97,7 @@ impl Core {
         aud: Option<Vec<String>>,
     ) -> Result<Vec<String>, TokenValidationError> {
         let aud = require(aud, "aud", || format!("{:?}", self.audience))?;
-        if !aud.iter().any(|a| *a == self.audience) {
+        if !aud.contains(&self.audience) {
             let found = match aud.as_slice() {
                 [one] => format!("{one:?}"),
                 many => format!("{many:?}"),
