@@ -28,7 +28,8 @@ const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(5);
 /// miss share one fetch. When the endpoint fails, the key set already fetched keeps working
 /// until its TTL ends.
 ///
-/// Cloning is cheap and clones share the cache.
+/// Cloning is cheap and clones share the cache. Configure before cloning: a clone whose
+/// settings are changed afterwards gets a cache of its own.
 ///
 /// [`cache_ttl`]: AsymmetricSignatureVerifier::cache_ttl
 /// [`refetch_cooldown`]: AsymmetricSignatureVerifier::refetch_cooldown
