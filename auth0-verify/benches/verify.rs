@@ -1,0 +1,234 @@
+//! Verification speed with a warm JWKS cache, against `jsonwebtoken::decode` with a prebuilt
+//! `DecodingKey` on the same token.
+//!
+//! `cargo bench -p auth0-verify --bench verify` prints criterion's figures and then a summary
+//! in verifications per second. It also writes the tokens and the JWKS it used to
+//! `target/auth0-verify-bench/` so `benches/python_baseline.sh` can time another library on
+//! the very same tokens.
+
+#[path = "../tests/it/common.rs"]
+mod common;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use auth0_verify::{
+    AsymmetricSignatureVerifier, SymmetricSignatureVerifier, TokenVerifier, VerifyOptions,
+};
+use common::*;
+use criterion::{Criterion, criterion_group};
+use jsonwebtoken::{DecodingKey, Validation};
+use serde_json::{Value, json};
+
+struct Setup {
+    server_runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
+    _server: wiremock::MockServer,
+    jwks: Value,
+    rs_token: String,
+    hs_token: String,
+    rs_verifier: TokenVerifier,
+    hs_verifier: TokenVerifier,
+    blocking: auth0_verify::blocking::TokenVerifier,
+    rs_key: DecodingKey,
+    hs_key: DecodingKey,
+    rs_validation: Validation,
+    hs_validation: Validation,
+}
+
+fn setup() -> Setup {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // A typical Auth0 ID token.
+    let claims = json!({
+        "iss": ISS, "sub": "auth0|64f1c0ffee0123456789abcd", "aud": AUD,
+        "iat": now, "exp": now + 86_400, "sid": "0a1b2c3d4e5f", "nonce": "abc123",
+        "name": "Ana Example", "email": "ana@example.test", "email_verified": true,
+        "nickname": "ana", "picture": "https://example.test/ana.png",
+        "updated_at": "2024-01-01T00:00:00.000Z",
+    });
+    let jwks = jwks(&[rsa_a_jwk(), rsa_b_jwk()]);
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (server, url) = server_runtime.block_on(jwks_server(jwks.clone()));
+    let keys = AsymmetricSignatureVerifier::new(url);
+    let rs_verifier = TokenVerifier::new(keys.clone(), ISS, AUD);
+    let hs_verifier = TokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, AUD);
+    let blocking = auth0_verify::blocking::TokenVerifier::new(keys, ISS, AUD);
+    let rs_token = rs256(&claims);
+    let hs_token = hs256(&claims);
+    // Warm the cache.
+    runtime
+        .block_on(rs_verifier.verify(&rs_token, &VerifyOptions::default()))
+        .unwrap();
+    runtime
+        .block_on(hs_verifier.verify(&hs_token, &VerifyOptions::default()))
+        .unwrap();
+    blocking
+        .verify(&rs_token, &VerifyOptions::default())
+        .unwrap();
+
+    let jwk = rsa_a_jwk();
+    let rs_key =
+        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
+            .unwrap();
+    let hs_key = DecodingKey::from_secret(SECRET.as_bytes());
+    let mut rs_validation = Validation::new(jsonwebtoken::Algorithm::RS256);
+    rs_validation.set_audience(&[AUD]);
+    rs_validation.set_issuer(&[ISS]);
+    rs_validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    let mut hs_validation = rs_validation.clone();
+    hs_validation.algorithms = vec![jsonwebtoken::Algorithm::HS256];
+    jsonwebtoken::decode::<Value>(&rs_token, &rs_key, &rs_validation).unwrap();
+    jsonwebtoken::decode::<Value>(&hs_token, &hs_key, &hs_validation).unwrap();
+
+    Setup {
+        server_runtime,
+        runtime,
+        _server: server,
+        jwks,
+        rs_token,
+        hs_token,
+        rs_verifier,
+        hs_verifier,
+        blocking,
+        rs_key,
+        hs_key,
+        rs_validation,
+        hs_validation,
+    }
+}
+
+impl Setup {
+    fn ours_rs(&self) {
+        let opts = VerifyOptions::default();
+        black_box(
+            self.runtime
+                .block_on(self.rs_verifier.verify(black_box(&self.rs_token), &opts))
+                .unwrap(),
+        );
+    }
+    fn ours_rs_blocking(&self) {
+        black_box(
+            self.blocking
+                .verify(black_box(&self.rs_token), &VerifyOptions::default())
+                .unwrap(),
+        );
+    }
+    fn jwt_rs(&self) {
+        black_box(
+            jsonwebtoken::decode::<Value>(
+                black_box(&self.rs_token),
+                &self.rs_key,
+                &self.rs_validation,
+            )
+            .unwrap(),
+        );
+    }
+    fn ours_hs(&self) {
+        let opts = VerifyOptions::default();
+        black_box(
+            self.runtime
+                .block_on(self.hs_verifier.verify(black_box(&self.hs_token), &opts))
+                .unwrap(),
+        );
+    }
+    fn jwt_hs(&self) {
+        black_box(
+            jsonwebtoken::decode::<Value>(
+                black_box(&self.hs_token),
+                &self.hs_key,
+                &self.hs_validation,
+            )
+            .unwrap(),
+        );
+    }
+
+    fn write_artifacts(&self) {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/auth0-verify-bench");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("rs256.jwt"), &self.rs_token).unwrap();
+        std::fs::write(dir.join("hs256.jwt"), &self.hs_token).unwrap();
+        std::fs::write(dir.join("jwks.json"), self.jwks.to_string()).unwrap();
+        let meta = json!({"issuer": ISS, "audience": AUD, "secret": SECRET});
+        std::fs::write(dir.join("meta.json"), meta.to_string()).unwrap();
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let s = setup();
+    s.write_artifacts();
+    let mut rs = c.benchmark_group("rs256_warm_cache");
+    rs.bench_function("auth0_verify", |b| b.iter(|| s.ours_rs()));
+    rs.bench_function("auth0_verify_blocking", |b| b.iter(|| s.ours_rs_blocking()));
+    rs.bench_function("jsonwebtoken_decode", |b| b.iter(|| s.jwt_rs()));
+    rs.finish();
+    let mut hs = c.benchmark_group("hs256");
+    hs.bench_function("auth0_verify", |b| b.iter(|| s.ours_hs()));
+    hs.bench_function("jsonwebtoken_decode", |b| b.iter(|| s.jwt_hs()));
+    hs.finish();
+    summary(&s);
+    drop(s.server_runtime);
+}
+
+/// Verifications per second of `f`, over about `time`.
+fn rate(time: Duration, f: impl Fn()) -> f64 {
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < time {
+        for _ in 0..64 {
+            f();
+        }
+        n += 64;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Interleaved rounds, so both sides see the same machine load; the median round counts.
+fn compare(name: &str, ours: impl Fn(), theirs: impl Fn()) {
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for _ in 0..5 {
+        a.push(rate(Duration::from_millis(400), &ours));
+        b.push(rate(Duration::from_millis(400), &theirs));
+    }
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (a, b) = (a[2], b[2]);
+    println!(
+        "{name}: auth0-verify {a:.0}/s, jsonwebtoken::decode {b:.0}/s, ratio {:.3}",
+        a / b
+    );
+}
+
+fn summary(s: &Setup) {
+    println!("\n== summary (single thread, verifications per second) ==");
+    compare("RS256 warm cache", || s.ours_rs(), || s.jwt_rs());
+    compare(
+        "RS256 warm cache (blocking)",
+        || s.ours_rs_blocking(),
+        || s.jwt_rs(),
+    );
+    compare("HS256", || s.ours_hs(), || s.jwt_hs());
+}
+
+criterion_group! {
+    name = group;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = benches
+}
+
+fn main() {
+    group();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,0 +1,288 @@
+//! Errors returned by verification and by JWKS fetching.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A boxed error kept as the `source()` of a [`TokenValidationError`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why a token was rejected.
+///
+/// Every claim-related case names the claim and shows the expected and the found values.
+/// Times are seconds since the Unix epoch.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenValidationError {
+    /// The token is not a compact JWS (`header.payload.signature`) with a JSON header and
+    /// payload, or it is too large.
+    #[error("malformed token: {reason}")]
+    Malformed {
+        /// What is wrong with it.
+        reason: String,
+        /// The decoding error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The header's `alg` is not one the verifier was configured to accept.
+    #[error("token header `alg`: expected one of {expected}, found {found:?}")]
+    UnsupportedAlgorithm {
+        /// The accepted algorithms.
+        expected: String,
+        /// The header's value.
+        found: String,
+    },
+    /// The header uses a feature this verifier does not understand (for example `crit`).
+    #[error("token header `{parameter}`: expected absent, found {found}")]
+    UnsupportedHeader {
+        /// The header parameter.
+        parameter: &'static str,
+        /// Its value.
+        found: String,
+    },
+    /// No key in the JWKS matches the token's `kid` (after at most one refetch).
+    #[error("token header `kid`: expected one of {expected}, found {found}")]
+    UnknownKey {
+        /// The key ids in the current key set.
+        expected: String,
+        /// The header's `kid` (or `none` when it has none).
+        found: String,
+    },
+    /// The key the token names cannot verify it (wrong key type or `alg` for the token's
+    /// algorithm, or a key the JWKS lists in an unusable form).
+    #[error("key {kid:?}: {reason}")]
+    UnusableKey {
+        /// The key id.
+        kid: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// The signature does not verify with the selected key.
+    #[error("signature: expected a valid {algorithm} signature, found an invalid one")]
+    InvalidSignature {
+        /// The algorithm it was checked with.
+        algorithm: crate::Algorithm,
+    },
+    /// The signing keys could not be fetched or parsed.
+    #[error(transparent)]
+    Jwks(Arc<JwksError>),
+    /// A required claim is absent.
+    #[error("claim `{claim}`: expected {expected}, found none")]
+    MissingClaim {
+        /// The claim's name.
+        claim: &'static str,
+        /// What was expected.
+        expected: String,
+    },
+    /// A claim has the wrong JSON type.
+    #[error("claim `{claim}`: expected {expected}, found {found}")]
+    InvalidClaimType {
+        /// The claim's name.
+        claim: String,
+        /// The expected JSON type.
+        expected: &'static str,
+        /// The found value (shortened).
+        found: String,
+    },
+    /// A claim does not have the expected value.
+    #[error("claim `{claim}`: expected {expected}, found {found}")]
+    ClaimMismatch {
+        /// The claim's name.
+        claim: &'static str,
+        /// The expected value.
+        expected: String,
+        /// The found value.
+        found: String,
+    },
+    /// `exp` is in the past, beyond the leeway.
+    #[error(
+        "claim `exp`: expected a time at or after {expected} (now - leeway), found {found} (expired)"
+    )]
+    Expired {
+        /// The earliest acceptable expiry: now minus the leeway.
+        expected: i64,
+        /// The token's `exp`.
+        found: i64,
+    },
+    /// `iat` is in the future, beyond the leeway.
+    #[error(
+        "claim `iat`: expected a time at or before {expected} (now + leeway), found {found} (issued in the future)"
+    )]
+    IssuedInFuture {
+        /// The latest acceptable issue time: now plus the leeway.
+        expected: i64,
+        /// The token's `iat`.
+        found: i64,
+    },
+    /// `nbf` is in the future, beyond the leeway.
+    #[error(
+        "claim `nbf`: expected a time at or before {expected} (now + leeway), found {found} (not yet valid)"
+    )]
+    NotYetValid {
+        /// The latest acceptable `nbf`: now plus the leeway.
+        expected: i64,
+        /// The token's `nbf`.
+        found: i64,
+    },
+    /// `auth_time` is older than `max_age` allows.
+    #[error(
+        "claim `auth_time`: expected a time at or after {expected} (now - max_age - leeway), found {found} (authentication too old)"
+    )]
+    AuthenticationTooOld {
+        /// The earliest acceptable authentication time.
+        expected: i64,
+        /// The token's `auth_time`.
+        found: i64,
+    },
+    /// The token lacks scopes or permissions the caller requires.
+    #[error("claim `{claim}`: expected {expected:?}, found {found:?}")]
+    InsufficientScope {
+        /// `scope` or `permissions`.
+        claim: &'static str,
+        /// The required values that are missing.
+        expected: Vec<String>,
+        /// The values the token carries.
+        found: Vec<String>,
+    },
+}
+
+impl TokenValidationError {
+    /// The claim or header parameter the error is about, if any (`"exp"`, `"aud"`, `"alg"`, …).
+    pub fn claim(&self) -> Option<&str> {
+        Some(match self {
+            TokenValidationError::UnsupportedAlgorithm { .. } => "alg",
+            TokenValidationError::UnsupportedHeader { parameter, .. } => parameter,
+            TokenValidationError::UnknownKey { .. } => "kid",
+            TokenValidationError::MissingClaim { claim, .. } => claim,
+            TokenValidationError::InvalidClaimType { claim, .. } => claim,
+            TokenValidationError::ClaimMismatch { claim, .. } => claim,
+            TokenValidationError::Expired { .. } => "exp",
+            TokenValidationError::IssuedInFuture { .. } => "iat",
+            TokenValidationError::NotYetValid { .. } => "nbf",
+            TokenValidationError::AuthenticationTooOld { .. } => "auth_time",
+            TokenValidationError::InsufficientScope { claim, .. } => claim,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn malformed(reason: impl Into<String>) -> Self {
+        TokenValidationError::Malformed {
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn malformed_by(
+        reason: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        TokenValidationError::Malformed {
+            reason: reason.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    pub(crate) fn mismatch(
+        claim: &'static str,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        TokenValidationError::ClaimMismatch {
+            claim,
+            expected: expected.into(),
+            found: found.into(),
+        }
+    }
+}
+
+impl From<JwksError> for TokenValidationError {
+    fn from(e: JwksError) -> Self {
+        TokenValidationError::Jwks(Arc::new(e))
+    }
+}
+
+/// Why the JSON Web Key Set could not be fetched or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwksError {
+    /// The request did not finish within the configured timeout.
+    #[error("JWKS request to {url} timed out after {timeout:?}")]
+    Timeout {
+        /// The JWKS URL.
+        url: String,
+        /// The configured timeout.
+        timeout: Duration,
+        /// The HTTP client's error, when the timeout came from it.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+    /// The server could not be reached.
+    #[error("JWKS request to {url} could not connect")]
+    Connect {
+        /// The JWKS URL.
+        url: String,
+        /// The HTTP client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Any other transport failure.
+    #[error("JWKS request to {url} failed")]
+    Request {
+        /// The JWKS URL.
+        url: String,
+        /// The HTTP client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server answered with a non-success status.
+    #[error("JWKS request to {url}: expected HTTP 200, found HTTP {status}: {body}")]
+    Status {
+        /// The JWKS URL.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+        /// The start of the response body, as text.
+        body: String,
+    },
+    /// The response body exceeded the size limit.
+    #[error("JWKS from {url}: expected at most {limit} bytes, found more")]
+    TooLarge {
+        /// The JWKS URL.
+        url: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body is not a JSON key set (`{"keys": [...]}`).
+    #[error("JWKS from {url}: expected a JSON object with a `keys` array")]
+    Decode {
+        /// The JWKS URL.
+        url: String,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The set has no key this verifier can use.
+    #[error("JWKS from {url}: expected at least one usable signing key, found none ({skipped})")]
+    NoUsableKeys {
+        /// The JWKS URL.
+        url: String,
+        /// Why each key was skipped.
+        skipped: String,
+    },
+    /// The background runtime used by the blocking verifiers could not run the fetch.
+    #[error("could not run the JWKS fetch in the background")]
+    Runtime {
+        /// Why.
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+}
+
+impl JwksError {
+    /// The HTTP status of the JWKS response, for [`JwksError::Status`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            JwksError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}

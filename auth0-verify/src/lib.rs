@@ -1,0 +1,23 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod algorithm;
+pub mod blocking;
+mod claims;
+mod error;
+mod jwks;
+mod jwt;
+mod keys;
+mod signature;
+mod verifier;
+
+pub use algorithm::Algorithm;
+pub use claims::{AccessTokenClaims, IdTokenClaims};
+pub use error::{BoxError, JwksError, TokenValidationError};
+pub use jwks::AsymmetricSignatureVerifier;
+pub use signature::{Secret, SignatureVerifier, SymmetricSignatureVerifier};
+pub use verifier::{AccessTokenVerifier, TokenVerifier, VerifyOptions};
+
+/// Re-exported so callers need no extra dependency to name claim values.
+pub use serde_json::{Map, Value};

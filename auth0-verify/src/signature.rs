@@ -1,0 +1,176 @@
+//! Signature verifiers: which keys and algorithms a token may be signed with.
+
+use std::fmt;
+use std::sync::Arc;
+
+use jsonwebtoken::DecodingKey;
+
+use crate::algorithm::Algorithm;
+use crate::blocking::BlockingRuntime;
+use crate::error::TokenValidationError;
+use crate::jwks::{AsymmetricSignatureVerifier, unsupported};
+use crate::jwt::RawToken;
+
+/// A shared secret, such as an application's client secret.
+///
+/// Its `Debug` output is `[redacted]`, and it has no `PartialEq`.
+#[derive(Clone)]
+pub struct Secret(Arc<[u8]>);
+
+impl Secret {
+    /// Wraps the secret's bytes.
+    pub fn new(bytes: impl AsRef<[u8]>) -> Self {
+        Secret(Arc::from(bytes.as_ref()))
+    }
+
+    /// The secret's bytes. Avoid logging them.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret::new(s)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret::new(s)
+    }
+}
+
+impl From<&[u8]> for Secret {
+    fn from(b: &[u8]) -> Self {
+        Secret::new(b)
+    }
+}
+
+impl From<Vec<u8>> for Secret {
+    fn from(b: Vec<u8>) -> Self {
+        Secret::new(b)
+    }
+}
+
+/// Verifies HS256 signatures made with a shared secret (an application's client secret, for
+/// ID tokens of applications configured with HS256).
+#[derive(Clone)]
+pub struct SymmetricSignatureVerifier {
+    key: Arc<DecodingKey>,
+}
+
+impl fmt::Debug for SymmetricSignatureVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SymmetricSignatureVerifier")
+            .field("algorithm", &Algorithm::HS256)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+impl SymmetricSignatureVerifier {
+    const ALGORITHMS: &'static [Algorithm] = &[Algorithm::HS256];
+
+    /// A verifier accepting HS256 tokens signed with `secret`.
+    pub fn new(secret: impl Into<Secret>) -> Self {
+        let secret = secret.into();
+        SymmetricSignatureVerifier {
+            key: Arc::new(DecodingKey::from_secret(secret.expose())),
+        }
+    }
+
+    fn verify(&self, raw: &RawToken<'_>, alg: Algorithm) -> Result<(), TokenValidationError> {
+        match jsonwebtoken::crypto::verify(
+            raw.signature,
+            raw.message.as_bytes(),
+            &self.key,
+            alg.to_jwt(),
+        ) {
+            Ok(true) => Ok(()),
+            _ => Err(TokenValidationError::InvalidSignature { algorithm: alg }),
+        }
+    }
+}
+
+/// The source of keys a token verifier checks signatures against.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum SignatureVerifier {
+    /// Keys from a JWKS (RS256 and other asymmetric algorithms).
+    Asymmetric(AsymmetricSignatureVerifier),
+    /// A shared secret (HS256).
+    Symmetric(SymmetricSignatureVerifier),
+}
+
+impl From<AsymmetricSignatureVerifier> for SignatureVerifier {
+    fn from(v: AsymmetricSignatureVerifier) -> Self {
+        SignatureVerifier::Asymmetric(v)
+    }
+}
+
+impl From<SymmetricSignatureVerifier> for SignatureVerifier {
+    fn from(v: SymmetricSignatureVerifier) -> Self {
+        SignatureVerifier::Symmetric(v)
+    }
+}
+
+impl SignatureVerifier {
+    /// The algorithms this verifier accepts.
+    pub fn algorithms(&self) -> &[Algorithm] {
+        match self {
+            SignatureVerifier::Asymmetric(v) => v.allowed(),
+            SignatureVerifier::Symmetric(_) => SymmetricSignatureVerifier::ALGORITHMS,
+        }
+    }
+
+    /// The header's `alg`, if it is one this verifier accepts. The key type is never chosen
+    /// from it: the verifier's own configuration decides.
+    fn pinned_algorithm(&self, raw: &RawToken<'_>) -> Result<Algorithm, TokenValidationError> {
+        let allowed = self.algorithms();
+        match Algorithm::from_name(&raw.header.alg) {
+            Some(alg) if allowed.contains(&alg) => Ok(alg),
+            _ => Err(unsupported(allowed, &raw.header.alg)),
+        }
+    }
+
+    pub(crate) async fn verify(&self, raw: &RawToken<'_>) -> Result<(), TokenValidationError> {
+        let alg = self.pinned_algorithm(raw)?;
+        match self {
+            SignatureVerifier::Symmetric(s) => s.verify(raw, alg),
+            SignatureVerifier::Asymmetric(a) => {
+                let key = a.key_for(&raw.header, alg).await?;
+                check(key.verify(alg, raw.message.as_bytes(), raw.signature), alg)
+            }
+        }
+    }
+
+    pub(crate) fn verify_blocking(
+        &self,
+        raw: &RawToken<'_>,
+        runtime: &BlockingRuntime,
+    ) -> Result<(), TokenValidationError> {
+        let alg = self.pinned_algorithm(raw)?;
+        match self {
+            SignatureVerifier::Symmetric(s) => s.verify(raw, alg),
+            SignatureVerifier::Asymmetric(a) => {
+                let key = a.key_for_blocking(&raw.header, alg, runtime)?;
+                check(key.verify(alg, raw.message.as_bytes(), raw.signature), alg)
+            }
+        }
+    }
+}
+
+fn check(valid: bool, alg: Algorithm) -> Result<(), TokenValidationError> {
+    if valid {
+        Ok(())
+    } else {
+        Err(TokenValidationError::InvalidSignature { algorithm: alg })
+    }
+}

@@ -1,0 +1,476 @@
+//! [`TokenVerifier`] for ID tokens and [`AccessTokenVerifier`] for API access tokens.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+use crate::blocking::BlockingRuntime;
+use crate::claims::{
+    AccessTokenClaims, IdTokenClaims, check_organization, require, take_array, take_date, take_str,
+    take_str_or_array,
+};
+use crate::error::TokenValidationError;
+use crate::jwt::RawToken;
+use crate::signature::SignatureVerifier;
+
+type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+/// What ID-token and access-token verification share: the keys, the expected issuer and
+/// audience, the leeway and the clock.
+#[derive(Clone)]
+pub(crate) struct Core {
+    signature: SignatureVerifier,
+    issuer: String,
+    audience: String,
+    leeway: i64,
+    clock: Clock,
+}
+
+impl fmt::Debug for Core {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Core")
+            .field("signature", &self.signature)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway_secs", &self.leeway)
+            .finish_non_exhaustive()
+    }
+}
+
+fn seconds(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+impl Core {
+    fn new(signature: SignatureVerifier, issuer: String, audience: String) -> Self {
+        Core {
+            signature,
+            issuer,
+            audience,
+            leeway: 60,
+            clock: Arc::new(SystemTime::now),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        match (self.clock)().duration_since(UNIX_EPOCH) {
+            Ok(d) => seconds(d),
+            Err(e) => seconds(e.duration()).saturating_neg(),
+        }
+    }
+
+    async fn verified_claims(
+        &self,
+        token: &str,
+    ) -> Result<Map<String, Value>, TokenValidationError> {
+        let raw = RawToken::parse(token)?;
+        self.signature.verify(&raw).await?;
+        raw.claims()
+    }
+
+    fn verified_claims_blocking(
+        &self,
+        token: &str,
+        runtime: &BlockingRuntime,
+    ) -> Result<Map<String, Value>, TokenValidationError> {
+        let raw = RawToken::parse(token)?;
+        self.signature.verify_blocking(&raw, runtime)?;
+        raw.claims()
+    }
+
+    fn check_issuer(&self, iss: Option<String>) -> Result<String, TokenValidationError> {
+        let iss = require(iss, "iss", || format!("{:?}", self.issuer))?;
+        if iss != self.issuer {
+            return Err(TokenValidationError::mismatch(
+                "iss",
+                format!("{:?}", self.issuer),
+                format!("{iss:?}"),
+            ));
+        }
+        Ok(iss)
+    }
+
+    fn check_audience(
+        &self,
+        aud: Option<Vec<String>>,
+    ) -> Result<Vec<String>, TokenValidationError> {
+        let aud = require(aud, "aud", || format!("{:?}", self.audience))?;
+        if !aud.contains(&self.audience) {
+            let found = match aud.as_slice() {
+                [one] => format!("{one:?}"),
+                many => format!("{many:?}"),
+            };
+            return Err(TokenValidationError::mismatch(
+                "aud",
+                format!("{:?} (string or array member)", self.audience),
+                found,
+            ));
+        }
+        Ok(aud)
+    }
+
+    fn check_expiry(&self, exp: i64, now: i64) -> Result<(), TokenValidationError> {
+        let earliest = now.saturating_sub(self.leeway);
+        if exp < earliest {
+            return Err(TokenValidationError::Expired {
+                expected: earliest,
+                found: exp,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_not_future(
+        &self,
+        claim: &str,
+        value: i64,
+        now: i64,
+    ) -> Result<(), TokenValidationError> {
+        let latest = now.saturating_add(self.leeway);
+        if value <= latest {
+            return Ok(());
+        }
+        Err(if claim == "iat" {
+            TokenValidationError::IssuedInFuture {
+                expected: latest,
+                found: value,
+            }
+        } else {
+            TokenValidationError::NotYetValid {
+                expected: latest,
+                found: value,
+            }
+        })
+    }
+
+    fn id_claims(
+        &self,
+        mut map: Map<String, Value>,
+        options: &VerifyOptions,
+    ) -> Result<IdTokenClaims, TokenValidationError> {
+        // Read every typed claim first, so a wrongly typed claim always fails.
+        let m = &mut map;
+        let (iss, sub, aud) = (
+            take_str(m, "iss")?,
+            take_str(m, "sub")?,
+            take_str_or_array(m, "aud")?,
+        );
+        let (exp, iat, nbf) = (
+            take_date(m, "exp")?,
+            take_date(m, "iat")?,
+            take_date(m, "nbf")?,
+        );
+        let (nonce, azp, auth_time) = (
+            take_str(m, "nonce")?,
+            take_str(m, "azp")?,
+            take_date(m, "auth_time")?,
+        );
+        let (org_id, org_name) = (take_str(m, "org_id")?, take_str(m, "org_name")?);
+
+        let iss = self.check_issuer(iss)?;
+        let sub = require(sub, "sub", || "a string".to_owned())?;
+        let aud = self.check_audience(aud)?;
+        let now = self.now();
+        let exp = require(exp, "exp", || "a number of seconds".to_owned())?;
+        self.check_expiry(exp, now)?;
+        let iat = require(iat, "iat", || "a number of seconds".to_owned())?;
+        self.check_not_future("iat", iat, now)?;
+        if let Some(nbf) = nbf {
+            self.check_not_future("nbf", nbf, now)?;
+        }
+        if let Some(expected) = &options.nonce {
+            let found = require(nonce.as_deref(), "nonce", || format!("{expected:?}"))?;
+            if found != expected {
+                return Err(TokenValidationError::mismatch(
+                    "nonce",
+                    format!("{expected:?}"),
+                    format!("{found:?}"),
+                ));
+            }
+        }
+        if aud.len() > 1 {
+            let found = require(azp.as_deref(), "azp", || {
+                format!(
+                    "{:?} (required when `aud` has several values)",
+                    self.audience
+                )
+            })?;
+            if found != self.audience {
+                return Err(TokenValidationError::mismatch(
+                    "azp",
+                    format!("{:?}", self.audience),
+                    format!("{found:?}"),
+                ));
+            }
+        }
+        if let Some(max_age) = options.max_age {
+            let auth_time = require(auth_time, "auth_time", || {
+                "a number of seconds (required when max_age is set)".to_owned()
+            })?;
+            let earliest = now
+                .saturating_sub(seconds(max_age))
+                .saturating_sub(self.leeway);
+            if auth_time < earliest {
+                return Err(TokenValidationError::AuthenticationTooOld {
+                    expected: earliest,
+                    found: auth_time,
+                });
+            }
+        }
+        if let Some(expected) = &options.organization {
+            check_organization(expected, org_id.as_deref(), org_name.as_deref())?;
+        }
+        Ok(IdTokenClaims {
+            iss,
+            sub,
+            aud,
+            exp,
+            iat,
+            nbf,
+            nonce,
+            azp,
+            auth_time,
+            org_id,
+            org_name,
+            extra: map,
+        })
+    }
+
+    fn access_claims(
+        &self,
+        mut map: Map<String, Value>,
+        organizations: &[String],
+    ) -> Result<AccessTokenClaims, TokenValidationError> {
+        let m = &mut map;
+        let (iss, sub, aud) = (
+            take_str(m, "iss")?,
+            take_str(m, "sub")?,
+            take_str_or_array(m, "aud")?,
+        );
+        let (exp, iat, nbf) = (
+            take_date(m, "exp")?,
+            take_date(m, "iat")?,
+            take_date(m, "nbf")?,
+        );
+        let (azp, scope, permissions) = (
+            take_str(m, "azp")?,
+            take_str(m, "scope")?,
+            take_array(m, "permissions")?,
+        );
+        let (org_id, org_name) = (take_str(m, "org_id")?, take_str(m, "org_name")?);
+
+        let iss = self.check_issuer(iss)?;
+        let aud = self.check_audience(aud)?;
+        let now = self.now();
+        let exp = require(exp, "exp", || "a number of seconds".to_owned())?;
+        self.check_expiry(exp, now)?;
+        if let Some(iat) = iat {
+            self.check_not_future("iat", iat, now)?;
+        }
+        if let Some(nbf) = nbf {
+            self.check_not_future("nbf", nbf, now)?;
+        }
+        if !organizations.is_empty() {
+            check_allowed_organization(organizations, org_id.as_deref(), org_name.as_deref())?;
+        }
+        Ok(AccessTokenClaims {
+            iss,
+            sub,
+            aud,
+            exp,
+            iat,
+            nbf,
+            azp,
+            scope,
+            permissions: permissions.unwrap_or_default(),
+            org_id,
+            org_name,
+            extra: map,
+        })
+    }
+}
+
+fn check_allowed_organization(
+    allowed: &[String],
+    org_id: Option<&str>,
+    org_name: Option<&str>,
+) -> Result<(), TokenValidationError> {
+    if allowed
+        .iter()
+        .any(|a| check_organization(a, org_id, org_name).is_ok())
+    {
+        return Ok(());
+    }
+    let expected = format!("one of {allowed:?}");
+    match (org_id, org_name) {
+        (None, None) => Err(TokenValidationError::MissingClaim {
+            claim: "org_id",
+            expected,
+        }),
+        (Some(id), _) => Err(TokenValidationError::mismatch(
+            "org_id",
+            expected,
+            format!("{id:?}"),
+        )),
+        (None, Some(name)) => Err(TokenValidationError::mismatch(
+            "org_name",
+            expected,
+            format!("{name:?}"),
+        )),
+    }
+}
+
+/// Per-call expectations for an ID token: the `nonce` sent with the login request, the
+/// `max_age` asked for, the organization.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    nonce: Option<String>,
+    max_age: Option<Duration>,
+    organization: Option<String>,
+}
+
+impl VerifyOptions {
+    /// The token's `nonce` must equal this.
+    pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
+        self.nonce = Some(nonce.into());
+        self
+    }
+
+    /// The token's `auth_time` must be at most this long ago (plus the leeway).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// The token must belong to this organization: an id starting with `org_` is compared
+    /// with `org_id` exactly, anything else with `org_name` case-insensitively.
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+}
+
+/// Verifies ID tokens: the signature with pinned algorithms, then `iss`, `sub`, `aud`, `azp`
+/// (when `aud` has several values), `exp`, `iat` and `nbf` with a leeway, and the
+/// [`VerifyOptions`] (`nonce`, `auth_time` against `max_age`, organization).
+///
+/// Cloning is cheap; clones share the key cache.
+#[derive(Clone, Debug)]
+pub struct TokenVerifier {
+    pub(crate) core: Core,
+}
+
+impl TokenVerifier {
+    /// A verifier for tokens signed as `signature_verifier` allows, issued by `issuer`
+    /// (`https://YOUR_DOMAIN/`, compared exactly) for `audience` (the application's client id).
+    pub fn new(
+        signature_verifier: impl Into<SignatureVerifier>,
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> Self {
+        TokenVerifier {
+            core: Core::new(signature_verifier.into(), issuer.into(), audience.into()),
+        }
+    }
+
+    /// The clock skew tolerated on `exp`, `iat`, `nbf` and `auth_time` (60 s by default).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.core.leeway = seconds(leeway);
+        self
+    }
+
+    /// The clock used for time checks (the system clock by default).
+    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.core.clock = Arc::new(clock);
+        self
+    }
+
+    /// Verifies `token` and returns its claims.
+    pub async fn verify(
+        &self,
+        token: &str,
+        options: &VerifyOptions,
+    ) -> Result<IdTokenClaims, TokenValidationError> {
+        let claims = self.core.verified_claims(token).await?;
+        self.core.id_claims(claims, options)
+    }
+
+    pub(crate) fn verify_blocking(
+        &self,
+        token: &str,
+        options: &VerifyOptions,
+        runtime: &BlockingRuntime,
+    ) -> Result<IdTokenClaims, TokenValidationError> {
+        let claims = self.core.verified_claims_blocking(token, runtime)?;
+        self.core.id_claims(claims, options)
+    }
+}
+
+/// Verifies access tokens issued for an API: the signature with pinned algorithms, `iss`,
+/// `aud`, `exp` (and `iat`, `nbf` when present) with a leeway, and optionally an allow-list of
+/// organizations. Scopes and permissions are then checked on the returned
+/// [`AccessTokenClaims`].
+///
+/// Cloning is cheap; clones share the key cache.
+#[derive(Clone, Debug)]
+pub struct AccessTokenVerifier {
+    pub(crate) core: Core,
+    organizations: Vec<String>,
+}
+
+impl AccessTokenVerifier {
+    /// A verifier for tokens signed as `signature_verifier` allows, issued by `issuer`
+    /// (`https://YOUR_DOMAIN/`, compared exactly) for `audience` (the API identifier).
+    pub fn new(
+        signature_verifier: impl Into<SignatureVerifier>,
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> Self {
+        AccessTokenVerifier {
+            core: Core::new(signature_verifier.into(), issuer.into(), audience.into()),
+            organizations: Vec::new(),
+        }
+    }
+
+    /// The clock skew tolerated on `exp`, `iat` and `nbf` (60 s by default).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.core.leeway = seconds(leeway);
+        self
+    }
+
+    /// The clock used for time checks (the system clock by default).
+    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.core.clock = Arc::new(clock);
+        self
+    }
+
+    /// Accept only tokens of these organizations: entries starting with `org_` match
+    /// `org_id` exactly, others match `org_name` case-insensitively. Tokens without an
+    /// organization are then rejected. By default any token (with or without an
+    /// organization) is accepted.
+    pub fn allowed_organizations<I, S>(mut self, organizations: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.organizations = organizations.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Verifies `token` and returns its claims.
+    pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, TokenValidationError> {
+        let claims = self.core.verified_claims(token).await?;
+        self.core.access_claims(claims, &self.organizations)
+    }
+
+    pub(crate) fn verify_blocking(
+        &self,
+        token: &str,
+        runtime: &BlockingRuntime,
+    ) -> Result<AccessTokenClaims, TokenValidationError> {
+        let claims = self.core.verified_claims_blocking(token, runtime)?;
+        self.core.access_claims(claims, &self.organizations)
+    }
+}

@@ -1,0 +1,146 @@
+//! Access-token verification for APIs.
+
+use auth0_verify::{
+    AccessTokenVerifier, AsymmetricSignatureVerifier, SymmetricSignatureVerifier,
+    TokenValidationError,
+};
+use serde_json::json;
+
+use crate::common::*;
+
+fn api_verifier() -> AccessTokenVerifier {
+    AccessTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, API).with_clock(clock)
+}
+
+async fn rejects(v: &AccessTokenVerifier, claims: serde_json::Value, claim: &str) -> String {
+    let err = v
+        .verify(&hs256(&claims))
+        .await
+        .expect_err("token must be rejected");
+    assert_eq!(err.claim(), Some(claim), "{err}");
+    err.to_string()
+}
+
+#[tokio::test]
+async fn a_valid_rs256_access_token_gives_scopes_and_permissions() {
+    let (_s, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    let v =
+        AccessTokenVerifier::new(AsymmetricSignatureVerifier::new(url), ISS, API).with_clock(clock);
+    let claims = v.verify(&rs256(&access_claims())).await.unwrap();
+    assert_eq!(claims.sub.as_deref(), Some("auth0|user-1"));
+    assert!(claims.has_scope("read:messages") && !claims.has_scope("read"));
+    assert_eq!(claims.scopes().count(), 3);
+    assert!(claims.has_permission("read:messages") && !claims.has_permission("write:messages"));
+    claims
+        .require_scopes(["read:messages", "write:messages"])
+        .unwrap();
+    let err = claims
+        .require_scopes(["read:messages", "delete:messages"])
+        .unwrap_err();
+    assert_eq!(err.claim(), Some("scope"));
+    assert!(
+        err.to_string().contains("delete:messages") && err.to_string().contains("openid"),
+        "{err}"
+    );
+    claims.require_permissions(["read:messages"]).unwrap();
+    let err = claims.require_permissions(["write:messages"]).unwrap_err();
+    assert_eq!(err.claim(), Some("permissions"));
+}
+
+#[tokio::test]
+async fn issuer_audience_and_expiry_are_checked() {
+    let v = api_verifier();
+    assert!(v.verify(&hs256(&access_claims())).await.is_ok());
+    rejects(
+        &v,
+        with(access_claims(), json!({"iss": "https://evil.test/"})),
+        "iss",
+    )
+    .await;
+    rejects(&v, with(access_claims(), json!({"iss": null})), "iss").await;
+    let msg = rejects(
+        &v,
+        with(access_claims(), json!({"aud": "https://other.test"})),
+        "aud",
+    )
+    .await;
+    assert!(
+        msg.contains(API) && msg.contains("https://other.test"),
+        "{msg}"
+    );
+    rejects(&v, with(access_claims(), json!({"aud": null})), "aud").await;
+    rejects(&v, with(access_claims(), json!({"exp": NOW - 61})), "exp").await;
+    rejects(&v, with(access_claims(), json!({"exp": null})), "exp").await;
+    assert!(
+        v.verify(&hs256(&with(access_claims(), json!({"exp": NOW - 59}))))
+            .await
+            .is_ok()
+    );
+    rejects(&v, with(access_claims(), json!({"iat": NOW + 120})), "iat").await;
+    // Optional claims stay optional but must be well typed.
+    assert!(
+        v.verify(&hs256(&with(
+            access_claims(),
+            json!({"iat": null, "sub": null, "scope": null})
+        )))
+        .await
+        .is_ok()
+    );
+    rejects(
+        &v,
+        with(access_claims(), json!({"scope": ["read"]})),
+        "scope",
+    )
+    .await;
+    rejects(
+        &v,
+        with(access_claims(), json!({"permissions": "read"})),
+        "permissions",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn allowed_organizations() {
+    let v = api_verifier().allowed_organizations(["org_123", "Globex"]);
+    let by_id = with(access_claims(), json!({"org_id": "org_123"}));
+    assert!(v.verify(&hs256(&by_id)).await.is_ok());
+    let by_name = with(access_claims(), json!({"org_name": "globex"}));
+    assert!(v.verify(&hs256(&by_name)).await.is_ok());
+    let msg = rejects(
+        &v,
+        with(access_claims(), json!({"org_id": "org_999"})),
+        "org_id",
+    )
+    .await;
+    assert!(msg.contains("org_999") && msg.contains("org_123"), "{msg}");
+    rejects(
+        &v,
+        with(access_claims(), json!({"org_name": "initech"})),
+        "org_name",
+    )
+    .await;
+    rejects(&v, access_claims(), "org_id").await;
+    // Without an allow-list, organizations are not required.
+    assert!(
+        api_verifier()
+            .verify(&hs256(&access_claims()))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn id_tokens_are_not_access_tokens_for_the_api() {
+    let err = api_verifier()
+        .verify(&hs256(&id_claims()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TokenValidationError::ClaimMismatch { claim: "aud", .. }
+        ),
+        "{err}"
+    );
+}

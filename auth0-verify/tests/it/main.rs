@@ -1,0 +1,8 @@
+//! Integration tests: real keys, really signed tokens, a JWKS served on 127.0.0.1.
+
+mod access_token;
+mod algorithms;
+mod blocking;
+mod common;
+mod id_token;
+mod jwks;
