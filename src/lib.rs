@@ -1,7 +1,19 @@
-//! Auth0 for Rust.
+//! Auth0 for Rust: ID- and access-token verification and the whole Management API.
+//!
+//! This crate only re-exports the SDK crates, each behind a feature (all on by default):
+//!
+//! | feature | module | crate |
+//! |---|---|---|
+//! | `verify` | [`verify`] | `auth0-verify` |
+//! | `mgmt` | [`management`] | `auth0-mgmt` |
+
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-/// The Management API client.
+/// ID-token and access-token verification (`auth0-verify`).
+#[cfg(feature = "verify")]
+pub use auth0_verify as verify;
+
+/// The Management API client (`auth0-mgmt`).
 #[cfg(feature = "mgmt")]
 pub use auth0_mgmt as management;
