@@ -1,12 +1,4 @@
-//! Auth0 for Rust: ID- and access-token verification and the whole Management API.
-//!
-//! This crate only re-exports the SDK crates, each behind a feature (all on by default):
-//!
-//! | feature | module | crate |
-//! |---|---|---|
-//! | `verify` | [`verify`] | `auth0-verify` |
-//! | `mgmt` | [`management`] | `auth0-mgmt` |
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
