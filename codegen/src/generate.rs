@@ -75,6 +75,8 @@ pub struct Generated {
     pub methods: BTreeMap<String, (RawMethod, syn::ImplItemFn)>,
     /// String enums made open.
     pub open_enums: Vec<OpenEnum>,
+    /// Types that implement `Default`.
+    pub with_default: BTreeSet<String>,
 }
 
 fn type_key(item: &syn::Item) -> Option<String> {
@@ -183,13 +185,49 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
             other => client_items.push(other),
         }
     }
-    derive_default(&mut types);
+    let with_default = derive_default(&mut types);
+    add_from_str_for_string_newtypes(&mut types);
     Ok(Generated {
+        with_default,
         types,
         client_items,
         methods,
         open_enums,
     })
+}
+
+/// String newtypes take `&str` too, so that a path parameter of such a type accepts `"id"`.
+fn add_from_str_for_string_newtypes(types: &mut Vec<(Option<String>, syn::Item)>) {
+    let mut added = Vec::new();
+    for (key, item) in types.iter() {
+        let syn::Item::Struct(s) = item else { continue };
+        let syn::Fields::Unnamed(fields) = &s.fields else {
+            continue;
+        };
+        let is_string = fields.unnamed.len() == 1
+            && quote!(#fields).to_string().replace(' ', "") == "(pub::std::string::String)";
+        if !is_string {
+            continue;
+        }
+        let name = &s.ident;
+        let has = types.iter().any(|(k, it)| {
+            k == key
+                && matches!(it, syn::Item::Impl(i) if quote!(#i).to_string().contains("From < & str >"))
+        });
+        if !has {
+            added.push((
+                key.clone(),
+                syn::parse_quote! {
+                    impl ::std::convert::From<&str> for #name {
+                        fn from(value: &str) -> Self {
+                            Self(value.to_string())
+                        }
+                    }
+                },
+            ));
+        }
+    }
+    types.extend(added);
 }
 
 /// Whether a field type has a `Default`, given the structs known to have one.
@@ -219,7 +257,7 @@ fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
 
 /// Derives `Default` for every struct whose fields all have one, so that request bodies read
 /// `CreateUserRequestContent { connection: "..".into(), ..Default::default() }`.
-fn derive_default(types: &mut [(Option<String>, syn::Item)]) {
+fn derive_default(types: &mut [(Option<String>, syn::Item)]) -> BTreeSet<String> {
     let mut with_default: BTreeSet<String> = types
         .iter()
         .filter_map(|(_, item)| match item {
@@ -271,6 +309,7 @@ fn derive_default(types: &mut [(Option<String>, syn::Item)]) {
             s.attrs.push(syn::parse_quote!(#[derive(Default)]));
         }
     }
+    with_default
 }
 
 fn has_operation_methods(i: &syn::ItemImpl) -> bool {

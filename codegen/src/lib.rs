@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod calls;
 pub mod facade;
 pub mod generate;
 pub mod ops;
@@ -24,7 +25,8 @@ use generate::pretty;
 
 /// Everything one generation produces.
 pub struct Output {
-    /// Files under `auth0-mgmt/src/generated/`, relative to that folder.
+    /// Generated files, relative to the workspace root: `auth0-mgmt/src/generated/**` and the
+    /// every-operation test `auth0-mgmt/tests/every_operation.rs`.
     pub files: BTreeMap<PathBuf, String>,
     /// The `[features]` block of `auth0-mgmt/Cargo.toml` (between the generated markers).
     pub features_block: String,
@@ -67,7 +69,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
 
     let mut files = BTreeMap::new();
     files.insert(
-        PathBuf::from("mod.rs"),
+        gen_path("mod.rs"),
         pretty(quote! {
             //! The generated Management API: types, the raw client and the resource facade.
             pub mod types;
@@ -77,7 +79,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     );
     let types = generate::render_types(&generated, &reach, &features);
     files.insert(
-        PathBuf::from("types.rs"),
+        gen_path("types.rs"),
         pretty(quote! {
             //! Request and response types of the Management API.
             #![allow(clippy::all, missing_docs, unused_imports, dead_code)]
@@ -85,7 +87,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         })?,
     );
     files.insert(
-        PathBuf::from("client.rs"),
+        gen_path("client.rs"),
         pretty(generate::render_client(&generated, &all_ops))?,
     );
     let mut mods = Vec::new();
@@ -98,7 +100,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             pub use #m::*;
         });
         files.insert(
-            PathBuf::from(format!("facade/{resource}.rs")),
+            gen_path(&format!("facade/{resource}.rs")),
             pretty(quote! {
                 #![allow(clippy::all, unused_imports)]
                 #tokens
@@ -106,11 +108,15 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         );
     }
     files.insert(
-        PathBuf::from("facade/mod.rs"),
+        gen_path("facade/mod.rs"),
         pretty(quote! {
             //! Resource accessors and request builders, one module per top-level resource.
             #(#mods)*
         })?,
+    );
+    files.insert(
+        PathBuf::from(EVERY_OPERATION_TEST),
+        calls::render(&facade_ops, &generated.with_default)?,
     );
     let mut features_block = String::from("default = [\"full\"]\nfull = [\n");
     for f in &features {
@@ -127,6 +133,16 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         passes: pass_counts,
         operations: facade_ops.len(),
     })
+}
+
+/// Folder of the generated module, relative to the workspace root.
+pub const GENERATED_DIR: &str = "auth0-mgmt/src/generated";
+
+/// The generated every-operation test, relative to the workspace root.
+pub const EVERY_OPERATION_TEST: &str = "auth0-mgmt/tests/every_operation.rs";
+
+fn gen_path(rel: &str) -> PathBuf {
+    Path::new(GENERATED_DIR).join(rel)
 }
 
 /// Start and end markers of the generated features block in `auth0-mgmt/Cargo.toml`.

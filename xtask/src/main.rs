@@ -87,7 +87,7 @@ fn codegen_cmd(root: &Path, spec_dir: &Path, check: bool) -> Result<()> {
     for (name, n) in &out.passes {
         println!("pass {name:<24} {n:>5} places");
     }
-    let gen_dir = root.join("auth0-mgmt/src/generated");
+    let gen_dir = root.join(codegen::GENERATED_DIR);
     let manifest_path = root.join("auth0-mgmt/Cargo.toml");
     let manifest = std::fs::read_to_string(&manifest_path)
         .with_context(|| format!("reading {}", manifest_path.display()))?;
@@ -95,7 +95,7 @@ fn codegen_cmd(root: &Path, spec_dir: &Path, check: bool) -> Result<()> {
     let mut expected: Vec<(PathBuf, String)> = out
         .files
         .iter()
-        .map(|(rel, text)| (gen_dir.join(rel), text.clone()))
+        .map(|(rel, text)| (root.join(rel), text.clone()))
         .collect();
     expected.push((manifest_path.clone(), new_manifest));
 
@@ -124,7 +124,7 @@ fn codegen_cmd(root: &Path, spec_dir: &Path, check: bool) -> Result<()> {
                 stale.push(shown);
             }
         }
-        let extra = extra_files(&gen_dir, &out.files)?;
+        let extra = extra_files(root, &gen_dir, &out.files)?;
         for p in &extra {
             stale.push(format!("{} is no longer generated\n", p.display()));
         }
@@ -145,7 +145,7 @@ fn codegen_cmd(root: &Path, spec_dir: &Path, check: bool) -> Result<()> {
         return Ok(());
     }
 
-    for p in extra_files(&gen_dir, &out.files)? {
+    for p in extra_files(root, &gen_dir, &out.files)? {
         std::fs::remove_file(&p)?;
     }
     for (path, text) in &expected {
@@ -169,6 +169,7 @@ fn codegen_cmd(root: &Path, spec_dir: &Path, check: bool) -> Result<()> {
 
 /// Files under the generated folder that this generation does not produce.
 fn extra_files(
+    root: &Path,
     gen_dir: &Path,
     files: &std::collections::BTreeMap<PathBuf, String>,
 ) -> Result<Vec<PathBuf>> {
@@ -182,7 +183,7 @@ fn extra_files(
             let path = e?.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(gen_dir)
+            } else if let Ok(rel) = path.strip_prefix(root)
                 && !files.contains_key(rel)
             {
                 out.push(path);

@@ -1,0 +1,156 @@
+//! A generated integration test of auth0-mgmt that calls every operation through the facade,
+//! by the naming rule, from outside the crate.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::facade::{FacadeOp, Holding};
+use crate::surface::type_text;
+
+/// A value of an owned parameter type the test can write, if it can write one.
+fn sample(owned: &syn::Type, with_default: &BTreeSet<String>) -> Option<TokenStream> {
+    let text = type_text(owned);
+    match text.as_str() {
+        "String" => Some(quote!("q")),
+        "bool" => Some(quote!(true)),
+        "i64" | "i32" | "u64" | "u32" | "f64" => Some(quote!(1 as _)),
+        "Value" => Some(quote!(::serde_json::json!({}))),
+        t if t.starts_with("Vec<") || t.starts_with("Map<") || with_default.contains(t) => {
+            let outside = quote!(#owned).to_string().replace("crate ::", "auth0_mgmt ::");
+            let ty: syn::Type = syn::parse_str(&outside).ok()?;
+            Some(quote!(<#ty as Default>::default()))
+        }
+        _ => None,
+    }
+}
+
+/// The test file's text (formatted, with the generated-code header).
+pub fn render(ops: &[FacadeOp], with_default: &BTreeSet<String>) -> anyhow::Result<String> {
+    let mut blocks: std::collections::BTreeMap<String, Vec<TokenStream>> = Default::default();
+    for fop in ops {
+        let op = &fop.op;
+        let feature = op.resource();
+        let accessors = op.accessors();
+        let accessors = accessors.iter().map(|a| format_ident!("{}", a));
+        let method = format_ident!("{}", op.method_name());
+        let mut path = format!("/api/v2{}", op.path);
+        let mut args = Vec::new();
+        for (i, name) in op.path_params().iter().enumerate() {
+            let value = format!("p{}", i + 1);
+            path = path.replace(&format!("{{{name}}}"), &value);
+            args.push(quote!(#value));
+        }
+        let label = format!("{}.{}", op.accessors().join("."), op.method_name());
+        let mut setters = Vec::new();
+        let mut complete = fop.raw.is_some();
+        for p in fop.params.iter().filter(|p| p.location != "path") {
+            let required = matches!(p.holding, Holding::Str | Holding::Ref(_) | Holding::Value(_));
+            if !required {
+                continue;
+            }
+            match sample(&p.holding.owned(), with_default) {
+                Some(v) => {
+                    let id = format_ident!("{}", p.ident);
+                    setters.push(quote!(.#id(#v)));
+                }
+                None => complete = false,
+            }
+        }
+        let method_upper = op.method.to_uppercase();
+        let check = if complete {
+            quote!(sent(&server, &mut seen, #label, result, #method_upper, #path).await;)
+        } else {
+            quote!(refused(#label, result);)
+        };
+        blocks.entry(feature).or_default().push(quote! {
+            {
+                let result = Box::pin(client #(.#accessors())* .#method(#(#args),*) #(#setters)* .send()).await;
+                #check
+                calls += 1;
+            }
+        });
+    }
+    let tests = blocks.iter().map(|(feature, calls)| {
+        let test = format_ident!("every_{}_operation_is_callable_by_the_naming_rule", feature);
+        let count = calls.len();
+        quote! {
+            #[cfg(feature = #feature)]
+            #[tokio::test]
+            async fn #test() {
+                let (server, client) = setup().await;
+                let mut seen = 0usize;
+                let mut calls = 0usize;
+                #(#calls)*
+                assert_eq!(calls, #count);
+            }
+        }
+    });
+    let tokens = quote! {
+        //! Calls every Management API operation through the facade, by the naming rule of
+        //! DESIGN.md, against a local server: each request must leave with the documented method
+        //! and path, and Auth0's error answer must come back as a typed `Error::Api`. An
+        //! operation whose required values this test cannot invent must refuse to send.
+        #![allow(unused_mut, unused_variables, clippy::all)]
+
+        use auth0_mgmt::{Client, Error};
+        use wiremock::matchers::any;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+
+        async fn sent<T>(
+            server: &MockServer,
+            seen: &mut usize,
+            label: &str,
+            result: Result<T, Error>,
+            method: &str,
+            path: &str,
+        ) {
+            let requests = server.received_requests().await.unwrap_or_default();
+            assert_eq!(requests.len(), *seen + 1, "{label}: exactly one request");
+            *seen += 1;
+            let last = requests.last().expect("a request");
+            assert_eq!(last.method.as_str(), method, "{label}");
+            assert_eq!(last.url.path(), path, "{label}");
+            assert_eq!(
+                last.headers.get("authorization").and_then(|v| v.to_str().ok()),
+                Some("Bearer test-token"),
+                "{label}"
+            );
+            match result {
+                Err(Error::Api(e)) => {
+                    assert_eq!(e.status.as_u16(), 404, "{label}");
+                    assert_eq!(e.error_code.as_deref(), Some("inexistent_thing"), "{label}");
+                }
+                Err(other) => panic!("{label}: expected the 404 answer, got {other}"),
+                Ok(_) => panic!("{label}: expected the 404 answer, got a success"),
+            }
+        }
+
+        fn refused<T>(label: &str, result: Result<T, Error>) {
+            match result {
+                Err(Error::InvalidRequest { .. }) => {}
+                Err(other) => panic!("{label}: expected a refusal to send, got {other}"),
+                Ok(_) => panic!("{label}: expected a refusal to send, got a success"),
+            }
+        }
+
+        async fn setup() -> (MockServer, Client) {
+            let server = MockServer::start().await;
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({
+                    "statusCode": 404,
+                    "error": "Not Found",
+                    "message": "not here",
+                    "errorCode": "inexistent_thing"
+                })))
+                .mount(&server)
+                .await;
+            let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+            (server, client)
+        }
+
+        #(#tests)*
+    };
+    crate::generate::pretty(tokens)
+}
