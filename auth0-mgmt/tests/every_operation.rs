@@ -17,14 +17,17 @@ async fn sent<T>(
     path: &str,
 ) {
     let requests = server.received_requests().await.unwrap_or_default();
-    assert_eq!(requests.len(), * seen + 1, "{label}: exactly one request");
+    assert_eq!(requests.len(), *seen + 1, "{label}: exactly one request");
     *seen += 1;
     let last = requests.last().expect("a request");
     assert_eq!(last.method.as_str(), method, "{label}");
     assert_eq!(last.url.path(), path, "{label}");
     assert_eq!(
-        last.headers.get("authorization").and_then(| v | v.to_str().ok()),
-        Some("Bearer test-token"), "{label}"
+        last.headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer test-token"),
+        "{label}"
     );
     match result {
         Err(Error::Api(e)) => {
@@ -45,18 +48,16 @@ fn refused<T>(label: &str, result: Result<T, Error>) {
 async fn setup() -> (MockServer, Client) {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_json(
-                    serde_json::json!(
-                        { "statusCode" : 404, "error" : "Not Found", "message" :
-                        "not here", "errorCode" : "inexistent_thing" }
-                    ),
-                ),
-        )
+        .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!(
+            { "statusCode" : 404, "error" : "Not Found", "message" :
+            "not here", "errorCode" : "inexistent_thing" }
+        )))
         .mount(&server)
         .await;
-    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let client = Client::builder(server.uri())
+        .token("test-token")
+        .build()
+        .unwrap();
     (server, client)
 }
 #[cfg(feature = "actions")]
@@ -67,399 +68,376 @@ async fn every_actions_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .actions()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateActionRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .actions()
+                .create()
+                .body(<auth0_mgmt::types::CreateActionRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "actions.create",
-                result,
-                "POST",
-                "/api/v2/actions/actions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.create",
+            result,
+            "POST",
+            "/api/v2/actions/actions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.delete",
-                result,
-                "DELETE",
-                "/api/v2/actions/actions/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.delete",
+            result,
+            "DELETE",
+            "/api/v2/actions/actions/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().deploy("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.deploy",
-                result,
-                "POST",
-                "/api/v2/actions/actions/p1/deploy",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.deploy",
+            result,
+            "POST",
+            "/api/v2/actions/actions/p1/deploy",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.get",
-                result,
-                "GET",
-                "/api/v2/actions/actions/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.get",
+            result,
+            "GET",
+            "/api/v2/actions/actions/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.list",
-                result,
-                "GET",
-                "/api/v2/actions/actions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.list",
+            result,
+            "GET",
+            "/api/v2/actions/actions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .actions()
-                    .test("p1")
-                    .body(
-                        <auth0_mgmt::types::TestActionRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .actions()
+                .test("p1")
+                .body(<auth0_mgmt::types::TestActionRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "actions.test",
-                result,
-                "POST",
-                "/api/v2/actions/actions/p1/test",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.test",
+            result,
+            "POST",
+            "/api/v2/actions/actions/p1/test",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .actions()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateActionRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .actions()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateActionRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "actions.update",
-                result,
-                "PATCH",
-                "/api/v2/actions/actions/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.update",
+            result,
+            "PATCH",
+            "/api/v2/actions/actions/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().executions().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.executions.get",
-                result,
-                "GET",
-                "/api/v2/actions/executions/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.executions.get",
+            result,
+            "GET",
+            "/api/v2/actions/executions/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .actions()
-                    .modules()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateActionModuleRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .actions()
+                .modules()
+                .create()
+                .body(<auth0_mgmt::types::CreateActionModuleRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "actions.modules.create",
-                result,
-                "POST",
-                "/api/v2/actions/modules",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.modules.create",
+            result,
+            "POST",
+            "/api/v2/actions/modules",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().modules().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.modules.delete",
-                result,
-                "DELETE",
-                "/api/v2/actions/modules/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.modules.delete",
+            result,
+            "DELETE",
+            "/api/v2/actions/modules/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().modules().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.modules.get",
-                result,
-                "GET",
-                "/api/v2/actions/modules/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.modules.get",
+            result,
+            "GET",
+            "/api/v2/actions/modules/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().modules().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.modules.list",
-                result,
-                "GET",
-                "/api/v2/actions/modules",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.modules.list",
+            result,
+            "GET",
+            "/api/v2/actions/modules",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.actions().modules().list_actions("p1").send())
-            .await;
+        let result = Box::pin(client.actions().modules().list_actions("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.modules.list_actions",
-                result,
-                "GET",
-                "/api/v2/actions/modules/p1/actions",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .actions()
-                    .modules()
-                    .rollback("p1")
-                    .body(
-                        <auth0_mgmt::types::RollbackActionModuleRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "actions.modules.rollback",
-                result,
-                "POST",
-                "/api/v2/actions/modules/p1/rollback",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.modules.list_actions",
+            result,
+            "GET",
+            "/api/v2/actions/modules/p1/actions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .actions()
-                    .modules()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateActionModuleRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .actions()
+                .modules()
+                .rollback("p1")
+                .body(<auth0_mgmt::types::RollbackActionModuleRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "actions.modules.update",
-                result,
-                "PATCH",
-                "/api/v2/actions/modules/p1",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(client.actions().modules().versions().create("p1").send())
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "actions.modules.versions.create",
-                result,
-                "POST",
-                "/api/v2/actions/modules/p1/versions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.modules.rollback",
+            result,
+            "POST",
+            "/api/v2/actions/modules/p1/rollback",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.actions().modules().versions().get("p1", "p2").send(),
-            )
-            .await;
+            client
+                .actions()
+                .modules()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateActionModuleRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "actions.modules.versions.get",
-                result,
-                "GET",
-                "/api/v2/actions/modules/p1/versions/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.modules.update",
+            result,
+            "PATCH",
+            "/api/v2/actions/modules/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.actions().modules().versions().list("p1").send())
-            .await;
+        let result = Box::pin(client.actions().modules().versions().create("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.modules.versions.list",
-                result,
-                "GET",
-                "/api/v2/actions/modules/p1/versions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.modules.versions.create",
+            result,
+            "POST",
+            "/api/v2/actions/modules/p1/versions",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.actions().modules().versions().get("p1", "p2").send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "actions.modules.versions.get",
+            result,
+            "GET",
+            "/api/v2/actions/modules/p1/versions/p2",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.actions().modules().versions().list("p1").send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "actions.modules.versions.list",
+            result,
+            "GET",
+            "/api/v2/actions/modules/p1/versions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().triggers().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.triggers.list",
-                result,
-                "GET",
-                "/api/v2/actions/triggers",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.triggers.list",
+            result,
+            "GET",
+            "/api/v2/actions/triggers",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.actions().triggers().bindings().list("p1").send())
-            .await;
+        let result = Box::pin(client.actions().triggers().bindings().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.triggers.bindings.list",
-                result,
-                "GET",
-                "/api/v2/actions/triggers/p1/bindings",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .actions()
-                    .triggers()
-                    .bindings()
-                    .update_many("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateActionBindingsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "actions.triggers.bindings.update_many",
-                result,
-                "PATCH",
-                "/api/v2/actions/triggers/p1/bindings",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.triggers.bindings.list",
+            result,
+            "GET",
+            "/api/v2/actions/triggers/p1/bindings",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .actions()
-                    .versions()
-                    .deploy("p1", "p2")
-                    .body(
-                        <auth0_mgmt::types::DeployActionVersionRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .actions()
+                .triggers()
+                .bindings()
+                .update_many("p1")
+                .body(<auth0_mgmt::types::UpdateActionBindingsRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "actions.versions.deploy",
-                result,
-                "POST",
-                "/api/v2/actions/actions/p1/versions/p2/deploy",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.triggers.bindings.update_many",
+            result,
+            "PATCH",
+            "/api/v2/actions/triggers/p1/bindings",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(
+            client
+                .actions()
+                .versions()
+                .deploy("p1", "p2")
+                .body(<auth0_mgmt::types::DeployActionVersionRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "actions.versions.deploy",
+            result,
+            "POST",
+            "/api/v2/actions/actions/p1/versions/p2/deploy",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().versions().get("p1", "p2").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.versions.get",
-                result,
-                "GET",
-                "/api/v2/actions/actions/p1/versions/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.versions.get",
+            result,
+            "GET",
+            "/api/v2/actions/actions/p1/versions/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.actions().versions().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "actions.versions.list",
-                result,
-                "GET",
-                "/api/v2/actions/actions/p1/versions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "actions.versions.list",
+            result,
+            "GET",
+            "/api/v2/actions/actions/p1/versions",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 24usize);
@@ -473,27 +451,27 @@ async fn every_anomaly_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.anomaly().blocks().check_ip("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "anomaly.blocks.check_ip",
-                result,
-                "GET",
-                "/api/v2/anomaly/blocks/ips/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "anomaly.blocks.check_ip",
+            result,
+            "GET",
+            "/api/v2/anomaly/blocks/ips/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.anomaly().blocks().unblock_ip("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "anomaly.blocks.unblock_ip",
-                result,
-                "DELETE",
-                "/api/v2/anomaly/blocks/ips/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "anomaly.blocks.unblock_ip",
+            result,
+            "DELETE",
+            "/api/v2/anomaly/blocks/ips/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 2usize);
@@ -505,17 +483,16 @@ async fn every_attack_protection_operation_is_callable_by_the_naming_rule() {
     let mut seen = 0usize;
     let mut calls = 0usize;
     {
-        let result = Box::pin(client.attack_protection().bot_detection().get().send())
-            .await;
+        let result = Box::pin(client.attack_protection().bot_detection().get().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.bot_detection.get",
-                result,
-                "GET",
-                "/api/v2/attack-protection/bot-detection",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.bot_detection.get",
+            result,
+            "GET",
+            "/api/v2/attack-protection/bot-detection",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -531,30 +508,34 @@ async fn every_attack_protection_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.bot_detection.update",
-                result,
-                "PATCH",
-                "/api/v2/attack-protection/bot-detection",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.bot_detection.update",
+            result,
+            "PATCH",
+            "/api/v2/attack-protection/bot-detection",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.attack_protection().breached_password_detection().get().send(),
-            )
-            .await;
+            client
+                .attack_protection()
+                .breached_password_detection()
+                .get()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.breached_password_detection.get",
-                result,
-                "GET",
-                "/api/v2/attack-protection/breached-password-detection",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.breached_password_detection.get",
+            result,
+            "GET",
+            "/api/v2/attack-protection/breached-password-detection",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -570,66 +551,71 @@ async fn every_attack_protection_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.breached_password_detection.update",
-                result,
-                "PATCH",
-                "/api/v2/attack-protection/breached-password-detection",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.breached_password_detection.update",
+            result,
+            "PATCH",
+            "/api/v2/attack-protection/breached-password-detection",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.attack_protection().brute_force_protection().get().send(),
-            )
-            .await;
+            client
+                .attack_protection()
+                .brute_force_protection()
+                .get()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.brute_force_protection.get",
-                result,
-                "GET",
-                "/api/v2/attack-protection/brute-force-protection",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.brute_force_protection.get",
+            result,
+            "GET",
+            "/api/v2/attack-protection/brute-force-protection",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .attack_protection()
-                    .brute_force_protection()
-                    .update()
-                    .body(
-                        <auth0_mgmt::types::UpdateBruteForceSettingsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .attack_protection()
+                .brute_force_protection()
+                .update()
+                .body(
+                    <auth0_mgmt::types::UpdateBruteForceSettingsRequestContent as Default>::default(
+                    ),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.brute_force_protection.update",
-                result,
-                "PATCH",
-                "/api/v2/attack-protection/brute-force-protection",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.brute_force_protection.update",
+            result,
+            "PATCH",
+            "/api/v2/attack-protection/brute-force-protection",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.attack_protection().captcha().get().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.captcha.get",
-                result,
-                "GET",
-                "/api/v2/attack-protection/captcha",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.captcha.get",
+            result,
+            "GET",
+            "/api/v2/attack-protection/captcha",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -645,54 +631,66 @@ async fn every_attack_protection_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.captcha.update",
-                result,
-                "PATCH",
-                "/api/v2/attack-protection/captcha",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.captcha.update",
+            result,
+            "PATCH",
+            "/api/v2/attack-protection/captcha",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.attack_protection().phone_provider_protection().get().send(),
-            )
-            .await;
+            client
+                .attack_protection()
+                .phone_provider_protection()
+                .get()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.phone_provider_protection.get",
-                result,
-                "GET",
-                "/api/v2/attack-protection/phone-provider-protection",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.phone_provider_protection.get",
+            result,
+            "GET",
+            "/api/v2/attack-protection/phone-provider-protection",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.attack_protection().phone_provider_protection().patch().send(),
-            )
-            .await;
+            client
+                .attack_protection()
+                .phone_provider_protection()
+                .patch()
+                .send(),
+        )
+        .await;
         refused("attack_protection.phone_provider_protection.patch", result);
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.attack_protection().suspicious_ip_throttling().get().send(),
-            )
-            .await;
+            client
+                .attack_protection()
+                .suspicious_ip_throttling()
+                .get()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.suspicious_ip_throttling.get",
-                result,
-                "GET",
-                "/api/v2/attack-protection/suspicious-ip-throttling",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.suspicious_ip_throttling.get",
+            result,
+            "GET",
+            "/api/v2/attack-protection/suspicious-ip-throttling",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -708,14 +706,14 @@ async fn every_attack_protection_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "attack_protection.suspicious_ip_throttling.update",
-                result,
-                "PATCH",
-                "/api/v2/attack-protection/suspicious-ip-throttling",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "attack_protection.suspicious_ip_throttling.update",
+            result,
+            "PATCH",
+            "/api/v2/attack-protection/suspicious-ip-throttling",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 12usize);
@@ -728,70 +726,79 @@ async fn every_branding_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(client.branding().get().send()).await;
-        sent(&server, &mut seen, "branding.get", result, "GET", "/api/v2/branding")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "branding.get",
+            result,
+            "GET",
+            "/api/v2/branding",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .branding()
-                    .update()
-                    .body(
-                        <auth0_mgmt::types::UpdateBrandingRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "branding.update", result, "PATCH", "/api/v2/branding")
-            .await;
+            client
+                .branding()
+                .update()
+                .body(<auth0_mgmt::types::UpdateBrandingRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "branding.update",
+            result,
+            "PATCH",
+            "/api/v2/branding",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.branding().phone().providers().create().send())
-            .await;
+        let result = Box::pin(client.branding().phone().providers().create().send()).await;
         refused("branding.phone.providers.create", result);
         calls += 1;
     }
     {
-        let result = Box::pin(client.branding().phone().providers().delete("p1").send())
-            .await;
+        let result = Box::pin(client.branding().phone().providers().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.providers.delete",
-                result,
-                "DELETE",
-                "/api/v2/branding/phone/providers/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.providers.delete",
+            result,
+            "DELETE",
+            "/api/v2/branding/phone/providers/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.branding().phone().providers().get("p1").send())
-            .await;
+        let result = Box::pin(client.branding().phone().providers().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.providers.get",
-                result,
-                "GET",
-                "/api/v2/branding/phone/providers/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.providers.get",
+            result,
+            "GET",
+            "/api/v2/branding/phone/providers/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.branding().phone().providers().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.providers.list",
-                result,
-                "GET",
-                "/api/v2/branding/phone/providers",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.providers.list",
+            result,
+            "GET",
+            "/api/v2/branding/phone/providers",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -808,14 +815,14 @@ async fn every_branding_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.providers.test",
-                result,
-                "POST",
-                "/api/v2/branding/phone/providers/p1/try",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.providers.test",
+            result,
+            "POST",
+            "/api/v2/branding/phone/providers/p1/try",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -832,103 +839,97 @@ async fn every_branding_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.providers.update",
-                result,
-                "PATCH",
-                "/api/v2/branding/phone/providers/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.providers.update",
+            result,
+            "PATCH",
+            "/api/v2/branding/phone/providers/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .branding()
-                    .phone()
-                    .templates()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreatePhoneTemplateRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .branding()
+                .phone()
+                .templates()
+                .create()
+                .body(<auth0_mgmt::types::CreatePhoneTemplateRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.templates.create",
-                result,
-                "POST",
-                "/api/v2/branding/phone/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.templates.create",
+            result,
+            "POST",
+            "/api/v2/branding/phone/templates",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.branding().phone().templates().delete("p1").send())
-            .await;
+        let result = Box::pin(client.branding().phone().templates().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.templates.delete",
-                result,
-                "DELETE",
-                "/api/v2/branding/phone/templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.templates.delete",
+            result,
+            "DELETE",
+            "/api/v2/branding/phone/templates/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.branding().phone().templates().get("p1").send())
-            .await;
+        let result = Box::pin(client.branding().phone().templates().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.templates.get",
-                result,
-                "GET",
-                "/api/v2/branding/phone/templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.templates.get",
+            result,
+            "GET",
+            "/api/v2/branding/phone/templates/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.branding().phone().templates().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.templates.list",
-                result,
-                "GET",
-                "/api/v2/branding/phone/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.templates.list",
+            result,
+            "GET",
+            "/api/v2/branding/phone/templates",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .branding()
-                    .phone()
-                    .templates()
-                    .reset("p1")
-                    .body(
-                        <auth0_mgmt::types::ResetPhoneTemplateRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .branding()
+                .phone()
+                .templates()
+                .reset("p1")
+                .body(<auth0_mgmt::types::ResetPhoneTemplateRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.templates.reset",
-                result,
-                "PATCH",
-                "/api/v2/branding/phone/templates/p1/reset",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.templates.reset",
+            result,
+            "PATCH",
+            "/api/v2/branding/phone/templates/p1/reset",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -945,161 +946,162 @@ async fn every_branding_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.templates.test",
-                result,
-                "POST",
-                "/api/v2/branding/phone/templates/p1/try",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.templates.test",
+            result,
+            "POST",
+            "/api/v2/branding/phone/templates/p1/try",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .branding()
-                    .phone()
-                    .templates()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdatePhoneTemplateRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .branding()
+                .phone()
+                .templates()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdatePhoneTemplateRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "branding.phone.templates.update",
-                result,
-                "PATCH",
-                "/api/v2/branding/phone/templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.phone.templates.update",
+            result,
+            "PATCH",
+            "/api/v2/branding/phone/templates/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.branding().templates().delete_universal_login().send(),
-            )
-            .await;
+            client
+                .branding()
+                .templates()
+                .delete_universal_login()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "branding.templates.delete_universal_login",
-                result,
-                "DELETE",
-                "/api/v2/branding/templates/universal-login",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.templates.delete_universal_login",
+            result,
+            "DELETE",
+            "/api/v2/branding/templates/universal-login",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.branding().templates().get_universal_login().send())
-            .await;
+        let result = Box::pin(client.branding().templates().get_universal_login().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.templates.get_universal_login",
-                result,
-                "GET",
-                "/api/v2/branding/templates/universal-login",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.templates.get_universal_login",
+            result,
+            "GET",
+            "/api/v2/branding/templates/universal-login",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.branding().templates().update_universal_login().send(),
-            )
-            .await;
+            client
+                .branding()
+                .templates()
+                .update_universal_login()
+                .send(),
+        )
+        .await;
         refused("branding.templates.update_universal_login", result);
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .branding()
-                    .themes()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateBrandingThemeRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .branding()
+                .themes()
+                .create()
+                .body(<auth0_mgmt::types::CreateBrandingThemeRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "branding.themes.create",
-                result,
-                "POST",
-                "/api/v2/branding/themes",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.themes.create",
+            result,
+            "POST",
+            "/api/v2/branding/themes",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.branding().themes().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.themes.delete",
-                result,
-                "DELETE",
-                "/api/v2/branding/themes/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.themes.delete",
+            result,
+            "DELETE",
+            "/api/v2/branding/themes/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.branding().themes().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.themes.get",
-                result,
-                "GET",
-                "/api/v2/branding/themes/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.themes.get",
+            result,
+            "GET",
+            "/api/v2/branding/themes/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.branding().themes().get_default().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "branding.themes.get_default",
-                result,
-                "GET",
-                "/api/v2/branding/themes/default",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.themes.get_default",
+            result,
+            "GET",
+            "/api/v2/branding/themes/default",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .branding()
-                    .themes()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateBrandingThemeRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .branding()
+                .themes()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateBrandingThemeRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "branding.themes.update",
-                result,
-                "PATCH",
-                "/api/v2/branding/themes/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "branding.themes.update",
+            result,
+            "PATCH",
+            "/api/v2/branding/themes/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 23usize);
@@ -1112,99 +1114,94 @@ async fn every_client_grants_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .client_grants()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateClientGrantRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .client_grants()
+                .create()
+                .body(<auth0_mgmt::types::CreateClientGrantRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "client_grants.create",
-                result,
-                "POST",
-                "/api/v2/client-grants",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "client_grants.create",
+            result,
+            "POST",
+            "/api/v2/client-grants",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.client_grants().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "client_grants.delete",
-                result,
-                "DELETE",
-                "/api/v2/client-grants/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "client_grants.delete",
+            result,
+            "DELETE",
+            "/api/v2/client-grants/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.client_grants().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "client_grants.get",
-                result,
-                "GET",
-                "/api/v2/client-grants/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "client_grants.get",
+            result,
+            "GET",
+            "/api/v2/client-grants/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.client_grants().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "client_grants.list",
-                result,
-                "GET",
-                "/api/v2/client-grants",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "client_grants.list",
+            result,
+            "GET",
+            "/api/v2/client-grants",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .client_grants()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateClientGrantRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .client_grants()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateClientGrantRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "client_grants.update",
-                result,
-                "PATCH",
-                "/api/v2/client-grants/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "client_grants.update",
+            result,
+            "PATCH",
+            "/api/v2/client-grants/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.client_grants().organizations().list("p1").send())
-            .await;
+        let result = Box::pin(client.client_grants().organizations().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "client_grants.organizations.list",
-                result,
-                "GET",
-                "/api/v2/client-grants/p1/organizations",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "client_grants.organizations.list",
+            result,
+            "GET",
+            "/api/v2/client-grants/p1/organizations",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 6usize);
@@ -1217,126 +1214,147 @@ async fn every_clients_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .clients()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateClientRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "clients.create", result, "POST", "/api/v2/clients")
-            .await;
+            client
+                .clients()
+                .create()
+                .body(<auth0_mgmt::types::CreateClientRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "clients.create",
+            result,
+            "POST",
+            "/api/v2/clients",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.clients().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "clients.delete",
-                result,
-                "DELETE",
-                "/api/v2/clients/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "clients.delete",
+            result,
+            "DELETE",
+            "/api/v2/clients/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.clients().get("p1").send()).await;
-        sent(&server, &mut seen, "clients.get", result, "GET", "/api/v2/clients/p1")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "clients.get",
+            result,
+            "GET",
+            "/api/v2/clients/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.clients().list().send()).await;
-        sent(&server, &mut seen, "clients.list", result, "GET", "/api/v2/clients").await;
+        sent(
+            &server,
+            &mut seen,
+            "clients.list",
+            result,
+            "GET",
+            "/api/v2/clients",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .clients()
-                    .preview_cimd_metadata()
-                    .body(
-                        <auth0_mgmt::types::PreviewCimdMetadataRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .clients()
+                .preview_cimd_metadata()
+                .body(<auth0_mgmt::types::PreviewCimdMetadataRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "clients.preview_cimd_metadata",
-                result,
-                "POST",
-                "/api/v2/clients/cimd/preview",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "clients.preview_cimd_metadata",
+            result,
+            "POST",
+            "/api/v2/clients/cimd/preview",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .clients()
-                    .register_cimd_client()
-                    .body(
-                        <auth0_mgmt::types::RegisterCimdClientRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .clients()
+                .register_cimd_client()
+                .body(<auth0_mgmt::types::RegisterCimdClientRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "clients.register_cimd_client",
-                result,
-                "POST",
-                "/api/v2/clients/cimd/register",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "clients.register_cimd_client",
+            result,
+            "POST",
+            "/api/v2/clients/cimd/register",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.clients().rotate_secret("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "clients.rotate_secret",
-                result,
-                "POST",
-                "/api/v2/clients/p1/rotate-secret",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "clients.rotate_secret",
+            result,
+            "POST",
+            "/api/v2/clients/p1/rotate-secret",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .clients()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateClientRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "clients.update", result, "PATCH", "/api/v2/clients/p1")
-            .await;
+            client
+                .clients()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateClientRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "clients.update",
+            result,
+            "PATCH",
+            "/api/v2/clients/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.clients().connections().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "clients.connections.get",
-                result,
-                "GET",
-                "/api/v2/clients/p1/connections",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "clients.connections.get",
+            result,
+            "GET",
+            "/api/v2/clients/p1/connections",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -1345,67 +1363,65 @@ async fn every_clients_operation_is_callable_by_the_naming_rule() {
         calls += 1;
     }
     {
-        let result = Box::pin(client.clients().credentials().delete("p1", "p2").send())
-            .await;
+        let result = Box::pin(client.clients().credentials().delete("p1", "p2").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "clients.credentials.delete",
-                result,
-                "DELETE",
-                "/api/v2/clients/p1/credentials/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "clients.credentials.delete",
+            result,
+            "DELETE",
+            "/api/v2/clients/p1/credentials/p2",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.clients().credentials().get("p1", "p2").send())
-            .await;
+        let result = Box::pin(client.clients().credentials().get("p1", "p2").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "clients.credentials.get",
-                result,
-                "GET",
-                "/api/v2/clients/p1/credentials/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "clients.credentials.get",
+            result,
+            "GET",
+            "/api/v2/clients/p1/credentials/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.clients().credentials().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "clients.credentials.list",
-                result,
-                "GET",
-                "/api/v2/clients/p1/credentials",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "clients.credentials.list",
+            result,
+            "GET",
+            "/api/v2/clients/p1/credentials",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .clients()
-                    .credentials()
-                    .update("p1", "p2")
-                    .body(
-                        <auth0_mgmt::types::PatchClientCredentialRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .clients()
+                .credentials()
+                .update("p1", "p2")
+                .body(
+                    <auth0_mgmt::types::PatchClientCredentialRequestContent as Default>::default(),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "clients.credentials.update",
-                result,
-                "PATCH",
-                "/api/v2/clients/p1/credentials/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "clients.credentials.update",
+            result,
+            "PATCH",
+            "/api/v2/clients/p1/credentials/p2",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 14usize);
@@ -1418,113 +1434,113 @@ async fn every_connection_profiles_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .connection_profiles()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateConnectionProfileRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .connection_profiles()
+                .create()
+                .body(
+                    <auth0_mgmt::types::CreateConnectionProfileRequestContent as Default>::default(
+                    ),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connection_profiles.create",
-                result,
-                "POST",
-                "/api/v2/connection-profiles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connection_profiles.create",
+            result,
+            "POST",
+            "/api/v2/connection-profiles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.connection_profiles().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connection_profiles.delete",
-                result,
-                "DELETE",
-                "/api/v2/connection-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connection_profiles.delete",
+            result,
+            "DELETE",
+            "/api/v2/connection-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.connection_profiles().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connection_profiles.get",
-                result,
-                "GET",
-                "/api/v2/connection-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connection_profiles.get",
+            result,
+            "GET",
+            "/api/v2/connection-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.connection_profiles().get_template("p1").send())
-            .await;
+        let result = Box::pin(client.connection_profiles().get_template("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connection_profiles.get_template",
-                result,
-                "GET",
-                "/api/v2/connection-profiles/templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connection_profiles.get_template",
+            result,
+            "GET",
+            "/api/v2/connection-profiles/templates/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.connection_profiles().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connection_profiles.list",
-                result,
-                "GET",
-                "/api/v2/connection-profiles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connection_profiles.list",
+            result,
+            "GET",
+            "/api/v2/connection-profiles",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.connection_profiles().list_templates().send())
-            .await;
+        let result = Box::pin(client.connection_profiles().list_templates().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connection_profiles.list_templates",
-                result,
-                "GET",
-                "/api/v2/connection-profiles/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connection_profiles.list_templates",
+            result,
+            "GET",
+            "/api/v2/connection-profiles/templates",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connection_profiles()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateConnectionProfileRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .connection_profiles()
+                .update("p1")
+                .body(
+                    <auth0_mgmt::types::UpdateConnectionProfileRequestContent as Default>::default(
+                    ),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connection_profiles.update",
-                result,
-                "PATCH",
-                "/api/v2/connection-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connection_profiles.update",
+            result,
+            "PATCH",
+            "/api/v2/connection-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 7usize);
@@ -1538,14 +1554,14 @@ async fn every_connections_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.connections().check_status("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connections.check_status",
-                result,
-                "GET",
-                "/api/v2/connections/p1/status",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.check_status",
+            result,
+            "GET",
+            "/api/v2/connections/p1/status",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -1556,75 +1572,73 @@ async fn every_connections_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.connections().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connections.delete",
-                result,
-                "DELETE",
-                "/api/v2/connections/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.delete",
+            result,
+            "DELETE",
+            "/api/v2/connections/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.connections().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connections.get",
-                result,
-                "GET",
-                "/api/v2/connections/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.get",
+            result,
+            "GET",
+            "/api/v2/connections/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.connections().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connections.list",
-                result,
-                "GET",
-                "/api/v2/connections",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.list",
+            result,
+            "GET",
+            "/api/v2/connections",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connections()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateConnectionRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .connections()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateConnectionRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.update",
-                result,
-                "PATCH",
-                "/api/v2/connections/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.update",
+            result,
+            "PATCH",
+            "/api/v2/connections/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.connections().clients().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connections.clients.get",
-                result,
-                "GET",
-                "/api/v2/connections/p1/clients",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.clients.get",
+            result,
+            "GET",
+            "/api/v2/connections/p1/clients",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -1640,14 +1654,14 @@ async fn every_connections_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.clients.update",
-                result,
-                "PATCH",
-                "/api/v2/connections/p1/clients",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.clients.update",
+            result,
+            "PATCH",
+            "/api/v2/connections/p1/clients",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -1663,102 +1677,107 @@ async fn every_connections_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.directory_provisioning.create",
-                result,
-                "POST",
-                "/api/v2/connections/p1/directory-provisioning",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.directory_provisioning.create",
+            result,
+            "POST",
+            "/api/v2/connections/p1/directory-provisioning",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.connections().directory_provisioning().delete("p1").send(),
-            )
-            .await;
+            client
+                .connections()
+                .directory_provisioning()
+                .delete("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.directory_provisioning.delete",
-                result,
-                "DELETE",
-                "/api/v2/connections/p1/directory-provisioning",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.directory_provisioning.delete",
+            result,
+            "DELETE",
+            "/api/v2/connections/p1/directory-provisioning",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.connections().directory_provisioning().get("p1").send(),
-            )
-            .await;
+            client
+                .connections()
+                .directory_provisioning()
+                .get("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.directory_provisioning.get",
-                result,
-                "GET",
-                "/api/v2/connections/p1/directory-provisioning",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.directory_provisioning.get",
+            result,
+            "GET",
+            "/api/v2/connections/p1/directory-provisioning",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connections()
-                    .directory_provisioning()
-                    .get_default_mapping("p1")
-                    .send(),
-            )
-            .await;
+            client
+                .connections()
+                .directory_provisioning()
+                .get_default_mapping("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.directory_provisioning.get_default_mapping",
-                result,
-                "GET",
-                "/api/v2/connections/p1/directory-provisioning/default-mapping",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.directory_provisioning.get_default_mapping",
+            result,
+            "GET",
+            "/api/v2/connections/p1/directory-provisioning/default-mapping",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.connections().directory_provisioning().list().send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "connections.directory_provisioning.list",
+            result,
+            "GET",
+            "/api/v2/connections-directory-provisionings",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.connections().directory_provisioning().list().send(),
-            )
-            .await;
+            client
+                .connections()
+                .directory_provisioning()
+                .list_synchronized_groups("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.directory_provisioning.list",
-                result,
-                "GET",
-                "/api/v2/connections-directory-provisionings",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .connections()
-                    .directory_provisioning()
-                    .list_synchronized_groups("p1")
-                    .send(),
-            )
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "connections.directory_provisioning.list_synchronized_groups",
-                result,
-                "GET",
-                "/api/v2/connections/p1/directory-provisioning/synchronized-groups",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.directory_provisioning.list_synchronized_groups",
+            result,
+            "GET",
+            "/api/v2/connections/p1/directory-provisioning/synchronized-groups",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -1774,14 +1793,14 @@ async fn every_connections_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.directory_provisioning.set",
-                result,
-                "PUT",
-                "/api/v2/connections/p1/directory-provisioning/synchronized-groups",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.directory_provisioning.set",
+            result,
+            "PUT",
+            "/api/v2/connections/p1/directory-provisioning/synchronized-groups",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -1797,281 +1816,289 @@ async fn every_connections_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.directory_provisioning.update",
-                result,
-                "PATCH",
-                "/api/v2/connections/p1/directory-provisioning",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.directory_provisioning.update",
+            result,
+            "PATCH",
+            "/api/v2/connections/p1/directory-provisioning",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connections()
-                    .directory_provisioning()
-                    .synchronizations()
-                    .create("p1")
-                    .send(),
-            )
-            .await;
+            client
+                .connections()
+                .directory_provisioning()
+                .synchronizations()
+                .create("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.directory_provisioning.synchronizations.create",
-                result,
-                "POST",
-                "/api/v2/connections/p1/directory-provisioning/synchronizations",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.directory_provisioning.synchronizations.create",
+            result,
+            "POST",
+            "/api/v2/connections/p1/directory-provisioning/synchronizations",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connections()
-                    .keys()
-                    .create("p1")
-                    .body(
-                        <auth0_mgmt::types::PostConnectionKeysRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .connections()
+                .keys()
+                .create("p1")
+                .body(<auth0_mgmt::types::PostConnectionKeysRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.keys.create",
-                result,
-                "POST",
-                "/api/v2/connections/p1/keys",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.keys.create",
+            result,
+            "POST",
+            "/api/v2/connections/p1/keys",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.connections().keys().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connections.keys.get",
-                result,
-                "GET",
-                "/api/v2/connections/p1/keys",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.keys.get",
+            result,
+            "GET",
+            "/api/v2/connections/p1/keys",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connections()
-                    .keys()
-                    .rotate("p1")
-                    .body(
-                        <auth0_mgmt::types::RotateConnectionKeysRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .connections()
+                .keys()
+                .rotate("p1")
+                .body(<auth0_mgmt::types::RotateConnectionKeysRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.keys.rotate",
-                result,
-                "POST",
-                "/api/v2/connections/p1/keys/rotate",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.keys.rotate",
+            result,
+            "POST",
+            "/api/v2/connections/p1/keys/rotate",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connections()
-                    .scim_configuration()
-                    .create("p1")
-                    .body(
-                        <auth0_mgmt::types::CreateScimConfigurationRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .connections()
+                .scim_configuration()
+                .create("p1")
+                .body(
+                    <auth0_mgmt::types::CreateScimConfigurationRequestContent as Default>::default(
+                    ),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.scim_configuration.create",
-                result,
-                "POST",
-                "/api/v2/connections/p1/scim-configuration",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.scim_configuration.create",
+            result,
+            "POST",
+            "/api/v2/connections/p1/scim-configuration",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.connections().scim_configuration().delete("p1").send(),
-            )
-            .await;
+            client
+                .connections()
+                .scim_configuration()
+                .delete("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.scim_configuration.delete",
-                result,
-                "DELETE",
-                "/api/v2/connections/p1/scim-configuration",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.scim_configuration.delete",
+            result,
+            "DELETE",
+            "/api/v2/connections/p1/scim-configuration",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.connections().scim_configuration().get("p1").send())
-            .await;
+        let result = Box::pin(client.connections().scim_configuration().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "connections.scim_configuration.get",
-                result,
-                "GET",
-                "/api/v2/connections/p1/scim-configuration",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .connections()
-                    .scim_configuration()
-                    .get_default_mapping("p1")
-                    .send(),
-            )
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "connections.scim_configuration.get_default_mapping",
-                result,
-                "GET",
-                "/api/v2/connections/p1/scim-configuration/default-mapping",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(client.connections().scim_configuration().list().send())
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "connections.scim_configuration.list",
-                result,
-                "GET",
-                "/api/v2/connections-scim-configurations",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.scim_configuration.get",
+            result,
+            "GET",
+            "/api/v2/connections/p1/scim-configuration",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connections()
-                    .scim_configuration()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateScimConfigurationRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .connections()
+                .scim_configuration()
+                .get_default_mapping("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.scim_configuration.update",
-                result,
-                "PATCH",
-                "/api/v2/connections/p1/scim-configuration",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.scim_configuration.get_default_mapping",
+            result,
+            "GET",
+            "/api/v2/connections/p1/scim-configuration/default-mapping",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.connections().scim_configuration().list().send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "connections.scim_configuration.list",
+            result,
+            "GET",
+            "/api/v2/connections-scim-configurations",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connections()
-                    .scim_configuration()
-                    .tokens()
-                    .create("p1")
-                    .body(
-                        <auth0_mgmt::types::CreateScimTokenRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .connections()
+                .scim_configuration()
+                .update("p1")
+                .body(
+                    <auth0_mgmt::types::UpdateScimConfigurationRequestContent as Default>::default(
+                    ),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.scim_configuration.tokens.create",
-                result,
-                "POST",
-                "/api/v2/connections/p1/scim-configuration/tokens",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.scim_configuration.update",
+            result,
+            "PATCH",
+            "/api/v2/connections/p1/scim-configuration",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .connections()
-                    .scim_configuration()
-                    .tokens()
-                    .delete("p1", "p2")
-                    .send(),
-            )
-            .await;
+            client
+                .connections()
+                .scim_configuration()
+                .tokens()
+                .create("p1")
+                .body(<auth0_mgmt::types::CreateScimTokenRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.scim_configuration.tokens.delete",
-                result,
-                "DELETE",
-                "/api/v2/connections/p1/scim-configuration/tokens/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.scim_configuration.tokens.create",
+            result,
+            "POST",
+            "/api/v2/connections/p1/scim-configuration/tokens",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.connections().scim_configuration().tokens().get("p1").send(),
-            )
-            .await;
+            client
+                .connections()
+                .scim_configuration()
+                .tokens()
+                .delete("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.scim_configuration.tokens.get",
-                result,
-                "GET",
-                "/api/v2/connections/p1/scim-configuration/tokens",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.scim_configuration.tokens.delete",
+            result,
+            "DELETE",
+            "/api/v2/connections/p1/scim-configuration/tokens/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.connections().users().delete_by_email("p1").email("q").send(),
-            )
-            .await;
+            client
+                .connections()
+                .scim_configuration()
+                .tokens()
+                .get("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "connections.users.delete_by_email",
-                result,
-                "DELETE",
-                "/api/v2/connections/p1/users",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "connections.scim_configuration.tokens.get",
+            result,
+            "GET",
+            "/api/v2/connections/p1/scim-configuration/tokens",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(
+            client
+                .connections()
+                .users()
+                .delete_by_email("p1")
+                .email("q")
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "connections.users.delete_by_email",
+            result,
+            "DELETE",
+            "/api/v2/connections/p1/users",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 30usize);
@@ -2090,123 +2117,121 @@ async fn every_custom_domains_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.custom_domains().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "custom_domains.delete",
-                result,
-                "DELETE",
-                "/api/v2/custom-domains/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "custom_domains.delete",
+            result,
+            "DELETE",
+            "/api/v2/custom-domains/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.custom_domains().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "custom_domains.get",
-                result,
-                "GET",
-                "/api/v2/custom-domains/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "custom_domains.get",
+            result,
+            "GET",
+            "/api/v2/custom-domains/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.custom_domains().get_default().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "custom_domains.get_default",
-                result,
-                "GET",
-                "/api/v2/custom-domains/default",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "custom_domains.get_default",
+            result,
+            "GET",
+            "/api/v2/custom-domains/default",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.custom_domains().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "custom_domains.list",
-                result,
-                "GET",
-                "/api/v2/custom-domains",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "custom_domains.list",
+            result,
+            "GET",
+            "/api/v2/custom-domains",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .custom_domains()
-                    .set_default()
-                    .body(
-                        <auth0_mgmt::types::SetDefaultCustomDomainRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .custom_domains()
+                .set_default()
+                .body(
+                    <auth0_mgmt::types::SetDefaultCustomDomainRequestContent as Default>::default(),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "custom_domains.set_default",
-                result,
-                "PATCH",
-                "/api/v2/custom-domains/default",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "custom_domains.set_default",
+            result,
+            "PATCH",
+            "/api/v2/custom-domains/default",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.custom_domains().test("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "custom_domains.test",
-                result,
-                "POST",
-                "/api/v2/custom-domains/p1/test",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "custom_domains.test",
+            result,
+            "POST",
+            "/api/v2/custom-domains/p1/test",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .custom_domains()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateCustomDomainRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .custom_domains()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateCustomDomainRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "custom_domains.update",
-                result,
-                "PATCH",
-                "/api/v2/custom-domains/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "custom_domains.update",
+            result,
+            "PATCH",
+            "/api/v2/custom-domains/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.custom_domains().verify("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "custom_domains.verify",
-                result,
-                "POST",
-                "/api/v2/custom-domains/p1/verify",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "custom_domains.verify",
+            result,
+            "POST",
+            "/api/v2/custom-domains/p1/verify",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 9usize);
@@ -2218,35 +2243,34 @@ async fn every_device_credentials_operation_is_callable_by_the_naming_rule() {
     let mut seen = 0usize;
     let mut calls = 0usize;
     {
-        let result = Box::pin(client.device_credentials().create_public_key().send())
-            .await;
+        let result = Box::pin(client.device_credentials().create_public_key().send()).await;
         refused("device_credentials.create_public_key", result);
         calls += 1;
     }
     {
         let result = Box::pin(client.device_credentials().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "device_credentials.delete",
-                result,
-                "DELETE",
-                "/api/v2/device-credentials/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "device_credentials.delete",
+            result,
+            "DELETE",
+            "/api/v2/device-credentials/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.device_credentials().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "device_credentials.list",
-                result,
-                "GET",
-                "/api/v2/device-credentials",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "device_credentials.list",
+            result,
+            "GET",
+            "/api/v2/device-credentials",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 3usize);
@@ -2265,14 +2289,14 @@ async fn every_email_templates_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.email_templates().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "email_templates.get",
-                result,
-                "GET",
-                "/api/v2/email-templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "email_templates.get",
+            result,
+            "GET",
+            "/api/v2/email-templates/p1",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -2282,24 +2306,22 @@ async fn every_email_templates_operation_is_callable_by_the_naming_rule() {
     }
     {
         let result = Box::pin(
-                client
-                    .email_templates()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateEmailTemplateRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .email_templates()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateEmailTemplateRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "email_templates.update",
-                result,
-                "PATCH",
-                "/api/v2/email-templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "email_templates.update",
+            result,
+            "PATCH",
+            "/api/v2/email-templates/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 4usize);
@@ -2318,50 +2340,48 @@ async fn every_emails_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.emails().provider().delete().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "emails.provider.delete",
-                result,
-                "DELETE",
-                "/api/v2/emails/provider",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "emails.provider.delete",
+            result,
+            "DELETE",
+            "/api/v2/emails/provider",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.emails().provider().get().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "emails.provider.get",
-                result,
-                "GET",
-                "/api/v2/emails/provider",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "emails.provider.get",
+            result,
+            "GET",
+            "/api/v2/emails/provider",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .emails()
-                    .provider()
-                    .update()
-                    .body(
-                        <auth0_mgmt::types::UpdateEmailProviderRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .emails()
+                .provider()
+                .update()
+                .body(<auth0_mgmt::types::UpdateEmailProviderRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "emails.provider.update",
-                result,
-                "PATCH",
-                "/api/v2/emails/provider",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "emails.provider.update",
+            result,
+            "PATCH",
+            "/api/v2/emails/provider",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 4usize);
@@ -2380,40 +2400,40 @@ async fn every_event_streams_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.event_streams().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "event_streams.delete",
-                result,
-                "DELETE",
-                "/api/v2/event-streams/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "event_streams.delete",
+            result,
+            "DELETE",
+            "/api/v2/event-streams/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.event_streams().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "event_streams.get",
-                result,
-                "GET",
-                "/api/v2/event-streams/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "event_streams.get",
+            result,
+            "GET",
+            "/api/v2/event-streams/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.event_streams().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "event_streams.list",
-                result,
-                "GET",
-                "/api/v2/event-streams",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "event_streams.list",
+            result,
+            "GET",
+            "/api/v2/event-streams",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -2423,54 +2443,55 @@ async fn every_event_streams_operation_is_callable_by_the_naming_rule() {
     }
     {
         let result = Box::pin(
-                client
-                    .event_streams()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateEventStreamRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .event_streams()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateEventStreamRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "event_streams.update",
-                result,
-                "PATCH",
-                "/api/v2/event-streams/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "event_streams.update",
+            result,
+            "PATCH",
+            "/api/v2/event-streams/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.event_streams().deliveries().get_history("p1", "p2").send(),
-            )
-            .await;
+            client
+                .event_streams()
+                .deliveries()
+                .get_history("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "event_streams.deliveries.get_history",
-                result,
-                "GET",
-                "/api/v2/event-streams/p1/deliveries/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "event_streams.deliveries.get_history",
+            result,
+            "GET",
+            "/api/v2/event-streams/p1/deliveries/p2",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.event_streams().deliveries().list("p1").send())
-            .await;
+        let result = Box::pin(client.event_streams().deliveries().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "event_streams.deliveries.list",
-                result,
-                "GET",
-                "/api/v2/event-streams/p1/deliveries",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "event_streams.deliveries.list",
+            result,
+            "GET",
+            "/api/v2/event-streams/p1/deliveries",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -2486,30 +2507,34 @@ async fn every_event_streams_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "event_streams.redeliveries.create",
-                result,
-                "POST",
-                "/api/v2/event-streams/p1/redeliver",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "event_streams.redeliveries.create",
+            result,
+            "POST",
+            "/api/v2/event-streams/p1/redeliver",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.event_streams().redeliveries().create_by_id("p1", "p2").send(),
-            )
-            .await;
+            client
+                .event_streams()
+                .redeliveries()
+                .create_by_id("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "event_streams.redeliveries.create_by_id",
-                result,
-                "POST",
-                "/api/v2/event-streams/p1/redeliver/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "event_streams.redeliveries.create_by_id",
+            result,
+            "POST",
+            "/api/v2/event-streams/p1/redeliver/p2",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 10usize);
@@ -2522,8 +2547,15 @@ async fn every_events_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(client.events().subscribe().send()).await;
-        sent(&server, &mut seen, "events.subscribe", result, "GET", "/api/v2/events")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "events.subscribe",
+            result,
+            "GET",
+            "/api/v2/events",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 1usize);
@@ -2535,389 +2567,374 @@ async fn every_experimentation_operation_is_callable_by_the_naming_rule() {
     let mut seen = 0usize;
     let mut calls = 0usize;
     {
-        let result = Box::pin(client.experimentation().experiments().create().send())
-            .await;
+        let result = Box::pin(client.experimentation().experiments().create().send()).await;
         refused("experimentation.experiments.create", result);
         calls += 1;
     }
     {
-        let result = Box::pin(client.experimentation().experiments().delete("p1").send())
-            .await;
+        let result = Box::pin(client.experimentation().experiments().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.experiments.delete",
-                result,
-                "DELETE",
-                "/api/v2/experimentation/experiments/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.experiments.delete",
+            result,
+            "DELETE",
+            "/api/v2/experimentation/experiments/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.experimentation().experiments().get("p1").send())
-            .await;
+        let result = Box::pin(client.experimentation().experiments().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.experiments.get",
-                result,
-                "GET",
-                "/api/v2/experimentation/experiments/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.experiments.get",
+            result,
+            "GET",
+            "/api/v2/experimentation/experiments/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.experimentation().experiments().list().send())
-            .await;
+        let result = Box::pin(client.experimentation().experiments().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.experiments.list",
-                result,
-                "GET",
-                "/api/v2/experimentation/experiments",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .experimentation()
-                    .experiments()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateExperimentRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "experimentation.experiments.update",
-                result,
-                "PATCH",
-                "/api/v2/experimentation/experiments/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.experiments.list",
+            result,
+            "GET",
+            "/api/v2/experimentation/experiments",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.experimentation().experiments().update_status("p1").send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .experiments()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateExperimentRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "experimentation.experiments.update",
+            result,
+            "PATCH",
+            "/api/v2/experimentation/experiments/p1",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(
+            client
+                .experimentation()
+                .experiments()
+                .update_status("p1")
+                .send(),
+        )
+        .await;
         refused("experimentation.experiments.update_status", result);
         calls += 1;
     }
     {
-        let result = Box::pin(
-                client.experimentation().experiments().validate("p1").send(),
-            )
-            .await;
+        let result = Box::pin(client.experimentation().experiments().validate("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.experiments.validate",
-                result,
-                "POST",
-                "/api/v2/experimentation/experiments/p1/validate",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.experiments.validate",
+            result,
+            "POST",
+            "/api/v2/experimentation/experiments/p1/validate",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .experimentation()
-                    .feature_flags()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateFeatureFlagRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .feature_flags()
+                .create()
+                .body(<auth0_mgmt::types::CreateFeatureFlagRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.create",
-                result,
-                "POST",
-                "/api/v2/experimentation/feature-flags",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.create",
+            result,
+            "POST",
+            "/api/v2/experimentation/feature-flags",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.experimentation().feature_flags().delete("p1").send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.delete",
+            result,
+            "DELETE",
+            "/api/v2/experimentation/feature-flags/p1",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.experimentation().feature_flags().get("p1").send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.get",
+            result,
+            "GET",
+            "/api/v2/experimentation/feature-flags/p1",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.experimentation().feature_flags().list().send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.list",
+            result,
+            "GET",
+            "/api/v2/experimentation/feature-flags",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.experimentation().feature_flags().delete("p1").send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .feature_flags()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateFeatureFlagRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.delete",
-                result,
-                "DELETE",
-                "/api/v2/experimentation/feature-flags/p1",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(client.experimentation().feature_flags().get("p1").send())
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.get",
-                result,
-                "GET",
-                "/api/v2/experimentation/feature-flags/p1",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(client.experimentation().feature_flags().list().send())
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.list",
-                result,
-                "GET",
-                "/api/v2/experimentation/feature-flags",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.update",
+            result,
+            "PATCH",
+            "/api/v2/experimentation/feature-flags/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .experimentation()
-                    .feature_flags()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateFeatureFlagRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.update",
-                result,
-                "PATCH",
-                "/api/v2/experimentation/feature-flags/p1",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client.experimentation().feature_flags().update_status("p1").send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .feature_flags()
+                .update_status("p1")
+                .send(),
+        )
+        .await;
         refused("experimentation.feature_flags.update_status", result);
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .experimentation()
-                    .feature_flags()
-                    .variations()
-                    .create("p1")
-                    .body(
-                        <auth0_mgmt::types::CreateVariationRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .feature_flags()
+                .variations()
+                .create("p1")
+                .body(<auth0_mgmt::types::CreateVariationRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.variations.create",
-                result,
-                "POST",
-                "/api/v2/experimentation/feature-flags/p1/variations",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.variations.create",
+            result,
+            "POST",
+            "/api/v2/experimentation/feature-flags/p1/variations",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .experimentation()
-                    .feature_flags()
-                    .variations()
-                    .delete("p1", "p2")
-                    .send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .feature_flags()
+                .variations()
+                .delete("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.variations.delete",
-                result,
-                "DELETE",
-                "/api/v2/experimentation/feature-flags/p1/variations/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.variations.delete",
+            result,
+            "DELETE",
+            "/api/v2/experimentation/feature-flags/p1/variations/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .experimentation()
-                    .feature_flags()
-                    .variations()
-                    .get("p1", "p2")
-                    .send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .feature_flags()
+                .variations()
+                .get("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.variations.get",
-                result,
-                "GET",
-                "/api/v2/experimentation/feature-flags/p1/variations/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.variations.get",
+            result,
+            "GET",
+            "/api/v2/experimentation/feature-flags/p1/variations/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.experimentation().feature_flags().variations().list("p1").send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .feature_flags()
+                .variations()
+                .list("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.variations.list",
-                result,
-                "GET",
-                "/api/v2/experimentation/feature-flags/p1/variations",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.variations.list",
+            result,
+            "GET",
+            "/api/v2/experimentation/feature-flags/p1/variations",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .experimentation()
-                    .feature_flags()
-                    .variations()
-                    .update("p1", "p2")
-                    .body(
-                        <auth0_mgmt::types::UpdateVariationRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .feature_flags()
+                .variations()
+                .update("p1", "p2")
+                .body(<auth0_mgmt::types::UpdateVariationRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.feature_flags.variations.update",
-                result,
-                "PATCH",
-                "/api/v2/experimentation/feature-flags/p1/variations/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.feature_flags.variations.update",
+            result,
+            "PATCH",
+            "/api/v2/experimentation/feature-flags/p1/variations/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .experimentation()
-                    .segments()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateSegmentRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .segments()
+                .create()
+                .body(<auth0_mgmt::types::CreateSegmentRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.segments.create",
-                result,
-                "POST",
-                "/api/v2/experimentation/segments",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.segments.create",
+            result,
+            "POST",
+            "/api/v2/experimentation/segments",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.experimentation().segments().delete("p1").send())
-            .await;
+        let result = Box::pin(client.experimentation().segments().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.segments.delete",
-                result,
-                "DELETE",
-                "/api/v2/experimentation/segments/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.segments.delete",
+            result,
+            "DELETE",
+            "/api/v2/experimentation/segments/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.experimentation().segments().get("p1").send())
-            .await;
+        let result = Box::pin(client.experimentation().segments().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.segments.get",
-                result,
-                "GET",
-                "/api/v2/experimentation/segments/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.segments.get",
+            result,
+            "GET",
+            "/api/v2/experimentation/segments/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.experimentation().segments().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.segments.list",
-                result,
-                "GET",
-                "/api/v2/experimentation/segments",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.segments.list",
+            result,
+            "GET",
+            "/api/v2/experimentation/segments",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .experimentation()
-                    .segments()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateSegmentRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .experimentation()
+                .segments()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateSegmentRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "experimentation.segments.update",
-                result,
-                "PATCH",
-                "/api/v2/experimentation/segments/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "experimentation.segments.update",
+            result,
+            "PATCH",
+            "/api/v2/experimentation/segments/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 23usize);
@@ -2930,134 +2947,164 @@ async fn every_flows_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .flows()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateFlowRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "flows.create", result, "POST", "/api/v2/flows").await;
+            client
+                .flows()
+                .create()
+                .body(<auth0_mgmt::types::CreateFlowRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "flows.create",
+            result,
+            "POST",
+            "/api/v2/flows",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.flows().delete("p1").send()).await;
-        sent(&server, &mut seen, "flows.delete", result, "DELETE", "/api/v2/flows/p1")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "flows.delete",
+            result,
+            "DELETE",
+            "/api/v2/flows/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.flows().get("p1").send()).await;
-        sent(&server, &mut seen, "flows.get", result, "GET", "/api/v2/flows/p1").await;
+        sent(
+            &server,
+            &mut seen,
+            "flows.get",
+            result,
+            "GET",
+            "/api/v2/flows/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.flows().list().send()).await;
-        sent(&server, &mut seen, "flows.list", result, "GET", "/api/v2/flows").await;
+        sent(
+            &server,
+            &mut seen,
+            "flows.list",
+            result,
+            "GET",
+            "/api/v2/flows",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .flows()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateFlowRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "flows.update", result, "PATCH", "/api/v2/flows/p1")
-            .await;
+            client
+                .flows()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateFlowRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "flows.update",
+            result,
+            "PATCH",
+            "/api/v2/flows/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.flows().executions().delete("p1", "p2").send())
-            .await;
+        let result = Box::pin(client.flows().executions().delete("p1", "p2").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "flows.executions.delete",
-                result,
-                "DELETE",
-                "/api/v2/flows/p1/executions/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "flows.executions.delete",
+            result,
+            "DELETE",
+            "/api/v2/flows/p1/executions/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.flows().executions().get("p1", "p2").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "flows.executions.get",
-                result,
-                "GET",
-                "/api/v2/flows/p1/executions/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "flows.executions.get",
+            result,
+            "GET",
+            "/api/v2/flows/p1/executions/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.flows().executions().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "flows.executions.list",
-                result,
-                "GET",
-                "/api/v2/flows/p1/executions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "flows.executions.list",
+            result,
+            "GET",
+            "/api/v2/flows/p1/executions",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.flows().vault().connections().create().send())
-            .await;
+        let result = Box::pin(client.flows().vault().connections().create().send()).await;
         refused("flows.vault.connections.create", result);
         calls += 1;
     }
     {
-        let result = Box::pin(client.flows().vault().connections().delete("p1").send())
-            .await;
+        let result = Box::pin(client.flows().vault().connections().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "flows.vault.connections.delete",
-                result,
-                "DELETE",
-                "/api/v2/flows/vault/connections/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "flows.vault.connections.delete",
+            result,
+            "DELETE",
+            "/api/v2/flows/vault/connections/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.flows().vault().connections().get("p1").send())
-            .await;
+        let result = Box::pin(client.flows().vault().connections().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "flows.vault.connections.get",
-                result,
-                "GET",
-                "/api/v2/flows/vault/connections/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "flows.vault.connections.get",
+            result,
+            "GET",
+            "/api/v2/flows/vault/connections/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.flows().vault().connections().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "flows.vault.connections.list",
-                result,
-                "GET",
-                "/api/v2/flows/vault/connections",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "flows.vault.connections.list",
+            result,
+            "GET",
+            "/api/v2/flows/vault/connections",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3074,14 +3121,14 @@ async fn every_flows_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "flows.vault.connections.update",
-                result,
-                "PATCH",
-                "/api/v2/flows/vault/connections/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "flows.vault.connections.update",
+            result,
+            "PATCH",
+            "/api/v2/flows/vault/connections/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 13usize);
@@ -3094,47 +3141,81 @@ async fn every_forms_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .forms()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateFormRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "forms.create", result, "POST", "/api/v2/forms").await;
+            client
+                .forms()
+                .create()
+                .body(<auth0_mgmt::types::CreateFormRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "forms.create",
+            result,
+            "POST",
+            "/api/v2/forms",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.forms().delete("p1").send()).await;
-        sent(&server, &mut seen, "forms.delete", result, "DELETE", "/api/v2/forms/p1")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "forms.delete",
+            result,
+            "DELETE",
+            "/api/v2/forms/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.forms().get("p1").send()).await;
-        sent(&server, &mut seen, "forms.get", result, "GET", "/api/v2/forms/p1").await;
+        sent(
+            &server,
+            &mut seen,
+            "forms.get",
+            result,
+            "GET",
+            "/api/v2/forms/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.forms().list().send()).await;
-        sent(&server, &mut seen, "forms.list", result, "GET", "/api/v2/forms").await;
+        sent(
+            &server,
+            &mut seen,
+            "forms.list",
+            result,
+            "GET",
+            "/api/v2/forms",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .forms()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateFormRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "forms.update", result, "PATCH", "/api/v2/forms/p1")
-            .await;
+            client
+                .forms()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateFormRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "forms.update",
+            result,
+            "PATCH",
+            "/api/v2/forms/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 5usize);
@@ -3147,90 +3228,109 @@ async fn every_groups_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(client.groups().delete("p1").send()).await;
-        sent(&server, &mut seen, "groups.delete", result, "DELETE", "/api/v2/groups/p1")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "groups.delete",
+            result,
+            "DELETE",
+            "/api/v2/groups/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.groups().get("p1").send()).await;
-        sent(&server, &mut seen, "groups.get", result, "GET", "/api/v2/groups/p1").await;
+        sent(
+            &server,
+            &mut seen,
+            "groups.get",
+            result,
+            "GET",
+            "/api/v2/groups/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.groups().list().send()).await;
-        sent(&server, &mut seen, "groups.list", result, "GET", "/api/v2/groups").await;
+        sent(
+            &server,
+            &mut seen,
+            "groups.list",
+            result,
+            "GET",
+            "/api/v2/groups",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.groups().members().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "groups.members.get",
-                result,
-                "GET",
-                "/api/v2/groups/p1/members",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "groups.members.get",
+            result,
+            "GET",
+            "/api/v2/groups/p1/members",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .groups()
-                    .roles()
-                    .create("p1")
-                    .body(
-                        <auth0_mgmt::types::AssignGroupRolesRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .groups()
+                .roles()
+                .create("p1")
+                .body(<auth0_mgmt::types::AssignGroupRolesRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "groups.roles.create",
-                result,
-                "POST",
-                "/api/v2/groups/p1/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "groups.roles.create",
+            result,
+            "POST",
+            "/api/v2/groups/p1/roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .groups()
-                    .roles()
-                    .delete("p1")
-                    .body(
-                        <auth0_mgmt::types::DeleteGroupRolesRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .groups()
+                .roles()
+                .delete("p1")
+                .body(<auth0_mgmt::types::DeleteGroupRolesRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "groups.roles.delete",
-                result,
-                "DELETE",
-                "/api/v2/groups/p1/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "groups.roles.delete",
+            result,
+            "DELETE",
+            "/api/v2/groups/p1/roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.groups().roles().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "groups.roles.list",
-                result,
-                "GET",
-                "/api/v2/groups/p1/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "groups.roles.list",
+            result,
+            "GET",
+            "/api/v2/groups/p1/roles",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 7usize);
@@ -3254,90 +3354,87 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.enrollments.create_ticket",
-                result,
-                "POST",
-                "/api/v2/guardian/enrollments/ticket",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.enrollments.create_ticket",
+            result,
+            "POST",
+            "/api/v2/guardian/enrollments/ticket",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.guardian().enrollments().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.enrollments.delete",
-                result,
-                "DELETE",
-                "/api/v2/guardian/enrollments/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.enrollments.delete",
+            result,
+            "DELETE",
+            "/api/v2/guardian/enrollments/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.guardian().enrollments().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.enrollments.get",
-                result,
-                "GET",
-                "/api/v2/guardian/enrollments/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.enrollments.get",
+            result,
+            "GET",
+            "/api/v2/guardian/enrollments/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.guardian().factors().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.list",
-                result,
-                "GET",
-                "/api/v2/guardian/factors",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.list",
+            result,
+            "GET",
+            "/api/v2/guardian/factors",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .guardian()
-                    .factors()
-                    .set("p1")
-                    .body(
-                        <auth0_mgmt::types::SetGuardianFactorRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .set("p1")
+                .body(<auth0_mgmt::types::SetGuardianFactorRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.set",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.set",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.guardian().factors().duo().settings().get().send())
-            .await;
+        let result = Box::pin(client.guardian().factors().duo().settings().get().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.duo.settings.get",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/duo/settings",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.duo.settings.get",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/duo/settings",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3355,14 +3452,14 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.duo.settings.set",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/duo/settings",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.duo.settings.set",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/duo/settings",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3380,76 +3477,90 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.duo.settings.update",
-                result,
-                "PATCH",
-                "/api/v2/guardian/factors/duo/settings",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.duo.settings.update",
+            result,
+            "PATCH",
+            "/api/v2/guardian/factors/duo/settings",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.guardian().factors().phone().get_message_types().send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .phone()
+                .get_message_types()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.phone.get_message_types",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/phone/message-types",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.phone.get_message_types",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/phone/message-types",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.guardian().factors().phone().get_selected_provider().send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .phone()
+                .get_selected_provider()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.phone.get_selected_provider",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/phone/selected-provider",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.phone.get_selected_provider",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/phone/selected-provider",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.guardian().factors().phone().get_templates().send())
-            .await;
+        let result = Box::pin(client.guardian().factors().phone().get_templates().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.phone.get_templates",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/phone/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.phone.get_templates",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/phone/templates",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.guardian().factors().phone().get_twilio_provider().send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .phone()
+                .get_twilio_provider()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.phone.get_twilio_provider",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/phone/providers/twilio",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.phone.get_twilio_provider",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/phone/providers/twilio",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3466,19 +3577,18 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.phone.set_message_types",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/phone/message-types",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.phone.set_message_types",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/phone/message-types",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.guardian().factors().phone().set_provider().send())
-            .await;
+        let result = Box::pin(client.guardian().factors().phone().set_provider().send()).await;
         refused("guardian.factors.phone.set_provider", result);
         calls += 1;
     }
@@ -3496,14 +3606,14 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.phone.set_templates",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/phone/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.phone.set_templates",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/phone/templates",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3520,72 +3630,77 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.phone.set_twilio_provider",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/phone/providers/twilio",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.phone.set_twilio_provider",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/phone/providers/twilio",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .guardian()
-                    .factors()
-                    .push_notification()
-                    .get_apns_provider()
-                    .send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .push_notification()
+                .get_apns_provider()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.get_apns_provider",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/push-notification/providers/apns",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.get_apns_provider",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/push-notification/providers/apns",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .guardian()
-                    .factors()
-                    .push_notification()
-                    .get_selected_provider()
-                    .send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .push_notification()
+                .get_selected_provider()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.get_selected_provider",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/push-notification/selected-provider",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.get_selected_provider",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/push-notification/selected-provider",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.guardian().factors().push_notification().get_sns_provider().send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .push_notification()
+                .get_sns_provider()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.get_sns_provider",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/push-notification/providers/sns",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.get_sns_provider",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/push-notification/providers/sns",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3602,14 +3717,14 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.set_apns_provider",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/push-notification/providers/apns",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.set_apns_provider",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/push-notification/providers/apns",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3626,14 +3741,14 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.set_fcm_provider",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/push-notification/providers/fcm",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.set_fcm_provider",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/push-notification/providers/fcm",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3650,21 +3765,26 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.set_fcmv1_provider",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/push-notification/providers/fcmv1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.set_fcmv1_provider",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/push-notification/providers/fcmv1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.guardian().factors().push_notification().set_provider().send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .push_notification()
+                .set_provider()
+                .send(),
+        )
+        .await;
         refused("guardian.factors.push_notification.set_provider", result);
         calls += 1;
     }
@@ -3682,14 +3802,14 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.set_sns_provider",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/push-notification/providers/sns",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.set_sns_provider",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/push-notification/providers/sns",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3706,14 +3826,14 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.update_apns_provider",
-                result,
-                "PATCH",
-                "/api/v2/guardian/factors/push-notification/providers/apns",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.update_apns_provider",
+            result,
+            "PATCH",
+            "/api/v2/guardian/factors/push-notification/providers/apns",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3730,14 +3850,14 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.update_fcm_provider",
-                result,
-                "PATCH",
-                "/api/v2/guardian/factors/push-notification/providers/fcm",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.update_fcm_provider",
+            result,
+            "PATCH",
+            "/api/v2/guardian/factors/push-notification/providers/fcm",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3754,14 +3874,14 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.update_fcmv1_provider",
-                result,
-                "PATCH",
-                "/api/v2/guardian/factors/push-notification/providers/fcmv1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.update_fcmv1_provider",
+            result,
+            "PATCH",
+            "/api/v2/guardian/factors/push-notification/providers/fcmv1",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3778,65 +3898,73 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.push_notification.update_sns_provider",
-                result,
-                "PATCH",
-                "/api/v2/guardian/factors/push-notification/providers/sns",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.push_notification.update_sns_provider",
+            result,
+            "PATCH",
+            "/api/v2/guardian/factors/push-notification/providers/sns",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.guardian().factors().sms().get_selected_provider().send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .sms()
+                .get_selected_provider()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.sms.get_selected_provider",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/sms/selected-provider",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.sms.get_selected_provider",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/sms/selected-provider",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.guardian().factors().sms().get_templates().send())
-            .await;
+        let result = Box::pin(client.guardian().factors().sms().get_templates().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.sms.get_templates",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/sms/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.sms.get_templates",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/sms/templates",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.guardian().factors().sms().get_twilio_provider().send(),
-            )
-            .await;
+            client
+                .guardian()
+                .factors()
+                .sms()
+                .get_twilio_provider()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.sms.get_twilio_provider",
-                result,
-                "GET",
-                "/api/v2/guardian/factors/sms/providers/twilio",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.sms.get_twilio_provider",
+            result,
+            "GET",
+            "/api/v2/guardian/factors/sms/providers/twilio",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.guardian().factors().sms().set_provider().send())
-            .await;
+        let result = Box::pin(client.guardian().factors().sms().set_provider().send()).await;
         refused("guardian.factors.sms.set_provider", result);
         calls += 1;
     }
@@ -3854,14 +3982,14 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.sms.set_templates",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/sms/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.sms.set_templates",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/sms/templates",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -3878,50 +4006,48 @@ async fn every_guardian_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.factors.sms.set_twilio_provider",
-                result,
-                "PUT",
-                "/api/v2/guardian/factors/sms/providers/twilio",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.factors.sms.set_twilio_provider",
+            result,
+            "PUT",
+            "/api/v2/guardian/factors/sms/providers/twilio",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.guardian().policies().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.policies.list",
-                result,
-                "GET",
-                "/api/v2/guardian/policies",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.policies.list",
+            result,
+            "GET",
+            "/api/v2/guardian/policies",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .guardian()
-                    .policies()
-                    .set()
-                    .body(
-                        <auth0_mgmt::types::SetGuardianPoliciesRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .guardian()
+                .policies()
+                .set()
+                .body(<auth0_mgmt::types::SetGuardianPoliciesRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "guardian.policies.set",
-                result,
-                "PUT",
-                "/api/v2/guardian/policies",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "guardian.policies.set",
+            result,
+            "PUT",
+            "/api/v2/guardian/policies",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 36usize);
@@ -3939,115 +4065,137 @@ async fn every_hooks_operation_is_callable_by_the_naming_rule() {
     }
     {
         let result = Box::pin(client.hooks().delete("p1").send()).await;
-        sent(&server, &mut seen, "hooks.delete", result, "DELETE", "/api/v2/hooks/p1")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "hooks.delete",
+            result,
+            "DELETE",
+            "/api/v2/hooks/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.hooks().get("p1").send()).await;
-        sent(&server, &mut seen, "hooks.get", result, "GET", "/api/v2/hooks/p1").await;
+        sent(
+            &server,
+            &mut seen,
+            "hooks.get",
+            result,
+            "GET",
+            "/api/v2/hooks/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.hooks().list().send()).await;
-        sent(&server, &mut seen, "hooks.list", result, "GET", "/api/v2/hooks").await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .hooks()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateHookRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "hooks.update", result, "PATCH", "/api/v2/hooks/p1")
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .hooks()
-                    .secrets()
-                    .create("p1")
-                    .body(
-                        <auth0_mgmt::types::CreateHookSecretRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
         sent(
-                &server,
-                &mut seen,
-                "hooks.secrets.create",
-                result,
-                "POST",
-                "/api/v2/hooks/p1/secrets",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "hooks.list",
+            result,
+            "GET",
+            "/api/v2/hooks",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .hooks()
-                    .secrets()
-                    .delete("p1")
-                    .body(
-                        <auth0_mgmt::types::DeleteHookSecretRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .hooks()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateHookRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "hooks.secrets.delete",
-                result,
-                "DELETE",
-                "/api/v2/hooks/p1/secrets",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "hooks.update",
+            result,
+            "PATCH",
+            "/api/v2/hooks/p1",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(
+            client
+                .hooks()
+                .secrets()
+                .create("p1")
+                .body(<auth0_mgmt::types::CreateHookSecretRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "hooks.secrets.create",
+            result,
+            "POST",
+            "/api/v2/hooks/p1/secrets",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(
+            client
+                .hooks()
+                .secrets()
+                .delete("p1")
+                .body(<auth0_mgmt::types::DeleteHookSecretRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "hooks.secrets.delete",
+            result,
+            "DELETE",
+            "/api/v2/hooks/p1/secrets",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.hooks().secrets().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "hooks.secrets.get",
-                result,
-                "GET",
-                "/api/v2/hooks/p1/secrets",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "hooks.secrets.get",
+            result,
+            "GET",
+            "/api/v2/hooks/p1/secrets",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .hooks()
-                    .secrets()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateHookSecretRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .hooks()
+                .secrets()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateHookSecretRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "hooks.secrets.update",
-                result,
-                "PATCH",
-                "/api/v2/hooks/p1/secrets",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "hooks.secrets.update",
+            result,
+            "PATCH",
+            "/api/v2/hooks/p1/secrets",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 9usize);
@@ -4060,43 +4208,49 @@ async fn every_jobs_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(client.jobs().get("p1").send()).await;
-        sent(&server, &mut seen, "jobs.get", result, "GET", "/api/v2/jobs/p1").await;
+        sent(
+            &server,
+            &mut seen,
+            "jobs.get",
+            result,
+            "GET",
+            "/api/v2/jobs/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.jobs().errors().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "jobs.errors.get",
-                result,
-                "GET",
-                "/api/v2/jobs/p1/errors",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "jobs.errors.get",
+            result,
+            "GET",
+            "/api/v2/jobs/p1/errors",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .jobs()
-                    .users_exports()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateExportUsersRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .jobs()
+                .users_exports()
+                .create()
+                .body(<auth0_mgmt::types::CreateExportUsersRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "jobs.users_exports.create",
-                result,
-                "POST",
-                "/api/v2/jobs/users-exports",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "jobs.users_exports.create",
+            result,
+            "POST",
+            "/api/v2/jobs/users-exports",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -4106,25 +4260,26 @@ async fn every_jobs_operation_is_callable_by_the_naming_rule() {
     }
     {
         let result = Box::pin(
-                client
-                    .jobs()
-                    .verification_email()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateVerificationEmailRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .jobs()
+                .verification_email()
+                .create()
+                .body(
+                    <auth0_mgmt::types::CreateVerificationEmailRequestContent as Default>::default(
+                    ),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "jobs.verification_email.create",
-                result,
-                "POST",
-                "/api/v2/jobs/verification-email",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "jobs.verification_email.create",
+            result,
+            "POST",
+            "/api/v2/jobs/verification-email",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 5usize);
@@ -4138,50 +4293,48 @@ async fn every_keys_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.keys().custom_signing().delete().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.custom_signing.delete",
-                result,
-                "DELETE",
-                "/api/v2/keys/custom-signing",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.custom_signing.delete",
+            result,
+            "DELETE",
+            "/api/v2/keys/custom-signing",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.keys().custom_signing().get().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.custom_signing.get",
-                result,
-                "GET",
-                "/api/v2/keys/custom-signing",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.custom_signing.get",
+            result,
+            "GET",
+            "/api/v2/keys/custom-signing",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .keys()
-                    .custom_signing()
-                    .set()
-                    .body(
-                        <auth0_mgmt::types::SetCustomSigningKeysRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .keys()
+                .custom_signing()
+                .set()
+                .body(<auth0_mgmt::types::SetCustomSigningKeysRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "keys.custom_signing.set",
-                result,
-                "PUT",
-                "/api/v2/keys/custom-signing",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.custom_signing.set",
+            result,
+            "PUT",
+            "/api/v2/keys/custom-signing",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -4191,145 +4344,147 @@ async fn every_keys_operation_is_callable_by_the_naming_rule() {
     }
     {
         let result = Box::pin(
-                client.keys().encryption().create_public_wrapping_key("p1").send(),
-            )
-            .await;
+            client
+                .keys()
+                .encryption()
+                .create_public_wrapping_key("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "keys.encryption.create_public_wrapping_key",
-                result,
-                "POST",
-                "/api/v2/keys/encryption/p1/wrapping-key",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.encryption.create_public_wrapping_key",
+            result,
+            "POST",
+            "/api/v2/keys/encryption/p1/wrapping-key",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.keys().encryption().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.encryption.delete",
-                result,
-                "DELETE",
-                "/api/v2/keys/encryption/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.encryption.delete",
+            result,
+            "DELETE",
+            "/api/v2/keys/encryption/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.keys().encryption().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.encryption.get",
-                result,
-                "GET",
-                "/api/v2/keys/encryption/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.encryption.get",
+            result,
+            "GET",
+            "/api/v2/keys/encryption/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .keys()
-                    .encryption()
-                    .import("p1")
-                    .body(
-                        <auth0_mgmt::types::ImportEncryptionKeyRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .keys()
+                .encryption()
+                .import("p1")
+                .body(<auth0_mgmt::types::ImportEncryptionKeyRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "keys.encryption.import",
-                result,
-                "POST",
-                "/api/v2/keys/encryption/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.encryption.import",
+            result,
+            "POST",
+            "/api/v2/keys/encryption/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.keys().encryption().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.encryption.list",
-                result,
-                "GET",
-                "/api/v2/keys/encryption",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.encryption.list",
+            result,
+            "GET",
+            "/api/v2/keys/encryption",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.keys().encryption().rekey().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.encryption.rekey",
-                result,
-                "POST",
-                "/api/v2/keys/encryption/rekey",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.encryption.rekey",
+            result,
+            "POST",
+            "/api/v2/keys/encryption/rekey",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.keys().signing().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.signing.get",
-                result,
-                "GET",
-                "/api/v2/keys/signing/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.signing.get",
+            result,
+            "GET",
+            "/api/v2/keys/signing/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.keys().signing().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.signing.list",
-                result,
-                "GET",
-                "/api/v2/keys/signing",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.signing.list",
+            result,
+            "GET",
+            "/api/v2/keys/signing",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.keys().signing().revoke("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.signing.revoke",
-                result,
-                "PUT",
-                "/api/v2/keys/signing/p1/revoke",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.signing.revoke",
+            result,
+            "PUT",
+            "/api/v2/keys/signing/p1/revoke",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.keys().signing().rotate().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "keys.signing.rotate",
-                result,
-                "POST",
-                "/api/v2/keys/signing/rotate",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "keys.signing.rotate",
+            result,
+            "POST",
+            "/api/v2/keys/signing/rotate",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 14usize);
@@ -4348,62 +4503,60 @@ async fn every_log_streams_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.log_streams().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "log_streams.delete",
-                result,
-                "DELETE",
-                "/api/v2/log-streams/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "log_streams.delete",
+            result,
+            "DELETE",
+            "/api/v2/log-streams/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.log_streams().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "log_streams.get",
-                result,
-                "GET",
-                "/api/v2/log-streams/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "log_streams.get",
+            result,
+            "GET",
+            "/api/v2/log-streams/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.log_streams().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "log_streams.list",
-                result,
-                "GET",
-                "/api/v2/log-streams",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "log_streams.list",
+            result,
+            "GET",
+            "/api/v2/log-streams",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .log_streams()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateLogStreamRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .log_streams()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateLogStreamRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "log_streams.update",
-                result,
-                "PATCH",
-                "/api/v2/log-streams/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "log_streams.update",
+            result,
+            "PATCH",
+            "/api/v2/log-streams/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 5usize);
@@ -4416,12 +4569,28 @@ async fn every_logs_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(client.logs().get("p1").send()).await;
-        sent(&server, &mut seen, "logs.get", result, "GET", "/api/v2/logs/p1").await;
+        sent(
+            &server,
+            &mut seen,
+            "logs.get",
+            result,
+            "GET",
+            "/api/v2/logs/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.logs().list().send()).await;
-        sent(&server, &mut seen, "logs.list", result, "GET", "/api/v2/logs").await;
+        sent(
+            &server,
+            &mut seen,
+            "logs.list",
+            result,
+            "GET",
+            "/api/v2/logs",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 2usize);
@@ -4434,107 +4603,101 @@ async fn every_network_acls_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .network_acls()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateNetworkAclRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .network_acls()
+                .create()
+                .body(<auth0_mgmt::types::CreateNetworkAclRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "network_acls.create",
-                result,
-                "POST",
-                "/api/v2/network-acls",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "network_acls.create",
+            result,
+            "POST",
+            "/api/v2/network-acls",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.network_acls().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "network_acls.delete",
-                result,
-                "DELETE",
-                "/api/v2/network-acls/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "network_acls.delete",
+            result,
+            "DELETE",
+            "/api/v2/network-acls/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.network_acls().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "network_acls.get",
-                result,
-                "GET",
-                "/api/v2/network-acls/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "network_acls.get",
+            result,
+            "GET",
+            "/api/v2/network-acls/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.network_acls().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "network_acls.list",
-                result,
-                "GET",
-                "/api/v2/network-acls",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "network_acls.list",
+            result,
+            "GET",
+            "/api/v2/network-acls",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .network_acls()
-                    .set("p1")
-                    .body(
-                        <auth0_mgmt::types::SetNetworkAclRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .network_acls()
+                .set("p1")
+                .body(<auth0_mgmt::types::SetNetworkAclRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "network_acls.set",
-                result,
-                "PUT",
-                "/api/v2/network-acls/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "network_acls.set",
+            result,
+            "PUT",
+            "/api/v2/network-acls/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .network_acls()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateNetworkAclRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .network_acls()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateNetworkAclRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "network_acls.update",
-                result,
-                "PATCH",
-                "/api/v2/network-acls/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "network_acls.update",
+            result,
+            "PATCH",
+            "/api/v2/network-acls/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 6usize);
@@ -4547,98 +4710,94 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .organizations()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateOrganizationRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .organizations()
+                .create()
+                .body(<auth0_mgmt::types::CreateOrganizationRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.create",
-                result,
-                "POST",
-                "/api/v2/organizations",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.create",
+            result,
+            "POST",
+            "/api/v2/organizations",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.organizations().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.delete",
-                result,
-                "DELETE",
-                "/api/v2/organizations/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.delete",
+            result,
+            "DELETE",
+            "/api/v2/organizations/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.organizations().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.get",
-                result,
-                "GET",
-                "/api/v2/organizations/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.get",
+            result,
+            "GET",
+            "/api/v2/organizations/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.organizations().get_by_name("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.get_by_name",
-                result,
-                "GET",
-                "/api/v2/organizations/name/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.get_by_name",
+            result,
+            "GET",
+            "/api/v2/organizations/name/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.organizations().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.list",
-                result,
-                "GET",
-                "/api/v2/organizations",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.list",
+            result,
+            "GET",
+            "/api/v2/organizations",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .organizations()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateOrganizationRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .organizations()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateOrganizationRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.update",
-                result,
-                "PATCH",
-                "/api/v2/organizations/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.update",
+            result,
+            "PATCH",
+            "/api/v2/organizations/p1",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -4654,44 +4813,47 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.client_grants.create",
-                result,
-                "POST",
-                "/api/v2/organizations/p1/client-grants",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.client_grants.create",
+            result,
+            "POST",
+            "/api/v2/organizations/p1/client-grants",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().client_grants().delete("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .client_grants()
+                .delete("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.client_grants.delete",
-                result,
-                "DELETE",
-                "/api/v2/organizations/p1/client-grants/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.client_grants.delete",
+            result,
+            "DELETE",
+            "/api/v2/organizations/p1/client-grants/p2",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.organizations().client_grants().list("p1").send())
-            .await;
+        let result = Box::pin(client.organizations().client_grants().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.client_grants.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/client-grants",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.client_grants.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/client-grants",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -4707,60 +4869,60 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.connections.create",
-                result,
-                "POST",
-                "/api/v2/organizations/p1/connections",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.connections.create",
+            result,
+            "POST",
+            "/api/v2/organizations/p1/connections",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().connections().delete("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .connections()
+                .delete("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.connections.delete",
-                result,
-                "DELETE",
-                "/api/v2/organizations/p1/connections/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.connections.delete",
+            result,
+            "DELETE",
+            "/api/v2/organizations/p1/connections/p2",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(
-                client.organizations().connections().get("p1", "p2").send(),
-            )
-            .await;
+        let result = Box::pin(client.organizations().connections().get("p1", "p2").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.connections.get",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/connections/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.connections.get",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/connections/p2",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.organizations().connections().list("p1").send())
-            .await;
+        let result = Box::pin(client.organizations().connections().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.connections.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/connections",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.connections.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/connections",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -4776,14 +4938,14 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.connections.update",
-                result,
-                "PATCH",
-                "/api/v2/organizations/p1/connections/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.connections.update",
+            result,
+            "PATCH",
+            "/api/v2/organizations/p1/connections/p2",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -4799,78 +4961,87 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.discovery_domains.create",
-                result,
-                "POST",
-                "/api/v2/organizations/p1/discovery-domains",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.discovery_domains.create",
+            result,
+            "POST",
+            "/api/v2/organizations/p1/discovery-domains",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().discovery_domains().delete("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .discovery_domains()
+                .delete("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.discovery_domains.delete",
-                result,
-                "DELETE",
-                "/api/v2/organizations/p1/discovery-domains/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.discovery_domains.delete",
+            result,
+            "DELETE",
+            "/api/v2/organizations/p1/discovery-domains/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().discovery_domains().get("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .discovery_domains()
+                .get("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.discovery_domains.get",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/discovery-domains/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.discovery_domains.get",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/discovery-domains/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().discovery_domains().get_by_name("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .discovery_domains()
+                .get_by_name("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.discovery_domains.get_by_name",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/discovery-domains/name/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.discovery_domains.get_by_name",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/discovery-domains/name/p2",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(
-                client.organizations().discovery_domains().list("p1").send(),
-            )
-            .await;
+        let result = Box::pin(client.organizations().discovery_domains().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.discovery_domains.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/discovery-domains",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.discovery_domains.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/discovery-domains",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -4886,14 +5057,14 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.discovery_domains.update",
-                result,
-                "PATCH",
-                "/api/v2/organizations/p1/discovery-domains/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.discovery_domains.update",
+            result,
+            "PATCH",
+            "/api/v2/organizations/p1/discovery-domains/p2",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -4909,62 +5080,74 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.enabled_connections.add",
-                result,
-                "POST",
-                "/api/v2/organizations/p1/enabled_connections",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.enabled_connections.add",
+            result,
+            "POST",
+            "/api/v2/organizations/p1/enabled_connections",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().enabled_connections().delete("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .enabled_connections()
+                .delete("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.enabled_connections.delete",
-                result,
-                "DELETE",
-                "/api/v2/organizations/p1/enabled_connections/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.enabled_connections.delete",
+            result,
+            "DELETE",
+            "/api/v2/organizations/p1/enabled_connections/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().enabled_connections().get("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .enabled_connections()
+                .get("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.enabled_connections.get",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/enabled_connections/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.enabled_connections.get",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/enabled_connections/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().enabled_connections().list("p1").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .enabled_connections()
+                .list("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.enabled_connections.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/enabled_connections",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.enabled_connections.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/enabled_connections",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -4980,27 +5163,27 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.enabled_connections.update",
-                result,
-                "PATCH",
-                "/api/v2/organizations/p1/enabled_connections/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.enabled_connections.update",
+            result,
+            "PATCH",
+            "/api/v2/organizations/p1/enabled_connections/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.organizations().groups().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.groups.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/groups",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.groups.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/groups",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5017,14 +5200,14 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.groups.roles.create",
-                result,
-                "POST",
-                "/api/v2/organizations/p1/groups/p2/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.groups.roles.create",
+            result,
+            "POST",
+            "/api/v2/organizations/p1/groups/p2/roles",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5041,30 +5224,35 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.groups.roles.delete",
-                result,
-                "DELETE",
-                "/api/v2/organizations/p1/groups/p2/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.groups.roles.delete",
+            result,
+            "DELETE",
+            "/api/v2/organizations/p1/groups/p2/roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().groups().roles().list("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .groups()
+                .roles()
+                .list("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.groups.roles.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/groups/p2/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.groups.roles.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/groups/p2/roles",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5080,83 +5268,84 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.invitations.create",
-                result,
-                "POST",
-                "/api/v2/organizations/p1/invitations",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.invitations.create",
+            result,
+            "POST",
+            "/api/v2/organizations/p1/invitations",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().invitations().delete("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .invitations()
+                .delete("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.invitations.delete",
-                result,
-                "DELETE",
-                "/api/v2/organizations/p1/invitations/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.invitations.delete",
+            result,
+            "DELETE",
+            "/api/v2/organizations/p1/invitations/p2",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.organizations().invitations().get("p1", "p2").send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "organizations.invitations.get",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/invitations/p2",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.organizations().invitations().list("p1").send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "organizations.invitations.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/invitations",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().invitations().get("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .members()
+                .create("p1")
+                .body(
+                    <auth0_mgmt::types::CreateOrganizationMemberRequestContent as Default>::default(
+                    ),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.invitations.get",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/invitations/p2",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(client.organizations().invitations().list("p1").send())
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "organizations.invitations.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/invitations",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .organizations()
-                    .members()
-                    .create("p1")
-                    .body(
-                        <auth0_mgmt::types::CreateOrganizationMemberRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "organizations.members.create",
-                result,
-                "POST",
-                "/api/v2/organizations/p1/members",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.members.create",
+            result,
+            "POST",
+            "/api/v2/organizations/p1/members",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5172,72 +5361,72 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.members.delete",
-                result,
-                "DELETE",
-                "/api/v2/organizations/p1/members",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.members.delete",
+            result,
+            "DELETE",
+            "/api/v2/organizations/p1/members",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.organizations().members().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.members.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/members",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.members.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/members",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .organizations()
-                    .members()
-                    .effective_roles()
-                    .list("p1", "p2")
-                    .send(),
-            )
-            .await;
+            client
+                .organizations()
+                .members()
+                .effective_roles()
+                .list("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.members.effective_roles.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/members/p2/effective-roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.members.effective_roles.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/members/p2/effective-roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .organizations()
-                    .members()
-                    .effective_roles()
-                    .sources()
-                    .groups()
-                    .list("p1", "p2")
-                    .role_id("q")
-                    .send(),
-            )
-            .await;
+            client
+                .organizations()
+                .members()
+                .effective_roles()
+                .sources()
+                .groups()
+                .list("p1", "p2")
+                .role_id("q")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.members.effective_roles.sources.groups.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/members/p2/effective-roles/sources/groups",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.members.effective_roles.sources.groups.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/members/p2/effective-roles/sources/groups",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5254,14 +5443,14 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.members.roles.assign",
-                result,
-                "POST",
-                "/api/v2/organizations/p1/members/p2/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.members.roles.assign",
+            result,
+            "POST",
+            "/api/v2/organizations/p1/members/p2/roles",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5278,30 +5467,35 @@ async fn every_organizations_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.members.roles.delete",
-                result,
-                "DELETE",
-                "/api/v2/organizations/p1/members/p2/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.members.roles.delete",
+            result,
+            "DELETE",
+            "/api/v2/organizations/p1/members/p2/roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.organizations().members().roles().list("p1", "p2").send(),
-            )
-            .await;
+            client
+                .organizations()
+                .members()
+                .roles()
+                .list("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "organizations.members.roles.list",
-                result,
-                "GET",
-                "/api/v2/organizations/p1/members/p2/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "organizations.members.roles.list",
+            result,
+            "GET",
+            "/api/v2/organizations/p1/members/p2/roles",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 41usize);
@@ -5315,50 +5509,47 @@ async fn every_prompts_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.prompts().get_settings().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.get_settings",
-                result,
-                "GET",
-                "/api/v2/prompts",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.get_settings",
+            result,
+            "GET",
+            "/api/v2/prompts",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .prompts()
-                    .update_settings()
-                    .body(
-                        <auth0_mgmt::types::UpdateSettingsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .prompts()
+                .update_settings()
+                .body(<auth0_mgmt::types::UpdateSettingsRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.update_settings",
-                result,
-                "PATCH",
-                "/api/v2/prompts",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.update_settings",
+            result,
+            "PATCH",
+            "/api/v2/prompts",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.prompts().custom_text().get("p1", "p2").send())
-            .await;
+        let result = Box::pin(client.prompts().custom_text().get("p1", "p2").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.custom_text.get",
-                result,
-                "GET",
-                "/api/v2/prompts/p1/custom-text/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.custom_text.get",
+            result,
+            "GET",
+            "/api/v2/prompts/p1/custom-text/p2",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5374,122 +5565,116 @@ async fn every_prompts_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.custom_text.set",
-                result,
-                "PUT",
-                "/api/v2/prompts/p1/custom-text/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.custom_text.set",
+            result,
+            "PUT",
+            "/api/v2/prompts/p1/custom-text/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.prompts().partials().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.partials.get",
-                result,
-                "GET",
-                "/api/v2/prompts/p1/partials",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.partials.get",
+            result,
+            "GET",
+            "/api/v2/prompts/p1/partials",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .prompts()
-                    .partials()
-                    .set("p1")
-                    .body(
-                        <auth0_mgmt::types::SetPartialsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .prompts()
+                .partials()
+                .set("p1")
+                .body(<auth0_mgmt::types::SetPartialsRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.partials.set",
-                result,
-                "PUT",
-                "/api/v2/prompts/p1/partials",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.partials.set",
+            result,
+            "PUT",
+            "/api/v2/prompts/p1/partials",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .prompts()
-                    .rendering()
-                    .bulk_update()
-                    .body(
-                        <auth0_mgmt::types::BulkUpdateAculRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .prompts()
+                .rendering()
+                .bulk_update()
+                .body(<auth0_mgmt::types::BulkUpdateAculRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.rendering.bulk_update",
-                result,
-                "PATCH",
-                "/api/v2/prompts/rendering",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.rendering.bulk_update",
+            result,
+            "PATCH",
+            "/api/v2/prompts/rendering",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.prompts().rendering().get("p1", "p2").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.rendering.get",
-                result,
-                "GET",
-                "/api/v2/prompts/p1/screen/p2/rendering",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.rendering.get",
+            result,
+            "GET",
+            "/api/v2/prompts/p1/screen/p2/rendering",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.prompts().rendering().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.rendering.list",
-                result,
-                "GET",
-                "/api/v2/prompts/rendering",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.rendering.list",
+            result,
+            "GET",
+            "/api/v2/prompts/rendering",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .prompts()
-                    .rendering()
-                    .update("p1", "p2")
-                    .body(
-                        <auth0_mgmt::types::UpdateAculRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .prompts()
+                .rendering()
+                .update("p1", "p2")
+                .body(<auth0_mgmt::types::UpdateAculRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "prompts.rendering.update",
-                result,
-                "PATCH",
-                "/api/v2/prompts/p1/screen/p2/rendering",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "prompts.rendering.update",
+            result,
+            "PATCH",
+            "/api/v2/prompts/p1/screen/p2/rendering",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 10usize);
@@ -5508,40 +5693,40 @@ async fn every_rate_limit_policies_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.rate_limit_policies().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "rate_limit_policies.delete",
-                result,
-                "DELETE",
-                "/api/v2/rate-limit-policies/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "rate_limit_policies.delete",
+            result,
+            "DELETE",
+            "/api/v2/rate-limit-policies/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.rate_limit_policies().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "rate_limit_policies.get",
-                result,
-                "GET",
-                "/api/v2/rate-limit-policies/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "rate_limit_policies.get",
+            result,
+            "GET",
+            "/api/v2/rate-limit-policies/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.rate_limit_policies().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "rate_limit_policies.list",
-                result,
-                "GET",
-                "/api/v2/rate-limit-policies",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "rate_limit_policies.list",
+            result,
+            "GET",
+            "/api/v2/rate-limit-policies",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5560,84 +5745,80 @@ async fn every_refresh_tokens_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.refresh_tokens().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "refresh_tokens.delete",
-                result,
-                "DELETE",
-                "/api/v2/refresh-tokens/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "refresh_tokens.delete",
+            result,
+            "DELETE",
+            "/api/v2/refresh-tokens/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.refresh_tokens().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "refresh_tokens.get",
-                result,
-                "GET",
-                "/api/v2/refresh-tokens/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "refresh_tokens.get",
+            result,
+            "GET",
+            "/api/v2/refresh-tokens/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.refresh_tokens().list().user_id("q").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "refresh_tokens.list",
-                result,
-                "GET",
-                "/api/v2/refresh-tokens",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "refresh_tokens.list",
+            result,
+            "GET",
+            "/api/v2/refresh-tokens",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .refresh_tokens()
-                    .revoke()
-                    .body(
-                        <auth0_mgmt::types::RevokeRefreshTokensRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .refresh_tokens()
+                .revoke()
+                .body(<auth0_mgmt::types::RevokeRefreshTokensRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "refresh_tokens.revoke",
-                result,
-                "POST",
-                "/api/v2/refresh-tokens/revoke",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "refresh_tokens.revoke",
+            result,
+            "POST",
+            "/api/v2/refresh-tokens/revoke",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .refresh_tokens()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateRefreshTokenRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .refresh_tokens()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateRefreshTokenRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "refresh_tokens.update",
-                result,
-                "PATCH",
-                "/api/v2/refresh-tokens/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "refresh_tokens.update",
+            result,
+            "PATCH",
+            "/api/v2/refresh-tokens/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 5usize);
@@ -5650,85 +5831,81 @@ async fn every_resource_servers_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .resource_servers()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateResourceServerRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .resource_servers()
+                .create()
+                .body(<auth0_mgmt::types::CreateResourceServerRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "resource_servers.create",
-                result,
-                "POST",
-                "/api/v2/resource-servers",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "resource_servers.create",
+            result,
+            "POST",
+            "/api/v2/resource-servers",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.resource_servers().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "resource_servers.delete",
-                result,
-                "DELETE",
-                "/api/v2/resource-servers/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "resource_servers.delete",
+            result,
+            "DELETE",
+            "/api/v2/resource-servers/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.resource_servers().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "resource_servers.get",
-                result,
-                "GET",
-                "/api/v2/resource-servers/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "resource_servers.get",
+            result,
+            "GET",
+            "/api/v2/resource-servers/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.resource_servers().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "resource_servers.list",
-                result,
-                "GET",
-                "/api/v2/resource-servers",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "resource_servers.list",
+            result,
+            "GET",
+            "/api/v2/resource-servers",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .resource_servers()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateResourceServerRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .resource_servers()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateResourceServerRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "resource_servers.update",
-                result,
-                "PATCH",
-                "/api/v2/resource-servers/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "resource_servers.update",
+            result,
+            "PATCH",
+            "/api/v2/resource-servers/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 5usize);
@@ -5742,14 +5919,14 @@ async fn every_risk_assessments_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.risk_assessments().settings().get().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "risk_assessments.settings.get",
-                result,
-                "GET",
-                "/api/v2/risk-assessments/settings",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "risk_assessments.settings.get",
+            result,
+            "GET",
+            "/api/v2/risk-assessments/settings",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5765,30 +5942,35 @@ async fn every_risk_assessments_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "risk_assessments.settings.update",
-                result,
-                "PATCH",
-                "/api/v2/risk-assessments/settings",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "risk_assessments.settings.update",
+            result,
+            "PATCH",
+            "/api/v2/risk-assessments/settings",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.risk_assessments().settings().new_device().get().send(),
-            )
-            .await;
+            client
+                .risk_assessments()
+                .settings()
+                .new_device()
+                .get()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "risk_assessments.settings.new_device.get",
-                result,
-                "GET",
-                "/api/v2/risk-assessments/settings/new-device",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "risk_assessments.settings.new_device.get",
+            result,
+            "GET",
+            "/api/v2/risk-assessments/settings/new-device",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -5805,14 +5987,14 @@ async fn every_risk_assessments_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "risk_assessments.settings.new_device.update",
-                result,
-                "PATCH",
-                "/api/v2/risk-assessments/settings/new-device",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "risk_assessments.settings.new_device.update",
+            result,
+            "PATCH",
+            "/api/v2/risk-assessments/settings/new-device",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 4usize);
@@ -5825,201 +6007,227 @@ async fn every_roles_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .roles()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateRoleRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "roles.create", result, "POST", "/api/v2/roles").await;
+            client
+                .roles()
+                .create()
+                .body(<auth0_mgmt::types::CreateRoleRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "roles.create",
+            result,
+            "POST",
+            "/api/v2/roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.roles().delete("p1").send()).await;
-        sent(&server, &mut seen, "roles.delete", result, "DELETE", "/api/v2/roles/p1")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "roles.delete",
+            result,
+            "DELETE",
+            "/api/v2/roles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.roles().get("p1").send()).await;
-        sent(&server, &mut seen, "roles.get", result, "GET", "/api/v2/roles/p1").await;
+        sent(
+            &server,
+            &mut seen,
+            "roles.get",
+            result,
+            "GET",
+            "/api/v2/roles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.roles().list().send()).await;
-        sent(&server, &mut seen, "roles.list", result, "GET", "/api/v2/roles").await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .roles()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateRoleRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "roles.update", result, "PATCH", "/api/v2/roles/p1")
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .roles()
-                    .groups()
-                    .create("p1")
-                    .body(
-                        <auth0_mgmt::types::AssignRoleGroupsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
         sent(
-                &server,
-                &mut seen,
-                "roles.groups.create",
-                result,
-                "POST",
-                "/api/v2/roles/p1/groups",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "roles.list",
+            result,
+            "GET",
+            "/api/v2/roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .roles()
-                    .groups()
-                    .delete("p1")
-                    .body(
-                        <auth0_mgmt::types::DeleteRoleGroupsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .roles()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateRoleRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "roles.groups.delete",
-                result,
-                "DELETE",
-                "/api/v2/roles/p1/groups",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "roles.update",
+            result,
+            "PATCH",
+            "/api/v2/roles/p1",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(
+            client
+                .roles()
+                .groups()
+                .create("p1")
+                .body(<auth0_mgmt::types::AssignRoleGroupsRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "roles.groups.create",
+            result,
+            "POST",
+            "/api/v2/roles/p1/groups",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(
+            client
+                .roles()
+                .groups()
+                .delete("p1")
+                .body(<auth0_mgmt::types::DeleteRoleGroupsRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "roles.groups.delete",
+            result,
+            "DELETE",
+            "/api/v2/roles/p1/groups",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.roles().groups().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "roles.groups.get",
-                result,
-                "GET",
-                "/api/v2/roles/p1/groups",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "roles.groups.get",
+            result,
+            "GET",
+            "/api/v2/roles/p1/groups",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .roles()
-                    .permissions()
-                    .add("p1")
-                    .body(
-                        <auth0_mgmt::types::AddRolePermissionsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .roles()
+                .permissions()
+                .add("p1")
+                .body(<auth0_mgmt::types::AddRolePermissionsRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "roles.permissions.add",
-                result,
-                "POST",
-                "/api/v2/roles/p1/permissions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "roles.permissions.add",
+            result,
+            "POST",
+            "/api/v2/roles/p1/permissions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .roles()
-                    .permissions()
-                    .delete("p1")
-                    .body(
-                        <auth0_mgmt::types::DeleteRolePermissionsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .roles()
+                .permissions()
+                .delete("p1")
+                .body(
+                    <auth0_mgmt::types::DeleteRolePermissionsRequestContent as Default>::default(),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "roles.permissions.delete",
-                result,
-                "DELETE",
-                "/api/v2/roles/p1/permissions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "roles.permissions.delete",
+            result,
+            "DELETE",
+            "/api/v2/roles/p1/permissions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.roles().permissions().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "roles.permissions.list",
-                result,
-                "GET",
-                "/api/v2/roles/p1/permissions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "roles.permissions.list",
+            result,
+            "GET",
+            "/api/v2/roles/p1/permissions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .roles()
-                    .users()
-                    .assign("p1")
-                    .body(
-                        <auth0_mgmt::types::AssignRoleUsersRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .roles()
+                .users()
+                .assign("p1")
+                .body(<auth0_mgmt::types::AssignRoleUsersRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "roles.users.assign",
-                result,
-                "POST",
-                "/api/v2/roles/p1/users",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "roles.users.assign",
+            result,
+            "POST",
+            "/api/v2/roles/p1/users",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.roles().users().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "roles.users.list",
-                result,
-                "GET",
-                "/api/v2/roles/p1/users",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "roles.users.list",
+            result,
+            "GET",
+            "/api/v2/roles/p1/users",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 13usize);
@@ -6032,47 +6240,81 @@ async fn every_rules_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .rules()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateRuleRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "rules.create", result, "POST", "/api/v2/rules").await;
+            client
+                .rules()
+                .create()
+                .body(<auth0_mgmt::types::CreateRuleRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "rules.create",
+            result,
+            "POST",
+            "/api/v2/rules",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.rules().delete("p1").send()).await;
-        sent(&server, &mut seen, "rules.delete", result, "DELETE", "/api/v2/rules/p1")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "rules.delete",
+            result,
+            "DELETE",
+            "/api/v2/rules/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.rules().get("p1").send()).await;
-        sent(&server, &mut seen, "rules.get", result, "GET", "/api/v2/rules/p1").await;
+        sent(
+            &server,
+            &mut seen,
+            "rules.get",
+            result,
+            "GET",
+            "/api/v2/rules/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.rules().list().send()).await;
-        sent(&server, &mut seen, "rules.list", result, "GET", "/api/v2/rules").await;
+        sent(
+            &server,
+            &mut seen,
+            "rules.list",
+            result,
+            "GET",
+            "/api/v2/rules",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .rules()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateRuleRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "rules.update", result, "PATCH", "/api/v2/rules/p1")
-            .await;
+            client
+                .rules()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateRuleRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "rules.update",
+            result,
+            "PATCH",
+            "/api/v2/rules/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 5usize);
@@ -6086,49 +6328,47 @@ async fn every_rules_configs_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.rules_configs().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "rules_configs.delete",
-                result,
-                "DELETE",
-                "/api/v2/rules-configs/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "rules_configs.delete",
+            result,
+            "DELETE",
+            "/api/v2/rules-configs/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.rules_configs().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "rules_configs.list",
-                result,
-                "GET",
-                "/api/v2/rules-configs",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "rules_configs.list",
+            result,
+            "GET",
+            "/api/v2/rules-configs",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .rules_configs()
-                    .set("p1")
-                    .body(
-                        <auth0_mgmt::types::SetRulesConfigRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .rules_configs()
+                .set("p1")
+                .body(<auth0_mgmt::types::SetRulesConfigRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "rules_configs.set",
-                result,
-                "PUT",
-                "/api/v2/rules-configs/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "rules_configs.set",
+            result,
+            "PUT",
+            "/api/v2/rules-configs/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 3usize);
@@ -6141,105 +6381,107 @@ async fn every_self_service_profiles_operation_is_callable_by_the_naming_rule() 
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .self_service_profiles()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateSelfServiceProfileRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .self_service_profiles()
+                .create()
+                .body(
+                    <auth0_mgmt::types::CreateSelfServiceProfileRequestContent as Default>::default(
+                    ),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "self_service_profiles.create",
-                result,
-                "POST",
-                "/api/v2/self-service-profiles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "self_service_profiles.create",
+            result,
+            "POST",
+            "/api/v2/self-service-profiles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.self_service_profiles().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "self_service_profiles.delete",
-                result,
-                "DELETE",
-                "/api/v2/self-service-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "self_service_profiles.delete",
+            result,
+            "DELETE",
+            "/api/v2/self-service-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.self_service_profiles().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "self_service_profiles.get",
-                result,
-                "GET",
-                "/api/v2/self-service-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "self_service_profiles.get",
+            result,
+            "GET",
+            "/api/v2/self-service-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.self_service_profiles().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "self_service_profiles.list",
-                result,
-                "GET",
-                "/api/v2/self-service-profiles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "self_service_profiles.list",
+            result,
+            "GET",
+            "/api/v2/self-service-profiles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .self_service_profiles()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateSelfServiceProfileRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .self_service_profiles()
+                .update("p1")
+                .body(
+                    <auth0_mgmt::types::UpdateSelfServiceProfileRequestContent as Default>::default(
+                    ),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "self_service_profiles.update",
-                result,
-                "PATCH",
-                "/api/v2/self-service-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "self_service_profiles.update",
+            result,
+            "PATCH",
+            "/api/v2/self-service-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .self_service_profiles()
-                    .custom_text()
-                    .list("p1", "p2", "p3")
-                    .send(),
-            )
-            .await;
+            client
+                .self_service_profiles()
+                .custom_text()
+                .list("p1", "p2", "p3")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "self_service_profiles.custom_text.list",
-                result,
-                "GET",
-                "/api/v2/self-service-profiles/p1/custom-text/p2/p3",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "self_service_profiles.custom_text.list",
+            result,
+            "GET",
+            "/api/v2/self-service-profiles/p1/custom-text/p2/p3",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -6255,14 +6497,14 @@ async fn every_self_service_profiles_operation_is_callable_by_the_naming_rule() 
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "self_service_profiles.custom_text.set",
-                result,
-                "PUT",
-                "/api/v2/self-service-profiles/p1/custom-text/p2/p3",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "self_service_profiles.custom_text.set",
+            result,
+            "PUT",
+            "/api/v2/self-service-profiles/p1/custom-text/p2/p3",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -6278,30 +6520,34 @@ async fn every_self_service_profiles_operation_is_callable_by_the_naming_rule() 
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "self_service_profiles.sso_ticket.create",
-                result,
-                "POST",
-                "/api/v2/self-service-profiles/p1/sso-ticket",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "self_service_profiles.sso_ticket.create",
+            result,
+            "POST",
+            "/api/v2/self-service-profiles/p1/sso-ticket",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.self_service_profiles().sso_ticket().revoke("p1", "p2").send(),
-            )
-            .await;
+            client
+                .self_service_profiles()
+                .sso_ticket()
+                .revoke("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "self_service_profiles.sso_ticket.revoke",
-                result,
-                "POST",
-                "/api/v2/self-service-profiles/p1/sso-ticket/p2/revoke",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "self_service_profiles.sso_ticket.revoke",
+            result,
+            "POST",
+            "/api/v2/self-service-profiles/p1/sso-ticket/p2/revoke",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 9usize);
@@ -6315,55 +6561,60 @@ async fn every_sessions_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.sessions().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "sessions.delete",
-                result,
-                "DELETE",
-                "/api/v2/sessions/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "sessions.delete",
+            result,
+            "DELETE",
+            "/api/v2/sessions/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.sessions().get("p1").send()).await;
-        sent(&server, &mut seen, "sessions.get", result, "GET", "/api/v2/sessions/p1")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "sessions.get",
+            result,
+            "GET",
+            "/api/v2/sessions/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.sessions().revoke("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "sessions.revoke",
-                result,
-                "POST",
-                "/api/v2/sessions/p1/revoke",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "sessions.revoke",
+            result,
+            "POST",
+            "/api/v2/sessions/p1/revoke",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .sessions()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateSessionRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .sessions()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateSessionRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "sessions.update",
-                result,
-                "PATCH",
-                "/api/v2/sessions/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "sessions.update",
+            result,
+            "PATCH",
+            "/api/v2/sessions/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 4usize);
@@ -6377,20 +6628,27 @@ async fn every_stats_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.stats().get_active_users_count().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "stats.get_active_users_count",
-                result,
-                "GET",
-                "/api/v2/stats/active-users",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "stats.get_active_users_count",
+            result,
+            "GET",
+            "/api/v2/stats/active-users",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.stats().get_daily().send()).await;
-        sent(&server, &mut seen, "stats.get_daily", result, "GET", "/api/v2/stats/daily")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "stats.get_daily",
+            result,
+            "GET",
+            "/api/v2/stats/daily",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 2usize);
@@ -6404,14 +6662,14 @@ async fn every_supplemental_signals_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.supplemental_signals().get().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "supplemental_signals.get",
-                result,
-                "GET",
-                "/api/v2/supplemental-signals",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "supplemental_signals.get",
+            result,
+            "GET",
+            "/api/v2/supplemental-signals",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -6426,14 +6684,14 @@ async fn every_supplemental_signals_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "supplemental_signals.patch",
-                result,
-                "PATCH",
-                "/api/v2/supplemental-signals",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "supplemental_signals.patch",
+            result,
+            "PATCH",
+            "/api/v2/supplemental-signals",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 2usize);
@@ -6447,37 +6705,35 @@ async fn every_tenants_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.tenants().settings().get().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "tenants.settings.get",
-                result,
-                "GET",
-                "/api/v2/tenants/settings",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "tenants.settings.get",
+            result,
+            "GET",
+            "/api/v2/tenants/settings",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .tenants()
-                    .settings()
-                    .update()
-                    .body(
-                        <auth0_mgmt::types::UpdateTenantSettingsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .tenants()
+                .settings()
+                .update()
+                .body(<auth0_mgmt::types::UpdateTenantSettingsRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "tenants.settings.update",
-                result,
-                "PATCH",
-                "/api/v2/tenants/settings",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "tenants.settings.update",
+            result,
+            "PATCH",
+            "/api/v2/tenants/settings",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 2usize);
@@ -6490,46 +6746,42 @@ async fn every_tickets_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .tickets()
-                    .change_password()
-                    .body(
-                        <auth0_mgmt::types::ChangePasswordTicketRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .tickets()
+                .change_password()
+                .body(<auth0_mgmt::types::ChangePasswordTicketRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "tickets.change_password",
-                result,
-                "POST",
-                "/api/v2/tickets/password-change",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "tickets.change_password",
+            result,
+            "POST",
+            "/api/v2/tickets/password-change",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .tickets()
-                    .verify_email()
-                    .body(
-                        <auth0_mgmt::types::VerifyEmailTicketRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .tickets()
+                .verify_email()
+                .body(<auth0_mgmt::types::VerifyEmailTicketRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "tickets.verify_email",
-                result,
-                "POST",
-                "/api/v2/tickets/email-verification",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "tickets.verify_email",
+            result,
+            "POST",
+            "/api/v2/tickets/email-verification",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 2usize);
@@ -6546,43 +6798,42 @@ async fn every_token_exchange_profiles_operation_is_callable_by_the_naming_rule(
         calls += 1;
     }
     {
-        let result = Box::pin(client.token_exchange_profiles().delete("p1").send())
-            .await;
+        let result = Box::pin(client.token_exchange_profiles().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "token_exchange_profiles.delete",
-                result,
-                "DELETE",
-                "/api/v2/token-exchange-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "token_exchange_profiles.delete",
+            result,
+            "DELETE",
+            "/api/v2/token-exchange-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.token_exchange_profiles().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "token_exchange_profiles.get",
-                result,
-                "GET",
-                "/api/v2/token-exchange-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "token_exchange_profiles.get",
+            result,
+            "GET",
+            "/api/v2/token-exchange-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.token_exchange_profiles().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "token_exchange_profiles.list",
-                result,
-                "GET",
-                "/api/v2/token-exchange-profiles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "token_exchange_profiles.list",
+            result,
+            "GET",
+            "/api/v2/token-exchange-profiles",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -6597,14 +6848,14 @@ async fn every_token_exchange_profiles_operation_is_callable_by_the_naming_rule(
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "token_exchange_profiles.update",
-                result,
-                "PATCH",
-                "/api/v2/token-exchange-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "token_exchange_profiles.update",
+            result,
+            "PATCH",
+            "/api/v2/token-exchange-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 5usize);
@@ -6627,82 +6878,79 @@ async fn every_user_attribute_profiles_operation_is_callable_by_the_naming_rule(
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "user_attribute_profiles.create",
-                result,
-                "POST",
-                "/api/v2/user-attribute-profiles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_attribute_profiles.create",
+            result,
+            "POST",
+            "/api/v2/user-attribute-profiles",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.user_attribute_profiles().delete("p1").send())
-            .await;
+        let result = Box::pin(client.user_attribute_profiles().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "user_attribute_profiles.delete",
-                result,
-                "DELETE",
-                "/api/v2/user-attribute-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_attribute_profiles.delete",
+            result,
+            "DELETE",
+            "/api/v2/user-attribute-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.user_attribute_profiles().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "user_attribute_profiles.get",
-                result,
-                "GET",
-                "/api/v2/user-attribute-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_attribute_profiles.get",
+            result,
+            "GET",
+            "/api/v2/user-attribute-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.user_attribute_profiles().get_template("p1").send())
-            .await;
+        let result = Box::pin(client.user_attribute_profiles().get_template("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "user_attribute_profiles.get_template",
-                result,
-                "GET",
-                "/api/v2/user-attribute-profiles/templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_attribute_profiles.get_template",
+            result,
+            "GET",
+            "/api/v2/user-attribute-profiles/templates/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.user_attribute_profiles().list().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "user_attribute_profiles.list",
-                result,
-                "GET",
-                "/api/v2/user-attribute-profiles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_attribute_profiles.list",
+            result,
+            "GET",
+            "/api/v2/user-attribute-profiles",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.user_attribute_profiles().list_templates().send())
-            .await;
+        let result = Box::pin(client.user_attribute_profiles().list_templates().send()).await;
         sent(
-                &server,
-                &mut seen,
-                "user_attribute_profiles.list_templates",
-                result,
-                "GET",
-                "/api/v2/user-attribute-profiles/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_attribute_profiles.list_templates",
+            result,
+            "GET",
+            "/api/v2/user-attribute-profiles/templates",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -6717,14 +6965,14 @@ async fn every_user_attribute_profiles_operation_is_callable_by_the_naming_rule(
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "user_attribute_profiles.update",
-                result,
-                "PATCH",
-                "/api/v2/user-attribute-profiles/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_attribute_profiles.update",
+            result,
+            "PATCH",
+            "/api/v2/user-attribute-profiles/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 7usize);
@@ -6738,59 +6986,67 @@ async fn every_user_blocks_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.user_blocks().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "user_blocks.delete",
-                result,
-                "DELETE",
-                "/api/v2/user-blocks/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_blocks.delete",
+            result,
+            "DELETE",
+            "/api/v2/user-blocks/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.user_blocks().delete_by_identifier().identifier("q").send(),
-            )
-            .await;
+            client
+                .user_blocks()
+                .delete_by_identifier()
+                .identifier("q")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "user_blocks.delete_by_identifier",
-                result,
-                "DELETE",
-                "/api/v2/user-blocks",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_blocks.delete_by_identifier",
+            result,
+            "DELETE",
+            "/api/v2/user-blocks",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.user_blocks().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "user_blocks.list",
-                result,
-                "GET",
-                "/api/v2/user-blocks/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_blocks.list",
+            result,
+            "GET",
+            "/api/v2/user-blocks/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.user_blocks().list_by_identifier().identifier("q").send(),
-            )
-            .await;
+            client
+                .user_blocks()
+                .list_by_identifier()
+                .identifier("q")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "user_blocks.list_by_identifier",
-                result,
-                "GET",
-                "/api/v2/user-blocks",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_blocks.list_by_identifier",
+            result,
+            "GET",
+            "/api/v2/user-blocks",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 4usize);
@@ -6804,36 +7060,40 @@ async fn every_user_grants_operation_is_callable_by_the_naming_rule() {
     {
         let result = Box::pin(client.user_grants().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "user_grants.delete",
-                result,
-                "DELETE",
-                "/api/v2/grants/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_grants.delete",
+            result,
+            "DELETE",
+            "/api/v2/grants/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(
-                client.user_grants().delete_by_user_id().user_id("q").send(),
-            )
-            .await;
+        let result = Box::pin(client.user_grants().delete_by_user_id().user_id("q").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "user_grants.delete_by_user_id",
-                result,
-                "DELETE",
-                "/api/v2/grants",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "user_grants.delete_by_user_id",
+            result,
+            "DELETE",
+            "/api/v2/grants",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.user_grants().list().send()).await;
-        sent(&server, &mut seen, "user_grants.list", result, "GET", "/api/v2/grants")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "user_grants.list",
+            result,
+            "GET",
+            "/api/v2/grants",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 3usize);
@@ -6846,167 +7106,205 @@ async fn every_users_operation_is_callable_by_the_naming_rule() {
     let mut calls = 0usize;
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .create()
-                    .body(
-                        <auth0_mgmt::types::CreateUserRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "users.create", result, "POST", "/api/v2/users").await;
+            client
+                .users()
+                .create()
+                .body(<auth0_mgmt::types::CreateUserRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "users.create",
+            result,
+            "POST",
+            "/api/v2/users",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().delete("p1").send()).await;
-        sent(&server, &mut seen, "users.delete", result, "DELETE", "/api/v2/users/p1")
-            .await;
+        sent(
+            &server,
+            &mut seen,
+            "users.delete",
+            result,
+            "DELETE",
+            "/api/v2/users/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().get("p1").send()).await;
-        sent(&server, &mut seen, "users.get", result, "GET", "/api/v2/users/p1").await;
+        sent(
+            &server,
+            &mut seen,
+            "users.get",
+            result,
+            "GET",
+            "/api/v2/users/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().list().send()).await;
-        sent(&server, &mut seen, "users.list", result, "GET", "/api/v2/users").await;
+        sent(
+            &server,
+            &mut seen,
+            "users.list",
+            result,
+            "GET",
+            "/api/v2/users",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.users().list_users_by_email().email("q").send())
-            .await;
+        let result = Box::pin(client.users().list_users_by_email().email("q").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.list_users_by_email",
-                result,
-                "GET",
-                "/api/v2/users-by-email",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.list_users_by_email",
+            result,
+            "GET",
+            "/api/v2/users-by-email",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.users().regenerate_recovery_code("p1").send())
-            .await;
+        let result = Box::pin(client.users().regenerate_recovery_code("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.regenerate_recovery_code",
-                result,
-                "POST",
-                "/api/v2/users/p1/recovery-code-regeneration",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.regenerate_recovery_code",
+            result,
+            "POST",
+            "/api/v2/users/p1/recovery-code-regeneration",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .revoke_access("p1")
-                    .body(
-                        <auth0_mgmt::types::RevokeUserAccessRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .users()
+                .revoke_access("p1")
+                .body(<auth0_mgmt::types::RevokeUserAccessRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.revoke_access",
-                result,
-                "POST",
-                "/api/v2/users/p1/revoke-access",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.revoke_access",
+            result,
+            "POST",
+            "/api/v2/users/p1/revoke-access",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .update("p1")
-                    .body(
-                        <auth0_mgmt::types::UpdateUserRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(&server, &mut seen, "users.update", result, "PATCH", "/api/v2/users/p1")
-            .await;
+            client
+                .users()
+                .update("p1")
+                .body(<auth0_mgmt::types::UpdateUserRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "users.update",
+            result,
+            "PATCH",
+            "/api/v2/users/p1",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(
-                client.users().authentication_methods().create("p1").send(),
-            )
-            .await;
+        let result = Box::pin(client.users().authentication_methods().create("p1").send()).await;
         refused("users.authentication_methods.create", result);
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.users().authentication_methods().delete("p1", "p2").send(),
-            )
-            .await;
+            client
+                .users()
+                .authentication_methods()
+                .delete("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.authentication_methods.delete",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/authentication-methods/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.authentication_methods.delete",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/authentication-methods/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.users().authentication_methods().delete_all("p1").send(),
-            )
-            .await;
+            client
+                .users()
+                .authentication_methods()
+                .delete_all("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.authentication_methods.delete_all",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/authentication-methods",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.authentication_methods.delete_all",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/authentication-methods",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.users().authentication_methods().get("p1", "p2").send(),
-            )
-            .await;
+            client
+                .users()
+                .authentication_methods()
+                .get("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.authentication_methods.get",
-                result,
-                "GET",
-                "/api/v2/users/p1/authentication-methods/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.authentication_methods.get",
+            result,
+            "GET",
+            "/api/v2/users/p1/authentication-methods/p2",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.users().authentication_methods().list("p1").send())
-            .await;
+        let result = Box::pin(client.users().authentication_methods().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.authentication_methods.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/authentication-methods",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.authentication_methods.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/authentication-methods",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -7022,14 +7320,14 @@ async fn every_users_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "users.authentication_methods.set",
-                result,
-                "PUT",
-                "/api/v2/users/p1/authentication-methods",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.authentication_methods.set",
+            result,
+            "PUT",
+            "/api/v2/users/p1/authentication-methods",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -7045,475 +7343,474 @@ async fn every_users_operation_is_callable_by_the_naming_rule() {
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "users.authentication_methods.update",
-                result,
-                "PATCH",
-                "/api/v2/users/p1/authentication-methods/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.authentication_methods.update",
+            result,
+            "PATCH",
+            "/api/v2/users/p1/authentication-methods/p2",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.users().authenticators().delete_all("p1").send())
-            .await;
+        let result = Box::pin(client.users().authenticators().delete_all("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.authenticators.delete_all",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/authenticators",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.authenticators.delete_all",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/authenticators",
+        )
+        .await;
         calls += 1;
     }
     {
-        let result = Box::pin(client.users().connected_accounts().list("p1").send())
-            .await;
+        let result = Box::pin(client.users().connected_accounts().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.connected_accounts.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/connected-accounts",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .users()
-                    .effective_permissions()
-                    .list("p1")
-                    .resource_server_identifier("q")
-                    .send(),
-            )
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "users.effective_permissions.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/effective-permissions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.connected_accounts.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/connected-accounts",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .effective_permissions()
-                    .sources()
-                    .roles()
-                    .list("p1")
-                    .permission_name("q")
-                    .resource_server_identifier("q")
-                    .send(),
-            )
-            .await;
+            client
+                .users()
+                .effective_permissions()
+                .list("p1")
+                .resource_server_identifier("q")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.effective_permissions.sources.roles.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/effective-permissions/sources/effective-roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.effective_permissions.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/effective-permissions",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(
+            client
+                .users()
+                .effective_permissions()
+                .sources()
+                .roles()
+                .list("p1")
+                .permission_name("q")
+                .resource_server_identifier("q")
+                .send(),
+        )
+        .await;
+        sent(
+            &server,
+            &mut seen,
+            "users.effective_permissions.sources.roles.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/effective-permissions/sources/effective-roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().effective_roles().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.effective_roles.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/effective-roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.effective_roles.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/effective-roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .effective_roles()
-                    .sources()
-                    .groups()
-                    .list("p1")
-                    .role_id("q")
-                    .send(),
-            )
-            .await;
+            client
+                .users()
+                .effective_roles()
+                .sources()
+                .groups()
+                .list("p1")
+                .role_id("q")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.effective_roles.sources.groups.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/effective-roles/sources/groups",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.effective_roles.sources.groups.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/effective-roles/sources/groups",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().enrollments().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.enrollments.get",
-                result,
-                "GET",
-                "/api/v2/users/p1/enrollments",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.enrollments.get",
+            result,
+            "GET",
+            "/api/v2/users/p1/enrollments",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .federated_connections_tokensets()
-                    .delete("p1", "p2")
-                    .send(),
-            )
-            .await;
+            client
+                .users()
+                .federated_connections_tokensets()
+                .delete("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.federated_connections_tokensets.delete",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/federated-connections-tokensets/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.federated_connections_tokensets.delete",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/federated-connections-tokensets/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.users().federated_connections_tokensets().list("p1").send(),
-            )
-            .await;
+            client
+                .users()
+                .federated_connections_tokensets()
+                .list("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.federated_connections_tokensets.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/federated-connections-tokensets",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.federated_connections_tokensets.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/federated-connections-tokensets",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().groups().get("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.groups.get",
-                result,
-                "GET",
-                "/api/v2/users/p1/groups",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.groups.get",
+            result,
+            "GET",
+            "/api/v2/users/p1/groups",
+        )
+        .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.users().identities().delete("p1", "p2", "p3").send()).await;
+        sent(
+            &server,
+            &mut seen,
+            "users.identities.delete",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/identities/p2/p3",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.users().identities().delete("p1", "p2", "p3").send(),
-            )
-            .await;
+            client
+                .users()
+                .identities()
+                .link("p1")
+                .body(<auth0_mgmt::types::LinkUserIdentityRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.identities.delete",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/identities/p2/p3",
-            )
-            .await;
-        calls += 1;
-    }
-    {
-        let result = Box::pin(
-                client
-                    .users()
-                    .identities()
-                    .link("p1")
-                    .body(
-                        <auth0_mgmt::types::LinkUserIdentityRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
-        sent(
-                &server,
-                &mut seen,
-                "users.identities.link",
-                result,
-                "POST",
-                "/api/v2/users/p1/identities",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.identities.link",
+            result,
+            "POST",
+            "/api/v2/users/p1/identities",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().logs().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.logs.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/logs",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.logs.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/logs",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.users().multifactor().delete_provider("p1", "p2").send(),
-            )
-            .await;
+            client
+                .users()
+                .multifactor()
+                .delete_provider("p1", "p2")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.multifactor.delete_provider",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/multifactor/p2",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.multifactor.delete_provider",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/multifactor/p2",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.users().multifactor().invalidate_remember_browser("p1").send(),
-            )
-            .await;
+            client
+                .users()
+                .multifactor()
+                .invalidate_remember_browser("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.multifactor.invalidate_remember_browser",
-                result,
-                "POST",
-                "/api/v2/users/p1/multifactor/actions/invalidate-remember-browser",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.multifactor.invalidate_remember_browser",
+            result,
+            "POST",
+            "/api/v2/users/p1/multifactor/actions/invalidate-remember-browser",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().organizations().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.organizations.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/organizations",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.organizations.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/organizations",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .permissions()
-                    .create("p1")
-                    .body(
-                        <auth0_mgmt::types::CreateUserPermissionsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .users()
+                .permissions()
+                .create("p1")
+                .body(
+                    <auth0_mgmt::types::CreateUserPermissionsRequestContent as Default>::default(),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.permissions.create",
-                result,
-                "POST",
-                "/api/v2/users/p1/permissions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.permissions.create",
+            result,
+            "POST",
+            "/api/v2/users/p1/permissions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .permissions()
-                    .delete("p1")
-                    .body(
-                        <auth0_mgmt::types::DeleteUserPermissionsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .users()
+                .permissions()
+                .delete("p1")
+                .body(
+                    <auth0_mgmt::types::DeleteUserPermissionsRequestContent as Default>::default(),
+                )
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.permissions.delete",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/permissions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.permissions.delete",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/permissions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().permissions().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.permissions.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/permissions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.permissions.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/permissions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().refresh_token().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.refresh_token.delete",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/refresh-tokens",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.refresh_token.delete",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/refresh-tokens",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().refresh_token().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.refresh_token.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/refresh-tokens",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.refresh_token.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/refresh-tokens",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .risk_assessments()
-                    .clear("p1")
-                    .body(
-                        <auth0_mgmt::types::ClearAssessorsRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .users()
+                .risk_assessments()
+                .clear("p1")
+                .body(<auth0_mgmt::types::ClearAssessorsRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.risk_assessments.clear",
-                result,
-                "POST",
-                "/api/v2/users/p1/risk-assessments/clear",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.risk_assessments.clear",
+            result,
+            "POST",
+            "/api/v2/users/p1/risk-assessments/clear",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .roles()
-                    .assign("p1")
-                    .body(
-                        <auth0_mgmt::types::AssignUserRolesRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .users()
+                .roles()
+                .assign("p1")
+                .body(<auth0_mgmt::types::AssignUserRolesRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.roles.assign",
-                result,
-                "POST",
-                "/api/v2/users/p1/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.roles.assign",
+            result,
+            "POST",
+            "/api/v2/users/p1/roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .users()
-                    .roles()
-                    .delete("p1")
-                    .body(
-                        <auth0_mgmt::types::DeleteUserRolesRequestContent as Default>::default(),
-                    )
-                    .send(),
-            )
-            .await;
+            client
+                .users()
+                .roles()
+                .delete("p1")
+                .body(<auth0_mgmt::types::DeleteUserRolesRequestContent as Default>::default())
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "users.roles.delete",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.roles.delete",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().roles().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.roles.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/roles",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.roles.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/roles",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().sessions().delete("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.sessions.delete",
-                result,
-                "DELETE",
-                "/api/v2/users/p1/sessions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.sessions.delete",
+            result,
+            "DELETE",
+            "/api/v2/users/p1/sessions",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(client.users().sessions().list("p1").send()).await;
         sent(
-                &server,
-                &mut seen,
-                "users.sessions.list",
-                result,
-                "GET",
-                "/api/v2/users/p1/sessions",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "users.sessions.list",
+            result,
+            "GET",
+            "/api/v2/users/p1/sessions",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 42usize);
@@ -7538,72 +7835,77 @@ async fn every_verifiable_credentials_operation_is_callable_by_the_naming_rule()
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "verifiable_credentials.verification.templates.create",
-                result,
-                "POST",
-                "/api/v2/verifiable-credentials/verification/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "verifiable_credentials.verification.templates.create",
+            result,
+            "POST",
+            "/api/v2/verifiable-credentials/verification/templates",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .verifiable_credentials()
-                    .verification()
-                    .templates()
-                    .delete("p1")
-                    .send(),
-            )
-            .await;
+            client
+                .verifiable_credentials()
+                .verification()
+                .templates()
+                .delete("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "verifiable_credentials.verification.templates.delete",
-                result,
-                "DELETE",
-                "/api/v2/verifiable-credentials/verification/templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "verifiable_credentials.verification.templates.delete",
+            result,
+            "DELETE",
+            "/api/v2/verifiable-credentials/verification/templates/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client
-                    .verifiable_credentials()
-                    .verification()
-                    .templates()
-                    .get("p1")
-                    .send(),
-            )
-            .await;
+            client
+                .verifiable_credentials()
+                .verification()
+                .templates()
+                .get("p1")
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "verifiable_credentials.verification.templates.get",
-                result,
-                "GET",
-                "/api/v2/verifiable-credentials/verification/templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "verifiable_credentials.verification.templates.get",
+            result,
+            "GET",
+            "/api/v2/verifiable-credentials/verification/templates/p1",
+        )
+        .await;
         calls += 1;
     }
     {
         let result = Box::pin(
-                client.verifiable_credentials().verification().templates().list().send(),
-            )
-            .await;
+            client
+                .verifiable_credentials()
+                .verification()
+                .templates()
+                .list()
+                .send(),
+        )
+        .await;
         sent(
-                &server,
-                &mut seen,
-                "verifiable_credentials.verification.templates.list",
-                result,
-                "GET",
-                "/api/v2/verifiable-credentials/verification/templates",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "verifiable_credentials.verification.templates.list",
+            result,
+            "GET",
+            "/api/v2/verifiable-credentials/verification/templates",
+        )
+        .await;
         calls += 1;
     }
     {
@@ -7620,14 +7922,14 @@ async fn every_verifiable_credentials_operation_is_callable_by_the_naming_rule()
             )
             .await;
         sent(
-                &server,
-                &mut seen,
-                "verifiable_credentials.verification.templates.update",
-                result,
-                "PATCH",
-                "/api/v2/verifiable-credentials/verification/templates/p1",
-            )
-            .await;
+            &server,
+            &mut seen,
+            "verifiable_credentials.verification.templates.update",
+            result,
+            "PATCH",
+            "/api/v2/verifiable-credentials/verification/templates/p1",
+        )
+        .await;
         calls += 1;
     }
     assert_eq!(calls, 5usize);

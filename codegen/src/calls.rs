@@ -18,7 +18,9 @@ fn sample(owned: &syn::Type, with_default: &BTreeSet<String>) -> Option<TokenStr
         "i64" | "i32" | "u64" | "u32" | "f64" => Some(quote!(1 as _)),
         "Value" => Some(quote!(::serde_json::json!({}))),
         t if t.starts_with("Vec<") || t.starts_with("Map<") || with_default.contains(t) => {
-            let outside = quote!(#owned).to_string().replace("crate ::", "auth0_mgmt ::");
+            let outside = quote!(#owned)
+                .to_string()
+                .replace("crate ::", "auth0_mgmt ::");
             let ty: syn::Type = syn::parse_str(&outside).ok()?;
             Some(quote!(<#ty as Default>::default()))
         }
@@ -46,7 +48,10 @@ pub fn render(ops: &[FacadeOp], with_default: &BTreeSet<String>) -> anyhow::Resu
         let mut setters = Vec::new();
         let mut complete = fop.raw.is_some();
         for p in fop.params.iter().filter(|p| p.location != "path") {
-            let required = matches!(p.holding, Holding::Str | Holding::Ref(_) | Holding::Value(_));
+            let required = matches!(
+                p.holding,
+                Holding::Str | Holding::Ref(_) | Holding::Value(_)
+            );
             if !required {
                 continue;
             }

@@ -28,11 +28,6 @@ pub const PASSES: &[Pass] = &[
         run: openapi_30,
     },
     Pass {
-        name: "handwritten-operations",
-        why: "multipart bodies are not generated; those operations are written by hand",
-        run: handwritten_operations,
-    },
-    Pass {
         name: "json-request-bodies",
         why: "bodies offered as JSON and form data: progenitor takes one media type, keep JSON",
         run: json_request_bodies,
@@ -126,6 +121,11 @@ pub const PASSES: &[Pass] = &[
         name: "optional-collections",
         why: "an optional array must distinguish unset from empty (`[]` clears) and read null",
         run: optional_collections,
+    },
+    Pass {
+        name: "handwritten-operations",
+        why: "multipart bodies are not generated; those operations are written by hand",
+        run: handwritten_operations,
     },
 ];
 
