@@ -296,6 +296,9 @@ impl LogoutUrl {
                 q.append_key_only("federated");
             }
         }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
         url
     }
 }

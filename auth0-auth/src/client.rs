@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -89,11 +90,23 @@ impl Client {
     }
 
     /// The URL of a path of the API.
+    /// Each segment is percent-encoded but for unreserved characters (so `sms|dev_1` is
+    /// sent as `sms%7Cdev_1`).
     pub(crate) fn url(&self, segments: &[&str]) -> Url {
+        const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
         let mut url = self.inner.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
+        let mut path = url.path().to_owned();
+        for (i, segment) in segments.iter().enumerate() {
+            if i > 0 {
+                path.push('/');
+            }
+            path.extend(utf8_percent_encode(segment, SEGMENT));
         }
+        url.set_path(&path);
         url
     }
 
