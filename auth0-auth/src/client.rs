@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -139,12 +139,7 @@ impl Client {
         if !status.is_success() {
             return Err(Error::from_answer(operation, status, headers, body));
         }
-        Ok(Answer {
-            operation,
-            status,
-            headers,
-            body,
-        })
+        Ok(Answer { operation, body })
     }
 
     fn build_request(&self, call: &Call, url: &Url) -> Result<reqwest::Request, Error> {
@@ -321,7 +316,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The HTTP client to use (for proxies, custom roots, shared pools, …).
+    /// The HTTP client to use (for proxies, custom roots, shared pools, …). The client this
+    /// builder makes otherwise follows no redirects; consider the same for yours.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -370,8 +366,11 @@ impl ClientBuilder {
         };
         let http = match self.http {
             Some(h) => h,
+            // Redirects are not followed: a token request answered with 307 must not carry
+            // the client's credentials to another address.
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config {
                     message: "the HTTP client could not be built".to_owned(),
@@ -619,10 +618,6 @@ impl Call {
 /// A success answer.
 pub(crate) struct Answer {
     pub(crate) operation: &'static str,
-    #[allow(dead_code)]
-    pub(crate) status: StatusCode,
-    #[allow(dead_code)]
-    pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }
 

@@ -367,3 +367,25 @@ fn configuration_errors() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let elsewhere = crate::common::server().await;
+    answer(&elsewhere, "POST", "/oauth/token", 200, token_answer()).await;
+    let server = crate::common::server().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/oauth/token", elsewhere.uri())),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .client_credentials()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::TEMPORARY_REDIRECT));
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+}
