@@ -6,6 +6,10 @@
 #[cfg(feature = "verify")]
 pub use auth0_verify as verify;
 
+/// The Authentication API client and the shared HTTP behaviour (`auth0-auth`).
+#[cfg(feature = "auth")]
+pub use auth0_auth as authentication;
+
 /// The Management API client (`auth0-mgmt`).
 #[cfg(feature = "mgmt")]
 pub use auth0_mgmt as management;

@@ -1,0 +1,692 @@
+//! [`Client`] and [`ClientBuilder`], and the machinery every request runs through.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::Error;
+use crate::http::{
+    AssertionAlgorithm, ClientAssertionKey, ClientAuthentication, ClientSecret, RetryPolicy,
+    SendError, TELEMETRY_HEADER, Telemetry, send_with_retry,
+};
+
+/// The Authentication API client of one application on one tenant.
+///
+/// Cloning is cheap; clones share the configuration and the HTTP connection pool.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    base: Url,
+    issuer: String,
+    auth: ClientAuthentication,
+    http: reqwest::Client,
+    retry: RetryPolicy,
+    token_retry: RetryPolicy,
+    telemetry: Option<HeaderValue>,
+    timeout: Option<Duration>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Client")
+            .field("base_url", &i.base.as_str())
+            .field("authentication", &i.auth)
+            .field("retry", &i.retry)
+            .field("token_retry", &i.token_retry)
+            .field("telemetry", &i.telemetry.is_some())
+            .field("timeout", &i.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder for the tenant at `domain`: a bare domain (`my-tenant.us.auth0.com`, served
+    /// over HTTPS) or a base URL (`http://127.0.0.1:8080`).
+    pub fn builder(domain: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            domain: domain.into(),
+            client_id: None,
+            secret: None,
+            basic: false,
+            key_pem: None,
+            key: None,
+            authentication: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Some(Duration::from_secs(30)),
+            retry: RetryPolicy::default(),
+            token_retry: RetryPolicy::disabled(),
+            telemetry: Some(Telemetry::default()),
+            http: None,
+        }
+    }
+
+    /// The application's client id.
+    pub fn client_id(&self) -> &str {
+        self.inner.auth.client_id()
+    }
+
+    /// The tenant's base URL, ending with `/` (`https://YOUR_DOMAIN/`): the issuer of its
+    /// tokens and the audience of client assertions.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// How the application authenticates.
+    pub fn authentication(&self) -> &ClientAuthentication {
+        &self.inner.auth
+    }
+
+    /// The URL of a path of the API.
+    /// Each segment is percent-encoded but for unreserved characters (so `sms|dev_1` is
+    /// sent as `sms%7Cdev_1`).
+    pub(crate) fn url(&self, segments: &[&str]) -> Url {
+        const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        let mut url = self.inner.base.clone();
+        let mut path = url.path().to_owned();
+        for (i, segment) in segments.iter().enumerate() {
+            if i > 0 {
+                path.push('/');
+            }
+            path.extend(utf8_percent_encode(segment, SEGMENT));
+        }
+        url.set_path(&path);
+        url
+    }
+
+    /// Sends `call` and returns the success answer, or the error answer as an [`Error`].
+    pub(crate) async fn run(&self, call: Call) -> Result<Answer, Error> {
+        let inner = &self.inner;
+        let operation = call.operation;
+        let policy = match (&call.options.retry, call.token_grant) {
+            (Some(p), _) => p,
+            (None, true) => &inner.token_retry,
+            (None, false) => &inner.retry,
+        };
+        let idempotent = matches!(call.method, Method::GET | Method::HEAD | Method::DELETE);
+        let url = self.url(&call.path.iter().map(String::as_str).collect::<Vec<_>>());
+        let result = send_with_retry(&inner.http, policy, idempotent, || {
+            self.build_request(&call, &url)
+        })
+        .await;
+        let response = match result {
+            Ok(r) => r,
+            Err(SendError::Build(e)) => return Err(e),
+            Err(SendError::Http(e)) => return Err(Error::from_reqwest(operation, e)),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from_reqwest(operation, e))?;
+        if !status.is_success() {
+            return Err(Error::from_answer(operation, status, headers, body));
+        }
+        Ok(Answer { operation, body })
+    }
+
+    fn build_request(&self, call: &Call, url: &Url) -> Result<reqwest::Request, Error> {
+        let inner = &self.inner;
+        let operation = call.operation;
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, call.accept.clone());
+        if let Some(t) = &inner.telemetry {
+            headers.insert(TELEMETRY_HEADER, t.clone());
+        }
+        for (name, value) in &call.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        if let Some(token) = &call.bearer {
+            let value = crate::http::bearer(token.expose_secret())
+                .ok_or_else(|| Error::invalid(operation, "the token is not a valid header"))?;
+            headers.insert(AUTHORIZATION, value);
+        }
+        let credentials = match call.client_auth {
+            ClientAuth::No => None,
+            ClientAuth::Body => Some(inner.auth.body_credentials(&inner.issuer)),
+            ClientAuth::Yes if call.bearer.is_some() => {
+                Some(inner.auth.body_credentials(&inner.issuer))
+            }
+            ClientAuth::Yes => Some(inner.auth.credentials(&inner.issuer)),
+        }
+        .transpose()
+        .map_err(|source| Error::ClientAssertion { operation, source })?;
+        if let Some(h) = credentials.as_ref().and_then(|c| c.authorization()) {
+            headers.insert(AUTHORIZATION, h.clone());
+        }
+        let auth_params = credentials.iter().flat_map(|c| c.params());
+
+        let mut request = inner.http.request(call.method.clone(), url.clone());
+        request = match &call.body {
+            Payload::Empty => request,
+            Payload::Form(form) => {
+                let mut pairs: Vec<(&str, &str)> = auth_params.collect();
+                pairs.extend(form.pairs());
+                request.form(&pairs)
+            }
+            Payload::Json(map) => {
+                let mut map = map.clone();
+                for (k, v) in auth_params {
+                    map.insert(k.to_owned(), Value::String(v.to_owned()));
+                }
+                request.json(&map)
+            }
+        };
+        if let Some(t) = call.options.timeout.or(inner.timeout) {
+            request = request.timeout(t);
+        }
+        request
+            .headers(headers)
+            .build()
+            .map_err(|e| Error::from_reqwest(operation, e))
+    }
+}
+
+/// Configures a [`Client`]; made by [`Client::builder`].
+#[must_use]
+pub struct ClientBuilder {
+    domain: String,
+    client_id: Option<String>,
+    secret: Option<ClientSecret>,
+    basic: bool,
+    key_pem: Option<(SecretString, AssertionAlgorithm)>,
+    key: Option<ClientAssertionKey>,
+    authentication: Option<ClientAuthentication>,
+    connect_timeout: Duration,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    token_retry: RetryPolicy,
+    telemetry: Option<Telemetry>,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("domain", &self.domain)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.secret)
+            .field("client_secret_basic", &self.basic)
+            .field("assertion_key", &self.key_pem.as_ref().map(|(_, alg)| alg))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The application's client id (required, unless given with
+    /// [`client_authentication`](Self::client_authentication)).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The application's client secret, sent in the request body (`client_secret_post`)
+    /// unless [`client_secret_basic`](Self::client_secret_basic) is set.
+    pub fn client_secret(mut self, secret: impl Into<ClientSecret>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
+    /// Sends the client secret as HTTP Basic authentication (`client_secret_basic`) where the
+    /// `Authorization` header is free.
+    pub fn client_secret_basic(mut self) -> Self {
+        self.basic = true;
+        self
+    }
+
+    /// Authenticates with private-key JWTs signed by this PEM private key (RS256, RS384,
+    /// PS256 or ES256). The key is read by [`build`](Self::build).
+    pub fn client_assertion_signing_key(
+        mut self,
+        pem: impl AsRef<[u8]>,
+        algorithm: AssertionAlgorithm,
+    ) -> Self {
+        let pem = String::from_utf8_lossy(pem.as_ref()).into_owned();
+        self.key_pem = Some((SecretString::from(pem), algorithm));
+        self
+    }
+
+    /// Authenticates with private-key JWTs signed by this key (which may carry a `kid`).
+    pub fn client_assertion_key(mut self, key: ClientAssertionKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// The whole client authentication at once (client id and method); replaces
+    /// [`client_id`](Self::client_id), [`client_secret`](Self::client_secret) and the keys.
+    pub fn client_authentication(mut self, authentication: ClientAuthentication) -> Self {
+        self.authentication = Some(authentication);
+        self
+    }
+
+    /// The connection timeout of the HTTP client this builder makes (10 s by default; not
+    /// used with [`http_client`](Self::http_client)).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The total time one attempt of a request may take (30 s by default); `None` leaves it
+    /// to the HTTP client. Request builders can override it.
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
+        self
+    }
+
+    /// The retry policy of requests other than token grants ([`RetryPolicy::default()`] by
+    /// default).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The retry policy of token grants (`/oauth/token`): disabled by default, since a grant
+    /// may spend a one-time code. Only HTTP 429 answers are retried, never broken connections.
+    pub fn token_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.token_retry = policy;
+        self
+    }
+
+    /// Whether to send the `Auth0-Client` telemetry header (on by default).
+    pub fn telemetry(mut self, enabled: bool) -> Self {
+        self.telemetry = enabled.then(|| self.telemetry.take().unwrap_or_default());
+        self
+    }
+
+    /// Sends this telemetry instead of the default (for SDKs built on this crate).
+    pub fn telemetry_info(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = Some(telemetry);
+        self
+    }
+
+    /// The HTTP client to use (for proxies, custom roots, shared pools, …). The client this
+    /// builder makes otherwise follows no redirects; consider the same for yours.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client, reading the private key if one was given.
+    pub fn build(self) -> Result<Client, Error> {
+        let base = base_url(&self.domain)?;
+        let issuer = base.as_str().to_owned();
+        let auth = match self.authentication {
+            Some(a) => a,
+            None => {
+                let client_id = self
+                    .client_id
+                    .ok_or_else(|| Error::config("a client id is required"))?;
+                let key = match (self.key, self.key_pem) {
+                    (Some(key), _) => Some(key),
+                    (None, Some((pem, alg))) => Some(
+                        ClientAssertionKey::from_pem(pem.expose_secret(), alg).map_err(|e| {
+                            Error::Config {
+                                message: "the client assertion signing key cannot be used"
+                                    .to_owned(),
+                                source: Some(Box::new(e)),
+                            }
+                        })?,
+                    ),
+                    (None, None) => None,
+                };
+                match (self.secret, key) {
+                    (Some(_), Some(_)) => {
+                        return Err(Error::config(
+                            "set either a client secret or a client assertion key, not both",
+                        ));
+                    }
+                    (Some(s), None) if self.basic => {
+                        ClientAuthentication::client_secret_basic(client_id, s)
+                    }
+                    (Some(s), None) => ClientAuthentication::client_secret(client_id, s),
+                    (None, Some(k)) => ClientAuthentication::private_key_jwt(client_id, k),
+                    (None, None) if self.basic => {
+                        return Err(Error::config("client_secret_basic needs a client secret"));
+                    }
+                    (None, None) => ClientAuthentication::none(client_id),
+                }
+            }
+        };
+        let http = match self.http {
+            Some(h) => h,
+            // Redirects are not followed: a token request answered with 307 must not carry
+            // the client's credentials to another address.
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::Config {
+                    message: "the HTTP client could not be built".to_owned(),
+                    source: Some(Box::new(e)),
+                })?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base,
+                issuer,
+                auth,
+                http,
+                retry: self.retry,
+                token_retry: self.token_retry,
+                telemetry: self.telemetry.map(|t| t.header_value()),
+                timeout: self.timeout,
+            }),
+        })
+    }
+}
+
+fn base_url(domain: &str) -> Result<Url, Error> {
+    let domain = domain.trim();
+    if domain.is_empty() {
+        return Err(Error::config("the domain is empty"));
+    }
+    let text = if domain.contains("://") {
+        domain.to_owned()
+    } else {
+        format!("https://{domain}")
+    };
+    let mut url = Url::parse(&text).map_err(|e| Error::Config {
+        message: format!("{domain:?} is not a domain or base URL"),
+        source: Some(Box::new(e)),
+    })?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(Error::config(format!(
+            "{domain:?}: expected an http(s) URL with a host"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(Error::config(format!(
+            "{domain:?}: a base URL has no credentials, query or fragment"
+        )));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// Per-request settings every request builder has.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RequestOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+}
+
+/// Whether a request carries the application's client authentication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ClientAuth {
+    /// The builder adds `client_id` itself when needed.
+    No,
+    /// Client id and credentials (secret, assertion or Basic header) are added.
+    Yes,
+    /// Client id and credentials are added to the body, never as a Basic header.
+    Body,
+}
+
+/// A form parameter value.
+#[derive(Clone)]
+pub(crate) enum Param {
+    Text(String),
+    Secret(SecretString),
+}
+
+/// A form body: parameters in order, secret values redacted in `Debug`.
+#[derive(Clone, Default)]
+pub(crate) struct Form(Vec<(String, Param)>);
+
+impl fmt::Debug for Form {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (k, v) in &self.0 {
+            match v {
+                Param::Text(t) => map.entry(k, t),
+                Param::Secret(_) => map.entry(k, &"[redacted]"),
+            };
+        }
+        map.finish()
+    }
+}
+
+impl Form {
+    /// Sets `name` (replacing an earlier value).
+    pub(crate) fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.put(name, Param::Text(value.into()));
+    }
+
+    /// Sets `name` to a secret value.
+    pub(crate) fn set_secret(&mut self, name: &str, value: &str) {
+        self.put(name, Param::Secret(SecretString::from(value)));
+    }
+
+    fn put(&mut self, name: &str, value: Param) {
+        match self.0.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((name.to_owned(), value)),
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| match v {
+                Param::Text(t) => t.as_str(),
+                Param::Secret(s) => s.expose_secret(),
+            })
+    }
+
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| {
+            (
+                k.as_str(),
+                match v {
+                    Param::Text(t) => t.as_str(),
+                    Param::Secret(s) => s.expose_secret(),
+                },
+            )
+        })
+    }
+}
+
+/// A JSON body under construction: secret members are kept apart and redacted in `Debug`.
+#[derive(Clone, Default)]
+pub(crate) struct JsonBody {
+    map: Map<String, Value>,
+    secrets: Form,
+}
+
+impl fmt::Debug for JsonBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonBody")
+            .field("members", &self.map)
+            .field("secrets", &self.secrets)
+            .finish()
+    }
+}
+
+impl JsonBody {
+    pub(crate) fn set(&mut self, name: &str, value: impl Into<Value>) {
+        self.map.insert(name.to_owned(), value.into());
+    }
+
+    pub(crate) fn set_secret(&mut self, name: &str, value: &str) {
+        self.secrets.set_secret(name, value);
+    }
+
+    pub(crate) fn into_map(self) -> Map<String, Value> {
+        let mut map = self.map;
+        for (k, v) in self.secrets.pairs() {
+            map.insert(k.to_owned(), Value::String(v.to_owned()));
+        }
+        map
+    }
+}
+
+/// A request body.
+#[derive(Clone, Debug)]
+pub(crate) enum Payload {
+    Empty,
+    Form(Form),
+    Json(Map<String, Value>),
+}
+
+/// One request to the API, described before it is sent.
+pub(crate) struct Call {
+    pub(crate) operation: &'static str,
+    pub(crate) method: Method,
+    pub(crate) path: Vec<String>,
+    pub(crate) body: Payload,
+    pub(crate) client_auth: ClientAuth,
+    pub(crate) bearer: Option<SecretString>,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) accept: HeaderValue,
+    pub(crate) token_grant: bool,
+    pub(crate) options: RequestOptions,
+}
+
+impl Call {
+    pub(crate) fn new(operation: &'static str, method: Method, path: &[&str]) -> Self {
+        Call {
+            operation,
+            method,
+            path: path.iter().map(|s| (*s).to_owned()).collect(),
+            body: Payload::Empty,
+            client_auth: ClientAuth::No,
+            bearer: None,
+            headers: Vec::new(),
+            accept: HeaderValue::from_static("application/json"),
+            token_grant: false,
+            options: RequestOptions::default(),
+        }
+    }
+
+    pub(crate) fn form(mut self, form: Form) -> Self {
+        self.body = Payload::Form(form);
+        self
+    }
+
+    pub(crate) fn json(mut self, map: Map<String, Value>) -> Self {
+        self.body = Payload::Json(map);
+        self
+    }
+
+    pub(crate) fn authenticated(mut self) -> Self {
+        self.client_auth = ClientAuth::Yes;
+        self
+    }
+
+    pub(crate) fn authenticated_in_body(mut self) -> Self {
+        self.client_auth = ClientAuth::Body;
+        self
+    }
+
+    pub(crate) fn bearer(mut self, token: &str) -> Self {
+        self.bearer = Some(SecretString::from(token));
+        self
+    }
+
+    pub(crate) fn accept(mut self, accept: &'static str) -> Self {
+        self.accept = HeaderValue::from_static(accept);
+        self
+    }
+
+    pub(crate) fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+/// A success answer.
+pub(crate) struct Answer {
+    pub(crate) operation: &'static str,
+    pub(crate) body: Bytes,
+}
+
+impl Answer {
+    /// Decodes the body as JSON `T`, naming the JSON path of a mismatch.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            Error::Decode {
+                operation: self.operation,
+                path,
+                source: e.into_inner(),
+                body: crate::error::Body::new(self.body.clone()),
+            }
+        })
+    }
+
+    /// The body as text (lossy for non-UTF-8).
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// The current time, for `received_at` stamps.
+pub(crate) fn now() -> SystemTime {
+    SystemTime::now()
+}
+
+/// Adds `timeout` and `retry_policy` setters to a request builder with an `options` field.
+macro_rules! request_options {
+    ($name:ident) => {
+        impl $name {
+            /// The total time one attempt may take, overriding the client's timeout.
+            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.options.timeout = Some(timeout);
+                self
+            }
+
+            /// The retry policy of this request, overriding the client's.
+            pub fn retry_policy(mut self, policy: $crate::http::RetryPolicy) -> Self {
+                self.options.retry = Some(policy);
+                self
+            }
+        }
+    };
+}
+pub(crate) use request_options;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            base_url("tenant.auth0.com").unwrap().as_str(),
+            "https://tenant.auth0.com/"
+        );
+        assert_eq!(
+            base_url("http://127.0.0.1:8080").unwrap().as_str(),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(
+            base_url("https://proxy.example/auth0").unwrap().as_str(),
+            "https://proxy.example/auth0/"
+        );
+        assert!(base_url("").is_err());
+        assert!(base_url("ftp://x").is_err());
+        assert!(base_url("https://x/?a=b").is_err());
+    }
+}

@@ -1,0 +1,254 @@
+//! Retrying HTTP 429 answers and connection failures with exponential backoff and jitter.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// When and how often a request is retried.
+///
+/// A request is retried when the server answers HTTP 429, and, for idempotent requests
+/// (`GET`, `HEAD`, `DELETE`, …), when the connection could not be made. The wait before retry
+/// `n` (1-based) is what the server asked for with `Retry-After` (seconds or an HTTP date) or
+/// `X-RateLimit-Reset` (Unix seconds), else `base_delay * 2^(n-1)` capped at `max_delay`, of
+/// which a random half is taken off (jitter). Retrying stops after `max_retries` retries, or
+/// when the next wait would end after `deadline` (counted from the first attempt); the last
+/// answer or error is then returned.
+///
+/// [`RetryPolicy::default()`] retries up to 3 times within 30 s, starting at 250 ms;
+/// [`RetryPolicy::disabled()`] never retries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(10),
+            deadline: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn disabled() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// At most this many retries after the first attempt (0 disables retrying).
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// The backoff before the first retry, doubled for each further one.
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The longest computed backoff (a wait the server asks for is not capped by it).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// No retry is started whose wait would end later than this after the first attempt.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Whether any retry can happen.
+    pub fn is_enabled(&self) -> bool {
+        self.max_retries > 0
+    }
+
+    /// The configured maximum number of retries.
+    pub fn retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The configured total deadline.
+    pub fn total_deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The computed backoff before retry `attempt` (1-based), jitter included: between half
+    /// and all of `base_delay * 2^(attempt-1)`, capped at `max_delay`.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(30);
+        let full = self
+            .base_delay
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_delay);
+        let half = full / 2;
+        half + half.mul_f64(random_fraction())
+    }
+
+    /// The wait before retry `attempt` (1-based) given the headers of a 429 answer: the
+    /// server's wait when it gave one (see [`server_wait`]), else [`backoff`](Self::backoff).
+    pub fn delay(&self, attempt: u32, headers: Option<&HeaderMap>, now: SystemTime) -> Duration {
+        match headers.and_then(|h| server_wait(h, now)) {
+            // A little jitter, so that clients told the same reset time do not all come back
+            // at the same instant.
+            Some(wait) => wait + (self.base_delay / 4).mul_f64(random_fraction()),
+            None => self.backoff(attempt),
+        }
+    }
+}
+
+/// The wait a server asks for: `Retry-After` (delay seconds or an HTTP date), else
+/// `X-RateLimit-Reset` (Unix seconds). A time in the past gives zero; absent or unreadable
+/// headers give `None`.
+pub fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    if let Some(value) = text(RETRY_AFTER.as_str()) {
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(at) = httpdate::parse_http_date(value) {
+            return Some(at.duration_since(now).unwrap_or_default());
+        }
+    }
+    let reset = rate_limit_reset(headers)?;
+    Some(reset.duration_since(now).unwrap_or_default())
+}
+
+/// The time given by an `X-RateLimit-Reset` header (Unix seconds), if present and readable.
+pub fn rate_limit_reset(headers: &HeaderMap) -> Option<SystemTime> {
+    let secs: u64 = headers
+        .get("x-ratelimit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+/// A uniformly distributed number in `[0, 1)` from the operating system's generator
+/// (`0.5` if it is unavailable).
+fn random_fraction() -> f64 {
+    match getrandom::u64() {
+        Ok(n) => (n >> 11) as f64 / (1u64 << 53) as f64,
+        Err(_) => 0.5,
+    }
+}
+
+/// Why [`send_with_retry`] gave up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError<E: std::error::Error + 'static> {
+    /// The request could not be built (for example the client assertion could not be signed).
+    #[error(transparent)]
+    Build(E),
+    /// The last attempt failed at the HTTP level (connection, timeout, …).
+    #[error(transparent)]
+    Http(reqwest::Error),
+}
+
+/// Sends the request `build` makes, retrying as `policy` allows; `build` is called once per
+/// attempt, so each attempt may carry fresh values (such as a new client assertion).
+///
+/// HTTP 429 is retried for every request; a connection failure only when `idempotent` is true.
+/// The last answer (whatever its status) or HTTP error is returned when retrying stops.
+pub async fn send_with_retry<E, F>(
+    http: &reqwest::Client,
+    policy: &RetryPolicy,
+    idempotent: bool,
+    mut build: F,
+) -> Result<reqwest::Response, SendError<E>>
+where
+    E: std::error::Error + 'static,
+    F: FnMut() -> Result<reqwest::Request, E>,
+{
+    let start = Instant::now();
+    let mut retries = 0;
+    loop {
+        let request = build().map_err(SendError::Build)?;
+        let result = http.execute(request).await;
+        if retries >= policy.max_retries {
+            return result.map_err(SendError::Http);
+        }
+        let now = SystemTime::now();
+        let wait = match &result {
+            Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+                Some(policy.delay(retries + 1, Some(response.headers()), now))
+            }
+            Err(e) if idempotent && e.is_connect() => Some(policy.delay(retries + 1, None, now)),
+            _ => None,
+        };
+        match wait {
+            Some(wait) if start.elapsed().saturating_add(wait) <= policy.deadline => {
+                drop(result);
+                tokio::time::sleep(wait).await;
+                retries += 1;
+            }
+            _ => return result.map_err(SendError::Http),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let p = RetryPolicy::default()
+            .base_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_millis(1000));
+        for _ in 0..50 {
+            let d1 = p.backoff(1);
+            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
+            let d3 = p.backoff(3);
+            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
+            let d10 = p.backoff(10);
+            assert!(d10 >= Duration::from_millis(500) && d10 <= Duration::from_millis(1000));
+            assert!(p.backoff(u32::MAX) <= Duration::from_millis(1000));
+        }
+    }
+
+    #[test]
+    fn server_wait_reads_retry_after_and_reset() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut h = HeaderMap::new();
+        assert_eq!(server_wait(&h, now), None);
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("1000007"));
+        assert_eq!(server_wait(&h, now), Some(Duration::from_secs(7)));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("999"));
+        assert_eq!(server_wait(&h, now), Some(Duration::ZERO));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("soon"));
+        assert_eq!(server_wait(&h, now), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(server_wait(&h, now), Some(Duration::from_secs(3)));
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(20));
+        h.insert(RETRY_AFTER, HeaderValue::from_str(&date).unwrap());
+        assert_eq!(server_wait(&h, now), Some(Duration::from_secs(20)));
+        h.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from_static("18446744073709551615"),
+        );
+        h.remove(RETRY_AFTER);
+        // Far beyond what SystemTime can hold: no panic, no wait.
+        let _ = server_wait(&h, now);
+    }
+
+    #[test]
+    fn disabled_policy() {
+        assert!(!RetryPolicy::disabled().is_enabled());
+        assert!(RetryPolicy::default().is_enabled());
+    }
+}

@@ -1,0 +1,110 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # The client
+//!
+//! [`Client::builder`] takes the tenant's domain (served over HTTPS) or a base URL, the
+//! application's client id, and how it authenticates: a client secret (in the body, or with
+//! [`client_secret_basic`](ClientBuilder::client_secret_basic) as HTTP Basic), a private key
+//! for private-key JWTs ([`client_assertion_signing_key`](ClientBuilder::client_assertion_signing_key):
+//! RS256, RS384, PS256 or ES256; each request gets a fresh assertion with `iss` = `sub` =
+//! client id, `aud` = `https://YOUR_DOMAIN/`, a 180 s lifetime and a random `jti`), or nothing
+//! for a public application. Timeouts, retries, telemetry and the `reqwest::Client` are
+//! configurable there.
+//!
+//! Every request is a builder: required values are arguments, optional ones setters, and
+//! `.send().await` returns a typed answer or an [`Error`].
+//!
+//! | endpoint | methods |
+//! |---|---|
+//! | `/oauth/token` | [`client_credentials`](Client::client_credentials), [`password_grant`](Client::password_grant) (password-realm with `.realm`), [`authorization_code`](Client::authorization_code) (PKCE with `.pkce`), [`refresh_token`](Client::refresh_token), [`passwordless_otp`](Client::passwordless_otp), [`ciba_token`](Client::ciba_token), [`token_exchange`](Client::token_exchange), [`federated_connection_access_token`](Client::federated_connection_access_token) (Token Vault), [`mfa_otp`](Client::mfa_otp), [`mfa_oob`](Client::mfa_oob), [`mfa_recovery_code`](Client::mfa_recovery_code), [`device_code_token`](Client::device_code_token) |
+//! | `/oauth/revoke`, `/oauth/par`, `/oauth/device/code`, `/bc-authorize` | [`revoke_refresh_token`](Client::revoke_refresh_token), [`pushed_authorization_request`](Client::pushed_authorization_request), [`device_authorization`](Client::device_authorization), [`backchannel_authorize`](Client::backchannel_authorize) |
+//! | `/mfa/…` | [`mfa_challenge`](Client::mfa_challenge), [`mfa_associate`](Client::mfa_associate), [`mfa_authenticators`](Client::mfa_authenticators), [`delete_mfa_authenticator`](Client::delete_mfa_authenticator) |
+//! | `/dbconnections/…`, `/passwordless/start` | [`signup`](Client::signup), [`change_password`](Client::change_password), [`passwordless_email`](Client::passwordless_email), [`passwordless_sms`](Client::passwordless_sms) |
+//! | `/userinfo`, metadata | [`userinfo`](Client::userinfo), [`saml_metadata`](Client::saml_metadata), [`wsfed_metadata`](Client::wsfed_metadata) |
+//! | legacy | [`social_access_token`](Client::social_access_token) (`/oauth/access_token`), [`delegation`](Client::delegation) |
+//! | URLs (no request) | [`authorize_url`](Client::authorize_url), [`authorize_url_for_request_uri`](Client::authorize_url_for_request_uri), [`logout_url`](Client::logout_url), [`oidc_logout_url`](Client::oidc_logout_url) |
+//!
+//! # ID tokens
+//!
+//! A token grant can verify the answer's ID token with an `auth0_verify::TokenVerifier` before
+//! returning it: `.verify_id_token(&verifier)` (and `.verify_options(..)` for the nonce,
+//! `max_age` and organization). The claims are then in [`TokenResponse::id_token_claims`].
+//! [`TokenResponse::verify_id_token`] does the same afterwards.
+//!
+//! # Errors
+//!
+//! [`Error`] keeps what the server said ([`ApiError`]: status, `error`, `error_description`,
+//! the `mfa_token` of an `mfa_required` answer, the raw body and headers), with rate limits
+//! ([`Error::RateLimited`], with the `X-RateLimit-Reset` time when given), timeouts,
+//! connection failures and decode errors (naming the JSON path) as their own cases.
+//!
+//! # Secrets
+//!
+//! Client secrets, passwords, tokens, one-time codes and private keys are held in wrapper
+//! types ([`http::ClientSecret`], [`http::AccessToken`], …) whose `Debug` prints `[redacted]`
+//! and which have no `PartialEq`; headers that carry them are marked sensitive, and bodies
+//! printed in errors have their secret members redacted.
+//!
+//! # Shared HTTP behaviour
+//!
+//! The [`http`] module is what other clients of the SDK reuse, so that every call behaves the
+//! same way:
+//!
+//! - [`http::RetryPolicy`] and [`http::send_with_retry`]: HTTP 429 (and connection failures of
+//!   idempotent requests) retried with exponential backoff and jitter, honouring
+//!   `Retry-After` and `X-RateLimit-Reset`, bounded by a number of retries and a total
+//!   deadline. This client retries requests other than token grants with
+//!   [`RetryPolicy::default()`](http::RetryPolicy::default), and token grants not at all
+//!   unless [`token_retry_policy`](ClientBuilder::token_retry_policy) says so.
+//! - [`http::Telemetry`]: the `Auth0-Client` header (base64url JSON `{name, version, env}`),
+//!   which [`telemetry(false)`](ClientBuilder::telemetry) turns off.
+//! - [`http::ClientAuthentication`]: client secret or private-key JWT, giving fresh
+//!   [`http::Credentials`] per request. A client that needs client-credentials tokens for
+//!   another audience (the Management API) builds a [`Client`] with
+//!   [`client_authentication`](ClientBuilder::client_authentication) and calls
+//!   [`client_credentials`](Client::client_credentials)`().audience(..)`;
+//!   [`TokenResponse::expires_at`] tells when to fetch the next one.
+//! - The secret types, and [`http::bearer`] / [`http::sensitive_header`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod authorize;
+mod ciba;
+mod client;
+mod database;
+mod error;
+pub mod http;
+mod legacy;
+mod mfa;
+mod passwordless;
+mod token;
+mod userinfo;
+
+pub use authorize::{
+    AuthorizeUrl, LogoutUrl, OidcLogoutUrl, ParRequest, ParResponse, Pkce, random_string,
+};
+pub use ciba::{
+    BackchannelAuthorization, BackchannelAuthorizeRequest, DeviceAuthorization,
+    DeviceAuthorizationRequest,
+};
+pub use client::{Client, ClientBuilder};
+pub use database::{ChangePasswordRequest, SignupRequest, SignupResponse};
+pub use error::{ApiError, Body, Error};
+pub use http::AssertionAlgorithm;
+pub use legacy::{DelegationRequest, DelegationResponse, SocialAccessTokenRequest};
+pub use mfa::{
+    Authenticator, DeleteAuthenticatorRequest, ListAuthenticatorsRequest, MfaAssociateRequest,
+    MfaAssociation, MfaChallenge, MfaChallengeRequest,
+};
+pub use passwordless::{PasswordlessStart, PasswordlessStartRequest};
+pub use token::{
+    AuthorizationCodeRequest, CibaTokenRequest, ClientCredentialsRequest, DeviceCodeTokenRequest,
+    FederatedConnectionTokenRequest, FederatedSubject, MfaOobRequest, MfaOtpRequest,
+    MfaRecoveryCodeRequest, PasswordRequest, PasswordlessOtpRequest, PasswordlessRealm,
+    RefreshTokenRequest, RevokeRequest, TokenExchangeRequest, TokenResponse,
+};
+pub use userinfo::{MetadataRequest, UserInfo, UserInfoRequest};
+
+/// The verification crate, re-exported so its types can be named without another dependency.
+pub use auth0_verify as verify;

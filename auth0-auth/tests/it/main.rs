@@ -1,0 +1,10 @@
+//! Tests against a local server (wiremock on 127.0.0.1): what each request sends, and how
+//! each answer is read.
+
+mod client_auth;
+mod common;
+mod errors;
+mod flows;
+mod grants;
+mod retry;
+mod urls;
