@@ -246,11 +246,52 @@ async fn a_missing_required_body_is_refused_before_sending() {
 #[tokio::test]
 async fn bodies_the_document_does_not_declare_are_kept() {
     let (server, client) = setup().await;
+    // POST /roles/{id}/users documents a 200 without a body; whatever comes is kept.
+    Mock::given(method("POST"))
+        .and(path("/api/v2/roles/rol_1/users"))
+        .and(body_json(json!({"users": ["auth0|1"]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"assigned": 1})))
+        .mount(&server)
+        .await;
+    let body = types::AssignRoleUsersRequestContent {
+        users: vec!["auth0|1".into()],
+    };
+    let answer = client
+        .roles()
+        .users()
+        .assign("rol_1")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({"assigned": 1}));
+
+    // The same operation answering with no body at all reads as null, not as an error.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let answer = client
+        .roles()
+        .users()
+        .assign("rol_1")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer, serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn the_overlay_types_the_created_network_acl() {
+    let (server, client) = setup().await;
     Mock::given(method("POST"))
         .and(path("/api/v2/network-acls"))
-        .respond_with(
-            ResponseTemplate::new(201).set_body_json(json!({"id": "acl_1", "priority": 2})),
-        )
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": "acl_1", "description": "block", "active": true, "priority": 2,
+            "rule": {"action": {"block": true}, "scope": "tenant", "match": {"asns": [1]}}
+        })))
         .mount(&server)
         .await;
     let body: types::CreateNetworkAclRequestContent = serde_json::from_value(json!({
@@ -265,27 +306,8 @@ async fn bodies_the_document_does_not_declare_are_kept() {
         .send()
         .await
         .unwrap();
-    assert_eq!(created, json!({"id": "acl_1", "priority": 2}));
-
-    // The same operation answering with no body at all reads as null, not as an error.
-    server.reset().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(201))
-        .mount(&server)
-        .await;
-    let body: types::CreateNetworkAclRequestContent = serde_json::from_value(json!({
-        "description": "d", "active": false,
-        "rule": {"action": {"log": true}, "scope": "tenant"}
-    }))
-    .unwrap();
-    let created = client
-        .network_acls()
-        .create()
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created, serde_json::Value::Null);
+    assert_eq!(created.id.as_deref(), Some("acl_1"));
+    assert_eq!(created.priority, Some(2.0));
 }
 
 #[tokio::test]

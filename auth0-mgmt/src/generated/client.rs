@@ -15092,7 +15092,7 @@ impl Client {
     pub async fn post_network_acls<'a>(
         &'a self,
         body: &'a types::CreateNetworkAclRequestContent,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetNetworkAclsResponseContent>, Error<()>> {
         let url = format!("{}/network-acls", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map

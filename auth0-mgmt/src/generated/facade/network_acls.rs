@@ -101,7 +101,9 @@ impl<'a> NetworkAclsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::GetNetworkAclsResponseContent, crate::Error> {
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
