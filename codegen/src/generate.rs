@@ -182,6 +182,12 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
                 if i.trait_.as_ref().is_some_and(|(_, p, _)| {
                     p.segments.last().is_some_and(|s| s.ident == "ClientHooks")
                 }) => {}
+            syn::Item::Impl(mut i) if i.trait_.is_none() => {
+                // `Client::new` builds its own HTTP client and unwraps; the SDK always passes one.
+                i.items
+                    .retain(|it| !matches!(it, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+                client_items.push(syn::Item::Impl(i));
+            }
             other => client_items.push(other),
         }
     }
