@@ -174,7 +174,13 @@ fn extra_files(
     files: &std::collections::BTreeMap<PathBuf, String>,
 ) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    let mut stack = vec![gen_dir.to_path_buf()];
+    let mut stack = vec![
+        gen_dir.to_path_buf(),
+        root.join(codegen::EVERY_OPERATION_TEST)
+            .parent()
+            .expect("a folder")
+            .to_path_buf(),
+    ];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
