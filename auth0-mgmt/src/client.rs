@@ -3,13 +3,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
+use auth0_auth::http::{AccessToken, AssertionAlgorithm, ClientSecret, RetryPolicy, Telemetry};
 
 use crate::Error;
 use crate::generated::client::Client as Raw;
 use crate::runtime::{Inner, Shared};
+use crate::token::{ClientCredentials, StaticToken, TokenCache, TokenSource};
 
-/// The Management API client: cheap to clone (clones share the connection pool and state).
+/// The Management API client: cheap to clone (clones share the connection pool and the token
+/// cache), `Send + Sync`.
 ///
 /// Reach operations through the resource accessors, e.g. `client.users().get("auth0|123")`.
 #[derive(Clone, Debug)]
@@ -19,14 +21,18 @@ pub struct Client {
 
 impl Client {
     /// Starts a client for a tenant domain (`my-tenant.auth0.com`, served over https with
-    /// `/api/v2` appended) or a full base URL (`http://127.0.0.1:8080`, used as given plus
-    /// `/api/v2` unless it already ends with it).
+    /// `/api/v2` appended) or a full base URL (`http://127.0.0.1:8080`, for proxies and local
+    /// stand-ins; `/api/v2` is appended unless it is already there).
     pub fn builder(domain: impl Into<String>) -> ClientBuilder {
         ClientBuilder {
             domain: domain.into(),
-            token: None,
+            credentials: None,
+            audience: None,
             http: None,
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            telemetry: true,
         }
     }
 
@@ -35,70 +41,222 @@ impl Client {
         &self.raw
     }
 
+    /// Gets a token if none is at hand (see [`crate::runtime`]); called before each operation.
+    pub(crate) async fn ready(&self) -> Result<(), Error> {
+        crate::runtime::ready(progenitor_client::ClientInfo::inner(&self.raw)).await
+    }
+
     /// The base URL requests go to (ends in `/api/v2`).
     pub fn base_url(&self) -> &str {
         progenitor_client::ClientInfo::baseurl(&self.raw)
     }
 }
 
-/// Configures a [`Client`].
+enum Credentials {
+    Token(AccessToken),
+    ClientSecret {
+        client_id: String,
+        secret: ClientSecret,
+    },
+    PrivateKeyJwt {
+        client_id: String,
+        pem: ClientSecret,
+        algorithm: AssertionAlgorithm,
+    },
+    Source(Arc<dyn TokenSource>),
+}
+
+/// Configures a [`Client`]: one way of getting tokens, then optional settings.
 #[must_use]
 pub struct ClientBuilder {
     domain: String,
-    token: Option<String>,
+    credentials: Option<Credentials>,
+    audience: Option<String>,
     http: Option<reqwest::Client>,
     timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    telemetry: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let credentials = match &self.credentials {
+            None => "none",
+            Some(Credentials::Token(_)) => "token [redacted]",
+            Some(Credentials::ClientSecret { .. }) => "client credentials [redacted]",
+            Some(Credentials::PrivateKeyJwt { .. }) => "private-key JWT [redacted]",
+            Some(Credentials::Source(_)) => "token source",
+        };
         f.debug_struct("ClientBuilder")
             .field("domain", &self.domain)
-            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("credentials", &credentials)
+            .field("audience", &self.audience)
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("telemetry", &self.telemetry)
             .finish_non_exhaustive()
     }
 }
 
+/// Retries are capped at this many, whatever is asked.
+pub const MAX_RETRIES_CAP: u32 = 10;
+
 impl ClientBuilder {
-    /// Authenticates every request with this Management API access token.
+    /// Authenticates every request with this Management API access token (never refreshed).
     pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
+        self.credentials = Some(Credentials::Token(AccessToken::new(token.into())));
         self
     }
 
-    /// Uses this `reqwest::Client` (its pool, proxy and TLS settings) for every request.
+    /// Gets tokens by client credentials with a client secret: fetched on first use, cached,
+    /// renewed before they expire.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(Credentials::ClientSecret {
+            client_id: client_id.into(),
+            secret: ClientSecret::new(client_secret.into()),
+        });
+        self
+    }
+
+    /// Gets tokens by client credentials, authenticating with a private-key JWT signed by
+    /// `pem` (RS256, RS384, PS256 or ES256).
+    pub fn private_key_jwt(
+        mut self,
+        client_id: impl Into<String>,
+        pem: impl AsRef<[u8]>,
+        algorithm: AssertionAlgorithm,
+    ) -> Self {
+        self.credentials = Some(Credentials::PrivateKeyJwt {
+            client_id: client_id.into(),
+            pem: ClientSecret::new(String::from_utf8_lossy(pem.as_ref()).into_owned()),
+            algorithm,
+        });
+        self
+    }
+
+    /// Gets tokens from your own source (a secret store, another process, ...).
+    pub fn token_source(mut self, source: impl TokenSource) -> Self {
+        self.credentials = Some(Credentials::Source(Arc::new(source)));
+        self
+    }
+
+    /// The audience of client-credentials tokens (default `https://{domain}/api/v2/`).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Uses this `reqwest::Client` (its pool, proxy, TLS and timeout settings).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
-    /// Total time allowed for one request (default 30 s). Ignored with [`Self::http_client`],
-    /// whose own settings apply.
+    /// Total time allowed for one HTTP exchange (default 30 s). With
+    /// [`http_client`](Self::http_client), that client's own settings apply instead.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to connect (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How many times a rate-limited (429) request, or an idempotent one whose connection
+    /// failed, is retried (default 3, at most 10; 0 turns retries off).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry = self.retry.max_retries(retries.min(MAX_RETRIES_CAP));
+        self
+    }
+
+    /// The whole retry policy (backoff, cap, overall deadline).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        let retries = policy.retries().min(MAX_RETRIES_CAP);
+        self.retry = policy.max_retries(retries);
+        self
+    }
+
+    /// Sends the `Auth0-Client` telemetry header (on by default).
+    pub fn telemetry(mut self, enabled: bool) -> Self {
+        self.telemetry = enabled;
         self
     }
 
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let base = base_url(&self.domain)?;
-        let token = self
-            .token
-            .ok_or_else(|| Error::Config("no credentials: call `.token(..)`".into()))?;
-        let mut authorization = HeaderValue::try_from(format!("Bearer {token}"))
-            .map_err(|_| Error::Config("the token is not a valid header value".into()))?;
-        authorization.set_sensitive(true);
+        let tenant = base.trim_end_matches("/api/v2").to_string();
+        let audience = self.audience.clone().unwrap_or_else(|| format!("{base}/"));
         let http = match self.http {
             Some(h) => h,
             None => reqwest::Client::builder()
                 .timeout(self.timeout)
-                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+                .connect_timeout(self.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };
+        let auth_client = |builder: auth0_auth::ClientBuilder| {
+            builder
+                .http_client(http.clone())
+                .telemetry(self.telemetry)
+                .build()
+                .map_err(|e| Error::Config(format!("token client: {e}")))
+        };
+        let (source, refreshable): (Arc<dyn TokenSource>, bool) = match self.credentials {
+            None => {
+                return Err(Error::Config(
+                    "no credentials: call `.token(..)`, `.client_credentials(..)`, \
+                     `.private_key_jwt(..)` or `.token_source(..)`"
+                        .into(),
+                ));
+            }
+            Some(Credentials::Token(token)) => {
+                if auth0_auth::http::bearer(token.expose_secret()).is_none() {
+                    return Err(Error::Config(
+                        "the token is not a valid header value".into(),
+                    ));
+                }
+                (Arc::new(StaticToken(token)), false)
+            }
+            Some(Credentials::ClientSecret { client_id, secret }) => {
+                let auth = auth_client(
+                    auth0_auth::Client::builder(tenant.as_str())
+                        .client_id(client_id)
+                        .client_secret(secret),
+                )?;
+                (Arc::new(ClientCredentials { auth, audience }), true)
+            }
+            Some(Credentials::PrivateKeyJwt {
+                client_id,
+                pem,
+                algorithm,
+            }) => {
+                let auth = auth_client(
+                    auth0_auth::Client::builder(tenant.as_str())
+                        .client_id(client_id)
+                        .client_assertion_signing_key(pem.expose_secret(), algorithm),
+                )?;
+                (Arc::new(ClientCredentials { auth, audience }), true)
+            }
+            Some(Credentials::Source(source)) => (source, true),
+        };
         let inner = Inner {
-            shared: Arc::new(Shared { authorization }),
+            shared: Arc::new(Shared {
+                tokens: TokenCache::new(source, refreshable),
+                telemetry: self.telemetry.then(|| {
+                    Telemetry::new("auth0-mgmt", env!("CARGO_PKG_VERSION")).header_value()
+                }),
+                retry: self.retry,
+            }),
         };
         Ok(Client {
             raw: Raw::new_with_client(&base, http, inner),
@@ -108,7 +266,7 @@ impl ClientBuilder {
 
 /// `my-tenant.auth0.com` -> `https://my-tenant.auth0.com/api/v2`; a URL keeps its scheme.
 pub(crate) fn base_url(domain: &str) -> Result<String, Error> {
-    let domain = domain.trim().trim_end_matches('/');
+    let domain = domain.trim();
     if domain.is_empty() {
         return Err(Error::Config("the domain is empty".into()));
     }
@@ -123,6 +281,9 @@ pub(crate) fn base_url(domain: &str) -> Result<String, Error> {
         return Err(Error::Config(format!("`{domain}` is not an http(s) URL")));
     }
     let base = with_scheme.trim_end_matches('/');
+    if base.ends_with("://") {
+        return Err(Error::Config(format!("`{domain}` has no host")));
+    }
     Ok(if base.ends_with("/api/v2") {
         base.to_string()
     } else {
@@ -154,8 +315,10 @@ mod tests {
     }
 
     #[test]
-    fn builder_debug_hides_the_token() {
+    fn builder_debug_hides_secrets() {
         let b = Client::builder("t.auth0.com").token("very-secret");
+        assert!(!format!("{b:?}").contains("very-secret"));
+        let b = Client::builder("t.auth0.com").client_credentials("id", "very-secret");
         assert!(!format!("{b:?}").contains("very-secret"));
     }
 }

@@ -135,6 +135,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A Management API token could not be obtained (client credentials refused, ...).
+    #[error("could not get a Management API token: {0}")]
+    Token(#[source] Box<auth0_auth::Error>),
     /// The client is misconfigured (bad domain, missing credentials, ...).
     #[error("invalid client configuration: {0}")]
     Config(String),

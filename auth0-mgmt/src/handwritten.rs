@@ -2,7 +2,7 @@
 
 use progenitor_client::ClientInfo;
 
-use crate::runtime::{answer_error, authorize};
+use crate::runtime::{answer_error, authorize, execute};
 use crate::{Client, Error, types};
 
 const IMPORT_OPERATION: &str = "post_users-imports";
@@ -87,6 +87,7 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
         if let Some(v) = self.send_completion_email {
             form = form.text("send_completion_email", v.to_string());
         }
+        self.client.ready().await?;
         let raw = self.client.raw();
         let mut request = raw
             .client()
@@ -95,9 +96,7 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
             .build()
             .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
         authorize(raw.inner(), &mut request);
-        let response = raw
-            .client()
-            .execute(request)
+        let response = execute(raw.client(), raw.inner(), IMPORT_OPERATION, request)
             .await
             .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
         if !response.status().is_success() {

@@ -26,8 +26,10 @@ pub mod handwritten;
 #[doc(hidden)]
 pub mod open_enum;
 mod runtime;
+pub mod token;
 
-pub use client::{Client, ClientBuilder};
+pub use auth0_auth::http::{AssertionAlgorithm, RetryPolicy};
+pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
 pub use error::{ApiError, Error};
 pub use generated::facade as resources;
 pub use generated::types;

@@ -2,13 +2,18 @@
 //! answer into the typed body or an [`Error`].
 
 use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
+use auth0_auth::http::RetryPolicy;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use crate::Error;
 use crate::generated::client::Client as Raw;
+use crate::token::TokenCache;
 
 /// State shared by the raw client and every clone of [`crate::Client`].
 #[derive(Clone)]
@@ -23,9 +28,13 @@ impl std::fmt::Debug for Inner {
 }
 
 pub(crate) struct Shared {
-    /// `Bearer <token>`, marked sensitive.
-    pub(crate) authorization: HeaderValue,
+    pub(crate) tokens: TokenCache,
+    /// `Auth0-Client`, unless telemetry is off.
+    pub(crate) telemetry: Option<HeaderValue>,
+    pub(crate) retry: RetryPolicy,
 }
+
+const TELEMETRY_HEADER: HeaderName = HeaderName::from_static("auth0-client");
 
 impl ClientHooks<Inner> for Raw {
     async fn pre<E>(
@@ -40,18 +49,113 @@ impl ClientHooks<Inner> for Raw {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        Ok(empty_as_null(response))
+        execute(self.client(), self.inner(), info.operation_id, request).await
     }
 }
 
-/// Sets the `Authorization` header of a request.
+/// Sets the `Authorization` (the current token) and `Auth0-Client` headers of a request.
 pub(crate) fn authorize(inner: &Inner, request: &mut reqwest::Request) {
-    request
-        .headers_mut()
-        .insert(AUTHORIZATION, inner.shared.authorization.clone());
+    let headers = request.headers_mut();
+    if let Some(token) = inner.shared.tokens.latest() {
+        headers.insert(AUTHORIZATION, token);
+    }
+    if let Some(telemetry) = &inner.shared.telemetry {
+        headers.insert(TELEMETRY_HEADER, telemetry.clone());
+    }
+}
+
+fn idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
+}
+
+/// Sends a request: retries 429 answers (waiting as the server says, else backing off) and
+/// connection failures of idempotent requests within the retry policy; replaces a token the
+/// API rejects with 401 once; records a tracing span per request.
+pub(crate) async fn execute(
+    http: &reqwest::Client,
+    inner: &Inner,
+    operation: &'static str,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let span = tracing::debug_span!(
+        "auth0_mgmt.request",
+        operation,
+        method = %request.method(),
+        path = %request.url().path(),
+        status = tracing::field::Empty,
+        attempt = tracing::field::Empty,
+    );
+    let shared = &inner.shared;
+    let policy = &shared.retry;
+    async {
+        let started = Instant::now();
+        let may_retry_connection = idempotent(request.method());
+        let mut request = request;
+        let mut attempt: u32 = 0;
+        let mut token_replaced = false;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempt", attempt);
+            let spare = request.try_clone();
+            match http.execute(request).await {
+                Ok(response) => {
+                    let status = response.status();
+                    tracing::Span::current().record("status", status.as_u16());
+                    if status == StatusCode::UNAUTHORIZED
+                        && !token_replaced
+                        && shared.tokens.refreshable()
+                        && let Some(mut next) = spare
+                    {
+                        if let Some(rejected) = next.headers().get(AUTHORIZATION) {
+                            shared.tokens.reject(rejected).await;
+                        }
+                        if let Ok(fresh) = shared.tokens.authorization().await {
+                            tracing::debug!("token rejected; retrying once with a new one");
+                            next.headers_mut().insert(AUTHORIZATION, fresh);
+                            token_replaced = true;
+                            request = next;
+                            continue;
+                        }
+                        return Ok(empty_as_null(response));
+                    }
+                    if status == StatusCode::TOO_MANY_REQUESTS && attempt <= policy.retries() {
+                        let wait =
+                            policy.delay(attempt, Some(response.headers()), SystemTime::now());
+                        if started.elapsed() + wait <= policy.total_deadline()
+                            && let Some(next) = spare
+                        {
+                            tracing::debug!(?wait, "rate limited; waiting before retrying");
+                            tokio::time::sleep(wait).await;
+                            request = next;
+                            continue;
+                        }
+                    }
+                    return Ok(empty_as_null(response));
+                }
+                Err(e) => {
+                    if may_retry_connection && e.is_connect() && attempt <= policy.retries() {
+                        let wait = policy.backoff(attempt);
+                        if started.elapsed() + wait <= policy.total_deadline()
+                            && let Some(next) = spare
+                        {
+                            tracing::debug!(?wait, error = %e, "connection failed; retrying");
+                            tokio::time::sleep(wait).await;
+                            request = next;
+                            continue;
+                        }
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+    .instrument(span)
+    .await
 }
 
 /// A success answer without a body reads as JSON `null`, so that an operation whose answer
@@ -138,6 +242,12 @@ async fn convert(operation: &'static str, e: progenitor_client::Error<()>) -> Er
             Error::InvalidRequest { operation, message }
         }
     }
+}
+
+/// Makes sure a token is at hand before an operation is sent (fetching one if needed), so that
+/// a failure to get one is reported as [`Error::Token`] rather than as a 401.
+pub(crate) async fn ready(inner: &Inner) -> Result<(), Error> {
+    inner.shared.tokens.authorization().await.map(|_| ())
 }
 
 /// Reads a non-success answer completely into an [`Error`].

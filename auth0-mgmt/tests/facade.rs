@@ -10,8 +10,11 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 async fn setup() -> (MockServer, Client) {
     let server = MockServer::start().await;
+    // Retries are off here: these tests are about what is sent and how answers read
+    // (retries have their own tests).
     let client = Client::builder(server.uri())
         .token("test-token")
+        .max_retries(0)
         .build()
         .unwrap();
     (server, client)
@@ -480,6 +483,7 @@ async fn an_unreachable_server_is_a_connection_error() {
         .port();
     let client = Client::builder(format!("http://127.0.0.1:{port}"))
         .token("t")
+        .max_retries(0)
         .build()
         .unwrap();
     let err = client.users().get("x").send().await.unwrap_err();

@@ -423,7 +423,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         }
     });
     let op_label = format!("{}.{}", op.accessors().join("."), op.method_name());
-    let mut prelude = TokenStream::new();
+    let mut prelude = quote!(self.client.ready().await?;);
     let call_args: Vec<TokenStream> = fop
         .params
         .iter()

@@ -143,6 +143,7 @@ impl<'a> ActionsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateActionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("actions.create", "the request body"))?;
@@ -166,6 +167,7 @@ impl<'a> ActionsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_action",
                 self.client.raw().delete_action(&self.id, self.force).await,
@@ -185,6 +187,7 @@ impl<'a> ActionsDeployRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::DeployActionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_deploy_action",
                 self.client.raw().post_deploy_action(&self.id).await,
@@ -204,6 +207,7 @@ impl<'a> ActionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_action",
                 self.client.raw().get_action(&self.id).await,
@@ -261,6 +265,7 @@ impl<'a> ActionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListActionsPaginatedResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_actions",
                 self
@@ -300,6 +305,7 @@ impl<'a> ActionsTestRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::TestActionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("actions.test", "the request body"))?;
@@ -331,6 +337,7 @@ impl<'a> ActionsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateActionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("actions.update", "the request body"))?;
@@ -371,6 +378,7 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionExecutionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_execution",
                 self.client.raw().get_execution(&self.id).await,
@@ -496,6 +504,7 @@ impl<'a> ActionsModulesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateActionModuleResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -519,6 +528,7 @@ pub struct ActionsModulesDeleteRequest<'a> {
 impl<'a> ActionsModulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_action_module",
                 self.client.raw().delete_action_module(&self.id).await,
@@ -538,6 +548,7 @@ impl<'a> ActionsModulesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_module",
                 self.client.raw().get_action_module(&self.id).await,
@@ -568,6 +579,7 @@ impl<'a> ActionsModulesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModulesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_modules",
                 self.client.raw().get_action_modules(self.page, self.per_page).await,
@@ -599,6 +611,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModuleActionsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_module_actions",
                 self
@@ -631,6 +644,7 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RollbackActionModuleResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -665,6 +679,7 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateActionModuleResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -740,6 +755,7 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateActionModuleVersionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_action_module_version",
                 self.client.raw().post_action_module_version(&self.id).await,
@@ -760,6 +776,7 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModuleVersionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_module_version",
                 self
@@ -795,6 +812,7 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModuleVersionsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_module_versions",
                 self
@@ -840,6 +858,7 @@ impl<'a> ActionsTriggersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListActionTriggersResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish("get_triggers", self.client.raw().get_triggers().await)
             .await
     }
@@ -906,6 +925,7 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListActionBindingsPaginatedResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_bindings",
                 self
@@ -938,6 +958,7 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateActionBindingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1026,6 +1047,7 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::DeployActionVersionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1056,6 +1078,7 @@ impl<'a> ActionsVersionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionVersionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_version",
                 self.client.raw().get_action_version(&self.action_id, &self.id).await,
@@ -1087,6 +1110,7 @@ impl<'a> ActionsVersionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListActionVersionsPaginatedResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_versions",
                 self

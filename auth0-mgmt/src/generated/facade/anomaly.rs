@@ -65,6 +65,7 @@ pub struct AnomalyBlocksCheckIpRequest<'a> {
 impl<'a> AnomalyBlocksCheckIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_ips_by_id",
                 self.client.raw().get_ips_by_id(&self.id).await,
@@ -82,6 +83,7 @@ pub struct AnomalyBlocksUnblockIpRequest<'a> {
 impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_ips_by_id",
                 self.client.raw().delete_ips_by_id(&self.id).await,

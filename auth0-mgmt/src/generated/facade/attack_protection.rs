@@ -95,6 +95,7 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBotDetectionSettingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_bot-detection",
                 self.client.raw().get_bot_detection().await,
@@ -122,6 +123,7 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateBotDetectionSettingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -177,6 +179,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
         crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_breached-password-detection",
                 self.client.raw().get_breached_password_detection().await,
@@ -209,6 +212,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
         crate::types::UpdateBreachedPasswordDetectionSettingsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -261,6 +265,7 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_brute-force-protection",
                 self.client.raw().get_brute_force_protection().await,
@@ -288,6 +293,7 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateBruteForceSettingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -340,6 +346,7 @@ impl<'a> AttackProtectionCaptchaGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetAttackProtectionCaptchaResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish("get_captcha", self.client.raw().get_captcha().await)
             .await
     }
@@ -367,6 +374,7 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
         crate::types::UpdateAttackProtectionCaptchaResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -419,6 +427,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetPhoneProviderProtectionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone-provider-protection",
                 self.client.raw().get_phone_provider_protection().await,
@@ -449,6 +458,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
         crate::types::PatchPhoneProviderProtectionResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -504,6 +514,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
         crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_suspicious-ip-throttling",
                 self.client.raw().get_suspicious_ip_throttling().await,
@@ -536,6 +547,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
         crate::types::UpdateSuspiciousIpThrottlingSettingsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -64,6 +64,7 @@ impl<'a> BrandingGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish("get_branding", self.client.raw().get_branding().await)
             .await
     }
@@ -88,6 +89,7 @@ impl<'a> BrandingUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateBrandingResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -221,6 +223,7 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateBrandingPhoneProviderResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -244,6 +247,7 @@ pub struct BrandingPhoneProvidersDeleteRequest<'a> {
 impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_phone_provider",
                 self.client.raw().delete_phone_provider(&self.id).await,
@@ -263,6 +267,7 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingPhoneProviderResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_provider",
                 self.client.raw().get_phone_provider(&self.id).await,
@@ -287,6 +292,7 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListBrandingPhoneProvidersResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_branding_phone_providers",
                 self.client.raw().get_branding_phone_providers(self.disabled).await,
@@ -315,6 +321,7 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreatePhoneProviderSendTestResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -349,6 +356,7 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateBrandingPhoneProviderResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -479,6 +487,7 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreatePhoneTemplateResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -502,6 +511,7 @@ pub struct BrandingPhoneTemplatesDeleteRequest<'a> {
 impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_phone_template",
                 self.client.raw().delete_phone_template(&self.id).await,
@@ -521,6 +531,7 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetPhoneTemplateResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_template",
                 self.client.raw().get_phone_template(&self.id).await,
@@ -545,6 +556,7 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListPhoneTemplatesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_templates",
                 self.client.raw().get_phone_templates(self.disabled).await,
@@ -573,6 +585,7 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ResetPhoneTemplateResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -616,6 +629,7 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
         crate::types::CreatePhoneTemplateTestNotificationResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -658,6 +672,7 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdatePhoneTemplateResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -722,6 +737,7 @@ pub struct BrandingTemplatesDeleteUniversalLoginRequest<'a> {
 impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_universal-login",
                 self.client.raw().delete_universal_login().await,
@@ -740,6 +756,7 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUniversalLoginTemplateResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_universal-login",
                 self.client.raw().get_universal_login().await,
@@ -765,6 +782,7 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -866,6 +884,7 @@ impl<'a> BrandingThemesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateBrandingThemeResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -889,6 +908,7 @@ pub struct BrandingThemesDeleteRequest<'a> {
 impl<'a> BrandingThemesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_branding_theme",
                 self.client.raw().delete_branding_theme(&self.theme_id).await,
@@ -908,6 +928,7 @@ impl<'a> BrandingThemesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_branding_theme",
                 self.client.raw().get_branding_theme(&self.theme_id).await,
@@ -926,6 +947,7 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingDefaultThemeResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_default_branding_theme",
                 self.client.raw().get_default_branding_theme().await,
@@ -954,6 +976,7 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateBrandingThemeResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -105,6 +105,7 @@ impl<'a> ClientGrantsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateClientGrantResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -128,6 +129,7 @@ pub struct ClientGrantsDeleteRequest<'a> {
 impl<'a> ClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_client-grants_by_id",
                 self.client.raw().delete_client_grants_by_id(&self.id).await,
@@ -147,6 +149,7 @@ impl<'a> ClientGrantsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetClientGrantResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_client-grant",
                 self.client.raw().get_client_grant(&self.id).await,
@@ -234,6 +237,7 @@ impl<'a> ClientGrantsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListClientGrantResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_client-grants",
                 self
@@ -277,6 +281,7 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateClientGrantResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -361,6 +366,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         crate::types::ListClientGrantOrganizationsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_client-grant-organizations",
                 self

@@ -151,6 +151,7 @@ impl<'a> ClientsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateClientResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("clients.create", "the request body"))?;
@@ -171,6 +172,7 @@ pub struct ClientsDeleteRequest<'a> {
 impl<'a> ClientsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_clients_by_id",
                 self.client.raw().delete_clients_by_id(&self.id).await,
@@ -202,6 +204,7 @@ impl<'a> ClientsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetClientResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_clients_by_id",
                 self
@@ -298,6 +301,7 @@ impl<'a> ClientsListRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::GetClientsResponse, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_clients",
                 self
@@ -342,6 +346,7 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PreviewCimdMetadataResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -375,6 +380,7 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RegisterCimdClientResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -400,6 +406,7 @@ impl<'a> ClientsRotateSecretRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RotateClientSecretResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_rotate-secret",
                 self.client.raw().post_rotate_secret(&self.id).await,
@@ -428,6 +435,7 @@ impl<'a> ClientsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateClientResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("clients.update", "the request body"))?;
@@ -506,6 +514,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListClientConnectionsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_client_connections",
                 self
@@ -630,6 +639,7 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PostClientCredentialResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -654,6 +664,7 @@ pub struct ClientsCredentialsDeleteRequest<'a> {
 impl<'a> ClientsCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_credentials_by_credential_id",
                 self
@@ -681,6 +692,7 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetClientCredentialResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_credentials_by_credential_id",
                 self
@@ -707,6 +719,7 @@ impl<'a> ClientsCredentialsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::ClientCredential>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_credentials",
                 self.client.raw().get_credentials(&self.client_id).await,
@@ -736,6 +749,7 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PatchClientCredentialResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

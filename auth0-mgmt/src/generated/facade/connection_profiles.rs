@@ -115,6 +115,7 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateConnectionProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -138,6 +139,7 @@ pub struct ConnectionProfilesDeleteRequest<'a> {
 impl<'a> ConnectionProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_connection-profiles_by_id",
                 self.client.raw().delete_connection_profiles_by_id(&self.id).await,
@@ -157,6 +159,7 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetConnectionProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection-profiles_by_id",
                 self.client.raw().get_connection_profiles_by_id(&self.id).await,
@@ -179,6 +182,7 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
         crate::types::GetConnectionProfileTemplateResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection_profile_template",
                 self.client.raw().get_connection_profile_template(&self.id).await,
@@ -212,6 +216,7 @@ impl<'a> ConnectionProfilesListRequest<'a> {
         crate::types::ListConnectionProfilesPaginatedResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection-profiles",
                 self
@@ -237,6 +242,7 @@ impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
         crate::types::ListConnectionProfileTemplateResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection_profile_templates",
                 self.client.raw().get_connection_profile_templates().await,
@@ -265,6 +271,7 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateConnectionProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -134,6 +134,7 @@ pub struct ConnectionsCheckStatusRequest<'a> {
 impl<'a> ConnectionsCheckStatusRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_status",
                 self.client.raw().get_status(&self.id).await,
@@ -161,6 +162,7 @@ impl<'a> ConnectionsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateConnectionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -184,6 +186,7 @@ pub struct ConnectionsDeleteRequest<'a> {
 impl<'a> ConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_connections_by_id",
                 self.client.raw().delete_connections_by_id(&self.id).await,
@@ -215,6 +218,7 @@ impl<'a> ConnectionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connections_by_id",
                 self
@@ -298,6 +302,7 @@ impl<'a> ConnectionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListConnectionsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connections",
                 self
@@ -340,6 +345,7 @@ impl<'a> ConnectionsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateConnectionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -409,6 +415,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetConnectionEnabledClientsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection_clients",
                 self
@@ -439,6 +446,7 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -603,6 +611,7 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateDirectoryProvisioningResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -626,6 +635,7 @@ pub struct ConnectionsDirectoryProvisioningDeleteRequest<'a> {
 impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_directory-provisioning",
                 self.client.raw().delete_directory_provisioning(&self.id).await,
@@ -645,6 +655,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetDirectoryProvisioningResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_directory-provisioning",
                 self.client.raw().get_directory_provisioning(&self.id).await,
@@ -667,6 +678,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
         crate::types::GetDirectoryProvisioningDefaultMappingResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_directory_provisioning_default_mapping",
                 self
@@ -701,6 +713,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListDirectoryProvisioningsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connections-directory-provisionings",
                 self
@@ -739,6 +752,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSynchronizedGroupsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_synchronized-groups",
                 self
@@ -769,6 +783,7 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -803,6 +818,7 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateDirectoryProvisioningResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -852,6 +868,7 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
         crate::types::CreateDirectorySynchronizationResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_synchronizations",
                 self.client.raw().post_synchronizations(&self.id).await,
@@ -922,6 +939,7 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PostConnectionsKeysResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -947,6 +965,7 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::ConnectionKey>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish("get_keys", self.client.raw().get_keys(&self.id).await)
             .await
     }
@@ -972,6 +991,7 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RotateConnectionsKeysResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1103,6 +1123,7 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateScimConfigurationResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1126,6 +1147,7 @@ pub struct ConnectionsScimConfigurationDeleteRequest<'a> {
 impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_scim-configuration",
                 self.client.raw().delete_scim_configuration(&self.id).await,
@@ -1145,6 +1167,7 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetScimConfigurationResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_scim-configuration",
                 self.client.raw().get_scim_configuration(&self.id).await,
@@ -1167,6 +1190,7 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
         crate::types::GetScimConfigurationDefaultMappingResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_default-mapping",
                 self.client.raw().get_default_mapping(&self.id).await,
@@ -1197,6 +1221,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListScimConfigurationsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connections-scim-configurations",
                 self
@@ -1229,6 +1254,7 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateScimConfigurationResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1315,6 +1341,7 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateScimTokenResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1339,6 +1366,7 @@ pub struct ConnectionsScimConfigurationTokensDeleteRequest<'a> {
 impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_tokens_by_tokenId",
                 self
@@ -1362,6 +1390,7 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetScimTokensResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_scim_tokens",
                 self.client.raw().get_scim_tokens(&self.id).await,
@@ -1407,6 +1436,7 @@ impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let email = self
             .email
             .ok_or_else(|| crate::Error::missing(

@@ -138,6 +138,7 @@ impl<'a> CustomDomainsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateCustomDomainResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -161,6 +162,7 @@ pub struct CustomDomainsDeleteRequest<'a> {
 impl<'a> CustomDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_custom-domains_by_id",
                 self.client.raw().delete_custom_domains_by_id(&self.id).await,
@@ -180,6 +182,7 @@ impl<'a> CustomDomainsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetCustomDomainResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_custom-domains_by_id",
                 self.client.raw().get_custom_domains_by_id(&self.id).await,
@@ -198,6 +201,7 @@ impl<'a> CustomDomainsGetDefaultRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetDefaultDomainResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish("get_default", self.client.raw().get_default().await)
             .await
     }
@@ -249,6 +253,7 @@ impl<'a> CustomDomainsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomDomainsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_custom-domains",
                 self
@@ -287,6 +292,7 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateDefaultDomainResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -312,6 +318,7 @@ impl<'a> CustomDomainsTestRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::TestCustomDomainResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_test_domain",
                 self.client.raw().post_test_domain(&self.id).await,
@@ -340,6 +347,7 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateCustomDomainResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -365,6 +373,7 @@ impl<'a> CustomDomainsVerifyRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::VerifyCustomDomainResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_verify",
                 self.client.raw().post_verify(&self.id).await,

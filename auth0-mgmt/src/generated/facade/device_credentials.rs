@@ -77,6 +77,7 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
         crate::types::CreatePublicKeyDeviceCredentialResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -100,6 +101,7 @@ pub struct DeviceCredentialsDeleteRequest<'a> {
 impl<'a> DeviceCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_device-credentials_by_id",
                 self.client.raw().delete_device_credentials_by_id(&self.id).await,
@@ -169,6 +171,7 @@ impl<'a> DeviceCredentialsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListDeviceCredentialsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_device-credentials",
                 self

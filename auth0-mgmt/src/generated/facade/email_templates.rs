@@ -89,6 +89,7 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateEmailTemplateResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -114,6 +115,7 @@ impl<'a> EmailTemplatesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_email-templates_by_templateName",
                 self
@@ -146,6 +148,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetEmailTemplateResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -184,6 +187,7 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateEmailTemplateResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

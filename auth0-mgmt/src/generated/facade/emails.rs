@@ -91,6 +91,7 @@ impl<'a> EmailsProviderCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateEmailProviderResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -113,6 +114,7 @@ pub struct EmailsProviderDeleteRequest<'a> {
 impl<'a> EmailsProviderDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_provider",
                 self.client.raw().delete_provider().await,
@@ -143,6 +145,7 @@ impl<'a> EmailsProviderGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEmailProviderResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_provider",
                 self
@@ -174,6 +177,7 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateEmailProviderResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

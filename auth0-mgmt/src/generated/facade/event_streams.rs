@@ -112,6 +112,7 @@ impl<'a> EventStreamsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateEventStreamResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -135,6 +136,7 @@ pub struct EventStreamsDeleteRequest<'a> {
 impl<'a> EventStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_event-streams_by_id",
                 self.client.raw().delete_event_streams_by_id(&self.id).await,
@@ -154,6 +156,7 @@ impl<'a> EventStreamsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEventStreamResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_event-streams_by_id",
                 self.client.raw().get_event_streams_by_id(&self.id).await,
@@ -184,6 +187,7 @@ impl<'a> EventStreamsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListEventStreamsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_event-streams",
                 self
@@ -216,6 +220,7 @@ impl<'a> EventStreamsTestRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateEventStreamTestEventResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -250,6 +255,7 @@ impl<'a> EventStreamsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateEventStreamResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -319,6 +325,7 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
         crate::types::GetEventStreamDeliveryHistoryResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_deliveries_by_event_id",
                 self
@@ -378,6 +385,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::EventStreamDelivery>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_event_deliveries",
                 self
@@ -456,6 +464,7 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateEventStreamRedeliveryResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -480,6 +489,7 @@ pub struct EventStreamsRedeliveriesCreateByIdRequest<'a> {
 impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_redeliver_by_event_id",
                 self

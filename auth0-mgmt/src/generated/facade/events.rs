@@ -57,6 +57,7 @@ impl<'a> EventsSubscribeRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::ByteStream, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish_raw(
                 "subscribe_events",
                 self

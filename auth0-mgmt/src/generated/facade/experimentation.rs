@@ -157,6 +157,7 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateExperimentResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -180,6 +181,7 @@ pub struct ExperimentationExperimentsDeleteRequest<'a> {
 impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_experiment",
                 self.client.raw().delete_experiment(&self.id).await,
@@ -199,6 +201,7 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetExperimentResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_experiment",
                 self.client.raw().get_experiment(&self.id).await,
@@ -250,6 +253,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListExperimentsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_experiments",
                 self
@@ -288,6 +292,7 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateExperimentResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -322,6 +327,7 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateExperimentStatusResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -347,6 +353,7 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ValidateExperimentResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "validate_experiment",
                 self.client.raw().validate_experiment(&self.id).await,
@@ -470,6 +477,7 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateFeatureFlagResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -493,6 +501,7 @@ pub struct ExperimentationFeatureFlagsDeleteRequest<'a> {
 impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_feature_flag",
                 self.client.raw().delete_feature_flag(&self.id).await,
@@ -512,6 +521,7 @@ impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFeatureFlagResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_feature_flag",
                 self.client.raw().get_feature_flag(&self.id).await,
@@ -557,6 +567,7 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListFeatureFlagsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_feature_flags",
                 self
@@ -594,6 +605,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFeatureFlagResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -628,6 +640,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFeatureFlagStatusResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -747,6 +760,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateVariationResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -771,6 +785,7 @@ pub struct ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
 impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_variation",
                 self.client.raw().delete_variation(&self.id, &self.vid).await,
@@ -791,6 +806,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetVariationResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_variation",
                 self.client.raw().get_variation(&self.id, &self.vid).await,
@@ -810,6 +826,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListVariationsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_variations",
                 self.client.raw().get_variations(&self.id).await,
@@ -839,6 +856,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateVariationResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -943,6 +961,7 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateSegmentResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -966,6 +985,7 @@ pub struct ExperimentationSegmentsDeleteRequest<'a> {
 impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_segment",
                 self.client.raw().delete_segment(&self.id).await,
@@ -985,6 +1005,7 @@ impl<'a> ExperimentationSegmentsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSegmentResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_segment",
                 self.client.raw().get_segment(&self.id).await,
@@ -1024,6 +1045,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSegmentsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_segments",
                 self
@@ -1056,6 +1078,7 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateSegmentResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

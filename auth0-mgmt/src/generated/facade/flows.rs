@@ -105,6 +105,7 @@ impl<'a> FlowsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateFlowResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("flows.create", "the request body"))?;
@@ -122,6 +123,7 @@ pub struct FlowsDeleteRequest<'a> {
 impl<'a> FlowsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_flows_by_id",
                 self.client.raw().delete_flows_by_id(&self.id).await,
@@ -152,6 +154,7 @@ impl<'a> FlowsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_by_id",
                 self.client.raw().get_flows_by_id(&self.id, self.hydrate.as_ref()).await,
@@ -207,6 +210,7 @@ impl<'a> FlowsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListFlowsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows",
                 self
@@ -245,6 +249,7 @@ impl<'a> FlowsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFlowResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("flows.update", "the request body"))?;
@@ -322,6 +327,7 @@ pub struct FlowsExecutionsDeleteRequest<'a> {
 impl<'a> FlowsExecutionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_flows_executions_by_execution_id",
                 self
@@ -362,6 +368,7 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowExecutionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_executions_by_execution_id",
                 self
@@ -419,6 +426,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowsExecutionsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_executions",
                 self
@@ -541,6 +549,7 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateFlowsVaultConnectionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -564,6 +573,7 @@ pub struct FlowsVaultConnectionsDeleteRequest<'a> {
 impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_flows_vault_connections_by_id",
                 self.client.raw().delete_flows_vault_connections_by_id(&self.id).await,
@@ -583,6 +593,7 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_vault_connections_by_id",
                 self.client.raw().get_flows_vault_connections_by_id(&self.id).await,
@@ -619,6 +630,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListFlowsVaultConnectionsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_vault_connections",
                 self
@@ -655,6 +667,7 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFlowsVaultConnectionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -94,6 +94,7 @@ impl<'a> FormsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateFormResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("forms.create", "the request body"))?;
@@ -111,6 +112,7 @@ pub struct FormsDeleteRequest<'a> {
 impl<'a> FormsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_form",
                 self.client.raw().delete_form(&self.id).await,
@@ -141,6 +143,7 @@ impl<'a> FormsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_form",
                 self.client.raw().get_form(&self.id, self.hydrate.as_ref()).await,
@@ -188,6 +191,7 @@ impl<'a> FormsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListFormsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_forms",
                 self
@@ -225,6 +229,7 @@ impl<'a> FormsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFormResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("forms.update", "the request body"))?;

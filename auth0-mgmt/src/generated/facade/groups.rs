@@ -77,6 +77,7 @@ pub struct GroupsDeleteRequest<'a> {
 impl<'a> GroupsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_group",
                 self.client.raw().delete_group(&self.id).await,
@@ -96,6 +97,7 @@ impl<'a> GroupsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetGroupResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish("get_group", self.client.raw().get_group(&self.id).await)
             .await
     }
@@ -177,6 +179,7 @@ impl<'a> GroupsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListGroupsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_groups",
                 self
@@ -258,6 +261,7 @@ impl<'a> GroupsMembersGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetGroupMembersResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_group_members",
                 self
@@ -338,6 +342,7 @@ impl<'a> GroupsRolesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -370,6 +375,7 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -407,6 +413,7 @@ impl<'a> GroupsRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListGroupRolesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_group_roles",
                 self

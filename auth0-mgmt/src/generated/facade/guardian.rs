@@ -102,6 +102,7 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
         crate::types::CreateGuardianEnrollmentTicketResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -129,6 +130,7 @@ pub struct GuardianEnrollmentsDeleteRequest<'a> {
 impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_enrollments_by_id",
                 self.client.raw().delete_enrollments_by_id(&self.id).await,
@@ -148,6 +150,7 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetGuardianEnrollmentResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_enrollments_by_id",
                 self.client.raw().get_enrollments_by_id(&self.id).await,
@@ -222,6 +225,7 @@ impl<'a> GuardianFactorsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::GuardianFactor>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish("get_factors", self.client.raw().get_factors().await)
             .await
     }
@@ -247,6 +251,7 @@ impl<'a> GuardianFactorsSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetGuardianFactorResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -326,6 +331,7 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
         crate::types::GetGuardianFactorDuoSettingsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_factor_duo_settings",
                 self.client.raw().get_factor_duo_settings().await,
@@ -356,6 +362,7 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
         crate::types::SetGuardianFactorDuoSettingsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -392,6 +399,7 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
         crate::types::UpdateGuardianFactorDuoSettingsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -516,6 +524,7 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
         crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_message-types",
                 self.client.raw().get_message_types().await,
@@ -537,6 +546,7 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderPhoneResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_guardian_phone_providers",
                 self.client.raw().get_guardian_phone_providers().await,
@@ -558,6 +568,7 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
         crate::types::GetGuardianFactorPhoneTemplatesResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_factor_phone_templates",
                 self.client.raw().get_factor_phone_templates().await,
@@ -579,6 +590,7 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderPhoneTwilioResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_twilio_factor_provider",
                 self.client.raw().get_phone_twilio_factor_provider().await,
@@ -609,6 +621,7 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
         crate::types::SetGuardianFactorPhoneMessageTypesResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -645,6 +658,7 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderPhoneResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -681,6 +695,7 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
         crate::types::SetGuardianFactorPhoneTemplatesResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -719,6 +734,7 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderPhoneTwilioResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -901,6 +917,7 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderApnsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish("get_apns", self.client.raw().get_apns().await).await
     }
 }
@@ -918,6 +935,7 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_pn_providers",
                 self.client.raw().get_pn_providers().await,
@@ -939,6 +957,7 @@ impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSnsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish("get_sns", self.client.raw().get_sns().await).await
     }
 }
@@ -969,6 +988,7 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1005,6 +1025,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderPushNotificationFcmResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1041,6 +1062,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderPushNotificationFcmv1ResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1076,6 +1098,7 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderPushNotificationResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1116,6 +1139,7 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderPushNotificationSnsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1152,6 +1176,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
         crate::types::UpdateGuardianFactorsProviderPushNotificationApnsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1189,6 +1214,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
         crate::types::UpdateGuardianFactorsProviderPushNotificationFcmResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1226,6 +1252,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
         crate::types::UpdateGuardianFactorsProviderPushNotificationFcmv1ResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1263,6 +1290,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
         crate::types::UpdateGuardianFactorsProviderPushNotificationSnsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1359,6 +1387,7 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_sms_providers",
                 self.client.raw().get_sms_providers().await,
@@ -1382,6 +1411,7 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
         >,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_factor_sms_templates",
                 self.client.raw().get_factor_sms_templates().await,
@@ -1403,6 +1433,7 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_sms_twilio_factor_provider",
                 self.client.raw().get_sms_twilio_factor_provider().await,
@@ -1433,6 +1464,7 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderSmsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1469,6 +1501,7 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
         crate::types::SetGuardianFactorSmsTemplatesResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1505,6 +1538,7 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderSmsTwilioResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1557,6 +1591,7 @@ impl<'a> GuardianPoliciesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListGuardianPoliciesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish("get_policies", self.client.raw().get_policies().await)
             .await
     }
@@ -1581,6 +1616,7 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -102,6 +102,7 @@ impl<'a> HooksCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateHookResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("hooks.create", "the request body"))?;
@@ -119,6 +120,7 @@ pub struct HooksDeleteRequest<'a> {
 impl<'a> HooksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_hooks_by_id",
                 self.client.raw().delete_hooks_by_id(&self.id).await,
@@ -144,6 +146,7 @@ impl<'a> HooksGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetHookResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_hooks_by_id",
                 self.client.raw().get_hooks_by_id(&self.id, self.fields.as_deref()).await,
@@ -201,6 +204,7 @@ impl<'a> HooksListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListHooksResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_hooks",
                 self
@@ -240,6 +244,7 @@ impl<'a> HooksUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateHookResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("hooks.update", "the request body"))?;
@@ -323,6 +328,7 @@ impl<'a> HooksSecretsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -355,6 +361,7 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -380,6 +387,7 @@ impl<'a> HooksSecretsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetHookSecretResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_secrets",
                 self.client.raw().get_secrets(&self.id).await,
@@ -406,6 +414,7 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -59,6 +59,7 @@ impl<'a> JobsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetJobResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_jobs_by_id",
                 self.client.raw().get_jobs_by_id(&self.id).await,
@@ -96,6 +97,7 @@ impl<'a> JobsErrorsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::option::Option<crate::types::GetErrorsResponse>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_errors",
                 self.client.raw().get_errors(&self.id).await,
@@ -141,6 +143,7 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateExportUsersResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -214,6 +217,7 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateVerificationEmailResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -77,6 +77,7 @@ pub struct KeysCustomSigningDeleteRequest<'a> {
 impl<'a> KeysCustomSigningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_custom_signing_keys",
                 self.client.raw().delete_custom_signing_keys().await,
@@ -95,6 +96,7 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_custom_signing_keys",
                 self.client.raw().get_custom_signing_keys().await,
@@ -122,6 +124,7 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetCustomSigningKeysResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -244,6 +247,7 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateEncryptionKeyResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -272,6 +276,7 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
         crate::types::CreateEncryptionKeyPublicWrappingResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_encryption_wrapping_key",
                 self.client.raw().post_encryption_wrapping_key(&self.kid).await,
@@ -289,6 +294,7 @@ pub struct KeysEncryptionDeleteRequest<'a> {
 impl<'a> KeysEncryptionDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_encryption_key",
                 self.client.raw().delete_encryption_key(&self.kid).await,
@@ -308,6 +314,7 @@ impl<'a> KeysEncryptionGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEncryptionKeyResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_encryption_key",
                 self.client.raw().get_encryption_key(&self.kid).await,
@@ -336,6 +343,7 @@ impl<'a> KeysEncryptionImportRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ImportEncryptionKeyResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -378,6 +386,7 @@ impl<'a> KeysEncryptionListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListEncryptionKeysResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_encryption_keys",
                 self
@@ -398,6 +407,7 @@ pub struct KeysEncryptionRekeyRequest<'a> {
 impl<'a> KeysEncryptionRekeyRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_encryption_rekey",
                 self.client.raw().post_encryption_rekey().await,
@@ -466,6 +476,7 @@ impl<'a> KeysSigningGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSigningKeysResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_signing_key",
                 self.client.raw().get_signing_key(&self.kid).await,
@@ -484,6 +495,7 @@ impl<'a> KeysSigningListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::SigningKeys>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_signing_keys",
                 self.client.raw().get_signing_keys().await,
@@ -503,6 +515,7 @@ impl<'a> KeysSigningRevokeRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RevokedSigningKeysResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "put_signing_keys",
                 self.client.raw().put_signing_keys(&self.kid).await,
@@ -521,6 +534,7 @@ impl<'a> KeysSigningRotateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RotateSigningKeysResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_signing_keys",
                 self.client.raw().post_signing_keys().await,

@@ -89,6 +89,7 @@ impl<'a> LogStreamsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateLogStreamResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -112,6 +113,7 @@ pub struct LogStreamsDeleteRequest<'a> {
 impl<'a> LogStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_log-streams_by_id",
                 self.client.raw().delete_log_streams_by_id(&self.id).await,
@@ -131,6 +133,7 @@ impl<'a> LogStreamsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetLogStreamResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_log-streams_by_id",
                 self.client.raw().get_log_streams_by_id(&self.id).await,
@@ -149,6 +152,7 @@ impl<'a> LogStreamsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::LogStreamResponseSchema>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_log-streams",
                 self.client.raw().get_log_streams().await,
@@ -177,6 +181,7 @@ impl<'a> LogStreamsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateLogStreamResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -56,6 +56,7 @@ impl<'a> LogsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetLogResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_logs_by_id",
                 self.client.raw().get_logs_by_id(&self.id).await,
@@ -128,6 +129,7 @@ impl<'a> LogsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLogResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_logs",
                 self

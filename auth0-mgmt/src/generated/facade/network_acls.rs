@@ -104,6 +104,7 @@ impl<'a> NetworkAclsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetNetworkAclsResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -127,6 +128,7 @@ pub struct NetworkAclsDeleteRequest<'a> {
 impl<'a> NetworkAclsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_network-acls_by_id",
                 self.client.raw().delete_network_acls_by_id(&self.id).await,
@@ -146,6 +148,7 @@ impl<'a> NetworkAclsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetNetworkAclsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_network-acls_by_id",
                 self.client.raw().get_network_acls_by_id(&self.id).await,
@@ -182,6 +185,7 @@ impl<'a> NetworkAclsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListNetworkAclsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_network-acls",
                 self
@@ -214,6 +218,7 @@ impl<'a> NetworkAclsSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetNetworkAclsResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -248,6 +253,7 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateNetworkAclResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -151,6 +151,7 @@ impl<'a> OrganizationsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateOrganizationResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -174,6 +175,7 @@ pub struct OrganizationsDeleteRequest<'a> {
 impl<'a> OrganizationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_organizations_by_id",
                 self.client.raw().delete_organizations_by_id(&self.id).await,
@@ -193,6 +195,7 @@ impl<'a> OrganizationsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetOrganizationResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organizations_by_id",
                 self.client.raw().get_organizations_by_id(&self.id).await,
@@ -212,6 +215,7 @@ impl<'a> OrganizationsGetByNameRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetOrganizationByNameResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_name_by_name",
                 self.client.raw().get_name_by_name(&self.name).await,
@@ -266,6 +270,7 @@ impl<'a> OrganizationsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organizations",
                 self
@@ -305,6 +310,7 @@ impl<'a> OrganizationsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateOrganizationResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -400,6 +406,7 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
         crate::types::AssociateOrganizationClientGrantResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -428,6 +435,7 @@ pub struct OrganizationsClientGrantsDeleteRequest<'a> {
 impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_client-grants_by_grant_id",
                 self
@@ -493,6 +501,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         crate::types::ListOrganizationClientGrantsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization-client-grants",
                 self
@@ -625,6 +634,7 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
         crate::types::CreateOrganizationAllConnectionResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -649,6 +659,7 @@ pub struct OrganizationsConnectionsDeleteRequest<'a> {
 impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_organization_connection",
                 self
@@ -676,6 +687,7 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
         crate::types::GetOrganizationAllConnectionResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_connection",
                 self
@@ -726,6 +738,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         crate::types::ListOrganizationAllConnectionsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_connections",
                 self
@@ -768,6 +781,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
         crate::types::UpdateOrganizationAllConnectionResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -912,6 +926,7 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
         crate::types::CreateOrganizationDiscoveryDomainResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -936,6 +951,7 @@ pub struct OrganizationsDiscoveryDomainsDeleteRequest<'a> {
 impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_discovery-domains_by_discovery_domain_id",
                 self
@@ -966,6 +982,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
         crate::types::GetOrganizationDiscoveryDomainResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_discovery-domains_by_discovery_domain_id",
                 self
@@ -996,6 +1013,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
         crate::types::GetOrganizationDiscoveryDomainByNameResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_name_by_discovery_domain",
                 self
@@ -1034,6 +1052,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         crate::types::ListOrganizationDiscoveryDomainsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_discovery-domains",
                 self
@@ -1070,6 +1089,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
         crate::types::UpdateOrganizationDiscoveryDomainResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1200,6 +1220,7 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::AddOrganizationConnectionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1224,6 +1245,7 @@ pub struct OrganizationsEnabledConnectionsDeleteRequest<'a> {
 impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_enabled_connections_by_connectionId",
                 self
@@ -1251,6 +1273,7 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetOrganizationConnectionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_enabled_connections_by_connectionId",
                 self
@@ -1295,6 +1318,7 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationConnectionsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_enabled_connections",
                 self
@@ -1336,6 +1360,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
         crate::types::UpdateOrganizationConnectionResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1410,6 +1435,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationGroupsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_groups",
                 self
@@ -1504,6 +1530,7 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1545,6 +1572,7 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1591,6 +1619,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationGroupRolesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_group_roles",
                 self
@@ -1714,6 +1743,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
         crate::types::CreateOrganizationInvitationResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1746,6 +1776,7 @@ pub struct OrganizationsInvitationsDeleteRequest<'a> {
 impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_invitations_by_invitation_id",
                 self
@@ -1782,6 +1813,7 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetOrganizationInvitationResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_invitations_by_invitation_id",
                 self
@@ -1846,6 +1878,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationInvitationsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_invitations",
                 self
@@ -1951,6 +1984,7 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1983,6 +2017,7 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -2050,6 +2085,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationMembersResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_members",
                 self
@@ -2129,6 +2165,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         crate::types::ListOrganizationMemberEffectiveRolesResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_member_effective_roles",
                 self
@@ -2218,6 +2255,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         crate::types::ListOrganizationMemberRoleSourceGroupsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let role_id = self
             .role_id
             .ok_or_else(|| crate::Error::missing(
@@ -2321,6 +2359,7 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -2358,6 +2397,7 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -2406,6 +2446,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationMemberRolesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_member_roles",
                 self

@@ -64,6 +64,7 @@ impl<'a> PromptsGetSettingsRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSettingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish("get_prompts", self.client.raw().get_prompts().await)
             .await
     }
@@ -88,6 +89,7 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateSettingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -154,6 +156,7 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetCustomTextsByLanguageResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_custom-text_by_language",
                 self
@@ -185,6 +188,7 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -250,6 +254,7 @@ impl<'a> PromptsPartialsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetPartialsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_partials",
                 self.client.raw().get_partials(self.prompt).await,
@@ -276,6 +281,7 @@ impl<'a> PromptsPartialsSetRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -378,6 +384,7 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::BulkUpdateAculResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -404,6 +411,7 @@ impl<'a> PromptsRenderingGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetAculResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_rendering",
                 self.client.raw().get_rendering(self.prompt, self.screen).await,
@@ -473,6 +481,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAculsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_all_rendering",
                 self
@@ -515,6 +524,7 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateAculResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

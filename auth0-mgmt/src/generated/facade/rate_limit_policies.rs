@@ -94,6 +94,7 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateRateLimitPolicyResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -117,6 +118,7 @@ pub struct RateLimitPoliciesDeleteRequest<'a> {
 impl<'a> RateLimitPoliciesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_rate-limit-policies_by_id",
                 self.client.raw().delete_rate_limit_policies_by_id(&self.id).await,
@@ -136,6 +138,7 @@ impl<'a> RateLimitPoliciesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRateLimitPolicyResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_rate-limit-policies_by_id",
                 self.client.raw().get_rate_limit_policies_by_id(&self.id).await,
@@ -193,6 +196,7 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         crate::types::ListRateLimitPoliciesPaginatedResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_rate-limit-policies",
                 self
@@ -231,6 +235,7 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateRateLimitPolicyResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

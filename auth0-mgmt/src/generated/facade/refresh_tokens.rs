@@ -85,6 +85,7 @@ pub struct RefreshTokensDeleteRequest<'a> {
 impl<'a> RefreshTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_refresh_token",
                 self.client.raw().delete_refresh_token(&self.id).await,
@@ -104,6 +105,7 @@ impl<'a> RefreshTokensGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRefreshTokenResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_refresh_token",
                 self.client.raw().get_refresh_token(&self.id).await,
@@ -158,6 +160,7 @@ impl<'a> RefreshTokensListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRefreshTokensPaginatedResponseContent, crate::Error> {
+        self.client.ready().await?;
         let user_id = self
             .user_id
             .ok_or_else(|| crate::Error::missing(
@@ -200,6 +203,7 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -234,6 +238,7 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateRefreshTokenResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -95,6 +95,7 @@ impl<'a> ResourceServersCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateResourceServerResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -118,6 +119,7 @@ pub struct ResourceServersDeleteRequest<'a> {
 impl<'a> ResourceServersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_resource-servers_by_id",
                 self.client.raw().delete_resource_servers_by_id(&self.id).await,
@@ -143,6 +145,7 @@ impl<'a> ResourceServersGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetResourceServerResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_resource-servers_by_id",
                 self
@@ -198,6 +201,7 @@ impl<'a> ResourceServersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListResourceServerResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_resource-servers",
                 self
@@ -236,6 +240,7 @@ impl<'a> ResourceServersUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateResourceServerResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -65,6 +65,7 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRiskAssessmentsSettingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_risk_assessments_settings",
                 self.client.raw().get_risk_assessments_settings().await,
@@ -95,6 +96,7 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
         crate::types::UpdateRiskAssessmentsSettingsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -150,6 +152,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
         crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_new-device",
                 self.client.raw().get_new_device().await,
@@ -182,6 +185,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
         crate::types::UpdateRiskAssessmentsSettingsNewDeviceResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

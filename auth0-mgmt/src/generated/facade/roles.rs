@@ -107,6 +107,7 @@ impl<'a> RolesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateRoleResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("roles.create", "the request body"))?;
@@ -124,6 +125,7 @@ pub struct RolesDeleteRequest<'a> {
 impl<'a> RolesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_roles_by_id",
                 self.client.raw().delete_roles_by_id(&self.id).await,
@@ -143,6 +145,7 @@ impl<'a> RolesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRoleResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_roles_by_id",
                 self.client.raw().get_roles_by_id(&self.id).await,
@@ -185,6 +188,7 @@ impl<'a> RolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRolesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_roles",
                 self
@@ -222,6 +226,7 @@ impl<'a> RolesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateRoleResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("roles.update", "the request body"))?;
@@ -295,6 +300,7 @@ impl<'a> RolesGroupsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -327,6 +333,7 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -364,6 +371,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_role_groups",
                 self
@@ -439,6 +447,7 @@ impl<'a> RolesPermissionsAddRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -471,6 +480,7 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -518,6 +528,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRolePermissionsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_role_permission",
                 self
@@ -588,6 +599,7 @@ impl<'a> RolesUsersAssignRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -643,6 +655,7 @@ impl<'a> RolesUsersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRoleUsersResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_role_user",
                 self

@@ -97,6 +97,7 @@ impl<'a> RulesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateRuleResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("rules.create", "the request body"))?;
@@ -114,6 +115,7 @@ pub struct RulesDeleteRequest<'a> {
 impl<'a> RulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_rules_by_id",
                 self.client.raw().delete_rules_by_id(&self.id).await,
@@ -145,6 +147,7 @@ impl<'a> RulesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRuleResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_rules_by_id",
                 self
@@ -207,6 +210,7 @@ impl<'a> RulesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRulesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_rules",
                 self
@@ -246,6 +250,7 @@ impl<'a> RulesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateRuleResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("rules.update", "the request body"))?;

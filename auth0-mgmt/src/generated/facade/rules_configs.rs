@@ -57,6 +57,7 @@ pub struct RulesConfigsDeleteRequest<'a> {
 impl<'a> RulesConfigsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_rules-configs_by_key",
                 self.client.raw().delete_rules_configs_by_key(&self.key).await,
@@ -75,6 +76,7 @@ impl<'a> RulesConfigsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::RulesConfig>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_rules-configs",
                 self.client.raw().get_rules_configs().await,
@@ -103,6 +105,7 @@ impl<'a> RulesConfigsSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetRulesConfigResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -106,6 +106,7 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateSelfServiceProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -129,6 +130,7 @@ pub struct SelfServiceProfilesDeleteRequest<'a> {
 impl<'a> SelfServiceProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_self-service-profiles_by_id",
                 self.client.raw().delete_self_service_profiles_by_id(&self.id).await,
@@ -148,6 +150,7 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSelfServiceProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_self-service-profiles_by_id",
                 self.client.raw().get_self_service_profiles_by_id(&self.id).await,
@@ -184,6 +187,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSelfServiceProfilesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_self-service-profiles",
                 self
@@ -220,6 +224,7 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateSelfServiceProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -298,6 +303,7 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
         crate::types::ListSelfServiceProfileCustomTextResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_self_service_profile_custom_text",
                 self
@@ -339,6 +345,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
         crate::types::SetSelfServiceProfileCustomTextResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -430,6 +437,7 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
         crate::types::CreateSelfServiceProfileSsoTicketResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -462,6 +470,7 @@ pub struct SelfServiceProfilesSsoTicketRevokeRequest<'a> {
 impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_revoke",
                 self.client.raw().post_revoke(&self.profile_id, &self.id).await,

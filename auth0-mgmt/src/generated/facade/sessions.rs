@@ -69,6 +69,7 @@ pub struct SessionsDeleteRequest<'a> {
 impl<'a> SessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_session",
                 self.client.raw().delete_session(&self.id).await,
@@ -88,6 +89,7 @@ impl<'a> SessionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSessionResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_session",
                 self.client.raw().get_session(&self.id).await,
@@ -105,6 +107,7 @@ pub struct SessionsRevokeRequest<'a> {
 impl<'a> SessionsRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "revoke_session",
                 self.client.raw().revoke_session(&self.id).await,
@@ -133,6 +136,7 @@ impl<'a> SessionsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateSessionResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -47,6 +47,7 @@ impl<'a> StatsGetActiveUsersCountRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActiveUsersCountStatsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_active-users",
                 self.client.raw().get_active_users().await,
@@ -77,6 +78,7 @@ impl<'a> StatsGetDailyRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::DailyStats>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_daily",
                 self

@@ -48,6 +48,7 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSupplementalSignalsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_supplemental-signals",
                 self.client.raw().get_supplemental_signals().await,
@@ -75,6 +76,7 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PatchSupplementalSignalsResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -73,6 +73,7 @@ impl<'a> TenantsSettingsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetTenantSettingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "tenant_settings_route",
                 self
@@ -104,6 +105,7 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateTenantSettingsResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

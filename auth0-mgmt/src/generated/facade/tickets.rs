@@ -64,6 +64,7 @@ impl<'a> TicketsChangePasswordRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ChangePasswordTicketResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -107,6 +108,7 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::VerifyEmailTicketResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -99,6 +99,7 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateTokenExchangeProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -122,6 +123,7 @@ pub struct TokenExchangeProfilesDeleteRequest<'a> {
 impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_token-exchange-profiles_by_id",
                 self.client.raw().delete_token_exchange_profiles_by_id(&self.id).await,
@@ -141,6 +143,7 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetTokenExchangeProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_token-exchange-profiles_by_id",
                 self.client.raw().get_token_exchange_profiles_by_id(&self.id).await,
@@ -171,6 +174,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListTokenExchangeProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_token-exchange-profiles",
                 self
@@ -201,6 +205,7 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -123,6 +123,7 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateUserAttributeProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -146,6 +147,7 @@ pub struct UserAttributeProfilesDeleteRequest<'a> {
 impl<'a> UserAttributeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_user-attribute-profiles_by_id",
                 self.client.raw().delete_user_attribute_profiles_by_id(&self.id).await,
@@ -165,6 +167,7 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUserAttributeProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_user-attribute-profiles_by_id",
                 self.client.raw().get_user_attribute_profiles_by_id(&self.id).await,
@@ -187,6 +190,7 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
         crate::types::GetUserAttributeProfileTemplateResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_attribute_profile_template",
                 self.client.raw().get_user_attribute_profile_template(&self.id).await,
@@ -220,6 +224,7 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         crate::types::ListUserAttributeProfilesPaginatedResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_user-attribute-profiles",
                 self
@@ -245,6 +250,7 @@ impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
         crate::types::ListUserAttributeProfileTemplateResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_attribute_profile_templates",
                 self.client.raw().get_user_attribute_profile_templates().await,
@@ -273,6 +279,7 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateUserAttributeProfileResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

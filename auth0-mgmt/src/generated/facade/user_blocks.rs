@@ -70,6 +70,7 @@ pub struct UserBlocksDeleteRequest<'a> {
 impl<'a> UserBlocksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_user-blocks_by_id",
                 self.client.raw().delete_user_blocks_by_id(&self.id).await,
@@ -92,6 +93,7 @@ impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let identifier = self
             .identifier
             .ok_or_else(|| crate::Error::missing(
@@ -123,6 +125,7 @@ impl<'a> UserBlocksListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserBlocksResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_user-blocks_by_id",
                 self
@@ -160,6 +163,7 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserBlocksByIdentifierResponseContent, crate::Error> {
+        self.client.ready().await?;
         let identifier = self
             .identifier
             .ok_or_else(|| crate::Error::missing(

@@ -62,6 +62,7 @@ pub struct UserGrantsDeleteRequest<'a> {
 impl<'a> UserGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_grants_by_id",
                 self.client.raw().delete_grants_by_id(&self.id).await,
@@ -84,6 +85,7 @@ impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let user_id = self
             .user_id
             .ok_or_else(|| crate::Error::missing(
@@ -144,6 +146,7 @@ impl<'a> UserGrantsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserGrantsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_grants",
                 self

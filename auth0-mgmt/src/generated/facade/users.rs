@@ -246,6 +246,7 @@ impl<'a> UsersCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateUserResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("users.create", "the request body"))?;
@@ -270,6 +271,7 @@ pub struct UsersDeleteRequest<'a> {
 impl<'a> UsersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_users_by_id",
                 self.client.raw().delete_users_by_id(&self.id).await,
@@ -301,6 +303,7 @@ impl<'a> UsersGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUserResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_users_by_id",
                 self
@@ -390,6 +393,7 @@ impl<'a> UsersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUsersResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_users",
                 self
@@ -441,6 +445,7 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::UserResponseSchema>, crate::Error> {
+        self.client.ready().await?;
         let email = self
             .email
             .ok_or_else(|| crate::Error::missing(
@@ -474,6 +479,7 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RegenerateUsersRecoveryCodeResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_recovery-code-regeneration",
                 self.client.raw().post_recovery_code_regeneration(&self.id).await,
@@ -500,6 +506,7 @@ impl<'a> UsersRevokeAccessRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -540,6 +547,7 @@ impl<'a> UsersUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateUserResponseContent, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("users.update", "the request body"))?;
@@ -699,6 +707,7 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
         crate::types::CreateUserAuthenticationMethodResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -723,6 +732,7 @@ pub struct UsersAuthenticationMethodsDeleteRequest<'a> {
 impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_authentication-methods_by_authentication_method_id",
                 self
@@ -747,6 +757,7 @@ pub struct UsersAuthenticationMethodsDeleteAllRequest<'a> {
 impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_authentication-methods",
                 self.client.raw().delete_authentication_methods(&self.id).await,
@@ -767,6 +778,7 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUserAuthenticationMethodResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_authentication-methods_by_authentication_method_id",
                 self
@@ -814,6 +826,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         crate::types::ListUserAuthenticationMethodsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_authentication-methods",
                 self
@@ -854,6 +867,7 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
         ::std::vec::Vec<crate::types::SetUserAuthenticationMethodResponseContent>,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -892,6 +906,7 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
         crate::types::UpdateUserAuthenticationMethodResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -944,6 +959,7 @@ pub struct UsersAuthenticatorsDeleteAllRequest<'a> {
 impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_authenticators",
                 self.client.raw().delete_authenticators(&self.id).await,
@@ -995,6 +1011,7 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserConnectedAccountsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_connected-accounts",
                 self
@@ -1069,6 +1086,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         crate::types::ListUserEffectivePermissionsResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let resource_server_identifier = self
             .resource_server_identifier
             .ok_or_else(|| crate::Error::missing(
@@ -1168,6 +1186,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
         crate::types::ListUserEffectivePermissionRoleSourcesResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let permission_name = self
             .permission_name
             .ok_or_else(|| crate::Error::missing(
@@ -1247,6 +1266,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserEffectiveRolesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_effective_roles",
                 self
@@ -1325,6 +1345,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserRoleSourceGroupsResponseContent, crate::Error> {
+        self.client.ready().await?;
         let role_id = self
             .role_id
             .ok_or_else(|| crate::Error::missing(
@@ -1377,6 +1398,7 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::UsersEnrollment>, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_enrollments",
                 self.client.raw().get_enrollments(&self.id).await,
@@ -1432,6 +1454,7 @@ pub struct UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
 impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_federated-connections-tokensets_by_tokenset_id",
                 self
@@ -1461,6 +1484,7 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
         ::std::vec::Vec<crate::types::FederatedConnectionTokenSet>,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_federated-connections-tokensets",
                 self.client.raw().get_federated_connections_tokensets(&self.id).await,
@@ -1547,6 +1571,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUserGroupsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_groups",
                 self
@@ -1618,6 +1643,7 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::DeleteUserIdentityResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_user_identity_by_user_id",
                 self
@@ -1654,6 +1680,7 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::UserIdentity>, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1725,6 +1752,7 @@ impl<'a> UsersLogsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UserListLogResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_logs_by_user",
                 self
@@ -1790,6 +1818,7 @@ pub struct UsersMultifactorDeleteProviderRequest<'a> {
 impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_multifactor_by_provider",
                 self
@@ -1811,6 +1840,7 @@ pub struct UsersMultifactorInvalidateRememberBrowserRequest<'a> {
 impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "post_invalidate-remember-browser",
                 self.client.raw().post_invalidate_remember_browser(&self.id).await,
@@ -1869,6 +1899,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserOrganizationsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_organizations",
                 self
@@ -1949,6 +1980,7 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -1981,6 +2013,7 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -2024,6 +2057,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserPermissionsResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_permissions",
                 self
@@ -2085,6 +2119,7 @@ pub struct UsersRefreshTokenDeleteRequest<'a> {
 impl<'a> UsersRefreshTokenDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_refresh_tokens_for_user",
                 self.client.raw().delete_refresh_tokens_for_user(&self.user_id).await,
@@ -2122,6 +2157,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRefreshTokensPaginatedResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_refresh_tokens_for_user",
                 self
@@ -2176,6 +2212,7 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -2253,6 +2290,7 @@ impl<'a> UsersRolesAssignRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -2285,6 +2323,7 @@ impl<'a> UsersRolesDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -2328,6 +2367,7 @@ impl<'a> UsersRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserRolesResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_roles",
                 self
@@ -2386,6 +2426,7 @@ pub struct UsersSessionsDeleteRequest<'a> {
 impl<'a> UsersSessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_sessions_for_user",
                 self.client.raw().delete_sessions_for_user(&self.user_id).await,
@@ -2423,6 +2464,7 @@ impl<'a> UsersSessionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserSessionsPaginatedResponseContent, crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_sessions_for_user",
                 self

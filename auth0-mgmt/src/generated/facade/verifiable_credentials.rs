@@ -131,6 +131,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
         crate::types::CreateVerifiableCredentialTemplateResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
@@ -154,6 +155,7 @@ pub struct VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
 impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "delete_vc_templates_by_id",
                 self.client.raw().delete_vc_templates_by_id(&self.id).await,
@@ -176,6 +178,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
         crate::types::GetVerifiableCredentialTemplateResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_vc_templates_by_id",
                 self.client.raw().get_vc_templates_by_id(&self.id).await,
@@ -209,6 +212,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         crate::runtime::finish(
                 "get_vc_templates",
                 self.client.raw().get_vc_templates(self.from.as_deref(), self.take).await,
@@ -240,6 +244,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
         crate::types::UpdateVerifiableCredentialTemplateResponseContent,
         crate::Error,
     > {
+        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(

@@ -1,0 +1,154 @@
+//! Management API access tokens: where they come from, and the cache that shares one token
+//! (and one request for a new one) among every clone of a [`Client`](crate::Client).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auth0_auth::http::AccessToken;
+use reqwest::header::HeaderValue;
+use tokio::sync::Mutex;
+
+use crate::Error;
+
+/// A Management API access token and how long it stays valid.
+pub struct Token {
+    /// The token.
+    pub access_token: AccessToken,
+    /// Its lifetime from now; `None` for a token without a known expiry.
+    pub expires_in: Option<Duration>,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// The future a [`TokenSource`] returns.
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Token, Error>> + Send + 'a>>;
+
+/// Somewhere Management API tokens come from (client credentials, a secret store, ...).
+///
+/// The client asks for a token on first use, caches it, and asks again shortly before it
+/// expires or after the API rejects it with 401; concurrent callers share one request.
+pub trait TokenSource: Send + Sync + 'static {
+    /// Fetches a fresh token.
+    fn fetch(&self) -> TokenFuture<'_>;
+}
+
+/// A fixed token (no refresh).
+pub(crate) struct StaticToken(pub(crate) AccessToken);
+
+impl TokenSource for StaticToken {
+    fn fetch(&self) -> TokenFuture<'_> {
+        let token = Token {
+            access_token: self.0.clone(),
+            expires_in: None,
+        };
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// Client-credentials tokens from the tenant's `/oauth/token`, through `auth0-auth`.
+pub(crate) struct ClientCredentials {
+    pub(crate) auth: auth0_auth::Client,
+    pub(crate) audience: String,
+}
+
+impl TokenSource for ClientCredentials {
+    fn fetch(&self) -> TokenFuture<'_> {
+        Box::pin(async move {
+            let answer = self
+                .auth
+                .client_credentials()
+                .audience(self.audience.clone())
+                .send()
+                .await
+                .map_err(|e| Error::Token(Box::new(e)))?;
+            Ok(Token {
+                expires_in: answer.expires_in.map(Duration::from_secs),
+                access_token: answer.access_token,
+            })
+        })
+    }
+}
+
+struct Cached {
+    authorization: HeaderValue,
+    refresh_at: Option<Instant>,
+}
+
+/// Caches the current token; refreshes it a margin before expiry; one fetch at a time.
+pub(crate) struct TokenCache {
+    source: Arc<dyn TokenSource>,
+    refreshable: bool,
+    current: Mutex<Option<Cached>>,
+    /// The last good header, readable without waiting (the request hook is synchronous).
+    latest: std::sync::RwLock<Option<HeaderValue>>,
+}
+
+/// Tokens are renewed this long before they expire (or at half their lifetime if shorter).
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+impl TokenCache {
+    pub(crate) fn new(source: Arc<dyn TokenSource>, refreshable: bool) -> Self {
+        Self {
+            source,
+            refreshable,
+            current: Mutex::new(None),
+            latest: std::sync::RwLock::new(None),
+        }
+    }
+
+    /// Whether a rejected token may be replaced by asking the source again.
+    pub(crate) fn refreshable(&self) -> bool {
+        self.refreshable
+    }
+
+    /// The `Authorization` header to use now, fetching a token when none is fresh.
+    pub(crate) async fn authorization(&self) -> Result<HeaderValue, Error> {
+        let mut current = self.current.lock().await;
+        if let Some(c) = current.as_ref()
+            && c.refresh_at.is_none_or(|at| Instant::now() < at)
+        {
+            return Ok(c.authorization.clone());
+        }
+        let token = self.source.fetch().await?;
+        let mut authorization = auth0_auth::http::bearer(token.access_token.expose_secret())
+            .ok_or_else(|| Error::Config("the token is not a valid header value".into()))?;
+        authorization.set_sensitive(true);
+        let refresh_at = token.expires_in.map(|life| {
+            let margin = REFRESH_MARGIN.min(life / 2);
+            Instant::now() + life.saturating_sub(margin)
+        });
+        *current = Some(Cached {
+            authorization: authorization.clone(),
+            refresh_at,
+        });
+        if let Ok(mut latest) = self.latest.write() {
+            *latest = Some(authorization.clone());
+        }
+        Ok(authorization)
+    }
+
+    /// The last header handed out, without fetching.
+    pub(crate) fn latest(&self) -> Option<HeaderValue> {
+        self.latest.read().ok().and_then(|l| l.clone())
+    }
+
+    /// Forgets `rejected` (if it is still the current token) so that the next call fetches.
+    pub(crate) async fn reject(&self, rejected: &HeaderValue) {
+        let mut current = self.current.lock().await;
+        if current
+            .as_ref()
+            .is_some_and(|c| &c.authorization == rejected)
+        {
+            *current = None;
+        }
+    }
+}
