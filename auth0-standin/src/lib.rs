@@ -167,7 +167,7 @@ impl Data {
         extra: &Value,
     ) -> Value {
         let n = self.next_id();
-        let local_id = format!("{:024x}", 0x5eed_0000_0000_u64 + n);
+        let local_id = format!("65f0c0de{n:016x}");
         let user_id = format!("auth0|{local_id}");
         let now = timestamp();
         let nickname = email.split('@').next().unwrap_or(email);
@@ -298,6 +298,21 @@ impl Standin {
     }
 }
 
+/// An error answer on its way out of a helper (boxed: a `Response` is large).
+pub(crate) struct Refused(Box<axum::response::Response>);
+
+impl From<axum::response::Response> for Refused {
+    fn from(response: axum::response::Response) -> Self {
+        Refused(Box::new(response))
+    }
+}
+
+impl axum::response::IntoResponse for Refused {
+    fn into_response(self) -> axum::response::Response {
+        *self.0
+    }
+}
+
 /// Seconds since the Unix epoch.
 pub(crate) fn now() -> u64 {
     SystemTime::now()
@@ -348,7 +363,7 @@ fn civil_date(days: u64) -> (u64, u64, u64) {
 }
 
 fn is_leap(year: u64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 #[cfg(test)]

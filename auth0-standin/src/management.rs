@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::Refused;
 use crate::keys::Refusal;
 use crate::oauth::bearer_token;
 use crate::{CONNECTION, Tenant};
@@ -65,42 +66,47 @@ pub(crate) async fn method_not_allowed() -> Response {
 
 /// Checks the bearer token (signature, expiry, issuer, Management API audience) and that it
 /// carries one of `any_of` scopes.
-fn authorize(t: &Tenant, headers: &HeaderMap, any_of: &[&str]) -> Result<(), Response> {
+fn authorize(t: &Tenant, headers: &HeaderMap, any_of: &[&str]) -> Result<(), Refused> {
     let unauthorized = |message: &str| error(StatusCode::UNAUTHORIZED, "invalid_token", message);
     let Some(token) = bearer_token(headers) else {
-        return Err(unauthorized("Missing authentication"));
+        return Err(Refused::from(unauthorized("Missing authentication")));
     };
     let audience = t.management_audience();
     let claims = match t.key.check(token, &t.issuer(), &audience) {
         Ok(c) => c,
         Err(Refusal::Expired) => {
-            return Err(unauthorized(
+            return Err(Refused::from(unauthorized(
                 "Expired token received for JSON Web Token validation",
-            ));
+            )));
         }
-        Err(Refusal::Audience) => return Err(unauthorized(&format!("Bad audience: {audience}"))),
-        Err(Refusal::Invalid(why)) => return Err(unauthorized(why)),
+        Err(Refusal::Audience) => {
+            return Err(Refused::from(unauthorized(&format!(
+                "Bad audience: {audience}"
+            ))));
+        }
+        Err(Refusal::Invalid(why)) => return Err(Refused::from(unauthorized(why))),
     };
     let granted = claims["scope"].as_str().unwrap_or_default();
     if granted.split_whitespace().any(|s| any_of.contains(&s)) {
         Ok(())
     } else {
-        Err(error(
+        Err(Refused::from(error(
             StatusCode::FORBIDDEN,
             "insufficient_scope",
             &format!("Insufficient scope, expected any of: {}", any_of.join(",")),
-        ))
+        )))
     }
 }
 
 /// The path's `{id}`, or Auth0's error for a malformed one.
-fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Response> {
+fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Refused> {
     path.map(|Path(id)| id).map_err(|_| {
         error(
             StatusCode::BAD_REQUEST,
             "invalid_uri",
             "Path validation error: the id is not valid",
         )
+        .into()
     })
 }
 
@@ -122,31 +128,32 @@ struct Paging {
     include_totals: bool,
 }
 
-fn paging(q: &BTreeMap<String, String>, default_per_page: u64) -> Result<Paging, Response> {
-    let number = |name: &str, default: u64| {
+fn paging(q: &BTreeMap<String, String>, default_per_page: u64) -> Result<Paging, Refused> {
+    let number = |name: &str, default: u64| -> Result<u64, Refused> {
         match q.get(name) {
         None => Ok(default),
         Some(v) => v.parse::<u64>().map_err(|_| {
             query_error(format!(
                 "Query validation error: 'Expected type integer but found {v:?}' on property {name}."
             ))
+            .into()
         }),
     }
     };
     let page = number("page", 0)?;
     let per_page = number("per_page", default_per_page)?;
     if per_page > MAX_PER_PAGE {
-        return Err(query_error(format!(
+        return Err(Refused::from(query_error(format!(
             "Query validation error: 'Too big: must be at most {MAX_PER_PAGE}' on property per_page."
-        )));
+        ))));
     }
     let include_totals = match q.get("include_totals").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
         Some(other) => {
-            return Err(query_error(format!(
+            return Err(Refused::from(query_error(format!(
                 "Query validation error: 'Expected type boolean but found {other:?}' on property include_totals."
-            )));
+            ))));
         }
     };
     Ok(Paging {
@@ -186,15 +193,17 @@ fn payload_error(message: &str) -> Response {
     )
 }
 
-fn json_object(body: &[u8]) -> Result<Map<String, Value>, Response> {
+fn json_object(body: &[u8]) -> Result<Map<String, Value>, Refused> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(payload_error("'Expected type object' on the request body.")),
-        Err(_) => Err(error(
+        Ok(_) => Err(Refused::from(payload_error(
+            "'Expected type object' on the request body.",
+        ))),
+        Err(_) => Err(Refused::from(error(
             StatusCode::BAD_REQUEST,
             "invalid_body",
             "Invalid request payload JSON format",
-        )),
+        ))),
     }
 }
 
@@ -212,12 +221,12 @@ pub(crate) async fn list_users(
     RawQuery(raw): RawQuery,
 ) -> Response {
     if let Err(e) = authorize(&t, &headers, &["read:users", "read:user_idp_tokens"]) {
-        return e;
+        return e.into_response();
     }
     let q = query(raw);
     let paging = match paging(&q, 50) {
         Ok(p) => p,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     if (paging.page.saturating_add(1)).saturating_mul(paging.per_page) > MAX_LISTED {
         return query_error(format!(
@@ -235,11 +244,11 @@ pub(crate) async fn create_user(
     body: Bytes,
 ) -> Response {
     if let Err(e) = authorize(&t, &headers, &["create:users"]) {
-        return e;
+        return e.into_response();
     }
     let mut body = match json_object(&body) {
         Ok(b) => b,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     if let Some(extra) = body
         .keys()
@@ -312,11 +321,11 @@ pub(crate) async fn get_user(
     path: Result<Path<String>, PathRejection>,
 ) -> Response {
     if let Err(e) = authorize(&t, &headers, &["read:users", "read:user_idp_tokens"]) {
-        return e;
+        return e.into_response();
     }
     let id = match path_id(path) {
         Ok(id) => id,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     match t.data().users.get(&id) {
         Some(u) => Json(u.profile.clone()).into_response(),
@@ -330,11 +339,11 @@ pub(crate) async fn delete_user(
     path: Result<Path<String>, PathRejection>,
 ) -> Response {
     if let Err(e) = authorize(&t, &headers, &["delete:users"]) {
-        return e;
+        return e.into_response();
     }
     let id = match path_id(path) {
         Ok(id) => id,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     // Like Auth0, deleting a user that is not there succeeds.
     let mut d = t.data();
@@ -349,11 +358,11 @@ pub(crate) async fn list_roles(
     RawQuery(raw): RawQuery,
 ) -> Response {
     if let Err(e) = authorize(&t, &headers, &["read:roles"]) {
-        return e;
+        return e.into_response();
     }
     let paging = match paging(&query(raw), 50) {
         Ok(p) => p,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let roles: Vec<Value> = t.data().roles.values().cloned().collect();
     page_of(roles, &paging, "roles")
@@ -370,15 +379,15 @@ pub(crate) async fn list_user_roles(
         &headers,
         &["read:users", "read:roles", "read:role_members"],
     ) {
-        return e;
+        return e.into_response();
     }
     let id = match path_id(path) {
         Ok(id) => id,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let paging = match paging(&query(raw), 50) {
         Ok(p) => p,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let d = t.data();
     if !d.users.contains_key(&id) {
@@ -401,15 +410,15 @@ pub(crate) async fn assign_roles(
     body: Bytes,
 ) -> Response {
     if let Err(e) = authorize(&t, &headers, &["update:users", "create:role_members"]) {
-        return e;
+        return e.into_response();
     }
     let id = match path_id(path) {
         Ok(id) => id,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let body = match json_object(&body) {
         Ok(b) => b,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let Some(roles) = body.get("roles").and_then(Value::as_array) else {
         return payload_error("'Missing required property: roles'.");

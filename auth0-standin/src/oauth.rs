@@ -14,6 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
+use crate::Refused;
 use crate::keys::Refusal;
 use crate::{CLIENT_ID, CLIENT_SECRET, CONNECTION, MANAGEMENT_SCOPES, Tenant, now};
 
@@ -64,7 +65,7 @@ fn server_error(description: &str) -> Response {
 }
 
 /// The request's parameters, from a form or a JSON body.
-fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>, Response> {
+fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>, Refused> {
     let json_body = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -83,11 +84,11 @@ fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, Strin
                 (k, v)
             })
             .collect()),
-        Err(_) => Err(oauth_error(
+        Err(_) => Err(Refused::from(oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "The request body is not a JSON object.",
-        )),
+        ))),
     }
 }
 
@@ -122,7 +123,7 @@ pub(crate) async fn token(
 ) -> Response {
     let params = match parameters(&headers, &body) {
         Ok(p) => p,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let Some(grant_type) = get("grant_type") else {
