@@ -618,6 +618,38 @@ async fn management_checks_token_audience_expiry_and_scopes() {
     assert!(body["message"].as_str().unwrap().contains("create:users"));
     let (status, body) = api(&s, get.clone(), "/roles", Some(&reader), None).await;
     assert_management_error(status, &body, 403, "insufficient_scope");
+
+    // A user's token for the Management API audience carries no Management scopes, and with
+    // `openid` it is good for /userinfo too.
+    let admin = management_token(&s, None).await;
+    create_user(&s, &admin, "hal@example.com", "Long-enough-7").await;
+    let audience = s.management_audience();
+    let (status, body) = token_request(
+        &s,
+        &[
+            ("grant_type", PASSWORD_REALM),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("realm", CONNECTION),
+            ("username", "hal@example.com"),
+            ("password", "Long-enough-7"),
+            ("scope", "openid read:users"),
+            ("audience", &audience),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["scope"], "openid");
+    let user_token = body["access_token"].as_str().unwrap();
+    let (status, body) = api(&s, get.clone(), "/users", Some(user_token), None).await;
+    assert_management_error(status, &body, 403, "insufficient_scope");
+    let response = reqwest::Client::new()
+        .get(format!("{}/userinfo", s.url()))
+        .bearer_auth(user_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 #[tokio::test]
