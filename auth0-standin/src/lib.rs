@@ -1,43 +1,105 @@
 //! A small stand-in for an Auth0 tenant, started in-process on 127.0.0.1, so that examples and
-//! tests run offline against something that behaves like Auth0: it checks client secrets and
-//! bearer tokens and answers errors in Auth0's shapes.
+//! tests run offline against something that behaves like Auth0: it signs RS256 tokens with a
+//! key generated at start, checks client secrets, passwords, bearer tokens (signature, expiry,
+//! audience) and scopes, and answers errors in Auth0's shapes.
 //!
-//! Endpoints: `POST /oauth/token` (client credentials for the Management API audience),
-//! `GET/POST /api/v2/users`, `GET/DELETE /api/v2/users/{id}`, `GET /api/v2/roles`,
-//! `GET/POST /api/v2/users/{id}/roles`.
+//! | endpoint | what it does |
+//! |---|---|
+//! | `GET /.well-known/openid-configuration` | the discovery document (issuer `{url}/`) |
+//! | `GET /.well-known/jwks.json` | the public key (a fresh 2048-bit RSA key per start) |
+//! | `POST /oauth/token` | `client_credentials` (audience: the Management API, `{url}/api/v2/`), `password` and `http://auth0.com/oauth/grant-type/password-realm` (an ID token when `openid` is asked for, with the `nonce` if given); form or JSON bodies, client secret in the body or as HTTP Basic |
+//! | `GET/POST /userinfo` | the profile of the user a bearer access token was issued to |
+//! | `GET/POST /api/v2/users` | list (`page`, `per_page`, `include_totals`), create (database connection [`CONNECTION`]) |
+//! | `GET/DELETE /api/v2/users/{id}` | read, delete |
+//! | `GET /api/v2/roles` | list (two roles are there from the start) |
+//! | `GET/POST /api/v2/users/{id}/roles` | the user's roles, assign roles |
 //!
-//! ```no_run
-//! # async fn run() {
-//! let tenant = auth0_standin::Standin::start().await.unwrap();
-//! println!("stand-in tenant at {}", tenant.url());
-//! # }
+//! The application [`CLIENT_ID`] / [`CLIENT_SECRET`] is the only client. Client-credentials
+//! tokens carry the scopes [`MANAGEMENT_SCOPES`]; each Management endpoint requires one of
+//! Auth0's scopes for it. Errors: `{"error", "error_description"}` from `/oauth/token` and
+//! `/userinfo`, `{"statusCode", "error", "message", "errorCode"}` from `/api/v2`.
+//!
+//! State is in memory and lives as long as the [`Standin`]; the tenant holds a few users
+//! from the start (without passwords), so that listing users shows several pages. Passwords of
+//! users created through the Management API are kept in memory as given: this is a test
+//! fixture, not a server to expose.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let tenant = auth0_standin::Standin::start().await?;
+//! let discovery: serde_json::Value =
+//!     reqwest::get(format!("{}/.well-known/openid-configuration", tenant.url()))
+//!         .await?
+//!         .json()
+//!         .await?;
+//! assert_eq!(discovery["issuer"], tenant.issuer());
+//! # Ok(()) }
 //! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod keys;
+mod management;
+mod oauth;
+
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::Router;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde_json::{Value, json};
+
+use crate::keys::SigningKey;
 
 /// The client id the stand-in accepts.
 pub const CLIENT_ID: &str = "standin-client";
 /// The client secret the stand-in accepts.
 pub const CLIENT_SECRET: &str = "standin-secret";
+/// The one database connection: the realm of the password-realm grant and the `connection`
+/// of created users.
+pub const CONNECTION: &str = "Username-Password-Authentication";
+/// The scopes client-credentials tokens for the Management API carry.
+pub const MANAGEMENT_SCOPES: &[&str] = &[
+    "read:users",
+    "create:users",
+    "update:users",
+    "delete:users",
+    "read:roles",
+    "read:role_members",
+    "create:role_members",
+];
+
+/// Why the stand-in could not start, or could not sign a token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Binding 127.0.0.1 failed.
+    #[error("the stand-in tenant could not listen on 127.0.0.1: {0}")]
+    Io(#[from] std::io::Error),
+    /// The signing key could not be made.
+    #[error("the stand-in tenant could not make its signing key: {0}")]
+    KeyGeneration(String),
+    /// A token could not be signed.
+    #[error("the stand-in tenant could not sign a token: {0}")]
+    Signing(String),
+}
 
 /// A running stand-in tenant; stops when dropped.
 pub struct Standin {
-    addr: SocketAddr,
     state: Arc<Tenant>,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Standin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Standin")
+            .field("url", &self.url())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Drop for Standin {
@@ -46,344 +108,275 @@ impl Drop for Standin {
     }
 }
 
-#[derive(Default)]
-struct Tenant {
+/// What the handlers share.
+pub(crate) struct Tenant {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub(crate) base: String,
+    pub(crate) key: SigningKey,
     data: Mutex<Data>,
+    /// Whether the application may use the password and password-realm grants.
+    pub(crate) password_grant: AtomicBool,
 }
 
 #[derive(Default)]
-struct Data {
-    tokens: Vec<String>,
-    users: BTreeMap<String, Value>,
-    user_roles: BTreeMap<String, Vec<String>>,
-    roles: BTreeMap<String, Value>,
-    next_id: u64,
+pub(crate) struct Data {
+    pub(crate) users: BTreeMap<String, User>,
+    pub(crate) user_roles: BTreeMap<String, Vec<String>>,
+    pub(crate) roles: BTreeMap<String, Value>,
+    pub(crate) next_id: u64,
+}
+
+/// A user of the database connection.
+pub(crate) struct User {
+    /// The user as the Management API returns it.
+    pub(crate) profile: Value,
+    /// `None` for the users the tenant starts with: they cannot log in.
+    pub(crate) password: Option<String>,
+}
+
+impl Tenant {
+    pub(crate) fn issuer(&self) -> String {
+        format!("{}/", self.base)
+    }
+
+    pub(crate) fn management_audience(&self) -> String {
+        format!("{}/api/v2/", self.base)
+    }
+
+    pub(crate) fn userinfo_audience(&self) -> String {
+        format!("{}/userinfo", self.base)
+    }
+
+    /// The data, even if a handler panicked while holding it (none should).
+    pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Data {
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Adds a user of [`CONNECTION`]; returns its profile.
+    pub(crate) fn add_user(
+        &mut self,
+        email: &str,
+        password: Option<String>,
+        extra: &Value,
+    ) -> Value {
+        let n = self.next_id();
+        let local_id = format!("65f0c0de{n:016x}");
+        let user_id = format!("auth0|{local_id}");
+        let now = timestamp();
+        let nickname = email.split('@').next().unwrap_or(email);
+        let mut profile = json!({
+            "user_id": user_id,
+            "email": email,
+            "email_verified": false,
+            "name": email,
+            "nickname": nickname,
+            "created_at": now,
+            "updated_at": now,
+            "identities": [{
+                "connection": CONNECTION,
+                "provider": "auth0",
+                "user_id": local_id,
+                "isSocial": false,
+            }],
+        });
+        if let (Value::Object(profile), Value::Object(extra)) = (&mut profile, extra) {
+            for (k, v) in extra {
+                profile.insert(k.clone(), v.clone());
+            }
+        }
+        self.users.insert(
+            user_id,
+            User {
+                profile: profile.clone(),
+                password,
+            },
+        );
+        profile
+    }
 }
 
 impl Standin {
-    /// Starts the stand-in on a free port of 127.0.0.1.
-    pub async fn start() -> std::io::Result<Self> {
-        let state = Arc::new(Tenant::default());
+    /// Starts the stand-in on a free port of 127.0.0.1, with a new signing key.
+    pub async fn start() -> Result<Self, Error> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        // Key generation takes a moment; keep it off the async threads.
+        let key = tokio::task::spawn_blocking(SigningKey::generate)
+            .await
+            .map_err(|e| Error::KeyGeneration(e.to_string()))??;
+        let state = Arc::new(Tenant {
+            base: format!("http://{addr}"),
+            key,
+            data: Mutex::new(Data::default()),
+            password_grant: AtomicBool::new(true),
+        });
         {
-            let mut d = state.data.lock().expect("fresh lock");
-            for (id, name) in [("rol_admin", "admin"), ("rol_reader", "reader")] {
+            let mut d = state.data();
+            for (id, name, description) in [
+                ("rol_standin_admin", "admin", "Administrators"),
+                ("rol_standin_reader", "reader", "Read-only access"),
+            ] {
                 d.roles.insert(
                     id.to_string(),
-                    json!({"id": id, "name": name, "description": format!("{name} role")}),
+                    json!({"id": id, "name": name, "description": description}),
                 );
+            }
+            for email in ["ana@example.com", "ben@example.com", "chloe@example.com"] {
+                d.add_user(email, None, &json!({"email_verified": true}));
             }
         }
         let app = Router::new()
-            .route("/oauth/token", post(token))
-            .route("/api/v2/users", get(list_users).post(create_user))
-            .route("/api/v2/users/{id}", get(get_user).delete(delete_user))
+            .route("/.well-known/openid-configuration", get(oauth::discovery))
+            .route("/.well-known/jwks.json", get(oauth::jwks))
+            .route("/oauth/token", post(oauth::token))
+            .route("/userinfo", get(oauth::userinfo).post(oauth::userinfo))
+            .route(
+                "/api/v2/users",
+                get(management::list_users).post(management::create_user),
+            )
+            .route(
+                "/api/v2/users/{id}",
+                get(management::get_user).delete(management::delete_user),
+            )
             .route(
                 "/api/v2/users/{id}/roles",
-                get(list_user_roles).post(assign_roles),
+                get(management::list_user_roles).post(management::assign_roles),
             )
-            .route("/api/v2/roles", get(list_roles))
+            .route("/api/v2/roles", get(management::list_roles))
+            .fallback(management::not_found)
+            .method_not_allowed_fallback(management::method_not_allowed)
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Self { addr, state, task })
+        Ok(Self { state, task })
     }
 
-    /// Base URL, e.g. `http://127.0.0.1:43210`.
+    /// Base URL, e.g. `http://127.0.0.1:43210` (no trailing slash): what the SDK's clients
+    /// take as the domain.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.state.base.clone()
+    }
+
+    /// The issuer of its tokens, `{url}/`.
+    pub fn issuer(&self) -> String {
+        self.state.issuer()
+    }
+
+    /// The Management API audience, `{url}/api/v2/`.
+    pub fn management_audience(&self) -> String {
+        self.state.management_audience()
+    }
+
+    /// The JWKS URL, `{url}/.well-known/jwks.json`.
+    pub fn jwks_url(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.state.base)
     }
 
     /// How many users the tenant holds.
     pub fn user_count(&self) -> usize {
-        self.state.data.lock().map(|d| d.users.len()).unwrap_or(0)
+        self.state.data().users.len()
+    }
+
+    /// Allows or refuses the password and password-realm grants to the application (allowed
+    /// from the start), as the application's grant types do on a real tenant.
+    pub fn allow_password_grant(&self, allowed: bool) {
+        self.state.password_grant.store(allowed, Ordering::Relaxed);
+    }
+
+    /// Signs any claims with the tenant's key, as its tokens are signed: for tests that need
+    /// a token the endpoints would not issue (expired, another audience, missing scopes).
+    pub fn sign(&self, claims: &Value) -> Result<String, Error> {
+        self.state.key.sign(claims)
     }
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({
-        "statusCode": status.as_u16(),
-        "error": status.canonical_reason().unwrap_or("Error"),
-        "message": message,
-        "errorCode": code,
-    });
-    (status, Json(body)).into_response()
+/// An error answer on its way out of a helper (boxed: a `Response` is large).
+pub(crate) struct Refused(Box<axum::response::Response>);
+
+impl From<axum::response::Response> for Refused {
+    fn from(response: axum::response::Response) -> Self {
+        Refused(Box::new(response))
+    }
 }
 
-fn now() -> u64 {
+impl axum::response::IntoResponse for Refused {
+    fn into_response(self) -> axum::response::Response {
+        *self.0
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
 
-async fn token(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let json_body = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let params: BTreeMap<String, String> = if json_body {
-        match serde_json::from_slice::<BTreeMap<String, Value>>(&body) {
-            Ok(m) => m
-                .into_iter()
-                .map(|(k, v)| {
-                    (
-                        k,
-                        v.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| v.to_string()),
-                    )
-                })
-                .collect(),
-            Err(_) => return oauth_error("invalid_request", "the body is not JSON"),
-        }
-    } else {
-        url::form_urlencoded::parse(&body).into_owned().collect()
-    };
-    let get = |k: &str| params.get(k).map(String::as_str);
-    if get("grant_type") != Some("client_credentials") {
-        return oauth_error(
-            "unsupported_grant_type",
-            "only client_credentials is supported",
-        );
-    }
-    if get("client_id") != Some(CLIENT_ID) || get("client_secret") != Some(CLIENT_SECRET) {
-        let body = json!({"error": "access_denied", "error_description": "Unauthorized"});
-        return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
-    }
-    let mut d = t.data.lock().expect("lock");
-    d.next_id += 1;
-    let token = format!("standin-mgmt-{}-{}", now(), d.next_id);
-    d.tokens.push(token.clone());
-    Json(json!({
-        "access_token": token,
-        "token_type": "Bearer",
-        "expires_in": 86400,
-        "scope": "read:users create:users delete:users read:roles update:users",
-    }))
-    .into_response()
-}
-
-fn oauth_error(code: &str, description: &str) -> Response {
-    let body = json!({"error": code, "error_description": description});
-    (StatusCode::BAD_REQUEST, Json(body)).into_response()
-}
-
-/// The 401 answer for a request without a valid bearer token, if it has none.
-fn unauthorized(t: &Tenant, headers: &HeaderMap) -> Option<Response> {
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let ok = token.is_some_and(|tok| {
-        t.data
-            .lock()
-            .is_ok_and(|d| d.tokens.iter().any(|x| x == tok))
-    });
-    (!ok).then(|| error(StatusCode::UNAUTHORIZED, "invalid_token", "Invalid token"))
-}
-
-async fn list_users(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Response {
-    if let Some(e) = unauthorized(&t, &headers) {
-        return e;
-    }
-    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
-    let per_page: usize = q
-        .get("per_page")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 100);
-    let d = t.data.lock().expect("lock");
-    let users: Vec<Value> = d
-        .users
-        .values()
-        .skip(page * per_page)
-        .take(per_page)
-        .cloned()
-        .collect();
-    if q.get("include_totals").map(String::as_str) == Some("true") {
-        Json(json!({
-            "start": page * per_page,
-            "limit": per_page,
-            "length": users.len(),
-            "total": d.users.len(),
-            "users": users,
-        }))
-        .into_response()
-    } else {
-        Json(Value::Array(users)).into_response()
-    }
-}
-
-async fn create_user(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    if let Some(e) = unauthorized(&t, &headers) {
-        return e;
-    }
-    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&body) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            "Payload validation error: body is not a JSON object",
-        );
-    };
-    let Some(connection) = body.get("connection").and_then(Value::as_str) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            "Payload validation error: 'Missing required property: connection'.",
-        );
-    };
-    let email = body
-        .get("email")
-        .and_then(Value::as_str)
+/// The current time as Auth0 writes it: `2026-01-31T09:30:00.123Z`.
+pub(crate) fn timestamp() -> String {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let mut d = t.data.lock().expect("lock");
-    if d.users.values().any(|u| u["email"] == email) {
-        return error(
-            StatusCode::CONFLICT,
-            "auth0_idp_error",
-            "The user already exists.",
-        );
-    }
-    d.next_id += 1;
-    let id = format!("auth0|{:024x}", d.next_id);
-    let created = format!("2026-01-01T00:00:{:02}.000Z", d.next_id % 60);
-    let user = json!({
-        "user_id": id,
-        "email": email,
-        "email_verified": body.get("email_verified").cloned().unwrap_or(json!(false)),
-        "name": body.get("name").cloned().unwrap_or(json!(email)),
-        "created_at": created,
-        "updated_at": created,
-        "identities": [{"connection": connection, "provider": "auth0", "user_id": id.trim_start_matches("auth0|"), "isSocial": false}],
-        "user_metadata": body.get("user_metadata").cloned().unwrap_or(json!({})),
-        "app_metadata": body.get("app_metadata").cloned().unwrap_or(json!({})),
-    });
-    d.users.insert(id, user.clone());
-    (StatusCode::CREATED, Json(user)).into_response()
+    let secs = since.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_date(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        since.subsec_millis()
+    )
 }
 
-async fn get_user(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(e) = unauthorized(&t, &headers) {
-        return e;
-    }
-    let d = t.data.lock().expect("lock");
-    match d.users.get(&id) {
-        Some(u) => Json(u.clone()).into_response(),
-        None => error(
-            StatusCode::NOT_FOUND,
-            "inexistent_user",
-            "The user does not exist.",
-        ),
-    }
-}
-
-async fn delete_user(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(e) = unauthorized(&t, &headers) {
-        return e;
-    }
-    let mut d = t.data.lock().expect("lock");
-    d.users.remove(&id);
-    d.user_roles.remove(&id);
-    StatusCode::NO_CONTENT.into_response()
-}
-
-async fn list_roles(State(t): State<Arc<Tenant>>, headers: HeaderMap) -> Response {
-    if let Some(e) = unauthorized(&t, &headers) {
-        return e;
-    }
-    let d = t.data.lock().expect("lock");
-    Json(Value::Array(d.roles.values().cloned().collect())).into_response()
-}
-
-async fn list_user_roles(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(e) = unauthorized(&t, &headers) {
-        return e;
-    }
-    let d = t.data.lock().expect("lock");
-    if !d.users.contains_key(&id) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "inexistent_user",
-            "The user does not exist.",
-        );
-    }
-    let roles: Vec<Value> = d
-        .user_roles
-        .get(&id)
-        .into_iter()
-        .flatten()
-        .filter_map(|r| d.roles.get(r).cloned())
-        .collect();
-    Json(Value::Array(roles)).into_response()
-}
-
-async fn assign_roles(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Some(e) = unauthorized(&t, &headers) {
-        return e;
-    }
-    let mut d = t.data.lock().expect("lock");
-    if !d.users.contains_key(&id) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "inexistent_user",
-            "The user does not exist.",
-        );
-    }
-    let Some(roles) = body.get("roles").and_then(Value::as_array) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            "Payload validation error: 'Missing required property: roles'.",
-        );
-    };
-    let roles: Vec<String> = roles
-        .iter()
-        .filter_map(|r| r.as_str().map(str::to_string))
-        .collect();
-    if let Some(unknown) = roles.iter().find(|r| !d.roles.contains_key(*r)) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "inexistent_role",
-            &format!("Role {unknown} does not exist"),
-        );
-    }
-    let entry = d.user_roles.entry(id).or_default();
-    for r in roles {
-        if !entry.contains(&r) {
-            entry.push(r);
+/// The proleptic Gregorian date `days` after 1970-01-01.
+fn civil_date(days: u64) -> (u64, u64, u64) {
+    let mut year = 1970;
+    let mut days = days;
+    loop {
+        let len = if is_leap(year) { 366 } else { 365 };
+        if days < len {
+            break;
         }
+        days -= len;
+        year += 1;
     }
-    StatusCode::NO_CONTENT.into_response()
+    let feb = if is_leap(year) { 29 } else { 28 };
+    let mut month = 1;
+    for len in [31, feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] {
+        if days < len {
+            break;
+        }
+        days -= len;
+        month += 1;
+    }
+    (year, month, days + 1)
+}
+
+fn is_leap(year: u64) -> bool {
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(59), (1970, 3, 1));
+        // 2000-02-29 and 2024-12-31.
+        assert_eq!(civil_date(11_016), (2000, 2, 29));
+        assert_eq!(civil_date(20_088), (2024, 12, 31));
+        assert_eq!(timestamp().len(), "2026-01-31T09:30:00.123Z".len());
+    }
 }

@@ -1,0 +1,423 @@
+//! The Authentication API side: discovery, JWKS, `/oauth/token` and `/userinfo`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Map, Value, json};
+
+use crate::Refused;
+use crate::keys::Refusal;
+use crate::{CLIENT_ID, CLIENT_SECRET, CONNECTION, MANAGEMENT_SCOPES, Tenant, now};
+
+const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
+/// Scopes a user's token may carry.
+const USER_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
+/// Lifetimes Auth0 uses by default.
+const ACCESS_TOKEN_SECONDS: u64 = 86_400;
+const ID_TOKEN_SECONDS: u64 = 36_000;
+
+pub(crate) async fn discovery(State(t): State<Arc<Tenant>>) -> Json<Value> {
+    let base = &t.base;
+    Json(json!({
+        "issuer": t.issuer(),
+        "authorization_endpoint": format!("{base}/authorize"),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "userinfo_endpoint": format!("{base}/userinfo"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "scopes_supported": USER_SCOPES,
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "grant_types_supported": ["client_credentials", "password", PASSWORD_REALM],
+        "claims_supported": [
+            "aud", "email", "email_verified", "exp", "iat", "iss", "name", "nickname",
+            "nonce", "sub", "updated_at",
+        ],
+    }))
+}
+
+pub(crate) async fn jwks(State(t): State<Arc<Tenant>>) -> Json<Value> {
+    Json(json!({ "keys": [t.key.jwk()] }))
+}
+
+/// An `/oauth/token` error: `{"error", "error_description"}`.
+fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
+    let body = json!({"error": code, "error_description": description});
+    (status, Json(body)).into_response()
+}
+
+fn server_error(description: &str) -> Response {
+    oauth_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        description,
+    )
+}
+
+/// The request's parameters, from a form or a JSON body.
+fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>, Refused> {
+    let json_body = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if !json_body {
+        return Ok(url::form_urlencoded::parse(body).into_owned().collect());
+    }
+    match serde_json::from_slice::<Map<String, Value>>(body) {
+        Ok(map) => Ok(map
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (k, v)
+            })
+            .collect()),
+        Err(_) => Err(Refused::from(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The request body is not a JSON object.",
+        ))),
+    }
+}
+
+/// The client id and secret, from HTTP Basic or the body.
+fn client_credentials(
+    headers: &HeaderMap,
+    params: &BTreeMap<String, String>,
+) -> (Option<String>, Option<String>) {
+    let basic = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| STANDARD.decode(b.trim()).ok())
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|pair| {
+            pair.split_once(':')
+                .map(|(id, secret)| (id.to_string(), secret.to_string()))
+        });
+    match basic {
+        Some((id, secret)) => (Some(id), Some(secret)),
+        None => (
+            params.get("client_id").cloned(),
+            params.get("client_secret").cloned(),
+        ),
+    }
+}
+
+pub(crate) async fn token(
+    State(t): State<Arc<Tenant>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = match parameters(&headers, &body) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let Some(grant_type) = get("grant_type") else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing required parameter: grant_type",
+        );
+    };
+    let (client_id, client_secret) = client_credentials(&headers, &params);
+    match client_id.as_deref() {
+        None | Some("") => {
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_request",
+                "Missing required parameter: client_id",
+            );
+        }
+        Some(CLIENT_ID) => {}
+        Some(_) => {
+            return oauth_error(StatusCode::UNAUTHORIZED, "access_denied", "Unauthorized");
+        }
+    }
+    if client_secret.as_deref() != Some(CLIENT_SECRET) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "access_denied", "Unauthorized");
+    }
+    match grant_type {
+        "client_credentials" => client_credentials_grant(&t, get("audience"), get("scope")),
+        "password" => password_grant(&t, &params, Some(CONNECTION)),
+        PASSWORD_REALM => password_grant(&t, &params, None),
+        other => oauth_error(
+            StatusCode::FORBIDDEN,
+            "unsupported_grant_type",
+            &format!("Unsupported grant type: {other}"),
+        ),
+    }
+}
+
+fn client_credentials_grant(t: &Tenant, audience: Option<&str>, scope: Option<&str>) -> Response {
+    let Some(audience) = audience else {
+        return oauth_error(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            "No audience parameter was provided, and no default audience has been configured",
+        );
+    };
+    if audience != t.management_audience() {
+        return oauth_error(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            &format!("Service not enabled within domain: {audience}"),
+        );
+    }
+    let granted: Vec<&str> = match scope {
+        None => MANAGEMENT_SCOPES.to_vec(),
+        Some(requested) => {
+            let requested: Vec<&str> = requested.split_whitespace().collect();
+            let refused: Vec<&str> = requested
+                .iter()
+                .copied()
+                .filter(|s| !MANAGEMENT_SCOPES.contains(s))
+                .collect();
+            if !refused.is_empty() {
+                return oauth_error(
+                    StatusCode::FORBIDDEN,
+                    "access_denied",
+                    &format!("Client has not been granted scopes: {}", refused.join(",")),
+                );
+            }
+            requested
+        }
+    };
+    let scope = granted.join(" ");
+    let iat = now();
+    let claims = json!({
+        "iss": t.issuer(),
+        "sub": format!("{CLIENT_ID}@clients"),
+        "aud": audience,
+        "iat": iat,
+        "exp": iat + ACCESS_TOKEN_SECONDS,
+        "scope": scope,
+        "gty": "client-credentials",
+        "azp": CLIENT_ID,
+    });
+    match t.key.sign(&claims) {
+        Ok(token) => Json(json!({
+            "access_token": token,
+            "scope": scope,
+            "expires_in": ACCESS_TOKEN_SECONDS,
+            "token_type": "Bearer",
+        }))
+        .into_response(),
+        Err(e) => server_error(&e.to_string()),
+    }
+}
+
+/// The password grant; `realm` is the connection given by the grant type (`password` uses
+/// the default directory) or, for password-realm, taken from the parameters.
+fn password_grant(t: &Tenant, params: &BTreeMap<String, String>, realm: Option<&str>) -> Response {
+    if !t.password_grant.load(Ordering::Relaxed) {
+        let grant = if realm.is_some() {
+            "password"
+        } else {
+            PASSWORD_REALM
+        };
+        return oauth_error(
+            StatusCode::FORBIDDEN,
+            "unauthorized_client",
+            &format!("Grant type '{grant}' not allowed for the client."),
+        );
+    }
+    let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let missing = |name: &str| {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("Missing required parameter: {name}"),
+        )
+    };
+    let Some(realm) = realm.or_else(|| get("realm")) else {
+        return missing("realm");
+    };
+    let Some(username) = get("username") else {
+        return missing("username");
+    };
+    let Some(password) = get("password") else {
+        return missing("password");
+    };
+    if realm != CONNECTION {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("The connection {realm} does not exist or is not enabled for this client"),
+        );
+    }
+    let audience = get("audience");
+    if let Some(audience) = audience
+        && audience != t.management_audience()
+    {
+        return oauth_error(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            &format!("Service not enabled within domain: {audience}"),
+        );
+    }
+    let scopes: Vec<&str> = get("scope")
+        .unwrap_or("openid")
+        .split_whitespace()
+        .filter(|s| USER_SCOPES.contains(s))
+        .collect();
+    let profile = {
+        let mut d = t.data();
+        let found = d.users.values_mut().find(|u| {
+            u.profile["email"].as_str().map(str::to_lowercase) == Some(username.to_lowercase())
+        });
+        match found {
+            Some(user) if user.password.as_deref() == Some(password) => {
+                let logins = user.profile["logins_count"].as_u64().unwrap_or(0) + 1;
+                user.profile["logins_count"] = json!(logins);
+                user.profile["last_login"] = json!(crate::timestamp());
+                user.profile.clone()
+            }
+            _ => {
+                return oauth_error(
+                    StatusCode::FORBIDDEN,
+                    "invalid_grant",
+                    "Wrong email or password.",
+                );
+            }
+        }
+    };
+    let Some(sub) = profile["user_id"].as_str() else {
+        return server_error("the user has no user_id");
+    };
+    let iat = now();
+    let scope = scopes.join(" ");
+    let openid = scopes.contains(&"openid");
+    let aud = match (audience, openid) {
+        (Some(api), true) => json!([api, t.userinfo_audience()]),
+        (Some(api), false) => json!(api),
+        (None, _) => json!(t.userinfo_audience()),
+    };
+    let access = json!({
+        "iss": t.issuer(), "sub": sub, "aud": aud, "iat": iat,
+        "exp": iat + ACCESS_TOKEN_SECONDS, "scope": scope, "azp": CLIENT_ID,
+        "gty": "password",
+    });
+    let access_token = match t.key.sign(&access) {
+        Ok(token) => token,
+        Err(e) => return server_error(&e.to_string()),
+    };
+    let mut answer = json!({
+        "access_token": access_token,
+        "scope": scope,
+        "expires_in": ACCESS_TOKEN_SECONDS,
+        "token_type": "Bearer",
+    });
+    if openid {
+        let mut id = json!({
+            "iss": t.issuer(), "sub": sub, "aud": CLIENT_ID, "iat": iat,
+            "exp": iat + ID_TOKEN_SECONDS,
+        });
+        add_profile_claims(&mut id, &profile, &scopes);
+        if let Some(nonce) = get("nonce") {
+            id["nonce"] = json!(nonce);
+        }
+        match t.key.sign(&id) {
+            Ok(token) => answer["id_token"] = json!(token),
+            Err(e) => return server_error(&e.to_string()),
+        }
+    }
+    Json(answer).into_response()
+}
+
+/// Adds the claims of the `profile` and `email` scopes.
+fn add_profile_claims(claims: &mut Value, profile: &Value, scopes: &[&str]) {
+    let mut names = Vec::new();
+    if scopes.contains(&"profile") {
+        names.extend(["name", "nickname", "picture", "updated_at"]);
+    }
+    if scopes.contains(&"email") {
+        names.extend(["email", "email_verified"]);
+    }
+    for name in names {
+        if let Some(v) = profile.get(name) {
+            claims[name] = v.clone();
+        }
+    }
+}
+
+/// A `/userinfo` error: RFC 6750's `WWW-Authenticate` and an OAuth error body.
+fn bearer_error(status: StatusCode, code: &str, description: &str) -> Response {
+    let mut response = oauth_error(status, code, description);
+    let challenge = format!("Bearer error=\"{code}\", error_description=\"{description}\"");
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        response.headers_mut().insert(WWW_AUTHENTICATE, v);
+    }
+    response
+}
+
+pub(crate) async fn userinfo(State(t): State<Arc<Tenant>>, headers: HeaderMap) -> Response {
+    let Some(token) = bearer_token(&headers) else {
+        return bearer_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request",
+            "Missing bearer access token",
+        );
+    };
+    let claims = match t.key.check(token, &t.issuer(), &t.userinfo_audience()) {
+        Ok(c) => c,
+        Err(Refusal::Expired) => {
+            return bearer_error(StatusCode::UNAUTHORIZED, "invalid_token", "Token expired");
+        }
+        Err(Refusal::Audience) => {
+            return bearer_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "The token's audience does not include /userinfo",
+            );
+        }
+        Err(Refusal::Invalid(why)) => {
+            return bearer_error(StatusCode::UNAUTHORIZED, "invalid_token", why);
+        }
+    };
+    let scopes: Vec<&str> = claims["scope"]
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    if !scopes.contains(&"openid") {
+        return bearer_error(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "The token was not issued with the openid scope",
+        );
+    }
+    let sub = claims["sub"].as_str().unwrap_or_default();
+    let profile = t.data().users.get(sub).map(|u| u.profile.clone());
+    let Some(profile) = profile else {
+        return bearer_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "The user no longer exists",
+        );
+    };
+    let mut answer = json!({ "sub": sub });
+    add_profile_claims(&mut answer, &profile, &scopes);
+    Json(answer).into_response()
+}
+
+/// The token of an `Authorization: Bearer` header.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
