@@ -1,0 +1,432 @@
+//! The Management client's runtime against a local server: tokens by client credentials
+//! (cached, shared by concurrent callers, renewed), retries, telemetry.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use auth0_mgmt::token::{Token, TokenFuture, TokenSource};
+use auth0_mgmt::{AssertionAlgorithm, Client, Error, RetryPolicy};
+use base64::Engine as _;
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+fn token_answer(token: &str, expires_in: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "access_token": token, "token_type": "Bearer", "expires_in": expires_in
+    }))
+}
+
+fn form(request: &Request) -> std::collections::BTreeMap<String, String> {
+    url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect()
+}
+
+async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == p)
+        .collect()
+}
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(20))
+}
+
+#[tokio::test]
+async fn client_credentials_token_is_fetched_once_and_reused() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("tok-1", 86400))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1"))
+        .and(header("authorization", "Bearer tok-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u1"})))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let user = client.users().get("u1").send().await.unwrap();
+        assert_eq!(user.user_id.as_deref(), Some("u1"));
+    }
+    let token_requests = requests_to(&server, "/oauth/token").await;
+    assert_eq!(token_requests.len(), 1);
+    let sent = form(&token_requests[0]);
+    assert_eq!(sent["grant_type"], "client_credentials");
+    assert_eq!(sent["client_id"], "cid");
+    assert_eq!(sent["client_secret"], "csecret");
+    assert_eq!(sent["audience"], format!("{}/api/v2/", server.uri()));
+}
+
+#[tokio::test]
+async fn concurrent_callers_with_no_token_cause_exactly_one_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("tok-shared", 86400).set_delay(Duration::from_millis(200)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "x"})))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .audience("https://api.example/")
+        .build()
+        .unwrap();
+    let calls = (0..16).map(|i| {
+        let client = client.clone();
+        tokio::spawn(async move { client.users().get(format!("u{i}")).send().await })
+    });
+    for call in futures::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+    let token_requests = requests_to(&server, "/oauth/token").await;
+    assert_eq!(token_requests.len(), 1);
+    assert_eq!(form(&token_requests[0])["audience"], "https://api.example/");
+    let api = server.received_requests().await.unwrap();
+    assert_eq!(
+        api.iter().filter(|r| r.method.as_str() == "GET").count(),
+        16
+    );
+    assert!(
+        api.iter()
+            .filter(|r| r.method.as_str() == "GET")
+            .all(|r| r.headers["authorization"] == "Bearer tok-shared")
+    );
+}
+
+#[tokio::test]
+async fn a_token_is_renewed_before_it_expires() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("short-lived", 2))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .build()
+        .unwrap();
+    client.users().get("a").send().await.unwrap();
+    client.users().get("b").send().await.unwrap();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
+    // A 2 s token is renewed once half its life has passed.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.users().get("c").send().await.unwrap();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_rejected_token_is_replaced_and_the_request_retried_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("first", 86400))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("second", 86400))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer first"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "statusCode": 401, "error": "Unauthorized", "message": "Expired token"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer second"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u"})))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .build()
+        .unwrap();
+    let user = client.users().get("u").send().await.unwrap();
+    assert_eq!(user.user_id.as_deref(), Some("u"));
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+    assert_eq!(requests_to(&server, "/api/v2/users/u").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_static_token_rejected_with_401_is_an_error_not_a_loop() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "statusCode": 401, "error": "Unauthorized", "message": "Invalid token"
+        })))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .token("stale")
+        .build()
+        .unwrap();
+    let err = client.users().get("u").send().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_token_request_is_a_token_error_and_nothing_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": "access_denied", "error_description": "Unauthorized"
+        })))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "the-secret-value")
+        .build()
+        .unwrap();
+    let err = client.users().get("u").send().await.unwrap_err();
+    assert!(matches!(err, Error::Token(_)), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("access_denied"), "{text}");
+    assert!(!text.contains("the-secret-value"), "{text}");
+    assert!(requests_to(&server, "/api/v2/users/u").await.is_empty());
+}
+
+#[tokio::test]
+async fn private_key_jwt_sends_a_client_assertion() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("tok", 86400))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../auth0-auth/tests/fixtures");
+    let private = std::fs::read(format!("{fixtures}/rsa_private.pem")).unwrap();
+    let public = std::fs::read(format!("{fixtures}/rsa_public.pem")).unwrap();
+    let client = Client::builder(server.uri())
+        .private_key_jwt("cid", private, AssertionAlgorithm::RS256)
+        .build()
+        .unwrap();
+    client.users().get("u").send().await.unwrap();
+    let sent = form(&requests_to(&server, "/oauth/token").await[0]);
+    assert!(!sent.contains_key("client_secret"));
+    assert_eq!(
+        sent["client_assertion_type"],
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    );
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[format!("{}/", server.uri())]);
+    validation.set_issuer(&["cid"]);
+    let claims = jsonwebtoken::decode::<serde_json::Value>(
+        &sent["client_assertion"],
+        &jsonwebtoken::DecodingKey::from_rsa_pem(&public).unwrap(),
+        &validation,
+    )
+    .expect("the assertion verifies with the public key")
+    .claims;
+    assert_eq!(claims["sub"], "cid");
+}
+
+struct CountingSource(Arc<AtomicUsize>);
+
+impl TokenSource for CountingSource {
+    fn fetch(&self) -> TokenFuture<'_> {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        Box::pin(async move {
+            Ok(Token {
+                access_token: format!("custom-{n}").into(),
+                expires_in: Some(Duration::from_secs(3600)),
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_custom_token_source_is_used_and_cached() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer custom-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let client = Client::builder(server.uri())
+        .token_source(CountingSource(fetches.clone()))
+        .build()
+        .unwrap();
+    client.users().get("a").send().await.unwrap();
+    client.roles().get("r").send().await.unwrap();
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn rate_limited_requests_are_retried_until_they_pass() {
+    let server = MockServer::start().await;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Once with a reset time that has already come, once without any header.
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("x-ratelimit-reset", now.to_string().as_str()),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u"})))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .token("t")
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    let user = client.users().get("u").send().await.unwrap();
+    assert_eq!(user.user_id.as_deref(), Some("u"));
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_maximum_and_return_the_rate_limit() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).set_body_json(json!({
+            "statusCode": 429, "error": "Too Many Requests", "message": "slow down"
+        })))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .token("t")
+        .retry_policy(fast_retries().max_retries(2))
+        .build()
+        .unwrap();
+    let body = auth0_mgmt::types::AssignRoleUsersRequestContent {
+        users: vec!["u".into()],
+    };
+    let err = client
+        .roles()
+        .users()
+        .assign("r")
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { reset: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        3,
+        "1 + 2 retries"
+    );
+}
+
+#[tokio::test]
+async fn with_retries_off_the_first_429_comes_back_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .token("t")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = client.users().get("u").send().await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_wait_longer_than_the_deadline_is_not_attempted() {
+    let server = MockServer::start().await;
+    let later = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("x-ratelimit-reset", later.to_string().as_str()),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("t").build().unwrap();
+    match client.users().get("u").send().await.unwrap_err() {
+        Error::RateLimited {
+            reset: Some(at), ..
+        } => {
+            assert_eq!(at, UNIX_EPOCH + Duration::from_secs(later))
+        }
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn telemetry_is_sent_unless_turned_off() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let on = Client::builder(server.uri()).token("t").build().unwrap();
+    let off = Client::builder(server.uri())
+        .token("t")
+        .telemetry(false)
+        .build()
+        .unwrap();
+    on.users().get("u").send().await.unwrap();
+    off.users().get("u").send().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let header = requests[0].headers["auth0-client"].to_str().unwrap();
+    let decoded: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(decoded["name"], "auth0-mgmt");
+    assert_eq!(decoded["version"], env!("CARGO_PKG_VERSION"));
+    assert!(decoded["env"].is_object());
+    assert!(!requests[1].headers.contains_key("auth0-client"));
+}
+
+#[test]
+fn max_retries_is_capped() {
+    let b = Client::builder("t.auth0.com").token("t").max_retries(1000);
+    assert!(format!("{b:?}").contains("max_retries: 10"), "{b:?}");
+}
