@@ -146,7 +146,7 @@ impl TokenCache {
         let mut current = self.current.lock().await;
         if current
             .as_ref()
-            .is_some_and(|c| &c.authorization == rejected)
+            .is_some_and(|c| c.authorization == rejected)
         {
             *current = None;
         }
