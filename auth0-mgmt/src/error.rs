@@ -127,6 +127,14 @@ pub enum Error {
         /// The raw body.
         body: Bytes,
     },
+    /// A success answer of a shape none of the documented ones matches (kept as sent).
+    #[error("{operation}: the answer has an undocumented shape")]
+    UnexpectedAnswer {
+        /// The operation.
+        operation: &'static str,
+        /// The answer.
+        body: serde_json::Value,
+    },
     /// The request could not be built (missing required value, bad header value, ...).
     #[error("{operation}: invalid request: {message}")]
     InvalidRequest {

@@ -25,6 +25,7 @@ mod generated;
 pub mod handwritten;
 #[doc(hidden)]
 pub mod open_enum;
+pub mod pagination;
 mod runtime;
 pub mod token;
 

@@ -126,7 +126,7 @@ pub(crate) async fn execute(
                     if status == StatusCode::TOO_MANY_REQUESTS && attempt <= policy.retries() {
                         let wait =
                             policy.delay(attempt, Some(response.headers()), SystemTime::now());
-                        if started.elapsed() + wait <= policy.total_deadline()
+                        if started.elapsed().saturating_add(wait) <= policy.total_deadline()
                             && let Some(next) = spare
                         {
                             tracing::debug!(?wait, "rate limited; waiting before retrying");
@@ -140,7 +140,7 @@ pub(crate) async fn execute(
                 Err(e) => {
                     if may_retry_connection && e.is_connect() && attempt <= policy.retries() {
                         let wait = policy.backoff(attempt);
-                        if started.elapsed() + wait <= policy.total_deadline()
+                        if started.elapsed().saturating_add(wait) <= policy.total_deadline()
                             && let Some(next) = spare
                         {
                             tracing::debug!(?wait, error = %e, "connection failed; retrying");

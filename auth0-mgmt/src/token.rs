@@ -122,9 +122,10 @@ impl TokenCache {
         let mut authorization = auth0_auth::http::bearer(token.access_token.expose_secret())
             .ok_or_else(|| Error::Config("the token is not a valid header value".into()))?;
         authorization.set_sensitive(true);
-        let refresh_at = token.expires_in.map(|life| {
+        // A lifetime too long to represent means "no need to renew".
+        let refresh_at = token.expires_in.and_then(|life| {
             let margin = REFRESH_MARGIN.min(life / 2);
-            Instant::now() + life.saturating_sub(margin)
+            Instant::now().checked_add(life.saturating_sub(margin))
         });
         *current = Some(Cached {
             authorization: authorization.clone(),

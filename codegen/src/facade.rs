@@ -121,6 +121,8 @@ pub struct FacadeOp {
     pub params: Vec<Param>,
     /// The body type `send()` returns.
     pub success: syn::Type,
+    /// How it pages, for list operations.
+    pub paging: Option<crate::paging::Paging>,
 }
 
 impl FacadeOp {
@@ -162,6 +164,7 @@ pub fn facade_ops(
                     })
                     .collect(),
                 success: handwritten_success(doc, op),
+                paging: None,
             });
             continue;
         }
@@ -214,6 +217,7 @@ pub fn facade_ops(
             raw: Some(raw.clone()),
             params,
             success: qualify(&raw.success),
+            paging: None,
         });
     }
     Ok(out)
@@ -496,5 +500,10 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
             }
         }
     };
-    (method_tokens, builder_tokens)
+    let paging = fop
+        .paging
+        .as_ref()
+        .map(|p| crate::paging::render(fop, p))
+        .unwrap_or_default();
+    (method_tokens, quote!(#builder_tokens #paging))
 }

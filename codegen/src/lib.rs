@@ -10,6 +10,7 @@ pub mod calls;
 pub mod facade;
 pub mod generate;
 pub mod ops;
+pub mod paging;
 pub mod passes;
 pub mod spec;
 pub mod surface;
@@ -63,7 +64,10 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         .iter()
         .map(|(k, (raw, _))| (k.clone(), raw.clone()))
         .collect();
-    let facade_ops = facade::facade_ops(&doc, &all_ops, &raw_methods, &handwritten)?;
+    let mut facade_ops = facade::facade_ops(&doc, &all_ops, &raw_methods, &handwritten)?;
+    for fop in &mut facade_ops {
+        fop.paging = paging::paging(fop, &generated);
+    }
     let facade_files = facade::render(&facade_ops);
     let surface = surface::render(&facade_ops, &generated, &reach);
 

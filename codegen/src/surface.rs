@@ -77,6 +77,13 @@ pub fn render(
             ));
         }
         line.push_str(&format!(" -> {}", type_text(&fop.success)));
+        if let Some(p) = &fop.paging {
+            let how = match p.kind {
+                crate::paging::PagingKind::Offset { .. } => "page",
+                crate::paging::PagingKind::Checkpoint => "checkpoint",
+            };
+            line.push_str(&format!(" .items({how}): {}", type_text(&p.item)));
+        }
         if fop.raw.is_none() {
             line.push_str(" (handwritten)");
         }

@@ -284,6 +284,48 @@ impl<'a> ActionsListRequest<'a> {
             .await
     }
 }
+impl<'a> ActionsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Action> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_actions";
+        fn extract(
+            answer: crate::types::ListActionsPaginatedResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Action>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.actions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Action> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `actions.test` (`POST /actions/actions/{id}/test`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -587,6 +629,55 @@ impl<'a> ActionsModulesListRequest<'a> {
             .await
     }
 }
+impl<'a> ActionsModulesListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ActionModuleListItem> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_action_modules";
+        fn extract(
+            answer: crate::types::GetActionModulesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ActionModuleListItem>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.modules.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::ActionModuleListItem> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `actions.modules.list_actions` (`GET /actions/modules/{id}/actions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -621,6 +712,55 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> ActionsModulesListActionsRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ActionModuleAction> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_action_module_actions";
+        fn extract(
+            answer: crate::types::GetActionModuleActionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ActionModuleAction>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.actions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::ActionModuleAction> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Request builder for `actions.modules.rollback` (`POST /actions/modules/{id}/rollback`); finish with [`send`](Self::send).
@@ -824,6 +964,55 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
             .await
     }
 }
+impl<'a> ActionsModulesVersionsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ActionModuleVersion> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_action_module_versions";
+        fn extract(
+            answer: crate::types::GetActionModuleVersionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ActionModuleVersion>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.versions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::ActionModuleVersion> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.actions().triggers()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ActionsTriggers<'a> {
@@ -935,6 +1124,48 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> ActionsTriggersBindingsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ActionBinding> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_bindings";
+        fn extract(
+            answer: crate::types::ListActionBindingsPaginatedResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::ActionBinding>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.bindings.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ActionBinding> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Request builder for `actions.triggers.bindings.update_many` (`PATCH /actions/triggers/{triggerId}/bindings`); finish with [`send`](Self::send).
@@ -1120,5 +1351,47 @@ impl<'a> ActionsVersionsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> ActionsVersionsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ActionVersion> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_action_versions";
+        fn extract(
+            answer: crate::types::ListActionVersionsPaginatedResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::ActionVersion>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.versions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ActionVersion> {
+        crate::pagination::items(self.pages())
     }
 }

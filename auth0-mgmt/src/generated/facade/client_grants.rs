@@ -260,6 +260,79 @@ impl<'a> ClientGrantsListRequest<'a> {
             .await
     }
 }
+impl<'a> ClientGrantsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ClientGrantResponseContent> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_client-grants";
+        fn extract(
+            answer: crate::types::ListClientGrantResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ClientGrantResponseContent>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListClientGrantResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListClientGrantResponseContent::ListClientGrantOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantResponseContent::ListClientGrantPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::ClientGrantResponseContent> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `client_grants.update` (`PATCH /client-grants/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -383,5 +456,73 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> ClientGrantsOrganizationsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_client-grant-organizations";
+        fn extract(
+            answer: crate::types::ListClientGrantOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListClientGrantOrganizationsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantOrganizationsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
+        crate::pagination::items(self.pages())
     }
 }

@@ -228,6 +228,51 @@ impl<'a> ConnectionProfilesListRequest<'a> {
             .await
     }
 }
+impl<'a> ConnectionProfilesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionProfile> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connection-profiles";
+        fn extract(
+            answer: crate::types::ListConnectionProfilesPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectionProfile>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.connection_profiles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectionProfile> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `connection_profiles.list_templates` (`GET /connection-profiles/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]

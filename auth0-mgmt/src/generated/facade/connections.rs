@@ -324,6 +324,75 @@ impl<'a> ConnectionsListRequest<'a> {
             .await
     }
 }
+impl<'a> ConnectionsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connections";
+        fn extract(
+            answer: crate::types::ListConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectionForList>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListConnectionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListConnectionsResponseContent::ListConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListConnectionsResponseContent::ListConnectionsCheckpointPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListConnectionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectionForList> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `connections.update` (`PATCH /connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -425,6 +494,55 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> ConnectionsClientsGetRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ConnectionEnabledClient> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connection_clients";
+        fn extract(
+            answer: crate::types::GetConnectionEnabledClientsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectionEnabledClient>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.clients.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::ConnectionEnabledClient> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Request builder for `connections.clients.update` (`PATCH /connections/{id}/clients`); finish with [`send`](Self::send).
@@ -728,6 +846,55 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
             .await
     }
 }
+impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::DirectoryProvisioning> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connections-directory-provisionings";
+        fn extract(
+            answer: crate::types::ListDirectoryProvisioningsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::DirectoryProvisioning>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.directory_provisionings.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::DirectoryProvisioning> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `connections.directory_provisioning.list_synchronized_groups` (`GET /connections/{id}/directory-provisioning/synchronized-groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -762,6 +929,55 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::SynchronizedGroupPayload> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_synchronized-groups";
+        fn extract(
+            answer: crate::types::ListSynchronizedGroupsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::SynchronizedGroupPayload>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::SynchronizedGroupPayload> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Request builder for `connections.directory_provisioning.set` (`PUT /connections/{id}/directory-provisioning/synchronized-groups`); finish with [`send`](Self::send).
@@ -1231,6 +1447,51 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> ConnectionsScimConfigurationListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ScimConfiguration> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connections-scim-configurations";
+        fn extract(
+            answer: crate::types::ListScimConfigurationsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ScimConfiguration>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.scim_configurations.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ScimConfiguration> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Request builder for `connections.scim_configuration.update` (`PATCH /connections/{id}/scim-configuration`); finish with [`send`](Self::send).

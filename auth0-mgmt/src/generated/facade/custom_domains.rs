@@ -272,6 +272,60 @@ impl<'a> CustomDomainsListRequest<'a> {
             .await
     }
 }
+impl<'a> CustomDomainsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::CustomDomain> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_custom-domains";
+        fn extract(
+            answer: crate::types::ListCustomDomainsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::CustomDomain>, crate::Error> {
+            match answer {
+                crate::types::ListCustomDomainsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListCustomDomainsResponseContent::ListCustomDomainsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.custom_domains.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListCustomDomainsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::CustomDomain> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `custom_domains.set_default` (`PATCH /custom-domains/default`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]

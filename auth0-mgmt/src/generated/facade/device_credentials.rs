@@ -192,3 +192,61 @@ impl<'a> DeviceCredentialsListRequest<'a> {
             .await
     }
 }
+impl<'a> DeviceCredentialsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::DeviceCredential> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_device-credentials";
+        fn extract(
+            answer: crate::types::ListDeviceCredentialsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::DeviceCredential>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListDeviceCredentialsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListDeviceCredentialsResponseContent::ListDeviceCredentialsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.device_credentials.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListDeviceCredentialsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::DeviceCredential> {
+        crate::pagination::items(self.pages())
+    }
+}

@@ -199,6 +199,55 @@ impl<'a> EventStreamsListRequest<'a> {
             .await
     }
 }
+impl<'a> EventStreamsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::EventStreamResponseContent> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_event-streams";
+        fn extract(
+            answer: crate::types::ListEventStreamsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::EventStreamResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.event_streams.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::EventStreamResponseContent> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `event_streams.test` (`POST /event-streams/{id}/test`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -403,6 +452,46 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> EventStreamsDeliveriesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::EventStreamDelivery> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_event_deliveries";
+        fn extract(
+            answer: ::std::vec::Vec<crate::types::EventStreamDelivery>,
+        ) -> Result<
+            crate::pagination::Page<crate::types::EventStreamDelivery>,
+            crate::Error,
+        > {
+            Ok(crate::pagination::Page::new(answer, None, None))
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::EventStreamDelivery> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.event_streams().redeliveries()`.

@@ -271,6 +271,55 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
             .await
     }
 }
+impl<'a> ExperimentationExperimentsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ExperimentListItem> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_experiments";
+        fn extract(
+            answer: crate::types::ListExperimentsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ExperimentListItem>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.experiments.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::ExperimentListItem> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `experimentation.experiments.update` (`PATCH /experimentation/experiments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -582,6 +631,48 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FeatureFlag> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_feature_flags";
+        fn extract(
+            answer: crate::types::ListFeatureFlagsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::FeatureFlag>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.feature_flags.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::FeatureFlag> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Request builder for `experimentation.feature_flags.update` (`PATCH /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
@@ -1055,6 +1146,48 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> ExperimentationSegmentsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Segment> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_segments";
+        fn extract(
+            answer: crate::types::ListSegmentsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Segment>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.segments.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Segment> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Request builder for `experimentation.segments.update` (`PATCH /experimentation/segments/{id}`); finish with [`send`](Self::send).

@@ -228,6 +228,61 @@ impl<'a> FlowsListRequest<'a> {
             .await
     }
 }
+impl<'a> FlowsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FlowSummary> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_flows";
+        fn extract(
+            answer: crate::types::ListFlowsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::FlowSummary>, crate::Error> {
+            match answer {
+                crate::types::ListFlowsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListFlowsResponseContent::ListFlowsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.flows.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListFlowsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::FlowSummary> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `flows.update` (`PATCH /flows/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -445,6 +500,79 @@ impl<'a> FlowsExecutionsListRequest<'a> {
             .await
     }
 }
+impl<'a> FlowsExecutionsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::FlowExecutionSummary> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_flows_executions";
+        fn extract(
+            answer: crate::types::GetFlowsExecutionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::FlowExecutionSummary>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetFlowsExecutionsResponseContent::ResponseContent(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value.0, None, None)),
+                crate::types::GetFlowsExecutionsResponseContent::OffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.executions.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::GetFlowsExecutionsResponseContent::PaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.executions.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetFlowsExecutionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::FlowExecutionSummary> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.flows().vault()`.
 #[derive(Clone, Copy, Debug)]
 pub struct FlowsVault<'a> {
@@ -644,6 +772,68 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> FlowsVaultConnectionsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::FlowsVaultConnectionSummary> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_flows_vault_connections";
+        fn extract(
+            answer: crate::types::ListFlowsVaultConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::FlowsVaultConnectionSummary>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListFlowsVaultConnectionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListFlowsVaultConnectionsResponseContent::ListFlowsVaultConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListFlowsVaultConnectionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::FlowsVaultConnectionSummary> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Request builder for `flows.vault.connections.update` (`PATCH /flows/vault/connections/{id}`); finish with [`send`](Self::send).

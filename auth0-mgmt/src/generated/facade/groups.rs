@@ -203,6 +203,61 @@ impl<'a> GroupsListRequest<'a> {
             .await
     }
 }
+impl<'a> GroupsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_groups";
+        fn extract(
+            answer: crate::types::ListGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            match answer {
+                crate::types::ListGroupsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListGroupsResponseContent::ListGroupsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.groups.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListGroupsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.groups().members()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GroupsMembers<'a> {
@@ -277,6 +332,48 @@ impl<'a> GroupsMembersGetRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> GroupsMembersGetRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::GroupMember> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_group_members";
+        fn extract(
+            answer: crate::types::GetGroupMembersResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::GroupMember>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.members.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::GroupMember> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.groups().roles()`.
@@ -423,5 +520,47 @@ impl<'a> GroupsRolesListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> GroupsRolesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_group_roles";
+        fn extract(
+            answer: crate::types::ListGroupRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
+        crate::pagination::items(self.pages())
     }
 }

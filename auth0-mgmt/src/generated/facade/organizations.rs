@@ -289,6 +289,72 @@ impl<'a> OrganizationsListRequest<'a> {
             .await
     }
 }
+impl<'a> OrganizationsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organizations";
+        fn extract(
+            answer: crate::types::ListOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListOrganizationsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `organizations.update` (`PATCH /organizations/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -519,6 +585,70 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> OrganizationsClientGrantsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::OrganizationClientGrant> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization-client-grants";
+        fn extract(
+            answer: crate::types::ListOrganizationClientGrantsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationClientGrant>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationClientGrantsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationClientGrantsResponseContent::ListOrganizationClientGrantsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationClientGrantsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::OrganizationClientGrant> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.organizations().connections()`.
@@ -754,6 +884,70 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> OrganizationsConnectionsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::OrganizationAllConnectionPost> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_connections";
+        fn extract(
+            answer: crate::types::ListOrganizationAllConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationAllConnectionPost>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationAllConnectionsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationAllConnectionsResponseContent::ListOrganizationAllConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationAllConnectionsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::OrganizationAllConnectionPost> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Request builder for `organizations.connections.update` (`PATCH /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
@@ -1064,6 +1258,55 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
             .await
     }
 }
+impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::OrganizationDiscoveryDomain> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_discovery-domains";
+        fn extract(
+            answer: crate::types::ListOrganizationDiscoveryDomainsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationDiscoveryDomain>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.domains.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::OrganizationDiscoveryDomain> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `organizations.discovery_domains.update` (`PATCH /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -1335,6 +1578,70 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
             .await
     }
 }
+impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::OrganizationConnection> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_enabled_connections";
+        fn extract(
+            answer: crate::types::ListOrganizationConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationConnection>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationConnectionsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationConnectionsResponseContent::ListOrganizationConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.enabled_connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationConnectionsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::OrganizationConnection> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `organizations.enabled_connections.update` (`PATCH /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -1449,6 +1756,48 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> OrganizationsGroupsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_groups";
+        fn extract(
+            answer: crate::types::ListOrganizationGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.organizations().groups().roles()`.
@@ -1634,6 +1983,48 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> OrganizationsGroupsRolesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_group_roles";
+        fn extract(
+            answer: crate::types::ListOrganizationGroupRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.organizations().invitations()`.
@@ -1898,6 +2289,70 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
             .await
     }
 }
+impl<'a> OrganizationsInvitationsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::OrganizationInvitation> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_invitations";
+        fn extract(
+            answer: crate::types::ListOrganizationInvitationsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationInvitation>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationInvitationsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationInvitationsResponseContent::ListOrganizationInvitationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.invitations.unwrap_or_default(),
+                            None,
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationInvitationsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::OrganizationInvitation> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.organizations().members()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsMembers<'a> {
@@ -2106,6 +2561,79 @@ impl<'a> OrganizationsMembersListRequest<'a> {
             .await
     }
 }
+impl<'a> OrganizationsMembersListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::OrganizationMember> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_members";
+        fn extract(
+            answer: crate::types::ListOrganizationMembersResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationMember>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationMembersResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.members.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.members.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMembersResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::OrganizationMember> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.organizations().members().effective_roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsMembersEffectiveRoles<'a> {
@@ -2180,6 +2708,55 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::OrganizationMemberEffectiveRole> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_member_effective_roles";
+        fn extract(
+            answer: crate::types::ListOrganizationMemberEffectiveRolesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationMemberEffectiveRole>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::OrganizationMemberEffectiveRole> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.organizations().members().effective_roles().sources()`.
@@ -2277,6 +2854,48 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_member_role_source_groups";
+        fn extract(
+            answer: crate::types::ListOrganizationMemberRoleSourceGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.organizations().members().roles()`.
@@ -2462,5 +3081,62 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> OrganizationsMembersRolesListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_member_roles";
+        fn extract(
+            answer: crate::types::ListOrganizationMemberRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            match answer {
+                crate::types::ListOrganizationMemberRolesResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationMemberRolesResponseContent::ListOrganizationMemberRolesOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.roles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMemberRolesResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
+        crate::pagination::items(self.pages())
     }
 }

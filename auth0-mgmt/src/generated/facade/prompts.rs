@@ -502,6 +502,68 @@ impl<'a> PromptsRenderingListRequest<'a> {
             .await
     }
 }
+impl<'a> PromptsRenderingListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ListAculsResponseContentItem> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_all_rendering";
+        fn extract(
+            answer: crate::types::ListAculsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ListAculsResponseContentItem>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListAculsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListAculsResponseContent::ListAculsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.configs.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListAculsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::ListAculsResponseContentItem> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `prompts.rendering.update` (`PATCH /prompts/{prompt}/screen/{screen}/rendering`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]

@@ -214,6 +214,51 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
             .await
     }
 }
+impl<'a> RateLimitPoliciesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::RateLimitPolicy> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_rate-limit-policies";
+        fn extract(
+            answer: crate::types::ListRateLimitPoliciesPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::RateLimitPolicy>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.rate_limit_policies.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::RateLimitPolicy> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `rate_limit_policies.update` (`PATCH /rate-limit-policies/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]

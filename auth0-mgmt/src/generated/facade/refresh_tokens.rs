@@ -185,6 +185,55 @@ impl<'a> RefreshTokensListRequest<'a> {
             .await
     }
 }
+impl<'a> RefreshTokensListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::RefreshTokenResponseContent> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_refresh_tokens";
+        fn extract(
+            answer: crate::types::GetRefreshTokensPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.refresh_tokens.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::RefreshTokenResponseContent> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `refresh_tokens.revoke` (`POST /refresh-tokens/revoke`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]

@@ -219,6 +219,64 @@ impl<'a> ResourceServersListRequest<'a> {
             .await
     }
 }
+impl<'a> ResourceServersListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ResourceServer> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_resource-servers";
+        fn extract(
+            answer: crate::types::ListResourceServerResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ResourceServer>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListResourceServerResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListResourceServerResponseContent::ListResourceServerOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.resource_servers.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListResourceServerResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ResourceServer> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `resource_servers.update` (`PATCH /resource-servers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]

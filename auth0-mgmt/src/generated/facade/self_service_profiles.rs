@@ -203,6 +203,68 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
             .await
     }
 }
+impl<'a> SelfServiceProfilesListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::SelfServiceProfile> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_self-service-profiles";
+        fn extract(
+            answer: crate::types::ListSelfServiceProfilesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::SelfServiceProfile>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListSelfServiceProfilesResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListSelfServiceProfilesResponseContent::ListSelfServiceProfilesPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.self_service_profiles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListSelfServiceProfilesResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::SelfServiceProfile> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `self_service_profiles.update` (`PATCH /self-service-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]

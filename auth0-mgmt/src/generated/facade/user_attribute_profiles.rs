@@ -236,6 +236,55 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
             .await
     }
 }
+impl<'a> UserAttributeProfilesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::UserAttributeProfile> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user-attribute-profiles";
+        fn extract(
+            answer: crate::types::ListUserAttributeProfilesPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserAttributeProfile>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.user_attribute_profiles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::UserAttributeProfile> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `user_attribute_profiles.list_templates` (`GET /user-attribute-profiles/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]

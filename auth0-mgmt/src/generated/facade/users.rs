@@ -416,6 +416,68 @@ impl<'a> UsersListRequest<'a> {
             .await
     }
 }
+impl<'a> UsersListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::UserResponseSchema> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_users";
+        fn extract(
+            answer: crate::types::ListUsersResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserResponseSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListUsersResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUsersResponseContent::ListUsersOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.users.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUsersResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::UserResponseSchema> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `users.list_users_by_email` (`GET /users-by-email`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -843,6 +905,70 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
             .await
     }
 }
+impl<'a> UsersAuthenticationMethodsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::UserAuthenticationMethod> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_authentication-methods";
+        fn extract(
+            answer: crate::types::ListUserAuthenticationMethodsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserAuthenticationMethod>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListUserAuthenticationMethodsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListUserAuthenticationMethodsResponseContent::ListUserAuthenticationMethodsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.authenticators.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserAuthenticationMethodsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::UserAuthenticationMethod> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `users.authentication_methods.set` (`PUT /users/{id}/authentication-methods`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
@@ -1023,6 +1149,51 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
             .await
     }
 }
+impl<'a> UsersConnectedAccountsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectedAccount> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connected-accounts";
+        fn extract(
+            answer: crate::types::ListUserConnectedAccountsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectedAccount>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.connected_accounts.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectedAccount> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.users().effective_permissions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersEffectivePermissions<'a> {
@@ -1107,6 +1278,63 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> UsersEffectivePermissionsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<
+        'a,
+        crate::types::UserEffectivePermissionResponseContent,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_effective_permissions";
+        fn extract(
+            answer: crate::types::ListUserEffectivePermissionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<
+                crate::types::UserEffectivePermissionResponseContent,
+            >,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.permissions.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<
+        'a,
+        crate::types::UserEffectivePermissionResponseContent,
+    > {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.users().effective_permissions().sources()`.
@@ -1216,6 +1444,63 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
             .await
     }
 }
+impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<
+        'a,
+        crate::types::UserEffectivePermissionRoleSourceResponseContent,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_effective_permission_role_sources";
+        fn extract(
+            answer: crate::types::ListUserEffectivePermissionRoleSourcesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<
+                crate::types::UserEffectivePermissionRoleSourceResponseContent,
+            >,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<
+        'a,
+        crate::types::UserEffectivePermissionRoleSourceResponseContent,
+    > {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.users().effective_roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersEffectiveRoles<'a> {
@@ -1276,6 +1561,51 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> UsersEffectiveRolesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_effective_roles";
+        fn extract(
+            answer: crate::types::ListUserEffectiveRolesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.users().effective_roles().sources()`.
@@ -1366,6 +1696,48 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_role_source_groups";
+        fn extract(
+            answer: crate::types::ListUserRoleSourceGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.users().enrollments()`.
@@ -1592,6 +1964,68 @@ impl<'a> UsersGroupsGetRequest<'a> {
             .await
     }
 }
+impl<'a> UsersGroupsGetRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::UserGroupsResponseSchema> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_groups";
+        fn extract(
+            answer: crate::types::GetUserGroupsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserGroupsResponseSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetUserGroupsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::GetUserGroupsResponseContent::GetUserGroupsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.groups.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetUserGroupsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::UserGroupsResponseSchema> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.users().identities()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersIdentities<'a> {
@@ -1770,6 +2204,61 @@ impl<'a> UsersLogsListRequest<'a> {
             .await
     }
 }
+impl<'a> UsersLogsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Log> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_logs_by_user";
+        fn extract(
+            answer: crate::types::UserListLogResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
+            match answer {
+                crate::types::UserListLogResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::UserListLogResponseContent::UserListLogOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.logs.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::UserListLogResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Log> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.users().multifactor()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersMultifactor<'a> {
@@ -1914,6 +2403,61 @@ impl<'a> UsersOrganizationsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> UsersOrganizationsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_organizations";
+        fn extract(
+            answer: crate::types::ListUserOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListUserOrganizationsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserOrganizationsResponseContent::ListUserOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserOrganizationsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.users().permissions()`.
@@ -2074,6 +2618,68 @@ impl<'a> UsersPermissionsListRequest<'a> {
             .await
     }
 }
+impl<'a> UsersPermissionsListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::UserPermissionSchema> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_permissions";
+        fn extract(
+            answer: crate::types::ListUserPermissionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserPermissionSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListUserPermissionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserPermissionsResponseContent::ListUserPermissionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.permissions.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserPermissionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::UserPermissionSchema> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.users().refresh_token()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersRefreshToken<'a> {
@@ -2172,6 +2778,55 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> UsersRefreshTokenListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::RefreshTokenResponseContent> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_refresh_tokens_for_user";
+        fn extract(
+            answer: crate::types::ListRefreshTokensPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.tokens.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::RefreshTokenResponseContent> {
+        crate::pagination::items(self.pages())
     }
 }
 /// Operations reached by `client.users().risk_assessments()`.
@@ -2384,6 +3039,61 @@ impl<'a> UsersRolesListRequest<'a> {
             .await
     }
 }
+impl<'a> UsersRolesListRequest<'a> {
+    /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_roles";
+        fn extract(
+            answer: crate::types::ListUserRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            match answer {
+                crate::types::ListUserRolesResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserRolesResponseContent::ListUserRolesOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.roles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserRolesResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let first = self.page.map_or(0, |p| p as i64);
+        let per_page = self.per_page.map_or(50, |p| p as i64);
+        crate::pagination::offset_pages(
+            self,
+            first,
+            per_page,
+            |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request
+                        .page(page as _)
+                        .per_page(per_page as _)
+                        .include_totals(true)
+                        .send()
+                        .await?;
+                    extract(answer)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Operations reached by `client.users().sessions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersSessions<'a> {
@@ -2479,5 +3189,54 @@ impl<'a> UsersSessionsListRequest<'a> {
                     .await,
             )
             .await
+    }
+}
+impl<'a> UsersSessionsListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::SessionResponseContent> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_sessions_for_user";
+        fn extract(
+            answer: crate::types::ListUserSessionsPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::SessionResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.sessions.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<'a, crate::types::SessionResponseContent> {
+        crate::pagination::items(self.pages())
     }
 }

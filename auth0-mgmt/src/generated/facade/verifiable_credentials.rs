@@ -220,6 +220,61 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
             .await
     }
 }
+impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::Pages<
+        'a,
+        crate::types::VerifiableCredentialTemplateResponse,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_vc_templates";
+        fn extract(
+            answer: crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::VerifiableCredentialTemplateResponse>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.templates.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    pub fn items(
+        self,
+    ) -> crate::pagination::Items<
+        'a,
+        crate::types::VerifiableCredentialTemplateResponse,
+    > {
+        crate::pagination::items(self.pages())
+    }
+}
 /// Request builder for `verifiable_credentials.verification.templates.update` (`PATCH /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]

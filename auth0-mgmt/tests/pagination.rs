@@ -1,0 +1,192 @@
+//! `.pages()` and `.items()` against a local server: offset and checkpoint pagination, the
+//! last page, errors mid-way, rate limits on the way.
+
+use std::time::Duration;
+
+use auth0_mgmt::{Client, Error, RetryPolicy};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn users(range: std::ops::Range<usize>) -> Vec<Value> {
+    range
+        .map(|i| json!({"user_id": format!("auth0|{i}"), "email": format!("u{i}@example.com")}))
+        .collect()
+}
+
+async fn client(server: &MockServer) -> Client {
+    Client::builder(server.uri())
+        .token("t")
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(5)))
+        .build()
+        .unwrap()
+}
+
+async fn page_of_users(server: &MockServer, page: usize, items: Vec<Value>, total: usize) {
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users"))
+        .and(query_param("page", page.to_string().as_str()))
+        .and(query_param("per_page", "2"))
+        .and(query_param("include_totals", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "start": page * 2, "limit": 2, "length": items.len(), "total": total, "users": items
+        })))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn offset_items_walk_every_page_and_stop_at_the_total() {
+    let server = MockServer::start().await;
+    page_of_users(&server, 0, users(0..2), 5).await;
+    page_of_users(&server, 1, users(2..4), 5).await;
+    page_of_users(&server, 2, users(4..5), 5).await;
+    let client = client(&server).await;
+    let all: Vec<_> = client
+        .users()
+        .list()
+        .per_page(2)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = all.iter().filter_map(|u| u.user_id.as_deref()).collect();
+    assert_eq!(ids, ["auth0|0", "auth0|1", "auth0|2", "auth0|3", "auth0|4"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_full_last_page_ends_the_walk_when_the_total_is_reached() {
+    let server = MockServer::start().await;
+    page_of_users(&server, 0, users(0..2), 4).await;
+    page_of_users(&server, 1, users(2..4), 4).await;
+    let client = client(&server).await;
+    let pages: Vec<_> = client
+        .users()
+        .list()
+        .per_page(2)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0].total, Some(4));
+    // No third request: the total says there is nothing more.
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn plain_list_answers_stop_at_a_short_page() {
+    let server = MockServer::start().await;
+    // A server that ignores include_totals and answers plain arrays.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/roles"))
+        .and(query_param("page", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "rol_1", "name": "a"}, {"id": "rol_2", "name": "b"}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/roles"))
+        .and(query_param("page", "1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"id": "rol_3", "name": "c"}])),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let roles: Vec<_> = client
+        .roles()
+        .list()
+        .per_page(2)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(roles.len(), 3);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn checkpoint_items_follow_next_until_it_is_gone() {
+    let server = MockServer::start().await;
+    let base = "/api/v2/users/auth0|1/connected-accounts";
+    Mock::given(method("GET"))
+        .and(path(base))
+        .and(query_param_is_missing("from"))
+        .and(query_param("take", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "connected_accounts": [{"id": "ca_1"}, {"id": "ca_2"}], "next": "cp-2"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(base))
+        .and(query_param("from", "cp-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "connected_accounts": [{"id": "ca_3"}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let accounts: Vec<_> = client
+        .users()
+        .connected_accounts()
+        .list("auth0|1")
+        .take(2)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = accounts.iter().filter_map(|a| a.id.as_deref()).collect();
+    assert_eq!(ids, ["ca_1", "ca_2", "ca_3"]);
+}
+
+#[tokio::test]
+async fn an_error_mid_way_is_yielded_after_the_items_before_it_and_ends_the_stream() {
+    let server = MockServer::start().await;
+    page_of_users(&server, 0, users(0..2), 10).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users"))
+        .and(query_param("page", "1"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("<html>oops</html>"))
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let results: Vec<Result<_, Error>> = client.users().list().per_page(2).items().collect().await;
+    assert_eq!(results.len(), 3);
+    assert!(results[0].is_ok() && results[1].is_ok());
+    let err = results[2].as_ref().unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(err.api().unwrap().body_text(), "<html>oops</html>");
+}
+
+#[tokio::test]
+async fn a_rate_limited_page_is_retried_and_the_walk_goes_on() {
+    let server = MockServer::start().await;
+    page_of_users(&server, 0, users(0..2), 3).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users"))
+        .and(query_param("page", "1"))
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    page_of_users(&server, 1, users(2..3), 3).await;
+    let client = client(&server).await;
+    let all: Vec<_> = client
+        .users()
+        .list()
+        .per_page(2)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}

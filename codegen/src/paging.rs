@@ -1,0 +1,302 @@
+//! Pagination: which list operations page by `page`/`per_page` or by `from`/`take`, and how
+//! to take the items (and the total or next checkpoint) out of their answer types.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::facade::FacadeOp;
+use crate::generate::{Generated, generic_arg};
+
+/// How an operation pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PagingKind {
+    /// `page` and `per_page` query parameters; `include_totals` asked for when offered.
+    Offset {
+        /// Whether the operation takes `include_totals`.
+        include_totals: bool,
+    },
+    /// `from` and `take` query parameters; the answer carries `next`.
+    Checkpoint,
+}
+
+/// Pagination of one operation.
+#[derive(Debug, Clone)]
+pub struct Paging {
+    /// How it pages.
+    pub kind: PagingKind,
+    /// The item type (qualified).
+    pub item: syn::Type,
+    /// Body of `fn(answer) -> Result<Page<Item>, Error>`, with the answer bound to `answer`.
+    pub extract: TokenStream,
+}
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+fn vec_item(ty: &syn::Type) -> Option<syn::Type> {
+    generic_arg(ty, "Vec", 0)
+}
+
+/// Qualifies bare names of generated types (`UserResponseSchema` ->
+/// `crate::types::UserResponseSchema`) inside a type from the types module.
+fn qualify_bare(ty: &syn::Type, names: &BTreeSet<String>) -> syn::Type {
+    let text = quote!(#ty).to_string();
+    let mut out = Vec::new();
+    let mut prev = String::new();
+    for token in text.split(' ') {
+        if names.contains(token) && prev != "::" {
+            out.push(format!("crate :: types :: {token}"));
+        } else {
+            out.push(token.to_string());
+        }
+        prev = token.to_string();
+    }
+    syn::parse_str(&out.join(" ")).unwrap_or_else(|_| ty.clone())
+}
+
+/// A struct answer's items field (`Vec<T>` or `Option<Vec<T>>`) and its `total`/`next`.
+struct Fields {
+    items: syn::Ident,
+    items_optional: bool,
+    item: syn::Type,
+    total: Option<(syn::Ident, bool)>,
+    next: Option<(syn::Ident, bool)>,
+}
+
+fn struct_fields(s: &syn::ItemStruct) -> Option<Fields> {
+    let syn::Fields::Named(named) = &s.fields else {
+        return None;
+    };
+    let mut items = None;
+    let mut total = None;
+    let mut next = None;
+    for f in &named.named {
+        let ident = f.ident.clone()?;
+        let (inner, optional) = match generic_arg(&f.ty, "Option", 0) {
+            Some(inner) => (inner, true),
+            None => (f.ty.clone(), false),
+        };
+        if let Some(item) = vec_item(&inner) {
+            if items.is_some() {
+                return None; // several lists: not a page
+            }
+            items = Some((ident, optional, item));
+        } else if ident == "total" {
+            total = Some((ident, optional));
+        } else if ident == "next" {
+            next = Some((ident, optional));
+        }
+    }
+    let (items, items_optional, item) = items?;
+    Some(Fields {
+        items,
+        items_optional,
+        item,
+        total,
+        next,
+    })
+}
+
+/// The item type of a newtype over a list (`struct List(pub Vec<T>)`).
+fn newtype_vec(s: &syn::ItemStruct) -> Option<syn::Type> {
+    let syn::Fields::Unnamed(fields) = &s.fields else {
+        return None;
+    };
+    if fields.unnamed.len() != 1 {
+        return None;
+    }
+    vec_item(&fields.unnamed[0].ty)
+}
+
+/// `Page { .. }` from a struct value bound to `value`.
+fn page_from_struct(f: &Fields) -> TokenStream {
+    let items = &f.items;
+    let items = if f.items_optional {
+        quote!(value.#items.unwrap_or_default())
+    } else {
+        quote!(value.#items)
+    };
+    let total = match &f.total {
+        Some((t, true)) => quote!(value.#t.map(|t| t as u64)),
+        Some((t, false)) => quote!(Some(value.#t as u64)),
+        None => quote!(None),
+    };
+    let next = match &f.next {
+        Some((n, true)) => quote!(value.#n),
+        Some((n, false)) => quote!(Some(value.#n)),
+        None => quote!(None),
+    };
+    quote!(crate::pagination::Page::new(#items, #total, #next))
+}
+
+/// Works out the pagination of an operation, if it pages.
+pub fn paging(fop: &FacadeOp, generated: &Generated) -> Option<Paging> {
+    let setters: BTreeSet<&str> = fop
+        .params
+        .iter()
+        .filter(|p| p.location == "query")
+        .map(|p| p.ident.as_str())
+        .collect();
+    let kind = if setters.contains("page") && setters.contains("per_page") {
+        PagingKind::Offset {
+            include_totals: setters.contains("include_totals"),
+        }
+    } else if setters.contains("from") && setters.contains("take") {
+        PagingKind::Checkpoint
+    } else {
+        return None;
+    };
+    fop.raw.as_ref()?;
+    let names: BTreeSet<String> = generated
+        .types
+        .iter()
+        .filter_map(|(k, _)| k.clone())
+        .collect();
+    let find_struct = |name: &str| {
+        generated.types.iter().find_map(|(_, item)| match item {
+            syn::Item::Struct(s) if s.ident == name => Some(s),
+            _ => None,
+        })
+    };
+    let find_enum = |name: &str| {
+        generated.types.iter().find_map(|(_, item)| match item {
+            syn::Item::Enum(e) if e.ident == name => Some(e),
+            _ => None,
+        })
+    };
+    let success = &fop.success;
+    // A plain list.
+    if let Some(item) = vec_item(success) {
+        return Some(Paging {
+            kind,
+            item,
+            extract: quote!(Ok(crate::pagination::Page::new(answer, None, None))),
+        });
+    }
+    let name = last_ident(success)?;
+    if let Some(s) = find_struct(&name) {
+        let fields = struct_fields(s)?;
+        let page = page_from_struct(&fields);
+        return Some(Paging {
+            kind,
+            item: qualify_bare(&fields.item, &names),
+            extract: quote!({ let value = answer; Ok(#page) }),
+        });
+    }
+    let e = find_enum(&name)?;
+    let mut item: Option<syn::Type> = None;
+    let mut arms = Vec::new();
+    let enum_ident = format_ident!("{}", name);
+    for v in &e.variants {
+        let vname = &v.ident;
+        let syn::Fields::Unnamed(fields) = &v.fields else {
+            return None;
+        };
+        let ty = &fields.unnamed.first()?.ty;
+        if let Some(inner) = vec_item(ty) {
+            item.get_or_insert_with(|| qualify_bare(&inner, &names));
+            arms.push(quote! {
+                crate::types::#enum_ident::#vname(value) => Ok(crate::pagination::Page::new(value, None, None)),
+            });
+        } else if let Some(inner) = last_ident(ty)
+            .and_then(|n| find_struct(&n))
+            .and_then(newtype_vec)
+        {
+            item.get_or_insert_with(|| qualify_bare(&inner, &names));
+            arms.push(quote! {
+                crate::types::#enum_ident::#vname(value) => Ok(crate::pagination::Page::new(value.0, None, None)),
+            });
+        } else if let Some(s) = last_ident(ty).and_then(|n| find_struct(&n)) {
+            let fields = struct_fields(s)?;
+            item.get_or_insert_with(|| qualify_bare(&fields.item, &names));
+            let page = page_from_struct(&fields);
+            arms.push(quote! {
+                crate::types::#enum_ident::#vname(value) => Ok(#page),
+            });
+        } else if last_ident(ty).as_deref() == Some("Value") {
+            arms.push(quote! {
+                crate::types::#enum_ident::#vname(value) => Err(crate::Error::UnexpectedAnswer {
+                    operation: OPERATION,
+                    body: value,
+                }),
+            });
+        } else {
+            return None;
+        }
+    }
+    Some(Paging {
+        kind,
+        item: item?,
+        extract: quote!(match answer { #(#arms)* }),
+    })
+}
+
+/// The `pages()` and `items()` methods of a paging request builder.
+pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
+    let builder = format_ident!("{}", fop.builder_name());
+    let success = &fop.success;
+    let item = &paging.item;
+    let extract = &paging.extract;
+    let op_id = &fop.op.id;
+    let (pages, doc) = match &paging.kind {
+        PagingKind::Offset { include_totals } => {
+            let totals = include_totals.then(|| quote!(.include_totals(true)));
+            (
+                quote! {
+                    let first = self.page.map_or(0, |p| p as i64);
+                    let per_page = self.per_page.map_or(50, |p| p as i64);
+                    crate::pagination::offset_pages(self, first, per_page, |request, page, per_page| {
+                        Box::pin(async move {
+                            let answer = request.page(page as _).per_page(per_page as _) #totals .send().await?;
+                            extract(answer)
+                        })
+                    })
+                },
+                " Every page from the one set with `.page(..)` (default the first), `.per_page(..)` \
+                 items each (default 50); stops after the last page.",
+            )
+        }
+        PagingKind::Checkpoint => (
+            quote! {
+                let from = self.from.clone();
+                let take = self.take.map_or(50, |t| t as i64);
+                crate::pagination::checkpoint_pages(self, from, take, |request, from, take| {
+                    Box::pin(async move {
+                        let request = request.take(take as _);
+                        let request = match from {
+                            Some(from) => request.from(from),
+                            None => request,
+                        };
+                        extract(request.send().await?)
+                    })
+                })
+            },
+            " Every page from the checkpoint set with `.from(..)` (default the start), \
+             `.take(..)` items each (default 50), following `next` until the last page.",
+        ),
+    };
+    quote! {
+        impl<'a> #builder<'a> {
+            #[doc = #doc]
+            pub fn pages(self) -> crate::pagination::Pages<'a, #item> {
+                #[allow(dead_code)]
+                const OPERATION: &str = #op_id;
+                fn extract(answer: #success) -> Result<crate::pagination::Page<#item>, crate::Error> {
+                    #extract
+                }
+                #pages
+            }
+
+            /// Every item of every page (see [`pages`](Self::pages)).
+            pub fn items(self) -> crate::pagination::Items<'a, #item> {
+                crate::pagination::items(self.pages())
+            }
+        }
+    }
+}
