@@ -60,6 +60,9 @@ def main():
 
     print(f"auth0-python {version('auth0-python')} (PyJWT {version('PyJWT')}, cryptography {version('cryptography')}), "
           f"Python {sys.version.split()[0]}")
+    from cryptography.hazmat.backends.openssl import backend
+
+    print(f"cryptography is linked with {backend.openssl_version_text()}")
     print(f"RS256 warm cache: auth0-python {rate(rs.verify, rs_token):.0f}/s (median of 5 rounds)")
     print(f"HS256: auth0-python {rate(hs.verify, hs_token):.0f}/s (median of 5 rounds)")
     server.shutdown()

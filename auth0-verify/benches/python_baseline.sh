@@ -14,6 +14,13 @@ echo "== machine"
 echo "date: $(date -u +%Y-%m-%d)"
 echo "nproc: $(nproc)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+echo "cpu flags (crypto-relevant): $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' \
+    | grep -xE 'hypervisor|aes|avx|avx2|avx512f|avx512vl|avx512ifma|bmi2|adx|sha_ni|vaes|vpclmulqdq' \
+    | tr '\n' ' ')"
+echo "ram: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+echo "kernel: $(uname -srm)"
+echo "rustc: $(rustc --version)"
+echo "openssl: $(openssl version)"
 
 if [[ "${1:-}" != "--skip-cargo" ]]; then
     echo "== cargo bench -p auth0-verify --bench verify"

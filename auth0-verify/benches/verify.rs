@@ -1,6 +1,10 @@
 //! Verification speed with a warm JWKS cache, against `jsonwebtoken::decode` with a prebuilt
 //! `DecodingKey` on the same token.
 //!
+//! The `*_signature_only` groups compare, on the same signature, how auth0-verify checked it
+//! before (a cached `jsonwebtoken::DecodingKey`, which the aws-lc backend turns into an aws-lc
+//! key on every call) with how it checks it now (an aws-lc key parsed once per `kid`).
+//!
 //! `cargo bench -p auth0-verify --bench verify` prints criterion's figures and then a summary
 //! in verifications per second. It also writes the tokens and the JWKS it used to
 //! `target/auth0-verify-bench/` so `benches/python_baseline.sh` can time another library on
@@ -15,6 +19,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use auth0_verify::{
     AsymmetricSignatureVerifier, SymmetricSignatureVerifier, TokenVerifier, VerifyOptions,
 };
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use criterion::{Criterion, criterion_group};
 use jsonwebtoken::{DecodingKey, Validation};
@@ -34,6 +41,11 @@ struct Setup {
     hs_key: DecodingKey,
     rs_validation: Validation,
     hs_validation: Validation,
+    /// The RS256 key as auth0-verify cached it before: raw components in a `DecodingKey`.
+    rs_raw_key: DecodingKey,
+    /// The RS256 key as auth0-verify caches it now.
+    rs_parsed: ParsedPublicKey,
+    hs_aws_key: aws_lc_rs::hmac::Key,
 }
 
 fn setup() -> Setup {
@@ -91,6 +103,18 @@ fn setup() -> Setup {
     jsonwebtoken::decode::<Value>(&rs_token, &rs_key, &rs_validation).unwrap();
     jsonwebtoken::decode::<Value>(&hs_token, &hs_key, &hs_validation).unwrap();
 
+    let b64 = |field: &str| {
+        URL_SAFE_NO_PAD
+            .decode(jwk[field].as_str().unwrap())
+            .unwrap()
+    };
+    let (n, e) = (b64("n"), b64("e"));
+    let rs_raw_key = DecodingKey::from_rsa_raw_components(&n, &e);
+    let rs_parsed = RsaPublicKeyComponents { n: &n, e: &e }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .unwrap();
+    let hs_aws_key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, SECRET.as_bytes());
+
     Setup {
         server_runtime,
         runtime,
@@ -105,7 +129,15 @@ fn setup() -> Setup {
         hs_key,
         rs_validation,
         hs_validation,
+        rs_raw_key,
+        rs_parsed,
+        hs_aws_key,
     }
+}
+
+/// `header.payload` and the base64url signature of a compact JWS.
+fn split(token: &str) -> (&str, &str) {
+    token.rsplit_once('.').unwrap()
 }
 
 impl Setup {
@@ -153,6 +185,46 @@ impl Setup {
         );
     }
 
+    /// Signature only, as auth0-verify did before: `jsonwebtoken::crypto::verify` with the
+    /// cached `DecodingKey` (aws-lc builds its RSA key from `n` and `e` on each call).
+    fn sig_rs_before(&self) {
+        let (message, signature) = split(black_box(&self.rs_token));
+        assert!(
+            jsonwebtoken::crypto::verify(
+                signature,
+                message.as_bytes(),
+                &self.rs_raw_key,
+                jsonwebtoken::Algorithm::RS256
+            )
+            .unwrap()
+        );
+    }
+    /// Signature only, as auth0-verify does now: the aws-lc key parsed once.
+    fn sig_rs_now(&self) {
+        let (message, signature) = split(black_box(&self.rs_token));
+        let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        self.rs_parsed
+            .verify_sig(message.as_bytes(), &signature)
+            .unwrap();
+    }
+    fn sig_hs_before(&self) {
+        let (message, signature) = split(black_box(&self.hs_token));
+        assert!(
+            jsonwebtoken::crypto::verify(
+                signature,
+                message.as_bytes(),
+                &self.hs_key,
+                jsonwebtoken::Algorithm::HS256
+            )
+            .unwrap()
+        );
+    }
+    fn sig_hs_now(&self) {
+        let (message, signature) = split(black_box(&self.hs_token));
+        let tag = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        aws_lc_rs::hmac::verify(&self.hs_aws_key, message.as_bytes(), &tag).unwrap();
+    }
+
     fn write_artifacts(&self) {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/auth0-verify-bench");
@@ -177,6 +249,14 @@ fn benches(c: &mut Criterion) {
     hs.bench_function("auth0_verify", |b| b.iter(|| s.ours_hs()));
     hs.bench_function("jsonwebtoken_decode", |b| b.iter(|| s.jwt_hs()));
     hs.finish();
+    let mut sig = c.benchmark_group("rs256_signature_only");
+    sig.bench_function("before_decoding_key", |b| b.iter(|| s.sig_rs_before()));
+    sig.bench_function("now_parsed_public_key", |b| b.iter(|| s.sig_rs_now()));
+    sig.finish();
+    let mut sig = c.benchmark_group("hs256_signature_only");
+    sig.bench_function("before_decoding_key", |b| b.iter(|| s.sig_hs_before()));
+    sig.bench_function("now_hmac_key", |b| b.iter(|| s.sig_hs_now()));
+    sig.finish();
     summary(&s);
     drop(s.server_runtime);
 }
@@ -196,6 +276,10 @@ fn rate(time: Duration, f: impl Fn()) -> f64 {
 
 /// Interleaved rounds, so both sides see the same machine load; the median round counts.
 fn compare(name: &str, ours: impl Fn(), theirs: impl Fn()) {
+    compare_as(name, ("auth0-verify", "jsonwebtoken::decode"), ours, theirs);
+}
+
+fn compare_as(name: &str, (a_name, b_name): (&str, &str), ours: impl Fn(), theirs: impl Fn()) {
     let mut a = Vec::new();
     let mut b = Vec::new();
     for _ in 0..5 {
@@ -206,7 +290,7 @@ fn compare(name: &str, ours: impl Fn(), theirs: impl Fn()) {
     b.sort_by(f64::total_cmp);
     let (a, b) = (a[2], b[2]);
     println!(
-        "{name}: auth0-verify {a:.0}/s, jsonwebtoken::decode {b:.0}/s, ratio {:.3}",
+        "{name}: {a_name} {a:.0}/s, {b_name} {b:.0}/s, ratio {:.3}",
         a / b
     );
 }
@@ -220,6 +304,18 @@ fn summary(s: &Setup) {
         || s.jwt_rs(),
     );
     compare("HS256", || s.ours_hs(), || s.jwt_hs());
+    compare_as(
+        "RS256 signature only",
+        ("now (parsed key)", "before (DecodingKey)"),
+        || s.sig_rs_now(),
+        || s.sig_rs_before(),
+    );
+    compare_as(
+        "HS256 signature only",
+        ("now (hmac::Key)", "before (DecodingKey)"),
+        || s.sig_hs_now(),
+        || s.sig_hs_before(),
+    );
 }
 
 criterion_group! {

@@ -64,20 +64,6 @@ impl Algorithm {
     pub(crate) fn is_symmetric(self) -> bool {
         matches!(self, Algorithm::HS256)
     }
-
-    pub(crate) fn to_jwt(self) -> jsonwebtoken::Algorithm {
-        match self {
-            Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,
-            Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
-            Algorithm::RS384 => jsonwebtoken::Algorithm::RS384,
-            Algorithm::RS512 => jsonwebtoken::Algorithm::RS512,
-            Algorithm::PS256 => jsonwebtoken::Algorithm::PS256,
-            Algorithm::PS384 => jsonwebtoken::Algorithm::PS384,
-            Algorithm::PS512 => jsonwebtoken::Algorithm::PS512,
-            Algorithm::ES256 => jsonwebtoken::Algorithm::ES256,
-            Algorithm::ES384 => jsonwebtoken::Algorithm::ES384,
-        }
-    }
 }
 
 impl fmt::Display for Algorithm {

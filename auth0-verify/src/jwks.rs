@@ -320,7 +320,7 @@ impl Inner {
 
     async fn download(&self, previous: Option<&KeySet>) -> Result<KeySet, JwksError> {
         let c = &self.config;
-        let deadline = Instant::now() + c.timeout;
+        let deadline = deadline_after(Instant::now(), c.timeout);
         let mut attempt = 0;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -351,7 +351,9 @@ impl Inner {
             }
             attempt += 1;
             let delay = retry_after.unwrap_or_else(|| backoff(attempt));
-            if Instant::now() + delay >= deadline {
+            // A wait that would end at or after the deadline is not started: the server's
+            // `Retry-After` may be any number, so compare without adding to an `Instant`.
+            if delay >= deadline.saturating_duration_since(Instant::now()) {
                 return Err(error);
             }
             tokio::time::sleep(delay).await;
@@ -428,6 +430,18 @@ impl Inner {
         } else {
             Failure::Final(JwksError::Request { url, source: e })
         }
+    }
+}
+
+/// `now + timeout`, or as far ahead as an `Instant` can go when that overflows (a caller's
+/// `Duration::MAX` means "no limit").
+fn deadline_after(now: Instant, timeout: Duration) -> Instant {
+    let mut ahead = timeout;
+    loop {
+        if let Some(deadline) = now.checked_add(ahead) {
+            return deadline;
+        }
+        ahead /= 2;
     }
 }
 

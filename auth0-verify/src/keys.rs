@@ -1,7 +1,11 @@
 //! Public keys read from a JWKS, parsed once and reused for every verification.
+//!
+//! Each key is parsed into aws-lc's own form ([`ParsedPublicKey`]) once per algorithm it may
+//! verify, when the key set is fetched; verifying a signature then does no key parsing at all.
 
 use std::sync::Arc;
 
+use aws_lc_rs::signature::{self as sig, ParsedPublicKey, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::DecodingKey;
@@ -51,7 +55,8 @@ pub(crate) struct Key {
     alg: Option<Algorithm>,
     /// The JWK as published, to recognise an unchanged key after a refetch.
     jwk: Value,
-    decoding: DecodingKey,
+    /// The key parsed for each allowed algorithm it may verify.
+    parsed: Vec<(Algorithm, ParsedPublicKey)>,
 }
 
 impl Key {
@@ -71,10 +76,15 @@ impl Key {
         }
     }
 
-    /// Verifies `signature` (base64url) over `message`.
+    /// Verifies `signature` (base64url) over `message` with the key parsed for `alg`.
     pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &str) -> bool {
-        jsonwebtoken::crypto::verify(signature, message, &self.decoding, alg.to_jwt())
-            .unwrap_or(false)
+        let Some((_, key)) = self.parsed.iter().find(|(a, _)| *a == alg) else {
+            return false;
+        };
+        match URL_SAFE_NO_PAD.decode(signature) {
+            Ok(signature) => key.verify_sig(message, &signature).is_ok(),
+            Err(_) => false,
+        }
     }
 }
 
@@ -207,19 +217,74 @@ fn parse_key(value: Value, allowed: &[Algorithm]) -> Result<Key, String> {
             }
         },
     };
-    let (key_type, decoding) = match jwk.kty.as_str() {
-        "RSA" => (KeyType::Rsa, rsa_key(&jwk)?),
+    let material = match jwk.kty.as_str() {
+        "RSA" => rsa_key(&jwk)?,
         "EC" => ec_key(&jwk)?,
         "oct" => return Err("symmetric keys are never taken from a JWKS".to_owned()),
         other => return Err(format!("expected `kty` \"RSA\" or \"EC\", found {other:?}")),
     };
+    let key_type = material.key_type();
+    // Parse once for every algorithm this key may verify: the verifier's allowed algorithms
+    // that fit the key type and, when the JWK pins one, only that one.
+    let mut parsed = Vec::new();
+    for &a in allowed {
+        if key_type.fits(a) && alg.is_none_or(|pinned| pinned == a) {
+            parsed.push((a, material.parse(a)?));
+        }
+    }
     Ok(Key {
         kid: jwk.kid,
         key_type,
         alg,
         jwk: value,
-        decoding,
+        parsed,
     })
+}
+
+/// A public key's material, before it is parsed for an algorithm.
+enum Material {
+    /// Modulus and exponent, big-endian without leading zeros.
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    /// An uncompressed point (`04 || x || y`).
+    Ec { key_type: KeyType, point: Vec<u8> },
+}
+
+impl Material {
+    fn key_type(&self) -> KeyType {
+        match self {
+            Material::Rsa { .. } => KeyType::Rsa,
+            Material::Ec { key_type, .. } => *key_type,
+        }
+    }
+
+    fn parse(&self, alg: Algorithm) -> Result<ParsedPublicKey, String> {
+        let rejected =
+            |e: aws_lc_rs::error::KeyRejected| format!("not a usable key for {alg}: {e}");
+        match self {
+            Material::Rsa { n, e } => {
+                let params: &'static sig::RsaParameters = match alg {
+                    Algorithm::RS256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+                    Algorithm::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
+                    Algorithm::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
+                    Algorithm::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
+                    Algorithm::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
+                    Algorithm::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
+                    _ => return Err(format!("expected a key for {alg}, found an RSA key")),
+                };
+                RsaPublicKeyComponents { n, e }
+                    .to_parsed_public_key(params)
+                    .map_err(rejected)
+            }
+            Material::Ec { point, .. } => {
+                let params: &'static sig::EcdsaVerificationAlgorithm = match alg {
+                    Algorithm::ES256 => &sig::ECDSA_P256_SHA256_FIXED,
+                    Algorithm::ES384 => &sig::ECDSA_P384_SHA384_FIXED,
+                    _ => return Err(format!("expected a key for {alg}, found an EC key")),
+                };
+                ParsedPublicKey::new(params, point).map_err(rejected)
+            }
+        }
+    }
 }
 
 fn b64url(field: &str, value: &str) -> Result<Vec<u8>, String> {
@@ -228,29 +293,86 @@ fn b64url(field: &str, value: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("`{field}` is not base64url: {e}"))
 }
 
-fn rsa_key(jwk: &Jwk) -> Result<DecodingKey, String> {
-    match (&jwk.n, &jwk.e) {
-        (Some(n), Some(e)) => {
-            let n = b64url("n", n)?;
-            let e = b64url("e", e)?;
-            let first = n.iter().position(|&b| b != 0).unwrap_or(n.len());
-            let bits = (n.len() - first) * 8;
-            if bits < 2048 {
-                return Err(format!(
-                    "expected an RSA modulus of at least 2048 bits, found {bits}"
-                ));
-            }
-            Ok(DecodingKey::from_rsa_raw_components(&n, &e))
-        }
+fn rsa_key(jwk: &Jwk) -> Result<Material, String> {
+    let (n, e) = match (&jwk.n, &jwk.e) {
+        (Some(n), Some(e)) => (b64url("n", n)?, b64url("e", e)?),
         _ => match first_certificate(jwk)? {
-            Some(pem) => DecodingKey::from_rsa_pem(pem.as_bytes())
-                .map_err(|e| format!("`x5c` certificate has no usable RSA key: {e}")),
-            None => Err("expected `n` and `e` (or `x5c`), found neither".to_owned()),
+            Some(pem) => {
+                let key = DecodingKey::from_rsa_pem(pem.as_bytes())
+                    .map_err(|e| format!("`x5c` certificate has no usable RSA key: {e}"))?;
+                let der = key
+                    .try_get_as_bytes()
+                    .map_err(|e| format!("`x5c` certificate has no usable RSA key: {e}"))?;
+                let (n, e) = rsa_public_key_der(der).ok_or_else(|| {
+                    "`x5c` certificate has no usable RSA key: not an RSAPublicKey".to_owned()
+                })?;
+                (n.to_vec(), e.to_vec())
+            }
+            None => return Err("expected `n` and `e` (or `x5c`), found neither".to_owned()),
         },
+    };
+    let n = without_leading_zeros(&n);
+    let e = without_leading_zeros(&e);
+    let bits = match n.first() {
+        Some(first) => (n.len() - 1) * 8 + (8 - first.leading_zeros() as usize),
+        None => 0,
+    };
+    if bits < 2048 {
+        return Err(format!(
+            "expected an RSA modulus of at least 2048 bits, found {bits}"
+        ));
     }
+    if e.is_empty() {
+        return Err("expected a non-zero RSA exponent".to_owned());
+    }
+    Ok(Material::Rsa {
+        n: n.to_vec(),
+        e: e.to_vec(),
+    })
 }
 
-fn ec_key(jwk: &Jwk) -> Result<(KeyType, DecodingKey), String> {
+fn without_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
+/// The modulus and exponent of a DER `RSAPublicKey` (RFC 8017: a SEQUENCE of two INTEGERs).
+fn rsa_public_key_der(der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (0x30, body, []) = der_element(der)? else {
+        return None;
+    };
+    let (0x02, n, rest) = der_element(body)? else {
+        return None;
+    };
+    let (0x02, e, []) = der_element(rest)? else {
+        return None;
+    };
+    Some((n, e))
+}
+
+/// One DER element: its tag, its contents and what follows it.
+fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 || rest.len() < count {
+            return None;
+        }
+        let len = rest[..count]
+            .iter()
+            .fold(0usize, |len, &b| (len << 8) | usize::from(b));
+        (len, &rest[count..])
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((tag, &rest[..len], &rest[len..]))
+}
+
+fn ec_key(jwk: &Jwk) -> Result<Material, String> {
     let (key_type, len) = match jwk.crv.as_deref() {
         Some("P-256") => (KeyType::EcP256, 32),
         Some("P-384") => (KeyType::EcP384, 48),
@@ -275,12 +397,27 @@ fn ec_key(jwk: &Jwk) -> Result<(KeyType, DecodingKey), String> {
             point.push(4);
             point.extend_from_slice(&x);
             point.extend_from_slice(&y);
-            Ok((key_type, DecodingKey::from_ec_der(&point)))
+            Ok(Material::Ec { key_type, point })
         }
         _ => match first_certificate(jwk)? {
-            Some(pem) => DecodingKey::from_ec_pem(pem.as_bytes())
-                .map(|k| (key_type, k))
-                .map_err(|e| format!("`x5c` certificate has no usable EC key: {e}")),
+            Some(pem) => {
+                let key = DecodingKey::from_ec_pem(pem.as_bytes())
+                    .map_err(|e| format!("`x5c` certificate has no usable EC key: {e}"))?;
+                let point = key
+                    .try_get_as_bytes()
+                    .map_err(|e| format!("`x5c` certificate has no usable EC key: {e}"))?;
+                if point.len() != 1 + 2 * len || point[0] != 4 {
+                    return Err(format!(
+                        "`x5c` certificate: expected an uncompressed {}-byte point, found {} bytes",
+                        1 + 2 * len,
+                        point.len()
+                    ));
+                }
+                Ok(Material::Ec {
+                    key_type,
+                    point: point.to_vec(),
+                })
+            }
             None => Err("expected `x` and `y` (or `x5c`), found neither".to_owned()),
         },
     }
@@ -303,4 +440,55 @@ fn first_certificate(jwk: &Jwk) -> Result<Option<String>, String> {
     }
     pem.push_str("-----END CERTIFICATE-----\n");
     Ok(Some(pem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_rsa_public_key() {
+        // SEQUENCE { INTEGER 0x00c3, INTEGER 0x010001 }
+        let der = [
+            0x30, 0x09, 0x02, 0x02, 0x00, 0xc3, 0x02, 0x03, 0x01, 0x00, 0x01,
+        ];
+        assert_eq!(
+            rsa_public_key_der(&der),
+            Some((&[0x00, 0xc3][..], &[0x01, 0x00, 0x01][..]))
+        );
+        // Truncated, trailing bytes, wrong tags, absurd lengths.
+        assert_eq!(rsa_public_key_der(&der[..10]), None);
+        assert_eq!(rsa_public_key_der(&[&der[..], &[0]].concat()), None);
+        assert_eq!(rsa_public_key_der(&[0x31, 0x00]), None);
+        assert_eq!(
+            rsa_public_key_der(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),
+            None
+        );
+        assert_eq!(rsa_public_key_der(&[0x30, 0x80]), None);
+        assert_eq!(rsa_public_key_der(&[]), None);
+    }
+
+    #[test]
+    fn modulus_bits_are_counted_exactly() {
+        let jwk = |n: Vec<u8>| Jwk {
+            kty: "RSA".to_owned(),
+            kid: None,
+            use_: None,
+            alg: None,
+            n: Some(URL_SAFE_NO_PAD.encode(n)),
+            e: Some("AQAB".to_owned()),
+            crv: None,
+            x: None,
+            y: None,
+            x5c: None,
+        };
+        // 2047 bits in 256 bytes is too small; a leading zero byte does not count.
+        let mut n = vec![0xff; 256];
+        n[0] = 0x7f;
+        let err = rsa_key(&jwk(n)).err().unwrap();
+        assert!(err.contains("found 2047"), "{err}");
+        let mut n = vec![0u8];
+        n.extend([0xff; 256]);
+        assert!(rsa_key(&jwk(n)).is_ok());
+    }
 }

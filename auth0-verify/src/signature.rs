@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use jsonwebtoken::DecodingKey;
+use aws_lc_rs::hmac;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::algorithm::Algorithm;
 use crate::blocking::BlockingRuntime;
@@ -63,7 +65,8 @@ impl From<Vec<u8>> for Secret {
 /// ID tokens of applications configured with HS256).
 #[derive(Clone)]
 pub struct SymmetricSignatureVerifier {
-    key: Arc<DecodingKey>,
+    /// The HMAC key, prepared once.
+    key: Arc<hmac::Key>,
 }
 
 impl fmt::Debug for SymmetricSignatureVerifier {
@@ -82,20 +85,17 @@ impl SymmetricSignatureVerifier {
     pub fn new(secret: impl Into<Secret>) -> Self {
         let secret = secret.into();
         SymmetricSignatureVerifier {
-            key: Arc::new(DecodingKey::from_secret(secret.expose())),
+            key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret.expose())),
         }
     }
 
     fn verify(&self, raw: &RawToken<'_>, alg: Algorithm) -> Result<(), TokenValidationError> {
-        match jsonwebtoken::crypto::verify(
-            raw.signature,
-            raw.message.as_bytes(),
-            &self.key,
-            alg.to_jwt(),
-        ) {
-            Ok(true) => Ok(()),
-            _ => Err(TokenValidationError::InvalidSignature { algorithm: alg }),
-        }
+        // `hmac::verify` compares in constant time.
+        let valid = alg == Algorithm::HS256
+            && URL_SAFE_NO_PAD
+                .decode(raw.signature)
+                .is_ok_and(|tag| hmac::verify(&self.key, raw.message.as_bytes(), &tag).is_ok());
+        check(valid, alg)
     }
 }
 

@@ -102,7 +102,7 @@ impl RetryPolicy {
         match headers.and_then(|h| server_wait(h, now)) {
             // A little jitter, so that clients told the same reset time do not all come back
             // at the same instant.
-            Some(wait) => wait + (self.base_delay / 4).mul_f64(random_fraction()),
+            Some(wait) => wait.saturating_add((self.base_delay / 4).mul_f64(random_fraction())),
             None => self.backoff(attempt),
         }
     }
@@ -244,6 +244,20 @@ mod tests {
         h.remove(RETRY_AFTER);
         // Far beyond what SystemTime can hold: no panic, no wait.
         let _ = server_wait(&h, now);
+    }
+
+    #[test]
+    fn huge_server_waits_saturate() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut h = HeaderMap::new();
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("18446744073709551615"),
+        );
+        let p = RetryPolicy::default().base_delay(Duration::MAX);
+        assert_eq!(server_wait(&h, now), Some(Duration::from_secs(u64::MAX)));
+        assert!(p.delay(1, Some(&h), now) >= Duration::from_secs(u64::MAX));
+        assert!(p.backoff(u32::MAX) <= Duration::MAX);
     }
 
     #[test]

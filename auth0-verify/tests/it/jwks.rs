@@ -372,6 +372,33 @@ async fn small_rsa_keys_are_refused() {
 }
 
 #[tokio::test]
+async fn small_rsa_keys_in_x5c_are_refused() {
+    let der: String = include_str!("../fixtures/rsa_1024.cert.pem")
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let small = json!({"kty": "RSA", "kid": "small", "x5c": [der]});
+    let (_s, url) = jwks_server(jwks(&[rsa_a_jwk(), small])).await;
+    let token = sign(
+        jsonwebtoken::Algorithm::RS256,
+        Some("small"),
+        &rsa_a(),
+        &id_claims(),
+    );
+    let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TokenValidationError::UnusableKey { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("at least 2048 bits, found 1024"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn the_http_client_is_injectable_and_telemetry_can_be_off() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -4,5 +4,6 @@ mod access_token;
 mod algorithms;
 mod blocking;
 mod common;
+mod hostile_jwks;
 mod id_token;
 mod jwks;
