@@ -28,9 +28,127 @@ fn sample(owned: &syn::Type, with_default: &BTreeSet<String>) -> Option<TokenStr
     }
 }
 
+/// The owned type of a parameter or answer, as code outside the crate names it.
+fn outside(ty: &syn::Type) -> Option<syn::Type> {
+    syn::parse_str(&quote!(#ty).to_string().replace("crate ::", "auth0_mgmt ::")).ok()
+}
+
+/// A full round trip for one operation of a resource: the request leaves with its method,
+/// path, a query parameter, the `Authorization` header and the JSON body; the answer (the
+/// documented type's default, plus a field the document does not know) decodes.
+fn round_trip(fop: &FacadeOp, with_default: &BTreeSet<String>) -> Option<TokenStream> {
+    fop.raw.as_ref()?;
+    let op = &fop.op;
+    let success = type_text(&fop.success);
+    let answer_ty = outside(&fop.success)?;
+    let answer = if success.starts_with("Vec<") || with_default.contains(&success) {
+        quote!(serde_json::to_value(<#answer_ty as Default>::default()).unwrap())
+    } else {
+        return None;
+    };
+    let mut path = format!("/api/v2{}", op.path);
+    let mut args = Vec::new();
+    for (i, name) in op.path_params().iter().enumerate() {
+        let value = format!("p{}", i + 1);
+        path = path.replace(&format!("{{{name}}}"), &value);
+        args.push(quote!(#value));
+    }
+    let mut setters = Vec::new();
+    let mut matchers = Vec::new();
+    let mut body_setup = TokenStream::new();
+    let mut query_done = false;
+    for p in fop.params.iter().filter(|p| p.location != "path") {
+        let id = format_ident!("{}", p.ident);
+        let required = matches!(
+            p.holding,
+            Holding::Str | Holding::Ref(_) | Holding::Value(_)
+        );
+        let owned = p.holding.owned();
+        let text = type_text(&owned);
+        if p.location == "body" {
+            if !(text.starts_with("Vec<") || with_default.contains(&text)) {
+                return None;
+            }
+            let ty = outside(&owned)?;
+            body_setup = quote! {
+                let body = <#ty as Default>::default();
+                let sent = serde_json::to_value(&body).unwrap();
+            };
+            setters.push(quote!(.#id(body)));
+            matchers.push(quote!(.and(body_json(sent))));
+            continue;
+        }
+        let wire = &p.wire;
+        let value = match text.as_str() {
+            "String" => Some(("q", quote!("q"))),
+            "bool" => Some(("true", quote!(true))),
+            "i64" | "i32" | "u64" | "u32" => Some(("1", quote!(1 as _))),
+            _ => None,
+        };
+        match value {
+            Some((on_wire, v)) if required || (!query_done && p.location == "query") => {
+                setters.push(quote!(.#id(#v)));
+                if p.location == "query" {
+                    matchers.push(quote!(.and(query_param(#wire, #on_wire))));
+                    query_done = true;
+                } else {
+                    matchers.push(quote!(.and(header(#wire, #on_wire))));
+                }
+            }
+            Some(_) => {}
+            None if required => return None,
+            None => {}
+        }
+    }
+    let accessors = op.accessors();
+    let accessors = accessors.iter().map(|a| format_ident!("{}", a));
+    let method = format_ident!("{}", op.method_name());
+    let http_method = op.method.to_uppercase();
+    let status = fop.success_status;
+    let test = format_ident!("{}_round_trip", op.resource());
+    let feature = op.resource();
+    Some(quote! {
+        #[cfg(feature = #feature)]
+        #[tokio::test]
+        async fn #test() {
+            let server = MockServer::start().await;
+            let answer = #answer;
+            let mut sent_back = answer.clone();
+            if let Some(object) = sent_back.as_object_mut() {
+                object.insert("field_added_later".into(), serde_json::json!({"x": [1, 2]}));
+            }
+            #body_setup
+            Mock::given(method(#http_method))
+                .and(path(#path))
+                .and(header("authorization", "Bearer test-token"))
+                #(#matchers)*
+                .respond_with(ResponseTemplate::new(#status).set_body_json(sent_back))
+                .expect(1)
+                .mount(&server)
+                .await;
+            let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+            let decoded = client #(.#accessors())* .#method(#(#args),*) #(#setters)* .send().await.unwrap();
+            assert_eq!(serde_json::to_value(&decoded).unwrap(), answer);
+        }
+    })
+}
+
 /// The test file's text (formatted, with the generated-code header).
 pub fn render(ops: &[FacadeOp], with_default: &BTreeSet<String>) -> anyhow::Result<String> {
     let mut blocks: std::collections::BTreeMap<String, Vec<TokenStream>> = Default::default();
+    let mut round_trips: std::collections::BTreeMap<String, TokenStream> = Default::default();
+    // Prefer an operation with a body, so that the body is checked too.
+    for with_body in [true, false] {
+        for fop in ops {
+            let has_body = fop.params.iter().any(|p| p.location == "body");
+            if has_body == with_body
+                && !round_trips.contains_key(&fop.op.resource())
+                && let Some(t) = round_trip(fop, with_default)
+            {
+                round_trips.insert(fop.op.resource(), t);
+            }
+        }
+    }
     for fop in ops {
         let op = &fop.op;
         let feature = op.resource();
@@ -77,6 +195,7 @@ pub fn render(ops: &[FacadeOp], with_default: &BTreeSet<String>) -> anyhow::Resu
             }
         });
     }
+    let round_trips = round_trips.values();
     let tests = blocks.iter().map(|(feature, calls)| {
         let test = format_ident!("every_{}_operation_is_callable_by_the_naming_rule", feature);
         let count = calls.len();
@@ -100,7 +219,7 @@ pub fn render(ops: &[FacadeOp], with_default: &BTreeSet<String>) -> anyhow::Resu
         #![allow(unused_mut, unused_variables, clippy::all)]
 
         use auth0_mgmt::{Client, Error};
-        use wiremock::matchers::any;
+        use wiremock::matchers::{any, body_json, header, method, path, query_param};
         use wiremock::{Mock, MockServer, ResponseTemplate};
 
         async fn sent<T>(
@@ -156,6 +275,8 @@ pub fn render(ops: &[FacadeOp], with_default: &BTreeSet<String>) -> anyhow::Resu
         }
 
         #(#tests)*
+
+        #(#round_trips)*
     };
     crate::generate::pretty(tokens)
 }

@@ -106,6 +106,8 @@ pub struct Param {
     pub ident: String,
     /// Where it goes: `path`, `query`, `header` or `body`.
     pub location: &'static str,
+    /// The name on the wire (the document's parameter name; `body` for the body).
+    pub wire: String,
     /// How it is held.
     pub holding: Holding,
 }
@@ -121,6 +123,8 @@ pub struct FacadeOp {
     pub params: Vec<Param>,
     /// The body type `send()` returns.
     pub success: syn::Type,
+    /// The documented success status (the first 2xx the document lists).
+    pub success_status: u16,
     /// How it pages, for list operations.
     pub paging: Option<crate::paging::Paging>,
 }
@@ -160,10 +164,12 @@ pub fn facade_ops(
                     .map(|p| Param {
                         ident: p.to_snake_case(),
                         location: "path",
+                        wire: p,
                         holding: Holding::Str,
                     })
                     .collect(),
                 success: handwritten_success(doc, op),
+                success_status: success_status(doc, op),
                 paging: None,
             });
             continue;
@@ -172,7 +178,7 @@ pub fn facade_ops(
             .get(&op.raw_ident())
             .ok_or_else(|| anyhow::anyhow!("no generated method for operation {}", op.id))?;
         let node = &doc["paths"][&op.path][&op.method];
-        let mut locations: BTreeMap<String, &'static str> = BTreeMap::new();
+        let mut locations: BTreeMap<String, (&'static str, String)> = BTreeMap::new();
         for p in node
             .get("parameters")
             .and_then(Value::as_array)
@@ -185,7 +191,7 @@ pub fn facade_ops(
                 Some("header") => "header",
                 _ => "query",
             };
-            locations.insert(name.to_snake_case(), loc);
+            locations.insert(name.to_snake_case(), (loc, name.to_string()));
         }
         let n_path = op.path_params().len();
         let has_body = node.get("requestBody").is_some();
@@ -195,19 +201,19 @@ pub fn facade_ops(
             .iter()
             .enumerate()
             .map(|(i, (ident, ty))| {
+                let found = locations.get(ident.trim_end_matches('_'));
+                let wire = found.map_or_else(|| ident.clone(), |(_, w)| w.clone());
                 let location = if i < n_path {
                     "path"
                 } else if has_body && i + 1 == count {
                     "body"
                 } else {
-                    locations
-                        .get(ident.trim_end_matches('_'))
-                        .copied()
-                        .unwrap_or("query")
+                    found.map_or("query", |(l, _)| l)
                 };
                 Param {
                     ident: ident.clone(),
                     location,
+                    wire,
                     holding: holding(ty),
                 }
             })
@@ -217,10 +223,24 @@ pub fn facade_ops(
             raw: Some(raw.clone()),
             params,
             success: qualify(&raw.success),
+            success_status: success_status(doc, op),
             paging: None,
         });
     }
     Ok(out)
+}
+
+/// The first success status the document lists for an operation (200 if none).
+fn success_status(doc: &Value, op: &Operation) -> u16 {
+    doc["paths"][&op.path][&op.method]
+        .get("responses")
+        .and_then(Value::as_object)
+        .and_then(|r| {
+            r.keys()
+                .filter_map(|c| c.parse::<u16>().ok())
+                .find(|c| (200..300).contains(c))
+        })
+        .unwrap_or(200)
 }
 
 /// The answer type of a handwritten operation: its documented JSON success schema.

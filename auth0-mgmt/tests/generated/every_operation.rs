@@ -6,7 +6,7 @@
 //! operation whose required values this test cannot invent must refuse to send.
 #![allow(unused_mut, unused_variables, clippy::all)]
 use auth0_mgmt::{Client, Error};
-use wiremock::matchers::any;
+use wiremock::matchers::{any, body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn sent<T>(
     server: &MockServer,
@@ -7631,4 +7631,1146 @@ async fn every_verifiable_credentials_operation_is_callable_by_the_naming_rule()
         calls += 1;
     }
     assert_eq!(calls, 5usize);
+}
+#[cfg(feature = "actions")]
+#[tokio::test]
+async fn actions_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateActionResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateActionRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/actions/actions"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.actions().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "attack_protection")]
+#[tokio::test]
+async fn attack_protection_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateBotDetectionSettingsResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateBotDetectionSettingsRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/attack-protection/bot-detection"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .attack_protection()
+        .bot_detection()
+        .update()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "branding")]
+#[tokio::test]
+async fn branding_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateBrandingResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateBrandingRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/branding"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.branding().update().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "client_grants")]
+#[tokio::test]
+async fn client_grants_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateClientGrantResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateClientGrantRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/client-grants"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.client_grants().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "clients")]
+#[tokio::test]
+async fn clients_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateClientResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateClientRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/clients"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.clients().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "connection_profiles")]
+#[tokio::test]
+async fn connection_profiles_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateConnectionProfileResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateConnectionProfileRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/connection-profiles"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.connection_profiles().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "connections")]
+#[tokio::test]
+async fn connections_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateConnectionResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateConnectionRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/connections/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.connections().update("p1").body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "custom_domains")]
+#[tokio::test]
+async fn custom_domains_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateCustomDomainResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateCustomDomainRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/custom-domains/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.custom_domains().update("p1").body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "email_templates")]
+#[tokio::test]
+async fn email_templates_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateEmailTemplateResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateEmailTemplateRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/email-templates/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.email_templates().update("p1").body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "emails")]
+#[tokio::test]
+async fn emails_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateEmailProviderResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateEmailProviderRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/emails/provider"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.emails().provider().update().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "event_streams")]
+#[tokio::test]
+async fn event_streams_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateEventStreamRedeliveryResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateEventStreamRedeliveryRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/event-streams/p1/redeliver"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(202u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .event_streams()
+        .redeliveries()
+        .create("p1")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "experimentation")]
+#[tokio::test]
+async fn experimentation_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateExperimentResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateExperimentRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/experimentation/experiments/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .experimentation()
+        .experiments()
+        .update("p1")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "flows")]
+#[tokio::test]
+async fn flows_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateFlowResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateFlowRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/flows"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.flows().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "forms")]
+#[tokio::test]
+async fn forms_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateFormResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateFormRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/forms"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.forms().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "groups")]
+#[tokio::test]
+async fn groups_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::GetGroupResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/v2/groups/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.groups().get("p1").send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "guardian")]
+#[tokio::test]
+async fn guardian_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateGuardianEnrollmentTicketResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateGuardianEnrollmentTicketRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/guardian/enrollments/ticket"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .guardian()
+        .enrollments()
+        .create_ticket()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "hooks")]
+#[tokio::test]
+async fn hooks_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateHookResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateHookRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/hooks/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.hooks().update("p1").body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "jobs")]
+#[tokio::test]
+async fn jobs_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateExportUsersResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateExportUsersRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/jobs/users-exports"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .jobs()
+        .users_exports()
+        .create()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "keys")]
+#[tokio::test]
+async fn keys_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::SetCustomSigningKeysResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::SetCustomSigningKeysRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/keys/custom-signing"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.keys().custom_signing().set().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "log_streams")]
+#[tokio::test]
+async fn log_streams_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <::std::vec::Vec<
+                auth0_mgmt::types::LogStreamResponseSchema,
+            > as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/v2/log-streams"))
+        .and(header("authorization", "Bearer test-token"))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.log_streams().list().send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "logs")]
+#[tokio::test]
+async fn logs_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::GetLogResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/v2/logs/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.logs().get("p1").send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "network_acls")]
+#[tokio::test]
+async fn network_acls_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::GetNetworkAclsResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateNetworkAclRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/network-acls"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.network_acls().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "organizations")]
+#[tokio::test]
+async fn organizations_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateOrganizationResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateOrganizationRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/organizations"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.organizations().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "prompts")]
+#[tokio::test]
+async fn prompts_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateSettingsResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateSettingsRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/prompts"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.prompts().update_settings().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "rate_limit_policies")]
+#[tokio::test]
+async fn rate_limit_policies_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::GetRateLimitPolicyResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/v2/rate-limit-policies/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.rate_limit_policies().get("p1").send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "refresh_tokens")]
+#[tokio::test]
+async fn refresh_tokens_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateRefreshTokenResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateRefreshTokenRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/refresh-tokens/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.refresh_tokens().update("p1").body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "resource_servers")]
+#[tokio::test]
+async fn resource_servers_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateResourceServerResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateResourceServerRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/resource-servers"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.resource_servers().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "risk_assessments")]
+#[tokio::test]
+async fn risk_assessments_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateRiskAssessmentsSettingsResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateRiskAssessmentsSettingsRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/risk-assessments/settings"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .risk_assessments()
+        .settings()
+        .update()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "roles")]
+#[tokio::test]
+async fn roles_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateRoleResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateRoleRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/roles"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.roles().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "rules")]
+#[tokio::test]
+async fn rules_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateRuleResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateRuleRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/rules"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.rules().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "rules_configs")]
+#[tokio::test]
+async fn rules_configs_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::SetRulesConfigResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::SetRulesConfigRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/rules-configs/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.rules_configs().set("p1").body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "self_service_profiles")]
+#[tokio::test]
+async fn self_service_profiles_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateSelfServiceProfileResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateSelfServiceProfileRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/self-service-profiles"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .self_service_profiles()
+        .create()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "sessions")]
+#[tokio::test]
+async fn sessions_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateSessionResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateSessionRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/sessions/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.sessions().update("p1").body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "stats")]
+#[tokio::test]
+async fn stats_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::GetActiveUsersCountStatsResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/v2/stats/active-users"))
+        .and(header("authorization", "Bearer test-token"))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.stats().get_active_users_count().send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "supplemental_signals")]
+#[tokio::test]
+async fn supplemental_signals_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::PatchSupplementalSignalsResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateSupplementalSignalsRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/supplemental-signals"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.supplemental_signals().patch().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "tenants")]
+#[tokio::test]
+async fn tenants_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::UpdateTenantSettingsResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::UpdateTenantSettingsRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/tenants/settings"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.tenants().settings().update().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "tickets")]
+#[tokio::test]
+async fn tickets_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::ChangePasswordTicketResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::ChangePasswordTicketRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/tickets/password-change"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.tickets().change_password().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "token_exchange_profiles")]
+#[tokio::test]
+async fn token_exchange_profiles_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::GetTokenExchangeProfileResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/v2/token-exchange-profiles/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.token_exchange_profiles().get("p1").send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "user_attribute_profiles")]
+#[tokio::test]
+async fn user_attribute_profiles_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateUserAttributeProfileResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateUserAttributeProfileRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/user-attribute-profiles"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .user_attribute_profiles()
+        .create()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "user_blocks")]
+#[tokio::test]
+async fn user_blocks_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::ListUserBlocksResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/v2/user-blocks/p1"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(query_param("consider_brute_force_enablement", "true"))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .user_blocks()
+        .list("p1")
+        .consider_brute_force_enablement(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "users")]
+#[tokio::test]
+async fn users_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateUserResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateUserRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/users"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.users().create().body(body).send().await.unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+}
+#[cfg(feature = "verifiable_credentials")]
+#[tokio::test]
+async fn verifiable_credentials_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::CreateVerifiableCredentialTemplateResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let body = <auth0_mgmt::types::CreateVerifiableCredentialTemplateRequestContent as Default>::default();
+    let sent = serde_json::to_value(&body).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/verifiable-credentials/verification/templates"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(body_json(sent))
+        .respond_with(ResponseTemplate::new(201u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client
+        .verifiable_credentials()
+        .verification()
+        .templates()
+        .create()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
 }
