@@ -430,3 +430,82 @@ fn max_retries_is_capped() {
     let b = Client::builder("t.auth0.com").token("t").max_retries(1000);
     assert!(format!("{b:?}").contains("max_retries: 10"), "{b:?}");
 }
+
+#[tokio::test]
+async fn an_idempotent_request_is_retried_after_a_refused_connection() {
+    // A port nobody listens on yet; the server starts there while the client backs off.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = Client::builder(format!("http://127.0.0.1:{port}"))
+        .token("t")
+        .retry_policy(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(400))
+                .max_delay(Duration::from_millis(400)),
+        )
+        .build()
+        .unwrap();
+    let starter = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let server = MockServer::builder().listener(listener).start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u"})))
+            .mount(&server)
+            .await;
+        server
+    });
+    let user = client.users().get("u").send().await.unwrap();
+    assert_eq!(user.user_id.as_deref(), Some("u"));
+    let server = starter.await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_request_is_a_tracing_span_without_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .token("secret-token-value")
+        .build()
+        .unwrap();
+    client.users().get("auth0|42").send().await.unwrap();
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("auth0_mgmt.request"), "{text}");
+    assert!(text.contains("operation=\"get_users_by_id\""), "{text}");
+    assert!(text.contains("method=GET"), "{text}");
+    assert!(text.contains("path=/api/v2/users/auth0|42"), "{text}");
+    assert!(text.contains("status=200"), "{text}");
+    assert!(text.contains("attempt=1"), "{text}");
+    assert!(!text.contains("secret-token-value"), "{text}");
+}
