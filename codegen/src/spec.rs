@@ -47,7 +47,6 @@ const NAME_MAPS: &[&str] = &[
     "definitions",
     "headers",
     "requestBodies",
-    "parameters_by_name",
 ];
 
 type JsonMap = Map<String, Value>;

@@ -765,11 +765,6 @@ fn schema_usage(doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
     (closure(response_roots), closure(request_roots))
 }
 
-/// Names of component schemas that appear in success responses.
-pub fn response_schemas(doc: &Value) -> BTreeSet<String> {
-    schema_usage(doc).0
-}
-
 fn tolerant_responses(doc: &mut Value) -> usize {
     let (responses, _) = schema_usage(doc);
     // Inline response schemas (not components) are relaxed in place too.
