@@ -55,17 +55,26 @@ impl IntoResponse for AuthError {
     }
 }
 
+/// The details (which claim, expected and found values) stay in the server's log; the caller
+/// only learns which kind of failure it was, so the API's issuer and audience are not told to
+/// whoever probes it.
 impl From<TokenValidationError> for AuthError {
     fn from(e: TokenValidationError) -> Self {
+        eprintln!("access denied: {e}");
         match e {
-            TokenValidationError::InsufficientScope { .. } => {
-                AuthError(StatusCode::FORBIDDEN, e.to_string())
-            }
+            TokenValidationError::InsufficientScope { .. } => AuthError(
+                StatusCode::FORBIDDEN,
+                "the token lacks a required scope".into(),
+            ),
             // The JWKS could not be fetched: our problem, not the caller's.
-            TokenValidationError::Jwks(_) => {
-                AuthError(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
-            }
-            _ => AuthError(StatusCode::UNAUTHORIZED, e.to_string()),
+            TokenValidationError::Jwks(_) => AuthError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "authorization is unavailable; try again later".into(),
+            ),
+            _ => AuthError(
+                StatusCode::UNAUTHORIZED,
+                "the access token is not valid".into(),
+            ),
         }
     }
 }
