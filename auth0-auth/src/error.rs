@@ -335,6 +335,12 @@ impl Error {
         self.api().and_then(ApiError::error_description)
     }
 
+    /// Auth0's error code of an error answer (`errorCode`, or `code` from database
+    /// connections, e.g. `invalid_password`).
+    pub fn error_code(&self) -> Option<&str> {
+        self.api().and_then(ApiError::error_code)
+    }
+
     /// The `mfa_token` of an `mfa_required` answer, to continue with the MFA grants.
     pub fn mfa_token(&self) -> Option<&MfaToken> {
         self.api().and_then(ApiError::mfa_token)

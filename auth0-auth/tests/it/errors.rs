@@ -136,6 +136,7 @@ async fn database_connection_error_shape() {
         .send()
         .await
         .unwrap_err();
+    assert_eq!(err.error_code(), Some("invalid_password"));
     let api = err.api().unwrap();
     assert_eq!(api.error_code(), Some("invalid_password"));
     assert_eq!(api.error_description(), Some("Password is too weak"));
