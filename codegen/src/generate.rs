@@ -110,10 +110,7 @@ pub fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 fn as_open_enum(e: &syn::ItemEnum) -> Option<OpenEnum> {
-    if e.attrs
-        .iter()
-        .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().contains("untagged"))
-    {
+    if is_untagged(e) {
         return None;
     }
     let mut variants = Vec::new();
