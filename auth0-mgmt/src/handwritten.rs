@@ -106,6 +106,6 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
             .bytes()
             .await
             .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
-        crate::runtime::decode(IMPORT_OPERATION, body)
+        crate::runtime::decode(IMPORT_OPERATION, &body)
     }
 }

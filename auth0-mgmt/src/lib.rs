@@ -28,6 +28,8 @@ pub mod open_enum;
 pub mod pagination;
 mod runtime;
 pub mod token;
+#[doc(hidden)]
+pub mod untagged;
 
 pub use auth0_auth::http::{AssertionAlgorithm, RetryPolicy};
 pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
@@ -35,3 +37,23 @@ pub use error::{ApiError, Error};
 pub use generated::facade as resources;
 pub use generated::types;
 pub use progenitor_client::ByteStream;
+
+/// Decodes JSON into a generated type the way the client decodes answers: for payloads that
+/// reach a service outside the client, such as log stream deliveries (`types::Log`) or a users
+/// export. A mismatch is an [`Error::Decode`] naming the JSON path, with the bytes kept.
+///
+/// ```
+/// let user: auth0_mgmt::types::GetUserResponseContent =
+///     auth0_mgmt::from_json(br#"{"user_id": "auth0|1", "email": "a@example.com"}"#)?;
+/// assert_eq!(user.user_id.as_deref(), Some("auth0|1"));
+///
+/// let err = auth0_mgmt::from_json::<auth0_mgmt::types::GetUserResponseContent>(
+///     br#"{"identities": [{"isSocial": "no"}]}"#,
+/// )
+/// .unwrap_err();
+/// assert!(matches!(err, auth0_mgmt::Error::Decode { ref path, .. } if path == "identities[0].isSocial"));
+/// # Ok::<(), auth0_mgmt::Error>(())
+/// ```
+pub fn from_json<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, Error> {
+    runtime::decode("from_json", json)
+}

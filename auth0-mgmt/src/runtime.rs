@@ -200,6 +200,7 @@ pub async fn finish<T: DeserializeOwned>(
 }
 
 /// As [`finish`], for answers handed over as a byte stream.
+#[allow(dead_code, reason = "only the features with a streamed answer use it")]
 pub async fn finish_raw<T>(
     operation: &'static str,
     result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
@@ -263,12 +264,36 @@ pub(crate) async fn answer_error(operation: &'static str, response: reqwest::Res
 /// Decodes a success body, naming the JSON path of a mismatch.
 pub(crate) fn decode<T: DeserializeOwned>(
     operation: &'static str,
-    body: bytes::Bytes,
+    body: &[u8],
 ) -> Result<T, Error> {
-    serde_json::from_slice(&body).map_err(|source| Error::Decode {
+    from_json_bytes(body).map_err(|source| Error::Decode {
         operation,
-        path: decode_path::<T>(&body),
+        path: decode_path::<T>(body),
         source,
-        body,
+        body: bytes::Bytes::copy_from_slice(body),
     })
+}
+
+/// Decodes JSON, checking UTF-8 once for the whole body rather than once per string.
+pub(crate) fn from_json_bytes<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
+}
+
+/// Reads and decodes a JSON answer: what the generated methods call for every JSON success.
+pub async fn json_response<T: DeserializeOwned, E>(
+    response: reqwest::Response,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match from_json_bytes(&body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
+    }
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use syn::visit::Visit;
 
 use crate::ops::Operation;
+use crate::unions;
 
 /// The do-not-edit header of every generated file.
 pub const HEADER: &str =
@@ -170,7 +171,10 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
             syn::Item::Use(_) => {}
             syn::Item::Impl(i) if i.trait_.is_none() && has_operation_methods(&i) => {
                 for it in i.items {
-                    let syn::ImplItem::Fn(f) = it else { continue };
+                    let syn::ImplItem::Fn(mut f) = it else {
+                        continue;
+                    };
+                    decode_with_runtime(&mut f);
                     let raw = raw_method(&f)?;
                     methods.insert(raw.ident.clone(), (raw, f));
                 }
@@ -188,6 +192,7 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
             other => client_items.push(other),
         }
     }
+    decode_unions_by_kind(&mut types, &open_enums);
     let with_default = derive_default(&mut types);
     add_from_str_for_string_newtypes(&mut types);
     Ok(Generated {
@@ -197,6 +202,59 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
         methods,
         open_enums,
     })
+}
+
+/// Makes a raw method decode JSON answers with the runtime's decoder
+/// (`crate::runtime::json_response`) rather than `ResponseValue::from_response`.
+fn decode_with_runtime(f: &mut syn::ImplItemFn) {
+    struct Swap;
+    impl syn::visit_mut::VisitMut for Swap {
+        fn visit_expr_path_mut(&mut self, e: &mut syn::ExprPath) {
+            let segments: Vec<String> = e
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if segments == ["ResponseValue", "from_response"] {
+                *e = syn::parse_quote!(crate::runtime::json_response);
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_impl_item_fn_mut(&mut Swap, f);
+}
+
+/// Replaces serde's buffering `untagged` derive with decoding by JSON kind on every union
+/// whose variants take known kinds.
+fn decode_unions_by_kind(types: &mut Vec<(Option<String>, syn::Item)>, open_enums: &[OpenEnum]) {
+    let mut taken: BTreeSet<String> = types.iter().filter_map(|(k, _)| k.clone()).collect();
+    taken.extend(open_enums.iter().map(|e| e.name.clone()));
+    let mut named = Vec::new();
+    for (key, item) in types.iter_mut() {
+        if let syn::Item::Enum(e) = item
+            && is_untagged(e)
+        {
+            for ty in unions::name_struct_variants(e, &mut taken) {
+                named.push((key.clone(), ty));
+            }
+        }
+    }
+    types.extend(named);
+    let index = unions::Index::new(
+        types.iter().map(|(_, item)| item),
+        open_enums.iter().map(|e| e.name.clone()),
+    );
+    let mut calls = Vec::new();
+    for (key, item) in types.iter_mut() {
+        if let syn::Item::Enum(e) = item
+            && is_untagged(e)
+            && let Some((by_kind, call)) = unions::by_kind(e, &index)
+        {
+            *item = syn::Item::Enum(by_kind);
+            calls.push((key.clone(), call));
+        }
+    }
+    types.extend(calls);
 }
 
 /// String newtypes take `&str` too, so that a path parameter of such a type accepts `"id"`.

@@ -14,6 +14,7 @@ pub mod paging;
 pub mod passes;
 pub mod spec;
 pub mod surface;
+pub mod unions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

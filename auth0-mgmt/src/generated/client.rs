@@ -83,7 +83,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -121,7 +121,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -159,7 +159,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -204,7 +204,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -245,7 +245,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -283,7 +283,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -321,7 +321,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -363,7 +363,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -721,8 +721,8 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
-            204u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
+            204u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1948,7 +1948,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1988,7 +1988,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2097,7 +2097,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2134,7 +2134,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2365,7 +2365,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2404,7 +2404,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2634,7 +2634,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2841,7 +2841,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2880,7 +2880,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2923,7 +2923,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2964,7 +2964,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3011,7 +3011,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3051,7 +3051,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3092,7 +3092,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3139,7 +3139,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3187,7 +3187,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3226,7 +3226,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3284,7 +3284,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3325,7 +3325,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3376,7 +3376,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3420,7 +3420,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3467,7 +3467,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3506,7 +3506,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3542,7 +3542,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3583,7 +3583,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3622,7 +3622,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3663,7 +3663,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3699,7 +3699,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3738,7 +3738,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3789,7 +3789,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3828,7 +3828,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3883,7 +3883,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3946,7 +3946,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4017,7 +4017,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4060,7 +4060,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4107,7 +4107,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4153,7 +4153,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4196,7 +4196,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4235,7 +4235,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4278,7 +4278,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4317,7 +4317,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4375,7 +4375,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4420,7 +4420,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4463,7 +4463,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4503,7 +4503,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4543,7 +4543,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4584,7 +4584,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4634,7 +4634,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4673,7 +4673,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4709,7 +4709,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4753,7 +4753,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4793,7 +4793,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4829,7 +4829,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4868,7 +4868,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4911,7 +4911,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4955,7 +4955,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5011,7 +5011,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5054,7 +5054,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5097,7 +5097,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5144,7 +5144,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5188,7 +5188,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5228,7 +5228,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5279,7 +5279,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5323,7 +5323,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5362,7 +5362,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5406,7 +5406,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5445,7 +5445,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5484,7 +5484,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5526,8 +5526,8 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            204u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
+            204u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5579,7 +5579,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5619,7 +5619,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5658,7 +5658,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5697,7 +5697,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5737,7 +5737,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5790,7 +5790,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5829,7 +5829,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5868,7 +5868,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5909,8 +5909,8 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            204u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
+            204u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5946,7 +5946,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5986,7 +5986,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6030,7 +6030,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6073,7 +6073,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6123,7 +6123,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6162,7 +6162,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6213,7 +6213,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6258,7 +6258,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6305,7 +6305,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6347,7 +6347,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6386,7 +6386,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6432,7 +6432,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6482,7 +6482,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6519,7 +6519,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6568,7 +6568,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6611,7 +6611,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6673,7 +6673,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6712,7 +6712,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6762,7 +6762,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6801,7 +6801,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6860,7 +6860,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6910,7 +6910,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6949,7 +6949,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6986,7 +6986,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7025,7 +7025,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7064,7 +7064,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7103,7 +7103,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7161,7 +7161,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7198,7 +7198,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7247,7 +7247,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7286,7 +7286,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7330,7 +7330,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7369,7 +7369,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7413,7 +7413,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7452,7 +7452,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7491,7 +7491,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7548,7 +7548,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7592,7 +7592,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7645,7 +7645,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7693,7 +7693,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7737,7 +7737,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7785,7 +7785,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7835,7 +7835,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7887,7 +7887,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7947,7 +7947,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7997,7 +7997,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8036,7 +8036,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8075,7 +8075,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8122,7 +8122,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8165,7 +8165,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8206,7 +8206,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8246,7 +8246,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8284,7 +8284,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8323,7 +8323,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8364,7 +8364,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8400,7 +8400,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8436,7 +8436,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8478,7 +8478,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8532,7 +8532,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8571,7 +8571,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8610,7 +8610,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8663,7 +8663,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8714,7 +8714,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8755,7 +8755,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8805,7 +8805,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8848,7 +8848,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8887,7 +8887,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8930,7 +8930,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8977,7 +8977,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9028,7 +9028,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9074,7 +9074,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9111,7 +9111,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9163,7 +9163,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9206,7 +9206,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9242,7 +9242,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9282,7 +9282,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9322,7 +9322,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9361,7 +9361,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9401,7 +9401,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9443,7 +9443,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9489,7 +9489,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9536,7 +9536,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9575,7 +9575,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9614,7 +9614,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9664,7 +9664,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9703,7 +9703,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9739,7 +9739,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9778,7 +9778,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9817,7 +9817,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9858,7 +9858,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9897,7 +9897,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9933,7 +9933,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9974,7 +9974,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10018,7 +10018,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10061,7 +10061,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10103,7 +10103,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10139,7 +10139,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10178,7 +10178,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10221,7 +10221,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10260,7 +10260,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10303,7 +10303,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10345,7 +10345,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10393,7 +10393,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10439,7 +10439,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10497,7 +10497,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10551,7 +10551,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10594,7 +10594,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10651,7 +10651,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10698,7 +10698,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10747,7 +10747,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10794,7 +10794,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10854,7 +10854,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10898,7 +10898,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10941,7 +10941,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10982,7 +10982,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11022,7 +11022,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11067,7 +11067,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11110,7 +11110,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11151,7 +11151,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11192,7 +11192,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11237,7 +11237,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11283,7 +11283,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11325,7 +11325,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11366,7 +11366,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11404,7 +11404,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11445,7 +11445,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11488,7 +11488,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11529,7 +11529,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11567,7 +11567,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11608,7 +11608,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11649,7 +11649,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11725,7 +11725,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11769,7 +11769,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11810,7 +11810,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11853,7 +11853,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11894,7 +11894,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11932,7 +11932,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11977,7 +11977,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12023,7 +12023,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12065,7 +12065,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12111,7 +12111,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12152,7 +12152,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12193,7 +12193,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12238,7 +12238,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12283,7 +12283,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12322,7 +12322,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12366,7 +12366,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12405,7 +12405,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12444,7 +12444,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12485,7 +12485,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12526,7 +12526,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12567,7 +12567,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12613,7 +12613,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12654,7 +12654,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12697,7 +12697,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12735,7 +12735,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12773,7 +12773,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12814,7 +12814,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12855,7 +12855,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12898,7 +12898,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12939,7 +12939,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12980,7 +12980,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13019,7 +13019,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13058,7 +13058,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13103,7 +13103,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13144,7 +13144,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13188,7 +13188,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13229,7 +13229,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13267,7 +13267,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13312,7 +13312,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13353,7 +13353,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13396,7 +13396,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13437,7 +13437,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13481,7 +13481,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13524,7 +13524,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13569,7 +13569,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13607,7 +13607,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13645,7 +13645,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13687,7 +13687,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13730,7 +13730,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13775,7 +13775,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13813,7 +13813,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13884,7 +13884,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13922,7 +13922,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13960,7 +13960,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13998,8 +13998,8 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            201u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14040,7 +14040,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14078,7 +14078,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14120,7 +14120,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14158,7 +14158,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14197,7 +14197,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14240,7 +14240,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14281,7 +14281,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14326,7 +14326,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14371,7 +14371,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14409,7 +14409,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14451,7 +14451,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14496,7 +14496,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14534,7 +14534,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14575,7 +14575,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14646,7 +14646,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14684,7 +14684,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14722,7 +14722,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14763,7 +14763,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14833,7 +14833,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14874,7 +14874,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14955,7 +14955,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14996,7 +14996,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15034,7 +15034,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15104,7 +15104,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15149,7 +15149,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15255,7 +15255,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15297,7 +15297,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15338,7 +15338,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15376,7 +15376,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15414,7 +15414,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15457,7 +15457,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15501,7 +15501,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15542,7 +15542,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15580,7 +15580,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15621,7 +15621,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15694,7 +15694,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15735,7 +15735,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15773,7 +15773,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15814,7 +15814,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15853,7 +15853,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15891,7 +15891,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15936,7 +15936,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15978,7 +15978,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16019,7 +16019,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16060,7 +16060,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16096,7 +16096,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16145,7 +16145,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16188,7 +16188,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16229,7 +16229,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16268,7 +16268,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16312,7 +16312,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16357,7 +16357,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16398,7 +16398,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16439,7 +16439,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16513,7 +16513,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16551,7 +16551,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16594,7 +16594,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16639,7 +16639,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16678,7 +16678,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16723,7 +16723,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16770,7 +16770,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16808,7 +16808,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16851,7 +16851,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16893,7 +16893,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16934,7 +16934,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16975,7 +16975,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17016,7 +17016,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17057,7 +17057,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17102,7 +17102,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17147,7 +17147,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17188,7 +17188,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17229,7 +17229,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17270,7 +17270,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17311,7 +17311,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17354,7 +17354,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17392,7 +17392,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17433,7 +17433,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17481,7 +17481,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17520,7 +17520,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17561,7 +17561,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17602,7 +17602,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17647,7 +17647,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17721,7 +17721,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17759,8 +17759,8 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
-            204u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::runtime::json_response(response).await,
+            204u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17802,7 +17802,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17840,7 +17840,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17879,7 +17879,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17961,7 +17961,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18006,7 +18006,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18055,7 +18055,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18097,7 +18097,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18139,7 +18139,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18181,7 +18181,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18226,7 +18226,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18271,7 +18271,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18313,7 +18313,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18355,7 +18355,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18398,7 +18398,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18439,7 +18439,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => ResponseValue::from_response(response).await,
+            202u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18479,7 +18479,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
