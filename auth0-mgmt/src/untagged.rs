@@ -71,15 +71,60 @@ pub fn deserialize<'de, T: Shapes, D: de::Deserializer<'de>>(d: D) -> Result<T, 
 /// Decodes an array or object into one variant's type without buffering.
 #[doc(hidden)]
 pub fn direct<'de, T: Deserialize<'de>, D: de::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
-    T::deserialize(d)
+    T::deserialize(Present(d))
 }
 
-/// Tries one variant's type on a buffered or primitive value; `None` if it does not fit.
+/// Tries one variant's type on a string, number or boolean; `None` if it does not fit.
 #[doc(hidden)]
 pub fn attempt<'de, T: Deserialize<'de>, D: de::Deserializer<'de, Error = de::value::Error>>(
     d: D,
 ) -> Option<T> {
-    T::deserialize(d).ok()
+    T::deserialize(Present(d)).ok()
+}
+
+/// Tries one variant's type on `null`; `None` if it does not fit.
+#[doc(hidden)]
+pub fn attempt_null<T: de::DeserializeOwned>() -> Option<T> {
+    T::deserialize(de::value::UnitDeserializer::<de::value::Error>::new()).ok()
+}
+
+/// A value that is present (not `null`), as serde_json presents one: an `Option` of it is
+/// `Some`, a newtype around it is the newtype. serde's own primitive deserializers present
+/// every value to `visit_*` alone, which `Option<String>` and newtypes refuse.
+struct Present<D>(D);
+
+impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for Present<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(v)
+    }
+
+    fn deserialize_option<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        v.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_enum(name, variants, v)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
 }
 
 /// Tries one variant's type on a buffered array or object.
@@ -215,7 +260,7 @@ macro_rules! untagged {
     };
     (@kind null [$($v:ident),+]) => {
         fn null() -> ::std::option::Option<Self> {
-            $(if let Some(x) = $crate::untagged::attempt(::serde::de::value::UnitDeserializer::new()) {
+            $(if let Some(x) = $crate::untagged::attempt_null() {
                 return Some(Self::$v(x));
             })+
             None

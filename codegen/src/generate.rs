@@ -230,12 +230,12 @@ fn decode_unions_by_kind(types: &mut Vec<(Option<String>, syn::Item)>, open_enum
     let mut taken: BTreeSet<String> = types.iter().filter_map(|(k, _)| k.clone()).collect();
     taken.extend(open_enums.iter().map(|e| e.name.clone()));
     let mut named = Vec::new();
-    for (key, item) in types.iter_mut() {
+    for (_, item) in types.iter_mut() {
         if let syn::Item::Enum(e) = item
             && is_untagged(e)
         {
             for ty in unions::name_struct_variants(e, &mut taken) {
-                named.push((key.clone(), ty));
+                named.push((type_key(&ty), ty));
             }
         }
     }
