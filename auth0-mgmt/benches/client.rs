@@ -1,45 +1,24 @@
-//! Speed of the Management client against a local server, compared in the same run with the
-//! baselines the project holds itself to:
-//!
-//! - sequential `users().get(id)` through the full client (token, telemetry, retry policy,
-//!   tolerant decoding) against a bare `reqwest` + `serde_json` loop fetching the same payload
-//!   over keep-alive and decoding it into the same type;
-//! - decoding a 1,000-user list into the generated types against Python's `json.loads` of the
-//!   same bytes (run with the machine's `python3`, if there is one).
+//! Speed of the Management client against a local server, compared in the same run with a
+//! bare `reqwest` + `serde_json` loop: sequential `users().get(id)` through the full client
+//! (token, telemetry, retry policy, tolerant decoding) against the loop fetching the same
+//! payload over keep-alive and decoding it into the same type. (Decoding alone is measured by
+//! the `decode` benchmark.)
 //!
 //! `cargo bench -p auth0-mgmt --bench client` prints criterion's figures, then a summary of
 //! interleaved rounds (median) with the ratios.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use auth0_mgmt::{Client, types};
 use axum::Router;
 use axum::routing::get;
 use criterion::{Criterion, criterion_group};
-use serde_json::{Value, json};
 
-fn user(i: usize) -> Value {
-    json!({
-        "user_id": format!("auth0|{i:024}"),
-        "email": format!("user{i}@example.com"),
-        "email_verified": i.is_multiple_of(2),
-        "name": format!("User Number {i}"),
-        "nickname": format!("user{i}"),
-        "picture": "https://s.gravatar.com/avatar/abcdef0123456789?s=480&r=pg&d=https%3A%2F%2Fcdn.auth0.com%2Favatars%2Fus.png",
-        "created_at": "2026-01-02T03:04:05.678Z",
-        "updated_at": "2026-11-20T10:11:12.131Z",
-        "last_login": "2026-11-20T10:11:12.131Z",
-        "last_ip": "203.0.113.7",
-        "logins_count": i * 3,
-        "identities": [{"connection": "Username-Password-Authentication", "provider": "auth0",
-                        "user_id": format!("{i:024}"), "isSocial": false}],
-        "app_metadata": {"plan": "pro", "roles": ["admin", "billing"]},
-        "user_metadata": {"theme": "dark", "locale": "fr-FR"},
-    })
-}
+mod common;
+
+use common::{median, user};
 
 struct Server {
     addr: SocketAddr,
@@ -80,7 +59,6 @@ struct Setup {
     client: Client,
     http: reqwest::Client,
     url: String,
-    list: Vec<u8>,
     _server: Server,
 }
 
@@ -91,7 +69,6 @@ fn setup() -> Setup {
         .token("bench-token")
         .build()
         .expect("client");
-    let list = serde_json::to_vec(&Value::Array((0..1000).map(user).collect())).expect("json");
     Setup {
         runtime: tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -100,7 +77,6 @@ fn setup() -> Setup {
         client,
         http: reqwest::Client::new(),
         url: format!("{base}/api/v2/users/auth0%7C7"),
-        list,
         _server: server,
     }
 }
@@ -123,17 +99,8 @@ async fn via_reqwest(s: &Setup) -> types::GetUserResponseContent {
     serde_json::from_slice(&bytes).expect("decode")
 }
 
-/// What `users().list()` returns for a 1,000-user answer, decoded the way the client does.
-fn decode_list(bytes: &[u8]) -> types::ListUsersResponseContent {
-    auth0_mgmt::from_json(bytes).expect("decode")
-}
-
 fn benches(c: &mut Criterion) {
     let s = setup();
-    match decode_list(&s.list) {
-        types::ListUsersResponseContent::Array(users) => assert_eq!(users.len(), 1000),
-        other => panic!("the list decoded as {other:?}"),
-    }
     let mut group = c.benchmark_group("users_get_sequential");
     group.bench_function("auth0_mgmt_client", |b| {
         b.iter(|| black_box(s.runtime.block_on(via_client(&s))))
@@ -142,14 +109,6 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(s.runtime.block_on(via_reqwest(&s))))
     });
     group.finish();
-    c.bench_function("decode_1000_users", |b| {
-        b.iter(|| black_box(decode_list(black_box(&s.list))))
-    });
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(|a, b| a.total_cmp(b));
-    xs[xs.len() / 2]
 }
 
 /// Requests per second of `n` sequential calls.
@@ -159,30 +118,6 @@ fn rate<F: Fn() -> R, R>(n: usize, f: F) -> f64 {
         black_box(f());
     }
     n as f64 / start.elapsed().as_secs_f64()
-}
-
-/// Seconds per `json.loads` of the list in CPython, if `python3` is there.
-fn python_json_loads(bytes: &[u8]) -> Option<(f64, String)> {
-    let dir = std::env::temp_dir().join("auth0-mgmt-bench");
-    std::fs::create_dir_all(&dir).ok()?;
-    let file = dir.join("users.json");
-    std::fs::write(&file, bytes).ok()?;
-    let script = format!(
-        "import json, sys, timeit\n\
-         data = open({:?}, 'rb').read()\n\
-         n = 200\n\
-         median = sorted(timeit.repeat(lambda: json.loads(data), number=n, repeat=5))[2] / n\n\
-         print(median, sys.version.split()[0])",
-        file.display().to_string()
-    );
-    let out = Command::new("python3")
-        .args(["-c", &script])
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let mut parts = text.split_whitespace();
-    let secs: f64 = parts.next()?.parse().ok()?;
-    Some((secs, parts.next().unwrap_or("?").to_string()))
 }
 
 fn summary() {
@@ -202,29 +137,6 @@ fn summary() {
     println!("users().get(id) through auth0-mgmt: {ours:>9.0} requests/s");
     println!("bare reqwest + serde_json:          {bare:>9.0} requests/s");
     println!("ratio: {:.3}x of the bare loop", ours / bare);
-
-    let mut decode = Vec::new();
-    for _ in 0..5 {
-        let start = Instant::now();
-        for _ in 0..50 {
-            black_box(decode_list(black_box(&s.list)));
-        }
-        decode.push(start.elapsed().as_secs_f64() / 50.0);
-    }
-    let decode = median(decode);
-    println!(
-        "\ndecode 1,000 users ({} bytes) into ListUsersResponseContent: {:.3} ms",
-        s.list.len(),
-        decode * 1e3
-    );
-    match python_json_loads(&s.list) {
-        Some((py, version)) => println!(
-            "Python {version} json.loads of the same bytes: {:.3} ms; ratio {:.2}x faster",
-            py * 1e3,
-            py / decode
-        ),
-        None => println!("python3 not found: no json.loads baseline"),
-    }
 }
 
 criterion_group! {

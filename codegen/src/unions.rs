@@ -240,3 +240,121 @@ pub fn name_struct_variants(e: &mut syn::ItemEnum, taken: &mut BTreeSet<String>)
     }
     types
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> Index {
+        let file: syn::File = syn::parse_quote! {
+            pub struct Page { pub total: Option<f64> }
+            #[serde(transparent)]
+            pub struct Meta(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+            pub struct Id(pub ::std::string::String);
+            pub type Alias = Page;
+            #[serde(untagged)]
+            pub enum Nested { A(::std::string::String), Other(::serde_json::Value) }
+            #[serde(tag = "kind")]
+            pub enum Tagged { A { x: i64 } }
+        };
+        Index::new(file.items.iter(), ["Plan".to_string()].into_iter())
+    }
+
+    fn kinds(ty: syn::Type) -> Option<Vec<Kind>> {
+        index().kinds(&ty).map(|k| k.into_iter().collect())
+    }
+
+    #[test]
+    fn types_take_the_kinds_of_json_they_decode_from() {
+        use Kind::*;
+        assert_eq!(
+            kinds(syn::parse_quote!(::std::string::String)),
+            Some(vec![String])
+        );
+        assert_eq!(kinds(syn::parse_quote!(i64)), Some(vec![Number]));
+        assert_eq!(kinds(syn::parse_quote!(f64)), Some(vec![Number]));
+        assert_eq!(kinds(syn::parse_quote!(bool)), Some(vec![Boolean]));
+        assert_eq!(
+            kinds(syn::parse_quote!(::std::vec::Vec<Page>)),
+            Some(vec![Seq])
+        );
+        assert_eq!(
+            kinds(syn::parse_quote!(
+                ::std::option::Option<::std::string::String>
+            )),
+            Some(vec![String, Null])
+        );
+        assert_eq!(kinds(syn::parse_quote!(Page)), Some(vec![Map]));
+        assert_eq!(kinds(syn::parse_quote!(Alias)), Some(vec![Map]));
+        assert_eq!(kinds(syn::parse_quote!(Meta)), Some(vec![Map]));
+        assert_eq!(kinds(syn::parse_quote!(Id)), Some(vec![String]));
+        assert_eq!(
+            kinds(syn::parse_quote!(Plan)),
+            Some(vec![String]),
+            "an open enum"
+        );
+        assert_eq!(kinds(syn::parse_quote!(Tagged)), Some(vec![Map]));
+        assert_eq!(
+            kinds(syn::parse_quote!(Nested)),
+            None,
+            "a union takes any kind"
+        );
+        assert_eq!(kinds(syn::parse_quote!(::serde_json::Value)), None);
+        assert_eq!(kinds(syn::parse_quote!(Unknown)), None);
+    }
+
+    #[test]
+    fn a_union_lists_its_variants_per_kind_in_order() {
+        let e: syn::ItemEnum = syn::parse_quote! {
+            #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+            #[serde(untagged)]
+            pub enum U {
+                Text(::std::option::Option<::std::string::String>),
+                Count(i64),
+                Pages(::std::vec::Vec<Page>),
+                Page(Page),
+                Inner(Nested),
+                Other(::serde_json::Value),
+            }
+        };
+        let (e, call) = by_kind(&e, &index()).unwrap();
+        let attrs = &e.attrs;
+        let derive = quote!(#(#attrs)*).to_string();
+        assert!(
+            !derive.contains("Deserialize") && derive.contains("Serialize"),
+            "{derive}"
+        );
+        assert_eq!(
+            quote!(#call).to_string().replace(' ', ""),
+            "crate::untagged!{U,Other,{string=>[Text,Inner],number=>[Count,Inner],\
+             boolean=>[Inner],null=>[Text,Inner],seq=>[Pages,Inner],map=>[Page,Inner]}}"
+        );
+    }
+
+    #[test]
+    fn struct_like_variants_get_named_types() {
+        let mut e: syn::ItemEnum = syn::parse_quote! {
+            #[serde(untagged)]
+            pub enum Limit {
+                Variant0 { limit: i64 },
+                Id(::std::string::String),
+                Other(::serde_json::Value),
+            }
+        };
+        let mut taken = BTreeSet::from(["LimitVariant0".to_string()]);
+        let types = name_struct_variants(&mut e, &mut taken);
+        assert_eq!(types.len(), 1);
+        let ty = &types[0];
+        let text = quote!(#ty).to_string().replace(' ', "");
+        assert!(
+            text.contains("pubstructLimitVariant0Shape{publimit:i64,}"),
+            "{text}"
+        );
+        let first = &e.variants[0];
+        assert_eq!(
+            quote!(#first).to_string().replace(' ', ""),
+            "Variant0(LimitVariant0Shape)"
+        );
+        assert!(taken.contains("LimitVariant0Shape"));
+    }
+}
