@@ -347,7 +347,7 @@ mod tests {
         let ty = &types[0];
         let text = quote!(#ty).to_string().replace(' ', "");
         assert!(
-            text.contains("pubstructLimitVariant0Shape{publimit:i64,}"),
+            text.contains("pubstructLimitVariant0Shape{publimit:i64}"),
             "{text}"
         );
         let first = &e.variants[0];
