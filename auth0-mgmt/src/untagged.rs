@@ -222,37 +222,20 @@ macro_rules! untagged {
             $($crate::untagged!(@kind $kind [$($variant),+]);)*
         }
     };
-    (@kind string [$($v:ident),+]) => {
-        fn string(s: &str) -> ::std::option::Option<Self> {
-            $(if let Some(x) = $crate::untagged::attempt(::serde::de::value::StrDeserializer::new(s)) {
-                return Some(Self::$v(x));
-            })+
-            None
-        }
+    (@kind string $variants:tt) => {
+        $crate::untagged!(@primitive string, &str, StrDeserializer, $variants);
     };
-    (@kind number [$($v:ident),+]) => {
-        fn signed(n: i64) -> ::std::option::Option<Self> {
-            $(if let Some(x) = $crate::untagged::attempt(::serde::de::value::I64Deserializer::new(n)) {
-                return Some(Self::$v(x));
-            })+
-            None
-        }
-        fn unsigned(n: u64) -> ::std::option::Option<Self> {
-            $(if let Some(x) = $crate::untagged::attempt(::serde::de::value::U64Deserializer::new(n)) {
-                return Some(Self::$v(x));
-            })+
-            None
-        }
-        fn float(n: f64) -> ::std::option::Option<Self> {
-            $(if let Some(x) = $crate::untagged::attempt(::serde::de::value::F64Deserializer::new(n)) {
-                return Some(Self::$v(x));
-            })+
-            None
-        }
+    (@kind number $variants:tt) => {
+        $crate::untagged!(@primitive signed, i64, I64Deserializer, $variants);
+        $crate::untagged!(@primitive unsigned, u64, U64Deserializer, $variants);
+        $crate::untagged!(@primitive float, f64, F64Deserializer, $variants);
     };
-    (@kind boolean [$($v:ident),+]) => {
-        fn boolean(b: bool) -> ::std::option::Option<Self> {
-            $(if let Some(x) = $crate::untagged::attempt(::serde::de::value::BoolDeserializer::new(b)) {
+    (@kind boolean $variants:tt) => {
+        $crate::untagged!(@primitive boolean, bool, BoolDeserializer, $variants);
+    };
+    (@primitive $kind:ident, $ty:ty, $de:ident, [$($v:ident),+]) => {
+        fn $kind(value: $ty) -> ::std::option::Option<Self> {
+            $(if let Some(x) = $crate::untagged::attempt(::serde::de::value::$de::new(value)) {
                 return Some(Self::$v(x));
             })+
             None
@@ -266,28 +249,20 @@ macro_rules! untagged {
             None
         }
     };
-    (@kind seq [$v:ident]) => {
-        fn seq<'de, A: ::serde::de::SeqAccess<'de>>(seq: A) -> ::std::result::Result<Self, A::Error> {
-            $crate::untagged::direct(::serde::de::value::SeqAccessDeserializer::new(seq)).map(Self::$v)
+    (@kind seq $variants:tt) => {
+        $crate::untagged!(@nested seq, SeqAccess, SeqAccessDeserializer, buffer_seq, $variants);
+    };
+    (@kind map $variants:tt) => {
+        $crate::untagged!(@nested map, MapAccess, MapAccessDeserializer, buffer_map, $variants);
+    };
+    (@nested $kind:ident, $access:ident, $de:ident, $buffer:ident, [$v:ident]) => {
+        fn $kind<'de, A: ::serde::de::$access<'de>>(access: A) -> ::std::result::Result<Self, A::Error> {
+            $crate::untagged::direct(::serde::de::value::$de::new(access)).map(Self::$v)
         }
     };
-    (@kind seq [$($v:ident),+]) => {
-        fn seq<'de, A: ::serde::de::SeqAccess<'de>>(seq: A) -> ::std::result::Result<Self, A::Error> {
-            let value = $crate::untagged::buffer_seq(seq)?;
-            $(if let Some(x) = $crate::untagged::attempt_value(&value) {
-                return Ok(Self::$v(x));
-            })+
-            Ok(Self::other(value))
-        }
-    };
-    (@kind map [$v:ident]) => {
-        fn map<'de, A: ::serde::de::MapAccess<'de>>(map: A) -> ::std::result::Result<Self, A::Error> {
-            $crate::untagged::direct(::serde::de::value::MapAccessDeserializer::new(map)).map(Self::$v)
-        }
-    };
-    (@kind map [$($v:ident),+]) => {
-        fn map<'de, A: ::serde::de::MapAccess<'de>>(map: A) -> ::std::result::Result<Self, A::Error> {
-            let value = $crate::untagged::buffer_map(map)?;
+    (@nested $kind:ident, $access:ident, $de:ident, $buffer:ident, [$($v:ident),+]) => {
+        fn $kind<'de, A: ::serde::de::$access<'de>>(access: A) -> ::std::result::Result<Self, A::Error> {
+            let value = $crate::untagged::$buffer(access)?;
             $(if let Some(x) = $crate::untagged::attempt_value(&value) {
                 return Ok(Self::$v(x));
             })+
