@@ -18,6 +18,8 @@
 #![warn(missing_docs)]
 
 mod client;
+#[doc(hidden)]
+pub mod de;
 mod error;
 #[rustfmt::skip]
 mod generated;

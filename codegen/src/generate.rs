@@ -193,6 +193,7 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
         }
     }
     decode_unions_by_kind(&mut types, &open_enums);
+    exact_fit_arrays(&mut types);
     let with_default = derive_default(&mut types);
     add_from_str_for_string_newtypes(&mut types);
     Ok(Generated {
@@ -222,6 +223,41 @@ fn decode_with_runtime(f: &mut syn::ImplItemFn) {
         }
     }
     syn::visit_mut::VisitMut::visit_impl_item_fn_mut(&mut Swap, f);
+}
+
+/// Array fields decode through `crate::de`, which grows a vector from an exact fit instead of
+/// serde's four elements (see there).
+fn exact_fit_arrays(types: &mut [(Option<String>, syn::Item)]) {
+    for (_, item) in types.iter_mut() {
+        let syn::Item::Struct(s) = item else { continue };
+        // Newtypes are `#[serde(transparent)]` over their field: left to serde.
+        if !derives(&s.attrs, "Deserialize") || !matches!(s.fields, syn::Fields::Named(_)) {
+            continue;
+        }
+        for field in s.fields.iter_mut() {
+            let optional = generic_arg(&field.ty, "Option", 0);
+            let array = optional.as_ref().unwrap_or(&field.ty);
+            if generic_arg(array, "Vec", 0).is_none() {
+                continue;
+            }
+            let has_default = field.attrs.iter().any(|a| {
+                a.path().is_ident("serde")
+                    && quote!(#a)
+                        .to_string()
+                        .split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .any(|w| w == "default")
+            });
+            field.attrs.push(match (optional.is_some(), has_default) {
+                (true, false) => {
+                    syn::parse_quote!(#[serde(default, deserialize_with = "crate::de::option_vec")])
+                }
+                (true, true) => {
+                    syn::parse_quote!(#[serde(deserialize_with = "crate::de::option_vec")])
+                }
+                (false, _) => syn::parse_quote!(#[serde(deserialize_with = "crate::de::vec")]),
+            });
+        }
+    }
 }
 
 /// Replaces serde's buffering `untagged` derive with decoding by JSON kind on every union
