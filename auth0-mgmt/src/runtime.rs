@@ -274,11 +274,16 @@ pub(crate) fn decode<T: DeserializeOwned>(
     })
 }
 
-/// Decodes JSON, checking UTF-8 once for the whole body rather than once per string.
+/// Decodes JSON, checking UTF-8 once for the whole body rather than once per string. (Only
+/// the text decoder is instantiated for each answer type: a second one would add megabytes to
+/// the build for the rare body that is not UTF-8.)
 pub(crate) fn from_json_bytes<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
     match std::str::from_utf8(body) {
         Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(body),
+        Err(e) => Err(serde::de::Error::custom(format_args!(
+            "the body is not UTF-8 (from byte {})",
+            e.valid_up_to()
+        ))),
     }
 }
 
