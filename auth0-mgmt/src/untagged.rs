@@ -54,11 +54,11 @@ pub trait Shapes: Sized {
     }
     /// An array.
     fn seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
-        Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Self::other)
+        buffer_seq(seq).map(Self::other)
     }
     /// An object.
     fn map<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
-        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Self::other)
+        buffer_map(map).map(Self::other)
     }
 }
 

@@ -240,13 +240,7 @@ fn exact_fit_arrays(types: &mut [(Option<String>, syn::Item)]) {
             if generic_arg(array, "Vec", 0).is_none() {
                 continue;
             }
-            let has_default = field.attrs.iter().any(|a| {
-                a.path().is_ident("serde")
-                    && quote!(#a)
-                        .to_string()
-                        .split(|c: char| !c.is_alphanumeric() && c != '_')
-                        .any(|w| w == "default")
-            });
+            let has_default = unions::has_serde_word(&field.attrs, "default");
             field.attrs.push(match (optional.is_some(), has_default) {
                 (true, false) => {
                     syn::parse_quote!(#[serde(default, deserialize_with = "crate::de::option_vec")])
@@ -426,9 +420,7 @@ fn fallback_name(existing: impl Iterator<Item = String>) -> String {
 }
 
 fn is_untagged(e: &syn::ItemEnum) -> bool {
-    e.attrs
-        .iter()
-        .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().contains("untagged"))
+    unions::has_serde_word(&e.attrs, "untagged")
 }
 
 /// Trait impls that match on every variant and so cannot stay once a catch-all is added.

@@ -126,7 +126,8 @@ impl Index {
     }
 }
 
-fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
+/// Whether a `#[serde(..)]` attribute among `attrs` has `word` (`untagged`, `default`, ..).
+pub(crate) fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("serde")
             && quote!(#a)
