@@ -11,8 +11,14 @@
 //! - an array or object with one variant of its kind is decoded straight into it, without
 //!   buffering; a mismatch inside it is a decode error naming the JSON path, not a silent
 //!   fallback;
-//! - an array or object with several variants of its kind is buffered and tried in order, then
-//!   kept in the catch-all variant;
+//! - an array with several variants is buffered and tried in order, then kept in the
+//!   catch-all variant;
+//! - an object with several variants is buffered, and the variants are tried best fit first
+//!   (see [`rank`]): the document's object variants are told apart by fixed-value string
+//!   fields (`"type": "datadog"`, `"destination": {"type": "action"}`) and by their keys, and
+//!   most of their fields are optional, so trying them in declaration order would put every
+//!   object in the first one and drop the fields it does not know. An object whose tags no
+//!   variant allows (a type added after the document) is kept whole in the catch-all variant;
 //! - a kind no variant documents is kept in the catch-all variant.
 //!
 //! A variant that takes any kind (a nested union) is a candidate for every kind.
@@ -145,6 +151,63 @@ pub fn buffer_map<'de, A: MapAccess<'de>>(map: A) -> Result<Value, A::Error> {
     Value::deserialize(de::value::MapAccessDeserializer::new(map))
 }
 
+/// How one object variant looks, generated from the document: the keys it knows, and its
+/// tags, the string fields that take a fixed set of values.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Profile {
+    /// The keys of its fields.
+    pub keys: &'static [&'static str],
+    /// Its tags.
+    pub tags: &'static [Tag],
+}
+
+/// A string field of an object variant with a fixed set of values.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Tag {
+    /// The keys leading to it (`["type"]`, `["destination", "type"]`).
+    pub path: &'static [&'static str],
+    /// The values it takes.
+    pub values: &'static [&'static str],
+}
+
+/// The object variants that may take `object`, best fit first, as indices into `profiles`.
+///
+/// A variant with a tag whose value in the object is not one it takes is left out. The
+/// rest are ordered by tags matched (most first), then keys of the object the variant does
+/// not know (fewest first), then keys the variant has (fewest first: the most specific),
+/// then declaration order.
+#[doc(hidden)]
+pub fn rank(object: &Value, profiles: &[Profile]) -> Vec<usize> {
+    let Value::Object(map) = object else {
+        return (0..profiles.len()).collect();
+    };
+    let mut fits: Vec<_> = profiles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let mut matched = 0usize;
+            for tag in p.tags {
+                let (first, rest) = tag.path.split_first()?;
+                let found = rest
+                    .iter()
+                    .try_fold(map.get(*first), |v, key| Some(v?.as_object()?.get(*key)))
+                    .flatten();
+                match found {
+                    None | Some(Value::Null) => {}
+                    Some(Value::String(s)) if tag.values.contains(&s.as_str()) => matched += 1,
+                    Some(_) => return None,
+                }
+            }
+            let unknown = map.keys().filter(|k| !p.keys.contains(&k.as_str())).count();
+            Some((std::cmp::Reverse(matched), unknown, p.keys.len(), i))
+        })
+        .collect();
+    fits.sort_unstable();
+    fits.into_iter().map(|(.., i)| i).collect()
+}
+
 struct ByKind<T>(PhantomData<T>);
 
 impl<'de, T: Shapes> de::Visitor<'de> for ByKind<T> {
@@ -203,12 +266,14 @@ impl<'de, T: Shapes> de::Visitor<'de> for ByKind<T> {
 }
 
 /// Implements `Deserialize` for a union by the kind of its value (see the module docs):
-/// `untagged!(Name, Other, { string => [A, B], number => [C], seq => [D], map => [E, F] })`.
+/// `untagged!(Name, Other, { string => [A, B], number => [C], seq => [D], map => [E] })`.
 /// Kinds: `string`, `number`, `boolean`, `null`, `seq`, `map`; variants in declaration order.
+/// Several object variants come with their profiles:
+/// `map => [E { keys: ["id", "type"], tags: [(["type"], ["http"])] }, F { .. }]`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! untagged {
-    ($name:ident, $other:ident, { $($kind:ident => [$($variant:ident),+]),* $(,)? }) => {
+    ($name:ident, $other:ident, { $($kind:ident => $variants:tt),* $(,)? }) => {
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
                 $crate::untagged::deserialize(d)
@@ -219,7 +284,7 @@ macro_rules! untagged {
             fn other(value: ::serde_json::Value) -> Self {
                 Self::$other(value)
             }
-            $($crate::untagged!(@kind $kind [$($variant),+]);)*
+            $($crate::untagged!(@kind $kind $variants);)*
         }
     };
     (@kind string $variants:tt) => {
@@ -252,8 +317,28 @@ macro_rules! untagged {
     (@kind seq $variants:tt) => {
         $crate::untagged!(@nested seq, SeqAccess, SeqAccessDeserializer, buffer_seq, $variants);
     };
-    (@kind map $variants:tt) => {
-        $crate::untagged!(@nested map, MapAccess, MapAccessDeserializer, buffer_map, $variants);
+    (@kind map [$v:ident]) => {
+        $crate::untagged!(@nested map, MapAccess, MapAccessDeserializer, buffer_map, [$v]);
+    };
+    (@kind map [$($v:ident {
+        keys: [$($key:literal),* $(,)?],
+        tags: [$(([$($segment:literal),+], [$($value:literal),+])),* $(,)?] $(,)?
+    }),+]) => {
+        fn map<'de, A: ::serde::de::MapAccess<'de>>(access: A) -> ::std::result::Result<Self, A::Error> {
+            const PROFILES: &[$crate::untagged::Profile] = &[$($crate::untagged::Profile {
+                keys: &[$($key),*],
+                tags: &[$($crate::untagged::Tag { path: &[$($segment),+], values: &[$($value),+] }),*],
+            }),+];
+            let tries: &[fn(&::serde_json::Value) -> ::std::option::Option<Self>] =
+                &[$(|v| $crate::untagged::attempt_value(v).map(Self::$v)),+];
+            let value = $crate::untagged::buffer_map(access)?;
+            for i in $crate::untagged::rank(&value, PROFILES) {
+                if let Some(x) = tries.get(i).and_then(|t| t(&value)) {
+                    return Ok(x);
+                }
+            }
+            Ok(Self::other(value))
+        }
     };
     (@nested $kind:ident, $access:ident, $de:ident, $buffer:ident, [$v:ident]) => {
         fn $kind<'de, A: ::serde::de::$access<'de>>(access: A) -> ::std::result::Result<Self, A::Error> {
@@ -269,4 +354,70 @@ macro_rules! untagged {
             Ok(Self::other(value))
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const PROFILES: &[Profile] = &[
+        Profile {
+            keys: &["id", "type", "sink"],
+            tags: &[Tag {
+                path: &["type"],
+                values: &["http"],
+            }],
+        },
+        Profile {
+            keys: &["id", "type", "sink"],
+            tags: &[Tag {
+                path: &["type"],
+                values: &["datadog", "splunk"],
+            }],
+        },
+        Profile {
+            keys: &["id", "destination"],
+            tags: &[Tag {
+                path: &["destination", "type"],
+                values: &["action"],
+            }],
+        },
+        Profile {
+            keys: &["id"],
+            tags: &[],
+        },
+    ];
+
+    #[test]
+    fn a_tag_with_another_value_rules_a_variant_out() {
+        assert_eq!(rank(&json!({"type": "splunk"}), PROFILES), [1, 3, 2]);
+        assert_eq!(rank(&json!({"type": "http"}), PROFILES), [0, 3, 2]);
+        assert_eq!(rank(&json!({"type": 7}), PROFILES), [3, 2]);
+    }
+
+    #[test]
+    fn nested_tags_are_followed_through_objects_only() {
+        let action = json!({"destination": {"type": "action"}});
+        assert_eq!(rank(&action, PROFILES), [2, 3, 0, 1]);
+        assert_eq!(
+            rank(&json!({"destination": {"type": "x"}}), PROFILES),
+            [3, 0, 1]
+        );
+        // Not an object on the way: no evidence either way.
+        assert_eq!(rank(&json!({"destination": "x"}), PROFILES), [2, 3, 0, 1]);
+    }
+
+    #[test]
+    fn without_tags_fewest_unknown_keys_then_fewest_keys() {
+        assert_eq!(rank(&json!({"id": "a"}), PROFILES), [3, 2, 0, 1]);
+        assert_eq!(
+            rank(&json!({"id": "a", "sink": {}}), PROFILES),
+            [0, 1, 3, 2]
+        );
+        // Absent and null tags are no evidence.
+        assert_eq!(rank(&json!({"type": null}), PROFILES), [0, 1, 3, 2]);
+        // Not an object: declaration order.
+        assert_eq!(rank(&json!([1]), PROFILES), [0, 1, 2, 3]);
+    }
 }

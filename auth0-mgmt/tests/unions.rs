@@ -2,7 +2,8 @@
 //! through the real generated types and `auth0_mgmt::from_json`, the client's own decoder.
 
 use auth0_mgmt::types::{
-    AculClientFilter, BrandingPageBackground, ListUsersResponseContent,
+    AculClientFilter, BrandingPageBackground, EventStreamResponseContent, FormComponent, FormField,
+    GetDefaultDomainResponseContent, ListUsersResponseContent, LogStreamResponseSchema,
     RateLimitPolicyConfiguration, RateLimitPolicyConfigurationVariant1, UserId,
 };
 use auth0_mgmt::{Error, from_json};
@@ -126,11 +127,10 @@ fn struct_like_variants_have_named_types_and_serialize_as_before() {
         ..Default::default()
     });
     assert_eq!(serde_json::to_value(&v1).unwrap(), json!({"limit": 10}));
+    // The variant that knows every key, and no more.
     assert!(matches!(
         decode::<RateLimitPolicyConfiguration>(json!({"limit": 10})).unwrap(),
-        RateLimitPolicyConfiguration::Variant0(_)
-            | RateLimitPolicyConfiguration::Variant1(_)
-            | RateLimitPolicyConfiguration::Variant2(_)
+        RateLimitPolicyConfiguration::Variant1(v) if v.limit == Some(10)
     ));
     assert!(matches!(
         decode::<RateLimitPolicyConfiguration>(json!("x")).unwrap(),
@@ -161,5 +161,103 @@ fn bodies_that_are_not_utf8_or_not_json_are_decode_errors() {
             ),
             "{body:?}"
         );
+    }
+}
+
+#[test]
+fn object_variants_are_told_apart_by_their_fixed_value_fields() {
+    // Every field of every log-stream variant is optional: in declaration order the HTTP
+    // variant would take this one and drop the Datadog sink.
+    let datadog = json!({
+        "id": "lst_1", "name": "dd", "type": "datadog", "status": "active",
+        "sink": {"datadogApiKey": "k", "datadogRegion": "eu"},
+    });
+    match decode::<LogStreamResponseSchema>(datadog).unwrap() {
+        LogStreamResponseSchema::DatadogResponseSchema(s) => {
+            let sink = s.sink.unwrap();
+            assert_eq!(sink.datadog_api_key.as_deref(), Some("k"));
+            assert_eq!(serde_json::to_value(sink.datadog_region).unwrap(), "eu");
+        }
+        other => panic!("{other:?}"),
+    }
+    let splunk = json!({"type": "splunk", "sink": {"splunkDomain": "d"}});
+    assert!(matches!(
+        decode::<LogStreamResponseSchema>(splunk).unwrap(),
+        LogStreamResponseSchema::SplunkResponseSchema(_)
+    ));
+
+    // A type no variant documents is kept whole rather than squeezed into one.
+    let unknown = json!({"type": "newrelic", "sink": {"licenseKey": "x"}});
+    match decode::<LogStreamResponseSchema>(unknown.clone()).unwrap() {
+        LogStreamResponseSchema::Other(v) => assert_eq!(v, unknown),
+        other => panic!("{other:?}"),
+    }
+
+    // A tag one level down: the event stream's destination type.
+    let action = json!({"id": "est_1", "destination": {"type": "action", "configuration": {"action_id": "a"}}});
+    match decode::<EventStreamResponseContent>(action).unwrap() {
+        EventStreamResponseContent::ActionResponseContent(s) => {
+            assert_eq!(s.id.as_deref(), Some("est_1"));
+            assert!(s.destination.unwrap().configuration.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    let webhook = json!({"destination": {"type": "webhook"}});
+    assert!(matches!(
+        decode::<EventStreamResponseContent>(webhook).unwrap(),
+        EventStreamResponseContent::WebhookResponseContent(_)
+    ));
+}
+
+#[test]
+fn unions_of_unions_pass_their_tags_up() {
+    // A form component is a block, a widget or a field, each a union of its own.
+    let email = json!({"id": "f1", "category": "FIELD", "type": "EMAIL", "config": {}});
+    match decode::<FormComponent>(email).unwrap() {
+        FormComponent::Field(FormField::Email(f)) => assert_eq!(f.id.as_deref(), Some("f1")),
+        other => panic!("{other:?}"),
+    }
+    let divider = json!({"id": "b1", "category": "BLOCK", "type": "DIVIDER"});
+    assert!(matches!(
+        decode::<FormComponent>(divider).unwrap(),
+        FormComponent::Block(_)
+    ));
+}
+
+#[test]
+fn without_tags_the_variant_that_knows_the_keys_wins() {
+    match decode::<GetDefaultDomainResponseContent>(json!({"domain": "login.example.com"})).unwrap()
+    {
+        GetDefaultDomainResponseContent::CanonicalDomainResponseContent(d) => {
+            assert_eq!(d.domain.as_deref(), Some("login.example.com"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let custom = json!({"custom_domain_id": "cd_1", "domain": "id.example.com", "primary": true});
+    match decode::<GetDefaultDomainResponseContent>(custom).unwrap() {
+        GetDefaultDomainResponseContent::CustomDomainResponseContent(d) => {
+            assert_eq!(d.custom_domain_id.as_deref(), Some("cd_1"))
+        }
+        other => panic!("{other:?}"),
+    }
+    match decode::<AculClientFilter>(json!({"metadata": {"tier": "gold"}})).unwrap() {
+        AculClientFilter::Metadata(f) => assert_eq!(f.metadata.unwrap()["tier"], "gold"),
+        other => panic!("{other:?}"),
+    }
+    for (body, variant) in [
+        (json!({"action": "allow"}), 0),
+        (json!({"action": "block", "limit": 5}), 1),
+        (
+            json!({"action": "redirect", "limit": 5, "redirect_uri": "https://x"}),
+            2,
+        ),
+    ] {
+        let got = match decode::<RateLimitPolicyConfiguration>(body.clone()).unwrap() {
+            RateLimitPolicyConfiguration::Variant0(_) => 0,
+            RateLimitPolicyConfiguration::Variant1(_) => 1,
+            RateLimitPolicyConfiguration::Variant2(_) => 2,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(got, variant, "{body}");
     }
 }

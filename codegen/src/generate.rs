@@ -272,7 +272,10 @@ fn decode_unions_by_kind(types: &mut Vec<(Option<String>, syn::Item)>, open_enum
     types.extend(named);
     let index = unions::Index::new(
         types.iter().map(|(_, item)| item),
-        open_enums.iter().map(|e| e.name.clone()),
+        open_enums.iter().map(|e| {
+            let values = e.variants.iter().map(|(_, wire)| wire.clone()).collect();
+            (e.name.clone(), values)
+        }),
     );
     let mut calls = Vec::new();
     for (key, item) in types.iter_mut() {

@@ -64,30 +64,159 @@ enum Shape {
     Any,
 }
 
-/// Shapes of the generated types by name.
-pub struct Index(BTreeMap<String, Shape>);
+/// What the generated types are, by name: the kinds of JSON each takes, and what
+/// [`Profile`]s are made of (struct fields, union members, open enums' values).
+pub struct Index {
+    shapes: BTreeMap<String, Shape>,
+    /// Named-field structs: `(JSON key, type, flattened)` per field.
+    fields: BTreeMap<String, Vec<(String, syn::Type, bool)>>,
+    /// Unions: the documented variants' types.
+    members: BTreeMap<String, Vec<syn::Type>>,
+    /// Open enums: their documented values.
+    values: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// How an object variant of a union looks, for choosing among several object variants
+/// (see `auth0_mgmt::untagged`): the keys it knows, and its tags, the string fields with a
+/// fixed set of values (`"type": "datadog"`), by path (one level of nesting at most).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// The JSON keys of its fields.
+    pub keys: BTreeSet<String>,
+    /// Tag paths and the values each allows.
+    pub tags: BTreeMap<Vec<String>, BTreeSet<String>>,
+}
 
 impl Index {
-    /// Indexes the generated items; `strings` are types that decode from a string only
-    /// (the open enums, which are not among the items yet).
+    /// Indexes the generated items; `open_enums` are the types that decode from a string
+    /// only, with their documented values (they are not among the items yet).
     pub fn new<'a>(
         items: impl Iterator<Item = &'a syn::Item>,
-        strings: impl Iterator<Item = String>,
+        open_enums: impl Iterator<Item = (String, Vec<String>)>,
     ) -> Self {
-        let mut shapes = BTreeMap::new();
-        for name in strings {
-            shapes.insert(name, Shape::Kinds(BTreeSet::from([Kind::String])));
+        let mut index = Index {
+            shapes: BTreeMap::new(),
+            fields: BTreeMap::new(),
+            members: BTreeMap::new(),
+            values: BTreeMap::new(),
+        };
+        for (name, values) in open_enums {
+            index
+                .shapes
+                .insert(name.clone(), Shape::Kinds(BTreeSet::from([Kind::String])));
+            index.values.insert(name, values.into_iter().collect());
         }
         for item in items {
             let (name, shape) = match item {
-                syn::Item::Struct(s) => (s.ident.to_string(), struct_shape(s)),
-                syn::Item::Enum(e) => (e.ident.to_string(), enum_shape(e)),
+                syn::Item::Struct(s) => {
+                    if let syn::Fields::Named(f) = &s.fields {
+                        let fields = f.named.iter().filter_map(|f| {
+                            let ident = f.ident.as_ref()?.to_string();
+                            let key = crate::generate::serde_rename(&f.attrs)
+                                .unwrap_or_else(|| ident.trim_start_matches("r#").to_owned());
+                            Some((key, f.ty.clone(), has_serde_word(&f.attrs, "flatten")))
+                        });
+                        index.fields.insert(s.ident.to_string(), fields.collect());
+                    }
+                    (s.ident.to_string(), struct_shape(s))
+                }
+                syn::Item::Enum(e) => {
+                    if has_serde_word(&e.attrs, "untagged") {
+                        let documented = e.variants.iter().rev().skip(1).rev();
+                        let types = documented.filter_map(|v| match &v.fields {
+                            syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                                Some(f.unnamed[0].ty.clone())
+                            }
+                            _ => None,
+                        });
+                        index.members.insert(e.ident.to_string(), types.collect());
+                    }
+                    (e.ident.to_string(), enum_shape(e))
+                }
                 syn::Item::Type(t) => (t.ident.to_string(), Shape::As((*t.ty).clone())),
                 _ => continue,
             };
-            shapes.insert(name, shape);
+            index.shapes.insert(name, shape);
         }
-        Index(shapes)
+        index
+    }
+
+    /// The name of the generated type `ty` is, through `Option`, `Box` and aliases.
+    fn name_of(&self, ty: &syn::Type, depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        let syn::Type::Path(p) = ty else { return None };
+        let last = p.path.segments.last()?;
+        match last.ident.to_string().as_str() {
+            "Option" => self.name_of(&generic_arg(ty, "Option", 0)?, depth + 1),
+            "Box" => self.name_of(&generic_arg(ty, "Box", 0)?, depth + 1),
+            name if p.path.leading_colon.is_none() => match self.shapes.get(name)? {
+                Shape::As(inner) => self
+                    .name_of(inner, depth + 1)
+                    .or_else(|| Some(name.to_owned())),
+                _ => Some(name.to_owned()),
+            },
+            _ => None,
+        }
+    }
+
+    /// The profile of an object variant's type; `None` when it is not a struct or a union
+    /// of structs (a free-form map takes any keys).
+    pub fn profile(&self, ty: &syn::Type) -> Option<Profile> {
+        self.profile_at(&self.name_of(ty, 0)?, 0)
+    }
+
+    fn profile_at(&self, name: &str, depth: usize) -> Option<Profile> {
+        if depth > 8 {
+            return None;
+        }
+        if let Some(fields) = self.fields.get(name) {
+            let mut profile = Profile::default();
+            for (key, ty, flattened) in fields {
+                let inner = self.name_of(ty, 0);
+                if *flattened {
+                    let flat = self.profile_at(inner.as_deref()?, depth + 1)?;
+                    profile.keys.extend(flat.keys);
+                    continue;
+                }
+                profile.keys.insert(key.clone());
+                let Some(inner) = inner else { continue };
+                if let Some(values) = self.values.get(&inner) {
+                    profile.tags.insert(vec![key.clone()], values.clone());
+                } else if depth == 0
+                    && self.fields.contains_key(&inner)
+                    && let Some(nested) = self.profile_at(&inner, depth + 1)
+                {
+                    for (path, values) in nested.tags.into_iter().filter(|(p, _)| p.len() == 1) {
+                        let mut full = vec![key.clone()];
+                        full.extend(path);
+                        profile.tags.insert(full, values);
+                    }
+                }
+            }
+            return Some(profile);
+        }
+        // A union of object types: the keys any member knows, the tags every member has.
+        let members = self.members.get(name)?;
+        let profiles: Vec<Profile> = members
+            .iter()
+            .filter(|ty| self.kinds(ty).is_some_and(|k| k.contains(&Kind::Map)))
+            .map(|ty| self.profile_at(&self.name_of(ty, 0)?, depth))
+            .collect::<Option<_>>()?;
+        let (first, rest) = profiles.split_first()?;
+        let mut union = first.clone();
+        for p in rest {
+            union.keys.extend(p.keys.iter().cloned());
+            union.tags.retain(|path, values| match p.tags.get(path) {
+                Some(more) => {
+                    values.extend(more.iter().cloned());
+                    true
+                }
+                None => false,
+            });
+        }
+        Some(union)
     }
 
     /// The kinds a type takes; `None` when it takes any kind or is unknown.
@@ -116,7 +245,7 @@ impl Index {
                 Some(kinds)
             }
             "Box" => self.kinds_at(&generic_arg(ty, "Box", 0)?, depth + 1),
-            name if p.path.leading_colon.is_none() => match self.0.get(name)? {
+            name if p.path.leading_colon.is_none() => match self.shapes.get(name)? {
                 Shape::Kinds(k) => Some(k.clone()),
                 Shape::As(inner) => self.kinds_at(inner, depth + 1),
                 Shape::Any => None,
@@ -174,6 +303,7 @@ pub fn by_kind(e: &syn::ItemEnum, index: &Index) -> Option<(syn::ItemEnum, syn::
         .split_last()
         .map(|(o, d)| (*o, d.to_vec()))?;
     let mut per_kind: BTreeMap<Kind, Vec<syn::Ident>> = BTreeMap::new();
+    let mut types = BTreeMap::new();
     for v in documented {
         let syn::Fields::Unnamed(f) = &v.fields else {
             return None;
@@ -181,6 +311,7 @@ pub fn by_kind(e: &syn::ItemEnum, index: &Index) -> Option<(syn::ItemEnum, syn::
         if f.unnamed.len() != 1 {
             return None;
         }
+        types.insert(v.ident.clone(), f.unnamed[0].ty.clone());
         // A variant that takes any kind (a nested union, `Value`) is a candidate for each.
         let kinds = index.kinds(&f.unnamed[0].ty).unwrap_or_else(Kind::all);
         for kind in kinds {
@@ -203,13 +334,61 @@ pub fn by_kind(e: &syn::ItemEnum, index: &Index) -> Option<(syn::ItemEnum, syn::
     let name = &e.ident;
     let other = &other.ident;
     let arms = per_kind.iter().map(|(kind, variants)| {
-        let kind = kind.ident();
-        quote!(#kind => [#(#variants),*])
+        let ident = kind.ident();
+        if *kind == Kind::Map && variants.len() > 1 {
+            let profiled = profiled(&types, variants, index);
+            quote!(#ident => [#(#profiled),*])
+        } else {
+            quote!(#ident => [#(#variants),*])
+        }
     });
     let call: syn::Item = syn::parse_quote! {
         crate::untagged! { #name, #other, { #(#arms),* } }
     };
     Some((e, call))
+}
+
+/// The object variants of a union with their profiles, as the `untagged!` macro takes them:
+/// `Variant { keys: [..], tags: [([path..], [values..]), ..] }`. Only tags that tell variants
+/// apart are kept: a path at least two variants have, with different values.
+fn profiled(
+    types: &BTreeMap<syn::Ident, syn::Type>,
+    variants: &[syn::Ident],
+    index: &Index,
+) -> Vec<proc_macro2::TokenStream> {
+    let profiles: Vec<Profile> = variants
+        .iter()
+        .map(|v| {
+            types
+                .get(v)
+                .and_then(|t| index.profile(t))
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut by_path: BTreeMap<&Vec<String>, Vec<&BTreeSet<String>>> = BTreeMap::new();
+    for p in &profiles {
+        for (path, values) in &p.tags {
+            by_path.entry(path).or_default().push(values);
+        }
+    }
+    let telling: BTreeSet<&Vec<String>> = by_path
+        .into_iter()
+        .filter(|(_, sets)| sets.len() > 1 && sets.iter().any(|s| *s != sets[0]))
+        .map(|(path, _)| path)
+        .collect();
+    variants
+        .iter()
+        .zip(&profiles)
+        .map(|(v, p)| {
+            let keys = &p.keys;
+            let tags = p
+                .tags
+                .iter()
+                .filter(|(path, _)| telling.contains(path))
+                .map(|(path, values)| quote!(([#(#path),*], [#(#values),*])));
+            quote!(#v { keys: [#(#keys),*], tags: [#(#tags),*] })
+        })
+        .collect()
 }
 
 /// Gives each struct-like variant of a union (`Variant1 { limit: i64 }`) a named type of its
@@ -258,7 +437,10 @@ mod tests {
             #[serde(tag = "kind")]
             pub enum Tagged { A { x: i64 } }
         };
-        Index::new(file.items.iter(), ["Plan".to_string()].into_iter())
+        Index::new(
+            file.items.iter(),
+            [("Plan".to_string(), vec!["free".to_string()])].into_iter(),
+        )
     }
 
     fn kinds(ty: syn::Type) -> Option<Vec<Kind>> {
@@ -328,7 +510,90 @@ mod tests {
         assert_eq!(
             quote!(#call).to_string().replace(' ', ""),
             "crate::untagged!{U,Other,{string=>[Text,Inner],number=>[Count,Inner],\
-             boolean=>[Inner],null=>[Text,Inner],seq=>[Pages,Inner],map=>[Page,Inner]}}"
+             boolean=>[Inner],null=>[Text,Inner],seq=>[Pages,Inner],\
+             map=>[Page{keys:[\"total\"],tags:[]},Inner{keys:[],tags:[]}]}}"
+        );
+    }
+
+    #[test]
+    fn object_variants_get_profiles_with_the_tags_that_tell_them_apart() {
+        let file: syn::File = syn::parse_quote! {
+            pub struct Http {
+                #[serde(rename = "type")]
+                pub type_: Option<HttpType>,
+                pub algorithm: Option<Algo>,
+                pub sink: Option<HttpSink>,
+            }
+            pub struct HttpSink { #[serde(rename = "httpEndpoint")] pub endpoint: Option<String> }
+            pub struct Dest { #[serde(rename = "type")] pub type_: Option<DestType> }
+            pub struct Datadog {
+                #[serde(rename = "type")]
+                pub type_: Option<DatadogType>,
+                pub algorithm: Option<Algo>,
+                pub destination: Option<Dest>,
+            }
+            pub type Alias = Datadog;
+            #[serde(untagged)]
+            pub enum Streams { H(Http), D(Alias), Other(::serde_json::Value) }
+            pub struct Bare { pub id: Option<String> }
+        };
+        let values =
+            |name: &str, v: &[&str]| (name.to_string(), v.iter().map(|s| s.to_string()).collect());
+        let index = Index::new(
+            file.items.iter(),
+            [
+                values("HttpType", &["http"]),
+                values("DatadogType", &["datadog"]),
+                values("DestType", &["action"]),
+                values("Algo", &["xxhash"]),
+            ]
+            .into_iter(),
+        );
+        let http = index.profile(&syn::parse_quote!(Option<Http>)).unwrap();
+        assert_eq!(
+            http.keys.iter().collect::<Vec<_>>(),
+            ["algorithm", "sink", "type"]
+        );
+        let datadog = index.profile(&syn::parse_quote!(Alias)).unwrap();
+        assert!(
+            datadog
+                .tags
+                .contains_key(&vec!["destination".into(), "type".into()])
+        );
+        // A union: every member's keys, the tags all members have, with all their values.
+        let streams = index.profile(&syn::parse_quote!(Streams)).unwrap();
+        assert!(streams.keys.contains("sink") && streams.keys.contains("destination"));
+        assert_eq!(
+            streams.tags.keys().collect::<Vec<_>>(),
+            [&vec!["algorithm".to_string()], &vec!["type".to_string()]]
+        );
+        assert_eq!(streams.tags[&vec!["type".to_string()]].len(), 2);
+        assert!(
+            index
+                .profile(&syn::parse_quote!(::serde_json::Value))
+                .is_none()
+        );
+
+        let types = BTreeMap::from([
+            (format_ident!("H"), syn::parse_quote!(Http)),
+            (format_ident!("D"), syn::parse_quote!(Datadog)),
+            (format_ident!("B"), syn::parse_quote!(Bare)),
+        ]);
+        let variants = [format_ident!("H"), format_ident!("D"), format_ident!("B")];
+        let arms = profiled(&types, &variants, &index);
+        let text: Vec<String> = arms
+            .iter()
+            .map(|a| a.to_string().replace(' ', ""))
+            .collect();
+        // `algorithm` has one value in every variant: it tells nothing and is left out; the
+        // nested destination type is in one variant only.
+        assert_eq!(
+            text,
+            [
+                r#"H{keys:["algorithm","sink","type"],tags:[(["type"],["http"])]}"#,
+                r#"D{keys:["algorithm","destination","type"],tags:[(["type"],["datadog"])]}"#,
+                r#"B{keys:["id"],tags:[]}"#,
+            ]
         );
     }
 
