@@ -1,5 +1,6 @@
 //! The Management API client and its builder.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use auth0_auth::http::{AccessToken, AssertionAlgorithm, ClientSecret, RetryPolic
 
 use crate::Error;
 use crate::generated::client::Client as Raw;
-use crate::runtime::{Inner, Shared};
+use crate::runtime::{Inner, RequestOptions, Shared};
 use crate::token::{ClientCredentials, StaticToken, TokenCache, TokenSource};
 
 /// The Management API client: cheap to clone (clones share the connection pool and the token
@@ -36,9 +37,23 @@ impl Client {
         }
     }
 
-    /// The generated raw client (positional methods named after operationIds).
-    pub(crate) fn raw(&self) -> &Raw {
-        &self.raw
+    /// The generated raw client (positional methods named after operationIds) for a request
+    /// with `options`: this client's own when they set
+    /// nothing, else a copy carrying them (sharing the pool, token cache and settings).
+    pub(crate) fn raw_for(&self, options: &RequestOptions) -> Cow<'_, Raw> {
+        use progenitor_client::ClientInfo;
+        if *options == RequestOptions::default() {
+            return Cow::Borrowed(&self.raw);
+        }
+        let inner = Inner {
+            shared: Arc::clone(&self.raw.inner().shared),
+            options: options.clone(),
+        };
+        Cow::Owned(Raw::new_with_client(
+            self.raw.baseurl(),
+            self.raw.client().clone(),
+            inner,
+        ))
     }
 
     /// Gets a token if none is at hand (see [`crate::runtime`]); called before each operation.
@@ -257,6 +272,7 @@ impl ClientBuilder {
                 }),
                 retry: self.retry,
             }),
+            options: RequestOptions::default(),
         };
         Ok(Client {
             raw: Raw::new_with_client(&base, http, inner),

@@ -2,7 +2,7 @@
 
 use progenitor_client::ClientInfo;
 
-use crate::runtime::{answer_error, authorize, execute};
+use crate::runtime::{RequestOptions, answer_error, authorize, execute, request_options};
 use crate::{Client, Error, types};
 
 const IMPORT_OPERATION: &str = "post_users-imports";
@@ -18,7 +18,10 @@ pub struct JobsUsersImportsCreateRequest<'a> {
     upsert: Option<bool>,
     external_id: Option<String>,
     send_completion_email: Option<bool>,
+    options: RequestOptions,
 }
+
+request_options!(JobsUsersImportsCreateRequest);
 
 impl<'a> JobsUsersImportsCreateRequest<'a> {
     pub(crate) fn new(client: &'a Client) -> Self {
@@ -29,6 +32,7 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
             upsert: None,
             external_id: None,
             send_completion_email: None,
+            options: RequestOptions::default(),
         }
     }
 
@@ -88,7 +92,7 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
             form = form.text("send_completion_email", v.to_string());
         }
         self.client.ready().await?;
-        let raw = self.client.raw();
+        let raw = self.client.raw_for(&self.options);
         let mut request = raw
             .client()
             .post(format!("{}/jobs/users-imports", raw.baseurl()))

@@ -2,7 +2,7 @@
 //! answer into the typed body or an [`Error`].
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use auth0_auth::http::RetryPolicy;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
@@ -15,11 +15,43 @@ use crate::Error;
 use crate::generated::client::Client as Raw;
 use crate::token::TokenCache;
 
-/// State shared by the raw client and every clone of [`crate::Client`].
+/// State shared by the raw client and every clone of [`crate::Client`], and the settings
+/// of the request at hand.
 #[derive(Clone)]
 pub struct Inner {
     pub(crate) shared: Arc<Shared>,
+    pub(crate) options: RequestOptions,
 }
+
+/// What one request may set for itself instead of taking the client's settings (the
+/// builders' `timeout` and `retry_policy`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+}
+
+/// Adds the `timeout` and `retry_policy` setters to a request builder with an `options`
+/// field.
+macro_rules! request_options {
+    ($name:ident) => {
+        impl $name<'_> {
+            /// The total time one attempt may take (connecting, sending, reading the answer),
+            /// instead of the client's timeout.
+            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.options.timeout = Some(timeout);
+                self
+            }
+
+            /// The retry policy of this request, instead of the client's.
+            pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+                self.options.retry = Some(policy);
+                self
+            }
+        }
+    };
+}
+pub(crate) use request_options;
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,11 +123,14 @@ pub(crate) async fn execute(
         attempt = tracing::field::Empty,
     );
     let shared = &inner.shared;
-    let policy = &shared.retry;
+    let policy = inner.options.retry.as_ref().unwrap_or(&shared.retry);
+    let mut request = request;
+    if let Some(timeout) = inner.options.timeout {
+        *request.timeout_mut() = Some(timeout);
+    }
     async {
         let started = Instant::now();
         let may_retry_connection = idempotent(request.method());
-        let mut request = request;
         let mut attempt: u32 = 0;
         let mut token_replaced = false;
         loop {

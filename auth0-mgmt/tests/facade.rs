@@ -474,6 +474,38 @@ async fn a_slow_server_hits_the_timeout() {
 }
 
 #[tokio::test]
+async fn one_request_can_set_its_own_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/slow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"user_id": "slow"}))
+                .set_delay(Duration::from_millis(600)),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .token("t")
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client
+        .users()
+        .get("slow")
+        .timeout(Duration::from_millis(100))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_millis(550));
+    // The client's own timeout still holds for the next request.
+    let user = client.users().get("slow").send().await.unwrap();
+    assert_eq!(user.user_id.as_deref(), Some("slow"));
+}
+
+#[tokio::test]
 async fn an_unreachable_server_is_a_connection_error() {
     // Bind then drop a listener: nothing listens on that port any more.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

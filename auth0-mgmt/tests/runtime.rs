@@ -370,6 +370,42 @@ async fn with_retries_off_the_first_429_comes_back_at_once() {
 }
 
 #[tokio::test]
+async fn one_request_can_set_its_own_retry_policy() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .token("t")
+        .retry_policy(fast_retries().max_retries(3))
+        .build()
+        .unwrap();
+    let err = client
+        .users()
+        .get("u")
+        .retry_policy(RetryPolicy::disabled())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+    // Pages of a list carry the request's policy too; other requests keep the client's.
+    let pages = client
+        .users()
+        .list()
+        .retry_policy(fast_retries().max_retries(1))
+        .pages();
+    futures::pin_mut!(pages);
+    let first = futures::StreamExt::next(&mut pages).await.unwrap();
+    assert!(matches!(first, Err(Error::RateLimited { .. })), "{first:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1 + 2);
+    client.users().get("u").send().await.unwrap_err();
+    assert_eq!(server.received_requests().await.unwrap().len(), 3 + 4);
+}
+
+#[tokio::test]
 async fn a_wait_longer_than_the_deadline_is_not_attempted() {
     let server = MockServer::start().await;
     let later = SystemTime::now()

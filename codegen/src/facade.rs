@@ -495,6 +495,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
                 client: self.client,
                 #(#inits,)*
                 #(#other_inits,)*
+                options: Default::default(),
             }
         }
     };
@@ -506,7 +507,9 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
             client: &'a crate::Client,
             #(#path_fields,)*
             #(#other_fields,)*
+            options: crate::runtime::RequestOptions,
         }
+        crate::runtime::request_options!(#builder);
         impl<'a> #builder<'a> {
             #(#setter_fns)*
             /// Sends the request and decodes the answer.
@@ -514,7 +517,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
                 #prelude
                 crate::runtime::#finish(
                     #op_id,
-                    self.client.raw().#raw_ident(#(#call_args),*).await,
+                    self.client.raw_for(&self.options).#raw_ident(#(#call_args),*).await,
                 )
                 .await
             }

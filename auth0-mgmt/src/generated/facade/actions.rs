@@ -46,6 +46,7 @@ impl<'a> Actions<'a> {
         ActionsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /actions/actions/{id}`
@@ -58,6 +59,7 @@ impl<'a> Actions<'a> {
             client: self.client,
             id: id.into(),
             force: None,
+            options: Default::default(),
         }
     }
     /** `POST /actions/actions/{id}/deploy`
@@ -69,6 +71,7 @@ impl<'a> Actions<'a> {
         ActionsDeployRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /actions/actions/{id}`
@@ -80,6 +83,7 @@ impl<'a> Actions<'a> {
         ActionsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /actions/actions`
@@ -96,6 +100,7 @@ impl<'a> Actions<'a> {
             page: None,
             per_page: None,
             trigger_id: None,
+            options: Default::default(),
         }
     }
     /** `POST /actions/actions/{id}/test`
@@ -108,6 +113,7 @@ impl<'a> Actions<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /actions/actions/{id}`
@@ -120,6 +126,7 @@ impl<'a> Actions<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -129,7 +136,9 @@ impl<'a> Actions<'a> {
 pub struct ActionsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateActionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsCreateRequest);
 impl<'a> ActionsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -147,7 +156,10 @@ impl<'a> ActionsCreateRequest<'a> {
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("actions.create", "the request body"))?;
-        crate::runtime::finish("post_action", self.client.raw().post_action(&body).await)
+        crate::runtime::finish(
+                "post_action",
+                self.client.raw_for(&self.options).post_action(&body).await,
+            )
             .await
     }
 }
@@ -158,7 +170,9 @@ pub struct ActionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     force: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsDeleteRequest);
 impl<'a> ActionsDeleteRequest<'a> {
     /// Sets the `force` query parameter.
     pub fn force(mut self, value: bool) -> Self {
@@ -170,7 +184,11 @@ impl<'a> ActionsDeleteRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_action",
-                self.client.raw().delete_action(&self.id, self.force).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_action(&self.id, self.force)
+                    .await,
             )
             .await
     }
@@ -181,7 +199,9 @@ impl<'a> ActionsDeleteRequest<'a> {
 pub struct ActionsDeployRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsDeployRequest);
 impl<'a> ActionsDeployRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -190,7 +210,7 @@ impl<'a> ActionsDeployRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_deploy_action",
-                self.client.raw().post_deploy_action(&self.id).await,
+                self.client.raw_for(&self.options).post_deploy_action(&self.id).await,
             )
             .await
     }
@@ -201,7 +221,9 @@ impl<'a> ActionsDeployRequest<'a> {
 pub struct ActionsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsGetRequest);
 impl<'a> ActionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -210,7 +232,7 @@ impl<'a> ActionsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action",
-                self.client.raw().get_action(&self.id).await,
+                self.client.raw_for(&self.options).get_action(&self.id).await,
             )
             .await
     }
@@ -226,7 +248,9 @@ pub struct ActionsListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     trigger_id: Option<crate::types::ActionTriggerTypeEnum>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsListRequest);
 impl<'a> ActionsListRequest<'a> {
     /// Sets the `action_name` query parameter.
     pub fn action_name(mut self, value: impl Into<String>) -> Self {
@@ -270,7 +294,7 @@ impl<'a> ActionsListRequest<'a> {
                 "get_actions",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_actions(
                         self.action_name.as_deref(),
                         self.deployed,
@@ -333,7 +357,9 @@ pub struct ActionsTestRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::TestActionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsTestRequest);
 impl<'a> ActionsTestRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -353,7 +379,11 @@ impl<'a> ActionsTestRequest<'a> {
             .ok_or_else(|| crate::Error::missing("actions.test", "the request body"))?;
         crate::runtime::finish(
                 "post_test_action",
-                self.client.raw().post_test_action(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_test_action(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -365,7 +395,9 @@ pub struct ActionsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateActionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsUpdateRequest);
 impl<'a> ActionsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -385,7 +417,7 @@ impl<'a> ActionsUpdateRequest<'a> {
             .ok_or_else(|| crate::Error::missing("actions.update", "the request body"))?;
         crate::runtime::finish(
                 "patch_action",
-                self.client.raw().patch_action(&self.id, &body).await,
+                self.client.raw_for(&self.options).patch_action(&self.id, &body).await,
             )
             .await
     }
@@ -405,6 +437,7 @@ impl<'a> ActionsExecutions<'a> {
         ActionsExecutionsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -414,7 +447,9 @@ impl<'a> ActionsExecutions<'a> {
 pub struct ActionsExecutionsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsExecutionsGetRequest);
 impl<'a> ActionsExecutionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -423,7 +458,7 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_execution",
-                self.client.raw().get_execution(&self.id).await,
+                self.client.raw_for(&self.options).get_execution(&self.id).await,
             )
             .await
     }
@@ -449,6 +484,7 @@ impl<'a> ActionsModules<'a> {
         ActionsModulesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /actions/modules/{id}`
@@ -460,6 +496,7 @@ impl<'a> ActionsModules<'a> {
         ActionsModulesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /actions/modules/{id}`
@@ -471,6 +508,7 @@ impl<'a> ActionsModules<'a> {
         ActionsModulesGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /actions/modules`
@@ -483,6 +521,7 @@ impl<'a> ActionsModules<'a> {
             client: self.client,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `GET /actions/modules/{id}/actions`
@@ -499,6 +538,7 @@ impl<'a> ActionsModules<'a> {
             id: id.into(),
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `POST /actions/modules/{id}/rollback`
@@ -511,6 +551,7 @@ impl<'a> ActionsModules<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /actions/modules/{id}`
@@ -523,6 +564,7 @@ impl<'a> ActionsModules<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -532,7 +574,9 @@ impl<'a> ActionsModules<'a> {
 pub struct ActionsModulesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateActionModuleRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesCreateRequest);
 impl<'a> ActionsModulesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -555,7 +599,7 @@ impl<'a> ActionsModulesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_action_module",
-                self.client.raw().post_action_module(&body).await,
+                self.client.raw_for(&self.options).post_action_module(&body).await,
             )
             .await
     }
@@ -566,14 +610,16 @@ impl<'a> ActionsModulesCreateRequest<'a> {
 pub struct ActionsModulesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesDeleteRequest);
 impl<'a> ActionsModulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_action_module",
-                self.client.raw().delete_action_module(&self.id).await,
+                self.client.raw_for(&self.options).delete_action_module(&self.id).await,
             )
             .await
     }
@@ -584,7 +630,9 @@ impl<'a> ActionsModulesDeleteRequest<'a> {
 pub struct ActionsModulesGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesGetRequest);
 impl<'a> ActionsModulesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -593,7 +641,7 @@ impl<'a> ActionsModulesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_module",
-                self.client.raw().get_action_module(&self.id).await,
+                self.client.raw_for(&self.options).get_action_module(&self.id).await,
             )
             .await
     }
@@ -605,7 +653,9 @@ pub struct ActionsModulesListRequest<'a> {
     client: &'a crate::Client,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesListRequest);
 impl<'a> ActionsModulesListRequest<'a> {
     /// Sets the `page` query parameter.
     pub fn page(mut self, value: i64) -> Self {
@@ -624,7 +674,11 @@ impl<'a> ActionsModulesListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_modules",
-                self.client.raw().get_action_modules(self.page, self.per_page).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_action_modules(self.page, self.per_page)
+                    .await,
             )
             .await
     }
@@ -686,7 +740,9 @@ pub struct ActionsModulesListActionsRequest<'a> {
     id: String,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesListActionsRequest);
 impl<'a> ActionsModulesListActionsRequest<'a> {
     /// Sets the `page` query parameter.
     pub fn page(mut self, value: i64) -> Self {
@@ -707,7 +763,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
                 "get_action_module_actions",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_action_module_actions(&self.id, self.page, self.per_page)
                     .await,
             )
@@ -770,7 +826,9 @@ pub struct ActionsModulesRollbackRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::RollbackActionModuleRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesRollbackRequest);
 impl<'a> ActionsModulesRollbackRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -793,7 +851,11 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_action_module_rollback",
-                self.client.raw().post_action_module_rollback(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_action_module_rollback(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -805,7 +867,9 @@ pub struct ActionsModulesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateActionModuleRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesUpdateRequest);
 impl<'a> ActionsModulesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -828,7 +892,11 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_action_module",
-                self.client.raw().patch_action_module(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_action_module(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -851,6 +919,7 @@ impl<'a> ActionsModulesVersions<'a> {
         ActionsModulesVersionsCreateRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /actions/modules/{id}/versions/{versionId}`
@@ -867,6 +936,7 @@ impl<'a> ActionsModulesVersions<'a> {
             client: self.client,
             id: id.into(),
             version_id: version_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /actions/modules/{id}/versions`
@@ -880,6 +950,7 @@ impl<'a> ActionsModulesVersions<'a> {
             id: id.into(),
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
 }
@@ -889,7 +960,9 @@ impl<'a> ActionsModulesVersions<'a> {
 pub struct ActionsModulesVersionsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesVersionsCreateRequest);
 impl<'a> ActionsModulesVersionsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -898,7 +971,11 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_action_module_version",
-                self.client.raw().post_action_module_version(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_action_module_version(&self.id)
+                    .await,
             )
             .await
     }
@@ -910,7 +987,9 @@ pub struct ActionsModulesVersionsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     version_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesVersionsGetRequest);
 impl<'a> ActionsModulesVersionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -921,7 +1000,7 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
                 "get_action_module_version",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_action_module_version(&self.id, &self.version_id)
                     .await,
             )
@@ -936,7 +1015,9 @@ pub struct ActionsModulesVersionsListRequest<'a> {
     id: String,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsModulesVersionsListRequest);
 impl<'a> ActionsModulesVersionsListRequest<'a> {
     /// Sets the `page` query parameter.
     pub fn page(mut self, value: i64) -> Self {
@@ -957,7 +1038,7 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
                 "get_action_module_versions",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_action_module_versions(&self.id, self.page, self.per_page)
                     .await,
             )
@@ -1033,6 +1114,7 @@ impl<'a> ActionsTriggers<'a> {
     pub fn list(&self) -> ActionsTriggersListRequest<'a> {
         ActionsTriggersListRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
 }
@@ -1041,14 +1123,19 @@ impl<'a> ActionsTriggers<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsTriggersListRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsTriggersListRequest);
 impl<'a> ActionsTriggersListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListActionTriggersResponseContent, crate::Error> {
         self.client.ready().await?;
-        crate::runtime::finish("get_triggers", self.client.raw().get_triggers().await)
+        crate::runtime::finish(
+                "get_triggers",
+                self.client.raw_for(&self.options).get_triggers().await,
+            )
             .await
     }
 }
@@ -1072,6 +1159,7 @@ impl<'a> ActionsTriggersBindings<'a> {
             trigger_id: trigger_id.into(),
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /actions/triggers/{triggerId}/bindings`
@@ -1087,6 +1175,7 @@ impl<'a> ActionsTriggersBindings<'a> {
             client: self.client,
             trigger_id: trigger_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -1098,7 +1187,9 @@ pub struct ActionsTriggersBindingsListRequest<'a> {
     trigger_id: crate::types::ActionTriggerTypeEnum,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsTriggersBindingsListRequest);
 impl<'a> ActionsTriggersBindingsListRequest<'a> {
     /// Sets the `page` query parameter.
     pub fn page(mut self, value: i64) -> Self {
@@ -1119,7 +1210,7 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
                 "get_bindings",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_bindings(self.trigger_id, self.page, self.per_page)
                     .await,
             )
@@ -1175,7 +1266,9 @@ pub struct ActionsTriggersBindingsUpdateManyRequest<'a> {
     client: &'a crate::Client,
     trigger_id: crate::types::ActionTriggerTypeEnum,
     body: Option<crate::types::UpdateActionBindingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsTriggersBindingsUpdateManyRequest);
 impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1198,7 +1291,11 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_bindings",
-                self.client.raw().patch_bindings(self.trigger_id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_bindings(self.trigger_id, &body)
+                    .await,
             )
             .await
     }
@@ -1224,6 +1321,7 @@ impl<'a> ActionsVersions<'a> {
             action_id: action_id.into(),
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /actions/actions/{actionId}/versions/{id}`
@@ -1240,6 +1338,7 @@ impl<'a> ActionsVersions<'a> {
             client: self.client,
             action_id: action_id.into(),
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /actions/actions/{actionId}/versions`
@@ -1253,6 +1352,7 @@ impl<'a> ActionsVersions<'a> {
             action_id: action_id.into(),
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
 }
@@ -1264,7 +1364,9 @@ pub struct ActionsVersionsDeployRequest<'a> {
     action_id: String,
     id: String,
     body: Option<crate::types::DeployActionVersionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsVersionsDeployRequest);
 impl<'a> ActionsVersionsDeployRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1289,7 +1391,7 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
                 "post_deploy_draft_version",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_deploy_draft_version(&self.action_id, &self.id, &body)
                     .await,
             )
@@ -1303,7 +1405,9 @@ pub struct ActionsVersionsGetRequest<'a> {
     client: &'a crate::Client,
     action_id: String,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsVersionsGetRequest);
 impl<'a> ActionsVersionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1312,7 +1416,11 @@ impl<'a> ActionsVersionsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_version",
-                self.client.raw().get_action_version(&self.action_id, &self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_action_version(&self.action_id, &self.id)
+                    .await,
             )
             .await
     }
@@ -1325,7 +1433,9 @@ pub struct ActionsVersionsListRequest<'a> {
     action_id: String,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ActionsVersionsListRequest);
 impl<'a> ActionsVersionsListRequest<'a> {
     /// Sets the `page` query parameter.
     pub fn page(mut self, value: i64) -> Self {
@@ -1346,7 +1456,7 @@ impl<'a> ActionsVersionsListRequest<'a> {
                 "get_action_versions",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_action_versions(&self.action_id, self.page, self.per_page)
                     .await,
             )

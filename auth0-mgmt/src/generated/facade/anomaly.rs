@@ -38,6 +38,7 @@ impl<'a> AnomalyBlocks<'a> {
         AnomalyBlocksCheckIpRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `DELETE /anomaly/blocks/ips/{id}`
@@ -52,6 +53,7 @@ impl<'a> AnomalyBlocks<'a> {
         AnomalyBlocksUnblockIpRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -61,14 +63,16 @@ impl<'a> AnomalyBlocks<'a> {
 pub struct AnomalyBlocksCheckIpRequest<'a> {
     client: &'a crate::Client,
     id: crate::types::AnomalyIpFormat,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AnomalyBlocksCheckIpRequest);
 impl<'a> AnomalyBlocksCheckIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_ips_by_id",
-                self.client.raw().get_ips_by_id(&self.id).await,
+                self.client.raw_for(&self.options).get_ips_by_id(&self.id).await,
             )
             .await
     }
@@ -79,14 +83,16 @@ impl<'a> AnomalyBlocksCheckIpRequest<'a> {
 pub struct AnomalyBlocksUnblockIpRequest<'a> {
     client: &'a crate::Client,
     id: crate::types::AnomalyIpFormat,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AnomalyBlocksUnblockIpRequest);
 impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_ips_by_id",
-                self.client.raw().delete_ips_by_id(&self.id).await,
+                self.client.raw_for(&self.options).delete_ips_by_id(&self.id).await,
             )
             .await
     }

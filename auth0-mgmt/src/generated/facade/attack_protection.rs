@@ -70,6 +70,7 @@ impl<'a> AttackProtectionBotDetection<'a> {
     pub fn get(&self) -> AttackProtectionBotDetectionGetRequest<'a> {
         AttackProtectionBotDetectionGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /attack-protection/bot-detection`
@@ -81,6 +82,7 @@ impl<'a> AttackProtectionBotDetection<'a> {
         AttackProtectionBotDetectionUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -89,7 +91,9 @@ impl<'a> AttackProtectionBotDetection<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionBotDetectionGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionBotDetectionGetRequest);
 impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -98,7 +102,7 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_bot-detection",
-                self.client.raw().get_bot_detection().await,
+                self.client.raw_for(&self.options).get_bot_detection().await,
             )
             .await
     }
@@ -109,7 +113,9 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
 pub struct AttackProtectionBotDetectionUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateBotDetectionSettingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionBotDetectionUpdateRequest);
 impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -132,7 +138,7 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_bot-detection",
-                self.client.raw().patch_bot_detection(&body).await,
+                self.client.raw_for(&self.options).patch_bot_detection(&body).await,
             )
             .await
     }
@@ -151,6 +157,7 @@ impl<'a> AttackProtectionBreachedPasswordDetection<'a> {
     pub fn get(&self) -> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
         AttackProtectionBreachedPasswordDetectionGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /attack-protection/breached-password-detection`
@@ -162,6 +169,7 @@ impl<'a> AttackProtectionBreachedPasswordDetection<'a> {
         AttackProtectionBreachedPasswordDetectionUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -170,7 +178,9 @@ impl<'a> AttackProtectionBreachedPasswordDetection<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionBreachedPasswordDetectionGetRequest);
 impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -182,7 +192,11 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_breached-password-detection",
-                self.client.raw().get_breached_password_detection().await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_breached_password_detection()
+                    .await,
             )
             .await
     }
@@ -193,7 +207,9 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
 pub struct AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateBreachedPasswordDetectionSettingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionBreachedPasswordDetectionUpdateRequest);
 impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -221,7 +237,11 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_breached-password-detection",
-                self.client.raw().patch_breached_password_detection(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_breached_password_detection(&body)
+                    .await,
             )
             .await
     }
@@ -240,6 +260,7 @@ impl<'a> AttackProtectionBruteForceProtection<'a> {
     pub fn get(&self) -> AttackProtectionBruteForceProtectionGetRequest<'a> {
         AttackProtectionBruteForceProtectionGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /attack-protection/brute-force-protection`
@@ -251,6 +272,7 @@ impl<'a> AttackProtectionBruteForceProtection<'a> {
         AttackProtectionBruteForceProtectionUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -259,7 +281,9 @@ impl<'a> AttackProtectionBruteForceProtection<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionBruteForceProtectionGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionBruteForceProtectionGetRequest);
 impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -268,7 +292,7 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_brute-force-protection",
-                self.client.raw().get_brute_force_protection().await,
+                self.client.raw_for(&self.options).get_brute_force_protection().await,
             )
             .await
     }
@@ -279,7 +303,9 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
 pub struct AttackProtectionBruteForceProtectionUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateBruteForceSettingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionBruteForceProtectionUpdateRequest);
 impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -302,7 +328,11 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_brute-force-protection",
-                self.client.raw().patch_brute_force_protection(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_brute_force_protection(&body)
+                    .await,
             )
             .await
     }
@@ -321,6 +351,7 @@ impl<'a> AttackProtectionCaptcha<'a> {
     pub fn get(&self) -> AttackProtectionCaptchaGetRequest<'a> {
         AttackProtectionCaptchaGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /attack-protection/captcha`
@@ -332,6 +363,7 @@ impl<'a> AttackProtectionCaptcha<'a> {
         AttackProtectionCaptchaUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -340,14 +372,19 @@ impl<'a> AttackProtectionCaptcha<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionCaptchaGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionCaptchaGetRequest);
 impl<'a> AttackProtectionCaptchaGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetAttackProtectionCaptchaResponseContent, crate::Error> {
         self.client.ready().await?;
-        crate::runtime::finish("get_captcha", self.client.raw().get_captcha().await)
+        crate::runtime::finish(
+                "get_captcha",
+                self.client.raw_for(&self.options).get_captcha().await,
+            )
             .await
     }
 }
@@ -357,7 +394,9 @@ impl<'a> AttackProtectionCaptchaGetRequest<'a> {
 pub struct AttackProtectionCaptchaUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateAttackProtectionCaptchaRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionCaptchaUpdateRequest);
 impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -383,7 +422,7 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_captcha",
-                self.client.raw().patch_captcha(&body).await,
+                self.client.raw_for(&self.options).patch_captcha(&body).await,
             )
             .await
     }
@@ -402,6 +441,7 @@ impl<'a> AttackProtectionPhoneProviderProtection<'a> {
     pub fn get(&self) -> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
         AttackProtectionPhoneProviderProtectionGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /attack-protection/phone-provider-protection`
@@ -413,6 +453,7 @@ impl<'a> AttackProtectionPhoneProviderProtection<'a> {
         AttackProtectionPhoneProviderProtectionPatchRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -421,7 +462,9 @@ impl<'a> AttackProtectionPhoneProviderProtection<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionPhoneProviderProtectionGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionPhoneProviderProtectionGetRequest);
 impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -430,7 +473,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone-provider-protection",
-                self.client.raw().get_phone_provider_protection().await,
+                self.client.raw_for(&self.options).get_phone_provider_protection().await,
             )
             .await
     }
@@ -441,7 +484,9 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
 pub struct AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::PatchPhoneProviderProtectionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionPhoneProviderProtectionPatchRequest);
 impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -467,7 +512,11 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_phone-provider-protection",
-                self.client.raw().patch_phone_provider_protection(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_phone_provider_protection(&body)
+                    .await,
             )
             .await
     }
@@ -486,6 +535,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottling<'a> {
     pub fn get(&self) -> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
         AttackProtectionSuspiciousIpThrottlingGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /attack-protection/suspicious-ip-throttling`
@@ -497,6 +547,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottling<'a> {
         AttackProtectionSuspiciousIpThrottlingUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -505,7 +556,9 @@ impl<'a> AttackProtectionSuspiciousIpThrottling<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionSuspiciousIpThrottlingGetRequest);
 impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -517,7 +570,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_suspicious-ip-throttling",
-                self.client.raw().get_suspicious_ip_throttling().await,
+                self.client.raw_for(&self.options).get_suspicious_ip_throttling().await,
             )
             .await
     }
@@ -528,7 +581,9 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
 pub struct AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateSuspiciousIpThrottlingSettingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(AttackProtectionSuspiciousIpThrottlingUpdateRequest);
 impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -556,7 +611,11 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_suspicious-ip-throttling",
-                self.client.raw().patch_suspicious_ip_throttling(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_suspicious_ip_throttling(&body)
+                    .await,
             )
             .await
     }

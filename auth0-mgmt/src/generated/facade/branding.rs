@@ -39,6 +39,7 @@ impl<'a> Branding<'a> {
     pub fn get(&self) -> BrandingGetRequest<'a> {
         BrandingGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /branding`
@@ -50,6 +51,7 @@ impl<'a> Branding<'a> {
         BrandingUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -58,14 +60,19 @@ impl<'a> Branding<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingGetRequest);
 impl<'a> BrandingGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingResponseContent, crate::Error> {
         self.client.ready().await?;
-        crate::runtime::finish("get_branding", self.client.raw().get_branding().await)
+        crate::runtime::finish(
+                "get_branding",
+                self.client.raw_for(&self.options).get_branding().await,
+            )
             .await
     }
 }
@@ -75,7 +82,9 @@ impl<'a> BrandingGetRequest<'a> {
 pub struct BrandingUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateBrandingRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingUpdateRequest);
 impl<'a> BrandingUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -98,7 +107,7 @@ impl<'a> BrandingUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_branding",
-                self.client.raw().patch_branding(&body).await,
+                self.client.raw_for(&self.options).patch_branding(&body).await,
             )
             .await
     }
@@ -137,6 +146,7 @@ impl<'a> BrandingPhoneProviders<'a> {
         BrandingPhoneProvidersCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /branding/phone/providers/{id}`
@@ -151,6 +161,7 @@ impl<'a> BrandingPhoneProviders<'a> {
         BrandingPhoneProvidersDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /branding/phone/providers/{id}`
@@ -162,6 +173,7 @@ impl<'a> BrandingPhoneProviders<'a> {
         BrandingPhoneProvidersGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /branding/phone/providers`
@@ -173,6 +185,7 @@ impl<'a> BrandingPhoneProviders<'a> {
         BrandingPhoneProvidersListRequest {
             client: self.client,
             disabled: None,
+            options: Default::default(),
         }
     }
     /** `POST /branding/phone/providers/{id}/try`
@@ -185,6 +198,7 @@ impl<'a> BrandingPhoneProviders<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /branding/phone/providers/{id}`
@@ -200,6 +214,7 @@ impl<'a> BrandingPhoneProviders<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -209,7 +224,9 @@ impl<'a> BrandingPhoneProviders<'a> {
 pub struct BrandingPhoneProvidersCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateBrandingPhoneProviderRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneProvidersCreateRequest);
 impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -232,7 +249,7 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "create_phone_provider",
-                self.client.raw().create_phone_provider(&body).await,
+                self.client.raw_for(&self.options).create_phone_provider(&body).await,
             )
             .await
     }
@@ -243,14 +260,16 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
 pub struct BrandingPhoneProvidersDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneProvidersDeleteRequest);
 impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_phone_provider",
-                self.client.raw().delete_phone_provider(&self.id).await,
+                self.client.raw_for(&self.options).delete_phone_provider(&self.id).await,
             )
             .await
     }
@@ -261,7 +280,9 @@ impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
 pub struct BrandingPhoneProvidersGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneProvidersGetRequest);
 impl<'a> BrandingPhoneProvidersGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -270,7 +291,7 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_provider",
-                self.client.raw().get_phone_provider(&self.id).await,
+                self.client.raw_for(&self.options).get_phone_provider(&self.id).await,
             )
             .await
     }
@@ -281,7 +302,9 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
 pub struct BrandingPhoneProvidersListRequest<'a> {
     client: &'a crate::Client,
     disabled: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneProvidersListRequest);
 impl<'a> BrandingPhoneProvidersListRequest<'a> {
     /// Sets the `disabled` query parameter.
     pub fn disabled(mut self, value: bool) -> Self {
@@ -295,7 +318,11 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_branding_phone_providers",
-                self.client.raw().get_branding_phone_providers(self.disabled).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_branding_phone_providers(self.disabled)
+                    .await,
             )
             .await
     }
@@ -307,7 +334,9 @@ pub struct BrandingPhoneProvidersTestRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreatePhoneProviderSendTestRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneProvidersTestRequest);
 impl<'a> BrandingPhoneProvidersTestRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -330,7 +359,11 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "try_phone_provider",
-                self.client.raw().try_phone_provider(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .try_phone_provider(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -342,7 +375,9 @@ pub struct BrandingPhoneProvidersUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateBrandingPhoneProviderRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneProvidersUpdateRequest);
 impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -365,7 +400,11 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "update_phone_provider",
-                self.client.raw().update_phone_provider(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .update_phone_provider(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -385,6 +424,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
         BrandingPhoneTemplatesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /branding/phone/templates/{id}`
@@ -399,6 +439,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
         BrandingPhoneTemplatesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /branding/phone/templates/{id}`
@@ -410,6 +451,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
         BrandingPhoneTemplatesGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /branding/phone/templates`
@@ -421,6 +463,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
         BrandingPhoneTemplatesListRequest {
             client: self.client,
             disabled: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /branding/phone/templates/{id}/reset`
@@ -436,6 +479,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /branding/phone/templates/{id}/try`
@@ -449,6 +493,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
             id: id.into(),
             auth0_custom_domain: None,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /branding/phone/templates/{id}`
@@ -464,6 +509,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -473,7 +519,9 @@ impl<'a> BrandingPhoneTemplates<'a> {
 pub struct BrandingPhoneTemplatesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreatePhoneTemplateRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneTemplatesCreateRequest);
 impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -496,7 +544,7 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "create_phone_template",
-                self.client.raw().create_phone_template(&body).await,
+                self.client.raw_for(&self.options).create_phone_template(&body).await,
             )
             .await
     }
@@ -507,14 +555,16 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
 pub struct BrandingPhoneTemplatesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneTemplatesDeleteRequest);
 impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_phone_template",
-                self.client.raw().delete_phone_template(&self.id).await,
+                self.client.raw_for(&self.options).delete_phone_template(&self.id).await,
             )
             .await
     }
@@ -525,7 +575,9 @@ impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
 pub struct BrandingPhoneTemplatesGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneTemplatesGetRequest);
 impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -534,7 +586,7 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_template",
-                self.client.raw().get_phone_template(&self.id).await,
+                self.client.raw_for(&self.options).get_phone_template(&self.id).await,
             )
             .await
     }
@@ -545,7 +597,9 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
 pub struct BrandingPhoneTemplatesListRequest<'a> {
     client: &'a crate::Client,
     disabled: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneTemplatesListRequest);
 impl<'a> BrandingPhoneTemplatesListRequest<'a> {
     /// Sets the `disabled` query parameter.
     pub fn disabled(mut self, value: bool) -> Self {
@@ -559,7 +613,11 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_templates",
-                self.client.raw().get_phone_templates(self.disabled).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_phone_templates(self.disabled)
+                    .await,
             )
             .await
     }
@@ -571,7 +629,9 @@ pub struct BrandingPhoneTemplatesResetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::ResetPhoneTemplateRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneTemplatesResetRequest);
 impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -594,7 +654,11 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "reset_phone_template",
-                self.client.raw().reset_phone_template(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .reset_phone_template(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -607,7 +671,9 @@ pub struct BrandingPhoneTemplatesTestRequest<'a> {
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreatePhoneTemplateTestNotificationRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneTemplatesTestRequest);
 impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -640,7 +706,7 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
                 "try_phone_template",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .try_phone_template(
                         &self.id,
                         self.auth0_custom_domain.as_deref(),
@@ -658,7 +724,9 @@ pub struct BrandingPhoneTemplatesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdatePhoneTemplateRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingPhoneTemplatesUpdateRequest);
 impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -681,7 +749,11 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "update_phone_template",
-                self.client.raw().update_phone_template(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .update_phone_template(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -702,6 +774,7 @@ impl<'a> BrandingTemplates<'a> {
     ) -> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
         BrandingTemplatesDeleteUniversalLoginRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /branding/templates/universal-login`
@@ -712,6 +785,7 @@ impl<'a> BrandingTemplates<'a> {
     pub fn get_universal_login(&self) -> BrandingTemplatesGetUniversalLoginRequest<'a> {
         BrandingTemplatesGetUniversalLoginRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /branding/templates/universal-login`
@@ -725,6 +799,7 @@ impl<'a> BrandingTemplates<'a> {
         BrandingTemplatesUpdateUniversalLoginRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -733,14 +808,16 @@ impl<'a> BrandingTemplates<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingTemplatesDeleteUniversalLoginRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingTemplatesDeleteUniversalLoginRequest);
 impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_universal-login",
-                self.client.raw().delete_universal_login().await,
+                self.client.raw_for(&self.options).delete_universal_login().await,
             )
             .await
     }
@@ -750,7 +827,9 @@ impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingTemplatesGetUniversalLoginRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingTemplatesGetUniversalLoginRequest);
 impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -759,7 +838,7 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_universal-login",
-                self.client.raw().get_universal_login().await,
+                self.client.raw_for(&self.options).get_universal_login().await,
             )
             .await
     }
@@ -770,7 +849,9 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
 pub struct BrandingTemplatesUpdateUniversalLoginRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateUniversalLoginTemplateRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingTemplatesUpdateUniversalLoginRequest);
 impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -791,7 +872,7 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_universal-login",
-                self.client.raw().put_universal_login(&body).await,
+                self.client.raw_for(&self.options).put_universal_login(&body).await,
             )
             .await
     }
@@ -811,6 +892,7 @@ impl<'a> BrandingThemes<'a> {
         BrandingThemesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /branding/themes/{themeId}`
@@ -825,6 +907,7 @@ impl<'a> BrandingThemes<'a> {
         BrandingThemesDeleteRequest {
             client: self.client,
             theme_id: theme_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /branding/themes/{themeId}`
@@ -836,6 +919,7 @@ impl<'a> BrandingThemes<'a> {
         BrandingThemesGetRequest {
             client: self.client,
             theme_id: theme_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /branding/themes/default`
@@ -846,6 +930,7 @@ impl<'a> BrandingThemes<'a> {
     pub fn get_default(&self) -> BrandingThemesGetDefaultRequest<'a> {
         BrandingThemesGetDefaultRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /branding/themes/{themeId}`
@@ -861,6 +946,7 @@ impl<'a> BrandingThemes<'a> {
             client: self.client,
             theme_id: theme_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -870,7 +956,9 @@ impl<'a> BrandingThemes<'a> {
 pub struct BrandingThemesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateBrandingThemeRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingThemesCreateRequest);
 impl<'a> BrandingThemesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -893,7 +981,7 @@ impl<'a> BrandingThemesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_branding_theme",
-                self.client.raw().post_branding_theme(&body).await,
+                self.client.raw_for(&self.options).post_branding_theme(&body).await,
             )
             .await
     }
@@ -904,14 +992,20 @@ impl<'a> BrandingThemesCreateRequest<'a> {
 pub struct BrandingThemesDeleteRequest<'a> {
     client: &'a crate::Client,
     theme_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingThemesDeleteRequest);
 impl<'a> BrandingThemesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_branding_theme",
-                self.client.raw().delete_branding_theme(&self.theme_id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_branding_theme(&self.theme_id)
+                    .await,
             )
             .await
     }
@@ -922,7 +1016,9 @@ impl<'a> BrandingThemesDeleteRequest<'a> {
 pub struct BrandingThemesGetRequest<'a> {
     client: &'a crate::Client,
     theme_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingThemesGetRequest);
 impl<'a> BrandingThemesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -931,7 +1027,11 @@ impl<'a> BrandingThemesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_branding_theme",
-                self.client.raw().get_branding_theme(&self.theme_id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_branding_theme(&self.theme_id)
+                    .await,
             )
             .await
     }
@@ -941,7 +1041,9 @@ impl<'a> BrandingThemesGetRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingThemesGetDefaultRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingThemesGetDefaultRequest);
 impl<'a> BrandingThemesGetDefaultRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -950,7 +1052,7 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_default_branding_theme",
-                self.client.raw().get_default_branding_theme().await,
+                self.client.raw_for(&self.options).get_default_branding_theme().await,
             )
             .await
     }
@@ -962,7 +1064,9 @@ pub struct BrandingThemesUpdateRequest<'a> {
     client: &'a crate::Client,
     theme_id: String,
     body: Option<crate::types::UpdateBrandingThemeRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(BrandingThemesUpdateRequest);
 impl<'a> BrandingThemesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -985,7 +1089,11 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_branding_theme",
-                self.client.raw().patch_branding_theme(&self.theme_id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_branding_theme(&self.theme_id, &body)
+                    .await,
             )
             .await
     }

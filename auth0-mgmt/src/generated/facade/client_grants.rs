@@ -28,6 +28,7 @@ impl<'a> ClientGrants<'a> {
         ClientGrantsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /client-grants/{id}`
@@ -39,6 +40,7 @@ impl<'a> ClientGrants<'a> {
         ClientGrantsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /client-grants/{id}`
@@ -50,6 +52,7 @@ impl<'a> ClientGrants<'a> {
         ClientGrantsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /client-grants`
@@ -70,6 +73,7 @@ impl<'a> ClientGrants<'a> {
             per_page: None,
             subject_type: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /client-grants/{id}`
@@ -82,6 +86,7 @@ impl<'a> ClientGrants<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -91,7 +96,9 @@ impl<'a> ClientGrants<'a> {
 pub struct ClientGrantsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateClientGrantRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientGrantsCreateRequest);
 impl<'a> ClientGrantsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -114,7 +121,7 @@ impl<'a> ClientGrantsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_client-grants",
-                self.client.raw().post_client_grants(&body).await,
+                self.client.raw_for(&self.options).post_client_grants(&body).await,
             )
             .await
     }
@@ -125,14 +132,20 @@ impl<'a> ClientGrantsCreateRequest<'a> {
 pub struct ClientGrantsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientGrantsDeleteRequest);
 impl<'a> ClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_client-grants_by_id",
-                self.client.raw().delete_client_grants_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_client_grants_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -143,7 +156,9 @@ impl<'a> ClientGrantsDeleteRequest<'a> {
 pub struct ClientGrantsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientGrantsGetRequest);
 impl<'a> ClientGrantsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -152,7 +167,7 @@ impl<'a> ClientGrantsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_client-grant",
-                self.client.raw().get_client_grant(&self.id).await,
+                self.client.raw_for(&self.options).get_client_grant(&self.id).await,
             )
             .await
     }
@@ -172,7 +187,9 @@ pub struct ClientGrantsListRequest<'a> {
     per_page: Option<i64>,
     subject_type: Option<crate::types::ClientGrantSubjectTypeEnum>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientGrantsListRequest);
 impl<'a> ClientGrantsListRequest<'a> {
     /// Sets the `allow_any_organization` query parameter.
     pub fn allow_any_organization(
@@ -242,7 +259,7 @@ impl<'a> ClientGrantsListRequest<'a> {
                 "get_client-grants",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_client_grants(
                         self.allow_any_organization.as_ref(),
                         self.audience.as_deref(),
@@ -340,7 +357,9 @@ pub struct ClientGrantsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateClientGrantRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientGrantsUpdateRequest);
 impl<'a> ClientGrantsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -363,7 +382,11 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_client-grants_by_id",
-                self.client.raw().patch_client_grants_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_client_grants_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -391,6 +414,7 @@ impl<'a> ClientGrantsOrganizations<'a> {
             page: None,
             per_page: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -405,7 +429,9 @@ pub struct ClientGrantsOrganizationsListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientGrantsOrganizationsListRequest);
 impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -444,7 +470,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
                 "get_client-grant-organizations",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_client_grant_organizations(
                         &self.id,
                         self.from.as_deref(),

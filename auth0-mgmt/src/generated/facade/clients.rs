@@ -34,6 +34,7 @@ impl<'a> Clients<'a> {
         ClientsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /clients/{id}`
@@ -45,6 +46,7 @@ impl<'a> Clients<'a> {
         ClientsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /clients/{id}`
@@ -58,6 +60,7 @@ impl<'a> Clients<'a> {
             id: id.into(),
             fields: None,
             include_fields: None,
+            options: Default::default(),
         }
     }
     /** `GET /clients`
@@ -80,6 +83,7 @@ impl<'a> Clients<'a> {
             per_page: None,
             q: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `POST /clients/cimd/preview`
@@ -91,6 +95,7 @@ impl<'a> Clients<'a> {
         ClientsPreviewCimdMetadataRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /clients/cimd/register`
@@ -102,6 +107,7 @@ impl<'a> Clients<'a> {
         ClientsRegisterCimdClientRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /clients/{id}/rotate-secret`
@@ -116,6 +122,7 @@ impl<'a> Clients<'a> {
         ClientsRotateSecretRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `PATCH /clients/{id}`
@@ -128,6 +135,7 @@ impl<'a> Clients<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -137,7 +145,9 @@ impl<'a> Clients<'a> {
 pub struct ClientsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateClientRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsCreateRequest);
 impl<'a> ClientsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -157,7 +167,7 @@ impl<'a> ClientsCreateRequest<'a> {
             .ok_or_else(|| crate::Error::missing("clients.create", "the request body"))?;
         crate::runtime::finish(
                 "post_clients",
-                self.client.raw().post_clients(&body).await,
+                self.client.raw_for(&self.options).post_clients(&body).await,
             )
             .await
     }
@@ -168,14 +178,16 @@ impl<'a> ClientsCreateRequest<'a> {
 pub struct ClientsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsDeleteRequest);
 impl<'a> ClientsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_clients_by_id",
-                self.client.raw().delete_clients_by_id(&self.id).await,
+                self.client.raw_for(&self.options).delete_clients_by_id(&self.id).await,
             )
             .await
     }
@@ -188,7 +200,9 @@ pub struct ClientsGetRequest<'a> {
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsGetRequest);
 impl<'a> ClientsGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -209,7 +223,7 @@ impl<'a> ClientsGetRequest<'a> {
                 "get_clients_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_clients_by_id(
                         &self.id,
                         self.fields.as_deref(),
@@ -237,7 +251,9 @@ pub struct ClientsListRequest<'a> {
     per_page: Option<i64>,
     q: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsListRequest);
 impl<'a> ClientsListRequest<'a> {
     /// Sets the `app_type` query parameter.
     pub fn app_type(mut self, value: impl Into<String>) -> Self {
@@ -306,7 +322,7 @@ impl<'a> ClientsListRequest<'a> {
                 "get_clients",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_clients(
                         self.app_type.as_deref(),
                         self.external_client_id.as_deref(),
@@ -398,7 +414,9 @@ impl<'a> ClientsListRequest<'a> {
 pub struct ClientsPreviewCimdMetadataRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::PreviewCimdMetadataRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsPreviewCimdMetadataRequest);
 impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -421,7 +439,7 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_clients_cimd_preview",
-                self.client.raw().post_clients_cimd_preview(&body).await,
+                self.client.raw_for(&self.options).post_clients_cimd_preview(&body).await,
             )
             .await
     }
@@ -432,7 +450,9 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
 pub struct ClientsRegisterCimdClientRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::RegisterCimdClientRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsRegisterCimdClientRequest);
 impl<'a> ClientsRegisterCimdClientRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -455,7 +475,11 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_clients_cimd_register",
-                self.client.raw().post_clients_cimd_register(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_clients_cimd_register(&body)
+                    .await,
             )
             .await
     }
@@ -466,7 +490,9 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
 pub struct ClientsRotateSecretRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsRotateSecretRequest);
 impl<'a> ClientsRotateSecretRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -475,7 +501,7 @@ impl<'a> ClientsRotateSecretRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_rotate-secret",
-                self.client.raw().post_rotate_secret(&self.id).await,
+                self.client.raw_for(&self.options).post_rotate_secret(&self.id).await,
             )
             .await
     }
@@ -487,7 +513,9 @@ pub struct ClientsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateClientRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsUpdateRequest);
 impl<'a> ClientsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -507,7 +535,11 @@ impl<'a> ClientsUpdateRequest<'a> {
             .ok_or_else(|| crate::Error::missing("clients.update", "the request body"))?;
         crate::runtime::finish(
                 "patch_clients_by_id",
-                self.client.raw().patch_clients_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_clients_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -532,6 +564,7 @@ impl<'a> ClientsConnections<'a> {
             include_fields: None,
             strategy: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -546,7 +579,9 @@ pub struct ClientsConnectionsGetRequest<'a> {
     include_fields: Option<bool>,
     strategy: Option<::std::vec::Vec<crate::types::ConnectionStrategyEnum>>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsConnectionsGetRequest);
 impl<'a> ClientsConnectionsGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -585,7 +620,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
                 "get_client_connections",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_client_connections(
                         &self.id,
                         self.fields.as_deref(),
@@ -663,6 +698,7 @@ impl<'a> ClientsCredentials<'a> {
             client: self.client,
             client_id: client_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /clients/{client_id}/credentials/{credential_id}`
@@ -679,6 +715,7 @@ impl<'a> ClientsCredentials<'a> {
             client: self.client,
             client_id: client_id.into(),
             credential_id: credential_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /clients/{client_id}/credentials/{credential_id}`
@@ -695,6 +732,7 @@ impl<'a> ClientsCredentials<'a> {
             client: self.client,
             client_id: client_id.into(),
             credential_id: credential_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /clients/{client_id}/credentials`
@@ -709,6 +747,7 @@ impl<'a> ClientsCredentials<'a> {
         ClientsCredentialsListRequest {
             client: self.client,
             client_id: client_id.into(),
+            options: Default::default(),
         }
     }
     /** `PATCH /clients/{client_id}/credentials/{credential_id}`
@@ -726,6 +765,7 @@ impl<'a> ClientsCredentials<'a> {
             client_id: client_id.into(),
             credential_id: credential_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -736,7 +776,9 @@ pub struct ClientsCredentialsCreateRequest<'a> {
     client: &'a crate::Client,
     client_id: String,
     body: Option<crate::types::PostClientCredentialRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsCredentialsCreateRequest);
 impl<'a> ClientsCredentialsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -759,7 +801,11 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_credentials",
-                self.client.raw().post_credentials(&self.client_id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_credentials(&self.client_id, &body)
+                    .await,
             )
             .await
     }
@@ -771,7 +817,9 @@ pub struct ClientsCredentialsDeleteRequest<'a> {
     client: &'a crate::Client,
     client_id: String,
     credential_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsCredentialsDeleteRequest);
 impl<'a> ClientsCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -780,7 +828,7 @@ impl<'a> ClientsCredentialsDeleteRequest<'a> {
                 "delete_credentials_by_credential_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_credentials_by_credential_id(
                         &self.client_id,
                         &self.credential_id,
@@ -797,7 +845,9 @@ pub struct ClientsCredentialsGetRequest<'a> {
     client: &'a crate::Client,
     client_id: String,
     credential_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsCredentialsGetRequest);
 impl<'a> ClientsCredentialsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -808,7 +858,7 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
                 "get_credentials_by_credential_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_credentials_by_credential_id(
                         &self.client_id,
                         &self.credential_id,
@@ -824,7 +874,9 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
 pub struct ClientsCredentialsListRequest<'a> {
     client: &'a crate::Client,
     client_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsCredentialsListRequest);
 impl<'a> ClientsCredentialsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -833,7 +885,7 @@ impl<'a> ClientsCredentialsListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_credentials",
-                self.client.raw().get_credentials(&self.client_id).await,
+                self.client.raw_for(&self.options).get_credentials(&self.client_id).await,
             )
             .await
     }
@@ -846,7 +898,9 @@ pub struct ClientsCredentialsUpdateRequest<'a> {
     client_id: String,
     credential_id: String,
     body: Option<crate::types::PatchClientCredentialRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ClientsCredentialsUpdateRequest);
 impl<'a> ClientsCredentialsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -871,7 +925,7 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
                 "patch_credentials_by_credential_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_credentials_by_credential_id(
                         &self.client_id,
                         &self.credential_id,

@@ -22,6 +22,7 @@ impl<'a> ConnectionProfiles<'a> {
         ConnectionProfilesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /connection-profiles/{id}`
@@ -33,6 +34,7 @@ impl<'a> ConnectionProfiles<'a> {
         ConnectionProfilesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connection-profiles/{id}`
@@ -44,6 +46,7 @@ impl<'a> ConnectionProfiles<'a> {
         ConnectionProfilesGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connection-profiles/templates/{id}`
@@ -58,6 +61,7 @@ impl<'a> ConnectionProfiles<'a> {
         ConnectionProfilesGetTemplateRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connection-profiles`
@@ -70,6 +74,7 @@ impl<'a> ConnectionProfiles<'a> {
             client: self.client,
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `GET /connection-profiles/templates`
@@ -80,6 +85,7 @@ impl<'a> ConnectionProfiles<'a> {
     pub fn list_templates(&self) -> ConnectionProfilesListTemplatesRequest<'a> {
         ConnectionProfilesListTemplatesRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /connection-profiles/{id}`
@@ -92,6 +98,7 @@ impl<'a> ConnectionProfiles<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -101,7 +108,9 @@ impl<'a> ConnectionProfiles<'a> {
 pub struct ConnectionProfilesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateConnectionProfileRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionProfilesCreateRequest);
 impl<'a> ConnectionProfilesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -124,7 +133,7 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_connection-profiles",
-                self.client.raw().post_connection_profiles(&body).await,
+                self.client.raw_for(&self.options).post_connection_profiles(&body).await,
             )
             .await
     }
@@ -135,14 +144,20 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
 pub struct ConnectionProfilesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionProfilesDeleteRequest);
 impl<'a> ConnectionProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_connection-profiles_by_id",
-                self.client.raw().delete_connection_profiles_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_connection_profiles_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -153,7 +168,9 @@ impl<'a> ConnectionProfilesDeleteRequest<'a> {
 pub struct ConnectionProfilesGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionProfilesGetRequest);
 impl<'a> ConnectionProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -162,7 +179,11 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection-profiles_by_id",
-                self.client.raw().get_connection_profiles_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_connection_profiles_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -173,7 +194,9 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
 pub struct ConnectionProfilesGetTemplateRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionProfilesGetTemplateRequest);
 impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -185,7 +208,11 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection_profile_template",
-                self.client.raw().get_connection_profile_template(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_connection_profile_template(&self.id)
+                    .await,
             )
             .await
     }
@@ -197,7 +224,9 @@ pub struct ConnectionProfilesListRequest<'a> {
     client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionProfilesListRequest);
 impl<'a> ConnectionProfilesListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -221,7 +250,7 @@ impl<'a> ConnectionProfilesListRequest<'a> {
                 "get_connection-profiles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_connection_profiles(self.from.as_deref(), self.take)
                     .await,
             )
@@ -278,7 +307,9 @@ impl<'a> ConnectionProfilesListRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionProfilesListTemplatesRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionProfilesListTemplatesRequest);
 impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -290,7 +321,11 @@ impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection_profile_templates",
-                self.client.raw().get_connection_profile_templates().await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_connection_profile_templates()
+                    .await,
             )
             .await
     }
@@ -302,7 +337,9 @@ pub struct ConnectionProfilesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateConnectionProfileRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionProfilesUpdateRequest);
 impl<'a> ConnectionProfilesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -325,7 +362,11 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_connection-profiles_by_id",
-                self.client.raw().patch_connection_profiles_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_connection_profiles_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }

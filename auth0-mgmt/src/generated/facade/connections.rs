@@ -55,6 +55,7 @@ impl<'a> Connections<'a> {
         ConnectionsCheckStatusRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `POST /connections`
@@ -66,6 +67,7 @@ impl<'a> Connections<'a> {
         ConnectionsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /connections/{id}`
@@ -77,6 +79,7 @@ impl<'a> Connections<'a> {
         ConnectionsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connections/{id}`
@@ -90,6 +93,7 @@ impl<'a> Connections<'a> {
             id: id.into(),
             fields: None,
             include_fields: None,
+            options: Default::default(),
         }
     }
     /** `GET /connections`
@@ -109,6 +113,7 @@ impl<'a> Connections<'a> {
             per_page: None,
             strategy: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /connections/{id}`
@@ -121,6 +126,7 @@ impl<'a> Connections<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -130,14 +136,16 @@ impl<'a> Connections<'a> {
 pub struct ConnectionsCheckStatusRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsCheckStatusRequest);
 impl<'a> ConnectionsCheckStatusRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_status",
-                self.client.raw().get_status(&self.id).await,
+                self.client.raw_for(&self.options).get_status(&self.id).await,
             )
             .await
     }
@@ -148,7 +156,9 @@ impl<'a> ConnectionsCheckStatusRequest<'a> {
 pub struct ConnectionsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateConnectionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsCreateRequest);
 impl<'a> ConnectionsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -171,7 +181,7 @@ impl<'a> ConnectionsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_connections",
-                self.client.raw().post_connections(&body).await,
+                self.client.raw_for(&self.options).post_connections(&body).await,
             )
             .await
     }
@@ -182,14 +192,20 @@ impl<'a> ConnectionsCreateRequest<'a> {
 pub struct ConnectionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsDeleteRequest);
 impl<'a> ConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_connections_by_id",
-                self.client.raw().delete_connections_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_connections_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -202,7 +218,9 @@ pub struct ConnectionsGetRequest<'a> {
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsGetRequest);
 impl<'a> ConnectionsGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -223,7 +241,7 @@ impl<'a> ConnectionsGetRequest<'a> {
                 "get_connections_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_connections_by_id(
                         &self.id,
                         self.fields.as_deref(),
@@ -248,7 +266,9 @@ pub struct ConnectionsListRequest<'a> {
     per_page: Option<i64>,
     strategy: Option<::std::vec::Vec<crate::types::ConnectionStrategyEnum>>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsListRequest);
 impl<'a> ConnectionsListRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -307,7 +327,7 @@ impl<'a> ConnectionsListRequest<'a> {
                 "get_connections",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_connections(
                         self.fields.as_deref(),
                         self.from.as_deref(),
@@ -400,7 +420,9 @@ pub struct ConnectionsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateConnectionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsUpdateRequest);
 impl<'a> ConnectionsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -423,7 +445,11 @@ impl<'a> ConnectionsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_connections_by_id",
-                self.client.raw().patch_connections_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_connections_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -445,6 +471,7 @@ impl<'a> ConnectionsClients<'a> {
             id: id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /connections/{id}/clients`
@@ -457,6 +484,7 @@ impl<'a> ConnectionsClients<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -468,7 +496,9 @@ pub struct ConnectionsClientsGetRequest<'a> {
     id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsClientsGetRequest);
 impl<'a> ConnectionsClientsGetRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -489,7 +519,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
                 "get_connection_clients",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_connection_clients(&self.id, self.from.as_deref(), self.take)
                     .await,
             )
@@ -552,7 +582,9 @@ pub struct ConnectionsClientsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateEnabledClientConnectionsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsClientsUpdateRequest);
 impl<'a> ConnectionsClientsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -573,7 +605,7 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_clients",
-                self.client.raw().patch_clients(&self.id, &body).await,
+                self.client.raw_for(&self.options).patch_clients(&self.id, &body).await,
             )
             .await
     }
@@ -605,6 +637,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /connections/{id}/directory-provisioning`
@@ -619,6 +652,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
         ConnectionsDirectoryProvisioningDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connections/{id}/directory-provisioning`
@@ -633,6 +667,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
         ConnectionsDirectoryProvisioningGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connections/{id}/directory-provisioning/default-mapping`
@@ -647,6 +682,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
         ConnectionsDirectoryProvisioningGetDefaultMappingRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connections-directory-provisionings`
@@ -659,6 +695,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
             client: self.client,
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `GET /connections/{id}/directory-provisioning/synchronized-groups`
@@ -675,6 +712,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
             id: id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PUT /connections/{id}/directory-provisioning/synchronized-groups`
@@ -690,6 +728,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /connections/{id}/directory-provisioning`
@@ -705,6 +744,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -715,7 +755,9 @@ pub struct ConnectionsDirectoryProvisioningCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateDirectoryProvisioningRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsDirectoryProvisioningCreateRequest);
 impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -738,7 +780,11 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_directory-provisioning",
-                self.client.raw().post_directory_provisioning(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_directory_provisioning(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -749,14 +795,20 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
 pub struct ConnectionsDirectoryProvisioningDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsDirectoryProvisioningDeleteRequest);
 impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_directory-provisioning",
-                self.client.raw().delete_directory_provisioning(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_directory_provisioning(&self.id)
+                    .await,
             )
             .await
     }
@@ -767,7 +819,9 @@ impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
 pub struct ConnectionsDirectoryProvisioningGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsDirectoryProvisioningGetRequest);
 impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -776,7 +830,11 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_directory-provisioning",
-                self.client.raw().get_directory_provisioning(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_directory_provisioning(&self.id)
+                    .await,
             )
             .await
     }
@@ -787,7 +845,11 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
 pub struct ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    ConnectionsDirectoryProvisioningGetDefaultMappingRequest
+);
 impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -801,7 +863,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
                 "get_directory_provisioning_default_mapping",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_directory_provisioning_default_mapping(&self.id)
                     .await,
             )
@@ -815,7 +877,9 @@ pub struct ConnectionsDirectoryProvisioningListRequest<'a> {
     client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsDirectoryProvisioningListRequest);
 impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -836,7 +900,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
                 "get_connections-directory-provisionings",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_connections_directory_provisionings(
                         self.from.as_deref(),
                         self.take,
@@ -903,7 +967,11 @@ pub struct ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
     id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest
+);
 impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -924,7 +992,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
                 "get_synchronized-groups",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_synchronized_groups(&self.id, self.from.as_deref(), self.take)
                     .await,
             )
@@ -987,7 +1055,9 @@ pub struct ConnectionsDirectoryProvisioningSetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::ReplaceSynchronizedGroupsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsDirectoryProvisioningSetRequest);
 impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1008,7 +1078,11 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_synchronized-groups",
-                self.client.raw().put_synchronized_groups(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .put_synchronized_groups(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -1020,7 +1094,9 @@ pub struct ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateDirectoryProvisioningRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsDirectoryProvisioningUpdateRequest);
 impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1043,7 +1119,11 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_directory-provisioning",
-                self.client.raw().patch_directory_provisioning(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_directory_provisioning(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -1066,6 +1146,7 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizations<'a> {
         ConnectionsDirectoryProvisioningSynchronizationsCreateRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -1075,7 +1156,11 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizations<'a> {
 pub struct ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    ConnectionsDirectoryProvisioningSynchronizationsCreateRequest
+);
 impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1087,7 +1172,7 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_synchronizations",
-                self.client.raw().post_synchronizations(&self.id).await,
+                self.client.raw_for(&self.options).post_synchronizations(&self.id).await,
             )
             .await
     }
@@ -1108,6 +1193,7 @@ impl<'a> ConnectionsKeys<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /connections/{id}/keys`
@@ -1119,6 +1205,7 @@ impl<'a> ConnectionsKeys<'a> {
         ConnectionsKeysGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `POST /connections/{id}/keys/rotate`
@@ -1131,6 +1218,7 @@ impl<'a> ConnectionsKeys<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -1141,7 +1229,9 @@ pub struct ConnectionsKeysCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::PostConnectionKeysRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsKeysCreateRequest);
 impl<'a> ConnectionsKeysCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1164,7 +1254,7 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_keys",
-                self.client.raw().post_keys(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_keys(&self.id, &body).await,
             )
             .await
     }
@@ -1175,14 +1265,19 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
 pub struct ConnectionsKeysGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsKeysGetRequest);
 impl<'a> ConnectionsKeysGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::ConnectionKey>, crate::Error> {
         self.client.ready().await?;
-        crate::runtime::finish("get_keys", self.client.raw().get_keys(&self.id).await)
+        crate::runtime::finish(
+                "get_keys",
+                self.client.raw_for(&self.options).get_keys(&self.id).await,
+            )
             .await
     }
 }
@@ -1193,7 +1288,9 @@ pub struct ConnectionsKeysRotateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::RotateConnectionKeysRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsKeysRotateRequest);
 impl<'a> ConnectionsKeysRotateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1216,7 +1313,7 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_rotate",
-                self.client.raw().post_rotate(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_rotate(&self.id, &body).await,
             )
             .await
     }
@@ -1246,6 +1343,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /connections/{id}/scim-configuration`
@@ -1260,6 +1358,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
         ConnectionsScimConfigurationDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connections/{id}/scim-configuration`
@@ -1274,6 +1373,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
         ConnectionsScimConfigurationGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connections/{id}/scim-configuration/default-mapping`
@@ -1288,6 +1388,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
         ConnectionsScimConfigurationGetDefaultMappingRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connections-scim-configurations`
@@ -1300,6 +1401,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
             client: self.client,
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /connections/{id}/scim-configuration`
@@ -1315,6 +1417,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -1325,7 +1428,9 @@ pub struct ConnectionsScimConfigurationCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateScimConfigurationRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsScimConfigurationCreateRequest);
 impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1348,7 +1453,11 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_scim-configuration",
-                self.client.raw().post_scim_configuration(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_scim_configuration(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -1359,14 +1468,20 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
 pub struct ConnectionsScimConfigurationDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsScimConfigurationDeleteRequest);
 impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_scim-configuration",
-                self.client.raw().delete_scim_configuration(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_scim_configuration(&self.id)
+                    .await,
             )
             .await
     }
@@ -1377,7 +1492,9 @@ impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
 pub struct ConnectionsScimConfigurationGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsScimConfigurationGetRequest);
 impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1386,7 +1503,7 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_scim-configuration",
-                self.client.raw().get_scim_configuration(&self.id).await,
+                self.client.raw_for(&self.options).get_scim_configuration(&self.id).await,
             )
             .await
     }
@@ -1397,7 +1514,9 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
 pub struct ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsScimConfigurationGetDefaultMappingRequest);
 impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1409,7 +1528,7 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_default-mapping",
-                self.client.raw().get_default_mapping(&self.id).await,
+                self.client.raw_for(&self.options).get_default_mapping(&self.id).await,
             )
             .await
     }
@@ -1421,7 +1540,9 @@ pub struct ConnectionsScimConfigurationListRequest<'a> {
     client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsScimConfigurationListRequest);
 impl<'a> ConnectionsScimConfigurationListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1442,7 +1563,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
                 "get_connections-scim-configurations",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_connections_scim_configurations(self.from.as_deref(), self.take)
                     .await,
             )
@@ -1501,7 +1622,9 @@ pub struct ConnectionsScimConfigurationUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateScimConfigurationRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsScimConfigurationUpdateRequest);
 impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1524,7 +1647,11 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_scim-configuration",
-                self.client.raw().patch_scim_configuration(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_scim_configuration(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -1548,6 +1675,7 @@ impl<'a> ConnectionsScimConfigurationTokens<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /connections/{id}/scim-configuration/tokens/{tokenId}`
@@ -1564,6 +1692,7 @@ impl<'a> ConnectionsScimConfigurationTokens<'a> {
             client: self.client,
             id: id.into(),
             token_id: token_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /connections/{id}/scim-configuration/tokens`
@@ -1578,6 +1707,7 @@ impl<'a> ConnectionsScimConfigurationTokens<'a> {
         ConnectionsScimConfigurationTokensGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -1588,7 +1718,9 @@ pub struct ConnectionsScimConfigurationTokensCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateScimTokenRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsScimConfigurationTokensCreateRequest);
 impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1611,7 +1743,7 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_scim_token",
-                self.client.raw().post_scim_token(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_scim_token(&self.id, &body).await,
             )
             .await
     }
@@ -1623,7 +1755,9 @@ pub struct ConnectionsScimConfigurationTokensDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     token_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsScimConfigurationTokensDeleteRequest);
 impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -1632,7 +1766,7 @@ impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
                 "delete_tokens_by_tokenId",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_tokens_by_token_id(&self.id, &self.token_id)
                     .await,
             )
@@ -1645,7 +1779,9 @@ impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
 pub struct ConnectionsScimConfigurationTokensGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsScimConfigurationTokensGetRequest);
 impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1654,7 +1790,7 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_scim_tokens",
-                self.client.raw().get_scim_tokens(&self.id).await,
+                self.client.raw_for(&self.options).get_scim_tokens(&self.id).await,
             )
             .await
     }
@@ -1678,6 +1814,7 @@ impl<'a> ConnectionsUsers<'a> {
             client: self.client,
             id: id.into(),
             email: None,
+            options: Default::default(),
         }
     }
 }
@@ -1688,7 +1825,9 @@ pub struct ConnectionsUsersDeleteByEmailRequest<'a> {
     client: &'a crate::Client,
     id: String,
     email: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ConnectionsUsersDeleteByEmailRequest);
 impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
     /// Sets the `email` query parameter.
     pub fn email(mut self, value: impl Into<String>) -> Self {
@@ -1706,7 +1845,11 @@ impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "delete_users_by_email",
-                self.client.raw().delete_users_by_email(&self.id, &email).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_users_by_email(&self.id, &email)
+                    .await,
             )
             .await
     }

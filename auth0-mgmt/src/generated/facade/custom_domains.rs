@@ -22,6 +22,7 @@ impl<'a> CustomDomains<'a> {
         CustomDomainsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /custom-domains/{id}`
@@ -33,6 +34,7 @@ impl<'a> CustomDomains<'a> {
         CustomDomainsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /custom-domains/{id}`
@@ -44,6 +46,7 @@ impl<'a> CustomDomains<'a> {
         CustomDomainsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /custom-domains/default`
@@ -54,6 +57,7 @@ impl<'a> CustomDomains<'a> {
     pub fn get_default(&self) -> CustomDomainsGetDefaultRequest<'a> {
         CustomDomainsGetDefaultRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /custom-domains`
@@ -70,6 +74,7 @@ impl<'a> CustomDomains<'a> {
             q: None,
             sort: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /custom-domains/default`
@@ -81,6 +86,7 @@ impl<'a> CustomDomains<'a> {
         CustomDomainsSetDefaultRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /custom-domains/{id}/test`
@@ -92,6 +98,7 @@ impl<'a> CustomDomains<'a> {
         CustomDomainsTestRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `PATCH /custom-domains/{id}`
@@ -104,6 +111,7 @@ impl<'a> CustomDomains<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /custom-domains/{id}/verify`
@@ -115,6 +123,7 @@ impl<'a> CustomDomains<'a> {
         CustomDomainsVerifyRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -124,7 +133,9 @@ impl<'a> CustomDomains<'a> {
 pub struct CustomDomainsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateCustomDomainRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(CustomDomainsCreateRequest);
 impl<'a> CustomDomainsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -147,7 +158,7 @@ impl<'a> CustomDomainsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_custom-domains",
-                self.client.raw().post_custom_domains(&body).await,
+                self.client.raw_for(&self.options).post_custom_domains(&body).await,
             )
             .await
     }
@@ -158,14 +169,20 @@ impl<'a> CustomDomainsCreateRequest<'a> {
 pub struct CustomDomainsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(CustomDomainsDeleteRequest);
 impl<'a> CustomDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_custom-domains_by_id",
-                self.client.raw().delete_custom_domains_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_custom_domains_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -176,7 +193,9 @@ impl<'a> CustomDomainsDeleteRequest<'a> {
 pub struct CustomDomainsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(CustomDomainsGetRequest);
 impl<'a> CustomDomainsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -185,7 +204,11 @@ impl<'a> CustomDomainsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_custom-domains_by_id",
-                self.client.raw().get_custom_domains_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_custom_domains_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -195,14 +218,19 @@ impl<'a> CustomDomainsGetRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsGetDefaultRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(CustomDomainsGetDefaultRequest);
 impl<'a> CustomDomainsGetDefaultRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetDefaultDomainResponseContent, crate::Error> {
         self.client.ready().await?;
-        crate::runtime::finish("get_default", self.client.raw().get_default().await)
+        crate::runtime::finish(
+                "get_default",
+                self.client.raw_for(&self.options).get_default().await,
+            )
             .await
     }
 }
@@ -217,7 +245,9 @@ pub struct CustomDomainsListRequest<'a> {
     q: Option<String>,
     sort: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(CustomDomainsListRequest);
 impl<'a> CustomDomainsListRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -258,7 +288,7 @@ impl<'a> CustomDomainsListRequest<'a> {
                 "get_custom-domains",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_custom_domains(
                         self.fields.as_deref(),
                         self.from.as_deref(),
@@ -332,7 +362,9 @@ impl<'a> CustomDomainsListRequest<'a> {
 pub struct CustomDomainsSetDefaultRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetDefaultCustomDomainRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(CustomDomainsSetDefaultRequest);
 impl<'a> CustomDomainsSetDefaultRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -355,7 +387,7 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_default",
-                self.client.raw().patch_default(&body).await,
+                self.client.raw_for(&self.options).patch_default(&body).await,
             )
             .await
     }
@@ -366,7 +398,9 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
 pub struct CustomDomainsTestRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(CustomDomainsTestRequest);
 impl<'a> CustomDomainsTestRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -375,7 +409,7 @@ impl<'a> CustomDomainsTestRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_test_domain",
-                self.client.raw().post_test_domain(&self.id).await,
+                self.client.raw_for(&self.options).post_test_domain(&self.id).await,
             )
             .await
     }
@@ -387,7 +421,9 @@ pub struct CustomDomainsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateCustomDomainRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(CustomDomainsUpdateRequest);
 impl<'a> CustomDomainsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -410,7 +446,11 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_custom-domains_by_id",
-                self.client.raw().patch_custom_domains_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_custom_domains_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -421,7 +461,9 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
 pub struct CustomDomainsVerifyRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(CustomDomainsVerifyRequest);
 impl<'a> CustomDomainsVerifyRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -430,7 +472,7 @@ impl<'a> CustomDomainsVerifyRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_verify",
-                self.client.raw().post_verify(&self.id).await,
+                self.client.raw_for(&self.options).post_verify(&self.id).await,
             )
             .await
     }

@@ -22,6 +22,7 @@ impl<'a> DeviceCredentials<'a> {
         DeviceCredentialsCreatePublicKeyRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /device-credentials/{id}`
@@ -33,6 +34,7 @@ impl<'a> DeviceCredentials<'a> {
         DeviceCredentialsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /device-credentials`
@@ -51,6 +53,7 @@ impl<'a> DeviceCredentials<'a> {
             per_page: None,
             type_: None,
             user_id: None,
+            options: Default::default(),
         }
     }
 }
@@ -60,7 +63,9 @@ impl<'a> DeviceCredentials<'a> {
 pub struct DeviceCredentialsCreatePublicKeyRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreatePublicKeyDeviceCredentialRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(DeviceCredentialsCreatePublicKeyRequest);
 impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -86,7 +91,7 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_device-credentials",
-                self.client.raw().post_device_credentials(&body).await,
+                self.client.raw_for(&self.options).post_device_credentials(&body).await,
             )
             .await
     }
@@ -97,14 +102,20 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
 pub struct DeviceCredentialsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(DeviceCredentialsDeleteRequest);
 impl<'a> DeviceCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_device-credentials_by_id",
-                self.client.raw().delete_device_credentials_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_device_credentials_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -122,7 +133,9 @@ pub struct DeviceCredentialsListRequest<'a> {
     per_page: Option<i64>,
     type_: Option<crate::types::DeviceCredentialTypeEnum>,
     user_id: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(DeviceCredentialsListRequest);
 impl<'a> DeviceCredentialsListRequest<'a> {
     /// Sets the `client_id` query parameter.
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
@@ -176,7 +189,7 @@ impl<'a> DeviceCredentialsListRequest<'a> {
                 "get_device-credentials",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_device_credentials(
                         self.client_id.as_deref(),
                         self.fields.as_deref(),

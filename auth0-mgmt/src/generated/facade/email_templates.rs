@@ -22,6 +22,7 @@ impl<'a> EmailTemplates<'a> {
         EmailTemplatesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /email-templates/{templateName}`
@@ -36,6 +37,7 @@ impl<'a> EmailTemplates<'a> {
         EmailTemplatesGetRequest {
             client: self.client,
             template_name: template_name.into(),
+            options: Default::default(),
         }
     }
     /** `PUT /email-templates/{templateName}`
@@ -51,6 +53,7 @@ impl<'a> EmailTemplates<'a> {
             client: self.client,
             template_name: template_name.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /email-templates/{templateName}`
@@ -66,6 +69,7 @@ impl<'a> EmailTemplates<'a> {
             client: self.client,
             template_name: template_name.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -75,7 +79,9 @@ impl<'a> EmailTemplates<'a> {
 pub struct EmailTemplatesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateEmailTemplateRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EmailTemplatesCreateRequest);
 impl<'a> EmailTemplatesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -98,7 +104,7 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_email-templates",
-                self.client.raw().post_email_templates(&body).await,
+                self.client.raw_for(&self.options).post_email_templates(&body).await,
             )
             .await
     }
@@ -109,7 +115,9 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
 pub struct EmailTemplatesGetRequest<'a> {
     client: &'a crate::Client,
     template_name: crate::types::EmailTemplateNameEnum,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EmailTemplatesGetRequest);
 impl<'a> EmailTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -120,7 +128,7 @@ impl<'a> EmailTemplatesGetRequest<'a> {
                 "get_email-templates_by_templateName",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_email_templates_by_template_name(self.template_name)
                     .await,
             )
@@ -134,7 +142,9 @@ pub struct EmailTemplatesSetRequest<'a> {
     client: &'a crate::Client,
     template_name: crate::types::EmailTemplateNameEnum,
     body: Option<crate::types::SetEmailTemplateRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EmailTemplatesSetRequest);
 impl<'a> EmailTemplatesSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -159,7 +169,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
                 "put_email-templates_by_templateName",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .put_email_templates_by_template_name(self.template_name, &body)
                     .await,
             )
@@ -173,7 +183,9 @@ pub struct EmailTemplatesUpdateRequest<'a> {
     client: &'a crate::Client,
     template_name: crate::types::EmailTemplateNameEnum,
     body: Option<crate::types::UpdateEmailTemplateRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EmailTemplatesUpdateRequest);
 impl<'a> EmailTemplatesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -198,7 +210,7 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
                 "patch_email-templates_by_templateName",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_email_templates_by_template_name(self.template_name, &body)
                     .await,
             )

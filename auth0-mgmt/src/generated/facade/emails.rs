@@ -35,6 +35,7 @@ impl<'a> EmailsProvider<'a> {
         EmailsProviderCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /emails/provider`
@@ -45,6 +46,7 @@ impl<'a> EmailsProvider<'a> {
     pub fn delete(&self) -> EmailsProviderDeleteRequest<'a> {
         EmailsProviderDeleteRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /emails/provider`
@@ -57,6 +59,7 @@ impl<'a> EmailsProvider<'a> {
             client: self.client,
             fields: None,
             include_fields: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /emails/provider`
@@ -68,6 +71,7 @@ impl<'a> EmailsProvider<'a> {
         EmailsProviderUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -77,7 +81,9 @@ impl<'a> EmailsProvider<'a> {
 pub struct EmailsProviderCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateEmailProviderRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EmailsProviderCreateRequest);
 impl<'a> EmailsProviderCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -100,7 +106,7 @@ impl<'a> EmailsProviderCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_provider",
-                self.client.raw().post_provider(&body).await,
+                self.client.raw_for(&self.options).post_provider(&body).await,
             )
             .await
     }
@@ -110,14 +116,16 @@ impl<'a> EmailsProviderCreateRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailsProviderDeleteRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EmailsProviderDeleteRequest);
 impl<'a> EmailsProviderDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_provider",
-                self.client.raw().delete_provider().await,
+                self.client.raw_for(&self.options).delete_provider().await,
             )
             .await
     }
@@ -129,7 +137,9 @@ pub struct EmailsProviderGetRequest<'a> {
     client: &'a crate::Client,
     fields: Option<String>,
     include_fields: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EmailsProviderGetRequest);
 impl<'a> EmailsProviderGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -150,7 +160,7 @@ impl<'a> EmailsProviderGetRequest<'a> {
                 "get_provider",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_provider(self.fields.as_deref(), self.include_fields)
                     .await,
             )
@@ -163,7 +173,9 @@ impl<'a> EmailsProviderGetRequest<'a> {
 pub struct EmailsProviderUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateEmailProviderRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EmailsProviderUpdateRequest);
 impl<'a> EmailsProviderUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -186,7 +198,7 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_provider",
-                self.client.raw().patch_provider(&body).await,
+                self.client.raw_for(&self.options).patch_provider(&body).await,
             )
             .await
     }

@@ -34,6 +34,7 @@ impl<'a> EventStreams<'a> {
         EventStreamsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /event-streams/{id}`
@@ -45,6 +46,7 @@ impl<'a> EventStreams<'a> {
         EventStreamsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /event-streams/{id}`
@@ -56,6 +58,7 @@ impl<'a> EventStreams<'a> {
         EventStreamsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /event-streams`
@@ -68,6 +71,7 @@ impl<'a> EventStreams<'a> {
             client: self.client,
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `POST /event-streams/{id}/test`
@@ -80,6 +84,7 @@ impl<'a> EventStreams<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /event-streams/{id}`
@@ -92,6 +97,7 @@ impl<'a> EventStreams<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -101,7 +107,9 @@ impl<'a> EventStreams<'a> {
 pub struct EventStreamsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::PostEventStreamsBody>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsCreateRequest);
 impl<'a> EventStreamsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(mut self, value: impl Into<crate::types::PostEventStreamsBody>) -> Self {
@@ -121,7 +129,7 @@ impl<'a> EventStreamsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_event-streams",
-                self.client.raw().post_event_streams(&body).await,
+                self.client.raw_for(&self.options).post_event_streams(&body).await,
             )
             .await
     }
@@ -132,14 +140,20 @@ impl<'a> EventStreamsCreateRequest<'a> {
 pub struct EventStreamsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsDeleteRequest);
 impl<'a> EventStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_event-streams_by_id",
-                self.client.raw().delete_event_streams_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_event_streams_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -150,7 +164,9 @@ impl<'a> EventStreamsDeleteRequest<'a> {
 pub struct EventStreamsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsGetRequest);
 impl<'a> EventStreamsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -159,7 +175,11 @@ impl<'a> EventStreamsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_event-streams_by_id",
-                self.client.raw().get_event_streams_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_event_streams_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -171,7 +191,9 @@ pub struct EventStreamsListRequest<'a> {
     client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsListRequest);
 impl<'a> EventStreamsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -192,7 +214,7 @@ impl<'a> EventStreamsListRequest<'a> {
                 "get_event-streams",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_event_streams(self.from.as_deref(), self.take)
                     .await,
             )
@@ -255,7 +277,9 @@ pub struct EventStreamsTestRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateEventStreamTestEventRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsTestRequest);
 impl<'a> EventStreamsTestRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -278,7 +302,7 @@ impl<'a> EventStreamsTestRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_test_event",
-                self.client.raw().post_test_event(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_test_event(&self.id, &body).await,
             )
             .await
     }
@@ -290,7 +314,9 @@ pub struct EventStreamsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateEventStreamRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsUpdateRequest);
 impl<'a> EventStreamsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -313,7 +339,11 @@ impl<'a> EventStreamsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_event-streams_by_id",
-                self.client.raw().patch_event_streams_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_event_streams_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -338,6 +368,7 @@ impl<'a> EventStreamsDeliveries<'a> {
             client: self.client,
             id: id.into(),
             event_id: event_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /event-streams/{id}/deliveries`
@@ -355,6 +386,7 @@ impl<'a> EventStreamsDeliveries<'a> {
             from: None,
             statuses: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -365,7 +397,9 @@ pub struct EventStreamsDeliveriesGetHistoryRequest<'a> {
     client: &'a crate::Client,
     id: String,
     event_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsDeliveriesGetHistoryRequest);
 impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -379,7 +413,7 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
                 "get_deliveries_by_event_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_deliveries_by_event_id(&self.id, &self.event_id)
                     .await,
             )
@@ -398,7 +432,9 @@ pub struct EventStreamsDeliveriesListRequest<'a> {
     from: Option<String>,
     statuses: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsDeliveriesListRequest);
 impl<'a> EventStreamsDeliveriesListRequest<'a> {
     /// Sets the `date_from` query parameter.
     pub fn date_from(mut self, value: impl Into<String>) -> Self {
@@ -439,7 +475,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
                 "get_event_deliveries",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_event_deliveries(
                         &self.id,
                         self.date_from.as_deref(),
@@ -513,6 +549,7 @@ impl<'a> EventStreamsRedeliveries<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /event-streams/{id}/redeliver/{event_id}`
@@ -529,6 +566,7 @@ impl<'a> EventStreamsRedeliveries<'a> {
             client: self.client,
             id: id.into(),
             event_id: event_id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -539,7 +577,9 @@ pub struct EventStreamsRedeliveriesCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateEventStreamRedeliveryRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsRedeliveriesCreateRequest);
 impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -562,7 +602,7 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_redeliver",
-                self.client.raw().post_redeliver(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_redeliver(&self.id, &body).await,
             )
             .await
     }
@@ -574,7 +614,9 @@ pub struct EventStreamsRedeliveriesCreateByIdRequest<'a> {
     client: &'a crate::Client,
     id: String,
     event_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventStreamsRedeliveriesCreateByIdRequest);
 impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
@@ -583,7 +625,7 @@ impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
                 "post_redeliver_by_event_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_redeliver_by_event_id(&self.id, &self.event_id)
                     .await,
             )

@@ -24,6 +24,7 @@ impl<'a> Events<'a> {
             event_type: None,
             from: None,
             from_timestamp: None,
+            options: Default::default(),
         }
     }
 }
@@ -35,7 +36,9 @@ pub struct EventsSubscribeRequest<'a> {
     event_type: Option<crate::types::EventStreamSubscribeEventsEventTypeParam>,
     from: Option<String>,
     from_timestamp: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(EventsSubscribeRequest);
 impl<'a> EventsSubscribeRequest<'a> {
     /// Sets the `event_type` query parameter.
     pub fn event_type(
@@ -62,7 +65,7 @@ impl<'a> EventsSubscribeRequest<'a> {
                 "subscribe_events",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .subscribe_events(
                         self.event_type.as_ref(),
                         self.from.as_deref(),

@@ -47,6 +47,7 @@ impl<'a> ExperimentationExperiments<'a> {
         ExperimentationExperimentsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /experimentation/experiments/{id}`
@@ -61,6 +62,7 @@ impl<'a> ExperimentationExperiments<'a> {
         ExperimentationExperimentsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /experimentation/experiments/{id}`
@@ -75,6 +77,7 @@ impl<'a> ExperimentationExperiments<'a> {
         ExperimentationExperimentsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /experimentation/experiments`
@@ -90,6 +93,7 @@ impl<'a> ExperimentationExperiments<'a> {
             from: None,
             status: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /experimentation/experiments/{id}`
@@ -105,6 +109,7 @@ impl<'a> ExperimentationExperiments<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /experimentation/experiments/{id}/status`
@@ -120,6 +125,7 @@ impl<'a> ExperimentationExperiments<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /experimentation/experiments/{id}/validate`
@@ -134,6 +140,7 @@ impl<'a> ExperimentationExperiments<'a> {
         ExperimentationExperimentsValidateRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -143,7 +150,9 @@ impl<'a> ExperimentationExperiments<'a> {
 pub struct ExperimentationExperimentsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateExperimentRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationExperimentsCreateRequest);
 impl<'a> ExperimentationExperimentsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -166,7 +175,7 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "create_experiment",
-                self.client.raw().create_experiment(&body).await,
+                self.client.raw_for(&self.options).create_experiment(&body).await,
             )
             .await
     }
@@ -177,14 +186,16 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
 pub struct ExperimentationExperimentsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationExperimentsDeleteRequest);
 impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_experiment",
-                self.client.raw().delete_experiment(&self.id).await,
+                self.client.raw_for(&self.options).delete_experiment(&self.id).await,
             )
             .await
     }
@@ -195,7 +206,9 @@ impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
 pub struct ExperimentationExperimentsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationExperimentsGetRequest);
 impl<'a> ExperimentationExperimentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -204,7 +217,7 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_experiment",
-                self.client.raw().get_experiment(&self.id).await,
+                self.client.raw_for(&self.options).get_experiment(&self.id).await,
             )
             .await
     }
@@ -219,7 +232,9 @@ pub struct ExperimentationExperimentsListRequest<'a> {
     from: Option<String>,
     status: Option<crate::types::ExperimentStatusEnum>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationExperimentsListRequest);
 impl<'a> ExperimentationExperimentsListRequest<'a> {
     /// Sets the `authentication_flow` query parameter.
     pub fn authentication_flow(mut self, value: impl Into<String>) -> Self {
@@ -258,7 +273,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
                 "get_experiments",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_experiments(
                         self.authentication_flow.as_deref(),
                         self.feature_flag_id.as_deref(),
@@ -327,7 +342,9 @@ pub struct ExperimentationExperimentsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateExperimentRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationExperimentsUpdateRequest);
 impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -350,7 +367,11 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "update_experiment",
-                self.client.raw().update_experiment(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .update_experiment(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -362,7 +383,9 @@ pub struct ExperimentationExperimentsUpdateStatusRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateExperimentStatusRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationExperimentsUpdateStatusRequest);
 impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -385,7 +408,11 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "update_experiment_status",
-                self.client.raw().update_experiment_status(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .update_experiment_status(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -396,7 +423,9 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
 pub struct ExperimentationExperimentsValidateRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationExperimentsValidateRequest);
 impl<'a> ExperimentationExperimentsValidateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -405,7 +434,7 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "validate_experiment",
-                self.client.raw().validate_experiment(&self.id).await,
+                self.client.raw_for(&self.options).validate_experiment(&self.id).await,
             )
             .await
     }
@@ -431,6 +460,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
         ExperimentationFeatureFlagsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /experimentation/feature-flags/{id}`
@@ -445,6 +475,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
         ExperimentationFeatureFlagsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /experimentation/feature-flags/{id}`
@@ -459,6 +490,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
         ExperimentationFeatureFlagsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /experimentation/feature-flags`
@@ -473,6 +505,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
             status: None,
             take: None,
             type_: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /experimentation/feature-flags/{id}`
@@ -488,6 +521,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /experimentation/feature-flags/{id}/status`
@@ -503,6 +537,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -512,7 +547,9 @@ impl<'a> ExperimentationFeatureFlags<'a> {
 pub struct ExperimentationFeatureFlagsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateFeatureFlagRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsCreateRequest);
 impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -535,7 +572,7 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "create_feature_flag",
-                self.client.raw().create_feature_flag(&body).await,
+                self.client.raw_for(&self.options).create_feature_flag(&body).await,
             )
             .await
     }
@@ -546,14 +583,16 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
 pub struct ExperimentationFeatureFlagsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsDeleteRequest);
 impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_feature_flag",
-                self.client.raw().delete_feature_flag(&self.id).await,
+                self.client.raw_for(&self.options).delete_feature_flag(&self.id).await,
             )
             .await
     }
@@ -564,7 +603,9 @@ impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
 pub struct ExperimentationFeatureFlagsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsGetRequest);
 impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -573,7 +614,7 @@ impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_feature_flag",
-                self.client.raw().get_feature_flag(&self.id).await,
+                self.client.raw_for(&self.options).get_feature_flag(&self.id).await,
             )
             .await
     }
@@ -587,7 +628,9 @@ pub struct ExperimentationFeatureFlagsListRequest<'a> {
     status: Option<crate::types::FeatureFlagStatusEnum>,
     take: Option<i64>,
     type_: Option<crate::types::FeatureFlagTypeEnum>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsListRequest);
 impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -621,7 +664,7 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
                 "get_feature_flags",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_feature_flags(
                         self.from.as_deref(),
                         self.status,
@@ -682,7 +725,9 @@ pub struct ExperimentationFeatureFlagsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFeatureFlagRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsUpdateRequest);
 impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -705,7 +750,11 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "update_feature_flag",
-                self.client.raw().update_feature_flag(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .update_feature_flag(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -717,7 +766,9 @@ pub struct ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFeatureFlagStatusRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsUpdateStatusRequest);
 impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -740,7 +791,11 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "update_feature_flag_status",
-                self.client.raw().update_feature_flag_status(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .update_feature_flag_status(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -764,6 +819,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /experimentation/feature-flags/{id}/variations/{vid}`
@@ -780,6 +836,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
             client: self.client,
             id: id.into(),
             vid: vid.into(),
+            options: Default::default(),
         }
     }
     /** `GET /experimentation/feature-flags/{id}/variations/{vid}`
@@ -796,6 +853,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
             client: self.client,
             id: id.into(),
             vid: vid.into(),
+            options: Default::default(),
         }
     }
     /** `GET /experimentation/feature-flags/{id}/variations`
@@ -810,6 +868,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
         ExperimentationFeatureFlagsVariationsListRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `PATCH /experimentation/feature-flags/{id}/variations/{vid}`
@@ -827,6 +886,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
             id: id.into(),
             vid: vid.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -837,7 +897,9 @@ pub struct ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateVariationRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsCreateRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -860,7 +922,11 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "create_variation",
-                self.client.raw().create_variation(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .create_variation(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -872,14 +938,20 @@ pub struct ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     vid: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsDeleteRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_variation",
-                self.client.raw().delete_variation(&self.id, &self.vid).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_variation(&self.id, &self.vid)
+                    .await,
             )
             .await
     }
@@ -891,7 +963,9 @@ pub struct ExperimentationFeatureFlagsVariationsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     vid: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsGetRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -900,7 +974,11 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_variation",
-                self.client.raw().get_variation(&self.id, &self.vid).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_variation(&self.id, &self.vid)
+                    .await,
             )
             .await
     }
@@ -911,7 +989,9 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
 pub struct ExperimentationFeatureFlagsVariationsListRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsListRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -920,7 +1000,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_variations",
-                self.client.raw().get_variations(&self.id).await,
+                self.client.raw_for(&self.options).get_variations(&self.id).await,
             )
             .await
     }
@@ -933,7 +1013,9 @@ pub struct ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
     id: String,
     vid: String,
     body: Option<crate::types::UpdateVariationRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsUpdateRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -956,7 +1038,11 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "update_variation",
-                self.client.raw().update_variation(&self.id, &self.vid, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .update_variation(&self.id, &self.vid, &body)
+                    .await,
             )
             .await
     }
@@ -976,6 +1062,7 @@ impl<'a> ExperimentationSegments<'a> {
         ExperimentationSegmentsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /experimentation/segments/{id}`
@@ -990,6 +1077,7 @@ impl<'a> ExperimentationSegments<'a> {
         ExperimentationSegmentsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /experimentation/segments/{id}`
@@ -1001,6 +1089,7 @@ impl<'a> ExperimentationSegments<'a> {
         ExperimentationSegmentsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /experimentation/segments`
@@ -1014,6 +1103,7 @@ impl<'a> ExperimentationSegments<'a> {
             from: None,
             take: None,
             type_: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /experimentation/segments/{id}`
@@ -1029,6 +1119,7 @@ impl<'a> ExperimentationSegments<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -1038,7 +1129,9 @@ impl<'a> ExperimentationSegments<'a> {
 pub struct ExperimentationSegmentsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateSegmentRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationSegmentsCreateRequest);
 impl<'a> ExperimentationSegmentsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1061,7 +1154,7 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "create_segment",
-                self.client.raw().create_segment(&body).await,
+                self.client.raw_for(&self.options).create_segment(&body).await,
             )
             .await
     }
@@ -1072,14 +1165,16 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
 pub struct ExperimentationSegmentsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationSegmentsDeleteRequest);
 impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_segment",
-                self.client.raw().delete_segment(&self.id).await,
+                self.client.raw_for(&self.options).delete_segment(&self.id).await,
             )
             .await
     }
@@ -1090,7 +1185,9 @@ impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
 pub struct ExperimentationSegmentsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationSegmentsGetRequest);
 impl<'a> ExperimentationSegmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1099,7 +1196,7 @@ impl<'a> ExperimentationSegmentsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_segment",
-                self.client.raw().get_segment(&self.id).await,
+                self.client.raw_for(&self.options).get_segment(&self.id).await,
             )
             .await
     }
@@ -1112,7 +1209,9 @@ pub struct ExperimentationSegmentsListRequest<'a> {
     from: Option<String>,
     take: Option<i64>,
     type_: Option<crate::types::SegmentTypeFilterEnum>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationSegmentsListRequest);
 impl<'a> ExperimentationSegmentsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1141,7 +1240,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
                 "get_segments",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_segments(self.from.as_deref(), self.take, self.type_)
                     .await,
             )
@@ -1197,7 +1296,9 @@ pub struct ExperimentationSegmentsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateSegmentRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ExperimentationSegmentsUpdateRequest);
 impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1220,7 +1321,7 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "update_segment",
-                self.client.raw().update_segment(&self.id, &body).await,
+                self.client.raw_for(&self.options).update_segment(&self.id, &body).await,
             )
             .await
     }

@@ -32,6 +32,7 @@ impl<'a> Flows<'a> {
         FlowsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /flows/{id}`
@@ -43,6 +44,7 @@ impl<'a> Flows<'a> {
         FlowsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /flows/{id}`
@@ -55,6 +57,7 @@ impl<'a> Flows<'a> {
             client: self.client,
             id: id.into(),
             hydrate: None,
+            options: Default::default(),
         }
     }
     /** `GET /flows`
@@ -70,6 +73,7 @@ impl<'a> Flows<'a> {
             page: None,
             per_page: None,
             synchronous: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /flows/{id}`
@@ -82,6 +86,7 @@ impl<'a> Flows<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -91,7 +96,9 @@ impl<'a> Flows<'a> {
 pub struct FlowsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateFlowRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsCreateRequest);
 impl<'a> FlowsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -109,7 +116,10 @@ impl<'a> FlowsCreateRequest<'a> {
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("flows.create", "the request body"))?;
-        crate::runtime::finish("post_flows", self.client.raw().post_flows(&body).await)
+        crate::runtime::finish(
+                "post_flows",
+                self.client.raw_for(&self.options).post_flows(&body).await,
+            )
             .await
     }
 }
@@ -119,14 +129,16 @@ impl<'a> FlowsCreateRequest<'a> {
 pub struct FlowsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsDeleteRequest);
 impl<'a> FlowsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_flows_by_id",
-                self.client.raw().delete_flows_by_id(&self.id).await,
+                self.client.raw_for(&self.options).delete_flows_by_id(&self.id).await,
             )
             .await
     }
@@ -138,7 +150,9 @@ pub struct FlowsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     hydrate: Option<::std::vec::Vec<crate::types::GetFlowRequestParametersHydrateEnum>>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsGetRequest);
 impl<'a> FlowsGetRequest<'a> {
     /// Sets the `hydrate` query parameter.
     pub fn hydrate(
@@ -157,7 +171,11 @@ impl<'a> FlowsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_by_id",
-                self.client.raw().get_flows_by_id(&self.id, self.hydrate.as_ref()).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_flows_by_id(&self.id, self.hydrate.as_ref())
+                    .await,
             )
             .await
     }
@@ -174,7 +192,9 @@ pub struct FlowsListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     synchronous: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsListRequest);
 impl<'a> FlowsListRequest<'a> {
     /// Sets the `hydrate` query parameter.
     pub fn hydrate(
@@ -215,7 +235,7 @@ impl<'a> FlowsListRequest<'a> {
                 "get_flows",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_flows(
                         self.hydrate.as_ref(),
                         self.include_totals,
@@ -290,7 +310,9 @@ pub struct FlowsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFlowRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsUpdateRequest);
 impl<'a> FlowsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -310,7 +332,11 @@ impl<'a> FlowsUpdateRequest<'a> {
             .ok_or_else(|| crate::Error::missing("flows.update", "the request body"))?;
         crate::runtime::finish(
                 "patch_flows_by_id",
-                self.client.raw().patch_flows_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_flows_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -335,6 +361,7 @@ impl<'a> FlowsExecutions<'a> {
             client: self.client,
             flow_id: flow_id.into(),
             execution_id: execution_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /flows/{flow_id}/executions/{execution_id}`
@@ -352,6 +379,7 @@ impl<'a> FlowsExecutions<'a> {
             flow_id: flow_id.into(),
             execution_id: execution_id.into(),
             hydrate: None,
+            options: Default::default(),
         }
     }
     /** `GET /flows/{flow_id}/executions`
@@ -368,6 +396,7 @@ impl<'a> FlowsExecutions<'a> {
             page: None,
             per_page: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -378,7 +407,9 @@ pub struct FlowsExecutionsDeleteRequest<'a> {
     client: &'a crate::Client,
     flow_id: String,
     execution_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsExecutionsDeleteRequest);
 impl<'a> FlowsExecutionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -387,7 +418,7 @@ impl<'a> FlowsExecutionsDeleteRequest<'a> {
                 "delete_flows_executions_by_execution_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_flows_executions_by_execution_id(
                         &self.flow_id,
                         &self.execution_id,
@@ -407,7 +438,9 @@ pub struct FlowsExecutionsGetRequest<'a> {
     hydrate: Option<
         ::std::vec::Vec<crate::types::GetFlowExecutionRequestParametersHydrateEnum>,
     >,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsExecutionsGetRequest);
 impl<'a> FlowsExecutionsGetRequest<'a> {
     /// Sets the `hydrate` query parameter.
     pub fn hydrate(
@@ -428,7 +461,7 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
                 "get_flows_executions_by_execution_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_flows_executions_by_execution_id(
                         &self.flow_id,
                         &self.execution_id,
@@ -450,7 +483,9 @@ pub struct FlowsExecutionsListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsExecutionsListRequest);
 impl<'a> FlowsExecutionsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -486,7 +521,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
                 "get_flows_executions",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_flows_executions(
                         &self.flow_id,
                         self.from.as_deref(),
@@ -601,6 +636,7 @@ impl<'a> FlowsVaultConnections<'a> {
         FlowsVaultConnectionsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /flows/vault/connections/{id}`
@@ -615,6 +651,7 @@ impl<'a> FlowsVaultConnections<'a> {
         FlowsVaultConnectionsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /flows/vault/connections/{id}`
@@ -626,6 +663,7 @@ impl<'a> FlowsVaultConnections<'a> {
         FlowsVaultConnectionsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /flows/vault/connections`
@@ -639,6 +677,7 @@ impl<'a> FlowsVaultConnections<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /flows/vault/connections/{id}`
@@ -654,6 +693,7 @@ impl<'a> FlowsVaultConnections<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -663,7 +703,9 @@ impl<'a> FlowsVaultConnections<'a> {
 pub struct FlowsVaultConnectionsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateFlowsVaultConnectionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsVaultConnectionsCreateRequest);
 impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -686,7 +728,11 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_flows_vault_connections",
-                self.client.raw().post_flows_vault_connections(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_flows_vault_connections(&body)
+                    .await,
             )
             .await
     }
@@ -697,14 +743,20 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
 pub struct FlowsVaultConnectionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsVaultConnectionsDeleteRequest);
 impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_flows_vault_connections_by_id",
-                self.client.raw().delete_flows_vault_connections_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_flows_vault_connections_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -715,7 +767,9 @@ impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
 pub struct FlowsVaultConnectionsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsVaultConnectionsGetRequest);
 impl<'a> FlowsVaultConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -724,7 +778,11 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_vault_connections_by_id",
-                self.client.raw().get_flows_vault_connections_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_flows_vault_connections_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -737,7 +795,9 @@ pub struct FlowsVaultConnectionsListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsVaultConnectionsListRequest);
 impl<'a> FlowsVaultConnectionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -763,7 +823,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
                 "get_flows_vault_connections",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_flows_vault_connections(
                         self.include_totals,
                         self.page,
@@ -843,7 +903,9 @@ pub struct FlowsVaultConnectionsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFlowsVaultConnectionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FlowsVaultConnectionsUpdateRequest);
 impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -868,7 +930,7 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
                 "patch_flows_vault_connections_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_flows_vault_connections_by_id(&self.id, &body)
                     .await,
             )

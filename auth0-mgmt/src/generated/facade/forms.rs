@@ -22,6 +22,7 @@ impl<'a> Forms<'a> {
         FormsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /forms/{id}`
@@ -33,6 +34,7 @@ impl<'a> Forms<'a> {
         FormsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /forms/{id}`
@@ -45,6 +47,7 @@ impl<'a> Forms<'a> {
             client: self.client,
             id: id.into(),
             hydrate: None,
+            options: Default::default(),
         }
     }
     /** `GET /forms`
@@ -59,6 +62,7 @@ impl<'a> Forms<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /forms/{id}`
@@ -71,6 +75,7 @@ impl<'a> Forms<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -80,7 +85,9 @@ impl<'a> Forms<'a> {
 pub struct FormsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateFormRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FormsCreateRequest);
 impl<'a> FormsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -98,7 +105,10 @@ impl<'a> FormsCreateRequest<'a> {
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("forms.create", "the request body"))?;
-        crate::runtime::finish("create_form", self.client.raw().create_form(&body).await)
+        crate::runtime::finish(
+                "create_form",
+                self.client.raw_for(&self.options).create_form(&body).await,
+            )
             .await
     }
 }
@@ -108,14 +118,16 @@ impl<'a> FormsCreateRequest<'a> {
 pub struct FormsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FormsDeleteRequest);
 impl<'a> FormsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_form",
-                self.client.raw().delete_form(&self.id).await,
+                self.client.raw_for(&self.options).delete_form(&self.id).await,
             )
             .await
     }
@@ -127,7 +139,9 @@ pub struct FormsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     hydrate: Option<::std::vec::Vec<crate::types::FormsRequestParametersHydrateEnum>>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FormsGetRequest);
 impl<'a> FormsGetRequest<'a> {
     /// Sets the `hydrate` query parameter.
     pub fn hydrate(
@@ -146,7 +160,11 @@ impl<'a> FormsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_form",
-                self.client.raw().get_form(&self.id, self.hydrate.as_ref()).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_form(&self.id, self.hydrate.as_ref())
+                    .await,
             )
             .await
     }
@@ -160,7 +178,9 @@ pub struct FormsListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FormsListRequest);
 impl<'a> FormsListRequest<'a> {
     /// Sets the `hydrate` query parameter.
     pub fn hydrate(
@@ -196,7 +216,7 @@ impl<'a> FormsListRequest<'a> {
                 "get_forms",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_forms(
                         self.hydrate.as_ref(),
                         self.include_totals,
@@ -270,7 +290,9 @@ pub struct FormsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFormRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(FormsUpdateRequest);
 impl<'a> FormsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -290,7 +312,7 @@ impl<'a> FormsUpdateRequest<'a> {
             .ok_or_else(|| crate::Error::missing("forms.update", "the request body"))?;
         crate::runtime::finish(
                 "patch_form",
-                self.client.raw().patch_form(&self.id, &body).await,
+                self.client.raw_for(&self.options).patch_form(&self.id, &body).await,
             )
             .await
     }

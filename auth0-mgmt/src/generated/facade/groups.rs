@@ -32,6 +32,7 @@ impl<'a> Groups<'a> {
         GroupsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /groups/{id}`
@@ -43,6 +44,7 @@ impl<'a> Groups<'a> {
         GroupsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /groups`
@@ -64,6 +66,7 @@ impl<'a> Groups<'a> {
             per_page: None,
             search: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -73,14 +76,16 @@ impl<'a> Groups<'a> {
 pub struct GroupsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GroupsDeleteRequest);
 impl<'a> GroupsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_group",
-                self.client.raw().delete_group(&self.id).await,
+                self.client.raw_for(&self.options).delete_group(&self.id).await,
             )
             .await
     }
@@ -91,14 +96,19 @@ impl<'a> GroupsDeleteRequest<'a> {
 pub struct GroupsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GroupsGetRequest);
 impl<'a> GroupsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetGroupResponseContent, crate::Error> {
         self.client.ready().await?;
-        crate::runtime::finish("get_group", self.client.raw().get_group(&self.id).await)
+        crate::runtime::finish(
+                "get_group",
+                self.client.raw_for(&self.options).get_group(&self.id).await,
+            )
             .await
     }
 }
@@ -118,7 +128,9 @@ pub struct GroupsListRequest<'a> {
     per_page: Option<i64>,
     search: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GroupsListRequest);
 impl<'a> GroupsListRequest<'a> {
     /// Sets the `connection_id` query parameter.
     pub fn connection_id(mut self, value: impl Into<String>) -> Self {
@@ -184,7 +196,7 @@ impl<'a> GroupsListRequest<'a> {
                 "get_groups",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_groups(
                         self.connection_id.as_deref(),
                         self.external_id.as_deref(),
@@ -277,6 +289,7 @@ impl<'a> GroupsMembers<'a> {
             from: None,
             include_fields: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -290,7 +303,9 @@ pub struct GroupsMembersGetRequest<'a> {
     from: Option<String>,
     include_fields: Option<bool>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GroupsMembersGetRequest);
 impl<'a> GroupsMembersGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -321,7 +336,7 @@ impl<'a> GroupsMembersGetRequest<'a> {
                 "get_group_members",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_group_members(
                         &self.id,
                         self.fields.as_deref(),
@@ -392,6 +407,7 @@ impl<'a> GroupsRoles<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /groups/{id}/roles`
@@ -404,6 +420,7 @@ impl<'a> GroupsRoles<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /groups/{id}/roles`
@@ -417,6 +434,7 @@ impl<'a> GroupsRoles<'a> {
             id: id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -427,7 +445,9 @@ pub struct GroupsRolesCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignGroupRolesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GroupsRolesCreateRequest);
 impl<'a> GroupsRolesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -448,7 +468,11 @@ impl<'a> GroupsRolesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_group_roles",
-                self.client.raw().post_group_roles(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_group_roles(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -460,7 +484,9 @@ pub struct GroupsRolesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::DeleteGroupRolesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GroupsRolesDeleteRequest);
 impl<'a> GroupsRolesDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -481,7 +507,11 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "delete_group_roles",
-                self.client.raw().delete_group_roles(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_group_roles(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -494,7 +524,9 @@ pub struct GroupsRolesListRequest<'a> {
     id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GroupsRolesListRequest);
 impl<'a> GroupsRolesListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -515,7 +547,7 @@ impl<'a> GroupsRolesListRequest<'a> {
                 "get_group_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_group_roles(&self.id, self.from.as_deref(), self.take)
                     .await,
             )

@@ -48,6 +48,7 @@ impl<'a> GuardianEnrollments<'a> {
             client: self.client,
             auth0_custom_domain: None,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /guardian/enrollments/{id}`
@@ -59,6 +60,7 @@ impl<'a> GuardianEnrollments<'a> {
         GuardianEnrollmentsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /guardian/enrollments/{id}`
@@ -70,6 +72,7 @@ impl<'a> GuardianEnrollments<'a> {
         GuardianEnrollmentsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -80,7 +83,9 @@ pub struct GuardianEnrollmentsCreateTicketRequest<'a> {
     client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateGuardianEnrollmentTicketRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianEnrollmentsCreateTicketRequest);
 impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -113,7 +118,7 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
                 "post_ticket",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_ticket(self.auth0_custom_domain.as_deref(), &body)
                     .await,
             )
@@ -126,14 +131,20 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
 pub struct GuardianEnrollmentsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianEnrollmentsDeleteRequest);
 impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_enrollments_by_id",
-                self.client.raw().delete_enrollments_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_enrollments_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -144,7 +155,9 @@ impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
 pub struct GuardianEnrollmentsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianEnrollmentsGetRequest);
 impl<'a> GuardianEnrollmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -153,7 +166,7 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_enrollments_by_id",
-                self.client.raw().get_enrollments_by_id(&self.id).await,
+                self.client.raw_for(&self.options).get_enrollments_by_id(&self.id).await,
             )
             .await
     }
@@ -196,6 +209,7 @@ impl<'a> GuardianFactors<'a> {
     pub fn list(&self) -> GuardianFactorsListRequest<'a> {
         GuardianFactorsListRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/{name}`
@@ -211,6 +225,7 @@ impl<'a> GuardianFactors<'a> {
             client: self.client,
             name: name.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -219,14 +234,19 @@ impl<'a> GuardianFactors<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsListRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsListRequest);
 impl<'a> GuardianFactorsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::GuardianFactor>, crate::Error> {
         self.client.ready().await?;
-        crate::runtime::finish("get_factors", self.client.raw().get_factors().await)
+        crate::runtime::finish(
+                "get_factors",
+                self.client.raw_for(&self.options).get_factors().await,
+            )
             .await
     }
 }
@@ -237,7 +257,9 @@ pub struct GuardianFactorsSetRequest<'a> {
     client: &'a crate::Client,
     name: crate::types::GuardianFactorNameEnum,
     body: Option<crate::types::SetGuardianFactorRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsSetRequest);
 impl<'a> GuardianFactorsSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -260,7 +282,11 @@ impl<'a> GuardianFactorsSetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_factors_by_name",
-                self.client.raw().put_factors_by_name(self.name, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .put_factors_by_name(self.name, &body)
+                    .await,
             )
             .await
     }
@@ -292,6 +318,7 @@ impl<'a> GuardianFactorsDuoSettings<'a> {
     pub fn get(&self) -> GuardianFactorsDuoSettingsGetRequest<'a> {
         GuardianFactorsDuoSettingsGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/duo/settings`
@@ -303,6 +330,7 @@ impl<'a> GuardianFactorsDuoSettings<'a> {
         GuardianFactorsDuoSettingsSetRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /guardian/factors/duo/settings`
@@ -314,6 +342,7 @@ impl<'a> GuardianFactorsDuoSettings<'a> {
         GuardianFactorsDuoSettingsUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -322,7 +351,9 @@ impl<'a> GuardianFactorsDuoSettings<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsDuoSettingsGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsDuoSettingsGetRequest);
 impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -334,7 +365,7 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_factor_duo_settings",
-                self.client.raw().get_factor_duo_settings().await,
+                self.client.raw_for(&self.options).get_factor_duo_settings().await,
             )
             .await
     }
@@ -345,7 +376,9 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
 pub struct GuardianFactorsDuoSettingsSetRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsDuoSettingsSetRequest);
 impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -371,7 +404,7 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_factor_duo_settings",
-                self.client.raw().put_factor_duo_settings(&body).await,
+                self.client.raw_for(&self.options).put_factor_duo_settings(&body).await,
             )
             .await
     }
@@ -382,7 +415,9 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
 pub struct GuardianFactorsDuoSettingsUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateGuardianFactorDuoSettingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsDuoSettingsUpdateRequest);
 impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -408,7 +443,7 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_factor_duo_settings",
-                self.client.raw().patch_factor_duo_settings(&body).await,
+                self.client.raw_for(&self.options).patch_factor_duo_settings(&body).await,
             )
             .await
     }
@@ -427,6 +462,7 @@ impl<'a> GuardianFactorsPhone<'a> {
     pub fn get_message_types(&self) -> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
         GuardianFactorsPhoneGetMessageTypesRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /guardian/factors/phone/selected-provider`
@@ -439,6 +475,7 @@ impl<'a> GuardianFactorsPhone<'a> {
     ) -> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
         GuardianFactorsPhoneGetSelectedProviderRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /guardian/factors/phone/templates`
@@ -449,6 +486,7 @@ impl<'a> GuardianFactorsPhone<'a> {
     pub fn get_templates(&self) -> GuardianFactorsPhoneGetTemplatesRequest<'a> {
         GuardianFactorsPhoneGetTemplatesRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /guardian/factors/phone/providers/twilio`
@@ -461,6 +499,7 @@ impl<'a> GuardianFactorsPhone<'a> {
     ) -> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
         GuardianFactorsPhoneGetTwilioProviderRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/phone/message-types`
@@ -472,6 +511,7 @@ impl<'a> GuardianFactorsPhone<'a> {
         GuardianFactorsPhoneSetMessageTypesRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/phone/selected-provider`
@@ -483,6 +523,7 @@ impl<'a> GuardianFactorsPhone<'a> {
         GuardianFactorsPhoneSetProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/phone/templates`
@@ -494,6 +535,7 @@ impl<'a> GuardianFactorsPhone<'a> {
         GuardianFactorsPhoneSetTemplatesRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/phone/providers/twilio`
@@ -507,6 +549,7 @@ impl<'a> GuardianFactorsPhone<'a> {
         GuardianFactorsPhoneSetTwilioProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -515,7 +558,9 @@ impl<'a> GuardianFactorsPhone<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneGetMessageTypesRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPhoneGetMessageTypesRequest);
 impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -527,7 +572,7 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_message-types",
-                self.client.raw().get_message_types().await,
+                self.client.raw_for(&self.options).get_message_types().await,
             )
             .await
     }
@@ -537,7 +582,9 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPhoneGetSelectedProviderRequest);
 impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -549,7 +596,7 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_guardian_phone_providers",
-                self.client.raw().get_guardian_phone_providers().await,
+                self.client.raw_for(&self.options).get_guardian_phone_providers().await,
             )
             .await
     }
@@ -559,7 +606,9 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneGetTemplatesRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPhoneGetTemplatesRequest);
 impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -571,7 +620,7 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_factor_phone_templates",
-                self.client.raw().get_factor_phone_templates().await,
+                self.client.raw_for(&self.options).get_factor_phone_templates().await,
             )
             .await
     }
@@ -581,7 +630,9 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPhoneGetTwilioProviderRequest);
 impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -593,7 +644,11 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_twilio_factor_provider",
-                self.client.raw().get_phone_twilio_factor_provider().await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_phone_twilio_factor_provider()
+                    .await,
             )
             .await
     }
@@ -604,7 +659,9 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
 pub struct GuardianFactorsPhoneSetMessageTypesRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorPhoneMessageTypesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPhoneSetMessageTypesRequest);
 impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -630,7 +687,7 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_message-types",
-                self.client.raw().put_message_types(&body).await,
+                self.client.raw_for(&self.options).put_message_types(&body).await,
             )
             .await
     }
@@ -641,7 +698,9 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
 pub struct GuardianFactorsPhoneSetProviderRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderPhoneRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPhoneSetProviderRequest);
 impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -667,7 +726,7 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_phone_providers",
-                self.client.raw().put_phone_providers(&body).await,
+                self.client.raw_for(&self.options).put_phone_providers(&body).await,
             )
             .await
     }
@@ -678,7 +737,9 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
 pub struct GuardianFactorsPhoneSetTemplatesRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorPhoneTemplatesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPhoneSetTemplatesRequest);
 impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -704,7 +765,11 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_factor_phone_templates",
-                self.client.raw().put_factor_phone_templates(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .put_factor_phone_templates(&body)
+                    .await,
             )
             .await
     }
@@ -715,7 +780,9 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
 pub struct GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderPhoneTwilioRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPhoneSetTwilioProviderRequest);
 impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -741,7 +808,10 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
                 "guardian.factors.phone.set_twilio_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish("put_twilio", self.client.raw().put_twilio(&body).await)
+        crate::runtime::finish(
+                "put_twilio",
+                self.client.raw_for(&self.options).put_twilio(&body).await,
+            )
             .await
     }
 }
@@ -761,6 +831,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
     ) -> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
         GuardianFactorsPushNotificationGetApnsProviderRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /guardian/factors/push-notification/selected-provider`
@@ -773,6 +844,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
     ) -> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
         GuardianFactorsPushNotificationGetSelectedProviderRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /guardian/factors/push-notification/providers/sns`
@@ -785,6 +857,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
     ) -> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
         GuardianFactorsPushNotificationGetSnsProviderRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/push-notification/providers/apns`
@@ -798,6 +871,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
         GuardianFactorsPushNotificationSetApnsProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/push-notification/providers/fcm`
@@ -811,6 +885,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
         GuardianFactorsPushNotificationSetFcmProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/push-notification/providers/fcmv1`
@@ -824,6 +899,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
         GuardianFactorsPushNotificationSetFcmv1ProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/push-notification/selected-provider`
@@ -835,6 +911,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
         GuardianFactorsPushNotificationSetProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/push-notification/providers/sns`
@@ -848,6 +925,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
         GuardianFactorsPushNotificationSetSnsProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /guardian/factors/push-notification/providers/apns`
@@ -861,6 +939,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
         GuardianFactorsPushNotificationUpdateApnsProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /guardian/factors/push-notification/providers/fcm`
@@ -874,6 +953,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
         GuardianFactorsPushNotificationUpdateFcmProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /guardian/factors/push-notification/providers/fcmv1`
@@ -887,6 +967,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
         GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /guardian/factors/push-notification/providers/sns`
@@ -900,6 +981,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
         GuardianFactorsPushNotificationUpdateSnsProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -908,7 +990,9 @@ impl<'a> GuardianFactorsPushNotification<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPushNotificationGetApnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -918,7 +1002,11 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
         crate::Error,
     > {
         self.client.ready().await?;
-        crate::runtime::finish("get_apns", self.client.raw().get_apns().await).await
+        crate::runtime::finish(
+                "get_apns",
+                self.client.raw_for(&self.options).get_apns().await,
+            )
+            .await
     }
 }
 /// Request builder for `guardian.factors.push_notification.get_selected_provider` (`GET /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
@@ -926,7 +1014,11 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    GuardianFactorsPushNotificationGetSelectedProviderRequest
+);
 impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -938,7 +1030,7 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_pn_providers",
-                self.client.raw().get_pn_providers().await,
+                self.client.raw_for(&self.options).get_pn_providers().await,
             )
             .await
     }
@@ -948,7 +1040,9 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPushNotificationGetSnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -958,7 +1052,11 @@ impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
         crate::Error,
     > {
         self.client.ready().await?;
-        crate::runtime::finish("get_sns", self.client.raw().get_sns().await).await
+        crate::runtime::finish(
+                "get_sns",
+                self.client.raw_for(&self.options).get_sns().await,
+            )
+            .await
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_apns_provider` (`PUT /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -969,7 +1067,9 @@ pub struct GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
     >,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPushNotificationSetApnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -995,7 +1095,11 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
                 "guardian.factors.push_notification.set_apns_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish("put_apns", self.client.raw().put_apns(&body).await).await
+        crate::runtime::finish(
+                "put_apns",
+                self.client.raw_for(&self.options).put_apns(&body).await,
+            )
+            .await
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcm_provider` (`PUT /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
@@ -1006,7 +1110,9 @@ pub struct GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     >,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPushNotificationSetFcmProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1032,7 +1138,11 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
                 "guardian.factors.push_notification.set_fcm_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish("put_fcm", self.client.raw().put_fcm(&body).await).await
+        crate::runtime::finish(
+                "put_fcm",
+                self.client.raw_for(&self.options).put_fcm(&body).await,
+            )
+            .await
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcmv1_provider` (`PUT /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
@@ -1043,7 +1153,9 @@ pub struct GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     >,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPushNotificationSetFcmv1ProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1069,7 +1181,10 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
                 "guardian.factors.push_notification.set_fcmv1_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish("put_fcmv1", self.client.raw().put_fcmv1(&body).await)
+        crate::runtime::finish(
+                "put_fcmv1",
+                self.client.raw_for(&self.options).put_fcmv1(&body).await,
+            )
             .await
     }
 }
@@ -1079,7 +1194,9 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
 pub struct GuardianFactorsPushNotificationSetProviderRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderPushNotificationRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPushNotificationSetProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1107,7 +1224,7 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_pn_providers",
-                self.client.raw().put_pn_providers(&body).await,
+                self.client.raw_for(&self.options).put_pn_providers(&body).await,
             )
             .await
     }
@@ -1120,7 +1237,9 @@ pub struct GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     >,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsPushNotificationSetSnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1146,7 +1265,11 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
                 "guardian.factors.push_notification.set_sns_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish("put_sns", self.client.raw().put_sns(&body).await).await
+        crate::runtime::finish(
+                "put_sns",
+                self.client.raw_for(&self.options).put_sns(&body).await,
+            )
+            .await
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_apns_provider` (`PATCH /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -1157,7 +1280,11 @@ pub struct GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
     body: Option<
         crate::types::UpdateGuardianFactorsProviderPushNotificationApnsRequestContent,
     >,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    GuardianFactorsPushNotificationUpdateApnsProviderRequest
+);
 impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1183,7 +1310,10 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
                 "guardian.factors.push_notification.update_apns_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish("patch_apns", self.client.raw().patch_apns(&body).await)
+        crate::runtime::finish(
+                "patch_apns",
+                self.client.raw_for(&self.options).patch_apns(&body).await,
+            )
             .await
     }
 }
@@ -1195,7 +1325,11 @@ pub struct GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
     body: Option<
         crate::types::UpdateGuardianFactorsProviderPushNotificationFcmRequestContent,
     >,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    GuardianFactorsPushNotificationUpdateFcmProviderRequest
+);
 impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1221,7 +1355,10 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
                 "guardian.factors.push_notification.update_fcm_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish("patch_fcm", self.client.raw().patch_fcm(&body).await)
+        crate::runtime::finish(
+                "patch_fcm",
+                self.client.raw_for(&self.options).patch_fcm(&body).await,
+            )
             .await
     }
 }
@@ -1233,7 +1370,11 @@ pub struct GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
     body: Option<
         crate::types::UpdateGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     >,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest
+);
 impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1259,7 +1400,10 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
                 "guardian.factors.push_notification.update_fcmv1_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish("patch_fcmv1", self.client.raw().patch_fcmv1(&body).await)
+        crate::runtime::finish(
+                "patch_fcmv1",
+                self.client.raw_for(&self.options).patch_fcmv1(&body).await,
+            )
             .await
     }
 }
@@ -1271,7 +1415,11 @@ pub struct GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
     body: Option<
         crate::types::UpdateGuardianFactorsProviderPushNotificationSnsRequestContent,
     >,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    GuardianFactorsPushNotificationUpdateSnsProviderRequest
+);
 impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1297,7 +1445,10 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
                 "guardian.factors.push_notification.update_sns_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish("patch_sns", self.client.raw().patch_sns(&body).await)
+        crate::runtime::finish(
+                "patch_sns",
+                self.client.raw_for(&self.options).patch_sns(&body).await,
+            )
             .await
     }
 }
@@ -1317,6 +1468,7 @@ impl<'a> GuardianFactorsSms<'a> {
     ) -> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
         GuardianFactorsSmsGetSelectedProviderRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /guardian/factors/sms/templates`
@@ -1327,6 +1479,7 @@ impl<'a> GuardianFactorsSms<'a> {
     pub fn get_templates(&self) -> GuardianFactorsSmsGetTemplatesRequest<'a> {
         GuardianFactorsSmsGetTemplatesRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /guardian/factors/sms/providers/twilio`
@@ -1337,6 +1490,7 @@ impl<'a> GuardianFactorsSms<'a> {
     pub fn get_twilio_provider(&self) -> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
         GuardianFactorsSmsGetTwilioProviderRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/sms/selected-provider`
@@ -1348,6 +1502,7 @@ impl<'a> GuardianFactorsSms<'a> {
         GuardianFactorsSmsSetProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/sms/templates`
@@ -1359,6 +1514,7 @@ impl<'a> GuardianFactorsSms<'a> {
         GuardianFactorsSmsSetTemplatesRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/factors/sms/providers/twilio`
@@ -1370,6 +1526,7 @@ impl<'a> GuardianFactorsSms<'a> {
         GuardianFactorsSmsSetTwilioProviderRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -1378,7 +1535,9 @@ impl<'a> GuardianFactorsSms<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSmsGetSelectedProviderRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsSmsGetSelectedProviderRequest);
 impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1390,7 +1549,7 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_sms_providers",
-                self.client.raw().get_sms_providers().await,
+                self.client.raw_for(&self.options).get_sms_providers().await,
             )
             .await
     }
@@ -1400,7 +1559,9 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSmsGetTemplatesRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsSmsGetTemplatesRequest);
 impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1414,7 +1575,7 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_factor_sms_templates",
-                self.client.raw().get_factor_sms_templates().await,
+                self.client.raw_for(&self.options).get_factor_sms_templates().await,
             )
             .await
     }
@@ -1424,7 +1585,9 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSmsGetTwilioProviderRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsSmsGetTwilioProviderRequest);
 impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1436,7 +1599,7 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_sms_twilio_factor_provider",
-                self.client.raw().get_sms_twilio_factor_provider().await,
+                self.client.raw_for(&self.options).get_sms_twilio_factor_provider().await,
             )
             .await
     }
@@ -1447,7 +1610,9 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
 pub struct GuardianFactorsSmsSetProviderRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsSmsSetProviderRequest);
 impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1473,7 +1638,7 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_sms_providers",
-                self.client.raw().put_sms_providers(&body).await,
+                self.client.raw_for(&self.options).put_sms_providers(&body).await,
             )
             .await
     }
@@ -1484,7 +1649,9 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
 pub struct GuardianFactorsSmsSetTemplatesRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsSmsSetTemplatesRequest);
 impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1510,7 +1677,7 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_factor_sms_templates",
-                self.client.raw().put_factor_sms_templates(&body).await,
+                self.client.raw_for(&self.options).put_factor_sms_templates(&body).await,
             )
             .await
     }
@@ -1521,7 +1688,9 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
 pub struct GuardianFactorsSmsSetTwilioProviderRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianFactorsSmsSetTwilioProviderRequest);
 impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1547,7 +1716,11 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_sms_twilio_factor_provider",
-                self.client.raw().put_sms_twilio_factor_provider(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .put_sms_twilio_factor_provider(&body)
+                    .await,
             )
             .await
     }
@@ -1566,6 +1739,7 @@ impl<'a> GuardianPolicies<'a> {
     pub fn list(&self) -> GuardianPoliciesListRequest<'a> {
         GuardianPoliciesListRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /guardian/policies`
@@ -1577,6 +1751,7 @@ impl<'a> GuardianPolicies<'a> {
         GuardianPoliciesSetRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -1585,14 +1760,19 @@ impl<'a> GuardianPolicies<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianPoliciesListRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianPoliciesListRequest);
 impl<'a> GuardianPoliciesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListGuardianPoliciesResponseContent, crate::Error> {
         self.client.ready().await?;
-        crate::runtime::finish("get_policies", self.client.raw().get_policies().await)
+        crate::runtime::finish(
+                "get_policies",
+                self.client.raw_for(&self.options).get_policies().await,
+            )
             .await
     }
 }
@@ -1602,7 +1782,9 @@ impl<'a> GuardianPoliciesListRequest<'a> {
 pub struct GuardianPoliciesSetRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetGuardianPoliciesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(GuardianPoliciesSetRequest);
 impl<'a> GuardianPoliciesSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1625,7 +1807,7 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_policies",
-                self.client.raw().put_policies(&body).await,
+                self.client.raw_for(&self.options).put_policies(&body).await,
             )
             .await
     }

@@ -28,6 +28,7 @@ impl<'a> Hooks<'a> {
         HooksCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /hooks/{id}`
@@ -39,6 +40,7 @@ impl<'a> Hooks<'a> {
         HooksDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /hooks/{id}`
@@ -51,6 +53,7 @@ impl<'a> Hooks<'a> {
             client: self.client,
             id: id.into(),
             fields: None,
+            options: Default::default(),
         }
     }
     /** `GET /hooks`
@@ -67,6 +70,7 @@ impl<'a> Hooks<'a> {
             page: None,
             per_page: None,
             trigger_id: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /hooks/{id}`
@@ -79,6 +83,7 @@ impl<'a> Hooks<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -88,7 +93,9 @@ impl<'a> Hooks<'a> {
 pub struct HooksCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateHookRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(HooksCreateRequest);
 impl<'a> HooksCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -106,7 +113,10 @@ impl<'a> HooksCreateRequest<'a> {
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("hooks.create", "the request body"))?;
-        crate::runtime::finish("post_hooks", self.client.raw().post_hooks(&body).await)
+        crate::runtime::finish(
+                "post_hooks",
+                self.client.raw_for(&self.options).post_hooks(&body).await,
+            )
             .await
     }
 }
@@ -116,14 +126,16 @@ impl<'a> HooksCreateRequest<'a> {
 pub struct HooksDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(HooksDeleteRequest);
 impl<'a> HooksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_hooks_by_id",
-                self.client.raw().delete_hooks_by_id(&self.id).await,
+                self.client.raw_for(&self.options).delete_hooks_by_id(&self.id).await,
             )
             .await
     }
@@ -135,7 +147,9 @@ pub struct HooksGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     fields: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(HooksGetRequest);
 impl<'a> HooksGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -149,7 +163,11 @@ impl<'a> HooksGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_hooks_by_id",
-                self.client.raw().get_hooks_by_id(&self.id, self.fields.as_deref()).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_hooks_by_id(&self.id, self.fields.as_deref())
+                    .await,
             )
             .await
     }
@@ -165,7 +183,9 @@ pub struct HooksListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     trigger_id: Option<crate::types::HookTriggerIdEnum>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(HooksListRequest);
 impl<'a> HooksListRequest<'a> {
     /// Sets the `enabled` query parameter.
     pub fn enabled(mut self, value: bool) -> Self {
@@ -209,7 +229,7 @@ impl<'a> HooksListRequest<'a> {
                 "get_hooks",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_hooks(
                         self.enabled,
                         self.fields.as_deref(),
@@ -285,7 +305,9 @@ pub struct HooksUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateHookRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(HooksUpdateRequest);
 impl<'a> HooksUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -305,7 +327,11 @@ impl<'a> HooksUpdateRequest<'a> {
             .ok_or_else(|| crate::Error::missing("hooks.update", "the request body"))?;
         crate::runtime::finish(
                 "patch_hooks_by_id",
-                self.client.raw().patch_hooks_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_hooks_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -326,6 +352,7 @@ impl<'a> HooksSecrets<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /hooks/{id}/secrets`
@@ -338,6 +365,7 @@ impl<'a> HooksSecrets<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /hooks/{id}/secrets`
@@ -349,6 +377,7 @@ impl<'a> HooksSecrets<'a> {
         HooksSecretsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `PATCH /hooks/{id}/secrets`
@@ -361,6 +390,7 @@ impl<'a> HooksSecrets<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -371,7 +401,9 @@ pub struct HooksSecretsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateHookSecretRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(HooksSecretsCreateRequest);
 impl<'a> HooksSecretsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -392,7 +424,7 @@ impl<'a> HooksSecretsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_secrets",
-                self.client.raw().post_secrets(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_secrets(&self.id, &body).await,
             )
             .await
     }
@@ -404,7 +436,9 @@ pub struct HooksSecretsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::DeleteHookSecretRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(HooksSecretsDeleteRequest);
 impl<'a> HooksSecretsDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -425,7 +459,7 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "delete_secrets",
-                self.client.raw().delete_secrets(&self.id, &body).await,
+                self.client.raw_for(&self.options).delete_secrets(&self.id, &body).await,
             )
             .await
     }
@@ -436,7 +470,9 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
 pub struct HooksSecretsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(HooksSecretsGetRequest);
 impl<'a> HooksSecretsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -445,7 +481,7 @@ impl<'a> HooksSecretsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_secrets",
-                self.client.raw().get_secrets(&self.id).await,
+                self.client.raw_for(&self.options).get_secrets(&self.id).await,
             )
             .await
     }
@@ -457,7 +493,9 @@ pub struct HooksSecretsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateHookSecretRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(HooksSecretsUpdateRequest);
 impl<'a> HooksSecretsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -478,7 +516,7 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_secrets",
-                self.client.raw().patch_secrets(&self.id, &body).await,
+                self.client.raw_for(&self.options).patch_secrets(&self.id, &body).await,
             )
             .await
     }

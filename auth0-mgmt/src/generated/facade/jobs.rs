@@ -44,6 +44,7 @@ impl<'a> Jobs<'a> {
         JobsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -53,7 +54,9 @@ impl<'a> Jobs<'a> {
 pub struct JobsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(JobsGetRequest);
 impl<'a> JobsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -62,7 +65,7 @@ impl<'a> JobsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_jobs_by_id",
-                self.client.raw().get_jobs_by_id(&self.id).await,
+                self.client.raw_for(&self.options).get_jobs_by_id(&self.id).await,
             )
             .await
     }
@@ -82,6 +85,7 @@ impl<'a> JobsErrors<'a> {
         JobsErrorsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -91,7 +95,9 @@ impl<'a> JobsErrors<'a> {
 pub struct JobsErrorsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(JobsErrorsGetRequest);
 impl<'a> JobsErrorsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -100,7 +106,7 @@ impl<'a> JobsErrorsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_errors",
-                self.client.raw().get_errors(&self.id).await,
+                self.client.raw_for(&self.options).get_errors(&self.id).await,
             )
             .await
     }
@@ -120,6 +126,7 @@ impl<'a> JobsUsersExports<'a> {
         JobsUsersExportsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -129,7 +136,9 @@ impl<'a> JobsUsersExports<'a> {
 pub struct JobsUsersExportsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateExportUsersRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(JobsUsersExportsCreateRequest);
 impl<'a> JobsUsersExportsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -152,7 +161,7 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_users-exports",
-                self.client.raw().post_users_exports(&body).await,
+                self.client.raw_for(&self.options).post_users_exports(&body).await,
             )
             .await
     }
@@ -188,6 +197,7 @@ impl<'a> JobsVerificationEmail<'a> {
             client: self.client,
             auth0_custom_domain: None,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -198,7 +208,9 @@ pub struct JobsVerificationEmailCreateRequest<'a> {
     client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateVerificationEmailRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(JobsVerificationEmailCreateRequest);
 impl<'a> JobsVerificationEmailCreateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -228,7 +240,7 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
                 "post_verification-email",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_verification_email(self.auth0_custom_domain.as_deref(), &body)
                     .await,
             )

@@ -44,6 +44,7 @@ impl<'a> KeysCustomSigning<'a> {
     pub fn delete(&self) -> KeysCustomSigningDeleteRequest<'a> {
         KeysCustomSigningDeleteRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /keys/custom-signing`
@@ -54,6 +55,7 @@ impl<'a> KeysCustomSigning<'a> {
     pub fn get(&self) -> KeysCustomSigningGetRequest<'a> {
         KeysCustomSigningGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /keys/custom-signing`
@@ -65,6 +67,7 @@ impl<'a> KeysCustomSigning<'a> {
         KeysCustomSigningSetRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -73,14 +76,16 @@ impl<'a> KeysCustomSigning<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysCustomSigningDeleteRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysCustomSigningDeleteRequest);
 impl<'a> KeysCustomSigningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_custom_signing_keys",
-                self.client.raw().delete_custom_signing_keys().await,
+                self.client.raw_for(&self.options).delete_custom_signing_keys().await,
             )
             .await
     }
@@ -90,7 +95,9 @@ impl<'a> KeysCustomSigningDeleteRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysCustomSigningGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysCustomSigningGetRequest);
 impl<'a> KeysCustomSigningGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -99,7 +106,7 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_custom_signing_keys",
-                self.client.raw().get_custom_signing_keys().await,
+                self.client.raw_for(&self.options).get_custom_signing_keys().await,
             )
             .await
     }
@@ -110,7 +117,9 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
 pub struct KeysCustomSigningSetRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::SetCustomSigningKeysRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysCustomSigningSetRequest);
 impl<'a> KeysCustomSigningSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -133,7 +142,7 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_custom_signing_keys",
-                self.client.raw().put_custom_signing_keys(&body).await,
+                self.client.raw_for(&self.options).put_custom_signing_keys(&body).await,
             )
             .await
     }
@@ -153,6 +162,7 @@ impl<'a> KeysEncryption<'a> {
         KeysEncryptionCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /keys/encryption/{kid}/wrapping-key`
@@ -167,6 +177,7 @@ impl<'a> KeysEncryption<'a> {
         KeysEncryptionCreatePublicWrappingKeyRequest {
             client: self.client,
             kid: kid.into(),
+            options: Default::default(),
         }
     }
     /** `DELETE /keys/encryption/{kid}`
@@ -178,6 +189,7 @@ impl<'a> KeysEncryption<'a> {
         KeysEncryptionDeleteRequest {
             client: self.client,
             kid: kid.into(),
+            options: Default::default(),
         }
     }
     /** `GET /keys/encryption/{kid}`
@@ -189,6 +201,7 @@ impl<'a> KeysEncryption<'a> {
         KeysEncryptionGetRequest {
             client: self.client,
             kid: kid.into(),
+            options: Default::default(),
         }
     }
     /** `POST /keys/encryption/{kid}`
@@ -201,6 +214,7 @@ impl<'a> KeysEncryption<'a> {
             client: self.client,
             kid: kid.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /keys/encryption`
@@ -214,6 +228,7 @@ impl<'a> KeysEncryption<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `POST /keys/encryption/rekey`
@@ -224,6 +239,7 @@ impl<'a> KeysEncryption<'a> {
     pub fn rekey(&self) -> KeysEncryptionRekeyRequest<'a> {
         KeysEncryptionRekeyRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
 }
@@ -233,7 +249,9 @@ impl<'a> KeysEncryption<'a> {
 pub struct KeysEncryptionCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateEncryptionKeyRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysEncryptionCreateRequest);
 impl<'a> KeysEncryptionCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -256,7 +274,7 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_encryption",
-                self.client.raw().post_encryption(&body).await,
+                self.client.raw_for(&self.options).post_encryption(&body).await,
             )
             .await
     }
@@ -267,7 +285,9 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
 pub struct KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
     client: &'a crate::Client,
     kid: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysEncryptionCreatePublicWrappingKeyRequest);
 impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -279,7 +299,11 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_encryption_wrapping_key",
-                self.client.raw().post_encryption_wrapping_key(&self.kid).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_encryption_wrapping_key(&self.kid)
+                    .await,
             )
             .await
     }
@@ -290,14 +314,16 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
 pub struct KeysEncryptionDeleteRequest<'a> {
     client: &'a crate::Client,
     kid: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysEncryptionDeleteRequest);
 impl<'a> KeysEncryptionDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_encryption_key",
-                self.client.raw().delete_encryption_key(&self.kid).await,
+                self.client.raw_for(&self.options).delete_encryption_key(&self.kid).await,
             )
             .await
     }
@@ -308,7 +334,9 @@ impl<'a> KeysEncryptionDeleteRequest<'a> {
 pub struct KeysEncryptionGetRequest<'a> {
     client: &'a crate::Client,
     kid: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysEncryptionGetRequest);
 impl<'a> KeysEncryptionGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -317,7 +345,7 @@ impl<'a> KeysEncryptionGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_encryption_key",
-                self.client.raw().get_encryption_key(&self.kid).await,
+                self.client.raw_for(&self.options).get_encryption_key(&self.kid).await,
             )
             .await
     }
@@ -329,7 +357,9 @@ pub struct KeysEncryptionImportRequest<'a> {
     client: &'a crate::Client,
     kid: String,
     body: Option<crate::types::ImportEncryptionKeyRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysEncryptionImportRequest);
 impl<'a> KeysEncryptionImportRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -352,7 +382,11 @@ impl<'a> KeysEncryptionImportRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_encryption_key",
-                self.client.raw().post_encryption_key(&self.kid, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_encryption_key(&self.kid, &body)
+                    .await,
             )
             .await
     }
@@ -365,7 +399,9 @@ pub struct KeysEncryptionListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysEncryptionListRequest);
 impl<'a> KeysEncryptionListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -391,7 +427,7 @@ impl<'a> KeysEncryptionListRequest<'a> {
                 "get_encryption_keys",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_encryption_keys(self.include_totals, self.page, self.per_page)
                     .await,
             )
@@ -458,14 +494,16 @@ impl<'a> KeysEncryptionListRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysEncryptionRekeyRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysEncryptionRekeyRequest);
 impl<'a> KeysEncryptionRekeyRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_encryption_rekey",
-                self.client.raw().post_encryption_rekey().await,
+                self.client.raw_for(&self.options).post_encryption_rekey().await,
             )
             .await
     }
@@ -485,6 +523,7 @@ impl<'a> KeysSigning<'a> {
         KeysSigningGetRequest {
             client: self.client,
             kid: kid.into(),
+            options: Default::default(),
         }
     }
     /** `GET /keys/signing`
@@ -495,6 +534,7 @@ impl<'a> KeysSigning<'a> {
     pub fn list(&self) -> KeysSigningListRequest<'a> {
         KeysSigningListRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /keys/signing/{kid}/revoke`
@@ -506,6 +546,7 @@ impl<'a> KeysSigning<'a> {
         KeysSigningRevokeRequest {
             client: self.client,
             kid: kid.into(),
+            options: Default::default(),
         }
     }
     /** `POST /keys/signing/rotate`
@@ -516,6 +557,7 @@ impl<'a> KeysSigning<'a> {
     pub fn rotate(&self) -> KeysSigningRotateRequest<'a> {
         KeysSigningRotateRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
 }
@@ -525,7 +567,9 @@ impl<'a> KeysSigning<'a> {
 pub struct KeysSigningGetRequest<'a> {
     client: &'a crate::Client,
     kid: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysSigningGetRequest);
 impl<'a> KeysSigningGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -534,7 +578,7 @@ impl<'a> KeysSigningGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_signing_key",
-                self.client.raw().get_signing_key(&self.kid).await,
+                self.client.raw_for(&self.options).get_signing_key(&self.kid).await,
             )
             .await
     }
@@ -544,7 +588,9 @@ impl<'a> KeysSigningGetRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysSigningListRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysSigningListRequest);
 impl<'a> KeysSigningListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -553,7 +599,7 @@ impl<'a> KeysSigningListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_signing_keys",
-                self.client.raw().get_signing_keys().await,
+                self.client.raw_for(&self.options).get_signing_keys().await,
             )
             .await
     }
@@ -564,7 +610,9 @@ impl<'a> KeysSigningListRequest<'a> {
 pub struct KeysSigningRevokeRequest<'a> {
     client: &'a crate::Client,
     kid: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysSigningRevokeRequest);
 impl<'a> KeysSigningRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -573,7 +621,7 @@ impl<'a> KeysSigningRevokeRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "put_signing_keys",
-                self.client.raw().put_signing_keys(&self.kid).await,
+                self.client.raw_for(&self.options).put_signing_keys(&self.kid).await,
             )
             .await
     }
@@ -583,7 +631,9 @@ impl<'a> KeysSigningRevokeRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysSigningRotateRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(KeysSigningRotateRequest);
 impl<'a> KeysSigningRotateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -592,7 +642,7 @@ impl<'a> KeysSigningRotateRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_signing_keys",
-                self.client.raw().post_signing_keys().await,
+                self.client.raw_for(&self.options).post_signing_keys().await,
             )
             .await
     }

@@ -22,6 +22,7 @@ impl<'a> LogStreams<'a> {
         LogStreamsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /log-streams/{id}`
@@ -33,6 +34,7 @@ impl<'a> LogStreams<'a> {
         LogStreamsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /log-streams/{id}`
@@ -44,6 +46,7 @@ impl<'a> LogStreams<'a> {
         LogStreamsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /log-streams`
@@ -54,6 +57,7 @@ impl<'a> LogStreams<'a> {
     pub fn list(&self) -> LogStreamsListRequest<'a> {
         LogStreamsListRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /log-streams/{id}`
@@ -66,6 +70,7 @@ impl<'a> LogStreams<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -75,7 +80,9 @@ impl<'a> LogStreams<'a> {
 pub struct LogStreamsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateLogStreamRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(LogStreamsCreateRequest);
 impl<'a> LogStreamsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -98,7 +105,7 @@ impl<'a> LogStreamsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_log-streams",
-                self.client.raw().post_log_streams(&body).await,
+                self.client.raw_for(&self.options).post_log_streams(&body).await,
             )
             .await
     }
@@ -109,14 +116,20 @@ impl<'a> LogStreamsCreateRequest<'a> {
 pub struct LogStreamsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(LogStreamsDeleteRequest);
 impl<'a> LogStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_log-streams_by_id",
-                self.client.raw().delete_log_streams_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_log_streams_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -127,7 +140,9 @@ impl<'a> LogStreamsDeleteRequest<'a> {
 pub struct LogStreamsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(LogStreamsGetRequest);
 impl<'a> LogStreamsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -136,7 +151,7 @@ impl<'a> LogStreamsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_log-streams_by_id",
-                self.client.raw().get_log_streams_by_id(&self.id).await,
+                self.client.raw_for(&self.options).get_log_streams_by_id(&self.id).await,
             )
             .await
     }
@@ -146,7 +161,9 @@ impl<'a> LogStreamsGetRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LogStreamsListRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(LogStreamsListRequest);
 impl<'a> LogStreamsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -155,7 +172,7 @@ impl<'a> LogStreamsListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_log-streams",
-                self.client.raw().get_log_streams().await,
+                self.client.raw_for(&self.options).get_log_streams().await,
             )
             .await
     }
@@ -167,7 +184,9 @@ pub struct LogStreamsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateLogStreamRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(LogStreamsUpdateRequest);
 impl<'a> LogStreamsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -190,7 +209,11 @@ impl<'a> LogStreamsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_log-streams_by_id",
-                self.client.raw().patch_log_streams_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_log_streams_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }

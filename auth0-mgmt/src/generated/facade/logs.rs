@@ -22,6 +22,7 @@ impl<'a> Logs<'a> {
         LogsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /logs`
@@ -41,6 +42,7 @@ impl<'a> Logs<'a> {
             search: None,
             sort: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -50,7 +52,9 @@ impl<'a> Logs<'a> {
 pub struct LogsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(LogsGetRequest);
 impl<'a> LogsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -59,7 +63,7 @@ impl<'a> LogsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_logs_by_id",
-                self.client.raw().get_logs_by_id(&self.id).await,
+                self.client.raw_for(&self.options).get_logs_by_id(&self.id).await,
             )
             .await
     }
@@ -78,7 +82,9 @@ pub struct LogsListRequest<'a> {
     search: Option<String>,
     sort: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(LogsListRequest);
 impl<'a> LogsListRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -134,7 +140,7 @@ impl<'a> LogsListRequest<'a> {
                 "get_logs",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_logs(
                         self.fields.as_deref(),
                         self.from.as_deref(),

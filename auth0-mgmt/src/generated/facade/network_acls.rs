@@ -22,6 +22,7 @@ impl<'a> NetworkAcls<'a> {
         NetworkAclsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /network-acls/{id}`
@@ -33,6 +34,7 @@ impl<'a> NetworkAcls<'a> {
         NetworkAclsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /network-acls/{id}`
@@ -44,6 +46,7 @@ impl<'a> NetworkAcls<'a> {
         NetworkAclsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /network-acls`
@@ -57,6 +60,7 @@ impl<'a> NetworkAcls<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PUT /network-acls/{id}`
@@ -69,6 +73,7 @@ impl<'a> NetworkAcls<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /network-acls/{id}`
@@ -81,6 +86,7 @@ impl<'a> NetworkAcls<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -90,7 +96,9 @@ impl<'a> NetworkAcls<'a> {
 pub struct NetworkAclsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateNetworkAclRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(NetworkAclsCreateRequest);
 impl<'a> NetworkAclsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -113,7 +121,7 @@ impl<'a> NetworkAclsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_network-acls",
-                self.client.raw().post_network_acls(&body).await,
+                self.client.raw_for(&self.options).post_network_acls(&body).await,
             )
             .await
     }
@@ -124,14 +132,20 @@ impl<'a> NetworkAclsCreateRequest<'a> {
 pub struct NetworkAclsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(NetworkAclsDeleteRequest);
 impl<'a> NetworkAclsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_network-acls_by_id",
-                self.client.raw().delete_network_acls_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_network_acls_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -142,7 +156,9 @@ impl<'a> NetworkAclsDeleteRequest<'a> {
 pub struct NetworkAclsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(NetworkAclsGetRequest);
 impl<'a> NetworkAclsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -151,7 +167,7 @@ impl<'a> NetworkAclsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_network-acls_by_id",
-                self.client.raw().get_network_acls_by_id(&self.id).await,
+                self.client.raw_for(&self.options).get_network_acls_by_id(&self.id).await,
             )
             .await
     }
@@ -164,7 +180,9 @@ pub struct NetworkAclsListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(NetworkAclsListRequest);
 impl<'a> NetworkAclsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -190,7 +208,7 @@ impl<'a> NetworkAclsListRequest<'a> {
                 "get_network-acls",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_network_acls(self.include_totals, self.page, self.per_page)
                     .await,
             )
@@ -266,7 +284,9 @@ pub struct NetworkAclsSetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::SetNetworkAclRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(NetworkAclsSetRequest);
 impl<'a> NetworkAclsSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -289,7 +309,11 @@ impl<'a> NetworkAclsSetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_network-acls_by_id",
-                self.client.raw().put_network_acls_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .put_network_acls_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -301,7 +325,9 @@ pub struct NetworkAclsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateNetworkAclRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(NetworkAclsUpdateRequest);
 impl<'a> NetworkAclsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -324,7 +350,11 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_network-acls_by_id",
-                self.client.raw().patch_network_acls_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_network_acls_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }

@@ -64,6 +64,7 @@ impl<'a> Organizations<'a> {
         OrganizationsCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /organizations/{id}`
@@ -75,6 +76,7 @@ impl<'a> Organizations<'a> {
         OrganizationsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}`
@@ -86,6 +88,7 @@ impl<'a> Organizations<'a> {
         OrganizationsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/name/{name}`
@@ -100,6 +103,7 @@ impl<'a> Organizations<'a> {
         OrganizationsGetByNameRequest {
             client: self.client,
             name: name.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations`
@@ -116,6 +120,7 @@ impl<'a> Organizations<'a> {
             per_page: None,
             sort: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /organizations/{id}`
@@ -128,6 +133,7 @@ impl<'a> Organizations<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -137,7 +143,9 @@ impl<'a> Organizations<'a> {
 pub struct OrganizationsCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateOrganizationRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsCreateRequest);
 impl<'a> OrganizationsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -160,7 +168,7 @@ impl<'a> OrganizationsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_organizations",
-                self.client.raw().post_organizations(&body).await,
+                self.client.raw_for(&self.options).post_organizations(&body).await,
             )
             .await
     }
@@ -171,14 +179,20 @@ impl<'a> OrganizationsCreateRequest<'a> {
 pub struct OrganizationsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsDeleteRequest);
 impl<'a> OrganizationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_organizations_by_id",
-                self.client.raw().delete_organizations_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_organizations_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -189,7 +203,9 @@ impl<'a> OrganizationsDeleteRequest<'a> {
 pub struct OrganizationsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsGetRequest);
 impl<'a> OrganizationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -198,7 +214,11 @@ impl<'a> OrganizationsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organizations_by_id",
-                self.client.raw().get_organizations_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_organizations_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -209,7 +229,9 @@ impl<'a> OrganizationsGetRequest<'a> {
 pub struct OrganizationsGetByNameRequest<'a> {
     client: &'a crate::Client,
     name: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsGetByNameRequest);
 impl<'a> OrganizationsGetByNameRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -218,7 +240,7 @@ impl<'a> OrganizationsGetByNameRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_name_by_name",
-                self.client.raw().get_name_by_name(&self.name).await,
+                self.client.raw_for(&self.options).get_name_by_name(&self.name).await,
             )
             .await
     }
@@ -234,7 +256,9 @@ pub struct OrganizationsListRequest<'a> {
     per_page: Option<i64>,
     sort: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsListRequest);
 impl<'a> OrganizationsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -275,7 +299,7 @@ impl<'a> OrganizationsListRequest<'a> {
                 "get_organizations",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organizations(
                         self.from.as_deref(),
                         self.include_totals,
@@ -362,7 +386,9 @@ pub struct OrganizationsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateOrganizationRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsUpdateRequest);
 impl<'a> OrganizationsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -385,7 +411,11 @@ impl<'a> OrganizationsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_organizations_by_id",
-                self.client.raw().patch_organizations_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_organizations_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -409,6 +439,7 @@ impl<'a> OrganizationsClientGrants<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /organizations/{id}/client-grants/{grant_id}`
@@ -425,6 +456,7 @@ impl<'a> OrganizationsClientGrants<'a> {
             client: self.client,
             id: id.into(),
             grant_id: grant_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/client-grants`
@@ -445,6 +477,7 @@ impl<'a> OrganizationsClientGrants<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
 }
@@ -455,7 +488,9 @@ pub struct OrganizationsClientGrantsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssociateOrganizationClientGrantRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsClientGrantsCreateRequest);
 impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -483,7 +518,7 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
                 "create_organization-client-grants",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .create_organization_client_grants(&self.id, &body)
                     .await,
             )
@@ -497,7 +532,9 @@ pub struct OrganizationsClientGrantsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     grant_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsClientGrantsDeleteRequest);
 impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -506,7 +543,7 @@ impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
                 "delete_client-grants_by_grant_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_client_grants_by_grant_id(&self.id, &self.grant_id)
                     .await,
             )
@@ -525,7 +562,9 @@ pub struct OrganizationsClientGrantsListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsClientGrantsListRequest);
 impl<'a> OrganizationsClientGrantsListRequest<'a> {
     /// Sets the `audience` query parameter.
     pub fn audience(mut self, value: impl Into<String>) -> Self {
@@ -572,7 +611,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
                 "get_organization-client-grants",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organization_client_grants(
                         &self.id,
                         self.audience.as_deref(),
@@ -670,6 +709,7 @@ impl<'a> OrganizationsConnections<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /organizations/{id}/connections/{connection_id}`
@@ -686,6 +726,7 @@ impl<'a> OrganizationsConnections<'a> {
             client: self.client,
             id: id.into(),
             connection_id: connection_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/connections/{connection_id}`
@@ -702,6 +743,7 @@ impl<'a> OrganizationsConnections<'a> {
             client: self.client,
             id: id.into(),
             connection_id: connection_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/connections`
@@ -720,6 +762,7 @@ impl<'a> OrganizationsConnections<'a> {
             is_enabled: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /organizations/{id}/connections/{connection_id}`
@@ -737,6 +780,7 @@ impl<'a> OrganizationsConnections<'a> {
             id: id.into(),
             connection_id: connection_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -747,7 +791,9 @@ pub struct OrganizationsConnectionsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateOrganizationAllConnectionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsConnectionsCreateRequest);
 impl<'a> OrganizationsConnectionsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -773,7 +819,11 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_organization_connection",
-                self.client.raw().post_organization_connection(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_organization_connection(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -785,7 +835,9 @@ pub struct OrganizationsConnectionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     connection_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsConnectionsDeleteRequest);
 impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -794,7 +846,7 @@ impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
                 "delete_organization_connection",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_organization_connection(&self.id, &self.connection_id)
                     .await,
             )
@@ -808,7 +860,9 @@ pub struct OrganizationsConnectionsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     connection_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsConnectionsGetRequest);
 impl<'a> OrganizationsConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -822,7 +876,7 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
                 "get_organization_connection",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organization_connection(&self.id, &self.connection_id)
                     .await,
             )
@@ -839,7 +893,9 @@ pub struct OrganizationsConnectionsListRequest<'a> {
     is_enabled: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsConnectionsListRequest);
 impl<'a> OrganizationsConnectionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -873,7 +929,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
                 "get_organization_connections",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organization_connections(
                         &self.id,
                         self.include_totals,
@@ -958,7 +1014,9 @@ pub struct OrganizationsConnectionsUpdateRequest<'a> {
     id: String,
     connection_id: String,
     body: Option<crate::types::UpdateOrganizationAllConnectionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsConnectionsUpdateRequest);
 impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -986,7 +1044,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
                 "patch_organization_connection",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_organization_connection(&self.id, &self.connection_id, &body)
                     .await,
             )
@@ -1012,6 +1070,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /organizations/{id}/discovery-domains/{discovery_domain_id}`
@@ -1028,6 +1087,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
             client: self.client,
             id: id.into(),
             discovery_domain_id: discovery_domain_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/discovery-domains/{discovery_domain_id}`
@@ -1044,6 +1104,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
             client: self.client,
             id: id.into(),
             discovery_domain_id: discovery_domain_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/discovery-domains/name/{discovery_domain}`
@@ -1060,6 +1121,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
             client: self.client,
             id: id.into(),
             discovery_domain: discovery_domain.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/discovery-domains`
@@ -1076,6 +1138,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
             id: id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /organizations/{id}/discovery-domains/{discovery_domain_id}`
@@ -1093,6 +1156,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
             id: id.into(),
             discovery_domain_id: discovery_domain_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -1103,7 +1167,9 @@ pub struct OrganizationsDiscoveryDomainsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateOrganizationDiscoveryDomainRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsDiscoveryDomainsCreateRequest);
 impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1129,7 +1195,11 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_discovery-domains",
-                self.client.raw().post_discovery_domains(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_discovery_domains(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -1141,7 +1211,9 @@ pub struct OrganizationsDiscoveryDomainsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     discovery_domain_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsDiscoveryDomainsDeleteRequest);
 impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -1150,7 +1222,7 @@ impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
                 "delete_discovery-domains_by_discovery_domain_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_discovery_domains_by_discovery_domain_id(
                         &self.id,
                         &self.discovery_domain_id,
@@ -1167,7 +1239,9 @@ pub struct OrganizationsDiscoveryDomainsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     discovery_domain_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsDiscoveryDomainsGetRequest);
 impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1181,7 +1255,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
                 "get_discovery-domains_by_discovery_domain_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_discovery_domains_by_discovery_domain_id(
                         &self.id,
                         &self.discovery_domain_id,
@@ -1198,7 +1272,9 @@ pub struct OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
     client: &'a crate::Client,
     id: String,
     discovery_domain: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsDiscoveryDomainsGetByNameRequest);
 impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1212,7 +1288,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
                 "get_name_by_discovery_domain",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_name_by_discovery_domain(&self.id, &self.discovery_domain)
                     .await,
             )
@@ -1227,7 +1303,9 @@ pub struct OrganizationsDiscoveryDomainsListRequest<'a> {
     id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsDiscoveryDomainsListRequest);
 impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1251,7 +1329,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
                 "get_discovery-domains",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_discovery_domains(&self.id, self.from.as_deref(), self.take)
                     .await,
             )
@@ -1315,7 +1393,9 @@ pub struct OrganizationsDiscoveryDomainsUpdateRequest<'a> {
     id: String,
     discovery_domain_id: String,
     body: Option<crate::types::UpdateOrganizationDiscoveryDomainRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsDiscoveryDomainsUpdateRequest);
 impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1343,7 +1423,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
                 "patch_discovery-domains_by_discovery_domain_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_discovery_domains_by_discovery_domain_id(
                         &self.id,
                         &self.discovery_domain_id,
@@ -1373,6 +1453,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /organizations/{id}/enabled_connections/{connectionId}`
@@ -1389,6 +1470,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
             client: self.client,
             id: id.into(),
             connection_id: connection_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/enabled_connections/{connectionId}`
@@ -1405,6 +1487,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
             client: self.client,
             id: id.into(),
             connection_id: connection_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/enabled_connections`
@@ -1422,6 +1505,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /organizations/{id}/enabled_connections/{connectionId}`
@@ -1439,6 +1523,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
             id: id.into(),
             connection_id: connection_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -1449,7 +1534,9 @@ pub struct OrganizationsEnabledConnectionsAddRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AddOrganizationConnectionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsEnabledConnectionsAddRequest);
 impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1472,7 +1559,11 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_enabled_connections",
-                self.client.raw().post_enabled_connections(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_enabled_connections(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -1484,7 +1575,9 @@ pub struct OrganizationsEnabledConnectionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     connection_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsEnabledConnectionsDeleteRequest);
 impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -1493,7 +1586,7 @@ impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
                 "delete_enabled_connections_by_connectionId",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_enabled_connections_by_connection_id(
                         &self.id,
                         &self.connection_id,
@@ -1510,7 +1603,9 @@ pub struct OrganizationsEnabledConnectionsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     connection_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsEnabledConnectionsGetRequest);
 impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1521,7 +1616,7 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
                 "get_enabled_connections_by_connectionId",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_enabled_connections_by_connection_id(
                         &self.id,
                         &self.connection_id,
@@ -1540,7 +1635,9 @@ pub struct OrganizationsEnabledConnectionsListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsEnabledConnectionsListRequest);
 impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -1566,7 +1663,7 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
                 "get_enabled_connections",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_enabled_connections(
                         &self.id,
                         self.include_totals,
@@ -1650,7 +1747,9 @@ pub struct OrganizationsEnabledConnectionsUpdateRequest<'a> {
     id: String,
     connection_id: String,
     body: Option<crate::types::UpdateOrganizationConnectionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsEnabledConnectionsUpdateRequest);
 impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1678,7 +1777,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
                 "patch_enabled_connections_by_connectionId",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_enabled_connections_by_connection_id(
                         &self.id,
                         &self.connection_id,
@@ -1715,6 +1814,7 @@ impl<'a> OrganizationsGroups<'a> {
             organization_id: organization_id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -1726,7 +1826,9 @@ pub struct OrganizationsGroupsListRequest<'a> {
     organization_id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsGroupsListRequest);
 impl<'a> OrganizationsGroupsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1747,7 +1849,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
                 "get_organization_groups",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organization_groups(
                         &self.organization_id,
                         self.from.as_deref(),
@@ -1821,6 +1923,7 @@ impl<'a> OrganizationsGroupsRoles<'a> {
             organization_id: organization_id.into(),
             group_id: group_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /organizations/{organization_id}/groups/{group_id}/roles`
@@ -1838,6 +1941,7 @@ impl<'a> OrganizationsGroupsRoles<'a> {
             organization_id: organization_id.into(),
             group_id: group_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{organization_id}/groups/{group_id}/roles`
@@ -1856,6 +1960,7 @@ impl<'a> OrganizationsGroupsRoles<'a> {
             group_id: group_id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -1867,7 +1972,9 @@ pub struct OrganizationsGroupsRolesCreateRequest<'a> {
     organization_id: String,
     group_id: String,
     body: Option<crate::types::CreateOrganizationGroupRolesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsGroupsRolesCreateRequest);
 impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1890,7 +1997,7 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
                 "post_organization_group_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_organization_group_roles(
                         &self.organization_id,
                         &self.group_id,
@@ -1909,7 +2016,9 @@ pub struct OrganizationsGroupsRolesDeleteRequest<'a> {
     organization_id: String,
     group_id: String,
     body: Option<crate::types::DeleteOrganizationGroupRolesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsGroupsRolesDeleteRequest);
 impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1932,7 +2041,7 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
                 "delete_organization_group_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_organization_group_roles(
                         &self.organization_id,
                         &self.group_id,
@@ -1952,7 +2061,9 @@ pub struct OrganizationsGroupsRolesListRequest<'a> {
     group_id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsGroupsRolesListRequest);
 impl<'a> OrganizationsGroupsRolesListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1973,7 +2084,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
                 "get_organization_group_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organization_group_roles(
                         &self.organization_id,
                         &self.group_id,
@@ -2047,6 +2158,7 @@ impl<'a> OrganizationsInvitations<'a> {
             id: id.into(),
             auth0_custom_domain: None,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /organizations/{id}/invitations/{invitation_id}`
@@ -2063,6 +2175,7 @@ impl<'a> OrganizationsInvitations<'a> {
             client: self.client,
             id: id.into(),
             invitation_id: invitation_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/invitations/{invitation_id}`
@@ -2081,6 +2194,7 @@ impl<'a> OrganizationsInvitations<'a> {
             invitation_id: invitation_id.into(),
             fields: None,
             include_fields: None,
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/invitations`
@@ -2101,6 +2215,7 @@ impl<'a> OrganizationsInvitations<'a> {
             page: None,
             per_page: None,
             sort: None,
+            options: Default::default(),
         }
     }
 }
@@ -2112,7 +2227,9 @@ pub struct OrganizationsInvitationsCreateRequest<'a> {
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateOrganizationInvitationRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsInvitationsCreateRequest);
 impl<'a> OrganizationsInvitationsCreateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -2145,7 +2262,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
                 "post_invitations",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_invitations(
                         &self.id,
                         self.auth0_custom_domain.as_deref(),
@@ -2163,7 +2280,9 @@ pub struct OrganizationsInvitationsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     invitation_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsInvitationsDeleteRequest);
 impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -2172,7 +2291,7 @@ impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
                 "delete_invitations_by_invitation_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_invitations_by_invitation_id(&self.id, &self.invitation_id)
                     .await,
             )
@@ -2188,7 +2307,9 @@ pub struct OrganizationsInvitationsGetRequest<'a> {
     invitation_id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsInvitationsGetRequest);
 impl<'a> OrganizationsInvitationsGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -2209,7 +2330,7 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
                 "get_invitations_by_invitation_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_invitations_by_invitation_id(
                         &self.id,
                         &self.invitation_id,
@@ -2233,7 +2354,9 @@ pub struct OrganizationsInvitationsListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     sort: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsInvitationsListRequest);
 impl<'a> OrganizationsInvitationsListRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -2274,7 +2397,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
                 "get_invitations",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_invitations(
                         &self.id,
                         self.fields.as_deref(),
@@ -2384,6 +2507,7 @@ impl<'a> OrganizationsMembers<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /organizations/{id}/members`
@@ -2399,6 +2523,7 @@ impl<'a> OrganizationsMembers<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/members`
@@ -2417,6 +2542,7 @@ impl<'a> OrganizationsMembers<'a> {
             page: None,
             per_page: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -2427,7 +2553,9 @@ pub struct OrganizationsMembersCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateOrganizationMemberRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsMembersCreateRequest);
 impl<'a> OrganizationsMembersCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -2448,7 +2576,7 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_members",
-                self.client.raw().post_members(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_members(&self.id, &body).await,
             )
             .await
     }
@@ -2460,7 +2588,9 @@ pub struct OrganizationsMembersDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::DeleteOrganizationMembersRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsMembersDeleteRequest);
 impl<'a> OrganizationsMembersDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -2481,7 +2611,7 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "delete_members",
-                self.client.raw().delete_members(&self.id, &body).await,
+                self.client.raw_for(&self.options).delete_members(&self.id, &body).await,
             )
             .await
     }
@@ -2499,7 +2629,9 @@ pub struct OrganizationsMembersListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsMembersListRequest);
 impl<'a> OrganizationsMembersListRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -2545,7 +2677,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
                 "get_organization_members",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organization_members(
                         &self.id,
                         self.fields.as_deref(),
@@ -2662,6 +2794,7 @@ impl<'a> OrganizationsMembersEffectiveRoles<'a> {
             user_id: user_id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -2674,7 +2807,9 @@ pub struct OrganizationsMembersEffectiveRolesListRequest<'a> {
     user_id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsMembersEffectiveRolesListRequest);
 impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -2698,7 +2833,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
                 "get_organization_member_effective_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organization_member_effective_roles(
                         &self.id,
                         &self.user_id,
@@ -2795,6 +2930,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroups<'a> {
             from: None,
             role_id: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -2808,7 +2944,11 @@ pub struct OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
     from: Option<String>,
     role_id: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    OrganizationsMembersEffectiveRolesSourcesGroupsListRequest
+);
 impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -2843,7 +2983,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
                 "get_organization_member_role_source_groups",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organization_member_role_source_groups(
                         &self.id,
                         &self.user_id,
@@ -2919,6 +3059,7 @@ impl<'a> OrganizationsMembersRoles<'a> {
             id: id.into(),
             user_id: user_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /organizations/{id}/members/{user_id}/roles`
@@ -2936,6 +3077,7 @@ impl<'a> OrganizationsMembersRoles<'a> {
             id: id.into(),
             user_id: user_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /organizations/{id}/members/{user_id}/roles`
@@ -2955,6 +3097,7 @@ impl<'a> OrganizationsMembersRoles<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
 }
@@ -2966,7 +3109,9 @@ pub struct OrganizationsMembersRolesAssignRequest<'a> {
     id: String,
     user_id: String,
     body: Option<crate::types::AssignOrganizationMemberRolesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsMembersRolesAssignRequest);
 impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -2989,7 +3134,7 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
                 "post_organization_member_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_organization_member_roles(&self.id, &self.user_id, &body)
                     .await,
             )
@@ -3004,7 +3149,9 @@ pub struct OrganizationsMembersRolesDeleteRequest<'a> {
     id: String,
     user_id: String,
     body: Option<crate::types::DeleteOrganizationMemberRolesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsMembersRolesDeleteRequest);
 impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -3027,7 +3174,7 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
                 "delete_organization_member_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_organization_member_roles(&self.id, &self.user_id, &body)
                     .await,
             )
@@ -3044,7 +3191,9 @@ pub struct OrganizationsMembersRolesListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(OrganizationsMembersRolesListRequest);
 impl<'a> OrganizationsMembersRolesListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -3070,7 +3219,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
                 "get_organization_member_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_organization_member_roles(
                         &self.id,
                         &self.user_id,

@@ -39,6 +39,7 @@ impl<'a> Prompts<'a> {
     pub fn get_settings(&self) -> PromptsGetSettingsRequest<'a> {
         PromptsGetSettingsRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /prompts`
@@ -50,6 +51,7 @@ impl<'a> Prompts<'a> {
         PromptsUpdateSettingsRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -58,14 +60,19 @@ impl<'a> Prompts<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsGetSettingsRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsGetSettingsRequest);
 impl<'a> PromptsGetSettingsRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSettingsResponseContent, crate::Error> {
         self.client.ready().await?;
-        crate::runtime::finish("get_prompts", self.client.raw().get_prompts().await)
+        crate::runtime::finish(
+                "get_prompts",
+                self.client.raw_for(&self.options).get_prompts().await,
+            )
             .await
     }
 }
@@ -75,7 +82,9 @@ impl<'a> PromptsGetSettingsRequest<'a> {
 pub struct PromptsUpdateSettingsRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateSettingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsUpdateSettingsRequest);
 impl<'a> PromptsUpdateSettingsRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -98,7 +107,7 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_prompts",
-                self.client.raw().patch_prompts(&body).await,
+                self.client.raw_for(&self.options).patch_prompts(&body).await,
             )
             .await
     }
@@ -123,6 +132,7 @@ impl<'a> PromptsCustomText<'a> {
             client: self.client,
             prompt: prompt.into(),
             language: language.into(),
+            options: Default::default(),
         }
     }
     /** `PUT /prompts/{prompt}/custom-text/{language}`
@@ -140,6 +150,7 @@ impl<'a> PromptsCustomText<'a> {
             prompt: prompt.into(),
             language: language.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -150,7 +161,9 @@ pub struct PromptsCustomTextGetRequest<'a> {
     client: &'a crate::Client,
     prompt: crate::types::PromptGroupNameEnum,
     language: crate::types::PromptLanguageEnum,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsCustomTextGetRequest);
 impl<'a> PromptsCustomTextGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -161,7 +174,7 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
                 "get_custom-text_by_language",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_custom_text_by_language(self.prompt, self.language)
                     .await,
             )
@@ -176,7 +189,9 @@ pub struct PromptsCustomTextSetRequest<'a> {
     prompt: crate::types::PromptGroupNameEnum,
     language: crate::types::PromptLanguageEnum,
     body: Option<crate::types::SetsCustomTextsByLanguageRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsCustomTextSetRequest);
 impl<'a> PromptsCustomTextSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -199,7 +214,7 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
                 "put_custom-text_by_language",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .put_custom_text_by_language(self.prompt, self.language, &body)
                     .await,
             )
@@ -224,6 +239,7 @@ impl<'a> PromptsPartials<'a> {
         PromptsPartialsGetRequest {
             client: self.client,
             prompt: prompt.into(),
+            options: Default::default(),
         }
     }
     /** `PUT /prompts/{prompt}/partials`
@@ -239,6 +255,7 @@ impl<'a> PromptsPartials<'a> {
             client: self.client,
             prompt: prompt.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -248,7 +265,9 @@ impl<'a> PromptsPartials<'a> {
 pub struct PromptsPartialsGetRequest<'a> {
     client: &'a crate::Client,
     prompt: crate::types::PartialGroupsEnum,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsPartialsGetRequest);
 impl<'a> PromptsPartialsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -257,7 +276,7 @@ impl<'a> PromptsPartialsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_partials",
-                self.client.raw().get_partials(self.prompt).await,
+                self.client.raw_for(&self.options).get_partials(self.prompt).await,
             )
             .await
     }
@@ -269,7 +288,9 @@ pub struct PromptsPartialsSetRequest<'a> {
     client: &'a crate::Client,
     prompt: crate::types::PartialGroupsEnum,
     body: Option<crate::types::SetPartialsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsPartialsSetRequest);
 impl<'a> PromptsPartialsSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -290,7 +311,7 @@ impl<'a> PromptsPartialsSetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_partials",
-                self.client.raw().put_partials(self.prompt, &body).await,
+                self.client.raw_for(&self.options).put_partials(self.prompt, &body).await,
             )
             .await
     }
@@ -310,6 +331,7 @@ impl<'a> PromptsRendering<'a> {
         PromptsRenderingBulkUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /prompts/{prompt}/screen/{screen}/rendering`
@@ -326,6 +348,7 @@ impl<'a> PromptsRendering<'a> {
             client: self.client,
             prompt: prompt.into(),
             screen: screen.into(),
+            options: Default::default(),
         }
     }
     /** `GET /prompts/rendering`
@@ -344,6 +367,7 @@ impl<'a> PromptsRendering<'a> {
             prompt: None,
             rendering_mode: None,
             screen: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /prompts/{prompt}/screen/{screen}/rendering`
@@ -361,6 +385,7 @@ impl<'a> PromptsRendering<'a> {
             prompt: prompt.into(),
             screen: screen.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -370,7 +395,9 @@ impl<'a> PromptsRendering<'a> {
 pub struct PromptsRenderingBulkUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::BulkUpdateAculRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsRenderingBulkUpdateRequest);
 impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -393,7 +420,7 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_bulk_rendering",
-                self.client.raw().patch_bulk_rendering(&body).await,
+                self.client.raw_for(&self.options).patch_bulk_rendering(&body).await,
             )
             .await
     }
@@ -405,7 +432,9 @@ pub struct PromptsRenderingGetRequest<'a> {
     client: &'a crate::Client,
     prompt: crate::types::PromptGroupNameEnum,
     screen: crate::types::ScreenGroupNameEnum,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsRenderingGetRequest);
 impl<'a> PromptsRenderingGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -414,7 +443,11 @@ impl<'a> PromptsRenderingGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_rendering",
-                self.client.raw().get_rendering(self.prompt, self.screen).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_rendering(self.prompt, self.screen)
+                    .await,
             )
             .await
     }
@@ -432,7 +465,9 @@ pub struct PromptsRenderingListRequest<'a> {
     prompt: Option<String>,
     rendering_mode: Option<crate::types::AculRenderingModeEnum>,
     screen: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsRenderingListRequest);
 impl<'a> PromptsRenderingListRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -486,7 +521,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
                 "get_all_rendering",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_all_rendering(
                         self.fields.as_deref(),
                         self.include_fields,
@@ -572,7 +607,9 @@ pub struct PromptsRenderingUpdateRequest<'a> {
     prompt: crate::types::PromptGroupNameEnum,
     screen: crate::types::ScreenGroupNameEnum,
     body: Option<crate::types::UpdateAculRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(PromptsRenderingUpdateRequest);
 impl<'a> PromptsRenderingUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -595,7 +632,11 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_rendering",
-                self.client.raw().patch_rendering(self.prompt, self.screen, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_rendering(self.prompt, self.screen, &body)
+                    .await,
             )
             .await
     }

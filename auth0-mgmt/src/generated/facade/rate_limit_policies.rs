@@ -22,6 +22,7 @@ impl<'a> RateLimitPolicies<'a> {
         RateLimitPoliciesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /rate-limit-policies/{id}`
@@ -33,6 +34,7 @@ impl<'a> RateLimitPolicies<'a> {
         RateLimitPoliciesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /rate-limit-policies/{id}`
@@ -44,6 +46,7 @@ impl<'a> RateLimitPolicies<'a> {
         RateLimitPoliciesGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /rate-limit-policies`
@@ -59,6 +62,7 @@ impl<'a> RateLimitPolicies<'a> {
             from: None,
             resource: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /rate-limit-policies/{id}`
@@ -71,6 +75,7 @@ impl<'a> RateLimitPolicies<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -80,7 +85,9 @@ impl<'a> RateLimitPolicies<'a> {
 pub struct RateLimitPoliciesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateRateLimitPolicyRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RateLimitPoliciesCreateRequest);
 impl<'a> RateLimitPoliciesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -103,7 +110,7 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_rate-limit-policies",
-                self.client.raw().post_rate_limit_policies(&body).await,
+                self.client.raw_for(&self.options).post_rate_limit_policies(&body).await,
             )
             .await
     }
@@ -114,14 +121,20 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
 pub struct RateLimitPoliciesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RateLimitPoliciesDeleteRequest);
 impl<'a> RateLimitPoliciesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_rate-limit-policies_by_id",
-                self.client.raw().delete_rate_limit_policies_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_rate_limit_policies_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -132,7 +145,9 @@ impl<'a> RateLimitPoliciesDeleteRequest<'a> {
 pub struct RateLimitPoliciesGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RateLimitPoliciesGetRequest);
 impl<'a> RateLimitPoliciesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -141,7 +156,11 @@ impl<'a> RateLimitPoliciesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_rate-limit-policies_by_id",
-                self.client.raw().get_rate_limit_policies_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_rate_limit_policies_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -156,7 +175,9 @@ pub struct RateLimitPoliciesListRequest<'a> {
     from: Option<String>,
     resource: Option<crate::types::RateLimitPolicyResourceEnum>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RateLimitPoliciesListRequest);
 impl<'a> RateLimitPoliciesListRequest<'a> {
     /// Sets the `consumer` query parameter.
     pub fn consumer(
@@ -201,7 +222,7 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
                 "get_rate-limit-policies",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_rate_limit_policies(
                         self.consumer,
                         self.consumer_selector.as_deref(),
@@ -266,7 +287,9 @@ pub struct RateLimitPoliciesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::PatchRateLimitPolicyRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RateLimitPoliciesUpdateRequest);
 impl<'a> RateLimitPoliciesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -289,7 +312,11 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_rate-limit-policies_by_id",
-                self.client.raw().patch_rate_limit_policies_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_rate_limit_policies_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }

@@ -22,6 +22,7 @@ impl<'a> RefreshTokens<'a> {
         RefreshTokensDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /refresh-tokens/{id}`
@@ -33,6 +34,7 @@ impl<'a> RefreshTokens<'a> {
         RefreshTokensGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /refresh-tokens`
@@ -49,6 +51,7 @@ impl<'a> RefreshTokens<'a> {
             include_fields: None,
             take: None,
             user_id: None,
+            options: Default::default(),
         }
     }
     /** `POST /refresh-tokens/revoke`
@@ -60,6 +63,7 @@ impl<'a> RefreshTokens<'a> {
         RefreshTokensRevokeRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /refresh-tokens/{id}`
@@ -72,6 +76,7 @@ impl<'a> RefreshTokens<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -81,14 +86,16 @@ impl<'a> RefreshTokens<'a> {
 pub struct RefreshTokensDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RefreshTokensDeleteRequest);
 impl<'a> RefreshTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_refresh_token",
-                self.client.raw().delete_refresh_token(&self.id).await,
+                self.client.raw_for(&self.options).delete_refresh_token(&self.id).await,
             )
             .await
     }
@@ -99,7 +106,9 @@ impl<'a> RefreshTokensDeleteRequest<'a> {
 pub struct RefreshTokensGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RefreshTokensGetRequest);
 impl<'a> RefreshTokensGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -108,7 +117,7 @@ impl<'a> RefreshTokensGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_refresh_token",
-                self.client.raw().get_refresh_token(&self.id).await,
+                self.client.raw_for(&self.options).get_refresh_token(&self.id).await,
             )
             .await
     }
@@ -124,7 +133,9 @@ pub struct RefreshTokensListRequest<'a> {
     include_fields: Option<bool>,
     take: Option<i64>,
     user_id: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RefreshTokensListRequest);
 impl<'a> RefreshTokensListRequest<'a> {
     /// Sets the `client_id` query parameter.
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
@@ -171,7 +182,7 @@ impl<'a> RefreshTokensListRequest<'a> {
                 "get_refresh_tokens",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_refresh_tokens(
                         self.client_id.as_deref(),
                         self.fields.as_deref(),
@@ -240,7 +251,9 @@ impl<'a> RefreshTokensListRequest<'a> {
 pub struct RefreshTokensRevokeRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::RevokeRefreshTokensRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RefreshTokensRevokeRequest);
 impl<'a> RefreshTokensRevokeRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -261,7 +274,7 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "revoke_refresh_tokens",
-                self.client.raw().revoke_refresh_tokens(&body).await,
+                self.client.raw_for(&self.options).revoke_refresh_tokens(&body).await,
             )
             .await
     }
@@ -273,7 +286,9 @@ pub struct RefreshTokensUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateRefreshTokenRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RefreshTokensUpdateRequest);
 impl<'a> RefreshTokensUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -296,7 +311,11 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_refresh-tokens_by_id",
-                self.client.raw().patch_refresh_tokens_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_refresh_tokens_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }

@@ -22,6 +22,7 @@ impl<'a> ResourceServers<'a> {
         ResourceServersCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /resource-servers/{id}`
@@ -33,6 +34,7 @@ impl<'a> ResourceServers<'a> {
         ResourceServersDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /resource-servers/{id}`
@@ -45,6 +47,7 @@ impl<'a> ResourceServers<'a> {
             client: self.client,
             id: id.into(),
             include_fields: None,
+            options: Default::default(),
         }
     }
     /** `GET /resource-servers`
@@ -60,6 +63,7 @@ impl<'a> ResourceServers<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /resource-servers/{id}`
@@ -72,6 +76,7 @@ impl<'a> ResourceServers<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -81,7 +86,9 @@ impl<'a> ResourceServers<'a> {
 pub struct ResourceServersCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateResourceServerRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ResourceServersCreateRequest);
 impl<'a> ResourceServersCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -104,7 +111,7 @@ impl<'a> ResourceServersCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_resource-servers",
-                self.client.raw().post_resource_servers(&body).await,
+                self.client.raw_for(&self.options).post_resource_servers(&body).await,
             )
             .await
     }
@@ -115,14 +122,20 @@ impl<'a> ResourceServersCreateRequest<'a> {
 pub struct ResourceServersDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ResourceServersDeleteRequest);
 impl<'a> ResourceServersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_resource-servers_by_id",
-                self.client.raw().delete_resource_servers_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_resource_servers_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -134,7 +147,9 @@ pub struct ResourceServersGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     include_fields: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ResourceServersGetRequest);
 impl<'a> ResourceServersGetRequest<'a> {
     /// Sets the `include_fields` query parameter.
     pub fn include_fields(mut self, value: bool) -> Self {
@@ -150,7 +165,7 @@ impl<'a> ResourceServersGetRequest<'a> {
                 "get_resource-servers_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_resource_servers_by_id(&self.id, self.include_fields)
                     .await,
             )
@@ -167,7 +182,9 @@ pub struct ResourceServersListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ResourceServersListRequest);
 impl<'a> ResourceServersListRequest<'a> {
     /// Sets the `identifiers` query parameter.
     pub fn identifiers(
@@ -206,7 +223,7 @@ impl<'a> ResourceServersListRequest<'a> {
                 "get_resource-servers",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_resource_servers(
                         self.identifiers.as_ref(),
                         self.include_fields,
@@ -284,7 +301,9 @@ pub struct ResourceServersUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateResourceServerRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(ResourceServersUpdateRequest);
 impl<'a> ResourceServersUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -307,7 +326,11 @@ impl<'a> ResourceServersUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_resource-servers_by_id",
-                self.client.raw().patch_resource_servers_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_resource_servers_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }

@@ -40,6 +40,7 @@ impl<'a> RiskAssessmentsSettings<'a> {
     pub fn get(&self) -> RiskAssessmentsSettingsGetRequest<'a> {
         RiskAssessmentsSettingsGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /risk-assessments/settings`
@@ -51,6 +52,7 @@ impl<'a> RiskAssessmentsSettings<'a> {
         RiskAssessmentsSettingsUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -59,7 +61,9 @@ impl<'a> RiskAssessmentsSettings<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RiskAssessmentsSettingsGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RiskAssessmentsSettingsGetRequest);
 impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -68,7 +72,7 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_risk_assessments_settings",
-                self.client.raw().get_risk_assessments_settings().await,
+                self.client.raw_for(&self.options).get_risk_assessments_settings().await,
             )
             .await
     }
@@ -79,7 +83,9 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
 pub struct RiskAssessmentsSettingsUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateRiskAssessmentsSettingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RiskAssessmentsSettingsUpdateRequest);
 impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -105,7 +111,11 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_risk_assessments_settings",
-                self.client.raw().patch_risk_assessments_settings(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_risk_assessments_settings(&body)
+                    .await,
             )
             .await
     }
@@ -124,6 +134,7 @@ impl<'a> RiskAssessmentsSettingsNewDevice<'a> {
     pub fn get(&self) -> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
         RiskAssessmentsSettingsNewDeviceGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /risk-assessments/settings/new-device`
@@ -135,6 +146,7 @@ impl<'a> RiskAssessmentsSettingsNewDevice<'a> {
         RiskAssessmentsSettingsNewDeviceUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -143,7 +155,9 @@ impl<'a> RiskAssessmentsSettingsNewDevice<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RiskAssessmentsSettingsNewDeviceGetRequest);
 impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -155,7 +169,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_new-device",
-                self.client.raw().get_new_device().await,
+                self.client.raw_for(&self.options).get_new_device().await,
             )
             .await
     }
@@ -166,7 +180,9 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
 pub struct RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateRiskAssessmentsSettingsNewDeviceRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RiskAssessmentsSettingsNewDeviceUpdateRequest);
 impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -194,7 +210,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_new-device",
-                self.client.raw().patch_new_device(&body).await,
+                self.client.raw_for(&self.options).patch_new_device(&body).await,
             )
             .await
     }

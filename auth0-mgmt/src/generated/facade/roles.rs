@@ -36,6 +36,7 @@ impl<'a> Roles<'a> {
         RolesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /roles/{id}`
@@ -47,6 +48,7 @@ impl<'a> Roles<'a> {
         RolesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /roles/{id}`
@@ -58,6 +60,7 @@ impl<'a> Roles<'a> {
         RolesGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /roles`
@@ -72,6 +75,7 @@ impl<'a> Roles<'a> {
             name_filter: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /roles/{id}`
@@ -84,6 +88,7 @@ impl<'a> Roles<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -93,7 +98,9 @@ impl<'a> Roles<'a> {
 pub struct RolesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateRoleRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesCreateRequest);
 impl<'a> RolesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -111,7 +118,10 @@ impl<'a> RolesCreateRequest<'a> {
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("roles.create", "the request body"))?;
-        crate::runtime::finish("post_roles", self.client.raw().post_roles(&body).await)
+        crate::runtime::finish(
+                "post_roles",
+                self.client.raw_for(&self.options).post_roles(&body).await,
+            )
             .await
     }
 }
@@ -121,14 +131,16 @@ impl<'a> RolesCreateRequest<'a> {
 pub struct RolesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesDeleteRequest);
 impl<'a> RolesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_roles_by_id",
-                self.client.raw().delete_roles_by_id(&self.id).await,
+                self.client.raw_for(&self.options).delete_roles_by_id(&self.id).await,
             )
             .await
     }
@@ -139,7 +151,9 @@ impl<'a> RolesDeleteRequest<'a> {
 pub struct RolesGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesGetRequest);
 impl<'a> RolesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -148,7 +162,7 @@ impl<'a> RolesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_roles_by_id",
-                self.client.raw().get_roles_by_id(&self.id).await,
+                self.client.raw_for(&self.options).get_roles_by_id(&self.id).await,
             )
             .await
     }
@@ -162,7 +176,9 @@ pub struct RolesListRequest<'a> {
     name_filter: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesListRequest);
 impl<'a> RolesListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -193,7 +209,7 @@ impl<'a> RolesListRequest<'a> {
                 "get_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_roles(
                         self.include_totals,
                         self.name_filter.as_deref(),
@@ -267,7 +283,9 @@ pub struct RolesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateRoleRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesUpdateRequest);
 impl<'a> RolesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -287,7 +305,11 @@ impl<'a> RolesUpdateRequest<'a> {
             .ok_or_else(|| crate::Error::missing("roles.update", "the request body"))?;
         crate::runtime::finish(
                 "patch_roles_by_id",
-                self.client.raw().patch_roles_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_roles_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -308,6 +330,7 @@ impl<'a> RolesGroups<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /roles/{id}/groups`
@@ -320,6 +343,7 @@ impl<'a> RolesGroups<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /roles/{id}/groups`
@@ -333,6 +357,7 @@ impl<'a> RolesGroups<'a> {
             id: id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -343,7 +368,9 @@ pub struct RolesGroupsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignRoleGroupsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesGroupsCreateRequest);
 impl<'a> RolesGroupsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -364,7 +391,11 @@ impl<'a> RolesGroupsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_role_groups",
-                self.client.raw().post_role_groups(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_role_groups(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -376,7 +407,9 @@ pub struct RolesGroupsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::DeleteRoleGroupsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesGroupsDeleteRequest);
 impl<'a> RolesGroupsDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -397,7 +430,11 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "delete_role_groups",
-                self.client.raw().delete_role_groups(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_role_groups(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -410,7 +447,9 @@ pub struct RolesGroupsGetRequest<'a> {
     id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesGroupsGetRequest);
 impl<'a> RolesGroupsGetRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -431,7 +470,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
                 "get_role_groups",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_role_groups(&self.id, self.from.as_deref(), self.take)
                     .await,
             )
@@ -496,6 +535,7 @@ impl<'a> RolesPermissions<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /roles/{id}/permissions`
@@ -508,6 +548,7 @@ impl<'a> RolesPermissions<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /roles/{id}/permissions`
@@ -522,6 +563,7 @@ impl<'a> RolesPermissions<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
 }
@@ -532,7 +574,9 @@ pub struct RolesPermissionsAddRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AddRolePermissionsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesPermissionsAddRequest);
 impl<'a> RolesPermissionsAddRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -553,7 +597,11 @@ impl<'a> RolesPermissionsAddRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_role_permission_assignment",
-                self.client.raw().post_role_permission_assignment(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_role_permission_assignment(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -565,7 +613,9 @@ pub struct RolesPermissionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::DeleteRolePermissionsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesPermissionsDeleteRequest);
 impl<'a> RolesPermissionsDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -588,7 +638,7 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
                 "delete_role_permission_assignment",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_role_permission_assignment(&self.id, &body)
                     .await,
             )
@@ -604,7 +654,9 @@ pub struct RolesPermissionsListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesPermissionsListRequest);
 impl<'a> RolesPermissionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -630,7 +682,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
                 "get_role_permission",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_role_permission(
                         &self.id,
                         self.include_totals,
@@ -720,6 +772,7 @@ impl<'a> RolesUsers<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /roles/{id}/users`
@@ -736,6 +789,7 @@ impl<'a> RolesUsers<'a> {
             page: None,
             per_page: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -746,7 +800,9 @@ pub struct RolesUsersAssignRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignRoleUsersRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesUsersAssignRequest);
 impl<'a> RolesUsersAssignRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -767,7 +823,7 @@ impl<'a> RolesUsersAssignRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_role_users",
-                self.client.raw().post_role_users(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_role_users(&self.id, &body).await,
             )
             .await
     }
@@ -783,7 +839,9 @@ pub struct RolesUsersListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RolesUsersListRequest);
 impl<'a> RolesUsersListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -819,7 +877,7 @@ impl<'a> RolesUsersListRequest<'a> {
                 "get_role_user",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_role_user(
                         &self.id,
                         self.from.as_deref(),

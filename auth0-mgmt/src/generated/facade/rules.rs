@@ -22,6 +22,7 @@ impl<'a> Rules<'a> {
         RulesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /rules/{id}`
@@ -33,6 +34,7 @@ impl<'a> Rules<'a> {
         RulesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /rules/{id}`
@@ -46,6 +48,7 @@ impl<'a> Rules<'a> {
             id: id.into(),
             fields: None,
             include_fields: None,
+            options: Default::default(),
         }
     }
     /** `GET /rules`
@@ -62,6 +65,7 @@ impl<'a> Rules<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /rules/{id}`
@@ -74,6 +78,7 @@ impl<'a> Rules<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -83,7 +88,9 @@ impl<'a> Rules<'a> {
 pub struct RulesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateRuleRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RulesCreateRequest);
 impl<'a> RulesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -101,7 +108,10 @@ impl<'a> RulesCreateRequest<'a> {
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("rules.create", "the request body"))?;
-        crate::runtime::finish("post_rules", self.client.raw().post_rules(&body).await)
+        crate::runtime::finish(
+                "post_rules",
+                self.client.raw_for(&self.options).post_rules(&body).await,
+            )
             .await
     }
 }
@@ -111,14 +121,16 @@ impl<'a> RulesCreateRequest<'a> {
 pub struct RulesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RulesDeleteRequest);
 impl<'a> RulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_rules_by_id",
-                self.client.raw().delete_rules_by_id(&self.id).await,
+                self.client.raw_for(&self.options).delete_rules_by_id(&self.id).await,
             )
             .await
     }
@@ -131,7 +143,9 @@ pub struct RulesGetRequest<'a> {
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RulesGetRequest);
 impl<'a> RulesGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -152,7 +166,7 @@ impl<'a> RulesGetRequest<'a> {
                 "get_rules_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_rules_by_id(
                         &self.id,
                         self.fields.as_deref(),
@@ -174,7 +188,9 @@ pub struct RulesListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RulesListRequest);
 impl<'a> RulesListRequest<'a> {
     /// Sets the `enabled` query parameter.
     pub fn enabled(mut self, value: bool) -> Self {
@@ -215,7 +231,7 @@ impl<'a> RulesListRequest<'a> {
                 "get_rules",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_rules(
                         self.enabled,
                         self.fields.as_deref(),
@@ -291,7 +307,9 @@ pub struct RulesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateRuleRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RulesUpdateRequest);
 impl<'a> RulesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -311,7 +329,11 @@ impl<'a> RulesUpdateRequest<'a> {
             .ok_or_else(|| crate::Error::missing("rules.update", "the request body"))?;
         crate::runtime::finish(
                 "patch_rules_by_id",
-                self.client.raw().patch_rules_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_rules_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }

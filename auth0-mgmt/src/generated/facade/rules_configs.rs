@@ -22,6 +22,7 @@ impl<'a> RulesConfigs<'a> {
         RulesConfigsDeleteRequest {
             client: self.client,
             key: key.into(),
+            options: Default::default(),
         }
     }
     /** `GET /rules-configs`
@@ -32,6 +33,7 @@ impl<'a> RulesConfigs<'a> {
     pub fn list(&self) -> RulesConfigsListRequest<'a> {
         RulesConfigsListRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PUT /rules-configs/{key}`
@@ -44,6 +46,7 @@ impl<'a> RulesConfigs<'a> {
             client: self.client,
             key: key.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -53,14 +56,20 @@ impl<'a> RulesConfigs<'a> {
 pub struct RulesConfigsDeleteRequest<'a> {
     client: &'a crate::Client,
     key: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RulesConfigsDeleteRequest);
 impl<'a> RulesConfigsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_rules-configs_by_key",
-                self.client.raw().delete_rules_configs_by_key(&self.key).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_rules_configs_by_key(&self.key)
+                    .await,
             )
             .await
     }
@@ -70,7 +79,9 @@ impl<'a> RulesConfigsDeleteRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RulesConfigsListRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RulesConfigsListRequest);
 impl<'a> RulesConfigsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -79,7 +90,7 @@ impl<'a> RulesConfigsListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_rules-configs",
-                self.client.raw().get_rules_configs().await,
+                self.client.raw_for(&self.options).get_rules_configs().await,
             )
             .await
     }
@@ -91,7 +102,9 @@ pub struct RulesConfigsSetRequest<'a> {
     client: &'a crate::Client,
     key: String,
     body: Option<crate::types::SetRulesConfigRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(RulesConfigsSetRequest);
 impl<'a> RulesConfigsSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -114,7 +127,11 @@ impl<'a> RulesConfigsSetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_rules-configs_by_key",
-                self.client.raw().put_rules_configs_by_key(&self.key, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .put_rules_configs_by_key(&self.key, &body)
+                    .await,
             )
             .await
     }

@@ -36,6 +36,7 @@ impl<'a> SelfServiceProfiles<'a> {
         SelfServiceProfilesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /self-service-profiles/{id}`
@@ -47,6 +48,7 @@ impl<'a> SelfServiceProfiles<'a> {
         SelfServiceProfilesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /self-service-profiles/{id}`
@@ -58,6 +60,7 @@ impl<'a> SelfServiceProfiles<'a> {
         SelfServiceProfilesGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /self-service-profiles`
@@ -71,6 +74,7 @@ impl<'a> SelfServiceProfiles<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /self-service-profiles/{id}`
@@ -83,6 +87,7 @@ impl<'a> SelfServiceProfiles<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -92,7 +97,9 @@ impl<'a> SelfServiceProfiles<'a> {
 pub struct SelfServiceProfilesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateSelfServiceProfileRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SelfServiceProfilesCreateRequest);
 impl<'a> SelfServiceProfilesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -115,7 +122,11 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_self-service-profiles",
-                self.client.raw().post_self_service_profiles(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_self_service_profiles(&body)
+                    .await,
             )
             .await
     }
@@ -126,14 +137,20 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
 pub struct SelfServiceProfilesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SelfServiceProfilesDeleteRequest);
 impl<'a> SelfServiceProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_self-service-profiles_by_id",
-                self.client.raw().delete_self_service_profiles_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_self_service_profiles_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -144,7 +161,9 @@ impl<'a> SelfServiceProfilesDeleteRequest<'a> {
 pub struct SelfServiceProfilesGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SelfServiceProfilesGetRequest);
 impl<'a> SelfServiceProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -153,7 +172,11 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_self-service-profiles_by_id",
-                self.client.raw().get_self_service_profiles_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_self_service_profiles_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -166,7 +189,9 @@ pub struct SelfServiceProfilesListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SelfServiceProfilesListRequest);
 impl<'a> SelfServiceProfilesListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -192,7 +217,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
                 "get_self-service-profiles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_self_service_profiles(
                         self.include_totals,
                         self.page,
@@ -272,7 +297,9 @@ pub struct SelfServiceProfilesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateSelfServiceProfileRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SelfServiceProfilesUpdateRequest);
 impl<'a> SelfServiceProfilesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -297,7 +324,7 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
                 "patch_self-service-profiles_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_self_service_profiles_by_id(&self.id, &body)
                     .await,
             )
@@ -326,6 +353,7 @@ impl<'a> SelfServiceProfilesCustomText<'a> {
             id: id.into(),
             language: language.into(),
             page: page.into(),
+            options: Default::default(),
         }
     }
     /** `PUT /self-service-profiles/{id}/custom-text/{language}/{page}`
@@ -345,6 +373,7 @@ impl<'a> SelfServiceProfilesCustomText<'a> {
             language: language.into(),
             page: page.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -356,7 +385,9 @@ pub struct SelfServiceProfilesCustomTextListRequest<'a> {
     id: String,
     language: crate::types::SelfServiceProfileCustomTextLanguageEnum,
     page: crate::types::SelfServiceProfileCustomTextPageEnum,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SelfServiceProfilesCustomTextListRequest);
 impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -370,7 +401,7 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
                 "get_self_service_profile_custom_text",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_self_service_profile_custom_text(
                         &self.id,
                         self.language,
@@ -390,7 +421,9 @@ pub struct SelfServiceProfilesCustomTextSetRequest<'a> {
     language: crate::types::SelfServiceProfileCustomTextLanguageEnum,
     page: crate::types::SelfServiceProfileCustomTextPageEnum,
     body: Option<crate::types::SetSelfServiceProfileCustomTextRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SelfServiceProfilesCustomTextSetRequest);
 impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -418,7 +451,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
                 "put_self_service_profile_custom_text",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .put_self_service_profile_custom_text(
                         &self.id,
                         self.language,
@@ -450,6 +483,7 @@ impl<'a> SelfServiceProfilesSsoTicket<'a> {
             id: id.into(),
             auth0_custom_domain: None,
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /self-service-profiles/{profileId}/sso-ticket/{id}/revoke`
@@ -466,6 +500,7 @@ impl<'a> SelfServiceProfilesSsoTicket<'a> {
             client: self.client,
             profile_id: profile_id.into(),
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -477,7 +512,9 @@ pub struct SelfServiceProfilesSsoTicketCreateRequest<'a> {
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateSelfServiceProfileSsoTicketRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SelfServiceProfilesSsoTicketCreateRequest);
 impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -510,7 +547,7 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
                 "post_sso-ticket",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_sso_ticket(
                         &self.id,
                         self.auth0_custom_domain.as_deref(),
@@ -528,14 +565,20 @@ pub struct SelfServiceProfilesSsoTicketRevokeRequest<'a> {
     client: &'a crate::Client,
     profile_id: String,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SelfServiceProfilesSsoTicketRevokeRequest);
 impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_revoke",
-                self.client.raw().post_revoke(&self.profile_id, &self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_revoke(&self.profile_id, &self.id)
+                    .await,
             )
             .await
     }

@@ -22,6 +22,7 @@ impl<'a> Sessions<'a> {
         SessionsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /sessions/{id}`
@@ -33,6 +34,7 @@ impl<'a> Sessions<'a> {
         SessionsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `POST /sessions/{id}/revoke`
@@ -44,6 +46,7 @@ impl<'a> Sessions<'a> {
         SessionsRevokeRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `PATCH /sessions/{id}`
@@ -56,6 +59,7 @@ impl<'a> Sessions<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -65,14 +69,16 @@ impl<'a> Sessions<'a> {
 pub struct SessionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SessionsDeleteRequest);
 impl<'a> SessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_session",
-                self.client.raw().delete_session(&self.id).await,
+                self.client.raw_for(&self.options).delete_session(&self.id).await,
             )
             .await
     }
@@ -83,7 +89,9 @@ impl<'a> SessionsDeleteRequest<'a> {
 pub struct SessionsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SessionsGetRequest);
 impl<'a> SessionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -92,7 +100,7 @@ impl<'a> SessionsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_session",
-                self.client.raw().get_session(&self.id).await,
+                self.client.raw_for(&self.options).get_session(&self.id).await,
             )
             .await
     }
@@ -103,14 +111,16 @@ impl<'a> SessionsGetRequest<'a> {
 pub struct SessionsRevokeRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SessionsRevokeRequest);
 impl<'a> SessionsRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "revoke_session",
-                self.client.raw().revoke_session(&self.id).await,
+                self.client.raw_for(&self.options).revoke_session(&self.id).await,
             )
             .await
     }
@@ -122,7 +132,9 @@ pub struct SessionsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateSessionRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SessionsUpdateRequest);
 impl<'a> SessionsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -145,7 +157,11 @@ impl<'a> SessionsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_sessions_by_id",
-                self.client.raw().patch_sessions_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_sessions_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }

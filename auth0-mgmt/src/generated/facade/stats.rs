@@ -21,6 +21,7 @@ impl<'a> Stats<'a> {
     pub fn get_active_users_count(&self) -> StatsGetActiveUsersCountRequest<'a> {
         StatsGetActiveUsersCountRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `GET /stats/daily`
@@ -33,6 +34,7 @@ impl<'a> Stats<'a> {
             client: self.client,
             from: None,
             to: None,
+            options: Default::default(),
         }
     }
 }
@@ -41,7 +43,9 @@ impl<'a> Stats<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct StatsGetActiveUsersCountRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(StatsGetActiveUsersCountRequest);
 impl<'a> StatsGetActiveUsersCountRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -50,7 +54,7 @@ impl<'a> StatsGetActiveUsersCountRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_active-users",
-                self.client.raw().get_active_users().await,
+                self.client.raw_for(&self.options).get_active_users().await,
             )
             .await
     }
@@ -62,7 +66,9 @@ pub struct StatsGetDailyRequest<'a> {
     client: &'a crate::Client,
     from: Option<String>,
     to: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(StatsGetDailyRequest);
 impl<'a> StatsGetDailyRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -83,7 +89,7 @@ impl<'a> StatsGetDailyRequest<'a> {
                 "get_daily",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_daily(self.from.as_deref(), self.to.as_deref())
                     .await,
             )

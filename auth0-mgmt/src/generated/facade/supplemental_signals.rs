@@ -23,6 +23,7 @@ impl<'a> SupplementalSignals<'a> {
     pub fn get(&self) -> SupplementalSignalsGetRequest<'a> {
         SupplementalSignalsGetRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /supplemental-signals`
@@ -34,6 +35,7 @@ impl<'a> SupplementalSignals<'a> {
         SupplementalSignalsPatchRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -42,7 +44,9 @@ impl<'a> SupplementalSignals<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SupplementalSignalsGetRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SupplementalSignalsGetRequest);
 impl<'a> SupplementalSignalsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -51,7 +55,7 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_supplemental-signals",
-                self.client.raw().get_supplemental_signals().await,
+                self.client.raw_for(&self.options).get_supplemental_signals().await,
             )
             .await
     }
@@ -62,7 +66,9 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
 pub struct SupplementalSignalsPatchRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateSupplementalSignalsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(SupplementalSignalsPatchRequest);
 impl<'a> SupplementalSignalsPatchRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -85,7 +91,11 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_supplemental-signals",
-                self.client.raw().patch_supplemental_signals(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_supplemental_signals(&body)
+                    .await,
             )
             .await
     }

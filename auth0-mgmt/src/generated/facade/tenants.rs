@@ -36,6 +36,7 @@ impl<'a> TenantsSettings<'a> {
             client: self.client,
             fields: None,
             include_fields: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /tenants/settings`
@@ -47,6 +48,7 @@ impl<'a> TenantsSettings<'a> {
         TenantsSettingsUpdateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -57,7 +59,9 @@ pub struct TenantsSettingsGetRequest<'a> {
     client: &'a crate::Client,
     fields: Option<String>,
     include_fields: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(TenantsSettingsGetRequest);
 impl<'a> TenantsSettingsGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -78,7 +82,7 @@ impl<'a> TenantsSettingsGetRequest<'a> {
                 "tenant_settings_route",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .tenant_settings_route(self.fields.as_deref(), self.include_fields)
                     .await,
             )
@@ -91,7 +95,9 @@ impl<'a> TenantsSettingsGetRequest<'a> {
 pub struct TenantsSettingsUpdateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::UpdateTenantSettingsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(TenantsSettingsUpdateRequest);
 impl<'a> TenantsSettingsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -114,7 +120,7 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_settings",
-                self.client.raw().patch_settings(&body).await,
+                self.client.raw_for(&self.options).patch_settings(&body).await,
             )
             .await
     }

@@ -23,6 +23,7 @@ impl<'a> Tickets<'a> {
             client: self.client,
             auth0_custom_domain: None,
             body: None,
+            options: Default::default(),
         }
     }
     /** `POST /tickets/email-verification`
@@ -35,6 +36,7 @@ impl<'a> Tickets<'a> {
             client: self.client,
             auth0_custom_domain: None,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -45,7 +47,9 @@ pub struct TicketsChangePasswordRequest<'a> {
     client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::ChangePasswordTicketRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(TicketsChangePasswordRequest);
 impl<'a> TicketsChangePasswordRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -75,7 +79,7 @@ impl<'a> TicketsChangePasswordRequest<'a> {
                 "post_password-change",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_password_change(self.auth0_custom_domain.as_deref(), &body)
                     .await,
             )
@@ -89,7 +93,9 @@ pub struct TicketsVerifyEmailRequest<'a> {
     client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::VerifyEmailTicketRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(TicketsVerifyEmailRequest);
 impl<'a> TicketsVerifyEmailRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -119,7 +125,7 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
                 "post_email-verification",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_email_verification(self.auth0_custom_domain.as_deref(), &body)
                     .await,
             )

@@ -24,6 +24,7 @@ impl<'a> TokenExchangeProfiles<'a> {
         TokenExchangeProfilesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /token-exchange-profiles/{id}`
@@ -38,6 +39,7 @@ impl<'a> TokenExchangeProfiles<'a> {
         TokenExchangeProfilesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /token-exchange-profiles/{id}`
@@ -49,6 +51,7 @@ impl<'a> TokenExchangeProfiles<'a> {
         TokenExchangeProfilesGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /token-exchange-profiles`
@@ -61,6 +64,7 @@ impl<'a> TokenExchangeProfiles<'a> {
             client: self.client,
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /token-exchange-profiles/{id}`
@@ -76,6 +80,7 @@ impl<'a> TokenExchangeProfiles<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -85,7 +90,9 @@ impl<'a> TokenExchangeProfiles<'a> {
 pub struct TokenExchangeProfilesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateTokenExchangeProfileRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(TokenExchangeProfilesCreateRequest);
 impl<'a> TokenExchangeProfilesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -108,7 +115,11 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_token-exchange-profiles",
-                self.client.raw().post_token_exchange_profiles(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_token_exchange_profiles(&body)
+                    .await,
             )
             .await
     }
@@ -119,14 +130,20 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
 pub struct TokenExchangeProfilesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(TokenExchangeProfilesDeleteRequest);
 impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_token-exchange-profiles_by_id",
-                self.client.raw().delete_token_exchange_profiles_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_token_exchange_profiles_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -137,7 +154,9 @@ impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
 pub struct TokenExchangeProfilesGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(TokenExchangeProfilesGetRequest);
 impl<'a> TokenExchangeProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -146,7 +165,11 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_token-exchange-profiles_by_id",
-                self.client.raw().get_token_exchange_profiles_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_token_exchange_profiles_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -158,7 +181,9 @@ pub struct TokenExchangeProfilesListRequest<'a> {
     client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(TokenExchangeProfilesListRequest);
 impl<'a> TokenExchangeProfilesListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -179,7 +204,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
                 "get_token-exchange-profiles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_token_exchange_profiles(self.from.as_deref(), self.take)
                     .await,
             )
@@ -248,7 +273,9 @@ pub struct TokenExchangeProfilesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateTokenExchangeProfileRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(TokenExchangeProfilesUpdateRequest);
 impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -271,7 +298,7 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
                 "patch_token-exchange-profiles_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_token_exchange_profiles_by_id(&self.id, &body)
                     .await,
             )

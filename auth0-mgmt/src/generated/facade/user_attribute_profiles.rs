@@ -24,6 +24,7 @@ impl<'a> UserAttributeProfiles<'a> {
         UserAttributeProfilesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /user-attribute-profiles/{id}`
@@ -38,6 +39,7 @@ impl<'a> UserAttributeProfiles<'a> {
         UserAttributeProfilesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /user-attribute-profiles/{id}`
@@ -49,6 +51,7 @@ impl<'a> UserAttributeProfiles<'a> {
         UserAttributeProfilesGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /user-attribute-profiles/templates/{id}`
@@ -63,6 +66,7 @@ impl<'a> UserAttributeProfiles<'a> {
         UserAttributeProfilesGetTemplateRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /user-attribute-profiles`
@@ -75,6 +79,7 @@ impl<'a> UserAttributeProfiles<'a> {
             client: self.client,
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `GET /user-attribute-profiles/templates`
@@ -85,6 +90,7 @@ impl<'a> UserAttributeProfiles<'a> {
     pub fn list_templates(&self) -> UserAttributeProfilesListTemplatesRequest<'a> {
         UserAttributeProfilesListTemplatesRequest {
             client: self.client,
+            options: Default::default(),
         }
     }
     /** `PATCH /user-attribute-profiles/{id}`
@@ -100,6 +106,7 @@ impl<'a> UserAttributeProfiles<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -109,7 +116,9 @@ impl<'a> UserAttributeProfiles<'a> {
 pub struct UserAttributeProfilesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateUserAttributeProfileRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserAttributeProfilesCreateRequest);
 impl<'a> UserAttributeProfilesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -132,7 +141,11 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_user-attribute-profiles",
-                self.client.raw().post_user_attribute_profiles(&body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_user_attribute_profiles(&body)
+                    .await,
             )
             .await
     }
@@ -143,14 +156,20 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
 pub struct UserAttributeProfilesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserAttributeProfilesDeleteRequest);
 impl<'a> UserAttributeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_user-attribute-profiles_by_id",
-                self.client.raw().delete_user_attribute_profiles_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_user_attribute_profiles_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -161,7 +180,9 @@ impl<'a> UserAttributeProfilesDeleteRequest<'a> {
 pub struct UserAttributeProfilesGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserAttributeProfilesGetRequest);
 impl<'a> UserAttributeProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -170,7 +191,11 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user-attribute-profiles_by_id",
-                self.client.raw().get_user_attribute_profiles_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_user_attribute_profiles_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -181,7 +206,9 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
 pub struct UserAttributeProfilesGetTemplateRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserAttributeProfilesGetTemplateRequest);
 impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -193,7 +220,11 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_attribute_profile_template",
-                self.client.raw().get_user_attribute_profile_template(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_user_attribute_profile_template(&self.id)
+                    .await,
             )
             .await
     }
@@ -205,7 +236,9 @@ pub struct UserAttributeProfilesListRequest<'a> {
     client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserAttributeProfilesListRequest);
 impl<'a> UserAttributeProfilesListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -229,7 +262,7 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
                 "get_user-attribute-profiles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_attribute_profiles(self.from.as_deref(), self.take)
                     .await,
             )
@@ -290,7 +323,9 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserAttributeProfilesListTemplatesRequest<'a> {
     client: &'a crate::Client,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserAttributeProfilesListTemplatesRequest);
 impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -302,7 +337,11 @@ impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_attribute_profile_templates",
-                self.client.raw().get_user_attribute_profile_templates().await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_user_attribute_profile_templates()
+                    .await,
             )
             .await
     }
@@ -314,7 +353,9 @@ pub struct UserAttributeProfilesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateUserAttributeProfileRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserAttributeProfilesUpdateRequest);
 impl<'a> UserAttributeProfilesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -339,7 +380,7 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
                 "patch_user-attribute-profiles_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_user_attribute_profiles_by_id(&self.id, &body)
                     .await,
             )

@@ -22,6 +22,7 @@ impl<'a> UserBlocks<'a> {
         UserBlocksDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `DELETE /user-blocks`
@@ -33,6 +34,7 @@ impl<'a> UserBlocks<'a> {
         UserBlocksDeleteByIdentifierRequest {
             client: self.client,
             identifier: None,
+            options: Default::default(),
         }
     }
     /** `GET /user-blocks/{id}`
@@ -45,6 +47,7 @@ impl<'a> UserBlocks<'a> {
             client: self.client,
             id: id.into(),
             consider_brute_force_enablement: None,
+            options: Default::default(),
         }
     }
     /** `GET /user-blocks`
@@ -57,6 +60,7 @@ impl<'a> UserBlocks<'a> {
             client: self.client,
             consider_brute_force_enablement: None,
             identifier: None,
+            options: Default::default(),
         }
     }
 }
@@ -66,14 +70,20 @@ impl<'a> UserBlocks<'a> {
 pub struct UserBlocksDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserBlocksDeleteRequest);
 impl<'a> UserBlocksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_user-blocks_by_id",
-                self.client.raw().delete_user_blocks_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_user_blocks_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -84,7 +94,9 @@ impl<'a> UserBlocksDeleteRequest<'a> {
 pub struct UserBlocksDeleteByIdentifierRequest<'a> {
     client: &'a crate::Client,
     identifier: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserBlocksDeleteByIdentifierRequest);
 impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
     /// Sets the `identifier` query parameter.
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
@@ -102,7 +114,7 @@ impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "delete_user-blocks",
-                self.client.raw().delete_user_blocks(&identifier).await,
+                self.client.raw_for(&self.options).delete_user_blocks(&identifier).await,
             )
             .await
     }
@@ -114,7 +126,9 @@ pub struct UserBlocksListRequest<'a> {
     client: &'a crate::Client,
     id: String,
     consider_brute_force_enablement: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserBlocksListRequest);
 impl<'a> UserBlocksListRequest<'a> {
     /// Sets the `consider_brute_force_enablement` query parameter.
     pub fn consider_brute_force_enablement(mut self, value: bool) -> Self {
@@ -130,7 +144,7 @@ impl<'a> UserBlocksListRequest<'a> {
                 "get_user-blocks_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_blocks_by_id(
                         &self.id,
                         self.consider_brute_force_enablement,
@@ -147,7 +161,9 @@ pub struct UserBlocksListByIdentifierRequest<'a> {
     client: &'a crate::Client,
     consider_brute_force_enablement: Option<bool>,
     identifier: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserBlocksListByIdentifierRequest);
 impl<'a> UserBlocksListByIdentifierRequest<'a> {
     /// Sets the `consider_brute_force_enablement` query parameter.
     pub fn consider_brute_force_enablement(mut self, value: bool) -> Self {
@@ -174,7 +190,7 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
                 "get_user-blocks",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_blocks(self.consider_brute_force_enablement, &identifier)
                     .await,
             )

@@ -22,6 +22,7 @@ impl<'a> UserGrants<'a> {
         UserGrantsDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `DELETE /grants`
@@ -33,6 +34,7 @@ impl<'a> UserGrants<'a> {
         UserGrantsDeleteByUserIdRequest {
             client: self.client,
             user_id: None,
+            options: Default::default(),
         }
     }
     /** `GET /grants`
@@ -49,6 +51,7 @@ impl<'a> UserGrants<'a> {
             page: None,
             per_page: None,
             user_id: None,
+            options: Default::default(),
         }
     }
 }
@@ -58,14 +61,16 @@ impl<'a> UserGrants<'a> {
 pub struct UserGrantsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserGrantsDeleteRequest);
 impl<'a> UserGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_grants_by_id",
-                self.client.raw().delete_grants_by_id(&self.id).await,
+                self.client.raw_for(&self.options).delete_grants_by_id(&self.id).await,
             )
             .await
     }
@@ -76,7 +81,9 @@ impl<'a> UserGrantsDeleteRequest<'a> {
 pub struct UserGrantsDeleteByUserIdRequest<'a> {
     client: &'a crate::Client,
     user_id: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserGrantsDeleteByUserIdRequest);
 impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
     /// Sets the `user_id` query parameter.
     pub fn user_id(mut self, value: impl Into<String>) -> Self {
@@ -94,7 +101,11 @@ impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "delete_grants_by_user_id",
-                self.client.raw().delete_grants_by_user_id(&user_id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_grants_by_user_id(&user_id)
+                    .await,
             )
             .await
     }
@@ -110,7 +121,9 @@ pub struct UserGrantsListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     user_id: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UserGrantsListRequest);
 impl<'a> UserGrantsListRequest<'a> {
     /// Sets the `audience` query parameter.
     pub fn audience(mut self, value: impl Into<String>) -> Self {
@@ -151,7 +164,7 @@ impl<'a> UserGrantsListRequest<'a> {
                 "get_grants",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_grants(
                         self.audience.as_deref(),
                         self.client_id.as_deref(),

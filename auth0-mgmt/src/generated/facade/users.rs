@@ -121,6 +121,7 @@ impl<'a> Users<'a> {
             client: self.client,
             auth0_custom_domain: None,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /users/{id}`
@@ -132,6 +133,7 @@ impl<'a> Users<'a> {
         UsersDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /users/{id}`
@@ -145,6 +147,7 @@ impl<'a> Users<'a> {
             id: id.into(),
             fields: None,
             include_fields: None,
+            options: Default::default(),
         }
     }
     /** `GET /users`
@@ -165,6 +168,7 @@ impl<'a> Users<'a> {
             q: None,
             search_engine: None,
             sort: None,
+            options: Default::default(),
         }
     }
     /** `GET /users-by-email`
@@ -178,6 +182,7 @@ impl<'a> Users<'a> {
             email: None,
             fields: None,
             include_fields: None,
+            options: Default::default(),
         }
     }
     /** `POST /users/{id}/recovery-code-regeneration`
@@ -192,6 +197,7 @@ impl<'a> Users<'a> {
         UsersRegenerateRecoveryCodeRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `POST /users/{id}/revoke-access`
@@ -204,6 +210,7 @@ impl<'a> Users<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /users/{id}`
@@ -217,6 +224,7 @@ impl<'a> Users<'a> {
             id: id.into(),
             auth0_custom_domain: None,
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -227,7 +235,9 @@ pub struct UsersCreateRequest<'a> {
     client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateUserRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersCreateRequest);
 impl<'a> UsersCreateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -254,7 +264,7 @@ impl<'a> UsersCreateRequest<'a> {
                 "post_users",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .post_users(self.auth0_custom_domain.as_deref(), &body)
                     .await,
             )
@@ -267,14 +277,16 @@ impl<'a> UsersCreateRequest<'a> {
 pub struct UsersDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersDeleteRequest);
 impl<'a> UsersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_users_by_id",
-                self.client.raw().delete_users_by_id(&self.id).await,
+                self.client.raw_for(&self.options).delete_users_by_id(&self.id).await,
             )
             .await
     }
@@ -287,7 +299,9 @@ pub struct UsersGetRequest<'a> {
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersGetRequest);
 impl<'a> UsersGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -308,7 +322,7 @@ impl<'a> UsersGetRequest<'a> {
                 "get_users_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_users_by_id(
                         &self.id,
                         self.fields.as_deref(),
@@ -334,7 +348,9 @@ pub struct UsersListRequest<'a> {
     q: Option<String>,
     search_engine: Option<crate::types::SearchEngineVersionsEnum>,
     sort: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersListRequest);
 impl<'a> UsersListRequest<'a> {
     /// Sets the `connection` query parameter.
     pub fn connection(mut self, value: impl Into<String>) -> Self {
@@ -398,7 +414,7 @@ impl<'a> UsersListRequest<'a> {
                 "get_users",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_users(
                         self.connection.as_deref(),
                         self.fields.as_deref(),
@@ -486,7 +502,9 @@ pub struct UsersListUsersByEmailRequest<'a> {
     email: Option<String>,
     fields: Option<String>,
     include_fields: Option<bool>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersListUsersByEmailRequest);
 impl<'a> UsersListUsersByEmailRequest<'a> {
     /// Sets the `email` query parameter.
     pub fn email(mut self, value: impl Into<String>) -> Self {
@@ -518,7 +536,7 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
                 "get_users-by-email",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_users_by_email(
                         &email,
                         self.fields.as_deref(),
@@ -535,7 +553,9 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
 pub struct UsersRegenerateRecoveryCodeRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersRegenerateRecoveryCodeRequest);
 impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -544,7 +564,11 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_recovery-code-regeneration",
-                self.client.raw().post_recovery_code_regeneration(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_recovery_code_regeneration(&self.id)
+                    .await,
             )
             .await
     }
@@ -556,7 +580,9 @@ pub struct UsersRevokeAccessRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::RevokeUserAccessRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersRevokeAccessRequest);
 impl<'a> UsersRevokeAccessRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -577,7 +603,11 @@ impl<'a> UsersRevokeAccessRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "user_revoke_access",
-                self.client.raw().user_revoke_access(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .user_revoke_access(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -590,7 +620,9 @@ pub struct UsersUpdateRequest<'a> {
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::UpdateUserRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersUpdateRequest);
 impl<'a> UsersUpdateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -617,7 +649,7 @@ impl<'a> UsersUpdateRequest<'a> {
                 "patch_users_by_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_users_by_id(
                         &self.id,
                         self.auth0_custom_domain.as_deref(),
@@ -647,6 +679,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /users/{id}/authentication-methods/{authentication_method_id}`
@@ -663,6 +696,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
             client: self.client,
             id: id.into(),
             authentication_method_id: authentication_method_id.into(),
+            options: Default::default(),
         }
     }
     /** `DELETE /users/{id}/authentication-methods`
@@ -677,6 +711,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
         UsersAuthenticationMethodsDeleteAllRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /users/{id}/authentication-methods/{authentication_method_id}`
@@ -693,6 +728,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
             client: self.client,
             id: id.into(),
             authentication_method_id: authentication_method_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /users/{id}/authentication-methods`
@@ -710,6 +746,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
     /** `PUT /users/{id}/authentication-methods`
@@ -725,6 +762,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /users/{id}/authentication-methods/{authentication_method_id}`
@@ -742,6 +780,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
             id: id.into(),
             authentication_method_id: authentication_method_id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -752,7 +791,9 @@ pub struct UsersAuthenticationMethodsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateUserAuthenticationMethodRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersAuthenticationMethodsCreateRequest);
 impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -778,7 +819,11 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_authentication-methods",
-                self.client.raw().post_authentication_methods(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_authentication_methods(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -790,7 +835,9 @@ pub struct UsersAuthenticationMethodsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     authentication_method_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersAuthenticationMethodsDeleteRequest);
 impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -799,7 +846,7 @@ impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
                 "delete_authentication-methods_by_authentication_method_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_authentication_methods_by_authentication_method_id(
                         &self.id,
                         &self.authentication_method_id,
@@ -815,14 +862,20 @@ impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
 pub struct UsersAuthenticationMethodsDeleteAllRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersAuthenticationMethodsDeleteAllRequest);
 impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_authentication-methods",
-                self.client.raw().delete_authentication_methods(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_authentication_methods(&self.id)
+                    .await,
             )
             .await
     }
@@ -834,7 +887,9 @@ pub struct UsersAuthenticationMethodsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     authentication_method_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersAuthenticationMethodsGetRequest);
 impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -845,7 +900,7 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
                 "get_authentication-methods_by_authentication_method_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_authentication_methods_by_authentication_method_id(
                         &self.id,
                         &self.authentication_method_id,
@@ -864,7 +919,9 @@ pub struct UsersAuthenticationMethodsListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersAuthenticationMethodsListRequest);
 impl<'a> UsersAuthenticationMethodsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -893,7 +950,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
                 "get_authentication-methods",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_authentication_methods(
                         &self.id,
                         self.include_totals,
@@ -976,7 +1033,9 @@ pub struct UsersAuthenticationMethodsSetRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::SetUserAuthenticationMethodsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersAuthenticationMethodsSetRequest);
 impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1002,7 +1061,11 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "put_authentication-methods",
-                self.client.raw().put_authentication_methods(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .put_authentication_methods(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -1015,7 +1078,9 @@ pub struct UsersAuthenticationMethodsUpdateRequest<'a> {
     id: String,
     authentication_method_id: String,
     body: Option<crate::types::UpdateUserAuthenticationMethodRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersAuthenticationMethodsUpdateRequest);
 impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -1043,7 +1108,7 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
                 "patch_authentication-methods_by_authentication_method_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .patch_authentication_methods_by_authentication_method_id(
                         &self.id,
                         &self.authentication_method_id,
@@ -1072,6 +1137,7 @@ impl<'a> UsersAuthenticators<'a> {
         UsersAuthenticatorsDeleteAllRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -1081,14 +1147,16 @@ impl<'a> UsersAuthenticators<'a> {
 pub struct UsersAuthenticatorsDeleteAllRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersAuthenticatorsDeleteAllRequest);
 impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_authenticators",
-                self.client.raw().delete_authenticators(&self.id).await,
+                self.client.raw_for(&self.options).delete_authenticators(&self.id).await,
             )
             .await
     }
@@ -1110,6 +1178,7 @@ impl<'a> UsersConnectedAccounts<'a> {
             id: id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -1121,7 +1190,9 @@ pub struct UsersConnectedAccountsListRequest<'a> {
     id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersConnectedAccountsListRequest);
 impl<'a> UsersConnectedAccountsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1142,7 +1213,7 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
                 "get_connected-accounts",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_connected_accounts(&self.id, self.from.as_deref(), self.take)
                     .await,
             )
@@ -1221,6 +1292,7 @@ impl<'a> UsersEffectivePermissions<'a> {
             from: None,
             resource_server_identifier: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -1233,7 +1305,9 @@ pub struct UsersEffectivePermissionsListRequest<'a> {
     from: Option<String>,
     resource_server_identifier: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersEffectivePermissionsListRequest);
 impl<'a> UsersEffectivePermissionsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1268,7 +1342,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
                 "get_user_effective_permissions",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_effective_permissions(
                         &self.id,
                         self.from.as_deref(),
@@ -1372,6 +1446,7 @@ impl<'a> UsersEffectivePermissionsSourcesRoles<'a> {
             permission_name: None,
             resource_server_identifier: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -1385,7 +1460,9 @@ pub struct UsersEffectivePermissionsSourcesRolesListRequest<'a> {
     permission_name: Option<String>,
     resource_server_identifier: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersEffectivePermissionsSourcesRolesListRequest);
 impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1431,7 +1508,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
                 "get_user_effective_permission_role_sources",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_effective_permission_role_sources(
                         &self.id,
                         self.from.as_deref(),
@@ -1524,6 +1601,7 @@ impl<'a> UsersEffectiveRoles<'a> {
             id: id.into(),
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -1535,7 +1613,9 @@ pub struct UsersEffectiveRolesListRequest<'a> {
     id: String,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersEffectiveRolesListRequest);
 impl<'a> UsersEffectiveRolesListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1556,7 +1636,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
                 "get_user_effective_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_effective_roles(&self.id, self.from.as_deref(), self.take)
                     .await,
             )
@@ -1642,6 +1722,7 @@ impl<'a> UsersEffectiveRolesSourcesGroups<'a> {
             from: None,
             role_id: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -1654,7 +1735,9 @@ pub struct UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     from: Option<String>,
     role_id: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersEffectiveRolesSourcesGroupsListRequest);
 impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1686,7 +1769,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
                 "get_user_role_source_groups",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_role_source_groups(
                         &self.id,
                         self.from.as_deref(),
@@ -1755,6 +1838,7 @@ impl<'a> UsersEnrollments<'a> {
         UsersEnrollmentsGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -1764,7 +1848,9 @@ impl<'a> UsersEnrollments<'a> {
 pub struct UsersEnrollmentsGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersEnrollmentsGetRequest);
 impl<'a> UsersEnrollmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1773,7 +1859,7 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_enrollments",
-                self.client.raw().get_enrollments(&self.id).await,
+                self.client.raw_for(&self.options).get_enrollments(&self.id).await,
             )
             .await
     }
@@ -1798,6 +1884,7 @@ impl<'a> UsersFederatedConnectionsTokensets<'a> {
             client: self.client,
             id: id.into(),
             tokenset_id: tokenset_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /users/{id}/federated-connections-tokensets`
@@ -1812,6 +1899,7 @@ impl<'a> UsersFederatedConnectionsTokensets<'a> {
         UsersFederatedConnectionsTokensetsListRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -1822,7 +1910,9 @@ pub struct UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     tokenset_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersFederatedConnectionsTokensetsDeleteRequest);
 impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -1831,7 +1921,7 @@ impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
                 "delete_federated-connections-tokensets_by_tokenset_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_federated_connections_tokensets_by_tokenset_id(
                         &self.id,
                         &self.tokenset_id,
@@ -1847,7 +1937,9 @@ impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
 pub struct UsersFederatedConnectionsTokensetsListRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersFederatedConnectionsTokensetsListRequest);
 impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -1859,7 +1951,11 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_federated-connections-tokensets",
-                self.client.raw().get_federated_connections_tokensets(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_federated_connections_tokensets(&self.id)
+                    .await,
             )
             .await
     }
@@ -1886,6 +1982,7 @@ impl<'a> UsersGroups<'a> {
             page: None,
             per_page: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -1902,7 +1999,9 @@ pub struct UsersGroupsGetRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersGroupsGetRequest);
 impl<'a> UsersGroupsGetRequest<'a> {
     /// Sets the `fields` query parameter.
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -1948,7 +2047,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
                 "get_user_groups",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_groups(
                         &self.id,
                         self.fields.as_deref(),
@@ -2048,6 +2147,7 @@ impl<'a> UsersIdentities<'a> {
             id: id.into(),
             provider: provider.into(),
             user_id: user_id.into(),
+            options: Default::default(),
         }
     }
     /** `POST /users/{id}/identities`
@@ -2060,6 +2160,7 @@ impl<'a> UsersIdentities<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -2071,7 +2172,9 @@ pub struct UsersIdentitiesDeleteRequest<'a> {
     id: String,
     provider: crate::types::UserIdentityProviderEnum,
     user_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersIdentitiesDeleteRequest);
 impl<'a> UsersIdentitiesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -2082,7 +2185,7 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
                 "delete_user_identity_by_user_id",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_user_identity_by_user_id(
                         &self.id,
                         self.provider,
@@ -2100,7 +2203,9 @@ pub struct UsersIdentitiesLinkRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::LinkUserIdentityRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersIdentitiesLinkRequest);
 impl<'a> UsersIdentitiesLinkRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -2123,7 +2228,7 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_identities",
-                self.client.raw().post_identities(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_identities(&self.id, &body).await,
             )
             .await
     }
@@ -2147,6 +2252,7 @@ impl<'a> UsersLogs<'a> {
             page: None,
             per_page: None,
             sort: None,
+            options: Default::default(),
         }
     }
 }
@@ -2160,7 +2266,9 @@ pub struct UsersLogsListRequest<'a> {
     page: Option<i64>,
     per_page: Option<i64>,
     sort: Option<String>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersLogsListRequest);
 impl<'a> UsersLogsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -2191,7 +2299,7 @@ impl<'a> UsersLogsListRequest<'a> {
                 "get_logs_by_user",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_logs_by_user(
                         &self.id,
                         self.include_totals,
@@ -2279,6 +2387,7 @@ impl<'a> UsersMultifactor<'a> {
             client: self.client,
             id: id.into(),
             provider: provider.into(),
+            options: Default::default(),
         }
     }
     /** `POST /users/{id}/multifactor/actions/invalidate-remember-browser`
@@ -2293,6 +2402,7 @@ impl<'a> UsersMultifactor<'a> {
         UsersMultifactorInvalidateRememberBrowserRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
 }
@@ -2303,7 +2413,9 @@ pub struct UsersMultifactorDeleteProviderRequest<'a> {
     client: &'a crate::Client,
     id: String,
     provider: crate::types::UserMultifactorProviderEnum,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersMultifactorDeleteProviderRequest);
 impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
@@ -2312,7 +2424,7 @@ impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
                 "delete_multifactor_by_provider",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .delete_multifactor_by_provider(&self.id, self.provider)
                     .await,
             )
@@ -2325,14 +2437,20 @@ impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
 pub struct UsersMultifactorInvalidateRememberBrowserRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersMultifactorInvalidateRememberBrowserRequest);
 impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_invalidate-remember-browser",
-                self.client.raw().post_invalidate_remember_browser(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_invalidate_remember_browser(&self.id)
+                    .await,
             )
             .await
     }
@@ -2355,6 +2473,7 @@ impl<'a> UsersOrganizations<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
 }
@@ -2367,7 +2486,9 @@ pub struct UsersOrganizationsListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersOrganizationsListRequest);
 impl<'a> UsersOrganizationsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -2393,7 +2514,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
                 "get_user_organizations",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_organizations(
                         &self.id,
                         self.include_totals,
@@ -2476,6 +2597,7 @@ impl<'a> UsersPermissions<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /users/{id}/permissions`
@@ -2488,6 +2610,7 @@ impl<'a> UsersPermissions<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /users/{id}/permissions`
@@ -2502,6 +2625,7 @@ impl<'a> UsersPermissions<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
 }
@@ -2512,7 +2636,9 @@ pub struct UsersPermissionsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateUserPermissionsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersPermissionsCreateRequest);
 impl<'a> UsersPermissionsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -2533,7 +2659,11 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_permissions",
-                self.client.raw().post_permissions(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_permissions(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -2545,7 +2675,9 @@ pub struct UsersPermissionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::DeleteUserPermissionsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersPermissionsDeleteRequest);
 impl<'a> UsersPermissionsDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -2566,7 +2698,11 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "delete_permissions",
-                self.client.raw().delete_permissions(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_permissions(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -2580,7 +2716,9 @@ pub struct UsersPermissionsListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersPermissionsListRequest);
 impl<'a> UsersPermissionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -2606,7 +2744,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
                 "get_permissions",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_permissions(
                         &self.id,
                         self.include_totals,
@@ -2698,6 +2836,7 @@ impl<'a> UsersRefreshToken<'a> {
         UsersRefreshTokenDeleteRequest {
             client: self.client,
             user_id: user_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /users/{user_id}/refresh-tokens`
@@ -2712,6 +2851,7 @@ impl<'a> UsersRefreshToken<'a> {
             from: None,
             include_totals: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -2721,14 +2861,20 @@ impl<'a> UsersRefreshToken<'a> {
 pub struct UsersRefreshTokenDeleteRequest<'a> {
     client: &'a crate::Client,
     user_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersRefreshTokenDeleteRequest);
 impl<'a> UsersRefreshTokenDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_refresh_tokens_for_user",
-                self.client.raw().delete_refresh_tokens_for_user(&self.user_id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_refresh_tokens_for_user(&self.user_id)
+                    .await,
             )
             .await
     }
@@ -2742,7 +2888,9 @@ pub struct UsersRefreshTokenListRequest<'a> {
     from: Option<String>,
     include_totals: Option<bool>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersRefreshTokenListRequest);
 impl<'a> UsersRefreshTokenListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -2768,7 +2916,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
                 "get_refresh_tokens_for_user",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_refresh_tokens_for_user(
                         &self.user_id,
                         self.from.as_deref(),
@@ -2845,6 +2993,7 @@ impl<'a> UsersRiskAssessments<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -2855,7 +3004,9 @@ pub struct UsersRiskAssessmentsClearRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::ClearAssessorsRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersRiskAssessmentsClearRequest);
 impl<'a> UsersRiskAssessmentsClearRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -2876,7 +3027,11 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_clear_assessors",
-                self.client.raw().post_clear_assessors(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .post_clear_assessors(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -2897,6 +3052,7 @@ impl<'a> UsersRoles<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /users/{id}/roles`
@@ -2909,6 +3065,7 @@ impl<'a> UsersRoles<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
     /** `GET /users/{id}/roles`
@@ -2923,6 +3080,7 @@ impl<'a> UsersRoles<'a> {
             include_totals: None,
             page: None,
             per_page: None,
+            options: Default::default(),
         }
     }
 }
@@ -2933,7 +3091,9 @@ pub struct UsersRolesAssignRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersRolesAssignRequest);
 impl<'a> UsersRolesAssignRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -2954,7 +3114,7 @@ impl<'a> UsersRolesAssignRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_user_roles",
-                self.client.raw().post_user_roles(&self.id, &body).await,
+                self.client.raw_for(&self.options).post_user_roles(&self.id, &body).await,
             )
             .await
     }
@@ -2966,7 +3126,9 @@ pub struct UsersRolesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::DeleteUserRolesRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersRolesDeleteRequest);
 impl<'a> UsersRolesDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -2987,7 +3149,11 @@ impl<'a> UsersRolesDeleteRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "delete_user_roles",
-                self.client.raw().delete_user_roles(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_user_roles(&self.id, &body)
+                    .await,
             )
             .await
     }
@@ -3001,7 +3167,9 @@ pub struct UsersRolesListRequest<'a> {
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersRolesListRequest);
 impl<'a> UsersRolesListRequest<'a> {
     /// Sets the `include_totals` query parameter.
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -3027,7 +3195,7 @@ impl<'a> UsersRolesListRequest<'a> {
                 "get_user_roles",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_user_roles(
                         &self.id,
                         self.include_totals,
@@ -3109,6 +3277,7 @@ impl<'a> UsersSessions<'a> {
         UsersSessionsDeleteRequest {
             client: self.client,
             user_id: user_id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /users/{user_id}/sessions`
@@ -3123,6 +3292,7 @@ impl<'a> UsersSessions<'a> {
             from: None,
             include_totals: None,
             take: None,
+            options: Default::default(),
         }
     }
 }
@@ -3132,14 +3302,20 @@ impl<'a> UsersSessions<'a> {
 pub struct UsersSessionsDeleteRequest<'a> {
     client: &'a crate::Client,
     user_id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersSessionsDeleteRequest);
 impl<'a> UsersSessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_sessions_for_user",
-                self.client.raw().delete_sessions_for_user(&self.user_id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_sessions_for_user(&self.user_id)
+                    .await,
             )
             .await
     }
@@ -3153,7 +3329,9 @@ pub struct UsersSessionsListRequest<'a> {
     from: Option<String>,
     include_totals: Option<bool>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(UsersSessionsListRequest);
 impl<'a> UsersSessionsListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -3179,7 +3357,7 @@ impl<'a> UsersSessionsListRequest<'a> {
                 "get_sessions_for_user",
                 self
                     .client
-                    .raw()
+                    .raw_for(&self.options)
                     .get_sessions_for_user(
                         &self.user_id,
                         self.from.as_deref(),

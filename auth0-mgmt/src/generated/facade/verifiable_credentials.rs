@@ -50,6 +50,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
         VerifiableCredentialsVerificationTemplatesCreateRequest {
             client: self.client,
             body: None,
+            options: Default::default(),
         }
     }
     /** `DELETE /verifiable-credentials/verification/templates/{id}`
@@ -64,6 +65,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
         VerifiableCredentialsVerificationTemplatesDeleteRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /verifiable-credentials/verification/templates/{id}`
@@ -78,6 +80,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
         VerifiableCredentialsVerificationTemplatesGetRequest {
             client: self.client,
             id: id.into(),
+            options: Default::default(),
         }
     }
     /** `GET /verifiable-credentials/verification/templates`
@@ -90,6 +93,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
             client: self.client,
             from: None,
             take: None,
+            options: Default::default(),
         }
     }
     /** `PATCH /verifiable-credentials/verification/templates/{id}`
@@ -105,6 +109,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
             client: self.client,
             id: id.into(),
             body: None,
+            options: Default::default(),
         }
     }
 }
@@ -114,7 +119,11 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
 pub struct VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
     client: &'a crate::Client,
     body: Option<crate::types::CreateVerifiableCredentialTemplateRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    VerifiableCredentialsVerificationTemplatesCreateRequest
+);
 impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -140,7 +149,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "post_vc_templates",
-                self.client.raw().post_vc_templates(&body).await,
+                self.client.raw_for(&self.options).post_vc_templates(&body).await,
             )
             .await
     }
@@ -151,14 +160,22 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
 pub struct VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    VerifiableCredentialsVerificationTemplatesDeleteRequest
+);
 impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_vc_templates_by_id",
-                self.client.raw().delete_vc_templates_by_id(&self.id).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .delete_vc_templates_by_id(&self.id)
+                    .await,
             )
             .await
     }
@@ -169,7 +186,9 @@ impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
 pub struct VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
     client: &'a crate::Client,
     id: String,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(VerifiableCredentialsVerificationTemplatesGetRequest);
 impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
@@ -181,7 +200,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_vc_templates_by_id",
-                self.client.raw().get_vc_templates_by_id(&self.id).await,
+                self.client.raw_for(&self.options).get_vc_templates_by_id(&self.id).await,
             )
             .await
     }
@@ -193,7 +212,9 @@ pub struct VerifiableCredentialsVerificationTemplatesListRequest<'a> {
     client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(VerifiableCredentialsVerificationTemplatesListRequest);
 impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
     /// Sets the `from` query parameter.
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -215,7 +236,11 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_vc_templates",
-                self.client.raw().get_vc_templates(self.from.as_deref(), self.take).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .get_vc_templates(self.from.as_deref(), self.take)
+                    .await,
             )
             .await
     }
@@ -282,7 +307,11 @@ pub struct VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateVerifiableCredentialTemplateRequestContent>,
+    options: crate::runtime::RequestOptions,
 }
+crate::runtime::request_options!(
+    VerifiableCredentialsVerificationTemplatesUpdateRequest
+);
 impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
@@ -308,7 +337,11 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
             ))?;
         crate::runtime::finish(
                 "patch_vc_templates_by_id",
-                self.client.raw().patch_vc_templates_by_id(&self.id, &body).await,
+                self
+                    .client
+                    .raw_for(&self.options)
+                    .patch_vc_templates_by_id(&self.id, &body)
+                    .await,
             )
             .await
     }
