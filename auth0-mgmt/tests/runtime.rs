@@ -34,6 +34,16 @@ async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
         .collect()
 }
 
+/// A server that answers every GET with a bare 429.
+async fn always_rate_limited() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    server
+}
+
 fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()
         .base_delay(Duration::from_millis(5))
@@ -354,11 +364,7 @@ async fn retries_stop_at_the_maximum_and_return_the_rate_limit() {
 
 #[tokio::test]
 async fn with_retries_off_the_first_429_comes_back_at_once() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429))
-        .mount(&server)
-        .await;
+    let server = always_rate_limited().await;
     let client = Client::builder(server.uri())
         .token("t")
         .max_retries(0)
@@ -371,11 +377,7 @@ async fn with_retries_off_the_first_429_comes_back_at_once() {
 
 #[tokio::test]
 async fn one_request_can_set_its_own_retry_policy() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429))
-        .mount(&server)
-        .await;
+    let server = always_rate_limited().await;
     let client = Client::builder(server.uri())
         .token("t")
         .retry_policy(fast_retries().max_retries(3))
