@@ -82,7 +82,10 @@ impl std::fmt::Display for ApiError {
 }
 
 /// Everything that can go wrong calling the Management API.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` does not print the bodies of success answers (`Decode`, `UnexpectedAnswer`): they
+/// may carry secrets (a created application's `client_secret`); read them from the fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with an error status.
@@ -146,6 +149,12 @@ pub enum Error {
     /// A Management API token could not be obtained (client credentials refused, ...).
     #[error("could not get a Management API token: {0}")]
     Token(#[source] Box<auth0_auth::Error>),
+    /// The token request a concurrent caller was making, which this call waited for, failed
+    /// just now; this is its message. (Concurrent callers share one token request and its
+    /// outcome; the caller that made it gets the failure itself, as [`Error::Token`] for
+    /// client credentials.)
+    #[error("could not get a Management API token (a concurrent caller's request): {0}")]
+    TokenShared(String),
     /// The client is misconfigured (bad domain, missing credentials, ...).
     #[error("invalid client configuration: {0}")]
     Config(String),
@@ -158,6 +167,65 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Withheld(usize);
+        impl std::fmt::Debug for Withheld {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "[{} bytes, not shown]", self.0)
+            }
+        }
+        match self {
+            Error::Api(e) => f.debug_tuple("Api").field(e).finish(),
+            Error::RateLimited { reset, error } => f
+                .debug_struct("RateLimited")
+                .field("reset", reset)
+                .field("error", error)
+                .finish(),
+            Error::Timeout { operation, source } => f
+                .debug_struct("Timeout")
+                .field("operation", operation)
+                .field("source", source)
+                .finish(),
+            Error::Connection { operation, source } => f
+                .debug_struct("Connection")
+                .field("operation", operation)
+                .field("source", source)
+                .finish(),
+            Error::Decode {
+                operation,
+                path,
+                source,
+                body,
+            } => f
+                .debug_struct("Decode")
+                .field("operation", operation)
+                .field("path", path)
+                .field("source", source)
+                .field("body", &Withheld(body.len()))
+                .finish(),
+            Error::UnexpectedAnswer { operation, body } => f
+                .debug_struct("UnexpectedAnswer")
+                .field("operation", operation)
+                .field("body", &Withheld(body.to_string().len()))
+                .finish(),
+            Error::InvalidRequest { operation, message } => f
+                .debug_struct("InvalidRequest")
+                .field("operation", operation)
+                .field("message", message)
+                .finish(),
+            Error::Token(e) => f.debug_tuple("Token").field(e).finish(),
+            Error::TokenShared(m) => f.debug_tuple("TokenShared").field(m).finish(),
+            Error::Config(m) => f.debug_tuple("Config").field(m).finish(),
+            Error::Http { operation, source } => f
+                .debug_struct("Http")
+                .field("operation", operation)
+                .field("source", source)
+                .finish(),
+        }
+    }
 }
 
 impl Error {

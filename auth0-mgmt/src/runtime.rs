@@ -43,9 +43,11 @@ macro_rules! request_options {
                 self
             }
 
-            /// The retry policy of this request, instead of the client's.
+            /// The retry policy of this request, instead of the client's (retries are capped
+            /// at [`MAX_RETRIES_CAP`]($crate::MAX_RETRIES_CAP) here too).
             pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
-                self.options.retry = Some(policy);
+                let retries = policy.retries().min($crate::MAX_RETRIES_CAP);
+                self.options.retry = Some(policy.max_retries(retries));
                 self
             }
         }
@@ -132,6 +134,8 @@ pub(crate) async fn execute(
         let started = Instant::now();
         let may_retry_connection = idempotent(request.method());
         let mut attempt: u32 = 0;
+        // Retries of 429 answers and failed connections; a replaced token is not one.
+        let mut retries: u32 = 0;
         let mut token_replaced = false;
         loop {
             attempt += 1;
@@ -146,41 +150,51 @@ pub(crate) async fn execute(
                         && shared.tokens.refreshable()
                         && let Some(mut next) = spare
                     {
-                        if let Some(rejected) = next.headers().get(AUTHORIZATION) {
-                            shared.tokens.reject(rejected).await;
-                        }
-                        if let Ok(fresh) = shared.tokens.authorization().await {
-                            tracing::debug!("token rejected; retrying once with a new one");
-                            next.headers_mut().insert(AUTHORIZATION, fresh);
-                            token_replaced = true;
-                            request = next;
-                            continue;
+                        let retry = match next.headers().get(AUTHORIZATION) {
+                            Some(rejected) => shared.tokens.reject(rejected).await,
+                            None => true,
+                        };
+                        if retry {
+                            match shared.tokens.authorization().await {
+                                Ok(fresh) => {
+                                    tracing::debug!("token rejected; retrying once with a new one");
+                                    next.headers_mut().insert(AUTHORIZATION, fresh);
+                                    token_replaced = true;
+                                    request = next;
+                                    continue;
+                                }
+                                Err(e) => {
+                                    tracing::debug!(error = %e, "token rejected; no new one");
+                                }
+                            }
                         }
                         return Ok(empty_as_null(response));
                     }
-                    if status == StatusCode::TOO_MANY_REQUESTS && attempt <= policy.retries() {
+                    if status == StatusCode::TOO_MANY_REQUESTS && retries < policy.retries() {
+                        retries += 1;
                         let wait =
-                            policy.delay(attempt, Some(response.headers()), SystemTime::now());
+                            policy.delay(retries, Some(response.headers()), SystemTime::now());
                         if started.elapsed().saturating_add(wait) <= policy.total_deadline()
                             && let Some(next) = spare
                         {
                             tracing::debug!(?wait, "rate limited; waiting before retrying");
                             tokio::time::sleep(wait).await;
-                            request = next;
+                            request = with_current_token(shared, next).await;
                             continue;
                         }
                     }
                     return Ok(empty_as_null(response));
                 }
                 Err(e) => {
-                    if may_retry_connection && e.is_connect() && attempt <= policy.retries() {
-                        let wait = policy.backoff(attempt);
+                    if may_retry_connection && e.is_connect() && retries < policy.retries() {
+                        retries += 1;
+                        let wait = policy.backoff(retries);
                         if started.elapsed().saturating_add(wait) <= policy.total_deadline()
                             && let Some(next) = spare
                         {
                             tracing::debug!(?wait, error = %e, "connection failed; retrying");
                             tokio::time::sleep(wait).await;
-                            request = next;
+                            request = with_current_token(shared, next).await;
                             continue;
                         }
                     }
@@ -191,6 +205,17 @@ pub(crate) async fn execute(
     }
     .instrument(span)
     .await
+}
+
+/// A request about to be sent again after a wait: with the token to use now (it may have
+/// been renewed meanwhile), or as it was when none can be had.
+async fn with_current_token(shared: &Shared, mut request: reqwest::Request) -> reqwest::Request {
+    if request.headers().contains_key(AUTHORIZATION)
+        && let Ok(current) = shared.tokens.authorization().await
+    {
+        request.headers_mut().insert(AUTHORIZATION, current);
+    }
+    request
 }
 
 /// A success answer without a body reads as JSON `null`, so that an operation whose answer

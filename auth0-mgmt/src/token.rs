@@ -81,13 +81,26 @@ impl TokenSource for ClientCredentials {
 struct Cached {
     authorization: HeaderValue,
     refresh_at: Option<Instant>,
+    fetched_at: Instant,
+    /// Fetched because the API rejected the token before it.
+    replaces_rejected: bool,
+}
+
+/// The token at hand, and what the last attempts to get one came to.
+#[derive(Default)]
+struct State {
+    cached: Option<Cached>,
+    /// The next token fetched replaces a rejected one.
+    replacing: bool,
+    /// When the last fetch failed, and how.
+    failed: Option<(Instant, String)>,
 }
 
 /// Caches the current token; refreshes it a margin before expiry; one fetch at a time.
 pub(crate) struct TokenCache {
     source: Arc<dyn TokenSource>,
     refreshable: bool,
-    current: Mutex<Option<Cached>>,
+    state: Mutex<State>,
     /// The last good header, readable without waiting (the request hook is synchronous).
     latest: std::sync::RwLock<Option<HeaderValue>>,
 }
@@ -95,12 +108,17 @@ pub(crate) struct TokenCache {
 /// Tokens are renewed this long before they expire (or at half their lifetime if shorter).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
+/// A token fetched to replace a rejected one, and rejected in turn within this time, is not
+/// replaced again until it has passed: the API refuses this client's tokens (wrong audience,
+/// grant revoked), and asking for more would only spend the tenant's token quota.
+const REPLACE_COOLDOWN: Duration = Duration::from_secs(30);
+
 impl TokenCache {
     pub(crate) fn new(source: Arc<dyn TokenSource>, refreshable: bool) -> Self {
         Self {
             source,
             refreshable,
-            current: Mutex::new(None),
+            state: Mutex::new(State::default()),
             latest: std::sync::RwLock::new(None),
         }
     }
@@ -111,25 +129,45 @@ impl TokenCache {
     }
 
     /// The `Authorization` header to use now, fetching a token when none is fresh.
+    ///
+    /// Callers that wait while another one fetches share its outcome: its token, or, when
+    /// the fetch failed, [`Error::TokenShared`] with its message (instead of each asking
+    /// again in turn).
     pub(crate) async fn authorization(&self) -> Result<HeaderValue, Error> {
-        let mut current = self.current.lock().await;
-        if let Some(c) = current.as_ref()
+        let waiting_since = Instant::now();
+        let mut state = self.state.lock().await;
+        if let Some(c) = state.cached.as_ref()
             && c.refresh_at.is_none_or(|at| Instant::now() < at)
         {
             return Ok(c.authorization.clone());
         }
-        let token = self.source.fetch().await?;
+        if let Some((at, message)) = &state.failed
+            && *at >= waiting_since
+        {
+            return Err(Error::TokenShared(message.clone()));
+        }
+        let token = match self.source.fetch().await {
+            Ok(token) => token,
+            Err(e) => {
+                state.failed = Some((Instant::now(), e.to_string()));
+                return Err(e);
+            }
+        };
         let mut authorization = auth0_auth::http::bearer(token.access_token.expose_secret())
             .ok_or_else(|| Error::Config("the token is not a valid header value".into()))?;
         authorization.set_sensitive(true);
         // A lifetime too long to represent means "no need to renew".
+        let fetched_at = Instant::now();
         let refresh_at = token.expires_in.and_then(|life| {
             let margin = REFRESH_MARGIN.min(life / 2);
-            Instant::now().checked_add(life.saturating_sub(margin))
+            fetched_at.checked_add(life.saturating_sub(margin))
         });
-        *current = Some(Cached {
+        state.failed = None;
+        state.cached = Some(Cached {
             authorization: authorization.clone(),
             refresh_at,
+            fetched_at,
+            replaces_rejected: std::mem::take(&mut state.replacing),
         });
         if let Ok(mut latest) = self.latest.write() {
             *latest = Some(authorization.clone());
@@ -142,14 +180,23 @@ impl TokenCache {
         self.latest.read().ok().and_then(|l| l.clone())
     }
 
-    /// Forgets `rejected` (if it is still the current token) so that the next call fetches.
-    pub(crate) async fn reject(&self, rejected: &HeaderValue) {
-        let mut current = self.current.lock().await;
-        if current
-            .as_ref()
-            .is_some_and(|c| c.authorization == rejected)
-        {
-            *current = None;
+    /// Called when the API rejected `rejected` with 401: whether to try again with another
+    /// token. The current token is forgotten (so that the next call fetches) unless it
+    /// replaced a rejected one moments ago ([`REPLACE_COOLDOWN`]); a token another caller
+    /// already replaced is simply retried with the current one.
+    pub(crate) async fn reject(&self, rejected: &HeaderValue) -> bool {
+        let mut state = self.state.lock().await;
+        let Some(c) = state.cached.as_ref() else {
+            return true;
+        };
+        if c.authorization != rejected {
+            return true;
         }
+        if c.replaces_rejected && c.fetched_at.elapsed() < REPLACE_COOLDOWN {
+            return false;
+        }
+        state.cached = None;
+        state.replacing = true;
+        true
     }
 }

@@ -456,6 +456,39 @@ async fn a_body_of_the_wrong_shape_names_the_operation_and_json_path() {
 }
 
 #[tokio::test]
+async fn debug_output_of_a_decode_error_withholds_the_answer() {
+    let (server, client) = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/clients"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "client_id": "cid", "client_secret": "s3cr3t-value", "is_first_party": "yes"
+        })))
+        .mount(&server)
+        .await;
+    let err = client
+        .clients()
+        .create()
+        .body(auth0_mgmt::types::CreateClientRequestContent {
+            name: "app".into(),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Decode { path, body, .. } = &err else {
+        panic!("expected Decode, got {err:?}")
+    };
+    assert_eq!(path, "is_first_party");
+    assert!(
+        String::from_utf8_lossy(body).contains("s3cr3t-value"),
+        "kept"
+    );
+    let debug = format!("{err:?}");
+    assert!(!debug.contains("s3cr3t-value"), "{debug}");
+    assert!(debug.contains("bytes, not shown"), "{debug}");
+}
+
+#[tokio::test]
 async fn a_slow_server_hits_the_timeout() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -222,6 +222,75 @@ async fn a_refused_token_request_is_a_token_error_and_nothing_is_sent() {
 }
 
 #[tokio::test]
+async fn concurrent_callers_share_one_failed_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"error": "access_denied", "error_description": "no"}))
+                .set_delay(Duration::from_millis(200)),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .build()
+        .unwrap();
+    let calls = (0..8).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.users().get("u").send().await })
+    });
+    let errors: Vec<Error> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|call| call.unwrap().unwrap_err())
+        .collect();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
+    let direct = errors
+        .iter()
+        .filter(|e| matches!(e, Error::Token(_)))
+        .count();
+    assert_eq!(direct, 1, "{errors:?}");
+    for e in &errors {
+        assert!(e.to_string().contains("access_denied"), "{e}");
+    }
+    // A later call asks again.
+    client.users().get("u").send().await.unwrap_err();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+}
+
+#[tokio::test]
+async fn tokens_the_api_keeps_refusing_are_not_fetched_again_and_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("refused", 86400))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "statusCode": 401, "error": "Unauthorized", "message": "Bad audience"
+        })))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let err = client.users().get("u").send().await.unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    }
+    // The first call replaces its token once; the replacement, refused too, is kept.
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+    assert_eq!(
+        requests_to(&server, "/api/v2/users/u").await.len(),
+        2 + 1 + 1
+    );
+}
+
+#[tokio::test]
 async fn private_key_jwt_sends_a_client_assertion() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -405,6 +474,64 @@ async fn one_request_can_set_its_own_retry_policy() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1 + 2);
     client.users().get("u").send().await.unwrap_err();
     assert_eq!(server.received_requests().await.unwrap().len(), 3 + 4);
+
+    // A request's own policy is capped like the client's.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    let many = fast_retries()
+        .max_retries(50)
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(1));
+    client
+        .users()
+        .get("u")
+        .retry_policy(many)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        server.received_requests().await.unwrap().len() as u32,
+        1 + auth0_mgmt::MAX_RETRIES_CAP
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_a_wait_carries_the_token_renewed_meanwhile() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("short-lived", 1))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("renewed", 86400))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer renewed"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u"})))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .build()
+        .unwrap();
+    let user = client.users().get("u").send().await.unwrap();
+    assert_eq!(user.user_id.as_deref(), Some("u"));
+    let gets = requests_to(&server, "/api/v2/users/u").await;
+    assert_eq!(gets.len(), 2);
+    assert_eq!(gets[0].headers["authorization"], "Bearer short-lived");
+    assert_eq!(gets[1].headers["authorization"], "Bearer renewed");
 }
 
 #[tokio::test]
