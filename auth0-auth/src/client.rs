@@ -119,6 +119,14 @@ impl Client {
             (None, true) => &inner.token_retry,
             (None, false) => &inner.retry,
         };
+        // A dot segment would be resolved away, also percent-encoded
+        // (`/mfa/authenticators/..` is `/mfa/`): the request would go elsewhere.
+        if call.path.iter().any(|s| s == "." || s == "..") {
+            return Err(Error::invalid(
+                operation,
+                "a value in the path cannot be `.` or `..`",
+            ));
+        }
         let idempotent = matches!(call.method, Method::GET | Method::HEAD | Method::DELETE);
         let url = self.url(&call.path.iter().map(String::as_str).collect::<Vec<_>>());
         let result = send_with_retry(&inner.http, policy, idempotent, || {
@@ -132,10 +140,13 @@ impl Client {
         };
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(operation, e))?;
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            // An error answer stays one (status, headers, rate-limit reset) when its body
+            // cannot be read to the end.
+            Err(_) if !status.is_success() => Bytes::new(),
+            Err(e) => return Err(Error::from_reqwest(operation, e)),
+        };
         if !status.is_success() {
             return Err(Error::from_answer(operation, status, headers, body));
         }

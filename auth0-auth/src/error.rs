@@ -64,14 +64,25 @@ impl Body {
     }
 
     /// The body as text, with secret JSON members replaced by `[redacted]`. A body that is
-    /// not JSON is returned as text, as received.
+    /// not JSON is returned as text, as received, unless it names a secret member (a cut-off
+    /// token answer, say): then only its length is told.
     pub fn redacted(&self) -> String {
         match serde_json::from_slice::<Value>(&self.0) {
             Ok(mut v) => {
                 redact(&mut v);
                 v.to_string()
             }
-            Err(_) => self.text(),
+            Err(_) => {
+                let text = self.text();
+                if SECRET_MEMBERS.iter().any(|m| text.contains(m)) {
+                    format!(
+                        "[{} bytes, not JSON, withheld: they name a secret]",
+                        self.0.len()
+                    )
+                } else {
+                    text
+                }
+            }
         }
     }
 }
@@ -305,13 +316,45 @@ pub enum Error {
     MissingIdToken {
         /// The operation.
         operation: &'static str,
+        /// The tokens the answer did carry, when a grant verified its own answer: the grant
+        /// is spent (a code used, a refresh token rotated), so they are not thrown away.
+        tokens: Option<Box<crate::TokenResponse>>,
     },
     /// The answer's ID token failed verification.
     #[error("ID token rejected")]
-    IdToken(#[source] auth0_verify::TokenValidationError),
+    IdToken {
+        /// Why.
+        #[source]
+        source: auth0_verify::TokenValidationError,
+        /// The tokens of the answer, when a grant verified its own answer (see
+        /// [`Error::tokens`]).
+        tokens: Option<Box<crate::TokenResponse>>,
+    },
 }
 
 impl Error {
+    /// The tokens a grant received before its ID token failed verification
+    /// ([`Error::IdToken`], [`Error::MissingIdToken`]). Its code or refresh token is spent by
+    /// then: a rotated refresh token must be kept, whatever is decided about the ID token.
+    pub fn tokens(&self) -> Option<&crate::TokenResponse> {
+        match self {
+            Error::IdToken { tokens, .. } | Error::MissingIdToken { tokens, .. } => {
+                tokens.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes the tokens out of the error (see [`Error::tokens`]).
+    pub fn into_tokens(self) -> Option<crate::TokenResponse> {
+        match self {
+            Error::IdToken { tokens, .. } | Error::MissingIdToken { tokens, .. } => {
+                tokens.map(|t| *t)
+            }
+            _ => None,
+        }
+    }
+
     /// The HTTP status of an error answer.
     pub fn status(&self) -> Option<StatusCode> {
         self.api().map(|e| e.status)
@@ -426,6 +469,23 @@ mod tests {
         );
         assert!(text.contains("mfa_required"));
         assert_eq!(body.redacted().matches("[redacted]").count(), 2);
+    }
+
+    #[test]
+    fn a_cut_off_answer_naming_a_secret_is_withheld() {
+        let cut = Body::new(Bytes::from_static(
+            br#"{"access_token":"eyJhbGciOi.secret","expires_in":864"#,
+        ));
+        let text = format!("{cut:?}");
+        assert!(!text.contains("eyJhbGciOi"), "{text}");
+        assert!(text.contains("withheld"), "{text}");
+        assert!(
+            cut.text().contains("eyJhbGciOi"),
+            "the raw text stays reachable"
+        );
+        // Other text bodies (an HTML error page) are shown as they are.
+        let html = Body::new(Bytes::from_static(b"<html>Bad Gateway</html>"));
+        assert_eq!(html.redacted(), "<html>Bad Gateway</html>");
     }
 
     #[test]

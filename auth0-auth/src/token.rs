@@ -102,14 +102,17 @@ impl TokenResponse {
         verifier: &TokenVerifier,
         options: &VerifyOptions,
     ) -> Result<IdTokenClaims, Error> {
-        let token = self
-            .id_token
-            .as_ref()
-            .ok_or(Error::MissingIdToken { operation: TOKEN })?;
+        let token = self.id_token.as_ref().ok_or(Error::MissingIdToken {
+            operation: TOKEN,
+            tokens: None,
+        })?;
         verifier
             .verify(token.expose_secret(), options)
             .await
-            .map_err(Error::IdToken)
+            .map_err(|source| Error::IdToken {
+                source,
+                tokens: None,
+            })
     }
 }
 
@@ -164,10 +167,23 @@ impl TokenCore {
         let mut tokens: TokenResponse = answer.json()?;
         tokens.received_at = SystemTime::now();
         if let Some(verifier) = &self.verifier {
-            let claims = tokens
-                .verify_id_token(verifier, &self.verify_options)
-                .await?;
-            tokens.id_token_claims = Some(claims);
+            match tokens.verify_id_token(verifier, &self.verify_options).await {
+                Ok(claims) => tokens.id_token_claims = Some(claims),
+                // The grant is spent: hand the tokens back with the failure.
+                Err(Error::IdToken { source, .. }) => {
+                    return Err(Error::IdToken {
+                        source,
+                        tokens: Some(Box::new(tokens)),
+                    });
+                }
+                Err(Error::MissingIdToken { operation, .. }) => {
+                    return Err(Error::MissingIdToken {
+                        operation,
+                        tokens: Some(Box::new(tokens)),
+                    });
+                }
+                Err(other) => return Err(other),
+            }
         }
         Ok(tokens)
     }

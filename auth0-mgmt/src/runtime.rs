@@ -315,10 +315,42 @@ pub(crate) async fn ready(inner: &Inner) -> Result<(), Error> {
 pub(crate) async fn answer_error(operation: &'static str, response: reqwest::Response) -> Error {
     let status = response.status();
     let headers = response.headers().clone();
-    match response.bytes().await {
-        Ok(body) => Error::from_answer(operation, status, headers, body),
-        Err(source) => Error::from_reqwest(operation, source),
+    // An error answer stays one (status, headers, rate-limit reset) when its body cannot be
+    // read to the end.
+    let body = response.bytes().await.unwrap_or_default();
+    Error::from_answer(operation, status, headers, body)
+}
+
+/// Percent-encodes a path value as one segment: progenitor's set (controls, space, `"#<>?`,
+/// backtick, `{}`, `/`, `%`) and the backslash, which URL parsers read as `/` in http(s)
+/// URLs.
+pub(crate) fn encode_path(value: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'/')
+        .add(b'%')
+        .add(b'\\');
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// Refuses a path value of `.` or `..`: URLs resolve dot segments away (percent-encoded
+/// ones too), so the request, token included, would go to another endpoint.
+pub(crate) fn path_value(operation: &'static str, name: &str, value: &str) -> Result<(), Error> {
+    if value == "." || value == ".." {
+        return Err(Error::InvalidRequest {
+            operation,
+            message: format!("the path parameter `{name}` cannot be `{value}`"),
+        });
     }
+    Ok(())
 }
 
 /// Decodes a success body, naming the JSON path of a mismatch.

@@ -91,6 +91,26 @@ async fn path_parameters_take_str_and_string_and_are_encoded() {
 }
 
 #[tokio::test]
+async fn path_values_cannot_walk_to_another_endpoint() {
+    let (server, client) = setup().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    // A backslash would read as `/` (so `..` after it would climb); it is escaped.
+    client.users().delete("ad|a\\..\\..").send().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests[0].url.path(), "/api/v2/users/ad|a%5C..%5C..");
+    // Dot segments cannot be escaped at all: refused before anything is sent.
+    for id in ["..", "."] {
+        let err = client.users().delete(id).send().await.unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+        assert!(err.to_string().contains("`id`"), "{err}");
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn enum_path_parameters_accept_plain_strings() {
     let (server, client) = setup().await;
     Mock::given(method("GET"))

@@ -688,7 +688,8 @@ pub fn render_client(generated: &Generated, ops: &[Operation]) -> TokenStream {
     });
     quote! {
         #![allow(clippy::all, unused_imports, dead_code, unused_mut)]
-        use progenitor_client::{encode_path, ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue, Error, RequestBuilderExt};
+        use progenitor_client::{ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue, Error, RequestBuilderExt};
+        use crate::runtime::encode_path;
         use super::types;
         #(#items)*
         impl Client {

@@ -303,6 +303,20 @@ async fn mfa_authenticators_list_and_delete() {
     let r = only_request(&server).await;
     assert_bodyless(&r, "DELETE", "/mfa/authenticators/sms%7Cdev_2");
     assert_eq!(header(&r, "authorization"), Some("Bearer at_mfa"));
+
+    // A dot segment would send the token to another path: refused before sending.
+    for id in ["..", "."] {
+        let err = client(&server)
+            .delete_mfa_authenticator("at_mfa", id)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, auth0_auth::Error::InvalidRequest { .. }),
+            "{err:?}"
+        );
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

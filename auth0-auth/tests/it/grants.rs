@@ -428,10 +428,15 @@ async fn id_token_verification_is_opt_in() {
         .await
         .unwrap_err();
     match &err {
-        Error::IdToken(e) => assert_eq!(e.claim(), Some("nonce")),
+        Error::IdToken { source, tokens } => {
+            assert_eq!(source.claim(), Some("nonce"));
+            // The code is spent: the tokens come back with the failure.
+            assert!(tokens.as_ref().unwrap().id_token.is_some());
+        }
         other => panic!("expected an ID-token error, got {other:?}"),
     }
     assert!(std::error::Error::source(&err).is_some());
+    assert!(err.into_tokens().is_some());
 }
 
 #[tokio::test]
@@ -450,4 +455,7 @@ async fn missing_id_token_fails_verification() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::MissingIdToken { .. }), "{err:?}");
+    // The refresh token may have been rotated: it is handed back, not lost.
+    let tokens = err.tokens().expect("the tokens of the answer");
+    assert_eq!(tokens.access_token.expose_secret(), "at_1");
 }

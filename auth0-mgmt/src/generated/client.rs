@@ -2,9 +2,10 @@
 
 #![allow(clippy::all, unused_imports, dead_code, unused_mut)]
 use progenitor_client::{
-    encode_path, ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue,
-    Error, RequestBuilderExt,
+    ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue, Error,
+    RequestBuilderExt,
 };
+use crate::runtime::encode_path;
 use super::types;
 #[derive(Clone, Debug)]
 /**Client for Auth0 Management API

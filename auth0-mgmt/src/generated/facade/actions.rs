@@ -181,6 +181,7 @@ impl<'a> ActionsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("actions.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_action",
@@ -207,6 +208,7 @@ impl<'a> ActionsDeployRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::DeployActionResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.deploy", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_deploy_action",
@@ -229,6 +231,7 @@ impl<'a> ActionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action",
@@ -373,6 +376,7 @@ impl<'a> ActionsTestRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::TestActionResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.test", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -411,6 +415,7 @@ impl<'a> ActionsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateActionResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -455,6 +460,7 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionExecutionResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.executions.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_execution",
@@ -616,6 +622,7 @@ crate::runtime::request_options!(ActionsModulesDeleteRequest);
 impl<'a> ActionsModulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("actions.modules.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_action_module",
@@ -638,6 +645,7 @@ impl<'a> ActionsModulesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.modules.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_module",
@@ -758,6 +766,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModuleActionsResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.modules.list_actions", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_module_actions",
@@ -842,6 +851,7 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RollbackActionModuleResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.modules.rollback", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -883,6 +893,7 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateActionModuleResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.modules.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -968,6 +979,7 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateActionModuleVersionResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.modules.versions.create", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_action_module_version",
@@ -995,6 +1007,12 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModuleVersionResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.modules.versions.get", "id", &self.id)?;
+        crate::runtime::path_value(
+            "actions.modules.versions.get",
+            "version_id",
+            &self.version_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_module_version",
@@ -1033,6 +1051,7 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModuleVersionsResponseContent, crate::Error> {
+        crate::runtime::path_value("actions.modules.versions.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_module_versions",
@@ -1380,6 +1399,12 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::DeployActionVersionResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "actions.versions.deploy",
+            "action_id",
+            &self.action_id,
+        )?;
+        crate::runtime::path_value("actions.versions.deploy", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1413,6 +1438,12 @@ impl<'a> ActionsVersionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionVersionResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "actions.versions.get",
+            "action_id",
+            &self.action_id,
+        )?;
+        crate::runtime::path_value("actions.versions.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_version",
@@ -1451,6 +1482,11 @@ impl<'a> ActionsVersionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListActionVersionsPaginatedResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "actions.versions.list",
+            "action_id",
+            &self.action_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_action_versions",

@@ -266,6 +266,7 @@ crate::runtime::request_options!(BrandingPhoneProvidersDeleteRequest);
 impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("branding.phone.providers.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_phone_provider",
@@ -288,6 +289,7 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingPhoneProviderResponseContent, crate::Error> {
+        crate::runtime::path_value("branding.phone.providers.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_provider",
@@ -350,6 +352,7 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreatePhoneProviderSendTestResponseContent, crate::Error> {
+        crate::runtime::path_value("branding.phone.providers.test", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -391,6 +394,7 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateBrandingPhoneProviderResponseContent, crate::Error> {
+        crate::runtime::path_value("branding.phone.providers.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -561,6 +565,7 @@ crate::runtime::request_options!(BrandingPhoneTemplatesDeleteRequest);
 impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("branding.phone.templates.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_phone_template",
@@ -583,6 +588,7 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetPhoneTemplateResponseContent, crate::Error> {
+        crate::runtime::path_value("branding.phone.templates.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_phone_template",
@@ -645,6 +651,7 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ResetPhoneTemplateResponseContent, crate::Error> {
+        crate::runtime::path_value("branding.phone.templates.reset", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -695,6 +702,7 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
         crate::types::CreatePhoneTemplateTestNotificationResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("branding.phone.templates.test", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -740,6 +748,7 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdatePhoneTemplateResponseContent, crate::Error> {
+        crate::runtime::path_value("branding.phone.templates.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -998,6 +1007,11 @@ crate::runtime::request_options!(BrandingThemesDeleteRequest);
 impl<'a> BrandingThemesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "branding.themes.delete",
+            "theme_id",
+            &self.theme_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_branding_theme",
@@ -1024,6 +1038,7 @@ impl<'a> BrandingThemesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
+        crate::runtime::path_value("branding.themes.get", "theme_id", &self.theme_id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_branding_theme",
@@ -1080,6 +1095,11 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateBrandingThemeResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "branding.themes.update",
+            "theme_id",
+            &self.theme_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body

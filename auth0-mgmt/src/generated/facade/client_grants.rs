@@ -138,6 +138,7 @@ crate::runtime::request_options!(ClientGrantsDeleteRequest);
 impl<'a> ClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("client_grants.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_client-grants_by_id",
@@ -164,6 +165,7 @@ impl<'a> ClientGrantsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetClientGrantResponseContent, crate::Error> {
+        crate::runtime::path_value("client_grants.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_client-grant",
@@ -373,6 +375,7 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateClientGrantResponseContent, crate::Error> {
+        crate::runtime::path_value("client_grants.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -465,6 +468,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         crate::types::ListClientGrantOrganizationsResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("client_grants.organizations.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_client-grant-organizations",

@@ -184,6 +184,7 @@ crate::runtime::request_options!(ClientsDeleteRequest);
 impl<'a> ClientsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("clients.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_clients_by_id",
@@ -218,6 +219,7 @@ impl<'a> ClientsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetClientResponseContent, crate::Error> {
+        crate::runtime::path_value("clients.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_clients_by_id",
@@ -498,6 +500,7 @@ impl<'a> ClientsRotateSecretRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RotateClientSecretResponseContent, crate::Error> {
+        crate::runtime::path_value("clients.rotate_secret", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_rotate-secret",
@@ -529,6 +532,7 @@ impl<'a> ClientsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateClientResponseContent, crate::Error> {
+        crate::runtime::path_value("clients.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -615,6 +619,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListClientConnectionsResponseContent, crate::Error> {
+        crate::runtime::path_value("clients.connections.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_client_connections",
@@ -792,6 +797,11 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PostClientCredentialResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "clients.credentials.create",
+            "client_id",
+            &self.client_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -823,6 +833,16 @@ crate::runtime::request_options!(ClientsCredentialsDeleteRequest);
 impl<'a> ClientsCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "clients.credentials.delete",
+            "client_id",
+            &self.client_id,
+        )?;
+        crate::runtime::path_value(
+            "clients.credentials.delete",
+            "credential_id",
+            &self.credential_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_credentials_by_credential_id",
@@ -853,6 +873,16 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetClientCredentialResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "clients.credentials.get",
+            "client_id",
+            &self.client_id,
+        )?;
+        crate::runtime::path_value(
+            "clients.credentials.get",
+            "credential_id",
+            &self.credential_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_credentials_by_credential_id",
@@ -882,6 +912,11 @@ impl<'a> ClientsCredentialsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::ClientCredential>, crate::Error> {
+        crate::runtime::path_value(
+            "clients.credentials.list",
+            "client_id",
+            &self.client_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_credentials",
@@ -914,6 +949,16 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PatchClientCredentialResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "clients.credentials.update",
+            "client_id",
+            &self.client_id,
+        )?;
+        crate::runtime::path_value(
+            "clients.credentials.update",
+            "credential_id",
+            &self.credential_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body

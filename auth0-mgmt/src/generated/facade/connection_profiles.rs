@@ -150,6 +150,7 @@ crate::runtime::request_options!(ConnectionProfilesDeleteRequest);
 impl<'a> ConnectionProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("connection_profiles.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_connection-profiles_by_id",
@@ -176,6 +177,7 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetConnectionProfileResponseContent, crate::Error> {
+        crate::runtime::path_value("connection_profiles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection-profiles_by_id",
@@ -205,6 +207,7 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
         crate::types::GetConnectionProfileTemplateResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("connection_profiles.get_template", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection_profile_template",
@@ -353,6 +356,7 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateConnectionProfileResponseContent, crate::Error> {
+        crate::runtime::path_value("connection_profiles.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

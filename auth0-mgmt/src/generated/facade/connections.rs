@@ -142,6 +142,7 @@ crate::runtime::request_options!(ConnectionsCheckStatusRequest);
 impl<'a> ConnectionsCheckStatusRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("connections.check_status", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_status",
@@ -198,6 +199,7 @@ crate::runtime::request_options!(ConnectionsDeleteRequest);
 impl<'a> ConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("connections.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_connections_by_id",
@@ -236,6 +238,7 @@ impl<'a> ConnectionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
+        crate::runtime::path_value("connections.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_connections_by_id",
@@ -436,6 +439,7 @@ impl<'a> ConnectionsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateConnectionResponseContent, crate::Error> {
+        crate::runtime::path_value("connections.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -514,6 +518,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetConnectionEnabledClientsResponseContent, crate::Error> {
+        crate::runtime::path_value("connections.clients.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_connection_clients",
@@ -596,6 +601,7 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("connections.clients.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -771,6 +777,11 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateDirectoryProvisioningResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "connections.directory_provisioning.create",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -801,6 +812,11 @@ crate::runtime::request_options!(ConnectionsDirectoryProvisioningDeleteRequest);
 impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "connections.directory_provisioning.delete",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_directory-provisioning",
@@ -827,6 +843,11 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetDirectoryProvisioningResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "connections.directory_provisioning.get",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_directory-provisioning",
@@ -858,6 +879,11 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
         crate::types::GetDirectoryProvisioningDefaultMappingResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "connections.directory_provisioning.get_default_mapping",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_directory_provisioning_default_mapping",
@@ -987,6 +1013,11 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSynchronizedGroupsResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "connections.directory_provisioning.list_synchronized_groups",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_synchronized-groups",
@@ -1069,6 +1100,11 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "connections.directory_provisioning.set",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1110,6 +1146,11 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateDirectoryProvisioningResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "connections.directory_provisioning.update",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1169,6 +1210,11 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
         crate::types::CreateDirectorySynchronizationResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "connections.directory_provisioning.synchronizations.create",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_synchronizations",
@@ -1245,6 +1291,7 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PostConnectionsKeysResponseContent, crate::Error> {
+        crate::runtime::path_value("connections.keys.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1273,6 +1320,7 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::ConnectionKey>, crate::Error> {
+        crate::runtime::path_value("connections.keys.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_keys",
@@ -1304,6 +1352,7 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RotateConnectionsKeysResponseContent, crate::Error> {
+        crate::runtime::path_value("connections.keys.rotate", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1444,6 +1493,11 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateScimConfigurationResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "connections.scim_configuration.create",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1474,6 +1528,11 @@ crate::runtime::request_options!(ConnectionsScimConfigurationDeleteRequest);
 impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "connections.scim_configuration.delete",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_scim-configuration",
@@ -1500,6 +1559,11 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetScimConfigurationResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "connections.scim_configuration.get",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_scim-configuration",
@@ -1525,6 +1589,11 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
         crate::types::GetScimConfigurationDefaultMappingResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "connections.scim_configuration.get_default_mapping",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_default-mapping",
@@ -1638,6 +1707,11 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateScimConfigurationResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "connections.scim_configuration.update",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1734,6 +1808,11 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateScimTokenResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "connections.scim_configuration.tokens.create",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1761,6 +1840,16 @@ crate::runtime::request_options!(ConnectionsScimConfigurationTokensDeleteRequest
 impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "connections.scim_configuration.tokens.delete",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "connections.scim_configuration.tokens.delete",
+            "token_id",
+            &self.token_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_tokens_by_tokenId",
@@ -1787,6 +1876,11 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetScimTokensResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "connections.scim_configuration.tokens.get",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_scim_tokens",
@@ -1836,6 +1930,7 @@ impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("connections.users.delete_by_email", "id", &self.id)?;
         self.client.ready().await?;
         let email = self
             .email

@@ -175,6 +175,7 @@ crate::runtime::request_options!(CustomDomainsDeleteRequest);
 impl<'a> CustomDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("custom_domains.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_custom-domains_by_id",
@@ -201,6 +202,7 @@ impl<'a> CustomDomainsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetCustomDomainResponseContent, crate::Error> {
+        crate::runtime::path_value("custom_domains.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_custom-domains_by_id",
@@ -406,6 +408,7 @@ impl<'a> CustomDomainsTestRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::TestCustomDomainResponseContent, crate::Error> {
+        crate::runtime::path_value("custom_domains.test", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_test_domain",
@@ -437,6 +440,7 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateCustomDomainResponseContent, crate::Error> {
+        crate::runtime::path_value("custom_domains.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -469,6 +473,7 @@ impl<'a> CustomDomainsVerifyRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::VerifyCustomDomainResponseContent, crate::Error> {
+        crate::runtime::path_value("custom_domains.verify", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_verify",

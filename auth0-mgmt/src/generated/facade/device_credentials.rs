@@ -108,6 +108,7 @@ crate::runtime::request_options!(DeviceCredentialsDeleteRequest);
 impl<'a> DeviceCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("device_credentials.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_device-credentials_by_id",

@@ -146,6 +146,7 @@ crate::runtime::request_options!(EventStreamsDeleteRequest);
 impl<'a> EventStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("event_streams.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_event-streams_by_id",
@@ -172,6 +173,7 @@ impl<'a> EventStreamsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEventStreamResponseContent, crate::Error> {
+        crate::runtime::path_value("event_streams.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_event-streams_by_id",
@@ -293,6 +295,7 @@ impl<'a> EventStreamsTestRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateEventStreamTestEventResponseContent, crate::Error> {
+        crate::runtime::path_value("event_streams.test", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -330,6 +333,7 @@ impl<'a> EventStreamsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateEventStreamResponseContent, crate::Error> {
+        crate::runtime::path_value("event_streams.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -408,6 +412,16 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
         crate::types::GetEventStreamDeliveryHistoryResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "event_streams.deliveries.get_history",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "event_streams.deliveries.get_history",
+            "event_id",
+            &self.event_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_deliveries_by_event_id",
@@ -470,6 +484,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::EventStreamDelivery>, crate::Error> {
+        crate::runtime::path_value("event_streams.deliveries.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_event_deliveries",
@@ -593,6 +608,7 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateEventStreamRedeliveryResponseContent, crate::Error> {
+        crate::runtime::path_value("event_streams.redeliveries.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -620,6 +636,16 @@ crate::runtime::request_options!(EventStreamsRedeliveriesCreateByIdRequest);
 impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value(
+            "event_streams.redeliveries.create_by_id",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "event_streams.redeliveries.create_by_id",
+            "event_id",
+            &self.event_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_redeliver_by_event_id",

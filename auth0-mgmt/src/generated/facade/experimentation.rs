@@ -192,6 +192,11 @@ crate::runtime::request_options!(ExperimentationExperimentsDeleteRequest);
 impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.experiments.delete",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_experiment",
@@ -214,6 +219,7 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetExperimentResponseContent, crate::Error> {
+        crate::runtime::path_value("experimentation.experiments.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_experiment",
@@ -358,6 +364,11 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateExperimentResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.experiments.update",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -399,6 +410,11 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateExperimentStatusResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.experiments.update_status",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -431,6 +447,11 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ValidateExperimentResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.experiments.validate",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "validate_experiment",
@@ -589,6 +610,11 @@ crate::runtime::request_options!(ExperimentationFeatureFlagsDeleteRequest);
 impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.feature_flags.delete",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_feature_flag",
@@ -611,6 +637,7 @@ impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFeatureFlagResponseContent, crate::Error> {
+        crate::runtime::path_value("experimentation.feature_flags.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_feature_flag",
@@ -741,6 +768,11 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFeatureFlagResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.feature_flags.update",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -782,6 +814,11 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFeatureFlagStatusResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.feature_flags.update_status",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -913,6 +950,11 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateVariationResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.feature_flags.variations.create",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -944,6 +986,16 @@ crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsDeleteRequ
 impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.feature_flags.variations.delete",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "experimentation.feature_flags.variations.delete",
+            "vid",
+            &self.vid,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_variation",
@@ -971,6 +1023,16 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetVariationResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.feature_flags.variations.get",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "experimentation.feature_flags.variations.get",
+            "vid",
+            &self.vid,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_variation",
@@ -997,6 +1059,11 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListVariationsResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.feature_flags.variations.list",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_variations",
@@ -1029,6 +1096,16 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateVariationResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "experimentation.feature_flags.variations.update",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "experimentation.feature_flags.variations.update",
+            "vid",
+            &self.vid,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1171,6 +1248,7 @@ crate::runtime::request_options!(ExperimentationSegmentsDeleteRequest);
 impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("experimentation.segments.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_segment",
@@ -1193,6 +1271,7 @@ impl<'a> ExperimentationSegmentsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSegmentResponseContent, crate::Error> {
+        crate::runtime::path_value("experimentation.segments.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_segment",
@@ -1312,6 +1391,7 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateSegmentResponseContent, crate::Error> {
+        crate::runtime::path_value("experimentation.segments.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

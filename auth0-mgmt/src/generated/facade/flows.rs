@@ -135,6 +135,7 @@ crate::runtime::request_options!(FlowsDeleteRequest);
 impl<'a> FlowsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("flows.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_flows_by_id",
@@ -168,6 +169,7 @@ impl<'a> FlowsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
+        crate::runtime::path_value("flows.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_by_id",
@@ -326,6 +328,7 @@ impl<'a> FlowsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFlowResponseContent, crate::Error> {
+        crate::runtime::path_value("flows.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -413,6 +416,12 @@ crate::runtime::request_options!(FlowsExecutionsDeleteRequest);
 impl<'a> FlowsExecutionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("flows.executions.delete", "flow_id", &self.flow_id)?;
+        crate::runtime::path_value(
+            "flows.executions.delete",
+            "execution_id",
+            &self.execution_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_flows_executions_by_execution_id",
@@ -456,6 +465,12 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowExecutionResponseContent, crate::Error> {
+        crate::runtime::path_value("flows.executions.get", "flow_id", &self.flow_id)?;
+        crate::runtime::path_value(
+            "flows.executions.get",
+            "execution_id",
+            &self.execution_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_executions_by_execution_id",
@@ -516,6 +531,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowsExecutionsResponseContent, crate::Error> {
+        crate::runtime::path_value("flows.executions.list", "flow_id", &self.flow_id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_executions",
@@ -749,6 +765,7 @@ crate::runtime::request_options!(FlowsVaultConnectionsDeleteRequest);
 impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("flows.vault.connections.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_flows_vault_connections_by_id",
@@ -775,6 +792,7 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
+        crate::runtime::path_value("flows.vault.connections.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_flows_vault_connections_by_id",
@@ -919,6 +937,7 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFlowsVaultConnectionResponseContent, crate::Error> {
+        crate::runtime::path_value("flows.vault.connections.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

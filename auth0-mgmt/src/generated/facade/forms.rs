@@ -124,6 +124,7 @@ crate::runtime::request_options!(FormsDeleteRequest);
 impl<'a> FormsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("forms.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_form",
@@ -157,6 +158,7 @@ impl<'a> FormsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
+        crate::runtime::path_value("forms.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_form",
@@ -306,6 +308,7 @@ impl<'a> FormsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateFormResponseContent, crate::Error> {
+        crate::runtime::path_value("forms.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

@@ -82,6 +82,7 @@ crate::runtime::request_options!(GroupsDeleteRequest);
 impl<'a> GroupsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("groups.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_group",
@@ -104,6 +105,7 @@ impl<'a> GroupsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetGroupResponseContent, crate::Error> {
+        crate::runtime::path_value("groups.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_group",
@@ -331,6 +333,7 @@ impl<'a> GroupsMembersGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetGroupMembersResponseContent, crate::Error> {
+        crate::runtime::path_value("groups.members.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_group_members",
@@ -459,6 +462,7 @@ impl<'a> GroupsRolesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("groups.roles.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -498,6 +502,7 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("groups.roles.delete", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -542,6 +547,7 @@ impl<'a> GroupsRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListGroupRolesResponseContent, crate::Error> {
+        crate::runtime::path_value("groups.roles.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_group_roles",

@@ -137,6 +137,7 @@ crate::runtime::request_options!(GuardianEnrollmentsDeleteRequest);
 impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("guardian.enrollments.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_enrollments_by_id",
@@ -163,6 +164,7 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetGuardianEnrollmentResponseContent, crate::Error> {
+        crate::runtime::path_value("guardian.enrollments.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_enrollments_by_id",

@@ -132,6 +132,7 @@ crate::runtime::request_options!(HooksDeleteRequest);
 impl<'a> HooksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("hooks.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_hooks_by_id",
@@ -160,6 +161,7 @@ impl<'a> HooksGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetHookResponseContent, crate::Error> {
+        crate::runtime::path_value("hooks.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_hooks_by_id",
@@ -321,6 +323,7 @@ impl<'a> HooksUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateHookResponseContent, crate::Error> {
+        crate::runtime::path_value("hooks.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -415,6 +418,7 @@ impl<'a> HooksSecretsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("hooks.secrets.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -450,6 +454,7 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("hooks.secrets.delete", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -478,6 +483,7 @@ impl<'a> HooksSecretsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetHookSecretResponseContent, crate::Error> {
+        crate::runtime::path_value("hooks.secrets.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_secrets",
@@ -507,6 +513,7 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("hooks.secrets.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

@@ -62,6 +62,7 @@ impl<'a> JobsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetJobResponseContent, crate::Error> {
+        crate::runtime::path_value("jobs.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_jobs_by_id",
@@ -103,6 +104,7 @@ impl<'a> JobsErrorsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::option::Option<crate::types::GetErrorsResponse>, crate::Error> {
+        crate::runtime::path_value("jobs.errors.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_errors",

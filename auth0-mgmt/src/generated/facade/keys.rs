@@ -296,6 +296,11 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
         crate::types::CreateEncryptionKeyPublicWrappingResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "keys.encryption.create_public_wrapping_key",
+            "kid",
+            &self.kid,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_encryption_wrapping_key",
@@ -320,6 +325,7 @@ crate::runtime::request_options!(KeysEncryptionDeleteRequest);
 impl<'a> KeysEncryptionDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("keys.encryption.delete", "kid", &self.kid)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_encryption_key",
@@ -342,6 +348,7 @@ impl<'a> KeysEncryptionGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEncryptionKeyResponseContent, crate::Error> {
+        crate::runtime::path_value("keys.encryption.get", "kid", &self.kid)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_encryption_key",
@@ -373,6 +380,7 @@ impl<'a> KeysEncryptionImportRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ImportEncryptionKeyResponseContent, crate::Error> {
+        crate::runtime::path_value("keys.encryption.import", "kid", &self.kid)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -575,6 +583,7 @@ impl<'a> KeysSigningGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSigningKeysResponseContent, crate::Error> {
+        crate::runtime::path_value("keys.signing.get", "kid", &self.kid)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_signing_key",
@@ -618,6 +627,7 @@ impl<'a> KeysSigningRevokeRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RevokedSigningKeysResponseContent, crate::Error> {
+        crate::runtime::path_value("keys.signing.revoke", "kid", &self.kid)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "put_signing_keys",

@@ -122,6 +122,7 @@ crate::runtime::request_options!(LogStreamsDeleteRequest);
 impl<'a> LogStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("log_streams.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_log-streams_by_id",
@@ -148,6 +149,7 @@ impl<'a> LogStreamsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetLogStreamResponseContent, crate::Error> {
+        crate::runtime::path_value("log_streams.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_log-streams_by_id",
@@ -200,6 +202,7 @@ impl<'a> LogStreamsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateLogStreamResponseContent, crate::Error> {
+        crate::runtime::path_value("log_streams.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

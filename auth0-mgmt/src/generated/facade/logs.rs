@@ -60,6 +60,7 @@ impl<'a> LogsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetLogResponseContent, crate::Error> {
+        crate::runtime::path_value("logs.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_logs_by_id",

@@ -138,6 +138,7 @@ crate::runtime::request_options!(NetworkAclsDeleteRequest);
 impl<'a> NetworkAclsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("network_acls.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_network-acls_by_id",
@@ -164,6 +165,7 @@ impl<'a> NetworkAclsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetNetworkAclsResponseContent, crate::Error> {
+        crate::runtime::path_value("network_acls.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_network-acls_by_id",
@@ -300,6 +302,7 @@ impl<'a> NetworkAclsSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetNetworkAclsResponseContent, crate::Error> {
+        crate::runtime::path_value("network_acls.set", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -341,6 +344,7 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateNetworkAclResponseContent, crate::Error> {
+        crate::runtime::path_value("network_acls.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

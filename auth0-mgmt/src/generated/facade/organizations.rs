@@ -185,6 +185,7 @@ crate::runtime::request_options!(OrganizationsDeleteRequest);
 impl<'a> OrganizationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("organizations.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_organizations_by_id",
@@ -211,6 +212,7 @@ impl<'a> OrganizationsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetOrganizationResponseContent, crate::Error> {
+        crate::runtime::path_value("organizations.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organizations_by_id",
@@ -237,6 +239,7 @@ impl<'a> OrganizationsGetByNameRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetOrganizationByNameResponseContent, crate::Error> {
+        crate::runtime::path_value("organizations.get_by_name", "name", &self.name)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_name_by_name",
@@ -402,6 +405,7 @@ impl<'a> OrganizationsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateOrganizationResponseContent, crate::Error> {
+        crate::runtime::path_value("organizations.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -507,6 +511,11 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
         crate::types::AssociateOrganizationClientGrantResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "organizations.client_grants.create",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -538,6 +547,16 @@ crate::runtime::request_options!(OrganizationsClientGrantsDeleteRequest);
 impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "organizations.client_grants.delete",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.client_grants.delete",
+            "grant_id",
+            &self.grant_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_client-grants_by_grant_id",
@@ -606,6 +625,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         crate::types::ListOrganizationClientGrantsResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("organizations.client_grants.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization-client-grants",
@@ -810,6 +830,7 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
         crate::types::CreateOrganizationAllConnectionResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("organizations.connections.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -841,6 +862,12 @@ crate::runtime::request_options!(OrganizationsConnectionsDeleteRequest);
 impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("organizations.connections.delete", "id", &self.id)?;
+        crate::runtime::path_value(
+            "organizations.connections.delete",
+            "connection_id",
+            &self.connection_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_organization_connection",
@@ -871,6 +898,12 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
         crate::types::GetOrganizationAllConnectionResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("organizations.connections.get", "id", &self.id)?;
+        crate::runtime::path_value(
+            "organizations.connections.get",
+            "connection_id",
+            &self.connection_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_connection",
@@ -924,6 +957,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         crate::types::ListOrganizationAllConnectionsResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("organizations.connections.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_connections",
@@ -1033,6 +1067,12 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
         crate::types::UpdateOrganizationAllConnectionResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("organizations.connections.update", "id", &self.id)?;
+        crate::runtime::path_value(
+            "organizations.connections.update",
+            "connection_id",
+            &self.connection_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1186,6 +1226,11 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
         crate::types::CreateOrganizationDiscoveryDomainResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "organizations.discovery_domains.create",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1217,6 +1262,16 @@ crate::runtime::request_options!(OrganizationsDiscoveryDomainsDeleteRequest);
 impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "organizations.discovery_domains.delete",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.discovery_domains.delete",
+            "discovery_domain_id",
+            &self.discovery_domain_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_discovery-domains_by_discovery_domain_id",
@@ -1250,6 +1305,16 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
         crate::types::GetOrganizationDiscoveryDomainResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "organizations.discovery_domains.get",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.discovery_domains.get",
+            "discovery_domain_id",
+            &self.discovery_domain_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_discovery-domains_by_discovery_domain_id",
@@ -1283,6 +1348,16 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
         crate::types::GetOrganizationDiscoveryDomainByNameResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "organizations.discovery_domains.get_by_name",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.discovery_domains.get_by_name",
+            "discovery_domain",
+            &self.discovery_domain,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_name_by_discovery_domain",
@@ -1324,6 +1399,11 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         crate::types::ListOrganizationDiscoveryDomainsResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "organizations.discovery_domains.list",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_discovery-domains",
@@ -1412,6 +1492,16 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
         crate::types::UpdateOrganizationDiscoveryDomainResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "organizations.discovery_domains.update",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.discovery_domains.update",
+            "discovery_domain_id",
+            &self.discovery_domain_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1550,6 +1640,11 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::AddOrganizationConnectionResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "organizations.enabled_connections.add",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1581,6 +1676,16 @@ crate::runtime::request_options!(OrganizationsEnabledConnectionsDeleteRequest);
 impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "organizations.enabled_connections.delete",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.enabled_connections.delete",
+            "connection_id",
+            &self.connection_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_enabled_connections_by_connectionId",
@@ -1611,6 +1716,16 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetOrganizationConnectionResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "organizations.enabled_connections.get",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.enabled_connections.get",
+            "connection_id",
+            &self.connection_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_enabled_connections_by_connectionId",
@@ -1658,6 +1773,11 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationConnectionsResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "organizations.enabled_connections.list",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_enabled_connections",
@@ -1766,6 +1886,16 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
         crate::types::UpdateOrganizationConnectionResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "organizations.enabled_connections.update",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.enabled_connections.update",
+            "connection_id",
+            &self.connection_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1844,6 +1974,11 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationGroupsResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "organizations.groups.list",
+            "organization_id",
+            &self.organization_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_groups",
@@ -1986,6 +2121,16 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "organizations.groups.roles.create",
+            "organization_id",
+            &self.organization_id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.groups.roles.create",
+            "group_id",
+            &self.group_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -2030,6 +2175,16 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "organizations.groups.roles.delete",
+            "organization_id",
+            &self.organization_id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.groups.roles.delete",
+            "group_id",
+            &self.group_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -2079,6 +2234,16 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationGroupRolesResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "organizations.groups.roles.list",
+            "organization_id",
+            &self.organization_id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.groups.roles.list",
+            "group_id",
+            &self.group_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_group_roles",
@@ -2251,6 +2416,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
         crate::types::CreateOrganizationInvitationResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("organizations.invitations.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -2286,6 +2452,12 @@ crate::runtime::request_options!(OrganizationsInvitationsDeleteRequest);
 impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("organizations.invitations.delete", "id", &self.id)?;
+        crate::runtime::path_value(
+            "organizations.invitations.delete",
+            "invitation_id",
+            &self.invitation_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_invitations_by_invitation_id",
@@ -2325,6 +2497,12 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetOrganizationInvitationResponseContent, crate::Error> {
+        crate::runtime::path_value("organizations.invitations.get", "id", &self.id)?;
+        crate::runtime::path_value(
+            "organizations.invitations.get",
+            "invitation_id",
+            &self.invitation_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_invitations_by_invitation_id",
@@ -2392,6 +2570,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationInvitationsResponseContent, crate::Error> {
+        crate::runtime::path_value("organizations.invitations.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_invitations",
@@ -2567,6 +2746,7 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("organizations.members.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -2602,6 +2782,7 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("organizations.members.delete", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -2672,6 +2853,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationMembersResponseContent, crate::Error> {
+        crate::runtime::path_value("organizations.members.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_members",
@@ -2828,6 +3010,16 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         crate::types::ListOrganizationMemberEffectiveRolesResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "organizations.members.effective_roles.list",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.members.effective_roles.list",
+            "user_id",
+            &self.user_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_member_effective_roles",
@@ -2972,6 +3164,16 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         crate::types::ListOrganizationMemberRoleSourceGroupsResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "organizations.members.effective_roles.sources.groups.list",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.members.effective_roles.sources.groups.list",
+            "user_id",
+            &self.user_id,
+        )?;
         self.client.ready().await?;
         let role_id = self
             .role_id
@@ -3123,6 +3325,16 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "organizations.members.roles.assign",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.members.roles.assign",
+            "user_id",
+            &self.user_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -3163,6 +3375,16 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "organizations.members.roles.delete",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "organizations.members.roles.delete",
+            "user_id",
+            &self.user_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -3214,6 +3436,12 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationMemberRolesResponseContent, crate::Error> {
+        crate::runtime::path_value("organizations.members.roles.list", "id", &self.id)?;
+        crate::runtime::path_value(
+            "organizations.members.roles.list",
+            "user_id",
+            &self.user_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_organization_member_roles",

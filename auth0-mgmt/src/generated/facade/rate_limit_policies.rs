@@ -127,6 +127,7 @@ crate::runtime::request_options!(RateLimitPoliciesDeleteRequest);
 impl<'a> RateLimitPoliciesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("rate_limit_policies.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_rate-limit-policies_by_id",
@@ -153,6 +154,7 @@ impl<'a> RateLimitPoliciesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRateLimitPolicyResponseContent, crate::Error> {
+        crate::runtime::path_value("rate_limit_policies.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_rate-limit-policies_by_id",
@@ -303,6 +305,7 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateRateLimitPolicyResponseContent, crate::Error> {
+        crate::runtime::path_value("rate_limit_policies.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

@@ -92,6 +92,7 @@ crate::runtime::request_options!(RefreshTokensDeleteRequest);
 impl<'a> RefreshTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("refresh_tokens.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_refresh_token",
@@ -114,6 +115,7 @@ impl<'a> RefreshTokensGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRefreshTokenResponseContent, crate::Error> {
+        crate::runtime::path_value("refresh_tokens.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_refresh_token",
@@ -302,6 +304,7 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateRefreshTokenResponseContent, crate::Error> {
+        crate::runtime::path_value("refresh_tokens.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

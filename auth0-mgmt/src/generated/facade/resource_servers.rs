@@ -128,6 +128,7 @@ crate::runtime::request_options!(ResourceServersDeleteRequest);
 impl<'a> ResourceServersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("resource_servers.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_resource-servers_by_id",
@@ -160,6 +161,7 @@ impl<'a> ResourceServersGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetResourceServerResponseContent, crate::Error> {
+        crate::runtime::path_value("resource_servers.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_resource-servers_by_id",
@@ -317,6 +319,7 @@ impl<'a> ResourceServersUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateResourceServerResponseContent, crate::Error> {
+        crate::runtime::path_value("resource_servers.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

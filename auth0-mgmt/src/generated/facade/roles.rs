@@ -137,6 +137,7 @@ crate::runtime::request_options!(RolesDeleteRequest);
 impl<'a> RolesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("roles.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_roles_by_id",
@@ -159,6 +160,7 @@ impl<'a> RolesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRoleResponseContent, crate::Error> {
+        crate::runtime::path_value("roles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_roles_by_id",
@@ -299,6 +301,7 @@ impl<'a> RolesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateRoleResponseContent, crate::Error> {
+        crate::runtime::path_value("roles.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -382,6 +385,7 @@ impl<'a> RolesGroupsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("roles.groups.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -421,6 +425,7 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("roles.groups.delete", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -465,6 +470,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
+        crate::runtime::path_value("roles.groups.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_role_groups",
@@ -588,6 +594,7 @@ impl<'a> RolesPermissionsAddRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("roles.permissions.add", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -627,6 +634,7 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("roles.permissions.delete", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -677,6 +685,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRolePermissionsResponseContent, crate::Error> {
+        crate::runtime::path_value("roles.permissions.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_role_permission",
@@ -814,6 +823,7 @@ impl<'a> RolesUsersAssignRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("roles.users.assign", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -872,6 +882,7 @@ impl<'a> RolesUsersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRoleUsersResponseContent, crate::Error> {
+        crate::runtime::path_value("roles.users.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_role_user",

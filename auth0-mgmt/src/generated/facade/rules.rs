@@ -127,6 +127,7 @@ crate::runtime::request_options!(RulesDeleteRequest);
 impl<'a> RulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("rules.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_rules_by_id",
@@ -161,6 +162,7 @@ impl<'a> RulesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRuleResponseContent, crate::Error> {
+        crate::runtime::path_value("rules.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_rules_by_id",
@@ -323,6 +325,7 @@ impl<'a> RulesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateRuleResponseContent, crate::Error> {
+        crate::runtime::path_value("rules.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

@@ -62,6 +62,7 @@ crate::runtime::request_options!(RulesConfigsDeleteRequest);
 impl<'a> RulesConfigsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("rules_configs.delete", "key", &self.key)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_rules-configs_by_key",
@@ -118,6 +119,7 @@ impl<'a> RulesConfigsSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetRulesConfigResponseContent, crate::Error> {
+        crate::runtime::path_value("rules_configs.set", "key", &self.key)?;
         self.client.ready().await?;
         let body = self
             .body

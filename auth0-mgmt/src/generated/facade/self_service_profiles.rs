@@ -143,6 +143,7 @@ crate::runtime::request_options!(SelfServiceProfilesDeleteRequest);
 impl<'a> SelfServiceProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("self_service_profiles.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_self-service-profiles_by_id",
@@ -169,6 +170,7 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSelfServiceProfileResponseContent, crate::Error> {
+        crate::runtime::path_value("self_service_profiles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_self-service-profiles_by_id",
@@ -313,6 +315,7 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateSelfServiceProfileResponseContent, crate::Error> {
+        crate::runtime::path_value("self_service_profiles.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -396,6 +399,11 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
         crate::types::ListSelfServiceProfileCustomTextResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "self_service_profiles.custom_text.list",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_self_service_profile_custom_text",
@@ -440,6 +448,11 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
         crate::types::SetSelfServiceProfileCustomTextResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "self_service_profiles.custom_text.set",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -536,6 +549,11 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
         crate::types::CreateSelfServiceProfileSsoTicketResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "self_service_profiles.sso_ticket.create",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -571,6 +589,16 @@ crate::runtime::request_options!(SelfServiceProfilesSsoTicketRevokeRequest);
 impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value(
+            "self_service_profiles.sso_ticket.revoke",
+            "profile_id",
+            &self.profile_id,
+        )?;
+        crate::runtime::path_value(
+            "self_service_profiles.sso_ticket.revoke",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_revoke",

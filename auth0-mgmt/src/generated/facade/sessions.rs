@@ -75,6 +75,7 @@ crate::runtime::request_options!(SessionsDeleteRequest);
 impl<'a> SessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("sessions.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_session",
@@ -97,6 +98,7 @@ impl<'a> SessionsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSessionResponseContent, crate::Error> {
+        crate::runtime::path_value("sessions.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_session",
@@ -117,6 +119,7 @@ crate::runtime::request_options!(SessionsRevokeRequest);
 impl<'a> SessionsRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("sessions.revoke", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "revoke_session",
@@ -148,6 +151,7 @@ impl<'a> SessionsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateSessionResponseContent, crate::Error> {
+        crate::runtime::path_value("sessions.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

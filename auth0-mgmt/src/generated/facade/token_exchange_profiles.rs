@@ -136,6 +136,7 @@ crate::runtime::request_options!(TokenExchangeProfilesDeleteRequest);
 impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("token_exchange_profiles.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_token-exchange-profiles_by_id",
@@ -162,6 +163,7 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetTokenExchangeProfileResponseContent, crate::Error> {
+        crate::runtime::path_value("token_exchange_profiles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_token-exchange-profiles_by_id",
@@ -287,6 +289,7 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("token_exchange_profiles.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

@@ -162,6 +162,7 @@ crate::runtime::request_options!(UserAttributeProfilesDeleteRequest);
 impl<'a> UserAttributeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("user_attribute_profiles.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_user-attribute-profiles_by_id",
@@ -188,6 +189,7 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUserAttributeProfileResponseContent, crate::Error> {
+        crate::runtime::path_value("user_attribute_profiles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user-attribute-profiles_by_id",
@@ -217,6 +219,11 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
         crate::types::GetUserAttributeProfileTemplateResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "user_attribute_profiles.get_template",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_attribute_profile_template",
@@ -369,6 +376,7 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateUserAttributeProfileResponseContent, crate::Error> {
+        crate::runtime::path_value("user_attribute_profiles.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body

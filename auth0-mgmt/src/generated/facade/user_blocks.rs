@@ -76,6 +76,7 @@ crate::runtime::request_options!(UserBlocksDeleteRequest);
 impl<'a> UserBlocksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("user_blocks.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_user-blocks_by_id",
@@ -139,6 +140,7 @@ impl<'a> UserBlocksListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserBlocksResponseContent, crate::Error> {
+        crate::runtime::path_value("user_blocks.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user-blocks_by_id",

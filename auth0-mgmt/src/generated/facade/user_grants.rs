@@ -67,6 +67,7 @@ crate::runtime::request_options!(UserGrantsDeleteRequest);
 impl<'a> UserGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("user_grants.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_grants_by_id",

@@ -283,6 +283,7 @@ crate::runtime::request_options!(UsersDeleteRequest);
 impl<'a> UsersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("users.delete", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_users_by_id",
@@ -317,6 +318,7 @@ impl<'a> UsersGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUserResponseContent, crate::Error> {
+        crate::runtime::path_value("users.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_users_by_id",
@@ -561,6 +563,7 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RegenerateUsersRecoveryCodeResponseContent, crate::Error> {
+        crate::runtime::path_value("users.regenerate_recovery_code", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_recovery-code-regeneration",
@@ -594,6 +597,7 @@ impl<'a> UsersRevokeAccessRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("users.revoke_access", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -641,6 +645,7 @@ impl<'a> UsersUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateUserResponseContent, crate::Error> {
+        crate::runtime::path_value("users.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -810,6 +815,11 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
         crate::types::CreateUserAuthenticationMethodResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "users.authentication_methods.create",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -841,6 +851,16 @@ crate::runtime::request_options!(UsersAuthenticationMethodsDeleteRequest);
 impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "users.authentication_methods.delete",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "users.authentication_methods.delete",
+            "authentication_method_id",
+            &self.authentication_method_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_authentication-methods_by_authentication_method_id",
@@ -868,6 +888,11 @@ crate::runtime::request_options!(UsersAuthenticationMethodsDeleteAllRequest);
 impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "users.authentication_methods.delete_all",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_authentication-methods",
@@ -895,6 +920,12 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUserAuthenticationMethodResponseContent, crate::Error> {
+        crate::runtime::path_value("users.authentication_methods.get", "id", &self.id)?;
+        crate::runtime::path_value(
+            "users.authentication_methods.get",
+            "authentication_method_id",
+            &self.authentication_method_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_authentication-methods_by_authentication_method_id",
@@ -945,6 +976,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         crate::types::ListUserAuthenticationMethodsResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("users.authentication_methods.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_authentication-methods",
@@ -1052,6 +1084,7 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
         ::std::vec::Vec<crate::types::SetUserAuthenticationMethodResponseContent>,
         crate::Error,
     > {
+        crate::runtime::path_value("users.authentication_methods.set", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1097,6 +1130,16 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
         crate::types::UpdateUserAuthenticationMethodResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "users.authentication_methods.update",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "users.authentication_methods.update",
+            "authentication_method_id",
+            &self.authentication_method_id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -1153,6 +1196,7 @@ crate::runtime::request_options!(UsersAuthenticatorsDeleteAllRequest);
 impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("users.authenticators.delete_all", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_authenticators",
@@ -1208,6 +1252,7 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserConnectedAccountsResponseContent, crate::Error> {
+        crate::runtime::path_value("users.connected_accounts.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_connected-accounts",
@@ -1331,6 +1376,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         crate::types::ListUserEffectivePermissionsResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value("users.effective_permissions.list", "id", &self.id)?;
         self.client.ready().await?;
         let resource_server_identifier = self
             .resource_server_identifier
@@ -1491,6 +1537,11 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
         crate::types::ListUserEffectivePermissionRoleSourcesResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "users.effective_permissions.sources.roles.list",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let permission_name = self
             .permission_name
@@ -1631,6 +1682,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserEffectiveRolesResponseContent, crate::Error> {
+        crate::runtime::path_value("users.effective_roles.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_effective_roles",
@@ -1758,6 +1810,11 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserRoleSourceGroupsResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "users.effective_roles.sources.groups.list",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let role_id = self
             .role_id
@@ -1856,6 +1913,7 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::UsersEnrollment>, crate::Error> {
+        crate::runtime::path_value("users.enrollments.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_enrollments",
@@ -1916,6 +1974,16 @@ crate::runtime::request_options!(UsersFederatedConnectionsTokensetsDeleteRequest
 impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "users.federated_connections_tokensets.delete",
+            "id",
+            &self.id,
+        )?;
+        crate::runtime::path_value(
+            "users.federated_connections_tokensets.delete",
+            "tokenset_id",
+            &self.tokenset_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_federated-connections-tokensets_by_tokenset_id",
@@ -1948,6 +2016,11 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
         ::std::vec::Vec<crate::types::FederatedConnectionTokenSet>,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "users.federated_connections_tokensets.list",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_federated-connections-tokensets",
@@ -2042,6 +2115,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUserGroupsResponseContent, crate::Error> {
+        crate::runtime::path_value("users.groups.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_groups",
@@ -2180,6 +2254,8 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::DeleteUserIdentityResponseContent, crate::Error> {
+        crate::runtime::path_value("users.identities.delete", "id", &self.id)?;
+        crate::runtime::path_value("users.identities.delete", "user_id", &self.user_id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_user_identity_by_user_id",
@@ -2219,6 +2295,7 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::UserIdentity>, crate::Error> {
+        crate::runtime::path_value("users.identities.link", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -2294,6 +2371,7 @@ impl<'a> UsersLogsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UserListLogResponseContent, crate::Error> {
+        crate::runtime::path_value("users.logs.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_logs_by_user",
@@ -2419,6 +2497,7 @@ crate::runtime::request_options!(UsersMultifactorDeleteProviderRequest);
 impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("users.multifactor.delete_provider", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_multifactor_by_provider",
@@ -2443,6 +2522,11 @@ crate::runtime::request_options!(UsersMultifactorInvalidateRememberBrowserReques
 impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "users.multifactor.invalidate_remember_browser",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "post_invalidate-remember-browser",
@@ -2509,6 +2593,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserOrganizationsResponseContent, crate::Error> {
+        crate::runtime::path_value("users.organizations.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_organizations",
@@ -2650,6 +2735,7 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("users.permissions.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -2689,6 +2775,7 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("users.permissions.delete", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -2739,6 +2826,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserPermissionsResponseContent, crate::Error> {
+        crate::runtime::path_value("users.permissions.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_permissions",
@@ -2867,6 +2955,11 @@ crate::runtime::request_options!(UsersRefreshTokenDeleteRequest);
 impl<'a> UsersRefreshTokenDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value(
+            "users.refresh_token.delete",
+            "user_id",
+            &self.user_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_refresh_tokens_for_user",
@@ -2911,6 +3004,11 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRefreshTokensPaginatedResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "users.refresh_token.list",
+            "user_id",
+            &self.user_id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_refresh_tokens_for_user",
@@ -3018,6 +3116,7 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("users.risk_assessments.clear", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -3105,6 +3204,7 @@ impl<'a> UsersRolesAssignRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("users.roles.assign", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -3140,6 +3240,7 @@ impl<'a> UsersRolesDeleteRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value("users.roles.delete", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
             .body
@@ -3190,6 +3291,7 @@ impl<'a> UsersRolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserRolesResponseContent, crate::Error> {
+        crate::runtime::path_value("users.roles.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_user_roles",
@@ -3308,6 +3410,7 @@ crate::runtime::request_options!(UsersSessionsDeleteRequest);
 impl<'a> UsersSessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value("users.sessions.delete", "user_id", &self.user_id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_sessions_for_user",
@@ -3352,6 +3455,7 @@ impl<'a> UsersSessionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserSessionsPaginatedResponseContent, crate::Error> {
+        crate::runtime::path_value("users.sessions.list", "user_id", &self.user_id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_sessions_for_user",

@@ -168,6 +168,11 @@ crate::runtime::request_options!(
 impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "verifiable_credentials.verification.templates.delete",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_vc_templates_by_id",
@@ -197,6 +202,11 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
         crate::types::GetVerifiableCredentialTemplateResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "verifiable_credentials.verification.templates.get",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_vc_templates_by_id",
@@ -328,6 +338,11 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
         crate::types::UpdateVerifiableCredentialTemplateResponseContent,
         crate::Error,
     > {
+        crate::runtime::path_value(
+            "verifiable_credentials.verification.templates.update",
+            "id",
+            &self.id,
+        )?;
         self.client.ready().await?;
         let body = self
             .body
