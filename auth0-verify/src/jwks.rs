@@ -15,6 +15,8 @@ use crate::keys::{Find, Key, KeySet};
 
 /// Largest JWKS body accepted.
 const MAX_JWKS_BYTES: usize = 512 * 1024;
+/// How much of an error answer's body is read (its start is shown in the error).
+const MAX_ERROR_BODY_BYTES: usize = 4 * 1024;
 /// After a failed fetch, callers reuse the error for this long (at most the cooldown)
 /// instead of asking a failing endpoint again.
 const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(5);
@@ -249,7 +251,11 @@ impl Inner {
         let now = Instant::now();
         let cache = self.read();
         let within = |t: Option<Instant>, d: Duration| t.is_some_and(|t| now.duration_since(t) < d);
-        let fresh = cache.keys.is_some() && within(cache.fetched_at, self.config.ttl);
+        // Right after a fetch that succeeded, its keys are used whatever the TTL (a TTL of
+        // zero, or shorter than the fetch took, would otherwise refuse every token).
+        let just_fetched = !can_fetch && cache.last_error.is_none();
+        let fresh =
+            cache.keys.is_some() && (just_fetched || within(cache.fetched_at, self.config.ttl));
         if let (true, Some(keys)) = (fresh, &cache.keys) {
             let kid = header.kid.as_deref();
             return match keys.find(kid) {
@@ -374,11 +380,18 @@ impl Inner {
         let status = response.status();
         if !status.is_success() {
             let retry_after = retry_after(response.headers());
-            let body = response.text().await.unwrap_or_default();
+            // Enough of the body to show; a failing endpoint may send much more.
+            let mut body = Vec::new();
+            while body.len() < MAX_ERROR_BODY_BYTES {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                    _ => break,
+                }
+            }
             let error = JwksError::Status {
                 url: c.url.clone(),
                 status: status.as_u16(),
-                body: shorten(&body),
+                body: shorten(&String::from_utf8_lossy(&body)),
             };
             return Err(if status.as_u16() == 429 || status.is_server_error() {
                 Failure::Retryable(error, retry_after)
@@ -479,12 +492,16 @@ fn backoff(attempt: u32) -> Duration {
     base + Duration::from_nanos(u64::from(jitter))
 }
 
-/// The wait asked for by `Retry-After` (seconds) or `X-RateLimit-Reset` (epoch seconds).
+/// The wait asked for by `Retry-After` (seconds or an HTTP date) or `X-RateLimit-Reset`
+/// (epoch seconds).
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let number =
-        |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+    let text = |name: &str| Some(headers.get(name)?.to_str().ok()?.trim());
+    let number = |name: &str| -> Option<u64> { text(name)?.parse().ok() };
     if let Some(secs) = number(RETRY_AFTER.as_str()) {
         return Some(Duration::from_secs(secs));
+    }
+    if let Some(at) = text(RETRY_AFTER.as_str()).and_then(|t| httpdate::parse_http_date(t).ok()) {
+        return Some(at.duration_since(SystemTime::now()).unwrap_or_default());
     }
     let reset = number("x-ratelimit-reset")?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();

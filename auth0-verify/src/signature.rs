@@ -67,6 +67,9 @@ impl From<Vec<u8>> for Secret {
 pub struct SymmetricSignatureVerifier {
     /// The HMAC key, prepared once.
     key: Arc<hmac::Key>,
+    /// The secret was empty (an unset variable, say): every token is refused, since anyone
+    /// can sign with an empty secret.
+    empty: bool,
 }
 
 impl fmt::Debug for SymmetricSignatureVerifier {
@@ -81,15 +84,23 @@ impl fmt::Debug for SymmetricSignatureVerifier {
 impl SymmetricSignatureVerifier {
     const ALGORITHMS: &'static [Algorithm] = &[Algorithm::HS256];
 
-    /// A verifier accepting HS256 tokens signed with `secret`.
+    /// A verifier accepting HS256 tokens signed with `secret`. An empty secret (an unset
+    /// variable, say) refuses every token: anyone could sign with it.
     pub fn new(secret: impl Into<Secret>) -> Self {
         let secret = secret.into();
         SymmetricSignatureVerifier {
             key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret.expose())),
+            empty: secret.expose().is_empty(),
         }
     }
 
     fn verify(&self, raw: &RawToken<'_>, alg: Algorithm) -> Result<(), TokenValidationError> {
+        if self.empty {
+            return Err(TokenValidationError::UnusableKey {
+                kid: "the shared secret".to_owned(),
+                reason: "the HS256 secret is empty".to_owned(),
+            });
+        }
         // `hmac::verify` compares in constant time.
         let valid = alg == Algorithm::HS256
             && URL_SAFE_NO_PAD

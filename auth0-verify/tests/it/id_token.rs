@@ -306,6 +306,19 @@ async fn organization_by_name_is_case_insensitive() {
 }
 
 #[tokio::test]
+async fn an_empty_secret_refuses_even_tokens_signed_with_it() {
+    let empty = jsonwebtoken::EncodingKey::from_secret(b"");
+    let token = sign(jsonwebtoken::Algorithm::HS256, None, &empty, &id_claims());
+    let v = TokenVerifier::new(SymmetricSignatureVerifier::new(""), ISS, AUD).with_clock(clock);
+    let err = v.verify(&token, &none()).await.unwrap_err();
+    assert!(
+        matches!(err, TokenValidationError::UnusableKey { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("empty"), "{err}");
+}
+
+#[tokio::test]
 async fn signature_must_match_the_secret() {
     let token = hs256(&id_claims());
     let other = TokenVerifier::new(SymmetricSignatureVerifier::new("another-secret"), ISS, AUD)

@@ -79,6 +79,38 @@ async fn the_key_set_is_fetched_again_after_its_ttl() {
 }
 
 #[tokio::test]
+async fn a_zero_ttl_fetches_for_every_token_and_still_verifies() {
+    let (server, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    let v = verifier(
+        AsymmetricSignatureVerifier::new(url)
+            .cache_ttl(Duration::ZERO)
+            .refetch_cooldown(Duration::ZERO),
+    );
+    for _ in 0..3 {
+        check(&v, &rs256(&id_claims())).await.unwrap();
+    }
+    assert_eq!(hits(&server).await, 3);
+}
+
+#[tokio::test]
+async fn a_retry_after_date_is_waited_for() {
+    let at = std::time::SystemTime::now() + Duration::from_secs(2);
+    let date = httpdate::fmt_http_date(at);
+    let server = changing_server(
+        ResponseTemplate::new(429).insert_header("Retry-After", date.as_str()),
+        1,
+        ok(jwks(&[rsa_a_jwk()])),
+    )
+    .await;
+    let v = verifier(AsymmetricSignatureVerifier::new(jwks_url(&server)));
+    let started = std::time::Instant::now();
+    check(&v, &rs256(&id_claims())).await.unwrap();
+    // HTTP dates have whole seconds: the wait is at least the one second left after rounding.
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(hits(&server).await, 2);
+}
+
+#[tokio::test]
 async fn an_unknown_kid_refetches_at_most_once_per_cooldown() {
     // Rotation: key-b appears on the second fetch.
     let server = changing_server(
