@@ -75,28 +75,25 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
         let connection_id = self
             .connection_id
             .ok_or_else(|| Error::missing(IMPORT_OPERATION, "`connection_id`"))?;
-        let file = reqwest::multipart::Part::bytes(contents)
-            .file_name(file_name)
-            .mime_str("application/json")
-            .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
-        let mut form = reqwest::multipart::Form::new()
-            .part("users", file)
-            .text("connection_id", connection_id);
+        let mut fields = vec![("connection_id", connection_id)];
         if let Some(v) = self.upsert {
-            form = form.text("upsert", v.to_string());
+            fields.push(("upsert", v.to_string()));
         }
         if let Some(v) = self.external_id {
-            form = form.text("external_id", v);
+            fields.push(("external_id", v));
         }
         if let Some(v) = self.send_completion_email {
-            form = form.text("send_completion_email", v.to_string());
+            fields.push(("send_completion_email", v.to_string()));
         }
+        let (content_type, body) = multipart(&contents, &file_name, &fields);
         self.client.ready().await?;
         let raw = self.client.raw_for(&self.options);
         let mut request = raw
             .client()
             .post(format!("{}/jobs/users-imports", raw.baseurl()))
-            .multipart(form)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            // A body in memory, so that a rate-limited or token-refused upload is sent again.
+            .body(body)
             .build()
             .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
         authorize(raw.inner(), &mut request);
@@ -112,4 +109,49 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
             .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
         crate::runtime::decode(IMPORT_OPERATION, &body)
     }
+}
+
+/// A `multipart/form-data` body: the `users` file part, then the text fields. Returns the
+/// content type (with the boundary) and the body.
+fn multipart(file: &[u8], file_name: &str, fields: &[(&str, String)]) -> (String, Vec<u8>) {
+    // A boundary that occurs in no part.
+    let mut n = 0u32;
+    let boundary = loop {
+        let candidate = format!("auth0-mgmt-boundary-{n:08x}");
+        let needle = candidate.as_bytes();
+        let in_file = file.windows(needle.len()).any(|w| w == needle);
+        if !in_file && !fields.iter().any(|(_, v)| v.contains(&candidate)) {
+            break candidate;
+        }
+        n += 1;
+    };
+    // Quotes and line breaks cannot stand in a quoted header parameter.
+    let file_name: String = file_name
+        .chars()
+        .map(|c| match c {
+            '"' => "%22".to_owned(),
+            '\r' => "%0D".to_owned(),
+            '\n' => "%0A".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    let mut body = Vec::with_capacity(file.len() + 512);
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"users\"; \
+             filename=\"{file_name}\"\r\nContent-Type: application/json\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

@@ -476,6 +476,28 @@ async fn a_body_of_the_wrong_shape_names_the_operation_and_json_path() {
 }
 
 #[tokio::test]
+async fn a_success_status_the_document_does_not_list_is_still_a_success() {
+    let (server, client) = setup().await;
+    // `POST /users` is documented as 201; a 200 means the user was created all the same.
+    Mock::given(method("POST"))
+        .and(path("/api/v2/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "auth0|new"})))
+        .mount(&server)
+        .await;
+    let user = client
+        .users()
+        .create()
+        .body(types::CreateUserRequestContent {
+            connection: "db".into(),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.user_id.as_deref(), Some("auth0|new"));
+}
+
+#[tokio::test]
 async fn debug_output_of_a_decode_error_withholds_the_answer() {
     let (server, client) = setup().await;
     Mock::given(method("POST"))
@@ -633,6 +655,45 @@ async fn the_users_import_is_a_real_multipart_upload() {
     assert!(
         !body.contains("send_completion_email"),
         "unset fields are not sent"
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limited_users_import_is_sent_again() {
+    let (server, client) = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/jobs/users-imports"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/jobs/users-imports"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"id": "job_2"})))
+        .mount(&server)
+        .await;
+    // A file name with a quote, and a file that holds the first boundary tried.
+    let file = b"[] auth0-mgmt-boundary-00000000".to_vec();
+    let job = client
+        .jobs()
+        .users_imports()
+        .create()
+        .users(file.clone(), "a\"b.json")
+        .connection_id("con_1")
+        .retry_policy(auth0_mgmt::RetryPolicy::default().max_retries(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(job.id.as_deref(), Some("job_2"));
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].body, requests[1].body, "the same upload twice");
+    let body = String::from_utf8_lossy(&requests[1].body).into_owned();
+    assert!(body.contains("filename=\"a%22b.json\""), "{body}");
+    let content_type = requests[1].headers["content-type"].to_str().unwrap();
+    assert!(
+        content_type.ends_with("auth0-mgmt-boundary-00000001"),
+        "{content_type}"
     );
 }
 

@@ -175,6 +175,7 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
                         continue;
                     };
                     decode_with_runtime(&mut f);
+                    any_success_status(&mut f);
                     let raw = raw_method(&f)?;
                     methods.insert(raw.ident.clone(), (raw, f));
                 }
@@ -223,6 +224,53 @@ fn decode_with_runtime(f: &mut syn::ImplItemFn) {
         }
     }
     syn::visit_mut::VisitMut::visit_impl_item_fn_mut(&mut Swap, f);
+}
+
+/// Makes a raw method take any 2xx answer as a success, decoded as its first documented
+/// success: an answer with another 2xx status than the document lists (200 for a documented
+/// 201, say) has succeeded, and reporting it as an error would invite a caller to repeat it.
+fn any_success_status(f: &mut syn::ImplItemFn) {
+    struct Widen;
+    impl syn::visit_mut::VisitMut for Widen {
+        fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
+            syn::visit_mut::visit_expr_match_mut(self, m);
+            let scrutinee = &m.expr;
+            let on_status = quote!(#scrutinee).to_string().replace(' ', "");
+            if !on_status.ends_with("status().as_u16()") {
+                return;
+            }
+            let is_success = |arm: &syn::Arm| match &arm.pat {
+                syn::Pat::Lit(syn::PatLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => i
+                    .base10_parse::<u16>()
+                    .is_ok_and(|code| (200..300).contains(&code)),
+                _ => false,
+            };
+            let successes: Vec<usize> = (0..m.arms.len())
+                .filter(|&i| is_success(&m.arms[i]))
+                .collect();
+            if let [only] = successes[..] {
+                m.arms[only].pat = syn::parse_quote!(200u16..=299u16);
+                return;
+            }
+            let Some(first) = successes.first().map(|&i| m.arms[i].clone()) else {
+                return;
+            };
+            let Some(wild) = m
+                .arms
+                .iter()
+                .position(|a| matches!(a.pat, syn::Pat::Wild(_)))
+            else {
+                return;
+            };
+            let body = &first.body;
+            m.arms
+                .insert(wild, syn::parse_quote!(200u16..=299u16 => #body,));
+        }
+    }
+    syn::visit_mut::VisitMut::visit_impl_item_fn_mut(&mut Widen, f);
 }
 
 /// Array fields decode through `crate::de`, which grows a vector from an exact fit instead of

@@ -84,7 +84,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -122,7 +122,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -160,7 +160,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -205,7 +205,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -246,7 +246,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -284,7 +284,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -322,7 +322,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -364,7 +364,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -401,7 +401,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -432,7 +432,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -464,7 +464,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -497,7 +497,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -528,7 +528,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -559,7 +559,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -592,7 +592,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -623,7 +623,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -652,7 +652,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -683,7 +683,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -724,6 +724,7 @@ impl Client {
         match response.status().as_u16() {
             202u16 => crate::runtime::json_response(response).await,
             204u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -756,7 +757,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -787,7 +788,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -815,7 +816,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -846,7 +847,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -878,7 +879,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -911,7 +912,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -944,7 +945,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -975,7 +976,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1006,7 +1007,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1037,7 +1038,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1069,7 +1070,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1101,7 +1102,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1134,7 +1135,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1163,7 +1164,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1196,7 +1197,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1227,7 +1228,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1256,7 +1257,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1285,7 +1286,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1319,7 +1320,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1348,7 +1349,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1385,7 +1386,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1414,7 +1415,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1447,7 +1448,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1478,7 +1479,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1509,7 +1510,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1546,7 +1547,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1579,7 +1580,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1610,7 +1611,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1643,7 +1644,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1682,7 +1683,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1721,7 +1722,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1752,7 +1753,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1789,7 +1790,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1821,7 +1822,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1853,7 +1854,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1879,7 +1880,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1910,7 +1911,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1949,7 +1950,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1989,7 +1990,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2020,7 +2021,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2057,7 +2058,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2098,7 +2099,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2135,7 +2136,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2164,7 +2165,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2195,7 +2196,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2227,7 +2228,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2264,7 +2265,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2296,7 +2297,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2327,7 +2328,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2366,7 +2367,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2405,7 +2406,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2436,7 +2437,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2469,7 +2470,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2497,7 +2498,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2528,7 +2529,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2562,7 +2563,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2593,7 +2594,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2635,7 +2636,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2672,7 +2673,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2709,7 +2710,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2738,7 +2739,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2771,7 +2772,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2803,7 +2804,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2842,7 +2843,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2881,7 +2882,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2924,7 +2925,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2965,7 +2966,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3012,7 +3013,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3052,7 +3053,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3093,7 +3094,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3140,7 +3141,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3188,7 +3189,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3227,7 +3228,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3285,7 +3286,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3326,7 +3327,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3377,7 +3378,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3421,7 +3422,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3468,7 +3469,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3507,7 +3508,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3543,7 +3544,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3584,7 +3585,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3623,7 +3624,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3664,7 +3665,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3700,7 +3701,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3739,7 +3740,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3790,7 +3791,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3829,7 +3830,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3884,7 +3885,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3947,7 +3948,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4018,7 +4019,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4061,7 +4062,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4108,7 +4109,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4154,7 +4155,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4197,7 +4198,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4236,7 +4237,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4279,7 +4280,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4318,7 +4319,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4376,7 +4377,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4421,7 +4422,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4464,7 +4465,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4504,7 +4505,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4544,7 +4545,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4585,7 +4586,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4635,7 +4636,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4674,7 +4675,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4710,7 +4711,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4754,7 +4755,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4794,7 +4795,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4830,7 +4831,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4869,7 +4870,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4912,7 +4913,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -4956,7 +4957,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5012,7 +5013,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5055,7 +5056,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5098,7 +5099,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5145,7 +5146,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5189,7 +5190,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5229,7 +5230,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5280,7 +5281,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5324,7 +5325,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5363,7 +5364,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5407,7 +5408,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5446,7 +5447,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5485,7 +5486,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5529,6 +5530,7 @@ impl Client {
         match response.status().as_u16() {
             200u16 => crate::runtime::json_response(response).await,
             204u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5580,7 +5582,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5620,7 +5622,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5659,7 +5661,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5698,7 +5700,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5738,7 +5740,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5791,7 +5793,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5830,7 +5832,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5869,7 +5871,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5912,6 +5914,7 @@ impl Client {
         match response.status().as_u16() {
             200u16 => crate::runtime::json_response(response).await,
             204u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5947,7 +5950,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -5987,7 +5990,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6031,7 +6034,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6074,7 +6077,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6124,7 +6127,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6163,7 +6166,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6214,7 +6217,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6259,7 +6262,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6306,7 +6309,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6348,7 +6351,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6387,7 +6390,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6433,7 +6436,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6483,7 +6486,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6520,7 +6523,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6569,7 +6572,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6612,7 +6615,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6674,7 +6677,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6713,7 +6716,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6763,7 +6766,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6802,7 +6805,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6861,7 +6864,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6911,7 +6914,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6950,7 +6953,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -6987,7 +6990,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7026,7 +7029,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7065,7 +7068,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7104,7 +7107,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7162,7 +7165,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7199,7 +7202,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7248,7 +7251,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7287,7 +7290,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7331,7 +7334,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7370,7 +7373,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7414,7 +7417,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7453,7 +7456,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7492,7 +7495,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7549,7 +7552,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7593,7 +7596,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7646,7 +7649,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7694,7 +7697,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7738,7 +7741,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7786,7 +7789,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7836,7 +7839,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7888,7 +7891,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7948,7 +7951,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -7998,7 +8001,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8037,7 +8040,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8076,7 +8079,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8123,7 +8126,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8166,7 +8169,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8207,7 +8210,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8247,7 +8250,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8285,7 +8288,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8324,7 +8327,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8365,7 +8368,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8401,7 +8404,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8437,7 +8440,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8479,7 +8482,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8533,7 +8536,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8572,7 +8575,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8611,7 +8614,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8664,7 +8667,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8715,7 +8718,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8756,7 +8759,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8806,7 +8809,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8849,7 +8852,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8888,7 +8891,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8931,7 +8934,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -8978,7 +8981,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9029,7 +9032,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9075,7 +9078,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9112,7 +9115,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9164,7 +9167,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9207,7 +9210,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9243,7 +9246,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9283,7 +9286,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9323,7 +9326,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9362,7 +9365,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9402,7 +9405,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9444,7 +9447,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9490,7 +9493,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9537,7 +9540,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9576,7 +9579,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9615,7 +9618,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9665,7 +9668,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9704,7 +9707,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9740,7 +9743,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9779,7 +9782,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9818,7 +9821,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9859,7 +9862,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9898,7 +9901,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9934,7 +9937,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -9975,7 +9978,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10019,7 +10022,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10062,7 +10065,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10104,7 +10107,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10140,7 +10143,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10179,7 +10182,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10222,7 +10225,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10261,7 +10264,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10304,7 +10307,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10346,7 +10349,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10394,7 +10397,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10440,7 +10443,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10498,7 +10501,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10552,7 +10555,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10595,7 +10598,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10652,7 +10655,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10699,7 +10702,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10748,7 +10751,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10795,7 +10798,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10855,7 +10858,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10899,7 +10902,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10942,7 +10945,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -10983,7 +10986,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11023,7 +11026,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11068,7 +11071,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11111,7 +11114,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11152,7 +11155,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11193,7 +11196,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11238,7 +11241,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11284,7 +11287,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11326,7 +11329,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11367,7 +11370,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11405,7 +11408,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11446,7 +11449,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11489,7 +11492,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11530,7 +11533,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11568,7 +11571,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11609,7 +11612,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11650,7 +11653,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11687,7 +11690,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11726,7 +11729,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11770,7 +11773,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11811,7 +11814,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11854,7 +11857,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11895,7 +11898,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11933,7 +11936,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -11978,7 +11981,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12024,7 +12027,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12066,7 +12069,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12112,7 +12115,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12153,7 +12156,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12194,7 +12197,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12239,7 +12242,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12284,7 +12287,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12323,7 +12326,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12367,7 +12370,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12406,7 +12409,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12445,7 +12448,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12486,7 +12489,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12527,7 +12530,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12568,7 +12571,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12614,7 +12617,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12655,7 +12658,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12698,7 +12701,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12736,7 +12739,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12774,7 +12777,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12815,7 +12818,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12856,7 +12859,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12899,7 +12902,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12940,7 +12943,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -12981,7 +12984,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13020,7 +13023,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13059,7 +13062,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13104,7 +13107,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13145,7 +13148,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13189,7 +13192,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13230,7 +13233,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13268,7 +13271,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13313,7 +13316,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13354,7 +13357,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13397,7 +13400,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13438,7 +13441,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13482,7 +13485,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13525,7 +13528,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13570,7 +13573,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13608,7 +13611,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13646,7 +13649,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13688,7 +13691,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13731,7 +13734,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13776,7 +13779,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13814,7 +13817,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13847,7 +13850,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13885,7 +13888,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13923,7 +13926,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -13961,7 +13964,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14001,6 +14004,7 @@ impl Client {
         match response.status().as_u16() {
             200u16 => crate::runtime::json_response(response).await,
             201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14041,7 +14045,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14079,7 +14083,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14121,7 +14125,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14159,7 +14163,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14198,7 +14202,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14241,7 +14245,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14282,7 +14286,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14327,7 +14331,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14372,7 +14376,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14410,7 +14414,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14452,7 +14456,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14497,7 +14501,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14535,7 +14539,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14576,7 +14580,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14604,7 +14608,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14647,7 +14651,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14685,7 +14689,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14723,7 +14727,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14764,7 +14768,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14796,7 +14800,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14834,7 +14838,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14875,7 +14879,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14907,7 +14911,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14956,7 +14960,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -14997,7 +15001,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15035,7 +15039,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15067,7 +15071,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15105,7 +15109,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15150,7 +15154,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15184,7 +15188,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15218,7 +15222,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15256,7 +15260,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15298,7 +15302,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15339,7 +15343,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15377,7 +15381,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15415,7 +15419,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15458,7 +15462,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15502,7 +15506,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15543,7 +15547,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15581,7 +15585,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15622,7 +15626,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15654,7 +15658,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15695,7 +15699,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15736,7 +15740,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15774,7 +15778,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15815,7 +15819,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15854,7 +15858,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15892,7 +15896,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15937,7 +15941,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -15979,7 +15983,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16020,7 +16024,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16061,7 +16065,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16097,7 +16101,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16146,7 +16150,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16189,7 +16193,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16230,7 +16234,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16269,7 +16273,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16313,7 +16317,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16358,7 +16362,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16399,7 +16403,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16440,7 +16444,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16472,7 +16476,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16514,7 +16518,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16552,7 +16556,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16595,7 +16599,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16640,7 +16644,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16679,7 +16683,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16724,7 +16728,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16771,7 +16775,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16809,7 +16813,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16852,7 +16856,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16894,7 +16898,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16935,7 +16939,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -16976,7 +16980,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17017,7 +17021,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17058,7 +17062,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17103,7 +17107,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17148,7 +17152,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17189,7 +17193,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17230,7 +17234,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17271,7 +17275,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17312,7 +17316,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17355,7 +17359,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17393,7 +17397,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17434,7 +17438,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17482,7 +17486,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17521,7 +17525,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17562,7 +17566,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17603,7 +17607,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17648,7 +17652,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17681,7 +17685,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            204u16 => Ok(ResponseValue::empty(response)),
+            200u16..=299u16 => Ok(ResponseValue::empty(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17722,7 +17726,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17762,6 +17766,7 @@ impl Client {
         match response.status().as_u16() {
             201u16 => crate::runtime::json_response(response).await,
             204u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17803,7 +17808,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17841,7 +17846,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17880,7 +17885,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17920,7 +17925,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => Ok(ResponseValue::stream(response)),
+            200u16..=299u16 => Ok(ResponseValue::stream(response)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -17962,7 +17967,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18007,7 +18012,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18056,7 +18061,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18098,7 +18103,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18140,7 +18145,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18182,7 +18187,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18227,7 +18232,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18272,7 +18277,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18314,7 +18319,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18356,7 +18361,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18399,7 +18404,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18440,7 +18445,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -18480,7 +18485,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
+            200u16..=299u16 => crate::runtime::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
