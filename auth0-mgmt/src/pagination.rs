@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -90,15 +91,18 @@ where
     T: Send + 'a,
 {
     let take = take.max(1);
-    stream::unfold(Some((request, from)), move |state| async move {
-        let (request, from) = state?;
-        match fetch(request.clone(), from.clone(), take).await {
+    let visited: HashSet<String> = from.iter().cloned().collect();
+    stream::unfold(Some((request, from, visited)), move |state| async move {
+        let (request, from, mut visited) = state?;
+        match fetch(request.clone(), from, take).await {
             Err(e) => Some((Err(e), None)),
             Ok(p) => {
                 let next = match &p.next {
-                    // A checkpoint that does not move would loop for ever.
-                    Some(n) if !p.items.is_empty() && Some(n) != from.as_ref() => {
-                        Some((request, Some(n.clone())))
+                    // An empty checkpoint is none; one seen before would loop for ever.
+                    Some(n)
+                        if !p.items.is_empty() && !n.is_empty() && visited.insert(n.clone()) =>
+                    {
+                        Some((request, Some(n.clone()), visited))
                     }
                     _ => None,
                 };

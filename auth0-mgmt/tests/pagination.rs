@@ -148,6 +148,56 @@ async fn checkpoint_items_follow_next_until_it_is_gone() {
 }
 
 #[tokio::test]
+async fn checkpoints_that_come_back_or_are_empty_end_the_walk() {
+    let server = MockServer::start().await;
+    let base = "/api/v2/users/auth0|1/connected-accounts";
+    for (from, id, next) in [(None, "ca_1", "cp-b"), (Some("cp-b"), "ca_2", "cp-a")] {
+        let mock = Mock::given(method("GET")).and(path(base));
+        let mock = match from {
+            Some(f) => mock.and(query_param("from", f)),
+            None => mock.and(query_param_is_missing("from")),
+        };
+        mock.respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "connected_accounts": [{"id": id}], "next": next
+        })))
+        .mount(&server)
+        .await;
+    }
+    // `cp-a` leads back to `cp-b`, already visited.
+    Mock::given(method("GET"))
+        .and(path(base))
+        .and(query_param("from", "cp-a"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "connected_accounts": [{"id": "ca_3"}], "next": "cp-b"
+        })))
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let walk = |from: Option<&str>| {
+        let request = client.users().connected_accounts().list("auth0|1");
+        let request = match from {
+            Some(f) => request.from(f),
+            None => request,
+        };
+        request.items().try_collect::<Vec<_>>()
+    };
+    assert_eq!(walk(None).await.unwrap().len(), 3);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+
+    // An empty `next` is no next page.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path(base))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "connected_accounts": [{"id": "ca_1"}], "next": ""
+        })))
+        .mount(&server)
+        .await;
+    assert_eq!(walk(Some("x")).await.unwrap().len(), 1);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn an_error_mid_way_is_yielded_after_the_items_before_it_and_ends_the_stream() {
     let server = MockServer::start().await;
     page_of_users(&server, 0, users(0..2), 10).await;
