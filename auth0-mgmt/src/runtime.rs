@@ -321,6 +321,24 @@ pub(crate) async fn answer_error(operation: &'static str, response: reqwest::Res
     Error::from_answer(operation, status, headers, body)
 }
 
+/// A credential field in `Debug` output (see the generated types): `[redacted]`, or `None`.
+pub(crate) struct Redacted<'a, T>(pub(crate) &'a T);
+
+impl std::fmt::Debug for Redacted<'_, String> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::fmt::Debug for Redacted<'_, Option<String>> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(_) => f.write_str("Some([redacted])"),
+            None => f.write_str("None"),
+        }
+    }
+}
+
 /// Percent-encodes a path value as one segment: progenitor's set (controls, space, `"#<>?`,
 /// backtick, `{}`, `/`, `%`) and the backslash, which URL parsers read as `/` in http(s)
 /// URLs.

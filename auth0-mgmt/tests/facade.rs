@@ -497,6 +497,25 @@ async fn a_success_status_the_document_does_not_list_is_still_a_success() {
     assert_eq!(user.user_id.as_deref(), Some("auth0|new"));
 }
 
+#[test]
+fn credentials_in_answers_are_redacted_in_debug_output() {
+    let app: types::GetClientResponseContent = auth0_mgmt::from_json(
+        br#"{"client_id": "cid-visible", "name": "app", "client_secret": "s3cr3t-value"}"#,
+    )
+    .unwrap();
+    assert_eq!(app.client_secret.as_deref(), Some("s3cr3t-value"), "kept");
+    let debug = format!("{app:?}");
+    assert!(!debug.contains("s3cr3t-value"), "{debug}");
+    assert!(debug.contains("client_secret: Some([redacted])"), "{debug}");
+    assert!(debug.contains("cid-visible"), "{debug}");
+
+    let identity: types::UserIdentitySchema =
+        auth0_mgmt::from_json(br#"{"provider": "github", "access_token": "gho_abc"}"#).unwrap();
+    let debug = format!("{identity:?}");
+    assert!(!debug.contains("gho_abc"), "{debug}");
+    assert!(debug.contains("refresh_token: None"), "{debug}");
+}
+
 #[tokio::test]
 async fn debug_output_of_a_decode_error_withholds_the_answer() {
     let (server, client) = setup().await;

@@ -197,6 +197,7 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
     exact_fit_arrays(&mut types);
     let with_default = derive_default(&mut types);
     add_from_str_for_string_newtypes(&mut types);
+    redact_secrets_in_debug(&mut types);
     Ok(Generated {
         with_default,
         types,
@@ -395,6 +396,76 @@ fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
                 .split(|c: char| !c.is_alphanumeric())
                 .any(|w| w == name)
     })
+}
+
+/// Whether a field holds a credential, by its name: a client secret, password, API key,
+/// private key, token or authorization header value.
+fn is_secret_field(name: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "secret",
+        "password",
+        "api_key",
+        "private_key",
+        "token",
+        "secret_key",
+        "secret_access_key",
+        "authorization",
+    ];
+    // A setting that names a secret's purpose, not the secret.
+    const SETTINGS: &[&str] = &["change_password"];
+    ENDINGS.iter().any(|e| name.ends_with(e)) && !SETTINGS.contains(&name)
+}
+
+/// Structs with credential fields of string type (`client_secret`, `password`, `api_key`,
+/// ...) get a `Debug` that prints `[redacted]` for them: a created application or a log
+/// stream printed with `{:?}` must not put its secrets in a log.
+fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
+    let mut impls = Vec::new();
+    for (key, item) in types.iter_mut() {
+        let syn::Item::Struct(s) = item else { continue };
+        let syn::Fields::Named(named) = &s.fields else {
+            continue;
+        };
+        let is_text = |ty: &syn::Type| {
+            let inner = generic_arg(ty, "Option", 0).unwrap_or_else(|| ty.clone());
+            quote!(#inner).to_string().replace(' ', "") == "::std::string::String"
+        };
+        let secret = |f: &syn::Field| {
+            f.ident
+                .as_ref()
+                .is_some_and(|i| is_secret_field(&i.to_string()))
+                && is_text(&f.ty)
+        };
+        if !derives(&s.attrs, "Debug")
+            || !named.named.iter().any(secret)
+            || unions::remove_derive(&mut s.attrs, "Debug").is_none()
+        {
+            continue;
+        }
+        let name = &s.ident;
+        let label = name.to_string();
+        let fields = named.named.iter().filter_map(|f| {
+            let id = f.ident.as_ref()?;
+            let text = id.to_string();
+            let text = text.trim_start_matches("r#");
+            Some(if secret(f) {
+                quote!(.field(#text, &crate::runtime::Redacted(&self.#id)))
+            } else {
+                quote!(.field(#text, &self.#id))
+            })
+        });
+        impls.push((
+            key.clone(),
+            syn::parse_quote! {
+                impl ::std::fmt::Debug for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.debug_struct(#label) #(#fields)* .finish()
+                    }
+                }
+            },
+        ));
+    }
+    types.extend(impls);
 }
 
 /// Derives `Default` for every struct whose fields all have one, so that request bodies read
@@ -750,4 +821,67 @@ pub fn render_client(generated: &Generated, ops: &[Operation]) -> TokenStream {
 pub fn pretty(tokens: TokenStream) -> Result<String> {
     let file: syn::File = syn::parse2(tokens).context("generated code does not parse")?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_fields_are_redacted_in_debug() {
+        for name in [
+            "client_secret",
+            "password",
+            "api_key",
+            "token",
+            "refresh_token",
+        ] {
+            assert!(is_secret_field(name), "{name}");
+        }
+        for name in [
+            "token_lifetime",
+            "subject_token_type",
+            "change_password",
+            "secrets",
+        ] {
+            assert!(!is_secret_field(name), "{name}");
+        }
+        let item: syn::Item = syn::parse_quote! {
+            #[derive(::serde::Deserialize, Clone, Debug)]
+            pub struct App {
+                pub client_id: ::std::option::Option<::std::string::String>,
+                pub client_secret: ::std::option::Option<::std::string::String>,
+                pub refresh_token: ::std::option::Option<RefreshTokenConfig>,
+            }
+        };
+        let mut types = vec![(Some("App".to_string()), item)];
+        redact_secrets_in_debug(&mut types);
+        let text = types
+            .iter()
+            .map(|(_, i)| quote!(#i).to_string().replace(' ', ""))
+            .collect::<Vec<_>>();
+        assert!(
+            !text[0].contains("Debug"),
+            "derive(Debug) removed: {}",
+            text[0]
+        );
+        assert!(
+            text[1].contains(
+                r#".field("client_secret",&crate::runtime::Redacted(&self.client_secret))"#
+            ),
+            "{}",
+            text[1]
+        );
+        // Not a string: a setting object, printed as it is.
+        assert!(
+            text[1].contains(r#".field("refresh_token",&self.refresh_token)"#),
+            "{}",
+            text[1]
+        );
+        assert_eq!(
+            types[1].0.as_deref(),
+            Some("App"),
+            "keyed to its type's features"
+        );
+    }
 }

@@ -255,6 +255,23 @@ impl Index {
     }
 }
 
+/// Takes `name` out of the `#[derive(..)]` attributes; `None` if one cannot be read.
+pub(crate) fn remove_derive(attrs: &mut [syn::Attribute], name: &str) -> Option<()> {
+    for attr in attrs {
+        if !attr.path().is_ident("derive") {
+            continue;
+        }
+        let paths = attr
+            .parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+            .ok()?;
+        let kept = paths
+            .into_iter()
+            .filter(|p| p.segments.last().is_none_or(|s| s.ident != name));
+        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+    }
+    Some(())
+}
+
 /// Whether a `#[serde(..)]` attribute among `attrs` has `word` (`untagged`, `default`, ..).
 pub(crate) fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
     attrs.iter().any(|a| {
@@ -319,18 +336,7 @@ pub fn by_kind(e: &syn::ItemEnum, index: &Index) -> Option<(syn::ItemEnum, syn::
         }
     }
     let mut e = e.clone();
-    for attr in &mut e.attrs {
-        if !attr.path().is_ident("derive") {
-            continue;
-        }
-        let paths = attr
-            .parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-            .ok()?;
-        let kept = paths
-            .into_iter()
-            .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize"));
-        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
-    }
+    remove_derive(&mut e.attrs, "Deserialize")?;
     let name = &e.ident;
     let other = &other.ident;
     let arms = per_kind.iter().map(|(kind, variants)| {
