@@ -119,12 +119,16 @@ impl Client {
             (None, true) => &inner.token_retry,
             (None, false) => &inner.retry,
         };
-        // A dot segment would be resolved away, also percent-encoded
+        // An empty segment is left out and a dot segment resolved away, also percent-encoded
         // (`/mfa/authenticators/..` is `/mfa/`): the request would go elsewhere.
-        if call.path.iter().any(|s| s == "." || s == "..") {
+        if call
+            .path
+            .iter()
+            .any(|s| matches!(s.as_str(), "" | "." | ".."))
+        {
             return Err(Error::invalid(
                 operation,
-                "a value in the path cannot be `.` or `..`",
+                "a value in the path cannot be empty, `.` or `..`",
             ));
         }
         let idempotent = matches!(call.method, Method::GET | Method::HEAD | Method::DELETE);

@@ -153,7 +153,7 @@ pub enum Error {
     /// just now; this is its message. (Concurrent callers share one token request and its
     /// outcome; the caller that made it gets the failure itself, as [`Error::Token`] for
     /// client credentials.)
-    #[error("could not get a Management API token (a concurrent caller's request): {0}")]
+    #[error("{0} (the token request this call waited for)")]
     TokenShared(String),
     /// The client is misconfigured (bad domain, missing credentials, ...).
     #[error("invalid client configuration: {0}")]

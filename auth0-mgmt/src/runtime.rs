@@ -359,13 +359,14 @@ pub(crate) fn encode_path(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
 }
 
-/// Refuses a path value of `.` or `..`: URLs resolve dot segments away (percent-encoded
-/// ones too), so the request, token included, would go to another endpoint.
+/// Refuses a path value that is empty, `.` or `..`: an empty one leaves the segment out
+/// (`/users/` is the list), and URLs resolve dot segments away (percent-encoded ones too),
+/// so the request, token included, would go to another endpoint.
 pub(crate) fn path_value(operation: &'static str, name: &str, value: &str) -> Result<(), Error> {
-    if value == "." || value == ".." {
+    if matches!(value, "" | "." | "..") {
         return Err(Error::InvalidRequest {
             operation,
-            message: format!("the path parameter `{name}` cannot be `{value}`"),
+            message: format!("the path parameter `{name}` cannot be {value:?}"),
         });
     }
     Ok(())

@@ -174,15 +174,17 @@ pub struct Tag {
 
 /// The object variants that may take `object`, best fit first, as indices into `profiles`.
 ///
-/// A variant with a tag whose value in the object is not one it takes is left out. The
-/// rest are ordered by tags matched (most first), then keys of the object the variant does
-/// not know (fewest first), then keys the variant has (fewest first: the most specific),
-/// then declaration order.
+/// A variant with a tag whose value in the object is not one it takes is left out; when one
+/// is, so is a variant matching no tag that does not know every key of the object. The rest
+/// are ordered by tags matched (most first), then keys of the object the variant does not
+/// know (fewest first), then keys the variant has (fewest first: the most specific), then
+/// declaration order.
 #[doc(hidden)]
 pub fn rank(object: &Value, profiles: &[Profile]) -> Vec<usize> {
     let Value::Object(map) = object else {
         return (0..profiles.len()).collect();
     };
+    let mut ruled_out = false;
     let mut fits: Vec<_> = profiles
         .iter()
         .enumerate()
@@ -197,13 +199,22 @@ pub fn rank(object: &Value, profiles: &[Profile]) -> Vec<usize> {
                 match found {
                     None | Some(Value::Null) => {}
                     Some(Value::String(s)) if tag.values.contains(&s.as_str()) => matched += 1,
-                    Some(_) => return None,
+                    Some(_) => {
+                        ruled_out = true;
+                        return None;
+                    }
                 }
             }
             let unknown = map.keys().filter(|k| !p.keys.contains(&k.as_str())).count();
             Some((std::cmp::Reverse(matched), unknown, p.keys.len(), i))
         })
         .collect();
+    // The object says which variant it is, and none of those that said so took it: a variant
+    // that does not say (no tag matched) may take it only if it knows every key, else the
+    // object is one the document does not list (kept whole by the caller).
+    if ruled_out {
+        fits.retain(|&(std::cmp::Reverse(matched), unknown, ..)| matched > 0 || unknown == 0);
+    }
     fits.sort_unstable();
     fits.into_iter().map(|(.., i)| i).collect()
 }
@@ -391,9 +402,10 @@ mod tests {
 
     #[test]
     fn a_tag_with_another_value_rules_a_variant_out() {
-        assert_eq!(rank(&json!({"type": "splunk"}), PROFILES), [1, 3, 2]);
-        assert_eq!(rank(&json!({"type": "http"}), PROFILES), [0, 3, 2]);
-        assert_eq!(rank(&json!({"type": 7}), PROFILES), [3, 2]);
+        // The others are left out too: they match no tag and do not know `type`.
+        assert_eq!(rank(&json!({"type": "splunk"}), PROFILES), [1]);
+        assert_eq!(rank(&json!({"type": "http", "id": "a"}), PROFILES), [0]);
+        assert_eq!(rank(&json!({"type": 7}), PROFILES), [] as [usize; 0]);
     }
 
     #[test]
@@ -402,10 +414,33 @@ mod tests {
         assert_eq!(rank(&action, PROFILES), [2, 3, 0, 1]);
         assert_eq!(
             rank(&json!({"destination": {"type": "x"}}), PROFILES),
-            [3, 0, 1]
+            [] as [usize; 0]
         );
         // Not an object on the way: no evidence either way.
         assert_eq!(rank(&json!({"destination": "x"}), PROFILES), [2, 3, 0, 1]);
+    }
+
+    #[test]
+    fn a_variant_without_tags_takes_an_excluded_object_only_if_it_knows_every_key() {
+        const SETUPS: &[Profile] = &[
+            Profile {
+                keys: &["app_id", "setup"],
+                tags: &[Tag {
+                    path: &["setup", "type"],
+                    values: &["API_KEY"],
+                }],
+            },
+            Profile {
+                keys: &["app_id"],
+                tags: &[],
+            },
+        ];
+        // A setup type no variant lists: not squeezed into the variant without a setup.
+        let new_kind = json!({"app_id": "HUBSPOT", "setup": {"type": "NEW"}});
+        assert_eq!(rank(&new_kind, SETUPS), [] as [usize; 0]);
+        assert_eq!(rank(&json!({"app_id": "HUBSPOT"}), SETUPS), [1, 0]);
+        let api_key = json!({"app_id": "HUBSPOT", "setup": {"type": "API_KEY"}});
+        assert_eq!(rank(&api_key, SETUPS), [0, 1]);
     }
 
     #[test]

@@ -229,7 +229,8 @@ async fn concurrent_callers_share_one_failed_token_request() {
         .respond_with(
             ResponseTemplate::new(401)
                 .set_body_json(json!({"error": "access_denied", "error_description": "no"}))
-                .set_delay(Duration::from_millis(200)),
+                // Long enough for every caller to be waiting on a busy machine.
+                .set_delay(Duration::from_millis(1500)),
         )
         .mount(&server)
         .await;

@@ -2,7 +2,8 @@
 //! through the real generated types and `auth0_mgmt::from_json`, the client's own decoder.
 
 use auth0_mgmt::types::{
-    AculClientFilter, BrandingPageBackground, EventStreamResponseContent, FormComponent, FormField,
+    AculClientFilter, BrandingPageBackground, CreateFlowsVaultConnectionHubspot,
+    EventStreamResponseContent, FormBlock, FormComponent, FormField, FormWidget,
     GetDefaultDomainResponseContent, ListUsersResponseContent, LogStreamResponseSchema,
     RateLimitPolicyConfiguration, RateLimitPolicyConfigurationVariant1, UserId,
 };
@@ -193,6 +194,18 @@ fn object_variants_are_told_apart_by_their_fixed_value_fields() {
         other => panic!("{other:?}"),
     }
 
+    // A setup type no variant lists is not squeezed into the variant without a setup.
+    let setup = json!({"app_id": "HUBSPOT", "name": "crm", "setup": {"type": "NEW_KIND"}});
+    match decode::<CreateFlowsVaultConnectionHubspot>(setup.clone()).unwrap() {
+        CreateFlowsVaultConnectionHubspot::Other(v) => assert_eq!(v, setup),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        decode::<CreateFlowsVaultConnectionHubspot>(json!({"app_id": "HUBSPOT", "name": "crm"}))
+            .unwrap(),
+        CreateFlowsVaultConnectionHubspot::Uninitialized(_)
+    ));
+
     // A tag one level down: the event stream's destination type.
     let action = json!({"id": "est_1", "destination": {"type": "action", "configuration": {"action_id": "a"}}});
     match decode::<EventStreamResponseContent>(action).unwrap() {
@@ -217,10 +230,16 @@ fn unions_of_unions_pass_their_tags_up() {
         FormComponent::Field(FormField::Email(f)) => assert_eq!(f.id.as_deref(), Some("f1")),
         other => panic!("{other:?}"),
     }
-    let divider = json!({"id": "b1", "category": "BLOCK", "type": "DIVIDER"});
+    // Not the first block type, nor blocks the first component kind.
+    let text = json!({"id": "b1", "category": "BLOCK", "type": "RICH_TEXT"});
     assert!(matches!(
-        decode::<FormComponent>(divider).unwrap(),
-        FormComponent::Block(_)
+        decode::<FormComponent>(text).unwrap(),
+        FormComponent::Block(FormBlock::RichText(_))
+    ));
+    let captcha = json!({"id": "w1", "category": "WIDGET", "type": "RECAPTCHA"});
+    assert!(matches!(
+        decode::<FormComponent>(captcha).unwrap(),
+        FormComponent::Widget(FormWidget::Recaptcha(_))
     ));
 }
 

@@ -449,11 +449,14 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
     let op_label = format!("{}.{}", op.accessors().join("."), op.method_name());
     let mut prelude = TokenStream::new();
     for p in &path_params {
-        if matches!(p.holding, Holding::Str) {
-            let id = format_ident!("{}", p.ident);
-            let name = p.ident.trim_end_matches('_');
-            prelude.extend(quote!(crate::runtime::path_value(#op_label, #name, &self.#id)?;));
-        }
+        let id = format_ident!("{}", p.ident);
+        let name = p.ident.trim_end_matches('_');
+        let value = match p.holding {
+            Holding::Str => quote!(&self.#id),
+            // Open enums and newtypes take any string too.
+            _ => quote!(&self.#id.to_string()),
+        };
+        prelude.extend(quote!(crate::runtime::path_value(#op_label, #name, #value)?;));
     }
     prelude.extend(quote!(self.client.ready().await?;));
     let call_args: Vec<TokenStream> = fop

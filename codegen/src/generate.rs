@@ -399,21 +399,28 @@ fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
 }
 
 /// Whether a field holds a credential, by its name: a client secret, password, API key,
-/// private key, token or authorization header value.
+/// private key, token, authorization header value, access or write key, recovery code.
 fn is_secret_field(name: &str) -> bool {
     const ENDINGS: &[&str] = &[
         "secret",
         "password",
+        "token",
+        "authorization",
         "api_key",
         "private_key",
-        "token",
         "secret_key",
-        "secret_access_key",
-        "authorization",
+        "access_key",
+        "write_key",
+        "sas_key",
+        "server_key",
+        "wrapped_key",
     ];
+    // Duo's secret key, Azure's master key, SMTP's password, an MFA recovery code.
+    const NAMES: &[&str] = &["skey", "masterkey", "smtp_pass", "recovery_code"];
     // A setting that names a secret's purpose, not the secret.
     const SETTINGS: &[&str] = &["change_password"];
-    ENDINGS.iter().any(|e| name.ends_with(e)) && !SETTINGS.contains(&name)
+    (ENDINGS.iter().any(|e| name.ends_with(e)) || NAMES.contains(&name))
+        && !SETTINGS.contains(&name)
 }
 
 /// Structs with credential fields of string type (`client_secret`, `password`, `api_key`,

@@ -1224,6 +1224,11 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListActionBindingsPaginatedResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "actions.triggers.bindings.list",
+            "trigger_id",
+            &self.trigger_id.to_string(),
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_bindings",
@@ -1301,6 +1306,11 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateActionBindingsResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "actions.triggers.bindings.update_many",
+            "trigger_id",
+            &self.trigger_id.to_string(),
+        )?;
         self.client.ready().await?;
         let body = self
             .body

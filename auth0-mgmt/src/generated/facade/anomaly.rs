@@ -69,6 +69,11 @@ crate::runtime::request_options!(AnomalyBlocksCheckIpRequest);
 impl<'a> AnomalyBlocksCheckIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value(
+            "anomaly.blocks.check_ip",
+            "id",
+            &self.id.to_string(),
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_ips_by_id",
@@ -89,6 +94,11 @@ crate::runtime::request_options!(AnomalyBlocksUnblockIpRequest);
 impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
+        crate::runtime::path_value(
+            "anomaly.blocks.unblock_ip",
+            "id",
+            &self.id.to_string(),
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_ips_by_id",

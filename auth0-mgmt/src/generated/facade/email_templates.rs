@@ -123,6 +123,11 @@ impl<'a> EmailTemplatesGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "email_templates.get",
+            "template_name",
+            &self.template_name.to_string(),
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_email-templates_by_templateName",
@@ -158,6 +163,11 @@ impl<'a> EmailTemplatesSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetEmailTemplateResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "email_templates.set",
+            "template_name",
+            &self.template_name.to_string(),
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -199,6 +209,11 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateEmailTemplateResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "email_templates.update",
+            "template_name",
+            &self.template_name.to_string(),
+        )?;
         self.client.ready().await?;
         let body = self
             .body

@@ -275,6 +275,11 @@ impl<'a> GuardianFactorsSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetGuardianFactorResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "guardian.factors.set",
+            "name",
+            &self.name.to_string(),
+        )?;
         self.client.ready().await?;
         let body = self
             .body

@@ -169,6 +169,16 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetCustomTextsByLanguageResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "prompts.custom_text.get",
+            "prompt",
+            &self.prompt.to_string(),
+        )?;
+        crate::runtime::path_value(
+            "prompts.custom_text.get",
+            "language",
+            &self.language.to_string(),
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_custom-text_by_language",
@@ -203,6 +213,16 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value(
+            "prompts.custom_text.set",
+            "prompt",
+            &self.prompt.to_string(),
+        )?;
+        crate::runtime::path_value(
+            "prompts.custom_text.set",
+            "language",
+            &self.language.to_string(),
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -273,6 +293,11 @@ impl<'a> PromptsPartialsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetPartialsResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "prompts.partials.get",
+            "prompt",
+            &self.prompt.to_string(),
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_partials",
@@ -302,6 +327,11 @@ impl<'a> PromptsPartialsSetRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        crate::runtime::path_value(
+            "prompts.partials.set",
+            "prompt",
+            &self.prompt.to_string(),
+        )?;
         self.client.ready().await?;
         let body = self
             .body
@@ -440,6 +470,16 @@ impl<'a> PromptsRenderingGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetAculResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "prompts.rendering.get",
+            "prompt",
+            &self.prompt.to_string(),
+        )?;
+        crate::runtime::path_value(
+            "prompts.rendering.get",
+            "screen",
+            &self.screen.to_string(),
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_rendering",
@@ -623,6 +663,16 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateAculResponseContent, crate::Error> {
+        crate::runtime::path_value(
+            "prompts.rendering.update",
+            "prompt",
+            &self.prompt.to_string(),
+        )?;
+        crate::runtime::path_value(
+            "prompts.rendering.update",
+            "screen",
+            &self.screen.to_string(),
+        )?;
         self.client.ready().await?;
         let body = self
             .body

@@ -404,6 +404,16 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
             "id",
             &self.id,
         )?;
+        crate::runtime::path_value(
+            "self_service_profiles.custom_text.list",
+            "language",
+            &self.language.to_string(),
+        )?;
+        crate::runtime::path_value(
+            "self_service_profiles.custom_text.list",
+            "page",
+            &self.page.to_string(),
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_self_service_profile_custom_text",
@@ -452,6 +462,16 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
             "self_service_profiles.custom_text.set",
             "id",
             &self.id,
+        )?;
+        crate::runtime::path_value(
+            "self_service_profiles.custom_text.set",
+            "language",
+            &self.language.to_string(),
+        )?;
+        crate::runtime::path_value(
+            "self_service_profiles.custom_text.set",
+            "page",
+            &self.page.to_string(),
         )?;
         self.client.ready().await?;
         let body = self

@@ -2255,6 +2255,11 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
         self,
     ) -> Result<crate::types::DeleteUserIdentityResponseContent, crate::Error> {
         crate::runtime::path_value("users.identities.delete", "id", &self.id)?;
+        crate::runtime::path_value(
+            "users.identities.delete",
+            "provider",
+            &self.provider.to_string(),
+        )?;
         crate::runtime::path_value("users.identities.delete", "user_id", &self.user_id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -2498,6 +2503,11 @@ impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("users.multifactor.delete_provider", "id", &self.id)?;
+        crate::runtime::path_value(
+            "users.multifactor.delete_provider",
+            "provider",
+            &self.provider.to_string(),
+        )?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_multifactor_by_provider",
