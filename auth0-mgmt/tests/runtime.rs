@@ -34,6 +34,32 @@ async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
         .collect()
 }
 
+/// A server whose `/oauth/token` gives the `first` token (with its lifetime in seconds) once,
+/// then `then` (valid for a day).
+async fn token_server(first: (&str, u64), then: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer(first.0, first.1))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer(then, 86400))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A client of `server` with client credentials `cid`/`csecret`.
+fn client_credentials_client(server: &MockServer) -> Client {
+    Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .build()
+        .unwrap()
+}
+
 /// A server that answers every GET with a bare 429.
 async fn always_rate_limited() -> MockServer {
     let server = MockServer::start().await;
@@ -64,10 +90,7 @@ async fn client_credentials_token_is_fetched_once_and_reused() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u1"})))
         .mount(&server)
         .await;
-    let client = Client::builder(server.uri())
-        .client_credentials("cid", "csecret")
-        .build()
-        .unwrap();
+    let client = client_credentials_client(&server);
     for _ in 0..3 {
         let user = client.users().get("u1").send().await.unwrap();
         assert_eq!(user.user_id.as_deref(), Some("u1"));
@@ -132,10 +155,7 @@ async fn a_token_is_renewed_before_it_expires() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .mount(&server)
         .await;
-    let client = Client::builder(server.uri())
-        .client_credentials("cid", "csecret")
-        .build()
-        .unwrap();
+    let client = client_credentials_client(&server);
     client.users().get("a").send().await.unwrap();
     client.users().get("b").send().await.unwrap();
     assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
@@ -147,18 +167,7 @@ async fn a_token_is_renewed_before_it_expires() {
 
 #[tokio::test]
 async fn a_rejected_token_is_replaced_and_the_request_retried_once() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_answer("first", 86400))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_answer("second", 86400))
-        .mount(&server)
-        .await;
+    let server = token_server(("first", 86400), "second").await;
     Mock::given(method("GET"))
         .and(header("authorization", "Bearer first"))
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({
@@ -171,10 +180,7 @@ async fn a_rejected_token_is_replaced_and_the_request_retried_once() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u"})))
         .mount(&server)
         .await;
-    let client = Client::builder(server.uri())
-        .client_credentials("cid", "csecret")
-        .build()
-        .unwrap();
+    let client = client_credentials_client(&server);
     let user = client.users().get("u").send().await.unwrap();
     assert_eq!(user.user_id.as_deref(), Some("u"));
     assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
@@ -234,10 +240,7 @@ async fn concurrent_callers_share_one_failed_token_request() {
         )
         .mount(&server)
         .await;
-    let client = Client::builder(server.uri())
-        .client_credentials("cid", "csecret")
-        .build()
-        .unwrap();
+    let client = client_credentials_client(&server);
     let calls = (0..8).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.users().get("u").send().await })
@@ -275,10 +278,7 @@ async fn tokens_the_api_keeps_refusing_are_not_fetched_again_and_again() {
         })))
         .mount(&server)
         .await;
-    let client = Client::builder(server.uri())
-        .client_credentials("cid", "csecret")
-        .build()
-        .unwrap();
+    let client = client_credentials_client(&server);
     for _ in 0..3 {
         let err = client.users().get("u").send().await.unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
@@ -501,18 +501,7 @@ async fn one_request_can_set_its_own_retry_policy() {
 
 #[tokio::test]
 async fn a_retry_after_a_wait_carries_the_token_renewed_meanwhile() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_answer("short-lived", 1))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_answer("renewed", 86400))
-        .mount(&server)
-        .await;
+    let server = token_server(("short-lived", 1), "renewed").await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
         .up_to_n_times(1)
@@ -523,10 +512,7 @@ async fn a_retry_after_a_wait_carries_the_token_renewed_meanwhile() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u"})))
         .mount(&server)
         .await;
-    let client = Client::builder(server.uri())
-        .client_credentials("cid", "csecret")
-        .build()
-        .unwrap();
+    let client = client_credentials_client(&server);
     let user = client.users().get("u").send().await.unwrap();
     assert_eq!(user.user_id.as_deref(), Some("u"));
     let gets = requests_to(&server, "/api/v2/users/u").await;
