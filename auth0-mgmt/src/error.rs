@@ -1,6 +1,6 @@
 //! The one error type of the Management client.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
@@ -269,12 +269,7 @@ impl Error {
     ) -> Self {
         let error = Box::new(ApiError::from_parts(operation, status, headers, body));
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let reset = error
-                .headers
-                .get("x-ratelimit-reset")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .and_then(|secs| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs)));
+            let reset = auth0_auth::http::rate_limit_reset(&error.headers);
             Error::RateLimited { reset, error }
         } else {
             Error::Api(error)

@@ -339,24 +339,10 @@ impl std::fmt::Debug for Redacted<'_, Option<String>> {
     }
 }
 
-/// Percent-encodes a path value as one segment: progenitor's set (controls, space, `"#<>?`,
-/// backtick, `{}`, `/`, `%`) and the backslash, which URL parsers read as `/` in http(s)
-/// URLs.
+/// Percent-encodes a path value as one segment: progenitor's encoding, plus the backslash,
+/// which URL parsers read as `/` in http(s) URLs.
 pub(crate) fn encode_path(value: &str) -> String {
-    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-        .add(b' ')
-        .add(b'"')
-        .add(b'#')
-        .add(b'<')
-        .add(b'>')
-        .add(b'?')
-        .add(b'`')
-        .add(b'{')
-        .add(b'}')
-        .add(b'/')
-        .add(b'%')
-        .add(b'\\');
-    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+    progenitor_client::encode_path(value).replace('\\', "%5C")
 }
 
 /// Refuses a path value that is empty, `.` or `..`: an empty one leaves the segment out
