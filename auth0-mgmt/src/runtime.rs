@@ -342,7 +342,12 @@ impl std::fmt::Debug for Redacted<'_, Option<String>> {
 /// Percent-encodes a path value as one segment: progenitor's encoding, plus the backslash,
 /// which URL parsers read as `/` in http(s) URLs.
 pub(crate) fn encode_path(value: &str) -> String {
-    progenitor_client::encode_path(value).replace('\\', "%5C")
+    let encoded = progenitor_client::encode_path(value);
+    if encoded.contains('\\') {
+        encoded.replace('\\', "%5C")
+    } else {
+        encoded
+    }
 }
 
 /// Refuses a path value that is empty, `.` or `..`: an empty one leaves the segment out
