@@ -24,6 +24,16 @@ pub fn option_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d.deserialize_option(Optional(PhantomData))
 }
 
+/// An optional array of a request type (`null`: `Null`; absent: `Absent`, by the field's
+/// `#[serde(default)]`).
+#[doc(hidden)]
+pub fn nullable_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<crate::Nullable<Vec<T>>, D::Error> {
+    d.deserialize_option(Optional(PhantomData))
+        .map(|v| v.map_or(crate::Nullable::Null, crate::Nullable::Set))
+}
+
 struct Elements<T>(PhantomData<T>);
 
 impl<'de, T: Deserialize<'de>> Visitor<'de> for Elements<T> {

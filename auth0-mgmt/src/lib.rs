@@ -21,6 +21,7 @@ mod client;
 #[doc(hidden)]
 pub mod de;
 mod error;
+mod lossless;
 #[rustfmt::skip]
 mod generated;
 #[cfg(feature = "jobs")]
@@ -29,6 +30,7 @@ pub mod handwritten;
 pub mod open_enum;
 pub mod pagination;
 mod runtime;
+mod secret_names;
 pub mod token;
 #[doc(hidden)]
 pub mod untagged;
@@ -36,6 +38,7 @@ pub mod untagged;
 pub use auth0_auth::http::{AssertionAlgorithm, RetryPolicy};
 pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
 pub use error::{ApiError, Error};
+pub use lossless::{Extra, Nullable};
 pub use generated::facade as resources;
 pub use generated::types;
 pub use progenitor_client::ByteStream;

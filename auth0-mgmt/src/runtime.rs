@@ -339,6 +339,15 @@ impl std::fmt::Debug for Redacted<'_, Option<String>> {
     }
 }
 
+impl std::fmt::Debug for Redacted<'_, crate::Nullable<String>> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            crate::Nullable::Set(_) => f.write_str("Set([redacted])"),
+            other => other.fmt(f),
+        }
+    }
+}
+
 /// Percent-encodes a path value as one segment: progenitor's encoding, plus the backslash,
 /// which URL parsers read as `/` in http(s) URLs.
 pub(crate) fn encode_path(value: &str) -> String {

@@ -76,6 +76,7 @@ async fn path_parameters_take_str_and_string_and_are_encoded() {
         .delete("auth0|x")
         .body(types::DeleteUserRolesRequestContent {
             roles: vec!["rol_1".into()],
+            ..Default::default()
         })
         .send()
         .await
@@ -233,7 +234,7 @@ async fn request_bodies_carry_exactly_what_was_set() {
         .create()
         .body(types::CreateUserRequestContent {
             connection: "db".into(),
-            email: Some("ana@example.com".into()),
+            email: "ana@example.com".into(),
             ..Default::default()
         })
         .send()
@@ -251,7 +252,7 @@ async fn request_bodies_carry_exactly_what_was_set() {
         .clients()
         .update("cl_1")
         .body(types::UpdateClientRequestContent {
-            callbacks: Some(vec![]),
+            callbacks: vec![].into(),
             ..Default::default()
         })
         .send()
@@ -287,6 +288,7 @@ async fn bodies_the_document_does_not_declare_are_kept() {
         .await;
     let body = types::AssignRoleUsersRequestContent {
         users: vec!["auth0|1".into()],
+        ..Default::default()
     };
     let answer = client
         .roles()

@@ -412,6 +412,7 @@ async fn retries_stop_at_the_maximum_and_return_the_rate_limit() {
         .unwrap();
     let body = auth0_mgmt::types::AssignRoleUsersRequestContent {
         users: vec!["u".into()],
+        ..Default::default()
     };
     let err = client
         .roles()

@@ -124,14 +124,14 @@ fn several_object_variants_are_tried_in_order() {
 #[test]
 fn struct_like_variants_have_named_types_and_serialize_as_before() {
     let v1 = RateLimitPolicyConfiguration::Variant1(RateLimitPolicyConfigurationVariant1 {
-        limit: Some(10),
+        limit: 10.into(),
         ..Default::default()
     });
     assert_eq!(serde_json::to_value(&v1).unwrap(), json!({"limit": 10}));
     // The variant that knows every key, and no more.
     assert!(matches!(
         decode::<RateLimitPolicyConfiguration>(json!({"limit": 10})).unwrap(),
-        RateLimitPolicyConfiguration::Variant1(v) if v.limit == Some(10)
+        RateLimitPolicyConfiguration::Variant1(v) if v.limit == auth0_mgmt::Nullable::Set(10)
     ));
     assert!(matches!(
         decode::<RateLimitPolicyConfiguration>(json!("x")).unwrap(),
@@ -211,7 +211,7 @@ fn object_variants_are_told_apart_by_their_fixed_value_fields() {
     match decode::<EventStreamResponseContent>(action).unwrap() {
         EventStreamResponseContent::ActionResponseContent(s) => {
             assert_eq!(s.id.as_deref(), Some("est_1"));
-            assert!(s.destination.unwrap().configuration.is_some());
+            assert!(s.destination.unwrap().configuration.is_set());
         }
         other => panic!("{other:?}"),
     }

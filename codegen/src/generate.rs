@@ -11,7 +11,7 @@ use serde_json::Value;
 use syn::visit::Visit;
 
 use crate::ops::Operation;
-use crate::unions;
+use crate::{lossless, unions};
 
 /// The do-not-edit header of every generated file.
 pub const HEADER: &str =
@@ -194,6 +194,15 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
         }
     }
     decode_unions_by_kind(&mut types, &open_enums);
+    lossless::keep_unknown_members(&mut types);
+    let request = lossless::request_types(
+        methods
+            .values()
+            .flat_map(|(raw, _): &(RawMethod, syn::ImplItemFn)| raw.params.iter())
+            .flat_map(|(_, ty)| types_in_type(ty)),
+        &type_edges(&types, &BTreeSet::new()),
+    );
+    lossless::nullable_request_members(&mut types, &request);
     exact_fit_arrays(&mut types);
     let with_default = derive_default(&mut types);
     add_from_str_for_string_newtypes(&mut types);
@@ -284,6 +293,15 @@ fn exact_fit_arrays(types: &mut [(Option<String>, syn::Item)]) {
             continue;
         }
         for field in s.fields.iter_mut() {
+            if let Some(inner) = generic_arg(&field.ty, "Nullable", 0) {
+                if generic_arg(&inner, "Vec", 0).is_some() {
+                    // `lossless` gave it `#[serde(default)]`.
+                    field.attrs.push(
+                        syn::parse_quote!(#[serde(deserialize_with = "crate::de::nullable_vec")]),
+                    );
+                }
+                continue;
+            }
             let optional = generic_arg(&field.ty, "Option", 0);
             let array = optional.as_ref().unwrap_or(&field.ty);
             if generic_arg(array, "Vec", 0).is_none() {
@@ -381,14 +399,15 @@ fn type_has_default(ty: &syn::Type, with_default: &BTreeSet<String>) -> bool {
     };
     let name = last.ident.to_string();
     match name.as_str() {
-        "Option" | "Vec" | "String" | "Map" | "Value" | "HashMap" | "BTreeMap" | "bool" | "i8"
+        "Option" | "Nullable" | "Extra" | "Vec" | "String" | "Map" | "Value" | "HashMap"
+        | "BTreeMap" | "bool" | "i8"
         | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "f32" | "f64" => true,
         "Box" => generic_arg(ty, "Box", 0).is_some_and(|t| type_has_default(&t, with_default)),
         _ => p.path.leading_colon.is_none() && with_default.contains(&name),
     }
 }
 
-fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+pub(crate) fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("derive")
             && quote!(#a)
@@ -398,29 +417,10 @@ fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
     })
 }
 
-/// Whether a field holds a credential, by its name: a client secret, password, API key,
-/// private key, token, authorization header value, access or write key, recovery code.
+/// Whether a field holds a credential or a bearer capability, by its name (the one list in
+/// `auth0-mgmt/src/secret_names.rs`).
 fn is_secret_field(name: &str) -> bool {
-    const ENDINGS: &[&str] = &[
-        "secret",
-        "password",
-        "token",
-        "authorization",
-        "api_key",
-        "private_key",
-        "secret_key",
-        "access_key",
-        "write_key",
-        "sas_key",
-        "server_key",
-        "wrapped_key",
-    ];
-    // Duo's secret key, Azure's master key, SMTP's password, an MFA recovery code.
-    const NAMES: &[&str] = &["skey", "masterkey", "smtp_pass", "recovery_code"];
-    // A setting that names a secret's purpose, not the secret.
-    const SETTINGS: &[&str] = &["change_password"];
-    (ENDINGS.iter().any(|e| name.ends_with(e)) || NAMES.contains(&name))
-        && !SETTINGS.contains(&name)
+    crate::lossless::is_secret_name(name)
 }
 
 /// Structs with credential fields of string type (`client_secret`, `password`, `api_key`,
@@ -434,7 +434,9 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
             continue;
         };
         let is_text = |ty: &syn::Type| {
-            let inner = generic_arg(ty, "Option", 0).unwrap_or_else(|| ty.clone());
+            let inner = generic_arg(ty, "Option", 0)
+                .or_else(|| generic_arg(ty, "Nullable", 0))
+                .unwrap_or_else(|| ty.clone());
             quote!(#inner).to_string().replace(' ', "") == "::std::string::String"
         };
         let secret = |f: &syn::Field| {
@@ -680,38 +682,24 @@ fn idents_in<T: quote::ToTokens>(node: &T) -> BTreeSet<String> {
 
 /// Generated types a raw method mentions (always as `types::Name`).
 pub fn types_in_method(f: &syn::ImplItemFn) -> BTreeSet<String> {
-    struct Types(BTreeSet<String>);
-    impl<'ast> Visit<'ast> for Types {
-        fn visit_path(&mut self, p: &'ast syn::Path) {
-            let segs: Vec<&syn::PathSegment> = p.segments.iter().collect();
-            for pair in segs.windows(2) {
-                if pair[0].ident == "types" {
-                    self.0.insert(pair[1].ident.to_string());
-                }
-            }
-            syn::visit::visit_path(self, p);
-        }
-    }
     let mut t = Types(BTreeSet::new());
     t.visit_impl_item_fn(f);
     t.0
 }
 
-/// For each type, the resources (features) whose operations reach it.
-pub fn type_resources(
-    generated: &Generated,
-    ops: &[Operation],
-    extra_roots: &[(String, String)],
+/// Type -> the generated types it mentions (through any of its items), among the types'
+/// keys and `also`.
+pub fn type_edges(
+    types: &[(Option<String>, syn::Item)],
+    also: &BTreeSet<String>,
 ) -> BTreeMap<String, BTreeSet<String>> {
-    let names: BTreeSet<String> = generated
-        .types
+    let names: BTreeSet<&String> = types
         .iter()
-        .filter_map(|(k, _)| k.clone())
-        .chain(generated.open_enums.iter().map(|e| e.name.clone()))
+        .filter_map(|(k, _)| k.as_ref())
+        .chain(also)
         .collect();
-    // Type -> types it mentions (through any of its items).
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (key, item) in &generated.types {
+    for (key, item) in types {
         if let Some(key) = key {
             let refs = idents_in(item);
             edges
@@ -720,6 +708,39 @@ pub fn type_resources(
                 .extend(refs.into_iter().filter(|r| names.contains(r) && r != key));
         }
     }
+    edges
+}
+
+/// Generated types a type names (as `types::Name`).
+pub fn types_in_type(ty: &syn::Type) -> BTreeSet<String> {
+    let mut t = Types(BTreeSet::new());
+    t.visit_type(ty);
+    t.0
+}
+
+struct Types(BTreeSet<String>);
+
+impl<'ast> Visit<'ast> for Types {
+    fn visit_path(&mut self, p: &'ast syn::Path) {
+        let segs: Vec<&syn::PathSegment> = p.segments.iter().collect();
+        for pair in segs.windows(2) {
+            if pair[0].ident == "types" {
+                self.0.insert(pair[1].ident.to_string());
+            }
+        }
+        syn::visit::visit_path(self, p);
+    }
+}
+
+/// For each type, the resources (features) whose operations reach it.
+pub fn type_resources(
+    generated: &Generated,
+    ops: &[Operation],
+    extra_roots: &[(String, String)],
+) -> BTreeMap<String, BTreeSet<String>> {
+    let enums: BTreeSet<String> = generated.open_enums.iter().map(|e| e.name.clone()).collect();
+    let edges = type_edges(&generated.types, &enums);
+    let names: BTreeSet<String> = edges.keys().cloned().chain(enums).collect();
     let resource_of: BTreeMap<String, String> =
         ops.iter().map(|o| (o.raw_ident(), o.resource())).collect();
     let mut reach: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -9,6 +9,7 @@
 pub mod calls;
 pub mod facade;
 pub mod generate;
+pub mod lossless;
 pub mod ops;
 pub mod paging;
 pub mod passes;

@@ -216,8 +216,8 @@ pub async fn run(tenant: &Tenant, say: &mut dyn FnMut(String)) -> Result<Outcome
         .create()
         .body(types::CreateUserRequestContent {
             connection: tenant.connection.clone(),
-            email: Some(email.clone()),
-            password: Some(password.clone()),
+            email: email.clone().into(),
+            password: password.clone().into(),
             ..Default::default()
         })
         .send()
@@ -457,6 +457,7 @@ async fn give_a_role(
         .assign(user_id)
         .body(types::AssignUserRolesRequestContent {
             roles: vec![role_id],
+            ..Default::default()
         })
         .send()
         .await
