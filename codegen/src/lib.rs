@@ -13,6 +13,7 @@ pub mod lossless;
 pub mod ops;
 pub mod paging;
 pub mod passes;
+pub mod replay;
 pub mod spec;
 pub mod surface;
 pub mod unions;
@@ -124,6 +125,10 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         PathBuf::from(EVERY_OPERATION_TEST),
         calls::render(&facade_ops, &generated.with_default)?,
     );
+    files.insert(PathBuf::from(REPLAY_CALLS), replay::render(
+            &facade_ops,
+            &generated.open_enums.iter().map(|e| e.name.clone()).collect(),
+        )?);
     let mut features_block = String::from("default = [\"full\"]\nfull = [\n");
     for f in &features {
         features_block.push_str(&format!("    \"{f}\",\n"));
@@ -146,6 +151,9 @@ pub const GENERATED_DIR: &str = "auth0-mgmt/src/generated";
 
 /// The generated every-operation test, relative to the workspace root.
 pub const EVERY_OPERATION_TEST: &str = "auth0-mgmt/tests/generated/every_operation.rs";
+
+/// The generated dispatcher of the real-traffic replay test, relative to the workspace root.
+pub const REPLAY_CALLS: &str = "auth0-mgmt/tests/generated/replay_calls.rs";
 
 fn gen_path(rel: &str) -> PathBuf {
     Path::new(GENERATED_DIR).join(rel)

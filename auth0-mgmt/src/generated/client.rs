@@ -5547,7 +5547,7 @@ impl Client {
         from: Option<&'a str>,
         statuses: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::EventStreamDelivery>>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetEventDeliveriesResponse>, Error<()>> {
         let url = format!(
             "{}/event-streams/{}/deliveries", self.baseurl, encode_path(& id
             .to_string()),

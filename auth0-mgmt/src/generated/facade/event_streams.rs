@@ -483,7 +483,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::EventStreamDelivery>, crate::Error> {
+    ) -> Result<crate::types::GetEventDeliveriesResponse, crate::Error> {
         crate::runtime::path_value("event_streams.deliveries.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -513,12 +513,33 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_event_deliveries";
         fn extract(
-            answer: ::std::vec::Vec<crate::types::EventStreamDelivery>,
+            answer: crate::types::GetEventDeliveriesResponse,
         ) -> Result<
             crate::pagination::Page<crate::types::EventStreamDelivery>,
             crate::Error,
         > {
-            Ok(crate::pagination::Page::new(answer, None, None))
+            match answer {
+                crate::types::GetEventDeliveriesResponse::ListEventStreamDeliveriesPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.deliveries.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetEventDeliveriesResponse::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::GetEventDeliveriesResponse::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
         }
         let from = self.from.clone();
         let take = self.take.map_or(50, |t| t as i64);
