@@ -38,9 +38,9 @@ pub mod untagged;
 pub use auth0_auth::http::{AssertionAlgorithm, RetryPolicy};
 pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
 pub use error::{ApiError, Error};
-pub use lossless::{Extra, Nullable};
 pub use generated::facade as resources;
 pub use generated::types;
+pub use lossless::{Extra, Nullable};
 pub use progenitor_client::ByteStream;
 
 /// Decodes JSON into a generated type the way the client decodes answers: for payloads that

@@ -222,7 +222,11 @@ impl From<Map<String, Value>> for Extra {
 
 impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Extra {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Self(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Self(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 

@@ -324,27 +324,9 @@ pub(crate) async fn answer_error(operation: &'static str, response: reqwest::Res
 /// A credential field in `Debug` output (see the generated types): `[redacted]`, or `None`.
 pub(crate) struct Redacted<'a, T>(pub(crate) &'a T);
 
-impl std::fmt::Debug for Redacted<'_, String> {
+impl<T> std::fmt::Debug for Redacted<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[redacted]")
-    }
-}
-
-impl std::fmt::Debug for Redacted<'_, Option<String>> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(_) => f.write_str("Some([redacted])"),
-            None => f.write_str("None"),
-        }
-    }
-}
-
-impl std::fmt::Debug for Redacted<'_, crate::Nullable<String>> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            crate::Nullable::Set(_) => f.write_str("Set([redacted])"),
-            other => other.fmt(f),
-        }
     }
 }
 

@@ -68,7 +68,12 @@ fn path_values(template: &str, path: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for (t, p) in t.iter().zip(&p) {
         if t.starts_with('{') {
-            out.push(percent_encoding::percent_decode_str(p).decode_utf8().ok()?.into_owned());
+            out.push(
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8()
+                    .ok()?
+                    .into_owned(),
+            );
         } else if t != p {
             return None;
         }
@@ -145,7 +150,9 @@ struct Tally {
 async fn replay(server: &MockServer, client: &Client, x: &Interaction, tally: &mut Tally) {
     let label = format!("{} {} ({})", x.method, x.path, x.operation);
     let Some(path) = path_values(&x.path_template, &x.path) else {
-        tally.failures.push(format!("{label}: path does not fit {}", x.path_template));
+        tally
+            .failures
+            .push(format!("{label}: path does not fit {}", x.path_template));
         return;
     };
     let recorded_body: Option<Value> = x
@@ -211,7 +218,9 @@ async fn replay(server: &MockServer, client: &Client, x: &Interaction, tally: &m
         Ok(encoded) if !answer.trim().is_empty() => {
             tally.answers += 1;
             let Ok(recorded) = serde_json::from_str::<Value>(&answer) else {
-                tally.failures.push(format!("{label}: the recorded answer is not JSON"));
+                tally
+                    .failures
+                    .push(format!("{label}: the recorded answer is not JSON"));
                 return;
             };
             if !same(&recorded, &encoded, true) {
@@ -285,5 +294,9 @@ fn comparison_is_by_value_with_nulls_aside_only_when_asked() {
     let b = serde_json::json!({"a": 1.0, "c": [1]});
     assert!(same(&a, &b, true));
     assert!(!same(&a, &b, false));
-    assert!(!same(&serde_json::json!({"a": 1}), &serde_json::json!({"a": 1, "z": 2}), true));
+    assert!(!same(
+        &serde_json::json!({"a": 1}),
+        &serde_json::json!({"a": 1, "z": 2}),
+        true
+    ));
 }

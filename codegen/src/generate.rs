@@ -400,8 +400,8 @@ fn type_has_default(ty: &syn::Type, with_default: &BTreeSet<String>) -> bool {
     let name = last.ident.to_string();
     match name.as_str() {
         "Option" | "Nullable" | "Extra" | "Vec" | "String" | "Map" | "Value" | "HashMap"
-        | "BTreeMap" | "bool" | "i8"
-        | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "f32" | "f64" => true,
+        | "BTreeMap" | "bool" | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64"
+        | "f32" | "f64" => true,
         "Box" => generic_arg(ty, "Box", 0).is_some_and(|t| type_has_default(&t, with_default)),
         _ => p.path.leading_colon.is_none() && with_default.contains(&name),
     }
@@ -427,6 +427,36 @@ fn is_secret_field(name: &str) -> bool {
 /// ...) get a `Debug` that prints `[redacted]` for them: a created application or a log
 /// stream printed with `{:?}` must not put its secrets in a log.
 fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
+    // Newtypes over a string (`ConnectionClientSecret(String)`), or over such a newtype, hold
+    // text too.
+    let newtypes: Vec<(String, String)> = types
+        .iter()
+        .filter_map(|(_, item)| match item {
+            syn::Item::Struct(s) => match &s.fields {
+                syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                    let inner = &f.unnamed[0].ty;
+                    Some((
+                        s.ident.to_string(),
+                        quote!(#inner).to_string().replace(' ', ""),
+                    ))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let mut text_newtypes: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let before = text_newtypes.len();
+        for (name, inner) in &newtypes {
+            if inner == "::std::string::String" || text_newtypes.contains(inner) {
+                text_newtypes.insert(name.clone());
+            }
+        }
+        if text_newtypes.len() == before {
+            break;
+        }
+    }
     let mut impls = Vec::new();
     for (key, item) in types.iter_mut() {
         let syn::Item::Struct(s) = item else { continue };
@@ -437,7 +467,8 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
             let inner = generic_arg(ty, "Option", 0)
                 .or_else(|| generic_arg(ty, "Nullable", 0))
                 .unwrap_or_else(|| ty.clone());
-            quote!(#inner).to_string().replace(' ', "") == "::std::string::String"
+            let text = quote!(#inner).to_string().replace(' ', "");
+            text == "::std::string::String" || text_newtypes.contains(&text)
         };
         let secret = |f: &syn::Field| {
             f.ident
@@ -457,7 +488,13 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
             let id = f.ident.as_ref()?;
             let text = id.to_string();
             let text = text.trim_start_matches("r#");
-            Some(if secret(f) {
+            let wrapped = generic_arg(&f.ty, "Option", 0)
+                .or_else(|| generic_arg(&f.ty, "Nullable", 0))
+                .is_some();
+            Some(if secret(f) && wrapped {
+                // `Some([redacted])`, `Set([redacted])`: whether it is there still shows.
+                quote!(.field(#text, &self.#id.as_ref().map(crate::runtime::Redacted)))
+            } else if secret(f) {
                 quote!(.field(#text, &crate::runtime::Redacted(&self.#id)))
             } else {
                 quote!(.field(#text, &self.#id))
@@ -738,7 +775,11 @@ pub fn type_resources(
     ops: &[Operation],
     extra_roots: &[(String, String)],
 ) -> BTreeMap<String, BTreeSet<String>> {
-    let enums: BTreeSet<String> = generated.open_enums.iter().map(|e| e.name.clone()).collect();
+    let enums: BTreeSet<String> = generated
+        .open_enums
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
     let edges = type_edges(&generated.types, &enums);
     let names: BTreeSet<String> = edges.keys().cloned().chain(enums).collect();
     let resource_of: BTreeMap<String, String> =
@@ -895,7 +936,7 @@ mod tests {
         );
         assert!(
             text[1].contains(
-                r#".field("client_secret",&crate::runtime::Redacted(&self.client_secret))"#
+                r#".field("client_secret",&self.client_secret.as_ref().map(crate::runtime::Redacted))"#
             ),
             "{}",
             text[1]

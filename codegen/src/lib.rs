@@ -16,6 +16,7 @@ pub mod passes;
 pub mod replay;
 pub mod spec;
 pub mod surface;
+pub mod tagged;
 pub mod unions;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,7 +59,8 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         .collect();
     let pass_counts = passes::run_all(&mut doc);
     let file = generate::progenitor(&doc)?;
-    let generated = generate::take_apart(file)?;
+    let mut generated = generate::take_apart(file)?;
+    tagged::choose_by_tag(&mut generated.types, &passes::tagged::tagged_unions(&doc));
     let features: BTreeSet<String> = all_ops.iter().map(ops::Operation::resource).collect();
     let reach = generate::type_resources(&generated, &all_ops, &extra_roots);
 
@@ -125,10 +127,17 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         PathBuf::from(EVERY_OPERATION_TEST),
         calls::render(&facade_ops, &generated.with_default)?,
     );
-    files.insert(PathBuf::from(REPLAY_CALLS), replay::render(
+    files.insert(
+        PathBuf::from(REPLAY_CALLS),
+        replay::render(
             &facade_ops,
-            &generated.open_enums.iter().map(|e| e.name.clone()).collect(),
-        )?);
+            &generated
+                .open_enums
+                .iter()
+                .map(|e| e.name.clone())
+                .collect(),
+        )?,
+    );
     let mut features_block = String::from("default = [\"full\"]\nfull = [\n");
     for f in &features {
         features_block.push_str(&format!("    \"{f}\",\n"));

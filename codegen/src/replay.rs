@@ -9,7 +9,10 @@ use crate::facade::FacadeOp;
 use crate::surface::type_text;
 
 /// The dispatcher file's text (formatted, with the generated-code header).
-pub fn render(ops: &[FacadeOp], open_enums: &std::collections::BTreeSet<String>) -> anyhow::Result<String> {
+pub fn render(
+    ops: &[FacadeOp],
+    open_enums: &std::collections::BTreeSet<String>,
+) -> anyhow::Result<String> {
     let mut fns = Vec::new();
     let mut arms = Vec::new();
     let mut with_body = Vec::new();
@@ -31,9 +34,12 @@ pub fn render(ops: &[FacadeOp], open_enums: &std::collections::BTreeSet<String>)
             .find(|p| p.location == "body")
             .and_then(|p| {
                 let owned = p.holding.owned();
-                let ty: syn::Type =
-                    syn::parse_str(&quote!(#owned).to_string().replace("crate ::", "auth0_mgmt ::"))
-                        .ok()?;
+                let ty: syn::Type = syn::parse_str(
+                    &quote!(#owned)
+                        .to_string()
+                        .replace("crate ::", "auth0_mgmt ::"),
+                )
+                .ok()?;
                 let id = format_ident!("{}", p.ident);
                 Some(quote! {
                     if let Some(text) = body {
@@ -41,21 +47,25 @@ pub fn render(ops: &[FacadeOp], open_enums: &std::collections::BTreeSet<String>)
                     }
                 })
             });
-        let query = fop.params.iter().filter(|p| p.location == "query").filter_map(|p| {
-            let text = type_text(&p.holding.owned());
-            let id = format_ident!("{}", p.ident);
-            let wire = &p.wire;
-            let value = match text.as_str() {
-                "String" => quote!(v.as_str()),
-                "bool" | "i64" | "i32" | "u64" | "u32" | "f64" => {
-                    quote!(v.parse().map_err(|e| format!("query {k}: {e}"))?)
-                }
-                // Open enums take any string.
-                t if open_enums.contains(t) => quote!(v.as_str()),
-                _ => return None,
-            };
-            Some(quote!(#wire => request = request.#id(#value),))
-        });
+        let query = fop
+            .params
+            .iter()
+            .filter(|p| p.location == "query")
+            .filter_map(|p| {
+                let text = type_text(&p.holding.owned());
+                let id = format_ident!("{}", p.ident);
+                let wire = &p.wire;
+                let value = match text.as_str() {
+                    "String" => quote!(v.as_str()),
+                    "bool" | "i64" | "i32" | "u64" | "u32" | "f64" => {
+                        quote!(v.parse().map_err(|e| format!("query {k}: {e}"))?)
+                    }
+                    // Open enums take any string.
+                    t if open_enums.contains(t) => quote!(v.as_str()),
+                    _ => return None,
+                };
+                Some(quote!(#wire => request = request.#id(#value),))
+            });
         let name = format_ident!("op_{}", op.raw_ident());
         let id = &op.id;
         if body.is_some() {

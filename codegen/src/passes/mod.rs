@@ -10,6 +10,8 @@ use serde_json::{Map, Value, json};
 
 use crate::ops::direct_refs;
 
+pub mod tagged;
+
 /// A named normalization pass.
 pub struct Pass {
     /// Short, stable name (printed by `cargo xtask codegen`).
@@ -66,6 +68,11 @@ pub const PASSES: &[Pass] = &[
         name: "const-to-enum",
         why: "openapiv3 drops 3.1 `const`: a one-value enum keeps the fact",
         run: const_to_enum,
+    },
+    Pass {
+        name: "sibling-tagged-unions",
+        why: "a member whose shape a sibling's fixed value decides (connection options by strategy): a union chosen by that sibling",
+        run: tagged::sibling_tagged_unions,
     },
     Pass {
         name: "untyped-null-enums",

@@ -1,0 +1,239 @@
+//! The `sibling-tagged-unions` pass: members whose shape a sibling member decides.
+//!
+//! Auth0's document describes connections per strategy in schema families it never uses
+//! (`CreateConnectionRequestContentOkta`: `strategy: const "okta"`, `options: $ref
+//! ConnectionOptionsOkta`, one per strategy), while the operations take and answer a generic
+//! connection whose `options` is one database-like shape (requests) or a free-form map
+//! (answers). This pass finds every such family (a tag member with a fixed value beside a
+//! member that refers to a schema, in two or more schemas with different values), makes a union
+//! component of the referred schemas (`ConnectionOptionsByStrategy`), and gives it to the same
+//! member of every used schema that has the tag member too, or whose own family it is
+//! (`UpdateConnectionRequestContent` for `UpdateConnectionRequestContentOkta`). The facts go to
+//! the document's `x-auth0-tagged-unions` list, from which codegen makes those parents choose
+//! the union's variant by the tag's value.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToUpperCamelCase;
+use serde_json::{Map, Value, json};
+
+/// The document key that lists the tagged unions for codegen.
+pub const TAGGED_UNIONS: &str = "x-auth0-tagged-unions";
+
+/// A fixed value of a schema member: `const`, or a one-value `enum`.
+fn fixed_value(s: &Value) -> Option<String> {
+    if let Some(v) = s.get("const").and_then(Value::as_str) {
+        return Some(v.to_string());
+    }
+    match s.get("enum").and_then(Value::as_array).map(Vec::as_slice) {
+        Some([Value::String(v)]) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+fn ref_name(s: &Value) -> Option<&str> {
+    s.get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
+}
+
+/// The object parts of a schema: its `allOf` members, or itself.
+fn parts(s: &Value) -> Vec<&Map<String, Value>> {
+    match s.get("allOf").and_then(Value::as_array) {
+        Some(all) => all.iter().filter_map(Value::as_object).collect(),
+        None => s.as_object().into_iter().collect(),
+    }
+}
+
+fn properties(p: &Map<String, Value>) -> Option<&Map<String, Value>> {
+    p.get("properties").and_then(Value::as_object)
+}
+
+#[derive(Default)]
+struct Family {
+    /// Referred schema -> tag values.
+    variants: BTreeMap<String, BTreeSet<String>>,
+    /// Schemas of the family (tagged or not), with the schema their member refers to.
+    members: BTreeMap<String, String>,
+}
+
+fn common_prefix<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let mut prefix: Option<String> = None;
+    for n in names {
+        prefix = Some(match prefix {
+            None => n.clone(),
+            Some(p) => p
+                .chars()
+                .zip(n.chars())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect(),
+        });
+    }
+    // End the prefix at a word boundary (`ConnectionOptions`, not `ConnectionOptionsA`).
+    let mut p = prefix.unwrap_or_default();
+    while p.chars().last().is_some_and(|c| c.is_ascii_uppercase()) {
+        p.pop();
+    }
+    p
+}
+
+/// Runs the pass; returns how many members now refer to a tagged union.
+pub fn sibling_tagged_unions(doc: &mut Value) -> usize {
+    let (responses, requests) = super::schema_usage(doc);
+    let used: BTreeSet<String> = responses.union(&requests).cloned().collect();
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return 0;
+    };
+    // (tag, member) -> family.
+    let mut families: BTreeMap<(String, String), Family> = BTreeMap::new();
+    for (name, s) in schemas {
+        for part in parts(s) {
+            let Some(props) = properties(part) else {
+                continue;
+            };
+            let tags: Vec<(&String, String)> = props
+                .iter()
+                .filter_map(|(k, v)| Some((k, fixed_value(v)?)))
+                .collect();
+            for (member, v) in props {
+                let Some(target) = ref_name(v) else { continue };
+                for (tag, value) in &tags {
+                    let f = families
+                        .entry(((*tag).clone(), member.clone()))
+                        .or_default();
+                    f.variants
+                        .entry(target.to_string())
+                        .or_default()
+                        .insert(value.clone());
+                    f.members.insert(name.clone(), target.to_string());
+                }
+            }
+        }
+    }
+    families.retain(|_, f| f.variants.len() >= 2);
+    // Untagged members of a family (`UpdateConnectionRequestContentOkta`): same member, a
+    // schema the family refers to.
+    for (name, s) in schemas {
+        for part in parts(s) {
+            let Some(props) = properties(part) else {
+                continue;
+            };
+            for ((_, member), f) in families.iter_mut() {
+                if let Some(target) = props.get(member).and_then(ref_name)
+                    && f.variants.contains_key(target)
+                {
+                    f.members.insert(name.clone(), target.to_string());
+                }
+            }
+        }
+    }
+    let mut records = Vec::new();
+    let mut new_components = Vec::new();
+    let mut rewrites: Vec<(String, String, String)> = Vec::new();
+    for ((tag, member), f) in &families {
+        let union = format!(
+            "{}By{}",
+            common_prefix(f.variants.keys()),
+            tag.to_upper_camel_case()
+        );
+        let mut tagged_parents = Vec::new();
+        let mut other_parents = Vec::new();
+        for (name, s) in schemas {
+            if !used.contains(name) || f.members.contains_key(name) {
+                continue;
+            }
+            let props: Vec<&Map<String, Value>> =
+                parts(s).into_iter().filter_map(properties).collect();
+            let has = |m: &str| props.iter().any(|p| p.contains_key(m));
+            if !has(member) {
+                continue;
+            }
+            if has(tag) {
+                tagged_parents.push(name.clone());
+            } else if f
+                .members
+                .keys()
+                .any(|m| m.len() > name.len() && m.starts_with(name.as_str()))
+            {
+                other_parents.push(name.clone());
+            } else {
+                continue;
+            }
+            rewrites.push((name.clone(), member.clone(), union.clone()));
+        }
+        if tagged_parents.is_empty() && other_parents.is_empty() {
+            continue;
+        }
+        let one_of: Vec<Value> = f
+            .variants
+            .keys()
+            .map(|r| json!({"$ref": format!("#/components/schemas/{r}")}))
+            .collect();
+        new_components.push((union.clone(), json!({"oneOf": one_of})));
+        records.push(json!({
+            "union": union,
+            "tag": tag,
+            "member": member,
+            "variants": f.variants,
+            "parents": tagged_parents,
+            "untagged_parents": other_parents,
+        }));
+    }
+    let n = rewrites.len();
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .expect("checked above");
+    for (name, schema) in new_components {
+        schemas.insert(name, schema);
+    }
+    for (name, member, union) in rewrites {
+        let Some(s) = schemas.get_mut(&name) else {
+            continue;
+        };
+        let target = json!({"$ref": format!("#/components/schemas/{union}")});
+        let mut put = |p: &mut Value| {
+            if let Some(props) = p.get_mut("properties").and_then(Value::as_object_mut)
+                && let Some(m) = props.get_mut(&member)
+            {
+                *m = target.clone();
+            }
+        };
+        match s.get_mut("allOf").and_then(Value::as_array_mut) {
+            Some(all) => all.iter_mut().for_each(&mut put),
+            None => put(s),
+        }
+    }
+    if !records.is_empty() {
+        doc[TAGGED_UNIONS] = Value::Array(records);
+    }
+    n
+}
+
+/// One tagged union, as recorded in the document for codegen.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TaggedUnion {
+    /// The union component.
+    pub union: String,
+    /// The member whose fixed value decides the variant (`strategy`).
+    pub tag: String,
+    /// The member that holds the union (`options`).
+    pub member: String,
+    /// Variant schema -> the tag values that choose it.
+    pub variants: BTreeMap<String, BTreeSet<String>>,
+    /// Used schemas that hold both members: their union is chosen by the tag.
+    pub parents: Vec<String>,
+    /// Used schemas that hold the union without the tag (the caller chooses).
+    pub untagged_parents: Vec<String>,
+}
+
+/// The tagged unions recorded by the pass.
+pub fn tagged_unions(doc: &Value) -> Vec<TaggedUnion> {
+    doc.get(TAGGED_UNIONS)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}

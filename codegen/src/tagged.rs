@@ -1,0 +1,206 @@
+//! Unions chosen by a sibling member (see the `sibling-tagged-unions` pass): the union gets
+//! `for_<tag>` (decode a value as the variant of a tag value) and `<tag>s()` (the tag values of
+//! a variant); every parent that holds the tag decodes through serde's derive on itself
+//! (`#[serde(remote = "Self")]`) and then makes its union the variant its tag names (an
+//! unlisted tag value keeps the value whole in `Other`).
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::generate::generic_arg;
+use crate::passes::tagged::TaggedUnion;
+use crate::surface::type_text;
+
+/// How a member is held: bare, `Option`, or `Nullable`.
+enum Wrap {
+    Bare,
+    Option,
+    Nullable,
+}
+
+fn wrap_of(ty: &syn::Type) -> (Wrap, syn::Type) {
+    if let Some(inner) = generic_arg(ty, "Option", 0) {
+        (Wrap::Option, inner)
+    } else if let Some(inner) = generic_arg(ty, "Nullable", 0) {
+        (Wrap::Nullable, inner)
+    } else {
+        (Wrap::Bare, ty.clone())
+    }
+}
+
+fn field_type<'a>(s: &'a syn::ItemStruct, wire: &str) -> Option<(&'a syn::Ident, &'a syn::Type)> {
+    s.fields.iter().find_map(|f| {
+        let id = f.ident.as_ref()?;
+        let name = crate::generate::serde_rename(&f.attrs).unwrap_or_else(|| id.to_string());
+        (name == wire).then_some((id, &f.ty))
+    })
+}
+
+/// Adds the choosing code for every recorded tagged union; returns how many parents choose.
+pub fn choose_by_tag(
+    types: &mut Vec<(Option<String>, syn::Item)>,
+    unions: &[TaggedUnion],
+) -> usize {
+    let mut added: Vec<(Option<String>, syn::Item)> = Vec::new();
+    let mut n = 0;
+    for u in unions {
+        // The union's variants, by the (case-insensitive) name of the type they hold.
+        let Some(e) = types.iter().find_map(|(_, i)| match i {
+            syn::Item::Enum(e) if e.ident == u.union => Some(e.clone()),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let mut by_type: BTreeMap<String, syn::Ident> = BTreeMap::new();
+        let mut fallback = None;
+        for v in &e.variants {
+            if let syn::Fields::Unnamed(f) = &v.fields
+                && let [field] = f.unnamed.iter().collect::<Vec<_>>()[..]
+            {
+                let text = type_text(&field.ty);
+                if text == "Value" {
+                    fallback = Some(v.ident.clone());
+                } else {
+                    by_type.insert(text.to_lowercase(), v.ident.clone());
+                }
+            }
+        }
+        let Some(fallback) = fallback else { continue };
+        let mut decode_arms = Vec::new();
+        let mut tag_arms = Vec::new();
+        for (schema, tags) in &u.variants {
+            let Some(variant) = by_type.get(&schema.to_lowercase()) else {
+                continue;
+            };
+            let tags: Vec<&String> = tags.iter().collect();
+            decode_arms.push(quote! {
+                #(#tags)|* => Self::#variant(::serde_json::from_value(value)?),
+            });
+            tag_arms.push(quote!(Self::#variant(_) => &[#(#tags),*],));
+        }
+        let name = format_ident!("{}", u.union);
+        let for_tag = format_ident!("for_{}", heck::ToSnakeCase::to_snake_case(u.tag.as_str()));
+        let tags_of = format_ident!(
+            "{}",
+            plural(&heck::ToSnakeCase::to_snake_case(u.tag.as_str()))
+        );
+        let tag = &u.tag;
+        let for_doc = format!(
+            "Decodes `value` as the variant of a `{tag}` value (the document's per-`{tag}` shape); \
+             a `{tag}` the document does not list keeps the value whole in `{fallback}`."
+        );
+        let tags_doc =
+            format!("The `{tag}` values whose shape this variant is (none for `{fallback}`).");
+        added.push((
+            Some(u.union.clone()),
+            syn::parse_quote! {
+                impl #name {
+                    #[doc = #for_doc]
+                    pub fn #for_tag(#for_tag: &str, value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        Ok(match #for_tag {
+                            #(#decode_arms)*
+                            _ => Self::#fallback(value),
+                        })
+                    }
+
+                    #[doc = #tags_doc]
+                    pub fn #tags_of(&self) -> &'static [&'static str] {
+                        match self {
+                            #(#tag_arms)*
+                            _ => &[],
+                        }
+                    }
+
+                    /// Makes this the variant `tag` names, re-reading its members if another
+                    /// variant took them (nothing is lost: unknown members travel in `extra`).
+                    #[doc(hidden)]
+                    pub fn chosen_by(self, tag: ::std::option::Option<&str>) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        match tag {
+                            Some(tag) if !self.#tags_of().contains(&tag) => {
+                                Self::#for_tag(tag, ::serde_json::to_value(&self)?)
+                            }
+                            _ => Ok(self),
+                        }
+                    }
+                }
+            },
+        ));
+        for parent in &u.parents {
+            let Some((_, syn::Item::Struct(s))) = types
+                .iter_mut()
+                .find(|(k, i)| k.as_deref() == Some(parent) && matches!(i, syn::Item::Struct(_)))
+            else {
+                continue;
+            };
+            let (Some((tag_id, tag_ty)), Some((member_id, member_ty))) =
+                (field_type(s, &u.tag), field_type(s, &u.member))
+            else {
+                continue;
+            };
+            let (tag_wrap, _) = wrap_of(tag_ty);
+            let tag_expr: TokenStream = match tag_wrap {
+                Wrap::Bare => quote!(Some(this.#tag_id.as_str())),
+                Wrap::Option => quote!(this.#tag_id.as_ref().map(|t| t.as_str())),
+                Wrap::Nullable => quote!(this.#tag_id.get().map(|t| t.as_str())),
+            };
+            let (member_wrap, _) = wrap_of(member_ty);
+            let choose: TokenStream = match member_wrap {
+                Wrap::Bare => {
+                    quote!(this.#member_id = this.#member_id.chosen_by(tag).map_err(<D::Error as ::serde::de::Error>::custom)?;)
+                }
+                Wrap::Option => quote! {
+                    this.#member_id = match this.#member_id.take() {
+                        Some(v) => Some(v.chosen_by(tag).map_err(<D::Error as ::serde::de::Error>::custom)?),
+                        None => None,
+                    };
+                },
+                Wrap::Nullable => quote! {
+                    this.#member_id = match ::std::mem::take(&mut this.#member_id) {
+                        crate::Nullable::Set(v) => crate::Nullable::Set(v.chosen_by(tag).map_err(<D::Error as ::serde::de::Error>::custom)?),
+                        other => other,
+                    };
+                },
+            };
+            s.attrs.push(syn::parse_quote!(#[serde(remote = "Self")]));
+            let ident = s.ident.clone();
+            added.push((
+                Some(parent.clone()),
+                syn::parse_quote! {
+                    impl ::serde::Serialize for #ident {
+                        fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                            #ident::serialize(self, s)
+                        }
+                    }
+                },
+            ));
+            added.push((
+                Some(parent.clone()),
+                syn::parse_quote! {
+                    /// Decoded by serde's derive, then its union made the variant its tag names.
+                    impl<'de> ::serde::Deserialize<'de> for #ident {
+                        fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                            let mut this = #ident::deserialize(d)?;
+                            let tag: ::std::option::Option<::std::string::String> = #tag_expr.map(str::to_string);
+                            let tag = tag.as_deref();
+                            #choose
+                            Ok(this)
+                        }
+                    }
+                },
+            ));
+            n += 1;
+        }
+    }
+    types.extend(added);
+    n
+}
+
+/// `strategy` -> `strategies`, `type` -> `types`.
+fn plural(word: &str) -> String {
+    match word.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{stem}ies"),
+        _ => format!("{word}s"),
+    }
+}
