@@ -425,3 +425,59 @@ fn optional_collections_become_nullable_so_empty_is_sent() {
     assert_eq!(p["meta"]["nullable"], true);
     assert!(p["name"].get("nullable").is_none());
 }
+
+#[test]
+fn sibling_tagged_unions_give_used_schemas_the_per_tag_shapes() {
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "2.0"},
+        "paths": {"/c": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Create"}}}},
+            "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Update"}}}}}}}},
+        "components": {"schemas": {
+            "Create": {"type": "object", "properties": {"strategy": {"type": "string"}, "options": {"type": "object"}}},
+            "Update": {"type": "object", "properties": {"options": {"type": "object"}}},
+            "Unrelated": {"type": "object", "properties": {"strategy": {"type": "string"}, "options": {"type": "object"}}},
+            "CreateA": {"allOf": [{"properties": {"strategy": {"const": "a"}, "options": {"$ref": "#/components/schemas/OptionsA"}}}]},
+            "CreateB": {"allOf": [{"properties": {"strategy": {"enum": ["b"]}, "options": {"$ref": "#/components/schemas/OptionsB"}}}]},
+            "CreateB2": {"allOf": [{"properties": {"strategy": {"const": "b2"}, "options": {"$ref": "#/components/schemas/OptionsB"}}}]},
+            "UpdateA": {"allOf": [{"properties": {"options": {"$ref": "#/components/schemas/OptionsA"}}}]},
+            "OptionsA": {"type": "object"},
+            "OptionsB": {"type": "object"}}}
+    });
+    let (n, doc) = run(tagged::sibling_tagged_unions, doc);
+    assert_eq!(
+        n, 2,
+        "Create (tagged) and Update (its family's), not the unused one"
+    );
+    let union = json!({"$ref": "#/components/schemas/OptionsByStrategy"});
+    assert_eq!(
+        doc["components"]["schemas"]["Create"]["properties"]["options"],
+        union
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["Update"]["properties"]["options"],
+        union
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["Unrelated"]["properties"]["options"],
+        json!({"type": "object"})
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["OptionsByStrategy"]["oneOf"],
+        json!([{"$ref": "#/components/schemas/OptionsA"}, {"$ref": "#/components/schemas/OptionsB"}])
+    );
+    let unions = tagged::tagged_unions(&doc);
+    assert_eq!(unions.len(), 1);
+    assert_eq!(unions[0].parents, ["Create"]);
+    assert_eq!(unions[0].untagged_parents, ["Update"]);
+    assert_eq!(
+        unions[0].variants["OptionsB"].iter().collect::<Vec<_>>(),
+        ["b", "b2"]
+    );
+    let (again, _) = run(tagged::sibling_tagged_unions, doc);
+    assert_eq!(
+        again, 2,
+        "stable on a second run (the rewritten members are refs again)"
+    );
+}
