@@ -247,8 +247,9 @@ impl fmt::Debug for Extra {
 /// A JSON map printed with secret-named members redacted, at any depth.
 struct RedactedMap<'a>(&'a Map<String, Value>);
 
-/// A JSON value printed with secret-named members of its objects redacted.
-struct RedactedValue<'a>(&'a Value);
+/// A JSON value printed with secret-named members of its objects redacted (the `Debug` of a
+/// union's catch-all variant, in generated code).
+pub(crate) struct RedactedValue<'a>(pub(crate) &'a Value);
 
 impl fmt::Debug for RedactedMap<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

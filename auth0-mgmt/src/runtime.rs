@@ -324,6 +324,8 @@ pub(crate) async fn answer_error(operation: &'static str, response: reqwest::Res
 /// A credential field in `Debug` output (see the generated types): `[redacted]`, or `None`.
 pub(crate) struct Redacted<'a, T>(pub(crate) &'a T);
 
+pub(crate) use crate::lossless::RedactedValue;
+
 impl<T> std::fmt::Debug for Redacted<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[redacted]")

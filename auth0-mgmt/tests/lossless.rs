@@ -279,3 +279,41 @@ async fn a_connection_is_created_with_its_strategy_options_as_sent() {
         .await
         .unwrap();
 }
+
+#[test]
+fn phone_provider_configuration_is_the_shape_of_its_name() {
+    use types::PhoneProviderConfigurationByName as Configuration;
+    let twilio: types::GetBrandingPhoneProviderResponseContent = auth0_mgmt::from_json(
+        br#"{"id": "pro_1", "name": "twilio", "channel": "phone", "configuration": {"delivery_methods": ["text"], "sid": "AC1", "default_from": "+15555550100"}}"#,
+    )
+    .unwrap();
+    assert!(
+        matches!(twilio.configuration, Some(Configuration::TwilioProviderConfiguration(ref c)) if c.sid.as_deref() == Some("AC1")),
+        "{:?}",
+        twilio.configuration
+    );
+    // Custom's shape is a subset of Twilio's: only the name tells them apart.
+    let custom: types::GetBrandingPhoneProviderResponseContent = auth0_mgmt::from_json(
+        br#"{"id": "pro_2", "name": "custom", "configuration": {"delivery_methods": ["text", "voice"]}}"#,
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            custom.configuration,
+            Some(Configuration::CustomProviderConfiguration(_))
+        ),
+        "{:?}",
+        custom.configuration
+    );
+    let unlisted: types::PhoneProviderSchemaMasked = auth0_mgmt::from_json(
+        br#"{"name": "vonage", "configuration": {"api_key": "k", "delivery_methods": ["text"]}}"#,
+    )
+    .unwrap();
+    assert!(
+        matches!(unlisted.configuration, Some(Configuration::Other(ref v)) if v["api_key"] == "k")
+    );
+    assert!(
+        !format!("{unlisted:?}").contains("\"k\""),
+        "an unlisted shape's credential stays out of Debug"
+    );
+}

@@ -511,6 +511,50 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
             },
         ));
     }
+    // Unions: a value kept whole in the catch-all variant prints through the same redaction
+    // as unknown members.
+    for (key, item) in types.iter_mut() {
+        let syn::Item::Enum(e) = item else { continue };
+        let keeps_json = |v: &syn::Variant| match &v.fields {
+            syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                let ty = &f.unnamed[0].ty;
+                quote!(#ty).to_string().replace(' ', "") == "::serde_json::Value"
+            }
+            _ => false,
+        };
+        if !derives(&e.attrs, "Debug")
+            || !e.variants.iter().any(keeps_json)
+            || !e.variants.iter().all(|v| {
+                matches!(v.fields, syn::Fields::Unnamed(ref f) if f.unnamed.len() == 1)
+                    || matches!(v.fields, syn::Fields::Unit)
+            })
+            || unions::remove_derive(&mut e.attrs, "Debug").is_none()
+        {
+            continue;
+        }
+        let name = &e.ident;
+        let arms = e.variants.iter().map(|v| {
+            let id = &v.ident;
+            let label = id.to_string();
+            if matches!(v.fields, syn::Fields::Unit) {
+                quote!(Self::#id => f.write_str(#label),)
+            } else if keeps_json(v) {
+                quote!(Self::#id(v) => f.debug_tuple(#label).field(&crate::runtime::RedactedValue(v)).finish(),)
+            } else {
+                quote!(Self::#id(v) => f.debug_tuple(#label).field(v).finish(),)
+            }
+        });
+        impls.push((
+            key.clone(),
+            syn::parse_quote! {
+                impl ::std::fmt::Debug for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        match self { #(#arms)* }
+                    }
+                }
+            },
+        ));
+    }
     types.extend(impls);
 }
 

@@ -44,6 +44,7 @@ pub fn choose_by_tag(
     unions: &[TaggedUnion],
 ) -> usize {
     let mut added: Vec<(Option<String>, syn::Item)> = Vec::new();
+    let mut choosers: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
     let mut n = 0;
     for u in unions {
         // The union's variants, by the (case-insensitive) name of the type they hold.
@@ -98,8 +99,8 @@ pub fn choose_by_tag(
             syn::parse_quote! {
                 impl #name {
                     #[doc = #for_doc]
-                    pub fn #for_tag(#for_tag: &str, value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        Ok(match #for_tag {
+                    pub fn #for_tag(tag: &str, value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        Ok(match tag {
                             #(#decode_arms)*
                             _ => Self::#fallback(value),
                         })
@@ -129,7 +130,7 @@ pub fn choose_by_tag(
         ));
         for parent in &u.parents {
             let Some((_, syn::Item::Struct(s))) = types
-                .iter_mut()
+                .iter()
                 .find(|(k, i)| k.as_deref() == Some(parent) && matches!(i, syn::Item::Struct(_)))
             else {
                 continue;
@@ -146,52 +147,65 @@ pub fn choose_by_tag(
                 Wrap::Nullable => quote!(this.#tag_id.get().map(|t| t.as_str())),
             };
             let (member_wrap, _) = wrap_of(member_ty);
+            let err = quote!(<D::Error as ::serde::de::Error>::custom);
             let choose: TokenStream = match member_wrap {
                 Wrap::Bare => {
-                    quote!(this.#member_id = this.#member_id.chosen_by(tag).map_err(<D::Error as ::serde::de::Error>::custom)?;)
+                    quote!(this.#member_id = this.#member_id.chosen_by(tag).map_err(#err)?;)
                 }
                 Wrap::Option => quote! {
                     this.#member_id = match this.#member_id.take() {
-                        Some(v) => Some(v.chosen_by(tag).map_err(<D::Error as ::serde::de::Error>::custom)?),
+                        Some(v) => Some(v.chosen_by(tag).map_err(#err)?),
                         None => None,
                     };
                 },
                 Wrap::Nullable => quote! {
                     this.#member_id = match ::std::mem::take(&mut this.#member_id) {
-                        crate::Nullable::Set(v) => crate::Nullable::Set(v.chosen_by(tag).map_err(<D::Error as ::serde::de::Error>::custom)?),
+                        crate::Nullable::Set(v) => crate::Nullable::Set(v.chosen_by(tag).map_err(#err)?),
                         other => other,
                     };
                 },
             };
-            s.attrs.push(syn::parse_quote!(#[serde(remote = "Self")]));
-            let ident = s.ident.clone();
-            added.push((
-                Some(parent.clone()),
-                syn::parse_quote! {
-                    impl ::serde::Serialize for #ident {
-                        fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
-                            #ident::serialize(self, s)
-                        }
-                    }
-                },
-            ));
-            added.push((
-                Some(parent.clone()),
-                syn::parse_quote! {
-                    /// Decoded by serde's derive, then its union made the variant its tag names.
-                    impl<'de> ::serde::Deserialize<'de> for #ident {
-                        fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                            let mut this = #ident::deserialize(d)?;
-                            let tag: ::std::option::Option<::std::string::String> = #tag_expr.map(str::to_string);
-                            let tag = tag.as_deref();
-                            #choose
-                            Ok(this)
-                        }
-                    }
-                },
-            ));
-            n += 1;
+            choosers.entry(parent.clone()).or_default().push(quote! {
+                {
+                    let tag: ::std::option::Option<::std::string::String> = #tag_expr.map(str::to_string);
+                    let tag = tag.as_deref();
+                    #choose
+                }
+            });
         }
+    }
+    for (parent, chooses) in choosers {
+        let Some((_, syn::Item::Struct(s))) = types.iter_mut().find(|(k, i)| {
+            k.as_deref() == Some(parent.as_str()) && matches!(i, syn::Item::Struct(_))
+        }) else {
+            continue;
+        };
+        s.attrs.push(syn::parse_quote!(#[serde(remote = "Self")]));
+        let ident = s.ident.clone();
+        added.push((
+            Some(parent.clone()),
+            syn::parse_quote! {
+                impl ::serde::Serialize for #ident {
+                    fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        #ident::serialize(self, s)
+                    }
+                }
+            },
+        ));
+        added.push((
+            Some(parent.clone()),
+            syn::parse_quote! {
+                /// Decoded by serde's derive, then each union made the variant its tag names.
+                impl<'de> ::serde::Deserialize<'de> for #ident {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                        let mut this = #ident::deserialize(d)?;
+                        #(#chooses)*
+                        Ok(this)
+                    }
+                }
+            },
+        ));
+        n += 1;
     }
     types.extend(added);
     n

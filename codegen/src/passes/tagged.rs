@@ -78,6 +78,69 @@ fn common_prefix<'a>(names: impl Iterator<Item = &'a String>) -> String {
     p
 }
 
+fn resolve<'a>(s: &'a Value, schemas: &'a Map<String, Value>) -> &'a Value {
+    let mut s = s;
+    for _ in 0..8 {
+        match ref_name(s).and_then(|r| schemas.get(r)) {
+            Some(next) => s = next,
+            None => break,
+        }
+    }
+    s
+}
+
+fn is_scalar_or_array(s: &Value, schemas: &Map<String, Value>) -> bool {
+    matches!(
+        resolve(s, schemas).get("type").and_then(Value::as_str),
+        Some("string" | "integer" | "number" | "boolean" | "array")
+    )
+}
+
+fn is_free_form(s: &Value, schemas: &Map<String, Value>) -> bool {
+    let s = resolve(s, schemas);
+    s.get("type").and_then(Value::as_str) == Some("object")
+        && s.get("properties").is_none()
+        && s.get("oneOf").is_none()
+        && s.get("anyOf").is_none()
+}
+
+/// The schemas a union member's `oneOf`/`anyOf` branches refer to.
+fn branches<'a>(s: &'a Value, schemas: &'a Map<String, Value>) -> Vec<&'a str> {
+    let s = resolve(s, schemas);
+    ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|k| s.get(*k).and_then(Value::as_array))
+        .flatten()
+        .filter_map(ref_name)
+        .collect()
+}
+
+fn common_suffix<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let reversed: Vec<String> = names.map(|n| n.chars().rev().collect()).collect();
+    let mut prefix: Option<String> = None;
+    for n in &reversed {
+        prefix = Some(match prefix {
+            None => n.clone(),
+            Some(p) => p
+                .chars()
+                .zip(n.chars())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect(),
+        });
+    }
+    let mut suffix: String = prefix.unwrap_or_default().chars().rev().collect();
+    // Start at a word (`ProviderConfiguration`, not `roviderConfiguration`).
+    while suffix
+        .chars()
+        .next()
+        .is_some_and(|c| !c.is_ascii_uppercase())
+    {
+        suffix.remove(0);
+    }
+    suffix
+}
+
 /// Runs the pass; returns how many members now refer to a tagged union.
 pub fn sibling_tagged_unions(doc: &mut Value) -> usize {
     let (responses, requests) = super::schema_usage(doc);
@@ -135,24 +198,41 @@ pub fn sibling_tagged_unions(doc: &mut Value) -> usize {
     let mut new_components = Vec::new();
     let mut rewrites: Vec<(String, String, String)> = Vec::new();
     for ((tag, member), f) in &families {
-        let union = format!(
-            "{}By{}",
-            common_prefix(f.variants.keys()),
-            tag.to_upper_camel_case()
-        );
+        let tag_values: BTreeSet<&String> = f.variants.values().flatten().collect();
         let mut tagged_parents = Vec::new();
         let mut other_parents = Vec::new();
+        // What the parents' member referred to before (`PhoneProviderConfiguration`).
+        let mut before: BTreeMap<String, usize> = BTreeMap::new();
         for (name, s) in schemas {
             if !used.contains(name) || f.members.contains_key(name) {
                 continue;
             }
             let props: Vec<&Map<String, Value>> =
                 parts(s).into_iter().filter_map(properties).collect();
-            let has = |m: &str| props.iter().any(|p| p.contains_key(m));
-            if !has(member) {
+            let get = |m: &str| props.iter().find_map(|p| p.get(m));
+            let Some(current) = get(member) else { continue };
+            if is_scalar_or_array(current, schemas) {
                 continue;
             }
-            if has(tag) {
+            // A tag of listed values must list only the family's; a plain string tag counts
+            // when the member is free-form or already a union of some of the variants.
+            let tag_fits = get(tag).is_some_and(|t| {
+                let t = resolve(t, schemas);
+                match t.get("enum").and_then(Value::as_array) {
+                    Some(values) => values.iter().all(|v| {
+                        v.as_str()
+                            .is_some_and(|v| tag_values.contains(&v.to_string()))
+                    }),
+                    None => {
+                        t.get("type").and_then(Value::as_str) == Some("string")
+                            && (is_free_form(current, schemas)
+                                || branches(current, schemas)
+                                    .iter()
+                                    .any(|b| f.variants.contains_key(*b)))
+                    }
+                }
+            });
+            if tag_fits {
                 tagged_parents.push(name.clone());
             } else if f
                 .members
@@ -163,10 +243,29 @@ pub fn sibling_tagged_unions(doc: &mut Value) -> usize {
             } else {
                 continue;
             }
-            rewrites.push((name.clone(), member.clone(), union.clone()));
+            if let Some(r) = ref_name(current) {
+                *before.entry(r.to_string()).or_default() += 1;
+            }
+            rewrites.push((name.clone(), member.clone(), String::new()));
         }
         if tagged_parents.is_empty() && other_parents.is_empty() {
+            rewrites.retain(|(_, m, u)| !(m == member && u.is_empty()));
             continue;
+        }
+        let prefix = common_prefix(f.variants.keys());
+        let base = if !prefix.is_empty() {
+            prefix
+        } else if let Some((most, _)) = before.iter().max_by_key(|(_, n)| **n) {
+            most.clone()
+        } else {
+            common_suffix(f.variants.keys())
+        };
+        let union = format!("{base}By{}", tag.to_upper_camel_case());
+        for r in rewrites
+            .iter_mut()
+            .filter(|(_, m, u)| m == member && u.is_empty())
+        {
+            r.2 = union.clone();
         }
         let one_of: Vec<Value> = f
             .variants
