@@ -7644,6 +7644,7 @@ async fn actions_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateActionRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -7656,7 +7657,7 @@ async fn actions_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.actions().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "attack_protection")]
 #[tokio::test]
@@ -7670,6 +7671,7 @@ async fn attack_protection_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateBotDetectionSettingsRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -7689,7 +7691,7 @@ async fn attack_protection_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "branding")]
 #[tokio::test]
@@ -7703,6 +7705,7 @@ async fn branding_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateBrandingRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -7715,7 +7718,7 @@ async fn branding_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.branding().update().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "client_grants")]
 #[tokio::test]
@@ -7729,6 +7732,7 @@ async fn client_grants_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateClientGrantRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -7741,7 +7745,7 @@ async fn client_grants_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.client_grants().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "clients")]
 #[tokio::test]
@@ -7755,6 +7759,7 @@ async fn clients_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateClientRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -7767,7 +7772,7 @@ async fn clients_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.clients().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "connection_profiles")]
 #[tokio::test]
@@ -7781,6 +7786,7 @@ async fn connection_profiles_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateConnectionProfileRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -7793,7 +7799,7 @@ async fn connection_profiles_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.connection_profiles().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "connections")]
 #[tokio::test]
@@ -7807,6 +7813,7 @@ async fn connections_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateConnectionRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -7819,7 +7826,7 @@ async fn connections_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.connections().update("p1").body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "custom_domains")]
 #[tokio::test]
@@ -7833,6 +7840,7 @@ async fn custom_domains_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateCustomDomainRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -7845,7 +7853,7 @@ async fn custom_domains_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.custom_domains().update("p1").body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "email_templates")]
 #[tokio::test]
@@ -7859,6 +7867,7 @@ async fn email_templates_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateEmailTemplateRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -7871,7 +7880,7 @@ async fn email_templates_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.email_templates().update("p1").body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "emails")]
 #[tokio::test]
@@ -7885,6 +7894,7 @@ async fn emails_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateEmailProviderRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -7897,7 +7907,7 @@ async fn emails_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.emails().provider().update().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "event_streams")]
 #[tokio::test]
@@ -7911,6 +7921,7 @@ async fn event_streams_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateEventStreamRedeliveryRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -7930,7 +7941,7 @@ async fn event_streams_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "experimentation")]
 #[tokio::test]
@@ -7944,6 +7955,7 @@ async fn experimentation_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateExperimentRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -7963,7 +7975,7 @@ async fn experimentation_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "flows")]
 #[tokio::test]
@@ -7977,6 +7989,7 @@ async fn flows_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateFlowRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -7989,7 +8002,7 @@ async fn flows_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.flows().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "forms")]
 #[tokio::test]
@@ -8003,6 +8016,7 @@ async fn forms_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateFormRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8015,7 +8029,7 @@ async fn forms_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.forms().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "groups")]
 #[tokio::test]
@@ -8029,6 +8043,7 @@ async fn groups_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     Mock::given(method("GET"))
         .and(path("/api/v2/groups/p1"))
         .and(header("authorization", "Bearer test-token"))
@@ -8038,7 +8053,7 @@ async fn groups_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.groups().get("p1").send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "guardian")]
 #[tokio::test]
@@ -8052,6 +8067,7 @@ async fn guardian_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateGuardianEnrollmentTicketRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8071,7 +8087,7 @@ async fn guardian_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "hooks")]
 #[tokio::test]
@@ -8085,6 +8101,7 @@ async fn hooks_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateHookRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -8097,7 +8114,7 @@ async fn hooks_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.hooks().update("p1").body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "jobs")]
 #[tokio::test]
@@ -8111,6 +8128,7 @@ async fn jobs_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateExportUsersRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8130,7 +8148,7 @@ async fn jobs_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "keys")]
 #[tokio::test]
@@ -8144,6 +8162,7 @@ async fn keys_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::SetCustomSigningKeysRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PUT"))
@@ -8156,7 +8175,7 @@ async fn keys_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.keys().custom_signing().set().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "log_streams")]
 #[tokio::test]
@@ -8172,6 +8191,7 @@ async fn log_streams_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     Mock::given(method("GET"))
         .and(path("/api/v2/log-streams"))
         .and(header("authorization", "Bearer test-token"))
@@ -8181,7 +8201,7 @@ async fn log_streams_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.log_streams().list().send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "logs")]
 #[tokio::test]
@@ -8195,6 +8215,7 @@ async fn logs_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     Mock::given(method("GET"))
         .and(path("/api/v2/logs/p1"))
         .and(header("authorization", "Bearer test-token"))
@@ -8204,7 +8225,7 @@ async fn logs_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.logs().get("p1").send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "network_acls")]
 #[tokio::test]
@@ -8218,6 +8239,7 @@ async fn network_acls_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateNetworkAclRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8230,7 +8252,7 @@ async fn network_acls_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.network_acls().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "organizations")]
 #[tokio::test]
@@ -8244,6 +8266,7 @@ async fn organizations_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateOrganizationRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8256,7 +8279,7 @@ async fn organizations_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.organizations().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "prompts")]
 #[tokio::test]
@@ -8270,6 +8293,7 @@ async fn prompts_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateSettingsRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -8282,7 +8306,7 @@ async fn prompts_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.prompts().update_settings().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "rate_limit_policies")]
 #[tokio::test]
@@ -8296,6 +8320,7 @@ async fn rate_limit_policies_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     Mock::given(method("GET"))
         .and(path("/api/v2/rate-limit-policies/p1"))
         .and(header("authorization", "Bearer test-token"))
@@ -8305,7 +8330,7 @@ async fn rate_limit_policies_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.rate_limit_policies().get("p1").send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "refresh_tokens")]
 #[tokio::test]
@@ -8319,6 +8344,7 @@ async fn refresh_tokens_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateRefreshTokenRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -8331,7 +8357,7 @@ async fn refresh_tokens_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.refresh_tokens().update("p1").body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "resource_servers")]
 #[tokio::test]
@@ -8345,6 +8371,7 @@ async fn resource_servers_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateResourceServerRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8357,7 +8384,7 @@ async fn resource_servers_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.resource_servers().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "risk_assessments")]
 #[tokio::test]
@@ -8371,6 +8398,7 @@ async fn risk_assessments_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateRiskAssessmentsSettingsRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -8390,7 +8418,7 @@ async fn risk_assessments_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "roles")]
 #[tokio::test]
@@ -8404,6 +8432,7 @@ async fn roles_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateRoleRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8416,7 +8445,7 @@ async fn roles_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.roles().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "rules")]
 #[tokio::test]
@@ -8430,6 +8459,7 @@ async fn rules_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateRuleRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8442,7 +8472,7 @@ async fn rules_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.rules().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "rules_configs")]
 #[tokio::test]
@@ -8456,6 +8486,7 @@ async fn rules_configs_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::SetRulesConfigRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PUT"))
@@ -8468,7 +8499,7 @@ async fn rules_configs_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.rules_configs().set("p1").body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "self_service_profiles")]
 #[tokio::test]
@@ -8482,6 +8513,7 @@ async fn self_service_profiles_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateSelfServiceProfileRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8500,7 +8532,7 @@ async fn self_service_profiles_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "sessions")]
 #[tokio::test]
@@ -8514,6 +8546,7 @@ async fn sessions_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateSessionRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -8526,7 +8559,7 @@ async fn sessions_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.sessions().update("p1").body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "stats")]
 #[tokio::test]
@@ -8540,6 +8573,7 @@ async fn stats_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     Mock::given(method("GET"))
         .and(path("/api/v2/stats/active-users"))
         .and(header("authorization", "Bearer test-token"))
@@ -8549,7 +8583,7 @@ async fn stats_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.stats().get_active_users_count().send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "supplemental_signals")]
 #[tokio::test]
@@ -8563,6 +8597,7 @@ async fn supplemental_signals_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateSupplementalSignalsRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -8575,7 +8610,7 @@ async fn supplemental_signals_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.supplemental_signals().patch().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "tenants")]
 #[tokio::test]
@@ -8589,6 +8624,7 @@ async fn tenants_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::UpdateTenantSettingsRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("PATCH"))
@@ -8601,7 +8637,7 @@ async fn tenants_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.tenants().settings().update().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "tickets")]
 #[tokio::test]
@@ -8615,6 +8651,7 @@ async fn tickets_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::ChangePasswordTicketRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8627,7 +8664,7 @@ async fn tickets_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.tickets().change_password().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "token_exchange_profiles")]
 #[tokio::test]
@@ -8641,6 +8678,7 @@ async fn token_exchange_profiles_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     Mock::given(method("GET"))
         .and(path("/api/v2/token-exchange-profiles/p1"))
         .and(header("authorization", "Bearer test-token"))
@@ -8650,7 +8688,7 @@ async fn token_exchange_profiles_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.token_exchange_profiles().get("p1").send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "user_attribute_profiles")]
 #[tokio::test]
@@ -8664,6 +8702,7 @@ async fn user_attribute_profiles_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateUserAttributeProfileRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8682,7 +8721,7 @@ async fn user_attribute_profiles_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "user_blocks")]
 #[tokio::test]
@@ -8696,6 +8735,7 @@ async fn user_blocks_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     Mock::given(method("GET"))
         .and(path("/api/v2/user-blocks/p1"))
         .and(header("authorization", "Bearer test-token"))
@@ -8712,7 +8752,7 @@ async fn user_blocks_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "users")]
 #[tokio::test]
@@ -8726,6 +8766,7 @@ async fn users_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateUserRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8738,7 +8779,7 @@ async fn users_round_trip() {
         .await;
     let client = Client::builder(server.uri()).token("test-token").build().unwrap();
     let decoded = client.users().create().body(body).send().await.unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "verifiable_credentials")]
 #[tokio::test]
@@ -8752,6 +8793,7 @@ async fn verifiable_credentials_round_trip() {
     if let Some(object) = sent_back.as_object_mut() {
         object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
     }
+    let expected = sent_back.clone();
     let body = <auth0_mgmt::types::CreateVerifiableCredentialTemplateRequestContent as Default>::default();
     let sent = serde_json::to_value(&body).unwrap();
     Mock::given(method("POST"))
@@ -8772,5 +8814,5 @@ async fn verifiable_credentials_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(& decoded).unwrap(), answer);
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
