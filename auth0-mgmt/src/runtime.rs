@@ -321,7 +321,9 @@ pub(crate) async fn answer_error(operation: &'static str, response: reqwest::Res
     Error::from_answer(operation, status, headers, body)
 }
 
-/// A credential field in `Debug` output (see the generated types): `[redacted]`, or `None`.
+/// A credential field in `Debug` output (see the generated types): `[redacted]`. The value is
+/// held, never printed, so that a call site names what it hides.
+#[allow(dead_code)]
 pub(crate) struct Redacted<'a, T>(pub(crate) &'a T);
 
 pub(crate) use crate::lossless::RedactedValue;

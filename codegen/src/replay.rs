@@ -2,7 +2,6 @@
 //! operation that calls it through the facade with the recorded path values and the recorded
 //! request body parsed into its typed body, and hands back the typed answer encoded again.
 
-use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::facade::FacadeOp;
