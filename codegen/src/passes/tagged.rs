@@ -57,21 +57,22 @@ struct Family {
     members: BTreeMap<String, String>,
 }
 
-fn common_prefix<'a>(names: impl Iterator<Item = &'a String>) -> String {
-    let mut prefix: Option<String> = None;
-    for n in names {
-        prefix = Some(match prefix {
-            None => n.clone(),
-            Some(p) => p
-                .chars()
+/// The longest run of characters every name starts with.
+fn shared_start(names: impl Iterator<Item = String>) -> String {
+    names
+        .reduce(|p, n| {
+            p.chars()
                 .zip(n.chars())
                 .take_while(|(a, b)| a == b)
                 .map(|(a, _)| a)
-                .collect(),
-        });
-    }
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn common_prefix<'a>(names: impl Iterator<Item = &'a String>) -> String {
     // End the prefix at a word boundary (`ConnectionOptions`, not `ConnectionOptionsA`).
-    let mut p = prefix.unwrap_or_default();
+    let mut p = shared_start(names.cloned());
     while p.chars().last().is_some_and(|c| c.is_ascii_uppercase()) {
         p.pop();
     }
@@ -116,29 +117,15 @@ fn branches<'a>(s: &'a Value, schemas: &'a Map<String, Value>) -> Vec<&'a str> {
 }
 
 fn common_suffix<'a>(names: impl Iterator<Item = &'a String>) -> String {
-    let reversed: Vec<String> = names.map(|n| n.chars().rev().collect()).collect();
-    let mut prefix: Option<String> = None;
-    for n in &reversed {
-        prefix = Some(match prefix {
-            None => n.clone(),
-            Some(p) => p
-                .chars()
-                .zip(n.chars())
-                .take_while(|(a, b)| a == b)
-                .map(|(a, _)| a)
-                .collect(),
-        });
-    }
-    let mut suffix: String = prefix.unwrap_or_default().chars().rev().collect();
-    // Start at a word (`ProviderConfiguration`, not `roviderConfiguration`).
-    while suffix
+    let reversed: String = shared_start(names.map(|n| n.chars().rev().collect()))
         .chars()
-        .next()
-        .is_some_and(|c| !c.is_ascii_uppercase())
-    {
-        suffix.remove(0);
-    }
-    suffix
+        .rev()
+        .collect();
+    // Start at a word (`ProviderConfiguration`, not `roviderConfiguration`).
+    let start = reversed
+        .find(|c: char| c.is_ascii_uppercase())
+        .unwrap_or(reversed.len());
+    reversed[start..].to_string()
 }
 
 /// Runs the pass; returns how many members now refer to a tagged union.
@@ -335,4 +322,24 @@ pub fn tagged_unions(doc: &Value) -> Vec<TaggedUnion> {
     doc.get(TAGGED_UNIONS)
         .and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn union_names_come_from_what_the_variants_share_at_word_boundaries() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let a = names(&[
+            "ConnectionOptionsAD",
+            "ConnectionOptionsADFS",
+            "ConnectionOptionsApple",
+        ]);
+        assert_eq!(common_prefix(a.iter()), "ConnectionOptions");
+        let b = names(&["TwilioProviderConfiguration", "CustomProviderConfiguration"]);
+        assert_eq!(common_prefix(b.iter()), "");
+        assert_eq!(common_suffix(b.iter()), "ProviderConfiguration");
+        assert_eq!(common_suffix(names(&["Ab", "Cd"]).iter()), "");
+    }
 }
