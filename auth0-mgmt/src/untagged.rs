@@ -139,6 +139,36 @@ pub fn attempt_value<T: de::DeserializeOwned>(value: &Value) -> Option<T> {
     T::deserialize(value).ok()
 }
 
+/// Decodes a buffered value as one variant's type (the same decoder [`attempt_value`] uses).
+#[doc(hidden)]
+pub fn from_buffered<T: de::DeserializeOwned>(value: &Value) -> Result<T, serde_json::Error> {
+    T::deserialize(value)
+}
+
+/// A union member whose variant a sibling decides, read whole into the catch-all variant for
+/// its parent to choose (`chosen_by` in generated code); `null` is `None`.
+#[doc(hidden)]
+pub fn deferred_option<'de, T: Shapes, D: de::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.map(T::other))
+}
+
+/// As [`deferred_option`], for a request member: `null` is `Null`.
+#[doc(hidden)]
+pub fn deferred_nullable<'de, T: Shapes, D: de::Deserializer<'de>>(
+    d: D,
+) -> Result<crate::Nullable<T>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?
+        .map_or(crate::Nullable::Null, |v| crate::Nullable::Set(T::other(v))))
+}
+
+/// As [`deferred_option`], for a required member.
+#[doc(hidden)]
+pub fn deferred<'de, T: Shapes, D: de::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    Value::deserialize(d).map(T::other)
+}
+
 /// Buffers an array.
 #[doc(hidden)]
 pub fn buffer_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<Value, A::Error> {

@@ -1,8 +1,8 @@
 //! Unions chosen by a sibling member (see the `sibling-tagged-unions` pass): the union gets
 //! `for_<tag>` (decode a value as the variant of a tag value) and `<tag>s()` (the tag values of
 //! a variant); every parent that holds the tag decodes through serde's derive on itself
-//! (`#[serde(remote = "Self")]`) and then makes its union the variant its tag names (an
-//! unlisted tag value keeps the value whole in `Other`).
+//! (`#[serde(remote = "Self")]`), reading the union member whole, and then decodes it once as
+//! the variant its tag names (an unlisted tag value keeps the value whole in `Other`).
 
 use std::collections::BTreeMap;
 
@@ -45,6 +45,7 @@ pub fn choose_by_tag(
 ) -> usize {
     let mut added: Vec<(Option<String>, syn::Item)> = Vec::new();
     let mut choosers: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
+    let mut defer: Vec<(String, syn::Ident, &str, bool)> = Vec::new();
     let mut n = 0;
     for u in unions {
         // The union's variants, by the (case-insensitive) name of the type they hold.
@@ -77,7 +78,7 @@ pub fn choose_by_tag(
             };
             let tags: Vec<&String> = tags.iter().collect();
             decode_arms.push(quote! {
-                #(#tags)|* => Self::#variant(::serde_json::from_value(value)?),
+                #(#tags)|* => Self::#variant(crate::untagged::from_buffered(&value)?),
             });
             tag_arms.push(quote!(Self::#variant(_) => &[#(#tags),*],));
         }
@@ -114,15 +115,14 @@ pub fn choose_by_tag(
                         }
                     }
 
-                    /// Makes this the variant `tag` names, re-reading its members if another
-                    /// variant took them (nothing is lost: unknown members travel in `extra`).
+                    /// Decodes a member its parent read whole (into the catch-all) as the
+                    /// variant `tag` names; without a tag, as the best fit of its keys.
                     #[doc(hidden)]
                     pub fn chosen_by(self, tag: ::std::option::Option<&str>) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let Self::#fallback(value) = self else { return Ok(self) };
                         match tag {
-                            Some(tag) if !self.#tags_of().contains(&tag) => {
-                                Self::#for_tag(tag, ::serde_json::to_value(&self)?)
-                            }
-                            _ => Ok(self),
+                            Some(tag) => Self::#for_tag(tag, value),
+                            None => <Self as ::serde::Deserialize>::deserialize(&value),
                         }
                     }
                 }
@@ -147,6 +147,17 @@ pub fn choose_by_tag(
                 Wrap::Nullable => quote!(this.#tag_id.get().map(|t| t.as_str())),
             };
             let (member_wrap, _) = wrap_of(member_ty);
+            let deferred = match member_wrap {
+                Wrap::Bare => "crate::untagged::deferred",
+                Wrap::Option => "crate::untagged::deferred_option",
+                Wrap::Nullable => "crate::untagged::deferred_nullable",
+            };
+            defer.push((
+                parent.clone(),
+                member_id.clone(),
+                deferred,
+                matches!(member_wrap, Wrap::Bare),
+            ));
             let err = quote!(<D::Error as ::serde::de::Error>::custom);
             let choose: TokenStream = match member_wrap {
                 Wrap::Bare => {
@@ -180,6 +191,21 @@ pub fn choose_by_tag(
         }) else {
             continue;
         };
+        // The member is read whole, then decoded once: no decoding into a variant first.
+        for (_, member, with, required) in defer.iter().filter(|(p, ..)| *p == parent) {
+            if let Some(field) = s
+                .fields
+                .iter_mut()
+                .find(|f| f.ident.as_ref() == Some(member))
+            {
+                let has_default = crate::unions::has_serde_word(&field.attrs, "default");
+                field.attrs.push(if *required || has_default {
+                    syn::parse_quote!(#[serde(deserialize_with = #with)])
+                } else {
+                    syn::parse_quote!(#[serde(default, deserialize_with = #with)])
+                });
+            }
+        }
         s.attrs.push(syn::parse_quote!(#[serde(remote = "Self")]));
         let ident = s.ident.clone();
         added.push((

@@ -97,6 +97,29 @@ fn is_scalar_or_array(s: &Value, schemas: &Map<String, Value>) -> bool {
     )
 }
 
+/// The one schema `s` is an alias of: `allOf` of one reference plus parts that add nothing.
+fn alias_of(s: &Value) -> Option<String> {
+    let all = s.get("allOf")?.as_array()?;
+    if s.get("properties")
+        .is_some_and(|p| p.as_object().is_some_and(|p| !p.is_empty()))
+    {
+        return None;
+    }
+    let mut refs = all.iter().filter_map(ref_name);
+    let only = refs.next()?.to_string();
+    let adds_nothing = |p: &Value| {
+        ref_name(p).is_some()
+            || p.as_object().is_some_and(|o| {
+                o.iter().all(|(k, v)| match k.as_str() {
+                    "type" | "description" | "additionalProperties" => true,
+                    "properties" => v.as_object().is_some_and(Map::is_empty),
+                    _ => false,
+                })
+            })
+    };
+    (refs.next().is_none() && all.iter().all(adds_nothing)).then_some(only)
+}
+
 fn is_free_form(s: &Value, schemas: &Map<String, Value>) -> bool {
     let s = resolve(s, schemas);
     s.get("type").and_then(Value::as_str) == Some("object")
@@ -163,6 +186,17 @@ pub fn sibling_tagged_unions(doc: &mut Value) -> usize {
                 }
             }
         }
+    }
+    // A variant schema that is only another schema (`allOf` of one reference and nothing
+    // else: twenty social strategies' options are `ConnectionOptionsOAuth2Common`) is that
+    // schema: one variant for all their tags.
+    for f in families.values_mut() {
+        let mut merged: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (target, tags) in std::mem::take(&mut f.variants) {
+            let target = schemas.get(&target).and_then(alias_of).unwrap_or(target);
+            merged.entry(target).or_default().extend(tags);
+        }
+        f.variants = merged;
     }
     families.retain(|_, f| f.variants.len() >= 2);
     // Untagged members of a family (`UpdateConnectionRequestContentOkta`): same member, a
