@@ -6,23 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use auth0_mgmt::{Client, Error, types};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn setup() -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    // Retries are off here: these tests are about what is sent and how answers read
-    // (retries have their own tests).
-    let client = Client::builder(server.uri())
-        .token("test-token")
-        .max_retries(0)
-        .build()
-        .unwrap();
-    (server, client)
-}
-
-fn last_body(requests: &[Request]) -> serde_json::Value {
-    serde_json::from_slice(&requests.last().expect("a request").body).expect("a JSON body")
-}
+mod common;
+use common::{last_body, setup};
 
 #[test]
 fn the_client_is_cheap_to_share() {

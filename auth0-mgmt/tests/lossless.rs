@@ -2,23 +2,13 @@
 //! not list kept on the way in and sent on the way out, connection options chosen by strategy.
 
 use auth0_mgmt::types::{self, ConnectionOptionsByStrategy};
-use auth0_mgmt::{Client, Extra, Nullable};
+use auth0_mgmt::{Extra, Nullable};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
-async fn setup() -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    let client = Client::builder(server.uri())
-        .token("test-token")
-        .build()
-        .unwrap();
-    (server, client)
-}
-
-fn last_body(requests: &[wiremock::Request]) -> Value {
-    serde_json::from_slice(&requests.last().expect("a request").body).unwrap()
-}
+mod common;
+use common::{last_body, setup};
 
 #[tokio::test]
 async fn null_clears_and_absent_leaves_alone() {

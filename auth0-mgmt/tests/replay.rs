@@ -14,6 +14,8 @@
 #[path = "generated/replay_calls.rs"]
 mod replay_calls;
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use auth0_mgmt::Client;
@@ -244,12 +246,7 @@ async fn real_traffic_survives_decoding_encoding_and_sending() {
         );
         return;
     }
-    let server = MockServer::start().await;
-    let client = Client::builder(server.uri())
-        .token("test-token")
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let (server, client) = common::setup().await;
     let mut tally = Tally::default();
     for file in &files {
         let text = std::fs::read_to_string(file).expect("readable recording");
