@@ -21,6 +21,7 @@ mod client;
 #[doc(hidden)]
 pub mod de;
 mod error;
+mod json_path;
 mod lossless;
 #[rustfmt::skip]
 mod generated;

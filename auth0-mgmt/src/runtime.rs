@@ -247,7 +247,7 @@ pub async fn finish<T: DeserializeOwned>(
     match result {
         Ok(v) => Ok(v.into_inner()),
         Err(progenitor_client::Error::InvalidResponsePayload(body, source)) => {
-            let path = decode_path::<T>(&body);
+            let path = crate::json_path::at_error(&body, &source);
             Err(Error::Decode {
                 operation,
                 path,
@@ -268,15 +268,6 @@ pub async fn finish_raw<T>(
     match result {
         Ok(v) => Ok(v.into_inner()),
         Err(e) => Err(convert(operation, e).await),
-    }
-}
-
-/// The JSON path at which `body` stops matching `T`.
-fn decode_path<T: DeserializeOwned>(body: &[u8]) -> String {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(_) => ".".to_string(),
-        Err(e) => e.path().to_string(),
     }
 }
 
@@ -365,7 +356,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     from_json_bytes(body).map_err(|source| Error::Decode {
         operation,
-        path: decode_path::<T>(body),
+        path: crate::json_path::at_error(body, &source),
         source,
         body: bytes::Bytes::copy_from_slice(body),
     })

@@ -909,6 +909,34 @@ pub fn render_types(
     out
 }
 
+/// Adds a type alias for each schema name merged into another (`GetRoleResponseContent` =
+/// `Role`), reached by the resources of the type it names, so every name of the document still
+/// names its type.
+pub fn merged_aliases(
+    generated: &mut Generated,
+    reach: &mut BTreeMap<String, BTreeSet<String>>,
+    merged: &BTreeMap<String, String>,
+) {
+    for (old, new) in merged {
+        let Some(resources) = reach.get(new).cloned() else {
+            continue;
+        };
+        if reach.contains_key(old) || syn::parse_str::<syn::Ident>(old).is_err() {
+            continue;
+        }
+        let (alias, target) = (format_ident!("{}", old), format_ident!("{}", new));
+        let doc = format!("The same shape as [`{new}`], which the document also names `{old}`.");
+        generated.types.push((
+            Some(old.clone()),
+            syn::parse_quote! {
+                #[doc = #doc]
+                pub type #alias = #target;
+            },
+        ));
+        reach.insert(old.clone(), resources);
+    }
+}
+
 /// Renders the raw client module: progenitor's client with each method behind its feature.
 pub fn render_client(generated: &Generated, ops: &[Operation]) -> TokenStream {
     let resource_of: BTreeMap<String, String> =

@@ -62,7 +62,16 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     let mut generated = generate::take_apart(file)?;
     tagged::choose_by_tag(&mut generated.types, &passes::tagged::tagged_unions(&doc));
     let features: BTreeSet<String> = all_ops.iter().map(ops::Operation::resource).collect();
-    let reach = generate::type_resources(&generated, &all_ops, &extra_roots);
+    let extra_roots: Vec<(String, String)> = extra_roots
+        .into_iter()
+        .map(|(name, resource)| (passes::merge::current_name(&doc, &name), resource))
+        .collect();
+    let mut reach = generate::type_resources(&generated, &all_ops, &extra_roots);
+    generate::merged_aliases(
+        &mut generated,
+        &mut reach,
+        &passes::merge::merged_names(&doc),
+    );
 
     let raw_methods: BTreeMap<String, generate::RawMethod> = generated
         .methods

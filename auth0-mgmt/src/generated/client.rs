@@ -57,7 +57,7 @@ impl Client {
     pub async fn create_experiment<'a>(
         &'a self,
         body: &'a types::CreateExperimentRequestContent,
-    ) -> Result<ResponseValue<types::CreateExperimentResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ExperimentListItem>, Error<()>> {
         let url = format!("{}/experimentation/experiments", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -95,7 +95,7 @@ impl Client {
     pub async fn create_feature_flag<'a>(
         &'a self,
         body: &'a types::CreateFeatureFlagRequestContent,
-    ) -> Result<ResponseValue<types::CreateFeatureFlagResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::FeatureFlag>, Error<()>> {
         let url = format!("{}/experimentation/feature-flags", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -133,7 +133,7 @@ impl Client {
     pub async fn create_form<'a>(
         &'a self,
         body: &'a types::CreateFormRequestContent,
-    ) -> Result<ResponseValue<types::CreateFormResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetFormResponseContent>, Error<()>> {
         let url = format!("{}/forms", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -172,10 +172,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::AssociateOrganizationClientGrantRequestContent,
-    ) -> Result<
-        ResponseValue<types::AssociateOrganizationClientGrantResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationClientGrant>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/client-grants", self.baseurl, encode_path(& id
             .to_string()),
@@ -216,10 +213,7 @@ impl Client {
     pub async fn create_phone_provider<'a>(
         &'a self,
         body: &'a types::CreateBrandingPhoneProviderRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateBrandingPhoneProviderResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::PhoneProviderSchemaMasked>, Error<()>> {
         let url = format!("{}/branding/phone/providers", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -257,7 +251,7 @@ impl Client {
     pub async fn create_phone_template<'a>(
         &'a self,
         body: &'a types::CreatePhoneTemplateRequestContent,
-    ) -> Result<ResponseValue<types::CreatePhoneTemplateResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::PhoneTemplate>, Error<()>> {
         let url = format!("{}/branding/phone/templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -295,7 +289,7 @@ impl Client {
     pub async fn create_segment<'a>(
         &'a self,
         body: &'a types::CreateSegmentRequestContent,
-    ) -> Result<ResponseValue<types::CreateSegmentResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Segment>, Error<()>> {
         let url = format!("{}/experimentation/segments", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -334,7 +328,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::CreateVariationRequestContent,
-    ) -> Result<ResponseValue<types::CreateVariationResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Variation>, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/variations", self.baseurl, encode_path(&
             id.to_string()),
@@ -1360,7 +1354,7 @@ impl Client {
     pub async fn delete_group_roles<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::DeleteGroupRolesRequestContent,
+        body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/groups/{}/roles", self.baseurl, encode_path(& id.to_string()),
@@ -1458,7 +1452,7 @@ impl Client {
 */
     pub async fn delete_ips_by_id<'a>(
         &'a self,
-        id: &'a types::AnomalyIpFormat,
+        id: &'a str,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/anomaly/blocks/ips/{}", self.baseurl, encode_path(& id.to_string()),
@@ -1521,7 +1515,7 @@ impl Client {
     pub async fn delete_members<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::DeleteOrganizationMembersRequestContent,
+        body: &'a types::CreateOrganizationMemberRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members", self.baseurl, encode_path(& id.to_string()),
@@ -1656,7 +1650,7 @@ impl Client {
         &'a self,
         organization_id: &'a str,
         group_id: &'a str,
-        body: &'a types::DeleteOrganizationGroupRolesRequestContent,
+        body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/groups/{}/roles", self.baseurl, encode_path(&
@@ -1695,7 +1689,7 @@ impl Client {
         &'a self,
         id: &'a str,
         user_id: &'a str,
-        body: &'a types::DeleteOrganizationMemberRolesRequestContent,
+        body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
@@ -1764,7 +1758,7 @@ impl Client {
     pub async fn delete_permissions<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::DeleteUserPermissionsRequestContent,
+        body: &'a types::AddRolePermissionsRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/users/{}/permissions", self.baseurl, encode_path(& id.to_string()),
@@ -2032,7 +2026,7 @@ impl Client {
     pub async fn delete_role_groups<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::DeleteRoleGroupsRequestContent,
+        body: &'a types::AssignRoleGroupsRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/roles/{}/groups", self.baseurl, encode_path(& id.to_string()),
@@ -2069,7 +2063,7 @@ impl Client {
     pub async fn delete_role_permission_assignment<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::DeleteRolePermissionsRequestContent,
+        body: &'a types::AddRolePermissionsRequestContent,
     ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
         let url = format!(
             "{}/roles/{}/permissions", self.baseurl, encode_path(& id.to_string()),
@@ -2239,7 +2233,7 @@ impl Client {
     pub async fn delete_secrets<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::DeleteHookSecretRequestContent,
+        body: &'a ::std::vec::Vec<::std::string::String>,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
@@ -2647,7 +2641,7 @@ impl Client {
     pub async fn delete_user_roles<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::DeleteUserRolesRequestContent,
+        body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/users/{}/roles", self.baseurl, encode_path(& id.to_string()),
@@ -2815,7 +2809,7 @@ impl Client {
     pub async fn get_action<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetActionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Action>, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2937,7 +2931,7 @@ impl Client {
         &'a self,
         id: &'a str,
         version_id: &'a str,
-    ) -> Result<ResponseValue<types::GetActionModuleVersionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ActionModuleVersion>, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}/versions/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& version_id.to_string()),
@@ -3065,7 +3059,7 @@ impl Client {
         &'a self,
         action_id: &'a str,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetActionVersionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ActionVersion>, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}/versions/{}", self.baseurl, encode_path(& action_id
             .to_string()), encode_path(& id.to_string()),
@@ -3199,10 +3193,7 @@ impl Client {
 */
     pub async fn get_active_users<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetActiveUsersCountStatsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<f64>, Error<()>> {
         let url = format!("{}/stats/active-users", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3390,10 +3381,7 @@ impl Client {
         &'a self,
         id: &'a str,
         authentication_method_id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetUserAuthenticationMethodResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::UserAuthenticationMethod>, Error<()>> {
         let url = format!(
             "{}/users/{}/authentication-methods/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& authentication_method_id.to_string()),
@@ -3802,7 +3790,7 @@ impl Client {
     pub async fn get_client_grant<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetClientGrantResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ClientGrantResponseContent>, Error<()>> {
         let url = format!(
             "{}/client-grants/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -3846,10 +3834,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListClientGrantOrganizationsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ListOrganizationsResponseContent>, Error<()>> {
         let url = format!(
             "{}/client-grants/{}/organizations", self.baseurl, encode_path(& id
             .to_string()),
@@ -4032,7 +4017,7 @@ impl Client {
         id: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::GetClientResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Client>, Error<()>> {
         let url = format!("{}/clients/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4166,10 +4151,7 @@ impl Client {
     pub async fn get_connection_profile_template<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetConnectionProfileTemplateResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ConnectionProfileTemplateItem>, Error<()>> {
         let url = format!(
             "{}/connection-profiles/templates/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -4291,7 +4273,7 @@ impl Client {
     pub async fn get_connection_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetConnectionProfileResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ConnectionProfile>, Error<()>> {
         let url = format!(
             "{}/connection-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -4557,7 +4539,7 @@ impl Client {
         &'a self,
         client_id: &'a str,
         credential_id: &'a str,
-    ) -> Result<ResponseValue<types::GetClientCredentialResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ClientCredential>, Error<()>> {
         let url = format!(
             "{}/clients/{}/credentials/{}", self.baseurl, encode_path(& client_id
             .to_string()), encode_path(& credential_id.to_string()),
@@ -4647,7 +4629,7 @@ impl Client {
     pub async fn get_custom_domains_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetCustomDomainResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::CustomDomain>, Error<()>> {
         let url = format!(
             "{}/custom-domains/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -4724,7 +4706,7 @@ impl Client {
         prompt: types::PromptGroupNameEnum,
         language: types::PromptLanguageEnum,
     ) -> Result<
-        ResponseValue<types::GetCustomTextsByLanguageResponseContent>,
+        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         Error<()>,
     > {
         let url = format!(
@@ -4841,10 +4823,7 @@ impl Client {
 */
     pub async fn get_default_branding_theme<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetBrandingDefaultThemeResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::GetBrandingThemeResponseContent>, Error<()>> {
         let url = format!("{}/branding/themes/default", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4925,10 +4904,7 @@ impl Client {
         &'a self,
         id: &'a str,
         event_id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetEventStreamDeliveryHistoryResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::EventStreamDelivery>, Error<()>> {
         let url = format!(
             "{}/event-streams/{}/deliveries/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& event_id.to_string()),
@@ -5024,10 +5000,7 @@ impl Client {
     pub async fn get_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetDirectoryProvisioningResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::DirectoryProvisioning>, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
             .to_string()),
@@ -5158,10 +5131,7 @@ impl Client {
         &'a self,
         id: &'a str,
         discovery_domain_id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetOrganizationDiscoveryDomainResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationDiscoveryDomain>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& discovery_domain_id.to_string()),
@@ -5293,10 +5263,7 @@ impl Client {
         &'a self,
         id: &'a str,
         connection_id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetOrganizationConnectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationConnection>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/enabled_connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -5336,7 +5303,7 @@ impl Client {
     pub async fn get_encryption_key<'a>(
         &'a self,
         kid: &'a str,
-    ) -> Result<ResponseValue<types::GetEncryptionKeyResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::EncryptionKey>, Error<()>> {
         let url = format!(
             "{}/keys/encryption/{}", self.baseurl, encode_path(& kid.to_string()),
         );
@@ -5633,7 +5600,7 @@ impl Client {
     pub async fn get_event_streams_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetEventStreamResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::EventStreamResponseContent>, Error<()>> {
         let url = format!(
             "{}/event-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -5711,7 +5678,7 @@ impl Client {
     pub async fn get_experiment<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetExperimentResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ExperimentListItem>, Error<()>> {
         let url = format!(
             "{}/experimentation/experiments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -5843,7 +5810,7 @@ impl Client {
     pub async fn get_factor_phone_templates<'a>(
         &'a self,
     ) -> Result<
-        ResponseValue<types::GetGuardianFactorPhoneTemplatesResponseContent>,
+        ResponseValue<types::GetGuardianFactorSmsTemplatesResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/phone/templates", self.baseurl,);
@@ -5961,7 +5928,7 @@ impl Client {
     pub async fn get_feature_flag<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetFeatureFlagResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::FeatureFlag>, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -6497,7 +6464,7 @@ impl Client {
     pub async fn get_group<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetGroupResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Group>, Error<()>> {
         let url = format!("{}/groups/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6688,7 +6655,7 @@ impl Client {
     pub async fn get_guardian_phone_providers<'a>(
         &'a self,
     ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderPhoneResponseContent>,
+        ResponseValue<types::GetGuardianFactorsProviderSmsResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/phone/selected-provider", self.baseurl,);
@@ -6778,7 +6745,7 @@ impl Client {
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
-    ) -> Result<ResponseValue<types::GetHookResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Hook>, Error<()>> {
         let url = format!("{}/hooks/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6878,10 +6845,7 @@ impl Client {
         invitation_id: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<
-        ResponseValue<types::GetOrganizationInvitationResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationInvitation>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/invitations/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& invitation_id.to_string()),
@@ -6924,7 +6888,7 @@ impl Client {
 */
     pub async fn get_ips_by_id<'a>(
         &'a self,
-        id: &'a types::AnomalyIpFormat,
+        id: &'a str,
     ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
         let url = format!(
             "{}/anomaly/blocks/ips/{}", self.baseurl, encode_path(& id.to_string()),
@@ -7079,7 +7043,7 @@ impl Client {
     pub async fn get_log_streams_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetLogStreamResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::LogStreamResponseSchema>, Error<()>> {
         let url = format!(
             "{}/log-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -7176,7 +7140,7 @@ impl Client {
     pub async fn get_logs_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetLogResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Log>, Error<()>> {
         let url = format!("{}/logs/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -7217,7 +7181,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         sort: Option<&'a str>,
-    ) -> Result<ResponseValue<types::UserListLogResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ListLogResponseContent>, Error<()>> {
         let url = format!(
             "{}/users/{}/logs", self.baseurl, encode_path(& id.to_string()),
         );
@@ -7302,10 +7266,7 @@ impl Client {
         &'a self,
         id: &'a str,
         discovery_domain: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetOrganizationDiscoveryDomainByNameResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationDiscoveryDomain>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains/name/{}", self.baseurl, encode_path(&
             id.to_string()), encode_path(& discovery_domain.to_string()),
@@ -7345,7 +7306,7 @@ impl Client {
     pub async fn get_name_by_name<'a>(
         &'a self,
         name: &'a str,
-    ) -> Result<ResponseValue<types::GetOrganizationByNameResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Organization>, Error<()>> {
         let url = format!(
             "{}/organizations/name/{}", self.baseurl, encode_path(& name.to_string()),
         );
@@ -7428,7 +7389,7 @@ impl Client {
     pub async fn get_network_acls_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetNetworkAclsResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::NetworkAclsResponseContent>, Error<()>> {
         let url = format!(
             "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -7564,10 +7525,7 @@ impl Client {
         &'a self,
         id: &'a str,
         connection_id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetOrganizationAllConnectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationAllConnectionPost>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -7663,10 +7621,7 @@ impl Client {
         group_id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationGroupRolesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ListGroupRolesResponseContent>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/groups/{}/roles", self.baseurl, encode_path(&
             organization_id.to_string()), encode_path(& group_id.to_string()),
@@ -7710,7 +7665,7 @@ impl Client {
         organization_id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListOrganizationGroupsResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ListRoleGroupsResponseContent>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/groups", self.baseurl, encode_path(& organization_id
             .to_string()),
@@ -7755,10 +7710,7 @@ impl Client {
         user_id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationMemberEffectiveRolesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ListUserEffectiveRolesResponseContent>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/effective-roles", self.baseurl, encode_path(&
             id.to_string()), encode_path(& user_id.to_string()),
@@ -7804,10 +7756,7 @@ impl Client {
         from: Option<&'a str>,
         role_id: &'a str,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationMemberRoleSourceGroupsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ListRoleGroupsResponseContent>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/effective-roles/sources/groups", self
             .baseurl, encode_path(& id.to_string()), encode_path(& user_id.to_string()),
@@ -7854,10 +7803,7 @@ impl Client {
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationMemberRolesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ListRolesResponseContent>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
             .to_string()), encode_path(& user_id.to_string()),
@@ -8012,7 +7958,7 @@ impl Client {
     pub async fn get_organizations_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetOrganizationResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Organization>, Error<()>> {
         let url = format!(
             "{}/organizations/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8051,7 +7997,10 @@ impl Client {
     pub async fn get_partials<'a>(
         &'a self,
         prompt: types::PartialGroupsEnum,
-    ) -> Result<ResponseValue<types::GetPartialsResponseContent>, Error<()>> {
+    ) -> Result<
+        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        Error<()>,
+    > {
         let url = format!(
             "{}/prompts/{}/partials", self.baseurl, encode_path(& prompt.to_string()),
         );
@@ -8137,10 +8086,7 @@ impl Client {
     pub async fn get_phone_provider<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetBrandingPhoneProviderResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::PhoneProviderSchemaMasked>, Error<()>> {
         let url = format!(
             "{}/branding/phone/providers/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -8221,7 +8167,7 @@ impl Client {
     pub async fn get_phone_template<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetPhoneTemplateResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::PhoneTemplate>, Error<()>> {
         let url = format!(
             "{}/branding/phone/templates/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -8299,7 +8245,7 @@ impl Client {
     pub async fn get_phone_twilio_factor_provider<'a>(
         &'a self,
     ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderPhoneTwilioResponseContent>,
+        ResponseValue<types::GetGuardianFactorsProviderSmsTwilioResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/phone/providers/twilio", self.baseurl,);
@@ -8378,7 +8324,7 @@ impl Client {
 */
     pub async fn get_policies<'a>(
         &'a self,
-    ) -> Result<ResponseValue<types::ListGuardianPoliciesResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::SetGuardianPoliciesResponseContent>, Error<()>> {
         let url = format!("{}/guardian/policies", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8547,7 +8493,7 @@ impl Client {
     pub async fn get_rate_limit_policies_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetRateLimitPolicyResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::RateLimitPolicy>, Error<()>> {
         let url = format!(
             "{}/rate-limit-policies/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8586,7 +8532,7 @@ impl Client {
     pub async fn get_refresh_token<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetRefreshTokenResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::RefreshTokenResponseContent>, Error<()>> {
         let url = format!(
             "{}/refresh-tokens/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8730,7 +8676,7 @@ impl Client {
         &'a self,
         prompt: types::PromptGroupNameEnum,
         screen: types::ScreenGroupNameEnum,
-    ) -> Result<ResponseValue<types::GetAculResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ListAculsResponseContentItem>, Error<()>> {
         let url = format!(
             "{}/prompts/{}/screen/{}/rendering", self.baseurl, encode_path(& prompt
             .to_string()), encode_path(& screen.to_string()),
@@ -8821,7 +8767,7 @@ impl Client {
         &'a self,
         id: &'a str,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::GetResourceServerResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ResourceServer>, Error<()>> {
         let url = format!(
             "{}/resource-servers/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8862,10 +8808,7 @@ impl Client {
 */
     pub async fn get_risk_assessments_settings<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetRiskAssessmentsSettingsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::SetGuardianFactorResponseContent>, Error<()>> {
         let url = format!("{}/risk-assessments/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9089,7 +9032,7 @@ impl Client {
     pub async fn get_roles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetRoleResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Role>, Error<()>> {
         let url = format!("{}/roles/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9180,7 +9123,7 @@ impl Client {
         id: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::GetRuleResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Rule>, Error<()>> {
         let url = format!("{}/rules/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9257,7 +9200,7 @@ impl Client {
     pub async fn get_scim_configuration<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetScimConfigurationResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ScimConfiguration>, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
             .to_string()),
@@ -9337,7 +9280,12 @@ impl Client {
     pub async fn get_secrets<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetHookSecretResponseContent>, Error<()>> {
+    ) -> Result<
+        ResponseValue<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+        Error<()>,
+    > {
         let url = format!(
             "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
         );
@@ -9376,7 +9324,7 @@ impl Client {
     pub async fn get_segment<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetSegmentResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Segment>, Error<()>> {
         let url = format!(
             "{}/experimentation/segments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -9461,7 +9409,9 @@ impl Client {
         language: types::SelfServiceProfileCustomTextLanguageEnum,
         page: types::SelfServiceProfileCustomTextPageEnum,
     ) -> Result<
-        ResponseValue<types::ListSelfServiceProfileCustomTextResponseContent>,
+        ResponseValue<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
         Error<()>,
     > {
         let url = format!(
@@ -9551,7 +9501,7 @@ impl Client {
     pub async fn get_self_service_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetSelfServiceProfileResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::SelfServiceProfile>, Error<()>> {
         let url = format!(
             "{}/self-service-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -9590,7 +9540,7 @@ impl Client {
     pub async fn get_session<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetSessionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::SessionResponseContent>, Error<()>> {
         let url = format!(
             "{}/sessions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -9679,7 +9629,7 @@ impl Client {
     pub async fn get_signing_key<'a>(
         &'a self,
         kid: &'a str,
-    ) -> Result<ResponseValue<types::GetSigningKeysResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::SigningKeys>, Error<()>> {
         let url = format!(
             "{}/keys/signing/{}", self.baseurl, encode_path(& kid.to_string()),
         );
@@ -10076,10 +10026,7 @@ impl Client {
     pub async fn get_token_exchange_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetTokenExchangeProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::TokenExchangeProfileResponseContent>, Error<()>> {
         let url = format!(
             "{}/token-exchange-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10193,10 +10140,7 @@ impl Client {
     pub async fn get_user_attribute_profile_template<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetUserAttributeProfileTemplateResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::UserAttributeProfileTemplateItem>, Error<()>> {
         let url = format!(
             "{}/user-attribute-profiles/templates/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -10318,10 +10262,7 @@ impl Client {
     pub async fn get_user_attribute_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetUserAttributeProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::UserAttributeProfile>, Error<()>> {
         let url = format!(
             "{}/user-attribute-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10361,10 +10302,7 @@ impl Client {
         &'a self,
         consider_brute_force_enablement: Option<bool>,
         identifier: &'a str,
-    ) -> Result<
-        ResponseValue<types::ListUserBlocksByIdentifierResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ListUserBlocksResponseContent>, Error<()>> {
         let url = format!("{}/user-blocks", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10458,10 +10396,7 @@ impl Client {
         permission_name: &'a str,
         resource_server_identifier: &'a str,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListUserEffectivePermissionRoleSourcesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ListUserEffectiveRolesResponseContent>, Error<()>> {
         let url = format!(
             "{}/users/{}/effective-permissions/sources/effective-roles", self.baseurl,
             encode_path(& id.to_string()),
@@ -10716,10 +10651,7 @@ impl Client {
         from: Option<&'a str>,
         role_id: &'a str,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListUserRoleSourceGroupsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ListRoleGroupsResponseContent>, Error<()>> {
         let url = format!(
             "{}/users/{}/effective-roles/sources/groups", self.baseurl, encode_path(& id
             .to_string()),
@@ -10765,7 +10697,7 @@ impl Client {
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListUserRolesResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ListRolesResponseContent>, Error<()>> {
         let url = format!(
             "{}/users/{}/roles", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10915,7 +10847,7 @@ impl Client {
         id: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::GetUserResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::UserResponseSchema>, Error<()>> {
         let url = format!("{}/users/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10957,7 +10889,7 @@ impl Client {
         &'a self,
         id: &'a str,
         vid: &'a str,
-    ) -> Result<ResponseValue<types::GetVariationResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Variation>, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/variations/{}", self.baseurl,
             encode_path(& id.to_string()), encode_path(& vid.to_string()),
@@ -11082,10 +11014,7 @@ impl Client {
     pub async fn get_vc_templates_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetVerifiableCredentialTemplateResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::VerifiableCredentialTemplateResponse>, Error<()>> {
         let url = format!(
             "{}/verifiable-credentials/verification/templates/{}", self.baseurl,
             encode_path(& id.to_string()),
@@ -11126,7 +11055,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateActionRequestContent,
-    ) -> Result<ResponseValue<types::UpdateActionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Action>, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11167,7 +11096,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateActionModuleRequestContent,
-    ) -> Result<ResponseValue<types::UpdateActionModuleResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetActionModuleResponseContent>, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11206,10 +11135,10 @@ impl Client {
 */
     pub async fn patch_apns<'a>(
         &'a self,
-        body: &'a types::UpdateGuardianFactorsProviderPushNotificationApnsRequestContent,
+        body: &'a types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
     ) -> Result<
         ResponseValue<
-            types::UpdateGuardianFactorsProviderPushNotificationApnsResponseContent,
+            types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
         >,
         Error<()>,
     > {
@@ -11341,7 +11270,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateBotDetectionSettingsRequestContent,
     ) -> Result<
-        ResponseValue<types::UpdateBotDetectionSettingsResponseContent>,
+        ResponseValue<types::GetBotDetectionSettingsResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/attack-protection/bot-detection", self.baseurl,);
@@ -11381,7 +11310,7 @@ impl Client {
     pub async fn patch_branding<'a>(
         &'a self,
         body: &'a types::UpdateBrandingRequestContent,
-    ) -> Result<ResponseValue<types::UpdateBrandingResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetBrandingResponseContent>, Error<()>> {
         let url = format!("{}/branding", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11419,8 +11348,8 @@ impl Client {
     pub async fn patch_branding_theme<'a>(
         &'a self,
         theme_id: &'a str,
-        body: &'a types::UpdateBrandingThemeRequestContent,
-    ) -> Result<ResponseValue<types::UpdateBrandingThemeResponseContent>, Error<()>> {
+        body: &'a types::CreateBrandingThemeRequestContent,
+    ) -> Result<ResponseValue<types::GetBrandingThemeResponseContent>, Error<()>> {
         let url = format!(
             "{}/branding/themes/{}", self.baseurl, encode_path(& theme_id.to_string()),
         );
@@ -11461,7 +11390,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateBreachedPasswordDetectionSettingsRequestContent,
     ) -> Result<
-        ResponseValue<types::UpdateBreachedPasswordDetectionSettingsResponseContent>,
+        ResponseValue<types::GetBreachedPasswordDetectionSettingsResponseContent>,
         Error<()>,
     > {
         let url = format!(
@@ -11503,10 +11432,7 @@ impl Client {
     pub async fn patch_brute_force_protection<'a>(
         &'a self,
         body: &'a types::UpdateBruteForceSettingsRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateBruteForceSettingsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::GetBruteForceSettingsResponseContent>, Error<()>> {
         let url = format!("{}/attack-protection/brute-force-protection", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11583,7 +11509,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateAttackProtectionCaptchaRequestContent,
     ) -> Result<
-        ResponseValue<types::UpdateAttackProtectionCaptchaResponseContent>,
+        ResponseValue<types::GetAttackProtectionCaptchaResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/attack-protection/captcha", self.baseurl,);
@@ -11624,7 +11550,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateClientGrantRequestContent,
-    ) -> Result<ResponseValue<types::UpdateClientGrantResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ClientGrantResponseContent>, Error<()>> {
         let url = format!(
             "{}/client-grants/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11702,7 +11628,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateClientRequestContent,
-    ) -> Result<ResponseValue<types::UpdateClientResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Client>, Error<()>> {
         let url = format!("{}/clients/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11741,10 +11667,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateConnectionProfileRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateConnectionProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ConnectionProfile>, Error<()>> {
         let url = format!(
             "{}/connection-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11785,7 +11708,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateConnectionRequestContent,
-    ) -> Result<ResponseValue<types::UpdateConnectionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetConnectionResponseContent>, Error<()>> {
         let url = format!(
             "{}/connections/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11827,7 +11750,7 @@ impl Client {
         client_id: &'a str,
         credential_id: &'a str,
         body: &'a types::PatchClientCredentialRequestContent,
-    ) -> Result<ResponseValue<types::PatchClientCredentialResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ClientCredential>, Error<()>> {
         let url = format!(
             "{}/clients/{}/credentials/{}", self.baseurl, encode_path(& client_id
             .to_string()), encode_path(& credential_id.to_string()),
@@ -11869,7 +11792,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateCustomDomainRequestContent,
-    ) -> Result<ResponseValue<types::UpdateCustomDomainResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::CreateCustomDomainResponseContent>, Error<()>> {
         let url = format!(
             "{}/custom-domains/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11909,7 +11832,7 @@ impl Client {
     pub async fn patch_default<'a>(
         &'a self,
         body: &'a types::SetDefaultCustomDomainRequestContent,
-    ) -> Result<ResponseValue<types::UpdateDefaultDomainResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetDefaultDomainResponseContent>, Error<()>> {
         let url = format!("{}/custom-domains/default", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11947,11 +11870,8 @@ impl Client {
     pub async fn patch_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::UpdateDirectoryProvisioningRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateDirectoryProvisioningResponseContent>,
-        Error<()>,
-    > {
+        body: &'a types::CreateDirectoryProvisioningRequestContent,
+    ) -> Result<ResponseValue<types::DirectoryProvisioning>, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
             .to_string()),
@@ -11994,10 +11914,7 @@ impl Client {
         id: &'a str,
         discovery_domain_id: &'a str,
         body: &'a types::UpdateOrganizationDiscoveryDomainRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateOrganizationDiscoveryDomainResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationDiscoveryDomain>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& discovery_domain_id.to_string()),
@@ -12039,7 +11956,7 @@ impl Client {
         &'a self,
         template_name: types::EmailTemplateNameEnum,
         body: &'a types::UpdateEmailTemplateRequestContent,
-    ) -> Result<ResponseValue<types::UpdateEmailTemplateResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetEmailTemplateResponseContent>, Error<()>> {
         let url = format!(
             "{}/email-templates/{}", self.baseurl, encode_path(& template_name
             .to_string()),
@@ -12082,10 +11999,7 @@ impl Client {
         id: &'a str,
         connection_id: &'a str,
         body: &'a types::UpdateOrganizationConnectionRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateOrganizationConnectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationConnection>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/enabled_connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -12127,7 +12041,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateEventStreamRequestContent,
-    ) -> Result<ResponseValue<types::UpdateEventStreamResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::EventStreamResponseContent>, Error<()>> {
         let url = format!(
             "{}/event-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12166,9 +12080,9 @@ impl Client {
 */
     pub async fn patch_factor_duo_settings<'a>(
         &'a self,
-        body: &'a types::UpdateGuardianFactorDuoSettingsRequestContent,
+        body: &'a types::SetGuardianFactorDuoSettingsRequestContent,
     ) -> Result<
-        ResponseValue<types::UpdateGuardianFactorDuoSettingsResponseContent>,
+        ResponseValue<types::GetGuardianFactorDuoSettingsResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/duo/settings", self.baseurl,);
@@ -12207,11 +12121,9 @@ impl Client {
 */
     pub async fn patch_fcm<'a>(
         &'a self,
-        body: &'a types::UpdateGuardianFactorsProviderPushNotificationFcmRequestContent,
+        body: &'a types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     ) -> Result<
-        ResponseValue<
-            types::UpdateGuardianFactorsProviderPushNotificationFcmResponseContent,
-        >,
+        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         Error<()>,
     > {
         let url = format!(
@@ -12252,11 +12164,9 @@ impl Client {
 */
     pub async fn patch_fcmv1<'a>(
         &'a self,
-        body: &'a types::UpdateGuardianFactorsProviderPushNotificationFcmv1RequestContent,
+        body: &'a types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     ) -> Result<
-        ResponseValue<
-            types::UpdateGuardianFactorsProviderPushNotificationFcmv1ResponseContent,
-        >,
+        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         Error<()>,
     > {
         let url = format!(
@@ -12299,7 +12209,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateFlowRequestContent,
-    ) -> Result<ResponseValue<types::UpdateFlowResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetFlowResponseContent>, Error<()>> {
         let url = format!("{}/flows/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12339,7 +12249,7 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateFlowsVaultConnectionRequestContent,
     ) -> Result<
-        ResponseValue<types::UpdateFlowsVaultConnectionResponseContent>,
+        ResponseValue<types::GetFlowsVaultConnectionResponseContent>,
         Error<()>,
     > {
         let url = format!(
@@ -12382,7 +12292,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateFormRequestContent,
-    ) -> Result<ResponseValue<types::UpdateFormResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetFormResponseContent>, Error<()>> {
         let url = format!("{}/forms/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12421,7 +12331,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateHookRequestContent,
-    ) -> Result<ResponseValue<types::UpdateHookResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Hook>, Error<()>> {
         let url = format!("{}/hooks/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12460,7 +12370,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateLogStreamRequestContent,
-    ) -> Result<ResponseValue<types::UpdateLogStreamResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::LogStreamResponseSchema>, Error<()>> {
         let url = format!(
             "{}/log-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12501,7 +12411,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateNetworkAclRequestContent,
-    ) -> Result<ResponseValue<types::UpdateNetworkAclResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::NetworkAclsResponseContent>, Error<()>> {
         let url = format!(
             "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12542,7 +12452,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateRiskAssessmentsSettingsNewDeviceRequestContent,
     ) -> Result<
-        ResponseValue<types::UpdateRiskAssessmentsSettingsNewDeviceResponseContent>,
+        ResponseValue<types::GetRiskAssessmentsSettingsNewDeviceResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/risk-assessments/settings/new-device", self.baseurl,);
@@ -12584,10 +12494,7 @@ impl Client {
         id: &'a str,
         connection_id: &'a str,
         body: &'a types::UpdateOrganizationAllConnectionRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateOrganizationAllConnectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationAllConnectionPost>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -12629,7 +12536,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateOrganizationRequestContent,
-    ) -> Result<ResponseValue<types::UpdateOrganizationResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Organization>, Error<()>> {
         let url = format!(
             "{}/organizations/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12670,7 +12577,7 @@ impl Client {
         &'a self,
         body: &'a types::PatchPhoneProviderProtectionRequestContent,
     ) -> Result<
-        ResponseValue<types::PatchPhoneProviderProtectionResponseContent>,
+        ResponseValue<types::GetPhoneProviderProtectionResponseContent>,
         Error<()>,
     > {
         let url = format!(
@@ -12712,7 +12619,7 @@ impl Client {
     pub async fn patch_prompts<'a>(
         &'a self,
         body: &'a types::UpdateSettingsRequestContent,
-    ) -> Result<ResponseValue<types::UpdateSettingsResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetSettingsResponseContent>, Error<()>> {
         let url = format!("{}/prompts", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12750,7 +12657,7 @@ impl Client {
     pub async fn patch_provider<'a>(
         &'a self,
         body: &'a types::UpdateEmailProviderRequestContent,
-    ) -> Result<ResponseValue<types::UpdateEmailProviderResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetEmailProviderResponseContent>, Error<()>> {
         let url = format!("{}/emails/provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12789,7 +12696,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::PatchRateLimitPolicyRequestContent,
-    ) -> Result<ResponseValue<types::UpdateRateLimitPolicyResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::RateLimitPolicy>, Error<()>> {
         let url = format!(
             "{}/rate-limit-policies/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12830,7 +12737,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateRefreshTokenRequestContent,
-    ) -> Result<ResponseValue<types::UpdateRefreshTokenResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::RefreshTokenResponseContent>, Error<()>> {
         let url = format!(
             "{}/refresh-tokens/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12914,7 +12821,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateResourceServerRequestContent,
-    ) -> Result<ResponseValue<types::UpdateResourceServerResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ResourceServer>, Error<()>> {
         let url = format!(
             "{}/resource-servers/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12953,11 +12860,8 @@ impl Client {
 */
     pub async fn patch_risk_assessments_settings<'a>(
         &'a self,
-        body: &'a types::UpdateRiskAssessmentsSettingsRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateRiskAssessmentsSettingsResponseContent>,
-        Error<()>,
-    > {
+        body: &'a types::SetGuardianFactorRequestContent,
+    ) -> Result<ResponseValue<types::SetGuardianFactorResponseContent>, Error<()>> {
         let url = format!("{}/risk-assessments/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12996,7 +12900,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateRoleRequestContent,
-    ) -> Result<ResponseValue<types::UpdateRoleResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Role>, Error<()>> {
         let url = format!("{}/roles/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13035,7 +12939,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateRuleRequestContent,
-    ) -> Result<ResponseValue<types::UpdateRuleResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Rule>, Error<()>> {
         let url = format!("{}/rules/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13074,10 +12978,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateScimConfigurationRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateScimConfigurationResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ScimConfiguration>, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
             .to_string()),
@@ -13118,7 +13019,10 @@ impl Client {
     pub async fn patch_secrets<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::UpdateHookSecretRequestContent,
+        body: &'a ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
     ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
         let url = format!(
             "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
@@ -13160,10 +13064,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateSelfServiceProfileRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateSelfServiceProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::SelfServiceProfile>, Error<()>> {
         let url = format!(
             "{}/self-service-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -13204,7 +13105,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateSessionRequestContent,
-    ) -> Result<ResponseValue<types::UpdateSessionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::SessionResponseContent>, Error<()>> {
         let url = format!(
             "{}/sessions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -13244,7 +13145,7 @@ impl Client {
     pub async fn patch_settings<'a>(
         &'a self,
         body: &'a types::UpdateTenantSettingsRequestContent,
-    ) -> Result<ResponseValue<types::UpdateTenantSettingsResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetTenantSettingsResponseContent>, Error<()>> {
         let url = format!("{}/tenants/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13281,11 +13182,9 @@ impl Client {
 */
     pub async fn patch_sns<'a>(
         &'a self,
-        body: &'a types::UpdateGuardianFactorsProviderPushNotificationSnsRequestContent,
+        body: &'a types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     ) -> Result<
-        ResponseValue<
-            types::UpdateGuardianFactorsProviderPushNotificationSnsResponseContent,
-        >,
+        ResponseValue<types::GetGuardianFactorsProviderSnsResponseContent>,
         Error<()>,
     > {
         let url = format!(
@@ -13327,10 +13226,7 @@ impl Client {
     pub async fn patch_supplemental_signals<'a>(
         &'a self,
         body: &'a types::UpdateSupplementalSignalsRequestContent,
-    ) -> Result<
-        ResponseValue<types::PatchSupplementalSignalsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::GetSupplementalSignalsResponseContent>, Error<()>> {
         let url = format!("{}/supplemental-signals", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13369,7 +13265,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateSuspiciousIpThrottlingSettingsRequestContent,
     ) -> Result<
-        ResponseValue<types::UpdateSuspiciousIpThrottlingSettingsResponseContent>,
+        ResponseValue<types::GetSuspiciousIpThrottlingSettingsResponseContent>,
         Error<()>,
     > {
         let url = format!(
@@ -13453,10 +13349,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateUserAttributeProfileRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateUserAttributeProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::UserAttributeProfile>, Error<()>> {
         let url = format!(
             "{}/user-attribute-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -13498,7 +13391,7 @@ impl Client {
         id: &'a str,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::UpdateUserRequestContent,
-    ) -> Result<ResponseValue<types::UpdateUserResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::UserResponseSchema>, Error<()>> {
         let url = format!("{}/users/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -13540,10 +13433,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateVerifiableCredentialTemplateRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateVerifiableCredentialTemplateResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::VerifiableCredentialTemplateResponse>, Error<()>> {
         let url = format!(
             "{}/verifiable-credentials/verification/templates/{}", self.baseurl,
             encode_path(& id.to_string()),
@@ -13584,7 +13474,7 @@ impl Client {
     pub async fn post_action<'a>(
         &'a self,
         body: &'a types::CreateActionRequestContent,
-    ) -> Result<ResponseValue<types::CreateActionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Action>, Error<()>> {
         let url = format!("{}/actions/actions", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13622,7 +13512,7 @@ impl Client {
     pub async fn post_action_module<'a>(
         &'a self,
         body: &'a types::CreateActionModuleRequestContent,
-    ) -> Result<ResponseValue<types::CreateActionModuleResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetActionModuleResponseContent>, Error<()>> {
         let url = format!("{}/actions/modules", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13661,7 +13551,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::RollbackActionModuleRequestContent,
-    ) -> Result<ResponseValue<types::RollbackActionModuleResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetActionModuleResponseContent>, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}/rollback", self.baseurl, encode_path(& id
             .to_string()),
@@ -13702,10 +13592,7 @@ impl Client {
     pub async fn post_action_module_version<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::CreateActionModuleVersionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ActionModuleVersion>, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}/versions", self.baseurl, encode_path(& id
             .to_string()),
@@ -13790,7 +13677,7 @@ impl Client {
     pub async fn post_branding_theme<'a>(
         &'a self,
         body: &'a types::CreateBrandingThemeRequestContent,
-    ) -> Result<ResponseValue<types::CreateBrandingThemeResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetBrandingThemeResponseContent>, Error<()>> {
         let url = format!("{}/branding/themes", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13861,7 +13748,7 @@ impl Client {
     pub async fn post_client_grants<'a>(
         &'a self,
         body: &'a types::CreateClientGrantRequestContent,
-    ) -> Result<ResponseValue<types::CreateClientGrantResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ClientGrantResponseContent>, Error<()>> {
         let url = format!("{}/client-grants", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13899,7 +13786,7 @@ impl Client {
     pub async fn post_clients<'a>(
         &'a self,
         body: &'a types::CreateClientRequestContent,
-    ) -> Result<ResponseValue<types::CreateClientResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Client>, Error<()>> {
         let url = format!("{}/clients", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13936,7 +13823,7 @@ impl Client {
 */
     pub async fn post_clients_cimd_preview<'a>(
         &'a self,
-        body: &'a types::PreviewCimdMetadataRequestContent,
+        body: &'a types::RegisterCimdClientRequestContent,
     ) -> Result<ResponseValue<types::PreviewCimdMetadataResponseContent>, Error<()>> {
         let url = format!("{}/clients/cimd/preview", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -14015,10 +13902,7 @@ impl Client {
     pub async fn post_connection_profiles<'a>(
         &'a self,
         body: &'a types::CreateConnectionProfileRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateConnectionProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ConnectionProfile>, Error<()>> {
         let url = format!("{}/connection-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14056,7 +13940,7 @@ impl Client {
     pub async fn post_connections<'a>(
         &'a self,
         body: &'a types::CreateConnectionRequestContent,
-    ) -> Result<ResponseValue<types::CreateConnectionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetConnectionResponseContent>, Error<()>> {
         let url = format!("{}/connections", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14095,7 +13979,7 @@ impl Client {
         &'a self,
         client_id: &'a str,
         body: &'a types::PostClientCredentialRequestContent,
-    ) -> Result<ResponseValue<types::PostClientCredentialResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ClientCredential>, Error<()>> {
         let url = format!(
             "{}/clients/{}/credentials", self.baseurl, encode_path(& client_id
             .to_string()),
@@ -14174,7 +14058,7 @@ impl Client {
     pub async fn post_deploy_action<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::DeployActionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ActionVersion>, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}/deploy", self.baseurl, encode_path(& id.to_string()),
         );
@@ -14215,7 +14099,7 @@ impl Client {
         action_id: &'a str,
         id: &'a str,
         body: &'a types::DeployActionVersionRequestContent,
-    ) -> Result<ResponseValue<types::DeployActionVersionResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ActionVersion>, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}/versions/{}/deploy", self.baseurl, encode_path(&
             action_id.to_string()), encode_path(& id.to_string()),
@@ -14298,10 +14182,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::CreateDirectoryProvisioningRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateDirectoryProvisioningResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::DirectoryProvisioning>, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
             .to_string()),
@@ -14343,10 +14224,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::CreateOrganizationDiscoveryDomainRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateOrganizationDiscoveryDomainResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationDiscoveryDomain>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains", self.baseurl, encode_path(& id
             .to_string()),
@@ -14386,8 +14264,8 @@ impl Client {
 */
     pub async fn post_email_templates<'a>(
         &'a self,
-        body: &'a types::CreateEmailTemplateRequestContent,
-    ) -> Result<ResponseValue<types::CreateEmailTemplateResponseContent>, Error<()>> {
+        body: &'a types::SetEmailTemplateRequestContent,
+    ) -> Result<ResponseValue<types::GetEmailTemplateResponseContent>, Error<()>> {
         let url = format!("{}/email-templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14467,11 +14345,8 @@ impl Client {
     pub async fn post_enabled_connections<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::AddOrganizationConnectionRequestContent,
-    ) -> Result<
-        ResponseValue<types::AddOrganizationConnectionResponseContent>,
-        Error<()>,
-    > {
+        body: &'a types::ConnectionForOrganization,
+    ) -> Result<ResponseValue<types::OrganizationConnection>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/enabled_connections", self.baseurl, encode_path(& id
             .to_string()),
@@ -14512,7 +14387,7 @@ impl Client {
     pub async fn post_encryption<'a>(
         &'a self,
         body: &'a types::CreateEncryptionKeyRequestContent,
-    ) -> Result<ResponseValue<types::CreateEncryptionKeyResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::EncryptionKey>, Error<()>> {
         let url = format!("{}/keys/encryption", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14551,7 +14426,7 @@ impl Client {
         &'a self,
         kid: &'a str,
         body: &'a types::ImportEncryptionKeyRequestContent,
-    ) -> Result<ResponseValue<types::ImportEncryptionKeyResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::EncryptionKey>, Error<()>> {
         let url = format!(
             "{}/keys/encryption/{}", self.baseurl, encode_path(& kid.to_string()),
         );
@@ -14662,7 +14537,7 @@ impl Client {
     pub async fn post_event_streams<'a>(
         &'a self,
         body: &'a types::PostEventStreamsBody,
-    ) -> Result<ResponseValue<types::CreateEventStreamResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::EventStreamResponseContent>, Error<()>> {
         let url = format!("{}/event-streams", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14700,7 +14575,7 @@ impl Client {
     pub async fn post_flows<'a>(
         &'a self,
         body: &'a types::CreateFlowRequestContent,
-    ) -> Result<ResponseValue<types::CreateFlowResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetFlowResponseContent>, Error<()>> {
         let url = format!("{}/flows", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14739,7 +14614,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateFlowsVaultConnectionRequestContent,
     ) -> Result<
-        ResponseValue<types::CreateFlowsVaultConnectionResponseContent>,
+        ResponseValue<types::GetFlowsVaultConnectionResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/flows/vault/connections", self.baseurl,);
@@ -14779,7 +14654,7 @@ impl Client {
     pub async fn post_group_roles<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::AssignGroupRolesRequestContent,
+        body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/groups/{}/roles", self.baseurl, encode_path(& id.to_string()),
@@ -14811,7 +14686,7 @@ impl Client {
     pub async fn post_hooks<'a>(
         &'a self,
         body: &'a types::CreateHookRequestContent,
-    ) -> Result<ResponseValue<types::CreateHookResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Hook>, Error<()>> {
         let url = format!("{}/hooks", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14924,10 +14799,7 @@ impl Client {
         id: &'a str,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateOrganizationInvitationRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateOrganizationInvitationResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationInvitation>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/invitations", self.baseurl, encode_path(& id
             .to_string()),
@@ -15012,7 +14884,7 @@ impl Client {
     pub async fn post_log_streams<'a>(
         &'a self,
         body: &'a types::CreateLogStreamRequestContent,
-    ) -> Result<ResponseValue<types::CreateLogStreamResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::LogStreamResponseSchema>, Error<()>> {
         let url = format!("{}/log-streams", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15081,8 +14953,8 @@ impl Client {
 */
     pub async fn post_network_acls<'a>(
         &'a self,
-        body: &'a types::CreateNetworkAclRequestContent,
-    ) -> Result<ResponseValue<types::GetNetworkAclsResponseContent>, Error<()>> {
+        body: &'a types::SetNetworkAclRequestContent,
+    ) -> Result<ResponseValue<types::NetworkAclsResponseContent>, Error<()>> {
         let url = format!("{}/network-acls", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15121,10 +14993,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::CreateOrganizationAllConnectionRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateOrganizationAllConnectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::OrganizationAllConnectionPost>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/connections", self.baseurl, encode_path(& id
             .to_string()),
@@ -15166,7 +15035,7 @@ impl Client {
         &'a self,
         organization_id: &'a str,
         group_id: &'a str,
-        body: &'a types::CreateOrganizationGroupRolesRequestContent,
+        body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/groups/{}/roles", self.baseurl, encode_path(&
@@ -15200,7 +15069,7 @@ impl Client {
         &'a self,
         id: &'a str,
         user_id: &'a str,
-        body: &'a types::AssignOrganizationMemberRolesRequestContent,
+        body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
@@ -15272,7 +15141,7 @@ impl Client {
         &'a self,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::ChangePasswordTicketRequestContent,
-    ) -> Result<ResponseValue<types::ChangePasswordTicketResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::VerifyEmailTicketResponseContent>, Error<()>> {
         let url = format!("{}/tickets/password-change", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -15313,7 +15182,7 @@ impl Client {
     pub async fn post_permissions<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::CreateUserPermissionsRequestContent,
+        body: &'a types::AddRolePermissionsRequestContent,
     ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
         let url = format!(
             "{}/users/{}/permissions", self.baseurl, encode_path(& id.to_string()),
@@ -15354,7 +15223,7 @@ impl Client {
     pub async fn post_provider<'a>(
         &'a self,
         body: &'a types::CreateEmailProviderRequestContent,
-    ) -> Result<ResponseValue<types::CreateEmailProviderResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetEmailProviderResponseContent>, Error<()>> {
         let url = format!("{}/emails/provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15392,7 +15261,7 @@ impl Client {
     pub async fn post_rate_limit_policies<'a>(
         &'a self,
         body: &'a types::CreateRateLimitPolicyRequestContent,
-    ) -> Result<ResponseValue<types::CreateRateLimitPolicyResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::RateLimitPolicy>, Error<()>> {
         let url = format!("{}/rate-limit-policies", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15558,7 +15427,7 @@ impl Client {
     pub async fn post_resource_servers<'a>(
         &'a self,
         body: &'a types::CreateResourceServerRequestContent,
-    ) -> Result<ResponseValue<types::CreateResourceServerResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ResourceServer>, Error<()>> {
         let url = format!("{}/resource-servers", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15751,7 +15620,7 @@ impl Client {
     pub async fn post_roles<'a>(
         &'a self,
         body: &'a types::CreateRoleRequestContent,
-    ) -> Result<ResponseValue<types::CreateRoleResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Role>, Error<()>> {
         let url = format!("{}/roles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15789,7 +15658,7 @@ impl Client {
     pub async fn post_rotate<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::RotateConnectionKeysRequestContent,
+        body: &'a types::PostConnectionKeysRequestContent,
     ) -> Result<ResponseValue<types::RotateConnectionsKeysResponseContent>, Error<()>> {
         let url = format!(
             "{}/connections/{}/keys/rotate", self.baseurl, encode_path(& id.to_string()),
@@ -15830,7 +15699,7 @@ impl Client {
     pub async fn post_rotate_secret<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::RotateClientSecretResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Client>, Error<()>> {
         let url = format!(
             "{}/clients/{}/rotate-secret", self.baseurl, encode_path(& id.to_string()),
         );
@@ -15869,7 +15738,7 @@ impl Client {
     pub async fn post_rules<'a>(
         &'a self,
         body: &'a types::CreateRuleRequestContent,
-    ) -> Result<ResponseValue<types::CreateRuleResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Rule>, Error<()>> {
         let url = format!("{}/rules", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15908,10 +15777,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::CreateScimConfigurationRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateScimConfigurationResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::ScimConfiguration>, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
             .to_string()),
@@ -15994,7 +15860,10 @@ impl Client {
     pub async fn post_secrets<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::CreateHookSecretRequestContent,
+        body: &'a ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
     ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
         let url = format!(
             "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
@@ -16035,10 +15904,7 @@ impl Client {
     pub async fn post_self_service_profiles<'a>(
         &'a self,
         body: &'a types::CreateSelfServiceProfileRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateSelfServiceProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::SelfServiceProfile>, Error<()>> {
         let url = format!("{}/self-service-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16285,10 +16151,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::CreateEventStreamTestEventRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateEventStreamTestEventResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::EventStreamDelivery>, Error<()>> {
         let url = format!(
             "{}/event-streams/{}/test", self.baseurl, encode_path(& id.to_string()),
         );
@@ -16373,10 +16236,7 @@ impl Client {
     pub async fn post_token_exchange_profiles<'a>(
         &'a self,
         body: &'a types::CreateTokenExchangeProfileRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateTokenExchangeProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::TokenExchangeProfileResponseContent>, Error<()>> {
         let url = format!("{}/token-exchange-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16414,10 +16274,7 @@ impl Client {
     pub async fn post_user_attribute_profiles<'a>(
         &'a self,
         body: &'a types::CreateUserAttributeProfileRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateUserAttributeProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::UserAttributeProfile>, Error<()>> {
         let url = format!("{}/user-attribute-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16488,7 +16345,7 @@ impl Client {
         &'a self,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateUserRequestContent,
-    ) -> Result<ResponseValue<types::CreateUserResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::UserResponseSchema>, Error<()>> {
         let url = format!("{}/users", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -16567,10 +16424,7 @@ impl Client {
     pub async fn post_vc_templates<'a>(
         &'a self,
         body: &'a types::CreateVerifiableCredentialTemplateRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateVerifiableCredentialTemplateResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::VerifiableCredentialTemplateResponse>, Error<()>> {
         let url = format!(
             "{}/verifiable-credentials/verification/templates", self.baseurl,
         );
@@ -16786,7 +16640,7 @@ impl Client {
     pub async fn put_custom_signing_keys<'a>(
         &'a self,
         body: &'a types::SetCustomSigningKeysRequestContent,
-    ) -> Result<ResponseValue<types::SetCustomSigningKeysResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetCustomSigningKeysResponseContent>, Error<()>> {
         let url = format!("{}/keys/custom-signing", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16825,7 +16679,7 @@ impl Client {
         &'a self,
         prompt: types::PromptGroupNameEnum,
         language: types::PromptLanguageEnum,
-        body: &'a types::SetsCustomTextsByLanguageRequestContent,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
         let url = format!(
             "{}/prompts/{}/custom-text/{}", self.baseurl, encode_path(& prompt
@@ -16868,7 +16722,7 @@ impl Client {
         &'a self,
         template_name: types::EmailTemplateNameEnum,
         body: &'a types::SetEmailTemplateRequestContent,
-    ) -> Result<ResponseValue<types::SetEmailTemplateResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::GetEmailTemplateResponseContent>, Error<()>> {
         let url = format!(
             "{}/email-templates/{}", self.baseurl, encode_path(& template_name
             .to_string()),
@@ -16910,7 +16764,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorDuoSettingsRequestContent,
     ) -> Result<
-        ResponseValue<types::SetGuardianFactorDuoSettingsResponseContent>,
+        ResponseValue<types::GetGuardianFactorDuoSettingsResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/duo/settings", self.baseurl,);
@@ -16949,9 +16803,9 @@ impl Client {
 */
     pub async fn put_factor_phone_templates<'a>(
         &'a self,
-        body: &'a types::SetGuardianFactorPhoneTemplatesRequestContent,
+        body: &'a types::SetGuardianFactorSmsTemplatesRequestContent,
     ) -> Result<
-        ResponseValue<types::SetGuardianFactorPhoneTemplatesResponseContent>,
+        ResponseValue<types::GetGuardianFactorSmsTemplatesResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/phone/templates", self.baseurl,);
@@ -16992,7 +16846,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorSmsTemplatesRequestContent,
     ) -> Result<
-        ResponseValue<types::SetGuardianFactorSmsTemplatesResponseContent>,
+        ResponseValue<types::GetGuardianFactorSmsTemplatesResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/sms/templates", self.baseurl,);
@@ -17074,9 +16928,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     ) -> Result<
-        ResponseValue<
-            types::SetGuardianFactorsProviderPushNotificationFcmResponseContent,
-        >,
+        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         Error<()>,
     > {
         let url = format!(
@@ -17119,9 +16971,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     ) -> Result<
-        ResponseValue<
-            types::SetGuardianFactorsProviderPushNotificationFcmv1ResponseContent,
-        >,
+        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         Error<()>,
     > {
         let url = format!(
@@ -17164,7 +17014,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorPhoneMessageTypesRequestContent,
     ) -> Result<
-        ResponseValue<types::SetGuardianFactorPhoneMessageTypesResponseContent>,
+        ResponseValue<types::GetGuardianFactorPhoneMessageTypesResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/phone/message-types", self.baseurl,);
@@ -17205,7 +17055,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::SetNetworkAclRequestContent,
-    ) -> Result<ResponseValue<types::SetNetworkAclsResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::NetworkAclsResponseContent>, Error<()>> {
         let url = format!(
             "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -17245,7 +17095,7 @@ impl Client {
     pub async fn put_partials<'a>(
         &'a self,
         prompt: types::PartialGroupsEnum,
-        body: &'a types::SetPartialsRequestContent,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
         let url = format!(
             "{}/prompts/{}/partials", self.baseurl, encode_path(& prompt.to_string()),
@@ -17285,9 +17135,9 @@ impl Client {
 */
     pub async fn put_phone_providers<'a>(
         &'a self,
-        body: &'a types::SetGuardianFactorsProviderPhoneRequestContent,
+        body: &'a types::SetGuardianFactorsProviderSmsRequestContent,
     ) -> Result<
-        ResponseValue<types::SetGuardianFactorsProviderPhoneResponseContent>,
+        ResponseValue<types::GetGuardianFactorsProviderSmsResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/phone/selected-provider", self.baseurl,);
@@ -17328,7 +17178,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationRequestContent,
     ) -> Result<
-        ResponseValue<types::SetGuardianFactorsProviderPushNotificationResponseContent>,
+        ResponseValue<types::GetGuardianFactorsProviderPushNotificationResponseContent>,
         Error<()>,
     > {
         let url = format!(
@@ -17451,9 +17301,14 @@ impl Client {
         id: &'a str,
         language: types::SelfServiceProfileCustomTextLanguageEnum,
         page: types::SelfServiceProfileCustomTextPageEnum,
-        body: &'a types::SetSelfServiceProfileCustomTextRequestContent,
+        body: &'a ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
     ) -> Result<
-        ResponseValue<types::SetSelfServiceProfileCustomTextResponseContent>,
+        ResponseValue<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
         Error<()>,
     > {
         let url = format!(
@@ -17497,7 +17352,7 @@ impl Client {
     pub async fn put_signing_keys<'a>(
         &'a self,
         kid: &'a str,
-    ) -> Result<ResponseValue<types::RevokedSigningKeysResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::RotateSigningKeysResponseContent>, Error<()>> {
         let url = format!(
             "{}/keys/signing/{}/revoke", self.baseurl, encode_path(& kid.to_string()),
         );
@@ -17537,7 +17392,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsRequestContent,
     ) -> Result<
-        ResponseValue<types::SetGuardianFactorsProviderSmsResponseContent>,
+        ResponseValue<types::GetGuardianFactorsProviderSmsResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/sms/selected-provider", self.baseurl,);
@@ -17578,7 +17433,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsTwilioRequestContent,
     ) -> Result<
-        ResponseValue<types::SetGuardianFactorsProviderSmsTwilioResponseContent>,
+        ResponseValue<types::GetGuardianFactorsProviderSmsTwilioResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/sms/providers/twilio", self.baseurl,);
@@ -17619,9 +17474,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     ) -> Result<
-        ResponseValue<
-            types::SetGuardianFactorsProviderPushNotificationSnsResponseContent,
-        >,
+        ResponseValue<types::GetGuardianFactorsProviderSnsResponseContent>,
         Error<()>,
     > {
         let url = format!(
@@ -17695,9 +17548,9 @@ impl Client {
 */
     pub async fn put_twilio<'a>(
         &'a self,
-        body: &'a types::SetGuardianFactorsProviderPhoneTwilioRequestContent,
+        body: &'a types::SetGuardianFactorsProviderSmsTwilioRequestContent,
     ) -> Result<
-        ResponseValue<types::SetGuardianFactorsProviderPhoneTwilioResponseContent>,
+        ResponseValue<types::GetGuardianFactorsProviderSmsTwilioResponseContent>,
         Error<()>,
     > {
         let url = format!("{}/guardian/factors/phone/providers/twilio", self.baseurl,);
@@ -17777,8 +17630,8 @@ impl Client {
     pub async fn reset_phone_template<'a>(
         &'a self,
         id: &'a str,
-        body: &'a types::ResetPhoneTemplateRequestContent,
-    ) -> Result<ResponseValue<types::ResetPhoneTemplateResponseContent>, Error<()>> {
+        body: &'a ::serde_json::Value,
+    ) -> Result<ResponseValue<types::PhoneTemplate>, Error<()>> {
         let url = format!(
             "{}/branding/phone/templates/{}/reset", self.baseurl, encode_path(& id
             .to_string()),
@@ -18073,7 +17926,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateExperimentRequestContent,
-    ) -> Result<ResponseValue<types::UpdateExperimentResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ExperimentListItem>, Error<()>> {
         let url = format!(
             "{}/experimentation/experiments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -18115,7 +17968,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateExperimentStatusRequestContent,
-    ) -> Result<ResponseValue<types::UpdateExperimentStatusResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ExperimentListItem>, Error<()>> {
         let url = format!(
             "{}/experimentation/experiments/{}/status", self.baseurl, encode_path(& id
             .to_string()),
@@ -18157,7 +18010,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateFeatureFlagRequestContent,
-    ) -> Result<ResponseValue<types::UpdateFeatureFlagResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::FeatureFlag>, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -18199,10 +18052,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateFeatureFlagStatusRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateFeatureFlagStatusResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::FeatureFlag>, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/status", self.baseurl, encode_path(& id
             .to_string()),
@@ -18244,10 +18094,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateBrandingPhoneProviderRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateBrandingPhoneProviderResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<ResponseValue<types::PhoneProviderSchemaMasked>, Error<()>> {
         let url = format!(
             "{}/branding/phone/providers/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -18289,7 +18136,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdatePhoneTemplateRequestContent,
-    ) -> Result<ResponseValue<types::UpdatePhoneTemplateResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::PhoneTemplate>, Error<()>> {
         let url = format!(
             "{}/branding/phone/templates/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -18331,7 +18178,7 @@ impl Client {
         &'a self,
         id: &'a str,
         body: &'a types::UpdateSegmentRequestContent,
-    ) -> Result<ResponseValue<types::UpdateSegmentResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Segment>, Error<()>> {
         let url = format!(
             "{}/experimentation/segments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -18374,7 +18221,7 @@ impl Client {
         id: &'a str,
         vid: &'a str,
         body: &'a types::UpdateVariationRequestContent,
-    ) -> Result<ResponseValue<types::UpdateVariationResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::Variation>, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/variations/{}", self.baseurl,
             encode_path(& id.to_string()), encode_path(& vid.to_string()),

@@ -1188,8 +1188,7 @@ async fn op_reset_phone_template(
         }
     }
     if let Some(text) = body {
-        request = request
-            .body(parse::<auth0_mgmt::types::ResetPhoneTemplateRequestContent>(text)?);
+        request = request.body(parse::<::serde_json::Value>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -1411,7 +1410,7 @@ async fn op_patch_branding_theme(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::UpdateBrandingThemeRequestContent>(text)?);
+            .body(parse::<auth0_mgmt::types::CreateBrandingThemeRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -1706,7 +1705,7 @@ async fn op_post_clients_cimd_preview(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::PreviewCimdMetadataRequestContent>(text)?);
+            .body(parse::<auth0_mgmt::types::RegisterCimdClientRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -2463,7 +2462,7 @@ async fn op_patch_directory_provisioning(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::UpdateDirectoryProvisioningRequestContent,
+                    auth0_mgmt::types::CreateDirectoryProvisioningRequestContent,
                 >(text)?,
             );
     }
@@ -2553,7 +2552,7 @@ async fn op_post_rotate(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::RotateConnectionKeysRequestContent>(text)?);
+            .body(parse::<auth0_mgmt::types::PostConnectionKeysRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -3097,7 +3096,7 @@ async fn op_post_email_templates(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::CreateEmailTemplateRequestContent>(text)?);
+            .body(parse::<auth0_mgmt::types::SetEmailTemplateRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -4592,7 +4591,7 @@ async fn op_post_group_roles(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::AssignGroupRolesRequestContent>(text)?);
+            .body(parse::<auth0_mgmt::types::AssignUserRolesRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -4615,7 +4614,7 @@ async fn op_delete_group_roles(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::DeleteGroupRolesRequestContent>(text)?);
+            .body(parse::<auth0_mgmt::types::AssignUserRolesRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -4816,7 +4815,7 @@ async fn op_patch_factor_duo_settings(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::UpdateGuardianFactorDuoSettingsRequestContent,
+                    auth0_mgmt::types::SetGuardianFactorDuoSettingsRequestContent,
                 >(text)?,
             );
     }
@@ -4946,7 +4945,7 @@ async fn op_put_phone_providers(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::SetGuardianFactorsProviderPhoneRequestContent,
+                    auth0_mgmt::types::SetGuardianFactorsProviderSmsRequestContent,
                 >(text)?,
             );
     }
@@ -4973,7 +4972,7 @@ async fn op_put_factor_phone_templates(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::SetGuardianFactorPhoneTemplatesRequestContent,
+                    auth0_mgmt::types::SetGuardianFactorSmsTemplatesRequestContent,
                 >(text)?,
             );
     }
@@ -5000,7 +4999,7 @@ async fn op_put_twilio(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::SetGuardianFactorsProviderPhoneTwilioRequestContent,
+                    auth0_mgmt::types::SetGuardianFactorsProviderSmsTwilioRequestContent,
                 >(text)?,
             );
     }
@@ -5239,7 +5238,7 @@ async fn op_patch_apns(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::UpdateGuardianFactorsProviderPushNotificationApnsRequestContent,
+                    auth0_mgmt::types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
                 >(text)?,
             );
     }
@@ -5270,7 +5269,7 @@ async fn op_patch_fcm(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::UpdateGuardianFactorsProviderPushNotificationFcmRequestContent,
+                    auth0_mgmt::types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
                 >(text)?,
             );
     }
@@ -5301,7 +5300,7 @@ async fn op_patch_fcmv1(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::UpdateGuardianFactorsProviderPushNotificationFcmv1RequestContent,
+                    auth0_mgmt::types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
                 >(text)?,
             );
     }
@@ -5332,7 +5331,7 @@ async fn op_patch_sns(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::UpdateGuardianFactorsProviderPushNotificationSnsRequestContent,
+                    auth0_mgmt::types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
                 >(text)?,
             );
     }
@@ -5658,7 +5657,14 @@ async fn op_post_secrets(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::CreateHookSecretRequestContent>(text)?);
+            .body(
+                parse::<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >(text)?,
+            );
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -5680,8 +5686,7 @@ async fn op_delete_secrets(
         }
     }
     if let Some(text) = body {
-        request = request
-            .body(parse::<auth0_mgmt::types::DeleteHookSecretRequestContent>(text)?);
+        request = request.body(parse::<::std::vec::Vec<::std::string::String>>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -5723,7 +5728,14 @@ async fn op_patch_secrets(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::UpdateHookSecretRequestContent>(text)?);
+            .body(
+                parse::<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >(text)?,
+            );
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -6287,7 +6299,7 @@ async fn op_post_network_acls(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::CreateNetworkAclRequestContent>(text)?);
+            .body(parse::<auth0_mgmt::types::SetNetworkAclRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -6936,11 +6948,7 @@ async fn op_post_enabled_connections(
     }
     if let Some(text) = body {
         request = request
-            .body(
-                parse::<
-                    auth0_mgmt::types::AddOrganizationConnectionRequestContent,
-                >(text)?,
-            );
+            .body(parse::<auth0_mgmt::types::ConnectionForOrganization>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -7097,11 +7105,7 @@ async fn op_post_organization_group_roles(
     }
     if let Some(text) = body {
         request = request
-            .body(
-                parse::<
-                    auth0_mgmt::types::CreateOrganizationGroupRolesRequestContent,
-                >(text)?,
-            );
+            .body(parse::<auth0_mgmt::types::AssignUserRolesRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -7128,11 +7132,7 @@ async fn op_delete_organization_group_roles(
     }
     if let Some(text) = body {
         request = request
-            .body(
-                parse::<
-                    auth0_mgmt::types::DeleteOrganizationGroupRolesRequestContent,
-                >(text)?,
-            );
+            .body(parse::<auth0_mgmt::types::AssignUserRolesRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -7320,9 +7320,7 @@ async fn op_delete_members(
     if let Some(text) = body {
         request = request
             .body(
-                parse::<
-                    auth0_mgmt::types::DeleteOrganizationMembersRequestContent,
-                >(text)?,
+                parse::<auth0_mgmt::types::CreateOrganizationMemberRequestContent>(text)?,
             );
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7446,11 +7444,7 @@ async fn op_post_organization_member_roles(
     }
     if let Some(text) = body {
         request = request
-            .body(
-                parse::<
-                    auth0_mgmt::types::AssignOrganizationMemberRolesRequestContent,
-                >(text)?,
-            );
+            .body(parse::<auth0_mgmt::types::AssignUserRolesRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -7477,11 +7471,7 @@ async fn op_delete_organization_member_roles(
     }
     if let Some(text) = body {
         request = request
-            .body(
-                parse::<
-                    auth0_mgmt::types::DeleteOrganizationMemberRolesRequestContent,
-                >(text)?,
-            );
+            .body(parse::<auth0_mgmt::types::AssignUserRolesRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -7607,7 +7597,7 @@ async fn op_put_custom_text_by_language(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::SetsCustomTextsByLanguageRequestContent,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >(text)?,
             );
     }
@@ -7651,7 +7641,11 @@ async fn op_put_partials(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::SetPartialsRequestContent>(text)?);
+            .body(
+                parse::<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >(text)?,
+            );
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -8150,11 +8144,7 @@ async fn op_patch_risk_assessments_settings(
     }
     if let Some(text) = body {
         request = request
-            .body(
-                parse::<
-                    auth0_mgmt::types::UpdateRiskAssessmentsSettingsRequestContent,
-                >(text)?,
-            );
+            .body(parse::<auth0_mgmt::types::SetGuardianFactorRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -8361,7 +8351,7 @@ async fn op_delete_role_groups(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::DeleteRoleGroupsRequestContent>(text)?);
+            .body(parse::<auth0_mgmt::types::AssignRoleGroupsRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -8430,9 +8420,7 @@ async fn op_delete_role_permission_assignment(
     }
     if let Some(text) = body {
         request = request
-            .body(
-                parse::<auth0_mgmt::types::DeleteRolePermissionsRequestContent>(text)?,
-            );
+            .body(parse::<auth0_mgmt::types::AddRolePermissionsRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -8876,7 +8864,10 @@ async fn op_put_self_service_profile_custom_text(
         request = request
             .body(
                 parse::<
-                    auth0_mgmt::types::SetSelfServiceProfileCustomTextRequestContent,
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                 >(text)?,
             );
     }
@@ -10433,9 +10424,7 @@ async fn op_post_permissions(
     }
     if let Some(text) = body {
         request = request
-            .body(
-                parse::<auth0_mgmt::types::CreateUserPermissionsRequestContent>(text)?,
-            );
+            .body(parse::<auth0_mgmt::types::AddRolePermissionsRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -10458,9 +10447,7 @@ async fn op_delete_permissions(
     }
     if let Some(text) = body {
         request = request
-            .body(
-                parse::<auth0_mgmt::types::DeleteUserPermissionsRequestContent>(text)?,
-            );
+            .body(parse::<auth0_mgmt::types::AddRolePermissionsRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
@@ -10605,7 +10592,7 @@ async fn op_delete_user_roles(
     }
     if let Some(text) = body {
         request = request
-            .body(parse::<auth0_mgmt::types::DeleteUserRolesRequestContent>(text)?);
+            .body(parse::<auth0_mgmt::types::AssignUserRolesRequestContent>(text)?);
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::ops::direct_refs;
 
+pub mod merge;
 pub mod tagged;
 
 /// A named normalization pass.
@@ -128,6 +129,16 @@ pub const PASSES: &[Pass] = &[
         name: "optional-collections",
         why: "an optional array must distinguish unset from empty (`[]` clears) and read null",
         run: optional_collections,
+    },
+    Pass {
+        name: "inline-plain-schemas",
+        why: "a named bare string, boolean, list or free-form map is written in place: a member is a String, not a newtype",
+        run: merge::inline_plain_schemas,
+    },
+    Pass {
+        name: "merge-identical-schemas",
+        why: "schemas of the same shape and use are one type (Client for GetClientResponseContent); old names stay aliases",
+        run: merge::merge_identical_schemas,
     },
     Pass {
         name: "handwritten-operations",

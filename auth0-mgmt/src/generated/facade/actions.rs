@@ -149,9 +149,7 @@ impl<'a> ActionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateActionResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Action, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -205,9 +203,7 @@ pub struct ActionsDeployRequest<'a> {
 crate::runtime::request_options!(ActionsDeployRequest);
 impl<'a> ActionsDeployRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::DeployActionResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ActionVersion, crate::Error> {
         crate::runtime::path_value("actions.deploy", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -228,9 +224,7 @@ pub struct ActionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsGetRequest);
 impl<'a> ActionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetActionResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Action, crate::Error> {
         crate::runtime::path_value("actions.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -412,9 +406,7 @@ impl<'a> ActionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateActionResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Action, crate::Error> {
         crate::runtime::path_value("actions.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -595,7 +587,7 @@ impl<'a> ActionsModulesCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateActionModuleResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -850,7 +842,7 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::RollbackActionModuleResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
         crate::runtime::path_value("actions.modules.rollback", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -892,7 +884,7 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateActionModuleResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
         crate::runtime::path_value("actions.modules.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -976,9 +968,7 @@ pub struct ActionsModulesVersionsCreateRequest<'a> {
 crate::runtime::request_options!(ActionsModulesVersionsCreateRequest);
 impl<'a> ActionsModulesVersionsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateActionModuleVersionResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ActionModuleVersion, crate::Error> {
         crate::runtime::path_value("actions.modules.versions.create", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -1004,9 +994,7 @@ pub struct ActionsModulesVersionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsModulesVersionsGetRequest);
 impl<'a> ActionsModulesVersionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetActionModuleVersionResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ActionModuleVersion, crate::Error> {
         crate::runtime::path_value("actions.modules.versions.get", "id", &self.id)?;
         crate::runtime::path_value(
             "actions.modules.versions.get",
@@ -1406,9 +1394,7 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::DeployActionVersionResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ActionVersion, crate::Error> {
         crate::runtime::path_value(
             "actions.versions.deploy",
             "action_id",
@@ -1445,9 +1431,7 @@ pub struct ActionsVersionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsVersionsGetRequest);
 impl<'a> ActionsVersionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetActionVersionResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ActionVersion, crate::Error> {
         crate::runtime::path_value(
             "actions.versions.get",
             "action_id",

@@ -31,10 +31,7 @@ impl<'a> AnomalyBlocks<'a> {
  Scopes: `read:anomaly_blocks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/anomaly/get-ips-by-id)*/
-    pub fn check_ip(
-        &self,
-        id: impl Into<crate::types::AnomalyIpFormat>,
-    ) -> AnomalyBlocksCheckIpRequest<'a> {
+    pub fn check_ip(&self, id: impl Into<String>) -> AnomalyBlocksCheckIpRequest<'a> {
         AnomalyBlocksCheckIpRequest {
             client: self.client,
             id: id.into(),
@@ -48,7 +45,7 @@ impl<'a> AnomalyBlocks<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/anomaly/delete-ips-by-id)*/
     pub fn unblock_ip(
         &self,
-        id: impl Into<crate::types::AnomalyIpFormat>,
+        id: impl Into<String>,
     ) -> AnomalyBlocksUnblockIpRequest<'a> {
         AnomalyBlocksUnblockIpRequest {
             client: self.client,
@@ -62,18 +59,14 @@ impl<'a> AnomalyBlocks<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AnomalyBlocksCheckIpRequest<'a> {
     client: &'a crate::Client,
-    id: crate::types::AnomalyIpFormat,
+    id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AnomalyBlocksCheckIpRequest);
 impl<'a> AnomalyBlocksCheckIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value(
-            "anomaly.blocks.check_ip",
-            "id",
-            &self.id.to_string(),
-        )?;
+        crate::runtime::path_value("anomaly.blocks.check_ip", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_ips_by_id",
@@ -87,18 +80,14 @@ impl<'a> AnomalyBlocksCheckIpRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AnomalyBlocksUnblockIpRequest<'a> {
     client: &'a crate::Client,
-    id: crate::types::AnomalyIpFormat,
+    id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AnomalyBlocksUnblockIpRequest);
 impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "anomaly.blocks.unblock_ip",
-            "id",
-            &self.id.to_string(),
-        )?;
+        crate::runtime::path_value("anomaly.blocks.unblock_ip", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
                 "delete_ips_by_id",

@@ -128,7 +128,7 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateBotDetectionSettingsResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetBotDetectionSettingsResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -225,7 +225,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::UpdateBreachedPasswordDetectionSettingsResponseContent,
+        crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -318,7 +318,7 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateBruteForceSettingsResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -409,10 +409,7 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::UpdateAttackProtectionCaptchaResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::GetAttackProtectionCaptchaResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -499,10 +496,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::PatchPhoneProviderProtectionResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::GetPhoneProviderProtectionResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -599,7 +593,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::UpdateSuspiciousIpThrottlingSettingsResponseContent,
+        crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;

@@ -97,7 +97,7 @@ impl<'a> BrandingUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateBrandingResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetBrandingResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -239,7 +239,7 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateBrandingPhoneProviderResponseContent, crate::Error> {
+    ) -> Result<crate::types::PhoneProviderSchemaMasked, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -288,7 +288,7 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetBrandingPhoneProviderResponseContent, crate::Error> {
+    ) -> Result<crate::types::PhoneProviderSchemaMasked, crate::Error> {
         crate::runtime::path_value("branding.phone.providers.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -393,7 +393,7 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateBrandingPhoneProviderResponseContent, crate::Error> {
+    ) -> Result<crate::types::PhoneProviderSchemaMasked, crate::Error> {
         crate::runtime::path_value("branding.phone.providers.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -536,9 +536,7 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreatePhoneTemplateResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -585,9 +583,7 @@ pub struct BrandingPhoneTemplatesGetRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesGetRequest);
 impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetPhoneTemplateResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
         crate::runtime::path_value("branding.phone.templates.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -634,23 +630,18 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
 pub struct BrandingPhoneTemplatesResetRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::ResetPhoneTemplateRequestContent>,
+    body: Option<::serde_json::Value>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneTemplatesResetRequest);
 impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
     /// Sets the request body.
-    pub fn body(
-        mut self,
-        value: impl Into<crate::types::ResetPhoneTemplateRequestContent>,
-    ) -> Self {
+    pub fn body(mut self, value: impl Into<::serde_json::Value>) -> Self {
         self.body = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::ResetPhoneTemplateResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
         crate::runtime::path_value("branding.phone.templates.reset", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -745,9 +736,7 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdatePhoneTemplateResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
         crate::runtime::path_value("branding.phone.templates.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -980,7 +969,7 @@ impl<'a> BrandingThemesCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateBrandingThemeResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -1063,7 +1052,7 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetBrandingDefaultThemeResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_default_branding_theme",
@@ -1078,7 +1067,7 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
 pub struct BrandingThemesUpdateRequest<'a> {
     client: &'a crate::Client,
     theme_id: String,
-    body: Option<crate::types::UpdateBrandingThemeRequestContent>,
+    body: Option<crate::types::CreateBrandingThemeRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingThemesUpdateRequest);
@@ -1086,7 +1075,7 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::UpdateBrandingThemeRequestContent>,
+        value: impl Into<crate::types::CreateBrandingThemeRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -1094,7 +1083,7 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateBrandingThemeResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
         crate::runtime::path_value(
             "branding.themes.update",
             "theme_id",

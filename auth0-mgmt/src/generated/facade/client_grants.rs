@@ -111,7 +111,7 @@ impl<'a> ClientGrantsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateClientGrantResponseContent, crate::Error> {
+    ) -> Result<crate::types::ClientGrantResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -164,7 +164,7 @@ impl<'a> ClientGrantsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetClientGrantResponseContent, crate::Error> {
+    ) -> Result<crate::types::ClientGrantResponseContent, crate::Error> {
         crate::runtime::path_value("client_grants.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -374,7 +374,7 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateClientGrantResponseContent, crate::Error> {
+    ) -> Result<crate::types::ClientGrantResponseContent, crate::Error> {
         crate::runtime::path_value("client_grants.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -464,10 +464,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::ListClientGrantOrganizationsResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ListOrganizationsResponseContent, crate::Error> {
         crate::runtime::path_value("client_grants.organizations.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -494,13 +491,13 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_client-grant-organizations";
         fn extract(
-            answer: crate::types::ListClientGrantOrganizationsResponseContent,
+            answer: crate::types::ListOrganizationsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
             match answer {
-                crate::types::ListClientGrantOrganizationsResponseContent::Array(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value, None, None)),
-                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsOffsetPaginatedResponseContent(
+                crate::types::ListOrganizationsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -511,7 +508,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsPaginatedResponseContent(
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -522,9 +519,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::ListClientGrantOrganizationsResponseContent::Other(
-                    value,
-                ) => {
+                crate::types::ListOrganizationsResponseContent::Other(value) => {
                     Err(crate::Error::UnexpectedAnswer {
                         operation: OPERATION,
                         body: value,

@@ -158,9 +158,7 @@ impl<'a> ClientsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateClientResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -216,9 +214,7 @@ impl<'a> ClientsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetClientResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
         crate::runtime::path_value("clients.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -415,7 +411,7 @@ impl<'a> ClientsListRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsPreviewCimdMetadataRequest<'a> {
     client: &'a crate::Client,
-    body: Option<crate::types::PreviewCimdMetadataRequestContent>,
+    body: Option<crate::types::RegisterCimdClientRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsPreviewCimdMetadataRequest);
@@ -423,7 +419,7 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::PreviewCimdMetadataRequestContent>,
+        value: impl Into<crate::types::RegisterCimdClientRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -497,9 +493,7 @@ pub struct ClientsRotateSecretRequest<'a> {
 crate::runtime::request_options!(ClientsRotateSecretRequest);
 impl<'a> ClientsRotateSecretRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::RotateClientSecretResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
         crate::runtime::path_value("clients.rotate_secret", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -529,9 +523,7 @@ impl<'a> ClientsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateClientResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
         crate::runtime::path_value("clients.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -794,9 +786,7 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::PostClientCredentialResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ClientCredential, crate::Error> {
         crate::runtime::path_value(
             "clients.credentials.create",
             "client_id",
@@ -870,9 +860,7 @@ pub struct ClientsCredentialsGetRequest<'a> {
 crate::runtime::request_options!(ClientsCredentialsGetRequest);
 impl<'a> ClientsCredentialsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetClientCredentialResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ClientCredential, crate::Error> {
         crate::runtime::path_value(
             "clients.credentials.get",
             "client_id",
@@ -946,9 +934,7 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::PatchClientCredentialResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ClientCredential, crate::Error> {
         crate::runtime::path_value(
             "clients.credentials.update",
             "client_id",

@@ -121,9 +121,7 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateConnectionProfileResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ConnectionProfile, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -174,9 +172,7 @@ pub struct ConnectionProfilesGetRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesGetRequest);
 impl<'a> ConnectionProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetConnectionProfileResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ConnectionProfile, crate::Error> {
         crate::runtime::path_value("connection_profiles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -203,10 +199,7 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::GetConnectionProfileTemplateResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ConnectionProfileTemplateItem, crate::Error> {
         crate::runtime::path_value("connection_profiles.get_template", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -353,9 +346,7 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateConnectionProfileResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ConnectionProfile, crate::Error> {
         crate::runtime::path_value("connection_profiles.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

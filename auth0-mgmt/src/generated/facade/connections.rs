@@ -172,7 +172,7 @@ impl<'a> ConnectionsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateConnectionResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -438,7 +438,7 @@ impl<'a> ConnectionsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateConnectionResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
         crate::runtime::path_value("connections.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -535,13 +535,13 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::ConnectionEnabledClient> {
+    ) -> crate::pagination::Pages<'a, crate::types::SessionClientMetadata> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_connection_clients";
         fn extract(
             answer: crate::types::GetConnectionEnabledClientsResponseContent,
         ) -> Result<
-            crate::pagination::Page<crate::types::ConnectionEnabledClient>,
+            crate::pagination::Page<crate::types::SessionClientMetadata>,
             crate::Error,
         > {
             {
@@ -576,7 +576,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
     /// Every item of every page (see [`pages`](Self::pages)).
     pub fn items(
         self,
-    ) -> crate::pagination::Items<'a, crate::types::ConnectionEnabledClient> {
+    ) -> crate::pagination::Items<'a, crate::types::SessionClientMetadata> {
         crate::pagination::items(self.pages())
     }
 }
@@ -776,7 +776,7 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateDirectoryProvisioningResponseContent, crate::Error> {
+    ) -> Result<crate::types::DirectoryProvisioning, crate::Error> {
         crate::runtime::path_value(
             "connections.directory_provisioning.create",
             "id",
@@ -842,7 +842,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetDirectoryProvisioningResponseContent, crate::Error> {
+    ) -> Result<crate::types::DirectoryProvisioning, crate::Error> {
         crate::runtime::path_value(
             "connections.directory_provisioning.get",
             "id",
@@ -1032,17 +1032,12 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
 }
 impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    pub fn pages(
-        self,
-    ) -> crate::pagination::Pages<'a, crate::types::SynchronizedGroupPayload> {
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::CredentialId> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_synchronized-groups";
         fn extract(
             answer: crate::types::ListSynchronizedGroupsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::SynchronizedGroupPayload>,
-            crate::Error,
-        > {
+        ) -> Result<crate::pagination::Page<crate::types::CredentialId>, crate::Error> {
             {
                 let value = answer;
                 Ok(
@@ -1073,9 +1068,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::SynchronizedGroupPayload> {
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::CredentialId> {
         crate::pagination::items(self.pages())
     }
 }
@@ -1129,7 +1122,7 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
 pub struct ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::UpdateDirectoryProvisioningRequestContent>,
+    body: Option<crate::types::CreateDirectoryProvisioningRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningUpdateRequest);
@@ -1137,7 +1130,7 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::UpdateDirectoryProvisioningRequestContent>,
+        value: impl Into<crate::types::CreateDirectoryProvisioningRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -1145,7 +1138,7 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateDirectoryProvisioningResponseContent, crate::Error> {
+    ) -> Result<crate::types::DirectoryProvisioning, crate::Error> {
         crate::runtime::path_value(
             "connections.directory_provisioning.update",
             "id",
@@ -1335,7 +1328,7 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
 pub struct ConnectionsKeysRotateRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::RotateConnectionKeysRequestContent>,
+    body: Option<crate::types::PostConnectionKeysRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsKeysRotateRequest);
@@ -1343,7 +1336,7 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::RotateConnectionKeysRequestContent>,
+        value: impl Into<crate::types::PostConnectionKeysRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -1490,9 +1483,7 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateScimConfigurationResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ScimConfiguration, crate::Error> {
         crate::runtime::path_value(
             "connections.scim_configuration.create",
             "id",
@@ -1556,9 +1547,7 @@ pub struct ConnectionsScimConfigurationGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationGetRequest);
 impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetScimConfigurationResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ScimConfiguration, crate::Error> {
         crate::runtime::path_value(
             "connections.scim_configuration.get",
             "id",
@@ -1704,9 +1693,7 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateScimConfigurationResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ScimConfiguration, crate::Error> {
         crate::runtime::path_value(
             "connections.scim_configuration.update",
             "id",

@@ -199,9 +199,7 @@ pub struct CustomDomainsGetRequest<'a> {
 crate::runtime::request_options!(CustomDomainsGetRequest);
 impl<'a> CustomDomainsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetCustomDomainResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::CustomDomain, crate::Error> {
         crate::runtime::path_value("custom_domains.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -379,7 +377,7 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateDefaultDomainResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetDefaultDomainResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -439,7 +437,7 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateCustomDomainResponseContent, crate::Error> {
+    ) -> Result<crate::types::CreateCustomDomainResponseContent, crate::Error> {
         crate::runtime::path_value("custom_domains.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

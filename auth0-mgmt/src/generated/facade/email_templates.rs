@@ -78,7 +78,7 @@ impl<'a> EmailTemplates<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailTemplatesCreateRequest<'a> {
     client: &'a crate::Client,
-    body: Option<crate::types::CreateEmailTemplateRequestContent>,
+    body: Option<crate::types::SetEmailTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailTemplatesCreateRequest);
@@ -86,7 +86,7 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::CreateEmailTemplateRequestContent>,
+        value: impl Into<crate::types::SetEmailTemplateRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -94,7 +94,7 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateEmailTemplateResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -162,7 +162,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::SetEmailTemplateResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
         crate::runtime::path_value(
             "email_templates.set",
             "template_name",
@@ -208,7 +208,7 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateEmailTemplateResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
         crate::runtime::path_value(
             "email_templates.update",
             "template_name",

@@ -96,7 +96,7 @@ impl<'a> EmailsProviderCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateEmailProviderResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetEmailProviderResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -188,7 +188,7 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateEmailProviderResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetEmailProviderResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body

@@ -119,7 +119,7 @@ impl<'a> EventStreamsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateEventStreamResponseContent, crate::Error> {
+    ) -> Result<crate::types::EventStreamResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -172,7 +172,7 @@ impl<'a> EventStreamsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetEventStreamResponseContent, crate::Error> {
+    ) -> Result<crate::types::EventStreamResponseContent, crate::Error> {
         crate::runtime::path_value("event_streams.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -292,9 +292,7 @@ impl<'a> EventStreamsTestRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateEventStreamTestEventResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::EventStreamDelivery, crate::Error> {
         crate::runtime::path_value("event_streams.test", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -332,7 +330,7 @@ impl<'a> EventStreamsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateEventStreamResponseContent, crate::Error> {
+    ) -> Result<crate::types::EventStreamResponseContent, crate::Error> {
         crate::runtime::path_value("event_streams.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -406,12 +404,7 @@ pub struct EventStreamsDeliveriesGetHistoryRequest<'a> {
 crate::runtime::request_options!(EventStreamsDeliveriesGetHistoryRequest);
 impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<
-        crate::types::GetEventStreamDeliveryHistoryResponseContent,
-        crate::Error,
-    > {
+    pub async fn send(self) -> Result<crate::types::EventStreamDelivery, crate::Error> {
         crate::runtime::path_value(
             "event_streams.deliveries.get_history",
             "id",

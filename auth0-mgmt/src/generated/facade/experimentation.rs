@@ -163,9 +163,7 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateExperimentResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -216,9 +214,7 @@ pub struct ExperimentationExperimentsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsGetRequest);
 impl<'a> ExperimentationExperimentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetExperimentResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
         crate::runtime::path_value("experimentation.experiments.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -361,9 +357,7 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateExperimentResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
         crate::runtime::path_value(
             "experimentation.experiments.update",
             "id",
@@ -407,9 +401,7 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateExperimentStatusResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
         crate::runtime::path_value(
             "experimentation.experiments.update_status",
             "id",
@@ -581,9 +573,7 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateFeatureFlagResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -634,9 +624,7 @@ pub struct ExperimentationFeatureFlagsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsGetRequest);
 impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetFeatureFlagResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
         crate::runtime::path_value("experimentation.feature_flags.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -765,9 +753,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateFeatureFlagResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
         crate::runtime::path_value(
             "experimentation.feature_flags.update",
             "id",
@@ -811,9 +797,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateFeatureFlagStatusResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
         crate::runtime::path_value(
             "experimentation.feature_flags.update_status",
             "id",
@@ -947,9 +931,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateVariationResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Variation, crate::Error> {
         crate::runtime::path_value(
             "experimentation.feature_flags.variations.create",
             "id",
@@ -1020,9 +1002,7 @@ pub struct ExperimentationFeatureFlagsVariationsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsGetRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetVariationResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Variation, crate::Error> {
         crate::runtime::path_value(
             "experimentation.feature_flags.variations.get",
             "id",
@@ -1093,9 +1073,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateVariationResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Variation, crate::Error> {
         crate::runtime::path_value(
             "experimentation.feature_flags.variations.update",
             "id",
@@ -1219,9 +1197,7 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateSegmentResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Segment, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -1268,9 +1244,7 @@ pub struct ExperimentationSegmentsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationSegmentsGetRequest);
 impl<'a> ExperimentationSegmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetSegmentResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Segment, crate::Error> {
         crate::runtime::path_value("experimentation.segments.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -1388,9 +1362,7 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateSegmentResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Segment, crate::Error> {
         crate::runtime::path_value("experimentation.segments.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

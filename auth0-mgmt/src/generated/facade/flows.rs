@@ -111,7 +111,7 @@ impl<'a> FlowsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateFlowResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -327,7 +327,7 @@ impl<'a> FlowsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateFlowResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
         crate::runtime::path_value("flows.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -734,7 +734,7 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateFlowsVaultConnectionResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -936,7 +936,7 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateFlowsVaultConnectionResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
         crate::runtime::path_value("flows.vault.connections.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

@@ -100,7 +100,7 @@ impl<'a> FormsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateFormResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -307,7 +307,7 @@ impl<'a> FormsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateFormResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
         crate::runtime::path_value("forms.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

@@ -102,9 +102,7 @@ pub struct GroupsGetRequest<'a> {
 crate::runtime::request_options!(GroupsGetRequest);
 impl<'a> GroupsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetGroupResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Group, crate::Error> {
         crate::runtime::path_value("groups.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -447,7 +445,7 @@ impl<'a> GroupsRoles<'a> {
 pub struct GroupsRolesCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::AssignGroupRolesRequestContent>,
+    body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GroupsRolesCreateRequest);
@@ -455,7 +453,7 @@ impl<'a> GroupsRolesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::AssignGroupRolesRequestContent>,
+        value: impl Into<crate::types::AssignUserRolesRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -487,7 +485,7 @@ impl<'a> GroupsRolesCreateRequest<'a> {
 pub struct GroupsRolesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::DeleteGroupRolesRequestContent>,
+    body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GroupsRolesDeleteRequest);
@@ -495,7 +493,7 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::DeleteGroupRolesRequestContent>,
+        value: impl Into<crate::types::AssignUserRolesRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self

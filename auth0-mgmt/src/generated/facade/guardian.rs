@@ -399,7 +399,7 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorDuoSettingsResponseContent,
+        crate::types::GetGuardianFactorDuoSettingsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -421,7 +421,7 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsDuoSettingsUpdateRequest<'a> {
     client: &'a crate::Client,
-    body: Option<crate::types::UpdateGuardianFactorDuoSettingsRequestContent>,
+    body: Option<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsDuoSettingsUpdateRequest);
@@ -429,7 +429,7 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::UpdateGuardianFactorDuoSettingsRequestContent>,
+        value: impl Into<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -438,7 +438,7 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::UpdateGuardianFactorDuoSettingsResponseContent,
+        crate::types::GetGuardianFactorDuoSettingsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -597,7 +597,7 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::GetGuardianFactorsProviderPhoneResponseContent,
+        crate::types::GetGuardianFactorsProviderSmsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -621,7 +621,7 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::GetGuardianFactorPhoneTemplatesResponseContent,
+        crate::types::GetGuardianFactorSmsTemplatesResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -645,7 +645,7 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::GetGuardianFactorsProviderPhoneTwilioResponseContent,
+        crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -682,7 +682,7 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorPhoneMessageTypesResponseContent,
+        crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -704,7 +704,7 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneSetProviderRequest<'a> {
     client: &'a crate::Client,
-    body: Option<crate::types::SetGuardianFactorsProviderPhoneRequestContent>,
+    body: Option<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneSetProviderRequest);
@@ -712,7 +712,7 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::SetGuardianFactorsProviderPhoneRequestContent>,
+        value: impl Into<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -721,7 +721,7 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorsProviderPhoneResponseContent,
+        crate::types::GetGuardianFactorsProviderSmsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -743,7 +743,7 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneSetTemplatesRequest<'a> {
     client: &'a crate::Client,
-    body: Option<crate::types::SetGuardianFactorPhoneTemplatesRequestContent>,
+    body: Option<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneSetTemplatesRequest);
@@ -751,7 +751,7 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::SetGuardianFactorPhoneTemplatesRequestContent>,
+        value: impl Into<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -760,7 +760,7 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorPhoneTemplatesResponseContent,
+        crate::types::GetGuardianFactorSmsTemplatesResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -786,7 +786,7 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
     client: &'a crate::Client,
-    body: Option<crate::types::SetGuardianFactorsProviderPhoneTwilioRequestContent>,
+    body: Option<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneSetTwilioProviderRequest);
@@ -794,9 +794,7 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<
-            crate::types::SetGuardianFactorsProviderPhoneTwilioRequestContent,
-        >,
+        value: impl Into<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -805,7 +803,7 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorsProviderPhoneTwilioResponseContent,
+        crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1135,7 +1133,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorsProviderPushNotificationFcmResponseContent,
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1178,7 +1176,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorsProviderPushNotificationFcmv1ResponseContent,
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1219,7 +1217,7 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorsProviderPushNotificationResponseContent,
+        crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1262,7 +1260,7 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorsProviderPushNotificationSnsResponseContent,
+        crate::types::GetGuardianFactorsProviderSnsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1285,7 +1283,7 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
 pub struct GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
     client: &'a crate::Client,
     body: Option<
-        crate::types::UpdateGuardianFactorsProviderPushNotificationApnsRequestContent,
+        crate::types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
     >,
     options: crate::runtime::RequestOptions,
 }
@@ -1297,7 +1295,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
     pub fn body(
         mut self,
         value: impl Into<
-            crate::types::UpdateGuardianFactorsProviderPushNotificationApnsRequestContent,
+            crate::types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
         >,
     ) -> Self {
         self.body = Some(value.into());
@@ -1307,7 +1305,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::UpdateGuardianFactorsProviderPushNotificationApnsResponseContent,
+        crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1330,7 +1328,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
 pub struct GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
     client: &'a crate::Client,
     body: Option<
-        crate::types::UpdateGuardianFactorsProviderPushNotificationFcmRequestContent,
+        crate::types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     >,
     options: crate::runtime::RequestOptions,
 }
@@ -1342,7 +1340,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
     pub fn body(
         mut self,
         value: impl Into<
-            crate::types::UpdateGuardianFactorsProviderPushNotificationFcmRequestContent,
+            crate::types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
         >,
     ) -> Self {
         self.body = Some(value.into());
@@ -1352,7 +1350,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::UpdateGuardianFactorsProviderPushNotificationFcmResponseContent,
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1375,7 +1373,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
 pub struct GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
     client: &'a crate::Client,
     body: Option<
-        crate::types::UpdateGuardianFactorsProviderPushNotificationFcmv1RequestContent,
+        crate::types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     >,
     options: crate::runtime::RequestOptions,
 }
@@ -1387,7 +1385,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
     pub fn body(
         mut self,
         value: impl Into<
-            crate::types::UpdateGuardianFactorsProviderPushNotificationFcmv1RequestContent,
+            crate::types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
         >,
     ) -> Self {
         self.body = Some(value.into());
@@ -1397,7 +1395,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::UpdateGuardianFactorsProviderPushNotificationFcmv1ResponseContent,
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1420,7 +1418,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
 pub struct GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
     client: &'a crate::Client,
     body: Option<
-        crate::types::UpdateGuardianFactorsProviderPushNotificationSnsRequestContent,
+        crate::types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     >,
     options: crate::runtime::RequestOptions,
 }
@@ -1432,7 +1430,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
     pub fn body(
         mut self,
         value: impl Into<
-            crate::types::UpdateGuardianFactorsProviderPushNotificationSnsRequestContent,
+            crate::types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
         >,
     ) -> Self {
         self.body = Some(value.into());
@@ -1442,7 +1440,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::UpdateGuardianFactorsProviderPushNotificationSnsResponseContent,
+        crate::types::GetGuardianFactorsProviderSnsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1633,7 +1631,7 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorsProviderSmsResponseContent,
+        crate::types::GetGuardianFactorsProviderSmsResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1672,7 +1670,7 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorSmsTemplatesResponseContent,
+        crate::types::GetGuardianFactorSmsTemplatesResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1711,7 +1709,7 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetGuardianFactorsProviderSmsTwilioResponseContent,
+        crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;
@@ -1774,7 +1772,7 @@ impl<'a> GuardianPoliciesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListGuardianPoliciesResponseContent, crate::Error> {
+    ) -> Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_policies",

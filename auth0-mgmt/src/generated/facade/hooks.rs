@@ -106,9 +106,7 @@ impl<'a> HooksCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateHookResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Hook, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -158,9 +156,7 @@ impl<'a> HooksGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetHookResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Hook, crate::Error> {
         crate::runtime::path_value("hooks.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -320,9 +316,7 @@ impl<'a> HooksUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateHookResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Hook, crate::Error> {
         crate::runtime::path_value("hooks.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -403,7 +397,9 @@ impl<'a> HooksSecrets<'a> {
 pub struct HooksSecretsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::CreateHookSecretRequestContent>,
+    body: Option<
+        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    >,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksSecretsCreateRequest);
@@ -411,7 +407,9 @@ impl<'a> HooksSecretsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::CreateHookSecretRequestContent>,
+        value: impl Into<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -439,7 +437,7 @@ impl<'a> HooksSecretsCreateRequest<'a> {
 pub struct HooksSecretsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::DeleteHookSecretRequestContent>,
+    body: Option<::std::vec::Vec<::std::string::String>>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksSecretsDeleteRequest);
@@ -447,7 +445,7 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::DeleteHookSecretRequestContent>,
+        value: impl Into<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -482,7 +480,10 @@ impl<'a> HooksSecretsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetHookSecretResponseContent, crate::Error> {
+    ) -> Result<
+        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        crate::Error,
+    > {
         crate::runtime::path_value("hooks.secrets.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -498,7 +499,9 @@ impl<'a> HooksSecretsGetRequest<'a> {
 pub struct HooksSecretsUpdateRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::UpdateHookSecretRequestContent>,
+    body: Option<
+        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    >,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksSecretsUpdateRequest);
@@ -506,7 +509,9 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::UpdateHookSecretRequestContent>,
+        value: impl Into<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
     ) -> Self {
         self.body = Some(value.into());
         self

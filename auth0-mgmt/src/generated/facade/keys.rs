@@ -132,7 +132,7 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::SetCustomSigningKeysResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -262,9 +262,7 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateEncryptionKeyResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::EncryptionKey, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -345,9 +343,7 @@ pub struct KeysEncryptionGetRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionGetRequest);
 impl<'a> KeysEncryptionGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetEncryptionKeyResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::EncryptionKey, crate::Error> {
         crate::runtime::path_value("keys.encryption.get", "kid", &self.kid)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -377,9 +373,7 @@ impl<'a> KeysEncryptionImportRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::ImportEncryptionKeyResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::EncryptionKey, crate::Error> {
         crate::runtime::path_value("keys.encryption.import", "kid", &self.kid)?;
         self.client.ready().await?;
         let body = self
@@ -580,9 +574,7 @@ pub struct KeysSigningGetRequest<'a> {
 crate::runtime::request_options!(KeysSigningGetRequest);
 impl<'a> KeysSigningGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetSigningKeysResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::SigningKeys, crate::Error> {
         crate::runtime::path_value("keys.signing.get", "kid", &self.kid)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -626,7 +618,7 @@ impl<'a> KeysSigningRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::RevokedSigningKeysResponseContent, crate::Error> {
+    ) -> Result<crate::types::RotateSigningKeysResponseContent, crate::Error> {
         crate::runtime::path_value("keys.signing.revoke", "kid", &self.kid)?;
         self.client.ready().await?;
         crate::runtime::finish(

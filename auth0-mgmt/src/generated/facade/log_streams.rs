@@ -95,7 +95,7 @@ impl<'a> LogStreamsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateLogStreamResponseContent, crate::Error> {
+    ) -> Result<crate::types::LogStreamResponseSchema, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -148,7 +148,7 @@ impl<'a> LogStreamsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetLogStreamResponseContent, crate::Error> {
+    ) -> Result<crate::types::LogStreamResponseSchema, crate::Error> {
         crate::runtime::path_value("log_streams.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -201,7 +201,7 @@ impl<'a> LogStreamsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateLogStreamResponseContent, crate::Error> {
+    ) -> Result<crate::types::LogStreamResponseSchema, crate::Error> {
         crate::runtime::path_value("log_streams.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

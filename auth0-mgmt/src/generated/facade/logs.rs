@@ -57,9 +57,7 @@ pub struct LogsGetRequest<'a> {
 crate::runtime::request_options!(LogsGetRequest);
 impl<'a> LogsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetLogResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Log, crate::Error> {
         crate::runtime::path_value("logs.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(

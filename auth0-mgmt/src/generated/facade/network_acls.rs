@@ -95,7 +95,7 @@ impl<'a> NetworkAcls<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct NetworkAclsCreateRequest<'a> {
     client: &'a crate::Client,
-    body: Option<crate::types::CreateNetworkAclRequestContent>,
+    body: Option<crate::types::SetNetworkAclRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(NetworkAclsCreateRequest);
@@ -103,7 +103,7 @@ impl<'a> NetworkAclsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::CreateNetworkAclRequestContent>,
+        value: impl Into<crate::types::SetNetworkAclRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -111,7 +111,7 @@ impl<'a> NetworkAclsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetNetworkAclsResponseContent, crate::Error> {
+    ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -164,7 +164,7 @@ impl<'a> NetworkAclsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetNetworkAclsResponseContent, crate::Error> {
+    ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
         crate::runtime::path_value("network_acls.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -301,7 +301,7 @@ impl<'a> NetworkAclsSetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::SetNetworkAclsResponseContent, crate::Error> {
+    ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
         crate::runtime::path_value("network_acls.set", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -343,7 +343,7 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateNetworkAclResponseContent, crate::Error> {
+    ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
         crate::runtime::path_value("network_acls.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

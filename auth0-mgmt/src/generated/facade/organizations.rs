@@ -209,9 +209,7 @@ pub struct OrganizationsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsGetRequest);
 impl<'a> OrganizationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetOrganizationResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Organization, crate::Error> {
         crate::runtime::path_value("organizations.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -236,9 +234,7 @@ pub struct OrganizationsGetByNameRequest<'a> {
 crate::runtime::request_options!(OrganizationsGetByNameRequest);
 impl<'a> OrganizationsGetByNameRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetOrganizationByNameResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Organization, crate::Error> {
         crate::runtime::path_value("organizations.get_by_name", "name", &self.name)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -402,9 +398,7 @@ impl<'a> OrganizationsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateOrganizationResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Organization, crate::Error> {
         crate::runtime::path_value("organizations.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -507,10 +501,7 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::AssociateOrganizationClientGrantResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationClientGrant, crate::Error> {
         crate::runtime::path_value(
             "organizations.client_grants.create",
             "id",
@@ -826,10 +817,7 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::CreateOrganizationAllConnectionResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationAllConnectionPost, crate::Error> {
         crate::runtime::path_value("organizations.connections.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -894,10 +882,7 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::GetOrganizationAllConnectionResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationAllConnectionPost, crate::Error> {
         crate::runtime::path_value("organizations.connections.get", "id", &self.id)?;
         crate::runtime::path_value(
             "organizations.connections.get",
@@ -1063,10 +1048,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::UpdateOrganizationAllConnectionResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationAllConnectionPost, crate::Error> {
         crate::runtime::path_value("organizations.connections.update", "id", &self.id)?;
         crate::runtime::path_value(
             "organizations.connections.update",
@@ -1222,10 +1204,7 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::CreateOrganizationDiscoveryDomainResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationDiscoveryDomain, crate::Error> {
         crate::runtime::path_value(
             "organizations.discovery_domains.create",
             "id",
@@ -1301,10 +1280,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::GetOrganizationDiscoveryDomainResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationDiscoveryDomain, crate::Error> {
         crate::runtime::path_value(
             "organizations.discovery_domains.get",
             "id",
@@ -1344,10 +1320,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::GetOrganizationDiscoveryDomainByNameResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationDiscoveryDomain, crate::Error> {
         crate::runtime::path_value(
             "organizations.discovery_domains.get_by_name",
             "id",
@@ -1488,10 +1461,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::UpdateOrganizationDiscoveryDomainResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationDiscoveryDomain, crate::Error> {
         crate::runtime::path_value(
             "organizations.discovery_domains.update",
             "id",
@@ -1623,7 +1593,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
 pub struct OrganizationsEnabledConnectionsAddRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::AddOrganizationConnectionRequestContent>,
+    body: Option<crate::types::ConnectionForOrganization>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsEnabledConnectionsAddRequest);
@@ -1631,7 +1601,7 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::AddOrganizationConnectionRequestContent>,
+        value: impl Into<crate::types::ConnectionForOrganization>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -1639,7 +1609,7 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::AddOrganizationConnectionResponseContent, crate::Error> {
+    ) -> Result<crate::types::OrganizationConnection, crate::Error> {
         crate::runtime::path_value(
             "organizations.enabled_connections.add",
             "id",
@@ -1715,7 +1685,7 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetOrganizationConnectionResponseContent, crate::Error> {
+    ) -> Result<crate::types::OrganizationConnection, crate::Error> {
         crate::runtime::path_value(
             "organizations.enabled_connections.get",
             "id",
@@ -1882,10 +1852,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::UpdateOrganizationConnectionResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationConnection, crate::Error> {
         crate::runtime::path_value(
             "organizations.enabled_connections.update",
             "id",
@@ -1973,7 +1940,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOrganizationGroupsResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
         crate::runtime::path_value(
             "organizations.groups.list",
             "organization_id",
@@ -2001,7 +1968,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_groups";
         fn extract(
-            answer: crate::types::ListOrganizationGroupsResponseContent,
+            answer: crate::types::ListRoleGroupsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
             {
                 let value = answer;
@@ -2106,7 +2073,7 @@ pub struct OrganizationsGroupsRolesCreateRequest<'a> {
     client: &'a crate::Client,
     organization_id: String,
     group_id: String,
-    body: Option<crate::types::CreateOrganizationGroupRolesRequestContent>,
+    body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsGroupsRolesCreateRequest);
@@ -2114,7 +2081,7 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::CreateOrganizationGroupRolesRequestContent>,
+        value: impl Into<crate::types::AssignUserRolesRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -2160,7 +2127,7 @@ pub struct OrganizationsGroupsRolesDeleteRequest<'a> {
     client: &'a crate::Client,
     organization_id: String,
     group_id: String,
-    body: Option<crate::types::DeleteOrganizationGroupRolesRequestContent>,
+    body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsGroupsRolesDeleteRequest);
@@ -2168,7 +2135,7 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::DeleteOrganizationGroupRolesRequestContent>,
+        value: impl Into<crate::types::AssignUserRolesRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -2233,7 +2200,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOrganizationGroupRolesResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListGroupRolesResponseContent, crate::Error> {
         crate::runtime::path_value(
             "organizations.groups.roles.list",
             "organization_id",
@@ -2267,7 +2234,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_group_roles";
         fn extract(
-            answer: crate::types::ListOrganizationGroupRolesResponseContent,
+            answer: crate::types::ListGroupRolesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
             {
                 let value = answer;
@@ -2412,10 +2379,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::CreateOrganizationInvitationResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::OrganizationInvitation, crate::Error> {
         crate::runtime::path_value("organizations.invitations.create", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -2496,7 +2460,7 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetOrganizationInvitationResponseContent, crate::Error> {
+    ) -> Result<crate::types::OrganizationInvitation, crate::Error> {
         crate::runtime::path_value("organizations.invitations.get", "id", &self.id)?;
         crate::runtime::path_value(
             "organizations.invitations.get",
@@ -2767,7 +2731,7 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
 pub struct OrganizationsMembersDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::DeleteOrganizationMembersRequestContent>,
+    body: Option<crate::types::CreateOrganizationMemberRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersDeleteRequest);
@@ -2775,7 +2739,7 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::DeleteOrganizationMembersRequestContent>,
+        value: impl Into<crate::types::CreateOrganizationMemberRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -3006,10 +2970,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::ListOrganizationMemberEffectiveRolesResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ListUserEffectiveRolesResponseContent, crate::Error> {
         crate::runtime::path_value(
             "organizations.members.effective_roles.list",
             "id",
@@ -3039,15 +3000,13 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
 }
 impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    pub fn pages(
-        self,
-    ) -> crate::pagination::Pages<'a, crate::types::OrganizationMemberEffectiveRole> {
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_member_effective_roles";
         fn extract(
-            answer: crate::types::ListOrganizationMemberEffectiveRolesResponseContent,
+            answer: crate::types::ListUserEffectiveRolesResponseContent,
         ) -> Result<
-            crate::pagination::Page<crate::types::OrganizationMemberEffectiveRole>,
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
             crate::Error,
         > {
             {
@@ -3080,9 +3039,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::OrganizationMemberEffectiveRole> {
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
         crate::pagination::items(self.pages())
     }
 }
@@ -3160,10 +3117,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::ListOrganizationMemberRoleSourceGroupsResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
         crate::runtime::path_value(
             "organizations.members.effective_roles.sources.groups.list",
             "id",
@@ -3204,7 +3158,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_member_role_source_groups";
         fn extract(
-            answer: crate::types::ListOrganizationMemberRoleSourceGroupsResponseContent,
+            answer: crate::types::ListRoleGroupsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
             {
                 let value = answer;
@@ -3310,7 +3264,7 @@ pub struct OrganizationsMembersRolesAssignRequest<'a> {
     client: &'a crate::Client,
     id: String,
     user_id: String,
-    body: Option<crate::types::AssignOrganizationMemberRolesRequestContent>,
+    body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersRolesAssignRequest);
@@ -3318,7 +3272,7 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::AssignOrganizationMemberRolesRequestContent>,
+        value: impl Into<crate::types::AssignUserRolesRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -3360,7 +3314,7 @@ pub struct OrganizationsMembersRolesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
     user_id: String,
-    body: Option<crate::types::DeleteOrganizationMemberRolesRequestContent>,
+    body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersRolesDeleteRequest);
@@ -3368,7 +3322,7 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::DeleteOrganizationMemberRolesRequestContent>,
+        value: impl Into<crate::types::AssignUserRolesRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -3435,7 +3389,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOrganizationMemberRolesResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListRolesResponseContent, crate::Error> {
         crate::runtime::path_value("organizations.members.roles.list", "id", &self.id)?;
         crate::runtime::path_value(
             "organizations.members.roles.list",
@@ -3466,13 +3420,13 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_member_roles";
         fn extract(
-            answer: crate::types::ListOrganizationMemberRolesResponseContent,
+            answer: crate::types::ListRolesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
             match answer {
-                crate::types::ListOrganizationMemberRolesResponseContent::Array(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value, None, None)),
-                crate::types::ListOrganizationMemberRolesResponseContent::ListOrganizationMemberRolesOffsetPaginatedResponseContent(
+                crate::types::ListRolesResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListRolesResponseContent::ListRolesOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -3483,9 +3437,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::ListOrganizationMemberRolesResponseContent::Other(
-                    value,
-                ) => {
+                crate::types::ListRolesResponseContent::Other(value) => {
                     Err(crate::Error::UnexpectedAnswer {
                         operation: OPERATION,
                         body: value,

@@ -97,7 +97,7 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateSettingsResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetSettingsResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -168,7 +168,10 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetCustomTextsByLanguageResponseContent, crate::Error> {
+    ) -> Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::Error,
+    > {
         crate::runtime::path_value(
             "prompts.custom_text.get",
             "prompt",
@@ -198,7 +201,7 @@ pub struct PromptsCustomTextSetRequest<'a> {
     client: &'a crate::Client,
     prompt: crate::types::PromptGroupNameEnum,
     language: crate::types::PromptLanguageEnum,
-    body: Option<crate::types::SetsCustomTextsByLanguageRequestContent>,
+    body: Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsCustomTextSetRequest);
@@ -206,7 +209,7 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::SetsCustomTextsByLanguageRequestContent>,
+        value: impl Into<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -292,7 +295,10 @@ impl<'a> PromptsPartialsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetPartialsResponseContent, crate::Error> {
+    ) -> Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::Error,
+    > {
         crate::runtime::path_value(
             "prompts.partials.get",
             "prompt",
@@ -312,7 +318,7 @@ impl<'a> PromptsPartialsGetRequest<'a> {
 pub struct PromptsPartialsSetRequest<'a> {
     client: &'a crate::Client,
     prompt: crate::types::PartialGroupsEnum,
-    body: Option<crate::types::SetPartialsRequestContent>,
+    body: Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsPartialsSetRequest);
@@ -320,7 +326,7 @@ impl<'a> PromptsPartialsSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::SetPartialsRequestContent>,
+        value: impl Into<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -469,7 +475,7 @@ impl<'a> PromptsRenderingGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetAculResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListAculsResponseContentItem, crate::Error> {
         crate::runtime::path_value(
             "prompts.rendering.get",
             "prompt",

@@ -98,9 +98,7 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateRateLimitPolicyResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::RateLimitPolicy, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -151,9 +149,7 @@ pub struct RateLimitPoliciesGetRequest<'a> {
 crate::runtime::request_options!(RateLimitPoliciesGetRequest);
 impl<'a> RateLimitPoliciesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetRateLimitPolicyResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::RateLimitPolicy, crate::Error> {
         crate::runtime::path_value("rate_limit_policies.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -302,9 +298,7 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateRateLimitPolicyResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::RateLimitPolicy, crate::Error> {
         crate::runtime::path_value("rate_limit_policies.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

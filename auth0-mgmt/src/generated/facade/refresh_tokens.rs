@@ -114,7 +114,7 @@ impl<'a> RefreshTokensGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetRefreshTokenResponseContent, crate::Error> {
+    ) -> Result<crate::types::RefreshTokenResponseContent, crate::Error> {
         crate::runtime::path_value("refresh_tokens.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -303,7 +303,7 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateRefreshTokenResponseContent, crate::Error> {
+    ) -> Result<crate::types::RefreshTokenResponseContent, crate::Error> {
         crate::runtime::path_value("refresh_tokens.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

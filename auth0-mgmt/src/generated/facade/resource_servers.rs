@@ -99,9 +99,7 @@ impl<'a> ResourceServersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateResourceServerResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ResourceServer, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -158,9 +156,7 @@ impl<'a> ResourceServersGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetResourceServerResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ResourceServer, crate::Error> {
         crate::runtime::path_value("resource_servers.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -316,9 +312,7 @@ impl<'a> ResourceServersUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateResourceServerResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::ResourceServer, crate::Error> {
         crate::runtime::path_value("resource_servers.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

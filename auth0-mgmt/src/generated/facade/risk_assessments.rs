@@ -68,7 +68,7 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetRiskAssessmentsSettingsResponseContent, crate::Error> {
+    ) -> Result<crate::types::SetGuardianFactorResponseContent, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_risk_assessments_settings",
@@ -82,7 +82,7 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RiskAssessmentsSettingsUpdateRequest<'a> {
     client: &'a crate::Client,
-    body: Option<crate::types::UpdateRiskAssessmentsSettingsRequestContent>,
+    body: Option<crate::types::SetGuardianFactorRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RiskAssessmentsSettingsUpdateRequest);
@@ -90,7 +90,7 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::UpdateRiskAssessmentsSettingsRequestContent>,
+        value: impl Into<crate::types::SetGuardianFactorRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -98,10 +98,7 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::UpdateRiskAssessmentsSettingsResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::SetGuardianFactorResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -198,7 +195,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::UpdateRiskAssessmentsSettingsNewDeviceResponseContent,
+        crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
         crate::Error,
     > {
         self.client.ready().await?;

@@ -111,9 +111,7 @@ impl<'a> RolesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateRoleResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Role, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -157,9 +155,7 @@ pub struct RolesGetRequest<'a> {
 crate::runtime::request_options!(RolesGetRequest);
 impl<'a> RolesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetRoleResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Role, crate::Error> {
         crate::runtime::path_value("roles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -298,9 +294,7 @@ impl<'a> RolesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateRoleResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Role, crate::Error> {
         crate::runtime::path_value("roles.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -410,7 +404,7 @@ impl<'a> RolesGroupsCreateRequest<'a> {
 pub struct RolesGroupsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::DeleteRoleGroupsRequestContent>,
+    body: Option<crate::types::AssignRoleGroupsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesGroupsDeleteRequest);
@@ -418,7 +412,7 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::DeleteRoleGroupsRequestContent>,
+        value: impl Into<crate::types::AssignRoleGroupsRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -619,7 +613,7 @@ impl<'a> RolesPermissionsAddRequest<'a> {
 pub struct RolesPermissionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::DeleteRolePermissionsRequestContent>,
+    body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesPermissionsDeleteRequest);
@@ -627,7 +621,7 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::DeleteRolePermissionsRequestContent>,
+        value: impl Into<crate::types::AddRolePermissionsRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self

@@ -101,9 +101,7 @@ impl<'a> RulesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateRuleResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Rule, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -159,9 +157,7 @@ impl<'a> RulesGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetRuleResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Rule, crate::Error> {
         crate::runtime::path_value("rules.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -322,9 +318,7 @@ impl<'a> RulesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateRuleResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::Rule, crate::Error> {
         crate::runtime::path_value("rules.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

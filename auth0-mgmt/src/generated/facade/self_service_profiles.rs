@@ -110,9 +110,7 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateSelfServiceProfileResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::SelfServiceProfile, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -167,9 +165,7 @@ pub struct SelfServiceProfilesGetRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesGetRequest);
 impl<'a> SelfServiceProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetSelfServiceProfileResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::SelfServiceProfile, crate::Error> {
         crate::runtime::path_value("self_service_profiles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -312,9 +308,7 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateSelfServiceProfileResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::SelfServiceProfile, crate::Error> {
         crate::runtime::path_value("self_service_profiles.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -396,7 +390,7 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::ListSelfServiceProfileCustomTextResponseContent,
+        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         crate::Error,
     > {
         crate::runtime::path_value(
@@ -438,7 +432,9 @@ pub struct SelfServiceProfilesCustomTextSetRequest<'a> {
     id: String,
     language: crate::types::SelfServiceProfileCustomTextLanguageEnum,
     page: crate::types::SelfServiceProfileCustomTextPageEnum,
-    body: Option<crate::types::SetSelfServiceProfileCustomTextRequestContent>,
+    body: Option<
+        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    >,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SelfServiceProfilesCustomTextSetRequest);
@@ -446,7 +442,9 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::SetSelfServiceProfileCustomTextRequestContent>,
+        value: impl Into<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -455,7 +453,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::types::SetSelfServiceProfileCustomTextResponseContent,
+        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         crate::Error,
     > {
         crate::runtime::path_value(

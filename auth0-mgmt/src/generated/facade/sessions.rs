@@ -97,7 +97,7 @@ impl<'a> SessionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetSessionResponseContent, crate::Error> {
+    ) -> Result<crate::types::SessionResponseContent, crate::Error> {
         crate::runtime::path_value("sessions.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -150,7 +150,7 @@ impl<'a> SessionsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateSessionResponseContent, crate::Error> {
+    ) -> Result<crate::types::SessionResponseContent, crate::Error> {
         crate::runtime::path_value("sessions.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

@@ -48,9 +48,7 @@ pub struct StatsGetActiveUsersCountRequest<'a> {
 crate::runtime::request_options!(StatsGetActiveUsersCountRequest);
 impl<'a> StatsGetActiveUsersCountRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetActiveUsersCountStatsResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<f64, crate::Error> {
         self.client.ready().await?;
         crate::runtime::finish(
                 "get_active-users",

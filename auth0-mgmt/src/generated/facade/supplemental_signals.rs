@@ -81,7 +81,7 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::PatchSupplementalSignalsResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetSupplementalSignalsResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body

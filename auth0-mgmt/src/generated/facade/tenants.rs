@@ -110,7 +110,7 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UpdateTenantSettingsResponseContent, crate::Error> {
+    ) -> Result<crate::types::GetTenantSettingsResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body

@@ -67,7 +67,7 @@ impl<'a> TicketsChangePasswordRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ChangePasswordTicketResponseContent, crate::Error> {
+    ) -> Result<crate::types::VerifyEmailTicketResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body

@@ -105,7 +105,7 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::CreateTokenExchangeProfileResponseContent, crate::Error> {
+    ) -> Result<crate::types::TokenExchangeProfileResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -162,7 +162,7 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetTokenExchangeProfileResponseContent, crate::Error> {
+    ) -> Result<crate::types::TokenExchangeProfileResponseContent, crate::Error> {
         crate::runtime::path_value("token_exchange_profiles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(

@@ -129,9 +129,7 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateUserAttributeProfileResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::UserAttributeProfile, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -186,9 +184,7 @@ pub struct UserAttributeProfilesGetRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesGetRequest);
 impl<'a> UserAttributeProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetUserAttributeProfileResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::UserAttributeProfile, crate::Error> {
         crate::runtime::path_value("user_attribute_profiles.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -215,10 +211,7 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::GetUserAttributeProfileTemplateResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::UserAttributeProfileTemplateItem, crate::Error> {
         crate::runtime::path_value(
             "user_attribute_profiles.get_template",
             "id",
@@ -373,9 +366,7 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateUserAttributeProfileResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::UserAttributeProfile, crate::Error> {
         crate::runtime::path_value("user_attribute_profiles.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self

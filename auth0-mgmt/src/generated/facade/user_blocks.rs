@@ -180,7 +180,7 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListUserBlocksByIdentifierResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListUserBlocksResponseContent, crate::Error> {
         self.client.ready().await?;
         let identifier = self
             .identifier

@@ -253,9 +253,7 @@ impl<'a> UsersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::CreateUserResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::UserResponseSchema, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -315,9 +313,7 @@ impl<'a> UsersGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::GetUserResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::UserResponseSchema, crate::Error> {
         crate::runtime::path_value("users.get", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -642,9 +638,7 @@ impl<'a> UsersUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
-        self,
-    ) -> Result<crate::types::UpdateUserResponseContent, crate::Error> {
+    pub async fn send(self) -> Result<crate::types::UserResponseSchema, crate::Error> {
         crate::runtime::path_value("users.update", "id", &self.id)?;
         self.client.ready().await?;
         let body = self
@@ -919,7 +913,7 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetUserAuthenticationMethodResponseContent, crate::Error> {
+    ) -> Result<crate::types::UserAuthenticationMethod, crate::Error> {
         crate::runtime::path_value("users.authentication_methods.get", "id", &self.id)?;
         crate::runtime::path_value(
             "users.authentication_methods.get",
@@ -1533,10 +1527,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::ListUserEffectivePermissionRoleSourcesResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ListUserEffectiveRolesResponseContent, crate::Error> {
         crate::runtime::path_value(
             "users.effective_permissions.sources.roles.list",
             "id",
@@ -1574,20 +1565,13 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
 }
 impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    pub fn pages(
-        self,
-    ) -> crate::pagination::Pages<
-        'a,
-        crate::types::UserEffectivePermissionRoleSourceResponseContent,
-    > {
+    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_effective_permission_role_sources";
         fn extract(
-            answer: crate::types::ListUserEffectivePermissionRoleSourcesResponseContent,
+            answer: crate::types::ListUserEffectiveRolesResponseContent,
         ) -> Result<
-            crate::pagination::Page<
-                crate::types::UserEffectivePermissionRoleSourceResponseContent,
-            >,
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
             crate::Error,
         > {
             {
@@ -1620,12 +1604,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<
-        'a,
-        crate::types::UserEffectivePermissionRoleSourceResponseContent,
-    > {
+    pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
         crate::pagination::items(self.pages())
     }
 }
@@ -1809,7 +1788,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListUserRoleSourceGroupsResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
         crate::runtime::path_value(
             "users.effective_roles.sources.groups.list",
             "id",
@@ -1844,7 +1823,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_role_source_groups";
         fn extract(
-            answer: crate::types::ListUserRoleSourceGroupsResponseContent,
+            answer: crate::types::ListRoleGroupsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
             {
                 let value = answer;
@@ -2375,7 +2354,7 @@ impl<'a> UsersLogsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::UserListLogResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListLogResponseContent, crate::Error> {
         crate::runtime::path_value("users.logs.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -2401,13 +2380,13 @@ impl<'a> UsersLogsListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_logs_by_user";
         fn extract(
-            answer: crate::types::UserListLogResponseContent,
+            answer: crate::types::ListLogResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
             match answer {
-                crate::types::UserListLogResponseContent::Array(value) => {
+                crate::types::ListLogResponseContent::Array(value) => {
                     Ok(crate::pagination::Page::new(value, None, None))
                 }
-                crate::types::UserListLogResponseContent::UserListLogOffsetPaginatedResponseContent(
+                crate::types::ListLogResponseContent::ListLogOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -2418,7 +2397,7 @@ impl<'a> UsersLogsListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::UserListLogResponseContent::Other(value) => {
+                crate::types::ListLogResponseContent::Other(value) => {
                     Err(crate::Error::UnexpectedAnswer {
                         operation: OPERATION,
                         body: value,
@@ -2633,7 +2612,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
                 crate::types::ListUserOrganizationsResponseContent::Array(value) => {
                     Ok(crate::pagination::Page::new(value, None, None))
                 }
-                crate::types::ListUserOrganizationsResponseContent::ListUserOrganizationsOffsetPaginatedResponseContent(
+                crate::types::ListUserOrganizationsResponseContent::ListOrganizationsOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -2730,7 +2709,7 @@ impl<'a> UsersPermissions<'a> {
 pub struct UsersPermissionsCreateRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::CreateUserPermissionsRequestContent>,
+    body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersPermissionsCreateRequest);
@@ -2738,7 +2717,7 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::CreateUserPermissionsRequestContent>,
+        value: impl Into<crate::types::AddRolePermissionsRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -2770,7 +2749,7 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
 pub struct UsersPermissionsDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::DeleteUserPermissionsRequestContent>,
+    body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersPermissionsDeleteRequest);
@@ -2778,7 +2757,7 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::DeleteUserPermissionsRequestContent>,
+        value: impl Into<crate::types::AddRolePermissionsRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -3235,7 +3214,7 @@ impl<'a> UsersRolesAssignRequest<'a> {
 pub struct UsersRolesDeleteRequest<'a> {
     client: &'a crate::Client,
     id: String,
-    body: Option<crate::types::DeleteUserRolesRequestContent>,
+    body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersRolesDeleteRequest);
@@ -3243,7 +3222,7 @@ impl<'a> UsersRolesDeleteRequest<'a> {
     /// Sets the request body.
     pub fn body(
         mut self,
-        value: impl Into<crate::types::DeleteUserRolesRequestContent>,
+        value: impl Into<crate::types::AssignUserRolesRequestContent>,
     ) -> Self {
         self.body = Some(value.into());
         self
@@ -3300,7 +3279,7 @@ impl<'a> UsersRolesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListUserRolesResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListRolesResponseContent, crate::Error> {
         crate::runtime::path_value("users.roles.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -3325,13 +3304,13 @@ impl<'a> UsersRolesListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_roles";
         fn extract(
-            answer: crate::types::ListUserRolesResponseContent,
+            answer: crate::types::ListRolesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
             match answer {
-                crate::types::ListUserRolesResponseContent::Array(value) => {
+                crate::types::ListRolesResponseContent::Array(value) => {
                     Ok(crate::pagination::Page::new(value, None, None))
                 }
-                crate::types::ListUserRolesResponseContent::ListUserRolesOffsetPaginatedResponseContent(
+                crate::types::ListRolesResponseContent::ListRolesOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -3342,7 +3321,7 @@ impl<'a> UsersRolesListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::ListUserRolesResponseContent::Other(value) => {
+                crate::types::ListRolesResponseContent::Other(value) => {
                     Err(crate::Error::UnexpectedAnswer {
                         operation: OPERATION,
                         body: value,

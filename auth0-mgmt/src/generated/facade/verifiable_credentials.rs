@@ -136,10 +136,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::CreateVerifiableCredentialTemplateResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body
@@ -198,10 +195,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::GetVerifiableCredentialTemplateResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error> {
         crate::runtime::path_value(
             "verifiable_credentials.verification.templates.get",
             "id",
@@ -334,10 +328,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<
-        crate::types::UpdateVerifiableCredentialTemplateResponseContent,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error> {
         crate::runtime::path_value(
             "verifiable_credentials.verification.templates.update",
             "id",
