@@ -67,6 +67,7 @@
 //! - The secret types, and [`http::bearer`] / [`http::sensitive_header`].
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod authorize;

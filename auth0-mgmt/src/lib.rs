@@ -15,6 +15,7 @@
 //! `.send().await`. Each top-level resource is a cargo feature (all on by default).
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod client;

@@ -259,7 +259,7 @@ async fn a_connection_is_created_with_its_strategy_options_as_sent() {
         .update("con_1")
         .body(types::UpdateConnectionRequestContent {
             options: ConnectionOptionsByStrategy::Okta(types::ConnectionOptionsOkta {
-                domain: types::ConnectionDomainOkta::from("new.okta.com").into(),
+                domain: "new.okta.com".into(),
                 ..Default::default()
             })
             .into(),

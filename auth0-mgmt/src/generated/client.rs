@@ -3834,7 +3834,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListOrganizationsResponseContent>, Error<()>> {
+    ) -> Result<
+        ResponseValue<types::ListClientGrantOrganizationsResponseContent>,
+        Error<()>,
+    > {
         let url = format!(
             "{}/client-grants/{}/organizations", self.baseurl, encode_path(& id
             .to_string()),
@@ -7181,7 +7184,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         sort: Option<&'a str>,
-    ) -> Result<ResponseValue<types::ListLogResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::UserListLogResponseContent>, Error<()>> {
         let url = format!(
             "{}/users/{}/logs", self.baseurl, encode_path(& id.to_string()),
         );
@@ -7803,7 +7806,10 @@ impl Client {
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRolesResponseContent>, Error<()>> {
+    ) -> Result<
+        ResponseValue<types::ListOrganizationMemberRolesResponseContent>,
+        Error<()>,
+    > {
         let url = format!(
             "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
             .to_string()), encode_path(& user_id.to_string()),
@@ -10697,7 +10703,7 @@ impl Client {
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRolesResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::ListUserRolesResponseContent>, Error<()>> {
         let url = format!(
             "{}/users/{}/roles", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11832,7 +11838,7 @@ impl Client {
     pub async fn patch_default<'a>(
         &'a self,
         body: &'a types::SetDefaultCustomDomainRequestContent,
-    ) -> Result<ResponseValue<types::GetDefaultDomainResponseContent>, Error<()>> {
+    ) -> Result<ResponseValue<types::UpdateDefaultDomainResponseContent>, Error<()>> {
         let url = format!("{}/custom-domains/default", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map

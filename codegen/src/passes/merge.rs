@@ -14,7 +14,8 @@
 //!   descriptions and examples are ignored, repeating until no two are the same (merging
 //!   `A`/`B` can make their users the same). Only schemas used the same way merge (answers with
 //!   answers, request bodies with request bodies), so a type's members keep their meaning
-//!   (`Nullable` on the way out, tolerant on the way in). The surviving name is the first of: a
+//!   (`Nullable` on the way out, tolerant on the way in), and a union's branches keep their
+//!   names (a branch's name is its variant's). The surviving name is the first of: a
 //!   name that does not end in `RequestContent`/`ResponseContent` (the resource's own name,
 //!   `Client`), the shortest, the first alphabetically. The merged names are recorded in the
 //!   document's `x-auth0-merged` map (old name -> survivor), from which codegen emits type
@@ -226,6 +227,30 @@ fn survivor_rank(name: &str) -> (bool, usize, &str) {
     (generic, name.len(), name)
 }
 
+/// The schemas referred to as a branch of a `oneOf` or `anyOf` below `v`.
+fn union_branches(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                if matches!(k.as_str(), "oneOf" | "anyOf") {
+                    for b in child.as_array().into_iter().flatten() {
+                        if let Some(t) = b
+                            .get("$ref")
+                            .and_then(Value::as_str)
+                            .and_then(|r| r.strip_prefix(SCHEMA_REF))
+                        {
+                            out.insert(t.to_string());
+                        }
+                    }
+                }
+                union_branches(child, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| union_branches(i, out)),
+        _ => {}
+    }
+}
+
 /// Rewrites every schema reference below `v` through `merged`.
 fn rename_refs(v: &mut Value, merged: &BTreeMap<String, String>) {
     match v {
@@ -252,6 +277,13 @@ pub fn merge_identical_schemas(doc: &mut Value) -> usize {
         .flat_map(|u| {
             std::iter::once(u.union.as_str()).chain(u.variants.keys().map(String::as_str))
         })
+        .collect();
+    // A union's branch names its variant (`AculClientFilter::Id`): branches keep their names.
+    let mut branches = BTreeSet::new();
+    union_branches(doc, &mut branches);
+    let fixed: BTreeSet<&str> = fixed
+        .into_iter()
+        .chain(branches.iter().map(String::as_str))
         .collect();
     let Some(all) = schemas(doc) else {
         return 0;
@@ -372,14 +404,14 @@ mod tests {
 
     #[test]
     fn the_survivor_is_the_resource_name_then_the_shortest_then_the_first() {
-        let mut names = vec![
+        let mut names = [
             "GetClientResponseContent",
             "UpdateClientResponseContent",
             "Client",
         ];
         names.sort_by_key(|n| survivor_rank(n));
         assert_eq!(names[0], "Client");
-        let mut names = vec!["UpdateRoleRequestContent", "CreateRoleRequestContent"];
+        let mut names = ["UpdateRoleRequestContent", "CreateRoleRequestContent"];
         names.sort_by_key(|n| survivor_rank(n));
         assert_eq!(names[0], "CreateRoleRequestContent");
     }
@@ -431,6 +463,23 @@ mod tests {
         assert!(d.pointer("/components/schemas/B").is_none());
         assert_eq!(current_name(&d, "ListB"), "ListA");
         assert_eq!(current_name(&d, "C"), "C");
+    }
+
+    #[test]
+    fn union_branches_keep_the_names_their_variants_are_called_by() {
+        let mut d = doc(
+            json!({
+                "FilterById": {"type": "object", "properties": {"id": {"type": "string"}}},
+                "CredentialId": {"type": "object", "properties": {"id": {"type": "string"}}},
+                "PlainCredentialId": {"type": "object", "properties": {"id": {"type": "string"}}},
+                "Filter": {"oneOf": [{"$ref": "#/components/schemas/FilterById"}, {"type": "string"}]}
+            }),
+            &["Filter", "CredentialId", "PlainCredentialId"],
+            &[],
+        );
+        assert_eq!(merge_identical_schemas(&mut d), 1);
+        assert_eq!(merged_names(&d)["PlainCredentialId"], "CredentialId");
+        assert!(!merged_names(&d).contains_key("FilterById"));
     }
 
     #[test]

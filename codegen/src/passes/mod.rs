@@ -121,6 +121,11 @@ pub const PASSES: &[Pass] = &[
         run: primitive_unions,
     },
     Pass {
+        name: "inline-plain-schemas",
+        why: "a named bare string, boolean, list or free-form map is written in place: a member is a String, not a newtype",
+        run: merge::inline_plain_schemas,
+    },
+    Pass {
         name: "tolerant-responses",
         why: "fields the document calls required are not always sent: response fields are optional",
         run: tolerant_responses,
@@ -129,11 +134,6 @@ pub const PASSES: &[Pass] = &[
         name: "optional-collections",
         why: "an optional array must distinguish unset from empty (`[]` clears) and read null",
         run: optional_collections,
-    },
-    Pass {
-        name: "inline-plain-schemas",
-        why: "a named bare string, boolean, list or free-form map is written in place: a member is a String, not a newtype",
-        run: merge::inline_plain_schemas,
     },
     Pass {
         name: "merge-identical-schemas",

@@ -464,7 +464,10 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOrganizationsResponseContent, crate::Error> {
+    ) -> Result<
+        crate::types::ListClientGrantOrganizationsResponseContent,
+        crate::Error,
+    > {
         crate::runtime::path_value("client_grants.organizations.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -491,13 +494,13 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_client-grant-organizations";
         fn extract(
-            answer: crate::types::ListOrganizationsResponseContent,
+            answer: crate::types::ListClientGrantOrganizationsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
             match answer {
-                crate::types::ListOrganizationsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListOrganizationsResponseContent::ListOrganizationsOffsetPaginatedResponseContent(
+                crate::types::ListClientGrantOrganizationsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -508,7 +511,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::ListOrganizationsResponseContent::ListOrganizationsPaginatedResponseContent(
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -519,7 +522,9 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::ListOrganizationsResponseContent::Other(value) => {
+                crate::types::ListClientGrantOrganizationsResponseContent::Other(
+                    value,
+                ) => {
                     Err(crate::Error::UnexpectedAnswer {
                         operation: OPERATION,
                         body: value,

@@ -377,7 +377,7 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetDefaultDomainResponseContent, crate::Error> {
+    ) -> Result<crate::types::UpdateDefaultDomainResponseContent, crate::Error> {
         self.client.ready().await?;
         let body = self
             .body

@@ -3389,7 +3389,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListRolesResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListOrganizationMemberRolesResponseContent, crate::Error> {
         crate::runtime::path_value("organizations.members.roles.list", "id", &self.id)?;
         crate::runtime::path_value(
             "organizations.members.roles.list",
@@ -3420,13 +3420,13 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_member_roles";
         fn extract(
-            answer: crate::types::ListRolesResponseContent,
+            answer: crate::types::ListOrganizationMemberRolesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
             match answer {
-                crate::types::ListRolesResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListRolesResponseContent::ListRolesOffsetPaginatedResponseContent(
+                crate::types::ListOrganizationMemberRolesResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationMemberRolesResponseContent::ListOrganizationMemberRolesOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -3437,7 +3437,9 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::ListRolesResponseContent::Other(value) => {
+                crate::types::ListOrganizationMemberRolesResponseContent::Other(
+                    value,
+                ) => {
                     Err(crate::Error::UnexpectedAnswer {
                         operation: OPERATION,
                         body: value,

@@ -2354,7 +2354,7 @@ impl<'a> UsersLogsListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListLogResponseContent, crate::Error> {
+    ) -> Result<crate::types::UserListLogResponseContent, crate::Error> {
         crate::runtime::path_value("users.logs.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -2380,13 +2380,13 @@ impl<'a> UsersLogsListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_logs_by_user";
         fn extract(
-            answer: crate::types::ListLogResponseContent,
+            answer: crate::types::UserListLogResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
             match answer {
-                crate::types::ListLogResponseContent::Array(value) => {
+                crate::types::UserListLogResponseContent::Array(value) => {
                     Ok(crate::pagination::Page::new(value, None, None))
                 }
-                crate::types::ListLogResponseContent::ListLogOffsetPaginatedResponseContent(
+                crate::types::UserListLogResponseContent::UserListLogOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -2397,7 +2397,7 @@ impl<'a> UsersLogsListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::ListLogResponseContent::Other(value) => {
+                crate::types::UserListLogResponseContent::Other(value) => {
                     Err(crate::Error::UnexpectedAnswer {
                         operation: OPERATION,
                         body: value,
@@ -2612,7 +2612,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
                 crate::types::ListUserOrganizationsResponseContent::Array(value) => {
                     Ok(crate::pagination::Page::new(value, None, None))
                 }
-                crate::types::ListUserOrganizationsResponseContent::ListOrganizationsOffsetPaginatedResponseContent(
+                crate::types::ListUserOrganizationsResponseContent::ListUserOrganizationsOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -3279,7 +3279,7 @@ impl<'a> UsersRolesListRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListRolesResponseContent, crate::Error> {
+    ) -> Result<crate::types::ListUserRolesResponseContent, crate::Error> {
         crate::runtime::path_value("users.roles.list", "id", &self.id)?;
         self.client.ready().await?;
         crate::runtime::finish(
@@ -3304,13 +3304,13 @@ impl<'a> UsersRolesListRequest<'a> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_roles";
         fn extract(
-            answer: crate::types::ListRolesResponseContent,
+            answer: crate::types::ListUserRolesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
             match answer {
-                crate::types::ListRolesResponseContent::Array(value) => {
+                crate::types::ListUserRolesResponseContent::Array(value) => {
                     Ok(crate::pagination::Page::new(value, None, None))
                 }
-                crate::types::ListRolesResponseContent::ListRolesOffsetPaginatedResponseContent(
+                crate::types::ListUserRolesResponseContent::ListUserRolesOffsetPaginatedResponseContent(
                     value,
                 ) => {
                     Ok(
@@ -3321,7 +3321,7 @@ impl<'a> UsersRolesListRequest<'a> {
                         ),
                     )
                 }
-                crate::types::ListRolesResponseContent::Other(value) => {
+                crate::types::ListUserRolesResponseContent::Other(value) => {
                     Err(crate::Error::UnexpectedAnswer {
                         operation: OPERATION,
                         body: value,
