@@ -56,6 +56,11 @@ impl Client {
         ))
     }
 
+    /// The generated raw client, whose methods build each operation's request.
+    pub(crate) fn raw(&self) -> &Raw {
+        &self.raw
+    }
+
     /// Gets a token if none is at hand (see [`crate::runtime`]); called before each operation.
     pub(crate) async fn ready(&self) -> Result<(), Error> {
         crate::runtime::ready(progenitor_client::ClientInfo::inner(&self.raw)).await

@@ -5,14 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use auth0_auth::http::RetryPolicy;
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
+use progenitor_client::{ClientInfo, ResponseValue};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::Error;
-use crate::generated::client::Client as Raw;
 use crate::token::TokenCache;
 
 /// State shared by the raw client and every clone of [`crate::Client`], and the settings
@@ -69,25 +68,6 @@ pub(crate) struct Shared {
 }
 
 const TELEMETRY_HEADER: HeaderName = HeaderName::from_static("auth0-client");
-
-impl ClientHooks<Inner> for Raw {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        authorize(self.inner(), request);
-        Ok(())
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        execute(self.client(), self.inner(), info.operation_id, request).await
-    }
-}
 
 /// Sets the `Authorization` (the current token) and `Auth0-Client` headers of a request.
 pub(crate) fn authorize(inner: &Inner, request: &mut reqwest::Request) {
@@ -239,60 +219,77 @@ fn empty_as_null(response: reqwest::Response) -> reqwest::Response {
     }
 }
 
-/// Turns a raw method's result into the typed body or an [`Error`].
-pub async fn finish<T: DeserializeOwned>(
+/// Sends a request the raw client built and decodes its JSON answer: what every generated
+/// operation with a JSON answer runs. One generic function for all of them, so each answer
+/// type costs its decoder and no per-operation sending code.
+pub async fn send_json<T: DeserializeOwned>(
     operation: &'static str,
-    result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
+    client: &crate::Client,
+    options: &RequestOptions,
+    request: Result<reqwest::Request, progenitor_client::Error<()>>,
 ) -> Result<T, Error> {
-    match result {
-        Ok(v) => Ok(v.into_inner()),
-        Err(progenitor_client::Error::InvalidResponsePayload(body, source)) => {
-            let path = crate::json_path::at_error(&body, &source);
-            Err(Error::Decode {
-                operation,
-                path,
-                source,
-                body,
-            })
-        }
-        Err(e) => Err(convert(operation, e).await),
-    }
+    let response = send(operation, client, options, request).await?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::from_reqwest(operation, e))?;
+    decode(operation, &body)
 }
 
-/// As [`finish`], for answers handed over as a byte stream.
+/// As [`send_json`], for operations documented without an answer body (any body is ignored).
+pub async fn send_empty(
+    operation: &'static str,
+    client: &crate::Client,
+    options: &RequestOptions,
+    request: Result<reqwest::Request, progenitor_client::Error<()>>,
+) -> Result<(), Error> {
+    send(operation, client, options, request).await.map(drop)
+}
+
+/// As [`send_json`], for answers handed over as a byte stream.
 #[allow(dead_code, reason = "only the features with a streamed answer use it")]
-pub async fn finish_raw<T>(
+pub async fn send_stream(
     operation: &'static str,
-    result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
-) -> Result<T, Error> {
-    match result {
-        Ok(v) => Ok(v.into_inner()),
-        Err(e) => Err(convert(operation, e).await),
-    }
+    client: &crate::Client,
+    options: &RequestOptions,
+    request: Result<reqwest::Request, progenitor_client::Error<()>>,
+) -> Result<progenitor_client::ByteStream, Error> {
+    let response = send(operation, client, options, request).await?;
+    Ok(ResponseValue::stream(response).into_inner())
 }
 
-async fn convert(operation: &'static str, e: progenitor_client::Error<()>) -> Error {
+/// The one sending path of the generated operations: a token at hand, the request
+/// authorized, sent through [`execute`], a non-success answer turned into an [`Error`].
+async fn send(
+    operation: &'static str,
+    client: &crate::Client,
+    options: &RequestOptions,
+    request: Result<reqwest::Request, progenitor_client::Error<()>>,
+) -> Result<reqwest::Response, Error> {
+    let mut request = request.map_err(|e| built_error(operation, e))?;
+    client.ready().await?;
+    let raw = client.raw_for(options);
+    authorize(raw.inner(), &mut request);
+    let response = execute(raw.client(), raw.inner(), operation, request)
+        .await
+        .map_err(|e| Error::from_reqwest(operation, e))?;
+    if !response.status().is_success() {
+        return Err(answer_error(operation, response).await);
+    }
+    Ok(response)
+}
+
+/// The error of a request the raw client could not build (a header value that is not one).
+fn built_error(operation: &'static str, e: progenitor_client::Error<()>) -> Error {
     use progenitor_client::Error as E;
     match e {
-        E::UnexpectedResponse(response) => answer_error(operation, response).await,
-        E::ErrorResponse(v) => Error::from_answer(
-            operation,
-            v.status(),
-            v.headers().clone(),
-            bytes::Bytes::new(),
-        ),
         E::CommunicationError(source)
         | E::InvalidUpgrade(source)
         | E::ResponseBodyError(source) => Error::from_reqwest(operation, source),
-        E::InvalidResponsePayload(body, source) => Error::Decode {
+        other => Error::InvalidRequest {
             operation,
-            path: ".".into(),
-            source,
-            body,
+            message: other.to_string(),
         },
-        E::InvalidRequest(message) | E::Custom(message) => {
-            Error::InvalidRequest { operation, message }
-        }
     }
 }
 
@@ -372,21 +369,5 @@ pub(crate) fn from_json_bytes<T: DeserializeOwned>(body: &[u8]) -> serde_json::R
             "the body is not UTF-8 (from byte {})",
             e.valid_up_to()
         ))),
-    }
-}
-
-/// Reads and decodes a JSON answer: what the generated methods call for every JSON success.
-pub async fn json_response<T: DeserializeOwned, E>(
-    response: reqwest::Response,
-) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
-    match from_json_bytes(&body) {
-        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
-        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
     }
 }

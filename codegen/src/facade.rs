@@ -458,7 +458,6 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         };
         prelude.extend(quote!(crate::runtime::path_value(#op_label, #name, #value)?;));
     }
-    prelude.extend(quote!(self.client.ready().await?;));
     let call_args: Vec<TokenStream> = fop
         .params
         .iter()
@@ -487,10 +486,13 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         .collect();
     let raw_ident = format_ident!("{}", raw.ident);
     let success = &fop.success;
-    let finish = if quote!(#success).to_string().contains("ByteStream") {
-        quote!(finish_raw)
+    let success_text = quote!(#success).to_string();
+    let send = if success_text.contains("ByteStream") {
+        quote!(send_stream)
+    } else if success_text == "()" {
+        quote!(send_empty)
     } else {
-        quote!(finish)
+        quote!(send_json)
     };
     let op_id = &op.id;
     let builder_doc = format!(
@@ -526,11 +528,8 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
             /// Sends the request and decodes the answer.
             pub async fn send(self) -> Result<#success, crate::Error> {
                 #prelude
-                crate::runtime::#finish(
-                    #op_id,
-                    self.client.raw_for(&self.options).#raw_ident(#(#call_args),*).await,
-                )
-                .await
+                let request = self.client.raw().#raw_ident(#(#call_args),*);
+                crate::runtime::#send(#op_id, self.client, &self.options, request).await
             }
         }
     };

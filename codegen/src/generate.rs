@@ -937,6 +937,29 @@ pub fn merged_aliases(
     }
 }
 
+/// A progenitor operation method cut down to what is particular to the operation: building
+/// the request (URL, query, headers, body). The sending, the hooks and the decoding it did
+/// next are the runtime's one generic path (`crate::runtime::send_json` and its siblings), so
+/// no operation carries a sending state machine of its own.
+fn request_builder(f: &syn::ImplItemFn) -> syn::ImplItemFn {
+    let mut f = f.clone();
+    f.sig.asyncness = None;
+    f.sig.output = syn::parse_quote!(-> Result<reqwest::Request, Error<()>>);
+    let is_info = |stmt: &syn::Stmt| {
+        matches!(stmt, syn::Stmt::Local(l)
+            if matches!(&l.pat, syn::Pat::Ident(p) if p.ident == "info"))
+    };
+    let keep = f
+        .block
+        .stmts
+        .iter()
+        .position(is_info)
+        .unwrap_or(f.block.stmts.len());
+    f.block.stmts.truncate(keep);
+    f.block.stmts.push(syn::parse_quote!(return Ok(request);));
+    f
+}
+
 /// Renders the raw client module: progenitor's client with each method behind its feature.
 pub fn render_client(generated: &Generated, ops: &[Operation]) -> TokenStream {
     let resource_of: BTreeMap<String, String> =
@@ -944,6 +967,7 @@ pub fn render_client(generated: &Generated, ops: &[Operation]) -> TokenStream {
     let items = &generated.client_items;
     let methods = generated.methods.iter().map(|(id, (_, f))| {
         let feature = resource_of.get(id).cloned().unwrap_or_default();
+        let f = request_builder(f);
         quote!(#[cfg(feature = #feature)] #f)
     });
     quote! {

@@ -54,10 +54,10 @@ impl Client {
     /**Sends a `POST` request to `/experimentation/experiments`
 
 */
-    pub async fn create_experiment<'a>(
+    pub fn create_experiment<'a>(
         &'a self,
         body: &'a types::CreateExperimentRequestContent,
-    ) -> Result<ResponseValue<types::ExperimentListItem>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/experimentation/experiments", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -76,26 +76,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "create_experiment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `POST` request to `/experimentation/feature-flags`
 
 */
-    pub async fn create_feature_flag<'a>(
+    pub fn create_feature_flag<'a>(
         &'a self,
         body: &'a types::CreateFeatureFlagRequestContent,
-    ) -> Result<ResponseValue<types::FeatureFlag>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/experimentation/feature-flags", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -114,26 +104,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "create_feature_flag",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "forms")]
     /**Sends a `POST` request to `/forms`
 
 */
-    pub async fn create_form<'a>(
+    pub fn create_form<'a>(
         &'a self,
         body: &'a types::CreateFormRequestContent,
-    ) -> Result<ResponseValue<types::GetFormResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/forms", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -152,27 +132,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "create_form",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `POST` request to `/organizations/{id}/client-grants`
 
 */
-    pub async fn create_organization_client_grants<'a>(
+    pub fn create_organization_client_grants<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AssociateOrganizationClientGrantRequestContent,
-    ) -> Result<ResponseValue<types::OrganizationClientGrant>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/client-grants", self.baseurl, encode_path(& id
             .to_string()),
@@ -194,26 +164,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "create_organization_client_grants",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `POST` request to `/branding/phone/providers`
 
 */
-    pub async fn create_phone_provider<'a>(
+    pub fn create_phone_provider<'a>(
         &'a self,
         body: &'a types::CreateBrandingPhoneProviderRequestContent,
-    ) -> Result<ResponseValue<types::PhoneProviderSchemaMasked>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/phone/providers", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -232,26 +192,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "create_phone_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `POST` request to `/branding/phone/templates`
 
 */
-    pub async fn create_phone_template<'a>(
+    pub fn create_phone_template<'a>(
         &'a self,
         body: &'a types::CreatePhoneTemplateRequestContent,
-    ) -> Result<ResponseValue<types::PhoneTemplate>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/phone/templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -270,26 +220,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "create_phone_template",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `POST` request to `/experimentation/segments`
 
 */
-    pub async fn create_segment<'a>(
+    pub fn create_segment<'a>(
         &'a self,
         body: &'a types::CreateSegmentRequestContent,
-    ) -> Result<ResponseValue<types::Segment>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/experimentation/segments", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -308,27 +248,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "create_segment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `POST` request to `/experimentation/feature-flags/{id}/variations`
 
 */
-    pub async fn create_variation<'a>(
+    pub fn create_variation<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateVariationRequestContent,
-    ) -> Result<ResponseValue<types::Variation>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/variations", self.baseurl, encode_path(&
             id.to_string()),
@@ -350,27 +280,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "create_variation",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `DELETE` request to `/actions/actions/{id}`
 
 */
-    pub async fn delete_action<'a>(
+    pub fn delete_action<'a>(
         &'a self,
         id: &'a str,
         force: Option<bool>,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -387,26 +307,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("force", &force))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_action",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `DELETE` request to `/actions/modules/{id}`
 
 */
-    pub async fn delete_action_module<'a>(
+    pub fn delete_action_module<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -418,26 +328,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_action_module",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{id}/authentication-methods`
 
 */
-    pub async fn delete_authentication_methods<'a>(
+    pub fn delete_authentication_methods<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/authentication-methods", self.baseurl, encode_path(& id
             .to_string()),
@@ -450,27 +350,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_authentication_methods",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{id}/authentication-methods/{authentication_method_id}`
 
 */
-    pub async fn delete_authentication_methods_by_authentication_method_id<'a>(
+    pub fn delete_authentication_methods_by_authentication_method_id<'a>(
         &'a self,
         id: &'a str,
         authentication_method_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/authentication-methods/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& authentication_method_id.to_string()),
@@ -483,26 +373,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_authentication_methods_by_authentication_method_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{id}/authenticators`
 
 */
-    pub async fn delete_authenticators<'a>(
+    pub fn delete_authenticators<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/authenticators", self.baseurl, encode_path(& id.to_string()),
         );
@@ -514,26 +394,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_authenticators",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `DELETE` request to `/branding/themes/{themeId}`
 
 */
-    pub async fn delete_branding_theme<'a>(
+    pub fn delete_branding_theme<'a>(
         &'a self,
         theme_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/themes/{}", self.baseurl, encode_path(& theme_id.to_string()),
         );
@@ -545,27 +415,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_branding_theme",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `DELETE` request to `/organizations/{id}/client-grants/{grant_id}`
 
 */
-    pub async fn delete_client_grants_by_grant_id<'a>(
+    pub fn delete_client_grants_by_grant_id<'a>(
         &'a self,
         id: &'a str,
         grant_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/client-grants/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& grant_id.to_string()),
@@ -578,26 +438,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_client_grants_by_grant_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "client_grants")]
     /**Sends a `DELETE` request to `/client-grants/{id}`
 
 */
-    pub async fn delete_client_grants_by_id<'a>(
+    pub fn delete_client_grants_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/client-grants/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -609,26 +459,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_client_grants_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `DELETE` request to `/clients/{id}`
 
 */
-    pub async fn delete_clients_by_id<'a>(
+    pub fn delete_clients_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/clients/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -638,26 +478,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_clients_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connection_profiles")]
     /**Sends a `DELETE` request to `/connection-profiles/{id}`
 
 */
-    pub async fn delete_connection_profiles_by_id<'a>(
+    pub fn delete_connection_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connection-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -669,26 +499,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_connection_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `DELETE` request to `/connections/{id}`
 
 */
-    pub async fn delete_connections_by_id<'a>(
+    pub fn delete_connections_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -708,29 +528,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_connections_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            202u16 => crate::runtime::json_response(response).await,
-            204u16 => crate::runtime::json_response(response).await,
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `DELETE` request to `/clients/{client_id}/credentials/{credential_id}`
 
 */
-    pub async fn delete_credentials_by_credential_id<'a>(
+    pub fn delete_credentials_by_credential_id<'a>(
         &'a self,
         client_id: &'a str,
         credential_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/clients/{}/credentials/{}", self.baseurl, encode_path(& client_id
             .to_string()), encode_path(& credential_id.to_string()),
@@ -743,26 +551,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_credentials_by_credential_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
     /**Sends a `DELETE` request to `/custom-domains/{id}`
 
 */
-    pub async fn delete_custom_domains_by_id<'a>(
+    pub fn delete_custom_domains_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/custom-domains/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -774,25 +572,15 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_custom_domains_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `DELETE` request to `/keys/custom-signing`
 
 */
-    pub async fn delete_custom_signing_keys<'a>(
+    pub fn delete_custom_signing_keys<'a>(
         &'a self,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/custom-signing", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -802,26 +590,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_custom_signing_keys",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "device_credentials")]
     /**Sends a `DELETE` request to `/device-credentials/{id}`
 
 */
-    pub async fn delete_device_credentials_by_id<'a>(
+    pub fn delete_device_credentials_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/device-credentials/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -833,26 +611,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_device_credentials_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `DELETE` request to `/connections/{id}/directory-provisioning`
 
 */
-    pub async fn delete_directory_provisioning<'a>(
+    pub fn delete_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
             .to_string()),
@@ -865,27 +633,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_directory_provisioning",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `DELETE` request to `/organizations/{id}/discovery-domains/{discovery_domain_id}`
 
 */
-    pub async fn delete_discovery_domains_by_discovery_domain_id<'a>(
+    pub fn delete_discovery_domains_by_discovery_domain_id<'a>(
         &'a self,
         id: &'a str,
         discovery_domain_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& discovery_domain_id.to_string()),
@@ -898,27 +656,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_discovery_domains_by_discovery_domain_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `DELETE` request to `/organizations/{id}/enabled_connections/{connectionId}`
 
 */
-    pub async fn delete_enabled_connections_by_connection_id<'a>(
+    pub fn delete_enabled_connections_by_connection_id<'a>(
         &'a self,
         id: &'a str,
         connection_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/enabled_connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -931,26 +679,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_enabled_connections_by_connection_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `DELETE` request to `/keys/encryption/{kid}`
 
 */
-    pub async fn delete_encryption_key<'a>(
+    pub fn delete_encryption_key<'a>(
         &'a self,
         kid: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/keys/encryption/{}", self.baseurl, encode_path(& kid.to_string()),
         );
@@ -962,26 +700,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_encryption_key",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `DELETE` request to `/guardian/enrollments/{id}`
 
 */
-    pub async fn delete_enrollments_by_id<'a>(
+    pub fn delete_enrollments_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/enrollments/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -993,26 +721,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_enrollments_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `DELETE` request to `/event-streams/{id}`
 
 */
-    pub async fn delete_event_streams_by_id<'a>(
+    pub fn delete_event_streams_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/event-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1024,26 +742,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_event_streams_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `DELETE` request to `/experimentation/experiments/{id}`
 
 */
-    pub async fn delete_experiment<'a>(
+    pub fn delete_experiment<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/experiments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -1056,26 +764,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_experiment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `DELETE` request to `/experimentation/feature-flags/{id}`
 
 */
-    pub async fn delete_feature_flag<'a>(
+    pub fn delete_feature_flag<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -1088,27 +786,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_feature_flag",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{id}/federated-connections-tokensets/{tokenset_id}`
 
 */
-    pub async fn delete_federated_connections_tokensets_by_tokenset_id<'a>(
+    pub fn delete_federated_connections_tokensets_by_tokenset_id<'a>(
         &'a self,
         id: &'a str,
         tokenset_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/federated-connections-tokensets/{}", self.baseurl, encode_path(&
             id.to_string()), encode_path(& tokenset_id.to_string()),
@@ -1121,26 +809,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_federated_connections_tokensets_by_tokenset_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `DELETE` request to `/flows/{id}`
 
 */
-    pub async fn delete_flows_by_id<'a>(
+    pub fn delete_flows_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/flows/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -1150,27 +828,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_flows_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `DELETE` request to `/flows/{flow_id}/executions/{execution_id}`
 
 */
-    pub async fn delete_flows_executions_by_execution_id<'a>(
+    pub fn delete_flows_executions_by_execution_id<'a>(
         &'a self,
         flow_id: &'a str,
         execution_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/flows/{}/executions/{}", self.baseurl, encode_path(& flow_id
             .to_string()), encode_path(& execution_id.to_string()),
@@ -1183,26 +851,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_flows_executions_by_execution_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `DELETE` request to `/flows/vault/connections/{id}`
 
 */
-    pub async fn delete_flows_vault_connections_by_id<'a>(
+    pub fn delete_flows_vault_connections_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/flows/vault/connections/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1214,26 +872,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_flows_vault_connections_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "forms")]
     /**Sends a `DELETE` request to `/forms/{id}`
 
 */
-    pub async fn delete_form<'a>(
+    pub fn delete_form<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/forms/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -1243,26 +891,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_form",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_grants")]
     /**Sends a `DELETE` request to `/grants/{id}`
 
 */
-    pub async fn delete_grants_by_id<'a>(
+    pub fn delete_grants_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/grants/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -1272,26 +910,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_grants_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_grants")]
     /**Sends a `DELETE` request to `/grants`
 
 */
-    pub async fn delete_grants_by_user_id<'a>(
+    pub fn delete_grants_by_user_id<'a>(
         &'a self,
         user_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/grants", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -1306,26 +934,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("user_id", &user_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_grants_by_user_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "groups")]
     /**Sends a `DELETE` request to `/groups/{id}`
 
 */
-    pub async fn delete_group<'a>(
+    pub fn delete_group<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/groups/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -1335,27 +953,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_group",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "groups")]
     /**Sends a `DELETE` request to `/groups/{id}/roles`
 
 */
-    pub async fn delete_group_roles<'a>(
+    pub fn delete_group_roles<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/groups/{}/roles", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1372,26 +980,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_group_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "hooks")]
     /**Sends a `DELETE` request to `/hooks/{id}`
 
 */
-    pub async fn delete_hooks_by_id<'a>(
+    pub fn delete_hooks_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/hooks/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -1401,27 +999,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_hooks_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `DELETE` request to `/organizations/{id}/invitations/{invitation_id}`
 
 */
-    pub async fn delete_invitations_by_invitation_id<'a>(
+    pub fn delete_invitations_by_invitation_id<'a>(
         &'a self,
         id: &'a str,
         invitation_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/invitations/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& invitation_id.to_string()),
@@ -1434,26 +1022,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_invitations_by_invitation_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "anomaly")]
     /**Sends a `DELETE` request to `/anomaly/blocks/ips/{id}`
 
 */
-    pub async fn delete_ips_by_id<'a>(
+    pub fn delete_ips_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/anomaly/blocks/ips/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1465,26 +1043,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_ips_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "log_streams")]
     /**Sends a `DELETE` request to `/log-streams/{id}`
 
 */
-    pub async fn delete_log_streams_by_id<'a>(
+    pub fn delete_log_streams_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/log-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1496,27 +1064,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_log_streams_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `DELETE` request to `/organizations/{id}/members`
 
 */
-    pub async fn delete_members<'a>(
+    pub fn delete_members<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateOrganizationMemberRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1533,27 +1091,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_members",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{id}/multifactor/{provider}`
 
 */
-    pub async fn delete_multifactor_by_provider<'a>(
+    pub fn delete_multifactor_by_provider<'a>(
         &'a self,
         id: &'a str,
         provider: types::UserMultifactorProviderEnum,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/multifactor/{}", self.baseurl, encode_path(& id.to_string()),
             encode_path(& provider.to_string()),
@@ -1566,26 +1114,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_multifactor_by_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "network_acls")]
     /**Sends a `DELETE` request to `/network-acls/{id}`
 
 */
-    pub async fn delete_network_acls_by_id<'a>(
+    pub fn delete_network_acls_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1597,27 +1135,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_network_acls_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `DELETE` request to `/organizations/{id}/connections/{connection_id}`
 
 */
-    pub async fn delete_organization_connection<'a>(
+    pub fn delete_organization_connection<'a>(
         &'a self,
         id: &'a str,
         connection_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -1630,28 +1158,18 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_organization_connection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `DELETE` request to `/organizations/{organization_id}/groups/{group_id}/roles`
 
 */
-    pub async fn delete_organization_group_roles<'a>(
+    pub fn delete_organization_group_roles<'a>(
         &'a self,
         organization_id: &'a str,
         group_id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/groups/{}/roles", self.baseurl, encode_path(&
             organization_id.to_string()), encode_path(& group_id.to_string()),
@@ -1669,28 +1187,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_organization_group_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `DELETE` request to `/organizations/{id}/members/{user_id}/roles`
 
 */
-    pub async fn delete_organization_member_roles<'a>(
+    pub fn delete_organization_member_roles<'a>(
         &'a self,
         id: &'a str,
         user_id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
             .to_string()), encode_path(& user_id.to_string()),
@@ -1708,26 +1216,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_organization_member_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `DELETE` request to `/organizations/{id}`
 
 */
-    pub async fn delete_organizations_by_id<'a>(
+    pub fn delete_organizations_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1739,27 +1237,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_organizations_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{id}/permissions`
 
 */
-    pub async fn delete_permissions<'a>(
+    pub fn delete_permissions<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AddRolePermissionsRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/permissions", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1776,26 +1264,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_permissions",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `DELETE` request to `/branding/phone/providers/{id}`
 
 */
-    pub async fn delete_phone_provider<'a>(
+    pub fn delete_phone_provider<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/phone/providers/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -1808,26 +1286,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_phone_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `DELETE` request to `/branding/phone/templates/{id}`
 
 */
-    pub async fn delete_phone_template<'a>(
+    pub fn delete_phone_template<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/phone/templates/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -1840,23 +1308,13 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_phone_template",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "emails")]
     /**Sends a `DELETE` request to `/emails/provider`
 
 */
-    pub async fn delete_provider<'a>(&'a self) -> Result<ResponseValue<()>, Error<()>> {
+    pub fn delete_provider<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/emails/provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -1866,26 +1324,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rate_limit_policies")]
     /**Sends a `DELETE` request to `/rate-limit-policies/{id}`
 
 */
-    pub async fn delete_rate_limit_policies_by_id<'a>(
+    pub fn delete_rate_limit_policies_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/rate-limit-policies/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1897,26 +1345,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_rate_limit_policies_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "refresh_tokens")]
     /**Sends a `DELETE` request to `/refresh-tokens/{id}`
 
 */
-    pub async fn delete_refresh_token<'a>(
+    pub fn delete_refresh_token<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/refresh-tokens/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -1936,26 +1374,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_refresh_token",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{user_id}/refresh-tokens`
 
 */
-    pub async fn delete_refresh_tokens_for_user<'a>(
+    pub fn delete_refresh_tokens_for_user<'a>(
         &'a self,
         user_id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/refresh-tokens", self.baseurl, encode_path(& user_id
             .to_string()),
@@ -1976,26 +1404,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_refresh_tokens_for_user",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "resource_servers")]
     /**Sends a `DELETE` request to `/resource-servers/{id}`
 
 */
-    pub async fn delete_resource_servers_by_id<'a>(
+    pub fn delete_resource_servers_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/resource-servers/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2007,27 +1425,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_resource_servers_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `DELETE` request to `/roles/{id}/groups`
 
 */
-    pub async fn delete_role_groups<'a>(
+    pub fn delete_role_groups<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AssignRoleGroupsRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/roles/{}/groups", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2044,27 +1452,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_role_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `DELETE` request to `/roles/{id}/permissions`
 
 */
-    pub async fn delete_role_permission_assignment<'a>(
+    pub fn delete_role_permission_assignment<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AddRolePermissionsRequestContent,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/roles/{}/permissions", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2085,26 +1483,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_role_permission_assignment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `DELETE` request to `/roles/{id}`
 
 */
-    pub async fn delete_roles_by_id<'a>(
+    pub fn delete_roles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/roles/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -2122,26 +1510,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_roles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rules")]
     /**Sends a `DELETE` request to `/rules/{id}`
 
 */
-    pub async fn delete_rules_by_id<'a>(
+    pub fn delete_rules_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/rules/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -2151,26 +1529,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_rules_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rules_configs")]
     /**Sends a `DELETE` request to `/rules-configs/{key}`
 
 */
-    pub async fn delete_rules_configs_by_key<'a>(
+    pub fn delete_rules_configs_by_key<'a>(
         &'a self,
         key: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/rules-configs/{}", self.baseurl, encode_path(& key.to_string()),
         );
@@ -2182,26 +1550,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_rules_configs_by_key",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `DELETE` request to `/connections/{id}/scim-configuration`
 
 */
-    pub async fn delete_scim_configuration<'a>(
+    pub fn delete_scim_configuration<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
             .to_string()),
@@ -2214,27 +1572,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_scim_configuration",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "hooks")]
     /**Sends a `DELETE` request to `/hooks/{id}/secrets`
 
 */
-    pub async fn delete_secrets<'a>(
+    pub fn delete_secrets<'a>(
         &'a self,
         id: &'a str,
         body: &'a ::std::vec::Vec<::std::string::String>,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2251,26 +1599,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_secrets",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `DELETE` request to `/experimentation/segments/{id}`
 
 */
-    pub async fn delete_segment<'a>(
+    pub fn delete_segment<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/segments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -2283,26 +1621,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_segment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
     /**Sends a `DELETE` request to `/self-service-profiles/{id}`
 
 */
-    pub async fn delete_self_service_profiles_by_id<'a>(
+    pub fn delete_self_service_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/self-service-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2314,26 +1642,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_self_service_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "sessions")]
     /**Sends a `DELETE` request to `/sessions/{id}`
 
 */
-    pub async fn delete_session<'a>(
+    pub fn delete_session<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/sessions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2353,26 +1671,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_session",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{user_id}/sessions`
 
 */
-    pub async fn delete_sessions_for_user<'a>(
+    pub fn delete_sessions_for_user<'a>(
         &'a self,
         user_id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/sessions", self.baseurl, encode_path(& user_id.to_string()),
         );
@@ -2392,26 +1700,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_sessions_for_user",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "token_exchange_profiles")]
     /**Sends a `DELETE` request to `/token-exchange-profiles/{id}`
 
 */
-    pub async fn delete_token_exchange_profiles_by_id<'a>(
+    pub fn delete_token_exchange_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/token-exchange-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2423,27 +1721,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_token_exchange_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `DELETE` request to `/connections/{id}/scim-configuration/tokens/{tokenId}`
 
 */
-    pub async fn delete_tokens_by_token_id<'a>(
+    pub fn delete_tokens_by_token_id<'a>(
         &'a self,
         id: &'a str,
         token_id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration/tokens/{}", self.baseurl, encode_path(&
             id.to_string()), encode_path(& token_id.to_string()),
@@ -2456,25 +1744,13 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_tokens_by_token_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `DELETE` request to `/branding/templates/universal-login`
 
 */
-    pub async fn delete_universal_login<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    pub fn delete_universal_login<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/templates/universal-login", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -2484,26 +1760,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_universal_login",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]
     /**Sends a `DELETE` request to `/user-attribute-profiles/{id}`
 
 */
-    pub async fn delete_user_attribute_profiles_by_id<'a>(
+    pub fn delete_user_attribute_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/user-attribute-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2515,26 +1781,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_user_attribute_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_blocks")]
     /**Sends a `DELETE` request to `/user-blocks`
 
 */
-    pub async fn delete_user_blocks<'a>(
+    pub fn delete_user_blocks<'a>(
         &'a self,
         identifier: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/user-blocks", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -2549,26 +1805,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("identifier", &identifier))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_user_blocks",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_blocks")]
     /**Sends a `DELETE` request to `/user-blocks/{id}`
 
 */
-    pub async fn delete_user_blocks_by_id<'a>(
+    pub fn delete_user_blocks_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/user-blocks/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2580,28 +1826,18 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_user_blocks_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{id}/identities/{provider}/{user_id}`
 
 */
-    pub async fn delete_user_identity_by_user_id<'a>(
+    pub fn delete_user_identity_by_user_id<'a>(
         &'a self,
         id: &'a str,
         provider: types::UserIdentityProviderEnum,
         user_id: &'a str,
-    ) -> Result<ResponseValue<types::DeleteUserIdentityResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/identities/{}/{}", self.baseurl, encode_path(& id.to_string()),
             encode_path(& provider.to_string()), encode_path(& user_id.to_string()),
@@ -2622,27 +1858,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_user_identity_by_user_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{id}/roles`
 
 */
-    pub async fn delete_user_roles<'a>(
+    pub fn delete_user_roles<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/roles", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2659,27 +1885,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_user_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `DELETE` request to `/connections/{id}/users`
 
 */
-    pub async fn delete_users_by_email<'a>(
+    pub fn delete_users_by_email<'a>(
         &'a self,
         id: &'a str,
         email: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/users", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2696,26 +1912,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("email", &email))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_users_by_email",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `DELETE` request to `/users/{id}`
 
 */
-    pub async fn delete_users_by_id<'a>(
+    pub fn delete_users_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/users/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -2725,27 +1931,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_users_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `DELETE` request to `/experimentation/feature-flags/{id}/variations/{vid}`
 
 */
-    pub async fn delete_variation<'a>(
+    pub fn delete_variation<'a>(
         &'a self,
         id: &'a str,
         vid: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/variations/{}", self.baseurl,
             encode_path(& id.to_string()), encode_path(& vid.to_string()),
@@ -2758,26 +1954,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_variation",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "verifiable_credentials")]
     /**Sends a `DELETE` request to `/verifiable-credentials/verification/templates/{id}`
 
 */
-    pub async fn delete_vc_templates_by_id<'a>(
+    pub fn delete_vc_templates_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/verifiable-credentials/verification/templates/{}", self.baseurl,
             encode_path(& id.to_string()),
@@ -2790,26 +1976,13 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "delete_vc_templates_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/actions/{id}`
 
 */
-    pub async fn get_action<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> Result<ResponseValue<types::Action>, Error<()>> {
+    pub fn get_action<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2829,26 +2002,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_action",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/modules/{id}`
 
 */
-    pub async fn get_action_module<'a>(
+    pub fn get_action_module<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetActionModuleResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2868,28 +2031,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_action_module",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/modules/{id}/actions`
 
 */
-    pub async fn get_action_module_actions<'a>(
+    pub fn get_action_module_actions<'a>(
         &'a self,
         id: &'a str,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::GetActionModuleActionsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}/actions", self.baseurl, encode_path(& id.to_string()),
         );
@@ -2911,27 +2064,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_action_module_actions",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/modules/{id}/versions/{versionId}`
 
 */
-    pub async fn get_action_module_version<'a>(
+    pub fn get_action_module_version<'a>(
         &'a self,
         id: &'a str,
         version_id: &'a str,
-    ) -> Result<ResponseValue<types::ActionModuleVersion>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}/versions/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& version_id.to_string()),
@@ -2952,31 +2095,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_action_module_version",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/modules/{id}/versions`
 
 */
-    pub async fn get_action_module_versions<'a>(
+    pub fn get_action_module_versions<'a>(
         &'a self,
         id: &'a str,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::GetActionModuleVersionsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}/versions", self.baseurl, encode_path(& id
             .to_string()),
@@ -2999,27 +2129,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_action_module_versions",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/modules`
 
 */
-    pub async fn get_action_modules<'a>(
+    pub fn get_action_modules<'a>(
         &'a self,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::GetActionModulesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/actions/modules", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3039,27 +2159,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_action_modules",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/actions/{actionId}/versions/{id}`
 
 */
-    pub async fn get_action_version<'a>(
+    pub fn get_action_version<'a>(
         &'a self,
         action_id: &'a str,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ActionVersion>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}/versions/{}", self.baseurl, encode_path(& action_id
             .to_string()), encode_path(& id.to_string()),
@@ -3080,31 +2190,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_action_version",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/actions/{actionId}/versions`
 
 */
-    pub async fn get_action_versions<'a>(
+    pub fn get_action_versions<'a>(
         &'a self,
         action_id: &'a str,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListActionVersionsPaginatedResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}/versions", self.baseurl, encode_path(& action_id
             .to_string()),
@@ -3127,23 +2224,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_action_versions",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/actions`
 
 */
-    pub async fn get_actions<'a>(
+    pub fn get_actions<'a>(
         &'a self,
         action_name: Option<&'a str>,
         deployed: Option<bool>,
@@ -3151,7 +2238,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         trigger_id: Option<types::ActionTriggerTypeEnum>,
-    ) -> Result<ResponseValue<types::ListActionsPaginatedResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/actions/actions", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3175,25 +2262,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("triggerId", &trigger_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_actions",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "stats")]
     /**Sends a `GET` request to `/stats/active-users`
 
 */
-    pub async fn get_active_users<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<f64>, Error<()>> {
+    pub fn get_active_users<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/stats/active-users", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3211,23 +2286,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_active_users",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `GET` request to `/prompts/rendering`
 
 */
-    pub async fn get_all_rendering<'a>(
+    pub fn get_all_rendering<'a>(
         &'a self,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
@@ -3237,7 +2302,7 @@ impl Client {
         prompt: Option<&'a str>,
         rendering_mode: Option<types::AculRenderingModeEnum>,
         screen: Option<&'a str>,
-    ) -> Result<ResponseValue<types::ListAculsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/prompts/rendering", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3269,28 +2334,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("screen", &screen))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_all_rendering",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/push-notification/providers/apns`
 
 */
-    pub async fn get_apns<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderApnsResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_apns<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/apns", self.baseurl,
         );
@@ -3310,32 +2360,19 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_apns",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/authentication-methods`
 
 */
-    pub async fn get_authentication_methods<'a>(
+    pub fn get_authentication_methods<'a>(
         &'a self,
         id: &'a str,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListUserAuthenticationMethodsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/authentication-methods", self.baseurl, encode_path(& id
             .to_string()),
@@ -3361,27 +2398,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_authentication_methods",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/authentication-methods/{authentication_method_id}`
 
 */
-    pub async fn get_authentication_methods_by_authentication_method_id<'a>(
+    pub fn get_authentication_methods_by_authentication_method_id<'a>(
         &'a self,
         id: &'a str,
         authentication_method_id: &'a str,
-    ) -> Result<ResponseValue<types::UserAuthenticationMethod>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/authentication-methods/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& authentication_method_id.to_string()),
@@ -3402,31 +2429,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_authentication_methods_by_authentication_method_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/triggers/{triggerId}/bindings`
 
 */
-    pub async fn get_bindings<'a>(
+    pub fn get_bindings<'a>(
         &'a self,
         trigger_id: types::ActionTriggerTypeEnum,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListActionBindingsPaginatedResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/triggers/{}/bindings", self.baseurl, encode_path(& trigger_id
             .to_string()),
@@ -3449,28 +2463,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_bindings",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `GET` request to `/attack-protection/bot-detection`
 
 */
-    pub async fn get_bot_detection<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetBotDetectionSettingsResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_bot_detection<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/attack-protection/bot-detection", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3488,25 +2487,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_bot_detection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `GET` request to `/branding`
 
 */
-    pub async fn get_branding<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<types::GetBrandingResponseContent>, Error<()>> {
+    pub fn get_branding<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3524,29 +2511,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_branding",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `GET` request to `/branding/phone/providers`
 
 */
-    pub async fn get_branding_phone_providers<'a>(
+    pub fn get_branding_phone_providers<'a>(
         &'a self,
         disabled: Option<bool>,
-    ) -> Result<
-        ResponseValue<types::ListBrandingPhoneProvidersResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/phone/providers", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3565,26 +2539,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("disabled", &disabled))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_branding_phone_providers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `GET` request to `/branding/themes/{themeId}`
 
 */
-    pub async fn get_branding_theme<'a>(
+    pub fn get_branding_theme<'a>(
         &'a self,
         theme_id: &'a str,
-    ) -> Result<ResponseValue<types::GetBrandingThemeResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/themes/{}", self.baseurl, encode_path(& theme_id.to_string()),
         );
@@ -3604,28 +2568,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_branding_theme",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `GET` request to `/attack-protection/breached-password-detection`
 
 */
-    pub async fn get_breached_password_detection<'a>(
+    pub fn get_breached_password_detection<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetBreachedPasswordDetectionSettingsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/attack-protection/breached-password-detection", self.baseurl,
         );
@@ -3645,25 +2596,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_breached_password_detection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `GET` request to `/attack-protection/brute-force-protection`
 
 */
-    pub async fn get_brute_force_protection<'a>(
+    pub fn get_brute_force_protection<'a>(
         &'a self,
-    ) -> Result<ResponseValue<types::GetBruteForceSettingsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/attack-protection/brute-force-protection", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3681,28 +2622,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_brute_force_protection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `GET` request to `/attack-protection/captcha`
 
 */
-    pub async fn get_captcha<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetAttackProtectionCaptchaResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_captcha<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/attack-protection/captcha", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3720,23 +2646,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_captcha",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `GET` request to `/clients/{id}/connections`
 
 */
-    pub async fn get_client_connections<'a>(
+    pub fn get_client_connections<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
@@ -3744,7 +2660,7 @@ impl Client {
         include_fields: Option<bool>,
         strategy: Option<&'a ::std::vec::Vec<types::ConnectionStrategyEnum>>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListClientConnectionsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/clients/{}/connections", self.baseurl, encode_path(& id.to_string()),
         );
@@ -3771,26 +2687,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_client_connections",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "client_grants")]
     /**Sends a `GET` request to `/client-grants/{id}`
 
 */
-    pub async fn get_client_grant<'a>(
+    pub fn get_client_grant<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ClientGrantResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/client-grants/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -3810,23 +2716,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_client_grant",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "client_grants")]
     /**Sends a `GET` request to `/client-grants/{id}/organizations`
 
 */
-    pub async fn get_client_grant_organizations<'a>(
+    pub fn get_client_grant_organizations<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
@@ -3834,10 +2730,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListClientGrantOrganizationsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/client-grants/{}/organizations", self.baseurl, encode_path(& id
             .to_string()),
@@ -3865,23 +2758,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_client_grant_organizations",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "client_grants")]
     /**Sends a `GET` request to `/client-grants`
 
 */
-    pub async fn get_client_grants<'a>(
+    pub fn get_client_grants<'a>(
         &'a self,
         allow_any_organization: Option<&'a types::ClientGrantAllowAnyOrganizationEnum>,
         audience: Option<&'a str>,
@@ -3893,7 +2776,7 @@ impl Client {
         per_page: Option<i64>,
         subject_type: Option<types::ClientGrantSubjectTypeEnum>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListClientGrantResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/client-grants", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3928,23 +2811,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_client_grants",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `GET` request to `/clients`
 
 */
-    pub async fn get_clients<'a>(
+    pub fn get_clients<'a>(
         &'a self,
         app_type: Option<&'a str>,
         external_client_id: Option<&'a str>,
@@ -3958,7 +2831,7 @@ impl Client {
         per_page: Option<i64>,
         q: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::GetClientsResponse>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/clients", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -3999,28 +2872,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_clients",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `GET` request to `/clients/{id}`
 
 */
-    pub async fn get_clients_by_id<'a>(
+    pub fn get_clients_by_id<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::Client>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/clients/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4042,31 +2905,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_clients_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/connected-accounts`
 
 */
-    pub async fn get_connected_accounts<'a>(
+    pub fn get_connected_accounts<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListUserConnectedAccountsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/connected-accounts", self.baseurl, encode_path(& id
             .to_string()),
@@ -4089,31 +2939,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connected_accounts",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}/clients`
 
 */
-    pub async fn get_connection_clients<'a>(
+    pub fn get_connection_clients<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::GetConnectionEnabledClientsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/clients", self.baseurl, encode_path(& id.to_string()),
         );
@@ -4135,26 +2972,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connection_clients",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connection_profiles")]
     /**Sends a `GET` request to `/connection-profiles/templates/{id}`
 
 */
-    pub async fn get_connection_profile_template<'a>(
+    pub fn get_connection_profile_template<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ConnectionProfileTemplateItem>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connection-profiles/templates/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -4175,28 +3002,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connection_profile_template",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connection_profiles")]
     /**Sends a `GET` request to `/connection-profiles/templates`
 
 */
-    pub async fn get_connection_profile_templates<'a>(
+    pub fn get_connection_profile_templates<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::ListConnectionProfileTemplateResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/connection-profiles/templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4214,30 +3028,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connection_profile_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connection_profiles")]
     /**Sends a `GET` request to `/connection-profiles`
 
 */
-    pub async fn get_connection_profiles<'a>(
+    pub fn get_connection_profiles<'a>(
         &'a self,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListConnectionProfilesPaginatedResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/connection-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4257,26 +3058,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connection_profiles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connection_profiles")]
     /**Sends a `GET` request to `/connection-profiles/{id}`
 
 */
-    pub async fn get_connection_profiles_by_id<'a>(
+    pub fn get_connection_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ConnectionProfile>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connection-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -4296,23 +3087,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connection_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections`
 
 */
-    pub async fn get_connections<'a>(
+    pub fn get_connections<'a>(
         &'a self,
         fields: Option<&'a str>,
         from: Option<&'a str>,
@@ -4323,7 +3104,7 @@ impl Client {
         per_page: Option<i64>,
         strategy: Option<&'a ::std::vec::Vec<types::ConnectionStrategyEnum>>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListConnectionsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/connections", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4354,28 +3135,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connections",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}`
 
 */
-    pub async fn get_connections_by_id<'a>(
+    pub fn get_connections_by_id<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::GetConnectionResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -4399,30 +3170,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connections_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections-directory-provisionings`
 
 */
-    pub async fn get_connections_directory_provisionings<'a>(
+    pub fn get_connections_directory_provisionings<'a>(
         &'a self,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListDirectoryProvisioningsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/connections-directory-provisionings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4442,27 +3200,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connections_directory_provisionings",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections-scim-configurations`
 
 */
-    pub async fn get_connections_scim_configurations<'a>(
+    pub fn get_connections_scim_configurations<'a>(
         &'a self,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListScimConfigurationsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/connections-scim-configurations", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4482,26 +3230,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_connections_scim_configurations",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `GET` request to `/clients/{client_id}/credentials`
 
 */
-    pub async fn get_credentials<'a>(
+    pub fn get_credentials<'a>(
         &'a self,
         client_id: &'a str,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::ClientCredential>>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/clients/{}/credentials", self.baseurl, encode_path(& client_id
             .to_string()),
@@ -4522,27 +3260,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_credentials",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `GET` request to `/clients/{client_id}/credentials/{credential_id}`
 
 */
-    pub async fn get_credentials_by_credential_id<'a>(
+    pub fn get_credentials_by_credential_id<'a>(
         &'a self,
         client_id: &'a str,
         credential_id: &'a str,
-    ) -> Result<ResponseValue<types::ClientCredential>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/clients/{}/credentials/{}", self.baseurl, encode_path(& client_id
             .to_string()), encode_path(& credential_id.to_string()),
@@ -4563,23 +3291,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_credentials_by_credential_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
     /**Sends a `GET` request to `/custom-domains`
 
 */
-    pub async fn get_custom_domains<'a>(
+    pub fn get_custom_domains<'a>(
         &'a self,
         fields: Option<&'a str>,
         from: Option<&'a str>,
@@ -4587,7 +3305,7 @@ impl Client {
         q: Option<&'a str>,
         sort: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListCustomDomainsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/custom-domains", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4613,26 +3331,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_custom_domains",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
     /**Sends a `GET` request to `/custom-domains/{id}`
 
 */
-    pub async fn get_custom_domains_by_id<'a>(
+    pub fn get_custom_domains_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::CustomDomain>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/custom-domains/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -4652,25 +3360,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_custom_domains_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `GET` request to `/keys/custom-signing`
 
 */
-    pub async fn get_custom_signing_keys<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<types::GetCustomSigningKeysResponseContent>, Error<()>> {
+    pub fn get_custom_signing_keys<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/custom-signing", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4688,30 +3384,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_custom_signing_keys",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `GET` request to `/prompts/{prompt}/custom-text/{language}`
 
 */
-    pub async fn get_custom_text_by_language<'a>(
+    pub fn get_custom_text_by_language<'a>(
         &'a self,
         prompt: types::PromptGroupNameEnum,
         language: types::PromptLanguageEnum,
-    ) -> Result<
-        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/prompts/{}/custom-text/{}", self.baseurl, encode_path(& prompt
             .to_string()), encode_path(& language.to_string()),
@@ -4732,27 +3415,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_custom_text_by_language",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "stats")]
     /**Sends a `GET` request to `/stats/daily`
 
 */
-    pub async fn get_daily<'a>(
+    pub fn get_daily<'a>(
         &'a self,
         from: Option<&'a str>,
         to: Option<&'a str>,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::DailyStats>>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/stats/daily", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4772,25 +3445,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("to", &to))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_daily",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
     /**Sends a `GET` request to `/custom-domains/default`
 
 */
-    pub async fn get_default<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<types::GetDefaultDomainResponseContent>, Error<()>> {
+    pub fn get_default<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/custom-domains/default", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4808,25 +3469,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_default",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `GET` request to `/branding/themes/default`
 
 */
-    pub async fn get_default_branding_theme<'a>(
+    pub fn get_default_branding_theme<'a>(
         &'a self,
-    ) -> Result<ResponseValue<types::GetBrandingThemeResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/themes/default", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4844,29 +3495,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_default_branding_theme",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}/scim-configuration/default-mapping`
 
 */
-    pub async fn get_default_mapping<'a>(
+    pub fn get_default_mapping<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetScimConfigurationDefaultMappingResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration/default-mapping", self.baseurl,
             encode_path(& id.to_string()),
@@ -4887,27 +3525,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_default_mapping",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `GET` request to `/event-streams/{id}/deliveries/{event_id}`
 
 */
-    pub async fn get_deliveries_by_event_id<'a>(
+    pub fn get_deliveries_by_event_id<'a>(
         &'a self,
         id: &'a str,
         event_id: &'a str,
-    ) -> Result<ResponseValue<types::EventStreamDelivery>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/event-streams/{}/deliveries/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& event_id.to_string()),
@@ -4928,23 +3556,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_deliveries_by_event_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "device_credentials")]
     /**Sends a `GET` request to `/device-credentials`
 
 */
-    pub async fn get_device_credentials<'a>(
+    pub fn get_device_credentials<'a>(
         &'a self,
         client_id: Option<&'a str>,
         fields: Option<&'a str>,
@@ -4954,7 +3572,7 @@ impl Client {
         per_page: Option<i64>,
         type_: Option<types::DeviceCredentialTypeEnum>,
         user_id: Option<&'a str>,
-    ) -> Result<ResponseValue<types::ListDeviceCredentialsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/device-credentials", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -4984,26 +3602,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("user_id", &user_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_device_credentials",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}/directory-provisioning`
 
 */
-    pub async fn get_directory_provisioning<'a>(
+    pub fn get_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::DirectoryProvisioning>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
             .to_string()),
@@ -5024,29 +3632,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_directory_provisioning",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}/directory-provisioning/default-mapping`
 
 */
-    pub async fn get_directory_provisioning_default_mapping<'a>(
+    pub fn get_directory_provisioning_default_mapping<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetDirectoryProvisioningDefaultMappingResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning/default-mapping", self.baseurl,
             encode_path(& id.to_string()),
@@ -5067,31 +3662,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_directory_provisioning_default_mapping",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/discovery-domains`
 
 */
-    pub async fn get_discovery_domains<'a>(
+    pub fn get_discovery_domains<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationDiscoveryDomainsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains", self.baseurl, encode_path(& id
             .to_string()),
@@ -5114,27 +3696,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_discovery_domains",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/discovery-domains/{discovery_domain_id}`
 
 */
-    pub async fn get_discovery_domains_by_discovery_domain_id<'a>(
+    pub fn get_discovery_domains_by_discovery_domain_id<'a>(
         &'a self,
         id: &'a str,
         discovery_domain_id: &'a str,
-    ) -> Result<ResponseValue<types::OrganizationDiscoveryDomain>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& discovery_domain_id.to_string()),
@@ -5155,26 +3727,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_discovery_domains_by_discovery_domain_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "email_templates")]
     /**Sends a `GET` request to `/email-templates/{templateName}`
 
 */
-    pub async fn get_email_templates_by_template_name<'a>(
+    pub fn get_email_templates_by_template_name<'a>(
         &'a self,
         template_name: types::EmailTemplateNameEnum,
-    ) -> Result<ResponseValue<types::GetEmailTemplateResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/email-templates/{}", self.baseurl, encode_path(& template_name
             .to_string()),
@@ -5195,32 +3757,19 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_email_templates_by_template_name",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/enabled_connections`
 
 */
-    pub async fn get_enabled_connections<'a>(
+    pub fn get_enabled_connections<'a>(
         &'a self,
         id: &'a str,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationConnectionsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/enabled_connections", self.baseurl, encode_path(& id
             .to_string()),
@@ -5246,27 +3795,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_enabled_connections",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/enabled_connections/{connectionId}`
 
 */
-    pub async fn get_enabled_connections_by_connection_id<'a>(
+    pub fn get_enabled_connections_by_connection_id<'a>(
         &'a self,
         id: &'a str,
         connection_id: &'a str,
-    ) -> Result<ResponseValue<types::OrganizationConnection>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/enabled_connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -5287,26 +3826,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_enabled_connections_by_connection_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `GET` request to `/keys/encryption/{kid}`
 
 */
-    pub async fn get_encryption_key<'a>(
+    pub fn get_encryption_key<'a>(
         &'a self,
         kid: &'a str,
-    ) -> Result<ResponseValue<types::EncryptionKey>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/keys/encryption/{}", self.baseurl, encode_path(& kid.to_string()),
         );
@@ -5326,28 +3855,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_encryption_key",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `GET` request to `/keys/encryption`
 
 */
-    pub async fn get_encryption_keys<'a>(
+    pub fn get_encryption_keys<'a>(
         &'a self,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListEncryptionKeysResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/encryption", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -5370,26 +3889,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_encryption_keys",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/enrollments`
 
 */
-    pub async fn get_enrollments<'a>(
+    pub fn get_enrollments<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::UsersEnrollment>>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/enrollments", self.baseurl, encode_path(& id.to_string()),
         );
@@ -5409,26 +3918,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_enrollments",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/enrollments/{id}`
 
 */
-    pub async fn get_enrollments_by_id<'a>(
+    pub fn get_enrollments_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetGuardianEnrollmentResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/enrollments/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -5448,29 +3947,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_enrollments_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "jobs")]
     /**Sends a `GET` request to `/jobs/{id}/errors`
 
 */
-    pub async fn get_errors<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> Result<
-        ResponseValue<::std::option::Option<types::GetErrorsResponse>>,
-        Error<()>,
-    > {
+    pub fn get_errors<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/jobs/{}/errors", self.baseurl, encode_path(& id.to_string()),
         );
@@ -5490,25 +3973,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_errors",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
-            204u16 => crate::runtime::json_response(response).await,
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `GET` request to `/event-streams/{id}/deliveries`
 
 */
-    pub async fn get_event_deliveries<'a>(
+    pub fn get_event_deliveries<'a>(
         &'a self,
         id: &'a str,
         date_from: Option<&'a str>,
@@ -5517,7 +3988,7 @@ impl Client {
         from: Option<&'a str>,
         statuses: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::GetEventDeliveriesResponse>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/event-streams/{}/deliveries", self.baseurl, encode_path(& id
             .to_string()),
@@ -5544,27 +4015,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_event_deliveries",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `GET` request to `/event-streams`
 
 */
-    pub async fn get_event_streams<'a>(
+    pub fn get_event_streams<'a>(
         &'a self,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListEventStreamsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/event-streams", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -5584,26 +4045,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_event_streams",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `GET` request to `/event-streams/{id}`
 
 */
-    pub async fn get_event_streams_by_id<'a>(
+    pub fn get_event_streams_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::EventStreamResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/event-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -5623,26 +4074,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_event_streams_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/executions/{id}`
 
 */
-    pub async fn get_execution<'a>(
+    pub fn get_execution<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetActionExecutionResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/executions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -5662,26 +4103,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_execution",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `GET` request to `/experimentation/experiments/{id}`
 
 */
-    pub async fn get_experiment<'a>(
+    pub fn get_experiment<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ExperimentListItem>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/experiments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -5702,30 +4133,20 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_experiment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `GET` request to `/experimentation/experiments`
 
 */
-    pub async fn get_experiments<'a>(
+    pub fn get_experiments<'a>(
         &'a self,
         authentication_flow: Option<&'a str>,
         feature_flag_id: Option<&'a str>,
         from: Option<&'a str>,
         status: Option<types::ExperimentStatusEnum>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListExperimentsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/experimentation/experiments", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -5755,28 +4176,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_experiments",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/duo/settings`
 
 */
-    pub async fn get_factor_duo_settings<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorDuoSettingsResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_factor_duo_settings<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/duo/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -5794,28 +4200,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_factor_duo_settings",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/phone/templates`
 
 */
-    pub async fn get_factor_phone_templates<'a>(
+    pub fn get_factor_phone_templates<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorSmsTemplatesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/phone/templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -5833,30 +4226,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_factor_phone_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/sms/templates`
 
 */
-    pub async fn get_factor_sms_templates<'a>(
+    pub fn get_factor_sms_templates<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<
-            ::std::option::Option<types::GetGuardianFactorSmsTemplatesResponseContent>,
-        >,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/sms/templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -5874,27 +4252,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_factor_sms_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
-            204u16 => crate::runtime::json_response(response).await,
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors`
 
 */
-    pub async fn get_factors<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::GuardianFactor>>, Error<()>> {
+    pub fn get_factors<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -5912,26 +4276,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_factors",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `GET` request to `/experimentation/feature-flags/{id}`
 
 */
-    pub async fn get_feature_flag<'a>(
+    pub fn get_feature_flag<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::FeatureFlag>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -5952,29 +4306,19 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_feature_flag",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `GET` request to `/experimentation/feature-flags`
 
 */
-    pub async fn get_feature_flags<'a>(
+    pub fn get_feature_flags<'a>(
         &'a self,
         from: Option<&'a str>,
         status: Option<types::FeatureFlagStatusEnum>,
         take: Option<i64>,
         type_: Option<types::FeatureFlagTypeEnum>,
-    ) -> Result<ResponseValue<types::ListFeatureFlagsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/experimentation/feature-flags", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -5996,29 +4340,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("type", &type_))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_feature_flags",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/federated-connections-tokensets`
 
 */
-    pub async fn get_federated_connections_tokensets<'a>(
+    pub fn get_federated_connections_tokensets<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<::std::vec::Vec<types::FederatedConnectionTokenSet>>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/federated-connections-tokensets", self.baseurl, encode_path(& id
             .to_string()),
@@ -6039,23 +4370,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_federated_connections_tokensets",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `GET` request to `/flows`
 
 */
-    pub async fn get_flows<'a>(
+    pub fn get_flows<'a>(
         &'a self,
         hydrate: Option<
             &'a ::std::vec::Vec<types::ListFlowsRequestParametersHydrateEnum>,
@@ -6064,7 +4385,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         synchronous: Option<bool>,
-    ) -> Result<ResponseValue<types::ListFlowsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/flows", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6089,27 +4410,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("synchronous", &synchronous))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_flows",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `GET` request to `/flows/{id}`
 
 */
-    pub async fn get_flows_by_id<'a>(
+    pub fn get_flows_by_id<'a>(
         &'a self,
         id: &'a str,
         hydrate: Option<&'a ::std::vec::Vec<types::GetFlowRequestParametersHydrateEnum>>,
-    ) -> Result<ResponseValue<types::GetFlowResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/flows/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6128,23 +4439,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("hydrate", &hydrate))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_flows_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `GET` request to `/flows/{flow_id}/executions`
 
 */
-    pub async fn get_flows_executions<'a>(
+    pub fn get_flows_executions<'a>(
         &'a self,
         flow_id: &'a str,
         from: Option<&'a str>,
@@ -6152,7 +4453,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::GetFlowsExecutionsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/flows/{}/executions", self.baseurl, encode_path(& flow_id.to_string()),
         );
@@ -6179,30 +4480,20 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_flows_executions",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `GET` request to `/flows/{flow_id}/executions/{execution_id}`
 
 */
-    pub async fn get_flows_executions_by_execution_id<'a>(
+    pub fn get_flows_executions_by_execution_id<'a>(
         &'a self,
         flow_id: &'a str,
         execution_id: &'a str,
         hydrate: Option<
             &'a ::std::vec::Vec<types::GetFlowExecutionRequestParametersHydrateEnum>,
         >,
-    ) -> Result<ResponseValue<types::GetFlowExecutionResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/flows/{}/executions/{}", self.baseurl, encode_path(& flow_id
             .to_string()), encode_path(& execution_id.to_string()),
@@ -6224,31 +4515,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("hydrate", &hydrate))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_flows_executions_by_execution_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `GET` request to `/flows/vault/connections`
 
 */
-    pub async fn get_flows_vault_connections<'a>(
+    pub fn get_flows_vault_connections<'a>(
         &'a self,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListFlowsVaultConnectionsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/flows/vault/connections", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6271,29 +4549,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_flows_vault_connections",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `GET` request to `/flows/vault/connections/{id}`
 
 */
-    pub async fn get_flows_vault_connections_by_id<'a>(
+    pub fn get_flows_vault_connections_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetFlowsVaultConnectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/flows/vault/connections/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -6313,27 +4578,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_flows_vault_connections_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "forms")]
     /**Sends a `GET` request to `/forms/{id}`
 
 */
-    pub async fn get_form<'a>(
+    pub fn get_form<'a>(
         &'a self,
         id: &'a str,
         hydrate: Option<&'a ::std::vec::Vec<types::FormsRequestParametersHydrateEnum>>,
-    ) -> Result<ResponseValue<types::GetFormResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/forms/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6352,29 +4607,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("hydrate", &hydrate))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_form",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "forms")]
     /**Sends a `GET` request to `/forms`
 
 */
-    pub async fn get_forms<'a>(
+    pub fn get_forms<'a>(
         &'a self,
         hydrate: Option<&'a ::std::vec::Vec<types::FormsRequestParametersHydrateEnum>>,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListFormsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/forms", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6398,23 +4643,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_forms",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_grants")]
     /**Sends a `GET` request to `/grants`
 
 */
-    pub async fn get_grants<'a>(
+    pub fn get_grants<'a>(
         &'a self,
         audience: Option<&'a str>,
         client_id: Option<&'a str>,
@@ -6422,7 +4657,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         user_id: Option<&'a str>,
-    ) -> Result<ResponseValue<types::ListUserGrantsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/grants", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6448,26 +4683,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("user_id", &user_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_grants",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "groups")]
     /**Sends a `GET` request to `/groups/{id}`
 
 */
-    pub async fn get_group<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> Result<ResponseValue<types::Group>, Error<()>> {
+    pub fn get_group<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/groups/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6485,30 +4707,20 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_group",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "groups")]
     /**Sends a `GET` request to `/groups/{id}/members`
 
 */
-    pub async fn get_group_members<'a>(
+    pub fn get_group_members<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
         from: Option<&'a str>,
         include_fields: Option<bool>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::GetGroupMembersResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/groups/{}/members", self.baseurl, encode_path(& id.to_string()),
         );
@@ -6534,28 +4746,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_group_members",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "groups")]
     /**Sends a `GET` request to `/groups/{id}/roles`
 
 */
-    pub async fn get_group_roles<'a>(
+    pub fn get_group_roles<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListGroupRolesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/groups/{}/roles", self.baseurl, encode_path(& id.to_string()),
         );
@@ -6577,23 +4779,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_group_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "groups")]
     /**Sends a `GET` request to `/groups`
 
 */
-    pub async fn get_groups<'a>(
+    pub fn get_groups<'a>(
         &'a self,
         connection_id: Option<&'a str>,
         external_id: Option<&'a str>,
@@ -6606,7 +4798,7 @@ impl Client {
         per_page: Option<i64>,
         search: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListGroupsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/groups", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6639,28 +4831,15 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/phone/selected-provider`
 
 */
-    pub async fn get_guardian_phone_providers<'a>(
+    pub fn get_guardian_phone_providers<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSmsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/phone/selected-provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6678,23 +4857,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_guardian_phone_providers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "hooks")]
     /**Sends a `GET` request to `/hooks`
 
 */
-    pub async fn get_hooks<'a>(
+    pub fn get_hooks<'a>(
         &'a self,
         enabled: Option<bool>,
         fields: Option<&'a str>,
@@ -6702,7 +4871,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         trigger_id: Option<types::HookTriggerIdEnum>,
-    ) -> Result<ResponseValue<types::ListHooksResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/hooks", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6728,27 +4897,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("triggerId", &trigger_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_hooks",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "hooks")]
     /**Sends a `GET` request to `/hooks/{id}`
 
 */
-    pub async fn get_hooks_by_id<'a>(
+    pub fn get_hooks_by_id<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
-    ) -> Result<ResponseValue<types::Hook>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/hooks/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6767,23 +4926,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("fields", &fields))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_hooks_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/invitations`
 
 */
-    pub async fn get_invitations<'a>(
+    pub fn get_invitations<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
@@ -6792,10 +4941,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         sort: Option<&'a str>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationInvitationsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/invitations", self.baseurl, encode_path(& id
             .to_string()),
@@ -6826,29 +4972,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("sort", &sort))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_invitations",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/invitations/{invitation_id}`
 
 */
-    pub async fn get_invitations_by_invitation_id<'a>(
+    pub fn get_invitations_by_invitation_id<'a>(
         &'a self,
         id: &'a str,
         invitation_id: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::OrganizationInvitation>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/invitations/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& invitation_id.to_string()),
@@ -6873,26 +5009,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_invitations_by_invitation_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "anomaly")]
     /**Sends a `GET` request to `/anomaly/blocks/ips/{id}`
 
 */
-    pub async fn get_ips_by_id<'a>(
+    pub fn get_ips_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/anomaly/blocks/ips/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -6912,26 +5038,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ips_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "jobs")]
     /**Sends a `GET` request to `/jobs/{id}`
 
 */
-    pub async fn get_jobs_by_id<'a>(
+    pub fn get_jobs_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetJobResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/jobs/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -6949,26 +5065,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_jobs_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}/keys`
 
 */
-    pub async fn get_keys<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::ConnectionKey>>, Error<()>> {
+    pub fn get_keys<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/keys", self.baseurl, encode_path(& id.to_string()),
         );
@@ -6988,28 +5091,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_keys",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "log_streams")]
     /**Sends a `GET` request to `/log-streams`
 
 */
-    pub async fn get_log_streams<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<::std::vec::Vec<types::LogStreamResponseSchema>>,
-        Error<()>,
-    > {
+    pub fn get_log_streams<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/log-streams", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -7027,26 +5115,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_log_streams",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "log_streams")]
     /**Sends a `GET` request to `/log-streams/{id}`
 
 */
-    pub async fn get_log_streams_by_id<'a>(
+    pub fn get_log_streams_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::LogStreamResponseSchema>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/log-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -7066,23 +5144,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_log_streams_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "logs")]
     /**Sends a `GET` request to `/logs`
 
 */
-    pub async fn get_logs<'a>(
+    pub fn get_logs<'a>(
         &'a self,
         fields: Option<&'a str>,
         from: Option<&'a str>,
@@ -7093,7 +5161,7 @@ impl Client {
         search: Option<&'a str>,
         sort: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListLogResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/logs", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -7124,26 +5192,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_logs",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "logs")]
     /**Sends a `GET` request to `/logs/{id}`
 
 */
-    pub async fn get_logs_by_id<'a>(
+    pub fn get_logs_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::Log>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/logs/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -7161,30 +5219,20 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_logs_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/logs`
 
 */
-    pub async fn get_logs_by_user<'a>(
+    pub fn get_logs_by_user<'a>(
         &'a self,
         id: &'a str,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
         sort: Option<&'a str>,
-    ) -> Result<ResponseValue<types::UserListLogResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/logs", self.baseurl, encode_path(& id.to_string()),
         );
@@ -7210,28 +5258,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("sort", &sort))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_logs_by_user",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/phone/message-types`
 
 */
-    pub async fn get_message_types<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorPhoneMessageTypesResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_message_types<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/phone/message-types", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -7249,27 +5282,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_message_types",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/discovery-domains/name/{discovery_domain}`
 
 */
-    pub async fn get_name_by_discovery_domain<'a>(
+    pub fn get_name_by_discovery_domain<'a>(
         &'a self,
         id: &'a str,
         discovery_domain: &'a str,
-    ) -> Result<ResponseValue<types::OrganizationDiscoveryDomain>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains/name/{}", self.baseurl, encode_path(&
             id.to_string()), encode_path(& discovery_domain.to_string()),
@@ -7290,26 +5313,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_name_by_discovery_domain",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/name/{name}`
 
 */
-    pub async fn get_name_by_name<'a>(
+    pub fn get_name_by_name<'a>(
         &'a self,
         name: &'a str,
-    ) -> Result<ResponseValue<types::Organization>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/name/{}", self.baseurl, encode_path(& name.to_string()),
         );
@@ -7329,28 +5342,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_name_by_name",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "network_acls")]
     /**Sends a `GET` request to `/network-acls`
 
 */
-    pub async fn get_network_acls<'a>(
+    pub fn get_network_acls<'a>(
         &'a self,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListNetworkAclsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/network-acls", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -7373,26 +5376,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_network_acls",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "network_acls")]
     /**Sends a `GET` request to `/network-acls/{id}`
 
 */
-    pub async fn get_network_acls_by_id<'a>(
+    pub fn get_network_acls_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::NetworkAclsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -7412,28 +5405,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_network_acls_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "risk_assessments")]
     /**Sends a `GET` request to `/risk-assessments/settings/new-device`
 
 */
-    pub async fn get_new_device<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetRiskAssessmentsSettingsNewDeviceResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_new_device<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/risk-assessments/settings/new-device", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -7451,23 +5429,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_new_device",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/client-grants`
 
 */
-    pub async fn get_organization_client_grants<'a>(
+    pub fn get_organization_client_grants<'a>(
         &'a self,
         id: &'a str,
         audience: Option<&'a str>,
@@ -7476,10 +5444,7 @@ impl Client {
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationClientGrantsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/client-grants", self.baseurl, encode_path(& id
             .to_string()),
@@ -7508,27 +5473,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organization_client_grants",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/connections/{connection_id}`
 
 */
-    pub async fn get_organization_connection<'a>(
+    pub fn get_organization_connection<'a>(
         &'a self,
         id: &'a str,
         connection_id: &'a str,
-    ) -> Result<ResponseValue<types::OrganizationAllConnectionPost>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -7549,33 +5504,20 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organization_connection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/connections`
 
 */
-    pub async fn get_organization_connections<'a>(
+    pub fn get_organization_connections<'a>(
         &'a self,
         id: &'a str,
         include_totals: Option<bool>,
         is_enabled: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationAllConnectionsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/connections", self.baseurl, encode_path(& id
             .to_string()),
@@ -7602,29 +5544,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organization_connections",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{organization_id}/groups/{group_id}/roles`
 
 */
-    pub async fn get_organization_group_roles<'a>(
+    pub fn get_organization_group_roles<'a>(
         &'a self,
         organization_id: &'a str,
         group_id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListGroupRolesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/groups/{}/roles", self.baseurl, encode_path(&
             organization_id.to_string()), encode_path(& group_id.to_string()),
@@ -7647,28 +5579,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organization_group_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{organization_id}/groups`
 
 */
-    pub async fn get_organization_groups<'a>(
+    pub fn get_organization_groups<'a>(
         &'a self,
         organization_id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRoleGroupsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/groups", self.baseurl, encode_path(& organization_id
             .to_string()),
@@ -7691,29 +5613,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organization_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/members/{user_id}/effective-roles`
 
 */
-    pub async fn get_organization_member_effective_roles<'a>(
+    pub fn get_organization_member_effective_roles<'a>(
         &'a self,
         id: &'a str,
         user_id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListUserEffectiveRolesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/effective-roles", self.baseurl, encode_path(&
             id.to_string()), encode_path(& user_id.to_string()),
@@ -7736,30 +5648,20 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organization_member_effective_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/members/{user_id}/effective-roles/sources/groups`
 
 */
-    pub async fn get_organization_member_role_source_groups<'a>(
+    pub fn get_organization_member_role_source_groups<'a>(
         &'a self,
         id: &'a str,
         user_id: &'a str,
         from: Option<&'a str>,
         role_id: &'a str,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRoleGroupsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/effective-roles/sources/groups", self
             .baseurl, encode_path(& id.to_string()), encode_path(& user_id.to_string()),
@@ -7783,33 +5685,20 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organization_member_role_source_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/members/{user_id}/roles`
 
 */
-    pub async fn get_organization_member_roles<'a>(
+    pub fn get_organization_member_roles<'a>(
         &'a self,
         id: &'a str,
         user_id: &'a str,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationMemberRolesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
             .to_string()), encode_path(& user_id.to_string()),
@@ -7835,23 +5724,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organization_member_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}/members`
 
 */
-    pub async fn get_organization_members<'a>(
+    pub fn get_organization_members<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
@@ -7861,10 +5740,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListOrganizationMembersResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members", self.baseurl, encode_path(& id.to_string()),
         );
@@ -7895,23 +5771,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organization_members",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations`
 
 */
-    pub async fn get_organizations<'a>(
+    pub fn get_organizations<'a>(
         &'a self,
         from: Option<&'a str>,
         include_totals: Option<bool>,
@@ -7919,7 +5785,7 @@ impl Client {
         per_page: Option<i64>,
         sort: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListOrganizationsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/organizations", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -7945,26 +5811,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organizations",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `GET` request to `/organizations/{id}`
 
 */
-    pub async fn get_organizations_by_id<'a>(
+    pub fn get_organizations_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::Organization>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -7984,29 +5840,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_organizations_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `GET` request to `/prompts/{prompt}/partials`
 
 */
-    pub async fn get_partials<'a>(
+    pub fn get_partials<'a>(
         &'a self,
         prompt: types::PartialGroupsEnum,
-    ) -> Result<
-        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/prompts/{}/partials", self.baseurl, encode_path(& prompt.to_string()),
         );
@@ -8026,29 +5869,19 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_partials",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/permissions`
 
 */
-    pub async fn get_permissions<'a>(
+    pub fn get_permissions<'a>(
         &'a self,
         id: &'a str,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListUserPermissionsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/permissions", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8073,26 +5906,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_permissions",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `GET` request to `/branding/phone/providers/{id}`
 
 */
-    pub async fn get_phone_provider<'a>(
+    pub fn get_phone_provider<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::PhoneProviderSchemaMasked>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/phone/providers/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -8113,28 +5936,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_phone_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `GET` request to `/attack-protection/phone-provider-protection`
 
 */
-    pub async fn get_phone_provider_protection<'a>(
+    pub fn get_phone_provider_protection<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetPhoneProviderProtectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/attack-protection/phone-provider-protection", self.baseurl,
         );
@@ -8154,26 +5964,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_phone_provider_protection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `GET` request to `/branding/phone/templates/{id}`
 
 */
-    pub async fn get_phone_template<'a>(
+    pub fn get_phone_template<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::PhoneTemplate>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/phone/templates/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -8194,26 +5994,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_phone_template",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `GET` request to `/branding/phone/templates`
 
 */
-    pub async fn get_phone_templates<'a>(
+    pub fn get_phone_templates<'a>(
         &'a self,
         disabled: Option<bool>,
-    ) -> Result<ResponseValue<types::ListPhoneTemplatesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/phone/templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8232,28 +6022,15 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("disabled", &disabled))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_phone_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/phone/providers/twilio`
 
 */
-    pub async fn get_phone_twilio_factor_provider<'a>(
+    pub fn get_phone_twilio_factor_provider<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSmsTwilioResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/phone/providers/twilio", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8271,28 +6048,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_phone_twilio_factor_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/push-notification/selected-provider`
 
 */
-    pub async fn get_pn_providers<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderPushNotificationResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_pn_providers<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/selected-provider", self.baseurl,
         );
@@ -8312,25 +6074,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_pn_providers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/policies`
 
 */
-    pub async fn get_policies<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<types::SetGuardianPoliciesResponseContent>, Error<()>> {
+    pub fn get_policies<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/policies", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8348,25 +6098,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_policies",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `GET` request to `/prompts`
 
 */
-    pub async fn get_prompts<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<types::GetSettingsResponseContent>, Error<()>> {
+    pub fn get_prompts<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/prompts", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8384,27 +6122,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_prompts",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "emails")]
     /**Sends a `GET` request to `/emails/provider`
 
 */
-    pub async fn get_provider<'a>(
+    pub fn get_provider<'a>(
         &'a self,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::GetEmailProviderResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/emails/provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8426,33 +6154,20 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rate_limit_policies")]
     /**Sends a `GET` request to `/rate-limit-policies`
 
 */
-    pub async fn get_rate_limit_policies<'a>(
+    pub fn get_rate_limit_policies<'a>(
         &'a self,
         consumer: Option<types::RateLimitPolicyConsumerEnum>,
         consumer_selector: Option<&'a str>,
         from: Option<&'a str>,
         resource: Option<types::RateLimitPolicyResourceEnum>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListRateLimitPoliciesPaginatedResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/rate-limit-policies", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8480,26 +6195,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_rate_limit_policies",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rate_limit_policies")]
     /**Sends a `GET` request to `/rate-limit-policies/{id}`
 
 */
-    pub async fn get_rate_limit_policies_by_id<'a>(
+    pub fn get_rate_limit_policies_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::RateLimitPolicy>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/rate-limit-policies/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8519,26 +6224,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_rate_limit_policies_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "refresh_tokens")]
     /**Sends a `GET` request to `/refresh-tokens/{id}`
 
 */
-    pub async fn get_refresh_token<'a>(
+    pub fn get_refresh_token<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::RefreshTokenResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/refresh-tokens/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8558,23 +6253,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_refresh_token",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "refresh_tokens")]
     /**Sends a `GET` request to `/refresh-tokens`
 
 */
-    pub async fn get_refresh_tokens<'a>(
+    pub fn get_refresh_tokens<'a>(
         &'a self,
         client_id: Option<&'a str>,
         fields: Option<&'a str>,
@@ -8582,10 +6267,7 @@ impl Client {
         include_fields: Option<bool>,
         take: Option<i64>,
         user_id: &'a str,
-    ) -> Result<
-        ResponseValue<types::GetRefreshTokensPaginatedResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/refresh-tokens", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8611,32 +6293,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("user_id", &user_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_refresh_tokens",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{user_id}/refresh-tokens`
 
 */
-    pub async fn get_refresh_tokens_for_user<'a>(
+    pub fn get_refresh_tokens_for_user<'a>(
         &'a self,
         user_id: &'a str,
         from: Option<&'a str>,
         include_totals: Option<bool>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListRefreshTokensPaginatedResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/refresh-tokens", self.baseurl, encode_path(& user_id
             .to_string()),
@@ -8662,27 +6331,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_refresh_tokens_for_user",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `GET` request to `/prompts/{prompt}/screen/{screen}/rendering`
 
 */
-    pub async fn get_rendering<'a>(
+    pub fn get_rendering<'a>(
         &'a self,
         prompt: types::PromptGroupNameEnum,
         screen: types::ScreenGroupNameEnum,
-    ) -> Result<ResponseValue<types::ListAculsResponseContentItem>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/prompts/{}/screen/{}/rendering", self.baseurl, encode_path(& prompt
             .to_string()), encode_path(& screen.to_string()),
@@ -8703,30 +6362,20 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_rendering",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "resource_servers")]
     /**Sends a `GET` request to `/resource-servers`
 
 */
-    pub async fn get_resource_servers<'a>(
+    pub fn get_resource_servers<'a>(
         &'a self,
         identifiers: Option<&'a ::std::vec::Vec<::std::string::String>>,
         include_fields: Option<bool>,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListResourceServerResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/resource-servers", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8753,27 +6402,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_resource_servers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "resource_servers")]
     /**Sends a `GET` request to `/resource-servers/{id}`
 
 */
-    pub async fn get_resource_servers_by_id<'a>(
+    pub fn get_resource_servers_by_id<'a>(
         &'a self,
         id: &'a str,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::ResourceServer>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/resource-servers/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8796,25 +6435,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_resource_servers_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "risk_assessments")]
     /**Sends a `GET` request to `/risk-assessments/settings`
 
 */
-    pub async fn get_risk_assessments_settings<'a>(
+    pub fn get_risk_assessments_settings<'a>(
         &'a self,
-    ) -> Result<ResponseValue<types::SetGuardianFactorResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/risk-assessments/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -8832,28 +6461,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_risk_assessments_settings",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `GET` request to `/roles/{id}/groups`
 
 */
-    pub async fn get_role_groups<'a>(
+    pub fn get_role_groups<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRoleGroupsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/roles/{}/groups", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8875,29 +6494,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_role_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `GET` request to `/roles/{id}/permissions`
 
 */
-    pub async fn get_role_permission<'a>(
+    pub fn get_role_permission<'a>(
         &'a self,
         id: &'a str,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRolePermissionsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/roles/{}/permissions", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8922,23 +6531,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_role_permission",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `GET` request to `/roles/{id}/users`
 
 */
-    pub async fn get_role_user<'a>(
+    pub fn get_role_user<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
@@ -8946,7 +6545,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRoleUsersResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/roles/{}/users", self.baseurl, encode_path(& id.to_string()),
         );
@@ -8973,29 +6572,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_role_user",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `GET` request to `/roles`
 
 */
-    pub async fn get_roles<'a>(
+    pub fn get_roles<'a>(
         &'a self,
         include_totals: Option<bool>,
         name_filter: Option<&'a str>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRolesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/roles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9019,26 +6608,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `GET` request to `/roles/{id}`
 
 */
-    pub async fn get_roles_by_id<'a>(
+    pub fn get_roles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::Role>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/roles/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9056,23 +6635,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_roles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rules")]
     /**Sends a `GET` request to `/rules`
 
 */
-    pub async fn get_rules<'a>(
+    pub fn get_rules<'a>(
         &'a self,
         enabled: Option<bool>,
         fields: Option<&'a str>,
@@ -9080,7 +6649,7 @@ impl Client {
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRulesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/rules", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9108,28 +6677,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_rules",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rules")]
     /**Sends a `GET` request to `/rules/{id}`
 
 */
-    pub async fn get_rules_by_id<'a>(
+    pub fn get_rules_by_id<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::Rule>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/rules/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9151,25 +6710,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_rules_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rules_configs")]
     /**Sends a `GET` request to `/rules-configs`
 
 */
-    pub async fn get_rules_configs<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::RulesConfig>>, Error<()>> {
+    pub fn get_rules_configs<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/rules-configs", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9187,26 +6734,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_rules_configs",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}/scim-configuration`
 
 */
-    pub async fn get_scim_configuration<'a>(
+    pub fn get_scim_configuration<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ScimConfiguration>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
             .to_string()),
@@ -9227,26 +6764,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_scim_configuration",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}/scim-configuration/tokens`
 
 */
-    pub async fn get_scim_tokens<'a>(
+    pub fn get_scim_tokens<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::GetScimTokensResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration/tokens", self.baseurl, encode_path(& id
             .to_string()),
@@ -9267,31 +6794,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_scim_tokens",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "hooks")]
     /**Sends a `GET` request to `/hooks/{id}/secrets`
 
 */
-    pub async fn get_secrets<'a>(
+    pub fn get_secrets<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
         );
@@ -9311,26 +6823,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_secrets",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `GET` request to `/experimentation/segments/{id}`
 
 */
-    pub async fn get_segment<'a>(
+    pub fn get_segment<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::Segment>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/segments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -9351,28 +6853,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_segment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `GET` request to `/experimentation/segments`
 
 */
-    pub async fn get_segments<'a>(
+    pub fn get_segments<'a>(
         &'a self,
         from: Option<&'a str>,
         take: Option<i64>,
         type_: Option<types::SegmentTypeFilterEnum>,
-    ) -> Result<ResponseValue<types::ListSegmentsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/experimentation/segments", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9393,33 +6885,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("type", &type_))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_segments",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
     /**Sends a `GET` request to `/self-service-profiles/{id}/custom-text/{language}/{page}`
 
 */
-    pub async fn get_self_service_profile_custom_text<'a>(
+    pub fn get_self_service_profile_custom_text<'a>(
         &'a self,
         id: &'a str,
         language: types::SelfServiceProfileCustomTextLanguageEnum,
         page: types::SelfServiceProfileCustomTextPageEnum,
-    ) -> Result<
-        ResponseValue<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/self-service-profiles/{}/custom-text/{}/{}", self.baseurl, encode_path(&
             id.to_string()), encode_path(& language.to_string()), encode_path(& page
@@ -9441,31 +6918,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_self_service_profile_custom_text",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
     /**Sends a `GET` request to `/self-service-profiles`
 
 */
-    pub async fn get_self_service_profiles<'a>(
+    pub fn get_self_service_profiles<'a>(
         &'a self,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListSelfServiceProfilesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/self-service-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9488,26 +6952,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_self_service_profiles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
     /**Sends a `GET` request to `/self-service-profiles/{id}`
 
 */
-    pub async fn get_self_service_profiles_by_id<'a>(
+    pub fn get_self_service_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::SelfServiceProfile>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/self-service-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -9527,26 +6981,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_self_service_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "sessions")]
     /**Sends a `GET` request to `/sessions/{id}`
 
 */
-    pub async fn get_session<'a>(
+    pub fn get_session<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::SessionResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/sessions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -9566,32 +7010,19 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_session",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{user_id}/sessions`
 
 */
-    pub async fn get_sessions_for_user<'a>(
+    pub fn get_sessions_for_user<'a>(
         &'a self,
         user_id: &'a str,
         from: Option<&'a str>,
         include_totals: Option<bool>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListUserSessionsPaginatedResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/sessions", self.baseurl, encode_path(& user_id.to_string()),
         );
@@ -9616,26 +7047,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_sessions_for_user",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `GET` request to `/keys/signing/{kid}`
 
 */
-    pub async fn get_signing_key<'a>(
+    pub fn get_signing_key<'a>(
         &'a self,
         kid: &'a str,
-    ) -> Result<ResponseValue<types::SigningKeys>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/keys/signing/{}", self.baseurl, encode_path(& kid.to_string()),
         );
@@ -9655,25 +7076,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_signing_key",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `GET` request to `/keys/signing`
 
 */
-    pub async fn get_signing_keys<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::SigningKeys>>, Error<()>> {
+    pub fn get_signing_keys<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/signing", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9691,28 +7100,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_signing_keys",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/sms/selected-provider`
 
 */
-    pub async fn get_sms_providers<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSmsResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_sms_providers<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/sms/selected-provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9730,28 +7124,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_sms_providers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/sms/providers/twilio`
 
 */
-    pub async fn get_sms_twilio_factor_provider<'a>(
+    pub fn get_sms_twilio_factor_provider<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSmsTwilioResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/sms/providers/twilio", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9769,28 +7150,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_sms_twilio_factor_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `GET` request to `/guardian/factors/push-notification/providers/sns`
 
 */
-    pub async fn get_sns<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSnsResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_sns<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/sns", self.baseurl,
         );
@@ -9810,26 +7176,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_sns",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}/status`
 
 */
-    pub async fn get_status<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    pub fn get_status<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/status", self.baseurl, encode_path(& id.to_string()),
         );
@@ -9849,25 +7202,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_status",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "supplemental_signals")]
     /**Sends a `GET` request to `/supplemental-signals`
 
 */
-    pub async fn get_supplemental_signals<'a>(
+    pub fn get_supplemental_signals<'a>(
         &'a self,
-    ) -> Result<ResponseValue<types::GetSupplementalSignalsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/supplemental-signals", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -9885,28 +7228,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_supplemental_signals",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `GET` request to `/attack-protection/suspicious-ip-throttling`
 
 */
-    pub async fn get_suspicious_ip_throttling<'a>(
+    pub fn get_suspicious_ip_throttling<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::GetSuspiciousIpThrottlingSettingsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/attack-protection/suspicious-ip-throttling", self.baseurl,
         );
@@ -9926,28 +7256,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_suspicious_ip_throttling",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `GET` request to `/connections/{id}/directory-provisioning/synchronized-groups`
 
 */
-    pub async fn get_synchronized_groups<'a>(
+    pub fn get_synchronized_groups<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListSynchronizedGroupsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning/synchronized-groups", self.baseurl,
             encode_path(& id.to_string()),
@@ -9970,30 +7290,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_synchronized_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "token_exchange_profiles")]
     /**Sends a `GET` request to `/token-exchange-profiles`
 
 */
-    pub async fn get_token_exchange_profiles<'a>(
+    pub fn get_token_exchange_profiles<'a>(
         &'a self,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListTokenExchangeProfileResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/token-exchange-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10013,26 +7320,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_token_exchange_profiles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "token_exchange_profiles")]
     /**Sends a `GET` request to `/token-exchange-profiles/{id}`
 
 */
-    pub async fn get_token_exchange_profiles_by_id<'a>(
+    pub fn get_token_exchange_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::TokenExchangeProfileResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/token-exchange-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10052,25 +7349,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_token_exchange_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/triggers`
 
 */
-    pub async fn get_triggers<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<types::ListActionTriggersResponseContent>, Error<()>> {
+    pub fn get_triggers<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/actions/triggers", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10088,28 +7373,13 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_triggers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `GET` request to `/branding/templates/universal-login`
 
 */
-    pub async fn get_universal_login<'a>(
-        &'a self,
-    ) -> Result<
-        ResponseValue<types::GetUniversalLoginTemplateResponseContent>,
-        Error<()>,
-    > {
+    pub fn get_universal_login<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/templates/universal-login", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10127,26 +7397,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_universal_login",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]
     /**Sends a `GET` request to `/user-attribute-profiles/templates/{id}`
 
 */
-    pub async fn get_user_attribute_profile_template<'a>(
+    pub fn get_user_attribute_profile_template<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::UserAttributeProfileTemplateItem>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/user-attribute-profiles/templates/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -10167,28 +7427,15 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_attribute_profile_template",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]
     /**Sends a `GET` request to `/user-attribute-profiles/templates`
 
 */
-    pub async fn get_user_attribute_profile_templates<'a>(
+    pub fn get_user_attribute_profile_templates<'a>(
         &'a self,
-    ) -> Result<
-        ResponseValue<types::ListUserAttributeProfileTemplateResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/user-attribute-profiles/templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10206,30 +7453,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_attribute_profile_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]
     /**Sends a `GET` request to `/user-attribute-profiles`
 
 */
-    pub async fn get_user_attribute_profiles<'a>(
+    pub fn get_user_attribute_profiles<'a>(
         &'a self,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListUserAttributeProfilesPaginatedResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/user-attribute-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10249,26 +7483,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_attribute_profiles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]
     /**Sends a `GET` request to `/user-attribute-profiles/{id}`
 
 */
-    pub async fn get_user_attribute_profiles_by_id<'a>(
+    pub fn get_user_attribute_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::UserAttributeProfile>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/user-attribute-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10288,27 +7512,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_attribute_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_blocks")]
     /**Sends a `GET` request to `/user-blocks`
 
 */
-    pub async fn get_user_blocks<'a>(
+    pub fn get_user_blocks<'a>(
         &'a self,
         consider_brute_force_enablement: Option<bool>,
         identifier: &'a str,
-    ) -> Result<ResponseValue<types::ListUserBlocksResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/user-blocks", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10333,27 +7547,17 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("identifier", &identifier))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_blocks",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_blocks")]
     /**Sends a `GET` request to `/user-blocks/{id}`
 
 */
-    pub async fn get_user_blocks_by_id<'a>(
+    pub fn get_user_blocks_by_id<'a>(
         &'a self,
         id: &'a str,
         consider_brute_force_enablement: Option<bool>,
-    ) -> Result<ResponseValue<types::ListUserBlocksResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/user-blocks/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10379,30 +7583,20 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_blocks_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/effective-permissions/sources/effective-roles`
 
 */
-    pub async fn get_user_effective_permission_role_sources<'a>(
+    pub fn get_user_effective_permission_role_sources<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         permission_name: &'a str,
         resource_server_identifier: &'a str,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListUserEffectiveRolesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/effective-permissions/sources/effective-roles", self.baseurl,
             encode_path(& id.to_string()),
@@ -10434,32 +7628,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_effective_permission_role_sources",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/effective-permissions`
 
 */
-    pub async fn get_user_effective_permissions<'a>(
+    pub fn get_user_effective_permissions<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         resource_server_identifier: &'a str,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListUserEffectivePermissionsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/effective-permissions", self.baseurl, encode_path(& id
             .to_string()),
@@ -10488,28 +7669,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_effective_permissions",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/effective-roles`
 
 */
-    pub async fn get_user_effective_roles<'a>(
+    pub fn get_user_effective_roles<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListUserEffectiveRolesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/effective-roles", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10531,23 +7702,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_effective_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/groups`
 
 */
-    pub async fn get_user_groups<'a>(
+    pub fn get_user_groups<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
@@ -10557,7 +7718,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::GetUserGroupsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/groups", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10588,29 +7749,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/organizations`
 
 */
-    pub async fn get_user_organizations<'a>(
+    pub fn get_user_organizations<'a>(
         &'a self,
         id: &'a str,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListUserOrganizationsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/organizations", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10635,29 +7786,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_organizations",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/effective-roles/sources/groups`
 
 */
-    pub async fn get_user_role_source_groups<'a>(
+    pub fn get_user_role_source_groups<'a>(
         &'a self,
         id: &'a str,
         from: Option<&'a str>,
         role_id: &'a str,
         take: Option<i64>,
-    ) -> Result<ResponseValue<types::ListRoleGroupsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/effective-roles/sources/groups", self.baseurl, encode_path(& id
             .to_string()),
@@ -10681,29 +7822,19 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_role_source_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}/roles`
 
 */
-    pub async fn get_user_roles<'a>(
+    pub fn get_user_roles<'a>(
         &'a self,
         id: &'a str,
         include_totals: Option<bool>,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<types::ListUserRolesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/roles", self.baseurl, encode_path(& id.to_string()),
         );
@@ -10728,23 +7859,13 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users`
 
 */
-    pub async fn get_users<'a>(
+    pub fn get_users<'a>(
         &'a self,
         connection: Option<&'a str>,
         fields: Option<&'a str>,
@@ -10756,7 +7877,7 @@ impl Client {
         q: Option<&'a str>,
         search_engine: Option<types::SearchEngineVersionsEnum>,
         sort: Option<&'a str>,
-    ) -> Result<ResponseValue<types::ListUsersResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/users", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10788,28 +7909,18 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("sort", &sort))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_users",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users-by-email`
 
 */
-    pub async fn get_users_by_email<'a>(
+    pub fn get_users_by_email<'a>(
         &'a self,
         email: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::UserResponseSchema>>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/users-by-email", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10832,28 +7943,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_users_by_email",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `GET` request to `/users/{id}`
 
 */
-    pub async fn get_users_by_id<'a>(
+    pub fn get_users_by_id<'a>(
         &'a self,
         id: &'a str,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::UserResponseSchema>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/users/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -10875,27 +7976,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_users_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `GET` request to `/experimentation/feature-flags/{id}/variations/{vid}`
 
 */
-    pub async fn get_variation<'a>(
+    pub fn get_variation<'a>(
         &'a self,
         id: &'a str,
         vid: &'a str,
-    ) -> Result<ResponseValue<types::Variation>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/variations/{}", self.baseurl,
             encode_path(& id.to_string()), encode_path(& vid.to_string()),
@@ -10916,26 +8007,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_variation",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `GET` request to `/experimentation/feature-flags/{id}/variations`
 
 */
-    pub async fn get_variations<'a>(
+    pub fn get_variations<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ListVariationsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/variations", self.baseurl, encode_path(&
             id.to_string()),
@@ -10956,30 +8037,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_variations",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "verifiable_credentials")]
     /**Sends a `GET` request to `/verifiable-credentials/verification/templates`
 
 */
-    pub async fn get_vc_templates<'a>(
+    pub fn get_vc_templates<'a>(
         &'a self,
         from: Option<&'a str>,
         take: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::ListVerifiableCredentialTemplatesPaginatedResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/verifiable-credentials/verification/templates", self.baseurl,
         );
@@ -11001,26 +8069,16 @@ impl Client {
             .query(&progenitor_client::QueryParam::new("take", &take))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_vc_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "verifiable_credentials")]
     /**Sends a `GET` request to `/verifiable-credentials/verification/templates/{id}`
 
 */
-    pub async fn get_vc_templates_by_id<'a>(
+    pub fn get_vc_templates_by_id<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::VerifiableCredentialTemplateResponse>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/verifiable-credentials/verification/templates/{}", self.baseurl,
             encode_path(& id.to_string()),
@@ -11041,27 +8099,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_vc_templates_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `PATCH` request to `/actions/actions/{id}`
 
 */
-    pub async fn patch_action<'a>(
+    pub fn patch_action<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateActionRequestContent,
-    ) -> Result<ResponseValue<types::Action>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11082,27 +8130,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_action",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `PATCH` request to `/actions/modules/{id}`
 
 */
-    pub async fn patch_action_module<'a>(
+    pub fn patch_action_module<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateActionModuleRequestContent,
-    ) -> Result<ResponseValue<types::GetActionModuleResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11123,31 +8161,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_action_module",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PATCH` request to `/guardian/factors/push-notification/providers/apns`
 
 */
-    pub async fn patch_apns<'a>(
+    pub fn patch_apns<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
-    ) -> Result<
-        ResponseValue<
-            types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
-        >,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/apns", self.baseurl,
         );
@@ -11168,31 +8191,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_apns",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `PATCH` request to `/users/{id}/authentication-methods/{authentication_method_id}`
 
 */
-    pub async fn patch_authentication_methods_by_authentication_method_id<'a>(
+    pub fn patch_authentication_methods_by_authentication_method_id<'a>(
         &'a self,
         id: &'a str,
         authentication_method_id: &'a str,
         body: &'a types::UpdateUserAuthenticationMethodRequestContent,
-    ) -> Result<
-        ResponseValue<types::UpdateUserAuthenticationMethodResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/authentication-methods/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& authentication_method_id.to_string()),
@@ -11214,27 +8224,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_authentication_methods_by_authentication_method_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `PATCH` request to `/actions/triggers/{triggerId}/bindings`
 
 */
-    pub async fn patch_bindings<'a>(
+    pub fn patch_bindings<'a>(
         &'a self,
         trigger_id: types::ActionTriggerTypeEnum,
         body: &'a types::UpdateActionBindingsRequestContent,
-    ) -> Result<ResponseValue<types::UpdateActionBindingsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/triggers/{}/bindings", self.baseurl, encode_path(& trigger_id
             .to_string()),
@@ -11256,29 +8256,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_bindings",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `PATCH` request to `/attack-protection/bot-detection`
 
 */
-    pub async fn patch_bot_detection<'a>(
+    pub fn patch_bot_detection<'a>(
         &'a self,
         body: &'a types::UpdateBotDetectionSettingsRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetBotDetectionSettingsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/attack-protection/bot-detection", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11297,26 +8284,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_bot_detection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `PATCH` request to `/branding`
 
 */
-    pub async fn patch_branding<'a>(
+    pub fn patch_branding<'a>(
         &'a self,
         body: &'a types::UpdateBrandingRequestContent,
-    ) -> Result<ResponseValue<types::GetBrandingResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11335,27 +8312,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_branding",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `PATCH` request to `/branding/themes/{themeId}`
 
 */
-    pub async fn patch_branding_theme<'a>(
+    pub fn patch_branding_theme<'a>(
         &'a self,
         theme_id: &'a str,
         body: &'a types::CreateBrandingThemeRequestContent,
-    ) -> Result<ResponseValue<types::GetBrandingThemeResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/themes/{}", self.baseurl, encode_path(& theme_id.to_string()),
         );
@@ -11376,29 +8343,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_branding_theme",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `PATCH` request to `/attack-protection/breached-password-detection`
 
 */
-    pub async fn patch_breached_password_detection<'a>(
+    pub fn patch_breached_password_detection<'a>(
         &'a self,
         body: &'a types::UpdateBreachedPasswordDetectionSettingsRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetBreachedPasswordDetectionSettingsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/attack-protection/breached-password-detection", self.baseurl,
         );
@@ -11419,26 +8373,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_breached_password_detection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `PATCH` request to `/attack-protection/brute-force-protection`
 
 */
-    pub async fn patch_brute_force_protection<'a>(
+    pub fn patch_brute_force_protection<'a>(
         &'a self,
         body: &'a types::UpdateBruteForceSettingsRequestContent,
-    ) -> Result<ResponseValue<types::GetBruteForceSettingsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/attack-protection/brute-force-protection", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11457,26 +8401,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_brute_force_protection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `PATCH` request to `/prompts/rendering`
 
 */
-    pub async fn patch_bulk_rendering<'a>(
+    pub fn patch_bulk_rendering<'a>(
         &'a self,
         body: &'a types::BulkUpdateAculRequestContent,
-    ) -> Result<ResponseValue<types::BulkUpdateAculResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/prompts/rendering", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11495,29 +8429,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_bulk_rendering",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `PATCH` request to `/attack-protection/captcha`
 
 */
-    pub async fn patch_captcha<'a>(
+    pub fn patch_captcha<'a>(
         &'a self,
         body: &'a types::UpdateAttackProtectionCaptchaRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetAttackProtectionCaptchaResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/attack-protection/captcha", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11536,27 +8457,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_captcha",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "client_grants")]
     /**Sends a `PATCH` request to `/client-grants/{id}`
 
 */
-    pub async fn patch_client_grants_by_id<'a>(
+    pub fn patch_client_grants_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateClientGrantRequestContent,
-    ) -> Result<ResponseValue<types::ClientGrantResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/client-grants/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11577,27 +8488,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_client_grants_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `PATCH` request to `/connections/{id}/clients`
 
 */
-    pub async fn patch_clients<'a>(
+    pub fn patch_clients<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateEnabledClientConnectionsRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/clients", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11614,27 +8515,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_clients",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `PATCH` request to `/clients/{id}`
 
 */
-    pub async fn patch_clients_by_id<'a>(
+    pub fn patch_clients_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateClientRequestContent,
-    ) -> Result<ResponseValue<types::Client>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/clients/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11653,27 +8544,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_clients_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connection_profiles")]
     /**Sends a `PATCH` request to `/connection-profiles/{id}`
 
 */
-    pub async fn patch_connection_profiles_by_id<'a>(
+    pub fn patch_connection_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateConnectionProfileRequestContent,
-    ) -> Result<ResponseValue<types::ConnectionProfile>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connection-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11694,27 +8575,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_connection_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `PATCH` request to `/connections/{id}`
 
 */
-    pub async fn patch_connections_by_id<'a>(
+    pub fn patch_connections_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateConnectionRequestContent,
-    ) -> Result<ResponseValue<types::GetConnectionResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11735,28 +8606,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_connections_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `PATCH` request to `/clients/{client_id}/credentials/{credential_id}`
 
 */
-    pub async fn patch_credentials_by_credential_id<'a>(
+    pub fn patch_credentials_by_credential_id<'a>(
         &'a self,
         client_id: &'a str,
         credential_id: &'a str,
         body: &'a types::PatchClientCredentialRequestContent,
-    ) -> Result<ResponseValue<types::ClientCredential>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/clients/{}/credentials/{}", self.baseurl, encode_path(& client_id
             .to_string()), encode_path(& credential_id.to_string()),
@@ -11778,27 +8639,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_credentials_by_credential_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
     /**Sends a `PATCH` request to `/custom-domains/{id}`
 
 */
-    pub async fn patch_custom_domains_by_id<'a>(
+    pub fn patch_custom_domains_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateCustomDomainRequestContent,
-    ) -> Result<ResponseValue<types::CreateCustomDomainResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/custom-domains/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -11819,26 +8670,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_custom_domains_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
     /**Sends a `PATCH` request to `/custom-domains/default`
 
 */
-    pub async fn patch_default<'a>(
+    pub fn patch_default<'a>(
         &'a self,
         body: &'a types::SetDefaultCustomDomainRequestContent,
-    ) -> Result<ResponseValue<types::UpdateDefaultDomainResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/custom-domains/default", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -11857,27 +8698,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_default",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `PATCH` request to `/connections/{id}/directory-provisioning`
 
 */
-    pub async fn patch_directory_provisioning<'a>(
+    pub fn patch_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateDirectoryProvisioningRequestContent,
-    ) -> Result<ResponseValue<types::DirectoryProvisioning>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
             .to_string()),
@@ -11899,28 +8730,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_directory_provisioning",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `PATCH` request to `/organizations/{id}/discovery-domains/{discovery_domain_id}`
 
 */
-    pub async fn patch_discovery_domains_by_discovery_domain_id<'a>(
+    pub fn patch_discovery_domains_by_discovery_domain_id<'a>(
         &'a self,
         id: &'a str,
         discovery_domain_id: &'a str,
         body: &'a types::UpdateOrganizationDiscoveryDomainRequestContent,
-    ) -> Result<ResponseValue<types::OrganizationDiscoveryDomain>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& discovery_domain_id.to_string()),
@@ -11942,27 +8763,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_discovery_domains_by_discovery_domain_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "email_templates")]
     /**Sends a `PATCH` request to `/email-templates/{templateName}`
 
 */
-    pub async fn patch_email_templates_by_template_name<'a>(
+    pub fn patch_email_templates_by_template_name<'a>(
         &'a self,
         template_name: types::EmailTemplateNameEnum,
         body: &'a types::UpdateEmailTemplateRequestContent,
-    ) -> Result<ResponseValue<types::GetEmailTemplateResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/email-templates/{}", self.baseurl, encode_path(& template_name
             .to_string()),
@@ -11984,28 +8795,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_email_templates_by_template_name",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `PATCH` request to `/organizations/{id}/enabled_connections/{connectionId}`
 
 */
-    pub async fn patch_enabled_connections_by_connection_id<'a>(
+    pub fn patch_enabled_connections_by_connection_id<'a>(
         &'a self,
         id: &'a str,
         connection_id: &'a str,
         body: &'a types::UpdateOrganizationConnectionRequestContent,
-    ) -> Result<ResponseValue<types::OrganizationConnection>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/enabled_connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -12027,27 +8828,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_enabled_connections_by_connection_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `PATCH` request to `/event-streams/{id}`
 
 */
-    pub async fn patch_event_streams_by_id<'a>(
+    pub fn patch_event_streams_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateEventStreamRequestContent,
-    ) -> Result<ResponseValue<types::EventStreamResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/event-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12068,29 +8859,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_event_streams_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PATCH` request to `/guardian/factors/duo/settings`
 
 */
-    pub async fn patch_factor_duo_settings<'a>(
+    pub fn patch_factor_duo_settings<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorDuoSettingsRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorDuoSettingsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/duo/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12109,29 +8887,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_factor_duo_settings",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PATCH` request to `/guardian/factors/push-notification/providers/fcm`
 
 */
-    pub async fn patch_fcm<'a>(
+    pub fn patch_fcm<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
-    ) -> Result<
-        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/fcm", self.baseurl,
         );
@@ -12152,29 +8917,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_fcm",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PATCH` request to `/guardian/factors/push-notification/providers/fcmv1`
 
 */
-    pub async fn patch_fcmv1<'a>(
+    pub fn patch_fcmv1<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
-    ) -> Result<
-        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/fcmv1", self.baseurl,
         );
@@ -12195,27 +8947,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_fcmv1",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `PATCH` request to `/flows/{id}`
 
 */
-    pub async fn patch_flows_by_id<'a>(
+    pub fn patch_flows_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateFlowRequestContent,
-    ) -> Result<ResponseValue<types::GetFlowResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/flows/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12234,30 +8976,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_flows_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `PATCH` request to `/flows/vault/connections/{id}`
 
 */
-    pub async fn patch_flows_vault_connections_by_id<'a>(
+    pub fn patch_flows_vault_connections_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateFlowsVaultConnectionRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetFlowsVaultConnectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/flows/vault/connections/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12278,27 +9007,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_flows_vault_connections_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "forms")]
     /**Sends a `PATCH` request to `/forms/{id}`
 
 */
-    pub async fn patch_form<'a>(
+    pub fn patch_form<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateFormRequestContent,
-    ) -> Result<ResponseValue<types::GetFormResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/forms/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12317,27 +9036,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_form",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "hooks")]
     /**Sends a `PATCH` request to `/hooks/{id}`
 
 */
-    pub async fn patch_hooks_by_id<'a>(
+    pub fn patch_hooks_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateHookRequestContent,
-    ) -> Result<ResponseValue<types::Hook>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/hooks/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12356,27 +9065,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_hooks_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "log_streams")]
     /**Sends a `PATCH` request to `/log-streams/{id}`
 
 */
-    pub async fn patch_log_streams_by_id<'a>(
+    pub fn patch_log_streams_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateLogStreamRequestContent,
-    ) -> Result<ResponseValue<types::LogStreamResponseSchema>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/log-streams/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12397,27 +9096,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_log_streams_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "network_acls")]
     /**Sends a `PATCH` request to `/network-acls/{id}`
 
 */
-    pub async fn patch_network_acls_by_id<'a>(
+    pub fn patch_network_acls_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateNetworkAclRequestContent,
-    ) -> Result<ResponseValue<types::NetworkAclsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12438,29 +9127,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_network_acls_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "risk_assessments")]
     /**Sends a `PATCH` request to `/risk-assessments/settings/new-device`
 
 */
-    pub async fn patch_new_device<'a>(
+    pub fn patch_new_device<'a>(
         &'a self,
         body: &'a types::UpdateRiskAssessmentsSettingsNewDeviceRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetRiskAssessmentsSettingsNewDeviceResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/risk-assessments/settings/new-device", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12479,28 +9155,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_new_device",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `PATCH` request to `/organizations/{id}/connections/{connection_id}`
 
 */
-    pub async fn patch_organization_connection<'a>(
+    pub fn patch_organization_connection<'a>(
         &'a self,
         id: &'a str,
         connection_id: &'a str,
         body: &'a types::UpdateOrganizationAllConnectionRequestContent,
-    ) -> Result<ResponseValue<types::OrganizationAllConnectionPost>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/connections/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& connection_id.to_string()),
@@ -12522,27 +9188,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_organization_connection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `PATCH` request to `/organizations/{id}`
 
 */
-    pub async fn patch_organizations_by_id<'a>(
+    pub fn patch_organizations_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateOrganizationRequestContent,
-    ) -> Result<ResponseValue<types::Organization>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12563,29 +9219,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_organizations_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `PATCH` request to `/attack-protection/phone-provider-protection`
 
 */
-    pub async fn patch_phone_provider_protection<'a>(
+    pub fn patch_phone_provider_protection<'a>(
         &'a self,
         body: &'a types::PatchPhoneProviderProtectionRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetPhoneProviderProtectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/attack-protection/phone-provider-protection", self.baseurl,
         );
@@ -12606,26 +9249,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_phone_provider_protection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `PATCH` request to `/prompts`
 
 */
-    pub async fn patch_prompts<'a>(
+    pub fn patch_prompts<'a>(
         &'a self,
         body: &'a types::UpdateSettingsRequestContent,
-    ) -> Result<ResponseValue<types::GetSettingsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/prompts", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12644,26 +9277,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_prompts",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "emails")]
     /**Sends a `PATCH` request to `/emails/provider`
 
 */
-    pub async fn patch_provider<'a>(
+    pub fn patch_provider<'a>(
         &'a self,
         body: &'a types::UpdateEmailProviderRequestContent,
-    ) -> Result<ResponseValue<types::GetEmailProviderResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/emails/provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12682,27 +9305,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rate_limit_policies")]
     /**Sends a `PATCH` request to `/rate-limit-policies/{id}`
 
 */
-    pub async fn patch_rate_limit_policies_by_id<'a>(
+    pub fn patch_rate_limit_policies_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::PatchRateLimitPolicyRequestContent,
-    ) -> Result<ResponseValue<types::RateLimitPolicy>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/rate-limit-policies/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12723,27 +9336,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_rate_limit_policies_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "refresh_tokens")]
     /**Sends a `PATCH` request to `/refresh-tokens/{id}`
 
 */
-    pub async fn patch_refresh_tokens_by_id<'a>(
+    pub fn patch_refresh_tokens_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateRefreshTokenRequestContent,
-    ) -> Result<ResponseValue<types::RefreshTokenResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/refresh-tokens/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12764,28 +9367,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_refresh_tokens_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `PATCH` request to `/prompts/{prompt}/screen/{screen}/rendering`
 
 */
-    pub async fn patch_rendering<'a>(
+    pub fn patch_rendering<'a>(
         &'a self,
         prompt: types::PromptGroupNameEnum,
         screen: types::ScreenGroupNameEnum,
         body: &'a types::UpdateAculRequestContent,
-    ) -> Result<ResponseValue<types::UpdateAculResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/prompts/{}/screen/{}/rendering", self.baseurl, encode_path(& prompt
             .to_string()), encode_path(& screen.to_string()),
@@ -12807,27 +9400,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_rendering",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "resource_servers")]
     /**Sends a `PATCH` request to `/resource-servers/{id}`
 
 */
-    pub async fn patch_resource_servers_by_id<'a>(
+    pub fn patch_resource_servers_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateResourceServerRequestContent,
-    ) -> Result<ResponseValue<types::ResourceServer>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/resource-servers/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -12848,26 +9431,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_resource_servers_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "risk_assessments")]
     /**Sends a `PATCH` request to `/risk-assessments/settings`
 
 */
-    pub async fn patch_risk_assessments_settings<'a>(
+    pub fn patch_risk_assessments_settings<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorRequestContent,
-    ) -> Result<ResponseValue<types::SetGuardianFactorResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/risk-assessments/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12886,27 +9459,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_risk_assessments_settings",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `PATCH` request to `/roles/{id}`
 
 */
-    pub async fn patch_roles_by_id<'a>(
+    pub fn patch_roles_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateRoleRequestContent,
-    ) -> Result<ResponseValue<types::Role>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/roles/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12925,27 +9488,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_roles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rules")]
     /**Sends a `PATCH` request to `/rules/{id}`
 
 */
-    pub async fn patch_rules_by_id<'a>(
+    pub fn patch_rules_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateRuleRequestContent,
-    ) -> Result<ResponseValue<types::Rule>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/rules/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -12964,27 +9517,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_rules_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `PATCH` request to `/connections/{id}/scim-configuration`
 
 */
-    pub async fn patch_scim_configuration<'a>(
+    pub fn patch_scim_configuration<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateScimConfigurationRequestContent,
-    ) -> Result<ResponseValue<types::ScimConfiguration>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
             .to_string()),
@@ -13006,30 +9549,20 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_scim_configuration",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "hooks")]
     /**Sends a `PATCH` request to `/hooks/{id}/secrets`
 
 */
-    pub async fn patch_secrets<'a>(
+    pub fn patch_secrets<'a>(
         &'a self,
         id: &'a str,
         body: &'a ::std::collections::HashMap<
             ::std::string::String,
             ::std::string::String,
         >,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
         );
@@ -13050,27 +9583,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_secrets",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
     /**Sends a `PATCH` request to `/self-service-profiles/{id}`
 
 */
-    pub async fn patch_self_service_profiles_by_id<'a>(
+    pub fn patch_self_service_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateSelfServiceProfileRequestContent,
-    ) -> Result<ResponseValue<types::SelfServiceProfile>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/self-service-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -13091,27 +9614,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_self_service_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "sessions")]
     /**Sends a `PATCH` request to `/sessions/{id}`
 
 */
-    pub async fn patch_sessions_by_id<'a>(
+    pub fn patch_sessions_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateSessionRequestContent,
-    ) -> Result<ResponseValue<types::SessionResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/sessions/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -13132,26 +9645,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_sessions_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "tenants")]
     /**Sends a `PATCH` request to `/tenants/settings`
 
 */
-    pub async fn patch_settings<'a>(
+    pub fn patch_settings<'a>(
         &'a self,
         body: &'a types::UpdateTenantSettingsRequestContent,
-    ) -> Result<ResponseValue<types::GetTenantSettingsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/tenants/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13170,29 +9673,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_settings",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PATCH` request to `/guardian/factors/push-notification/providers/sns`
 
 */
-    pub async fn patch_sns<'a>(
+    pub fn patch_sns<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSnsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/sns", self.baseurl,
         );
@@ -13213,26 +9703,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_sns",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "supplemental_signals")]
     /**Sends a `PATCH` request to `/supplemental-signals`
 
 */
-    pub async fn patch_supplemental_signals<'a>(
+    pub fn patch_supplemental_signals<'a>(
         &'a self,
         body: &'a types::UpdateSupplementalSignalsRequestContent,
-    ) -> Result<ResponseValue<types::GetSupplementalSignalsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/supplemental-signals", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13251,29 +9731,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_supplemental_signals",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "attack_protection")]
     /**Sends a `PATCH` request to `/attack-protection/suspicious-ip-throttling`
 
 */
-    pub async fn patch_suspicious_ip_throttling<'a>(
+    pub fn patch_suspicious_ip_throttling<'a>(
         &'a self,
         body: &'a types::UpdateSuspiciousIpThrottlingSettingsRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetSuspiciousIpThrottlingSettingsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/attack-protection/suspicious-ip-throttling", self.baseurl,
         );
@@ -13294,27 +9761,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_suspicious_ip_throttling",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "token_exchange_profiles")]
     /**Sends a `PATCH` request to `/token-exchange-profiles/{id}`
 
 */
-    pub async fn patch_token_exchange_profiles_by_id<'a>(
+    pub fn patch_token_exchange_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateTokenExchangeProfileRequestContent,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/token-exchange-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -13335,27 +9792,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_token_exchange_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]
     /**Sends a `PATCH` request to `/user-attribute-profiles/{id}`
 
 */
-    pub async fn patch_user_attribute_profiles_by_id<'a>(
+    pub fn patch_user_attribute_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateUserAttributeProfileRequestContent,
-    ) -> Result<ResponseValue<types::UserAttributeProfile>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/user-attribute-profiles/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -13376,28 +9823,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_user_attribute_profiles_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `PATCH` request to `/users/{id}`
 
 */
-    pub async fn patch_users_by_id<'a>(
+    pub fn patch_users_by_id<'a>(
         &'a self,
         id: &'a str,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::UpdateUserRequestContent,
-    ) -> Result<ResponseValue<types::UserResponseSchema>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/users/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -13419,27 +9856,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_users_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "verifiable_credentials")]
     /**Sends a `PATCH` request to `/verifiable-credentials/verification/templates/{id}`
 
 */
-    pub async fn patch_vc_templates_by_id<'a>(
+    pub fn patch_vc_templates_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateVerifiableCredentialTemplateRequestContent,
-    ) -> Result<ResponseValue<types::VerifiableCredentialTemplateResponse>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/verifiable-credentials/verification/templates/{}", self.baseurl,
             encode_path(& id.to_string()),
@@ -13461,26 +9888,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "patch_vc_templates_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `POST` request to `/actions/actions`
 
 */
-    pub async fn post_action<'a>(
+    pub fn post_action<'a>(
         &'a self,
         body: &'a types::CreateActionRequestContent,
-    ) -> Result<ResponseValue<types::Action>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/actions/actions", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13499,26 +9916,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_action",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `POST` request to `/actions/modules`
 
 */
-    pub async fn post_action_module<'a>(
+    pub fn post_action_module<'a>(
         &'a self,
         body: &'a types::CreateActionModuleRequestContent,
-    ) -> Result<ResponseValue<types::GetActionModuleResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/actions/modules", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13537,27 +9944,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_action_module",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `POST` request to `/actions/modules/{id}/rollback`
 
 */
-    pub async fn post_action_module_rollback<'a>(
+    pub fn post_action_module_rollback<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::RollbackActionModuleRequestContent,
-    ) -> Result<ResponseValue<types::GetActionModuleResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}/rollback", self.baseurl, encode_path(& id
             .to_string()),
@@ -13579,26 +9976,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_action_module_rollback",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `POST` request to `/actions/modules/{id}/versions`
 
 */
-    pub async fn post_action_module_version<'a>(
+    pub fn post_action_module_version<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ActionModuleVersion>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/modules/{}/versions", self.baseurl, encode_path(& id
             .to_string()),
@@ -13619,30 +10006,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_action_module_version",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `POST` request to `/users/{id}/authentication-methods`
 
 */
-    pub async fn post_authentication_methods<'a>(
+    pub fn post_authentication_methods<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateUserAuthenticationMethodRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateUserAuthenticationMethodResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/authentication-methods", self.baseurl, encode_path(& id
             .to_string()),
@@ -13664,26 +10038,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_authentication_methods",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `POST` request to `/branding/themes`
 
 */
-    pub async fn post_branding_theme<'a>(
+    pub fn post_branding_theme<'a>(
         &'a self,
         body: &'a types::CreateBrandingThemeRequestContent,
-    ) -> Result<ResponseValue<types::GetBrandingThemeResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/themes", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13702,27 +10066,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_branding_theme",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `POST` request to `/users/{id}/risk-assessments/clear`
 
 */
-    pub async fn post_clear_assessors<'a>(
+    pub fn post_clear_assessors<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::ClearAssessorsRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/risk-assessments/clear", self.baseurl, encode_path(& id
             .to_string()),
@@ -13735,26 +10089,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_clear_assessors",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "client_grants")]
     /**Sends a `POST` request to `/client-grants`
 
 */
-    pub async fn post_client_grants<'a>(
+    pub fn post_client_grants<'a>(
         &'a self,
         body: &'a types::CreateClientGrantRequestContent,
-    ) -> Result<ResponseValue<types::ClientGrantResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/client-grants", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13773,26 +10117,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_client_grants",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `POST` request to `/clients`
 
 */
-    pub async fn post_clients<'a>(
+    pub fn post_clients<'a>(
         &'a self,
         body: &'a types::CreateClientRequestContent,
-    ) -> Result<ResponseValue<types::Client>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/clients", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13811,26 +10145,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_clients",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `POST` request to `/clients/cimd/preview`
 
 */
-    pub async fn post_clients_cimd_preview<'a>(
+    pub fn post_clients_cimd_preview<'a>(
         &'a self,
         body: &'a types::RegisterCimdClientRequestContent,
-    ) -> Result<ResponseValue<types::PreviewCimdMetadataResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/clients/cimd/preview", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13849,26 +10173,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_clients_cimd_preview",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `POST` request to `/clients/cimd/register`
 
 */
-    pub async fn post_clients_cimd_register<'a>(
+    pub fn post_clients_cimd_register<'a>(
         &'a self,
         body: &'a types::RegisterCimdClientRequestContent,
-    ) -> Result<ResponseValue<types::RegisterCimdClientResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/clients/cimd/register", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13887,28 +10201,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_clients_cimd_register",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => crate::runtime::json_response(response).await,
-            201u16 => crate::runtime::json_response(response).await,
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connection_profiles")]
     /**Sends a `POST` request to `/connection-profiles`
 
 */
-    pub async fn post_connection_profiles<'a>(
+    pub fn post_connection_profiles<'a>(
         &'a self,
         body: &'a types::CreateConnectionProfileRequestContent,
-    ) -> Result<ResponseValue<types::ConnectionProfile>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/connection-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13927,26 +10229,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_connection_profiles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `POST` request to `/connections`
 
 */
-    pub async fn post_connections<'a>(
+    pub fn post_connections<'a>(
         &'a self,
         body: &'a types::CreateConnectionRequestContent,
-    ) -> Result<ResponseValue<types::GetConnectionResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/connections", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -13965,27 +10257,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_connections",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `POST` request to `/clients/{client_id}/credentials`
 
 */
-    pub async fn post_credentials<'a>(
+    pub fn post_credentials<'a>(
         &'a self,
         client_id: &'a str,
         body: &'a types::PostClientCredentialRequestContent,
-    ) -> Result<ResponseValue<types::ClientCredential>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/clients/{}/credentials", self.baseurl, encode_path(& client_id
             .to_string()),
@@ -14007,26 +10289,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_credentials",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
     /**Sends a `POST` request to `/custom-domains`
 
 */
-    pub async fn post_custom_domains<'a>(
+    pub fn post_custom_domains<'a>(
         &'a self,
         body: &'a types::CreateCustomDomainRequestContent,
-    ) -> Result<ResponseValue<types::CreateCustomDomainResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/custom-domains", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14045,26 +10317,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_custom_domains",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `POST` request to `/actions/actions/{id}/deploy`
 
 */
-    pub async fn post_deploy_action<'a>(
+    pub fn post_deploy_action<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ActionVersion>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}/deploy", self.baseurl, encode_path(& id.to_string()),
         );
@@ -14084,28 +10346,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_deploy_action",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `POST` request to `/actions/actions/{actionId}/versions/{id}/deploy`
 
 */
-    pub async fn post_deploy_draft_version<'a>(
+    pub fn post_deploy_draft_version<'a>(
         &'a self,
         action_id: &'a str,
         id: &'a str,
         body: &'a types::DeployActionVersionRequestContent,
-    ) -> Result<ResponseValue<types::ActionVersion>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}/versions/{}/deploy", self.baseurl, encode_path(&
             action_id.to_string()), encode_path(& id.to_string()),
@@ -14127,29 +10379,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_deploy_draft_version",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "device_credentials")]
     /**Sends a `POST` request to `/device-credentials`
 
 */
-    pub async fn post_device_credentials<'a>(
+    pub fn post_device_credentials<'a>(
         &'a self,
         body: &'a types::CreatePublicKeyDeviceCredentialRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreatePublicKeyDeviceCredentialResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/device-credentials", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14168,27 +10407,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_device_credentials",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `POST` request to `/connections/{id}/directory-provisioning`
 
 */
-    pub async fn post_directory_provisioning<'a>(
+    pub fn post_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateDirectoryProvisioningRequestContent,
-    ) -> Result<ResponseValue<types::DirectoryProvisioning>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
             .to_string()),
@@ -14210,27 +10439,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_directory_provisioning",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `POST` request to `/organizations/{id}/discovery-domains`
 
 */
-    pub async fn post_discovery_domains<'a>(
+    pub fn post_discovery_domains<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateOrganizationDiscoveryDomainRequestContent,
-    ) -> Result<ResponseValue<types::OrganizationDiscoveryDomain>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/discovery-domains", self.baseurl, encode_path(& id
             .to_string()),
@@ -14252,26 +10471,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_discovery_domains",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "email_templates")]
     /**Sends a `POST` request to `/email-templates`
 
 */
-    pub async fn post_email_templates<'a>(
+    pub fn post_email_templates<'a>(
         &'a self,
         body: &'a types::SetEmailTemplateRequestContent,
-    ) -> Result<ResponseValue<types::GetEmailTemplateResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/email-templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14290,27 +10499,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_email_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "tickets")]
     /**Sends a `POST` request to `/tickets/email-verification`
 
 */
-    pub async fn post_email_verification<'a>(
+    pub fn post_email_verification<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::VerifyEmailTicketRequestContent,
-    ) -> Result<ResponseValue<types::VerifyEmailTicketResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/tickets/email-verification", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -14332,27 +10531,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_email_verification",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `POST` request to `/organizations/{id}/enabled_connections`
 
 */
-    pub async fn post_enabled_connections<'a>(
+    pub fn post_enabled_connections<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::ConnectionForOrganization,
-    ) -> Result<ResponseValue<types::OrganizationConnection>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/enabled_connections", self.baseurl, encode_path(& id
             .to_string()),
@@ -14374,26 +10563,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_enabled_connections",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `POST` request to `/keys/encryption`
 
 */
-    pub async fn post_encryption<'a>(
+    pub fn post_encryption<'a>(
         &'a self,
         body: &'a types::CreateEncryptionKeyRequestContent,
-    ) -> Result<ResponseValue<types::EncryptionKey>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/encryption", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14412,27 +10591,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_encryption",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `POST` request to `/keys/encryption/{kid}`
 
 */
-    pub async fn post_encryption_key<'a>(
+    pub fn post_encryption_key<'a>(
         &'a self,
         kid: &'a str,
         body: &'a types::ImportEncryptionKeyRequestContent,
-    ) -> Result<ResponseValue<types::EncryptionKey>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/keys/encryption/{}", self.baseurl, encode_path(& kid.to_string()),
         );
@@ -14453,25 +10622,13 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_encryption_key",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `POST` request to `/keys/encryption/rekey`
 
 */
-    pub async fn post_encryption_rekey<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    pub fn post_encryption_rekey<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/encryption/rekey", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14481,29 +10638,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_encryption_rekey",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `POST` request to `/keys/encryption/{kid}/wrapping-key`
 
 */
-    pub async fn post_encryption_wrapping_key<'a>(
+    pub fn post_encryption_wrapping_key<'a>(
         &'a self,
         kid: &'a str,
-    ) -> Result<
-        ResponseValue<types::CreateEncryptionKeyPublicWrappingResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/keys/encryption/{}/wrapping-key", self.baseurl, encode_path(& kid
             .to_string()),
@@ -14524,26 +10668,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_encryption_wrapping_key",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `POST` request to `/event-streams`
 
 */
-    pub async fn post_event_streams<'a>(
+    pub fn post_event_streams<'a>(
         &'a self,
         body: &'a types::PostEventStreamsBody,
-    ) -> Result<ResponseValue<types::EventStreamResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/event-streams", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14562,26 +10696,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_event_streams",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `POST` request to `/flows`
 
 */
-    pub async fn post_flows<'a>(
+    pub fn post_flows<'a>(
         &'a self,
         body: &'a types::CreateFlowRequestContent,
-    ) -> Result<ResponseValue<types::GetFlowResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/flows", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14600,29 +10724,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_flows",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "flows")]
     /**Sends a `POST` request to `/flows/vault/connections`
 
 */
-    pub async fn post_flows_vault_connections<'a>(
+    pub fn post_flows_vault_connections<'a>(
         &'a self,
         body: &'a types::CreateFlowsVaultConnectionRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetFlowsVaultConnectionResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/flows/vault/connections", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14641,27 +10752,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_flows_vault_connections",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "groups")]
     /**Sends a `POST` request to `/groups/{id}/roles`
 
 */
-    pub async fn post_group_roles<'a>(
+    pub fn post_group_roles<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/groups/{}/roles", self.baseurl, encode_path(& id.to_string()),
         );
@@ -14673,26 +10774,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_group_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "hooks")]
     /**Sends a `POST` request to `/hooks`
 
 */
-    pub async fn post_hooks<'a>(
+    pub fn post_hooks<'a>(
         &'a self,
         body: &'a types::CreateHookRequestContent,
-    ) -> Result<ResponseValue<types::Hook>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/hooks", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14711,27 +10802,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_hooks",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `POST` request to `/users/{id}/identities`
 
 */
-    pub async fn post_identities<'a>(
+    pub fn post_identities<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::LinkUserIdentityRequestContent,
-    ) -> Result<ResponseValue<::std::vec::Vec<types::UserIdentity>>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/identities", self.baseurl, encode_path(& id.to_string()),
         );
@@ -14752,26 +10833,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_identities",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `POST` request to `/users/{id}/multifactor/actions/invalidate-remember-browser`
 
 */
-    pub async fn post_invalidate_remember_browser<'a>(
+    pub fn post_invalidate_remember_browser<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/multifactor/actions/invalidate-remember-browser", self.baseurl,
             encode_path(& id.to_string()),
@@ -14784,28 +10855,18 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_invalidate_remember_browser",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `POST` request to `/organizations/{id}/invitations`
 
 */
-    pub async fn post_invitations<'a>(
+    pub fn post_invitations<'a>(
         &'a self,
         id: &'a str,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateOrganizationInvitationRequestContent,
-    ) -> Result<ResponseValue<types::OrganizationInvitation>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/invitations", self.baseurl, encode_path(& id
             .to_string()),
@@ -14830,27 +10891,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_invitations",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `POST` request to `/connections/{id}/keys`
 
 */
-    pub async fn post_keys<'a>(
+    pub fn post_keys<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::PostConnectionKeysRequestContent,
-    ) -> Result<ResponseValue<types::PostConnectionsKeysResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/keys", self.baseurl, encode_path(& id.to_string()),
         );
@@ -14871,26 +10922,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_keys",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "log_streams")]
     /**Sends a `POST` request to `/log-streams`
 
 */
-    pub async fn post_log_streams<'a>(
+    pub fn post_log_streams<'a>(
         &'a self,
         body: &'a types::CreateLogStreamRequestContent,
-    ) -> Result<ResponseValue<types::LogStreamResponseSchema>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/log-streams", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14909,27 +10950,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_log_streams",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `POST` request to `/organizations/{id}/members`
 
 */
-    pub async fn post_members<'a>(
+    pub fn post_members<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateOrganizationMemberRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members", self.baseurl, encode_path(& id.to_string()),
         );
@@ -14941,26 +10972,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_members",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "network_acls")]
     /**Sends a `POST` request to `/network-acls`
 
 */
-    pub async fn post_network_acls<'a>(
+    pub fn post_network_acls<'a>(
         &'a self,
         body: &'a types::SetNetworkAclRequestContent,
-    ) -> Result<ResponseValue<types::NetworkAclsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/network-acls", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -14979,27 +11000,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_network_acls",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `POST` request to `/organizations/{id}/connections`
 
 */
-    pub async fn post_organization_connection<'a>(
+    pub fn post_organization_connection<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateOrganizationAllConnectionRequestContent,
-    ) -> Result<ResponseValue<types::OrganizationAllConnectionPost>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/connections", self.baseurl, encode_path(& id
             .to_string()),
@@ -15021,28 +11032,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_organization_connection",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `POST` request to `/organizations/{organization_id}/groups/{group_id}/roles`
 
 */
-    pub async fn post_organization_group_roles<'a>(
+    pub fn post_organization_group_roles<'a>(
         &'a self,
         organization_id: &'a str,
         group_id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/groups/{}/roles", self.baseurl, encode_path(&
             organization_id.to_string()), encode_path(& group_id.to_string()),
@@ -15055,28 +11056,18 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_organization_group_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `POST` request to `/organizations/{id}/members/{user_id}/roles`
 
 */
-    pub async fn post_organization_member_roles<'a>(
+    pub fn post_organization_member_roles<'a>(
         &'a self,
         id: &'a str,
         user_id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
             .to_string()), encode_path(& user_id.to_string()),
@@ -15089,26 +11080,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_organization_member_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "organizations")]
     /**Sends a `POST` request to `/organizations`
 
 */
-    pub async fn post_organizations<'a>(
+    pub fn post_organizations<'a>(
         &'a self,
         body: &'a types::CreateOrganizationRequestContent,
-    ) -> Result<ResponseValue<types::CreateOrganizationResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/organizations", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15127,27 +11108,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_organizations",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "tickets")]
     /**Sends a `POST` request to `/tickets/password-change`
 
 */
-    pub async fn post_password_change<'a>(
+    pub fn post_password_change<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::ChangePasswordTicketRequestContent,
-    ) -> Result<ResponseValue<types::VerifyEmailTicketResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/tickets/password-change", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -15169,27 +11140,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_password_change",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `POST` request to `/users/{id}/permissions`
 
 */
-    pub async fn post_permissions<'a>(
+    pub fn post_permissions<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AddRolePermissionsRequestContent,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/permissions", self.baseurl, encode_path(& id.to_string()),
         );
@@ -15210,26 +11171,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_permissions",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "emails")]
     /**Sends a `POST` request to `/emails/provider`
 
 */
-    pub async fn post_provider<'a>(
+    pub fn post_provider<'a>(
         &'a self,
         body: &'a types::CreateEmailProviderRequestContent,
-    ) -> Result<ResponseValue<types::GetEmailProviderResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/emails/provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15248,26 +11199,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rate_limit_policies")]
     /**Sends a `POST` request to `/rate-limit-policies`
 
 */
-    pub async fn post_rate_limit_policies<'a>(
+    pub fn post_rate_limit_policies<'a>(
         &'a self,
         body: &'a types::CreateRateLimitPolicyRequestContent,
-    ) -> Result<ResponseValue<types::RateLimitPolicy>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/rate-limit-policies", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15286,29 +11227,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_rate_limit_policies",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `POST` request to `/users/{id}/recovery-code-regeneration`
 
 */
-    pub async fn post_recovery_code_regeneration<'a>(
+    pub fn post_recovery_code_regeneration<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::RegenerateUsersRecoveryCodeResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/recovery-code-regeneration", self.baseurl, encode_path(& id
             .to_string()),
@@ -15329,30 +11257,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_recovery_code_regeneration",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `POST` request to `/event-streams/{id}/redeliver`
 
 */
-    pub async fn post_redeliver<'a>(
+    pub fn post_redeliver<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateEventStreamRedeliveryRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateEventStreamRedeliveryResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/event-streams/{}/redeliver", self.baseurl, encode_path(& id.to_string()),
         );
@@ -15373,27 +11288,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_redeliver",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `POST` request to `/event-streams/{id}/redeliver/{event_id}`
 
 */
-    pub async fn post_redeliver_by_event_id<'a>(
+    pub fn post_redeliver_by_event_id<'a>(
         &'a self,
         id: &'a str,
         event_id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/event-streams/{}/redeliver/{}", self.baseurl, encode_path(& id
             .to_string()), encode_path(& event_id.to_string()),
@@ -15414,26 +11319,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_redeliver_by_event_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "resource_servers")]
     /**Sends a `POST` request to `/resource-servers`
 
 */
-    pub async fn post_resource_servers<'a>(
+    pub fn post_resource_servers<'a>(
         &'a self,
         body: &'a types::CreateResourceServerRequestContent,
-    ) -> Result<ResponseValue<types::ResourceServer>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/resource-servers", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15452,27 +11347,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_resource_servers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
     /**Sends a `POST` request to `/self-service-profiles/{profileId}/sso-ticket/{id}/revoke`
 
 */
-    pub async fn post_revoke<'a>(
+    pub fn post_revoke<'a>(
         &'a self,
         profile_id: &'a str,
         id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/self-service-profiles/{}/sso-ticket/{}/revoke", self.baseurl,
             encode_path(& profile_id.to_string()), encode_path(& id.to_string()),
@@ -15493,27 +11378,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_revoke",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `POST` request to `/roles/{id}/groups`
 
 */
-    pub async fn post_role_groups<'a>(
+    pub fn post_role_groups<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AssignRoleGroupsRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/roles/{}/groups", self.baseurl, encode_path(& id.to_string()),
         );
@@ -15525,27 +11400,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_role_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `POST` request to `/roles/{id}/permissions`
 
 */
-    pub async fn post_role_permission_assignment<'a>(
+    pub fn post_role_permission_assignment<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AddRolePermissionsRequestContent,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/roles/{}/permissions", self.baseurl, encode_path(& id.to_string()),
         );
@@ -15566,27 +11431,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_role_permission_assignment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `POST` request to `/roles/{id}/users`
 
 */
-    pub async fn post_role_users<'a>(
+    pub fn post_role_users<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AssignRoleUsersRequestContent,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/roles/{}/users", self.baseurl, encode_path(& id.to_string()),
         );
@@ -15607,26 +11462,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_role_users",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "roles")]
     /**Sends a `POST` request to `/roles`
 
 */
-    pub async fn post_roles<'a>(
+    pub fn post_roles<'a>(
         &'a self,
         body: &'a types::CreateRoleRequestContent,
-    ) -> Result<ResponseValue<types::Role>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/roles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15645,27 +11490,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `POST` request to `/connections/{id}/keys/rotate`
 
 */
-    pub async fn post_rotate<'a>(
+    pub fn post_rotate<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::PostConnectionKeysRequestContent,
-    ) -> Result<ResponseValue<types::RotateConnectionsKeysResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/keys/rotate", self.baseurl, encode_path(& id.to_string()),
         );
@@ -15686,26 +11521,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_rotate",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "clients")]
     /**Sends a `POST` request to `/clients/{id}/rotate-secret`
 
 */
-    pub async fn post_rotate_secret<'a>(
+    pub fn post_rotate_secret<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::Client>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/clients/{}/rotate-secret", self.baseurl, encode_path(& id.to_string()),
         );
@@ -15725,26 +11550,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_rotate_secret",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rules")]
     /**Sends a `POST` request to `/rules`
 
 */
-    pub async fn post_rules<'a>(
+    pub fn post_rules<'a>(
         &'a self,
         body: &'a types::CreateRuleRequestContent,
-    ) -> Result<ResponseValue<types::Rule>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/rules", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15763,27 +11578,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_rules",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `POST` request to `/connections/{id}/scim-configuration`
 
 */
-    pub async fn post_scim_configuration<'a>(
+    pub fn post_scim_configuration<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateScimConfigurationRequestContent,
-    ) -> Result<ResponseValue<types::ScimConfiguration>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
             .to_string()),
@@ -15805,27 +11610,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_scim_configuration",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `POST` request to `/connections/{id}/scim-configuration/tokens`
 
 */
-    pub async fn post_scim_token<'a>(
+    pub fn post_scim_token<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateScimTokenRequestContent,
-    ) -> Result<ResponseValue<types::CreateScimTokenResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/scim-configuration/tokens", self.baseurl, encode_path(& id
             .to_string()),
@@ -15847,30 +11642,20 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_scim_token",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "hooks")]
     /**Sends a `POST` request to `/hooks/{id}/secrets`
 
 */
-    pub async fn post_secrets<'a>(
+    pub fn post_secrets<'a>(
         &'a self,
         id: &'a str,
         body: &'a ::std::collections::HashMap<
             ::std::string::String,
             ::std::string::String,
         >,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
         );
@@ -15891,26 +11676,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_secrets",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
     /**Sends a `POST` request to `/self-service-profiles`
 
 */
-    pub async fn post_self_service_profiles<'a>(
+    pub fn post_self_service_profiles<'a>(
         &'a self,
         body: &'a types::CreateSelfServiceProfileRequestContent,
-    ) -> Result<ResponseValue<types::SelfServiceProfile>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/self-service-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15929,25 +11704,13 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_self_service_profiles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `POST` request to `/keys/signing/rotate`
 
 */
-    pub async fn post_signing_keys<'a>(
-        &'a self,
-    ) -> Result<ResponseValue<types::RotateSigningKeysResponseContent>, Error<()>> {
+    pub fn post_signing_keys<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/signing/rotate", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -15965,31 +11728,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_signing_keys",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
     /**Sends a `POST` request to `/self-service-profiles/{id}/sso-ticket`
 
 */
-    pub async fn post_sso_ticket<'a>(
+    pub fn post_sso_ticket<'a>(
         &'a self,
         id: &'a str,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateSelfServiceProfileSsoTicketRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateSelfServiceProfileSsoTicketResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/self-service-profiles/{}/sso-ticket", self.baseurl, encode_path(& id
             .to_string()),
@@ -16014,29 +11764,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_sso_ticket",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `POST` request to `/connections/{id}/directory-provisioning/synchronizations`
 
 */
-    pub async fn post_synchronizations<'a>(
+    pub fn post_synchronizations<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<
-        ResponseValue<types::CreateDirectorySynchronizationResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning/synchronizations", self.baseurl,
             encode_path(& id.to_string()),
@@ -16057,27 +11794,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_synchronizations",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "actions")]
     /**Sends a `POST` request to `/actions/actions/{id}/test`
 
 */
-    pub async fn post_test_action<'a>(
+    pub fn post_test_action<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::TestActionRequestContent,
-    ) -> Result<ResponseValue<types::TestActionResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}/test", self.baseurl, encode_path(& id.to_string()),
         );
@@ -16098,26 +11825,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_test_action",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
     /**Sends a `POST` request to `/custom-domains/{id}/test`
 
 */
-    pub async fn post_test_domain<'a>(
+    pub fn post_test_domain<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::TestCustomDomainResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/custom-domains/{}/test", self.baseurl, encode_path(& id.to_string()),
         );
@@ -16137,27 +11854,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_test_domain",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "event_streams")]
     /**Sends a `POST` request to `/event-streams/{id}/test`
 
 */
-    pub async fn post_test_event<'a>(
+    pub fn post_test_event<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreateEventStreamTestEventRequestContent,
-    ) -> Result<ResponseValue<types::EventStreamDelivery>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/event-streams/{}/test", self.baseurl, encode_path(& id.to_string()),
         );
@@ -16178,30 +11885,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_test_event",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `POST` request to `/guardian/enrollments/ticket`
 
 */
-    pub async fn post_ticket<'a>(
+    pub fn post_ticket<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateGuardianEnrollmentTicketRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateGuardianEnrollmentTicketResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/enrollments/ticket", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -16223,26 +11917,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_ticket",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "token_exchange_profiles")]
     /**Sends a `POST` request to `/token-exchange-profiles`
 
 */
-    pub async fn post_token_exchange_profiles<'a>(
+    pub fn post_token_exchange_profiles<'a>(
         &'a self,
         body: &'a types::CreateTokenExchangeProfileRequestContent,
-    ) -> Result<ResponseValue<types::TokenExchangeProfileResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/token-exchange-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16261,26 +11945,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_token_exchange_profiles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]
     /**Sends a `POST` request to `/user-attribute-profiles`
 
 */
-    pub async fn post_user_attribute_profiles<'a>(
+    pub fn post_user_attribute_profiles<'a>(
         &'a self,
         body: &'a types::CreateUserAttributeProfileRequestContent,
-    ) -> Result<ResponseValue<types::UserAttributeProfile>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/user-attribute-profiles", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16299,27 +11973,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_user_attribute_profiles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `POST` request to `/users/{id}/roles`
 
 */
-    pub async fn post_user_roles<'a>(
+    pub fn post_user_roles<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/roles", self.baseurl, encode_path(& id.to_string()),
         );
@@ -16331,27 +11995,17 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_user_roles",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `POST` request to `/users`
 
 */
-    pub async fn post_users<'a>(
+    pub fn post_users<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateUserRequestContent,
-    ) -> Result<ResponseValue<types::UserResponseSchema>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/users", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -16373,26 +12027,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_users",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "jobs")]
     /**Sends a `POST` request to `/jobs/users-exports`
 
 */
-    pub async fn post_users_exports<'a>(
+    pub fn post_users_exports<'a>(
         &'a self,
         body: &'a types::CreateExportUsersRequestContent,
-    ) -> Result<ResponseValue<types::CreateExportUsersResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/jobs/users-exports", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16411,26 +12055,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_users_exports",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "verifiable_credentials")]
     /**Sends a `POST` request to `/verifiable-credentials/verification/templates`
 
 */
-    pub async fn post_vc_templates<'a>(
+    pub fn post_vc_templates<'a>(
         &'a self,
         body: &'a types::CreateVerifiableCredentialTemplateRequestContent,
-    ) -> Result<ResponseValue<types::VerifiableCredentialTemplateResponse>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/verifiable-credentials/verification/templates", self.baseurl,
         );
@@ -16451,30 +12085,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_vc_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "jobs")]
     /**Sends a `POST` request to `/jobs/verification-email`
 
 */
-    pub async fn post_verification_email<'a>(
+    pub fn post_verification_email<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateVerificationEmailRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreateVerificationEmailResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/jobs/verification-email", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -16496,26 +12117,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_verification_email",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
     /**Sends a `POST` request to `/custom-domains/{id}/verify`
 
 */
-    pub async fn post_verify<'a>(
+    pub fn post_verify<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::VerifyCustomDomainResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/custom-domains/{}/verify", self.baseurl, encode_path(& id.to_string()),
         );
@@ -16535,31 +12146,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_verify",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/push-notification/providers/apns`
 
 */
-    pub async fn put_apns<'a>(
+    pub fn put_apns<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
-    ) -> Result<
-        ResponseValue<
-            types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
-        >,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/apns", self.baseurl,
         );
@@ -16580,32 +12176,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_apns",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `PUT` request to `/users/{id}/authentication-methods`
 
 */
-    pub async fn put_authentication_methods<'a>(
+    pub fn put_authentication_methods<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::SetUserAuthenticationMethodsRequestContent,
-    ) -> Result<
-        ResponseValue<
-            ::std::vec::Vec<types::SetUserAuthenticationMethodResponseContent>,
-        >,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/authentication-methods", self.baseurl, encode_path(& id
             .to_string()),
@@ -16627,26 +12208,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_authentication_methods",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `PUT` request to `/keys/custom-signing`
 
 */
-    pub async fn put_custom_signing_keys<'a>(
+    pub fn put_custom_signing_keys<'a>(
         &'a self,
         body: &'a types::SetCustomSigningKeysRequestContent,
-    ) -> Result<ResponseValue<types::GetCustomSigningKeysResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/custom-signing", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16665,28 +12236,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_custom_signing_keys",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `PUT` request to `/prompts/{prompt}/custom-text/{language}`
 
 */
-    pub async fn put_custom_text_by_language<'a>(
+    pub fn put_custom_text_by_language<'a>(
         &'a self,
         prompt: types::PromptGroupNameEnum,
         language: types::PromptLanguageEnum,
         body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/prompts/{}/custom-text/{}", self.baseurl, encode_path(& prompt
             .to_string()), encode_path(& language.to_string()),
@@ -16708,27 +12269,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_custom_text_by_language",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "email_templates")]
     /**Sends a `PUT` request to `/email-templates/{templateName}`
 
 */
-    pub async fn put_email_templates_by_template_name<'a>(
+    pub fn put_email_templates_by_template_name<'a>(
         &'a self,
         template_name: types::EmailTemplateNameEnum,
         body: &'a types::SetEmailTemplateRequestContent,
-    ) -> Result<ResponseValue<types::GetEmailTemplateResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/email-templates/{}", self.baseurl, encode_path(& template_name
             .to_string()),
@@ -16750,29 +12301,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_email_templates_by_template_name",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/duo/settings`
 
 */
-    pub async fn put_factor_duo_settings<'a>(
+    pub fn put_factor_duo_settings<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorDuoSettingsRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorDuoSettingsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/duo/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16791,29 +12329,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_factor_duo_settings",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/phone/templates`
 
 */
-    pub async fn put_factor_phone_templates<'a>(
+    pub fn put_factor_phone_templates<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorSmsTemplatesRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorSmsTemplatesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/phone/templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16832,29 +12357,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_factor_phone_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/sms/templates`
 
 */
-    pub async fn put_factor_sms_templates<'a>(
+    pub fn put_factor_sms_templates<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorSmsTemplatesRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorSmsTemplatesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/sms/templates", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -16873,27 +12385,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_factor_sms_templates",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/{name}`
 
 */
-    pub async fn put_factors_by_name<'a>(
+    pub fn put_factors_by_name<'a>(
         &'a self,
         name: types::GuardianFactorNameEnum,
         body: &'a types::SetGuardianFactorRequestContent,
-    ) -> Result<ResponseValue<types::SetGuardianFactorResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/{}", self.baseurl, encode_path(& name.to_string()),
         );
@@ -16914,29 +12416,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_factors_by_name",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/push-notification/providers/fcm`
 
 */
-    pub async fn put_fcm<'a>(
+    pub fn put_fcm<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
-    ) -> Result<
-        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/fcm", self.baseurl,
         );
@@ -16957,29 +12446,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_fcm",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/push-notification/providers/fcmv1`
 
 */
-    pub async fn put_fcmv1<'a>(
+    pub fn put_fcmv1<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
-    ) -> Result<
-        ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/fcmv1", self.baseurl,
         );
@@ -17000,29 +12476,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_fcmv1",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/phone/message-types`
 
 */
-    pub async fn put_message_types<'a>(
+    pub fn put_message_types<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorPhoneMessageTypesRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorPhoneMessageTypesResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/phone/message-types", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17041,27 +12504,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_message_types",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "network_acls")]
     /**Sends a `PUT` request to `/network-acls/{id}`
 
 */
-    pub async fn put_network_acls_by_id<'a>(
+    pub fn put_network_acls_by_id<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::SetNetworkAclRequestContent,
-    ) -> Result<ResponseValue<types::NetworkAclsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
         );
@@ -17082,27 +12535,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_network_acls_by_id",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "prompts")]
     /**Sends a `PUT` request to `/prompts/{prompt}/partials`
 
 */
-    pub async fn put_partials<'a>(
+    pub fn put_partials<'a>(
         &'a self,
         prompt: types::PartialGroupsEnum,
         body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/prompts/{}/partials", self.baseurl, encode_path(& prompt.to_string()),
         );
@@ -17123,29 +12566,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_partials",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/phone/selected-provider`
 
 */
-    pub async fn put_phone_providers<'a>(
+    pub fn put_phone_providers<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSmsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/phone/selected-provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17164,29 +12594,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_phone_providers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/push-notification/selected-provider`
 
 */
-    pub async fn put_pn_providers<'a>(
+    pub fn put_pn_providers<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderPushNotificationResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/selected-provider", self.baseurl,
         );
@@ -17207,26 +12624,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_pn_providers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/policies`
 
 */
-    pub async fn put_policies<'a>(
+    pub fn put_policies<'a>(
         &'a self,
         body: &'a types::SetGuardianPoliciesRequestContent,
-    ) -> Result<ResponseValue<types::SetGuardianPoliciesResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/policies", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17245,27 +12652,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_policies",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "rules_configs")]
     /**Sends a `PUT` request to `/rules-configs/{key}`
 
 */
-    pub async fn put_rules_configs_by_key<'a>(
+    pub fn put_rules_configs_by_key<'a>(
         &'a self,
         key: &'a str,
         body: &'a types::SetRulesConfigRequestContent,
-    ) -> Result<ResponseValue<types::SetRulesConfigResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/rules-configs/{}", self.baseurl, encode_path(& key.to_string()),
         );
@@ -17286,23 +12683,13 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_rules_configs_by_key",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
     /**Sends a `PUT` request to `/self-service-profiles/{id}/custom-text/{language}/{page}`
 
 */
-    pub async fn put_self_service_profile_custom_text<'a>(
+    pub fn put_self_service_profile_custom_text<'a>(
         &'a self,
         id: &'a str,
         language: types::SelfServiceProfileCustomTextLanguageEnum,
@@ -17311,12 +12698,7 @@ impl Client {
             ::std::string::String,
             ::std::string::String,
         >,
-    ) -> Result<
-        ResponseValue<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/self-service-profiles/{}/custom-text/{}/{}", self.baseurl, encode_path(&
             id.to_string()), encode_path(& language.to_string()), encode_path(& page
@@ -17339,26 +12721,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_self_service_profile_custom_text",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "keys")]
     /**Sends a `PUT` request to `/keys/signing/{kid}/revoke`
 
 */
-    pub async fn put_signing_keys<'a>(
+    pub fn put_signing_keys<'a>(
         &'a self,
         kid: &'a str,
-    ) -> Result<ResponseValue<types::RotateSigningKeysResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/keys/signing/{}/revoke", self.baseurl, encode_path(& kid.to_string()),
         );
@@ -17378,29 +12750,16 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_signing_keys",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/sms/selected-provider`
 
 */
-    pub async fn put_sms_providers<'a>(
+    pub fn put_sms_providers<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSmsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/sms/selected-provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17419,29 +12778,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_sms_providers",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/sms/providers/twilio`
 
 */
-    pub async fn put_sms_twilio_factor_provider<'a>(
+    pub fn put_sms_twilio_factor_provider<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsTwilioRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSmsTwilioResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/sms/providers/twilio", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17460,29 +12806,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_sms_twilio_factor_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/push-notification/providers/sns`
 
 */
-    pub async fn put_sns<'a>(
+    pub fn put_sns<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSnsResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/sns", self.baseurl,
         );
@@ -17503,27 +12836,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_sns",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "connections")]
     /**Sends a `PUT` request to `/connections/{id}/directory-provisioning/synchronized-groups`
 
 */
-    pub async fn put_synchronized_groups<'a>(
+    pub fn put_synchronized_groups<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::ReplaceSynchronizedGroupsRequestContent,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/directory-provisioning/synchronized-groups", self.baseurl,
             encode_path(& id.to_string()),
@@ -17536,29 +12859,16 @@ impl Client {
             );
         #[allow(unused_mut)]
         let mut request = self.client.put(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "put_synchronized_groups",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "guardian")]
     /**Sends a `PUT` request to `/guardian/factors/phone/providers/twilio`
 
 */
-    pub async fn put_twilio<'a>(
+    pub fn put_twilio<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsTwilioRequestContent,
-    ) -> Result<
-        ResponseValue<types::GetGuardianFactorsProviderSmsTwilioResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/phone/providers/twilio", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17577,26 +12887,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_twilio",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `PUT` request to `/branding/templates/universal-login`
 
 */
-    pub async fn put_universal_login<'a>(
+    pub fn put_universal_login<'a>(
         &'a self,
         body: &'a types::UpdateUniversalLoginTemplateRequestContent,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/templates/universal-login", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17615,29 +12915,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_universal_login",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            201u16 => crate::runtime::json_response(response).await,
-            204u16 => crate::runtime::json_response(response).await,
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `PATCH` request to `/branding/phone/templates/{id}/reset`
 
 */
-    pub async fn reset_phone_template<'a>(
+    pub fn reset_phone_template<'a>(
         &'a self,
         id: &'a str,
         body: &'a ::serde_json::Value,
-    ) -> Result<ResponseValue<types::PhoneTemplate>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/phone/templates/{}/reset", self.baseurl, encode_path(& id
             .to_string()),
@@ -17659,26 +12947,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "reset_phone_template",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "refresh_tokens")]
     /**Sends a `POST` request to `/refresh-tokens/revoke`
 
 */
-    pub async fn revoke_refresh_tokens<'a>(
+    pub fn revoke_refresh_tokens<'a>(
         &'a self,
         body: &'a types::RevokeRefreshTokensRequestContent,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/refresh-tokens/revoke", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17697,26 +12975,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "revoke_refresh_tokens",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "sessions")]
     /**Sends a `POST` request to `/sessions/{id}/revoke`
 
 */
-    pub async fn revoke_session<'a>(
+    pub fn revoke_session<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/sessions/{}/revoke", self.baseurl, encode_path(& id.to_string()),
         );
@@ -17736,28 +13004,18 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "revoke_session",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "events")]
     /**Sends a `GET` request to `/events`
 
 */
-    pub async fn subscribe_events<'a>(
+    pub fn subscribe_events<'a>(
         &'a self,
         event_type: Option<&'a types::EventStreamSubscribeEventsEventTypeParam>,
         from: Option<&'a str>,
         from_timestamp: Option<&'a str>,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/events", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17776,27 +13034,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "subscribe_events",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => Ok(ResponseValue::stream(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "tenants")]
     /**Sends a `GET` request to `/tenants/settings`
 
 */
-    pub async fn tenant_settings_route<'a>(
+    pub fn tenant_settings_route<'a>(
         &'a self,
         fields: Option<&'a str>,
         include_fields: Option<bool>,
-    ) -> Result<ResponseValue<types::GetTenantSettingsResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/tenants/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -17818,30 +13066,17 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "tenant_settings_route",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `POST` request to `/branding/phone/providers/{id}/try`
 
 */
-    pub async fn try_phone_provider<'a>(
+    pub fn try_phone_provider<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::CreatePhoneProviderSendTestRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreatePhoneProviderSendTestResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/phone/providers/{}/try", self.baseurl, encode_path(& id
             .to_string()),
@@ -17863,31 +13098,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "try_phone_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `POST` request to `/branding/phone/templates/{id}/try`
 
 */
-    pub async fn try_phone_template<'a>(
+    pub fn try_phone_template<'a>(
         &'a self,
         id: &'a str,
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreatePhoneTemplateTestNotificationRequestContent,
-    ) -> Result<
-        ResponseValue<types::CreatePhoneTemplateTestNotificationResponseContent>,
-        Error<()>,
-    > {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/phone/templates/{}/try", self.baseurl, encode_path(& id
             .to_string()),
@@ -17912,27 +13134,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "try_phone_template",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `PATCH` request to `/experimentation/experiments/{id}`
 
 */
-    pub async fn update_experiment<'a>(
+    pub fn update_experiment<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateExperimentRequestContent,
-    ) -> Result<ResponseValue<types::ExperimentListItem>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/experiments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -17954,27 +13166,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "update_experiment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `POST` request to `/experimentation/experiments/{id}/status`
 
 */
-    pub async fn update_experiment_status<'a>(
+    pub fn update_experiment_status<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateExperimentStatusRequestContent,
-    ) -> Result<ResponseValue<types::ExperimentListItem>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/experiments/{}/status", self.baseurl, encode_path(& id
             .to_string()),
@@ -17996,27 +13198,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "update_experiment_status",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `PATCH` request to `/experimentation/feature-flags/{id}`
 
 */
-    pub async fn update_feature_flag<'a>(
+    pub fn update_feature_flag<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateFeatureFlagRequestContent,
-    ) -> Result<ResponseValue<types::FeatureFlag>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -18038,27 +13230,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "update_feature_flag",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `POST` request to `/experimentation/feature-flags/{id}/status`
 
 */
-    pub async fn update_feature_flag_status<'a>(
+    pub fn update_feature_flag_status<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateFeatureFlagStatusRequestContent,
-    ) -> Result<ResponseValue<types::FeatureFlag>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/status", self.baseurl, encode_path(& id
             .to_string()),
@@ -18080,27 +13262,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "update_feature_flag_status",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `PATCH` request to `/branding/phone/providers/{id}`
 
 */
-    pub async fn update_phone_provider<'a>(
+    pub fn update_phone_provider<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateBrandingPhoneProviderRequestContent,
-    ) -> Result<ResponseValue<types::PhoneProviderSchemaMasked>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/phone/providers/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -18122,27 +13294,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "update_phone_provider",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "branding")]
     /**Sends a `PATCH` request to `/branding/phone/templates/{id}`
 
 */
-    pub async fn update_phone_template<'a>(
+    pub fn update_phone_template<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdatePhoneTemplateRequestContent,
-    ) -> Result<ResponseValue<types::PhoneTemplate>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/branding/phone/templates/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -18164,27 +13326,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "update_phone_template",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `PATCH` request to `/experimentation/segments/{id}`
 
 */
-    pub async fn update_segment<'a>(
+    pub fn update_segment<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::UpdateSegmentRequestContent,
-    ) -> Result<ResponseValue<types::Segment>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/segments/{}", self.baseurl, encode_path(& id
             .to_string()),
@@ -18206,28 +13358,18 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "update_segment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `PATCH` request to `/experimentation/feature-flags/{id}/variations/{vid}`
 
 */
-    pub async fn update_variation<'a>(
+    pub fn update_variation<'a>(
         &'a self,
         id: &'a str,
         vid: &'a str,
         body: &'a types::UpdateVariationRequestContent,
-    ) -> Result<ResponseValue<types::Variation>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/feature-flags/{}/variations/{}", self.baseurl,
             encode_path(& id.to_string()), encode_path(& vid.to_string()),
@@ -18249,27 +13391,17 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "update_variation",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "users")]
     /**Sends a `POST` request to `/users/{id}/revoke-access`
 
 */
-    pub async fn user_revoke_access<'a>(
+    pub fn user_revoke_access<'a>(
         &'a self,
         id: &'a str,
         body: &'a types::RevokeUserAccessRequestContent,
-    ) -> Result<ResponseValue<::serde_json::Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/users/{}/revoke-access", self.baseurl, encode_path(& id.to_string()),
         );
@@ -18290,26 +13422,16 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "user_revoke_access",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
     #[cfg(feature = "experimentation")]
     /**Sends a `POST` request to `/experimentation/experiments/{id}/validate`
 
 */
-    pub async fn validate_experiment<'a>(
+    pub fn validate_experiment<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::ValidateExperimentResponseContent>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/experimentation/experiments/{}/validate", self.baseurl, encode_path(& id
             .to_string()),
@@ -18330,16 +13452,6 @@ impl Client {
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "validate_experiment",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16..=299u16 => crate::runtime::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        return Ok(request);
     }
 }

@@ -150,14 +150,11 @@ impl<'a> ActionsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Action, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("actions.create", "the request body"))?;
-        crate::runtime::finish(
-                "post_action",
-                self.client.raw_for(&self.options).post_action(&body).await,
-            )
+        let request = self.client.raw().post_action(&body);
+        crate::runtime::send_json("post_action", self.client, &self.options, request)
             .await
     }
 }
@@ -180,15 +177,8 @@ impl<'a> ActionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("actions.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "delete_action",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_action(&self.id, self.force)
-                    .await,
-            )
+        let request = self.client.raw().delete_action(&self.id, self.force);
+        crate::runtime::send_empty("delete_action", self.client, &self.options, request)
             .await
     }
 }
@@ -205,10 +195,12 @@ impl<'a> ActionsDeployRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ActionVersion, crate::Error> {
         crate::runtime::path_value("actions.deploy", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_deploy_action(&self.id);
+        crate::runtime::send_json(
                 "post_deploy_action",
-                self.client.raw_for(&self.options).post_deploy_action(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -226,11 +218,8 @@ impl<'a> ActionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Action, crate::Error> {
         crate::runtime::path_value("actions.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_action",
-                self.client.raw_for(&self.options).get_action(&self.id).await,
-            )
+        let request = self.client.raw().get_action(&self.id);
+        crate::runtime::send_json("get_action", self.client, &self.options, request)
             .await
     }
 }
@@ -286,22 +275,18 @@ impl<'a> ActionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListActionsPaginatedResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_actions",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_actions(
-                        self.action_name.as_deref(),
-                        self.deployed,
-                        self.installed,
-                        self.page,
-                        self.per_page,
-                        self.trigger_id,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_actions(
+                self.action_name.as_deref(),
+                self.deployed,
+                self.installed,
+                self.page,
+                self.per_page,
+                self.trigger_id,
+            );
+        crate::runtime::send_json("get_actions", self.client, &self.options, request)
             .await
     }
 }
@@ -371,17 +356,15 @@ impl<'a> ActionsTestRequest<'a> {
         self,
     ) -> Result<crate::types::TestActionResponseContent, crate::Error> {
         crate::runtime::path_value("actions.test", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("actions.test", "the request body"))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_test_action(&self.id, &body);
+        crate::runtime::send_json(
                 "post_test_action",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_test_action(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -408,14 +391,11 @@ impl<'a> ActionsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Action, crate::Error> {
         crate::runtime::path_value("actions.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("actions.update", "the request body"))?;
-        crate::runtime::finish(
-                "patch_action",
-                self.client.raw_for(&self.options).patch_action(&self.id, &body).await,
-            )
+        let request = self.client.raw().patch_action(&self.id, &body);
+        crate::runtime::send_json("patch_action", self.client, &self.options, request)
             .await
     }
 }
@@ -453,11 +433,8 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetActionExecutionResponseContent, crate::Error> {
         crate::runtime::path_value("actions.executions.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_execution",
-                self.client.raw_for(&self.options).get_execution(&self.id).await,
-            )
+        let request = self.client.raw().get_execution(&self.id);
+        crate::runtime::send_json("get_execution", self.client, &self.options, request)
             .await
     }
 }
@@ -588,16 +565,18 @@ impl<'a> ActionsModulesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "actions.modules.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_action_module(&body);
+        crate::runtime::send_json(
                 "post_action_module",
-                self.client.raw_for(&self.options).post_action_module(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -615,10 +594,12 @@ impl<'a> ActionsModulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("actions.modules.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_action_module(&self.id);
+        crate::runtime::send_empty(
                 "delete_action_module",
-                self.client.raw_for(&self.options).delete_action_module(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -638,10 +619,12 @@ impl<'a> ActionsModulesGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
         crate::runtime::path_value("actions.modules.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_action_module(&self.id);
+        crate::runtime::send_json(
                 "get_action_module",
-                self.client.raw_for(&self.options).get_action_module(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -671,14 +654,12 @@ impl<'a> ActionsModulesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetActionModulesResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_action_modules(self.page, self.per_page);
+        crate::runtime::send_json(
                 "get_action_modules",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_action_modules(self.page, self.per_page)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -759,14 +740,15 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
         self,
     ) -> Result<crate::types::GetActionModuleActionsResponseContent, crate::Error> {
         crate::runtime::path_value("actions.modules.list_actions", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_action_module_actions(&self.id, self.page, self.per_page);
+        crate::runtime::send_json(
                 "get_action_module_actions",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_action_module_actions(&self.id, self.page, self.per_page)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -844,20 +826,18 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
         self,
     ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
         crate::runtime::path_value("actions.modules.rollback", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "actions.modules.rollback",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_action_module_rollback(&self.id, &body);
+        crate::runtime::send_json(
                 "post_action_module_rollback",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_action_module_rollback(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -886,20 +866,18 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
         crate::runtime::path_value("actions.modules.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "actions.modules.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_action_module(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_action_module",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_action_module(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -970,14 +948,12 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ActionModuleVersion, crate::Error> {
         crate::runtime::path_value("actions.modules.versions.create", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_action_module_version(&self.id);
+        crate::runtime::send_json(
                 "post_action_module_version",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_action_module_version(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1001,14 +977,15 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
             "version_id",
             &self.version_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_action_module_version(&self.id, &self.version_id);
+        crate::runtime::send_json(
                 "get_action_module_version",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_action_module_version(&self.id, &self.version_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1040,14 +1017,15 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
         self,
     ) -> Result<crate::types::GetActionModuleVersionsResponseContent, crate::Error> {
         crate::runtime::path_value("actions.modules.versions.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_action_module_versions(&self.id, self.page, self.per_page);
+        crate::runtime::send_json(
                 "get_action_module_versions",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_action_module_versions(&self.id, self.page, self.per_page)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1138,11 +1116,8 @@ impl<'a> ActionsTriggersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListActionTriggersResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_triggers",
-                self.client.raw_for(&self.options).get_triggers().await,
-            )
+        let request = self.client.raw().get_triggers();
+        crate::runtime::send_json("get_triggers", self.client, &self.options, request)
             .await
     }
 }
@@ -1217,15 +1192,11 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
             "trigger_id",
             &self.trigger_id.to_string(),
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_bindings",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_bindings(self.trigger_id, self.page, self.per_page)
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_bindings(self.trigger_id, self.page, self.per_page);
+        crate::runtime::send_json("get_bindings", self.client, &self.options, request)
             .await
     }
 }
@@ -1299,21 +1270,14 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
             "trigger_id",
             &self.trigger_id.to_string(),
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "actions.triggers.bindings.update_many",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_bindings",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_bindings(self.trigger_id, &body)
-                    .await,
-            )
+        let request = self.client.raw().patch_bindings(self.trigger_id, &body);
+        crate::runtime::send_json("patch_bindings", self.client, &self.options, request)
             .await
     }
 }
@@ -1401,20 +1365,21 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
             &self.action_id,
         )?;
         crate::runtime::path_value("actions.versions.deploy", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "actions.versions.deploy",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .post_deploy_draft_version(&self.action_id, &self.id, &body);
+        crate::runtime::send_json(
                 "post_deploy_draft_version",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_deploy_draft_version(&self.action_id, &self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1438,14 +1403,12 @@ impl<'a> ActionsVersionsGetRequest<'a> {
             &self.action_id,
         )?;
         crate::runtime::path_value("actions.versions.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_action_version(&self.action_id, &self.id);
+        crate::runtime::send_json(
                 "get_action_version",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_action_version(&self.action_id, &self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1481,14 +1444,15 @@ impl<'a> ActionsVersionsListRequest<'a> {
             "action_id",
             &self.action_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_action_versions(&self.action_id, self.page, self.per_page);
+        crate::runtime::send_json(
                 "get_action_versions",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_action_versions(&self.action_id, self.page, self.per_page)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

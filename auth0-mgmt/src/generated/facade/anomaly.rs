@@ -67,11 +67,8 @@ impl<'a> AnomalyBlocksCheckIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("anomaly.blocks.check_ip", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_ips_by_id",
-                self.client.raw_for(&self.options).get_ips_by_id(&self.id).await,
-            )
+        let request = self.client.raw().get_ips_by_id(&self.id);
+        crate::runtime::send_json("get_ips_by_id", self.client, &self.options, request)
             .await
     }
 }
@@ -88,10 +85,12 @@ impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("anomaly.blocks.unblock_ip", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_ips_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_ips_by_id",
-                self.client.raw_for(&self.options).delete_ips_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

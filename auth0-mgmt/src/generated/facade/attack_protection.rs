@@ -99,10 +99,12 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBotDetectionSettingsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_bot_detection();
+        crate::runtime::send_json(
                 "get_bot-detection",
-                self.client.raw_for(&self.options).get_bot_detection().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -129,16 +131,18 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBotDetectionSettingsResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "attack_protection.bot_detection.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_bot_detection(&body);
+        crate::runtime::send_json(
                 "patch_bot-detection",
-                self.client.raw_for(&self.options).patch_bot_detection(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -189,14 +193,12 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
         crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_breached_password_detection();
+        crate::runtime::send_json(
                 "get_breached-password-detection",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_breached_password_detection()
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -228,20 +230,18 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
         crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "attack_protection.breached_password_detection.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_breached_password_detection(&body);
+        crate::runtime::send_json(
                 "patch_breached-password-detection",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_breached_password_detection(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -289,10 +289,12 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_brute_force_protection();
+        crate::runtime::send_json(
                 "get_brute-force-protection",
-                self.client.raw_for(&self.options).get_brute_force_protection().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -319,20 +321,18 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "attack_protection.brute_force_protection.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_brute_force_protection(&body);
+        crate::runtime::send_json(
                 "patch_brute-force-protection",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_brute_force_protection(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -380,11 +380,8 @@ impl<'a> AttackProtectionCaptchaGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetAttackProtectionCaptchaResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_captcha",
-                self.client.raw_for(&self.options).get_captcha().await,
-            )
+        let request = self.client.raw().get_captcha();
+        crate::runtime::send_json("get_captcha", self.client, &self.options, request)
             .await
     }
 }
@@ -410,17 +407,14 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetAttackProtectionCaptchaResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "attack_protection.captcha.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_captcha",
-                self.client.raw_for(&self.options).patch_captcha(&body).await,
-            )
+        let request = self.client.raw().patch_captcha(&body);
+        crate::runtime::send_json("patch_captcha", self.client, &self.options, request)
             .await
     }
 }
@@ -467,10 +461,12 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetPhoneProviderProtectionResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_phone_provider_protection();
+        crate::runtime::send_json(
                 "get_phone-provider-protection",
-                self.client.raw_for(&self.options).get_phone_provider_protection().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -497,20 +493,18 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetPhoneProviderProtectionResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "attack_protection.phone_provider_protection.patch",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_phone_provider_protection(&body);
+        crate::runtime::send_json(
                 "patch_phone-provider-protection",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_phone_provider_protection(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -561,10 +555,12 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
         crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_suspicious_ip_throttling();
+        crate::runtime::send_json(
                 "get_suspicious-ip-throttling",
-                self.client.raw_for(&self.options).get_suspicious_ip_throttling().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -596,20 +592,18 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
         crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "attack_protection.suspicious_ip_throttling.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_suspicious_ip_throttling(&body);
+        crate::runtime::send_json(
                 "patch_suspicious-ip-throttling",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_suspicious_ip_throttling(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -68,11 +68,8 @@ impl<'a> BrandingGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_branding",
-                self.client.raw_for(&self.options).get_branding().await,
-            )
+        let request = self.client.raw().get_branding();
+        crate::runtime::send_json("get_branding", self.client, &self.options, request)
             .await
     }
 }
@@ -98,17 +95,14 @@ impl<'a> BrandingUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_branding",
-                self.client.raw_for(&self.options).patch_branding(&body).await,
-            )
+        let request = self.client.raw().patch_branding(&body);
+        crate::runtime::send_json("patch_branding", self.client, &self.options, request)
             .await
     }
 }
@@ -240,16 +234,18 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PhoneProviderSchemaMasked, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.phone.providers.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().create_phone_provider(&body);
+        crate::runtime::send_json(
                 "create_phone_provider",
-                self.client.raw_for(&self.options).create_phone_provider(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -267,10 +263,12 @@ impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("branding.phone.providers.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_phone_provider(&self.id);
+        crate::runtime::send_empty(
                 "delete_phone_provider",
-                self.client.raw_for(&self.options).delete_phone_provider(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -290,10 +288,12 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
         self,
     ) -> Result<crate::types::PhoneProviderSchemaMasked, crate::Error> {
         crate::runtime::path_value("branding.phone.providers.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_phone_provider(&self.id);
+        crate::runtime::send_json(
                 "get_phone_provider",
-                self.client.raw_for(&self.options).get_phone_provider(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -317,14 +317,12 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListBrandingPhoneProvidersResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_branding_phone_providers(self.disabled);
+        crate::runtime::send_json(
                 "get_branding_phone_providers",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_branding_phone_providers(self.disabled)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -353,20 +351,18 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
         self,
     ) -> Result<crate::types::CreatePhoneProviderSendTestResponseContent, crate::Error> {
         crate::runtime::path_value("branding.phone.providers.test", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.phone.providers.test",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().try_phone_provider(&self.id, &body);
+        crate::runtime::send_json(
                 "try_phone_provider",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .try_phone_provider(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -395,20 +391,18 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::PhoneProviderSchemaMasked, crate::Error> {
         crate::runtime::path_value("branding.phone.providers.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.phone.providers.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().update_phone_provider(&self.id, &body);
+        crate::runtime::send_json(
                 "update_phone_provider",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .update_phone_provider(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -537,16 +531,18 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.phone.templates.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().create_phone_template(&body);
+        crate::runtime::send_json(
                 "create_phone_template",
-                self.client.raw_for(&self.options).create_phone_template(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -564,10 +560,12 @@ impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("branding.phone.templates.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_phone_template(&self.id);
+        crate::runtime::send_empty(
                 "delete_phone_template",
-                self.client.raw_for(&self.options).delete_phone_template(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -585,10 +583,12 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
         crate::runtime::path_value("branding.phone.templates.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_phone_template(&self.id);
+        crate::runtime::send_json(
                 "get_phone_template",
-                self.client.raw_for(&self.options).get_phone_template(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -612,14 +612,12 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListPhoneTemplatesResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_phone_templates(self.disabled);
+        crate::runtime::send_json(
                 "get_phone_templates",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_phone_templates(self.disabled)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -643,20 +641,18 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
         crate::runtime::path_value("branding.phone.templates.reset", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.phone.templates.reset",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().reset_phone_template(&self.id, &body);
+        crate::runtime::send_json(
                 "reset_phone_template",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .reset_phone_template(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -694,24 +690,21 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
         crate::Error,
     > {
         crate::runtime::path_value("branding.phone.templates.test", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.phone.templates.test",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .try_phone_template(&self.id, self.auth0_custom_domain.as_deref(), &body);
+        crate::runtime::send_json(
                 "try_phone_template",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .try_phone_template(
-                        &self.id,
-                        self.auth0_custom_domain.as_deref(),
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -738,20 +731,18 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
         crate::runtime::path_value("branding.phone.templates.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.phone.templates.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().update_phone_template(&self.id, &body);
+        crate::runtime::send_json(
                 "update_phone_template",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .update_phone_template(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -812,10 +803,12 @@ crate::runtime::request_options!(BrandingTemplatesDeleteUniversalLoginRequest);
 impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_universal_login();
+        crate::runtime::send_empty(
                 "delete_universal-login",
-                self.client.raw_for(&self.options).delete_universal_login().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -833,10 +826,12 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetUniversalLoginTemplateResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_universal_login();
+        crate::runtime::send_json(
                 "get_universal-login",
-                self.client.raw_for(&self.options).get_universal_login().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -861,16 +856,18 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.templates.update_universal_login",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_universal_login(&body);
+        crate::runtime::send_json(
                 "put_universal-login",
-                self.client.raw_for(&self.options).put_universal_login(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -970,16 +967,18 @@ impl<'a> BrandingThemesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.themes.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_branding_theme(&body);
+        crate::runtime::send_json(
                 "post_branding_theme",
-                self.client.raw_for(&self.options).post_branding_theme(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1001,14 +1000,12 @@ impl<'a> BrandingThemesDeleteRequest<'a> {
             "theme_id",
             &self.theme_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_branding_theme(&self.theme_id);
+        crate::runtime::send_empty(
                 "delete_branding_theme",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_branding_theme(&self.theme_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1028,14 +1025,12 @@ impl<'a> BrandingThemesGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
         crate::runtime::path_value("branding.themes.get", "theme_id", &self.theme_id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_branding_theme(&self.theme_id);
+        crate::runtime::send_json(
                 "get_branding_theme",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_branding_theme(&self.theme_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1053,10 +1048,12 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_default_branding_theme();
+        crate::runtime::send_json(
                 "get_default_branding_theme",
-                self.client.raw_for(&self.options).get_default_branding_theme().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1089,20 +1086,18 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
             "theme_id",
             &self.theme_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "branding.themes.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_branding_theme(&self.theme_id, &body);
+        crate::runtime::send_json(
                 "patch_branding_theme",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_branding_theme(&self.theme_id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -112,16 +112,18 @@ impl<'a> ClientGrantsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ClientGrantResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "client_grants.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_client_grants(&body);
+        crate::runtime::send_json(
                 "post_client-grants",
-                self.client.raw_for(&self.options).post_client_grants(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -139,14 +141,12 @@ impl<'a> ClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("client_grants.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_client_grants_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_client-grants_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_client_grants_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -166,10 +166,12 @@ impl<'a> ClientGrantsGetRequest<'a> {
         self,
     ) -> Result<crate::types::ClientGrantResponseContent, crate::Error> {
         crate::runtime::path_value("client_grants.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_client_grant(&self.id);
+        crate::runtime::send_json(
                 "get_client-grant",
-                self.client.raw_for(&self.options).get_client_grant(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -256,25 +258,26 @@ impl<'a> ClientGrantsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListClientGrantResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_client_grants(
+                self.allow_any_organization.as_ref(),
+                self.audience.as_deref(),
+                self.client_id.as_deref(),
+                self.default_for,
+                self.from.as_deref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.subject_type,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_client-grants",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_client_grants(
-                        self.allow_any_organization.as_ref(),
-                        self.audience.as_deref(),
-                        self.client_id.as_deref(),
-                        self.default_for,
-                        self.from.as_deref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.subject_type,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -376,20 +379,18 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::ClientGrantResponseContent, crate::Error> {
         crate::runtime::path_value("client_grants.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "client_grants.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_client_grants_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_client-grants_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_client_grants_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -469,21 +470,22 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         crate::Error,
     > {
         crate::runtime::path_value("client_grants.organizations.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_client_grant_organizations(
+                &self.id,
+                self.from.as_deref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_client-grant-organizations",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_client_grant_organizations(
-                        &self.id,
-                        self.from.as_deref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -159,14 +159,11 @@ impl<'a> ClientsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("clients.create", "the request body"))?;
-        crate::runtime::finish(
-                "post_clients",
-                self.client.raw_for(&self.options).post_clients(&body).await,
-            )
+        let request = self.client.raw().post_clients(&body);
+        crate::runtime::send_json("post_clients", self.client, &self.options, request)
             .await
     }
 }
@@ -183,10 +180,12 @@ impl<'a> ClientsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("clients.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_clients_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_clients_by_id",
-                self.client.raw_for(&self.options).delete_clients_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -216,18 +215,15 @@ impl<'a> ClientsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
         crate::runtime::path_value("clients.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_clients_by_id(&self.id, self.fields.as_deref(), self.include_fields);
+        crate::runtime::send_json(
                 "get_clients_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_clients_by_id(
-                        &self.id,
-                        self.fields.as_deref(),
-                        self.include_fields,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -315,28 +311,24 @@ impl<'a> ClientsListRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::GetClientsResponse, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_clients",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_clients(
-                        self.app_type.as_deref(),
-                        self.external_client_id.as_deref(),
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.is_first_party,
-                        self.is_global,
-                        self.page,
-                        self.per_page,
-                        self.q.as_deref(),
-                        self.take,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_clients(
+                self.app_type.as_deref(),
+                self.external_client_id.as_deref(),
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.is_first_party,
+                self.is_global,
+                self.page,
+                self.per_page,
+                self.q.as_deref(),
+                self.take,
+            );
+        crate::runtime::send_json("get_clients", self.client, &self.options, request)
             .await
     }
 }
@@ -428,16 +420,18 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::PreviewCimdMetadataResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "clients.preview_cimd_metadata",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_clients_cimd_preview(&body);
+        crate::runtime::send_json(
                 "post_clients_cimd_preview",
-                self.client.raw_for(&self.options).post_clients_cimd_preview(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -464,20 +458,18 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RegisterCimdClientResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "clients.register_cimd_client",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_clients_cimd_register(&body);
+        crate::runtime::send_json(
                 "post_clients_cimd_register",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_clients_cimd_register(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -495,10 +487,12 @@ impl<'a> ClientsRotateSecretRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
         crate::runtime::path_value("clients.rotate_secret", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_rotate_secret(&self.id);
+        crate::runtime::send_json(
                 "post_rotate-secret",
-                self.client.raw_for(&self.options).post_rotate_secret(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -525,17 +519,15 @@ impl<'a> ClientsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
         crate::runtime::path_value("clients.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("clients.update", "the request body"))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_clients_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_clients_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_clients_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -612,21 +604,22 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         self,
     ) -> Result<crate::types::ListClientConnectionsResponseContent, crate::Error> {
         crate::runtime::path_value("clients.connections.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_client_connections(
+                &self.id,
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.strategy.as_ref(),
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_client_connections",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_client_connections(
-                        &self.id,
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.strategy.as_ref(),
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -792,20 +785,18 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
             "client_id",
             &self.client_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "clients.credentials.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_credentials(&self.client_id, &body);
+        crate::runtime::send_json(
                 "post_credentials",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_credentials(&self.client_id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -833,17 +824,15 @@ impl<'a> ClientsCredentialsDeleteRequest<'a> {
             "credential_id",
             &self.credential_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_credentials_by_credential_id(&self.client_id, &self.credential_id);
+        crate::runtime::send_empty(
                 "delete_credentials_by_credential_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_credentials_by_credential_id(
-                        &self.client_id,
-                        &self.credential_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -871,17 +860,15 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
             "credential_id",
             &self.credential_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_credentials_by_credential_id(&self.client_id, &self.credential_id);
+        crate::runtime::send_json(
                 "get_credentials_by_credential_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_credentials_by_credential_id(
-                        &self.client_id,
-                        &self.credential_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -905,11 +892,8 @@ impl<'a> ClientsCredentialsListRequest<'a> {
             "client_id",
             &self.client_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_credentials",
-                self.client.raw_for(&self.options).get_credentials(&self.client_id).await,
-            )
+        let request = self.client.raw().get_credentials(&self.client_id);
+        crate::runtime::send_json("get_credentials", self.client, &self.options, request)
             .await
     }
 }
@@ -945,24 +929,25 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
             "credential_id",
             &self.credential_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "clients.credentials.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_credentials_by_credential_id(
+                &self.client_id,
+                &self.credential_id,
+                &body,
+            );
+        crate::runtime::send_json(
                 "patch_credentials_by_credential_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_credentials_by_credential_id(
-                        &self.client_id,
-                        &self.credential_id,
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

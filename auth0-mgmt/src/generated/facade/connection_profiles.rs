@@ -122,16 +122,18 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ConnectionProfile, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connection_profiles.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_connection_profiles(&body);
+        crate::runtime::send_json(
                 "post_connection-profiles",
-                self.client.raw_for(&self.options).post_connection_profiles(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -149,14 +151,12 @@ impl<'a> ConnectionProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("connection_profiles.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_connection_profiles_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_connection-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_connection_profiles_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -174,14 +174,12 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ConnectionProfile, crate::Error> {
         crate::runtime::path_value("connection_profiles.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_connection_profiles_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_connection-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connection_profiles_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -201,14 +199,12 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
         self,
     ) -> Result<crate::types::ConnectionProfileTemplateItem, crate::Error> {
         crate::runtime::path_value("connection_profiles.get_template", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_connection_profile_template(&self.id);
+        crate::runtime::send_json(
                 "get_connection_profile_template",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connection_profile_template(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -241,14 +237,15 @@ impl<'a> ConnectionProfilesListRequest<'a> {
         crate::types::ListConnectionProfilesPaginatedResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_connection_profiles(self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_connection-profiles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connection_profiles(self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -314,14 +311,12 @@ impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
         crate::types::ListConnectionProfileTemplateResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_connection_profile_templates();
+        crate::runtime::send_json(
                 "get_connection_profile_templates",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connection_profile_templates()
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -348,20 +343,18 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ConnectionProfile, crate::Error> {
         crate::runtime::path_value("connection_profiles.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connection_profiles.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_connection_profiles_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_connection-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_connection_profiles_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -143,11 +143,8 @@ impl<'a> ConnectionsCheckStatusRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("connections.check_status", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_status",
-                self.client.raw_for(&self.options).get_status(&self.id).await,
-            )
+        let request = self.client.raw().get_status(&self.id);
+        crate::runtime::send_json("get_status", self.client, &self.options, request)
             .await
     }
 }
@@ -173,16 +170,18 @@ impl<'a> ConnectionsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_connections(&body);
+        crate::runtime::send_json(
                 "post_connections",
-                self.client.raw_for(&self.options).post_connections(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -200,14 +199,12 @@ impl<'a> ConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("connections.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_connections_by_id(&self.id);
+        crate::runtime::send_json(
                 "delete_connections_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_connections_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -239,18 +236,19 @@ impl<'a> ConnectionsGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
         crate::runtime::path_value("connections.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_connections_by_id(
+                &self.id,
+                self.fields.as_deref(),
+                self.include_fields,
+            );
+        crate::runtime::send_json(
                 "get_connections_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connections_by_id(
-                        &self.id,
-                        self.fields.as_deref(),
-                        self.include_fields,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -325,25 +323,21 @@ impl<'a> ConnectionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListConnectionsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_connections",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connections(
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.name.as_deref(),
-                        self.page,
-                        self.per_page,
-                        self.strategy.as_ref(),
-                        self.take,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_connections(
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.name.as_deref(),
+                self.page,
+                self.per_page,
+                self.strategy.as_ref(),
+                self.take,
+            );
+        crate::runtime::send_json("get_connections", self.client, &self.options, request)
             .await
     }
 }
@@ -440,20 +434,18 @@ impl<'a> ConnectionsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
         crate::runtime::path_value("connections.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_connections_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_connections_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_connections_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -519,14 +511,15 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetConnectionEnabledClientsResponseContent, crate::Error> {
         crate::runtime::path_value("connections.clients.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_connection_clients(&self.id, self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_connection_clients",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connection_clients(&self.id, self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -602,17 +595,14 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("connections.clients.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.clients.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_clients",
-                self.client.raw_for(&self.options).patch_clients(&self.id, &body).await,
-            )
+        let request = self.client.raw().patch_clients(&self.id, &body);
+        crate::runtime::send_empty("patch_clients", self.client, &self.options, request)
             .await
     }
 }
@@ -782,20 +772,18 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.directory_provisioning.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_directory_provisioning(&self.id, &body);
+        crate::runtime::send_json(
                 "post_directory-provisioning",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_directory_provisioning(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -817,14 +805,12 @@ impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_directory_provisioning(&self.id);
+        crate::runtime::send_empty(
                 "delete_directory-provisioning",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_directory_provisioning(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -848,14 +834,12 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_directory_provisioning(&self.id);
+        crate::runtime::send_json(
                 "get_directory-provisioning",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_directory_provisioning(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -884,14 +868,15 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_directory_provisioning_default_mapping(&self.id);
+        crate::runtime::send_json(
                 "get_directory_provisioning_default_mapping",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_directory_provisioning_default_mapping(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -921,17 +906,15 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListDirectoryProvisioningsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_connections_directory_provisionings(self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_connections-directory-provisionings",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connections_directory_provisionings(
-                        self.from.as_deref(),
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1018,14 +1001,15 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_synchronized_groups(&self.id, self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_synchronized-groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_synchronized_groups(&self.id, self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1098,20 +1082,18 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.directory_provisioning.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_synchronized_groups(&self.id, &body);
+        crate::runtime::send_empty(
                 "put_synchronized-groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_synchronized_groups(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1144,20 +1126,18 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.directory_provisioning.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_directory_provisioning(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_directory-provisioning",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_directory_provisioning(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1208,10 +1188,12 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_synchronizations(&self.id);
+        crate::runtime::send_json(
                 "post_synchronizations",
-                self.client.raw_for(&self.options).post_synchronizations(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1285,18 +1267,14 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
         self,
     ) -> Result<crate::types::PostConnectionsKeysResponseContent, crate::Error> {
         crate::runtime::path_value("connections.keys.create", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.keys.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_keys",
-                self.client.raw_for(&self.options).post_keys(&self.id, &body).await,
-            )
-            .await
+        let request = self.client.raw().post_keys(&self.id, &body);
+        crate::runtime::send_json("post_keys", self.client, &self.options, request).await
     }
 }
 /// Request builder for `connections.keys.get` (`GET /connections/{id}/keys`); finish with [`send`](Self::send).
@@ -1314,12 +1292,8 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
         self,
     ) -> Result<::std::vec::Vec<crate::types::ConnectionKey>, crate::Error> {
         crate::runtime::path_value("connections.keys.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_keys",
-                self.client.raw_for(&self.options).get_keys(&self.id).await,
-            )
-            .await
+        let request = self.client.raw().get_keys(&self.id);
+        crate::runtime::send_json("get_keys", self.client, &self.options, request).await
     }
 }
 /// Request builder for `connections.keys.rotate` (`POST /connections/{id}/keys/rotate`); finish with [`send`](Self::send).
@@ -1346,17 +1320,14 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
         self,
     ) -> Result<crate::types::RotateConnectionsKeysResponseContent, crate::Error> {
         crate::runtime::path_value("connections.keys.rotate", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.keys.rotate",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_rotate",
-                self.client.raw_for(&self.options).post_rotate(&self.id, &body).await,
-            )
+        let request = self.client.raw().post_rotate(&self.id, &body);
+        crate::runtime::send_json("post_rotate", self.client, &self.options, request)
             .await
     }
 }
@@ -1489,20 +1460,18 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.scim_configuration.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_scim_configuration(&self.id, &body);
+        crate::runtime::send_json(
                 "post_scim-configuration",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_scim_configuration(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1524,14 +1493,12 @@ impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_scim_configuration(&self.id);
+        crate::runtime::send_empty(
                 "delete_scim-configuration",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_scim_configuration(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1553,10 +1520,12 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_scim_configuration(&self.id);
+        crate::runtime::send_json(
                 "get_scim-configuration",
-                self.client.raw_for(&self.options).get_scim_configuration(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1583,10 +1552,12 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_default_mapping(&self.id);
+        crate::runtime::send_json(
                 "get_default-mapping",
-                self.client.raw_for(&self.options).get_default_mapping(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1616,14 +1587,15 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListScimConfigurationsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_connections_scim_configurations(self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_connections-scim-configurations",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connections_scim_configurations(self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1699,20 +1671,18 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.scim_configuration.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_scim_configuration(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_scim-configuration",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_scim_configuration(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1800,17 +1770,14 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "connections.scim_configuration.tokens.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_scim_token",
-                self.client.raw_for(&self.options).post_scim_token(&self.id, &body).await,
-            )
+        let request = self.client.raw().post_scim_token(&self.id, &body);
+        crate::runtime::send_json("post_scim_token", self.client, &self.options, request)
             .await
     }
 }
@@ -1837,14 +1804,15 @@ impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
             "token_id",
             &self.token_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_tokens_by_token_id(&self.id, &self.token_id);
+        crate::runtime::send_empty(
                 "delete_tokens_by_tokenId",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_tokens_by_token_id(&self.id, &self.token_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1868,11 +1836,8 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_scim_tokens",
-                self.client.raw_for(&self.options).get_scim_tokens(&self.id).await,
-            )
+        let request = self.client.raw().get_scim_tokens(&self.id);
+        crate::runtime::send_json("get_scim_tokens", self.client, &self.options, request)
             .await
     }
 }
@@ -1918,20 +1883,18 @@ impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("connections.users.delete_by_email", "id", &self.id)?;
-        self.client.ready().await?;
         let email = self
             .email
             .ok_or_else(|| crate::Error::missing(
                 "connections.users.delete_by_email",
                 "the `email` parameter",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_users_by_email(&self.id, &email);
+        crate::runtime::send_empty(
                 "delete_users_by_email",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_users_by_email(&self.id, &email)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

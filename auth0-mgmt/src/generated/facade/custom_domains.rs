@@ -149,16 +149,18 @@ impl<'a> CustomDomainsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateCustomDomainResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "custom_domains.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_custom_domains(&body);
+        crate::runtime::send_json(
                 "post_custom-domains",
-                self.client.raw_for(&self.options).post_custom_domains(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -176,14 +178,12 @@ impl<'a> CustomDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("custom_domains.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_custom_domains_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_custom-domains_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_custom_domains_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -201,14 +201,12 @@ impl<'a> CustomDomainsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::CustomDomain, crate::Error> {
         crate::runtime::path_value("custom_domains.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_custom_domains_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_custom-domains_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_custom_domains_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -226,11 +224,8 @@ impl<'a> CustomDomainsGetDefaultRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetDefaultDomainResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_default",
-                self.client.raw_for(&self.options).get_default().await,
-            )
+        let request = self.client.raw().get_default();
+        crate::runtime::send_json("get_default", self.client, &self.options, request)
             .await
     }
 }
@@ -283,21 +278,22 @@ impl<'a> CustomDomainsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListCustomDomainsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_custom_domains(
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.q.as_deref(),
+                self.sort.as_deref(),
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_custom-domains",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_custom_domains(
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.q.as_deref(),
-                        self.sort.as_deref(),
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -378,17 +374,14 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateDefaultDomainResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "custom_domains.set_default",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_default",
-                self.client.raw_for(&self.options).patch_default(&body).await,
-            )
+        let request = self.client.raw().patch_default(&body);
+        crate::runtime::send_json("patch_default", self.client, &self.options, request)
             .await
     }
 }
@@ -407,10 +400,12 @@ impl<'a> CustomDomainsTestRequest<'a> {
         self,
     ) -> Result<crate::types::TestCustomDomainResponseContent, crate::Error> {
         crate::runtime::path_value("custom_domains.test", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_test_domain(&self.id);
+        crate::runtime::send_json(
                 "post_test_domain",
-                self.client.raw_for(&self.options).post_test_domain(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -439,20 +434,18 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::CreateCustomDomainResponseContent, crate::Error> {
         crate::runtime::path_value("custom_domains.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "custom_domains.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_custom_domains_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_custom-domains_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_custom_domains_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -472,11 +465,8 @@ impl<'a> CustomDomainsVerifyRequest<'a> {
         self,
     ) -> Result<crate::types::VerifyCustomDomainResponseContent, crate::Error> {
         crate::runtime::path_value("custom_domains.verify", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "post_verify",
-                self.client.raw_for(&self.options).post_verify(&self.id).await,
-            )
+        let request = self.client.raw().post_verify(&self.id);
+        crate::runtime::send_json("post_verify", self.client, &self.options, request)
             .await
     }
 }

@@ -82,16 +82,18 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
         crate::types::CreatePublicKeyDeviceCredentialResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "device_credentials.create_public_key",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_device_credentials(&body);
+        crate::runtime::send_json(
                 "post_device-credentials",
-                self.client.raw_for(&self.options).post_device_credentials(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -109,14 +111,12 @@ impl<'a> DeviceCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("device_credentials.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_device_credentials_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_device-credentials_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_device_credentials_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -185,23 +185,24 @@ impl<'a> DeviceCredentialsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListDeviceCredentialsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_device_credentials(
+                self.client_id.as_deref(),
+                self.fields.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.type_,
+                self.user_id.as_deref(),
+            );
+        crate::runtime::send_json(
                 "get_device-credentials",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_device_credentials(
-                        self.client_id.as_deref(),
-                        self.fields.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.type_,
-                        self.user_id.as_deref(),
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -95,16 +95,18 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "email_templates.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_email_templates(&body);
+        crate::runtime::send_json(
                 "post_email-templates",
-                self.client.raw_for(&self.options).post_email_templates(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -128,14 +130,15 @@ impl<'a> EmailTemplatesGetRequest<'a> {
             "template_name",
             &self.template_name.to_string(),
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_email_templates_by_template_name(self.template_name);
+        crate::runtime::send_json(
                 "get_email-templates_by_templateName",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_email_templates_by_template_name(self.template_name)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -168,20 +171,21 @@ impl<'a> EmailTemplatesSetRequest<'a> {
             "template_name",
             &self.template_name.to_string(),
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "email_templates.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .put_email_templates_by_template_name(self.template_name, &body);
+        crate::runtime::send_json(
                 "put_email-templates_by_templateName",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_email_templates_by_template_name(self.template_name, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -214,20 +218,21 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
             "template_name",
             &self.template_name.to_string(),
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "email_templates.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_email_templates_by_template_name(self.template_name, &body);
+        crate::runtime::send_json(
                 "patch_email-templates_by_templateName",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_email_templates_by_template_name(self.template_name, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

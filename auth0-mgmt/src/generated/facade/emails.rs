@@ -97,17 +97,14 @@ impl<'a> EmailsProviderCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEmailProviderResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "emails.provider.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_provider",
-                self.client.raw_for(&self.options).post_provider(&body).await,
-            )
+        let request = self.client.raw().post_provider(&body);
+        crate::runtime::send_json("post_provider", self.client, &self.options, request)
             .await
     }
 }
@@ -122,10 +119,12 @@ crate::runtime::request_options!(EmailsProviderDeleteRequest);
 impl<'a> EmailsProviderDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_provider();
+        crate::runtime::send_empty(
                 "delete_provider",
-                self.client.raw_for(&self.options).delete_provider().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -155,15 +154,11 @@ impl<'a> EmailsProviderGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEmailProviderResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_provider",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_provider(self.fields.as_deref(), self.include_fields)
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_provider(self.fields.as_deref(), self.include_fields);
+        crate::runtime::send_json("get_provider", self.client, &self.options, request)
             .await
     }
 }
@@ -189,17 +184,14 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetEmailProviderResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "emails.provider.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_provider",
-                self.client.raw_for(&self.options).patch_provider(&body).await,
-            )
+        let request = self.client.raw().patch_provider(&body);
+        crate::runtime::send_json("patch_provider", self.client, &self.options, request)
             .await
     }
 }

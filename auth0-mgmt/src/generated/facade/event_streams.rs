@@ -120,16 +120,18 @@ impl<'a> EventStreamsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::EventStreamResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "event_streams.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_event_streams(&body);
+        crate::runtime::send_json(
                 "post_event-streams",
-                self.client.raw_for(&self.options).post_event_streams(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -147,14 +149,12 @@ impl<'a> EventStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("event_streams.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_event_streams_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_event-streams_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_event_streams_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -174,14 +174,12 @@ impl<'a> EventStreamsGetRequest<'a> {
         self,
     ) -> Result<crate::types::EventStreamResponseContent, crate::Error> {
         crate::runtime::path_value("event_streams.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_event_streams_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_event-streams_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_event_streams_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -211,14 +209,15 @@ impl<'a> EventStreamsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListEventStreamsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_event_streams(self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_event-streams",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_event_streams(self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -294,17 +293,14 @@ impl<'a> EventStreamsTestRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::EventStreamDelivery, crate::Error> {
         crate::runtime::path_value("event_streams.test", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "event_streams.test",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_test_event",
-                self.client.raw_for(&self.options).post_test_event(&self.id, &body).await,
-            )
+        let request = self.client.raw().post_test_event(&self.id, &body);
+        crate::runtime::send_json("post_test_event", self.client, &self.options, request)
             .await
     }
 }
@@ -332,20 +328,18 @@ impl<'a> EventStreamsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::EventStreamResponseContent, crate::Error> {
         crate::runtime::path_value("event_streams.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "event_streams.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_event_streams_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_event-streams_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_event_streams_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -415,14 +409,15 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
             "event_id",
             &self.event_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_deliveries_by_event_id(&self.id, &self.event_id);
+        crate::runtime::send_json(
                 "get_deliveries_by_event_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_deliveries_by_event_id(&self.id, &self.event_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -478,22 +473,23 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         self,
     ) -> Result<crate::types::GetEventDeliveriesResponse, crate::Error> {
         crate::runtime::path_value("event_streams.deliveries.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_event_deliveries(
+                &self.id,
+                self.date_from.as_deref(),
+                self.date_to.as_deref(),
+                self.event_types.as_deref(),
+                self.from.as_deref(),
+                self.statuses.as_deref(),
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_event_deliveries",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_event_deliveries(
-                        &self.id,
-                        self.date_from.as_deref(),
-                        self.date_to.as_deref(),
-                        self.event_types.as_deref(),
-                        self.from.as_deref(),
-                        self.statuses.as_deref(),
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -623,17 +619,14 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
         self,
     ) -> Result<crate::types::CreateEventStreamRedeliveryResponseContent, crate::Error> {
         crate::runtime::path_value("event_streams.redeliveries.create", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "event_streams.redeliveries.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_redeliver",
-                self.client.raw_for(&self.options).post_redeliver(&self.id, &body).await,
-            )
+        let request = self.client.raw().post_redeliver(&self.id, &body);
+        crate::runtime::send_json("post_redeliver", self.client, &self.options, request)
             .await
     }
 }
@@ -660,14 +653,15 @@ impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
             "event_id",
             &self.event_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .post_redeliver_by_event_id(&self.id, &self.event_id);
+        crate::runtime::send_json(
                 "post_redeliver_by_event_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_redeliver_by_event_id(&self.id, &self.event_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

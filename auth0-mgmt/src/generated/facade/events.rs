@@ -60,18 +60,19 @@ impl<'a> EventsSubscribeRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::ByteStream, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish_raw(
+        let request = self
+            .client
+            .raw()
+            .subscribe_events(
+                self.event_type.as_ref(),
+                self.from.as_deref(),
+                self.from_timestamp.as_deref(),
+            );
+        crate::runtime::send_stream(
                 "subscribe_events",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .subscribe_events(
-                        self.event_type.as_ref(),
-                        self.from.as_deref(),
-                        self.from_timestamp.as_deref(),
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

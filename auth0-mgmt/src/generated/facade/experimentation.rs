@@ -164,16 +164,18 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.experiments.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().create_experiment(&body);
+        crate::runtime::send_json(
                 "create_experiment",
-                self.client.raw_for(&self.options).create_experiment(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -195,10 +197,12 @@ impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_experiment(&self.id);
+        crate::runtime::send_empty(
                 "delete_experiment",
-                self.client.raw_for(&self.options).delete_experiment(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -216,11 +220,8 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
         crate::runtime::path_value("experimentation.experiments.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_experiment",
-                self.client.raw_for(&self.options).get_experiment(&self.id).await,
-            )
+        let request = self.client.raw().get_experiment(&self.id);
+        crate::runtime::send_json("get_experiment", self.client, &self.options, request)
             .await
     }
 }
@@ -270,21 +271,17 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListExperimentsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_experiments",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_experiments(
-                        self.authentication_flow.as_deref(),
-                        self.feature_flag_id.as_deref(),
-                        self.from.as_deref(),
-                        self.status,
-                        self.take,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_experiments(
+                self.authentication_flow.as_deref(),
+                self.feature_flag_id.as_deref(),
+                self.from.as_deref(),
+                self.status,
+                self.take,
+            );
+        crate::runtime::send_json("get_experiments", self.client, &self.options, request)
             .await
     }
 }
@@ -363,20 +360,18 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.experiments.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().update_experiment(&self.id, &body);
+        crate::runtime::send_json(
                 "update_experiment",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .update_experiment(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -407,20 +402,18 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.experiments.update_status",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().update_experiment_status(&self.id, &body);
+        crate::runtime::send_json(
                 "update_experiment_status",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .update_experiment_status(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -444,10 +437,12 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().validate_experiment(&self.id);
+        crate::runtime::send_json(
                 "validate_experiment",
-                self.client.raw_for(&self.options).validate_experiment(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -574,16 +569,18 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.feature_flags.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().create_feature_flag(&body);
+        crate::runtime::send_json(
                 "create_feature_flag",
-                self.client.raw_for(&self.options).create_feature_flag(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -605,10 +602,12 @@ impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_feature_flag(&self.id);
+        crate::runtime::send_empty(
                 "delete_feature_flag",
-                self.client.raw_for(&self.options).delete_feature_flag(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -626,10 +625,12 @@ impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
         crate::runtime::path_value("experimentation.feature_flags.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_feature_flag(&self.id);
+        crate::runtime::send_json(
                 "get_feature_flag",
-                self.client.raw_for(&self.options).get_feature_flag(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -674,19 +675,15 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListFeatureFlagsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_feature_flags(self.from.as_deref(), self.status, self.take, self.type_);
+        crate::runtime::send_json(
                 "get_feature_flags",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_feature_flags(
-                        self.from.as_deref(),
-                        self.status,
-                        self.take,
-                        self.type_,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -759,20 +756,18 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.feature_flags.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().update_feature_flag(&self.id, &body);
+        crate::runtime::send_json(
                 "update_feature_flag",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .update_feature_flag(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -803,20 +798,18 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.feature_flags.update_status",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().update_feature_flag_status(&self.id, &body);
+        crate::runtime::send_json(
                 "update_feature_flag_status",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .update_feature_flag_status(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -937,20 +930,18 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.feature_flags.variations.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().create_variation(&self.id, &body);
+        crate::runtime::send_json(
                 "create_variation",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .create_variation(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -978,14 +969,12 @@ impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
             "vid",
             &self.vid,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_variation(&self.id, &self.vid);
+        crate::runtime::send_empty(
                 "delete_variation",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_variation(&self.id, &self.vid)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1013,15 +1002,8 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
             "vid",
             &self.vid,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_variation",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_variation(&self.id, &self.vid)
-                    .await,
-            )
+        let request = self.client.raw().get_variation(&self.id, &self.vid);
+        crate::runtime::send_json("get_variation", self.client, &self.options, request)
             .await
     }
 }
@@ -1044,11 +1026,8 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_variations",
-                self.client.raw_for(&self.options).get_variations(&self.id).await,
-            )
+        let request = self.client.raw().get_variations(&self.id);
+        crate::runtime::send_json("get_variations", self.client, &self.options, request)
             .await
     }
 }
@@ -1084,20 +1063,18 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
             "vid",
             &self.vid,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.feature_flags.variations.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().update_variation(&self.id, &self.vid, &body);
+        crate::runtime::send_json(
                 "update_variation",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .update_variation(&self.id, &self.vid, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1198,17 +1175,14 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Segment, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.segments.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "create_segment",
-                self.client.raw_for(&self.options).create_segment(&body).await,
-            )
+        let request = self.client.raw().create_segment(&body);
+        crate::runtime::send_json("create_segment", self.client, &self.options, request)
             .await
     }
 }
@@ -1225,11 +1199,8 @@ impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("experimentation.segments.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "delete_segment",
-                self.client.raw_for(&self.options).delete_segment(&self.id).await,
-            )
+        let request = self.client.raw().delete_segment(&self.id);
+        crate::runtime::send_empty("delete_segment", self.client, &self.options, request)
             .await
     }
 }
@@ -1246,11 +1217,8 @@ impl<'a> ExperimentationSegmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Segment, crate::Error> {
         crate::runtime::path_value("experimentation.segments.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_segment",
-                self.client.raw_for(&self.options).get_segment(&self.id).await,
-            )
+        let request = self.client.raw().get_segment(&self.id);
+        crate::runtime::send_json("get_segment", self.client, &self.options, request)
             .await
     }
 }
@@ -1288,15 +1256,11 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSegmentsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_segments",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_segments(self.from.as_deref(), self.take, self.type_)
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_segments(self.from.as_deref(), self.take, self.type_);
+        crate::runtime::send_json("get_segments", self.client, &self.options, request)
             .await
     }
 }
@@ -1364,17 +1328,14 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Segment, crate::Error> {
         crate::runtime::path_value("experimentation.segments.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "experimentation.segments.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "update_segment",
-                self.client.raw_for(&self.options).update_segment(&self.id, &body).await,
-            )
+        let request = self.client.raw().update_segment(&self.id, &body);
+        crate::runtime::send_json("update_segment", self.client, &self.options, request)
             .await
     }
 }

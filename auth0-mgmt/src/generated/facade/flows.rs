@@ -112,14 +112,11 @@ impl<'a> FlowsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("flows.create", "the request body"))?;
-        crate::runtime::finish(
-                "post_flows",
-                self.client.raw_for(&self.options).post_flows(&body).await,
-            )
+        let request = self.client.raw().post_flows(&body);
+        crate::runtime::send_json("post_flows", self.client, &self.options, request)
             .await
     }
 }
@@ -136,10 +133,12 @@ impl<'a> FlowsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("flows.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_flows_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_flows_by_id",
-                self.client.raw_for(&self.options).delete_flows_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -170,15 +169,8 @@ impl<'a> FlowsGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
         crate::runtime::path_value("flows.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_flows_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_flows_by_id(&self.id, self.hydrate.as_ref())
-                    .await,
-            )
+        let request = self.client.raw().get_flows_by_id(&self.id, self.hydrate.as_ref());
+        crate::runtime::send_json("get_flows_by_id", self.client, &self.options, request)
             .await
     }
 }
@@ -232,22 +224,17 @@ impl<'a> FlowsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListFlowsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_flows",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_flows(
-                        self.hydrate.as_ref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.synchronous,
-                    )
-                    .await,
-            )
-            .await
+        let request = self
+            .client
+            .raw()
+            .get_flows(
+                self.hydrate.as_ref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.synchronous,
+            );
+        crate::runtime::send_json("get_flows", self.client, &self.options, request).await
     }
 }
 impl<'a> FlowsListRequest<'a> {
@@ -329,17 +316,15 @@ impl<'a> FlowsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
         crate::runtime::path_value("flows.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("flows.update", "the request body"))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_flows_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_flows_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_flows_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -422,17 +407,15 @@ impl<'a> FlowsExecutionsDeleteRequest<'a> {
             "execution_id",
             &self.execution_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_flows_executions_by_execution_id(&self.flow_id, &self.execution_id);
+        crate::runtime::send_empty(
                 "delete_flows_executions_by_execution_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_flows_executions_by_execution_id(
-                        &self.flow_id,
-                        &self.execution_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -471,18 +454,19 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
             "execution_id",
             &self.execution_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_flows_executions_by_execution_id(
+                &self.flow_id,
+                &self.execution_id,
+                self.hydrate.as_ref(),
+            );
+        crate::runtime::send_json(
                 "get_flows_executions_by_execution_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_flows_executions_by_execution_id(
-                        &self.flow_id,
-                        &self.execution_id,
-                        self.hydrate.as_ref(),
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -532,21 +516,22 @@ impl<'a> FlowsExecutionsListRequest<'a> {
         self,
     ) -> Result<crate::types::GetFlowsExecutionsResponseContent, crate::Error> {
         crate::runtime::path_value("flows.executions.list", "flow_id", &self.flow_id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_flows_executions(
+                &self.flow_id,
+                self.from.as_deref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_flows_executions",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_flows_executions(
-                        &self.flow_id,
-                        self.from.as_deref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -735,20 +720,18 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "flows.vault.connections.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_flows_vault_connections(&body);
+        crate::runtime::send_json(
                 "post_flows_vault_connections",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_flows_vault_connections(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -766,14 +749,12 @@ impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("flows.vault.connections.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_flows_vault_connections_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_flows_vault_connections_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_flows_vault_connections_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -793,14 +774,12 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
         crate::runtime::path_value("flows.vault.connections.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_flows_vault_connections_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_flows_vault_connections_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_flows_vault_connections_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -836,18 +815,15 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListFlowsVaultConnectionsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_flows_vault_connections(self.include_totals, self.page, self.per_page);
+        crate::runtime::send_json(
                 "get_flows_vault_connections",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_flows_vault_connections(
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -938,20 +914,21 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
         crate::runtime::path_value("flows.vault.connections.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "flows.vault.connections.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_flows_vault_connections_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_flows_vault_connections_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_flows_vault_connections_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -101,14 +101,11 @@ impl<'a> FormsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("forms.create", "the request body"))?;
-        crate::runtime::finish(
-                "create_form",
-                self.client.raw_for(&self.options).create_form(&body).await,
-            )
+        let request = self.client.raw().create_form(&body);
+        crate::runtime::send_json("create_form", self.client, &self.options, request)
             .await
     }
 }
@@ -125,11 +122,8 @@ impl<'a> FormsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("forms.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "delete_form",
-                self.client.raw_for(&self.options).delete_form(&self.id).await,
-            )
+        let request = self.client.raw().delete_form(&self.id);
+        crate::runtime::send_empty("delete_form", self.client, &self.options, request)
             .await
     }
 }
@@ -159,16 +153,8 @@ impl<'a> FormsGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
         crate::runtime::path_value("forms.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_form",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_form(&self.id, self.hydrate.as_ref())
-                    .await,
-            )
-            .await
+        let request = self.client.raw().get_form(&self.id, self.hydrate.as_ref());
+        crate::runtime::send_json("get_form", self.client, &self.options, request).await
     }
 }
 /// Request builder for `forms.list` (`GET /forms`); finish with [`send`](Self::send).
@@ -213,21 +199,16 @@ impl<'a> FormsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListFormsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_forms",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_forms(
-                        self.hydrate.as_ref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
-            )
-            .await
+        let request = self
+            .client
+            .raw()
+            .get_forms(
+                self.hydrate.as_ref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json("get_forms", self.client, &self.options, request).await
     }
 }
 impl<'a> FormsListRequest<'a> {
@@ -309,14 +290,11 @@ impl<'a> FormsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
         crate::runtime::path_value("forms.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("forms.update", "the request body"))?;
-        crate::runtime::finish(
-                "patch_form",
-                self.client.raw_for(&self.options).patch_form(&self.id, &body).await,
-            )
+        let request = self.client.raw().patch_form(&self.id, &body);
+        crate::runtime::send_json("patch_form", self.client, &self.options, request)
             .await
     }
 }

@@ -83,11 +83,8 @@ impl<'a> GroupsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("groups.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "delete_group",
-                self.client.raw_for(&self.options).delete_group(&self.id).await,
-            )
+        let request = self.client.raw().delete_group(&self.id);
+        crate::runtime::send_empty("delete_group", self.client, &self.options, request)
             .await
     }
 }
@@ -104,12 +101,8 @@ impl<'a> GroupsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Group, crate::Error> {
         crate::runtime::path_value("groups.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_group",
-                self.client.raw_for(&self.options).get_group(&self.id).await,
-            )
-            .await
+        let request = self.client.raw().get_group(&self.id);
+        crate::runtime::send_json("get_group", self.client, &self.options, request).await
     }
 }
 /// Request builder for `groups.list` (`GET /groups`); finish with [`send`](Self::send).
@@ -191,27 +184,23 @@ impl<'a> GroupsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListGroupsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_groups(
-                        self.connection_id.as_deref(),
-                        self.external_id.as_deref(),
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.name.as_deref(),
-                        self.page,
-                        self.per_page,
-                        self.search.as_deref(),
-                        self.take,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_groups(
+                self.connection_id.as_deref(),
+                self.external_id.as_deref(),
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.name.as_deref(),
+                self.page,
+                self.per_page,
+                self.search.as_deref(),
+                self.take,
+            );
+        crate::runtime::send_json("get_groups", self.client, &self.options, request)
             .await
     }
 }
@@ -332,20 +321,21 @@ impl<'a> GroupsMembersGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetGroupMembersResponseContent, crate::Error> {
         crate::runtime::path_value("groups.members.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_group_members(
+                &self.id,
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_group_members",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_group_members(
-                        &self.id,
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -461,20 +451,18 @@ impl<'a> GroupsRolesCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("groups.roles.create", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "groups.roles.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_group_roles(&self.id, &body);
+        crate::runtime::send_empty(
                 "post_group_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_group_roles(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -501,20 +489,18 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("groups.roles.delete", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "groups.roles.delete",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_group_roles(&self.id, &body);
+        crate::runtime::send_empty(
                 "delete_group_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_group_roles(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -546,15 +532,11 @@ impl<'a> GroupsRolesListRequest<'a> {
         self,
     ) -> Result<crate::types::ListGroupRolesResponseContent, crate::Error> {
         crate::runtime::path_value("groups.roles.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_group_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_group_roles(&self.id, self.from.as_deref(), self.take)
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_group_roles(&self.id, self.from.as_deref(), self.take);
+        crate::runtime::send_json("get_group_roles", self.client, &self.options, request)
             .await
     }
 }

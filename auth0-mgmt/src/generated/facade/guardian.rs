@@ -107,21 +107,17 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
         crate::types::CreateGuardianEnrollmentTicketResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.enrollments.create_ticket",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_ticket",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_ticket(self.auth0_custom_domain.as_deref(), &body)
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .post_ticket(self.auth0_custom_domain.as_deref(), &body);
+        crate::runtime::send_json("post_ticket", self.client, &self.options, request)
             .await
     }
 }
@@ -138,14 +134,12 @@ impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("guardian.enrollments.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_enrollments_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_enrollments_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_enrollments_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -165,10 +159,12 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetGuardianEnrollmentResponseContent, crate::Error> {
         crate::runtime::path_value("guardian.enrollments.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_enrollments_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_enrollments_by_id",
-                self.client.raw_for(&self.options).get_enrollments_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -244,11 +240,8 @@ impl<'a> GuardianFactorsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::GuardianFactor>, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_factors",
-                self.client.raw_for(&self.options).get_factors().await,
-            )
+        let request = self.client.raw().get_factors();
+        crate::runtime::send_json("get_factors", self.client, &self.options, request)
             .await
     }
 }
@@ -280,20 +273,18 @@ impl<'a> GuardianFactorsSetRequest<'a> {
             "name",
             &self.name.to_string(),
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_factors_by_name(self.name, &body);
+        crate::runtime::send_json(
                 "put_factors_by_name",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_factors_by_name(self.name, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -369,10 +360,12 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
         crate::types::GetGuardianFactorDuoSettingsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_factor_duo_settings();
+        crate::runtime::send_json(
                 "get_factor_duo_settings",
-                self.client.raw_for(&self.options).get_factor_duo_settings().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -402,16 +395,18 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
         crate::types::GetGuardianFactorDuoSettingsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.duo.settings.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_factor_duo_settings(&body);
+        crate::runtime::send_json(
                 "put_factor_duo_settings",
-                self.client.raw_for(&self.options).put_factor_duo_settings(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -441,16 +436,18 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
         crate::types::GetGuardianFactorDuoSettingsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.duo.settings.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_factor_duo_settings(&body);
+        crate::runtime::send_json(
                 "patch_factor_duo_settings",
-                self.client.raw_for(&self.options).patch_factor_duo_settings(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -576,10 +573,12 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
         crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_message_types();
+        crate::runtime::send_json(
                 "get_message-types",
-                self.client.raw_for(&self.options).get_message_types().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -600,10 +599,12 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_guardian_phone_providers();
+        crate::runtime::send_json(
                 "get_guardian_phone_providers",
-                self.client.raw_for(&self.options).get_guardian_phone_providers().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -624,10 +625,12 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
         crate::types::GetGuardianFactorSmsTemplatesResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_factor_phone_templates();
+        crate::runtime::send_json(
                 "get_factor_phone_templates",
-                self.client.raw_for(&self.options).get_factor_phone_templates().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -648,14 +651,12 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_phone_twilio_factor_provider();
+        crate::runtime::send_json(
                 "get_phone_twilio_factor_provider",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_phone_twilio_factor_provider()
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -685,16 +686,18 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
         crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.phone.set_message_types",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_message_types(&body);
+        crate::runtime::send_json(
                 "put_message-types",
-                self.client.raw_for(&self.options).put_message_types(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -724,16 +727,18 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.phone.set_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_phone_providers(&body);
+        crate::runtime::send_json(
                 "put_phone_providers",
-                self.client.raw_for(&self.options).put_phone_providers(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -763,20 +768,18 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
         crate::types::GetGuardianFactorSmsTemplatesResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.phone.set_templates",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_factor_phone_templates(&body);
+        crate::runtime::send_json(
                 "put_factor_phone_templates",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_factor_phone_templates(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -806,17 +809,14 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.phone.set_twilio_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "put_twilio",
-                self.client.raw_for(&self.options).put_twilio(&body).await,
-            )
+        let request = self.client.raw().put_twilio(&body);
+        crate::runtime::send_json("put_twilio", self.client, &self.options, request)
             .await
     }
 }
@@ -1006,12 +1006,8 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderApnsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_apns",
-                self.client.raw_for(&self.options).get_apns().await,
-            )
-            .await
+        let request = self.client.raw().get_apns();
+        crate::runtime::send_json("get_apns", self.client, &self.options, request).await
     }
 }
 /// Request builder for `guardian.factors.push_notification.get_selected_provider` (`GET /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
@@ -1032,10 +1028,12 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_pn_providers();
+        crate::runtime::send_json(
                 "get_pn_providers",
-                self.client.raw_for(&self.options).get_pn_providers().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1056,12 +1054,8 @@ impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSnsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_sns",
-                self.client.raw_for(&self.options).get_sns().await,
-            )
-            .await
+        let request = self.client.raw().get_sns();
+        crate::runtime::send_json("get_sns", self.client, &self.options, request).await
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_apns_provider` (`PUT /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -1093,18 +1087,14 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.push_notification.set_apns_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "put_apns",
-                self.client.raw_for(&self.options).put_apns(&body).await,
-            )
-            .await
+        let request = self.client.raw().put_apns(&body);
+        crate::runtime::send_json("put_apns", self.client, &self.options, request).await
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcm_provider` (`PUT /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
@@ -1136,18 +1126,14 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.push_notification.set_fcm_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "put_fcm",
-                self.client.raw_for(&self.options).put_fcm(&body).await,
-            )
-            .await
+        let request = self.client.raw().put_fcm(&body);
+        crate::runtime::send_json("put_fcm", self.client, &self.options, request).await
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcmv1_provider` (`PUT /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
@@ -1179,18 +1165,14 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.push_notification.set_fcmv1_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "put_fcmv1",
-                self.client.raw_for(&self.options).put_fcmv1(&body).await,
-            )
-            .await
+        let request = self.client.raw().put_fcmv1(&body);
+        crate::runtime::send_json("put_fcmv1", self.client, &self.options, request).await
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_provider` (`PUT /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
@@ -1220,16 +1202,18 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.push_notification.set_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_pn_providers(&body);
+        crate::runtime::send_json(
                 "put_pn_providers",
-                self.client.raw_for(&self.options).put_pn_providers(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1263,18 +1247,14 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSnsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.push_notification.set_sns_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "put_sns",
-                self.client.raw_for(&self.options).put_sns(&body).await,
-            )
-            .await
+        let request = self.client.raw().put_sns(&body);
+        crate::runtime::send_json("put_sns", self.client, &self.options, request).await
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_apns_provider` (`PATCH /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -1308,17 +1288,14 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
         crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.push_notification.update_apns_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_apns",
-                self.client.raw_for(&self.options).patch_apns(&body).await,
-            )
+        let request = self.client.raw().patch_apns(&body);
+        crate::runtime::send_json("patch_apns", self.client, &self.options, request)
             .await
     }
 }
@@ -1353,18 +1330,14 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.push_notification.update_fcm_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_fcm",
-                self.client.raw_for(&self.options).patch_fcm(&body).await,
-            )
-            .await
+        let request = self.client.raw().patch_fcm(&body);
+        crate::runtime::send_json("patch_fcm", self.client, &self.options, request).await
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_fcmv1_provider` (`PATCH /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
@@ -1398,17 +1371,14 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.push_notification.update_fcmv1_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_fcmv1",
-                self.client.raw_for(&self.options).patch_fcmv1(&body).await,
-            )
+        let request = self.client.raw().patch_fcmv1(&body);
+        crate::runtime::send_json("patch_fcmv1", self.client, &self.options, request)
             .await
     }
 }
@@ -1443,18 +1413,14 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSnsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.push_notification.update_sns_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_sns",
-                self.client.raw_for(&self.options).patch_sns(&body).await,
-            )
-            .await
+        let request = self.client.raw().patch_sns(&body);
+        crate::runtime::send_json("patch_sns", self.client, &self.options, request).await
     }
 }
 /// Operations reached by `client.guardian().factors().sms()`.
@@ -1551,10 +1517,12 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_sms_providers();
+        crate::runtime::send_json(
                 "get_sms_providers",
-                self.client.raw_for(&self.options).get_sms_providers().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1577,10 +1545,12 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
         >,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_factor_sms_templates();
+        crate::runtime::send_json(
                 "get_factor_sms_templates",
-                self.client.raw_for(&self.options).get_factor_sms_templates().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1601,10 +1571,12 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_sms_twilio_factor_provider();
+        crate::runtime::send_json(
                 "get_sms_twilio_factor_provider",
-                self.client.raw_for(&self.options).get_sms_twilio_factor_provider().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1634,16 +1606,18 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.sms.set_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_sms_providers(&body);
+        crate::runtime::send_json(
                 "put_sms_providers",
-                self.client.raw_for(&self.options).put_sms_providers(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1673,16 +1647,18 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
         crate::types::GetGuardianFactorSmsTemplatesResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.sms.set_templates",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_factor_sms_templates(&body);
+        crate::runtime::send_json(
                 "put_factor_sms_templates",
-                self.client.raw_for(&self.options).put_factor_sms_templates(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1712,20 +1688,18 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
         crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.factors.sms.set_twilio_provider",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_sms_twilio_factor_provider(&body);
+        crate::runtime::send_json(
                 "put_sms_twilio_factor_provider",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_sms_twilio_factor_provider(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1773,11 +1747,8 @@ impl<'a> GuardianPoliciesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_policies",
-                self.client.raw_for(&self.options).get_policies().await,
-            )
+        let request = self.client.raw().get_policies();
+        crate::runtime::send_json("get_policies", self.client, &self.options, request)
             .await
     }
 }
@@ -1803,17 +1774,14 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "guardian.policies.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "put_policies",
-                self.client.raw_for(&self.options).put_policies(&body).await,
-            )
+        let request = self.client.raw().put_policies(&body);
+        crate::runtime::send_json("put_policies", self.client, &self.options, request)
             .await
     }
 }

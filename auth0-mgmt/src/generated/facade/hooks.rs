@@ -107,14 +107,11 @@ impl<'a> HooksCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Hook, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("hooks.create", "the request body"))?;
-        crate::runtime::finish(
-                "post_hooks",
-                self.client.raw_for(&self.options).post_hooks(&body).await,
-            )
+        let request = self.client.raw().post_hooks(&body);
+        crate::runtime::send_json("post_hooks", self.client, &self.options, request)
             .await
     }
 }
@@ -131,10 +128,12 @@ impl<'a> HooksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("hooks.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_hooks_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_hooks_by_id",
-                self.client.raw_for(&self.options).delete_hooks_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -158,15 +157,11 @@ impl<'a> HooksGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Hook, crate::Error> {
         crate::runtime::path_value("hooks.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_hooks_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_hooks_by_id(&self.id, self.fields.as_deref())
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_hooks_by_id(&self.id, self.fields.as_deref());
+        crate::runtime::send_json("get_hooks_by_id", self.client, &self.options, request)
             .await
     }
 }
@@ -222,23 +217,18 @@ impl<'a> HooksListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListHooksResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_hooks",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_hooks(
-                        self.enabled,
-                        self.fields.as_deref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.trigger_id,
-                    )
-                    .await,
-            )
-            .await
+        let request = self
+            .client
+            .raw()
+            .get_hooks(
+                self.enabled,
+                self.fields.as_deref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.trigger_id,
+            );
+        crate::runtime::send_json("get_hooks", self.client, &self.options, request).await
     }
 }
 impl<'a> HooksListRequest<'a> {
@@ -318,17 +308,15 @@ impl<'a> HooksUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Hook, crate::Error> {
         crate::runtime::path_value("hooks.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("hooks.update", "the request body"))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_hooks_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_hooks_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_hooks_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -417,17 +405,14 @@ impl<'a> HooksSecretsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("hooks.secrets.create", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "hooks.secrets.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_secrets",
-                self.client.raw_for(&self.options).post_secrets(&self.id, &body).await,
-            )
+        let request = self.client.raw().post_secrets(&self.id, &body);
+        crate::runtime::send_json("post_secrets", self.client, &self.options, request)
             .await
     }
 }
@@ -453,17 +438,14 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("hooks.secrets.delete", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "hooks.secrets.delete",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "delete_secrets",
-                self.client.raw_for(&self.options).delete_secrets(&self.id, &body).await,
-            )
+        let request = self.client.raw().delete_secrets(&self.id, &body);
+        crate::runtime::send_empty("delete_secrets", self.client, &self.options, request)
             .await
     }
 }
@@ -485,11 +467,8 @@ impl<'a> HooksSecretsGetRequest<'a> {
         crate::Error,
     > {
         crate::runtime::path_value("hooks.secrets.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_secrets",
-                self.client.raw_for(&self.options).get_secrets(&self.id).await,
-            )
+        let request = self.client.raw().get_secrets(&self.id);
+        crate::runtime::send_json("get_secrets", self.client, &self.options, request)
             .await
     }
 }
@@ -519,17 +498,14 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("hooks.secrets.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "hooks.secrets.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_secrets",
-                self.client.raw_for(&self.options).patch_secrets(&self.id, &body).await,
-            )
+        let request = self.client.raw().patch_secrets(&self.id, &body);
+        crate::runtime::send_json("patch_secrets", self.client, &self.options, request)
             .await
     }
 }

@@ -63,11 +63,8 @@ impl<'a> JobsGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetJobResponseContent, crate::Error> {
         crate::runtime::path_value("jobs.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_jobs_by_id",
-                self.client.raw_for(&self.options).get_jobs_by_id(&self.id).await,
-            )
+        let request = self.client.raw().get_jobs_by_id(&self.id);
+        crate::runtime::send_json("get_jobs_by_id", self.client, &self.options, request)
             .await
     }
 }
@@ -105,11 +102,8 @@ impl<'a> JobsErrorsGetRequest<'a> {
         self,
     ) -> Result<::std::option::Option<crate::types::GetErrorsResponse>, crate::Error> {
         crate::runtime::path_value("jobs.errors.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_errors",
-                self.client.raw_for(&self.options).get_errors(&self.id).await,
-            )
+        let request = self.client.raw().get_errors(&self.id);
+        crate::runtime::send_json("get_errors", self.client, &self.options, request)
             .await
     }
 }
@@ -154,16 +148,18 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateExportUsersResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "jobs.users_exports.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_users_exports(&body);
+        crate::runtime::send_json(
                 "post_users-exports",
-                self.client.raw_for(&self.options).post_users_exports(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -231,20 +227,21 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateVerificationEmailResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "jobs.verification_email.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .post_verification_email(self.auth0_custom_domain.as_deref(), &body);
+        crate::runtime::send_json(
                 "post_verification-email",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_verification_email(self.auth0_custom_domain.as_deref(), &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

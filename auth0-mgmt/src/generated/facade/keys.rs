@@ -82,10 +82,12 @@ crate::runtime::request_options!(KeysCustomSigningDeleteRequest);
 impl<'a> KeysCustomSigningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_custom_signing_keys();
+        crate::runtime::send_empty(
                 "delete_custom_signing_keys",
-                self.client.raw_for(&self.options).delete_custom_signing_keys().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -103,10 +105,12 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_custom_signing_keys();
+        crate::runtime::send_json(
                 "get_custom_signing_keys",
-                self.client.raw_for(&self.options).get_custom_signing_keys().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -133,16 +137,18 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "keys.custom_signing.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_custom_signing_keys(&body);
+        crate::runtime::send_json(
                 "put_custom_signing_keys",
-                self.client.raw_for(&self.options).put_custom_signing_keys(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -263,17 +269,14 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::EncryptionKey, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "keys.encryption.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_encryption",
-                self.client.raw_for(&self.options).post_encryption(&body).await,
-            )
+        let request = self.client.raw().post_encryption(&body);
+        crate::runtime::send_json("post_encryption", self.client, &self.options, request)
             .await
     }
 }
@@ -299,14 +302,12 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
             "kid",
             &self.kid,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_encryption_wrapping_key(&self.kid);
+        crate::runtime::send_json(
                 "post_encryption_wrapping_key",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_encryption_wrapping_key(&self.kid)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -324,10 +325,12 @@ impl<'a> KeysEncryptionDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("keys.encryption.delete", "kid", &self.kid)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_encryption_key(&self.kid);
+        crate::runtime::send_empty(
                 "delete_encryption_key",
-                self.client.raw_for(&self.options).delete_encryption_key(&self.kid).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -345,10 +348,12 @@ impl<'a> KeysEncryptionGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::EncryptionKey, crate::Error> {
         crate::runtime::path_value("keys.encryption.get", "kid", &self.kid)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_encryption_key(&self.kid);
+        crate::runtime::send_json(
                 "get_encryption_key",
-                self.client.raw_for(&self.options).get_encryption_key(&self.kid).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -375,20 +380,18 @@ impl<'a> KeysEncryptionImportRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::EncryptionKey, crate::Error> {
         crate::runtime::path_value("keys.encryption.import", "kid", &self.kid)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "keys.encryption.import",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_encryption_key(&self.kid, &body);
+        crate::runtime::send_json(
                 "post_encryption_key",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_encryption_key(&self.kid, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -424,14 +427,15 @@ impl<'a> KeysEncryptionListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListEncryptionKeysResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_encryption_keys(self.include_totals, self.page, self.per_page);
+        crate::runtime::send_json(
                 "get_encryption_keys",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_encryption_keys(self.include_totals, self.page, self.per_page)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -502,10 +506,12 @@ crate::runtime::request_options!(KeysEncryptionRekeyRequest);
 impl<'a> KeysEncryptionRekeyRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_encryption_rekey();
+        crate::runtime::send_empty(
                 "post_encryption_rekey",
-                self.client.raw_for(&self.options).post_encryption_rekey().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -576,11 +582,8 @@ impl<'a> KeysSigningGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::SigningKeys, crate::Error> {
         crate::runtime::path_value("keys.signing.get", "kid", &self.kid)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_signing_key",
-                self.client.raw_for(&self.options).get_signing_key(&self.kid).await,
-            )
+        let request = self.client.raw().get_signing_key(&self.kid);
+        crate::runtime::send_json("get_signing_key", self.client, &self.options, request)
             .await
     }
 }
@@ -597,10 +600,12 @@ impl<'a> KeysSigningListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::SigningKeys>, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_signing_keys();
+        crate::runtime::send_json(
                 "get_signing_keys",
-                self.client.raw_for(&self.options).get_signing_keys().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -620,10 +625,12 @@ impl<'a> KeysSigningRevokeRequest<'a> {
         self,
     ) -> Result<crate::types::RotateSigningKeysResponseContent, crate::Error> {
         crate::runtime::path_value("keys.signing.revoke", "kid", &self.kid)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_signing_keys(&self.kid);
+        crate::runtime::send_json(
                 "put_signing_keys",
-                self.client.raw_for(&self.options).put_signing_keys(&self.kid).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -641,10 +648,12 @@ impl<'a> KeysSigningRotateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::RotateSigningKeysResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_signing_keys();
+        crate::runtime::send_json(
                 "post_signing_keys",
-                self.client.raw_for(&self.options).post_signing_keys().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

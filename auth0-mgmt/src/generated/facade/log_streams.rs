@@ -96,16 +96,18 @@ impl<'a> LogStreamsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::LogStreamResponseSchema, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "log_streams.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_log_streams(&body);
+        crate::runtime::send_json(
                 "post_log-streams",
-                self.client.raw_for(&self.options).post_log_streams(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -123,14 +125,12 @@ impl<'a> LogStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("log_streams.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_log_streams_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_log-streams_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_log_streams_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -150,10 +150,12 @@ impl<'a> LogStreamsGetRequest<'a> {
         self,
     ) -> Result<crate::types::LogStreamResponseSchema, crate::Error> {
         crate::runtime::path_value("log_streams.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_log_streams_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_log-streams_by_id",
-                self.client.raw_for(&self.options).get_log_streams_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -171,11 +173,8 @@ impl<'a> LogStreamsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::LogStreamResponseSchema>, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_log-streams",
-                self.client.raw_for(&self.options).get_log_streams().await,
-            )
+        let request = self.client.raw().get_log_streams();
+        crate::runtime::send_json("get_log-streams", self.client, &self.options, request)
             .await
     }
 }
@@ -203,20 +202,18 @@ impl<'a> LogStreamsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::LogStreamResponseSchema, crate::Error> {
         crate::runtime::path_value("log_streams.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "log_streams.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_log_streams_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_log-streams_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_log_streams_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -59,11 +59,8 @@ impl<'a> LogsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Log, crate::Error> {
         crate::runtime::path_value("logs.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_logs_by_id",
-                self.client.raw_for(&self.options).get_logs_by_id(&self.id).await,
-            )
+        let request = self.client.raw().get_logs_by_id(&self.id);
+        crate::runtime::send_json("get_logs_by_id", self.client, &self.options, request)
             .await
     }
 }
@@ -134,26 +131,21 @@ impl<'a> LogsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListLogResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_logs",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_logs(
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.search.as_deref(),
-                        self.sort.as_deref(),
-                        self.take,
-                    )
-                    .await,
-            )
-            .await
+        let request = self
+            .client
+            .raw()
+            .get_logs(
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.search.as_deref(),
+                self.sort.as_deref(),
+                self.take,
+            );
+        crate::runtime::send_json("get_logs", self.client, &self.options, request).await
     }
 }
 impl<'a> LogsListRequest<'a> {

@@ -112,16 +112,18 @@ impl<'a> NetworkAclsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "network_acls.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_network_acls(&body);
+        crate::runtime::send_json(
                 "post_network-acls",
-                self.client.raw_for(&self.options).post_network_acls(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -139,14 +141,12 @@ impl<'a> NetworkAclsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("network_acls.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_network_acls_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_network-acls_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_network_acls_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -166,10 +166,12 @@ impl<'a> NetworkAclsGetRequest<'a> {
         self,
     ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
         crate::runtime::path_value("network_acls.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_network_acls_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_network-acls_by_id",
-                self.client.raw_for(&self.options).get_network_acls_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -205,14 +207,15 @@ impl<'a> NetworkAclsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListNetworkAclsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_network_acls(self.include_totals, self.page, self.per_page);
+        crate::runtime::send_json(
                 "get_network-acls",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_network_acls(self.include_totals, self.page, self.per_page)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -303,20 +306,18 @@ impl<'a> NetworkAclsSetRequest<'a> {
         self,
     ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
         crate::runtime::path_value("network_acls.set", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "network_acls.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_network_acls_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "put_network-acls_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_network_acls_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -345,20 +346,18 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
         crate::runtime::path_value("network_acls.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "network_acls.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_network_acls_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_network-acls_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_network_acls_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

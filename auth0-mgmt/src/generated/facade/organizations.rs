@@ -159,16 +159,18 @@ impl<'a> OrganizationsCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateOrganizationResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_organizations(&body);
+        crate::runtime::send_json(
                 "post_organizations",
-                self.client.raw_for(&self.options).post_organizations(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -186,14 +188,12 @@ impl<'a> OrganizationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("organizations.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_organizations_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_organizations_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_organizations_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -211,14 +211,12 @@ impl<'a> OrganizationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Organization, crate::Error> {
         crate::runtime::path_value("organizations.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_organizations_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_organizations_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organizations_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -236,10 +234,12 @@ impl<'a> OrganizationsGetByNameRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Organization, crate::Error> {
         crate::runtime::path_value("organizations.get_by_name", "name", &self.name)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_name_by_name(&self.name);
+        crate::runtime::send_json(
                 "get_name_by_name",
-                self.client.raw_for(&self.options).get_name_by_name(&self.name).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -293,21 +293,22 @@ impl<'a> OrganizationsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOrganizationsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organizations(
+                self.from.as_deref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.sort.as_deref(),
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_organizations",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organizations(
-                        self.from.as_deref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.sort.as_deref(),
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -400,20 +401,18 @@ impl<'a> OrganizationsUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Organization, crate::Error> {
         crate::runtime::path_value("organizations.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_organizations_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_organizations_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_organizations_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -507,20 +506,21 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.client_grants.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .create_organization_client_grants(&self.id, &body);
+        crate::runtime::send_json(
                 "create_organization-client-grants",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .create_organization_client_grants(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -548,14 +548,15 @@ impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
             "grant_id",
             &self.grant_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_client_grants_by_grant_id(&self.id, &self.grant_id);
+        crate::runtime::send_empty(
                 "delete_client-grants_by_grant_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_client_grants_by_grant_id(&self.id, &self.grant_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -617,22 +618,23 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         crate::Error,
     > {
         crate::runtime::path_value("organizations.client_grants.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organization_client_grants(
+                &self.id,
+                self.audience.as_deref(),
+                self.client_id.as_deref(),
+                self.grant_ids.as_ref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json(
                 "get_organization-client-grants",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organization_client_grants(
-                        &self.id,
-                        self.audience.as_deref(),
-                        self.client_id.as_deref(),
-                        self.grant_ids.as_ref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -819,20 +821,18 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
         self,
     ) -> Result<crate::types::OrganizationAllConnectionPost, crate::Error> {
         crate::runtime::path_value("organizations.connections.create", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.connections.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_organization_connection(&self.id, &body);
+        crate::runtime::send_json(
                 "post_organization_connection",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_organization_connection(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -856,14 +856,15 @@ impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
             "connection_id",
             &self.connection_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_organization_connection(&self.id, &self.connection_id);
+        crate::runtime::send_empty(
                 "delete_organization_connection",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_organization_connection(&self.id, &self.connection_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -889,14 +890,15 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
             "connection_id",
             &self.connection_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organization_connection(&self.id, &self.connection_id);
+        crate::runtime::send_json(
                 "get_organization_connection",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organization_connection(&self.id, &self.connection_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -943,20 +945,21 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         crate::Error,
     > {
         crate::runtime::path_value("organizations.connections.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organization_connections(
+                &self.id,
+                self.include_totals,
+                self.is_enabled,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json(
                 "get_organization_connections",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organization_connections(
-                        &self.id,
-                        self.include_totals,
-                        self.is_enabled,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1055,20 +1058,21 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
             "connection_id",
             &self.connection_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.connections.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_organization_connection(&self.id, &self.connection_id, &body);
+        crate::runtime::send_json(
                 "patch_organization_connection",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_organization_connection(&self.id, &self.connection_id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1210,20 +1214,18 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.discovery_domains.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_discovery_domains(&self.id, &body);
+        crate::runtime::send_json(
                 "post_discovery-domains",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_discovery_domains(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1251,17 +1253,18 @@ impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
             "discovery_domain_id",
             &self.discovery_domain_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_discovery_domains_by_discovery_domain_id(
+                &self.id,
+                &self.discovery_domain_id,
+            );
+        crate::runtime::send_empty(
                 "delete_discovery-domains_by_discovery_domain_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_discovery_domains_by_discovery_domain_id(
-                        &self.id,
-                        &self.discovery_domain_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1291,17 +1294,18 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
             "discovery_domain_id",
             &self.discovery_domain_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_discovery_domains_by_discovery_domain_id(
+                &self.id,
+                &self.discovery_domain_id,
+            );
+        crate::runtime::send_json(
                 "get_discovery-domains_by_discovery_domain_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_discovery_domains_by_discovery_domain_id(
-                        &self.id,
-                        &self.discovery_domain_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1331,14 +1335,15 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
             "discovery_domain",
             &self.discovery_domain,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_name_by_discovery_domain(&self.id, &self.discovery_domain);
+        crate::runtime::send_json(
                 "get_name_by_discovery_domain",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_name_by_discovery_domain(&self.id, &self.discovery_domain)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1377,14 +1382,15 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_discovery_domains(&self.id, self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_discovery-domains",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_discovery_domains(&self.id, self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1472,24 +1478,25 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
             "discovery_domain_id",
             &self.discovery_domain_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.discovery_domains.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_discovery_domains_by_discovery_domain_id(
+                &self.id,
+                &self.discovery_domain_id,
+                &body,
+            );
+        crate::runtime::send_json(
                 "patch_discovery-domains_by_discovery_domain_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_discovery_domains_by_discovery_domain_id(
-                        &self.id,
-                        &self.discovery_domain_id,
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1615,20 +1622,18 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.enabled_connections.add",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_enabled_connections(&self.id, &body);
+        crate::runtime::send_json(
                 "post_enabled_connections",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_enabled_connections(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1656,17 +1661,15 @@ impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
             "connection_id",
             &self.connection_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_enabled_connections_by_connection_id(&self.id, &self.connection_id);
+        crate::runtime::send_empty(
                 "delete_enabled_connections_by_connectionId",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_enabled_connections_by_connection_id(
-                        &self.id,
-                        &self.connection_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1696,17 +1699,15 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
             "connection_id",
             &self.connection_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_enabled_connections_by_connection_id(&self.id, &self.connection_id);
+        crate::runtime::send_json(
                 "get_enabled_connections_by_connectionId",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_enabled_connections_by_connection_id(
-                        &self.id,
-                        &self.connection_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1748,19 +1749,20 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_enabled_connections(
+                &self.id,
+                self.include_totals,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json(
                 "get_enabled_connections",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_enabled_connections(
-                        &self.id,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1863,24 +1865,25 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
             "connection_id",
             &self.connection_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.enabled_connections.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_enabled_connections_by_connection_id(
+                &self.id,
+                &self.connection_id,
+                &body,
+            );
+        crate::runtime::send_json(
                 "patch_enabled_connections_by_connectionId",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_enabled_connections_by_connection_id(
-                        &self.id,
-                        &self.connection_id,
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1946,18 +1949,19 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
             "organization_id",
             &self.organization_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organization_groups(
+                &self.organization_id,
+                self.from.as_deref(),
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_organization_groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organization_groups(
-                        &self.organization_id,
-                        self.from.as_deref(),
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2098,24 +2102,21 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
             "group_id",
             &self.group_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.groups.roles.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .post_organization_group_roles(&self.organization_id, &self.group_id, &body);
+        crate::runtime::send_empty(
                 "post_organization_group_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_organization_group_roles(
-                        &self.organization_id,
-                        &self.group_id,
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2152,24 +2153,25 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
             "group_id",
             &self.group_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.groups.roles.delete",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_organization_group_roles(
+                &self.organization_id,
+                &self.group_id,
+                &body,
+            );
+        crate::runtime::send_empty(
                 "delete_organization_group_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_organization_group_roles(
-                        &self.organization_id,
-                        &self.group_id,
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2211,19 +2213,20 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
             "group_id",
             &self.group_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organization_group_roles(
+                &self.organization_id,
+                &self.group_id,
+                self.from.as_deref(),
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_organization_group_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organization_group_roles(
-                        &self.organization_id,
-                        &self.group_id,
-                        self.from.as_deref(),
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2381,24 +2384,21 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
         self,
     ) -> Result<crate::types::OrganizationInvitation, crate::Error> {
         crate::runtime::path_value("organizations.invitations.create", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.invitations.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .post_invitations(&self.id, self.auth0_custom_domain.as_deref(), &body);
+        crate::runtime::send_json(
                 "post_invitations",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_invitations(
-                        &self.id,
-                        self.auth0_custom_domain.as_deref(),
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2422,14 +2422,15 @@ impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
             "invitation_id",
             &self.invitation_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_invitations_by_invitation_id(&self.id, &self.invitation_id);
+        crate::runtime::send_empty(
                 "delete_invitations_by_invitation_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_invitations_by_invitation_id(&self.id, &self.invitation_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2467,19 +2468,20 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
             "invitation_id",
             &self.invitation_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_invitations_by_invitation_id(
+                &self.id,
+                &self.invitation_id,
+                self.fields.as_deref(),
+                self.include_fields,
+            );
+        crate::runtime::send_json(
                 "get_invitations_by_invitation_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_invitations_by_invitation_id(
-                        &self.id,
-                        &self.invitation_id,
-                        self.fields.as_deref(),
-                        self.include_fields,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2535,23 +2537,19 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
         self,
     ) -> Result<crate::types::ListOrganizationInvitationsResponseContent, crate::Error> {
         crate::runtime::path_value("organizations.invitations.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_invitations",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_invitations(
-                        &self.id,
-                        self.fields.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.sort.as_deref(),
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_invitations(
+                &self.id,
+                self.fields.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.sort.as_deref(),
+            );
+        crate::runtime::send_json("get_invitations", self.client, &self.options, request)
             .await
     }
 }
@@ -2711,17 +2709,14 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("organizations.members.create", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.members.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_members",
-                self.client.raw_for(&self.options).post_members(&self.id, &body).await,
-            )
+        let request = self.client.raw().post_members(&self.id, &body);
+        crate::runtime::send_empty("post_members", self.client, &self.options, request)
             .await
     }
 }
@@ -2747,17 +2742,14 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("organizations.members.delete", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.members.delete",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "delete_members",
-                self.client.raw_for(&self.options).delete_members(&self.id, &body).await,
-            )
+        let request = self.client.raw().delete_members(&self.id, &body);
+        crate::runtime::send_empty("delete_members", self.client, &self.options, request)
             .await
     }
 }
@@ -2818,23 +2810,24 @@ impl<'a> OrganizationsMembersListRequest<'a> {
         self,
     ) -> Result<crate::types::ListOrganizationMembersResponseContent, crate::Error> {
         crate::runtime::path_value("organizations.members.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organization_members(
+                &self.id,
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_organization_members",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organization_members(
-                        &self.id,
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2981,19 +2974,20 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
             "user_id",
             &self.user_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organization_member_effective_roles(
+                &self.id,
+                &self.user_id,
+                self.from.as_deref(),
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_organization_member_effective_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organization_member_effective_roles(
-                        &self.id,
-                        &self.user_id,
-                        self.from.as_deref(),
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -3128,26 +3122,27 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
             "user_id",
             &self.user_id,
         )?;
-        self.client.ready().await?;
         let role_id = self
             .role_id
             .ok_or_else(|| crate::Error::missing(
                 "organizations.members.effective_roles.sources.groups.list",
                 "the `role_id` parameter",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organization_member_role_source_groups(
+                &self.id,
+                &self.user_id,
+                self.from.as_deref(),
+                &role_id,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_organization_member_role_source_groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organization_member_role_source_groups(
-                        &self.id,
-                        &self.user_id,
-                        self.from.as_deref(),
-                        &role_id,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -3289,20 +3284,21 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
             "user_id",
             &self.user_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.members.roles.assign",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .post_organization_member_roles(&self.id, &self.user_id, &body);
+        crate::runtime::send_empty(
                 "post_organization_member_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_organization_member_roles(&self.id, &self.user_id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -3339,20 +3335,21 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
             "user_id",
             &self.user_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "organizations.members.roles.delete",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_organization_member_roles(&self.id, &self.user_id, &body);
+        crate::runtime::send_empty(
                 "delete_organization_member_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_organization_member_roles(&self.id, &self.user_id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -3396,20 +3393,21 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
             "user_id",
             &self.user_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_organization_member_roles(
+                &self.id,
+                &self.user_id,
+                self.include_totals,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json(
                 "get_organization_member_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_organization_member_roles(
-                        &self.id,
-                        &self.user_id,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -68,11 +68,8 @@ impl<'a> PromptsGetSettingsRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSettingsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_prompts",
-                self.client.raw_for(&self.options).get_prompts().await,
-            )
+        let request = self.client.raw().get_prompts();
+        crate::runtime::send_json("get_prompts", self.client, &self.options, request)
             .await
     }
 }
@@ -98,17 +95,14 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSettingsResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "prompts.update_settings",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_prompts",
-                self.client.raw_for(&self.options).patch_prompts(&body).await,
-            )
+        let request = self.client.raw().patch_prompts(&body);
+        crate::runtime::send_json("patch_prompts", self.client, &self.options, request)
             .await
     }
 }
@@ -182,14 +176,15 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
             "language",
             &self.language.to_string(),
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_custom_text_by_language(self.prompt, self.language);
+        crate::runtime::send_json(
                 "get_custom-text_by_language",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_custom_text_by_language(self.prompt, self.language)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -226,20 +221,21 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
             "language",
             &self.language.to_string(),
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "prompts.custom_text.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .put_custom_text_by_language(self.prompt, self.language, &body);
+        crate::runtime::send_json(
                 "put_custom-text_by_language",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_custom_text_by_language(self.prompt, self.language, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -304,11 +300,8 @@ impl<'a> PromptsPartialsGetRequest<'a> {
             "prompt",
             &self.prompt.to_string(),
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_partials",
-                self.client.raw_for(&self.options).get_partials(self.prompt).await,
-            )
+        let request = self.client.raw().get_partials(self.prompt);
+        crate::runtime::send_json("get_partials", self.client, &self.options, request)
             .await
     }
 }
@@ -338,17 +331,14 @@ impl<'a> PromptsPartialsSetRequest<'a> {
             "prompt",
             &self.prompt.to_string(),
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "prompts.partials.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "put_partials",
-                self.client.raw_for(&self.options).put_partials(self.prompt, &body).await,
-            )
+        let request = self.client.raw().put_partials(self.prompt, &body);
+        crate::runtime::send_json("put_partials", self.client, &self.options, request)
             .await
     }
 }
@@ -447,16 +437,18 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::BulkUpdateAculResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "prompts.rendering.bulk_update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_bulk_rendering(&body);
+        crate::runtime::send_json(
                 "patch_bulk_rendering",
-                self.client.raw_for(&self.options).patch_bulk_rendering(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -486,15 +478,8 @@ impl<'a> PromptsRenderingGetRequest<'a> {
             "screen",
             &self.screen.to_string(),
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_rendering",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_rendering(self.prompt, self.screen)
-                    .await,
-            )
+        let request = self.client.raw().get_rendering(self.prompt, self.screen);
+        crate::runtime::send_json("get_rendering", self.client, &self.options, request)
             .await
     }
 }
@@ -562,23 +547,24 @@ impl<'a> PromptsRenderingListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListAculsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_all_rendering(
+                self.fields.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.prompt.as_deref(),
+                self.rendering_mode,
+                self.screen.as_deref(),
+            );
+        crate::runtime::send_json(
                 "get_all_rendering",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_all_rendering(
-                        self.fields.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.prompt.as_deref(),
-                        self.rendering_mode,
-                        self.screen.as_deref(),
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -679,21 +665,14 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
             "screen",
             &self.screen.to_string(),
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "prompts.rendering.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_rendering",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_rendering(self.prompt, self.screen, &body)
-                    .await,
-            )
+        let request = self.client.raw().patch_rendering(self.prompt, self.screen, &body);
+        crate::runtime::send_json("patch_rendering", self.client, &self.options, request)
             .await
     }
 }

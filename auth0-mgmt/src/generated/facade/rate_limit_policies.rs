@@ -99,16 +99,18 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::RateLimitPolicy, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "rate_limit_policies.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_rate_limit_policies(&body);
+        crate::runtime::send_json(
                 "post_rate-limit-policies",
-                self.client.raw_for(&self.options).post_rate_limit_policies(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -126,14 +128,12 @@ impl<'a> RateLimitPoliciesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("rate_limit_policies.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_rate_limit_policies_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_rate-limit-policies_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_rate_limit_policies_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -151,14 +151,12 @@ impl<'a> RateLimitPoliciesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::RateLimitPolicy, crate::Error> {
         crate::runtime::path_value("rate_limit_policies.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_rate_limit_policies_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_rate-limit-policies_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_rate_limit_policies_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -215,20 +213,21 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         crate::types::ListRateLimitPoliciesPaginatedResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_rate_limit_policies(
+                self.consumer,
+                self.consumer_selector.as_deref(),
+                self.from.as_deref(),
+                self.resource,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_rate-limit-policies",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_rate_limit_policies(
-                        self.consumer,
-                        self.consumer_selector.as_deref(),
-                        self.from.as_deref(),
-                        self.resource,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -300,20 +299,18 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::RateLimitPolicy, crate::Error> {
         crate::runtime::path_value("rate_limit_policies.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "rate_limit_policies.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_rate_limit_policies_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_rate-limit-policies_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_rate_limit_policies_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

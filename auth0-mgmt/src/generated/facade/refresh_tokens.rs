@@ -93,10 +93,12 @@ impl<'a> RefreshTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("refresh_tokens.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_refresh_token(&self.id);
+        crate::runtime::send_json(
                 "delete_refresh_token",
-                self.client.raw_for(&self.options).delete_refresh_token(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -116,10 +118,12 @@ impl<'a> RefreshTokensGetRequest<'a> {
         self,
     ) -> Result<crate::types::RefreshTokenResponseContent, crate::Error> {
         crate::runtime::path_value("refresh_tokens.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_refresh_token(&self.id);
+        crate::runtime::send_json(
                 "get_refresh_token",
-                self.client.raw_for(&self.options).get_refresh_token(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -173,27 +177,28 @@ impl<'a> RefreshTokensListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetRefreshTokensPaginatedResponseContent, crate::Error> {
-        self.client.ready().await?;
         let user_id = self
             .user_id
             .ok_or_else(|| crate::Error::missing(
                 "refresh_tokens.list",
                 "the `user_id` parameter",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_refresh_tokens(
+                self.client_id.as_deref(),
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.take,
+                &user_id,
+            );
+        crate::runtime::send_json(
                 "get_refresh_tokens",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_refresh_tokens(
-                        self.client_id.as_deref(),
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.take,
-                        &user_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -267,16 +272,18 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "refresh_tokens.revoke",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().revoke_refresh_tokens(&body);
+        crate::runtime::send_json(
                 "revoke_refresh_tokens",
-                self.client.raw_for(&self.options).revoke_refresh_tokens(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -305,20 +312,18 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::RefreshTokenResponseContent, crate::Error> {
         crate::runtime::path_value("refresh_tokens.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "refresh_tokens.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_refresh_tokens_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_refresh-tokens_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_refresh_tokens_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -100,16 +100,18 @@ impl<'a> ResourceServersCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ResourceServer, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "resource_servers.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_resource_servers(&body);
+        crate::runtime::send_json(
                 "post_resource-servers",
-                self.client.raw_for(&self.options).post_resource_servers(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -127,14 +129,12 @@ impl<'a> ResourceServersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("resource_servers.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_resource_servers_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_resource-servers_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_resource_servers_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -158,14 +158,15 @@ impl<'a> ResourceServersGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ResourceServer, crate::Error> {
         crate::runtime::path_value("resource_servers.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_resource_servers_by_id(&self.id, self.include_fields);
+        crate::runtime::send_json(
                 "get_resource-servers_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_resource_servers_by_id(&self.id, self.include_fields)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -216,20 +217,21 @@ impl<'a> ResourceServersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListResourceServerResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_resource_servers(
+                self.identifiers.as_ref(),
+                self.include_fields,
+                self.include_totals,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json(
                 "get_resource-servers",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_resource_servers(
-                        self.identifiers.as_ref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -314,20 +316,18 @@ impl<'a> ResourceServersUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::ResourceServer, crate::Error> {
         crate::runtime::path_value("resource_servers.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "resource_servers.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_resource_servers_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_resource-servers_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_resource_servers_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -69,10 +69,12 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetGuardianFactorResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_risk_assessments_settings();
+        crate::runtime::send_json(
                 "get_risk_assessments_settings",
-                self.client.raw_for(&self.options).get_risk_assessments_settings().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -99,20 +101,18 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::SetGuardianFactorResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "risk_assessments.settings.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_risk_assessments_settings(&body);
+        crate::runtime::send_json(
                 "patch_risk_assessments_settings",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_risk_assessments_settings(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -163,11 +163,8 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
         crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_new-device",
-                self.client.raw_for(&self.options).get_new_device().await,
-            )
+        let request = self.client.raw().get_new_device();
+        crate::runtime::send_json("get_new-device", self.client, &self.options, request)
             .await
     }
 }
@@ -198,16 +195,18 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
         crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "risk_assessments.settings.new_device.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_new_device(&body);
+        crate::runtime::send_json(
                 "patch_new-device",
-                self.client.raw_for(&self.options).patch_new_device(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

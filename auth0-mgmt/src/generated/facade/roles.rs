@@ -112,14 +112,11 @@ impl<'a> RolesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Role, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("roles.create", "the request body"))?;
-        crate::runtime::finish(
-                "post_roles",
-                self.client.raw_for(&self.options).post_roles(&body).await,
-            )
+        let request = self.client.raw().post_roles(&body);
+        crate::runtime::send_json("post_roles", self.client, &self.options, request)
             .await
     }
 }
@@ -136,10 +133,12 @@ impl<'a> RolesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("roles.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_roles_by_id(&self.id);
+        crate::runtime::send_json(
                 "delete_roles_by_id",
-                self.client.raw_for(&self.options).delete_roles_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -157,11 +156,8 @@ impl<'a> RolesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Role, crate::Error> {
         crate::runtime::path_value("roles.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_roles_by_id",
-                self.client.raw_for(&self.options).get_roles_by_id(&self.id).await,
-            )
+        let request = self.client.raw().get_roles_by_id(&self.id);
+        crate::runtime::send_json("get_roles_by_id", self.client, &self.options, request)
             .await
     }
 }
@@ -202,21 +198,16 @@ impl<'a> RolesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRolesResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_roles(
-                        self.include_totals,
-                        self.name_filter.as_deref(),
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
-            )
-            .await
+        let request = self
+            .client
+            .raw()
+            .get_roles(
+                self.include_totals,
+                self.name_filter.as_deref(),
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json("get_roles", self.client, &self.options, request).await
     }
 }
 impl<'a> RolesListRequest<'a> {
@@ -296,17 +287,15 @@ impl<'a> RolesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Role, crate::Error> {
         crate::runtime::path_value("roles.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("roles.update", "the request body"))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_roles_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_roles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_roles_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -380,20 +369,18 @@ impl<'a> RolesGroupsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("roles.groups.create", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "roles.groups.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_role_groups(&self.id, &body);
+        crate::runtime::send_empty(
                 "post_role_groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_role_groups(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -420,20 +407,18 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("roles.groups.delete", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "roles.groups.delete",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_role_groups(&self.id, &body);
+        crate::runtime::send_empty(
                 "delete_role_groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_role_groups(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -465,15 +450,11 @@ impl<'a> RolesGroupsGetRequest<'a> {
         self,
     ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
         crate::runtime::path_value("roles.groups.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_role_groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_role_groups(&self.id, self.from.as_deref(), self.take)
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_role_groups(&self.id, self.from.as_deref(), self.take);
+        crate::runtime::send_json("get_role_groups", self.client, &self.options, request)
             .await
     }
 }
@@ -589,20 +570,18 @@ impl<'a> RolesPermissionsAddRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("roles.permissions.add", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "roles.permissions.add",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_role_permission_assignment(&self.id, &body);
+        crate::runtime::send_json(
                 "post_role_permission_assignment",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_role_permission_assignment(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -629,20 +608,21 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("roles.permissions.delete", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "roles.permissions.delete",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_role_permission_assignment(&self.id, &body);
+        crate::runtime::send_json(
                 "delete_role_permission_assignment",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_role_permission_assignment(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -680,19 +660,20 @@ impl<'a> RolesPermissionsListRequest<'a> {
         self,
     ) -> Result<crate::types::ListRolePermissionsResponseContent, crate::Error> {
         crate::runtime::path_value("roles.permissions.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_role_permission(
+                &self.id,
+                self.include_totals,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json(
                 "get_role_permission",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_role_permission(
-                        &self.id,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -818,17 +799,14 @@ impl<'a> RolesUsersAssignRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("roles.users.assign", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "roles.users.assign",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_role_users",
-                self.client.raw_for(&self.options).post_role_users(&self.id, &body).await,
-            )
+        let request = self.client.raw().post_role_users(&self.id, &body);
+        crate::runtime::send_json("post_role_users", self.client, &self.options, request)
             .await
     }
 }
@@ -877,22 +855,18 @@ impl<'a> RolesUsersListRequest<'a> {
         self,
     ) -> Result<crate::types::ListRoleUsersResponseContent, crate::Error> {
         crate::runtime::path_value("roles.users.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_role_user",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_role_user(
-                        &self.id,
-                        self.from.as_deref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.take,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_role_user(
+                &self.id,
+                self.from.as_deref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.take,
+            );
+        crate::runtime::send_json("get_role_user", self.client, &self.options, request)
             .await
     }
 }

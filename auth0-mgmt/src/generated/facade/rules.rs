@@ -102,14 +102,11 @@ impl<'a> RulesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Rule, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("rules.create", "the request body"))?;
-        crate::runtime::finish(
-                "post_rules",
-                self.client.raw_for(&self.options).post_rules(&body).await,
-            )
+        let request = self.client.raw().post_rules(&body);
+        crate::runtime::send_json("post_rules", self.client, &self.options, request)
             .await
     }
 }
@@ -126,10 +123,12 @@ impl<'a> RulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("rules.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_rules_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_rules_by_id",
-                self.client.raw_for(&self.options).delete_rules_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -159,19 +158,11 @@ impl<'a> RulesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Rule, crate::Error> {
         crate::runtime::path_value("rules.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_rules_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_rules_by_id(
-                        &self.id,
-                        self.fields.as_deref(),
-                        self.include_fields,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_rules_by_id(&self.id, self.fields.as_deref(), self.include_fields);
+        crate::runtime::send_json("get_rules_by_id", self.client, &self.options, request)
             .await
     }
 }
@@ -224,23 +215,18 @@ impl<'a> RulesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListRulesResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_rules",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_rules(
-                        self.enabled,
-                        self.fields.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
-            )
-            .await
+        let request = self
+            .client
+            .raw()
+            .get_rules(
+                self.enabled,
+                self.fields.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json("get_rules", self.client, &self.options, request).await
     }
 }
 impl<'a> RulesListRequest<'a> {
@@ -320,17 +306,15 @@ impl<'a> RulesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::Rule, crate::Error> {
         crate::runtime::path_value("rules.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("rules.update", "the request body"))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_rules_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_rules_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_rules_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -63,14 +63,12 @@ impl<'a> RulesConfigsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("rules_configs.delete", "key", &self.key)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_rules_configs_by_key(&self.key);
+        crate::runtime::send_empty(
                 "delete_rules-configs_by_key",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_rules_configs_by_key(&self.key)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -88,10 +86,12 @@ impl<'a> RulesConfigsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::RulesConfig>, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_rules_configs();
+        crate::runtime::send_json(
                 "get_rules-configs",
-                self.client.raw_for(&self.options).get_rules_configs().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -120,20 +120,18 @@ impl<'a> RulesConfigsSetRequest<'a> {
         self,
     ) -> Result<crate::types::SetRulesConfigResponseContent, crate::Error> {
         crate::runtime::path_value("rules_configs.set", "key", &self.key)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "rules_configs.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_rules_configs_by_key(&self.key, &body);
+        crate::runtime::send_json(
                 "put_rules-configs_by_key",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_rules_configs_by_key(&self.key, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

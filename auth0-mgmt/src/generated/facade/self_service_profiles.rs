@@ -111,20 +111,18 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::SelfServiceProfile, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "self_service_profiles.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_self_service_profiles(&body);
+        crate::runtime::send_json(
                 "post_self-service-profiles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_self_service_profiles(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -142,14 +140,12 @@ impl<'a> SelfServiceProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("self_service_profiles.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_self_service_profiles_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_self-service-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_self_service_profiles_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -167,14 +163,12 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::SelfServiceProfile, crate::Error> {
         crate::runtime::path_value("self_service_profiles.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_self_service_profiles_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_self-service-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_self_service_profiles_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -210,18 +204,15 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSelfServiceProfilesResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_self_service_profiles(self.include_totals, self.page, self.per_page);
+        crate::runtime::send_json(
                 "get_self-service-profiles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_self_service_profiles(
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -310,20 +301,21 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::SelfServiceProfile, crate::Error> {
         crate::runtime::path_value("self_service_profiles.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "self_service_profiles.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_self_service_profiles_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_self-service-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_self_service_profiles_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -408,18 +400,15 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
             "page",
             &self.page.to_string(),
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_self_service_profile_custom_text(&self.id, self.language, self.page);
+        crate::runtime::send_json(
                 "get_self_service_profile_custom_text",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_self_service_profile_custom_text(
-                        &self.id,
-                        self.language,
-                        self.page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -471,25 +460,26 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
             "page",
             &self.page.to_string(),
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "self_service_profiles.custom_text.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .put_self_service_profile_custom_text(
+                &self.id,
+                self.language,
+                self.page,
+                &body,
+            );
+        crate::runtime::send_json(
                 "put_self_service_profile_custom_text",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_self_service_profile_custom_text(
-                        &self.id,
-                        self.language,
-                        self.page,
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -572,25 +562,17 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "self_service_profiles.sso_ticket.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_sso-ticket",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_sso_ticket(
-                        &self.id,
-                        self.auth0_custom_domain.as_deref(),
-                        &body,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .post_sso_ticket(&self.id, self.auth0_custom_domain.as_deref(), &body);
+        crate::runtime::send_json("post_sso-ticket", self.client, &self.options, request)
             .await
     }
 }
@@ -617,15 +599,8 @@ impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "post_revoke",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_revoke(&self.profile_id, &self.id)
-                    .await,
-            )
+        let request = self.client.raw().post_revoke(&self.profile_id, &self.id);
+        crate::runtime::send_json("post_revoke", self.client, &self.options, request)
             .await
     }
 }

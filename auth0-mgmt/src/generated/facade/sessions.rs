@@ -76,11 +76,8 @@ impl<'a> SessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("sessions.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "delete_session",
-                self.client.raw_for(&self.options).delete_session(&self.id).await,
-            )
+        let request = self.client.raw().delete_session(&self.id);
+        crate::runtime::send_json("delete_session", self.client, &self.options, request)
             .await
     }
 }
@@ -99,11 +96,8 @@ impl<'a> SessionsGetRequest<'a> {
         self,
     ) -> Result<crate::types::SessionResponseContent, crate::Error> {
         crate::runtime::path_value("sessions.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_session",
-                self.client.raw_for(&self.options).get_session(&self.id).await,
-            )
+        let request = self.client.raw().get_session(&self.id);
+        crate::runtime::send_json("get_session", self.client, &self.options, request)
             .await
     }
 }
@@ -120,11 +114,8 @@ impl<'a> SessionsRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("sessions.revoke", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "revoke_session",
-                self.client.raw_for(&self.options).revoke_session(&self.id).await,
-            )
+        let request = self.client.raw().revoke_session(&self.id);
+        crate::runtime::send_json("revoke_session", self.client, &self.options, request)
             .await
     }
 }
@@ -152,20 +143,18 @@ impl<'a> SessionsUpdateRequest<'a> {
         self,
     ) -> Result<crate::types::SessionResponseContent, crate::Error> {
         crate::runtime::path_value("sessions.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "sessions.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_sessions_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_sessions_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_sessions_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -49,10 +49,12 @@ crate::runtime::request_options!(StatsGetActiveUsersCountRequest);
 impl<'a> StatsGetActiveUsersCountRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<f64, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_active_users();
+        crate::runtime::send_json(
                 "get_active-users",
-                self.client.raw_for(&self.options).get_active_users().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -82,15 +84,10 @@ impl<'a> StatsGetDailyRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::DailyStats>, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_daily",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_daily(self.from.as_deref(), self.to.as_deref())
-                    .await,
-            )
-            .await
+        let request = self
+            .client
+            .raw()
+            .get_daily(self.from.as_deref(), self.to.as_deref());
+        crate::runtime::send_json("get_daily", self.client, &self.options, request).await
     }
 }

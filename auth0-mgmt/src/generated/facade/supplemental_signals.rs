@@ -52,10 +52,12 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSupplementalSignalsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_supplemental_signals();
+        crate::runtime::send_json(
                 "get_supplemental-signals",
-                self.client.raw_for(&self.options).get_supplemental_signals().await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -82,20 +84,18 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSupplementalSignalsResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "supplemental_signals.patch",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_supplemental_signals(&body);
+        crate::runtime::send_json(
                 "patch_supplemental-signals",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_supplemental_signals(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -77,14 +77,15 @@ impl<'a> TenantsSettingsGetRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetTenantSettingsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .tenant_settings_route(self.fields.as_deref(), self.include_fields);
+        crate::runtime::send_json(
                 "tenant_settings_route",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .tenant_settings_route(self.fields.as_deref(), self.include_fields)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -111,17 +112,14 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetTenantSettingsResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "tenants.settings.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "patch_settings",
-                self.client.raw_for(&self.options).patch_settings(&body).await,
-            )
+        let request = self.client.raw().patch_settings(&body);
+        crate::runtime::send_json("patch_settings", self.client, &self.options, request)
             .await
     }
 }

@@ -68,20 +68,21 @@ impl<'a> TicketsChangePasswordRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::VerifyEmailTicketResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "tickets.change_password",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .post_password_change(self.auth0_custom_domain.as_deref(), &body);
+        crate::runtime::send_json(
                 "post_password-change",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_password_change(self.auth0_custom_domain.as_deref(), &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -114,20 +115,21 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::VerifyEmailTicketResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "tickets.verify_email",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .post_email_verification(self.auth0_custom_domain.as_deref(), &body);
+        crate::runtime::send_json(
                 "post_email-verification",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_email_verification(self.auth0_custom_domain.as_deref(), &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -106,20 +106,18 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::TokenExchangeProfileResponseContent, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "token_exchange_profiles.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_token_exchange_profiles(&body);
+        crate::runtime::send_json(
                 "post_token-exchange-profiles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_token_exchange_profiles(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -137,14 +135,12 @@ impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("token_exchange_profiles.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_token_exchange_profiles_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_token-exchange-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_token_exchange_profiles_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -164,14 +160,12 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
         self,
     ) -> Result<crate::types::TokenExchangeProfileResponseContent, crate::Error> {
         crate::runtime::path_value("token_exchange_profiles.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_token_exchange_profiles_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_token-exchange-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_token_exchange_profiles_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -201,14 +195,15 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListTokenExchangeProfileResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_token_exchange_profiles(self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_token-exchange-profiles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_token_exchange_profiles(self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -290,20 +285,21 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("token_exchange_profiles.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "token_exchange_profiles.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_token_exchange_profiles_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_token-exchange-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_token_exchange_profiles_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -130,20 +130,18 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::UserAttributeProfile, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "user_attribute_profiles.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_user_attribute_profiles(&body);
+        crate::runtime::send_json(
                 "post_user-attribute-profiles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_user_attribute_profiles(&body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -161,14 +159,12 @@ impl<'a> UserAttributeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("user_attribute_profiles.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_user_attribute_profiles_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_user-attribute-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_user_attribute_profiles_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -186,14 +182,12 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::UserAttributeProfile, crate::Error> {
         crate::runtime::path_value("user_attribute_profiles.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_user_attribute_profiles_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_user-attribute-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_attribute_profiles_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -217,14 +211,12 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_user_attribute_profile_template(&self.id);
+        crate::runtime::send_json(
                 "get_user_attribute_profile_template",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_attribute_profile_template(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -257,14 +249,15 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         crate::types::ListUserAttributeProfilesPaginatedResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_user_attribute_profiles(self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_user-attribute-profiles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_attribute_profiles(self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -334,14 +327,12 @@ impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
         crate::types::ListUserAttributeProfileTemplateResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_user_attribute_profile_templates();
+        crate::runtime::send_json(
                 "get_user_attribute_profile_templates",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_attribute_profile_templates()
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -368,20 +359,21 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::UserAttributeProfile, crate::Error> {
         crate::runtime::path_value("user_attribute_profiles.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "user_attribute_profiles.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_user_attribute_profiles_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_user-attribute-profiles_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_user_attribute_profiles_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -77,14 +77,12 @@ impl<'a> UserBlocksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("user_blocks.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_user_blocks_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_user-blocks_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_user_blocks_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -106,16 +104,18 @@ impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
-        self.client.ready().await?;
         let identifier = self
             .identifier
             .ok_or_else(|| crate::Error::missing(
                 "user_blocks.delete_by_identifier",
                 "the `identifier` parameter",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_user_blocks(&identifier);
+        crate::runtime::send_empty(
                 "delete_user-blocks",
-                self.client.raw_for(&self.options).delete_user_blocks(&identifier).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -141,17 +141,15 @@ impl<'a> UserBlocksListRequest<'a> {
         self,
     ) -> Result<crate::types::ListUserBlocksResponseContent, crate::Error> {
         crate::runtime::path_value("user_blocks.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_user_blocks_by_id(&self.id, self.consider_brute_force_enablement);
+        crate::runtime::send_json(
                 "get_user-blocks_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_blocks_by_id(
-                        &self.id,
-                        self.consider_brute_force_enablement,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -181,21 +179,17 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserBlocksResponseContent, crate::Error> {
-        self.client.ready().await?;
         let identifier = self
             .identifier
             .ok_or_else(|| crate::Error::missing(
                 "user_blocks.list_by_identifier",
                 "the `identifier` parameter",
             ))?;
-        crate::runtime::finish(
-                "get_user-blocks",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_blocks(self.consider_brute_force_enablement, &identifier)
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_user_blocks(self.consider_brute_force_enablement, &identifier);
+        crate::runtime::send_json("get_user-blocks", self.client, &self.options, request)
             .await
     }
 }

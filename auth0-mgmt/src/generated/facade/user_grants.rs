@@ -68,10 +68,12 @@ impl<'a> UserGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("user_grants.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_grants_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_grants_by_id",
-                self.client.raw_for(&self.options).delete_grants_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -93,20 +95,18 @@ impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
-        self.client.ready().await?;
         let user_id = self
             .user_id
             .ok_or_else(|| crate::Error::missing(
                 "user_grants.delete_by_user_id",
                 "the `user_id` parameter",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_grants_by_user_id(&user_id);
+        crate::runtime::send_empty(
                 "delete_grants_by_user_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_grants_by_user_id(&user_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -160,22 +160,18 @@ impl<'a> UserGrantsListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUserGrantsResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_grants",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_grants(
-                        self.audience.as_deref(),
-                        self.client_id.as_deref(),
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.user_id.as_deref(),
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_grants(
+                self.audience.as_deref(),
+                self.client_id.as_deref(),
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.user_id.as_deref(),
+            );
+        crate::runtime::send_json("get_grants", self.client, &self.options, request)
             .await
     }
 }

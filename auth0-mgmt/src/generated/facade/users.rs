@@ -254,18 +254,14 @@ impl<'a> UsersCreateRequest<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::UserResponseSchema, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("users.create", "the request body"))?;
-        crate::runtime::finish(
-                "post_users",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_users(self.auth0_custom_domain.as_deref(), &body)
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .post_users(self.auth0_custom_domain.as_deref(), &body);
+        crate::runtime::send_json("post_users", self.client, &self.options, request)
             .await
     }
 }
@@ -282,10 +278,12 @@ impl<'a> UsersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("users.delete", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_users_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_users_by_id",
-                self.client.raw_for(&self.options).delete_users_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -315,19 +313,11 @@ impl<'a> UsersGetRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::UserResponseSchema, crate::Error> {
         crate::runtime::path_value("users.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_users_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_users_by_id(
-                        &self.id,
-                        self.fields.as_deref(),
-                        self.include_fields,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_users_by_id(&self.id, self.fields.as_deref(), self.include_fields);
+        crate::runtime::send_json("get_users_by_id", self.client, &self.options, request)
             .await
     }
 }
@@ -407,27 +397,22 @@ impl<'a> UsersListRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListUsersResponseContent, crate::Error> {
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_users",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_users(
-                        self.connection.as_deref(),
-                        self.fields.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.primary_order,
-                        self.q.as_deref(),
-                        self.search_engine,
-                        self.sort.as_deref(),
-                    )
-                    .await,
-            )
-            .await
+        let request = self
+            .client
+            .raw()
+            .get_users(
+                self.connection.as_deref(),
+                self.fields.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.primary_order,
+                self.q.as_deref(),
+                self.search_engine,
+                self.sort.as_deref(),
+            );
+        crate::runtime::send_json("get_users", self.client, &self.options, request).await
     }
 }
 impl<'a> UsersListRequest<'a> {
@@ -523,24 +508,21 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<crate::types::UserResponseSchema>, crate::Error> {
-        self.client.ready().await?;
         let email = self
             .email
             .ok_or_else(|| crate::Error::missing(
                 "users.list_users_by_email",
                 "the `email` parameter",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_users_by_email(&email, self.fields.as_deref(), self.include_fields);
+        crate::runtime::send_json(
                 "get_users-by-email",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_users_by_email(
-                        &email,
-                        self.fields.as_deref(),
-                        self.include_fields,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -560,14 +542,12 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
         self,
     ) -> Result<crate::types::RegenerateUsersRecoveryCodeResponseContent, crate::Error> {
         crate::runtime::path_value("users.regenerate_recovery_code", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_recovery_code_regeneration(&self.id);
+        crate::runtime::send_json(
                 "post_recovery-code-regeneration",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_recovery_code_regeneration(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -594,20 +574,18 @@ impl<'a> UsersRevokeAccessRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("users.revoke_access", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.revoke_access",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().user_revoke_access(&self.id, &body);
+        crate::runtime::send_json(
                 "user_revoke_access",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .user_revoke_access(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -640,21 +618,18 @@ impl<'a> UsersUpdateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<crate::types::UserResponseSchema, crate::Error> {
         crate::runtime::path_value("users.update", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing("users.update", "the request body"))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_users_by_id(&self.id, self.auth0_custom_domain.as_deref(), &body);
+        crate::runtime::send_json(
                 "patch_users_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_users_by_id(
-                        &self.id,
-                        self.auth0_custom_domain.as_deref(),
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -814,20 +789,18 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.authentication_methods.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_authentication_methods(&self.id, &body);
+        crate::runtime::send_json(
                 "post_authentication-methods",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_authentication_methods(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -855,17 +828,18 @@ impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
             "authentication_method_id",
             &self.authentication_method_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_authentication_methods_by_authentication_method_id(
+                &self.id,
+                &self.authentication_method_id,
+            );
+        crate::runtime::send_empty(
                 "delete_authentication-methods_by_authentication_method_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_authentication_methods_by_authentication_method_id(
-                        &self.id,
-                        &self.authentication_method_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -887,14 +861,12 @@ impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_authentication_methods(&self.id);
+        crate::runtime::send_empty(
                 "delete_authentication-methods",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_authentication_methods(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -920,17 +892,18 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
             "authentication_method_id",
             &self.authentication_method_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_authentication_methods_by_authentication_method_id(
+                &self.id,
+                &self.authentication_method_id,
+            );
+        crate::runtime::send_json(
                 "get_authentication-methods_by_authentication_method_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_authentication_methods_by_authentication_method_id(
-                        &self.id,
-                        &self.authentication_method_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -971,19 +944,20 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         crate::Error,
     > {
         crate::runtime::path_value("users.authentication_methods.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_authentication_methods(
+                &self.id,
+                self.include_totals,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json(
                 "get_authentication-methods",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_authentication_methods(
-                        &self.id,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1079,20 +1053,18 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
         crate::Error,
     > {
         crate::runtime::path_value("users.authentication_methods.set", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.authentication_methods.set",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().put_authentication_methods(&self.id, &body);
+        crate::runtime::send_json(
                 "put_authentication-methods",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .put_authentication_methods(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1134,24 +1106,25 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
             "authentication_method_id",
             &self.authentication_method_id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.authentication_methods.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .patch_authentication_methods_by_authentication_method_id(
+                &self.id,
+                &self.authentication_method_id,
+                &body,
+            );
+        crate::runtime::send_json(
                 "patch_authentication-methods_by_authentication_method_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_authentication_methods_by_authentication_method_id(
-                        &self.id,
-                        &self.authentication_method_id,
-                        &body,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1191,10 +1164,12 @@ impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("users.authenticators.delete_all", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_authenticators(&self.id);
+        crate::runtime::send_empty(
                 "delete_authenticators",
-                self.client.raw_for(&self.options).delete_authenticators(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1247,14 +1222,15 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
         self,
     ) -> Result<crate::types::ListUserConnectedAccountsResponseContent, crate::Error> {
         crate::runtime::path_value("users.connected_accounts.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_connected_accounts(&self.id, self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_connected-accounts",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_connected_accounts(&self.id, self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1371,25 +1347,26 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         crate::Error,
     > {
         crate::runtime::path_value("users.effective_permissions.list", "id", &self.id)?;
-        self.client.ready().await?;
         let resource_server_identifier = self
             .resource_server_identifier
             .ok_or_else(|| crate::Error::missing(
                 "users.effective_permissions.list",
                 "the `resource_server_identifier` parameter",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_user_effective_permissions(
+                &self.id,
+                self.from.as_deref(),
+                &resource_server_identifier,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_user_effective_permissions",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_effective_permissions(
-                        &self.id,
-                        self.from.as_deref(),
-                        &resource_server_identifier,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1533,7 +1510,6 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let permission_name = self
             .permission_name
             .ok_or_else(|| crate::Error::missing(
@@ -1546,19 +1522,21 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
                 "users.effective_permissions.sources.roles.list",
                 "the `resource_server_identifier` parameter",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_user_effective_permission_role_sources(
+                &self.id,
+                self.from.as_deref(),
+                &permission_name,
+                &resource_server_identifier,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_user_effective_permission_role_sources",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_effective_permission_role_sources(
-                        &self.id,
-                        self.from.as_deref(),
-                        &permission_name,
-                        &resource_server_identifier,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1662,14 +1640,15 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
         self,
     ) -> Result<crate::types::ListUserEffectiveRolesResponseContent, crate::Error> {
         crate::runtime::path_value("users.effective_roles.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_user_effective_roles(&self.id, self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_user_effective_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_effective_roles(&self.id, self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1794,25 +1773,26 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let role_id = self
             .role_id
             .ok_or_else(|| crate::Error::missing(
                 "users.effective_roles.sources.groups.list",
                 "the `role_id` parameter",
             ))?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_user_role_source_groups(
+                &self.id,
+                self.from.as_deref(),
+                &role_id,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_user_role_source_groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_role_source_groups(
-                        &self.id,
-                        self.from.as_deref(),
-                        &role_id,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -1893,11 +1873,8 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
         self,
     ) -> Result<::std::vec::Vec<crate::types::UsersEnrollment>, crate::Error> {
         crate::runtime::path_value("users.enrollments.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_enrollments",
-                self.client.raw_for(&self.options).get_enrollments(&self.id).await,
-            )
+        let request = self.client.raw().get_enrollments(&self.id);
+        crate::runtime::send_json("get_enrollments", self.client, &self.options, request)
             .await
     }
 }
@@ -1963,17 +1940,18 @@ impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
             "tokenset_id",
             &self.tokenset_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_federated_connections_tokensets_by_tokenset_id(
+                &self.id,
+                &self.tokenset_id,
+            );
+        crate::runtime::send_empty(
                 "delete_federated-connections-tokensets_by_tokenset_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_federated_connections_tokensets_by_tokenset_id(
-                        &self.id,
-                        &self.tokenset_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2000,14 +1978,12 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_federated_connections_tokensets(&self.id);
+        crate::runtime::send_json(
                 "get_federated-connections-tokensets",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_federated_connections_tokensets(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2095,24 +2071,20 @@ impl<'a> UsersGroupsGetRequest<'a> {
         self,
     ) -> Result<crate::types::GetUserGroupsResponseContent, crate::Error> {
         crate::runtime::path_value("users.groups.get", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_user_groups",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_groups(
-                        &self.id,
-                        self.fields.as_deref(),
-                        self.from.as_deref(),
-                        self.include_fields,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.take,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_user_groups(
+                &self.id,
+                self.fields.as_deref(),
+                self.from.as_deref(),
+                self.include_fields,
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.take,
+            );
+        crate::runtime::send_json("get_user_groups", self.client, &self.options, request)
             .await
     }
 }
@@ -2240,18 +2212,15 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
             &self.provider.to_string(),
         )?;
         crate::runtime::path_value("users.identities.delete", "user_id", &self.user_id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_user_identity_by_user_id(&self.id, self.provider, &self.user_id);
+        crate::runtime::send_json(
                 "delete_user_identity_by_user_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_user_identity_by_user_id(
-                        &self.id,
-                        self.provider,
-                        &self.user_id,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2280,17 +2249,14 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
         self,
     ) -> Result<::std::vec::Vec<crate::types::UserIdentity>, crate::Error> {
         crate::runtime::path_value("users.identities.link", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.identities.link",
                 "the request body",
             ))?;
-        crate::runtime::finish(
-                "post_identities",
-                self.client.raw_for(&self.options).post_identities(&self.id, &body).await,
-            )
+        let request = self.client.raw().post_identities(&self.id, &body);
+        crate::runtime::send_json("post_identities", self.client, &self.options, request)
             .await
     }
 }
@@ -2356,20 +2322,21 @@ impl<'a> UsersLogsListRequest<'a> {
         self,
     ) -> Result<crate::types::UserListLogResponseContent, crate::Error> {
         crate::runtime::path_value("users.logs.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_logs_by_user(
+                &self.id,
+                self.include_totals,
+                self.page,
+                self.per_page,
+                self.sort.as_deref(),
+            );
+        crate::runtime::send_json(
                 "get_logs_by_user",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_logs_by_user(
-                        &self.id,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                        self.sort.as_deref(),
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2487,14 +2454,15 @@ impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
             "provider",
             &self.provider.to_string(),
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .delete_multifactor_by_provider(&self.id, self.provider);
+        crate::runtime::send_empty(
                 "delete_multifactor_by_provider",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_multifactor_by_provider(&self.id, self.provider)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2516,14 +2484,12 @@ impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_invalidate_remember_browser(&self.id);
+        crate::runtime::send_empty(
                 "post_invalidate-remember-browser",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_invalidate_remember_browser(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2583,19 +2549,20 @@ impl<'a> UsersOrganizationsListRequest<'a> {
         self,
     ) -> Result<crate::types::ListUserOrganizationsResponseContent, crate::Error> {
         crate::runtime::path_value("users.organizations.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_user_organizations(
+                &self.id,
+                self.include_totals,
+                self.page,
+                self.per_page,
+            );
+        crate::runtime::send_json(
                 "get_user_organizations",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_organizations(
-                        &self.id,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2725,20 +2692,18 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("users.permissions.create", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.permissions.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_permissions(&self.id, &body);
+        crate::runtime::send_json(
                 "post_permissions",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_permissions(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2765,20 +2730,18 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("users.permissions.delete", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.permissions.delete",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_permissions(&self.id, &body);
+        crate::runtime::send_empty(
                 "delete_permissions",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_permissions(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2816,20 +2779,11 @@ impl<'a> UsersPermissionsListRequest<'a> {
         self,
     ) -> Result<crate::types::ListUserPermissionsResponseContent, crate::Error> {
         crate::runtime::path_value("users.permissions.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_permissions",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_permissions(
-                        &self.id,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_permissions(&self.id, self.include_totals, self.page, self.per_page);
+        crate::runtime::send_json("get_permissions", self.client, &self.options, request)
             .await
     }
 }
@@ -2949,14 +2903,12 @@ impl<'a> UsersRefreshTokenDeleteRequest<'a> {
             "user_id",
             &self.user_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_refresh_tokens_for_user(&self.user_id);
+        crate::runtime::send_json(
                 "delete_refresh_tokens_for_user",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_refresh_tokens_for_user(&self.user_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -2998,19 +2950,20 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
             "user_id",
             &self.user_id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_refresh_tokens_for_user(
+                &self.user_id,
+                self.from.as_deref(),
+                self.include_totals,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_refresh_tokens_for_user",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_refresh_tokens_for_user(
-                        &self.user_id,
-                        self.from.as_deref(),
-                        self.include_totals,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -3106,20 +3059,18 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("users.risk_assessments.clear", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.risk_assessments.clear",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_clear_assessors(&self.id, &body);
+        crate::runtime::send_empty(
                 "post_clear_assessors",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .post_clear_assessors(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -3194,16 +3145,18 @@ impl<'a> UsersRolesAssignRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("users.roles.assign", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.roles.assign",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_user_roles(&self.id, &body);
+        crate::runtime::send_empty(
                 "post_user_roles",
-                self.client.raw_for(&self.options).post_user_roles(&self.id, &body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -3230,20 +3183,18 @@ impl<'a> UsersRolesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<(), crate::Error> {
         crate::runtime::path_value("users.roles.delete", "id", &self.id)?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "users.roles.delete",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_user_roles(&self.id, &body);
+        crate::runtime::send_empty(
                 "delete_user_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_user_roles(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -3281,20 +3232,11 @@ impl<'a> UsersRolesListRequest<'a> {
         self,
     ) -> Result<crate::types::ListUserRolesResponseContent, crate::Error> {
         crate::runtime::path_value("users.roles.list", "id", &self.id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
-                "get_user_roles",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_user_roles(
-                        &self.id,
-                        self.include_totals,
-                        self.page,
-                        self.per_page,
-                    )
-                    .await,
-            )
+        let request = self
+            .client
+            .raw()
+            .get_user_roles(&self.id, self.include_totals, self.page, self.per_page);
+        crate::runtime::send_json("get_user_roles", self.client, &self.options, request)
             .await
     }
 }
@@ -3400,14 +3342,12 @@ impl<'a> UsersSessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
         crate::runtime::path_value("users.sessions.delete", "user_id", &self.user_id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_sessions_for_user(&self.user_id);
+        crate::runtime::send_json(
                 "delete_sessions_for_user",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_sessions_for_user(&self.user_id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -3445,19 +3385,20 @@ impl<'a> UsersSessionsListRequest<'a> {
         self,
     ) -> Result<crate::types::ListUserSessionsPaginatedResponseContent, crate::Error> {
         crate::runtime::path_value("users.sessions.list", "user_id", &self.user_id)?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_sessions_for_user(
+                &self.user_id,
+                self.from.as_deref(),
+                self.include_totals,
+                self.take,
+            );
+        crate::runtime::send_json(
                 "get_sessions_for_user",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_sessions_for_user(
-                        &self.user_id,
-                        self.from.as_deref(),
-                        self.include_totals,
-                        self.take,
-                    )
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }

@@ -137,16 +137,18 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
     pub async fn send(
         self,
     ) -> Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error> {
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "verifiable_credentials.verification.templates.create",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().post_vc_templates(&body);
+        crate::runtime::send_json(
                 "post_vc_templates",
-                self.client.raw_for(&self.options).post_vc_templates(&body).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -170,14 +172,12 @@ impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().delete_vc_templates_by_id(&self.id);
+        crate::runtime::send_empty(
                 "delete_vc_templates_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .delete_vc_templates_by_id(&self.id)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -201,10 +201,12 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self.client.raw().get_vc_templates_by_id(&self.id);
+        crate::runtime::send_json(
                 "get_vc_templates_by_id",
-                self.client.raw_for(&self.options).get_vc_templates_by_id(&self.id).await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -237,14 +239,15 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
         crate::Error,
     > {
-        self.client.ready().await?;
-        crate::runtime::finish(
+        let request = self
+            .client
+            .raw()
+            .get_vc_templates(self.from.as_deref(), self.take);
+        crate::runtime::send_json(
                 "get_vc_templates",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .get_vc_templates(self.from.as_deref(), self.take)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
@@ -334,20 +337,18 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
             "id",
             &self.id,
         )?;
-        self.client.ready().await?;
         let body = self
             .body
             .ok_or_else(|| crate::Error::missing(
                 "verifiable_credentials.verification.templates.update",
                 "the request body",
             ))?;
-        crate::runtime::finish(
+        let request = self.client.raw().patch_vc_templates_by_id(&self.id, &body);
+        crate::runtime::send_json(
                 "patch_vc_templates_by_id",
-                self
-                    .client
-                    .raw_for(&self.options)
-                    .patch_vc_templates_by_id(&self.id, &body)
-                    .await,
+                self.client,
+                &self.options,
+                request,
             )
             .await
     }
