@@ -2,7 +2,7 @@
 
 use progenitor_client::ClientInfo;
 
-use crate::runtime::{RequestOptions, answer_error, authorize, execute, request_options};
+use crate::runtime::{RequestOptions, request_options};
 use crate::{Client, Error, types};
 
 const IMPORT_OPERATION: &str = "post_users-imports";
@@ -86,28 +86,16 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
             fields.push(("send_completion_email", v.to_string()));
         }
         let (content_type, body) = multipart(&contents, &file_name, &fields);
-        self.client.ready().await?;
-        let raw = self.client.raw_for(&self.options);
-        let mut request = raw
+        let raw = self.client.raw();
+        let request = raw
             .client()
             .post(format!("{}/jobs/users-imports", raw.baseurl()))
             .header(reqwest::header::CONTENT_TYPE, content_type)
             // A body in memory, so that a rate-limited or token-refused upload is sent again.
             .body(body)
             .build()
-            .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
-        authorize(raw.inner(), &mut request);
-        let response = execute(raw.client(), raw.inner(), IMPORT_OPERATION, request)
-            .await
-            .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
-        if !response.status().is_success() {
-            return Err(answer_error(IMPORT_OPERATION, response).await);
-        }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(IMPORT_OPERATION, e))?;
-        crate::runtime::decode(IMPORT_OPERATION, &body)
+            .map_err(progenitor_client::Error::from);
+        crate::runtime::send_json(IMPORT_OPERATION, self.client, &self.options, request).await
     }
 }
 

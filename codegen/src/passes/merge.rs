@@ -41,22 +41,18 @@ fn schemas(doc: &Value) -> Option<&Map<String, Value>> {
         .and_then(Value::as_object)
 }
 
+/// Keys that give a schema parts of its own, beside its type.
+const NAMED_PARTS: &[&str] = &["properties", "not", "enum", "$ref", "discriminator"];
+
+/// Keys that combine other schemas.
+const UNIONS: &[&str] = &["allOf", "anyOf", "oneOf"];
+
 /// A schema with no named parts: a primitive, an array or map of plain schemas, any value.
 fn is_plain(s: &Value) -> bool {
     let Some(m) = s.as_object() else {
         return false;
     };
-    const STRUCTURAL: &[&str] = &[
-        "properties",
-        "allOf",
-        "oneOf",
-        "anyOf",
-        "not",
-        "enum",
-        "$ref",
-        "discriminator",
-    ];
-    if STRUCTURAL.iter().any(|k| m.contains_key(*k)) {
+    if NAMED_PARTS.iter().chain(UNIONS).any(|k| m.contains_key(*k)) {
         return false;
     }
     match m.get("type").and_then(Value::as_str) {
@@ -82,19 +78,11 @@ fn plain_body(v: &Value, plain: &BTreeMap<String, Value>) -> Option<Value> {
 /// The one branch of a wrapper such as `allOf: [{$ref: X}, {}]` (empty branches ignored), when
 /// the wrapper has no other part.
 fn single_branch(m: &Map<String, Value>) -> Option<(&'static str, &Value)> {
-    const OTHER: &[&str] = &[
-        "properties",
-        "not",
-        "enum",
-        "$ref",
-        "discriminator",
-        "items",
-    ];
-    if OTHER.iter().any(|k| m.contains_key(*k)) {
+    if NAMED_PARTS.iter().any(|k| m.contains_key(*k)) || m.contains_key("items") {
         return None;
     }
     let mut found = None;
-    for key in ["allOf", "anyOf", "oneOf"] {
+    for &key in UNIONS {
         if let Some(branches) = m.get(key).and_then(Value::as_array) {
             let mut real = branches
                 .iter()
@@ -137,7 +125,7 @@ fn inline_refs(v: &mut Value, plain: &BTreeMap<String, Value>, in_union: bool) -
                 n += 1;
             }
             for (k, child) in m.iter_mut() {
-                let union = matches!(k.as_str(), "oneOf" | "anyOf" | "allOf");
+                let union = UNIONS.contains(&k.as_str());
                 match child {
                     Value::Array(items) if union => {
                         for i in items {
