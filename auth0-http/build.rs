@@ -11,6 +11,6 @@ fn main() {
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|s| s.split_whitespace().nth(1).map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned());
-    println!("cargo:rustc-env=AUTH0_AUTH_RUSTC_VERSION={version}");
+    println!("cargo:rustc-env=AUTH0_HTTP_RUSTC_VERSION={version}");
     println!("cargo:rerun-if-env-changed=RUSTC");
 }

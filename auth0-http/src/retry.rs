@@ -1,14 +1,14 @@
-//! Retrying HTTP 429 answers and connection failures with exponential backoff and jitter.
+//! When a request is sent again, and how long to wait before.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
 
 /// When and how often a request is retried.
 ///
-/// A request is retried when the server answers HTTP 429, and, for idempotent requests
-/// (`GET`, `HEAD`, `DELETE`, …), when the connection could not be made. The wait before retry
+/// Which answers are retried is [`Repeat`]'s rule (429 always; 408, 502, 503, 504 and
+/// connection failures only for requests that change nothing when repeated). The wait before retry
 /// `n` (1-based) is what the server asked for with `Retry-After` (seconds or an HTTP date) or
 /// `X-RateLimit-Reset` (Unix seconds), else `base_delay * 2^(n-1)` capped at `max_delay`, of
 /// which a random half is taken off (jitter). Retrying stops after `max_retries` retries, or
@@ -146,57 +146,45 @@ fn random_fraction() -> f64 {
     }
 }
 
-/// Why [`send_with_retry`] gave up.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SendError<E: std::error::Error + 'static> {
-    /// The request could not be built (for example the client assertion could not be signed).
-    #[error(transparent)]
-    Build(E),
-    /// The last attempt failed at the HTTP level (connection, timeout, …).
-    #[error(transparent)]
-    Http(reqwest::Error),
+/// Whether sending a request twice can change more than sending it once: the one retry rule
+/// of every client of this SDK.
+///
+/// - HTTP 429 is retried for every request: the server did not act on it.
+/// - HTTP 408, 502, 503, 504 and connection failures are retried only for [`Repeat::Safe`]
+///   requests: `GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`, and client-credentials token
+///   requests (they change nothing on the tenant).
+/// - Other `POST` and `PATCH` requests ([`Repeat::Once`]) are never sent again after a
+///   failure: a spent authorization code or a rotated refresh token must not be sent twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repeat {
+    /// Sending it again changes nothing more: retried after 429, 408, 502, 503, 504 and
+    /// connection failures.
+    Safe,
+    /// Sending it again may act twice: retried after 429 only.
+    Once,
 }
 
-/// Sends the request `build` makes, retrying as `policy` allows; `build` is called once per
-/// attempt, so each attempt may carry fresh values (such as a new client assertion).
-///
-/// HTTP 429 is retried for every request; a connection failure only when `idempotent` is true.
-/// The last answer (whatever its status) or HTTP error is returned when retrying stops.
-pub async fn send_with_retry<E, F>(
-    http: &reqwest::Client,
-    policy: &RetryPolicy,
-    idempotent: bool,
-    mut build: F,
-) -> Result<reqwest::Response, SendError<E>>
-where
-    E: std::error::Error + 'static,
-    F: FnMut() -> Result<reqwest::Request, E>,
-{
-    let start = Instant::now();
-    let mut retries = 0;
-    loop {
-        let request = build().map_err(SendError::Build)?;
-        let result = http.execute(request).await;
-        if retries >= policy.max_retries {
-            return result.map_err(SendError::Http);
+impl Repeat {
+    /// The rule for a method: [`Repeat::Safe`] for the idempotent ones (`GET`, `HEAD`,
+    /// `OPTIONS`, `PUT`, `DELETE`, `TRACE`), else [`Repeat::Once`].
+    pub fn for_method(method: &Method) -> Self {
+        match *method {
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+            | Method::TRACE => Repeat::Safe,
+            _ => Repeat::Once,
         }
-        let now = SystemTime::now();
-        let wait = match &result {
-            Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
-                Some(policy.delay(retries + 1, Some(response.headers()), now))
-            }
-            Err(e) if idempotent && e.is_connect() => Some(policy.delay(retries + 1, None, now)),
-            _ => None,
-        };
-        match wait {
-            Some(wait) if start.elapsed().saturating_add(wait) <= policy.deadline => {
-                drop(result);
-                tokio::time::sleep(wait).await;
-                retries += 1;
-            }
-            _ => return result.map_err(SendError::Http),
-        }
+    }
+
+    /// Whether an answer with this status is sent again (within the policy).
+    pub fn retries_status(self, status: StatusCode) -> bool {
+        status == StatusCode::TOO_MANY_REQUESTS
+            || (self == Repeat::Safe
+                && matches!(status.as_u16(), 408 | 502 | 503 | 504))
+    }
+
+    /// Whether a request whose connection failed is sent again (within the policy).
+    pub fn retries_connection_failure(self) -> bool {
+        self == Repeat::Safe
     }
 }
 
@@ -258,6 +246,27 @@ mod tests {
         assert_eq!(server_wait(&h, now), Some(Duration::from_secs(u64::MAX)));
         assert!(p.delay(1, Some(&h), now) >= Duration::from_secs(u64::MAX));
         assert!(p.backoff(u32::MAX) <= Duration::MAX);
+    }
+
+    #[test]
+    fn one_retry_rule() {
+        for m in [Method::GET, Method::HEAD, Method::PUT, Method::DELETE, Method::OPTIONS] {
+            assert_eq!(Repeat::for_method(&m), Repeat::Safe, "{m}");
+        }
+        for m in [Method::POST, Method::PATCH] {
+            assert_eq!(Repeat::for_method(&m), Repeat::Once, "{m}");
+        }
+        for code in [408, 502, 503, 504, 429] {
+            let s = StatusCode::from_u16(code).unwrap();
+            assert!(Repeat::Safe.retries_status(s), "{code}");
+            assert_eq!(Repeat::Once.retries_status(s), code == 429, "{code}");
+        }
+        for code in [200, 400, 401, 403, 404, 409, 500, 501] {
+            let s = StatusCode::from_u16(code).unwrap();
+            assert!(!Repeat::Safe.retries_status(s), "{code}");
+        }
+        assert!(Repeat::Safe.retries_connection_failure());
+        assert!(!Repeat::Once.retries_connection_failure());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The one list of member names that hold a credential or a bearer capability.
 //!
-//! Used by the runtime (the `Debug` of kept unknown members, `Extra`) and by codegen
-//! (the generated `Debug` of known fields), which includes this file by path so that both
-//! read the same list.
+//! Used by every client's redaction (error bodies, the `Debug` of kept unknown members, secret
+//! request parameters, credential headers) and by codegen (the generated `Debug` of known
+//! fields), which includes this file by path so that both read the same list.
 
 /// Whether a member named `name` holds a credential (a client secret, password, API key,
 /// private key, token, authorization header value, access or write key, recovery code) or a
@@ -29,8 +29,25 @@ pub fn is_secret_name(name: &str) -> bool {
         "ticket_url",
         "invitation_url",
     ];
-    // Duo's secret key, Azure's master key, SMTP's password, an MFA recovery code.
-    const NAMES: &[&str] = &["skey", "masterkey", "smtp_pass", "recovery_code"];
+    // Duo's secret key, Azure's master key, SMTP's password, MFA recovery codes, one-time
+    // codes, the grants' codes and handles, a PKCE verifier, a client assertion, an
+    // authenticator's enrolment barcode.
+    const NAMES: &[&str] = &[
+        "skey",
+        "masterkey",
+        "smtp_pass",
+        "recovery_code",
+        "recovery_codes",
+        "otp",
+        "code",
+        "oob_code",
+        "binding_code",
+        "device_code",
+        "auth_req_id",
+        "code_verifier",
+        "client_assertion",
+        "barcode_uri",
+    ];
     // A setting that names a secret's purpose, not the secret.
     const SETTINGS: &[&str] = &["change_password"];
     let name = normalize(name);
@@ -83,6 +100,15 @@ mod secret_name_tests {
             "ticket_url",
             "invitation_url",
             "skey",
+            "mfa_token",
+            "otp",
+            "oob_code",
+            "authReqId",
+            "client_assertion",
+            "code_verifier",
+            "barcode_uri",
+            "recovery_codes",
+            "subject_token",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
@@ -93,6 +119,9 @@ mod secret_name_tests {
             "secrets",
             "name",
             "tickets_issued",
+            "error_code",
+            "client_assertion_type",
+            "token_type",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }

@@ -33,7 +33,7 @@ impl Telemetry {
         let mut env = BTreeMap::new();
         env.insert(
             "rust".to_owned(),
-            env!("AUTH0_AUTH_RUSTC_VERSION").to_owned(),
+            env!("AUTH0_HTTP_RUSTC_VERSION").to_owned(),
         );
         Telemetry {
             name: name.into(),

@@ -1,0 +1,74 @@
+//! The HTTP behaviour every client of the Auth0 SDK for Rust shares, written once:
+//!
+//! - [`send`] runs every request of `auth0-verify` (JWKS), `auth0-auth` and `auth0-mgmt`:
+//!   attempts, the one retry rule ([`Repeat`]) within a [`RetryPolicy`] (backoff with jitter,
+//!   `Retry-After` / `X-RateLimit-Reset`, a total deadline), the 401 hook the Management
+//!   client replaces its token with, no redirects, a tracing span per request;
+//! - [`Clock`]: the time and the waits, injectable ([`ManualClock`]) so that tests of backoff,
+//!   token renewal and cache expiry do not wait;
+//! - [`Telemetry`]: the `Auth0-Client` header;
+//! - the secret types ([`ClientSecret`], [`AccessToken`], …) and [`is_secret_name`], the one
+//!   list of member names that hold credentials, used by every redaction and by the
+//!   generated `Debug` of the Management types;
+//! - [`base_url`]: one reading of tenant domains; [`check_segment`] / [`encode_segment`]:
+//!   the path-value guard;
+//! - [`read_body`] with a cap, [`read_prefix`] for error bodies;
+//! - the shared parts of the errors: [`ApiError`], [`Body`] (redacted `Debug`),
+//!   [`DecodeError`] (quotes no value), [`printable`] (no log-line injection).
+//!
+//! The SDK crates re-export what their users name; this crate is their common ground.
+//!
+//! ```
+//! use auth0_http::{Repeat, RetryPolicy};
+//! use reqwest::{Method, StatusCode};
+//!
+//! let policy = RetryPolicy::default().max_retries(5);
+//! assert_eq!(policy.retries(), 5);
+//! assert!(Repeat::for_method(&Method::GET).retries_status(StatusCode::BAD_GATEWAY));
+//! assert!(!Repeat::for_method(&Method::POST).retries_status(StatusCode::BAD_GATEWAY));
+//! ```
+
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+
+mod body;
+mod clock;
+mod error;
+mod retry;
+mod secret;
+mod secret_names;
+mod send;
+mod telemetry;
+mod url;
+
+use reqwest::header::HeaderValue;
+
+pub use body::{BodyError, DEFAULT_BODY_LIMIT, ERROR_BODY_PREFIX, read_body, read_prefix};
+pub use clock::{Clock, ManualClock, Sleep, SystemClock, system_clock};
+pub use error::{ApiError, Body, DecodeError, mark_sensitive, printable, redact};
+pub use retry::{Repeat, RetryPolicy, rate_limit_reset, server_wait};
+pub use secret::{
+    AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, IdToken, MfaToken, OneTimeCode,
+    Password, RefreshToken, Secret,
+};
+pub use secret_names::is_secret_name;
+pub use send::{Attempts, Exchange, SendError, send};
+pub use telemetry::{HEADER as TELEMETRY_HEADER, Telemetry};
+pub use url::{
+    DomainError, PathSegmentError, base_url, check_segment, encode_segment, is_loopback,
+    same_origin,
+};
+
+/// A header value marked sensitive (HTTP/2 never indexes it; `Debug` hides it), or `None`
+/// when `value` has characters a header cannot carry.
+pub fn sensitive_header(value: &str) -> Option<HeaderValue> {
+    let mut v = HeaderValue::from_str(value).ok()?;
+    v.set_sensitive(true);
+    Some(v)
+}
+
+/// `Bearer <token>`, marked sensitive.
+pub fn bearer(token: &str) -> Option<HeaderValue> {
+    sensitive_header(&format!("Bearer {token}"))
+}

@@ -1,0 +1,165 @@
+//! Tenant domains, base URLs and path segments: one reading for every client.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use url::{Host, Url};
+
+/// Why a domain or base URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{domain:?} is not a tenant domain or base URL: {reason}")]
+pub struct DomainError {
+    domain: String,
+    reason: &'static str,
+}
+
+impl DomainError {
+    /// What was refused.
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
+/// Reads a tenant domain (`my-tenant.us.auth0.com`, served over https) or a base URL
+/// (`http://127.0.0.1:8080`, `https://proxy.example/auth0/`) into a base URL whose path ends
+/// with `/`.
+///
+/// Refused: an empty value, a scheme other than http(s), no host, user information (a user
+/// name or password), a query or a fragment. Any of those would change where requests, and the
+/// credentials they carry, go.
+pub fn base_url(domain: &str) -> Result<Url, DomainError> {
+    let trimmed = domain.trim();
+    let refuse = |reason| DomainError {
+        domain: domain.to_owned(),
+        reason,
+    };
+    if trimmed.is_empty() {
+        return Err(refuse("it is empty"));
+    }
+    let text = if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let mut url = Url::parse(&text).map_err(|_| refuse("it cannot be read as a URL"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(refuse("the scheme is not http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(refuse("it has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("it carries a user name or password"));
+    }
+    if url.query().is_some() {
+        return Err(refuse("it has a query"));
+    }
+    if url.fragment().is_some() {
+        return Err(refuse("it has a fragment"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// Whether a URL's host is this machine (`localhost`, `127.0.0.0/8`, `::1`): the one place
+/// plain http is accepted for fetching keys.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Whether two URLs have the same origin (scheme, host and port).
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.origin() == b.origin()
+}
+
+/// Why a path value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a value in the path cannot be {value:?}: the request would go to another endpoint")]
+pub struct PathSegmentError {
+    value: &'static str,
+}
+
+/// Refuses a path value that is empty, `.` or `..`: an empty one leaves its segment out
+/// (`/users/` is the list), and URLs resolve dot segments away (percent-encoded ones too), so
+/// the request, and the credentials it carries, would go to another endpoint.
+pub fn check_segment(value: &str) -> Result<(), PathSegmentError> {
+    match value {
+        "" => Err(PathSegmentError { value: "" }),
+        "." => Err(PathSegmentError { value: "." }),
+        ".." => Err(PathSegmentError { value: ".." }),
+        _ => Ok(()),
+    }
+}
+
+/// Everything but the unreserved characters of RFC 3986 is percent-encoded in a path value.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a path value as one segment: all but the unreserved characters, so that
+/// `/`, `\`, `?`, `#` and `%` stay inside it (`sms|dev_1` is sent as `sms%7Cdev_1`).
+pub fn encode_segment(value: &str) -> String {
+    utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_and_base_urls() {
+        let ok = |d: &str| base_url(d).unwrap().to_string();
+        assert_eq!(ok("my-tenant.auth0.com"), "https://my-tenant.auth0.com/");
+        assert_eq!(ok(" my-tenant.auth0.com "), "https://my-tenant.auth0.com/");
+        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(ok("https://proxy.example/auth0"), "https://proxy.example/auth0/");
+        for bad in [
+            "",
+            "  ",
+            "ftp://x",
+            "http://",
+            "http://host?a=",
+            "http://host/?a=1",
+            "https://host#frag",
+            "https://user@host",
+            "https://user:pw@host",
+            "https://:pw@host",
+            "tenant.auth0.com?x",
+        ] {
+            assert!(base_url(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert_eq!(base_url("http://host?a=").unwrap_err().reason(), "it has a query");
+    }
+
+    #[test]
+    fn loopback_and_origin() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert!(is_loopback(&u("http://127.0.0.1:9/x")));
+        assert!(is_loopback(&u("http://localhost/x")));
+        assert!(is_loopback(&u("http://[::1]:80/")));
+        assert!(!is_loopback(&u("http://127.0.0.1.evil.example/")));
+        assert!(!is_loopback(&u("http://10.0.0.1/")));
+        assert!(same_origin(&u("https://a.example/x"), &u("https://a.example:443/y")));
+        assert!(!same_origin(&u("https://a.example/x"), &u("http://a.example/x")));
+        assert!(!same_origin(&u("https://a.example/x"), &u("https://b.example/x")));
+    }
+
+    #[test]
+    fn segments() {
+        for bad in ["", ".", ".."] {
+            assert!(check_segment(bad).is_err());
+        }
+        assert!(check_segment("...").is_ok());
+        assert_eq!(encode_segment("sms|dev_1"), "sms%7Cdev_1");
+        assert_eq!(encode_segment("a/b\\c?d#e%f"), "a%2Fb%5Cc%3Fd%23e%25f");
+        assert_eq!(encode_segment("auth0|abc-1.2_3~"), "auth0%7Cabc-1.2_3~");
+    }
+}
