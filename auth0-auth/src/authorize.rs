@@ -174,9 +174,11 @@ macro_rules! authorize_setters {
                 self
             }
 
-            /// Sets any other parameter (replacing one set before), e.g. `screen_hint`.
+            /// Sets any other parameter (replacing one set before), e.g. `screen_hint`. The client
+            /// authentication (`client_id`, `client_secret`, `client_assertion*`) is the client's
+            /// to set: naming it here is refused when sending, and left out of a URL.
             pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-                self.params.set(name, value);
+                self.params.param(name, value);
                 self
             }
         }

@@ -56,9 +56,11 @@ impl BackchannelAuthorizeRequest {
         self
     }
 
-    /// Sets any other parameter (replacing one set before).
+    /// Sets any other parameter (replacing one set before). Naming the client
+    /// authentication (`client_id`, `client_secret`, `client_assertion*`) is refused when
+    /// sending; a parameter named like a secret stays one in `Debug`.
     pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.form.set(name, value);
+        self.form.param(name, value);
         self
     }
 
@@ -117,9 +119,11 @@ impl DeviceAuthorizationRequest {
         self
     }
 
-    /// Sets any other parameter (replacing one set before).
+    /// Sets any other parameter (replacing one set before). Naming the client
+    /// authentication (`client_id`, `client_secret`, `client_assertion*`) is refused when
+    /// sending; a parameter named like a secret stays one in `Debug`.
     pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.form.set(name, value);
+        self.form.param(name, value);
         self
     }
 

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -13,10 +12,12 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use url::Url;
 
+use auth0_http::Clock;
+
 use crate::Error;
 use crate::http::{
-    AssertionAlgorithm, ClientAssertionKey, ClientAuthentication, ClientSecret, RetryPolicy,
-    SendError, TELEMETRY_HEADER, Telemetry, send_with_retry,
+    AssertionAlgorithm, ClientAssertionKey, ClientAuthentication, ClientSecret, Repeat,
+    RetryPolicy, TELEMETRY_HEADER, Telemetry,
 };
 
 /// The Authentication API client of one application on one tenant.
@@ -36,6 +37,8 @@ pub(crate) struct Inner {
     token_retry: RetryPolicy,
     telemetry: Option<HeaderValue>,
     timeout: Option<Duration>,
+    max_body: usize,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for Client {
@@ -48,6 +51,7 @@ impl fmt::Debug for Client {
             .field("token_retry", &i.token_retry)
             .field("telemetry", &i.telemetry.is_some())
             .field("timeout", &i.timeout)
+            .field("max_body_size", &i.max_body)
             .finish_non_exhaustive()
     }
 }
@@ -67,9 +71,11 @@ impl Client {
             connect_timeout: Duration::from_secs(10),
             timeout: Some(Duration::from_secs(30)),
             retry: RetryPolicy::default(),
-            token_retry: RetryPolicy::disabled(),
-            telemetry: Some(Telemetry::default()),
+            token_retry: RetryPolicy::default(),
+            telemetry: Some(Telemetry::for_crate("auth0-auth")),
             http: None,
+            max_body: DEFAULT_BODY_LIMIT,
+            clock: auth0_http::system_clock(),
         }
     }
 
@@ -89,22 +95,16 @@ impl Client {
         &self.inner.auth
     }
 
-    /// The URL of a path of the API.
-    /// Each segment is percent-encoded but for unreserved characters (so `sms|dev_1` is
-    /// sent as `sms%7Cdev_1`).
+    /// The URL of a path of the API, each segment percent-encoded
+    /// ([`auth0_http::encode_segment`]: `sms|dev_1` is sent as `sms%7Cdev_1`).
     pub(crate) fn url(&self, segments: &[&str]) -> Url {
-        const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-            .remove(b'-')
-            .remove(b'.')
-            .remove(b'_')
-            .remove(b'~');
         let mut url = self.inner.base.clone();
         let mut path = url.path().to_owned();
         for (i, segment) in segments.iter().enumerate() {
             if i > 0 {
                 path.push('/');
             }
-            path.extend(utf8_percent_encode(segment, SEGMENT));
+            path.push_str(&auth0_http::encode_segment(segment));
         }
         url.set_path(&path);
         url
@@ -114,46 +114,51 @@ impl Client {
     pub(crate) async fn run(&self, call: Call) -> Result<Answer, Error> {
         let inner = &self.inner;
         let operation = call.operation;
+        if let Payload::Form(form) = &call.body
+            && let Some(name) = form.refused()
+        {
+            return Err(Error::invalid(
+                operation,
+                format!(
+                    "`{name}` is the application's authentication: the client sets it, \
+                     `.param(..)` cannot"
+                ),
+            ));
+        }
         let policy = match (&call.options.retry, call.token_grant) {
             (Some(p), _) => p,
             (None, true) => &inner.token_retry,
             (None, false) => &inner.retry,
         };
-        // An empty segment is left out and a dot segment resolved away, also percent-encoded
-        // (`/mfa/authenticators/..` is `/mfa/`): the request would go elsewhere.
-        if call
-            .path
-            .iter()
-            .any(|s| matches!(s.as_str(), "" | "." | ".."))
-        {
-            return Err(Error::invalid(
-                operation,
-                "a value in the path cannot be empty, `.` or `..`",
-            ));
+        for segment in &call.path {
+            auth0_http::check_segment(segment)
+                .map_err(|e| Error::invalid(operation, e.to_string()))?;
         }
-        let idempotent = matches!(call.method, Method::GET | Method::HEAD | Method::DELETE);
         let url = self.url(&call.path.iter().map(String::as_str).collect::<Vec<_>>());
-        let result = send_with_retry(&inner.http, policy, idempotent, || {
-            self.build_request(&call, &url)
-        })
-        .await;
-        let response = match result {
-            Ok(r) => r,
-            Err(SendError::Build(e)) => return Err(e),
-            Err(SendError::Http(e)) => return Err(Error::from_reqwest(operation, e)),
+        let exchange = auth0_http::Exchange {
+            http: &inner.http,
+            policy,
+            repeat: call.repeat,
+            operation,
+            clock: &*inner.clock,
         };
+        let mut attempts = Build {
+            client: self,
+            call: &call,
+            url: &url,
+        };
+        let response = auth0_http::send(&exchange, &mut attempts)
+            .await
+            .map_err(|e| Error::from_send(operation, e))?;
         let status = response.status();
-        let headers = response.headers().clone();
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            // An error answer stays one (status, headers, rate-limit reset) when its body
-            // cannot be read to the end.
-            Err(_) if !status.is_success() => Bytes::new(),
-            Err(e) => return Err(Error::from_reqwest(operation, e)),
-        };
         if !status.is_success() {
+            let headers = response.headers().clone();
+            let body = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX).await;
             return Err(Error::from_answer(operation, status, headers, body));
         }
+        let body = auth0_http::read_body(response, inner.max_body)
+            .await
+            .map_err(|e| Error::from_body(operation, e))?;
         Ok(Answer { operation, body })
     }
 
@@ -214,6 +219,21 @@ impl Client {
     }
 }
 
+/// The attempts of one call: a new request each time (a fresh client assertion).
+struct Build<'a> {
+    client: &'a Client,
+    call: &'a Call,
+    url: &'a Url,
+}
+
+impl auth0_http::Attempts for Build<'_> {
+    type Error = Error;
+
+    async fn request(&mut self, _attempt: u32) -> Result<reqwest::Request, Error> {
+        self.client.build_request(self.call, self.url)
+    }
+}
+
 /// Configures a [`Client`]; made by [`Client::builder`].
 #[must_use]
 pub struct ClientBuilder {
@@ -230,6 +250,8 @@ pub struct ClientBuilder {
     token_retry: RetryPolicy,
     telemetry: Option<Telemetry>,
     http: Option<reqwest::Client>,
+    max_body: usize,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -312,8 +334,11 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy of token grants (`/oauth/token`): disabled by default, since a grant
-    /// may spend a one-time code. Only HTTP 429 answers are retried, never broken connections.
+    /// The retry policy of token grants (`/oauth/token`; [`RetryPolicy::default()`] by
+    /// default). A grant that may spend something (a code, a refresh token) is retried after
+    /// HTTP 429 only, the server not having acted on it; client credentials, which change
+    /// nothing, also after 408, 502, 503, 504 and failed connections
+    /// ([`Repeat`](crate::http::Repeat)).
     pub fn token_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.token_retry = policy;
         self
@@ -331,8 +356,24 @@ impl ClientBuilder {
         self
     }
 
-    /// The HTTP client to use (for proxies, custom roots, shared pools, …). The client this
-    /// builder makes otherwise follows no redirects; consider the same for yours.
+    /// The largest success answer read (1 MiB by default); a longer one is
+    /// [`Error::TooLarge`]. Error answers keep their first 64 KiB.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// The clock the client waits on between retries (the real one by default; tests pass
+    /// an [`auth0_http::ManualClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The HTTP client to use (for proxies, custom roots, shared pools, …). Whatever its
+    /// redirect policy, no request follows a redirect: request bodies cannot be re-sent by
+    /// it, and an answer that redirects, or comes from another origin, is
+    /// [`Error::Redirect`].
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -402,41 +443,22 @@ impl ClientBuilder {
                 token_retry: self.token_retry,
                 telemetry: self.telemetry.map(|t| t.header_value()),
                 timeout: self.timeout,
+                max_body: self.max_body,
+                clock: self.clock,
             }),
         })
     }
 }
 
 fn base_url(domain: &str) -> Result<Url, Error> {
-    let domain = domain.trim();
-    if domain.is_empty() {
-        return Err(Error::config("the domain is empty"));
-    }
-    let text = if domain.contains("://") {
-        domain.to_owned()
-    } else {
-        format!("https://{domain}")
-    };
-    let mut url = Url::parse(&text).map_err(|e| Error::Config {
-        message: format!("{domain:?} is not a domain or base URL"),
+    auth0_http::base_url(domain).map_err(|e| Error::Config {
+        message: e.to_string(),
         source: Some(Box::new(e)),
-    })?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::config(format!(
-            "{domain:?}: expected an http(s) URL with a host"
-        )));
-    }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(Error::config(format!(
-            "{domain:?}: a base URL has no credentials, query or fragment"
-        )));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
+    })
 }
+
+/// The default cap of success answers: token, user-info and MFA answers are a few KiB.
+const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// Per-request settings every request builder has.
 #[derive(Clone, Debug, Default)]
@@ -465,7 +487,16 @@ pub(crate) enum Param {
 
 /// A form body: parameters in order, secret values redacted in `Debug`.
 #[derive(Clone, Default)]
-pub(crate) struct Form(Vec<(String, Param)>);
+pub(crate) struct Form(Vec<(String, Param)>, Option<String>);
+
+/// The parameters of client authentication: only the client sets them, from its
+/// [`ClientAuthentication`], never a caller's `.param(..)`.
+const CLIENT_AUTH_PARAMS: &[&str] = &[
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+];
 
 impl fmt::Debug for Form {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -491,6 +522,24 @@ impl Form {
         self.put(name, Param::Secret(SecretString::from(value)));
     }
 
+    /// A caller's extra parameter (`.param(..)`): a secret when its name is one's
+    /// ([`auth0_http::is_secret_name`]); refused, at send, when it would set the client's
+    /// authentication.
+    pub(crate) fn param(&mut self, name: &str, value: impl Into<String>) {
+        if CLIENT_AUTH_PARAMS.contains(&name) {
+            self.1.get_or_insert_with(|| name.to_owned());
+        } else if auth0_http::is_secret_name(name) {
+            self.set_secret(name, &value.into());
+        } else {
+            self.set(name, value);
+        }
+    }
+
+    /// The first client-authentication parameter a caller tried to set.
+    pub(crate) fn refused(&self) -> Option<&str> {
+        self.1.as_deref()
+    }
+
     fn put(&mut self, name: &str, value: Param) {
         match self.0.iter_mut().find(|(k, _)| k == name) {
             Some((_, v)) => *v = value,
@@ -498,7 +547,6 @@ impl Form {
         }
     }
 
-    #[cfg(test)]
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
@@ -575,6 +623,8 @@ pub(crate) struct Call {
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) accept: HeaderValue,
     pub(crate) token_grant: bool,
+    /// Which failures may be retried (by the method, or `Safe` for client credentials).
+    pub(crate) repeat: Repeat,
     pub(crate) options: RequestOptions,
 }
 
@@ -582,6 +632,7 @@ impl Call {
     pub(crate) fn new(operation: &'static str, method: Method, path: &[&str]) -> Self {
         Call {
             operation,
+            repeat: Repeat::for_method(&method),
             method,
             path: path.iter().map(|s| (*s).to_owned()).collect(),
             body: Payload::Empty,
@@ -639,15 +690,11 @@ pub(crate) struct Answer {
 impl Answer {
     /// Decodes the body as JSON `T`, naming the JSON path of a mismatch.
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let mut de = serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            Error::Decode {
-                operation: self.operation,
-                path,
-                source: e.into_inner(),
-                body: crate::error::Body::new(self.body.clone()),
-            }
+        auth0_http::decode_json(&self.body).map_err(|source| Error::Decode {
+            operation: self.operation,
+            path: source.path().unwrap_or(".").to_owned(),
+            source,
+            body: crate::error::Body::new(self.body.clone()),
         })
     }
 

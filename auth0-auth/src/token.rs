@@ -152,11 +152,16 @@ impl TokenCore {
     }
 
     async fn send(self) -> Result<TokenResponse, Error> {
+        let grant_type = self.form.get("grant_type").map(str::to_owned);
         let mut call = Call::new(TOKEN, Method::POST, &["oauth", "token"])
             .form(self.form)
             .authenticated()
             .options(self.options);
         call.token_grant = true;
+        // Client credentials change nothing on the tenant: failures may be retried.
+        if grant_type.as_deref() == Some("client_credentials") {
+            call.repeat = auth0_http::Repeat::Safe;
+        }
         if let Some(ip) = &self.forwarded_for {
             let value = HeaderValue::from_str(ip)
                 .map_err(|_| Error::invalid(TOKEN, "the forwarded-for address is not valid"))?;
@@ -199,9 +204,11 @@ macro_rules! token_request {
         }
 
         impl $name {
-            /// Sets any other body parameter (replacing one set before).
+            /// Sets any other body parameter (replacing one set before). Naming the client
+            /// authentication (`client_id`, `client_secret`, `client_assertion*`) is refused
+            /// when sending; a parameter named like a secret stays one in `Debug`.
             pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
-                self.core.form.set(name, value);
+                self.core.form.param(name, value);
                 self
             }
 

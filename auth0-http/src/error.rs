@@ -285,11 +285,20 @@ impl fmt::Display for ApiError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeError {
     message: String,
+    path: Option<String>,
     line: usize,
     column: usize,
 }
 
 impl DecodeError {
+    /// Describes a serde_json error met decoding `body`, with the JSON path where it was met
+    /// and without the values it quotes.
+    pub fn in_body(body: &[u8], error: &serde_json::Error) -> Self {
+        let mut e = DecodeError::from_serde(error);
+        e.path = Some(crate::json_path::at_error(body, error));
+        e
+    }
+
     /// Describes a serde_json error without the values it quotes.
     pub fn from_serde(error: &serde_json::Error) -> Self {
         let text = error.to_string();
@@ -300,6 +309,7 @@ impl DecodeError {
         };
         DecodeError {
             message: without_values(message),
+            path: None,
             line: error.line(),
             column: error.column(),
         }
@@ -308,6 +318,12 @@ impl DecodeError {
     /// What did not match.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The JSON path of the mismatch (`identities[0].isSocial`, `.` for the whole body), when
+    /// the body was at hand.
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
     }
 
     /// The line of the mismatch (1-based; 0 when unknown).
@@ -336,6 +352,21 @@ impl std::error::Error for DecodeError {}
 impl From<serde_json::Error> for DecodeError {
     fn from(error: serde_json::Error) -> Self {
         DecodeError::from_serde(&error)
+    }
+}
+
+/// Decodes a JSON body, checking UTF-8 once for the whole body rather than once per string. A
+/// mismatch is described by [`DecodeError::in_body`]. (Only the text decoder is instantiated
+/// for each type: a second one would cost build time for the rare body that is not UTF-8.)
+pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text).map_err(|e| DecodeError::in_body(body, &e)),
+        Err(e) => Err(DecodeError {
+            message: format!("the body is not UTF-8 (from byte {})", e.valid_up_to()),
+            path: None,
+            line: 0,
+            column: 0,
+        }),
     }
 }
 
@@ -435,6 +466,12 @@ mod tests {
         assert!(text.starts_with("invalid type: string, expected u64"), "{text}");
         let text = decode_message(r#"{"count":1,"kind":"B","email":"x"}"#);
         assert!(text.contains("expected `A`"), "{text}");
+        let body = br#"{"count":1,"kind":"A","email":["hunter2"]}"#;
+        let e = decode_json::<Target>(body).unwrap_err();
+        assert_eq!(e.path(), Some("email"));
+        assert!(!e.to_string().contains("hunter2"));
+        let e = decode_json::<Target>(b"{\"count\":\xff}").unwrap_err();
+        assert!(e.message().contains("not UTF-8"), "{e}");
     }
 
     #[test]

@@ -35,6 +35,7 @@
 mod body;
 mod clock;
 mod error;
+mod json_path;
 mod retry;
 mod secret;
 mod secret_names;
@@ -46,7 +47,7 @@ use reqwest::header::HeaderValue;
 
 pub use body::{BodyError, DEFAULT_BODY_LIMIT, ERROR_BODY_PREFIX, read_body, read_prefix};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock, system_clock};
-pub use error::{ApiError, Body, DecodeError, mark_sensitive, printable, redact};
+pub use error::{ApiError, Body, DecodeError, decode_json, mark_sensitive, printable, redact};
 pub use retry::{Repeat, RetryPolicy, rate_limit_reset, server_wait};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, IdToken, MfaToken, OneTimeCode,

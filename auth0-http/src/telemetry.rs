@@ -42,6 +42,12 @@ impl Telemetry {
         }
     }
 
+    /// This SDK (`auth0-rust`, its version) as sent by one of its crates, named in
+    /// `env.crate` (`auth0-mgmt`): what every client of the SDK sends by default.
+    pub fn for_crate(name: &str) -> Self {
+        Telemetry::default().env("crate", name)
+    }
+
     /// Adds (or replaces) an `env` entry, e.g. a framework and its version.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.insert(key.into(), value.into());

@@ -11,7 +11,7 @@ use jsonwebtoken::{EncodingKey, Header};
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::secret::{ClientSecret, Secret};
+use auth0_http::{ClientSecret, Secret};
 
 /// The `client_assertion_type` of a private-key JWT.
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

@@ -1,9 +1,11 @@
-//! The HTTP behaviour every client of this SDK shares, public so that other crates (the
-//! Management client) behave the same way:
+//! The HTTP behaviour every client of this SDK shares, from the runtime crate `auth0-http`
+//! (re-exported here, where it has always been), and the client authentication of the
+//! Authentication API:
 //!
-//! - [`RetryPolicy`] and [`send_with_retry`]: HTTP 429 (and connection failures of idempotent
-//!   requests) retried with exponential backoff and jitter, honouring `Retry-After` and
-//!   `X-RateLimit-Reset`, bounded by a number of retries and a total deadline.
+//! - [`RetryPolicy`], [`Repeat`] (the one retry rule) and [`send`]: HTTP 429 retried for every
+//!   request; 408, 502, 503, 504 and connection failures for requests that change nothing
+//!   when repeated; exponential backoff with jitter, `Retry-After` and `X-RateLimit-Reset`,
+//!   a number of retries and a total deadline; no redirects.
 //! - [`Telemetry`]: the `Auth0-Client` header.
 //! - [`ClientAuthentication`]: client secret (body or HTTP Basic) or private-key JWT
 //!   ([`ClientAssertionKey`]), producing fresh [`Credentials`] for each request.
@@ -33,32 +35,46 @@
 //! ```
 
 mod client_auth;
-mod retry;
-mod secret;
-mod telemetry;
 
-use reqwest::header::HeaderValue;
-
+pub use auth0_http::{
+    AccessToken, Attempts, AuthorizationCode, ClientSecret, CodeVerifier, Exchange, IdToken,
+    MfaToken, OneTimeCode, Password, RefreshToken, Repeat, RetryPolicy, Secret, SendError,
+    TELEMETRY_HEADER, Telemetry, bearer, rate_limit_reset, send, sensitive_header, server_wait,
+};
 pub use client_auth::{
     AssertionAlgorithm, BoxError, CLIENT_ASSERTION_TYPE, ClientAssertionError, ClientAssertionKey,
     ClientAuthentication, Credentials,
 };
-pub use retry::{RetryPolicy, SendError, rate_limit_reset, send_with_retry, server_wait};
-pub use secret::{
-    AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, IdToken, MfaToken, OneTimeCode,
-    Password, RefreshToken, Secret,
-};
-pub use telemetry::{HEADER as TELEMETRY_HEADER, Telemetry};
 
-/// A header value marked sensitive (HTTP/2 never indexes it; `Debug` hides it), or `None`
-/// when `value` has characters a header cannot carry.
-pub fn sensitive_header(value: &str) -> Option<HeaderValue> {
-    let mut v = HeaderValue::from_str(value).ok()?;
-    v.set_sensitive(true);
-    Some(v)
-}
-
-/// `Bearer <token>`, marked sensitive.
-pub fn bearer(token: &str) -> Option<HeaderValue> {
-    sensitive_header(&format!("Bearer {token}"))
+/// Sends the request `build` makes through [`send`] with the real clock: `build` is called
+/// once per attempt, so each attempt may carry fresh values (such as a new client assertion).
+/// `idempotent` picks [`Repeat::Safe`] (else [`Repeat::Once`]).
+///
+/// The last answer (whatever its status) or HTTP error is returned when retrying stops; a
+/// redirect is [`SendError::Redirect`].
+pub async fn send_with_retry<E, F>(
+    http: &reqwest::Client,
+    policy: &RetryPolicy,
+    idempotent: bool,
+    build: F,
+) -> Result<reqwest::Response, SendError<E>>
+where
+    E: Send,
+    F: FnMut() -> Result<reqwest::Request, E> + Send,
+{
+    struct Build<F>(F);
+    impl<E: Send, F: FnMut() -> Result<reqwest::Request, E> + Send> Attempts for Build<F> {
+        type Error = E;
+        async fn request(&mut self, _attempt: u32) -> Result<reqwest::Request, E> {
+            (self.0)()
+        }
+    }
+    let exchange = Exchange {
+        http,
+        policy,
+        repeat: if idempotent { Repeat::Safe } else { Repeat::Once },
+        operation: "request",
+        clock: &auth0_http::SystemClock,
+    };
+    send(&exchange, &mut Build(build)).await
 }

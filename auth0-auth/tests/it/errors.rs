@@ -382,11 +382,41 @@ async fn redirects_are_not_followed() {
         )
         .mount(&server)
         .await;
+    let target = format!("{}/oauth/token", elsewhere.uri());
     let err = client(&server)
         .client_credentials()
         .send()
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(StatusCode::TEMPORARY_REDIRECT));
-    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+    match &err {
+        auth0_auth::Error::Redirect { location, .. } => assert_eq!(location, &target),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains(&target), "{err}");
+    // A caller's client that follows redirects (reqwest's default does, re-sending the body
+    // on 307/308) carries the secret no further either.
+    for status in [307, 308, 302, 301] {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(status).insert_header("location", &target))
+            .mount(&server)
+            .await;
+        let following = Client::builder(server.uri())
+            .client_id("cid")
+            .client_secret("the-client-secret")
+            .http_client(reqwest::Client::new())
+            .build()
+            .unwrap();
+        let err = following.client_credentials().send().await.unwrap_err();
+        assert!(
+            matches!(&err, auth0_auth::Error::Redirect { location, .. } if location.contains("/oauth/token")),
+            "{status}: {err:?}"
+        );
+        for seen in elsewhere.received_requests().await.unwrap() {
+            let body = String::from_utf8_lossy(&seen.body);
+            assert!(!body.contains("the-client-secret"), "{status}: {body}");
+            assert!(!seen.headers.contains_key("authorization"), "{status}");
+        }
+    }
 }
