@@ -112,8 +112,8 @@ async fn run<A: Attempts>(
         attempt += 1;
         let request = attempts.request(attempt).await.map_err(SendError::Build)?;
         if attempt == 1 && !span.is_disabled() {
-            span.record("method", request.method().as_str());
-            span.record("path", request.url().path());
+            span.record("method", tracing::field::display(request.method()));
+            span.record("path", tracing::field::display(request.url().path()));
         }
         span.record("attempt", attempt);
         let url = request.url().clone();

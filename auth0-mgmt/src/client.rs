@@ -1,14 +1,14 @@
 //! The Management API client and its builder.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth0_auth::http::{AccessToken, AssertionAlgorithm, ClientSecret, RetryPolicy, Telemetry};
+use auth0_auth::http::AssertionAlgorithm;
+use auth0_http::{AccessToken, ClientSecret, Clock, RetryPolicy, Telemetry};
 
 use crate::Error;
 use crate::generated::client::Client as Raw;
-use crate::runtime::{Inner, RequestOptions, Shared};
+use crate::runtime::{Inner, Shared};
 use crate::token::{ClientCredentials, StaticToken, TokenCache, TokenSource};
 
 /// The Management API client: cheap to clone (clones share the connection pool and the token
@@ -34,26 +34,9 @@ impl Client {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             telemetry: true,
+            max_body: auth0_http::DEFAULT_BODY_LIMIT,
+            clock: auth0_http::system_clock(),
         }
-    }
-
-    /// The generated raw client (positional methods named after operationIds) for a request
-    /// with `options`: this client's own when they set
-    /// nothing, else a copy carrying them (sharing the pool, token cache and settings).
-    pub(crate) fn raw_for(&self, options: &RequestOptions) -> Cow<'_, Raw> {
-        use progenitor_client::ClientInfo;
-        if *options == RequestOptions::default() {
-            return Cow::Borrowed(&self.raw);
-        }
-        let inner = Inner {
-            shared: Arc::clone(&self.raw.inner().shared),
-            options: options.clone(),
-        };
-        Cow::Owned(Raw::new_with_client(
-            self.raw.baseurl(),
-            self.raw.client().clone(),
-            inner,
-        ))
     }
 
     /// The generated raw client, whose methods build each operation's request.
@@ -61,9 +44,9 @@ impl Client {
         &self.raw
     }
 
-    /// Gets a token if none is at hand (see [`crate::runtime`]); called before each operation.
-    pub(crate) async fn ready(&self) -> Result<(), Error> {
-        crate::runtime::ready(progenitor_client::ClientInfo::inner(&self.raw)).await
+    /// What every clone shares: the token cache and the settings.
+    pub(crate) fn shared(&self) -> &Shared {
+        &progenitor_client::ClientInfo::inner(&self.raw).shared
     }
 
     /// The base URL requests go to (ends in `/api/v2`).
@@ -97,6 +80,8 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     telemetry: bool,
+    max_body: usize,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -171,14 +156,32 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (its pool, proxy, TLS and timeout settings).
+    /// The largest success answer read (16 MiB by default); a longer one is
+    /// [`Error::TooLarge`]. Error answers keep their first 64 KiB; streamed answers are not
+    /// capped.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// The clock retries wait on and tokens are timed by (the real one by default; tests pass
+    /// an [`auth0_http::ManualClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses this `reqwest::Client` (its pool, proxy, TLS and timeout settings). Whatever its
+    /// redirect policy, no request follows a redirect: bodies cannot be re-sent by it, and an
+    /// answer that redirects, or comes from another origin, is [`Error::Redirect`].
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
-    /// Total time allowed for one HTTP exchange (default 30 s). With
-    /// [`http_client`](Self::http_client), that client's own settings apply instead.
+    /// Total time allowed for one HTTP exchange (default 30 s), and for waiting for a token.
+    /// With [`http_client`](Self::http_client), that client's own timeout applies to the
+    /// exchange.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -214,6 +217,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let base = base_url(&self.domain)?;
         let tenant = base.trim_end_matches("/api/v2").to_string();
+        let telemetry = Telemetry::for_crate("auth0-mgmt");
         let audience = self.audience.clone().unwrap_or_else(|| format!("{base}/"));
         let http = match self.http {
             Some(h) => h,
@@ -225,9 +229,14 @@ impl ClientBuilder {
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };
         let auth_client = |builder: auth0_auth::ClientBuilder| {
+            let builder = builder.http_client(http.clone()).clock(Arc::clone(&self.clock));
+            // The token requests say what the API calls say.
+            let builder = if self.telemetry {
+                builder.telemetry_info(telemetry.clone())
+            } else {
+                builder.telemetry(false)
+            };
             builder
-                .http_client(http.clone())
-                .telemetry(self.telemetry)
                 .build()
                 .map_err(|e| Error::Config(format!("token client: {e}")))
         };
@@ -240,7 +249,7 @@ impl ClientBuilder {
                 ));
             }
             Some(Credentials::Token(token)) => {
-                if auth0_auth::http::bearer(token.expose_secret()).is_none() {
+                if auth0_http::bearer(token.expose_secret()).is_none() {
                     return Err(Error::Config(
                         "the token is not a valid header value".into(),
                     ));
@@ -271,13 +280,13 @@ impl ClientBuilder {
         };
         let inner = Inner {
             shared: Arc::new(Shared {
-                tokens: TokenCache::new(source, refreshable),
-                telemetry: self.telemetry.then(|| {
-                    Telemetry::new("auth0-mgmt", env!("CARGO_PKG_VERSION")).header_value()
-                }),
+                tokens: TokenCache::new(source, refreshable, Arc::clone(&self.clock)),
+                telemetry: self.telemetry.then(|| telemetry.header_value()),
                 retry: self.retry,
+                timeout: self.timeout,
+                max_body: self.max_body,
+                clock: self.clock,
             }),
-            options: RequestOptions::default(),
         };
         Ok(Client {
             raw: Raw::new_with_client(&base, http, inner),
@@ -285,26 +294,12 @@ impl ClientBuilder {
     }
 }
 
-/// `my-tenant.auth0.com` -> `https://my-tenant.auth0.com/api/v2`; a URL keeps its scheme.
+/// `my-tenant.auth0.com` -> `https://my-tenant.auth0.com/api/v2`; a URL keeps its scheme and
+/// path (`/api/v2` is appended unless it is there). Read by [`auth0_http::base_url`]: no user
+/// name, password, query or fragment.
 pub(crate) fn base_url(domain: &str) -> Result<String, Error> {
-    let domain = domain.trim();
-    if domain.is_empty() {
-        return Err(Error::Config("the domain is empty".into()));
-    }
-    let with_scheme = if domain.contains("://") {
-        domain.to_string()
-    } else {
-        format!("https://{domain}")
-    };
-    let url = reqwest::Url::parse(&with_scheme)
-        .map_err(|e| Error::Config(format!("`{domain}` is not a domain or URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Error::Config(format!("`{domain}` is not an http(s) URL")));
-    }
-    let base = with_scheme.trim_end_matches('/');
-    if base.ends_with("://") {
-        return Err(Error::Config(format!("`{domain}` has no host")));
-    }
+    let url = auth0_http::base_url(domain).map_err(|e| Error::Config(e.to_string()))?;
+    let base = url.as_str().trim_end_matches('/');
     Ok(if base.ends_with("/api/v2") {
         base.to_string()
     } else {
@@ -333,6 +328,10 @@ mod tests {
         assert!(base_url("").is_err());
         assert!(base_url("ftp://x").is_err());
         assert!(base_url("http://").is_err());
+        // A query would put the token's requests on another path (`/?a=/api/v2/...`).
+        assert!(base_url("http://host?a=").is_err());
+        assert!(base_url("https://user:pw@host").is_err());
+        assert!(base_url("https://host#x").is_err());
     }
 
     #[test]

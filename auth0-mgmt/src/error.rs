@@ -6,80 +6,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-/// An error answer from the Management API, with everything the server said.
-#[derive(Debug, Clone)]
-pub struct ApiError {
-    /// The operation that failed (its operationId).
-    pub operation: &'static str,
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Auth0's `error` (e.g. `Not Found`).
-    pub error: Option<String>,
-    /// Auth0's `errorCode` (e.g. `inexistent_user`).
-    pub error_code: Option<String>,
-    /// Auth0's `message`.
-    pub message: Option<String>,
-    /// The raw body, kept whatever its form (JSON, HTML, empty).
-    pub body: Bytes,
-    /// The response headers.
-    pub headers: HeaderMap,
-}
-
-impl ApiError {
-    /// The body as text (lossy for non-UTF-8 bodies).
-    pub fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub(crate) fn from_parts(
-        operation: &'static str,
-        status: StatusCode,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> Self {
-        #[derive(serde::Deserialize)]
-        struct Body {
-            error: Option<String>,
-            #[serde(rename = "errorCode", alias = "error_code")]
-            error_code: Option<String>,
-            #[serde(alias = "error_description")]
-            message: Option<String>,
-        }
-        let parsed = serde_json::from_slice::<Body>(&body).ok();
-        let (error, error_code, message) = match parsed {
-            Some(b) => (b.error, b.error_code, b.message),
-            None => (None, None, None),
-        };
-        Self {
-            operation,
-            status,
-            error,
-            error_code,
-            message,
-            body,
-            headers,
-        }
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} answered {}", self.operation, self.status)?;
-        if let Some(code) = &self.error_code {
-            write!(f, " ({code})")?;
-        }
-        match (&self.message, &self.error) {
-            (Some(m), _) => write!(f, ": {m}"),
-            (None, Some(e)) => write!(f, ": {e}"),
-            (None, None) if !self.body.is_empty() => {
-                let text = self.body_text();
-                let cut: String = text.chars().take(200).collect();
-                write!(f, ": {cut}")
-            }
-            (None, None) => Ok(()),
-        }
-    }
-}
+pub use auth0_http::{ApiError, DecodeError};
 
 /// Everything that can go wrong calling the Management API.
 ///
@@ -117,6 +44,32 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// The server answered with a redirect (or the HTTP client followed one to another
+    /// origin): requests carrying the token never follow redirects.
+    #[error("{operation}: the server redirected the request to {}", auth0_http::printable(location))]
+    Redirect {
+        /// The operation.
+        operation: &'static str,
+        /// Where the redirect pointed.
+        location: String,
+    },
+    /// The answer is larger than the client's cap
+    /// ([`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)).
+    #[error("{operation}: the answer is larger than {limit} bytes")]
+    TooLarge {
+        /// The operation.
+        operation: &'static str,
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// No token came within the request's timeout (a token source that does not answer).
+    #[error("{operation}: no Management API token within {after:?}")]
+    TokenTimeout {
+        /// The operation.
+        operation: &'static str,
+        /// The timeout.
+        after: std::time::Duration,
+    },
     /// A success answer whose body does not match its type.
     #[error("{operation}: the answer does not match its type at `{path}`: {source}")]
     Decode {
@@ -124,9 +77,9 @@ pub enum Error {
         operation: &'static str,
         /// JSON path of the mismatch.
         path: String,
-        /// The serde error.
+        /// What did not match (no value of the body is quoted).
         #[source]
-        source: serde_json::Error,
+        source: DecodeError,
         /// The raw body.
         body: Bytes,
     },
@@ -149,11 +102,12 @@ pub enum Error {
     /// A Management API token could not be obtained (client credentials refused, ...).
     #[error("could not get a Management API token: {0}")]
     Token(#[source] Box<auth0_auth::Error>),
-    /// The token request a concurrent caller was making, which this call waited for, failed
-    /// just now; this is its message. (Concurrent callers share one token request and its
-    /// outcome; the caller that made it gets the failure itself, as [`Error::Token`] for
-    /// client credentials.)
-    #[error("{0} (the token request this call waited for)")]
+    /// A token request failed moments ago, and this call did not ask again; this is its
+    /// message. Concurrent callers share one token request and its outcome (the caller that
+    /// made it gets the failure itself, as [`Error::Token`] for client credentials), and after
+    /// a failure no token is asked for during a backoff (the token endpoint's `Retry-After`
+    /// when it gave one).
+    #[error("{0} (a token request that failed moments ago)")]
     TokenShared(String),
     /// The client is misconfigured (bad domain, missing credentials, ...).
     #[error("invalid client configuration: {0}")]
@@ -211,6 +165,24 @@ impl std::fmt::Debug for Error {
                 .field("operation", operation)
                 .field("body", &Withheld(body.to_string().len()))
                 .finish(),
+            Error::Redirect {
+                operation,
+                location,
+            } => f
+                .debug_struct("Redirect")
+                .field("operation", operation)
+                .field("location", location)
+                .finish(),
+            Error::TooLarge { operation, limit } => f
+                .debug_struct("TooLarge")
+                .field("operation", operation)
+                .field("limit", limit)
+                .finish(),
+            Error::TokenTimeout { operation, after } => f
+                .debug_struct("TokenTimeout")
+                .field("operation", operation)
+                .field("after", after)
+                .finish(),
             Error::InvalidRequest { operation, message } => f
                 .debug_struct("InvalidRequest")
                 .field("operation", operation)
@@ -231,7 +203,7 @@ impl std::fmt::Debug for Error {
 impl Error {
     /// The HTTP status of an error answer.
     pub fn status(&self) -> Option<StatusCode> {
-        self.api().map(|e| e.status)
+        self.api().map(ApiError::status)
     }
 
     /// The API's error answer, for `Api` and `RateLimited`.
@@ -267,12 +239,38 @@ impl Error {
         headers: HeaderMap,
         body: Bytes,
     ) -> Self {
-        let error = Box::new(ApiError::from_parts(operation, status, headers, body));
+        let error = Box::new(ApiError::new(operation, status, headers, body));
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let reset = auth0_auth::http::rate_limit_reset(&error.headers);
+            let reset = error.rate_limit_reset();
             Error::RateLimited { reset, error }
         } else {
             Error::Api(error)
+        }
+    }
+
+    pub(crate) fn from_send(operation: &'static str, e: auth0_http::SendError<Error>) -> Self {
+        match e {
+            auth0_http::SendError::Build(e) => e,
+            auth0_http::SendError::Http(e) => Error::from_reqwest(operation, e),
+            auth0_http::SendError::Redirect { location } => Error::Redirect {
+                operation,
+                location,
+            },
+            other => Error::InvalidRequest {
+                operation,
+                message: other.to_string(),
+            },
+        }
+    }
+
+    pub(crate) fn from_body(operation: &'static str, e: auth0_http::BodyError) -> Self {
+        match e {
+            auth0_http::BodyError::TooLarge { limit } => Error::TooLarge { operation, limit },
+            auth0_http::BodyError::Read(e) => Error::from_reqwest(operation, e),
+            other => Error::InvalidRequest {
+                operation,
+                message: other.to_string(),
+            },
         }
     }
 }

@@ -22,7 +22,6 @@ mod client;
 #[doc(hidden)]
 pub mod de;
 mod error;
-mod json_path;
 mod lossless;
 #[rustfmt::skip]
 mod generated;
@@ -32,12 +31,14 @@ pub mod handwritten;
 pub mod open_enum;
 pub mod pagination;
 mod runtime;
-mod secret_names;
 pub mod token;
 #[doc(hidden)]
 pub mod untagged;
 
-pub use auth0_auth::http::{AssertionAlgorithm, RetryPolicy};
+pub use auth0_auth::http::AssertionAlgorithm;
+pub use auth0_http::RetryPolicy;
+/// The HTTP runtime the client is built on (`auth0-http`): its clock, retry rule and pieces.
+pub use auth0_http as http;
 pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
 pub use error::{ApiError, Error};
 pub use generated::facade as resources;

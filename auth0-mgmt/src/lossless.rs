@@ -7,7 +7,7 @@ use std::ops::{Deref, DerefMut};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::secret_names::is_secret_name;
+use auth0_http::is_secret_name;
 
 /// An optional member of a request body (and of the types request bodies share): left out
 /// ([`Absent`](Self::Absent), the default), sent as JSON `null` ([`Null`](Self::Null), which

@@ -1,25 +1,21 @@
-//! What every generated operation runs through: authentication, sending, and turning the
-//! answer into the typed body or an [`Error`].
+//! What every generated operation runs through: a token, the shared send loop of
+//! `auth0-http`, and turning the answer into the typed body or an [`Error`].
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use auth0_auth::http::RetryPolicy;
-use progenitor_client::{ClientInfo, ResponseValue};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
+use auth0_http::{Clock, Repeat, RetryPolicy};
+use progenitor_client::ResponseValue;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::de::DeserializeOwned;
-use tracing::Instrument;
 
 use crate::Error;
 use crate::token::TokenCache;
 
-/// State shared by the raw client and every clone of [`crate::Client`], and the settings
-/// of the request at hand.
+/// State shared by the raw client and every clone of [`crate::Client`].
 #[derive(Clone)]
 pub struct Inner {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) options: RequestOptions,
 }
 
 /// What one request may set for itself instead of taking the client's settings (the
@@ -36,7 +32,7 @@ macro_rules! request_options {
     ($name:ident) => {
         impl $name<'_> {
             /// The total time one attempt may take (connecting, sending, reading the answer),
-            /// instead of the client's timeout.
+            /// instead of the client's timeout; waiting for a token counts too.
             pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
                 self.options.timeout = Some(timeout);
                 self
@@ -65,157 +61,73 @@ pub(crate) struct Shared {
     /// `Auth0-Client`, unless telemetry is off.
     pub(crate) telemetry: Option<HeaderValue>,
     pub(crate) retry: RetryPolicy,
+    /// The client's timeout of one attempt, which also bounds the wait for a token.
+    pub(crate) timeout: Duration,
+    /// The largest success answer read.
+    pub(crate) max_body: usize,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
-const TELEMETRY_HEADER: HeaderName = HeaderName::from_static("auth0-client");
-
-/// Sets the `Authorization` (the current token) and `Auth0-Client` headers of a request.
-pub(crate) fn authorize(inner: &Inner, request: &mut reqwest::Request) {
-    let headers = request.headers_mut();
-    if let Some(token) = inner.shared.tokens.latest() {
-        headers.insert(AUTHORIZATION, token);
-    }
-    if let Some(telemetry) = &inner.shared.telemetry {
-        headers.insert(TELEMETRY_HEADER, telemetry.clone());
-    }
+/// The attempts of one operation: copies of its request, each with the token current when
+/// it is sent; a token the API rejects with 401 is replaced once.
+struct Attempts<'a> {
+    request: Option<reqwest::Request>,
+    tokens: &'a TokenCache,
+    /// The token the last attempt carried.
+    sent_with: Option<HeaderValue>,
+    /// A new token, for the attempt after a 401.
+    replacement: Option<HeaderValue>,
 }
 
-fn idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
-    )
-}
+impl auth0_http::Attempts for Attempts<'_> {
+    type Error = Error;
 
-/// Sends a request: retries 429 answers (waiting as the server says, else backing off) and
-/// connection failures of idempotent requests within the retry policy; replaces a token the
-/// API rejects with 401 once; records a tracing span per request.
-pub(crate) async fn execute(
-    http: &reqwest::Client,
-    inner: &Inner,
-    operation: &'static str,
-    request: reqwest::Request,
-) -> reqwest::Result<reqwest::Response> {
-    let span = tracing::debug_span!(
-        "auth0_mgmt.request",
-        operation,
-        method = %request.method(),
-        path = %request.url().path(),
-        status = tracing::field::Empty,
-        attempt = tracing::field::Empty,
-    );
-    let shared = &inner.shared;
-    let policy = inner.options.retry.as_ref().unwrap_or(&shared.retry);
-    let mut request = request;
-    if let Some(timeout) = inner.options.timeout {
-        *request.timeout_mut() = Some(timeout);
+    async fn request(&mut self, attempt: u32) -> Result<reqwest::Request, Error> {
+        let Some(original) = &self.request else {
+            return Err(Error::InvalidRequest {
+                operation: "request",
+                message: "the request body cannot be sent twice".to_owned(),
+            });
+        };
+        let mut request = match original.try_clone() {
+            Some(copy) => copy,
+            None => self.request.take().expect("checked above"),
+        };
+        let token = match self.replacement.take() {
+            Some(fresh) => Some(fresh),
+            // After a wait the token may have been renewed meanwhile; when none can be had
+            // now, the one at hand is sent.
+            None if attempt > 1 => self.tokens.authorization().await.ok(),
+            None => None,
+        };
+        if let Some(token) = token {
+            request.headers_mut().insert(AUTHORIZATION, token);
+        }
+        self.sent_with = request.headers().get(AUTHORIZATION).cloned();
+        Ok(request)
     }
-    async {
-        let started = Instant::now();
-        let may_retry_connection = idempotent(request.method());
-        let mut attempt: u32 = 0;
-        // Retries of 429 answers and failed connections; a replaced token is not one.
-        let mut retries: u32 = 0;
-        let mut token_replaced = false;
-        loop {
-            attempt += 1;
-            tracing::Span::current().record("attempt", attempt);
-            let spare = request.try_clone();
-            match http.execute(request).await {
-                Ok(response) => {
-                    let status = response.status();
-                    tracing::Span::current().record("status", status.as_u16());
-                    if status == StatusCode::UNAUTHORIZED
-                        && !token_replaced
-                        && shared.tokens.refreshable()
-                        && let Some(mut next) = spare
-                    {
-                        let retry = match next.headers().get(AUTHORIZATION) {
-                            Some(rejected) => shared.tokens.reject(rejected).await,
-                            None => true,
-                        };
-                        if retry {
-                            match shared.tokens.authorization().await {
-                                Ok(fresh) => {
-                                    tracing::debug!("token rejected; retrying once with a new one");
-                                    next.headers_mut().insert(AUTHORIZATION, fresh);
-                                    token_replaced = true;
-                                    request = next;
-                                    continue;
-                                }
-                                Err(e) => {
-                                    tracing::debug!(error = %e, "token rejected; no new one");
-                                }
-                            }
-                        }
-                        return Ok(empty_as_null(response));
-                    }
-                    if status == StatusCode::TOO_MANY_REQUESTS && retries < policy.retries() {
-                        retries += 1;
-                        let wait =
-                            policy.delay(retries, Some(response.headers()), SystemTime::now());
-                        if started.elapsed().saturating_add(wait) <= policy.total_deadline()
-                            && let Some(next) = spare
-                        {
-                            tracing::debug!(?wait, "rate limited; waiting before retrying");
-                            tokio::time::sleep(wait).await;
-                            request = with_current_token(shared, next).await;
-                            continue;
-                        }
-                    }
-                    return Ok(empty_as_null(response));
-                }
-                Err(e) => {
-                    if may_retry_connection && e.is_connect() && retries < policy.retries() {
-                        retries += 1;
-                        let wait = policy.backoff(retries);
-                        if started.elapsed().saturating_add(wait) <= policy.total_deadline()
-                            && let Some(next) = spare
-                        {
-                            tracing::debug!(?wait, error = %e, "connection failed; retrying");
-                            tokio::time::sleep(wait).await;
-                            request = with_current_token(shared, next).await;
-                            continue;
-                        }
-                    }
-                    return Err(e);
-                }
+
+    async fn unauthorized(&mut self, _response: &reqwest::Response) -> bool {
+        if !self.tokens.refreshable() {
+            return false;
+        }
+        let retry = match &self.sent_with {
+            Some(rejected) => self.tokens.reject(rejected).await,
+            None => true,
+        };
+        if !retry {
+            return false;
+        }
+        match self.tokens.authorization().await {
+            Ok(fresh) => {
+                self.replacement = Some(fresh);
+                true
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "token rejected; no new one");
+                false
             }
         }
-    }
-    .instrument(span)
-    .await
-}
-
-/// A request about to be sent again after a wait: with the token to use now (it may have
-/// been renewed meanwhile), or as it was when none can be had.
-async fn with_current_token(shared: &Shared, mut request: reqwest::Request) -> reqwest::Request {
-    if request.headers().contains_key(AUTHORIZATION)
-        && let Ok(current) = shared.tokens.authorization().await
-    {
-        request.headers_mut().insert(AUTHORIZATION, current);
-    }
-    request
-}
-
-/// A success answer without a body reads as JSON `null`, so that an operation whose answer
-/// may or may not carry a body decodes either way (to `None` or `Value::Null`).
-fn empty_as_null(response: reqwest::Response) -> reqwest::Response {
-    let status = response.status();
-    let empty = status == reqwest::StatusCode::NO_CONTENT
-        || (status.is_success() && response.content_length() == Some(0));
-    if !empty {
-        return response;
-    }
-    let mut builder = http::Response::builder().status(status);
-    if let Some(headers) = builder.headers_mut() {
-        *headers = response.headers().clone();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.remove(reqwest::header::CONTENT_LENGTH);
-    }
-    match builder.body(reqwest::Body::from("null")) {
-        Ok(r) => reqwest::Response::from(r),
-        Err(_) => response,
     }
 }
 
@@ -229,11 +141,14 @@ pub async fn send_json<T: DeserializeOwned>(
     request: Result<reqwest::Request, progenitor_client::Error<()>>,
 ) -> Result<T, Error> {
     let response = send(operation, client, options, request).await?;
-    let body = response
-        .bytes()
+    let limit = client.shared().max_body;
+    let body = auth0_http::read_body(response, limit)
         .await
-        .map_err(|e| Error::from_reqwest(operation, e))?;
-    decode(operation, &body)
+        .map_err(|e| Error::from_body(operation, e))?;
+    // A success answer without a body reads as JSON `null`: an operation whose answer may
+    // or may not carry one decodes either way (to `None`), and one that must is a decode
+    // error.
+    decode(operation, if body.is_empty() { b"null" } else { &body })
 }
 
 /// As [`send_json`], for operations documented without an answer body (any body is ignored).
@@ -246,7 +161,8 @@ pub async fn send_empty(
     send(operation, client, options, request).await.map(drop)
 }
 
-/// As [`send_json`], for answers handed over as a byte stream.
+/// As [`send_json`], for answers handed over as a byte stream (not capped: the caller reads
+/// it at its own pace).
 #[allow(dead_code, reason = "only the features with a streamed answer use it")]
 pub async fn send_stream(
     operation: &'static str,
@@ -258,8 +174,9 @@ pub async fn send_stream(
     Ok(ResponseValue::stream(response).into_inner())
 }
 
-/// The one sending path of the generated operations: a token at hand, the request
-/// authorized, sent through [`execute`], a non-success answer turned into an [`Error`].
+/// The one sending path of the generated operations: a token at hand (waiting no longer than
+/// the request's timeout), the request authorized, sent through [`auth0_http::send`], a
+/// non-success answer turned into an [`Error`].
 async fn send(
     operation: &'static str,
     client: &crate::Client,
@@ -267,14 +184,46 @@ async fn send(
     request: Result<reqwest::Request, progenitor_client::Error<()>>,
 ) -> Result<reqwest::Response, Error> {
     let mut request = request.map_err(|e| built_error(operation, e))?;
-    client.ready().await?;
-    let raw = client.raw_for(options);
-    authorize(raw.inner(), &mut request);
-    let response = execute(raw.client(), raw.inner(), operation, request)
+    let shared = client.shared();
+    let timeout = options.timeout.unwrap_or(shared.timeout);
+    let token = match tokio::time::timeout(timeout, shared.tokens.authorization()).await {
+        Ok(token) => token?,
+        Err(_) => {
+            return Err(Error::TokenTimeout {
+                operation,
+                after: timeout,
+            });
+        }
+    };
+    let headers = request.headers_mut();
+    headers.insert(AUTHORIZATION, token);
+    if let Some(telemetry) = &shared.telemetry {
+        headers.insert(auth0_http::TELEMETRY_HEADER, telemetry.clone());
+    }
+    if let Some(timeout) = options.timeout {
+        *request.timeout_mut() = Some(timeout);
+    }
+    let exchange = auth0_http::Exchange {
+        http: progenitor_client::ClientInfo::client(client.raw()),
+        policy: options.retry.as_ref().unwrap_or(&shared.retry),
+        repeat: Repeat::for_method(request.method()),
+        operation,
+        clock: &*shared.clock,
+    };
+    let mut attempts = Attempts {
+        request: Some(request),
+        tokens: &shared.tokens,
+        sent_with: None,
+        replacement: None,
+    };
+    let response = auth0_http::send(&exchange, &mut attempts)
         .await
-        .map_err(|e| Error::from_reqwest(operation, e))?;
+        .map_err(|e| Error::from_send(operation, e))?;
     if !response.status().is_success() {
-        return Err(answer_error(operation, response).await);
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX).await;
+        return Err(Error::from_answer(operation, status, headers, body));
     }
     Ok(response)
 }
@@ -293,22 +242,6 @@ fn built_error(operation: &'static str, e: progenitor_client::Error<()>) -> Erro
     }
 }
 
-/// Makes sure a token is at hand before an operation is sent (fetching one if needed), so that
-/// a failure to get one is reported as [`Error::Token`] rather than as a 401.
-pub(crate) async fn ready(inner: &Inner) -> Result<(), Error> {
-    inner.shared.tokens.authorization().await.map(|_| ())
-}
-
-/// Reads a non-success answer completely into an [`Error`].
-pub(crate) async fn answer_error(operation: &'static str, response: reqwest::Response) -> Error {
-    let status = response.status();
-    let headers = response.headers().clone();
-    // An error answer stays one (status, headers, rate-limit reset) when its body cannot be
-    // read to the end.
-    let body = response.bytes().await.unwrap_or_default();
-    Error::from_answer(operation, status, headers, body)
-}
-
 /// A credential field in `Debug` output (see the generated types): `[redacted]`. The value is
 /// held, never printed, so that a call site names what it hides.
 #[allow(dead_code)]
@@ -322,52 +255,29 @@ impl<T> std::fmt::Debug for Redacted<'_, T> {
     }
 }
 
-/// Percent-encodes a path value as one segment: progenitor's encoding, plus the backslash,
-/// which URL parsers read as `/` in http(s) URLs.
+/// Percent-encodes a path value as one segment ([`auth0_http::encode_segment`]).
 pub(crate) fn encode_path(value: &str) -> String {
-    let encoded = progenitor_client::encode_path(value);
-    if encoded.contains('\\') {
-        encoded.replace('\\', "%5C")
-    } else {
-        encoded
-    }
+    auth0_http::encode_segment(value)
 }
 
-/// Refuses a path value that is empty, `.` or `..`: an empty one leaves the segment out
-/// (`/users/` is the list), and URLs resolve dot segments away (percent-encoded ones too),
-/// so the request, token included, would go to another endpoint.
+/// Refuses a path value that is empty, `.` or `..` ([`auth0_http::check_segment`]): the
+/// request, token included, would go to another endpoint.
 pub(crate) fn path_value(operation: &'static str, name: &str, value: &str) -> Result<(), Error> {
-    if matches!(value, "" | "." | "..") {
-        return Err(Error::InvalidRequest {
-            operation,
-            message: format!("the path parameter `{name}` cannot be {value:?}"),
-        });
-    }
-    Ok(())
+    auth0_http::check_segment(value).map_err(|_| Error::InvalidRequest {
+        operation,
+        message: format!("the path parameter `{name}` cannot be {value:?}"),
+    })
 }
 
-/// Decodes a success body, naming the JSON path of a mismatch.
+/// Decodes a success body, naming the JSON path of a mismatch and quoting none of its values.
 pub(crate) fn decode<T: DeserializeOwned>(
     operation: &'static str,
     body: &[u8],
 ) -> Result<T, Error> {
-    from_json_bytes(body).map_err(|source| Error::Decode {
+    auth0_http::decode_json(body).map_err(|source| Error::Decode {
         operation,
-        path: crate::json_path::at_error(body, &source),
+        path: source.path().unwrap_or(".").to_owned(),
         source,
         body: bytes::Bytes::copy_from_slice(body),
     })
-}
-
-/// Decodes JSON, checking UTF-8 once for the whole body rather than once per string. (Only
-/// the text decoder is instantiated for each answer type: a second one would add megabytes to
-/// the build for the rare body that is not UTF-8.)
-pub(crate) fn from_json_bytes<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
-    match std::str::from_utf8(body) {
-        Ok(text) => serde_json::from_str(text),
-        Err(e) => Err(serde::de::Error::custom(format_args!(
-            "the body is not UTF-8 (from byte {})",
-            e.valid_up_to()
-        ))),
-    }
 }

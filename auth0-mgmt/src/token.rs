@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auth0_auth::http::AccessToken;
+use auth0_http::{AccessToken, Clock};
 use reqwest::header::HeaderValue;
 use tokio::sync::Mutex;
 
@@ -86,23 +86,30 @@ struct Cached {
     replaces_rejected: bool,
 }
 
+/// The last failed fetch: when, how, and until when no token is asked for.
+struct Failed {
+    at: Instant,
+    until: Instant,
+    message: String,
+    /// Failures in a row (the backoff doubles with each).
+    count: u32,
+}
+
 /// The token at hand, and what the last attempts to get one came to.
 #[derive(Default)]
 struct State {
     cached: Option<Cached>,
     /// The next token fetched replaces a rejected one.
     replacing: bool,
-    /// When the last fetch failed, and how.
-    failed: Option<(Instant, String)>,
+    failed: Option<Failed>,
 }
 
 /// Caches the current token; refreshes it a margin before expiry; one fetch at a time.
 pub(crate) struct TokenCache {
     source: Arc<dyn TokenSource>,
     refreshable: bool,
+    clock: Arc<dyn Clock>,
     state: Mutex<State>,
-    /// The last good header, readable without waiting (the request hook is synchronous).
-    latest: std::sync::RwLock<Option<HeaderValue>>,
 }
 
 /// Tokens are renewed this long before they expire (or at half their lifetime if shorter).
@@ -113,13 +120,29 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// grant revoked), and asking for more would only spend the tenant's token quota.
 const REPLACE_COOLDOWN: Duration = Duration::from_secs(30);
 
+/// A token is used at least this long before it is renewed, whatever lifetime it came with
+/// (`expires_in: 0` would otherwise mean a token request per call).
+const MIN_TOKEN_USE: Duration = Duration::from_secs(10);
+
+/// After a failed fetch no token is asked for during a backoff: the token endpoint's
+/// `Retry-After` (or `X-RateLimit-Reset`) when it gave one, else this, doubled for each failure
+/// in a row up to [`MAX_FAILURE_BACKOFF`].
+const FAILURE_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest wait a token endpoint's `Retry-After` is honoured for.
+const MAX_SERVER_BACKOFF: Duration = Duration::from_secs(600);
+
 impl TokenCache {
-    pub(crate) fn new(source: Arc<dyn TokenSource>, refreshable: bool) -> Self {
+    pub(crate) fn new(
+        source: Arc<dyn TokenSource>,
+        refreshable: bool,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             source,
             refreshable,
+            clock,
             state: Mutex::new(State::default()),
-            latest: std::sync::RwLock::new(None),
         }
     }
 
@@ -132,35 +155,51 @@ impl TokenCache {
     ///
     /// Callers that wait while another one fetches share its outcome: its token, or, when
     /// the fetch failed, [`Error::TokenShared`] with its message (instead of each asking
-    /// again in turn).
+    /// again in turn). After a failure, calls get the same during a backoff (see
+    /// [`FAILURE_BACKOFF`]).
     pub(crate) async fn authorization(&self) -> Result<HeaderValue, Error> {
-        let waiting_since = Instant::now();
+        let waiting_since = self.clock.now();
         let mut state = self.state.lock().await;
+        let now = self.clock.now();
         if let Some(c) = state.cached.as_ref()
-            && c.refresh_at.is_none_or(|at| Instant::now() < at)
+            && c.refresh_at.is_none_or(|at| now < at)
         {
             return Ok(c.authorization.clone());
         }
-        if let Some((at, message)) = &state.failed
-            && *at >= waiting_since
+        if let Some(failed) = &state.failed
+            && (failed.at >= waiting_since || now < failed.until)
         {
-            return Err(Error::TokenShared(message.clone()));
+            return Err(Error::TokenShared(failed.message.clone()));
         }
         let token = match self.source.fetch().await {
             Ok(token) => token,
             Err(e) => {
-                state.failed = Some((Instant::now(), e.to_string()));
+                let at = self.clock.now();
+                let count = state.failed.as_ref().map_or(1, |f| f.count.saturating_add(1));
+                let backoff = server_wait(&e, self.clock.system_time())
+                    .map(|wait| wait.min(MAX_SERVER_BACKOFF))
+                    .unwrap_or_else(|| {
+                        FAILURE_BACKOFF
+                            .saturating_mul(1 << (count - 1).min(16))
+                            .min(MAX_FAILURE_BACKOFF)
+                    });
+                state.failed = Some(Failed {
+                    at,
+                    until: at.checked_add(backoff).unwrap_or(at),
+                    message: e.to_string(),
+                    count,
+                });
                 return Err(e);
             }
         };
-        let mut authorization = auth0_auth::http::bearer(token.access_token.expose_secret())
+        let mut authorization = auth0_http::bearer(token.access_token.expose_secret())
             .ok_or_else(|| Error::Config("the token is not a valid header value".into()))?;
         authorization.set_sensitive(true);
         // A lifetime too long to represent means "no need to renew".
-        let fetched_at = Instant::now();
+        let fetched_at = self.clock.now();
         let refresh_at = token.expires_in.and_then(|life| {
             let margin = REFRESH_MARGIN.min(life / 2);
-            fetched_at.checked_add(life.saturating_sub(margin))
+            fetched_at.checked_add(life.saturating_sub(margin).max(MIN_TOKEN_USE))
         });
         state.failed = None;
         state.cached = Some(Cached {
@@ -169,15 +208,7 @@ impl TokenCache {
             fetched_at,
             replaces_rejected: std::mem::take(&mut state.replacing),
         });
-        if let Ok(mut latest) = self.latest.write() {
-            *latest = Some(authorization.clone());
-        }
         Ok(authorization)
-    }
-
-    /// The last header handed out, without fetching.
-    pub(crate) fn latest(&self) -> Option<HeaderValue> {
-        self.latest.read().ok().and_then(|l| l.clone())
     }
 
     /// Called when the API rejected `rejected` with 401: whether to try again with another
@@ -192,11 +223,21 @@ impl TokenCache {
         if c.authorization != rejected {
             return true;
         }
-        if c.replaces_rejected && c.fetched_at.elapsed() < REPLACE_COOLDOWN {
+        let since = self.clock.now().saturating_duration_since(c.fetched_at);
+        if c.replaces_rejected && since < REPLACE_COOLDOWN {
             return false;
         }
         state.cached = None;
         state.replacing = true;
         true
     }
+}
+
+/// The wait a token endpoint asked for with its failure (`Retry-After`, `X-RateLimit-Reset`).
+fn server_wait(e: &Error, now: std::time::SystemTime) -> Option<Duration> {
+    let headers = match e {
+        Error::Token(auth) => auth.api()?.headers(),
+        other => other.api()?.headers(),
+    };
+    auth0_http::server_wait(headers, now)
 }

@@ -21,7 +21,7 @@ fn the_client_is_cheap_to_share() {
 async fn get_sends_path_query_and_token_and_reads_the_user() {
     let (server, client) = setup().await;
     Mock::given(method("GET"))
-        .and(path("/api/v2/users/auth0|123"))
+        .and(path("/api/v2/users/auth0%7C123"))
         .and(query_param("fields", "email,name"))
         .and(query_param("include_fields", "true"))
         .and(header("authorization", "Bearer test-token"))
@@ -69,12 +69,12 @@ async fn path_parameters_take_str_and_string_and_are_encoded() {
         .await
         .unwrap();
     let requests = server.received_requests().await.unwrap();
-    // `/` and spaces inside a parameter are escaped; `|` may stay as it is.
+    // All but the unreserved characters inside a parameter are escaped (`|`, `/`, spaces).
     assert_eq!(
         requests[0].url.path(),
-        "/api/v2/users/google-oauth2|1%202%2F3"
+        "/api/v2/users/google-oauth2%7C1%202%2F3"
     );
-    assert_eq!(requests[1].url.path(), "/api/v2/users/auth0|x/roles");
+    assert_eq!(requests[1].url.path(), "/api/v2/users/auth0%7Cx/roles");
     assert_eq!(last_body(&requests), json!({"roles": ["rol_1"]}));
 }
 
@@ -88,7 +88,7 @@ async fn path_values_cannot_walk_to_another_endpoint() {
     // A backslash would read as `/` (so `..` after it would climb); it is escaped.
     client.users().delete("ad|a\\..\\..").send().await.unwrap();
     let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests[0].url.path(), "/api/v2/users/ad|a%5C..%5C..");
+    assert_eq!(requests[0].url.path(), "/api/v2/users/ad%7Ca%5C..%5C..");
     // Dot segments cannot be escaped at all, and an empty value leaves the segment out:
     // refused before anything is sent, whatever the parameter's type.
     for id in ["..", ".", ""] {
@@ -345,10 +345,10 @@ async fn api_errors_keep_auth0_fields_and_the_raw_body() {
     let err = client.users().get("missing").send().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     let api = err.api().expect("an API error");
-    assert_eq!(api.error.as_deref(), Some("Not Found"));
-    assert_eq!(api.error_code.as_deref(), Some("inexistent_user"));
-    assert_eq!(api.message.as_deref(), Some("The user does not exist."));
-    assert_eq!(api.operation, "get_users_by_id");
+    assert_eq!(api.error(), Some("Not Found"));
+    assert_eq!(api.error_code(), Some("inexistent_user"));
+    assert_eq!(api.message(), Some("The user does not exist."));
+    assert_eq!(api.operation(), "get_users_by_id");
     assert!(err.to_string().contains("inexistent_user"), "{err}");
 }
 
@@ -370,22 +370,22 @@ async fn non_json_and_empty_error_bodies_are_kept_as_text() {
         .await;
     let err = client.users().get("html").send().await.unwrap_err();
     let api = err.api().unwrap();
-    assert_eq!(api.status.as_u16(), 500);
+    assert_eq!(api.status().as_u16(), 500);
     assert_eq!(
         api.body_text(),
         "<html><body>upstream exploded</body></html>"
     );
     assert_eq!(
-        api.headers.get("content-type").unwrap().to_str().unwrap(),
+        api.headers().get("content-type").unwrap().to_str().unwrap(),
         "text/html"
     );
     assert!(err.to_string().contains("upstream exploded"));
 
     let err = client.users().get("empty").send().await.unwrap_err();
     let api = err.api().unwrap();
-    assert_eq!(api.status.as_u16(), 502);
-    assert!(api.body.is_empty());
-    assert_eq!(api.message, None);
+    assert_eq!(api.status().as_u16(), 502);
+    assert!(api.body().is_empty());
+    assert_eq!(api.message(), None);
 }
 
 #[tokio::test]
@@ -423,7 +423,7 @@ async fn rate_limits_carry_the_reset_time_when_given() {
         } => {
             assert_eq!(at, UNIX_EPOCH + Duration::from_secs(reset));
             assert_eq!(
-                error.message.as_deref(),
+                error.message(),
                 Some("Global limit has been reached")
             );
         }
@@ -431,7 +431,7 @@ async fn rate_limits_carry_the_reset_time_when_given() {
     }
     for id in ["limited-no-header", "limited-bad-header"] {
         match client.users().get(id).send().await.unwrap_err() {
-            Error::RateLimited { reset: None, error } => assert_eq!(error.status.as_u16(), 429),
+            Error::RateLimited { reset: None, error } => assert_eq!(error.status().as_u16(), 429),
             other => panic!("expected RateLimited without a reset, got {other:?}"),
         }
     }

@@ -113,7 +113,7 @@ async fn plain_list_answers_stop_at_a_short_page() {
 #[tokio::test]
 async fn checkpoint_items_follow_next_until_it_is_gone() {
     let server = MockServer::start().await;
-    let base = "/api/v2/users/auth0|1/connected-accounts";
+    let base = "/api/v2/users/auth0%7C1/connected-accounts";
     Mock::given(method("GET"))
         .and(path(base))
         .and(query_param_is_missing("from"))
@@ -150,7 +150,7 @@ async fn checkpoint_items_follow_next_until_it_is_gone() {
 #[tokio::test]
 async fn checkpoints_that_come_back_or_are_empty_end_the_walk() {
     let server = MockServer::start().await;
-    let base = "/api/v2/users/auth0|1/connected-accounts";
+    let base = "/api/v2/users/auth0%7C1/connected-accounts";
     for (from, id, next) in [(None, "ca_1", "cp-b"), (Some("cp-b"), "ca_2", "cp-a")] {
         let mock = Mock::given(method("GET")).and(path(base));
         let mock = match from {

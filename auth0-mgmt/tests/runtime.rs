@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use auth0_mgmt::http::ManualClock;
 use auth0_mgmt::token::{Token, TokenFuture, TokenSource};
 use auth0_mgmt::{AssertionAlgorithm, Client, Error, RetryPolicy};
 use base64::Engine as _;
@@ -58,6 +59,17 @@ fn client_credentials_client(server: &MockServer) -> Client {
         .client_credentials("cid", "csecret")
         .build()
         .unwrap()
+}
+
+/// A client-credentials client on a clock the test moves.
+fn client_on_clock(server: &MockServer) -> (Client, ManualClock) {
+    let clock = ManualClock::new();
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .clock(clock.shared())
+        .build()
+        .unwrap();
+    (client, clock)
 }
 
 /// A server that answers every GET with a bare 429.
@@ -148,21 +160,107 @@ async fn a_token_is_renewed_before_it_expires() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
-        .respond_with(token_answer("short-lived", 2))
+        .respond_with(token_answer("two-minutes", 120))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .mount(&server)
         .await;
-    let client = client_credentials_client(&server);
+    let (client, clock) = client_on_clock(&server);
     client.users().get("a").send().await.unwrap();
+    clock.advance(Duration::from_secs(59));
     client.users().get("b").send().await.unwrap();
     assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
-    // A 2 s token is renewed once half its life has passed.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A 120 s token is renewed a minute before it expires.
+    clock.advance(Duration::from_secs(2));
     client.users().get("c").send().await.unwrap();
     assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_token_is_used_a_minimum_time_whatever_its_lifetime() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_answer("already-expiring", 0))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let (client, clock) = client_on_clock(&server);
+    for _ in 0..20 {
+        client.users().get("a").send().await.unwrap();
+    }
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
+    clock.advance(Duration::from_secs(11));
+    client.users().get("a").send().await.unwrap();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_failing_token_endpoint_is_not_asked_again_during_its_backoff() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "20")
+                .set_body_json(json!({"error": "too_many_requests"})),
+        )
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let client = Client::builder(server.uri())
+        .client_credentials("cid", "csecret")
+        .clock(clock.shared())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    for _ in 0..20 {
+        let e = client.users().get("u").send().await.unwrap_err();
+        assert!(e.to_string().contains("too_many_requests"), "{e}");
+    }
+    // The token request itself was retried by the Authentication client's policy within its
+    // deadline (the server asked for 20 s, the deadline is 30 s): one wait, two requests.
+    let asked = requests_to(&server, "/oauth/token").await.len();
+    assert_eq!(asked, 2, "20 calls, one fetch");
+    clock.advance(Duration::from_secs(19));
+    client.users().get("u").send().await.unwrap_err();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), asked);
+    clock.advance(Duration::from_secs(30));
+    client.users().get("u").send().await.unwrap_err();
+    assert!(requests_to(&server, "/oauth/token").await.len() > asked);
+}
+
+#[tokio::test]
+async fn a_token_source_that_never_answers_is_bounded_by_the_timeout() {
+    struct Never;
+    impl auth0_mgmt::token::TokenSource for Never {
+        fn fetch(&self) -> auth0_mgmt::token::TokenFuture<'_> {
+            Box::pin(std::future::pending())
+        }
+    }
+    let server = MockServer::start().await;
+    let client = Client::builder(server.uri())
+        .token_source(Never)
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = client.users().get("u").send().await.unwrap_err();
+    assert!(matches!(e, Error::TokenTimeout { .. }), "{e:?}");
+    let e = client
+        .users()
+        .get("u")
+        .timeout(Duration::from_millis(50))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::TokenTimeout { after, .. } if after == Duration::from_millis(50)));
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test]
@@ -240,7 +338,7 @@ async fn concurrent_callers_share_one_failed_token_request() {
         )
         .mount(&server)
         .await;
-    let client = client_credentials_client(&server);
+    let (client, clock) = client_on_clock(&server);
     let calls = (0..8).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.users().get("u").send().await })
@@ -259,7 +357,10 @@ async fn concurrent_callers_share_one_failed_token_request() {
     for e in &errors {
         assert!(e.to_string().contains("access_denied"), "{e}");
     }
-    // A later call asks again.
+    // A call within the backoff after the failure does not ask; a later one does.
+    client.users().get("u").send().await.unwrap_err();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
+    clock.advance(Duration::from_secs(2));
     client.users().get("u").send().await.unwrap_err();
     assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
 }
@@ -502,9 +603,10 @@ async fn one_request_can_set_its_own_retry_policy() {
 
 #[tokio::test]
 async fn a_retry_after_a_wait_carries_the_token_renewed_meanwhile() {
-    let server = token_server(("short-lived", 1), "renewed").await;
+    // Renewed 10 s after it came (its lifetime less half of it, at least 10 s).
+    let server = token_server(("short-lived", 20), "renewed").await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "11"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -513,9 +615,10 @@ async fn a_retry_after_a_wait_carries_the_token_renewed_meanwhile() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u"})))
         .mount(&server)
         .await;
-    let client = client_credentials_client(&server);
+    let (client, clock) = client_on_clock(&server);
     let user = client.users().get("u").send().await.unwrap();
     assert_eq!(user.user_id.as_deref(), Some("u"));
+    assert!(clock.elapsed() >= Duration::from_secs(11), "the wait was on the clock");
     let gets = requests_to(&server, "/api/v2/users/u").await;
     assert_eq!(gets.len(), 2);
     assert_eq!(gets[0].headers["authorization"], "Bearer short-lived");
@@ -572,7 +675,8 @@ async fn telemetry_is_sent_unless_turned_off() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(decoded["name"], "auth0-mgmt");
+    assert_eq!(decoded["name"], "auth0-rust");
+    assert_eq!(decoded["env"]["crate"], "auth0-mgmt");
     assert_eq!(decoded["version"], env!("CARGO_PKG_VERSION"));
     assert!(decoded["env"].is_object());
     assert!(!requests[1].headers.contains_key("auth0-client"));
@@ -654,10 +758,10 @@ async fn each_request_is_a_tracing_span_without_secrets() {
     client.users().get("auth0|42").send().await.unwrap();
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(text.contains("auth0_mgmt.request"), "{text}");
+    assert!(text.contains("auth0.request"), "{text}");
     assert!(text.contains("operation=\"get_users_by_id\""), "{text}");
     assert!(text.contains("method=GET"), "{text}");
-    assert!(text.contains("path=/api/v2/users/auth0|42"), "{text}");
+    assert!(text.contains("path=/api/v2/users/auth0%7C42"), "{text}");
     assert!(text.contains("status=200"), "{text}");
     assert!(text.contains("attempt=1"), "{text}");
     assert!(!text.contains("secret-token-value"), "{text}");

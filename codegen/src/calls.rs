@@ -246,8 +246,8 @@ pub fn render(ops: &[FacadeOp], with_default: &BTreeSet<String>) -> anyhow::Resu
             );
             match result {
                 Err(Error::Api(e)) => {
-                    assert_eq!(e.status.as_u16(), 404, "{label}");
-                    assert_eq!(e.error_code.as_deref(), Some("inexistent_thing"), "{label}");
+                    assert_eq!(e.status().as_u16(), 404, "{label}");
+                    assert_eq!(e.error_code(), Some("inexistent_thing"), "{label}");
                 }
                 Err(other) => panic!("{label}: expected the 404 answer, got {other}"),
                 Ok(_) => panic!("{label}: expected the 404 answer, got a success"),

@@ -418,7 +418,7 @@ pub(crate) fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
 }
 
 /// Whether a field holds a credential or a bearer capability, by its name (the one list in
-/// `auth0-mgmt/src/secret_names.rs`).
+/// `auth0-http/src/secret_names.rs`).
 fn is_secret_field(name: &str) -> bool {
     crate::lossless::is_secret_name(name)
 }

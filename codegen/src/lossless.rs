@@ -13,7 +13,7 @@ use quote::quote;
 
 use crate::generate::{derives, generic_arg};
 
-#[path = "../../auth0-mgmt/src/secret_names.rs"]
+#[path = "../../auth0-http/src/secret_names.rs"]
 mod secret_names;
 
 pub use secret_names::is_secret_name;

@@ -37,8 +37,8 @@
 mod client_auth;
 
 pub use auth0_http::{
-    AccessToken, Attempts, AuthorizationCode, ClientSecret, CodeVerifier, Exchange, IdToken,
-    MfaToken, OneTimeCode, Password, RefreshToken, Repeat, RetryPolicy, Secret, SendError,
+    AccessToken, Attempts, AuthorizationCode, ClientSecret, Clock, CodeVerifier, Exchange,
+    IdToken, ManualClock, MfaToken, SystemClock, OneTimeCode, Password, RefreshToken, Repeat, RetryPolicy, Secret, SendError,
     TELEMETRY_HEADER, Telemetry, bearer, rate_limit_reset, send, sensitive_header, server_wait,
 };
 pub use client_auth::{
