@@ -11,9 +11,9 @@ use reqwest::{Method, StatusCode};
 /// connection failures only for requests that change nothing when repeated). The wait before retry
 /// `n` (1-based) is what the server asked for with `Retry-After` (seconds or an HTTP date) or
 /// `X-RateLimit-Reset` (Unix seconds), else `base_delay * 2^(n-1)` capped at `max_delay`, of
-/// which a random half is taken off (jitter). Retrying stops after `max_retries` retries, or
-/// when the next wait would end after `deadline` (counted from the first attempt); the last
-/// answer or error is then returned.
+/// which a random half is taken off (jitter). Retrying stops after `max_retries` retries, when
+/// the next wait would end after `deadline` (counted from the first attempt), or when it would
+/// be longer than `max_wait`; the last answer or error is then returned.
 ///
 /// [`RetryPolicy::default()`] retries up to 3 times within 30 s, starting at 250 ms;
 /// [`RetryPolicy::disabled()`] never retries.
@@ -23,6 +23,7 @@ pub struct RetryPolicy {
     base_delay: Duration,
     max_delay: Duration,
     deadline: Duration,
+    max_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -32,6 +33,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(10),
             deadline: Duration::from_secs(30),
+            max_wait: Duration::from_secs(60),
         }
     }
 }
@@ -67,6 +69,18 @@ impl RetryPolicy {
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
+    }
+
+    /// The longest single wait (60 s by default): when the server asks for longer, its answer
+    /// is returned instead of waiting, whatever the deadline.
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
+        self
+    }
+
+    /// The configured longest single wait.
+    pub fn longest_wait(&self) -> Duration {
+        self.max_wait
     }
 
     /// Whether any retry can happen.
@@ -121,8 +135,11 @@ pub fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
             return Some(at.duration_since(now).unwrap_or_default());
         }
     }
-    let reset = rate_limit_reset(headers)?;
-    Some(reset.duration_since(now).unwrap_or_default())
+    // In whole seconds, so that a reset beyond what `SystemTime` holds is a long wait rather
+    // than none.
+    let reset: u64 = text("x-ratelimit-reset")?.parse().ok()?;
+    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now)))
 }
 
 /// The time given by an `X-RateLimit-Reset` header (Unix seconds), if present and readable.

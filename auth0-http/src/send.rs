@@ -146,7 +146,10 @@ async fn run<A: Attempts>(
             return result.map_err(SendError::Http);
         };
         let elapsed = clock.now().saturating_duration_since(started);
-        if retries >= policy.retries() || elapsed.saturating_add(wait) > policy.total_deadline() {
+        if retries >= policy.retries()
+            || wait > policy.longest_wait()
+            || elapsed.saturating_add(wait) > policy.total_deadline()
+        {
             return result.map_err(SendError::Http);
         }
         match &result {

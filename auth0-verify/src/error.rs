@@ -243,6 +243,23 @@ pub enum JwksError {
         /// The start of the response body, as text.
         body: String,
     },
+    /// The JWKS URL is not one keys are fetched from (not https, and not this machine).
+    #[error("JWKS URL {url}: {reason}")]
+    InvalidUrl {
+        /// The JWKS URL.
+        url: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// The server answered with a redirect, or the HTTP client followed one to another
+    /// origin: keys are trusted only from the JWKS URL's own origin.
+    #[error("JWKS request to {url} was redirected to {}", auth0_http::printable(location))]
+    Redirect {
+        /// The JWKS URL.
+        url: String,
+        /// Where the redirect pointed.
+        location: String,
+    },
     /// The response body exceeded the size limit.
     #[error("JWKS from {url}: expected at most {limit} bytes, found more")]
     TooLarge {

@@ -2,11 +2,11 @@
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use reqwest::header::{ACCEPT, HeaderValue, RETRY_AFTER};
+use auth0_http::{Attempts, Clock, Exchange, Repeat, RetryPolicy, SendError};
+use reqwest::Url;
+use reqwest::header::{ACCEPT, HeaderValue};
 
 use crate::algorithm::{self, Algorithm};
 use crate::error::{JwksError, TokenValidationError};
@@ -50,6 +50,7 @@ struct Config {
     timeout: Duration,
     retries: u32,
     telemetry: bool,
+    clock: Arc<dyn Clock>,
 }
 
 struct Inner {
@@ -92,13 +93,14 @@ impl AsymmetricSignatureVerifier {
     pub fn new(jwks_url: impl Into<String>) -> Self {
         Self::from_config(Config {
             url: jwks_url.into(),
-            client: reqwest::Client::new(),
+            client: default_client(),
             algorithms: vec![Algorithm::RS256],
             ttl: Duration::from_secs(600),
             cooldown: Duration::from_secs(30),
             timeout: Duration::from_secs(10),
             retries: 2,
             telemetry: true,
+            clock: auth0_http::system_clock(),
         })
     }
 
@@ -155,16 +157,24 @@ impl AsymmetricSignatureVerifier {
         self.configure(|c| c.timeout = timeout)
     }
 
-    /// How many times a fetch is retried after a connection failure, HTTP 429 or HTTP 5xx,
-    /// within the timeout (2 by default; 0 disables retries). `Retry-After` and
+    /// How many times a fetch is retried after a connection failure or HTTP 408, 429, 502,
+    /// 503 or 504, within the timeout (2 by default; 0 disables retries). `Retry-After` and
     /// `X-RateLimit-Reset` are honoured.
     pub fn retries(self, retries: u32) -> Self {
         self.configure(|c| c.retries = retries)
     }
 
-    /// The HTTP client used to fetch the key set (for proxies, custom roots, …).
+    /// The HTTP client used to fetch the key set (for proxies, custom roots, …). Whatever its
+    /// redirect policy, keys are taken only from the JWKS URL's own origin: an answer that
+    /// redirects, or comes from elsewhere, is [`JwksError::Redirect`].
     pub fn http_client(self, client: reqwest::Client) -> Self {
         self.configure(|c| c.client = client)
+    }
+
+    /// The clock the cache lifetimes and retry waits are timed by (the real one by default;
+    /// tests pass an [`auth0_http::ManualClock`]).
+    pub fn clock(self, clock: Arc<dyn Clock>) -> Self {
+        self.configure(|c| c.clock = clock)
     }
 
     /// Whether to send the `Auth0-Client` header naming this library and its version
@@ -248,7 +258,7 @@ impl Inner {
     }
 
     fn lookup(&self, header: &Header, alg: Algorithm, can_fetch: bool) -> Lookup {
-        let now = Instant::now();
+        let now = self.config.clock.now();
         let cache = self.read();
         let within = |t: Option<Instant>, d: Duration| t.is_some_and(|t| now.duration_since(t) < d);
         // Right after a fetch that succeeded, its keys are used whatever the TTL (a TTL of
@@ -311,7 +321,7 @@ impl Inner {
         };
         let result = self.download(previous.as_deref()).await;
         let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
+        let now = self.config.clock.now();
         cache.generation += 1;
         cache.last_attempt = Some(now);
         match result {
@@ -326,97 +336,88 @@ impl Inner {
 
     async fn download(&self, previous: Option<&KeySet>) -> Result<KeySet, JwksError> {
         let c = &self.config;
-        let deadline = deadline_after(Instant::now(), c.timeout);
-        let mut attempt = 0;
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(self.timeout_error(None));
+        let url = self.checked_url()?;
+        let body = match tokio::time::timeout(c.timeout, self.fetch_body(url)).await {
+            Ok(body) => body?,
+            Err(_) => return Err(self.timeout_error(None)),
+        };
+        let set = KeySet::parse(&body, &c.algorithms, previous).map_err(|source| {
+            JwksError::Decode {
+                url: c.url.clone(),
+                source,
             }
-            let (error, retry_after) = match self.attempt(remaining).await {
-                Ok(body) => {
-                    let set = KeySet::parse(&body, &c.algorithms, previous).map_err(|source| {
-                        JwksError::Decode {
-                            url: c.url.clone(),
-                            source,
-                        }
-                    })?;
-                    if set.keys.is_empty() {
-                        return Err(JwksError::NoUsableKeys {
-                            url: c.url.clone(),
-                            skipped: set.skipped_summary(),
-                        });
-                    }
-                    return Ok(set);
-                }
-                Err(Failure::Final(e)) => return Err(e),
-                Err(Failure::Retryable(e, retry_after)) => (e, retry_after),
-            };
-            if attempt >= c.retries {
-                return Err(error);
-            }
-            attempt += 1;
-            let delay = retry_after.unwrap_or_else(|| backoff(attempt));
-            // A wait that would end at or after the deadline is not started: the server's
-            // `Retry-After` may be any number, so compare without adding to an `Instant`.
-            if delay >= deadline.saturating_duration_since(Instant::now()) {
-                return Err(error);
-            }
-            tokio::time::sleep(delay).await;
+        })?;
+        if set.keys.is_empty() {
+            return Err(JwksError::NoUsableKeys {
+                url: c.url.clone(),
+                skipped: set.skipped_summary(),
+            });
+        }
+        Ok(set)
+    }
+
+    /// The JWKS URL, if keys may be fetched from it: https, or http to this machine.
+    fn checked_url(&self) -> Result<Url, JwksError> {
+        let refuse = |reason: &'static str| JwksError::InvalidUrl {
+            url: self.config.url.clone(),
+            reason,
+        };
+        let url = Url::parse(&self.config.url).map_err(|_| refuse("it is not a URL"))?;
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if auth0_http::is_loopback(&url) => Ok(url),
+            "http" => Err(refuse("keys are fetched over https (http only from this machine)")),
+            _ => Err(refuse("the scheme is not https")),
         }
     }
 
-    async fn attempt(&self, remaining: Duration) -> Result<Vec<u8>, Failure> {
+    /// Fetches the body through the shared send loop: retried after connection failures and
+    /// 408, 429, 502, 503, 504 within the timeout, never redirected.
+    async fn fetch_body(&self, url: Url) -> Result<bytes::Bytes, JwksError> {
         let c = &self.config;
-        let mut request = c
-            .client
-            .get(&c.url)
-            .timeout(remaining)
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
-        if c.telemetry {
-            request = request.header("Auth0-Client", telemetry_header());
-        }
-        let mut response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let policy = RetryPolicy::default()
+            .max_retries(c.retries)
+            .base_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_secs(2))
+            .deadline(c.timeout);
+        let exchange = Exchange {
+            http: &c.client,
+            policy: &policy,
+            repeat: Repeat::Safe,
+            operation: "jwks",
+            clock: &*c.clock,
+        };
+        let mut get = Get { config: c, url };
+        let response = auth0_http::send(&exchange, &mut get)
+            .await
+            .map_err(|e| match e {
+                SendError::Build(e) | SendError::Http(e) => self.transport_error(e),
+                SendError::Redirect { location } => JwksError::Redirect {
+                    url: c.url.clone(),
+                    location,
+                },
+                other => JwksError::Status {
+                    url: c.url.clone(),
+                    status: 0,
+                    body: other.to_string(),
+                },
+            })?;
         let status = response.status();
         if !status.is_success() {
-            let retry_after = retry_after(response.headers());
             // Enough of the body to show; a failing endpoint may send much more.
-            let mut body = Vec::new();
-            while body.len() < MAX_ERROR_BODY_BYTES {
-                match response.chunk().await {
-                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                    _ => break,
-                }
-            }
-            let error = JwksError::Status {
+            let body = auth0_http::read_prefix(response, MAX_ERROR_BODY_BYTES).await;
+            return Err(JwksError::Status {
                 url: c.url.clone(),
                 status: status.as_u16(),
-                body: shorten(&String::from_utf8_lossy(&body)),
-            };
-            return Err(if status.as_u16() == 429 || status.is_server_error() {
-                Failure::Retryable(error, retry_after)
-            } else {
-                Failure::Final(error)
+                body: shorten(&auth0_http::printable(&String::from_utf8_lossy(&body))),
             });
         }
-        if response
-            .content_length()
-            .is_some_and(|l| l > MAX_JWKS_BYTES as u64)
-        {
-            return Err(Failure::Final(self.too_large()));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        auth0_http::read_body(response, MAX_JWKS_BYTES)
             .await
-            .map_err(|e| self.transport_error(e))?
-        {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(Failure::Final(self.too_large()));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+            .map_err(|e| match e {
+                auth0_http::BodyError::Read(e) => self.transport_error(e),
+                _ => self.too_large(),
+            })
     }
 
     fn too_large(&self) -> JwksError {
@@ -434,33 +435,47 @@ impl Inner {
         }
     }
 
-    fn transport_error(&self, e: reqwest::Error) -> Failure {
+    fn transport_error(&self, e: reqwest::Error) -> JwksError {
         let url = self.config.url.clone();
         if e.is_timeout() {
-            Failure::Final(self.timeout_error(Some(e)))
+            self.timeout_error(Some(e))
         } else if e.is_connect() {
-            Failure::Retryable(JwksError::Connect { url, source: e }, None)
+            JwksError::Connect { url, source: e }
         } else {
-            Failure::Final(JwksError::Request { url, source: e })
+            JwksError::Request { url, source: e }
         }
     }
 }
 
-/// `now + timeout`, or as far ahead as an `Instant` can go when that overflows (a caller's
-/// `Duration::MAX` means "no limit").
-fn deadline_after(now: Instant, timeout: Duration) -> Instant {
-    let mut ahead = timeout;
-    loop {
-        if let Some(deadline) = now.checked_add(ahead) {
-            return deadline;
+/// One attempt's request for the key set.
+struct Get<'a> {
+    config: &'a Config,
+    url: Url,
+}
+
+impl Attempts for Get<'_> {
+    type Error = reqwest::Error;
+
+    async fn request(&mut self, _attempt: u32) -> Result<reqwest::Request, reqwest::Error> {
+        let c = self.config;
+        let mut request = c
+            .client
+            .get(self.url.clone())
+            .timeout(c.timeout)
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        if c.telemetry {
+            request = request.header(auth0_http::TELEMETRY_HEADER, telemetry_header());
         }
-        ahead /= 2;
+        request.build()
     }
 }
 
-enum Failure {
-    Final(JwksError),
-    Retryable(JwksError, Option<Duration>),
+/// The HTTP client of a verifier not given one: follows no redirects.
+fn default_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
 }
 
 fn kid_text(header: &Header) -> String {
@@ -482,43 +497,10 @@ fn shorten(body: &str) -> String {
     format!("{}…", &body[..end])
 }
 
-/// Exponential backoff from 100 ms with up to 100 ms of jitter.
-fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_millis(100) * 2u32.saturating_pow(attempt.saturating_sub(1).min(6));
-    let jitter = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() % 100_000_000)
-        .unwrap_or(0);
-    base + Duration::from_nanos(u64::from(jitter))
-}
-
-/// The wait asked for by `Retry-After` (seconds or an HTTP date) or `X-RateLimit-Reset`
-/// (epoch seconds).
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let text = |name: &str| Some(headers.get(name)?.to_str().ok()?.trim());
-    let number = |name: &str| -> Option<u64> { text(name)?.parse().ok() };
-    if let Some(secs) = number(RETRY_AFTER.as_str()) {
-        return Some(Duration::from_secs(secs));
-    }
-    if let Some(at) = text(RETRY_AFTER.as_str()).and_then(|t| httpdate::parse_http_date(t).ok()) {
-        return Some(at.duration_since(SystemTime::now()).unwrap_or_default());
-    }
-    let reset = number("x-ratelimit-reset")?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(reset.saturating_sub(now)))
-}
-
 fn telemetry_header() -> HeaderValue {
     static VALUE: std::sync::OnceLock<HeaderValue> = std::sync::OnceLock::new();
     VALUE
-        .get_or_init(|| {
-            let json = serde_json::json!({
-                "name": "auth0-verify",
-                "version": env!("CARGO_PKG_VERSION"),
-            });
-            let encoded = URL_SAFE_NO_PAD.encode(json.to_string());
-            HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static(""))
-        })
+        .get_or_init(|| auth0_http::Telemetry::for_crate("auth0-verify").header_value())
         .clone()
 }
 

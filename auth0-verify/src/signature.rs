@@ -25,9 +25,16 @@ impl Secret {
         Secret(Arc::from(bytes.as_ref()))
     }
 
-    /// The secret's bytes. Avoid logging them.
-    pub fn expose(&self) -> &[u8] {
+    /// The secret's bytes. Avoid logging them. (The same accessor name as every secret type
+    /// of the SDK.)
+    pub fn expose_secret(&self) -> &[u8] {
         &self.0
+    }
+
+    /// The secret's bytes (the former name of [`expose_secret`](Self::expose_secret)).
+    #[deprecated(note = "use `expose_secret`, the name every secret type of the SDK uses")]
+    pub fn expose(&self) -> &[u8] {
+        self.expose_secret()
     }
 }
 
@@ -89,8 +96,8 @@ impl SymmetricSignatureVerifier {
     pub fn new(secret: impl Into<Secret>) -> Self {
         let secret = secret.into();
         SymmetricSignatureVerifier {
-            key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret.expose())),
-            empty: secret.expose().is_empty(),
+            key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret.expose_secret())),
+            empty: secret.expose_secret().is_empty(),
         }
     }
 

@@ -203,3 +203,65 @@ async fn huge_bodies_are_refused() {
     let err = fails(AsymmetricSignatureVerifier::new(jwks_url(&server))).await;
     assert!(matches!(&err, TokenValidationError::Jwks(_)), "{err}");
 }
+
+#[tokio::test]
+async fn keys_are_never_taken_from_where_a_redirect_points() {
+    // The attacker's server publishes the key the token is signed with.
+    let (_attacker, attacker_url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    for status in [301, 302, 307, 308] {
+        let tenant = serve(ResponseTemplate::new(status).insert_header("location", &attacker_url))
+            .await;
+        for keys in [
+            AsymmetricSignatureVerifier::new(jwks_url(&tenant)),
+            // A caller's client that follows redirects (reqwest's default).
+            AsymmetricSignatureVerifier::new(jwks_url(&tenant)).http_client(reqwest::Client::new()),
+        ] {
+            let err = fails(keys).await;
+            let text = err.to_string();
+            assert!(
+                matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, auth0_verify::JwksError::Redirect { .. })),
+                "{status}: {err:?}"
+            );
+            assert!(text.contains("redirected"), "{status}: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn keys_are_fetched_over_https_unless_from_this_machine() {
+    for url in [
+        "http://tenant.example/.well-known/jwks.json",
+        "http://10.0.0.1/.well-known/jwks.json",
+        "ftp://tenant.example/jwks.json",
+        "not a url",
+    ] {
+        let err = fails(AsymmetricSignatureVerifier::new(url)).await;
+        assert!(
+            matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, auth0_verify::JwksError::InvalidUrl { .. })),
+            "{url}: {err:?}"
+        );
+    }
+    // Loopback over http is the local stand-in's case, and works.
+    let (_server, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    assert!(url.starts_with("http://127.0.0.1"));
+    TokenVerifier::new(AsymmetricSignatureVerifier::new(url), ISS, AUD)
+        .with_clock(clock)
+        .verify(&rs256(&id_claims()), &VerifyOptions::default())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn only_the_one_retry_rule_applies_to_key_fetches() {
+    // A 500 is not one a repeat could cure: one request.
+    let server = serve(ResponseTemplate::new(500)).await;
+    fails(AsymmetricSignatureVerifier::new(jwks_url(&server))).await;
+    assert_eq!(hits(&server).await, 1);
+    // A 503 is, within the retries, on the verifier's clock.
+    let server = serve(ResponseTemplate::new(503).insert_header("retry-after", "3")).await;
+    let clock = auth0_http::ManualClock::new();
+    fails(AsymmetricSignatureVerifier::new(jwks_url(&server)).clock(clock.shared())).await;
+    assert_eq!(hits(&server).await, 3);
+    assert_eq!(clock.slept().len(), 2);
+    assert!(clock.slept().iter().all(|w| *w >= Duration::from_secs(3)));
+}

@@ -477,7 +477,8 @@ async fn telemetry_names_the_library() {
         .decode(value)
         .unwrap();
     let json: Value = serde_json::from_slice(&decoded).unwrap();
-    assert_eq!(json["name"], "auth0-verify");
+    assert_eq!(json["name"], "auth0-rust");
+    assert_eq!(json["env"]["crate"], "auth0-verify");
 }
 
 #[tokio::test]
