@@ -47,6 +47,36 @@ pub struct IdTokenClaims {
     pub extra: Map<String, Value>,
 }
 
+/// The claims of a verified back-channel logout token (OIDC Back-Channel Logout 1.0).
+///
+/// Times are seconds since the Unix epoch. At least one of `sub` and `sid` is present.
+#[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
+pub struct LogoutTokenClaims {
+    /// Issuer.
+    pub iss: String,
+    /// Audiences: the application's client id.
+    pub aud: Vec<String>,
+    /// Issue time.
+    pub iat: i64,
+    /// Expiry time, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// The token's unique id (to refuse a replayed logout token).
+    pub jti: String,
+    /// The user whose sessions end, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The session that ends, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// The `events` object (its back-channel logout member checked).
+    pub events: Map<String, Value>,
+    /// Every other claim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// The claims of a verified access token (an Auth0 API token).
 ///
 /// Times are seconds since the Unix epoch.

@@ -31,6 +31,15 @@ pub enum TokenValidationError {
         /// The header's value.
         found: String,
     },
+    /// The header's `typ` names another kind of token (a logout or access token given as an
+    /// ID token, say).
+    #[error("token header `typ`: expected {expected}, found {found}")]
+    WrongType {
+        /// The kinds accepted.
+        expected: &'static str,
+        /// The header's value (`none` when absent).
+        found: String,
+    },
     /// The header uses a feature this verifier does not understand (for example `crit`).
     #[error("token header `{parameter}`: expected absent, found {found}")]
     UnsupportedHeader {

@@ -24,6 +24,8 @@ pub(crate) struct RawToken<'a> {
 pub(crate) struct Header {
     pub(crate) alg: String,
     pub(crate) kid: Option<String>,
+    /// The media type (`JWT`, `at+jwt`, `logout+jwt`), when given.
+    pub(crate) typ: Option<String>,
 }
 
 /// The header as sent; `Some(Value::Null)` records a parameter that is present but `null`.
@@ -34,6 +36,8 @@ struct RawHeader {
     kid: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     crit: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    typ: Option<Value>,
 }
 
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
@@ -62,11 +66,8 @@ impl<'a> RawToken<'a> {
                 "expected a non-empty header and payload",
             ));
         }
-        if signature.is_empty() {
-            return Err(TokenValidationError::malformed(
-                "expected a signature, found an unsigned token",
-            ));
-        }
+        // An unsigned token (`alg: none`, no signature) is refused by the algorithm check,
+        // like every other algorithm the verifier was not configured with.
         if header.len() > MAX_HEADER_LEN {
             return Err(TokenValidationError::malformed(format!(
                 "expected a header of at most {MAX_HEADER_LEN} bytes, found {}",
@@ -95,9 +96,20 @@ impl<'a> RawToken<'a> {
                 )));
             }
         };
+        let typ = match header.typ {
+            None => None,
+            Some(Value::String(typ)) => Some(typ),
+            Some(other) => {
+                return Err(TokenValidationError::malformed(format!(
+                    "header `typ`: expected a string, found {}",
+                    crate::claims::describe(&other)
+                )));
+            }
+        };
         let header = Header {
             alg: header.alg,
             kid,
+            typ,
         };
         let message = &token[..token.len() - signature.len() - 1];
         Ok(RawToken {
@@ -115,5 +127,48 @@ impl<'a> RawToken<'a> {
             .map_err(|e| TokenValidationError::malformed_by("payload is not base64url", e))?;
         serde_json::from_slice(&bytes)
             .map_err(|e| TokenValidationError::malformed_by("payload is not a JSON object", e))
+    }
+}
+
+/// Which kind of token a verifier takes, by the header's `typ` (RFC 8725 3.11: a token of one
+/// kind must not pass as another).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An ID token: `typ` absent or `JWT`.
+    Id,
+    /// An access token: `typ` absent, `JWT` or `at+jwt` (RFC 9068).
+    Access,
+    /// A back-channel logout token: `typ` `logout+jwt`.
+    Logout,
+}
+
+impl Kind {
+    pub(crate) fn check(self, typ: Option<&str>) -> Result<(), TokenValidationError> {
+        // Media types compare case-insensitively, with or without `application/`.
+        let found = typ.map(|t| {
+            let t = t.to_ascii_lowercase();
+            t.strip_prefix("application/").map(str::to_owned).unwrap_or(t)
+        });
+        let (ok, expected) = match self {
+            Kind::Id => (
+                matches!(found.as_deref(), None | Some("jwt")),
+                "absent or \"JWT\" (an ID token)",
+            ),
+            Kind::Access => (
+                matches!(found.as_deref(), None | Some("jwt" | "at+jwt")),
+                "absent, \"JWT\" or \"at+jwt\" (an access token)",
+            ),
+            Kind::Logout => (
+                found.as_deref() == Some("logout+jwt"),
+                "\"logout+jwt\" (a logout token)",
+            ),
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(TokenValidationError::WrongType {
+            expected,
+            found: typ.map_or_else(|| "none".to_owned(), |t| format!("{t:?}")),
+        })
     }
 }

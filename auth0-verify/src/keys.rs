@@ -182,6 +182,8 @@ struct Jwk {
     #[serde(default, rename = "use")]
     use_: Option<String>,
     #[serde(default)]
+    key_ops: Option<Vec<String>>,
+    #[serde(default)]
     alg: Option<String>,
     #[serde(default)]
     n: Option<String>,
@@ -204,6 +206,12 @@ fn parse_key(value: Value, allowed: &[Algorithm]) -> Result<Key, String> {
         && use_ != "sig"
     {
         return Err(format!("expected `use` \"sig\", found {use_:?}"));
+    }
+    // RFC 7517 4.3: a key whose operations are listed verifies only if `verify` is one.
+    if let Some(ops) = &jwk.key_ops
+        && !ops.iter().any(|op| op == "verify")
+    {
+        return Err(format!("expected `key_ops` to include \"verify\", found {ops:?}"));
     }
     let alg = match &jwk.alg {
         None => None,
@@ -474,6 +482,7 @@ mod tests {
             kty: "RSA".to_owned(),
             kid: None,
             use_: None,
+            key_ops: None,
             alg: None,
             n: Some(URL_SAFE_NO_PAD.encode(n)),
             e: Some("AQAB".to_owned()),

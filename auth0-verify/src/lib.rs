@@ -14,11 +14,13 @@ mod signature;
 mod verifier;
 
 pub use algorithm::Algorithm;
-pub use claims::{AccessTokenClaims, IdTokenClaims};
+pub use claims::{AccessTokenClaims, IdTokenClaims, LogoutTokenClaims};
 pub use error::{BoxError, JwksError, TokenValidationError};
 pub use jwks::AsymmetricSignatureVerifier;
 pub use signature::{Secret, SignatureVerifier, SymmetricSignatureVerifier};
-pub use verifier::{AccessTokenVerifier, TokenVerifier, VerifyOptions};
+pub use verifier::{
+    AccessTokenVerifier, BACKCHANNEL_LOGOUT_EVENT, LogoutTokenVerifier, TokenVerifier, VerifyOptions,
+};
 
 /// Re-exported so callers need no extra dependency to name claim values.
 pub use serde_json::{Map, Value};

@@ -8,11 +8,11 @@ use serde_json::{Map, Value};
 
 use crate::blocking::BlockingRuntime;
 use crate::claims::{
-    AccessTokenClaims, IdTokenClaims, check_organization, require, take_array, take_date, take_str,
+    AccessTokenClaims, IdTokenClaims, LogoutTokenClaims, check_organization, require, take_array, take_date, take_str,
     take_str_or_array,
 };
 use crate::error::TokenValidationError;
-use crate::jwt::RawToken;
+use crate::jwt::{Kind, RawToken};
 use crate::signature::SignatureVerifier;
 
 type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -64,19 +64,23 @@ impl Core {
     async fn verified_claims(
         &self,
         token: &str,
+        kind: Kind,
     ) -> Result<Map<String, Value>, TokenValidationError> {
         let raw = RawToken::parse(token)?;
         self.signature.verify(&raw).await?;
+        kind.check(raw.header.typ.as_deref())?;
         raw.claims()
     }
 
     fn verified_claims_blocking(
         &self,
         token: &str,
+        kind: Kind,
         runtime: &BlockingRuntime,
     ) -> Result<Map<String, Value>, TokenValidationError> {
         let raw = RawToken::parse(token)?;
         self.signature.verify_blocking(&raw, runtime)?;
+        kind.check(raw.header.typ.as_deref())?;
         raw.claims()
     }
 
@@ -150,6 +154,14 @@ impl Core {
         mut map: Map<String, Value>,
         options: &VerifyOptions,
     ) -> Result<IdTokenClaims, TokenValidationError> {
+        // A back-channel logout token carries `events`; it never passes as an ID token.
+        if map.contains_key("events") {
+            return Err(TokenValidationError::mismatch(
+                "events",
+                "absent (an ID token)",
+                "present (a logout token's claim)",
+            ));
+        }
         // Read every typed claim first, so a wrongly typed claim always fails.
         let m = &mut map;
         let (iss, sub, aud) = (
@@ -234,6 +246,76 @@ impl Core {
             auth_time,
             org_id,
             org_name,
+            extra: map,
+        })
+    }
+
+    fn logout_claims(&self, mut map: Map<String, Value>) -> Result<LogoutTokenClaims, TokenValidationError> {
+        let m = &mut map;
+        let (iss, aud, iat, exp) = (
+            take_str(m, "iss")?,
+            take_str_or_array(m, "aud")?,
+            take_date(m, "iat")?,
+            take_date(m, "exp")?,
+        );
+        let (jti, sub, sid) = (take_str(m, "jti")?, take_str(m, "sub")?, take_str(m, "sid")?);
+        let iss = self.check_issuer(iss)?;
+        let aud = self.check_audience(aud)?;
+        let now = self.now();
+        let iat = require(iat, "iat", || "a number of seconds".to_owned())?;
+        self.check_not_future("iat", iat, now)?;
+        if let Some(exp) = exp {
+            self.check_expiry(exp, now)?;
+        }
+        let jti = require(jti, "jti", || "a string".to_owned())?;
+        if sub.is_none() && sid.is_none() {
+            return Err(TokenValidationError::MissingClaim {
+                claim: "sid",
+                expected: "`sid` or `sub`".to_owned(),
+            });
+        }
+        if map.contains_key("nonce") {
+            return Err(TokenValidationError::mismatch(
+                "nonce",
+                "absent (a logout token)",
+                "present",
+            ));
+        }
+        let events = match map.remove("events") {
+            Some(Value::Object(events)) => events,
+            None => {
+                return Err(TokenValidationError::MissingClaim {
+                    claim: "events",
+                    expected: format!("an object with the member {BACKCHANNEL_LOGOUT_EVENT:?}"),
+                });
+            }
+            Some(other) => {
+                return Err(TokenValidationError::InvalidClaimType {
+                    claim: "events".to_owned(),
+                    expected: "an object",
+                    found: crate::claims::describe(&other),
+                });
+            }
+        };
+        if !events
+            .get(BACKCHANNEL_LOGOUT_EVENT)
+            .is_some_and(Value::is_object)
+        {
+            return Err(TokenValidationError::mismatch(
+                "events",
+                format!("an object with the member {BACKCHANNEL_LOGOUT_EVENT:?} holding an object"),
+                format!("members {:?}", events.keys().collect::<Vec<_>>()),
+            ));
+        }
+        Ok(LogoutTokenClaims {
+            iss,
+            aud,
+            iat,
+            exp,
+            jti,
+            sub,
+            sid,
+            events,
             extra: map,
         })
     }
@@ -393,7 +475,7 @@ impl TokenVerifier {
         token: &str,
         options: &VerifyOptions,
     ) -> Result<IdTokenClaims, TokenValidationError> {
-        let claims = self.core.verified_claims(token).await?;
+        let claims = self.core.verified_claims(token, Kind::Id).await?;
         self.core.id_claims(claims, options)
     }
 
@@ -403,7 +485,7 @@ impl TokenVerifier {
         options: &VerifyOptions,
         runtime: &BlockingRuntime,
     ) -> Result<IdTokenClaims, TokenValidationError> {
-        let claims = self.core.verified_claims_blocking(token, runtime)?;
+        let claims = self.core.verified_claims_blocking(token, Kind::Id, runtime)?;
         self.core.id_claims(claims, options)
     }
 }
@@ -461,7 +543,7 @@ impl AccessTokenVerifier {
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, TokenValidationError> {
-        let claims = self.core.verified_claims(token).await?;
+        let claims = self.core.verified_claims(token, Kind::Access).await?;
         self.core.access_claims(claims, &self.organizations)
     }
 
@@ -470,7 +552,63 @@ impl AccessTokenVerifier {
         token: &str,
         runtime: &BlockingRuntime,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
-        let claims = self.core.verified_claims_blocking(token, runtime)?;
+        let claims = self.core.verified_claims_blocking(token, Kind::Access, runtime)?;
         self.core.access_claims(claims, &self.organizations)
+    }
+}
+
+/// The event a back-channel logout token announces.
+pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// Verifies back-channel logout tokens (OIDC Back-Channel Logout 1.0), which Auth0 posts to an
+/// application's logout endpoint: the signature with pinned algorithms, `typ` `logout+jwt`,
+/// `iss`, `aud`, `iat` (and `exp` when present) with a leeway, `jti`, `sub` and/or `sid`, the
+/// `events` member [`BACKCHANNEL_LOGOUT_EVENT`], and no `nonce`.
+///
+/// ```no_run
+/// # async fn run(body_logout_token: &str) -> Result<(), auth0_verify::TokenValidationError> {
+/// use auth0_verify::{AsymmetricSignatureVerifier, LogoutTokenVerifier};
+///
+/// let keys = AsymmetricSignatureVerifier::new("https://my-tenant.auth0.com/.well-known/jwks.json");
+/// let verifier = LogoutTokenVerifier::new(keys, "https://my-tenant.auth0.com/", "CLIENT_ID");
+/// let claims = verifier.verify(body_logout_token).await?;
+/// println!("end session {:?} of {:?}", claims.sid, claims.sub);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct LogoutTokenVerifier {
+    core: Core,
+}
+
+impl LogoutTokenVerifier {
+    /// A verifier for logout tokens signed as `signature_verifier` allows, issued by `issuer`
+    /// for `audience` (the application's client id).
+    pub fn new(
+        signature_verifier: impl Into<SignatureVerifier>,
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> Self {
+        LogoutTokenVerifier {
+            core: Core::new(signature_verifier.into(), issuer.into(), audience.into()),
+        }
+    }
+
+    /// The clock skew tolerated on `iat` and `exp` (60 s by default).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.core.leeway = seconds(leeway);
+        self
+    }
+
+    /// The clock used for time checks (the system clock by default).
+    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.core.clock = Arc::new(clock);
+        self
+    }
+
+    /// Verifies `token` (the `logout_token` form parameter) and returns its claims. Keep its
+    /// `jti` for the token's lifetime to refuse a replay.
+    pub async fn verify(&self, token: &str) -> Result<LogoutTokenClaims, TokenValidationError> {
+        let claims = self.core.verified_claims(token, Kind::Logout).await?;
+        self.core.logout_claims(claims)
     }
 }

@@ -330,6 +330,39 @@ async fn unusable_keys_are_named_when_a_token_asks_for_them() {
 }
 
 #[tokio::test]
+async fn a_key_whose_operations_exclude_verify_never_verifies() {
+    for ops in [json!(["encrypt", "wrapKey"]), json!([]), json!(["sign"])] {
+        let mut key = rsa_b_jwk();
+        key["kid"] = json!("key-ops");
+        key.as_object_mut().unwrap().remove("use");
+        key["key_ops"] = ops.clone();
+        let (_s, url) = jwks_server(jwks(&[rsa_a_jwk(), key])).await;
+        let token = sign(
+            jsonwebtoken::Algorithm::RS256,
+            Some("key-ops"),
+            &rsa_b(),
+            &id_claims(),
+        );
+        let err = check(&verifier(AsymmetricSignatureVerifier::new(url)), &token)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TokenValidationError::UnusableKey { .. }),
+            "{ops}: {err}"
+        );
+        assert!(err.to_string().contains("key_ops"), "{err}");
+    }
+    // Listing `verify` is fine.
+    let mut key = rsa_b_jwk();
+    key["key_ops"] = json!(["verify"]);
+    let (_s, url) = jwks_server(jwks(&[key])).await;
+    let token = sign(jsonwebtoken::Algorithm::RS256, Some("key-b"), &rsa_b(), &id_claims());
+    check(&verifier(AsymmetricSignatureVerifier::new(url)), &token)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn x5c_only_keys_are_used() {
     let der: String = RSA_B_CERT
         .lines()

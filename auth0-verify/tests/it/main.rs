@@ -7,3 +7,4 @@ mod common;
 mod hostile_jwks;
 mod id_token;
 mod jwks;
+mod token_types;
