@@ -109,6 +109,10 @@ pub enum Error {
     /// when it gave one).
     #[error("{0} (a token request that failed moments ago)")]
     TokenShared(String),
+    /// A walk over pages stopped: the server repeated a page, or the walk passed
+    /// [`MAX_PAGES`](crate::pagination::MAX_PAGES). The pages before were yielded.
+    #[error("paging: {0}")]
+    Paging(String),
     /// The client is misconfigured (bad domain, missing credentials, ...).
     #[error("invalid client configuration: {0}")]
     Config(String),
@@ -191,6 +195,7 @@ impl std::fmt::Debug for Error {
             Error::Token(e) => f.debug_tuple("Token").field(e).finish(),
             Error::TokenShared(m) => f.debug_tuple("TokenShared").field(m).finish(),
             Error::Config(m) => f.debug_tuple("Config").field(m).finish(),
+            Error::Paging(m) => f.debug_tuple("Paging").field(m).finish(),
             Error::Http { operation, source } => f
                 .debug_struct("Http")
                 .field("operation", operation)

@@ -46,7 +46,15 @@ pub type Items<'a, T> = BoxStream<'a, Result<T, Error>>;
 /// What fetching one page returns.
 pub type PageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send + 'a>>;
 
+/// The most pages one walk fetches; past it the walk ends with [`Error::Paging`]. (Auth0's
+/// offset lists stop at 1,000 items; a longer walk is a server that does not end it.)
+pub const MAX_PAGES: u32 = 10_000;
+
 /// Pages of an operation paged by `page` (from `first`) and `per_page`.
+///
+/// The walk ends after a short or empty page, or when `total` is reached. A page the walk has
+/// already seen (a server that repeats one full page), or more than [`MAX_PAGES`] pages, end
+/// it with [`Error::Paging`]: the pages so far are kept, and the stop is not silent.
 pub fn offset_pages<'a, R, T>(
     request: R,
     first: i64,
@@ -55,23 +63,53 @@ pub fn offset_pages<'a, R, T>(
 ) -> Pages<'a, T>
 where
     R: Clone + Send + 'a,
-    T: Send + 'a,
+    T: serde::Serialize + Send + 'a,
 {
     let per_page = per_page.max(1);
-    let state = Some((request, first.max(0), 0u64));
-    stream::unfold(state, move |state| async move {
-        let (request, page, seen) = state?;
-        match fetch(request.clone(), page, per_page).await {
+    let walk = Walk {
+        request,
+        at: first.max(0),
+        seen_items: 0u64,
+        fetched: 0,
+        seen_pages: HashSet::new(),
+    };
+    stream::unfold(Some(Step::Fetch(walk)), move |state| async move {
+        let mut walk = match state? {
+            Step::Fetch(walk) => walk,
+            Step::Fail(e) => return Some((Err(e), None)),
+        };
+        let page = walk.at;
+        match fetch(walk.request.clone(), page, per_page).await {
             Err(e) => Some((Err(e), None)),
             Ok(p) => {
                 let got = p.items.len() as u64;
-                let seen = seen + got;
+                walk.seen_items = walk.seen_items.saturating_add(got);
+                walk.fetched += 1;
+                // Items up to the end of this page, if that can be counted.
+                let through = (page as u64)
+                    .checked_add(1)
+                    .and_then(|pages| pages.checked_mul(per_page as u64));
                 let last = got == 0
                     || got < per_page as u64
-                    || p.total
-                        .is_some_and(|total| (page as u64 + 1) * per_page as u64 >= total)
-                    || p.total.is_some_and(|total| seen >= total);
-                let next = (!last).then_some((request, page + 1, seen));
+                    || p.total.is_some_and(|total| through.is_none_or(|t| t >= total))
+                    || p.total.is_some_and(|total| walk.seen_items >= total);
+                if last {
+                    return Some((Ok(p), None));
+                }
+                if !walk.seen_pages.insert(fingerprint(&p.items)) {
+                    let e = format!("page {page} repeats a page already seen; the walk stops");
+                    return Some((Err(Error::Paging(e)), None));
+                }
+                let next = match page.checked_add(1) {
+                    None => None,
+                    Some(_) if walk.fetched >= MAX_PAGES => Some(Step::Fail(Error::Paging(
+                        format!("more than {MAX_PAGES} pages; the walk stops"),
+                    ))),
+                    Some(next) => {
+                        walk.at = next;
+                        Some(Step::Fetch(walk))
+                    }
+                };
                 Some((Ok(p), next))
             }
         }
@@ -79,7 +117,38 @@ where
     .boxed()
 }
 
+/// What an offset walk does next.
+enum Step<R> {
+    Fetch(Walk<R>),
+    /// Yield this error and end.
+    Fail(Error),
+}
+
+/// The state of an offset walk.
+struct Walk<R> {
+    request: R,
+    at: i64,
+    seen_items: u64,
+    fetched: u32,
+    /// Fingerprints of the full pages seen.
+    seen_pages: HashSet<u64>,
+}
+
+/// A page's fingerprint: its length and its first and last items as JSON.
+fn fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    items.len().hash(&mut h);
+    for item in [items.first(), items.last()].into_iter().flatten() {
+        serde_json::to_vec(item).unwrap_or_default().hash(&mut h);
+    }
+    h.finish()
+}
+
 /// Pages of an operation paged by checkpoint: `from` (absent: the start) and `take`.
+///
+/// The walk ends on a page without a next checkpoint, an empty page, or a checkpoint seen
+/// before; more than [`MAX_PAGES`] pages end it with [`Error::Paging`].
 pub fn checkpoint_pages<'a, R, T>(
     request: R,
     from: Option<String>,
@@ -92,8 +161,12 @@ where
 {
     let take = take.max(1);
     let visited: HashSet<String> = from.iter().cloned().collect();
-    stream::unfold(Some((request, from, visited)), move |state| async move {
-        let (request, from, mut visited) = state?;
+    stream::unfold(Some((request, from, visited, 0u32)), move |state| async move {
+        let (request, from, mut visited, fetched) = state?;
+        if fetched >= MAX_PAGES {
+            let e = Error::Paging(format!("more than {MAX_PAGES} pages; the walk stops"));
+            return Some((Err(e), None));
+        }
         match fetch(request.clone(), from, take).await {
             Err(e) => Some((Err(e), None)),
             Ok(p) => {
@@ -102,7 +175,7 @@ where
                     Some(n)
                         if !p.items.is_empty() && !n.is_empty() && visited.insert(n.clone()) =>
                     {
-                        Some((request, Some(n.clone()), visited))
+                        Some((request, Some(n.clone()), visited, fetched + 1))
                     }
                     _ => None,
                 };

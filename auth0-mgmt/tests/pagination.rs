@@ -240,3 +240,44 @@ async fn a_rate_limited_page_is_retried_and_the_walk_goes_on() {
     assert_eq!(all.len(), 3);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn a_server_repeating_one_full_page_ends_the_walk_with_an_error() {
+    let server = MockServer::start().await;
+    // Every page is the same full page, without a total.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(users(0..2))))
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let results: Vec<_> = client.users().list().per_page(2).pages().collect().await;
+    assert_eq!(results.len(), 2, "one page, then the error");
+    assert!(results[0].is_ok());
+    assert!(matches!(&results[1], Err(Error::Paging(m)) if m.contains("repeats")), "{:?}", results[1]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_last_page_number_does_not_overflow() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "start": 0, "limit": 2, "length": 2, "total": 10, "users": users(0..2)
+        })))
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let results: Vec<_> = client
+        .users()
+        .list()
+        .page(i64::MAX)
+        .per_page(2)
+        .include_totals(true)
+        .pages()
+        .collect()
+        .await;
+    assert_eq!(results.len(), 1);
+    assert!(results[0].is_ok());
+}
