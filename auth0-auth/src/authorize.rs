@@ -49,17 +49,26 @@ impl Pkce {
     ///
     /// When the operating system has no random number generator.
     pub fn new() -> Self {
-        Pkce::from_verifier(random_string())
-    }
-
-    /// The pair for a verifier kept earlier (for example in the session).
-    pub fn from_verifier(verifier: impl Into<CodeVerifier>) -> Self {
-        let verifier = verifier.into();
+        let verifier = CodeVerifier::new(random_string());
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose_secret()));
         Pkce {
             verifier,
             challenge,
         }
+    }
+
+    /// The pair for a verifier kept earlier (for example in the session). A verifier RFC 7636
+    /// does not allow (43 to 128 characters of `A-Z a-z 0-9 - . _ ~`) is
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest).
+    pub fn from_verifier(verifier: impl Into<CodeVerifier>) -> Result<Self, crate::Error> {
+        let verifier = verifier.into();
+        check_code_verifier(verifier.expose_secret())
+            .map_err(|why| crate::Error::invalid("pkce", why))?;
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose_secret()));
+        Ok(Pkce {
+            verifier,
+            challenge,
+        })
     }
 
     /// The code verifier (sent with the code exchange).
@@ -76,6 +85,27 @@ impl Pkce {
     pub fn method(&self) -> &'static str {
         "S256"
     }
+}
+
+/// Whether a PKCE code verifier is one RFC 7636 (4.1) allows: 43 to 128 characters, each
+/// unreserved (`A-Z a-z 0-9 - . _ ~`). The verifier itself is never quoted in the reason.
+pub(crate) fn check_code_verifier(verifier: &str) -> Result<(), String> {
+    let len = verifier.len();
+    if !(43..=128).contains(&len) {
+        return Err(format!(
+            "a PKCE code verifier has 43 to 128 characters (RFC 7636), this one {len}"
+        ));
+    }
+    if let Some(at) = verifier
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')))
+    {
+        return Err(format!(
+            "a PKCE code verifier is made of A-Z a-z 0-9 - . _ ~ (RFC 7636); this one has \
+             another character at byte {at}"
+        ));
+    }
+    Ok(())
 }
 
 macro_rules! authorize_setters {
@@ -423,7 +453,7 @@ mod tests {
 
     #[test]
     fn pkce_matches_rfc_7636_example() {
-        let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
         assert_eq!(p.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
         let q = Pkce::new();
         assert_eq!(q.verifier().expose_secret().len(), 43);

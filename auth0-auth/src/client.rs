@@ -115,15 +115,9 @@ impl Client {
         let inner = &self.inner;
         let operation = call.operation;
         if let Payload::Form(form) = &call.body
-            && let Some(name) = form.refused()
+            && let Some(why) = form.refused()
         {
-            return Err(Error::invalid(
-                operation,
-                format!(
-                    "`{name}` is the application's authentication: the client sets it, \
-                     `.param(..)` cannot"
-                ),
-            ));
+            return Err(Error::invalid(operation, why));
         }
         let policy = match (&call.options.retry, call.token_grant) {
             (Some(p), _) => p,
@@ -527,7 +521,10 @@ impl Form {
     /// authentication.
     pub(crate) fn param(&mut self, name: &str, value: impl Into<String>) {
         if CLIENT_AUTH_PARAMS.contains(&name) {
-            self.1.get_or_insert_with(|| name.to_owned());
+            self.refuse(format!(
+                "`{name}` is the application's authentication: the client sets it, \
+                 `.param(..)` cannot"
+            ));
         } else if auth0_http::is_secret_name(name) {
             self.set_secret(name, &value.into());
         } else {
@@ -535,7 +532,12 @@ impl Form {
         }
     }
 
-    /// The first client-authentication parameter a caller tried to set.
+    /// Records why the request cannot be sent (the first reason is kept).
+    pub(crate) fn refuse(&mut self, why: String) {
+        self.1.get_or_insert(why);
+    }
+
+    /// Why the request cannot be sent, if a setter refused a value.
     pub(crate) fn refused(&self) -> Option<&str> {
         self.1.as_deref()
     }

@@ -314,9 +314,14 @@ token_request!(
 );
 
 impl AuthorizationCodeRequest {
-    /// The PKCE code verifier of the login (its challenge went into the authorize URL).
+    /// The PKCE code verifier of the login (its challenge went into the authorize URL). One
+    /// that RFC 7636 does not allow (43 to 128 characters of `A-Z a-z 0-9 - . _ ~`) is refused
+    /// when sending.
     pub fn code_verifier(mut self, verifier: impl Into<CodeVerifier>) -> Self {
         let verifier = verifier.into();
+        if let Err(why) = crate::authorize::check_code_verifier(verifier.expose_secret()) {
+            self.core.form.refuse(why);
+        }
         self.core
             .form
             .set_secret("code_verifier", verifier.expose_secret());

@@ -109,7 +109,7 @@ async fn authorization_code_with_and_without_pkce() {
     )
     .await;
 
-    let pkce = Pkce::from_verifier("verifier-0123456789-0123456789-0123456789");
+    let pkce = Pkce::from_verifier("verifier-0123456789-0123456789-0123456789-~.").unwrap();
     let p = pkce.clone();
     grant(
         |c| async move {
@@ -122,7 +122,7 @@ async fn authorization_code_with_and_without_pkce() {
             ("grant_type", "authorization_code"),
             ("code", "code_2"),
             ("redirect_uri", "https://app/cb"),
-            ("code_verifier", "verifier-0123456789-0123456789-0123456789"),
+            ("code_verifier", "verifier-0123456789-0123456789-0123456789-~."),
         ],
     )
     .await;
@@ -458,4 +458,60 @@ async fn missing_id_token_fails_verification() {
     // The refresh token may have been rotated: it is handed back, not lost.
     let tokens = err.tokens().expect("the tokens of the answer");
     assert_eq!(tokens.access_token.expose_secret(), "at_1");
+}
+
+#[tokio::test]
+async fn pkce_verifiers_follow_rfc_7636() {
+    let long = "a".repeat(129);
+    for bad in ["short", "x".repeat(42).as_str(), long.as_str(), &format!("{}+/=", "a".repeat(43)), &format!("{} ", "a".repeat(43))] {
+        let err = Pkce::from_verifier(bad).unwrap_err();
+        assert!(err.to_string().contains("RFC 7636"), "{err}");
+        assert!(bad.len() < 10 || !err.to_string().contains(bad), "the verifier is not quoted");
+    }
+    for good in ["a".repeat(43), "A-Z.a_z~0".repeat(14)] {
+        assert_eq!(Pkce::from_verifier(good.as_str()).unwrap().verifier().expose_secret(), good);
+    }
+    assert_eq!(Pkce::new().verifier().expose_secret().len(), 43);
+    // A verifier set directly is refused when sending, before any request.
+    let server = crate::common::server().await;
+    let client = Client::builder(server.uri()).client_id("cid").build().unwrap();
+    let err = client
+        .authorization_code("code", "https://app/cb")
+        .code_verifier("too-short")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, auth0_auth::Error::InvalidRequest { .. }), "{err:?}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn extra_parameters_cannot_set_client_authentication() {
+    let server = crate::common::server().await;
+    let client = Client::builder(server.uri())
+        .client_id("cid")
+        .client_secret("the-real-secret")
+        .build()
+        .unwrap();
+    for name in ["client_id", "client_secret", "client_assertion", "client_assertion_type"] {
+        let err = client
+            .client_credentials()
+            .audience("https://api")
+            .param(name, "forged")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, auth0_auth::Error::InvalidRequest { .. }), "{name}: {err:?}");
+        assert!(err.to_string().contains(name), "{err}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    // A parameter named like a secret stays one in `Debug`.
+    let request = client
+        .client_credentials()
+        .param("subject_token", "tok-123456")
+        .param("Vendor-Api-Key", "key-123456")
+        .param("resource", "https://r");
+    let debug = format!("{request:?}");
+    assert!(!debug.contains("tok-123456") && !debug.contains("key-123456"), "{debug}");
+    assert!(debug.contains("https://r"), "{debug}");
 }
