@@ -85,7 +85,7 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
         if let Some(v) = self.send_completion_email {
             fields.push(("send_completion_email", v.to_string()));
         }
-        let (content_type, body) = multipart(&contents, &file_name, &fields);
+        let (content_type, body) = multipart(&contents, &file_name, &fields)?;
         let raw = self.client.raw();
         let request = raw
             .client()
@@ -101,18 +101,26 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
 
 /// A `multipart/form-data` body: the `users` file part, then the text fields. Returns the
 /// content type (with the boundary) and the body.
-fn multipart(file: &[u8], file_name: &str, fields: &[(&str, String)]) -> (String, Vec<u8>) {
-    // A boundary that occurs in no part.
-    let mut n = 0u32;
-    let boundary = loop {
-        let candidate = format!("auth0-mgmt-boundary-{n:08x}");
-        let needle = candidate.as_bytes();
-        let in_file = file.windows(needle.len()).any(|w| w == needle);
-        if !in_file && !fields.iter().any(|(_, v)| v.contains(&candidate)) {
-            break candidate;
-        }
-        n += 1;
-    };
+fn multipart(
+    file: &[u8],
+    file_name: &str,
+    fields: &[(&str, String)],
+) -> Result<(String, Vec<u8>), Error> {
+    // A random boundary (128 bits), checked once against the parts: a file cannot be made to
+    // contain it, so no search is repeated (a fixed sequence of candidates could be put in a
+    // hostile file one after the other).
+    let boundary = (0..2)
+        .find_map(|_| {
+            let candidate = random_boundary()?;
+            let needle = candidate.as_bytes();
+            let clash = file.windows(needle.len()).any(|w| w == needle)
+                || fields.iter().any(|(_, v)| v.contains(&candidate));
+            (!clash).then_some(candidate)
+        })
+        .ok_or_else(|| Error::InvalidRequest {
+            operation: IMPORT_OPERATION,
+            message: "no multipart boundary could be made for this file".to_owned(),
+        })?;
     // Quotes and line breaks cannot stand in a quoted header parameter.
     let file_name: String = file_name
         .chars()
@@ -141,5 +149,13 @@ fn multipart(file: &[u8], file_name: &str, fields: &[(&str, String)]) -> (String
         );
     }
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    Ok((format!("multipart/form-data; boundary={boundary}"), body))
+}
+
+/// `auth0-mgmt-` and 32 random hex digits, or `None` without a random source.
+fn random_boundary() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).ok()?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("auth0-mgmt-{hex}"))
 }

@@ -615,6 +615,35 @@ async fn an_unreachable_server_is_a_connection_error() {
 }
 
 #[tokio::test]
+async fn users_import_boundaries_are_random() {
+    let (server, client) = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/jobs/users-imports"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"id": "job_1"})))
+        .mount(&server)
+        .await;
+    // A file holding the boundaries a fixed sequence would try.
+    let hostile: Vec<u8> = (0..2000u32)
+        .flat_map(|n| format!("auth0-mgmt-boundary-{n:08x}\n").into_bytes())
+        .collect();
+    for _ in 0..2 {
+        client
+            .jobs()
+            .users_imports()
+            .create()
+            .users(hostile.clone(), "users.json")
+            .connection_id("con_1")
+            .send()
+            .await
+            .unwrap();
+    }
+    let requests = server.received_requests().await.unwrap();
+    let boundary = |i: usize| requests[i].headers["content-type"].to_str().unwrap().to_owned();
+    assert_ne!(boundary(0), boundary(1));
+    assert!(!boundary(0).contains("boundary-0"));
+}
+
+#[tokio::test]
 async fn the_users_import_is_a_real_multipart_upload() {
     let (server, client) = setup().await;
     Mock::given(method("POST"))
@@ -653,6 +682,8 @@ async fn the_users_import_is_a_real_multipart_upload() {
     let boundary = content_type
         .strip_prefix("multipart/form-data; boundary=")
         .expect("a multipart body");
+    // Random: no file can be made to contain it in advance.
+    assert_eq!(boundary.len(), "auth0-mgmt-".len() + 32, "{boundary}");
     let body = String::from_utf8(request.body.clone()).unwrap();
     let parts: Vec<&str> = body.split(&format!("--{boundary}")).collect();
     let part = |name: &str| {
@@ -708,10 +739,8 @@ async fn a_rate_limited_users_import_is_sent_again() {
     let body = String::from_utf8_lossy(&requests[1].body).into_owned();
     assert!(body.contains("filename=\"a%22b.json\""), "{body}");
     let content_type = requests[1].headers["content-type"].to_str().unwrap();
-    assert!(
-        content_type.ends_with("auth0-mgmt-boundary-00000001"),
-        "{content_type}"
-    );
+    let boundary = content_type.rsplit("boundary=").next().unwrap();
+    assert_eq!(body.matches(boundary).count(), 3, "two parts and the end: {body}");
 }
 
 #[tokio::test]
