@@ -307,3 +307,23 @@ fn phone_provider_configuration_is_the_shape_of_its_name() {
         "an unlisted shape's credential stays out of Debug"
     );
 }
+
+#[test]
+fn debug_hides_bearer_capabilities_and_credentials_in_any_style() {
+    let ticket: types::VerifyEmailTicketResponseContent = auth0_mgmt::from_json(
+        br#"{"ticket": "https://t.example/lo/verify_email?ticket=CAPABILITY-1",
+             "accessToken": "tok-STYLE-1", "Access_Token": "tok-STYLE-2", "note": "shown"}"#,
+    )
+    .unwrap();
+    let shown = format!("{ticket:?}");
+    for secret in ["CAPABILITY-1", "tok-STYLE-1", "tok-STYLE-2"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(shown.contains("shown"), "{shown}");
+    let invitation: types::OrganizationInvitation = auth0_mgmt::from_json(
+        br#"{"id": "uinv_1", "invitation_url": "https://t.example/login?invitation=CAPABILITY-2"}"#,
+    )
+    .unwrap();
+    let shown = format!("{invitation:?}");
+    assert!(!shown.contains("CAPABILITY-2") && shown.contains("uinv_1"), "{shown}");
+}
