@@ -97,6 +97,7 @@ impl SigningKey {
         }
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = 0;
+        validation.validate_nbf = true;
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
@@ -107,6 +108,7 @@ impl SigningKey {
                 ErrorKind::InvalidAudience => Refusal::Audience,
                 ErrorKind::InvalidSignature => Refusal::Invalid("Invalid token: bad signature"),
                 ErrorKind::InvalidIssuer => Refusal::Invalid("Invalid token: wrong issuer"),
+                ErrorKind::ImmatureSignature => Refusal::Invalid("Invalid token: not yet valid"),
                 _ => Refusal::Invalid("Invalid token"),
             }),
         }

@@ -71,7 +71,19 @@ fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, Strin
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("application/json"));
     if !json_body {
-        return Ok(url::form_urlencoded::parse(body).into_owned().collect());
+        // Auth0 refuses a parameter given twice rather than picking one.
+        let mut params = BTreeMap::new();
+        for (name, value) in url::form_urlencoded::parse(body).into_owned() {
+            if params.contains_key(&name) {
+                return Err(Refused::from(oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    &format!("Parameter '{name}' is repeated"),
+                )));
+            }
+            params.insert(name, value);
+        }
+        return Ok(params);
     }
     match serde_json::from_slice::<Map<String, Value>>(body) {
         Ok(map) => Ok(map
@@ -92,11 +104,29 @@ fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, Strin
     }
 }
 
-/// The client id and secret, from HTTP Basic or the body.
+/// The client id and secret, from HTTP Basic or the body; more than one way of
+/// authenticating the client (Basic and a body secret, a secret and an assertion) is
+/// `invalid_request`, as Auth0 answers.
 fn client_credentials(
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,
-) -> (Option<String>, Option<String>) {
+) -> Result<(Option<String>, Option<String>), Refused> {
+    let has_basic = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Basic "));
+    let methods = [
+        has_basic,
+        params.contains_key("client_secret"),
+        params.contains_key("client_assertion"),
+    ];
+    if methods.iter().filter(|m| **m).count() > 1 {
+        return Err(Refused::from(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Only one client authentication method may be used",
+        )));
+    }
     let basic = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -107,13 +137,13 @@ fn client_credentials(
             pair.split_once(':')
                 .map(|(id, secret)| (id.to_string(), secret.to_string()))
         });
-    match basic {
+    Ok(match basic {
         Some((id, secret)) => (Some(id), Some(secret)),
         None => (
             params.get("client_id").cloned(),
             params.get("client_secret").cloned(),
         ),
-    }
+    })
 }
 
 pub(crate) async fn token(
@@ -133,7 +163,10 @@ pub(crate) async fn token(
             "Missing required parameter: grant_type",
         );
     };
-    let (client_id, client_secret) = client_credentials(&headers, &params);
+    let (client_id, client_secret) = match client_credentials(&headers, &params) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
     match client_id.as_deref() {
         None | Some("") => {
             return oauth_error(
@@ -280,6 +313,12 @@ fn password_grant(t: &Tenant, params: &BTreeMap<String, String>, realm: Option<&
             u.profile["email"].as_str().map(str::to_lowercase) == Some(username.to_lowercase())
         });
         match found {
+            Some(user)
+                if user.password.as_deref() == Some(password)
+                    && user.profile["blocked"] == json!(true) =>
+            {
+                return oauth_error(StatusCode::UNAUTHORIZED, "unauthorized", "user is blocked");
+            }
             Some(user) if user.password.as_deref() == Some(password) => {
                 let logins = user.profile["logins_count"].as_u64().unwrap_or(0) + 1;
                 user.profile["logins_count"] = json!(logins);

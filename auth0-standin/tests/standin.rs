@@ -934,3 +934,88 @@ async fn unknown_routes_methods_and_malformed_requests_answer_json_errors() {
     let (status, body) = json_of(response).await;
     assert_oauth_error(status, &body, 400, "invalid_request");
 }
+
+#[tokio::test]
+async fn the_stand_in_refuses_what_auth0_refuses() {
+    let s = Standin::start().await.unwrap();
+    let mgmt = management_token(&s, None).await;
+    let audience = s.management_audience();
+
+    // A parameter given twice.
+    let (status, body) = token_request(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("audience", &audience),
+            ("audience", "https://elsewhere.example/"),
+        ],
+    )
+    .await;
+    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_request")), "{body}");
+
+    // Two ways of authenticating the client at once.
+    let response = reqwest::Client::new()
+        .post(format!("{}/oauth/token", s.url()))
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", CLIENT_SECRET),
+            ("audience", &audience),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(response).await;
+    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_request")), "{body}");
+    let (status, body) = token_request(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("client_assertion", "eyJ.x.y"),
+            ("audience", &audience),
+        ],
+    )
+    .await;
+    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_request")), "{body}");
+
+    // A blocked user cannot log in.
+    let (status, body) = api(
+        &s,
+        reqwest::Method::POST,
+        "/users",
+        Some(&mgmt),
+        Some(json!({"connection": CONNECTION, "email": "blocked@example.com",
+                    "password": "Long-enough-1", "blocked": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = token_request(
+        &s,
+        &[
+            ("grant_type", PASSWORD_REALM),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("realm", CONNECTION),
+            ("username", "blocked@example.com"),
+            ("password", "Long-enough-1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "unauthorized");
+    assert_eq!(body["error_description"], "user is blocked");
+
+    // A token that is not valid yet.
+    let early = s
+        .sign(&json!({
+            "iss": s.issuer(), "sub": "someone@clients", "aud": audience,
+            "iat": now(), "nbf": now() + 3600, "exp": now() + 7200, "scope": "read:users",
+        }))
+        .unwrap();
+    let (status, body) = api(&s, reqwest::Method::GET, "/users", Some(&early), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}
