@@ -54,7 +54,10 @@ pub enum Error {
     },
     /// The server answered with a redirect (or the HTTP client followed one to another
     /// origin): requests carrying the application's credentials never follow redirects.
-    #[error("{operation}: the server redirected the request to {}", auth0_http::printable(location))]
+    #[error(
+        "{operation}: the server redirected the request to {}",
+        auth0_http::printable(location)
+    )]
     Redirect {
         /// The operation.
         operation: &'static str,
@@ -236,10 +239,7 @@ impl Error {
         }
     }
 
-    pub(crate) fn from_send(
-        operation: &'static str,
-        e: auth0_http::SendError<Error>,
-    ) -> Self {
+    pub(crate) fn from_send(operation: &'static str, e: auth0_http::SendError<Error>) -> Self {
         match e {
             auth0_http::SendError::Build(e) => e,
             auth0_http::SendError::Http(e) => Error::from_reqwest(operation, e),

@@ -112,7 +112,9 @@ impl Clock for ManualClock {
 
     fn system_time(&self) -> SystemTime {
         let elapsed = self.elapsed();
-        self.wall_start.checked_add(elapsed).unwrap_or(self.wall_start)
+        self.wall_start
+            .checked_add(elapsed)
+            .unwrap_or(self.wall_start)
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {
@@ -137,7 +139,10 @@ mod tests {
         clock.advance(Duration::from_secs(5));
         clock.sleep(Duration::from_secs(2)).await;
         assert_eq!(clock.now() - t0, Duration::from_secs(7));
-        assert_eq!(clock.system_time().duration_since(w0).unwrap(), Duration::from_secs(7));
+        assert_eq!(
+            clock.system_time().duration_since(w0).unwrap(),
+            Duration::from_secs(7)
+        );
         assert_eq!(clock.slept(), vec![Duration::from_secs(2)]);
         let shared = clock.shared();
         shared.sleep(Duration::from_secs(1)).await;

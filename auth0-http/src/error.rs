@@ -283,7 +283,10 @@ impl fmt::Display for ApiError {
 /// message with the values it quotes left out (`invalid type: string, expected u64`), and the
 /// position.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DecodeError {
+pub struct DecodeError(Box<DecodeDetails>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct DecodeDetails {
     message: String,
     path: Option<String>,
     line: usize,
@@ -295,7 +298,7 @@ impl DecodeError {
     /// and without the values it quotes.
     pub fn in_body(body: &[u8], error: &serde_json::Error) -> Self {
         let mut e = DecodeError::from_serde(error);
-        e.path = Some(crate::json_path::at_error(body, error));
+        e.0.path = Some(crate::json_path::at_error(body, error));
         e
     }
 
@@ -307,41 +310,41 @@ impl DecodeError {
             Some(at) if error.line() > 0 => &text[..at],
             _ => text.as_str(),
         };
-        DecodeError {
+        DecodeError(Box::new(DecodeDetails {
             message: without_values(message),
             path: None,
             line: error.line(),
             column: error.column(),
-        }
+        }))
     }
 
     /// What did not match.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The JSON path of the mismatch (`identities[0].isSocial`, `.` for the whole body), when
     /// the body was at hand.
     pub fn path(&self) -> Option<&str> {
-        self.path.as_deref()
+        self.0.path.as_deref()
     }
 
     /// The line of the mismatch (1-based; 0 when unknown).
     pub fn line(&self) -> usize {
-        self.line
+        self.0.line
     }
 
     /// The column of the mismatch (1-based; 0 when unknown).
     pub fn column(&self) -> usize {
-        self.column
+        self.0.column
     }
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if self.line > 0 {
-            write!(f, " at line {} column {}", self.line, self.column)?;
+        f.write_str(&self.0.message)?;
+        if self.0.line > 0 {
+            write!(f, " at line {} column {}", self.0.line, self.0.column)?;
         }
         Ok(())
     }
@@ -361,12 +364,12 @@ impl From<serde_json::Error> for DecodeError {
 pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
     match std::str::from_utf8(body) {
         Ok(text) => serde_json::from_str(text).map_err(|e| DecodeError::in_body(body, &e)),
-        Err(e) => Err(DecodeError {
+        Err(e) => Err(DecodeError(Box::new(DecodeDetails {
             message: format!("the body is not UTF-8 (from byte {})", e.valid_up_to()),
             path: None,
             line: 0,
             column: 0,
-        }),
+        }))),
     }
 }
 
@@ -454,7 +457,10 @@ mod tests {
             (r#"{"count":1,"kind":"A","email":12345}"#, "12345"),
             (r#"{"count":-7777,"kind":"A","email":"x"}"#, "7777"),
             (r#"{"count":1.25,"kind":"A","email":"x"}"#, "1.25"),
-            (r#"{"count":"with \"quote\" inside","kind":"A","email":"x"}"#, "quote"),
+            (
+                r#"{"count":"with \"quote\" inside","kind":"A","email":"x"}"#,
+                "quote",
+            ),
         ] {
             let text = decode_message(json);
             assert!(!text.contains(value), "{text}");
@@ -463,7 +469,10 @@ mod tests {
         let text = decode_message(r#"{"count":1,"kind":"A"}"#);
         assert!(text.contains("missing field `email`"), "{text}");
         let text = decode_message(r#"{"count":"x","kind":"A","email":"x"}"#);
-        assert!(text.starts_with("invalid type: string, expected u64"), "{text}");
+        assert!(
+            text.starts_with("invalid type: string, expected u64"),
+            "{text}"
+        );
         let text = decode_message(r#"{"count":1,"kind":"B","email":"x"}"#);
         assert!(text.contains("expected `A`"), "{text}");
         let body = br#"{"count":1,"kind":"A","email":["hunter2"]}"#;
@@ -488,7 +497,10 @@ mod tests {
             br#"{"access_token":"eyJhbGciOi.secret","expires_in":864"#,
         ));
         assert!(!format!("{cut:?}").contains("eyJhbGciOi"));
-        assert!(cut.text().contains("eyJhbGciOi"), "the raw text stays reachable");
+        assert!(
+            cut.text().contains("eyJhbGciOi"),
+            "the raw text stays reachable"
+        );
         let html = Body::new(Bytes::from_static(b"<html>Bad Gateway</html>"));
         assert_eq!(html.redacted(), "<html>Bad Gateway</html>");
     }
@@ -506,10 +518,16 @@ mod tests {
             Bytes::from_static(br#"{"error":"bad\nINFO forged","message":"a\u001b[2Jb"}"#),
         );
         let shown = e.to_string();
-        assert!(!shown.contains('\n') && !shown.contains('\u{1b}'), "{shown}");
+        assert!(
+            !shown.contains('\n') && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
         assert!(shown.contains("bad\\nINFO forged"), "{shown}");
         let debug = format!("{e:?}");
-        assert!(!debug.contains("s%3Av0") && !debug.contains("k-123"), "{debug}");
+        assert!(
+            !debug.contains("s%3Av0") && !debug.contains("k-123"),
+            "{debug}"
+        );
         assert!(debug.contains("r-1"), "{debug}");
     }
 

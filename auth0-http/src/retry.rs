@@ -186,7 +186,11 @@ impl Repeat {
     /// `OPTIONS`, `PUT`, `DELETE`, `TRACE`), else [`Repeat::Once`].
     pub fn for_method(method: &Method) -> Self {
         match *method {
-            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+            Method::GET
+            | Method::HEAD
+            | Method::OPTIONS
+            | Method::PUT
+            | Method::DELETE
             | Method::TRACE => Repeat::Safe,
             _ => Repeat::Once,
         }
@@ -195,8 +199,7 @@ impl Repeat {
     /// Whether an answer with this status is sent again (within the policy).
     pub fn retries_status(self, status: StatusCode) -> bool {
         status == StatusCode::TOO_MANY_REQUESTS
-            || (self == Repeat::Safe
-                && matches!(status.as_u16(), 408 | 502 | 503 | 504))
+            || (self == Repeat::Safe && matches!(status.as_u16(), 408 | 502 | 503 | 504))
     }
 
     /// Whether a request whose connection failed is sent again (within the policy).
@@ -267,7 +270,13 @@ mod tests {
 
     #[test]
     fn one_retry_rule() {
-        for m in [Method::GET, Method::HEAD, Method::PUT, Method::DELETE, Method::OPTIONS] {
+        for m in [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ] {
             assert_eq!(Repeat::for_method(&m), Repeat::Safe, "{m}");
         }
         for m in [Method::POST, Method::PATCH] {

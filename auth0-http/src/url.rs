@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(ok("my-tenant.auth0.com"), "https://my-tenant.auth0.com/");
         assert_eq!(ok(" my-tenant.auth0.com "), "https://my-tenant.auth0.com/");
         assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
-        assert_eq!(ok("https://proxy.example/auth0"), "https://proxy.example/auth0/");
+        assert_eq!(
+            ok("https://proxy.example/auth0"),
+            "https://proxy.example/auth0/"
+        );
         for bad in [
             "",
             "  ",
@@ -136,7 +139,10 @@ mod tests {
         ] {
             assert!(base_url(bad).is_err(), "{bad:?} was accepted");
         }
-        assert_eq!(base_url("http://host?a=").unwrap_err().reason(), "it has a query");
+        assert_eq!(
+            base_url("http://host?a=").unwrap_err().reason(),
+            "it has a query"
+        );
     }
 
     #[test]
@@ -147,9 +153,18 @@ mod tests {
         assert!(is_loopback(&u("http://[::1]:80/")));
         assert!(!is_loopback(&u("http://127.0.0.1.evil.example/")));
         assert!(!is_loopback(&u("http://10.0.0.1/")));
-        assert!(same_origin(&u("https://a.example/x"), &u("https://a.example:443/y")));
-        assert!(!same_origin(&u("https://a.example/x"), &u("http://a.example/x")));
-        assert!(!same_origin(&u("https://a.example/x"), &u("https://b.example/x")));
+        assert!(same_origin(
+            &u("https://a.example/x"),
+            &u("https://a.example:443/y")
+        ));
+        assert!(!same_origin(
+            &u("https://a.example/x"),
+            &u("http://a.example/x")
+        ));
+        assert!(!same_origin(
+            &u("https://a.example/x"),
+            &u("https://b.example/x")
+        ));
     }
 
     #[test]

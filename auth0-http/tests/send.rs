@@ -68,7 +68,12 @@ async fn server_failures_are_retried_only_when_repeating_is_safe() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let mut post = request(&http, Method::POST, &url, Some("grant_type=authorization_code"));
+    let mut post = request(
+        &http,
+        Method::POST,
+        &url,
+        Some("grant_type=authorization_code"),
+    );
     let answer = run(&http, &clock, Repeat::Once, &mut post).await.unwrap();
     assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
@@ -146,7 +151,10 @@ async fn a_following_client_never_carries_credentials_to_another_origin() {
         other => panic!("{other:?}"),
     }
     let seen = elsewhere.received_requests().await.unwrap();
-    assert!(seen.iter().all(|r| !r.headers.contains_key("authorization")));
+    assert!(
+        seen.iter()
+            .all(|r| !r.headers.contains_key("authorization"))
+    );
 }
 
 #[tokio::test]
@@ -180,6 +188,12 @@ async fn capped_bodies() {
         auth0_http::read_body(get().await, 99_999).await,
         Err(auth0_http::BodyError::TooLarge { limit: 99_999 })
     ));
-    assert_eq!(auth0_http::read_body(get().await, 100_000).await.unwrap().len(), 100_000);
+    assert_eq!(
+        auth0_http::read_body(get().await, 100_000)
+            .await
+            .unwrap()
+            .len(),
+        100_000
+    );
     assert_eq!(auth0_http::read_prefix(get().await, 1000).await.len(), 1000);
 }

@@ -229,7 +229,9 @@ impl ClientBuilder {
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };
         let auth_client = |builder: auth0_auth::ClientBuilder| {
-            let builder = builder.http_client(http.clone()).clock(Arc::clone(&self.clock));
+            let builder = builder
+                .http_client(http.clone())
+                .clock(Arc::clone(&self.clock));
             // The token requests say what the API calls say.
             let builder = if self.telemetry {
                 builder.telemetry_info(telemetry.clone())

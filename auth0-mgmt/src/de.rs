@@ -12,13 +12,15 @@ use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 
 /// A required array.
 #[doc(hidden)]
-pub fn vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+pub(crate) fn vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
     d.deserialize_seq(Elements(PhantomData))
 }
 
 /// An optional array (`null` or absent: `None`; the field is `#[serde(default)]`).
 #[doc(hidden)]
-pub fn option_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(crate) fn option_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Vec<T>>, D::Error> {
     d.deserialize_option(Optional(PhantomData))
@@ -27,7 +29,7 @@ pub fn option_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 /// An optional array of a request type (`null`: `Null`; absent: `Absent`, by the field's
 /// `#[serde(default)]`).
 #[doc(hidden)]
-pub fn nullable_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(crate) fn nullable_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<crate::Nullable<Vec<T>>, D::Error> {
     d.deserialize_option(Optional(PhantomData))

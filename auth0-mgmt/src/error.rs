@@ -46,7 +46,10 @@ pub enum Error {
     },
     /// The server answered with a redirect (or the HTTP client followed one to another
     /// origin): requests carrying the token never follow redirects.
-    #[error("{operation}: the server redirected the request to {}", auth0_http::printable(location))]
+    #[error(
+        "{operation}: the server redirected the request to {}",
+        auth0_http::printable(location)
+    )]
     Redirect {
         /// The operation.
         operation: &'static str,

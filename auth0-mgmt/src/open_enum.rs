@@ -4,7 +4,6 @@
 /// named by the second argument), so that
 /// a value Auth0 adds later is kept rather than rejected. Serializes as the plain string.
 #[doc(hidden)]
-#[macro_export]
 macro_rules! open_enum {
     ($name:ident, $other:ident, { $($variant:ident => $wire:literal),* $(,)? }) => {
         #[doc = concat!("`", stringify!($name), "`: one of the documented values, or `Other`.")]
@@ -78,10 +77,11 @@ macro_rules! open_enum {
         }
     };
 }
+pub(crate) use open_enum;
 
 /// Shared deserialization visitor of every open enum (one copy of the logic, not 465).
 #[doc(hidden)]
-pub struct Visitor<T>(std::marker::PhantomData<T>);
+pub(crate) struct Visitor<T>(std::marker::PhantomData<T>);
 
 impl<T> Visitor<T> {
     #[doc(hidden)]

@@ -55,7 +55,7 @@ pub const MAX_PAGES: u32 = 10_000;
 /// The walk ends after a short or empty page, or when `total` is reached. A page the walk has
 /// already seen (a server that repeats one full page), or more than [`MAX_PAGES`] pages, end
 /// it with [`Error::Paging`]: the pages so far are kept, and the stop is not silent.
-pub fn offset_pages<'a, R, T>(
+pub(crate) fn offset_pages<'a, R, T>(
     request: R,
     first: i64,
     per_page: i64,
@@ -91,7 +91,8 @@ where
                     .and_then(|pages| pages.checked_mul(per_page as u64));
                 let last = got == 0
                     || got < per_page as u64
-                    || p.total.is_some_and(|total| through.is_none_or(|t| t >= total))
+                    || p.total
+                        .is_some_and(|total| through.is_none_or(|t| t >= total))
                     || p.total.is_some_and(|total| walk.seen_items >= total);
                 if last {
                     return Some((Ok(p), None));
@@ -149,7 +150,7 @@ fn fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
 ///
 /// The walk ends on a page without a next checkpoint, an empty page, or a checkpoint seen
 /// before; more than [`MAX_PAGES`] pages end it with [`Error::Paging`].
-pub fn checkpoint_pages<'a, R, T>(
+pub(crate) fn checkpoint_pages<'a, R, T>(
     request: R,
     from: Option<String>,
     take: i64,
@@ -161,33 +162,38 @@ where
 {
     let take = take.max(1);
     let visited: HashSet<String> = from.iter().cloned().collect();
-    stream::unfold(Some((request, from, visited, 0u32)), move |state| async move {
-        let (request, from, mut visited, fetched) = state?;
-        if fetched >= MAX_PAGES {
-            let e = Error::Paging(format!("more than {MAX_PAGES} pages; the walk stops"));
-            return Some((Err(e), None));
-        }
-        match fetch(request.clone(), from, take).await {
-            Err(e) => Some((Err(e), None)),
-            Ok(p) => {
-                let next = match &p.next {
-                    // An empty checkpoint is none; one seen before would loop for ever.
-                    Some(n)
-                        if !p.items.is_empty() && !n.is_empty() && visited.insert(n.clone()) =>
-                    {
-                        Some((request, Some(n.clone()), visited, fetched + 1))
-                    }
-                    _ => None,
-                };
-                Some((Ok(p), next))
+    stream::unfold(
+        Some((request, from, visited, 0u32)),
+        move |state| async move {
+            let (request, from, mut visited, fetched) = state?;
+            if fetched >= MAX_PAGES {
+                let e = Error::Paging(format!("more than {MAX_PAGES} pages; the walk stops"));
+                return Some((Err(e), None));
             }
-        }
-    })
+            match fetch(request.clone(), from, take).await {
+                Err(e) => Some((Err(e), None)),
+                Ok(p) => {
+                    let next = match &p.next {
+                        // An empty checkpoint is none; one seen before would loop for ever.
+                        Some(n)
+                            if !p.items.is_empty()
+                                && !n.is_empty()
+                                && visited.insert(n.clone()) =>
+                        {
+                            Some((request, Some(n.clone()), visited, fetched + 1))
+                        }
+                        _ => None,
+                    };
+                    Some((Ok(p), next))
+                }
+            }
+        },
+    )
     .boxed()
 }
 
 /// The items of every page, in order; an error ends the stream after being yielded.
-pub fn items<'a, T: Send + 'a>(pages: Pages<'a, T>) -> Items<'a, T> {
+pub(crate) fn items<'a, T: Send + 'a>(pages: Pages<'a, T>) -> Items<'a, T> {
     pages
         .flat_map(|page| match page {
             Ok(p) => stream::iter(p.items.into_iter().map(Ok).collect::<Vec<_>>()),

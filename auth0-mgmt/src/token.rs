@@ -175,7 +175,10 @@ impl TokenCache {
             Ok(token) => token,
             Err(e) => {
                 let at = self.clock.now();
-                let count = state.failed.as_ref().map_or(1, |f| f.count.saturating_add(1));
+                let count = state
+                    .failed
+                    .as_ref()
+                    .map_or(1, |f| f.count.saturating_add(1));
                 let backoff = server_wait(&e, self.clock.system_time())
                     .map(|wait| wait.min(MAX_SERVER_BACKOFF))
                     .unwrap_or_else(|| {

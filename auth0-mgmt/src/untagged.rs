@@ -31,7 +31,7 @@ use serde_json::Value;
 /// The per-kind decoding of one union; implemented by [`untagged!`](crate::untagged!).
 /// A `None` means no variant of that kind took the value.
 #[doc(hidden)]
-pub trait Shapes: Sized {
+pub(crate) trait Shapes: Sized {
     /// The catch-all variant.
     fn other(value: Value) -> Self;
     /// A string.
@@ -70,19 +70,25 @@ pub trait Shapes: Sized {
 
 /// Deserializes a union by the kind of its value.
 #[doc(hidden)]
-pub fn deserialize<'de, T: Shapes, D: de::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+pub(crate) fn deserialize<'de, T: Shapes, D: de::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     d.deserialize_any(ByKind(PhantomData))
 }
 
 /// Decodes an array or object into one variant's type without buffering.
 #[doc(hidden)]
-pub fn direct<'de, T: Deserialize<'de>, D: de::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+pub(crate) fn direct<'de, T: Deserialize<'de>, D: de::Deserializer<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
     T::deserialize(Present(d))
 }
 
 /// Tries one variant's type on a string, number or boolean; `None` if it does not fit.
 #[doc(hidden)]
-pub fn attempt<'de, T: Deserialize<'de>, D: de::Deserializer<'de, Error = de::value::Error>>(
+pub(crate) fn attempt<
+    'de,
+    T: Deserialize<'de>,
+    D: de::Deserializer<'de, Error = de::value::Error>,
+>(
     d: D,
 ) -> Option<T> {
     T::deserialize(Present(d)).ok()
@@ -90,7 +96,7 @@ pub fn attempt<'de, T: Deserialize<'de>, D: de::Deserializer<'de, Error = de::va
 
 /// Tries one variant's type on `null`; `None` if it does not fit.
 #[doc(hidden)]
-pub fn attempt_null<T: de::DeserializeOwned>() -> Option<T> {
+pub(crate) fn attempt_null<T: de::DeserializeOwned>() -> Option<T> {
     T::deserialize(de::value::UnitDeserializer::<de::value::Error>::new()).ok()
 }
 
@@ -135,20 +141,22 @@ impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for Present<D> {
 
 /// Tries one variant's type on a buffered array or object.
 #[doc(hidden)]
-pub fn attempt_value<T: de::DeserializeOwned>(value: &Value) -> Option<T> {
+pub(crate) fn attempt_value<T: de::DeserializeOwned>(value: &Value) -> Option<T> {
     T::deserialize(value).ok()
 }
 
 /// Decodes a buffered value as one variant's type (the same decoder [`attempt_value`] uses).
 #[doc(hidden)]
-pub fn from_buffered<T: de::DeserializeOwned>(value: &Value) -> Result<T, serde_json::Error> {
+pub(crate) fn from_buffered<T: de::DeserializeOwned>(
+    value: &Value,
+) -> Result<T, serde_json::Error> {
     T::deserialize(value)
 }
 
 /// A union member whose variant a sibling decides, read whole into the catch-all variant for
 /// its parent to choose (`chosen_by` in generated code); `null` is `None`.
 #[doc(hidden)]
-pub fn deferred_option<'de, T: Shapes, D: de::Deserializer<'de>>(
+pub(crate) fn deferred_option<'de, T: Shapes, D: de::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<T>, D::Error> {
     Ok(Option::<Value>::deserialize(d)?.map(T::other))
@@ -156,7 +164,7 @@ pub fn deferred_option<'de, T: Shapes, D: de::Deserializer<'de>>(
 
 /// As [`deferred_option`], for a request member: `null` is `Null`.
 #[doc(hidden)]
-pub fn deferred_nullable<'de, T: Shapes, D: de::Deserializer<'de>>(
+pub(crate) fn deferred_nullable<'de, T: Shapes, D: de::Deserializer<'de>>(
     d: D,
 ) -> Result<crate::Nullable<T>, D::Error> {
     Ok(Option::<Value>::deserialize(d)?
@@ -165,19 +173,19 @@ pub fn deferred_nullable<'de, T: Shapes, D: de::Deserializer<'de>>(
 
 /// As [`deferred_option`], for a required member.
 #[doc(hidden)]
-pub fn deferred<'de, T: Shapes, D: de::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+pub(crate) fn deferred<'de, T: Shapes, D: de::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     Value::deserialize(d).map(T::other)
 }
 
 /// Buffers an array.
 #[doc(hidden)]
-pub fn buffer_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<Value, A::Error> {
+pub(crate) fn buffer_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<Value, A::Error> {
     Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
 }
 
 /// Buffers an object.
 #[doc(hidden)]
-pub fn buffer_map<'de, A: MapAccess<'de>>(map: A) -> Result<Value, A::Error> {
+pub(crate) fn buffer_map<'de, A: MapAccess<'de>>(map: A) -> Result<Value, A::Error> {
     Value::deserialize(de::value::MapAccessDeserializer::new(map))
 }
 
@@ -185,7 +193,7 @@ pub fn buffer_map<'de, A: MapAccess<'de>>(map: A) -> Result<Value, A::Error> {
 /// tags, the string fields that take a fixed set of values.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Profile {
+pub(crate) struct Profile {
     /// The keys of its fields.
     pub keys: &'static [&'static str],
     /// Its tags.
@@ -195,7 +203,7 @@ pub struct Profile {
 /// A string field of an object variant with a fixed set of values.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Tag {
+pub(crate) struct Tag {
     /// The keys leading to it (`["type"]`, `["destination", "type"]`).
     pub path: &'static [&'static str],
     /// The values it takes.
@@ -210,7 +218,7 @@ pub struct Tag {
 /// know (fewest first), then keys the variant has (fewest first: the most specific), then
 /// declaration order.
 #[doc(hidden)]
-pub fn rank(object: &Value, profiles: &[Profile]) -> Vec<usize> {
+pub(crate) fn rank(object: &Value, profiles: &[Profile]) -> Vec<usize> {
     let Value::Object(map) = object else {
         return (0..profiles.len()).collect();
     };
@@ -312,7 +320,6 @@ impl<'de, T: Shapes> de::Visitor<'de> for ByKind<T> {
 /// Several object variants come with their profiles:
 /// `map => [E { keys: ["id", "type"], tags: [(["type"], ["http"])] }, F { .. }]`.
 #[doc(hidden)]
-#[macro_export]
 macro_rules! untagged {
     ($name:ident, $other:ident, { $($kind:ident => $variants:tt),* $(,)? }) => {
         impl<'de> ::serde::Deserialize<'de> for $name {
@@ -396,6 +403,8 @@ macro_rules! untagged {
         }
     };
 }
+
+pub(crate) use untagged;
 
 #[cfg(test)]
 mod tests {

@@ -422,10 +422,7 @@ async fn rate_limits_carry_the_reset_time_when_given() {
             error,
         } => {
             assert_eq!(at, UNIX_EPOCH + Duration::from_secs(reset));
-            assert_eq!(
-                error.message(),
-                Some("Global limit has been reached")
-            );
+            assert_eq!(error.message(), Some("Global limit has been reached"));
         }
         other => panic!("expected RateLimited with a reset, got {other:?}"),
     }
@@ -638,7 +635,12 @@ async fn users_import_boundaries_are_random() {
             .unwrap();
     }
     let requests = server.received_requests().await.unwrap();
-    let boundary = |i: usize| requests[i].headers["content-type"].to_str().unwrap().to_owned();
+    let boundary = |i: usize| {
+        requests[i].headers["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
     assert_ne!(boundary(0), boundary(1));
     assert!(!boundary(0).contains("boundary-0"));
 }
@@ -740,7 +742,11 @@ async fn a_rate_limited_users_import_is_sent_again() {
     assert!(body.contains("filename=\"a%22b.json\""), "{body}");
     let content_type = requests[1].headers["content-type"].to_str().unwrap();
     let boundary = content_type.rsplit("boundary=").next().unwrap();
-    assert_eq!(body.matches(boundary).count(), 3, "two parts and the end: {body}");
+    assert_eq!(
+        body.matches(boundary).count(),
+        3,
+        "two parts and the end: {body}"
+    );
 }
 
 #[tokio::test]

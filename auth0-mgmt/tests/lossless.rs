@@ -325,5 +325,8 @@ fn debug_hides_bearer_capabilities_and_credentials_in_any_style() {
     )
     .unwrap();
     let shown = format!("{invitation:?}");
-    assert!(!shown.contains("CAPABILITY-2") && shown.contains("uinv_1"), "{shown}");
+    assert!(
+        !shown.contains("CAPABILITY-2") && shown.contains("uinv_1"),
+        "{shown}"
+    );
 }

@@ -254,7 +254,11 @@ async fn a_server_repeating_one_full_page_ends_the_walk_with_an_error() {
     let results: Vec<_> = client.users().list().per_page(2).pages().collect().await;
     assert_eq!(results.len(), 2, "one page, then the error");
     assert!(results[0].is_ok());
-    assert!(matches!(&results[1], Err(Error::Paging(m)) if m.contains("repeats")), "{:?}", results[1]);
+    assert!(
+        matches!(&results[1], Err(Error::Paging(m)) if m.contains("repeats")),
+        "{:?}",
+        results[1]
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 

@@ -618,7 +618,10 @@ async fn a_retry_after_a_wait_carries_the_token_renewed_meanwhile() {
     let (client, clock) = client_on_clock(&server);
     let user = client.users().get("u").send().await.unwrap();
     assert_eq!(user.user_id.as_deref(), Some("u"));
-    assert!(clock.elapsed() >= Duration::from_secs(11), "the wait was on the clock");
+    assert!(
+        clock.elapsed() >= Duration::from_secs(11),
+        "the wait was on the clock"
+    );
     let gets = requests_to(&server, "/api/v2/users/u").await;
     assert_eq!(gets.len(), 2);
     assert_eq!(gets[0].headers["authorization"], "Bearer short-lived");

@@ -953,7 +953,11 @@ async fn the_stand_in_refuses_what_auth0_refuses() {
         ],
     )
     .await;
-    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_request")), "{body}");
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
 
     // Two ways of authenticating the client at once.
     let response = reqwest::Client::new()
@@ -968,7 +972,11 @@ async fn the_stand_in_refuses_what_auth0_refuses() {
         .await
         .unwrap();
     let (status, body) = json_of(response).await;
-    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_request")), "{body}");
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
     let (status, body) = token_request(
         &s,
         &[
@@ -980,7 +988,11 @@ async fn the_stand_in_refuses_what_auth0_refuses() {
         ],
     )
     .await;
-    assert_eq!((status.as_u16(), body["error"].as_str()), (400, Some("invalid_request")), "{body}");
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
 
     // A blocked user cannot log in.
     let (status, body) = api(
@@ -988,8 +1000,10 @@ async fn the_stand_in_refuses_what_auth0_refuses() {
         reqwest::Method::POST,
         "/users",
         Some(&mgmt),
-        Some(json!({"connection": CONNECTION, "email": "blocked@example.com",
-                    "password": "Long-enough-1", "blocked": true})),
+        Some(
+            json!({"connection": CONNECTION, "email": "blocked@example.com",
+                    "password": "Long-enough-1", "blocked": true}),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");

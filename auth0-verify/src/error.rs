@@ -262,7 +262,10 @@ pub enum JwksError {
     },
     /// The server answered with a redirect, or the HTTP client followed one to another
     /// origin: keys are trusted only from the JWKS URL's own origin.
-    #[error("JWKS request to {url} was redirected to {}", auth0_http::printable(location))]
+    #[error(
+        "JWKS request to {url} was redirected to {}",
+        auth0_http::printable(location)
+    )]
     Redirect {
         /// The JWKS URL.
         url: String,

@@ -341,12 +341,11 @@ impl Inner {
             Ok(body) => body?,
             Err(_) => return Err(self.timeout_error(None)),
         };
-        let set = KeySet::parse(&body, &c.algorithms, previous).map_err(|source| {
-            JwksError::Decode {
+        let set =
+            KeySet::parse(&body, &c.algorithms, previous).map_err(|source| JwksError::Decode {
                 url: c.url.clone(),
                 source,
-            }
-        })?;
+            })?;
         if set.keys.is_empty() {
             return Err(JwksError::NoUsableKeys {
                 url: c.url.clone(),
@@ -366,7 +365,9 @@ impl Inner {
         match url.scheme() {
             "https" => Ok(url),
             "http" if auth0_http::is_loopback(&url) => Ok(url),
-            "http" => Err(refuse("keys are fetched over https (http only from this machine)")),
+            "http" => Err(refuse(
+                "keys are fetched over https (http only from this machine)",
+            )),
             _ => Err(refuse("the scheme is not https")),
         }
     }

@@ -147,7 +147,9 @@ impl Kind {
         // Media types compare case-insensitively, with or without `application/`.
         let found = typ.map(|t| {
             let t = t.to_ascii_lowercase();
-            t.strip_prefix("application/").map(str::to_owned).unwrap_or(t)
+            t.strip_prefix("application/")
+                .map(str::to_owned)
+                .unwrap_or(t)
         });
         let (ok, expected) = match self {
             Kind::Id => (

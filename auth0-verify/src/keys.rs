@@ -211,7 +211,9 @@ fn parse_key(value: Value, allowed: &[Algorithm]) -> Result<Key, String> {
     if let Some(ops) = &jwk.key_ops
         && !ops.iter().any(|op| op == "verify")
     {
-        return Err(format!("expected `key_ops` to include \"verify\", found {ops:?}"));
+        return Err(format!(
+            "expected `key_ops` to include \"verify\", found {ops:?}"
+        ));
     }
     let alg = match &jwk.alg {
         None => None,

@@ -19,7 +19,8 @@ pub use error::{BoxError, JwksError, TokenValidationError};
 pub use jwks::AsymmetricSignatureVerifier;
 pub use signature::{Secret, SignatureVerifier, SymmetricSignatureVerifier};
 pub use verifier::{
-    AccessTokenVerifier, BACKCHANNEL_LOGOUT_EVENT, LogoutTokenVerifier, TokenVerifier, VerifyOptions,
+    AccessTokenVerifier, BACKCHANNEL_LOGOUT_EVENT, LogoutTokenVerifier, TokenVerifier,
+    VerifyOptions,
 };
 
 /// Re-exported so callers need no extra dependency to name claim values.

@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::blocking::BlockingRuntime;
 use crate::claims::{
-    AccessTokenClaims, IdTokenClaims, LogoutTokenClaims, check_organization, require, take_array, take_date, take_str,
-    take_str_or_array,
+    AccessTokenClaims, IdTokenClaims, LogoutTokenClaims, check_organization, require, take_array,
+    take_date, take_str, take_str_or_array,
 };
 use crate::error::TokenValidationError;
 use crate::jwt::{Kind, RawToken};
@@ -250,7 +250,10 @@ impl Core {
         })
     }
 
-    fn logout_claims(&self, mut map: Map<String, Value>) -> Result<LogoutTokenClaims, TokenValidationError> {
+    fn logout_claims(
+        &self,
+        mut map: Map<String, Value>,
+    ) -> Result<LogoutTokenClaims, TokenValidationError> {
         let m = &mut map;
         let (iss, aud, iat, exp) = (
             take_str(m, "iss")?,
@@ -258,7 +261,11 @@ impl Core {
             take_date(m, "iat")?,
             take_date(m, "exp")?,
         );
-        let (jti, sub, sid) = (take_str(m, "jti")?, take_str(m, "sub")?, take_str(m, "sid")?);
+        let (jti, sub, sid) = (
+            take_str(m, "jti")?,
+            take_str(m, "sub")?,
+            take_str(m, "sid")?,
+        );
         let iss = self.check_issuer(iss)?;
         let aud = self.check_audience(aud)?;
         let now = self.now();
@@ -485,7 +492,9 @@ impl TokenVerifier {
         options: &VerifyOptions,
         runtime: &BlockingRuntime,
     ) -> Result<IdTokenClaims, TokenValidationError> {
-        let claims = self.core.verified_claims_blocking(token, Kind::Id, runtime)?;
+        let claims = self
+            .core
+            .verified_claims_blocking(token, Kind::Id, runtime)?;
         self.core.id_claims(claims, options)
     }
 }
@@ -552,7 +561,9 @@ impl AccessTokenVerifier {
         token: &str,
         runtime: &BlockingRuntime,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
-        let claims = self.core.verified_claims_blocking(token, Kind::Access, runtime)?;
+        let claims = self
+            .core
+            .verified_claims_blocking(token, Kind::Access, runtime)?;
         self.core.access_claims(claims, &self.organizations)
     }
 }

@@ -215,8 +215,8 @@ pub fn render(ops: &[FacadeOp], with_default: &BTreeSet<String>) -> anyhow::Resu
         }
     });
     let tokens = quote! {
-        //! Calls every Management API operation through the facade, by the naming rule of
-        //! DESIGN.md, against a local server: each request must leave with the documented method
+        //! Calls every Management API operation through the facade, by the naming rule of the
+        //! README's auth0-mgmt section, against a local server: each request must leave with the documented method
         //! and path, and Auth0's error answer must come back as a typed `Error::Api`. An
         //! operation whose required values this test cannot invent must refuse to send.
         #![allow(unused_mut, unused_variables, clippy::all)]

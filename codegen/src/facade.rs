@@ -1,6 +1,7 @@
 //! The resource facade: `client.users().roles().list("id").page(2).send().await`.
 //!
-//! Built on `x-operation-group` / `x-operation-name` (see DESIGN.md): group segments become
+//! Built on `x-operation-group` / `x-operation-name` (the naming rule of the README's
+//! auth0-mgmt section): group segments become
 //! accessors, the name becomes the method, path parameters are positional, everything else is
 //! a builder setter, and `send()` calls the generated raw client.
 

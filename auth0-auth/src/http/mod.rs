@@ -37,9 +37,10 @@
 mod client_auth;
 
 pub use auth0_http::{
-    AccessToken, Attempts, AuthorizationCode, ClientSecret, Clock, CodeVerifier, Exchange,
-    IdToken, ManualClock, MfaToken, SystemClock, OneTimeCode, Password, RefreshToken, Repeat, RetryPolicy, Secret, SendError,
-    TELEMETRY_HEADER, Telemetry, bearer, rate_limit_reset, send, sensitive_header, server_wait,
+    AccessToken, Attempts, AuthorizationCode, ClientSecret, Clock, CodeVerifier, Exchange, IdToken,
+    ManualClock, MfaToken, OneTimeCode, Password, RefreshToken, Repeat, RetryPolicy, Secret,
+    SendError, SystemClock, TELEMETRY_HEADER, Telemetry, bearer, rate_limit_reset, send,
+    sensitive_header, server_wait,
 };
 pub use client_auth::{
     AssertionAlgorithm, BoxError, CLIENT_ASSERTION_TYPE, ClientAssertionError, ClientAssertionKey,
@@ -72,7 +73,11 @@ where
     let exchange = Exchange {
         http,
         policy,
-        repeat: if idempotent { Repeat::Safe } else { Repeat::Once },
+        repeat: if idempotent {
+            Repeat::Safe
+        } else {
+            Repeat::Once
+        },
         operation: "request",
         clock: &auth0_http::SystemClock,
     };

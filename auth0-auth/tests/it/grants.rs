@@ -122,7 +122,10 @@ async fn authorization_code_with_and_without_pkce() {
             ("grant_type", "authorization_code"),
             ("code", "code_2"),
             ("redirect_uri", "https://app/cb"),
-            ("code_verifier", "verifier-0123456789-0123456789-0123456789-~."),
+            (
+                "code_verifier",
+                "verifier-0123456789-0123456789-0123456789-~.",
+            ),
         ],
     )
     .await;
@@ -463,25 +466,46 @@ async fn missing_id_token_fails_verification() {
 #[tokio::test]
 async fn pkce_verifiers_follow_rfc_7636() {
     let long = "a".repeat(129);
-    for bad in ["short", "x".repeat(42).as_str(), long.as_str(), &format!("{}+/=", "a".repeat(43)), &format!("{} ", "a".repeat(43))] {
+    for bad in [
+        "short",
+        "x".repeat(42).as_str(),
+        long.as_str(),
+        &format!("{}+/=", "a".repeat(43)),
+        &format!("{} ", "a".repeat(43)),
+    ] {
         let err = Pkce::from_verifier(bad).unwrap_err();
         assert!(err.to_string().contains("RFC 7636"), "{err}");
-        assert!(bad.len() < 10 || !err.to_string().contains(bad), "the verifier is not quoted");
+        assert!(
+            bad.len() < 10 || !err.to_string().contains(bad),
+            "the verifier is not quoted"
+        );
     }
     for good in ["a".repeat(43), "A-Z.a_z~0".repeat(14)] {
-        assert_eq!(Pkce::from_verifier(good.as_str()).unwrap().verifier().expose_secret(), good);
+        assert_eq!(
+            Pkce::from_verifier(good.as_str())
+                .unwrap()
+                .verifier()
+                .expose_secret(),
+            good
+        );
     }
     assert_eq!(Pkce::new().verifier().expose_secret().len(), 43);
     // A verifier set directly is refused when sending, before any request.
     let server = crate::common::server().await;
-    let client = Client::builder(server.uri()).client_id("cid").build().unwrap();
+    let client = Client::builder(server.uri())
+        .client_id("cid")
+        .build()
+        .unwrap();
     let err = client
         .authorization_code("code", "https://app/cb")
         .code_verifier("too-short")
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, auth0_auth::Error::InvalidRequest { .. }), "{err:?}");
+    assert!(
+        matches!(err, auth0_auth::Error::InvalidRequest { .. }),
+        "{err:?}"
+    );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
@@ -493,7 +517,12 @@ async fn extra_parameters_cannot_set_client_authentication() {
         .client_secret("the-real-secret")
         .build()
         .unwrap();
-    for name in ["client_id", "client_secret", "client_assertion", "client_assertion_type"] {
+    for name in [
+        "client_id",
+        "client_secret",
+        "client_assertion",
+        "client_assertion_type",
+    ] {
         let err = client
             .client_credentials()
             .audience("https://api")
@@ -501,7 +530,10 @@ async fn extra_parameters_cannot_set_client_authentication() {
             .send()
             .await
             .unwrap_err();
-        assert!(matches!(err, auth0_auth::Error::InvalidRequest { .. }), "{name}: {err:?}");
+        assert!(
+            matches!(err, auth0_auth::Error::InvalidRequest { .. }),
+            "{name}: {err:?}"
+        );
         assert!(err.to_string().contains(name), "{err}");
     }
     assert!(server.received_requests().await.unwrap().is_empty());
@@ -512,6 +544,9 @@ async fn extra_parameters_cannot_set_client_authentication() {
         .param("Vendor-Api-Key", "key-123456")
         .param("resource", "https://r");
     let debug = format!("{request:?}");
-    assert!(!debug.contains("tok-123456") && !debug.contains("key-123456"), "{debug}");
+    assert!(
+        !debug.contains("tok-123456") && !debug.contains("key-123456"),
+        "{debug}"
+    );
     assert!(debug.contains("https://r"), "{debug}");
 }

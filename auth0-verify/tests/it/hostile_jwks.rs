@@ -209,8 +209,8 @@ async fn keys_are_never_taken_from_where_a_redirect_points() {
     // The attacker's server publishes the key the token is signed with.
     let (_attacker, attacker_url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
     for status in [301, 302, 307, 308] {
-        let tenant = serve(ResponseTemplate::new(status).insert_header("location", &attacker_url))
-            .await;
+        let tenant =
+            serve(ResponseTemplate::new(status).insert_header("location", &attacker_url)).await;
         for keys in [
             AsymmetricSignatureVerifier::new(jwks_url(&tenant)),
             // A caller's client that follows redirects (reqwest's default).

@@ -356,7 +356,12 @@ async fn a_key_whose_operations_exclude_verify_never_verifies() {
     let mut key = rsa_b_jwk();
     key["key_ops"] = json!(["verify"]);
     let (_s, url) = jwks_server(jwks(&[key])).await;
-    let token = sign(jsonwebtoken::Algorithm::RS256, Some("key-b"), &rsa_b(), &id_claims());
+    let token = sign(
+        jsonwebtoken::Algorithm::RS256,
+        Some("key-b"),
+        &rsa_b(),
+        &id_claims(),
+    );
     check(&verifier(AsymmetricSignatureVerifier::new(url)), &token)
         .await
         .unwrap();

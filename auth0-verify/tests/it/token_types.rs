@@ -1,7 +1,9 @@
 //! A token of one kind never passes as another (RFC 8725 3.11): the header's `typ` and a
 //! logout token's `events` claim.
 
-use auth0_verify::{AccessTokenVerifier, SymmetricSignatureVerifier, TokenValidationError, VerifyOptions};
+use auth0_verify::{
+    AccessTokenVerifier, SymmetricSignatureVerifier, TokenValidationError, VerifyOptions,
+};
 use serde_json::json;
 
 use crate::common::*;
@@ -28,9 +30,21 @@ async fn id_tokens_refuse_other_token_types() {
     for typ in [None, Some("JWT"), Some("jwt"), Some("application/JWT")] {
         v.verify(&typed(typ, &id_claims()), &ok).await.unwrap();
     }
-    for typ in ["logout+jwt", "at+jwt", "application/at+jwt", "dpop+jwt", "secevent+jwt"] {
-        let err = v.verify(&typed(Some(typ), &id_claims()), &ok).await.unwrap_err();
-        assert!(matches!(err, TokenValidationError::WrongType { .. }), "{typ}: {err}");
+    for typ in [
+        "logout+jwt",
+        "at+jwt",
+        "application/at+jwt",
+        "dpop+jwt",
+        "secevent+jwt",
+    ] {
+        let err = v
+            .verify(&typed(Some(typ), &id_claims()), &ok)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TokenValidationError::WrongType { .. }),
+            "{typ}: {err}"
+        );
         assert!(err.to_string().contains(typ), "{err}");
     }
     // A logout token passes as an ID token neither by its `typ` nor, without one, by its
@@ -39,8 +53,14 @@ async fn id_tokens_refuse_other_token_types() {
         .verify(&typed(Some("logout+jwt"), &logout_claims()), &ok)
         .await
         .unwrap_err();
-    assert!(matches!(err, TokenValidationError::WrongType { .. }), "{err}");
-    let err = v.verify(&typed(None, &logout_claims()), &ok).await.unwrap_err();
+    assert!(
+        matches!(err, TokenValidationError::WrongType { .. }),
+        "{err}"
+    );
+    let err = v
+        .verify(&typed(None, &logout_claims()), &ok)
+        .await
+        .unwrap_err();
     assert_eq!(err.claim(), Some("events"), "{err}");
 }
 
@@ -48,12 +68,23 @@ async fn id_tokens_refuse_other_token_types() {
 async fn access_tokens_take_at_jwt_and_refuse_logout_tokens() {
     let v = AccessTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, API)
         .with_clock(clock);
-    for typ in [None, Some("JWT"), Some("at+jwt"), Some("application/at+jwt")] {
+    for typ in [
+        None,
+        Some("JWT"),
+        Some("at+jwt"),
+        Some("application/at+jwt"),
+    ] {
         v.verify(&typed(typ, &access_claims())).await.unwrap();
     }
     for typ in ["logout+jwt", "dpop+jwt"] {
-        let err = v.verify(&typed(Some(typ), &access_claims())).await.unwrap_err();
-        assert!(matches!(err, TokenValidationError::WrongType { .. }), "{typ}: {err}");
+        let err = v
+            .verify(&typed(Some(typ), &access_claims()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TokenValidationError::WrongType { .. }),
+            "{typ}: {err}"
+        );
     }
 }
 
@@ -92,41 +123,68 @@ async fn logout_tokens_are_verified_as_the_back_channel_logout_spec_says() {
         .unwrap();
     assert_eq!(claims.sid.as_deref(), Some("sid-1"));
     assert_eq!(claims.jti, "jti-1");
-    assert!(claims.events.contains_key(auth0_verify::BACKCHANNEL_LOGOUT_EVENT));
+    assert!(
+        claims
+            .events
+            .contains_key(auth0_verify::BACKCHANNEL_LOGOUT_EVENT)
+    );
     // `sub` alone is enough.
     let mut sub_only = logout_claims();
     sub_only.as_object_mut().unwrap().remove("sid");
-    v.verify(&typed(Some("logout+jwt"), &sub_only)).await.unwrap();
+    v.verify(&typed(Some("logout+jwt"), &sub_only))
+        .await
+        .unwrap();
 
     // Each requirement, broken.
     let id_token = typed(Some("JWT"), &id_claims());
     let err = v.verify(&id_token).await.unwrap_err();
-    assert!(matches!(err, TokenValidationError::WrongType { .. }), "{err}");
+    assert!(
+        matches!(err, TokenValidationError::WrongType { .. }),
+        "{err}"
+    );
     let err = v.verify(&typed(None, &logout_claims())).await.unwrap_err();
-    assert!(matches!(err, TokenValidationError::WrongType { .. }), "{err}");
+    assert!(
+        matches!(err, TokenValidationError::WrongType { .. }),
+        "{err}"
+    );
     for (change, claim) in [
         (json!({"nonce": "n"}), "nonce"),
         (json!({"events": {"other": {}}}), "events"),
         (json!({"events": "x"}), "events"),
-        (json!({"events": {"http://schemas.openid.net/event/backchannel-logout": "x"}}), "events"),
+        (
+            json!({"events": {"http://schemas.openid.net/event/backchannel-logout": "x"}}),
+            "events",
+        ),
         (json!({"iss": "https://elsewhere.example/"}), "iss"),
         (json!({"aud": "another-client"}), "aud"),
         (json!({"iat": 4_102_444_800u64}), "iat"),
         (json!({"exp": 1_000}), "exp"),
     ] {
         let claims = with(logout_claims(), change.clone());
-        let err = v.verify(&typed(Some("logout+jwt"), &claims)).await.unwrap_err();
+        let err = v
+            .verify(&typed(Some("logout+jwt"), &claims))
+            .await
+            .unwrap_err();
         assert_eq!(err.claim(), Some(claim), "{change}: {err}");
     }
     for missing in ["jti", "iat", "events"] {
         let mut claims = logout_claims();
         claims.as_object_mut().unwrap().remove(missing);
-        let err = v.verify(&typed(Some("logout+jwt"), &claims)).await.unwrap_err();
+        let err = v
+            .verify(&typed(Some("logout+jwt"), &claims))
+            .await
+            .unwrap_err();
         assert_eq!(err.claim(), Some(missing), "{err}");
     }
     let mut neither = logout_claims();
     neither.as_object_mut().unwrap().remove("sid");
     neither.as_object_mut().unwrap().remove("sub");
-    let err = v.verify(&typed(Some("logout+jwt"), &neither)).await.unwrap_err();
-    assert!(matches!(err, TokenValidationError::MissingClaim { .. }), "{err}");
+    let err = v
+        .verify(&typed(Some("logout+jwt"), &neither))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TokenValidationError::MissingClaim { .. }),
+        "{err}"
+    );
 }
