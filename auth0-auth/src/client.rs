@@ -418,14 +418,12 @@ impl ClientBuilder {
             Some(h) => h,
             // Redirects are not followed: a token request answered with 307 must not carry
             // the client's credentials to another address.
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::Config {
+            None => {
+                auth0_http::http_client(self.connect_timeout, None).map_err(|e| Error::Config {
                     message: "the HTTP client could not be built".to_owned(),
                     source: Some(Box::new(e)),
-                })?,
+                })?
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {

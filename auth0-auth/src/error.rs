@@ -2,9 +2,7 @@
 
 use std::time::SystemTime;
 
-use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 
 use crate::http::{BoxError, ClientAssertionError, MfaToken};
 
@@ -214,51 +212,6 @@ impl Error {
         matches!(self, Error::Timeout { .. })
     }
 
-    pub(crate) fn from_reqwest(operation: &'static str, source: reqwest::Error) -> Self {
-        if source.is_timeout() {
-            Error::Timeout { operation, source }
-        } else if source.is_connect() {
-            Error::Connection { operation, source }
-        } else {
-            Error::Http { operation, source }
-        }
-    }
-
-    pub(crate) fn from_answer(
-        operation: &'static str,
-        status: StatusCode,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> Self {
-        let error = Box::new(ApiError::new(operation, status, headers, body));
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let reset = error.rate_limit_reset();
-            Error::RateLimited { reset, error }
-        } else {
-            Error::Api(error)
-        }
-    }
-
-    pub(crate) fn from_send(operation: &'static str, e: auth0_http::SendError<Error>) -> Self {
-        match e {
-            auth0_http::SendError::Build(e) => e,
-            auth0_http::SendError::Http(e) => Error::from_reqwest(operation, e),
-            auth0_http::SendError::Redirect { location } => Error::Redirect {
-                operation,
-                location,
-            },
-            other => Error::invalid(operation, other.to_string()),
-        }
-    }
-
-    pub(crate) fn from_body(operation: &'static str, e: auth0_http::BodyError) -> Self {
-        match e {
-            auth0_http::BodyError::TooLarge { limit } => Error::TooLarge { operation, limit },
-            auth0_http::BodyError::Read(e) => Error::from_reqwest(operation, e),
-            other => Error::invalid(operation, other.to_string()),
-        }
-    }
-
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error::Config {
             message: message.into(),
@@ -273,3 +226,5 @@ impl Error {
         }
     }
 }
+
+auth0_http::error_constructors!(Error);

@@ -73,3 +73,93 @@ pub fn sensitive_header(value: &str) -> Option<HeaderValue> {
 pub fn bearer(token: &str) -> Option<HeaderValue> {
     sensitive_header(&format!("Bearer {token}"))
 }
+
+/// The HTTP client a client of this SDK makes when given none: rustls, HTTP/2 when offered,
+/// no redirects followed, the given timeouts.
+pub fn http_client(
+    connect_timeout: std::time::Duration,
+    timeout: Option<std::time::Duration>,
+) -> reqwest::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(timeout) = timeout {
+        builder = builder.timeout(timeout);
+    }
+    builder.build()
+}
+
+/// What [`error_constructors!`] names, whatever the calling crate depends on.
+#[doc(hidden)]
+pub mod __private {
+    pub use bytes::Bytes;
+    pub use reqwest;
+}
+
+/// Implements the constructors every client's `Error` enum shares, from the failures of
+/// [`send`], [`read_body`] and error answers, on an enum with the variants
+/// `Timeout`, `Connection`, `Http` (`{ operation, source: reqwest::Error }`), `Redirect`
+/// (`{ operation, location }`), `TooLarge` (`{ operation, limit }`), `InvalidRequest`
+/// (`{ operation, message }`), `Api(Box<ApiError>)` and `RateLimited { reset, error }`:
+/// `from_reqwest`, `from_answer`, `from_send`, `from_body` (crate-private).
+#[macro_export]
+macro_rules! error_constructors {
+    ($error:ident) => {
+        impl $error {
+            /// A transport failure: a timeout, a failed connection, or another HTTP error.
+            pub(crate) fn from_reqwest(operation: &'static str, source: $crate::__private::reqwest::Error) -> Self {
+                if source.is_timeout() {
+                    $error::Timeout { operation, source }
+                } else if source.is_connect() || source.is_request() {
+                    $error::Connection { operation, source }
+                } else {
+                    $error::Http { operation, source }
+                }
+            }
+
+            /// A non-success answer: [`RateLimited`]($error::RateLimited) for 429, else `Api`.
+            pub(crate) fn from_answer(
+                operation: &'static str,
+                status: $crate::__private::reqwest::StatusCode,
+                headers: $crate::__private::reqwest::header::HeaderMap,
+                body: $crate::__private::Bytes,
+            ) -> Self {
+                let error = Box::new($crate::ApiError::new(operation, status, headers, body));
+                if status == $crate::__private::reqwest::StatusCode::TOO_MANY_REQUESTS {
+                    let reset = error.rate_limit_reset();
+                    $error::RateLimited { reset, error }
+                } else {
+                    $error::Api(error)
+                }
+            }
+
+            /// What [`send`]($crate::send) gave up with.
+            pub(crate) fn from_send(operation: &'static str, e: $crate::SendError<$error>) -> Self {
+                match e {
+                    $crate::SendError::Build(e) => e,
+                    $crate::SendError::Http(e) => $error::from_reqwest(operation, e),
+                    $crate::SendError::Redirect { location } => $error::Redirect {
+                        operation,
+                        location,
+                    },
+                    other => $error::InvalidRequest {
+                        operation,
+                        message: other.to_string(),
+                    },
+                }
+            }
+
+            /// Why a body could not be read.
+            pub(crate) fn from_body(operation: &'static str, e: $crate::BodyError) -> Self {
+                match e {
+                    $crate::BodyError::TooLarge { limit } => $error::TooLarge { operation, limit },
+                    $crate::BodyError::Read(e) => $error::from_reqwest(operation, e),
+                    other => $error::InvalidRequest {
+                        operation,
+                        message: other.to_string(),
+                    },
+                }
+            }
+        }
+    };
+}

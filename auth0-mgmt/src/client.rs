@@ -221,11 +221,7 @@ impl ClientBuilder {
         let audience = self.audience.clone().unwrap_or_else(|| format!("{base}/"));
         let http = match self.http {
             Some(h) => h,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
+            None => auth0_http::http_client(self.connect_timeout, Some(self.timeout))
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };
         let auth_client = |builder: auth0_auth::ClientBuilder| {

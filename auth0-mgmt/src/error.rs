@@ -4,7 +4,6 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 
 pub use auth0_http::{ApiError, DecodeError};
 
@@ -229,56 +228,6 @@ impl Error {
             message: format!("{what} is required"),
         }
     }
-
-    pub(crate) fn from_reqwest(operation: &'static str, source: reqwest::Error) -> Self {
-        if source.is_timeout() {
-            Error::Timeout { operation, source }
-        } else if source.is_connect() || source.is_request() {
-            Error::Connection { operation, source }
-        } else {
-            Error::Http { operation, source }
-        }
-    }
-
-    /// Builds the error for a non-success answer.
-    pub(crate) fn from_answer(
-        operation: &'static str,
-        status: StatusCode,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> Self {
-        let error = Box::new(ApiError::new(operation, status, headers, body));
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let reset = error.rate_limit_reset();
-            Error::RateLimited { reset, error }
-        } else {
-            Error::Api(error)
-        }
-    }
-
-    pub(crate) fn from_send(operation: &'static str, e: auth0_http::SendError<Error>) -> Self {
-        match e {
-            auth0_http::SendError::Build(e) => e,
-            auth0_http::SendError::Http(e) => Error::from_reqwest(operation, e),
-            auth0_http::SendError::Redirect { location } => Error::Redirect {
-                operation,
-                location,
-            },
-            other => Error::InvalidRequest {
-                operation,
-                message: other.to_string(),
-            },
-        }
-    }
-
-    pub(crate) fn from_body(operation: &'static str, e: auth0_http::BodyError) -> Self {
-        match e {
-            auth0_http::BodyError::TooLarge { limit } => Error::TooLarge { operation, limit },
-            auth0_http::BodyError::Read(e) => Error::from_reqwest(operation, e),
-            other => Error::InvalidRequest {
-                operation,
-                message: other.to_string(),
-            },
-        }
-    }
 }
+
+auth0_http::error_constructors!(Error);

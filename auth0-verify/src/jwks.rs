@@ -473,10 +473,7 @@ impl Attempts for Get<'_> {
 
 /// The HTTP client of a verifier not given one: follows no redirects.
 fn default_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default()
+    auth0_http::http_client(Duration::from_secs(10), None).unwrap_or_default()
 }
 
 fn kid_text(header: &Header) -> String {
