@@ -107,7 +107,10 @@ macro_rules! error_constructors {
     ($error:ident) => {
         impl $error {
             /// A transport failure: a timeout, a failed connection, or another HTTP error.
-            pub(crate) fn from_reqwest(operation: &'static str, source: $crate::__private::reqwest::Error) -> Self {
+            pub(crate) fn from_reqwest(
+                operation: &'static str,
+                source: $crate::__private::reqwest::Error,
+            ) -> Self {
                 if source.is_timeout() {
                     $error::Timeout { operation, source }
                 } else if source.is_connect() || source.is_request() {
