@@ -4,7 +4,10 @@
 //! payload over keep-alive and decoding it into the same type. (Decoding alone is measured by
 //! the `decode` benchmark.)
 //!
-//! `cargo bench -p auth0-mgmt --bench client` prints criterion's figures, then a summary of
+//! Then the same under load: 64 concurrent tasks on a two-worker runtime (the server's one
+//! worker shares the two cores), requests/s of the client against the bare loop.
+//!
+//! `cargo bench -p auth0-mgmt --bench client` prints criterion's figures, then summaries of
 //! interleaved rounds (median) with the ratios.
 
 use std::hint::black_box;
@@ -63,6 +66,15 @@ struct Setup {
 }
 
 fn setup() -> Setup {
+    setup_on(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime"),
+    )
+}
+
+fn setup_on(runtime: tokio::runtime::Runtime) -> Setup {
     let server = server();
     let base = format!("http://{}", server.addr);
     let client = Client::builder(base.as_str())
@@ -70,10 +82,7 @@ fn setup() -> Setup {
         .build()
         .expect("client");
     Setup {
-        runtime: tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime"),
+        runtime,
         client,
         http: reqwest::Client::new(),
         url: format!("{base}/api/v2/users/auth0%7C7"),
@@ -139,6 +148,60 @@ fn summary() {
     println!("ratio: {:.3}x of the bare loop", ours / bare);
 }
 
+/// Tasks sending at once in the concurrent rounds.
+const TASKS: usize = 64;
+
+/// Requests per second of `TASKS` tasks each making `per_task` calls of `call`.
+fn concurrent_rate<F, Fut>(s: &std::sync::Arc<Setup>, per_task: usize, call: F) -> f64
+where
+    F: Fn(std::sync::Arc<Setup>) -> Fut + Copy + Send + 'static,
+    Fut: std::future::Future<Output = types::GetUserResponseContent> + Send,
+{
+    let start = Instant::now();
+    s.runtime.block_on(async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let s = std::sync::Arc::clone(s);
+                tokio::spawn(async move {
+                    for _ in 0..per_task {
+                        black_box(call(std::sync::Arc::clone(&s)).await);
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task");
+        }
+    });
+    (TASKS * per_task) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn concurrent_summary() {
+    let s = std::sync::Arc::new(setup_on(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime"),
+    ));
+    let ours = |s: std::sync::Arc<Setup>| async move { via_client(&s).await };
+    let bare = |s: std::sync::Arc<Setup>| async move { via_reqwest(&s).await };
+    concurrent_rate(&s, 50, ours);
+    concurrent_rate(&s, 50, bare);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        a.push(concurrent_rate(&s, 400, ours));
+        b.push(concurrent_rate(&s, 400, bare));
+    }
+    let (ours, bare) = (median(a), median(b));
+    println!(
+        "\n== concurrent summary (median of 5 interleaved rounds, {TASKS} tasks x 400 requests, two workers) =="
+    );
+    println!("users().get(id) through auth0-mgmt: {ours:>9.0} requests/s");
+    println!("bare reqwest + serde_json:          {bare:>9.0} requests/s");
+    println!("ratio: {:.3}x of the bare loop", ours / bare);
+}
+
 criterion_group! {
     name = group;
     config = Criterion::default()
@@ -148,7 +211,11 @@ criterion_group! {
 }
 
 fn main() {
-    group();
-    Criterion::default().configure_from_args().final_summary();
-    summary();
+    // `--concurrent-only` skips criterion and the sequential rounds.
+    if !std::env::args().any(|a| a == "--concurrent-only") {
+        group();
+        Criterion::default().configure_from_args().final_summary();
+        summary();
+    }
+    concurrent_summary();
 }

@@ -186,14 +186,17 @@ async fn send(
     let mut request = request.map_err(|e| built_error(operation, e))?;
     let shared = client.shared();
     let timeout = options.timeout.unwrap_or(shared.timeout);
-    let token = match tokio::time::timeout(timeout, shared.tokens.authorization()).await {
-        Ok(token) => token?,
-        Err(_) => {
-            return Err(Error::TokenTimeout {
-                operation,
-                after: timeout,
-            });
-        }
+    let token = match shared.tokens.fresh() {
+        Some(token) => token,
+        None => match tokio::time::timeout(timeout, shared.tokens.authorization()).await {
+            Ok(token) => token?,
+            Err(_) => {
+                return Err(Error::TokenTimeout {
+                    operation,
+                    after: timeout,
+                });
+            }
+        },
     };
     let headers = request.headers_mut();
     headers.insert(AUTHORIZATION, token);

@@ -110,6 +110,9 @@ pub(crate) struct TokenCache {
     refreshable: bool,
     clock: Arc<dyn Clock>,
     state: Mutex<State>,
+    /// The token at hand and when to renew it, readable without waiting: the path of every
+    /// call while the token is fresh (the mutex is taken only to fetch or forget one).
+    fresh: std::sync::RwLock<Option<(HeaderValue, Option<Instant>)>>,
 }
 
 /// Tokens are renewed this long before they expire (or at half their lifetime if shorter).
@@ -143,6 +146,7 @@ impl TokenCache {
             refreshable,
             clock,
             state: Mutex::new(State::default()),
+            fresh: std::sync::RwLock::new(None),
         }
     }
 
@@ -158,6 +162,9 @@ impl TokenCache {
     /// again in turn). After a failure, calls get the same during a backoff (see
     /// [`FAILURE_BACKOFF`]).
     pub(crate) async fn authorization(&self) -> Result<HeaderValue, Error> {
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
         let waiting_since = self.clock.now();
         let mut state = self.state.lock().await;
         let now = self.clock.now();
@@ -205,6 +212,7 @@ impl TokenCache {
             fetched_at.checked_add(life.saturating_sub(margin).max(MIN_TOKEN_USE))
         });
         state.failed = None;
+        self.set_fresh(Some((authorization.clone(), refresh_at)));
         state.cached = Some(Cached {
             authorization: authorization.clone(),
             refresh_at,
@@ -231,8 +239,24 @@ impl TokenCache {
             return false;
         }
         state.cached = None;
+        self.set_fresh(None);
         state.replacing = true;
         true
+    }
+
+    /// The token at hand if it needs no renewing yet, without waiting for the mutex.
+    pub(crate) fn fresh(&self) -> Option<HeaderValue> {
+        let fresh = self.fresh.read().ok()?;
+        let (token, refresh_at) = fresh.as_ref()?;
+        refresh_at
+            .is_none_or(|at| self.clock.now() < at)
+            .then(|| token.clone())
+    }
+
+    fn set_fresh(&self, value: Option<(HeaderValue, Option<Instant>)>) {
+        if let Ok(mut fresh) = self.fresh.write() {
+            *fresh = value;
+        }
     }
 }
 
