@@ -769,3 +769,39 @@ async fn each_request_is_a_tracing_span_without_secrets() {
     assert!(text.contains("attempt=1"), "{text}");
     assert!(!text.contains("secret-token-value"), "{text}");
 }
+
+#[tokio::test]
+async fn the_token_never_follows_a_redirect_whatever_the_http_client() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "stolen"})))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    let target = format!("{}/api/v2/users/u", elsewhere.uri());
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", &target))
+        .mount(&server)
+        .await;
+    for http in [None, Some(reqwest::Client::new())] {
+        let mut builder = Client::builder(server.uri()).token("secret-token");
+        if let Some(http) = http.clone() {
+            builder = builder.http_client(http);
+        }
+        let e = builder
+            .build()
+            .unwrap()
+            .users()
+            .get("u")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Redirect { location, .. } if location == &target),
+            "{e:?}"
+        );
+    }
+    for seen in elsewhere.received_requests().await.unwrap() {
+        assert!(!seen.headers.contains_key("authorization"));
+    }
+}

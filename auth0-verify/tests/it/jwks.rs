@@ -540,3 +540,21 @@ async fn ec_keys_verify_es256() {
         Err(TokenValidationError::InvalidSignature { .. })
     ));
 }
+
+#[tokio::test]
+async fn the_key_cache_expires_on_the_verifiers_clock() {
+    let (server, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    let clock = auth0_http::ManualClock::new();
+    let keys = AsymmetricSignatureVerifier::new(url)
+        .cache_ttl(std::time::Duration::from_secs(600))
+        .clock(clock.shared());
+    let v = verifier(keys);
+    let token = rs256(&id_claims());
+    check(&v, &token).await.unwrap();
+    clock.advance(std::time::Duration::from_secs(599));
+    check(&v, &token).await.unwrap();
+    assert_eq!(hits(&server).await, 1, "fresh for its TTL");
+    clock.advance(std::time::Duration::from_secs(2));
+    check(&v, &token).await.unwrap();
+    assert_eq!(hits(&server).await, 2, "fetched again after it");
+}
