@@ -10,6 +10,9 @@ mod error;
 mod jwks;
 mod jwt;
 mod keys;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod protect;
 mod signature;
 mod verifier;
 

@@ -7,4 +7,5 @@ mod common;
 mod hostile_jwks;
 mod id_token;
 mod jwks;
+mod protect;
 mod token_types;

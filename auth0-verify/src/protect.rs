@@ -1,0 +1,503 @@
+//! Protecting an API: a `tower` layer that verifies the access token of every request, a
+//! per-route requirement of scopes or permissions, and RFC 6750 answers (feature `tower`;
+//! the axum extractors are behind feature `axum`).
+//!
+//! ```
+//! # #[cfg(feature = "axum")] {
+//! use auth0_verify::protect::{Authenticated, AuthLayer, require_scopes};
+//! use auth0_verify::{AccessTokenVerifier, AsymmetricSignatureVerifier};
+//! use axum::{Json, Router, routing::get};
+//!
+//! let verifier = AccessTokenVerifier::new(
+//!     AsymmetricSignatureVerifier::new("https://my-tenant.auth0.com/.well-known/jwks.json"),
+//!     "https://my-tenant.auth0.com/",
+//!     "https://api.example.com",
+//! );
+//! let app: Router = Router::new()
+//!     .route("/api/private", get(|who: Authenticated| async move { Json(who.claims().sub.clone()) }))
+//!     .route(
+//!         "/api/private-scoped",
+//!         get(|| async { "secret" }).route_layer(require_scopes(["read:messages"])),
+//!     )
+//!     .layer(AuthLayer::new(verifier).realm("api.example.com"));
+//! # }
+//! ```
+//!
+//! What a caller gets back:
+//!
+//! | request | answer |
+//! | --- | --- |
+//! | no credentials (or another scheme than `Bearer`) | 401, `WWW-Authenticate: Bearer realm="…"` (no error code) |
+//! | a bad, expired or foreign token | 401, `Bearer realm="…", error="invalid_token", error_description="…"` |
+//! | a malformed `Authorization` header (several of them, an empty token) | 400, `error="invalid_request"` |
+//! | a valid token without a required scope or permission | 403, `error="insufficient_scope", scope="…"` |
+//! | keys cannot be fetched | 503, `error="temporarily_unavailable"` |
+//!
+//! Each answer has a JSON body `{"error": …, "error_description": …}` that never echoes the
+//! token; what exactly failed (the claim, expected and found values) goes to `tracing` at
+//! `debug`, not to the caller.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::{AccessTokenClaims, AccessTokenVerifier, TokenValidationError};
+
+#[cfg(feature = "axum")]
+mod extract;
+#[cfg(feature = "axum")]
+pub use extract::AuthRejection;
+
+/// The verified claims of a request's access token, put in the request's extensions by
+/// [`AuthLayer`]; with feature `axum` it is also the extractor handlers take
+/// (`Option<Authenticated>` where authentication is optional).
+#[derive(Clone, Debug)]
+pub struct Authenticated(Arc<AccessTokenClaims>);
+
+impl Authenticated {
+    /// The token's claims.
+    pub fn claims(&self) -> &AccessTokenClaims {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Authenticated {
+    type Target = AccessTokenClaims;
+
+    fn deref(&self) -> &AccessTokenClaims {
+        &self.0
+    }
+}
+
+/// How answers challenge the caller: the realm, and the protected-resource metadata URL
+/// (RFC 9728) when one is served. Put in the request's extensions by [`AuthLayer`] so that
+/// [`Require`] and the extractors answer alike.
+#[derive(Clone, Debug)]
+pub struct Challenge {
+    realm: String,
+    resource_metadata: Option<String>,
+}
+
+impl Challenge {
+    fn default_realm() -> Self {
+        Challenge {
+            realm: "api".to_owned(),
+            resource_metadata: None,
+        }
+    }
+
+    fn header(&self, error: Option<(&str, &str)>, scope: Option<&str>) -> HeaderValue {
+        let mut value = format!("Bearer realm=\"{}\"", quoted(&self.realm));
+        if let Some(url) = &self.resource_metadata {
+            value.push_str(&format!(", resource_metadata=\"{}\"", quoted(url)));
+        }
+        if let Some((code, description)) = error {
+            value.push_str(&format!(
+                ", error=\"{code}\", error_description=\"{}\"",
+                quoted(description)
+            ));
+        }
+        if let Some(scope) = scope {
+            value.push_str(&format!(", scope=\"{}\"", quoted(scope)));
+        }
+        HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
+    }
+}
+
+/// Text inside a quoted header parameter: printable ASCII without `"` or `\`.
+fn quoted(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' => '\'',
+            c if c.is_ascii_graphic() || c == ' ' => c,
+            _ => '?',
+        })
+        .collect()
+}
+
+/// Why a request was refused, as the caller is told: the status, the RFC 6750 error code and
+/// a description that names no detail of the API's configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    status: StatusCode,
+    error: Option<&'static str>,
+    description: &'static str,
+    scope: Option<String>,
+}
+
+impl Refusal {
+    /// No credentials: a challenge without an error code.
+    pub fn missing() -> Self {
+        Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            error: None,
+            description: "an access token is required",
+            scope: None,
+        }
+    }
+
+    fn malformed(description: &'static str) -> Self {
+        Refusal {
+            status: StatusCode::BAD_REQUEST,
+            error: Some("invalid_request"),
+            description,
+            scope: None,
+        }
+    }
+
+    /// The answer for a token that failed verification.
+    pub fn from_error(e: &TokenValidationError) -> Self {
+        match e {
+            TokenValidationError::Jwks(_) => Refusal {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                error: Some("temporarily_unavailable"),
+                description: "the token cannot be checked now; try again later",
+                scope: None,
+            },
+            TokenValidationError::InsufficientScope { expected, .. } => {
+                Refusal::insufficient(expected.join(" "))
+            }
+            TokenValidationError::Expired { .. } => Refusal::invalid("the access token expired"),
+            _ => Refusal::invalid("the access token is not valid"),
+        }
+    }
+
+    fn invalid(description: &'static str) -> Self {
+        Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            error: Some("invalid_token"),
+            description,
+            scope: None,
+        }
+    }
+
+    /// A valid token without what the route requires (`scope` lists it).
+    pub fn insufficient(scope: String) -> Self {
+        Refusal {
+            status: StatusCode::FORBIDDEN,
+            error: Some("insufficient_scope"),
+            description: "the access token lacks a required scope or permission",
+            scope: Some(scope),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The RFC 6750 error code (none for missing credentials).
+    pub fn error(&self) -> Option<&'static str> {
+        self.error
+    }
+
+    /// The answer: status, `WWW-Authenticate` (none for 503), JSON body.
+    pub fn response<B: From<String>>(&self, challenge: &Challenge) -> Response<B> {
+        let body = serde_json::json!({
+            "error": self.error.unwrap_or("unauthorized"),
+            "error_description": self.description,
+        });
+        let mut response = Response::new(B::from(body.to_string()));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if self.status != StatusCode::SERVICE_UNAVAILABLE {
+            let error = self.error.map(|e| (e, self.description));
+            headers.insert(
+                WWW_AUTHENTICATE,
+                challenge.header(error, self.scope.as_deref()),
+            );
+        }
+        response
+    }
+}
+
+/// What a request's `Authorization` header holds.
+enum Credentials<'a> {
+    None,
+    Bearer(&'a str),
+    Malformed(&'static str),
+}
+
+fn credentials(headers: &HeaderMap) -> Credentials<'_> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Credentials::None;
+    };
+    if values.next().is_some() {
+        return Credentials::Malformed("several Authorization headers");
+    }
+    let Ok(text) = value.to_str() else {
+        return Credentials::Malformed("the Authorization header is not text");
+    };
+    let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        // Another scheme: the caller did not know a token is needed (RFC 6750 3.1).
+        return Credentials::None;
+    }
+    let token = rest.trim();
+    if token.is_empty() || token.contains(' ') {
+        return Credentials::Malformed("expected `Authorization: Bearer <token>`");
+    }
+    Credentials::Bearer(token)
+}
+
+/// A `tower` layer verifying the bearer access token of every request with an
+/// [`AccessTokenVerifier`]; the claims go into the request's extensions as
+/// [`Authenticated`]. Usable with any tower service: axum, tonic, hyper.
+#[derive(Clone, Debug)]
+pub struct AuthLayer {
+    config: Arc<Config>,
+}
+
+#[derive(Debug)]
+struct Config {
+    verifier: AccessTokenVerifier,
+    challenge: Challenge,
+    optional: bool,
+}
+
+impl AuthLayer {
+    /// Every request must carry a valid access token (see [`optional`](Self::optional)).
+    /// The realm is `api` until set.
+    pub fn new(verifier: AccessTokenVerifier) -> Self {
+        AuthLayer {
+            config: Arc::new(Config {
+                verifier,
+                challenge: Challenge {
+                    realm: "api".to_owned(),
+                    resource_metadata: None,
+                },
+                optional: false,
+            }),
+        }
+    }
+
+    fn change(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        if let Some(config) = Arc::get_mut(&mut self.config) {
+            f(config);
+            return self;
+        }
+        let mut config = Config {
+            verifier: self.config.verifier.clone(),
+            challenge: self.config.challenge.clone(),
+            optional: self.config.optional,
+        };
+        f(&mut config);
+        AuthLayer {
+            config: Arc::new(config),
+        }
+    }
+
+    /// The realm named in challenges (`WWW-Authenticate: Bearer realm="…"`).
+    pub fn realm(self, realm: impl Into<String>) -> Self {
+        let realm = realm.into();
+        self.change(|c| c.challenge.realm = realm)
+    }
+
+    /// The URL of the API's protected-resource metadata (RFC 9728), named in challenges as
+    /// `resource_metadata` so that clients (MCP clients among them) find the authorization
+    /// server.
+    pub fn resource_metadata(self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.change(|c| c.challenge.resource_metadata = Some(url))
+    }
+
+    /// Requests without credentials pass, unauthenticated (handlers take
+    /// `Option<Authenticated>`); a token that is sent must still be valid.
+    pub fn optional(self) -> Self {
+        self.change(|c| c.optional = true)
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = Auth<S>;
+
+    fn layer(&self, inner: S) -> Auth<S> {
+        Auth {
+            inner,
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+/// The service [`AuthLayer`] makes.
+#[derive(Clone, Debug)]
+pub struct Auth<S> {
+    inner: S,
+    config: Arc<Config>,
+}
+
+/// The future of [`Auth`] and [`Require`].
+pub type ResponseFuture<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Auth<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
+    ReqBody: Send + 'static,
+    ResBody: From<String>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<ResBody, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        // The clone that was made ready is the one to call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let config = Arc::clone(&self.config);
+        Box::pin(async move {
+            request.extensions_mut().insert(config.challenge.clone());
+            let token = match credentials(request.headers()) {
+                Credentials::None if config.optional => return inner.call(request).await,
+                Credentials::None => {
+                    return Ok(Refusal::missing().response(&config.challenge));
+                }
+                Credentials::Malformed(why) => {
+                    tracing::debug!(why, "access refused: malformed credentials");
+                    return Ok(Refusal::malformed(why).response(&config.challenge));
+                }
+                Credentials::Bearer(token) => token.to_owned(),
+            };
+            match config.verifier.verify(&token).await {
+                Ok(claims) => {
+                    request
+                        .extensions_mut()
+                        .insert(Authenticated(Arc::new(claims)));
+                    inner.call(request).await
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "access refused: the token failed verification");
+                    Ok(Refusal::from_error(&e).response(&config.challenge))
+                }
+            }
+        })
+    }
+}
+
+/// What a route requires of the token's scopes or permissions.
+#[derive(Clone, Debug)]
+enum Rule {
+    AllScopes(Vec<String>),
+    AnyScope(Vec<String>),
+    AllPermissions(Vec<String>),
+    AnyPermission(Vec<String>),
+}
+
+impl Rule {
+    fn allows(&self, claims: &AccessTokenClaims) -> bool {
+        match self {
+            Rule::AllScopes(s) => s.iter().all(|s| claims.has_scope(s)),
+            Rule::AnyScope(s) => s.iter().any(|s| claims.has_scope(s)),
+            Rule::AllPermissions(p) => p.iter().all(|p| claims.has_permission(p)),
+            Rule::AnyPermission(p) => p.iter().any(|p| claims.has_permission(p)),
+        }
+    }
+
+    fn listed(&self) -> String {
+        match self {
+            Rule::AllScopes(v)
+            | Rule::AnyScope(v)
+            | Rule::AllPermissions(v)
+            | Rule::AnyPermission(v) => v.join(" "),
+        }
+    }
+}
+
+fn owned<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
+    items.into_iter().map(Into::into).collect()
+}
+
+/// A layer for routes under [`AuthLayer`] that need every one of these scopes.
+pub fn require_scopes<I: IntoIterator<Item = S>, S: Into<String>>(scopes: I) -> Require {
+    Require(Rule::AllScopes(owned(scopes)))
+}
+
+/// A layer for routes that need at least one of these scopes.
+pub fn require_any_scope<I: IntoIterator<Item = S>, S: Into<String>>(scopes: I) -> Require {
+    Require(Rule::AnyScope(owned(scopes)))
+}
+
+/// A layer for routes that need every one of these permissions (RBAC's `permissions` claim).
+pub fn require_permissions<I: IntoIterator<Item = S>, S: Into<String>>(permissions: I) -> Require {
+    Require(Rule::AllPermissions(owned(permissions)))
+}
+
+/// A layer for routes that need at least one of these permissions.
+pub fn require_any_permission<I: IntoIterator<Item = S>, S: Into<String>>(
+    permissions: I,
+) -> Require {
+    Require(Rule::AnyPermission(owned(permissions)))
+}
+
+/// A route's requirement of scopes or permissions ([`require_scopes`] and its siblings), as a
+/// `tower` layer placed inside an [`AuthLayer`]: 401 without a verified token, 403
+/// `insufficient_scope` without what it requires.
+#[derive(Clone, Debug)]
+pub struct Require(Rule);
+
+impl<S> Layer<S> for Require {
+    type Service = RequireService<S>;
+
+    fn layer(&self, inner: S) -> RequireService<S> {
+        RequireService {
+            inner,
+            rule: Arc::new(self.0.clone()),
+        }
+    }
+}
+
+/// The service [`Require`] makes.
+#[derive(Clone, Debug)]
+pub struct RequireService<S> {
+    inner: S,
+    rule: Arc<Rule>,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
+    ReqBody: Send + 'static,
+    ResBody: From<String>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<ResBody, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let rule = Arc::clone(&self.rule);
+        Box::pin(async move {
+            let challenge = request
+                .extensions()
+                .get::<Challenge>()
+                .cloned()
+                .unwrap_or_else(Challenge::default_realm);
+            let Some(who) = request.extensions().get::<Authenticated>() else {
+                return Ok(Refusal::missing().response(&challenge));
+            };
+            if !rule.allows(who.claims()) {
+                tracing::debug!(required = %rule.listed(), "access refused: insufficient scope");
+                return Ok(Refusal::insufficient(rule.listed()).response(&challenge));
+            }
+            inner.call(request).await
+        })
+    }
+}
