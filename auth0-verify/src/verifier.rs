@@ -21,9 +21,10 @@ type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// audience, the leeway and the clock.
 #[derive(Clone)]
 pub(crate) struct Core {
-    signature: SignatureVerifier,
-    issuer: String,
-    audience: String,
+    /// Each accepted issuer with the keys its tokens are signed with (one cache each).
+    issuers: Vec<(String, SignatureVerifier)>,
+    /// The accepted audiences: a token's `aud` must name one.
+    audiences: Vec<String>,
     leeway: i64,
     clock: Clock,
 }
@@ -31,9 +32,8 @@ pub(crate) struct Core {
 impl fmt::Debug for Core {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Core")
-            .field("signature", &self.signature)
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
             .field("leeway_secs", &self.leeway)
             .finish_non_exhaustive()
     }
@@ -46,9 +46,8 @@ fn seconds(d: Duration) -> i64 {
 impl Core {
     fn new(signature: SignatureVerifier, issuer: String, audience: String) -> Self {
         Core {
-            signature,
-            issuer,
-            audience,
+            issuers: vec![(issuer, signature)],
+            audiences: vec![audience],
             leeway: 60,
             clock: Arc::new(SystemTime::now),
         }
@@ -67,9 +66,48 @@ impl Core {
         kind: Kind,
     ) -> Result<Map<String, Value>, TokenValidationError> {
         let raw = RawToken::parse(token)?;
-        self.signature.verify(&raw).await?;
+        self.keys_for(&raw)?.verify(&raw).await?;
         kind.check(raw.header.typ.as_deref())?;
         raw.claims()
+    }
+
+    /// The keys to check a token's signature with: the one issuer's, or, with several, those of
+    /// the issuer its (not yet verified) `iss` names. The claim is checked again once the
+    /// signature is.
+    fn keys_for(&self, raw: &RawToken<'_>) -> Result<&SignatureVerifier, TokenValidationError> {
+        if let [(_, only)] = self.issuers.as_slice() {
+            return Ok(only);
+        }
+        let claims = raw.claims()?;
+        let iss = claims.get("iss").and_then(Value::as_str);
+        self.issuers
+            .iter()
+            .find(|(issuer, _)| Some(issuer.as_str()) == iss)
+            .map(|(_, keys)| keys)
+            .ok_or_else(|| {
+                TokenValidationError::mismatch(
+                    "iss",
+                    self.expected_issuers(),
+                    iss.map_or_else(|| "none".to_owned(), |i| format!("{i:?}")),
+                )
+            })
+    }
+
+    fn expected_issuers(&self) -> String {
+        match self.issuers.as_slice() {
+            [(one, _)] => format!("{one:?}"),
+            many => format!(
+                "one of {:?}",
+                many.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    fn expected_audiences(&self) -> String {
+        match self.audiences.as_slice() {
+            [one] => format!("{one:?} (string or array member)"),
+            many => format!("one of {many:?} (string or array member)"),
+        }
     }
 
     fn verified_claims_blocking(
@@ -79,17 +117,17 @@ impl Core {
         runtime: &BlockingRuntime,
     ) -> Result<Map<String, Value>, TokenValidationError> {
         let raw = RawToken::parse(token)?;
-        self.signature.verify_blocking(&raw, runtime)?;
+        self.keys_for(&raw)?.verify_blocking(&raw, runtime)?;
         kind.check(raw.header.typ.as_deref())?;
         raw.claims()
     }
 
     fn check_issuer(&self, iss: Option<String>) -> Result<String, TokenValidationError> {
-        let iss = require(iss, "iss", || format!("{:?}", self.issuer))?;
-        if iss != self.issuer {
+        let iss = require(iss, "iss", || self.expected_issuers())?;
+        if !self.issuers.iter().any(|(issuer, _)| *issuer == iss) {
             return Err(TokenValidationError::mismatch(
                 "iss",
-                format!("{:?}", self.issuer),
+                self.expected_issuers(),
                 format!("{iss:?}"),
             ));
         }
@@ -100,15 +138,15 @@ impl Core {
         &self,
         aud: Option<Vec<String>>,
     ) -> Result<Vec<String>, TokenValidationError> {
-        let aud = require(aud, "aud", || format!("{:?}", self.audience))?;
-        if !aud.contains(&self.audience) {
+        let aud = require(aud, "aud", || self.expected_audiences())?;
+        if !aud.iter().any(|a| self.audiences.contains(a)) {
             let found = match aud.as_slice() {
                 [one] => format!("{one:?}"),
                 many => format!("{many:?}"),
             };
             return Err(TokenValidationError::mismatch(
                 "aud",
-                format!("{:?} (string or array member)", self.audience),
+                self.expected_audiences(),
                 found,
             ));
         }
@@ -202,17 +240,16 @@ impl Core {
                 ));
             }
         }
+        // An ID token's audience is the one application (the verifier's first audience).
+        let client_id = self.audiences.first().map_or("", String::as_str);
         if aud.len() > 1 {
             let found = require(azp.as_deref(), "azp", || {
-                format!(
-                    "{:?} (required when `aud` has several values)",
-                    self.audience
-                )
+                format!("{client_id:?} (required when `aud` has several values)")
             })?;
-            if found != self.audience {
+            if found != client_id {
                 return Err(TokenValidationError::mismatch(
                     "azp",
-                    format!("{:?}", self.audience),
+                    format!("{client_id:?}"),
                     format!("{found:?}"),
                 ));
             }
@@ -535,6 +572,37 @@ impl AccessTokenVerifier {
     pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
         self.core.clock = Arc::new(clock);
         self
+    }
+
+    /// Also accepts tokens issued by `issuer`, signed as `signature_verifier` allows: a tenant's
+    /// custom domains beside its canonical domain, or several tenants. Each issuer has its own
+    /// keys (and key cache); a token's `iss` picks them, and is checked after its signature.
+    pub fn issuer(
+        mut self,
+        signature_verifier: impl Into<SignatureVerifier>,
+        issuer: impl Into<String>,
+    ) -> Self {
+        self.core
+            .issuers
+            .push((issuer.into(), signature_verifier.into()));
+        self
+    }
+
+    /// Also accepts tokens for `audience` (another API identifier): a token's `aud` must name
+    /// one of the audiences.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.core.audiences.push(audience.into());
+        self
+    }
+
+    /// The accepted issuers, in the order given.
+    pub fn issuers(&self) -> impl Iterator<Item = &str> {
+        self.core.issuers.iter().map(|(i, _)| i.as_str())
+    }
+
+    /// The accepted audiences, in the order given.
+    pub fn audiences(&self) -> impl Iterator<Item = &str> {
+        self.core.audiences.iter().map(String::as_str)
     }
 
     /// Accept only tokens of these organizations: entries starting with `org_` match

@@ -144,3 +144,52 @@ async fn id_tokens_are_not_access_tokens_for_the_api() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn several_issuers_each_with_its_keys_and_several_audiences() {
+    const CUSTOM: &str = "https://login.example.test/";
+    let (canonical_server, canonical) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    let (custom_server, custom) = jwks_server(jwks(&[rsa_b_jwk()])).await;
+    let v = AccessTokenVerifier::new(AsymmetricSignatureVerifier::new(canonical), ISS, API)
+        .issuer(AsymmetricSignatureVerifier::new(custom), CUSTOM)
+        .audience("https://second-api.example.test")
+        .with_clock(clock);
+    assert_eq!(v.issuers().collect::<Vec<_>>(), [ISS, CUSTOM]);
+    let sign_b = |claims: &serde_json::Value| {
+        sign(
+            jsonwebtoken::Algorithm::RS256,
+            Some("key-b"),
+            &rsa_b(),
+            claims,
+        )
+    };
+
+    // Each issuer's tokens, checked with that issuer's keys.
+    v.verify(&rs256(&access_claims())).await.unwrap();
+    let custom_claims = with(access_claims(), json!({"iss": CUSTOM}));
+    assert_eq!(v.verify(&sign_b(&custom_claims)).await.unwrap().iss, CUSTOM);
+    assert_eq!(hits(&canonical_server).await, 1);
+    assert_eq!(hits(&custom_server).await, 1, "one key cache per issuer");
+
+    // A token naming one issuer and signed by the other's key fails.
+    let crossed = rs256(&custom_claims);
+    assert!(v.verify(&crossed).await.is_err());
+    // An issuer not configured fails on `iss`, naming the accepted ones.
+    let stranger = with(access_claims(), json!({"iss": "https://evil.example/"}));
+    let err = v.verify(&rs256(&stranger)).await.unwrap_err();
+    assert_eq!(err.claim(), Some("iss"), "{err}");
+    assert!(err.to_string().contains(CUSTOM), "{err}");
+
+    // Any of the audiences.
+    let second = with(
+        access_claims(),
+        json!({"aud": "https://second-api.example.test"}),
+    );
+    v.verify(&rs256(&second)).await.unwrap();
+    let neither = with(
+        access_claims(),
+        json!({"aud": "https://third.example.test"}),
+    );
+    let err = v.verify(&rs256(&neither)).await.unwrap_err();
+    assert_eq!(err.claim(), Some("aud"), "{err}");
+}
