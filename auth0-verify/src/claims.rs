@@ -176,6 +176,12 @@ impl AccessTokenClaims {
         self.permissions.iter().any(|p| p == permission)
     }
 
+    /// The thumbprint of the key the token is bound to (`cnf.jkt`, RFC 9449), if it is a
+    /// DPoP-bound token.
+    pub fn jkt(&self) -> Option<&str> {
+        self.extra.get("cnf")?.get("jkt")?.as_str()
+    }
+
     /// Fails with [`TokenValidationError::InsufficientScope`] listing the missing scopes
     /// unless the token has every one of `required`.
     pub fn require_scopes<I, S>(&self, required: I) -> Result<(), TokenValidationError>

@@ -199,7 +199,7 @@ struct Jwk {
     x5c: Option<Vec<String>>,
 }
 
-fn parse_key(value: Value, allowed: &[Algorithm]) -> Result<Key, String> {
+pub(crate) fn parse_key(value: Value, allowed: &[Algorithm]) -> Result<Key, String> {
     let jwk: Jwk =
         serde_json::from_value(value.clone()).map_err(|e| format!("not a valid JWK: {e}"))?;
     if let Some(use_) = &jwk.use_

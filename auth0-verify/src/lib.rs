@@ -6,6 +6,7 @@
 mod algorithm;
 pub mod blocking;
 mod claims;
+pub mod dpop;
 mod error;
 mod jwks;
 mod jwt;

@@ -32,6 +32,15 @@
 //! | a malformed `Authorization` header (several of them, an empty token) | 400, `error="invalid_request"` |
 //! | a valid token without a required scope or permission | 403, `error="insufficient_scope", scope="…"` |
 //! | keys cannot be fetched | 503, `error="temporarily_unavailable"` |
+//! | a DPoP-bound token (`cnf.jkt`) sent as `Bearer` | 401, `error="invalid_token"` |
+//! | `Authorization: DPoP <token>` with a bad, replayed or missing `DPoP` proof | 401, `DPoP algs="…", error="invalid_dpop_proof"` |
+//! | a proof by another key than the token's `cnf.jkt`, or an unbound token as `DPoP` | 401, `error="invalid_token"` on the DPoP challenge |
+//!
+//! DPoP (RFC 9449) is allowed by default: challenges then offer both `Bearer` and
+//! `DPoP algs="ES256 ES384 RS256 PS256"`; [`AuthLayer::dpop`] takes
+//! [`DpopOptions`](crate::dpop::DpopOptions) to require or disable it, change the accepted
+//! algorithms, the proof window, the replay cache, or the public origin `htu` is checked
+//! against behind a proxy.
 //!
 //! Each answer has a JSON body `{"error": …, "error_description": …}` that never echoes the
 //! token; what exactly failed (the claim, expected and found values) goes to `tracing` at
@@ -47,6 +56,7 @@ use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::dpop::{DpopMode, DpopOptions, ProofRequest};
 use crate::{AccessTokenClaims, AccessTokenVerifier, TokenValidationError};
 
 #[cfg(feature = "axum")]
@@ -75,13 +85,23 @@ impl std::ops::Deref for Authenticated {
     }
 }
 
-/// How answers challenge the caller: the realm, and the protected-resource metadata URL
-/// (RFC 9728) when one is served. Put in the request's extensions by [`AuthLayer`] so that
-/// [`Require`] and the extractors answer alike.
+/// How answers challenge the caller: the realm, the protected-resource metadata URL (RFC
+/// 9728) when one is served, and which schemes are offered (`Bearer`, `DPoP` with its
+/// algorithms). Put in the request's extensions by [`AuthLayer`] so that [`Require`] and the
+/// extractors answer alike.
 #[derive(Clone, Debug)]
 pub struct Challenge {
     realm: String,
     resource_metadata: Option<String>,
+    bearer: bool,
+    dpop_algs: Option<String>,
+}
+
+/// Which challenge carries a refusal's error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scheme {
+    Bearer,
+    Dpop,
 }
 
 impl Challenge {
@@ -89,24 +109,42 @@ impl Challenge {
         Challenge {
             realm: "api".to_owned(),
             resource_metadata: None,
+            bearer: true,
+            dpop_algs: None,
         }
     }
 
-    fn header(&self, error: Option<(&str, &str)>, scope: Option<&str>) -> HeaderValue {
-        let mut value = format!("Bearer realm=\"{}\"", quoted(&self.realm));
+    /// The `WWW-Authenticate` values: one per scheme offered, the error on the one it concerns
+    /// (on the only one offered, when that is the other).
+    fn headers(&self, refusal: &Refusal) -> Vec<HeaderValue> {
+        let mut params = format!("realm=\"{}\"", quoted(&self.realm));
         if let Some(url) = &self.resource_metadata {
-            value.push_str(&format!(", resource_metadata=\"{}\"", quoted(url)));
+            params.push_str(&format!(", resource_metadata=\"{}\"", quoted(url)));
         }
-        if let Some((code, description)) = error {
-            value.push_str(&format!(
+        let error = refusal.error.map(|code| {
+            let mut e = format!(
                 ", error=\"{code}\", error_description=\"{}\"",
-                quoted(description)
-            ));
+                quoted(refusal.description)
+            );
+            if let Some(scope) = &refusal.scope {
+                e.push_str(&format!(", scope=\"{}\"", quoted(scope)));
+            }
+            e
+        });
+        let on_dpop = refusal.scheme == Scheme::Dpop || !self.bearer;
+        let mut values = Vec::new();
+        if self.bearer {
+            let e = if on_dpop { None } else { error.as_deref() };
+            values.push(format!("Bearer {params}{}", e.unwrap_or("")));
         }
-        if let Some(scope) = scope {
-            value.push_str(&format!(", scope=\"{}\"", quoted(scope)));
+        if let Some(algs) = &self.dpop_algs {
+            let e = if on_dpop { error.as_deref() } else { None };
+            values.push(format!("DPoP {params}, algs=\"{algs}\"{}", e.unwrap_or("")));
         }
-        HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
+        values
+            .into_iter()
+            .filter_map(|v| HeaderValue::from_str(&v).ok())
+            .collect()
     }
 }
 
@@ -129,6 +167,7 @@ pub struct Refusal {
     error: Option<&'static str>,
     description: &'static str,
     scope: Option<String>,
+    scheme: Scheme,
 }
 
 impl Refusal {
@@ -139,6 +178,7 @@ impl Refusal {
             error: None,
             description: "an access token is required",
             scope: None,
+            scheme: Scheme::Bearer,
         }
     }
 
@@ -148,6 +188,7 @@ impl Refusal {
             error: Some("invalid_request"),
             description,
             scope: None,
+            scheme: Scheme::Bearer,
         }
     }
 
@@ -159,6 +200,7 @@ impl Refusal {
                 error: Some("temporarily_unavailable"),
                 description: "the token cannot be checked now; try again later",
                 scope: None,
+                scheme: Scheme::Bearer,
             },
             TokenValidationError::InsufficientScope { expected, .. } => {
                 Refusal::insufficient(expected.join(" "))
@@ -174,6 +216,28 @@ impl Refusal {
             error: Some("invalid_token"),
             description,
             scope: None,
+            scheme: Scheme::Bearer,
+        }
+    }
+
+    fn on(mut self, scheme: Scheme) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    fn from_dpop(e: &crate::dpop::DpopError) -> Self {
+        match e {
+            crate::dpop::DpopError::Proof(_) => Refusal {
+                status: StatusCode::UNAUTHORIZED,
+                error: Some("invalid_dpop_proof"),
+                description: "the DPoP proof is not valid",
+                scope: None,
+                scheme: Scheme::Dpop,
+            },
+            crate::dpop::DpopError::Binding(_) => {
+                Refusal::invalid("the access token is not bound to the proof's key")
+                    .on(Scheme::Dpop)
+            }
         }
     }
 
@@ -184,6 +248,7 @@ impl Refusal {
             error: Some("insufficient_scope"),
             description: "the access token lacks a required scope or permission",
             scope: Some(scope),
+            scheme: Scheme::Bearer,
         }
     }
 
@@ -208,11 +273,9 @@ impl Refusal {
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if self.status != StatusCode::SERVICE_UNAVAILABLE {
-            let error = self.error.map(|e| (e, self.description));
-            headers.insert(
-                WWW_AUTHENTICATE,
-                challenge.header(error, self.scope.as_deref()),
-            );
+            for value in challenge.headers(self) {
+                headers.append(WWW_AUTHENTICATE, value);
+            }
         }
         response
     }
@@ -222,10 +285,11 @@ impl Refusal {
 enum Credentials<'a> {
     None,
     Bearer(&'a str),
+    Dpop(&'a str),
     Malformed(&'static str),
 }
 
-fn credentials(headers: &HeaderMap) -> Credentials<'_> {
+fn credentials(headers: &HeaderMap, dpop: bool) -> Credentials<'_> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Credentials::None;
@@ -237,15 +301,38 @@ fn credentials(headers: &HeaderMap) -> Credentials<'_> {
         return Credentials::Malformed("the Authorization header is not text");
     };
     let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let bearer = scheme.eq_ignore_ascii_case("bearer");
+    let dpop = dpop && scheme.eq_ignore_ascii_case("dpop");
+    if !bearer && !dpop {
         // Another scheme: the caller did not know a token is needed (RFC 6750 3.1).
         return Credentials::None;
     }
     let token = rest.trim();
     if token.is_empty() || token.contains(' ') {
-        return Credentials::Malformed("expected `Authorization: Bearer <token>`");
+        return Credentials::Malformed("expected `Authorization: <scheme> <token>`");
     }
-    Credentials::Bearer(token)
+    if bearer {
+        Credentials::Bearer(token)
+    } else {
+        Credentials::Dpop(token)
+    }
+}
+
+/// The URI the client called, for a proof's `htu`: the configured public origin, or the
+/// request's scheme (http when the server does not say) and `Host`; then the path.
+fn request_uri(headers: &HeaderMap, uri: &http::Uri, origin: Option<&url::Url>) -> String {
+    let path = uri.path();
+    if let Some(origin) = origin {
+        let base = origin.as_str().trim_end_matches('/');
+        return format!("{base}{path}");
+    }
+    let scheme = uri.scheme_str().unwrap_or("http");
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    format!("{scheme}://{host}{path}")
 }
 
 /// A `tower` layer verifying the bearer access token of every request with an
@@ -261,22 +348,36 @@ struct Config {
     verifier: AccessTokenVerifier,
     challenge: Challenge,
     optional: bool,
+    dpop: DpopOptions,
 }
 
 impl AuthLayer {
-    /// Every request must carry a valid access token (see [`optional`](Self::optional)).
-    /// The realm is `api` until set.
+    /// Every request must carry a valid access token (see [`optional`](Self::optional)),
+    /// as `Bearer` or, DPoP-bound, as `DPoP` with its proof ([`DpopOptions::default()`]:
+    /// DPoP allowed). The realm is `api` until set.
     pub fn new(verifier: AccessTokenVerifier) -> Self {
+        let dpop = DpopOptions::default();
         AuthLayer {
             config: Arc::new(Config {
                 verifier,
                 challenge: Challenge {
-                    realm: "api".to_owned(),
-                    resource_metadata: None,
+                    dpop_algs: Some(dpop.algs()),
+                    ..Challenge::default_realm()
                 },
                 optional: false,
+                dpop,
             }),
         }
+    }
+
+    /// How DPoP-bound tokens are taken ([`DpopMode`](crate::dpop::DpopMode): allowed,
+    /// required or disabled) and their proofs checked.
+    pub fn dpop(self, options: DpopOptions) -> Self {
+        self.change(|c| {
+            c.challenge.bearer = options.mode != DpopMode::Required;
+            c.challenge.dpop_algs = (options.mode != DpopMode::Disabled).then(|| options.algs());
+            c.dpop = options;
+        })
     }
 
     fn change(mut self, f: impl FnOnce(&mut Config)) -> Self {
@@ -288,6 +389,7 @@ impl AuthLayer {
             verifier: self.config.verifier.clone(),
             challenge: self.config.challenge.clone(),
             optional: self.config.optional,
+            dpop: self.config.dpop.clone(),
         };
         f(&mut config);
         AuthLayer {
@@ -359,31 +461,93 @@ where
         let config = Arc::clone(&self.config);
         Box::pin(async move {
             request.extensions_mut().insert(config.challenge.clone());
-            let token = match credentials(request.headers()) {
-                Credentials::None if config.optional => return inner.call(request).await,
-                Credentials::None => {
-                    return Ok(Refusal::missing().response(&config.challenge));
-                }
-                Credentials::Malformed(why) => {
-                    tracing::debug!(why, "access refused: malformed credentials");
-                    return Ok(Refusal::malformed(why).response(&config.challenge));
-                }
-                Credentials::Bearer(token) => token.to_owned(),
-            };
-            match config.verifier.verify(&token).await {
-                Ok(claims) => {
-                    request
-                        .extensions_mut()
-                        .insert(Authenticated(Arc::new(claims)));
+            let checked =
+                authenticate(&config, request.headers(), request.method(), request.uri()).await;
+            match checked {
+                Ok(Some(who)) => {
+                    request.extensions_mut().insert(who);
                     inner.call(request).await
                 }
-                Err(e) => {
-                    tracing::debug!(error = %e, "access refused: the token failed verification");
-                    Ok(Refusal::from_error(&e).response(&config.challenge))
-                }
+                Ok(None) => inner.call(request).await,
+                Err(refusal) => Ok(refusal.response(&config.challenge)),
             }
         })
     }
+}
+
+/// The verified token of a request (`None`: no credentials, authentication optional), or why
+/// it is refused. Details go to `tracing`, not to the caller.
+async fn authenticate(
+    config: &Config,
+    headers: &HeaderMap,
+    method: &http::Method,
+    uri: &http::Uri,
+) -> Result<Option<Authenticated>, Refusal> {
+    let dpop_mode = config.dpop.mode;
+    let refuse = |refusal: Refusal, why: &dyn std::fmt::Display| {
+        tracing::debug!(%why, "access refused");
+        refusal
+    };
+    let (token, dpop) = match credentials(headers, dpop_mode != DpopMode::Disabled) {
+        Credentials::None if config.optional => return Ok(None),
+        Credentials::None => return Err(Refusal::missing()),
+        Credentials::Malformed(why) => return Err(refuse(Refusal::malformed(why), &why)),
+        Credentials::Bearer(_) if dpop_mode == DpopMode::Required => {
+            let why = "a DPoP-bound token and its proof are required";
+            return Err(refuse(Refusal::invalid(why).on(Scheme::Dpop), &why));
+        }
+        Credentials::Bearer(token) => (token, false),
+        Credentials::Dpop(token) => (token, true),
+    };
+    let claims = match config.verifier.verify(token).await {
+        Ok(claims) => claims,
+        Err(e) => {
+            let scheme = if dpop { Scheme::Dpop } else { Scheme::Bearer };
+            return Err(refuse(Refusal::from_error(&e).on(scheme), &e));
+        }
+    };
+    match (claims.jkt(), dpop) {
+        (None, false) => {}
+        (Some(_), false) => {
+            let why = "the token is DPoP-bound and came as a bearer token";
+            return Err(refuse(
+                Refusal::invalid("the access token is bound to a key: send it with DPoP"),
+                &why,
+            ));
+        }
+        (None, true) => {
+            let why = "a token without `cnf.jkt` came with the DPoP scheme";
+            return Err(refuse(
+                Refusal::invalid("the access token is not DPoP-bound").on(Scheme::Dpop),
+                &why,
+            ));
+        }
+        (Some(jkt), true) => {
+            let mut proofs = headers.get_all("dpop").iter();
+            let proof = match (proofs.next().map(|p| p.to_str()), proofs.next()) {
+                (Some(Ok(proof)), None) => proof,
+                _ => {
+                    let e = crate::dpop::DpopError::Proof("expected one DPoP header".to_owned());
+                    return Err(refuse(Refusal::from_dpop(&e), &e));
+                }
+            };
+            let htu = request_uri(headers, uri, config.dpop.origin.as_ref());
+            let checked = config
+                .dpop
+                .verify_proof(ProofRequest {
+                    proof,
+                    method: method.as_str(),
+                    htu: &htu,
+                    access_token: token,
+                    jkt,
+                })
+                .await;
+            if let Err(e) = checked {
+                return Err(refuse(Refusal::from_dpop(&e), &e));
+            }
+        }
+    }
+    Ok(Some(Authenticated(Arc::new(claims))))
 }
 
 /// What a route requires of the token's scopes or permissions.

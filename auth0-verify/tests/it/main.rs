@@ -4,6 +4,7 @@ mod access_token;
 mod algorithms;
 mod blocking;
 mod common;
+mod dpop;
 mod hostile_jwks;
 mod id_token;
 mod jwks;

@@ -1,0 +1,425 @@
+//! DPoP-bound access tokens (RFC 9449) through the layer: real ES256 and RS256 proofs, and
+//! hostile ones.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use auth0_verify::dpop::{DpopMode, DpopOptions, jwk_thumbprint};
+use auth0_verify::protect::{AuthLayer, Authenticated};
+use auth0_verify::{AccessTokenVerifier, SymmetricSignatureVerifier};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use serde_json::{Map, Value, json};
+use tower::ServiceExt as _;
+
+use crate::common::*;
+
+const ORIGIN: &str = "https://api.example.test";
+
+/// A client's key pair for proofs.
+struct ClientKey {
+    alg: Algorithm,
+    private: EncodingKey,
+    public: Value,
+}
+
+impl ClientKey {
+    fn es256() -> Self {
+        let private = ec_p256();
+        let mut public = jwk(&private, Algorithm::ES256, "unused", false);
+        strip(&mut public);
+        ClientKey {
+            alg: Algorithm::ES256,
+            private,
+            public,
+        }
+    }
+
+    fn rs256() -> Self {
+        let private = rsa_b();
+        let mut public = jwk(&private, Algorithm::RS256, "unused", false);
+        strip(&mut public);
+        ClientKey {
+            alg: Algorithm::RS256,
+            private,
+            public,
+        }
+    }
+
+    fn jkt(&self) -> String {
+        jwk_thumbprint(self.public.as_object().unwrap()).unwrap()
+    }
+
+    /// A proof with `changes` to its header and payload (`null` removes a member).
+    fn proof(&self, method: &str, htu: &str, token: &str, header: Value, payload: Value) -> String {
+        let mut h =
+            json!({"typ": "dpop+jwt", "alg": format!("{:?}", self.alg), "jwk": self.public});
+        merge(&mut h, header);
+        let ath = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA256,
+            token.as_bytes(),
+        ));
+        let mut p = json!({
+            "jti": format!("jti-{}", random()), "htm": method, "htu": htu,
+            "iat": now(), "ath": ath,
+        });
+        merge(&mut p, payload);
+        sign_raw(
+            self.alg,
+            &self.private,
+            h.to_string().as_bytes(),
+            p.to_string().as_bytes(),
+        )
+    }
+}
+
+fn strip(jwk: &mut Value) {
+    let o = jwk.as_object_mut().unwrap();
+    for k in ["kid", "use", "alg"] {
+        o.remove(k);
+    }
+}
+
+fn merge(target: &mut Value, changes: Value) {
+    let t: &mut Map<String, Value> = target.as_object_mut().unwrap();
+    for (k, v) in changes.as_object().unwrap() {
+        if v.is_null() {
+            t.remove(k);
+        } else {
+            t.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn random() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// An access token for the API, bound to `jkt` when given (real time: proofs use it too).
+fn access_token(jkt: Option<&str>) -> String {
+    let mut claims = with(
+        access_claims(),
+        json!({"iat": now() - 10, "exp": now() + 3600}),
+    );
+    if let Some(jkt) = jkt {
+        claims["cnf"] = json!({"jkt": jkt});
+    }
+    hs256(&claims)
+}
+
+fn app(mode: DpopMode) -> Router {
+    let verifier = AccessTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, API);
+    let options = DpopOptions::new().mode(mode).public_origin(ORIGIN).unwrap();
+    Router::new()
+        .route(
+            "/private",
+            get(|who: Authenticated| async move { who.sub.clone().unwrap_or_default() }),
+        )
+        .layer(AuthLayer::new(verifier).dpop(options))
+}
+
+struct Answer {
+    status: StatusCode,
+    challenges: Vec<String>,
+    body: Value,
+}
+
+async fn call(app: &Router, authorization: Option<String>, proofs: &[String]) -> Answer {
+    let mut request = Request::get("/private?x=1");
+    if let Some(a) = authorization {
+        request = request.header(header::AUTHORIZATION, a);
+    }
+    for p in proofs {
+        request = request.header("dpop", p);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let challenges = response
+        .headers()
+        .get_all(header::WWW_AUTHENTICATE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        challenges,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
+const HTU: &str = "https://api.example.test/private";
+
+#[tokio::test]
+async fn bound_tokens_with_valid_proofs_pass_es256_and_rs256() {
+    let app = app(DpopMode::Allowed);
+    for key in [ClientKey::es256(), ClientKey::rs256()] {
+        let token = access_token(Some(&key.jkt()));
+        let proof = key.proof("GET", HTU, &token, json!({}), json!({}));
+        let a = call(&app, Some(format!("DPoP {token}")), &[proof]).await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}: {:?}", key.alg, a.body);
+    }
+    // Unbound bearer tokens still pass when DPoP is allowed.
+    let a = call(&app, Some(format!("Bearer {}", access_token(None))), &[]).await;
+    assert_eq!(a.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn challenges_offer_dpop_with_its_algorithms() {
+    let a = call(&app(DpopMode::Allowed), None, &[]).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        a.challenges,
+        [
+            "Bearer realm=\"api\"".to_owned(),
+            "DPoP realm=\"api\", algs=\"ES256 ES384 RS256 PS256\"".to_owned()
+        ]
+    );
+    let a = call(&app(DpopMode::Required), None, &[]).await;
+    assert_eq!(
+        a.challenges,
+        ["DPoP realm=\"api\", algs=\"ES256 ES384 RS256 PS256\""]
+    );
+    let a = call(&app(DpopMode::Disabled), None, &[]).await;
+    assert_eq!(a.challenges, ["Bearer realm=\"api\""]);
+}
+
+#[tokio::test]
+async fn modes_and_bindings() {
+    let key = ClientKey::es256();
+    let bound = access_token(Some(&key.jkt()));
+    let unbound = access_token(None);
+
+    // A bound token presented as Bearer is refused, in every mode.
+    for mode in [DpopMode::Allowed, DpopMode::Disabled] {
+        let a = call(&app(mode), Some(format!("Bearer {bound}")), &[]).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{mode:?}");
+        assert_eq!(a.body["error"], "invalid_token");
+    }
+    // Required: a bearer token is refused, on the DPoP challenge.
+    let a = call(
+        &app(DpopMode::Required),
+        Some(format!("Bearer {unbound}")),
+        &[],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(a.challenges[0].starts_with("DPoP ") && a.challenges[0].contains("invalid_token"));
+    // Disabled: the DPoP scheme is not understood (a challenge without error).
+    let proof = key.proof("GET", HTU, &bound, json!({}), json!({}));
+    let a = call(
+        &app(DpopMode::Disabled),
+        Some(format!("DPoP {bound}")),
+        &[proof],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenges, ["Bearer realm=\"api\""]);
+    // An unbound token with the DPoP scheme.
+    let proof = key.proof("GET", HTU, &unbound, json!({}), json!({}));
+    let a = call(
+        &app(DpopMode::Allowed),
+        Some(format!("DPoP {unbound}")),
+        &[proof],
+    )
+    .await;
+    assert_eq!(a.body["error"], "invalid_token");
+    // A token bound to another key than the proof's.
+    let other = ClientKey::rs256();
+    let proof = other.proof("GET", HTU, &bound, json!({}), json!({}));
+    let a = call(
+        &app(DpopMode::Allowed),
+        Some(format!("DPoP {bound}")),
+        &[proof],
+    )
+    .await;
+    assert_eq!(a.body["error"], "invalid_token");
+    assert!(
+        a.challenges[1].contains("error=\"invalid_token\""),
+        "{:?}",
+        a.challenges
+    );
+}
+
+#[tokio::test]
+async fn hostile_proofs_are_refused() {
+    let app = app(DpopMode::Allowed);
+    let key = ClientKey::es256();
+    let token = access_token(Some(&key.jkt()));
+    let auth = || Some(format!("DPoP {token}"));
+    let mut private_jwk = key.public.clone();
+    private_jwk["d"] = json!("AAAA");
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "typ",
+            key.proof("GET", HTU, &token, json!({"typ": "JWT"}), json!({})),
+        ),
+        (
+            "no typ",
+            key.proof("GET", HTU, &token, json!({"typ": null}), json!({})),
+        ),
+        ("alg none", {
+            let h = json!({"typ": "dpop+jwt", "alg": "none", "jwk": key.public});
+            let p = json!({"jti": "x", "htm": "GET", "htu": HTU, "iat": now()});
+            format!(
+                "{}.{}.",
+                URL_SAFE_NO_PAD.encode(h.to_string()),
+                URL_SAFE_NO_PAD.encode(p.to_string())
+            )
+        }),
+        ("HS256", {
+            let h =
+                json!({"typ": "dpop+jwt", "alg": "HS256", "jwk": {"kty": "oct", "k": "c2VjcmV0"}});
+            sign_raw(Algorithm::HS256, &hmac(), h.to_string().as_bytes(), b"{}")
+        }),
+        (
+            "private jwk",
+            key.proof("GET", HTU, &token, json!({"jwk": private_jwk}), json!({})),
+        ),
+        (
+            "no jwk",
+            key.proof("GET", HTU, &token, json!({"jwk": null}), json!({})),
+        ),
+        ("htm", key.proof("POST", HTU, &token, json!({}), json!({}))),
+        (
+            "htu host",
+            key.proof(
+                "GET",
+                "https://evil.example/private",
+                &token,
+                json!({}),
+                json!({}),
+            ),
+        ),
+        (
+            "htu path",
+            key.proof(
+                "GET",
+                "https://api.example.test/other",
+                &token,
+                json!({}),
+                json!({}),
+            ),
+        ),
+        (
+            "iat old",
+            key.proof("GET", HTU, &token, json!({}), json!({"iat": now() - 3600})),
+        ),
+        (
+            "iat future",
+            key.proof("GET", HTU, &token, json!({}), json!({"iat": now() + 3600})),
+        ),
+        (
+            "no iat",
+            key.proof("GET", HTU, &token, json!({}), json!({"iat": null})),
+        ),
+        (
+            "ath",
+            key.proof("GET", HTU, &token, json!({}), json!({"ath": "AAAA"})),
+        ),
+        (
+            "no ath",
+            key.proof("GET", HTU, &token, json!({}), json!({"ath": null})),
+        ),
+        (
+            "no jti",
+            key.proof("GET", HTU, &token, json!({}), json!({"jti": null})),
+        ),
+        ("bad signature", {
+            let p = key.proof("GET", HTU, &token, json!({}), json!({}));
+            let (head, _) = p.rsplit_once('.').unwrap();
+            format!("{head}.{}", URL_SAFE_NO_PAD.encode([7u8; 64]))
+        }),
+        ("signed by another key", {
+            let other = ClientKey::es256();
+            let mut p = other.proof("GET", HTU, &token, json!({}), json!({}));
+            // Claim the bound key, sign with a different one (an RSA key, here).
+            let h = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": key.public});
+            let (_, rest) = p.split_once('.').unwrap();
+            p = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(h.to_string()));
+            let (head, _) = p.rsplit_once('.').unwrap();
+            let sig =
+                jsonwebtoken::crypto::sign(head.as_bytes(), &rsa_a(), Algorithm::RS256).unwrap();
+            format!("{head}.{sig}")
+        }),
+        ("garbage", "not.a.proof".to_owned()),
+    ];
+    for (what, proof) in cases {
+        let a = call(&app, auth(), &[proof]).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{what}: {:?}", a.body);
+        assert_eq!(a.body["error"], "invalid_dpop_proof", "{what}");
+        assert!(
+            a.challenges[1].starts_with("DPoP ") && a.challenges[1].contains("invalid_dpop_proof"),
+            "{what}"
+        );
+    }
+    // No proof, or two.
+    let a = call(&app, auth(), &[]).await;
+    assert_eq!(a.body["error"], "invalid_dpop_proof");
+    let p1 = key.proof("GET", HTU, &token, json!({}), json!({}));
+    let p2 = key.proof("GET", HTU, &token, json!({}), json!({}));
+    let a = call(&app, auth(), &[p1, p2]).await;
+    assert_eq!(a.body["error"], "invalid_dpop_proof");
+}
+
+#[tokio::test]
+async fn a_proof_is_accepted_once() {
+    let app = app(DpopMode::Allowed);
+    let key = ClientKey::es256();
+    let token = access_token(Some(&key.jkt()));
+    let proof = key.proof("GET", HTU, &token, json!({}), json!({}));
+    let first = call(
+        &app,
+        Some(format!("DPoP {token}")),
+        std::slice::from_ref(&proof),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::OK);
+    let again = call(&app, Some(format!("DPoP {token}")), &[proof]).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(again.body["error"], "invalid_dpop_proof");
+}
+
+#[tokio::test]
+async fn without_a_public_origin_the_host_header_names_the_uri() {
+    let verifier = AccessTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, API);
+    let app: Router = Router::new()
+        .route("/private", get(|| async { "ok" }))
+        .layer(AuthLayer::new(verifier));
+    let key = ClientKey::es256();
+    let token = access_token(Some(&key.jkt()));
+    let proof = key.proof(
+        "GET",
+        "http://localhost:3010/private",
+        &token,
+        json!({}),
+        json!({}),
+    );
+    let request = Request::get("/private")
+        .header(header::HOST, "localhost:3010")
+        .header(header::AUTHORIZATION, format!("DPoP {token}"))
+        .header("dpop", proof)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
