@@ -7,7 +7,13 @@ use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 
-use super::{Authenticated, Challenge, Refusal};
+use super::{Authenticated, Challenge, Refusal, ResourceMetadata};
+
+impl IntoResponse for ResourceMetadata {
+    fn into_response(self) -> Response {
+        self.response()
+    }
+}
 
 /// The answer when a handler needs [`Authenticated`] and the request has no verified token
 /// (its route is not under an [`AuthLayer`](super::AuthLayer), or the layer is optional):

@@ -274,3 +274,47 @@ async fn rs256_tokens_through_a_jwks_and_an_unreachable_one() {
     assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(a.json()["error"], "temporarily_unavailable");
 }
+
+#[tokio::test]
+async fn protected_resource_metadata_is_served() {
+    use auth0_verify::dpop::{DpopMode, DpopOptions};
+    use auth0_verify::protect::RESOURCE_METADATA_PATH;
+    let layer = AuthLayer::new(verifier().issuer(
+        SymmetricSignatureVerifier::new(SECRET),
+        "https://login.example.test/",
+    ))
+    .resource_metadata(format!("{API}{RESOURCE_METADATA_PATH}"));
+    let metadata = layer.metadata(API).scopes(["read:messages"]);
+    let app: Router = Router::new()
+        .route(RESOURCE_METADATA_PATH, get(move || async move { metadata }))
+        .route("/private", get(|| async { "ok" }).layer(layer.clone()));
+    let a = call(&app, RESOURCE_METADATA_PATH, &[]).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(
+        a.json(),
+        json!({
+            "resource": API,
+            "authorization_servers": [ISS, "https://login.example.test/"],
+            "scopes_supported": ["read:messages"],
+            "bearer_methods_supported": ["header"],
+            "dpop_signing_alg_values_supported": ["ES256", "ES384", "RS256", "PS256"],
+        })
+    );
+    // The 401 of a protected route points at it.
+    let a = call(&app, "/private", &[]).await;
+    assert!(a.challenge.unwrap().contains(&format!(
+        "resource_metadata=\"{API}{RESOURCE_METADATA_PATH}\""
+    )));
+    // DPoP required is said; disabled leaves the algorithms out.
+    let required = layer
+        .clone()
+        .dpop(DpopOptions::new().mode(DpopMode::Required))
+        .metadata(API)
+        .to_json();
+    assert_eq!(required["dpop_bound_access_tokens_required"], true);
+    let disabled = layer
+        .dpop(DpopOptions::new().mode(DpopMode::Disabled))
+        .metadata(API)
+        .to_json();
+    assert!(disabled.get("dpop_signing_alg_values_supported").is_none());
+}
