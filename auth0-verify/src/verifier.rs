@@ -546,6 +546,8 @@ impl TokenVerifier {
 pub struct AccessTokenVerifier {
     pub(crate) core: Core,
     organizations: Vec<String>,
+    /// Tokens verified lately, by their exact text (off unless [`cache`](Self::cache) is set).
+    cache: Option<Arc<VerifiedCache>>,
 }
 
 impl AccessTokenVerifier {
@@ -559,6 +561,7 @@ impl AccessTokenVerifier {
         AccessTokenVerifier {
             core: Core::new(signature_verifier.into(), issuer.into(), audience.into()),
             organizations: Vec::new(),
+            cache: None,
         }
     }
 
@@ -618,10 +621,27 @@ impl AccessTokenVerifier {
         self
     }
 
+    /// Remembers up to `capacity` verified tokens, by their exact text, until their `exp`
+    /// (never past it, leeway not counted), so that a token repeated by its client is checked
+    /// once: a cached token's claims come back without a signature check. Off by default.
+    /// (DPoP proofs are checked on every request whatever this cache holds.)
+    pub fn cache(mut self, capacity: usize) -> Self {
+        self.cache = (capacity > 0).then(|| Arc::new(VerifiedCache::new(capacity)));
+        self
+    }
+
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, TokenValidationError> {
+        let now = self.core.now();
+        if let Some(claims) = self.cache.as_ref().and_then(|c| c.get(token, now)) {
+            return Ok(claims);
+        }
         let claims = self.core.verified_claims(token, Kind::Access).await?;
-        self.core.access_claims(claims, &self.organizations)
+        let claims = self.core.access_claims(claims, &self.organizations)?;
+        if let Some(cache) = &self.cache {
+            cache.put(token, &claims, now);
+        }
+        Ok(claims)
     }
 
     pub(crate) fn verify_blocking(
@@ -689,5 +709,45 @@ impl LogoutTokenVerifier {
     pub async fn verify(&self, token: &str) -> Result<LogoutTokenClaims, TokenValidationError> {
         let claims = self.core.verified_claims(token, Kind::Logout).await?;
         self.core.logout_claims(claims)
+    }
+}
+
+/// Verified access tokens by their exact text, each until its `exp`.
+#[derive(Debug)]
+struct VerifiedCache {
+    capacity: usize,
+    entries: std::sync::RwLock<std::collections::HashMap<String, AccessTokenClaims>>,
+}
+
+impl VerifiedCache {
+    fn new(capacity: usize) -> Self {
+        VerifiedCache {
+            capacity,
+            entries: std::sync::RwLock::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// The claims of `token` if it was verified and has not expired (`exp` itself included).
+    fn get(&self, token: &str, now: i64) -> Option<AccessTokenClaims> {
+        let entries = self.entries.read().ok()?;
+        let claims = entries.get(token)?;
+        (now < claims.exp).then(|| claims.clone())
+    }
+
+    fn put(&self, token: &str, claims: &AccessTokenClaims, now: i64) {
+        if claims.exp <= now {
+            return;
+        }
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        if entries.len() >= self.capacity {
+            entries.retain(|_, c| c.exp > now);
+            // Still full of live tokens: start over rather than grow.
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(token.to_owned(), claims.clone());
     }
 }

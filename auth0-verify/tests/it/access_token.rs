@@ -193,3 +193,55 @@ async fn several_issuers_each_with_its_keys_and_several_audiences() {
     let err = v.verify(&rs256(&neither)).await.unwrap_err();
     assert_eq!(err.claim(), Some("aud"), "{err}");
 }
+
+#[tokio::test]
+async fn the_verified_token_cache_never_serves_a_token_past_its_exp() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let now = Arc::new(AtomicU64::new(NOW as u64));
+    let clock_now = Arc::clone(&now);
+    let v = AccessTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, API)
+        .with_clock(move || {
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(clock_now.load(Ordering::SeqCst))
+        })
+        .cache(100);
+    let token = hs256(&with(access_claims(), json!({"exp": NOW + 100})));
+    let first = v.verify(&token).await.unwrap();
+    let again = v.verify(&token).await.unwrap();
+    assert_eq!(first.sub, again.sub);
+    // Another text (a tampered signature) is never taken from the cache.
+    let tampered = format!("{}x", token);
+    assert!(v.verify(&tampered).await.is_err());
+    // At `exp` the cache no longer answers; the verifier's leeway still applies.
+    now.store((NOW + 100) as u64, Ordering::SeqCst);
+    v.verify(&token).await.unwrap();
+    now.store((NOW + 100 + 61) as u64, Ordering::SeqCst);
+    let err = v.verify(&token).await.unwrap_err();
+    assert!(matches!(err, TokenValidationError::Expired { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn a_repeated_token_is_checked_once_with_the_cache() {
+    let (server, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    // A key cache that keeps nothing: every signature check fetches the keys again.
+    let keys =
+        || AsymmetricSignatureVerifier::new(url.clone()).cache_ttl(std::time::Duration::ZERO);
+    let token = rs256(&access_claims());
+    let uncached = AccessTokenVerifier::new(keys(), ISS, API).with_clock(clock);
+    for _ in 0..3 {
+        uncached.verify(&token).await.unwrap();
+    }
+    let fetches = hits(&server).await;
+    assert!(fetches >= 3, "{fetches}");
+    let cached = AccessTokenVerifier::new(keys(), ISS, API)
+        .with_clock(clock)
+        .cache(10);
+    for _ in 0..3 {
+        cached.verify(&token).await.unwrap();
+    }
+    assert_eq!(
+        hits(&server).await,
+        fetches + 1,
+        "one check, then the cache"
+    );
+}
