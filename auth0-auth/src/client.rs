@@ -15,6 +15,7 @@ use url::Url;
 use auth0_http::Clock;
 
 use crate::Error;
+use crate::dpop::DpopKey;
 use crate::http::{
     AssertionAlgorithm, ClientAssertionKey, ClientAuthentication, ClientSecret, Repeat,
     RetryPolicy, TELEMETRY_HEADER, Telemetry,
@@ -39,6 +40,9 @@ pub(crate) struct Inner {
     timeout: Option<Duration>,
     max_body: usize,
     clock: Arc<dyn Clock>,
+    dpop: Option<DpopKey>,
+    /// The last `DPoP-Nonce` the server gave.
+    dpop_nonce: std::sync::Mutex<Option<String>>,
 }
 
 impl fmt::Debug for Client {
@@ -76,6 +80,7 @@ impl Client {
             http: None,
             max_body: DEFAULT_BODY_LIMIT,
             clock: auth0_http::system_clock(),
+            dpop: None,
         }
     }
 
@@ -141,15 +146,41 @@ impl Client {
             call: &call,
             url: &url,
         };
-        let response = auth0_http::send(&exchange, &mut attempts)
-            .await
-            .map_err(|e| Error::from_send(operation, e))?;
-        let status = response.status();
-        if !status.is_success() {
+        let mut nonce_retried = false;
+        let response = loop {
+            let response = auth0_http::send(&exchange, &mut attempts)
+                .await
+                .map_err(|e| Error::from_send(operation, e))?;
+            let nonce = response
+                .headers()
+                .get("dpop-nonce")
+                .and_then(|n| n.to_str().ok())
+                .map(str::to_owned);
+            let fresh_nonce = nonce.is_some();
+            if inner.dpop.is_some() && fresh_nonce {
+                *inner
+                    .dpop_nonce
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = nonce;
+            }
+            let status = response.status();
+            if status.is_success() {
+                break response;
+            }
             let headers = response.headers().clone();
             let body = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX).await;
-            return Err(Error::from_answer(operation, status, headers, body));
-        }
+            let error = Error::from_answer(operation, status, headers, body);
+            // The server wants a proof with its nonce: once more, with it.
+            if inner.dpop.is_some()
+                && fresh_nonce
+                && !nonce_retried
+                && error.error() == Some("use_dpop_nonce")
+            {
+                nonce_retried = true;
+                continue;
+            }
+            return Err(error);
+        };
         let body = auth0_http::read_body(response, inner.max_body)
             .await
             .map_err(|e| Error::from_body(operation, e))?;
@@ -166,6 +197,21 @@ impl Client {
         }
         for (name, value) in &call.headers {
             headers.insert(name.clone(), value.clone());
+        }
+        if call.token_grant
+            && let Some(key) = &inner.dpop
+        {
+            let nonce = inner
+                .dpop_nonce
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            let proof = key
+                .proof(call.method.as_str(), url.as_str(), None, nonce.as_deref())
+                .map_err(|source| Error::ClientAssertion { operation, source })?;
+            let value = HeaderValue::from_str(&proof)
+                .map_err(|_| Error::invalid(operation, "the DPoP proof is not a header value"))?;
+            headers.insert(HeaderName::from_static("dpop"), value);
         }
         if let Some(token) = &call.bearer {
             let value = crate::http::bearer(token.expose_secret())
@@ -246,6 +292,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     max_body: usize,
     clock: Arc<dyn Clock>,
+    dpop: Option<DpopKey>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -357,6 +404,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Asks for DPoP-bound tokens (RFC 9449): every token request carries a proof made with
+    /// `key`, so the tokens issued are bound to it (`token_type` `DPoP`, `cnf.jkt` its
+    /// thumbprint); a server's `use_dpop_nonce` answer is retried once with its nonce. Calls
+    /// to APIs then need a proof each ([`DpopKey::proof`]).
+    pub fn dpop_key(mut self, key: DpopKey) -> Self {
+        self.dpop = Some(key);
+        self
+    }
+
     /// The clock the client waits on between retries (the real one by default; tests pass
     /// an [`auth0_http::ManualClock`]).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -437,6 +493,8 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 max_body: self.max_body,
                 clock: self.clock,
+                dpop: self.dpop,
+                dpop_nonce: std::sync::Mutex::new(None),
             }),
         })
     }

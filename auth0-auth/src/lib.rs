@@ -74,6 +74,7 @@ mod authorize;
 mod ciba;
 mod client;
 mod database;
+mod dpop;
 mod error;
 pub mod http;
 mod legacy;
@@ -91,6 +92,7 @@ pub use ciba::{
 };
 pub use client::{Client, ClientBuilder};
 pub use database::{ChangePasswordRequest, SignupRequest, SignupResponse};
+pub use dpop::DpopKey;
 pub use error::{ApiError, Body, Error};
 pub use http::AssertionAlgorithm;
 pub use legacy::{DelegationRequest, DelegationResponse, SocialAccessTokenRequest};

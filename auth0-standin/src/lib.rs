@@ -116,6 +116,10 @@ pub(crate) struct Tenant {
     data: Mutex<Data>,
     /// Whether the application may use the password and password-realm grants.
     pub(crate) password_grant: AtomicBool,
+    /// How token requests' DPoP proofs are checked.
+    pub(crate) dpop: auth0_verify::dpop::DpopOptions,
+    /// The nonce DPoP proofs must carry, when the tenant asks for one.
+    pub(crate) dpop_nonce: Mutex<Option<String>>,
 }
 
 #[derive(Default)]
@@ -216,6 +220,8 @@ impl Standin {
             key,
             data: Mutex::new(Data::default()),
             password_grant: AtomicBool::new(true),
+            dpop: auth0_verify::dpop::DpopOptions::new(),
+            dpop_nonce: Mutex::new(None),
         });
         {
             let mut d = state.data();
@@ -289,6 +295,31 @@ impl Standin {
     /// from the start), as the application's grant types do on a real tenant.
     pub fn allow_password_grant(&self, allowed: bool) {
         self.state.password_grant.store(allowed, Ordering::Relaxed);
+    }
+
+    /// Makes DPoP proofs of token requests carry `nonce` (answering `use_dpop_nonce` with a
+    /// `DPoP-Nonce` header until they do), or no nonce (`None`, the default).
+    pub fn require_dpop_nonce(&self, nonce: Option<&str>) {
+        if let Ok(mut n) = self.state.dpop_nonce.lock() {
+            *n = nonce.map(str::to_owned);
+        }
+    }
+
+    /// An access token of this tenant for `audience`, with the claims given added to (or
+    /// replacing) the standard ones (`iss`, `sub` `auth0|standin-user`, `aud`, `iat` now,
+    /// `exp` an hour later): `scope`, `permissions`, `org_id`, `cnf`, …
+    pub fn mint_access_token(&self, audience: &str, claims: &Value) -> Result<String, Error> {
+        let iat = now();
+        let mut token = serde_json::json!({
+            "iss": self.issuer(), "sub": "auth0|standin-user", "aud": audience,
+            "iat": iat, "exp": iat + 3600,
+        });
+        if let (Some(token), Some(extra)) = (token.as_object_mut(), claims.as_object()) {
+            for (k, v) in extra {
+                token.insert(k.clone(), v.clone());
+            }
+        }
+        self.state.key.sign(&token)
     }
 
     /// Signs any claims with the tenant's key, as its tokens are signed: for tests that need

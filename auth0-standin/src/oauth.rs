@@ -163,6 +163,11 @@ pub(crate) async fn token(
             "Missing required parameter: grant_type",
         );
     };
+    // A DPoP proof binds the tokens issued to its key (RFC 9449).
+    let jkt = match dpop_key(&t, &headers).await {
+        Ok(jkt) => jkt,
+        Err(refused) => return refused.into_response(),
+    };
     let (client_id, client_secret) = match client_credentials(&headers, &params) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
@@ -184,9 +189,11 @@ pub(crate) async fn token(
         return oauth_error(StatusCode::UNAUTHORIZED, "access_denied", "Unauthorized");
     }
     match grant_type {
-        "client_credentials" => client_credentials_grant(&t, get("audience"), get("scope")),
-        "password" => password_grant(&t, &params, Some(CONNECTION)),
-        PASSWORD_REALM => password_grant(&t, &params, None),
+        "client_credentials" => {
+            client_credentials_grant(&t, get("audience"), get("scope"), jkt.as_deref())
+        }
+        "password" => password_grant(&t, &params, Some(CONNECTION), jkt.as_deref()),
+        PASSWORD_REALM => password_grant(&t, &params, None, jkt.as_deref()),
         other => oauth_error(
             StatusCode::FORBIDDEN,
             "unsupported_grant_type",
@@ -195,7 +202,74 @@ pub(crate) async fn token(
     }
 }
 
-fn client_credentials_grant(t: &Tenant, audience: Option<&str>, scope: Option<&str>) -> Response {
+/// The thumbprint of the key a token request's `DPoP` proof is made with (none without a
+/// proof); a bad proof, or one without the nonce the tenant asks for, is refused as Auth0
+/// refuses it.
+async fn dpop_key(t: &Tenant, headers: &HeaderMap) -> Result<Option<String>, Refused> {
+    let mut proofs = headers.get_all("dpop").iter();
+    let proof = match (proofs.next(), proofs.next()) {
+        (None, _) => return Ok(None),
+        (Some(p), None) => p.to_str().unwrap_or_default(),
+        (Some(_), Some(_)) => {
+            return Err(Refused::from(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_dpop_proof",
+                "Only one DPoP proof may be sent",
+            )));
+        }
+    };
+    let htu = format!("{}oauth/token", t.issuer());
+    let jkt = t
+        .dpop
+        .verify_token_request_proof(proof, "POST", &htu)
+        .await
+        .map_err(|e| {
+            Refused::from(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_dpop_proof",
+                &e.to_string(),
+            ))
+        })?;
+    if let Some(nonce) = t.dpop_nonce.lock().ok().and_then(|n| n.clone()) {
+        let sent = proof
+            .split('.')
+            .nth(1)
+            .and_then(|p| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(p)
+                    .ok()
+            })
+            .and_then(|p| serde_json::from_slice::<Value>(&p).ok())
+            .and_then(|p| p.get("nonce").and_then(Value::as_str).map(str::to_owned));
+        if sent.as_deref() != Some(nonce.as_str()) {
+            let mut response = oauth_error(
+                StatusCode::BAD_REQUEST,
+                "use_dpop_nonce",
+                "Authorization server requires nonce in DPoP proof",
+            );
+            if let Ok(value) = nonce.parse() {
+                response.headers_mut().insert("dpop-nonce", value);
+            }
+            return Err(Refused::from(response));
+        }
+    }
+    Ok(Some(jkt))
+}
+
+/// The parts of an issued token's answer a DPoP binding changes.
+fn bind(claims: &mut Value, answer: &mut Value, jkt: Option<&str>) {
+    if let Some(jkt) = jkt {
+        claims["cnf"] = json!({ "jkt": jkt });
+        answer["token_type"] = json!("DPoP");
+    }
+}
+
+fn client_credentials_grant(
+    t: &Tenant,
+    audience: Option<&str>,
+    scope: Option<&str>,
+    jkt: Option<&str>,
+) -> Response {
     let Some(audience) = audience else {
         return oauth_error(
             StatusCode::FORBIDDEN,
@@ -231,7 +305,7 @@ fn client_credentials_grant(t: &Tenant, audience: Option<&str>, scope: Option<&s
     };
     let scope = granted.join(" ");
     let iat = now();
-    let claims = json!({
+    let mut claims = json!({
         "iss": t.issuer(),
         "sub": format!("{CLIENT_ID}@clients"),
         "aud": audience,
@@ -241,21 +315,29 @@ fn client_credentials_grant(t: &Tenant, audience: Option<&str>, scope: Option<&s
         "gty": "client-credentials",
         "azp": CLIENT_ID,
     });
+    let mut answer = json!({
+        "scope": scope,
+        "expires_in": ACCESS_TOKEN_SECONDS,
+        "token_type": "Bearer",
+    });
+    bind(&mut claims, &mut answer, jkt);
     match t.key.sign(&claims) {
-        Ok(token) => Json(json!({
-            "access_token": token,
-            "scope": scope,
-            "expires_in": ACCESS_TOKEN_SECONDS,
-            "token_type": "Bearer",
-        }))
-        .into_response(),
+        Ok(token) => {
+            answer["access_token"] = json!(token);
+            Json(answer).into_response()
+        }
         Err(e) => server_error(&e.to_string()),
     }
 }
 
 /// The password grant; `realm` is the connection given by the grant type (`password` uses
 /// the default directory) or, for password-realm, taken from the parameters.
-fn password_grant(t: &Tenant, params: &BTreeMap<String, String>, realm: Option<&str>) -> Response {
+fn password_grant(
+    t: &Tenant,
+    params: &BTreeMap<String, String>,
+    realm: Option<&str>,
+    jkt: Option<&str>,
+) -> Response {
     if !t.password_grant.load(Ordering::Relaxed) {
         let grant = if realm.is_some() {
             "password"
@@ -345,21 +427,22 @@ fn password_grant(t: &Tenant, params: &BTreeMap<String, String>, realm: Option<&
         (Some(api), false) => json!(api),
         (None, _) => json!(t.userinfo_audience()),
     };
-    let access = json!({
+    let mut access = json!({
         "iss": t.issuer(), "sub": sub, "aud": aud, "iat": iat,
         "exp": iat + ACCESS_TOKEN_SECONDS, "scope": scope, "azp": CLIENT_ID,
         "gty": "password",
     });
-    let access_token = match t.key.sign(&access) {
-        Ok(token) => token,
-        Err(e) => return server_error(&e.to_string()),
-    };
     let mut answer = json!({
-        "access_token": access_token,
         "scope": scope,
         "expires_in": ACCESS_TOKEN_SECONDS,
         "token_type": "Bearer",
     });
+    bind(&mut access, &mut answer, jkt);
+    let access_token = match t.key.sign(&access) {
+        Ok(token) => token,
+        Err(e) => return server_error(&e.to_string()),
+    };
+    answer["access_token"] = json!(access_token);
     if openid {
         let mut id = json!({
             "iss": t.issuer(), "sub": sub, "aud": CLIENT_ID, "iat": iat,

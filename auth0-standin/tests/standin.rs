@@ -1033,3 +1033,24 @@ async fn the_stand_in_refuses_what_auth0_refuses() {
     let (status, body) = api(&s, reqwest::Method::GET, "/users", Some(&early), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }
+
+#[tokio::test]
+async fn tests_mint_access_tokens_with_chosen_claims() {
+    let s = Standin::start().await.unwrap();
+    let token = s
+        .mint_access_token(
+            "https://api.example.com",
+            &json!({"scope": "read:messages", "permissions": ["read:messages"], "org_id": "org_1"}),
+        )
+        .unwrap();
+    let v = AccessTokenVerifier::new(
+        AsymmetricSignatureVerifier::new(s.jwks_url()),
+        s.issuer(),
+        "https://api.example.com",
+    );
+    let claims = v.verify(&token).await.unwrap();
+    assert!(claims.has_scope("read:messages"));
+    assert!(claims.has_permission("read:messages"));
+    assert_eq!(claims.org_id.as_deref(), Some("org_1"));
+    assert_eq!(claims.sub.as_deref(), Some("auth0|standin-user"));
+}

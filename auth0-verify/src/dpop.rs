@@ -275,6 +275,47 @@ impl DpopOptions {
     /// seen before within the window. (The access token itself is verified first, by an
     /// [`crate::AccessTokenVerifier`]; [`crate::protect::AuthLayer`] does both.)
     pub async fn verify_proof(&self, request: ProofRequest<'_>) -> Result<(), DpopError> {
+        let thumbprint = self
+            .checked_proof(
+                request.proof,
+                request.method,
+                request.htu,
+                Some(request.access_token),
+                Some(request.jkt),
+            )
+            .await?;
+        debug_assert_eq!(thumbprint, request.jkt);
+        Ok(())
+    }
+
+    /// Checks the proof of a request that carries no access token (a token request to an
+    /// authorization server): everything [`verify_proof`](Self::verify_proof) checks but
+    /// `ath` and the binding. Returns the thumbprint of the proof's key, the `cnf.jkt` of a
+    /// token issued for it.
+    pub async fn verify_token_request_proof(
+        &self,
+        proof: &str,
+        method: &str,
+        htu: &str,
+    ) -> Result<String, DpopError> {
+        self.checked_proof(proof, method, htu, None, None).await
+    }
+
+    async fn checked_proof(
+        &self,
+        proof: &str,
+        method: &str,
+        htu: &str,
+        access_token: Option<&str>,
+        jkt: Option<&str>,
+    ) -> Result<String, DpopError> {
+        let request = ProofRequest {
+            proof,
+            method,
+            htu,
+            access_token: access_token.unwrap_or(""),
+            jkt: jkt.unwrap_or(""),
+        };
         let now = SystemTime::now();
         let mut parts = request.proof.split('.');
         let (Some(header), Some(payload), Some(signature), None) =
@@ -345,12 +386,14 @@ impl DpopOptions {
         if iat < now_secs.saturating_sub(max_age) {
             return Err(proof_error("`iat` is too old"));
         }
-        let ath = digest::digest(&digest::SHA256, request.access_token.as_bytes());
-        if text("ath")? != URL_SAFE_NO_PAD.encode(ath.as_ref()) {
-            return Err(proof_error("`ath` is not the access token's hash"));
+        if let Some(token) = access_token {
+            let ath = digest::digest(&digest::SHA256, token.as_bytes());
+            if text("ath")? != URL_SAFE_NO_PAD.encode(ath.as_ref()) {
+                return Err(proof_error("`ath` is not the access token's hash"));
+            }
         }
         let thumbprint = jwk_thumbprint(jwk)?;
-        if thumbprint != request.jkt {
+        if jkt.is_some_and(|jkt| jkt != thumbprint) {
             return Err(DpopError::Binding(
                 "the token is bound to another key than the proof's".to_owned(),
             ));
@@ -363,7 +406,7 @@ impl DpopOptions {
         if !self.replay.first_use(&key, until).await {
             return Err(proof_error("the proof was used before"));
         }
-        Ok(())
+        Ok(thumbprint)
     }
 }
 

@@ -58,7 +58,7 @@ pub struct ClientAssertionError {
 }
 
 impl ClientAssertionError {
-    fn new(reason: &'static str, source: impl Into<BoxError>) -> Self {
+    pub(crate) fn new(reason: &'static str, source: impl Into<BoxError>) -> Self {
         ClientAssertionError {
             reason,
             source: Some(source.into()),

@@ -3,6 +3,7 @@
 
 mod client_auth;
 mod common;
+mod dpop;
 mod errors;
 mod flows;
 mod grants;
