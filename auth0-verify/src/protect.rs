@@ -455,24 +455,41 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        // The clone that was made ready is the one to call.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
         let config = Arc::clone(&self.config);
-        Box::pin(async move {
+        guarded(&mut self.inner, async move {
             request.extensions_mut().insert(config.challenge.clone());
             let checked =
                 authenticate(&config, request.headers(), request.method(), request.uri()).await;
             match checked {
                 Ok(Some(who)) => {
                     request.extensions_mut().insert(who);
-                    inner.call(request).await
+                    Ok(request)
                 }
-                Ok(None) => inner.call(request).await,
-                Err(refusal) => Ok(refusal.response(&config.challenge)),
+                Ok(None) => Ok(request),
+                Err(refusal) => Err(refusal.response(&config.challenge)),
             }
         })
     }
+}
+
+/// Calls `inner` with the request `check` lets through, or answers with the response it
+/// refuses with. (The clone of `inner` that was made ready is the one called.)
+fn guarded<S, ReqBody, ResBody, F>(inner: &mut S, check: F) -> ResponseFuture<ResBody, S::Error>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
+    ReqBody: Send + 'static,
+    F: Future<Output = Result<Request<ReqBody>, Response<ResBody>>> + Send + 'static,
+{
+    let clone = inner.clone();
+    let mut inner = std::mem::replace(inner, clone);
+    Box::pin(async move {
+        let request = match check.await {
+            Ok(request) => request,
+            Err(response) => return Ok(response),
+        };
+        inner.call(request).await
+    })
 }
 
 /// The verified token of a request (`None`: no credentials, authentication optional), or why
@@ -737,23 +754,21 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
         let rule = Arc::clone(&self.rule);
-        Box::pin(async move {
+        guarded(&mut self.inner, async move {
             let challenge = request
                 .extensions()
                 .get::<Challenge>()
                 .cloned()
                 .unwrap_or_else(Challenge::default_realm);
             let Some(who) = request.extensions().get::<Authenticated>() else {
-                return Ok(Refusal::missing().response(&challenge));
+                return Err(Refusal::missing().response(&challenge));
             };
             if !rule.allows(who.claims()) {
                 tracing::debug!(required = %rule.listed(), "access refused: insufficient scope");
-                return Ok(Refusal::insufficient(rule.listed()).response(&challenge));
+                return Err(Refusal::insufficient(rule.listed()).response(&challenge));
             }
-            inner.call(request).await
+            Ok(request)
         })
     }
 }

@@ -39,6 +39,26 @@ impl fmt::Debug for Core {
     }
 }
 
+/// The `leeway` and `with_clock` settings every verifier has (on a `core: Core` field).
+macro_rules! time_settings {
+    ($claims:literal) => {
+        #[doc = concat!("The clock skew tolerated on ", $claims, " (60 s by default).")]
+        pub fn leeway(mut self, leeway: Duration) -> Self {
+            self.core.leeway = seconds(leeway);
+            self
+        }
+
+        /// The clock used for time checks (the system clock by default).
+        pub fn with_clock(
+            mut self,
+            clock: impl Fn() -> SystemTime + Send + Sync + 'static,
+        ) -> Self {
+            self.core.clock = Arc::new(clock);
+            self
+        }
+    };
+}
+
 fn seconds(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
@@ -501,17 +521,7 @@ impl TokenVerifier {
         }
     }
 
-    /// The clock skew tolerated on `exp`, `iat`, `nbf` and `auth_time` (60 s by default).
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.core.leeway = seconds(leeway);
-        self
-    }
-
-    /// The clock used for time checks (the system clock by default).
-    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.core.clock = Arc::new(clock);
-        self
-    }
+    time_settings!("`exp`, `iat`, `nbf` and `auth_time`");
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(
@@ -565,17 +575,7 @@ impl AccessTokenVerifier {
         }
     }
 
-    /// The clock skew tolerated on `exp`, `iat` and `nbf` (60 s by default).
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.core.leeway = seconds(leeway);
-        self
-    }
-
-    /// The clock used for time checks (the system clock by default).
-    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.core.clock = Arc::new(clock);
-        self
-    }
+    time_settings!("`exp`, `iat` and `nbf`");
 
     /// Also accepts tokens issued by `issuer`, signed as `signature_verifier` allows: a tenant's
     /// custom domains beside its canonical domain, or several tenants. Each issuer has its own
@@ -692,17 +692,7 @@ impl LogoutTokenVerifier {
         }
     }
 
-    /// The clock skew tolerated on `iat` and `exp` (60 s by default).
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.core.leeway = seconds(leeway);
-        self
-    }
-
-    /// The clock used for time checks (the system clock by default).
-    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.core.clock = Arc::new(clock);
-        self
-    }
+    time_settings!("`iat` and `exp`");
 
     /// Verifies `token` (the `logout_token` form parameter) and returns its claims. Keep its
     /// `jti` for the token's lifetime to refuse a replay.
