@@ -423,3 +423,83 @@ async fn without_a_public_origin_the_host_header_names_the_uri() {
     let response = app.oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+mod mutations {
+    //! Any change to a valid proof makes it fail, never panic, and never pass.
+
+    use super::*;
+    use auth0_verify::dpop::ProofRequest;
+    use proptest::prelude::*;
+
+    fn runtime() -> &'static tokio::runtime::Runtime {
+        static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+        RT.get_or_init(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        })
+    }
+
+    fn fixture() -> &'static (ClientKey, String, String) {
+        static F: std::sync::OnceLock<(ClientKey, String, String)> = std::sync::OnceLock::new();
+        F.get_or_init(|| {
+            let key = ClientKey::es256();
+            let token = access_token(Some(&key.jkt()));
+            let jkt = key.jkt();
+            (key, token, jkt)
+        })
+    }
+
+    fn check(proof: &str) -> bool {
+        let (_, token, jkt) = fixture();
+        // A fresh cache each time: a mutation must fail on its own merits, not as a replay.
+        let options = DpopOptions::new();
+        runtime()
+            .block_on(options.verify_proof(ProofRequest {
+                proof,
+                method: "GET",
+                htu: HTU,
+                access_token: token,
+                jkt,
+            }))
+            .is_ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_changed_byte_never_verifies(at in 0usize..2000, with in any::<u8>()) {
+            let (key, token, _) = fixture();
+            let proof = key.proof("GET", HTU, token, json!({}), json!({}));
+            prop_assume!(check(&proof));
+            let mut bytes = proof.clone().into_bytes();
+            let at = at % bytes.len();
+            prop_assume!(bytes[at] != with);
+            bytes[at] = with;
+            let changed = String::from_utf8_lossy(&bytes).into_owned();
+            // base64url may decode a changed last character to the same bytes; anything else
+            // must fail.
+            let same_bits = changed.len() == proof.len() && at + 1 == proof.len();
+            prop_assert!(same_bits || !check(&changed), "{changed}");
+        }
+
+        #[test]
+        fn arbitrary_claims_never_panic(value in "\\PC{0,40}", number in any::<i64>()) {
+            let (key, token, _) = fixture();
+            for payload in [
+                json!({"htm": value.clone()}), json!({"htu": value.clone()}),
+                json!({"iat": number}), json!({"jti": value.clone()}), json!({"ath": value.clone()}),
+                json!({"iat": value.clone()}),
+            ] {
+                let proof = key.proof("GET", HTU, token, json!({}), payload);
+                let _ = check(&proof);
+            }
+            for header in [json!({"alg": value.clone()}), json!({"typ": number}), json!({"jwk": value.clone()})] {
+                let proof = key.proof("GET", HTU, token, header, json!({}));
+                prop_assert!(!check(&proof));
+            }
+        }
+    }
+}
