@@ -31,7 +31,7 @@ use generate::pretty;
 /// Everything one generation produces.
 pub struct Output {
     /// Generated files, relative to the workspace root: `auth0-mgmt/src/generated/**` and the
-    /// every-operation test `auth0-mgmt/tests/generated/every_operation.rs`.
+    /// every-operation test `auth0-mgmt/tests/it/generated/every_operation.rs`.
     pub files: BTreeMap<PathBuf, String>,
     /// The `[features]` block of `auth0-mgmt/Cargo.toml` (between the generated markers).
     pub features_block: String,
@@ -168,10 +168,10 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
 pub const GENERATED_DIR: &str = "auth0-mgmt/src/generated";
 
 /// The generated every-operation test, relative to the workspace root.
-pub const EVERY_OPERATION_TEST: &str = "auth0-mgmt/tests/generated/every_operation.rs";
+pub const EVERY_OPERATION_TEST: &str = "auth0-mgmt/tests/it/generated/every_operation.rs";
 
 /// The generated dispatcher of the real-traffic replay test, relative to the workspace root.
-pub const REPLAY_CALLS: &str = "auth0-mgmt/tests/generated/replay_calls.rs";
+pub const REPLAY_CALLS: &str = "auth0-mgmt/tests/it/generated/replay_calls.rs";
 
 fn gen_path(rel: &str) -> PathBuf {
     Path::new(GENERATED_DIR).join(rel)

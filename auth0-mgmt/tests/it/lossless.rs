@@ -7,8 +7,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-mod common;
-use common::{last_body, setup};
+use crate::common::{last_body, setup};
 
 #[tokio::test]
 async fn null_clears_and_absent_leaves_alone() {

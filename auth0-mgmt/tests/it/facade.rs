@@ -8,8 +8,7 @@ use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-mod common;
-use common::{last_body, setup};
+use crate::common::{last_body, setup};
 
 #[test]
 fn the_client_is_cheap_to_share() {

@@ -10,11 +10,6 @@
 //! `*.json` there, in the form its README describes), or from the file or folder named by
 //! `AUTH0_REAL_TRAFFIC`. Without them the test prints a notice and passes.
 
-#[rustfmt::skip]
-#[path = "generated/replay_calls.rs"]
-mod replay_calls;
-
-mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -162,7 +157,7 @@ async fn replay(server: &MockServer, client: &Client, x: &Interaction, tally: &m
         .as_deref()
         .filter(|b| !b.trim().is_empty())
         .and_then(|b| serde_json::from_str(b).ok());
-    let body = if replay_calls::takes_body(&x.operation) {
+    let body = if crate::replay_calls::takes_body(&x.operation) {
         x.request_body.as_deref().filter(|b| !b.trim().is_empty())
     } else {
         // Some clients send `null` or `{}` with every request; a GET's body means nothing.
@@ -180,7 +175,7 @@ async fn replay(server: &MockServer, client: &Client, x: &Interaction, tally: &m
     let query: Vec<(String, String)> = url::form_urlencoded::parse(x.query.as_bytes())
         .into_owned()
         .collect();
-    let Some(call) = replay_calls::call(client, &x.operation, &path, &query, body) else {
+    let Some(call) = crate::replay_calls::call(client, &x.operation, &path, &query, body) else {
         tally
             .skipped
             .push(format!("{label}: no JSON operation of that id here"));
@@ -246,7 +241,7 @@ async fn real_traffic_survives_decoding_encoding_and_sending() {
         );
         return;
     }
-    let (server, client) = common::setup().await;
+    let (server, client) = crate::common::setup().await;
     let mut tally = Tally::default();
     for file in &files {
         let text = std::fs::read_to_string(file).expect("readable recording");
