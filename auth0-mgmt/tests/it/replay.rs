@@ -10,7 +10,6 @@
 //! `*.json` there, in the form its README describes), or from the file or folder named by
 //! `AUTH0_REAL_TRAFFIC`. Without them the test prints a notice and passes.
 
-
 use std::path::{Path, PathBuf};
 
 use auth0_mgmt::Client;
