@@ -6,7 +6,7 @@
 //! was made (`iat`), a unique id (`jti`) and the token's hash (`ath`).
 //! [`DpopOptions`] configures the checks; [`crate::protect::AuthLayer::dpop`] applies them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -48,10 +48,37 @@ pub trait ReplayCache: Send + Sync + 'static {
 }
 
 /// A bounded in-memory [`ReplayCache`]: expired entries are dropped as new ones come; when it
-/// is full of live ones, the one that expires first gives way.
+/// is full of live ones, the one that expires first gives way. Each proof costs a hash lookup
+/// and a step in an index ordered by expiry, however full the cache is.
 pub struct MemoryReplayCache {
     capacity: usize,
-    seen: Mutex<HashMap<String, SystemTime>>,
+    seen: Mutex<Seen>,
+}
+
+/// The remembered `jti`s, by key and by expiry.
+#[derive(Default)]
+struct Seen {
+    until: HashMap<Arc<str>, SystemTime>,
+    by_expiry: BTreeSet<(SystemTime, Arc<str>)>,
+}
+
+impl Seen {
+    fn len(&self) -> usize {
+        self.until.len()
+    }
+
+    /// Forgets the entry that expires first, if it expires at or before `now` (or whatever
+    /// its expiry when `now` is `None`).
+    fn pop_first(&mut self, now: Option<SystemTime>) -> bool {
+        match self.by_expiry.first() {
+            Some((expiry, _)) if now.is_none_or(|now| *expiry <= now) => {}
+            _ => return false,
+        }
+        if let Some((_, key)) = self.by_expiry.pop_first() {
+            self.until.remove(&key);
+        }
+        true
+    }
 }
 
 impl fmt::Debug for MemoryReplayCache {
@@ -67,29 +94,22 @@ impl MemoryReplayCache {
     pub fn new(capacity: usize) -> Self {
         MemoryReplayCache {
             capacity: capacity.max(1),
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(Seen::default()),
         }
     }
 
     fn record(&self, key: &str, until: SystemTime, now: SystemTime) -> bool {
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(expiry) = seen.get(key)
-            && *expiry > now
-        {
+        while seen.pop_first(Some(now)) {}
+        if seen.until.contains_key(key) {
             return false;
         }
         if seen.len() >= self.capacity {
-            seen.retain(|_, expiry| *expiry > now);
+            seen.pop_first(None);
         }
-        if seen.len() >= self.capacity
-            && let Some(first) = seen
-                .iter()
-                .min_by_key(|(_, expiry)| **expiry)
-                .map(|(k, _)| k.clone())
-        {
-            seen.remove(&first);
-        }
-        seen.insert(key.to_owned(), until);
+        let key: Arc<str> = Arc::from(key);
+        seen.by_expiry.insert((until, Arc::clone(&key)));
+        seen.until.insert(key, until);
         true
     }
 }
@@ -450,7 +470,27 @@ mod tests {
         assert!(cache.record("b", later + Duration::from_secs(1), now));
         assert!(cache.record("c", later, now), "the full cache makes room");
         assert_eq!(cache.seen.lock().unwrap().len(), 2);
+        // "a" expires first and gave way to "c"; "b" is still remembered.
+        assert!(!cache.record("b", later, now), "b is still a replay");
         // Past its expiry a key is free again.
         assert!(cache.record("c", later, later + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn a_full_memory_cache_stays_cheap_and_exact() {
+        // 100,000 live proofs, then 100,000 more: every new one accepted, every recent one a
+        // replay, the cache never above its capacity and its two indexes in step.
+        let cache = MemoryReplayCache::new(100_000);
+        let now = SystemTime::now();
+        let until = |i: u64| now + Duration::from_secs(300) + Duration::from_millis(i);
+        for i in 0..200_000u64 {
+            assert!(cache.record(&i.to_string(), until(i), now));
+        }
+        for i in 100_000..200_000u64 {
+            assert!(!cache.record(&i.to_string(), until(i), now), "{i} replayed");
+        }
+        let seen = cache.seen.lock().unwrap();
+        assert_eq!(seen.until.len(), 100_000);
+        assert_eq!(seen.by_expiry.len(), 100_000);
     }
 }
