@@ -255,6 +255,11 @@ impl ApiError {
     pub fn rate_limit_reset(&self) -> Option<std::time::SystemTime> {
         crate::retry::rate_limit_reset(&self.headers)
     }
+
+    /// The rate-limit state the answer reported, if any.
+    pub fn rate_limit(&self) -> Option<crate::RateLimit> {
+        crate::RateLimit::from_headers(&self.headers)
+    }
 }
 
 impl fmt::Display for ApiError {

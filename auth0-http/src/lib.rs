@@ -48,7 +48,7 @@ use reqwest::header::HeaderValue;
 pub use body::{BodyError, DEFAULT_BODY_LIMIT, ERROR_BODY_PREFIX, read_body, read_prefix};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock, system_clock};
 pub use error::{ApiError, Body, DecodeError, decode_json, mark_sensitive, printable, redact};
-pub use retry::{Repeat, RetryPolicy, rate_limit_reset, server_wait};
+pub use retry::{RateLimit, Repeat, RetryPolicy, rate_limit_reset, server_wait};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, IdToken, MfaToken, OneTimeCode,
     Password, RefreshToken, Secret,

@@ -154,6 +154,33 @@ pub fn rate_limit_reset(headers: &HeaderMap) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
+/// The rate-limit state an answer reports: `X-RateLimit-Limit` (requests allowed in the
+/// window), `X-RateLimit-Remaining` (left in it) and `X-RateLimit-Reset` (when it starts
+/// over). Each is `None` when the answer did not say, or said something unreadable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// Requests allowed in the window.
+    pub limit: Option<u64>,
+    /// Requests left in the window.
+    pub remaining: Option<u64>,
+    /// When the window starts over.
+    pub reset: Option<SystemTime>,
+}
+
+impl RateLimit {
+    /// The state `headers` report, or `None` when they carry none of the three.
+    pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse().ok();
+        let state = RateLimit {
+            limit: number("x-ratelimit-limit"),
+            remaining: number("x-ratelimit-remaining"),
+            reset: rate_limit_reset(headers),
+        };
+        (state != RateLimit::default()).then_some(state)
+    }
+}
+
 /// A uniformly distributed number in `[0, 1)` from the operating system's generator
 /// (`0.5` if it is unavailable).
 fn random_fraction() -> f64 {
@@ -299,5 +326,29 @@ mod tests {
     fn disabled_policy() {
         assert!(!RetryPolicy::disabled().is_enabled());
         assert!(RetryPolicy::default().is_enabled());
+    }
+
+    #[test]
+    fn rate_limit_state_reads_the_three_headers() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(RateLimit::from_headers(&headers), None);
+        headers.insert("x-ratelimit-limit", HeaderValue::from_static("50"));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static(" 49 "));
+        headers.insert("x-ratelimit-reset", HeaderValue::from_static("1700000000"));
+        let state = RateLimit::from_headers(&headers).expect("three headers");
+        assert_eq!(state.limit, Some(50));
+        assert_eq!(state.remaining, Some(49));
+        assert_eq!(
+            state.reset,
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+        // Unreadable values are `None`, the others still read.
+        headers.insert("x-ratelimit-limit", HeaderValue::from_static("lots"));
+        headers.remove("x-ratelimit-reset");
+        let state = RateLimit::from_headers(&headers).expect("one readable header");
+        assert_eq!(
+            (state.limit, state.remaining, state.reset),
+            (None, Some(49), None)
+        );
     }
 }

@@ -36,7 +36,14 @@ impl Client {
             telemetry: true,
             max_body: auth0_http::DEFAULT_BODY_LIMIT,
             clock: auth0_http::system_clock(),
+            custom_domain: None,
         }
+    }
+
+    /// The custom domain sent as `Auth0-Custom-Domain` on the operations that declare it, if
+    /// one was set ([`ClientBuilder::custom_domain`]).
+    pub fn custom_domain(&self) -> Option<&str> {
+        self.shared().custom_domain.as_deref()
     }
 
     /// The generated raw client, whose methods build each operation's request.
@@ -82,6 +89,7 @@ pub struct ClientBuilder {
     telemetry: bool,
     max_body: usize,
     clock: Arc<dyn Clock>,
+    custom_domain: Option<String>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -100,6 +108,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("telemetry", &self.telemetry)
+            .field("custom_domain", &self.custom_domain)
             .finish_non_exhaustive()
     }
 }
@@ -213,8 +222,24 @@ impl ClientBuilder {
         self
     }
 
+    /// A custom domain of the tenant (`login.example.com`), sent as `Auth0-Custom-Domain` on
+    /// the operations whose document declares that header (the ones that send emails or make
+    /// links: tickets, verification emails, invitations, …) and on no others, so that those
+    /// emails and links name it. A request's own `.auth0_custom_domain(..)` wins.
+    pub fn custom_domain(mut self, domain: impl Into<String>) -> Self {
+        self.custom_domain = Some(domain.into());
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
+        if let Some(domain) = &self.custom_domain
+            && reqwest::header::HeaderValue::from_str(domain).is_err()
+        {
+            return Err(Error::Config(format!(
+                "the custom domain {domain:?} is not a header value"
+            )));
+        }
         let base = base_url(&self.domain)?;
         let tenant = base.trim_end_matches("/api/v2").to_string();
         let telemetry = Telemetry::for_crate("auth0-mgmt");
@@ -284,6 +309,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 max_body: self.max_body,
                 clock: self.clock,
+                custom_domain: self.custom_domain,
             }),
         };
         Ok(Client {

@@ -2,8 +2,8 @@
 
 use progenitor_client::ClientInfo;
 
-use crate::runtime::{RequestOptions, request_options};
-use crate::{Client, Error, types};
+use crate::runtime::{Built, RequestOptions, request_options};
+use crate::{ApiResponse, Client, Error, types};
 
 const IMPORT_OPERATION: &str = "post_users-imports";
 
@@ -68,7 +68,25 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
     }
 
     /// Uploads the file and returns the created job.
-    pub async fn send(self) -> Result<types::CreateImportUsersResponseContent, Error> {
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CreateImportUsersResponseContent, Error>> + Send + 'a
+    {
+        crate::runtime::body(self.send_with_response())
+    }
+
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl Future<Output = Result<ApiResponse<types::CreateImportUsersResponseContent>, Error>>
+    + Send
+    + 'a {
+        let client = self.client;
+        let options = std::mem::take(&mut self.options);
+        crate::runtime::send_json(IMPORT_OPERATION, client, options, self.request())
+    }
+
+    fn request(self) -> Built {
         let (contents, file_name) = self
             .users
             .ok_or_else(|| Error::missing(IMPORT_OPERATION, "the `users` file"))?;
@@ -87,15 +105,14 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
         }
         let (content_type, body) = multipart(&contents, &file_name, &fields)?;
         let raw = self.client.raw();
-        let request = raw
+        Ok(raw
             .client()
             .post(format!("{}/jobs/users-imports", raw.baseurl()))
             .header(reqwest::header::CONTENT_TYPE, content_type)
             // A body in memory, so that a rate-limited or token-refused upload is sent again.
             .body(body)
             .build()
-            .map_err(progenitor_client::Error::from);
-        crate::runtime::send_json(IMPORT_OPERATION, self.client, &self.options, request).await
+            .map_err(progenitor_client::Error::from))
     }
 }
 

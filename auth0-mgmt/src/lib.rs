@@ -40,7 +40,7 @@ mod untagged;
 pub use auth0_auth::http::AssertionAlgorithm;
 /// The HTTP runtime the client is built on (`auth0-http`): its clock, retry rule and pieces.
 pub use auth0_http as http;
-pub use auth0_http::RetryPolicy;
+pub use auth0_http::{RateLimit, RetryPolicy};
 pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
 pub use error::{ApiError, Error};
 pub use generated::facade as resources;
@@ -49,6 +49,7 @@ pub use generated::types;
 pub use handwritten::JobsUsersImportsCreateRequest;
 pub use lossless::{Extra, Nullable};
 pub use progenitor_client::ByteStream;
+pub use runtime::ApiResponse;
 #[allow(
     unused_imports,
     reason = "generated code names them as `crate::open_enum!` and `crate::untagged!`"

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use auth0_http::{Clock, Repeat, RetryPolicy};
 use progenitor_client::ResponseValue;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
@@ -19,18 +20,89 @@ pub struct Inner {
 }
 
 /// What one request may set for itself instead of taking the client's settings (the
-/// builders' `timeout` and `retry_policy`).
+/// builders' `timeout` and `retry_policy`), and what it adds (`header`, `query`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RequestOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) query: Vec<(String, String)>,
+    /// Why an added header cannot be sent, reported when the request is.
+    pub(crate) refused: Option<String>,
 }
 
-/// Adds the `timeout` and `retry_policy` setters to a request builder with an `options`
-/// field.
+impl RequestOptions {
+    pub(crate) fn header(&mut self, name: &str, value: &str) {
+        let parsed = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("{name:?} is not a header name"))
+            .and_then(|name| {
+                if name == AUTHORIZATION {
+                    return Err(
+                        "`Authorization` is the client's: set a token on the client".to_owned()
+                    );
+                }
+                let mut value = HeaderValue::from_str(value).map_err(|_| {
+                    format!("the value of the `{name}` header is not a header value")
+                })?;
+                if auth0_http::is_secret_name(name.as_str()) {
+                    value.set_sensitive(true);
+                }
+                Ok((name, value))
+            });
+        match parsed {
+            Ok((name, value)) => {
+                self.headers.retain(|(n, _)| *n != name);
+                self.headers.push((name, value));
+            }
+            Err(why) => {
+                self.refused.get_or_insert(why);
+            }
+        }
+    }
+
+    /// Adds the extra headers and query parameters to a built request.
+    fn apply(&self, operation: &'static str, request: &mut reqwest::Request) -> Result<(), Error> {
+        if let Some(why) = &self.refused {
+            return Err(Error::InvalidRequest {
+                operation,
+                message: why.clone(),
+            });
+        }
+        if !self.query.is_empty() {
+            let mut pairs = request.url_mut().query_pairs_mut();
+            for (name, value) in &self.query {
+                pairs.append_pair(name, value);
+            }
+        }
+        for (name, value) in &self.headers {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Adds the `timeout`, `retry_policy`, `header` and `query` setters to a request builder
+/// with an `options` field.
 macro_rules! request_options {
     ($name:ident) => {
         impl $name<'_> {
+            /// Adds a header to this request, replacing one of the same name the operation
+            /// sets. `Authorization` cannot be set here (the client authorizes every request);
+            /// a name or value that is not one fails the request with
+            /// [`Error::InvalidRequest`]($crate::Error::InvalidRequest). Values of
+            /// credential-like names are kept out of `Debug` output.
+            pub fn header(mut self, name: &str, value: &str) -> Self {
+                self.options.header(name, value);
+                self
+            }
+
+            /// Adds a query parameter to this request, after the operation's own (prefer the
+            /// typed setter where the operation has one: both would be sent).
+            pub fn query(mut self, name: &str, value: &str) -> Self {
+                self.options.query.push((name.to_owned(), value.to_owned()));
+                self
+            }
+
             /// The total time one attempt may take (connecting, sending, reading the answer),
             /// instead of the client's timeout; waiting for a token counts too.
             pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
@@ -66,6 +138,8 @@ pub(crate) struct Shared {
     /// The largest success answer read.
     pub(crate) max_body: usize,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Sent as `Auth0-Custom-Domain` where the operation declares it.
+    pub(crate) custom_domain: Option<String>,
 }
 
 /// The attempts of one operation: copies of its request, each with the token current when
@@ -131,16 +205,83 @@ impl auth0_http::Attempts for Attempts<'_> {
     }
 }
 
+/// A success answer: the decoded body with the status and headers it came with (what the
+/// request builders' `send_with_response` returns; `send` returns the body alone). Its
+/// `Debug` output hides the values of credential headers (`Set-Cookie`, …).
+#[derive(Clone)]
+pub struct ApiResponse<T> {
+    body: T,
+    status: StatusCode,
+    headers: HeaderMap,
+}
+
+impl<T> ApiResponse<T> {
+    /// The decoded body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// The decoded body, taken.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+
+    /// The answer's status (a success).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The answer's headers, as received.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The rate-limit state the answer reported (`X-RateLimit-Limit`, `-Remaining`,
+    /// `-Reset`), if it reported any.
+    pub fn rate_limit(&self) -> Option<auth0_http::RateLimit> {
+        auth0_http::RateLimit::from_headers(&self.headers)
+    }
+
+    /// The body, status and headers.
+    pub fn into_parts(self) -> (T, StatusCode, HeaderMap) {
+        (self.body, self.status, self.headers)
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for ApiResponse<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut headers = self.headers.clone();
+        auth0_http::mark_sensitive(&mut headers);
+        f.debug_struct("ApiResponse")
+            .field("status", &self.status)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// A request the raw client built (or could not), or why the builder could not ask for it
+/// (a missing required value, a path value that cannot be one).
+pub type Built = Result<Result<reqwest::Request, progenitor_client::Error<()>>, Error>;
+
+/// The body of what [`send_json`] and its siblings answer: the builders' `send`. A
+/// combinator rather than an `async` block, so that no operation has a future of its own.
+pub fn body<T>(
+    answer: impl Future<Output = Result<ApiResponse<T>, Error>>,
+) -> impl Future<Output = Result<T, Error>> {
+    futures::FutureExt::map(answer, |answer| answer.map(ApiResponse::into_body))
+}
+
 /// Sends a request the raw client built and decodes its JSON answer: what every generated
 /// operation with a JSON answer runs. One generic function for all of them, so each answer
 /// type costs its decoder and no per-operation sending code.
 pub async fn send_json<T: DeserializeOwned>(
     operation: &'static str,
     client: &crate::Client,
-    options: &RequestOptions,
-    request: Result<reqwest::Request, progenitor_client::Error<()>>,
-) -> Result<T, Error> {
-    let response = send(operation, client, options, request).await?;
+    options: RequestOptions,
+    request: Built,
+) -> Result<ApiResponse<T>, Error> {
+    let (status, headers, response) = send(operation, client, &options, request).await?;
     let limit = client.shared().max_body;
     let body = auth0_http::read_body(response, limit)
         .await
@@ -148,17 +289,27 @@ pub async fn send_json<T: DeserializeOwned>(
     // A success answer without a body reads as JSON `null`: an operation whose answer may
     // or may not carry one decodes either way (to `None`), and one that must is a decode
     // error.
-    decode(operation, if body.is_empty() { b"null" } else { &body })
+    let body = decode(operation, if body.is_empty() { b"null" } else { &body })?;
+    Ok(ApiResponse {
+        body,
+        status,
+        headers,
+    })
 }
 
 /// As [`send_json`], for operations documented without an answer body (any body is ignored).
 pub async fn send_empty(
     operation: &'static str,
     client: &crate::Client,
-    options: &RequestOptions,
-    request: Result<reqwest::Request, progenitor_client::Error<()>>,
-) -> Result<(), Error> {
-    send(operation, client, options, request).await.map(drop)
+    options: RequestOptions,
+    request: Built,
+) -> Result<ApiResponse<()>, Error> {
+    let (status, headers, _) = send(operation, client, &options, request).await?;
+    Ok(ApiResponse {
+        body: (),
+        status,
+        headers,
+    })
 }
 
 /// As [`send_json`], for answers handed over as a byte stream (not capped: the caller reads
@@ -167,11 +318,15 @@ pub async fn send_empty(
 pub async fn send_stream(
     operation: &'static str,
     client: &crate::Client,
-    options: &RequestOptions,
-    request: Result<reqwest::Request, progenitor_client::Error<()>>,
-) -> Result<progenitor_client::ByteStream, Error> {
-    let response = send(operation, client, options, request).await?;
-    Ok(ResponseValue::stream(response).into_inner())
+    options: RequestOptions,
+    request: Built,
+) -> Result<ApiResponse<progenitor_client::ByteStream>, Error> {
+    let (status, headers, response) = send(operation, client, &options, request).await?;
+    Ok(ApiResponse {
+        body: ResponseValue::stream(response).into_inner(),
+        status,
+        headers,
+    })
 }
 
 /// The one sending path of the generated operations: a token at hand (waiting no longer than
@@ -181,9 +336,10 @@ async fn send(
     operation: &'static str,
     client: &crate::Client,
     options: &RequestOptions,
-    request: Result<reqwest::Request, progenitor_client::Error<()>>,
-) -> Result<reqwest::Response, Error> {
-    let mut request = request.map_err(|e| built_error(operation, e))?;
+    request: Built,
+) -> Result<(StatusCode, HeaderMap, reqwest::Response), Error> {
+    let mut request = request?.map_err(|e| built_error(operation, e))?;
+    options.apply(operation, &mut request)?;
     let shared = client.shared();
     let timeout = options.timeout.unwrap_or(shared.timeout);
     let token = match shared.tokens.fresh() {
@@ -228,7 +384,10 @@ async fn send(
         let body = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX).await;
         return Err(Error::from_answer(operation, status, headers, body));
     }
-    Ok(response)
+    let mut response = response;
+    // The headers are taken, not copied: reading the body does not need them.
+    let headers = std::mem::take(response.headers_mut());
+    Ok((response.status(), headers, response))
 }
 
 /// The error of a request the raw client could not build (a header value that is not one).

@@ -382,6 +382,10 @@ fn render_node(group: &[String], node: &Node) -> TokenStream {
     out
 }
 
+/// The header parameter of the operations that send emails or make links
+/// (`Auth0-Custom-Domain`): the client's custom domain fills it when the request does not.
+const CUSTOM_DOMAIN_PARAM: &str = "auth0_custom_domain";
+
 fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
     let op = &fop.op;
     let method = format_ident!("{}", op.method_name());
@@ -481,6 +485,11 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
                         _ => quote!(#id),
                     }
                 }
+                // The client's custom domain unless the request sets its own.
+                ("header", true) if p.ident == CUSTOM_DOMAIN_PARAM => {
+                    let own = p.holding.pass(quote!(self.#id));
+                    quote!(#own.or(client.custom_domain()))
+                }
                 (_, true) => p.holding.pass(quote!(self.#id)),
             }
         })
@@ -527,10 +536,24 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         impl<'a> #builder<'a> {
             #(#setter_fns)*
             /// Sends the request and decodes the answer.
-            pub async fn send(self) -> Result<#success, crate::Error> {
-                #prelude
-                let request = self.client.raw().#raw_ident(#(#call_args),*);
-                crate::runtime::#send(#op_id, self.client, &self.options, request).await
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = Result<#success, crate::Error>> + Send + 'a {
+                crate::runtime::body(self.send_with_response())
+            }
+            /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+            pub fn send_with_response(
+                mut self,
+            ) -> impl ::std::future::Future<
+                Output = Result<crate::ApiResponse<#success>, crate::Error>,
+            > + Send + 'a {
+                let client = self.client;
+                let options = ::std::mem::take(&mut self.options);
+                let request = (move || -> crate::runtime::Built {
+                    #prelude
+                    Ok(client.raw().#raw_ident(#(#call_args),*))
+                })();
+                crate::runtime::#send(#op_id, client, options, request)
             }
         }
     };

@@ -19,6 +19,12 @@ pub enum PagingKind {
     },
     /// `from` and `take` query parameters; the answer carries `next`.
     Checkpoint,
+    /// Both: `.items()` walks by checkpoint (offset paging stops at 1,000 records), `.pages()`
+    /// by offset, `.checkpoint_pages()` by checkpoint.
+    Both {
+        /// Whether the operation takes `include_totals`.
+        include_totals: bool,
+    },
 }
 
 /// Pagination of one operation.
@@ -143,14 +149,14 @@ pub fn paging(fop: &FacadeOp, generated: &Generated) -> Option<Paging> {
         .filter(|p| p.location == "query")
         .map(|p| p.ident.as_str())
         .collect();
-    let kind = if setters.contains("page") && setters.contains("per_page") {
-        PagingKind::Offset {
-            include_totals: setters.contains("include_totals"),
-        }
-    } else if setters.contains("from") && setters.contains("take") {
-        PagingKind::Checkpoint
-    } else {
-        return None;
+    let offset = setters.contains("page") && setters.contains("per_page");
+    let checkpoint = setters.contains("from") && setters.contains("take");
+    let include_totals = setters.contains("include_totals");
+    let kind = match (offset, checkpoint) {
+        (true, true) => PagingKind::Both { include_totals },
+        (true, false) => PagingKind::Offset { include_totals },
+        (false, true) => PagingKind::Checkpoint,
+        (false, false) => return None,
     };
     fop.raw.as_ref()?;
     let names: BTreeSet<String> = generated
@@ -244,52 +250,100 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
     let item = &paging.item;
     let extract = &paging.extract;
     let op_id = &fop.op.id;
-    let (pages, doc) = match &paging.kind {
-        PagingKind::Offset { include_totals } => {
-            let totals = include_totals.then(|| quote!(.include_totals(true)));
-            (
-                quote! {
-                    let first = self.page.map_or(0, |p| p as i64);
-                    let per_page = self.per_page.map_or(50, |p| p as i64);
-                    crate::pagination::offset_pages(self, first, per_page, |request, page, per_page| {
-                        Box::pin(async move {
-                            let answer = request.page(page as _).per_page(per_page as _) #totals .send().await?;
-                            extract(answer)
-                        })
-                    })
-                },
-                " Every page from the one set with `.page(..)` (default the first), `.per_page(..)` \
-                 items each (default 50); stops after the last page.",
-            )
-        }
-        PagingKind::Checkpoint => (
-            quote! {
-                let from = self.from.clone();
-                let take = self.take.map_or(50, |t| t as i64);
-                crate::pagination::checkpoint_pages(self, from, take, |request, from, take| {
-                    Box::pin(async move {
-                        let request = request.take(take as _);
-                        let request = match from {
-                            Some(from) => request.from(from),
-                            None => request,
-                        };
-                        extract(request.send().await?)
-                    })
+    let offset = |include_totals: bool| {
+        let totals = include_totals.then(|| quote!(.include_totals(true)));
+        quote! {
+            let first = self.page.map_or(0, |p| p as i64);
+            let per_page = self.per_page.map_or(50, |p| p as i64);
+            crate::pagination::offset_pages(self, first, per_page, |request, page, per_page| {
+                Box::pin(async move {
+                    let answer = request.page(page as _).per_page(per_page as _) #totals .send().await?;
+                    extract(answer)
                 })
-            },
-            " Every page from the checkpoint set with `.from(..)` (default the start), \
-             `.take(..)` items each (default 50), following `next` until the last page.",
-        ),
+            })
+        }
+    };
+    // With offset paging too, a `per_page` set is the page size unless `take` is, and is not
+    // sent with the checkpoint.
+    let checkpoint = |both: bool| {
+        let (take, clear) = if both {
+            (
+                quote!(self.take.or(self.per_page)),
+                quote!(let mut request = request; request.per_page = None;),
+            )
+        } else {
+            (quote!(self.take), quote!())
+        };
+        quote! {
+            let from = self.from.clone();
+            let take = #take.map_or(50, |t| t as i64);
+            crate::pagination::checkpoint_pages(self, from, take, |request, from, take| {
+                Box::pin(async move {
+                    #clear
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            })
+        }
+    };
+    const OFFSET_DOC: &str = " Every page from the one set with `.page(..)` (default the first), \
+        `.per_page(..)` items each (default 50); stops after the last page.";
+    const CHECKPOINT_DOC: &str = " Every page from the checkpoint set with `.from(..)` (default \
+        the start), `.take(..)` items each (default 50), following `next` until the last page.";
+    let extract_fn = quote! {
+        #[allow(dead_code)]
+        const OPERATION: &str = #op_id;
+        fn extract(answer: #success) -> Result<crate::pagination::Page<#item>, crate::Error> {
+            #extract
+        }
+    };
+    if let PagingKind::Both { include_totals } = paging.kind {
+        let pages = offset(include_totals);
+        let checkpoints = checkpoint(true);
+        return quote! {
+            impl<'a> #builder<'a> {
+                #[doc = #OFFSET_DOC]
+                ///
+                /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+                /// and [`items`](Self::items) walk past it.
+                pub fn pages(self) -> crate::pagination::Pages<'a, #item> {
+                    #extract_fn
+                    #pages
+                }
+
+                #[doc = #CHECKPOINT_DOC]
+                /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+                pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, #item> {
+                    #extract_fn
+                    #checkpoints
+                }
+
+                /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+                /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+                /// set with `.page(..)`, if one is.
+                pub fn items(self) -> crate::pagination::Items<'a, #item> {
+                    if self.page.is_some() {
+                        crate::pagination::items(self.pages())
+                    } else {
+                        crate::pagination::items(self.checkpoint_pages())
+                    }
+                }
+            }
+        };
+    }
+    let (pages, doc) = match &paging.kind {
+        PagingKind::Offset { include_totals } => (offset(*include_totals), OFFSET_DOC),
+        _ => (checkpoint(false), CHECKPOINT_DOC),
     };
     quote! {
         impl<'a> #builder<'a> {
             #[doc = #doc]
             pub fn pages(self) -> crate::pagination::Pages<'a, #item> {
-                #[allow(dead_code)]
-                const OPERATION: &str = #op_id;
-                fn extract(answer: #success) -> Result<crate::pagination::Page<#item>, crate::Error> {
-                    #extract
-                }
+                #extract_fn
                 #pages
             }
 

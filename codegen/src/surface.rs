@@ -81,6 +81,7 @@ pub fn render(
             let how = match p.kind {
                 crate::paging::PagingKind::Offset { .. } => "page",
                 crate::paging::PagingKind::Checkpoint => "checkpoint",
+                crate::paging::PagingKind::Both { .. } => "checkpoint; .pages(): page",
             };
             line.push_str(&format!(" .items({how}): {}", type_text(&p.item)));
         }

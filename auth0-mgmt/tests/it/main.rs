@@ -6,6 +6,7 @@ mod facade;
 mod lossless;
 mod pagination;
 mod replay;
+mod requests;
 mod runtime;
 mod unions;
 

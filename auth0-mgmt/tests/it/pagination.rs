@@ -148,6 +148,88 @@ async fn checkpoint_items_follow_next_until_it_is_gone() {
 }
 
 #[tokio::test]
+async fn where_both_exist_items_walk_by_checkpoint_past_a_thousand_records() {
+    // Role users: offset paging stops at the 1,000th record, checkpoints do not. `.items()`
+    // follows `next`, with `per_page` as the page size and no `page` or `per_page` sent.
+    let server = MockServer::start().await;
+    let base = "/api/v2/roles/rol_1/users";
+    let users = |from: usize, n: usize| -> Vec<Value> {
+        (from..from + n)
+            .map(|i| json!({"user_id": format!("auth0|{i}")}))
+            .collect()
+    };
+    Mock::given(method("GET"))
+        .and(path(base))
+        .and(query_param_is_missing("from"))
+        .and(query_param_is_missing("page"))
+        .and(query_param_is_missing("per_page"))
+        .and(query_param("take", "600"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"users": users(0, 600), "next": "cp-600"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(base))
+        .and(query_param("from", "cp-600"))
+        .and(query_param("take", "600"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"users": users(600, 600), "next": "cp-1200"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(base))
+        .and(query_param("from", "cp-1200"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"users": users(1200, 3)})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let all: Vec<_> = client
+        .roles()
+        .users()
+        .list("rol_1")
+        .per_page(600)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1203);
+    assert_eq!(all[1202].user_id.as_deref(), Some("auth0|1202"));
+}
+
+#[tokio::test]
+async fn where_both_exist_pages_and_a_page_set_walk_by_offset() {
+    let server = MockServer::start().await;
+    let base = "/api/v2/roles/rol_1/users";
+    for (page, ids) in [(2, vec!["auth0|a", "auth0|b"]), (3, vec!["auth0|c"])] {
+        let users: Vec<Value> = ids.iter().map(|id| json!({"user_id": id})).collect();
+        Mock::given(method("GET"))
+            .and(path(base))
+            .and(query_param("page", page.to_string()))
+            .and(query_param("per_page", "2"))
+            .and(query_param_is_missing("from"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "users": users, "start": page * 2, "limit": 2, "total": 7
+            })))
+            .mount(&server)
+            .await;
+    }
+    let client = client(&server).await;
+    let request = client.roles().users().list("rol_1").per_page(2).page(2);
+    let by_items: Vec<_> = request.clone().items().try_collect().await.unwrap();
+    let pages: Vec<_> = request.pages().try_collect().await.unwrap();
+    assert_eq!(by_items.len(), 3);
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0].items.len(), 2);
+}
+
+#[tokio::test]
 async fn checkpoints_that_come_back_or_are_empty_end_the_walk() {
     let server = MockServer::start().await;
     let base = "/api/v2/users/auth0%7C1/connected-accounts";

@@ -149,13 +149,31 @@ impl<'a> ActionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Action, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("actions.create", "the request body"))?;
-        let request = self.client.raw().post_action(&body);
-        crate::runtime::send_json("post_action", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Action, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "actions.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_action(&body))
+        })();
+        crate::runtime::send_json("post_action", client, options, request)
     }
 }
 /// Request builder for `actions.delete` (`DELETE /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -175,11 +193,24 @@ impl<'a> ActionsDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("actions.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_action(&self.id, self.force);
-        crate::runtime::send_empty("delete_action", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.delete", "id", &self.id)?;
+            Ok(client.raw().delete_action(&self.id, self.force))
+        })();
+        crate::runtime::send_empty("delete_action", client, options, request)
     }
 }
 /// Request builder for `actions.deploy` (`POST /actions/actions/{id}/deploy`); finish with [`send`](Self::send).
@@ -193,16 +224,26 @@ pub struct ActionsDeployRequest<'a> {
 crate::runtime::request_options!(ActionsDeployRequest);
 impl<'a> ActionsDeployRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ActionVersion, crate::Error> {
-        crate::runtime::path_value("actions.deploy", "id", &self.id)?;
-        let request = self.client.raw().post_deploy_action(&self.id);
-        crate::runtime::send_json(
-                "post_deploy_action",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ActionVersion, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::ActionVersion>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.deploy", "id", &self.id)?;
+            Ok(client.raw().post_deploy_action(&self.id))
+        })();
+        crate::runtime::send_json("post_deploy_action", client, options, request)
     }
 }
 /// Request builder for `actions.get` (`GET /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -216,11 +257,26 @@ pub struct ActionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsGetRequest);
 impl<'a> ActionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Action, crate::Error> {
-        crate::runtime::path_value("actions.get", "id", &self.id)?;
-        let request = self.client.raw().get_action(&self.id);
-        crate::runtime::send_json("get_action", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Action, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.get", "id", &self.id)?;
+            Ok(client.raw().get_action(&self.id))
+        })();
+        crate::runtime::send_json("get_action", client, options, request)
     }
 }
 /// Request builder for `actions.list` (`GET /actions/actions`); finish with [`send`](Self::send).
@@ -272,22 +328,39 @@ impl<'a> ActionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListActionsPaginatedResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_actions(
-                self.action_name.as_deref(),
-                self.deployed,
-                self.installed,
-                self.page,
-                self.per_page,
-                self.trigger_id,
-            );
-        crate::runtime::send_json("get_actions", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListActionsPaginatedResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListActionsPaginatedResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_actions(
+                        self.action_name.as_deref(),
+                        self.deployed,
+                        self.installed,
+                        self.page,
+                        self.per_page,
+                        self.trigger_id,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_actions", client, options, request)
     }
 }
 impl<'a> ActionsListRequest<'a> {
@@ -352,21 +425,35 @@ impl<'a> ActionsTestRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::TestActionResponseContent, crate::Error> {
-        crate::runtime::path_value("actions.test", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("actions.test", "the request body"))?;
-        let request = self.client.raw().post_test_action(&self.id, &body);
-        crate::runtime::send_json(
-                "post_test_action",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::TestActionResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::TestActionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.test", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "actions.test",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_test_action(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_test_action", client, options, request)
     }
 }
 /// Request builder for `actions.update` (`PATCH /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -389,14 +476,32 @@ impl<'a> ActionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Action, crate::Error> {
-        crate::runtime::path_value("actions.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("actions.update", "the request body"))?;
-        let request = self.client.raw().patch_action(&self.id, &body);
-        crate::runtime::send_json("patch_action", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Action, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "actions.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_action(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_action", client, options, request)
     }
 }
 /// Operations reached by `client.actions().executions()`.
@@ -429,13 +534,29 @@ pub struct ActionsExecutionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsExecutionsGetRequest);
 impl<'a> ActionsExecutionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetActionExecutionResponseContent, crate::Error> {
-        crate::runtime::path_value("actions.executions.get", "id", &self.id)?;
-        let request = self.client.raw().get_execution(&self.id);
-        crate::runtime::send_json("get_execution", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetActionExecutionResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetActionExecutionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.executions.get", "id", &self.id)?;
+            Ok(client.raw().get_execution(&self.id))
+        })();
+        crate::runtime::send_json("get_execution", client, options, request)
     }
 }
 /// Operations reached by `client.actions().modules()`.
@@ -562,23 +683,34 @@ impl<'a> ActionsModulesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "actions.modules.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_action_module(&body);
-        crate::runtime::send_json(
-                "post_action_module",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "actions.modules.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_action_module(&body))
+        })();
+        crate::runtime::send_json("post_action_module", client, options, request)
     }
 }
 /// Request builder for `actions.modules.delete` (`DELETE /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -592,16 +724,24 @@ pub struct ActionsModulesDeleteRequest<'a> {
 crate::runtime::request_options!(ActionsModulesDeleteRequest);
 impl<'a> ActionsModulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("actions.modules.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_action_module(&self.id);
-        crate::runtime::send_empty(
-                "delete_action_module",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.modules.delete", "id", &self.id)?;
+            Ok(client.raw().delete_action_module(&self.id))
+        })();
+        crate::runtime::send_empty("delete_action_module", client, options, request)
     }
 }
 /// Request builder for `actions.modules.get` (`GET /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -615,18 +755,29 @@ pub struct ActionsModulesGetRequest<'a> {
 crate::runtime::request_options!(ActionsModulesGetRequest);
 impl<'a> ActionsModulesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
-        crate::runtime::path_value("actions.modules.get", "id", &self.id)?;
-        let request = self.client.raw().get_action_module(&self.id);
-        crate::runtime::send_json(
-                "get_action_module",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.modules.get", "id", &self.id)?;
+            Ok(client.raw().get_action_module(&self.id))
+        })();
+        crate::runtime::send_json("get_action_module", client, options, request)
     }
 }
 /// Request builder for `actions.modules.list` (`GET /actions/modules`); finish with [`send`](Self::send).
@@ -651,17 +802,28 @@ impl<'a> ActionsModulesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetActionModulesResponseContent, crate::Error> {
-        let request = self.client.raw().get_action_modules(self.page, self.per_page);
-        crate::runtime::send_json(
-                "get_action_modules",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetActionModulesResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetActionModulesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_action_modules(self.page, self.per_page))
+        })();
+        crate::runtime::send_json("get_action_modules", client, options, request)
     }
 }
 impl<'a> ActionsModulesListRequest<'a> {
@@ -736,21 +898,36 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetActionModuleActionsResponseContent, crate::Error> {
-        crate::runtime::path_value("actions.modules.list_actions", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_action_module_actions(&self.id, self.page, self.per_page);
-        crate::runtime::send_json(
-                "get_action_module_actions",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetActionModuleActionsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetActionModuleActionsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.modules.list_actions", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_action_module_actions(&self.id, self.page, self.per_page),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_action_module_actions", client, options, request)
     }
 }
 impl<'a> ActionsModulesListActionsRequest<'a> {
@@ -822,24 +999,40 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
-        crate::runtime::path_value("actions.modules.rollback", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "actions.modules.rollback",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_action_module_rollback(&self.id, &body);
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.modules.rollback", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "actions.modules.rollback",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_action_module_rollback(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "post_action_module_rollback",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_action_module_rollback",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `actions.modules.update` (`PATCH /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -862,24 +1055,35 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetActionModuleResponseContent, crate::Error> {
-        crate::runtime::path_value("actions.modules.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "actions.modules.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_action_module(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_action_module",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.modules.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "actions.modules.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_action_module(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_action_module", client, options, request)
     }
 }
 /// Operations reached by `client.actions().modules().versions()`.
@@ -946,16 +1150,33 @@ pub struct ActionsModulesVersionsCreateRequest<'a> {
 crate::runtime::request_options!(ActionsModulesVersionsCreateRequest);
 impl<'a> ActionsModulesVersionsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ActionModuleVersion, crate::Error> {
-        crate::runtime::path_value("actions.modules.versions.create", "id", &self.id)?;
-        let request = self.client.raw().post_action_module_version(&self.id);
-        crate::runtime::send_json(
-                "post_action_module_version",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ActionModuleVersion, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ActionModuleVersion>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "actions.modules.versions.create",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().post_action_module_version(&self.id))
+        })();
+        crate::runtime::send_json("post_action_module_version", client, options, request)
     }
 }
 /// Request builder for `actions.modules.versions.get` (`GET /actions/modules/{id}/versions/{versionId}`); finish with [`send`](Self::send).
@@ -970,24 +1191,34 @@ pub struct ActionsModulesVersionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsModulesVersionsGetRequest);
 impl<'a> ActionsModulesVersionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ActionModuleVersion, crate::Error> {
-        crate::runtime::path_value("actions.modules.versions.get", "id", &self.id)?;
-        crate::runtime::path_value(
-            "actions.modules.versions.get",
-            "version_id",
-            &self.version_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_action_module_version(&self.id, &self.version_id);
-        crate::runtime::send_json(
-                "get_action_module_version",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ActionModuleVersion, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ActionModuleVersion>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.modules.versions.get", "id", &self.id)?;
+            crate::runtime::path_value(
+                "actions.modules.versions.get",
+                "version_id",
+                &self.version_id,
+            )?;
+            Ok(client.raw().get_action_module_version(&self.id, &self.version_id))
+        })();
+        crate::runtime::send_json("get_action_module_version", client, options, request)
     }
 }
 /// Request builder for `actions.modules.versions.list` (`GET /actions/modules/{id}/versions`); finish with [`send`](Self::send).
@@ -1013,21 +1244,36 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetActionModuleVersionsResponseContent, crate::Error> {
-        crate::runtime::path_value("actions.modules.versions.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_action_module_versions(&self.id, self.page, self.per_page);
-        crate::runtime::send_json(
-                "get_action_module_versions",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetActionModuleVersionsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetActionModuleVersionsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("actions.modules.versions.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_action_module_versions(&self.id, self.page, self.per_page),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_action_module_versions", client, options, request)
     }
 }
 impl<'a> ActionsModulesVersionsListRequest<'a> {
@@ -1113,12 +1359,28 @@ pub struct ActionsTriggersListRequest<'a> {
 crate::runtime::request_options!(ActionsTriggersListRequest);
 impl<'a> ActionsTriggersListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListActionTriggersResponseContent, crate::Error> {
-        let request = self.client.raw().get_triggers();
-        crate::runtime::send_json("get_triggers", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListActionTriggersResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListActionTriggersResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_triggers())
+        })();
+        crate::runtime::send_json("get_triggers", client, options, request)
     }
 }
 /// Operations reached by `client.actions().triggers().bindings()`.
@@ -1184,20 +1446,36 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListActionBindingsPaginatedResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "actions.triggers.bindings.list",
-            "trigger_id",
-            &self.trigger_id.to_string(),
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_bindings(self.trigger_id, self.page, self.per_page);
-        crate::runtime::send_json("get_bindings", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListActionBindingsPaginatedResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListActionBindingsPaginatedResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "actions.triggers.bindings.list",
+                "trigger_id",
+                &self.trigger_id.to_string(),
+            )?;
+            Ok(client.raw().get_bindings(self.trigger_id, self.page, self.per_page))
+        })();
+        crate::runtime::send_json("get_bindings", client, options, request)
     }
 }
 impl<'a> ActionsTriggersBindingsListRequest<'a> {
@@ -1262,23 +1540,39 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::UpdateActionBindingsResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "actions.triggers.bindings.update_many",
-            "trigger_id",
-            &self.trigger_id.to_string(),
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UpdateActionBindingsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UpdateActionBindingsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "actions.triggers.bindings.update_many",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_bindings(self.trigger_id, &body);
-        crate::runtime::send_json("patch_bindings", self.client, &self.options, request)
-            .await
+                "trigger_id",
+                &self.trigger_id.to_string(),
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "actions.triggers.bindings.update_many",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_bindings(self.trigger_id, &body))
+        })();
+        crate::runtime::send_json("patch_bindings", client, options, request)
     }
 }
 /// Operations reached by `client.actions().versions()`.
@@ -1358,30 +1652,37 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ActionVersion, crate::Error> {
-        crate::runtime::path_value(
-            "actions.versions.deploy",
-            "action_id",
-            &self.action_id,
-        )?;
-        crate::runtime::path_value("actions.versions.deploy", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ActionVersion, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::ActionVersion>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "actions.versions.deploy",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .post_deploy_draft_version(&self.action_id, &self.id, &body);
-        crate::runtime::send_json(
-                "post_deploy_draft_version",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "action_id",
+                &self.action_id,
+            )?;
+            crate::runtime::path_value("actions.versions.deploy", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "actions.versions.deploy",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_deploy_draft_version(&self.action_id, &self.id, &body))
+        })();
+        crate::runtime::send_json("post_deploy_draft_version", client, options, request)
     }
 }
 /// Request builder for `actions.versions.get` (`GET /actions/actions/{actionId}/versions/{id}`); finish with [`send`](Self::send).
@@ -1396,21 +1697,31 @@ pub struct ActionsVersionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsVersionsGetRequest);
 impl<'a> ActionsVersionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ActionVersion, crate::Error> {
-        crate::runtime::path_value(
-            "actions.versions.get",
-            "action_id",
-            &self.action_id,
-        )?;
-        crate::runtime::path_value("actions.versions.get", "id", &self.id)?;
-        let request = self.client.raw().get_action_version(&self.action_id, &self.id);
-        crate::runtime::send_json(
-                "get_action_version",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ActionVersion, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::ActionVersion>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "actions.versions.get",
+                "action_id",
+                &self.action_id,
+            )?;
+            crate::runtime::path_value("actions.versions.get", "id", &self.id)?;
+            Ok(client.raw().get_action_version(&self.action_id, &self.id))
+        })();
+        crate::runtime::send_json("get_action_version", client, options, request)
     }
 }
 /// Request builder for `actions.versions.list` (`GET /actions/actions/{actionId}/versions`); finish with [`send`](Self::send).
@@ -1436,25 +1747,40 @@ impl<'a> ActionsVersionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListActionVersionsPaginatedResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "actions.versions.list",
-            "action_id",
-            &self.action_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_action_versions(&self.action_id, self.page, self.per_page);
-        crate::runtime::send_json(
-                "get_action_versions",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListActionVersionsPaginatedResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListActionVersionsPaginatedResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "actions.versions.list",
+                "action_id",
+                &self.action_id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_action_versions(&self.action_id, self.page, self.per_page),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_action_versions", client, options, request)
     }
 }
 impl<'a> ActionsVersionsListRequest<'a> {

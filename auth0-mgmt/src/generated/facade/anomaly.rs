@@ -65,11 +65,26 @@ pub struct AnomalyBlocksCheckIpRequest<'a> {
 crate::runtime::request_options!(AnomalyBlocksCheckIpRequest);
 impl<'a> AnomalyBlocksCheckIpRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("anomaly.blocks.check_ip", "id", &self.id)?;
-        let request = self.client.raw().get_ips_by_id(&self.id);
-        crate::runtime::send_json("get_ips_by_id", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("anomaly.blocks.check_ip", "id", &self.id)?;
+            Ok(client.raw().get_ips_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_ips_by_id", client, options, request)
     }
 }
 /// Request builder for `anomaly.blocks.unblock_ip` (`DELETE /anomaly/blocks/ips/{id}`); finish with [`send`](Self::send).
@@ -83,15 +98,23 @@ pub struct AnomalyBlocksUnblockIpRequest<'a> {
 crate::runtime::request_options!(AnomalyBlocksUnblockIpRequest);
 impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("anomaly.blocks.unblock_ip", "id", &self.id)?;
-        let request = self.client.raw().delete_ips_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_ips_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("anomaly.blocks.unblock_ip", "id", &self.id)?;
+            Ok(client.raw().delete_ips_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_ips_by_id", client, options, request)
     }
 }

@@ -96,17 +96,31 @@ pub struct AttackProtectionBotDetectionGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionBotDetectionGetRequest);
 impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBotDetectionSettingsResponseContent, crate::Error> {
-        let request = self.client.raw().get_bot_detection();
-        crate::runtime::send_json(
-                "get_bot-detection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetBotDetectionSettingsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBotDetectionSettingsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_bot_detection())
+        })();
+        crate::runtime::send_json("get_bot-detection", client, options, request)
     }
 }
 /// Request builder for `attack_protection.bot_detection.update` (`PATCH /attack-protection/bot-detection`); finish with [`send`](Self::send).
@@ -128,23 +142,37 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBotDetectionSettingsResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "attack_protection.bot_detection.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_bot_detection(&body);
-        crate::runtime::send_json(
-                "patch_bot-detection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetBotDetectionSettingsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBotDetectionSettingsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "attack_protection.bot_detection.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_bot_detection(&body))
+        })();
+        crate::runtime::send_json("patch_bot-detection", client, options, request)
     }
 }
 /// Operations reached by `client.attack_protection().breached_password_detection()`.
@@ -187,20 +215,38 @@ pub struct AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionBreachedPasswordDetectionGetRequest);
 impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_breached_password_detection();
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_breached_password_detection())
+        })();
         crate::runtime::send_json(
-                "get_breached-password-detection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_breached-password-detection",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `attack_protection.breached_password_detection.update` (`PATCH /attack-protection/breached-password-detection`); finish with [`send`](Self::send).
@@ -224,26 +270,44 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "attack_protection.breached_password_detection.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_breached_password_detection(&body);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "attack_protection.breached_password_detection.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_breached_password_detection(&body))
+        })();
         crate::runtime::send_json(
-                "patch_breached-password-detection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_breached-password-detection",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.attack_protection().brute_force_protection()`.
@@ -286,17 +350,28 @@ pub struct AttackProtectionBruteForceProtectionGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionBruteForceProtectionGetRequest);
 impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error> {
-        let request = self.client.raw().get_brute_force_protection();
-        crate::runtime::send_json(
-                "get_brute-force-protection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBruteForceSettingsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_brute_force_protection())
+        })();
+        crate::runtime::send_json("get_brute-force-protection", client, options, request)
     }
 }
 /// Request builder for `attack_protection.brute_force_protection.update` (`PATCH /attack-protection/brute-force-protection`); finish with [`send`](Self::send).
@@ -318,23 +393,39 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "attack_protection.brute_force_protection.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_brute_force_protection(&body);
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBruteForceSettingsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "attack_protection.brute_force_protection.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_brute_force_protection(&body))
+        })();
         crate::runtime::send_json(
-                "patch_brute-force-protection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_brute-force-protection",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.attack_protection().captcha()`.
@@ -377,12 +468,31 @@ pub struct AttackProtectionCaptchaGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionCaptchaGetRequest);
 impl<'a> AttackProtectionCaptchaGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetAttackProtectionCaptchaResponseContent, crate::Error> {
-        let request = self.client.raw().get_captcha();
-        crate::runtime::send_json("get_captcha", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetAttackProtectionCaptchaResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetAttackProtectionCaptchaResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_captcha())
+        })();
+        crate::runtime::send_json("get_captcha", client, options, request)
     }
 }
 /// Request builder for `attack_protection.captcha.update` (`PATCH /attack-protection/captcha`); finish with [`send`](Self::send).
@@ -404,18 +514,37 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetAttackProtectionCaptchaResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "attack_protection.captcha.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_captcha(&body);
-        crate::runtime::send_json("patch_captcha", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetAttackProtectionCaptchaResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetAttackProtectionCaptchaResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "attack_protection.captcha.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_captcha(&body))
+        })();
+        crate::runtime::send_json("patch_captcha", client, options, request)
     }
 }
 /// Operations reached by `client.attack_protection().phone_provider_protection()`.
@@ -458,17 +587,36 @@ pub struct AttackProtectionPhoneProviderProtectionGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionPhoneProviderProtectionGetRequest);
 impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetPhoneProviderProtectionResponseContent, crate::Error> {
-        let request = self.client.raw().get_phone_provider_protection();
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetPhoneProviderProtectionResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetPhoneProviderProtectionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_phone_provider_protection())
+        })();
         crate::runtime::send_json(
-                "get_phone-provider-protection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_phone-provider-protection",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `attack_protection.phone_provider_protection.patch` (`PATCH /attack-protection/phone-provider-protection`); finish with [`send`](Self::send).
@@ -490,23 +638,42 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetPhoneProviderProtectionResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "attack_protection.phone_provider_protection.patch",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_phone_provider_protection(&body);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetPhoneProviderProtectionResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetPhoneProviderProtectionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "attack_protection.phone_provider_protection.patch",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_phone_provider_protection(&body))
+        })();
         crate::runtime::send_json(
-                "patch_phone-provider-protection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_phone-provider-protection",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.attack_protection().suspicious_ip_throttling()`.
@@ -549,20 +716,38 @@ pub struct AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionSuspiciousIpThrottlingGetRequest);
 impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_suspicious_ip_throttling();
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_suspicious_ip_throttling())
+        })();
         crate::runtime::send_json(
-                "get_suspicious-ip-throttling",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_suspicious-ip-throttling",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `attack_protection.suspicious_ip_throttling.update` (`PATCH /attack-protection/suspicious-ip-throttling`); finish with [`send`](Self::send).
@@ -586,25 +771,43 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "attack_protection.suspicious_ip_throttling.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_suspicious_ip_throttling(&body);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "attack_protection.suspicious_ip_throttling.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_suspicious_ip_throttling(&body))
+        })();
         crate::runtime::send_json(
-                "patch_suspicious-ip-throttling",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_suspicious-ip-throttling",
+            client,
+            options,
+            request,
+        )
     }
 }

@@ -65,12 +65,28 @@ pub struct BrandingGetRequest<'a> {
 crate::runtime::request_options!(BrandingGetRequest);
 impl<'a> BrandingGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBrandingResponseContent, crate::Error> {
-        let request = self.client.raw().get_branding();
-        crate::runtime::send_json("get_branding", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetBrandingResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBrandingResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_branding())
+        })();
+        crate::runtime::send_json("get_branding", client, options, request)
     }
 }
 /// Request builder for `branding.update` (`PATCH /branding`); finish with [`send`](Self::send).
@@ -92,18 +108,34 @@ impl<'a> BrandingUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBrandingResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "branding.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_branding(&body);
-        crate::runtime::send_json("patch_branding", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetBrandingResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBrandingResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_branding(&body))
+        })();
+        crate::runtime::send_json("patch_branding", client, options, request)
     }
 }
 /// Operations reached by `client.branding().phone()`.
@@ -231,23 +263,34 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::PhoneProviderSchemaMasked, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "branding.phone.providers.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().create_phone_provider(&body);
-        crate::runtime::send_json(
-                "create_phone_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::PhoneProviderSchemaMasked, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::PhoneProviderSchemaMasked>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.phone.providers.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().create_phone_provider(&body))
+        })();
+        crate::runtime::send_json("create_phone_provider", client, options, request)
     }
 }
 /// Request builder for `branding.phone.providers.delete` (`DELETE /branding/phone/providers/{id}`); finish with [`send`](Self::send).
@@ -261,16 +304,28 @@ pub struct BrandingPhoneProvidersDeleteRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneProvidersDeleteRequest);
 impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("branding.phone.providers.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_phone_provider(&self.id);
-        crate::runtime::send_empty(
-                "delete_phone_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "branding.phone.providers.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_phone_provider(&self.id))
+        })();
+        crate::runtime::send_empty("delete_phone_provider", client, options, request)
     }
 }
 /// Request builder for `branding.phone.providers.get` (`GET /branding/phone/providers/{id}`); finish with [`send`](Self::send).
@@ -284,18 +339,29 @@ pub struct BrandingPhoneProvidersGetRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneProvidersGetRequest);
 impl<'a> BrandingPhoneProvidersGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::PhoneProviderSchemaMasked, crate::Error> {
-        crate::runtime::path_value("branding.phone.providers.get", "id", &self.id)?;
-        let request = self.client.raw().get_phone_provider(&self.id);
-        crate::runtime::send_json(
-                "get_phone_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::PhoneProviderSchemaMasked, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::PhoneProviderSchemaMasked>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("branding.phone.providers.get", "id", &self.id)?;
+            Ok(client.raw().get_phone_provider(&self.id))
+        })();
+        crate::runtime::send_json("get_phone_provider", client, options, request)
     }
 }
 /// Request builder for `branding.phone.providers.list` (`GET /branding/phone/providers`); finish with [`send`](Self::send).
@@ -314,17 +380,36 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListBrandingPhoneProvidersResponseContent, crate::Error> {
-        let request = self.client.raw().get_branding_phone_providers(self.disabled);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListBrandingPhoneProvidersResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListBrandingPhoneProvidersResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_branding_phone_providers(self.disabled))
+        })();
         crate::runtime::send_json(
-                "get_branding_phone_providers",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_branding_phone_providers",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `branding.phone.providers.test` (`POST /branding/phone/providers/{id}/try`); finish with [`send`](Self::send).
@@ -347,24 +432,38 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::CreatePhoneProviderSendTestResponseContent, crate::Error> {
-        crate::runtime::path_value("branding.phone.providers.test", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "branding.phone.providers.test",
-                "the request body",
-            ))?;
-        let request = self.client.raw().try_phone_provider(&self.id, &body);
-        crate::runtime::send_json(
-                "try_phone_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreatePhoneProviderSendTestResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::CreatePhoneProviderSendTestResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("branding.phone.providers.test", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.phone.providers.test",
+                    "the request body",
+                ))?;
+            Ok(client.raw().try_phone_provider(&self.id, &body))
+        })();
+        crate::runtime::send_json("try_phone_provider", client, options, request)
     }
 }
 /// Request builder for `branding.phone.providers.update` (`PATCH /branding/phone/providers/{id}`); finish with [`send`](Self::send).
@@ -387,24 +486,39 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::PhoneProviderSchemaMasked, crate::Error> {
-        crate::runtime::path_value("branding.phone.providers.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::PhoneProviderSchemaMasked, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::PhoneProviderSchemaMasked>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "branding.phone.providers.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().update_phone_provider(&self.id, &body);
-        crate::runtime::send_json(
-                "update_phone_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.phone.providers.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().update_phone_provider(&self.id, &body))
+        })();
+        crate::runtime::send_json("update_phone_provider", client, options, request)
     }
 }
 /// Operations reached by `client.branding().phone().templates()`.
@@ -530,21 +644,31 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "branding.phone.templates.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().create_phone_template(&body);
-        crate::runtime::send_json(
-                "create_phone_template",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::PhoneTemplate, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.phone.templates.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().create_phone_template(&body))
+        })();
+        crate::runtime::send_json("create_phone_template", client, options, request)
     }
 }
 /// Request builder for `branding.phone.templates.delete` (`DELETE /branding/phone/templates/{id}`); finish with [`send`](Self::send).
@@ -558,16 +682,28 @@ pub struct BrandingPhoneTemplatesDeleteRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesDeleteRequest);
 impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("branding.phone.templates.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_phone_template(&self.id);
-        crate::runtime::send_empty(
-                "delete_phone_template",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "branding.phone.templates.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_phone_template(&self.id))
+        })();
+        crate::runtime::send_empty("delete_phone_template", client, options, request)
     }
 }
 /// Request builder for `branding.phone.templates.get` (`GET /branding/phone/templates/{id}`); finish with [`send`](Self::send).
@@ -581,16 +717,26 @@ pub struct BrandingPhoneTemplatesGetRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesGetRequest);
 impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
-        crate::runtime::path_value("branding.phone.templates.get", "id", &self.id)?;
-        let request = self.client.raw().get_phone_template(&self.id);
-        crate::runtime::send_json(
-                "get_phone_template",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::PhoneTemplate, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("branding.phone.templates.get", "id", &self.id)?;
+            Ok(client.raw().get_phone_template(&self.id))
+        })();
+        crate::runtime::send_json("get_phone_template", client, options, request)
     }
 }
 /// Request builder for `branding.phone.templates.list` (`GET /branding/phone/templates`); finish with [`send`](Self::send).
@@ -609,17 +755,28 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListPhoneTemplatesResponseContent, crate::Error> {
-        let request = self.client.raw().get_phone_templates(self.disabled);
-        crate::runtime::send_json(
-                "get_phone_templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListPhoneTemplatesResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListPhoneTemplatesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_phone_templates(self.disabled))
+        })();
+        crate::runtime::send_json("get_phone_templates", client, options, request)
     }
 }
 /// Request builder for `branding.phone.templates.reset` (`PATCH /branding/phone/templates/{id}/reset`); finish with [`send`](Self::send).
@@ -639,22 +796,36 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
-        crate::runtime::path_value("branding.phone.templates.reset", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::PhoneTemplate, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "branding.phone.templates.reset",
-                "the request body",
-            ))?;
-        let request = self.client.raw().reset_phone_template(&self.id, &body);
-        crate::runtime::send_json(
-                "reset_phone_template",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.phone.templates.reset",
+                    "the request body",
+                ))?;
+            Ok(client.raw().reset_phone_template(&self.id, &body))
+        })();
+        crate::runtime::send_json("reset_phone_template", client, options, request)
     }
 }
 /// Request builder for `branding.phone.templates.test` (`POST /branding/phone/templates/{id}/try`); finish with [`send`](Self::send).
@@ -683,30 +854,48 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::CreatePhoneTemplateTestNotificationResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value("branding.phone.templates.test", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "branding.phone.templates.test",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .try_phone_template(&self.id, self.auth0_custom_domain.as_deref(), &body);
-        crate::runtime::send_json(
-                "try_phone_template",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreatePhoneTemplateTestNotificationResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::CreatePhoneTemplateTestNotificationResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("branding.phone.templates.test", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.phone.templates.test",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .try_phone_template(
+                        &self.id,
+                        self.auth0_custom_domain.as_deref().or(client.custom_domain()),
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("try_phone_template", client, options, request)
     }
 }
 /// Request builder for `branding.phone.templates.update` (`PATCH /branding/phone/templates/{id}`); finish with [`send`](Self::send).
@@ -729,22 +918,36 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::PhoneTemplate, crate::Error> {
-        crate::runtime::path_value("branding.phone.templates.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::PhoneTemplate, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "branding.phone.templates.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().update_phone_template(&self.id, &body);
-        crate::runtime::send_json(
-                "update_phone_template",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.phone.templates.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().update_phone_template(&self.id, &body))
+        })();
+        crate::runtime::send_json("update_phone_template", client, options, request)
     }
 }
 /// Operations reached by `client.branding().templates()`.
@@ -802,15 +1005,23 @@ pub struct BrandingTemplatesDeleteUniversalLoginRequest<'a> {
 crate::runtime::request_options!(BrandingTemplatesDeleteUniversalLoginRequest);
 impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        let request = self.client.raw().delete_universal_login();
-        crate::runtime::send_empty(
-                "delete_universal-login",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().delete_universal_login())
+        })();
+        crate::runtime::send_empty("delete_universal-login", client, options, request)
     }
 }
 /// Request builder for `branding.templates.get_universal_login` (`GET /branding/templates/universal-login`); finish with [`send`](Self::send).
@@ -823,17 +1034,31 @@ pub struct BrandingTemplatesGetUniversalLoginRequest<'a> {
 crate::runtime::request_options!(BrandingTemplatesGetUniversalLoginRequest);
 impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetUniversalLoginTemplateResponseContent, crate::Error> {
-        let request = self.client.raw().get_universal_login();
-        crate::runtime::send_json(
-                "get_universal-login",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetUniversalLoginTemplateResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetUniversalLoginTemplateResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_universal_login())
+        })();
+        crate::runtime::send_json("get_universal-login", client, options, request)
     }
 }
 /// Request builder for `branding.templates.update_universal_login` (`PUT /branding/templates/universal-login`); finish with [`send`](Self::send).
@@ -855,21 +1080,31 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "branding.templates.update_universal_login",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_universal_login(&body);
-        crate::runtime::send_json(
-                "put_universal-login",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.templates.update_universal_login",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_universal_login(&body))
+        })();
+        crate::runtime::send_json("put_universal-login", client, options, request)
     }
 }
 /// Operations reached by `client.branding().themes()`.
@@ -964,23 +1199,34 @@ impl<'a> BrandingThemesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "branding.themes.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_branding_theme(&body);
-        crate::runtime::send_json(
-                "post_branding_theme",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.themes.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_branding_theme(&body))
+        })();
+        crate::runtime::send_json("post_branding_theme", client, options, request)
     }
 }
 /// Request builder for `branding.themes.delete` (`DELETE /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -994,20 +1240,28 @@ pub struct BrandingThemesDeleteRequest<'a> {
 crate::runtime::request_options!(BrandingThemesDeleteRequest);
 impl<'a> BrandingThemesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "branding.themes.delete",
-            "theme_id",
-            &self.theme_id,
-        )?;
-        let request = self.client.raw().delete_branding_theme(&self.theme_id);
-        crate::runtime::send_empty(
-                "delete_branding_theme",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "branding.themes.delete",
+                "theme_id",
+                &self.theme_id,
+            )?;
+            Ok(client.raw().delete_branding_theme(&self.theme_id))
+        })();
+        crate::runtime::send_empty("delete_branding_theme", client, options, request)
     }
 }
 /// Request builder for `branding.themes.get` (`GET /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -1021,18 +1275,33 @@ pub struct BrandingThemesGetRequest<'a> {
 crate::runtime::request_options!(BrandingThemesGetRequest);
 impl<'a> BrandingThemesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
-        crate::runtime::path_value("branding.themes.get", "theme_id", &self.theme_id)?;
-        let request = self.client.raw().get_branding_theme(&self.theme_id);
-        crate::runtime::send_json(
-                "get_branding_theme",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "branding.themes.get",
+                "theme_id",
+                &self.theme_id,
+            )?;
+            Ok(client.raw().get_branding_theme(&self.theme_id))
+        })();
+        crate::runtime::send_json("get_branding_theme", client, options, request)
     }
 }
 /// Request builder for `branding.themes.get_default` (`GET /branding/themes/default`); finish with [`send`](Self::send).
@@ -1045,17 +1314,28 @@ pub struct BrandingThemesGetDefaultRequest<'a> {
 crate::runtime::request_options!(BrandingThemesGetDefaultRequest);
 impl<'a> BrandingThemesGetDefaultRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
-        let request = self.client.raw().get_default_branding_theme();
-        crate::runtime::send_json(
-                "get_default_branding_theme",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_default_branding_theme())
+        })();
+        crate::runtime::send_json("get_default_branding_theme", client, options, request)
     }
 }
 /// Request builder for `branding.themes.update` (`PATCH /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -1078,27 +1358,38 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetBrandingThemeResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "branding.themes.update",
-            "theme_id",
-            &self.theme_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "branding.themes.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_branding_theme(&self.theme_id, &body);
-        crate::runtime::send_json(
-                "patch_branding_theme",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "theme_id",
+                &self.theme_id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "branding.themes.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_branding_theme(&self.theme_id, &body))
+        })();
+        crate::runtime::send_json("patch_branding_theme", client, options, request)
     }
 }

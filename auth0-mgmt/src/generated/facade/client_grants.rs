@@ -109,23 +109,34 @@ impl<'a> ClientGrantsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ClientGrantResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "client_grants.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_client_grants(&body);
-        crate::runtime::send_json(
-                "post_client-grants",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ClientGrantResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ClientGrantResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "client_grants.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_client_grants(&body))
+        })();
+        crate::runtime::send_json("post_client-grants", client, options, request)
     }
 }
 /// Request builder for `client_grants.delete` (`DELETE /client-grants/{id}`); finish with [`send`](Self::send).
@@ -139,16 +150,29 @@ pub struct ClientGrantsDeleteRequest<'a> {
 crate::runtime::request_options!(ClientGrantsDeleteRequest);
 impl<'a> ClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("client_grants.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_client_grants_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("client_grants.delete", "id", &self.id)?;
+            Ok(client.raw().delete_client_grants_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_client-grants_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_client-grants_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `client_grants.get` (`GET /client-grants/{id}`); finish with [`send`](Self::send).
@@ -162,18 +186,29 @@ pub struct ClientGrantsGetRequest<'a> {
 crate::runtime::request_options!(ClientGrantsGetRequest);
 impl<'a> ClientGrantsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ClientGrantResponseContent, crate::Error> {
-        crate::runtime::path_value("client_grants.get", "id", &self.id)?;
-        let request = self.client.raw().get_client_grant(&self.id);
-        crate::runtime::send_json(
-                "get_client-grant",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ClientGrantResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ClientGrantResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("client_grants.get", "id", &self.id)?;
+            Ok(client.raw().get_client_grant(&self.id))
+        })();
+        crate::runtime::send_json("get_client-grant", client, options, request)
     }
 }
 /// Request builder for `client_grants.list` (`GET /client-grants`); finish with [`send`](Self::send).
@@ -255,35 +290,50 @@ impl<'a> ClientGrantsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListClientGrantResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_client_grants(
-                self.allow_any_organization.as_ref(),
-                self.audience.as_deref(),
-                self.client_id.as_deref(),
-                self.default_for,
-                self.from.as_deref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.subject_type,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_client-grants",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListClientGrantResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListClientGrantResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_client_grants(
+                        self.allow_any_organization.as_ref(),
+                        self.audience.as_deref(),
+                        self.client_id.as_deref(),
+                        self.default_for,
+                        self.from.as_deref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.subject_type,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_client-grants", client, options, request)
     }
 }
 impl<'a> ClientGrantsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ClientGrantResponseContent> {
@@ -348,11 +398,84 @@ impl<'a> ClientGrantsListRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ClientGrantResponseContent> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_client-grants";
+        fn extract(
+            answer: crate::types::ListClientGrantResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ClientGrantResponseContent>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListClientGrantResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListClientGrantResponseContent::ListClientGrantOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantResponseContent::ListClientGrantPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::ClientGrantResponseContent> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }
 /// Request builder for `client_grants.update` (`PATCH /client-grants/{id}`); finish with [`send`](Self::send).
@@ -375,24 +498,35 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ClientGrantResponseContent, crate::Error> {
-        crate::runtime::path_value("client_grants.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "client_grants.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_client_grants_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_client-grants_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ClientGrantResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ClientGrantResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("client_grants.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "client_grants.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_client_grants_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_client-grants_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.client_grants().organizations()`.
@@ -463,35 +597,61 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListClientGrantOrganizationsResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value("client_grants.organizations.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_client_grant_organizations(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListClientGrantOrganizationsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListClientGrantOrganizationsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "client_grants.organizations.list",
+                "id",
                 &self.id,
-                self.from.as_deref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_client-grant-organizations",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_client_grant_organizations(
+                        &self.id,
+                        self.from.as_deref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_client-grant-organizations",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_client-grant-organizations";
@@ -553,8 +713,80 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::Organization> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_client-grant-organizations";
+        fn extract(
+            answer: crate::types::ListClientGrantOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListClientGrantOrganizationsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantOrganizationsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }

@@ -158,13 +158,31 @@ impl<'a> ClientsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("clients.create", "the request body"))?;
-        let request = self.client.raw().post_clients(&body);
-        crate::runtime::send_json("post_clients", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Client, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "clients.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_clients(&body))
+        })();
+        crate::runtime::send_json("post_clients", client, options, request)
     }
 }
 /// Request builder for `clients.delete` (`DELETE /clients/{id}`); finish with [`send`](Self::send).
@@ -178,16 +196,24 @@ pub struct ClientsDeleteRequest<'a> {
 crate::runtime::request_options!(ClientsDeleteRequest);
 impl<'a> ClientsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("clients.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_clients_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_clients_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("clients.delete", "id", &self.id)?;
+            Ok(client.raw().delete_clients_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_clients_by_id", client, options, request)
     }
 }
 /// Request builder for `clients.get` (`GET /clients/{id}`); finish with [`send`](Self::send).
@@ -213,19 +239,34 @@ impl<'a> ClientsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
-        crate::runtime::path_value("clients.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_clients_by_id(&self.id, self.fields.as_deref(), self.include_fields);
-        crate::runtime::send_json(
-                "get_clients_by_id",
-                self.client,
-                &self.options,
-                request,
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Client, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("clients.get", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_clients_by_id(
+                        &self.id,
+                        self.fields.as_deref(),
+                        self.include_fields,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_clients_by_id", client, options, request)
     }
 }
 /// Request builder for `clients.list` (`GET /clients`); finish with [`send`](Self::send).
@@ -310,30 +351,52 @@ impl<'a> ClientsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::GetClientsResponse, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_clients(
-                self.app_type.as_deref(),
-                self.external_client_id.as_deref(),
-                self.fields.as_deref(),
-                self.from.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.is_first_party,
-                self.is_global,
-                self.page,
-                self.per_page,
-                self.q.as_deref(),
-                self.take,
-            );
-        crate::runtime::send_json("get_clients", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetClientsResponse, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetClientsResponse>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_clients(
+                        self.app_type.as_deref(),
+                        self.external_client_id.as_deref(),
+                        self.fields.as_deref(),
+                        self.from.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.is_first_party,
+                        self.is_global,
+                        self.page,
+                        self.per_page,
+                        self.q.as_deref(),
+                        self.take,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_clients", client, options, request)
     }
 }
 impl<'a> ClientsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Client> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_clients";
@@ -393,9 +456,77 @@ impl<'a> ClientsListRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, crate::types::Client> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_clients";
+        fn extract(
+            answer: crate::types::GetClientsResponse,
+        ) -> Result<crate::pagination::Page<crate::types::Client>, crate::Error> {
+            match answer {
+                crate::types::GetClientsResponse::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::GetClientsResponse::ListClientsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.clients.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::GetClientsResponse::ListClientsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.clients.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetClientsResponse::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Client> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }
 /// Request builder for `clients.preview_cimd_metadata` (`POST /clients/cimd/preview`); finish with [`send`](Self::send).
@@ -417,23 +548,34 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::PreviewCimdMetadataResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "clients.preview_cimd_metadata",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_clients_cimd_preview(&body);
-        crate::runtime::send_json(
-                "post_clients_cimd_preview",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::PreviewCimdMetadataResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::PreviewCimdMetadataResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "clients.preview_cimd_metadata",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_clients_cimd_preview(&body))
+        })();
+        crate::runtime::send_json("post_clients_cimd_preview", client, options, request)
     }
 }
 /// Request builder for `clients.register_cimd_client` (`POST /clients/cimd/register`); finish with [`send`](Self::send).
@@ -455,23 +597,34 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::RegisterCimdClientResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "clients.register_cimd_client",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_clients_cimd_register(&body);
-        crate::runtime::send_json(
-                "post_clients_cimd_register",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::RegisterCimdClientResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::RegisterCimdClientResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "clients.register_cimd_client",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_clients_cimd_register(&body))
+        })();
+        crate::runtime::send_json("post_clients_cimd_register", client, options, request)
     }
 }
 /// Request builder for `clients.rotate_secret` (`POST /clients/{id}/rotate-secret`); finish with [`send`](Self::send).
@@ -485,16 +638,26 @@ pub struct ClientsRotateSecretRequest<'a> {
 crate::runtime::request_options!(ClientsRotateSecretRequest);
 impl<'a> ClientsRotateSecretRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
-        crate::runtime::path_value("clients.rotate_secret", "id", &self.id)?;
-        let request = self.client.raw().post_rotate_secret(&self.id);
-        crate::runtime::send_json(
-                "post_rotate-secret",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Client, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("clients.rotate_secret", "id", &self.id)?;
+            Ok(client.raw().post_rotate_secret(&self.id))
+        })();
+        crate::runtime::send_json("post_rotate-secret", client, options, request)
     }
 }
 /// Request builder for `clients.update` (`PATCH /clients/{id}`); finish with [`send`](Self::send).
@@ -517,19 +680,32 @@ impl<'a> ClientsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Client, crate::Error> {
-        crate::runtime::path_value("clients.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("clients.update", "the request body"))?;
-        let request = self.client.raw().patch_clients_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_clients_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Client, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("clients.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "clients.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_clients_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_clients_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.clients().connections()`.
@@ -600,28 +776,40 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListClientConnectionsResponseContent, crate::Error> {
-        crate::runtime::path_value("clients.connections.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_client_connections(
-                &self.id,
-                self.fields.as_deref(),
-                self.from.as_deref(),
-                self.include_fields,
-                self.strategy.as_ref(),
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_client_connections",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListClientConnectionsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListClientConnectionsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("clients.connections.get", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_client_connections(
+                        &self.id,
+                        self.fields.as_deref(),
+                        self.from.as_deref(),
+                        self.include_fields,
+                        self.strategy.as_ref(),
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_client_connections", client, options, request)
     }
 }
 impl<'a> ClientsConnectionsGetRequest<'a> {
@@ -779,26 +967,36 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ClientCredential, crate::Error> {
-        crate::runtime::path_value(
-            "clients.credentials.create",
-            "client_id",
-            &self.client_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ClientCredential, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::ClientCredential>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "clients.credentials.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_credentials(&self.client_id, &body);
-        crate::runtime::send_json(
-                "post_credentials",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "client_id",
+                &self.client_id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "clients.credentials.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_credentials(&self.client_id, &body))
+        })();
+        crate::runtime::send_json("post_credentials", client, options, request)
     }
 }
 /// Request builder for `clients.credentials.delete` (`DELETE /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
@@ -813,28 +1011,45 @@ pub struct ClientsCredentialsDeleteRequest<'a> {
 crate::runtime::request_options!(ClientsCredentialsDeleteRequest);
 impl<'a> ClientsCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "clients.credentials.delete",
-            "client_id",
-            &self.client_id,
-        )?;
-        crate::runtime::path_value(
-            "clients.credentials.delete",
-            "credential_id",
-            &self.credential_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_credentials_by_credential_id(&self.client_id, &self.credential_id);
-        crate::runtime::send_empty(
-                "delete_credentials_by_credential_id",
-                self.client,
-                &self.options,
-                request,
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "clients.credentials.delete",
+                "client_id",
+                &self.client_id,
+            )?;
+            crate::runtime::path_value(
+                "clients.credentials.delete",
+                "credential_id",
+                &self.credential_id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .delete_credentials_by_credential_id(
+                        &self.client_id,
+                        &self.credential_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_credentials_by_credential_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `clients.credentials.get` (`GET /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
@@ -849,28 +1064,47 @@ pub struct ClientsCredentialsGetRequest<'a> {
 crate::runtime::request_options!(ClientsCredentialsGetRequest);
 impl<'a> ClientsCredentialsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ClientCredential, crate::Error> {
-        crate::runtime::path_value(
-            "clients.credentials.get",
-            "client_id",
-            &self.client_id,
-        )?;
-        crate::runtime::path_value(
-            "clients.credentials.get",
-            "credential_id",
-            &self.credential_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_credentials_by_credential_id(&self.client_id, &self.credential_id);
-        crate::runtime::send_json(
-                "get_credentials_by_credential_id",
-                self.client,
-                &self.options,
-                request,
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ClientCredential, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::ClientCredential>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "clients.credentials.get",
+                "client_id",
+                &self.client_id,
+            )?;
+            crate::runtime::path_value(
+                "clients.credentials.get",
+                "credential_id",
+                &self.credential_id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_credentials_by_credential_id(
+                        &self.client_id,
+                        &self.credential_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_credentials_by_credential_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `clients.credentials.list` (`GET /clients/{client_id}/credentials`); finish with [`send`](Self::send).
@@ -884,17 +1118,33 @@ pub struct ClientsCredentialsListRequest<'a> {
 crate::runtime::request_options!(ClientsCredentialsListRequest);
 impl<'a> ClientsCredentialsListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::ClientCredential>, crate::Error> {
-        crate::runtime::path_value(
-            "clients.credentials.list",
-            "client_id",
-            &self.client_id,
-        )?;
-        let request = self.client.raw().get_credentials(&self.client_id);
-        crate::runtime::send_json("get_credentials", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<::std::vec::Vec<crate::types::ClientCredential>, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::ClientCredential>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "clients.credentials.list",
+                "client_id",
+                &self.client_id,
+            )?;
+            Ok(client.raw().get_credentials(&self.client_id))
+        })();
+        crate::runtime::send_json("get_credentials", client, options, request)
     }
 }
 /// Request builder for `clients.credentials.update` (`PATCH /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
@@ -918,37 +1168,53 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ClientCredential, crate::Error> {
-        crate::runtime::path_value(
-            "clients.credentials.update",
-            "client_id",
-            &self.client_id,
-        )?;
-        crate::runtime::path_value(
-            "clients.credentials.update",
-            "credential_id",
-            &self.credential_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ClientCredential, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::ClientCredential>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "clients.credentials.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_credentials_by_credential_id(
+                "client_id",
                 &self.client_id,
+            )?;
+            crate::runtime::path_value(
+                "clients.credentials.update",
+                "credential_id",
                 &self.credential_id,
-                &body,
-            );
-        crate::runtime::send_json(
-                "patch_credentials_by_credential_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "clients.credentials.update",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .patch_credentials_by_credential_id(
+                        &self.client_id,
+                        &self.credential_id,
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "patch_credentials_by_credential_id",
+            client,
+            options,
+            request,
+        )
     }
 }

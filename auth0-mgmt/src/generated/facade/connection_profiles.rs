@@ -121,21 +121,34 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ConnectionProfile, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "connection_profiles.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_connection_profiles(&body);
-        crate::runtime::send_json(
-                "post_connection-profiles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ConnectionProfile, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ConnectionProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connection_profiles.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_connection_profiles(&body))
+        })();
+        crate::runtime::send_json("post_connection-profiles", client, options, request)
     }
 }
 /// Request builder for `connection_profiles.delete` (`DELETE /connection-profiles/{id}`); finish with [`send`](Self::send).
@@ -149,16 +162,29 @@ pub struct ConnectionProfilesDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesDeleteRequest);
 impl<'a> ConnectionProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("connection_profiles.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_connection_profiles_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connection_profiles.delete", "id", &self.id)?;
+            Ok(client.raw().delete_connection_profiles_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_connection-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_connection-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `connection_profiles.get` (`GET /connection-profiles/{id}`); finish with [`send`](Self::send).
@@ -172,16 +198,34 @@ pub struct ConnectionProfilesGetRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesGetRequest);
 impl<'a> ConnectionProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ConnectionProfile, crate::Error> {
-        crate::runtime::path_value("connection_profiles.get", "id", &self.id)?;
-        let request = self.client.raw().get_connection_profiles_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ConnectionProfile, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ConnectionProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connection_profiles.get", "id", &self.id)?;
+            Ok(client.raw().get_connection_profiles_by_id(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_connection-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_connection-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `connection_profiles.get_template` (`GET /connection-profiles/templates/{id}`); finish with [`send`](Self::send).
@@ -195,18 +239,38 @@ pub struct ConnectionProfilesGetTemplateRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesGetTemplateRequest);
 impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ConnectionProfileTemplateItem, crate::Error> {
-        crate::runtime::path_value("connection_profiles.get_template", "id", &self.id)?;
-        let request = self.client.raw().get_connection_profile_template(&self.id);
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ConnectionProfileTemplateItem, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ConnectionProfileTemplateItem>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connection_profiles.get_template",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_connection_profile_template(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_connection_profile_template",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_connection_profile_template",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `connection_profiles.list` (`GET /connection-profiles`); finish with [`send`](Self::send).
@@ -231,23 +295,33 @@ impl<'a> ConnectionProfilesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListConnectionProfilesPaginatedResponseContent,
-        crate::Error,
-    > {
-        let request = self
-            .client
-            .raw()
-            .get_connection_profiles(self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_connection-profiles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListConnectionProfilesPaginatedResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListConnectionProfilesPaginatedResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_connection_profiles(self.from.as_deref(), self.take))
+        })();
+        crate::runtime::send_json("get_connection-profiles", client, options, request)
     }
 }
 impl<'a> ConnectionProfilesListRequest<'a> {
@@ -305,20 +379,38 @@ pub struct ConnectionProfilesListTemplatesRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesListTemplatesRequest);
 impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListConnectionProfileTemplateResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_connection_profile_templates();
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListConnectionProfileTemplateResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListConnectionProfileTemplateResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_connection_profile_templates())
+        })();
         crate::runtime::send_json(
-                "get_connection_profile_templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_connection_profile_templates",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `connection_profiles.update` (`PATCH /connection-profiles/{id}`); finish with [`send`](Self::send).
@@ -341,21 +433,39 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ConnectionProfile, crate::Error> {
-        crate::runtime::path_value("connection_profiles.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "connection_profiles.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_connection_profiles_by_id(&self.id, &body);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ConnectionProfile, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ConnectionProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connection_profiles.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connection_profiles.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_connection_profiles_by_id(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "patch_connection-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_connection-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }

@@ -141,11 +141,26 @@ pub struct ConnectionsCheckStatusRequest<'a> {
 crate::runtime::request_options!(ConnectionsCheckStatusRequest);
 impl<'a> ConnectionsCheckStatusRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("connections.check_status", "id", &self.id)?;
-        let request = self.client.raw().get_status(&self.id);
-        crate::runtime::send_json("get_status", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connections.check_status", "id", &self.id)?;
+            Ok(client.raw().get_status(&self.id))
+        })();
+        crate::runtime::send_json("get_status", client, options, request)
     }
 }
 /// Request builder for `connections.create` (`POST /connections`); finish with [`send`](Self::send).
@@ -167,23 +182,34 @@ impl<'a> ConnectionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "connections.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_connections(&body);
-        crate::runtime::send_json(
-                "post_connections",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetConnectionResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetConnectionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_connections(&body))
+        })();
+        crate::runtime::send_json("post_connections", client, options, request)
     }
 }
 /// Request builder for `connections.delete` (`DELETE /connections/{id}`); finish with [`send`](Self::send).
@@ -197,16 +223,26 @@ pub struct ConnectionsDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionsDeleteRequest);
 impl<'a> ConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("connections.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_connections_by_id(&self.id);
-        crate::runtime::send_json(
-                "delete_connections_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connections.delete", "id", &self.id)?;
+            Ok(client.raw().delete_connections_by_id(&self.id))
+        })();
+        crate::runtime::send_json("delete_connections_by_id", client, options, request)
     }
 }
 /// Request builder for `connections.get` (`GET /connections/{id}`); finish with [`send`](Self::send).
@@ -232,25 +268,37 @@ impl<'a> ConnectionsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
-        crate::runtime::path_value("connections.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_connections_by_id(
-                &self.id,
-                self.fields.as_deref(),
-                self.include_fields,
-            );
-        crate::runtime::send_json(
-                "get_connections_by_id",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetConnectionResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetConnectionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connections.get", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_connections_by_id(
+                        &self.id,
+                        self.fields.as_deref(),
+                        self.include_fields,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_connections_by_id", client, options, request)
     }
 }
 /// Request builder for `connections.list` (`GET /connections`); finish with [`send`](Self::send).
@@ -320,29 +368,49 @@ impl<'a> ConnectionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListConnectionsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_connections(
-                self.fields.as_deref(),
-                self.from.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.name.as_deref(),
-                self.page,
-                self.per_page,
-                self.strategy.as_ref(),
-                self.take,
-            );
-        crate::runtime::send_json("get_connections", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListConnectionsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListConnectionsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_connections(
+                        self.fields.as_deref(),
+                        self.from.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.name.as_deref(),
+                        self.page,
+                        self.per_page,
+                        self.strategy.as_ref(),
+                        self.take,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_connections", client, options, request)
     }
 }
 impl<'a> ConnectionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_connections";
@@ -405,9 +473,82 @@ impl<'a> ConnectionsListRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connections";
+        fn extract(
+            answer: crate::types::ListConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectionForList>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListConnectionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListConnectionsResponseContent::ListConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListConnectionsResponseContent::ListConnectionsCheckpointPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListConnectionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectionForList> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }
 /// Request builder for `connections.update` (`PATCH /connections/{id}`); finish with [`send`](Self::send).
@@ -430,24 +571,35 @@ impl<'a> ConnectionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetConnectionResponseContent, crate::Error> {
-        crate::runtime::path_value("connections.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "connections.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_connections_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_connections_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetConnectionResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetConnectionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connections.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_connections_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_connections_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.connections().clients()`.
@@ -507,21 +659,36 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetConnectionEnabledClientsResponseContent, crate::Error> {
-        crate::runtime::path_value("connections.clients.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_connection_clients(&self.id, self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_connection_clients",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetConnectionEnabledClientsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetConnectionEnabledClientsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connections.clients.get", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_connection_clients(&self.id, self.from.as_deref(), self.take),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_connection_clients", client, options, request)
     }
 }
 impl<'a> ConnectionsClientsGetRequest<'a> {
@@ -593,17 +760,30 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("connections.clients.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "connections.clients.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_clients(&self.id, &body);
-        crate::runtime::send_empty("patch_clients", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connections.clients.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.clients.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_clients(&self.id, &body))
+        })();
+        crate::runtime::send_empty("patch_clients", client, options, request)
     }
 }
 /// Operations reached by `client.connections().directory_provisioning()`.
@@ -764,28 +944,44 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::DirectoryProvisioning, crate::Error> {
-        crate::runtime::path_value(
-            "connections.directory_provisioning.create",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::DirectoryProvisioning, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::DirectoryProvisioning>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "connections.directory_provisioning.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_directory_provisioning(&self.id, &body);
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.directory_provisioning.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_directory_provisioning(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "post_directory-provisioning",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_directory-provisioning",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `connections.directory_provisioning.delete` (`DELETE /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
@@ -799,20 +995,33 @@ pub struct ConnectionsDirectoryProvisioningDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningDeleteRequest);
 impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "connections.directory_provisioning.delete",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().delete_directory_provisioning(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.directory_provisioning.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_directory_provisioning(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_directory-provisioning",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_directory-provisioning",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `connections.directory_provisioning.get` (`GET /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
@@ -826,22 +1035,33 @@ pub struct ConnectionsDirectoryProvisioningGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningGetRequest);
 impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::DirectoryProvisioning, crate::Error> {
-        crate::runtime::path_value(
-            "connections.directory_provisioning.get",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().get_directory_provisioning(&self.id);
-        crate::runtime::send_json(
-                "get_directory-provisioning",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::DirectoryProvisioning, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::DirectoryProvisioning>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.directory_provisioning.get",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_directory_provisioning(&self.id))
+        })();
+        crate::runtime::send_json("get_directory-provisioning", client, options, request)
     }
 }
 /// Request builder for `connections.directory_provisioning.get_default_mapping` (`GET /connections/{id}/directory-provisioning/default-mapping`); finish with [`send`](Self::send).
@@ -857,28 +1077,43 @@ crate::runtime::request_options!(
 );
 impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetDirectoryProvisioningDefaultMappingResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "connections.directory_provisioning.get_default_mapping",
-            "id",
-            &self.id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_directory_provisioning_default_mapping(&self.id);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetDirectoryProvisioningDefaultMappingResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetDirectoryProvisioningDefaultMappingResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.directory_provisioning.get_default_mapping",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_directory_provisioning_default_mapping(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_directory_provisioning_default_mapping",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_directory_provisioning_default_mapping",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `connections.directory_provisioning.list` (`GET /connections-directory-provisionings`); finish with [`send`](Self::send).
@@ -903,20 +1138,43 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListDirectoryProvisioningsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_connections_directory_provisionings(self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_connections-directory-provisionings",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListDirectoryProvisioningsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListDirectoryProvisioningsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_connections_directory_provisionings(
+                        self.from.as_deref(),
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_connections-directory-provisionings",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
@@ -993,25 +1251,40 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListSynchronizedGroupsResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "connections.directory_provisioning.list_synchronized_groups",
-            "id",
-            &self.id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_synchronized_groups(&self.id, self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_synchronized-groups",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListSynchronizedGroupsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListSynchronizedGroupsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.directory_provisioning.list_synchronized_groups",
+                "id",
+                &self.id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_synchronized_groups(&self.id, self.from.as_deref(), self.take),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_synchronized-groups", client, options, request)
     }
 }
 impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
@@ -1076,26 +1349,34 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "connections.directory_provisioning.set",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "connections.directory_provisioning.set",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_synchronized_groups(&self.id, &body);
-        crate::runtime::send_empty(
-                "put_synchronized-groups",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.directory_provisioning.set",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_synchronized_groups(&self.id, &body))
+        })();
+        crate::runtime::send_empty("put_synchronized-groups", client, options, request)
     }
 }
 /// Request builder for `connections.directory_provisioning.update` (`PATCH /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
@@ -1118,28 +1399,44 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::DirectoryProvisioning, crate::Error> {
-        crate::runtime::path_value(
-            "connections.directory_provisioning.update",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::DirectoryProvisioning, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::DirectoryProvisioning>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "connections.directory_provisioning.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_directory_provisioning(&self.id, &body);
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.directory_provisioning.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_directory_provisioning(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "patch_directory-provisioning",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_directory-provisioning",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.connections().directory_provisioning().synchronizations()`.
@@ -1177,25 +1474,38 @@ crate::runtime::request_options!(
 );
 impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::CreateDirectorySynchronizationResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "connections.directory_provisioning.synchronizations.create",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().post_synchronizations(&self.id);
-        crate::runtime::send_json(
-                "post_synchronizations",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreateDirectorySynchronizationResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::CreateDirectorySynchronizationResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.directory_provisioning.synchronizations.create",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().post_synchronizations(&self.id))
+        })();
+        crate::runtime::send_json("post_synchronizations", client, options, request)
     }
 }
 /// Operations reached by `client.connections().keys()`.
@@ -1263,18 +1573,35 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::PostConnectionsKeysResponseContent, crate::Error> {
-        crate::runtime::path_value("connections.keys.create", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "connections.keys.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_keys(&self.id, &body);
-        crate::runtime::send_json("post_keys", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::PostConnectionsKeysResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::PostConnectionsKeysResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connections.keys.create", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.keys.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_keys(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_keys", client, options, request)
     }
 }
 /// Request builder for `connections.keys.get` (`GET /connections/{id}/keys`); finish with [`send`](Self::send).
@@ -1288,12 +1615,29 @@ pub struct ConnectionsKeysGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsKeysGetRequest);
 impl<'a> ConnectionsKeysGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::ConnectionKey>, crate::Error> {
-        crate::runtime::path_value("connections.keys.get", "id", &self.id)?;
-        let request = self.client.raw().get_keys(&self.id);
-        crate::runtime::send_json("get_keys", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<::std::vec::Vec<crate::types::ConnectionKey>, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::ConnectionKey>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connections.keys.get", "id", &self.id)?;
+            Ok(client.raw().get_keys(&self.id))
+        })();
+        crate::runtime::send_json("get_keys", client, options, request)
     }
 }
 /// Request builder for `connections.keys.rotate` (`POST /connections/{id}/keys/rotate`); finish with [`send`](Self::send).
@@ -1316,19 +1660,35 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::RotateConnectionsKeysResponseContent, crate::Error> {
-        crate::runtime::path_value("connections.keys.rotate", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "connections.keys.rotate",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_rotate(&self.id, &body);
-        crate::runtime::send_json("post_rotate", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::RotateConnectionsKeysResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::RotateConnectionsKeysResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("connections.keys.rotate", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.keys.rotate",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_rotate(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_rotate", client, options, request)
     }
 }
 /// Operations reached by `client.connections().scim_configuration()`.
@@ -1454,26 +1814,39 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ScimConfiguration, crate::Error> {
-        crate::runtime::path_value(
-            "connections.scim_configuration.create",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ScimConfiguration, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ScimConfiguration>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "connections.scim_configuration.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_scim_configuration(&self.id, &body);
-        crate::runtime::send_json(
-                "post_scim-configuration",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.scim_configuration.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_scim_configuration(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_scim-configuration", client, options, request)
     }
 }
 /// Request builder for `connections.scim_configuration.delete` (`DELETE /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
@@ -1487,20 +1860,28 @@ pub struct ConnectionsScimConfigurationDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationDeleteRequest);
 impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "connections.scim_configuration.delete",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().delete_scim_configuration(&self.id);
-        crate::runtime::send_empty(
-                "delete_scim-configuration",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.scim_configuration.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_scim_configuration(&self.id))
+        })();
+        crate::runtime::send_empty("delete_scim-configuration", client, options, request)
     }
 }
 /// Request builder for `connections.scim_configuration.get` (`GET /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
@@ -1514,20 +1895,33 @@ pub struct ConnectionsScimConfigurationGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationGetRequest);
 impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ScimConfiguration, crate::Error> {
-        crate::runtime::path_value(
-            "connections.scim_configuration.get",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().get_scim_configuration(&self.id);
-        crate::runtime::send_json(
-                "get_scim-configuration",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ScimConfiguration, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ScimConfiguration>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.scim_configuration.get",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_scim_configuration(&self.id))
+        })();
+        crate::runtime::send_json("get_scim-configuration", client, options, request)
     }
 }
 /// Request builder for `connections.scim_configuration.get_default_mapping` (`GET /connections/{id}/scim-configuration/default-mapping`); finish with [`send`](Self::send).
@@ -1541,25 +1935,38 @@ pub struct ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationGetDefaultMappingRequest);
 impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetScimConfigurationDefaultMappingResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "connections.scim_configuration.get_default_mapping",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().get_default_mapping(&self.id);
-        crate::runtime::send_json(
-                "get_default-mapping",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetScimConfigurationDefaultMappingResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetScimConfigurationDefaultMappingResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.scim_configuration.get_default_mapping",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_default_mapping(&self.id))
+        })();
+        crate::runtime::send_json("get_default-mapping", client, options, request)
     }
 }
 /// Request builder for `connections.scim_configuration.list` (`GET /connections-scim-configurations`); finish with [`send`](Self::send).
@@ -1584,20 +1991,40 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListScimConfigurationsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_connections_scim_configurations(self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_connections-scim-configurations",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListScimConfigurationsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListScimConfigurationsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_connections_scim_configurations(self.from.as_deref(), self.take),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_connections-scim-configurations",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> ConnectionsScimConfigurationListRequest<'a> {
@@ -1665,26 +2092,39 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ScimConfiguration, crate::Error> {
-        crate::runtime::path_value(
-            "connections.scim_configuration.update",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ScimConfiguration, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ScimConfiguration>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "connections.scim_configuration.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_scim_configuration(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_scim-configuration",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.scim_configuration.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_scim_configuration(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_scim-configuration", client, options, request)
     }
 }
 /// Operations reached by `client.connections().scim_configuration().tokens()`.
@@ -1762,23 +2202,39 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::CreateScimTokenResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "connections.scim_configuration.tokens.create",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::CreateScimTokenResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::CreateScimTokenResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "connections.scim_configuration.tokens.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_scim_token(&self.id, &body);
-        crate::runtime::send_json("post_scim_token", self.client, &self.options, request)
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.scim_configuration.tokens.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_scim_token(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_scim_token", client, options, request)
     }
 }
 /// Request builder for `connections.scim_configuration.tokens.delete` (`DELETE /connections/{id}/scim-configuration/tokens/{tokenId}`); finish with [`send`](Self::send).
@@ -1793,28 +2249,33 @@ pub struct ConnectionsScimConfigurationTokensDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationTokensDeleteRequest);
 impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "connections.scim_configuration.tokens.delete",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "connections.scim_configuration.tokens.delete",
-            "token_id",
-            &self.token_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_tokens_by_token_id(&self.id, &self.token_id);
-        crate::runtime::send_empty(
-                "delete_tokens_by_tokenId",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.scim_configuration.tokens.delete",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "connections.scim_configuration.tokens.delete",
+                "token_id",
+                &self.token_id,
+            )?;
+            Ok(client.raw().delete_tokens_by_token_id(&self.id, &self.token_id))
+        })();
+        crate::runtime::send_empty("delete_tokens_by_tokenId", client, options, request)
     }
 }
 /// Request builder for `connections.scim_configuration.tokens.get` (`GET /connections/{id}/scim-configuration/tokens`); finish with [`send`](Self::send).
@@ -1828,17 +2289,33 @@ pub struct ConnectionsScimConfigurationTokensGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationTokensGetRequest);
 impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetScimTokensResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "connections.scim_configuration.tokens.get",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().get_scim_tokens(&self.id);
-        crate::runtime::send_json("get_scim_tokens", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetScimTokensResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetScimTokensResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "connections.scim_configuration.tokens.get",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_scim_tokens(&self.id))
+        })();
+        crate::runtime::send_json("get_scim_tokens", client, options, request)
     }
 }
 /// Operations reached by `client.connections().users()`.
@@ -1881,21 +2358,33 @@ impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("connections.users.delete_by_email", "id", &self.id)?;
-        let email = self
-            .email
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "connections.users.delete_by_email",
-                "the `email` parameter",
-            ))?;
-        let request = self.client.raw().delete_users_by_email(&self.id, &email);
-        crate::runtime::send_empty(
-                "delete_users_by_email",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let email = self
+                .email
+                .ok_or_else(|| crate::Error::missing(
+                    "connections.users.delete_by_email",
+                    "the `email` parameter",
+                ))?;
+            Ok(client.raw().delete_users_by_email(&self.id, &email))
+        })();
+        crate::runtime::send_empty("delete_users_by_email", client, options, request)
     }
 }

@@ -146,23 +146,34 @@ impl<'a> CustomDomainsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::CreateCustomDomainResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "custom_domains.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_custom_domains(&body);
-        crate::runtime::send_json(
-                "post_custom-domains",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::CreateCustomDomainResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::CreateCustomDomainResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "custom_domains.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_custom_domains(&body))
+        })();
+        crate::runtime::send_json("post_custom-domains", client, options, request)
     }
 }
 /// Request builder for `custom_domains.delete` (`DELETE /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -176,16 +187,29 @@ pub struct CustomDomainsDeleteRequest<'a> {
 crate::runtime::request_options!(CustomDomainsDeleteRequest);
 impl<'a> CustomDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("custom_domains.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_custom_domains_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("custom_domains.delete", "id", &self.id)?;
+            Ok(client.raw().delete_custom_domains_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_custom-domains_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_custom-domains_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `custom_domains.get` (`GET /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -199,16 +223,26 @@ pub struct CustomDomainsGetRequest<'a> {
 crate::runtime::request_options!(CustomDomainsGetRequest);
 impl<'a> CustomDomainsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::CustomDomain, crate::Error> {
-        crate::runtime::path_value("custom_domains.get", "id", &self.id)?;
-        let request = self.client.raw().get_custom_domains_by_id(&self.id);
-        crate::runtime::send_json(
-                "get_custom-domains_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::CustomDomain, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::CustomDomain>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("custom_domains.get", "id", &self.id)?;
+            Ok(client.raw().get_custom_domains_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_custom-domains_by_id", client, options, request)
     }
 }
 /// Request builder for `custom_domains.get_default` (`GET /custom-domains/default`); finish with [`send`](Self::send).
@@ -221,12 +255,28 @@ pub struct CustomDomainsGetDefaultRequest<'a> {
 crate::runtime::request_options!(CustomDomainsGetDefaultRequest);
 impl<'a> CustomDomainsGetDefaultRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetDefaultDomainResponseContent, crate::Error> {
-        let request = self.client.raw().get_default();
-        crate::runtime::send_json("get_default", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetDefaultDomainResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetDefaultDomainResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_default())
+        })();
+        crate::runtime::send_json("get_default", client, options, request)
     }
 }
 /// Request builder for `custom_domains.list` (`GET /custom-domains`); finish with [`send`](Self::send).
@@ -275,27 +325,39 @@ impl<'a> CustomDomainsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListCustomDomainsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_custom_domains(
-                self.fields.as_deref(),
-                self.from.as_deref(),
-                self.include_fields,
-                self.q.as_deref(),
-                self.sort.as_deref(),
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_custom-domains",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListCustomDomainsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListCustomDomainsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_custom_domains(
+                        self.fields.as_deref(),
+                        self.from.as_deref(),
+                        self.include_fields,
+                        self.q.as_deref(),
+                        self.sort.as_deref(),
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_custom-domains", client, options, request)
     }
 }
 impl<'a> CustomDomainsListRequest<'a> {
@@ -371,18 +433,34 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::UpdateDefaultDomainResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "custom_domains.set_default",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_default(&body);
-        crate::runtime::send_json("patch_default", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UpdateDefaultDomainResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UpdateDefaultDomainResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "custom_domains.set_default",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_default(&body))
+        })();
+        crate::runtime::send_json("patch_default", client, options, request)
     }
 }
 /// Request builder for `custom_domains.test` (`POST /custom-domains/{id}/test`); finish with [`send`](Self::send).
@@ -396,18 +474,29 @@ pub struct CustomDomainsTestRequest<'a> {
 crate::runtime::request_options!(CustomDomainsTestRequest);
 impl<'a> CustomDomainsTestRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::TestCustomDomainResponseContent, crate::Error> {
-        crate::runtime::path_value("custom_domains.test", "id", &self.id)?;
-        let request = self.client.raw().post_test_domain(&self.id);
-        crate::runtime::send_json(
-                "post_test_domain",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::TestCustomDomainResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::TestCustomDomainResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("custom_domains.test", "id", &self.id)?;
+            Ok(client.raw().post_test_domain(&self.id))
+        })();
+        crate::runtime::send_json("post_test_domain", client, options, request)
     }
 }
 /// Request builder for `custom_domains.update` (`PATCH /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -430,24 +519,35 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::CreateCustomDomainResponseContent, crate::Error> {
-        crate::runtime::path_value("custom_domains.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "custom_domains.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_custom_domains_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_custom-domains_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::CreateCustomDomainResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::CreateCustomDomainResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("custom_domains.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "custom_domains.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_custom_domains_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_custom-domains_by_id", client, options, request)
     }
 }
 /// Request builder for `custom_domains.verify` (`POST /custom-domains/{id}/verify`); finish with [`send`](Self::send).
@@ -461,12 +561,28 @@ pub struct CustomDomainsVerifyRequest<'a> {
 crate::runtime::request_options!(CustomDomainsVerifyRequest);
 impl<'a> CustomDomainsVerifyRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::VerifyCustomDomainResponseContent, crate::Error> {
-        crate::runtime::path_value("custom_domains.verify", "id", &self.id)?;
-        let request = self.client.raw().post_verify(&self.id);
-        crate::runtime::send_json("post_verify", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::VerifyCustomDomainResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::VerifyCustomDomainResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("custom_domains.verify", "id", &self.id)?;
+            Ok(client.raw().post_verify(&self.id))
+        })();
+        crate::runtime::send_json("post_verify", client, options, request)
     }
 }

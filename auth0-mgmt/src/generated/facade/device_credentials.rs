@@ -76,26 +76,39 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::CreatePublicKeyDeviceCredentialResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "device_credentials.create_public_key",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_device_credentials(&body);
-        crate::runtime::send_json(
-                "post_device-credentials",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreatePublicKeyDeviceCredentialResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::CreatePublicKeyDeviceCredentialResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "device_credentials.create_public_key",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_device_credentials(&body))
+        })();
+        crate::runtime::send_json("post_device-credentials", client, options, request)
     }
 }
 /// Request builder for `device_credentials.delete` (`DELETE /device-credentials/{id}`); finish with [`send`](Self::send).
@@ -109,16 +122,29 @@ pub struct DeviceCredentialsDeleteRequest<'a> {
 crate::runtime::request_options!(DeviceCredentialsDeleteRequest);
 impl<'a> DeviceCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("device_credentials.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_device_credentials_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("device_credentials.delete", "id", &self.id)?;
+            Ok(client.raw().delete_device_credentials_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_device-credentials_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_device-credentials_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `device_credentials.list` (`GET /device-credentials`); finish with [`send`](Self::send).
@@ -182,29 +208,41 @@ impl<'a> DeviceCredentialsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListDeviceCredentialsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_device_credentials(
-                self.client_id.as_deref(),
-                self.fields.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.type_,
-                self.user_id.as_deref(),
-            );
-        crate::runtime::send_json(
-                "get_device-credentials",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListDeviceCredentialsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListDeviceCredentialsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_device_credentials(
+                        self.client_id.as_deref(),
+                        self.fields.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.type_,
+                        self.user_id.as_deref(),
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_device-credentials", client, options, request)
     }
 }
 impl<'a> DeviceCredentialsListRequest<'a> {

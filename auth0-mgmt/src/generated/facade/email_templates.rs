@@ -92,23 +92,34 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "email_templates.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_email_templates(&body);
-        crate::runtime::send_json(
-                "post_email-templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "email_templates.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_email_templates(&body))
+        })();
+        crate::runtime::send_json("post_email-templates", client, options, request)
     }
 }
 /// Request builder for `email_templates.get` (`GET /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -122,25 +133,38 @@ pub struct EmailTemplatesGetRequest<'a> {
 crate::runtime::request_options!(EmailTemplatesGetRequest);
 impl<'a> EmailTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "email_templates.get",
-            "template_name",
-            &self.template_name.to_string(),
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_email_templates_by_template_name(self.template_name);
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "email_templates.get",
+                "template_name",
+                &self.template_name.to_string(),
+            )?;
+            Ok(client.raw().get_email_templates_by_template_name(self.template_name))
+        })();
         crate::runtime::send_json(
-                "get_email-templates_by_templateName",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_email-templates_by_templateName",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `email_templates.set` (`PUT /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -163,31 +187,48 @@ impl<'a> EmailTemplatesSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "email_templates.set",
-            "template_name",
-            &self.template_name.to_string(),
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "email_templates.set",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .put_email_templates_by_template_name(self.template_name, &body);
-        crate::runtime::send_json(
-                "put_email-templates_by_templateName",
-                self.client,
-                &self.options,
-                request,
+                "template_name",
+                &self.template_name.to_string(),
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "email_templates.set",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .put_email_templates_by_template_name(self.template_name, &body),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "put_email-templates_by_templateName",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `email_templates.update` (`PATCH /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -210,30 +251,47 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetEmailTemplateResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "email_templates.update",
-            "template_name",
-            &self.template_name.to_string(),
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "email_templates.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_email_templates_by_template_name(self.template_name, &body);
-        crate::runtime::send_json(
-                "patch_email-templates_by_templateName",
-                self.client,
-                &self.options,
-                request,
+                "template_name",
+                &self.template_name.to_string(),
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "email_templates.update",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .patch_email_templates_by_template_name(self.template_name, &body),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "patch_email-templates_by_templateName",
+            client,
+            options,
+            request,
+        )
     }
 }

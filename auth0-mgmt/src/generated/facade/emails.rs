@@ -94,18 +94,34 @@ impl<'a> EmailsProviderCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetEmailProviderResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "emails.provider.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_provider(&body);
-        crate::runtime::send_json("post_provider", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetEmailProviderResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetEmailProviderResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "emails.provider.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_provider(&body))
+        })();
+        crate::runtime::send_json("post_provider", client, options, request)
     }
 }
 /// Request builder for `emails.provider.delete` (`DELETE /emails/provider`); finish with [`send`](Self::send).
@@ -118,15 +134,23 @@ pub struct EmailsProviderDeleteRequest<'a> {
 crate::runtime::request_options!(EmailsProviderDeleteRequest);
 impl<'a> EmailsProviderDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        let request = self.client.raw().delete_provider();
-        crate::runtime::send_empty(
-                "delete_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().delete_provider())
+        })();
+        crate::runtime::send_empty("delete_provider", client, options, request)
     }
 }
 /// Request builder for `emails.provider.get` (`GET /emails/provider`); finish with [`send`](Self::send).
@@ -151,15 +175,28 @@ impl<'a> EmailsProviderGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetEmailProviderResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_provider(self.fields.as_deref(), self.include_fields);
-        crate::runtime::send_json("get_provider", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetEmailProviderResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetEmailProviderResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_provider(self.fields.as_deref(), self.include_fields))
+        })();
+        crate::runtime::send_json("get_provider", client, options, request)
     }
 }
 /// Request builder for `emails.provider.update` (`PATCH /emails/provider`); finish with [`send`](Self::send).
@@ -181,17 +218,33 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetEmailProviderResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "emails.provider.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_provider(&body);
-        crate::runtime::send_json("patch_provider", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetEmailProviderResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetEmailProviderResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "emails.provider.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_provider(&body))
+        })();
+        crate::runtime::send_json("patch_provider", client, options, request)
     }
 }

@@ -117,23 +117,34 @@ impl<'a> EventStreamsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::EventStreamResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "event_streams.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_event_streams(&body);
-        crate::runtime::send_json(
-                "post_event-streams",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::EventStreamResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::EventStreamResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "event_streams.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_event_streams(&body))
+        })();
+        crate::runtime::send_json("post_event-streams", client, options, request)
     }
 }
 /// Request builder for `event_streams.delete` (`DELETE /event-streams/{id}`); finish with [`send`](Self::send).
@@ -147,16 +158,29 @@ pub struct EventStreamsDeleteRequest<'a> {
 crate::runtime::request_options!(EventStreamsDeleteRequest);
 impl<'a> EventStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("event_streams.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_event_streams_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("event_streams.delete", "id", &self.id)?;
+            Ok(client.raw().delete_event_streams_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_event-streams_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_event-streams_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `event_streams.get` (`GET /event-streams/{id}`); finish with [`send`](Self::send).
@@ -170,18 +194,29 @@ pub struct EventStreamsGetRequest<'a> {
 crate::runtime::request_options!(EventStreamsGetRequest);
 impl<'a> EventStreamsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::EventStreamResponseContent, crate::Error> {
-        crate::runtime::path_value("event_streams.get", "id", &self.id)?;
-        let request = self.client.raw().get_event_streams_by_id(&self.id);
-        crate::runtime::send_json(
-                "get_event-streams_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::EventStreamResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::EventStreamResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("event_streams.get", "id", &self.id)?;
+            Ok(client.raw().get_event_streams_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_event-streams_by_id", client, options, request)
     }
 }
 /// Request builder for `event_streams.list` (`GET /event-streams`); finish with [`send`](Self::send).
@@ -206,20 +241,28 @@ impl<'a> EventStreamsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListEventStreamsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_event_streams(self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_event-streams",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListEventStreamsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListEventStreamsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_event_streams(self.from.as_deref(), self.take))
+        })();
+        crate::runtime::send_json("get_event-streams", client, options, request)
     }
 }
 impl<'a> EventStreamsListRequest<'a> {
@@ -291,17 +334,35 @@ impl<'a> EventStreamsTestRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::EventStreamDelivery, crate::Error> {
-        crate::runtime::path_value("event_streams.test", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "event_streams.test",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_test_event(&self.id, &body);
-        crate::runtime::send_json("post_test_event", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::EventStreamDelivery, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::EventStreamDelivery>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("event_streams.test", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "event_streams.test",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_test_event(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_test_event", client, options, request)
     }
 }
 /// Request builder for `event_streams.update` (`PATCH /event-streams/{id}`); finish with [`send`](Self::send).
@@ -324,24 +385,35 @@ impl<'a> EventStreamsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::EventStreamResponseContent, crate::Error> {
-        crate::runtime::path_value("event_streams.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "event_streams.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_event_streams_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_event-streams_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::EventStreamResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::EventStreamResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("event_streams.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "event_streams.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_event_streams_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_event-streams_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.event_streams().deliveries()`.
@@ -398,28 +470,38 @@ pub struct EventStreamsDeliveriesGetHistoryRequest<'a> {
 crate::runtime::request_options!(EventStreamsDeliveriesGetHistoryRequest);
 impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::EventStreamDelivery, crate::Error> {
-        crate::runtime::path_value(
-            "event_streams.deliveries.get_history",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "event_streams.deliveries.get_history",
-            "event_id",
-            &self.event_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_deliveries_by_event_id(&self.id, &self.event_id);
-        crate::runtime::send_json(
-                "get_deliveries_by_event_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::EventStreamDelivery, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::EventStreamDelivery>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "event_streams.deliveries.get_history",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "event_streams.deliveries.get_history",
+                "event_id",
+                &self.event_id,
+            )?;
+            Ok(client.raw().get_deliveries_by_event_id(&self.id, &self.event_id))
+        })();
+        crate::runtime::send_json("get_deliveries_by_event_id", client, options, request)
     }
 }
 /// Request builder for `event_streams.deliveries.list` (`GET /event-streams/{id}/deliveries`); finish with [`send`](Self::send).
@@ -469,29 +551,41 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetEventDeliveriesResponse, crate::Error> {
-        crate::runtime::path_value("event_streams.deliveries.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_event_deliveries(
-                &self.id,
-                self.date_from.as_deref(),
-                self.date_to.as_deref(),
-                self.event_types.as_deref(),
-                self.from.as_deref(),
-                self.statuses.as_deref(),
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_event_deliveries",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetEventDeliveriesResponse, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetEventDeliveriesResponse>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("event_streams.deliveries.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_event_deliveries(
+                        &self.id,
+                        self.date_from.as_deref(),
+                        self.date_to.as_deref(),
+                        self.event_types.as_deref(),
+                        self.from.as_deref(),
+                        self.statuses.as_deref(),
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_event_deliveries", client, options, request)
     }
 }
 impl<'a> EventStreamsDeliveriesListRequest<'a> {
@@ -615,19 +709,42 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::CreateEventStreamRedeliveryResponseContent, crate::Error> {
-        crate::runtime::path_value("event_streams.redeliveries.create", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreateEventStreamRedeliveryResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::CreateEventStreamRedeliveryResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "event_streams.redeliveries.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_redeliver(&self.id, &body);
-        crate::runtime::send_json("post_redeliver", self.client, &self.options, request)
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "event_streams.redeliveries.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_redeliver(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_redeliver", client, options, request)
     }
 }
 /// Request builder for `event_streams.redeliveries.create_by_id` (`POST /event-streams/{id}/redeliver/{event_id}`); finish with [`send`](Self::send).
@@ -642,27 +759,34 @@ pub struct EventStreamsRedeliveriesCreateByIdRequest<'a> {
 crate::runtime::request_options!(EventStreamsRedeliveriesCreateByIdRequest);
 impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value(
-            "event_streams.redeliveries.create_by_id",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "event_streams.redeliveries.create_by_id",
-            "event_id",
-            &self.event_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .post_redeliver_by_event_id(&self.id, &self.event_id);
-        crate::runtime::send_json(
-                "post_redeliver_by_event_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "event_streams.redeliveries.create_by_id",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "event_streams.redeliveries.create_by_id",
+                "event_id",
+                &self.event_id,
+            )?;
+            Ok(client.raw().post_redeliver_by_event_id(&self.id, &self.event_id))
+        })();
+        crate::runtime::send_json("post_redeliver_by_event_id", client, options, request)
     }
 }

@@ -59,21 +59,32 @@ impl<'a> EventsSubscribeRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::ByteStream, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .subscribe_events(
-                self.event_type.as_ref(),
-                self.from.as_deref(),
-                self.from_timestamp.as_deref(),
-            );
-        crate::runtime::send_stream(
-                "subscribe_events",
-                self.client,
-                &self.options,
-                request,
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ByteStream, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::ByteStream>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .subscribe_events(
+                        self.event_type.as_ref(),
+                        self.from.as_deref(),
+                        self.from_timestamp.as_deref(),
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_stream("subscribe_events", client, options, request)
     }
 }

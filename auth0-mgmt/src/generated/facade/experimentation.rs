@@ -163,21 +163,34 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "experimentation.experiments.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().create_experiment(&body);
-        crate::runtime::send_json(
-                "create_experiment",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ExperimentListItem, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ExperimentListItem>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.experiments.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().create_experiment(&body))
+        })();
+        crate::runtime::send_json("create_experiment", client, options, request)
     }
 }
 /// Request builder for `experimentation.experiments.delete` (`DELETE /experimentation/experiments/{id}`); finish with [`send`](Self::send).
@@ -191,20 +204,28 @@ pub struct ExperimentationExperimentsDeleteRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsDeleteRequest);
 impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.experiments.delete",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().delete_experiment(&self.id);
-        crate::runtime::send_empty(
-                "delete_experiment",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "experimentation.experiments.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_experiment(&self.id))
+        })();
+        crate::runtime::send_empty("delete_experiment", client, options, request)
     }
 }
 /// Request builder for `experimentation.experiments.get` (`GET /experimentation/experiments/{id}`); finish with [`send`](Self::send).
@@ -218,11 +239,33 @@ pub struct ExperimentationExperimentsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsGetRequest);
 impl<'a> ExperimentationExperimentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
-        crate::runtime::path_value("experimentation.experiments.get", "id", &self.id)?;
-        let request = self.client.raw().get_experiment(&self.id);
-        crate::runtime::send_json("get_experiment", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ExperimentListItem, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ExperimentListItem>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "experimentation.experiments.get",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_experiment(&self.id))
+        })();
+        crate::runtime::send_json("get_experiment", client, options, request)
     }
 }
 /// Request builder for `experimentation.experiments.list` (`GET /experimentation/experiments`); finish with [`send`](Self::send).
@@ -268,21 +311,38 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListExperimentsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_experiments(
-                self.authentication_flow.as_deref(),
-                self.feature_flag_id.as_deref(),
-                self.from.as_deref(),
-                self.status,
-                self.take,
-            );
-        crate::runtime::send_json("get_experiments", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListExperimentsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListExperimentsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_experiments(
+                        self.authentication_flow.as_deref(),
+                        self.feature_flag_id.as_deref(),
+                        self.from.as_deref(),
+                        self.status,
+                        self.take,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_experiments", client, options, request)
     }
 }
 impl<'a> ExperimentationExperimentsListRequest<'a> {
@@ -354,26 +414,39 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.experiments.update",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ExperimentListItem, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ExperimentListItem>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "experimentation.experiments.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().update_experiment(&self.id, &body);
-        crate::runtime::send_json(
-                "update_experiment",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.experiments.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().update_experiment(&self.id, &body))
+        })();
+        crate::runtime::send_json("update_experiment", client, options, request)
     }
 }
 /// Request builder for `experimentation.experiments.update_status` (`POST /experimentation/experiments/{id}/status`); finish with [`send`](Self::send).
@@ -396,26 +469,39 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ExperimentListItem, crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.experiments.update_status",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ExperimentListItem, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ExperimentListItem>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "experimentation.experiments.update_status",
-                "the request body",
-            ))?;
-        let request = self.client.raw().update_experiment_status(&self.id, &body);
-        crate::runtime::send_json(
-                "update_experiment_status",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.experiments.update_status",
+                    "the request body",
+                ))?;
+            Ok(client.raw().update_experiment_status(&self.id, &body))
+        })();
+        crate::runtime::send_json("update_experiment_status", client, options, request)
     }
 }
 /// Request builder for `experimentation.experiments.validate` (`POST /experimentation/experiments/{id}/validate`); finish with [`send`](Self::send).
@@ -429,22 +515,33 @@ pub struct ExperimentationExperimentsValidateRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsValidateRequest);
 impl<'a> ExperimentationExperimentsValidateRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ValidateExperimentResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.experiments.validate",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().validate_experiment(&self.id);
-        crate::runtime::send_json(
-                "validate_experiment",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ValidateExperimentResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ValidateExperimentResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "experimentation.experiments.validate",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().validate_experiment(&self.id))
+        })();
+        crate::runtime::send_json("validate_experiment", client, options, request)
     }
 }
 /// Operations reached by `client.experimentation().feature_flags()`.
@@ -568,21 +665,31 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "experimentation.feature_flags.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().create_feature_flag(&body);
-        crate::runtime::send_json(
-                "create_feature_flag",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::FeatureFlag, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.feature_flags.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().create_feature_flag(&body))
+        })();
+        crate::runtime::send_json("create_feature_flag", client, options, request)
     }
 }
 /// Request builder for `experimentation.feature_flags.delete` (`DELETE /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
@@ -596,20 +703,28 @@ pub struct ExperimentationFeatureFlagsDeleteRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsDeleteRequest);
 impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.feature_flags.delete",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().delete_feature_flag(&self.id);
-        crate::runtime::send_empty(
-                "delete_feature_flag",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "experimentation.feature_flags.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_feature_flag(&self.id))
+        })();
+        crate::runtime::send_empty("delete_feature_flag", client, options, request)
     }
 }
 /// Request builder for `experimentation.feature_flags.get` (`GET /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
@@ -623,16 +738,30 @@ pub struct ExperimentationFeatureFlagsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsGetRequest);
 impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
-        crate::runtime::path_value("experimentation.feature_flags.get", "id", &self.id)?;
-        let request = self.client.raw().get_feature_flag(&self.id);
-        crate::runtime::send_json(
-                "get_feature_flag",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::FeatureFlag, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "experimentation.feature_flags.get",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_feature_flag(&self.id))
+        })();
+        crate::runtime::send_json("get_feature_flag", client, options, request)
     }
 }
 /// Request builder for `experimentation.feature_flags.list` (`GET /experimentation/feature-flags`); finish with [`send`](Self::send).
@@ -672,20 +801,37 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListFeatureFlagsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_feature_flags(self.from.as_deref(), self.status, self.take, self.type_);
-        crate::runtime::send_json(
-                "get_feature_flags",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListFeatureFlagsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListFeatureFlagsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_feature_flags(
+                        self.from.as_deref(),
+                        self.status,
+                        self.take,
+                        self.type_,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_feature_flags", client, options, request)
     }
 }
 impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
@@ -750,26 +896,36 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.feature_flags.update",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::FeatureFlag, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "experimentation.feature_flags.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().update_feature_flag(&self.id, &body);
-        crate::runtime::send_json(
-                "update_feature_flag",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.feature_flags.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().update_feature_flag(&self.id, &body))
+        })();
+        crate::runtime::send_json("update_feature_flag", client, options, request)
     }
 }
 /// Request builder for `experimentation.feature_flags.update_status` (`POST /experimentation/feature-flags/{id}/status`); finish with [`send`](Self::send).
@@ -792,26 +948,36 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::FeatureFlag, crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.feature_flags.update_status",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::FeatureFlag, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "experimentation.feature_flags.update_status",
-                "the request body",
-            ))?;
-        let request = self.client.raw().update_feature_flag_status(&self.id, &body);
-        crate::runtime::send_json(
-                "update_feature_flag_status",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.feature_flags.update_status",
+                    "the request body",
+                ))?;
+            Ok(client.raw().update_feature_flag_status(&self.id, &body))
+        })();
+        crate::runtime::send_json("update_feature_flag_status", client, options, request)
     }
 }
 /// Operations reached by `client.experimentation().feature_flags().variations()`.
@@ -924,26 +1090,36 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Variation, crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.feature_flags.variations.create",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Variation, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "experimentation.feature_flags.variations.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().create_variation(&self.id, &body);
-        crate::runtime::send_json(
-                "create_variation",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.feature_flags.variations.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().create_variation(&self.id, &body))
+        })();
+        crate::runtime::send_json("create_variation", client, options, request)
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.delete` (`DELETE /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
@@ -958,25 +1134,33 @@ pub struct ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsDeleteRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.feature_flags.variations.delete",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "experimentation.feature_flags.variations.delete",
-            "vid",
-            &self.vid,
-        )?;
-        let request = self.client.raw().delete_variation(&self.id, &self.vid);
-        crate::runtime::send_empty(
-                "delete_variation",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "experimentation.feature_flags.variations.delete",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "experimentation.feature_flags.variations.delete",
+                "vid",
+                &self.vid,
+            )?;
+            Ok(client.raw().delete_variation(&self.id, &self.vid))
+        })();
+        crate::runtime::send_empty("delete_variation", client, options, request)
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.get` (`GET /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
@@ -991,20 +1175,35 @@ pub struct ExperimentationFeatureFlagsVariationsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsGetRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Variation, crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.feature_flags.variations.get",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "experimentation.feature_flags.variations.get",
-            "vid",
-            &self.vid,
-        )?;
-        let request = self.client.raw().get_variation(&self.id, &self.vid);
-        crate::runtime::send_json("get_variation", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Variation, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "experimentation.feature_flags.variations.get",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "experimentation.feature_flags.variations.get",
+                "vid",
+                &self.vid,
+            )?;
+            Ok(client.raw().get_variation(&self.id, &self.vid))
+        })();
+        crate::runtime::send_json("get_variation", client, options, request)
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.list` (`GET /experimentation/feature-flags/{id}/variations`); finish with [`send`](Self::send).
@@ -1018,17 +1217,33 @@ pub struct ExperimentationFeatureFlagsVariationsListRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsListRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListVariationsResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.feature_flags.variations.list",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().get_variations(&self.id);
-        crate::runtime::send_json("get_variations", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListVariationsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListVariationsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "experimentation.feature_flags.variations.list",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_variations(&self.id))
+        })();
+        crate::runtime::send_json("get_variations", client, options, request)
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.update` (`PATCH /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
@@ -1052,31 +1267,41 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Variation, crate::Error> {
-        crate::runtime::path_value(
-            "experimentation.feature_flags.variations.update",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "experimentation.feature_flags.variations.update",
-            "vid",
-            &self.vid,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Variation, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "experimentation.feature_flags.variations.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().update_variation(&self.id, &self.vid, &body);
-        crate::runtime::send_json(
-                "update_variation",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "experimentation.feature_flags.variations.update",
+                "vid",
+                &self.vid,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.feature_flags.variations.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().update_variation(&self.id, &self.vid, &body))
+        })();
+        crate::runtime::send_json("update_variation", client, options, request)
     }
 }
 /// Operations reached by `client.experimentation().segments()`.
@@ -1174,16 +1399,31 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Segment, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "experimentation.segments.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().create_segment(&body);
-        crate::runtime::send_json("create_segment", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Segment, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.segments.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().create_segment(&body))
+        })();
+        crate::runtime::send_json("create_segment", client, options, request)
     }
 }
 /// Request builder for `experimentation.segments.delete` (`DELETE /experimentation/segments/{id}`); finish with [`send`](Self::send).
@@ -1197,11 +1437,28 @@ pub struct ExperimentationSegmentsDeleteRequest<'a> {
 crate::runtime::request_options!(ExperimentationSegmentsDeleteRequest);
 impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("experimentation.segments.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_segment(&self.id);
-        crate::runtime::send_empty("delete_segment", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "experimentation.segments.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_segment(&self.id))
+        })();
+        crate::runtime::send_empty("delete_segment", client, options, request)
     }
 }
 /// Request builder for `experimentation.segments.get` (`GET /experimentation/segments/{id}`); finish with [`send`](Self::send).
@@ -1215,11 +1472,26 @@ pub struct ExperimentationSegmentsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationSegmentsGetRequest);
 impl<'a> ExperimentationSegmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Segment, crate::Error> {
-        crate::runtime::path_value("experimentation.segments.get", "id", &self.id)?;
-        let request = self.client.raw().get_segment(&self.id);
-        crate::runtime::send_json("get_segment", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Segment, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("experimentation.segments.get", "id", &self.id)?;
+            Ok(client.raw().get_segment(&self.id))
+        })();
+        crate::runtime::send_json("get_segment", client, options, request)
     }
 }
 /// Request builder for `experimentation.segments.list` (`GET /experimentation/segments`); finish with [`send`](Self::send).
@@ -1253,15 +1525,28 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListSegmentsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_segments(self.from.as_deref(), self.take, self.type_);
-        crate::runtime::send_json("get_segments", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListSegmentsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListSegmentsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_segments(self.from.as_deref(), self.take, self.type_))
+        })();
+        crate::runtime::send_json("get_segments", client, options, request)
     }
 }
 impl<'a> ExperimentationSegmentsListRequest<'a> {
@@ -1326,16 +1611,35 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Segment, crate::Error> {
-        crate::runtime::path_value("experimentation.segments.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Segment, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "experimentation.segments.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().update_segment(&self.id, &body);
-        crate::runtime::send_json("update_segment", self.client, &self.options, request)
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "experimentation.segments.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().update_segment(&self.id, &body))
+        })();
+        crate::runtime::send_json("update_segment", client, options, request)
     }
 }

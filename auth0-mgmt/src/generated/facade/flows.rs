@@ -109,15 +109,34 @@ impl<'a> FlowsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("flows.create", "the request body"))?;
-        let request = self.client.raw().post_flows(&body);
-        crate::runtime::send_json("post_flows", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetFlowResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFlowResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "flows.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_flows(&body))
+        })();
+        crate::runtime::send_json("post_flows", client, options, request)
     }
 }
 /// Request builder for `flows.delete` (`DELETE /flows/{id}`); finish with [`send`](Self::send).
@@ -131,16 +150,24 @@ pub struct FlowsDeleteRequest<'a> {
 crate::runtime::request_options!(FlowsDeleteRequest);
 impl<'a> FlowsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("flows.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_flows_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_flows_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("flows.delete", "id", &self.id)?;
+            Ok(client.raw().delete_flows_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_flows_by_id", client, options, request)
     }
 }
 /// Request builder for `flows.get` (`GET /flows/{id}`); finish with [`send`](Self::send).
@@ -165,13 +192,29 @@ impl<'a> FlowsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
-        crate::runtime::path_value("flows.get", "id", &self.id)?;
-        let request = self.client.raw().get_flows_by_id(&self.id, self.hydrate.as_ref());
-        crate::runtime::send_json("get_flows_by_id", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetFlowResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFlowResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("flows.get", "id", &self.id)?;
+            Ok(client.raw().get_flows_by_id(&self.id, self.hydrate.as_ref()))
+        })();
+        crate::runtime::send_json("get_flows_by_id", client, options, request)
     }
 }
 /// Request builder for `flows.list` (`GET /flows`); finish with [`send`](Self::send).
@@ -221,20 +264,38 @@ impl<'a> FlowsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListFlowsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_flows(
-                self.hydrate.as_ref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.synchronous,
-            );
-        crate::runtime::send_json("get_flows", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListFlowsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListFlowsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_flows(
+                        self.hydrate.as_ref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.synchronous,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_flows", client, options, request)
     }
 }
 impl<'a> FlowsListRequest<'a> {
@@ -312,21 +373,35 @@ impl<'a> FlowsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFlowResponseContent, crate::Error> {
-        crate::runtime::path_value("flows.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("flows.update", "the request body"))?;
-        let request = self.client.raw().patch_flows_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_flows_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetFlowResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFlowResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("flows.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "flows.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_flows_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_flows_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.flows().executions()`.
@@ -400,24 +475,45 @@ pub struct FlowsExecutionsDeleteRequest<'a> {
 crate::runtime::request_options!(FlowsExecutionsDeleteRequest);
 impl<'a> FlowsExecutionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("flows.executions.delete", "flow_id", &self.flow_id)?;
-        crate::runtime::path_value(
-            "flows.executions.delete",
-            "execution_id",
-            &self.execution_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_flows_executions_by_execution_id(&self.flow_id, &self.execution_id);
-        crate::runtime::send_empty(
-                "delete_flows_executions_by_execution_id",
-                self.client,
-                &self.options,
-                request,
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "flows.executions.delete",
+                "flow_id",
+                &self.flow_id,
+            )?;
+            crate::runtime::path_value(
+                "flows.executions.delete",
+                "execution_id",
+                &self.execution_id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .delete_flows_executions_by_execution_id(
+                        &self.flow_id,
+                        &self.execution_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_flows_executions_by_execution_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `flows.executions.get` (`GET /flows/{flow_id}/executions/{execution_id}`); finish with [`send`](Self::send).
@@ -445,30 +541,51 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFlowExecutionResponseContent, crate::Error> {
-        crate::runtime::path_value("flows.executions.get", "flow_id", &self.flow_id)?;
-        crate::runtime::path_value(
-            "flows.executions.get",
-            "execution_id",
-            &self.execution_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_flows_executions_by_execution_id(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetFlowExecutionResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFlowExecutionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "flows.executions.get",
+                "flow_id",
                 &self.flow_id,
+            )?;
+            crate::runtime::path_value(
+                "flows.executions.get",
+                "execution_id",
                 &self.execution_id,
-                self.hydrate.as_ref(),
-            );
-        crate::runtime::send_json(
-                "get_flows_executions_by_execution_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_flows_executions_by_execution_id(
+                        &self.flow_id,
+                        &self.execution_id,
+                        self.hydrate.as_ref(),
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_flows_executions_by_execution_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `flows.executions.list` (`GET /flows/{flow_id}/executions`); finish with [`send`](Self::send).
@@ -512,32 +629,51 @@ impl<'a> FlowsExecutionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFlowsExecutionsResponseContent, crate::Error> {
-        crate::runtime::path_value("flows.executions.list", "flow_id", &self.flow_id)?;
-        let request = self
-            .client
-            .raw()
-            .get_flows_executions(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetFlowsExecutionsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFlowsExecutionsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "flows.executions.list",
+                "flow_id",
                 &self.flow_id,
-                self.from.as_deref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_flows_executions",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_flows_executions(
+                        &self.flow_id,
+                        self.from.as_deref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_flows_executions", client, options, request)
     }
 }
 impl<'a> FlowsExecutionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowExecutionSummary> {
@@ -602,11 +738,84 @@ impl<'a> FlowsExecutionsListRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::FlowExecutionSummary> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_flows_executions";
+        fn extract(
+            answer: crate::types::GetFlowsExecutionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::FlowExecutionSummary>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetFlowsExecutionsResponseContent::ResponseContent(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value.0, None, None)),
+                crate::types::GetFlowsExecutionsResponseContent::OffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.executions.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::GetFlowsExecutionsResponseContent::PaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.executions.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetFlowsExecutionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::FlowExecutionSummary> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }
 /// Operations reached by `client.flows().vault()`.
@@ -717,23 +926,42 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "flows.vault.connections.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_flows_vault_connections(&body);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetFlowsVaultConnectionResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFlowsVaultConnectionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "flows.vault.connections.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_flows_vault_connections(&body))
+        })();
         crate::runtime::send_json(
-                "post_flows_vault_connections",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_flows_vault_connections",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `flows.vault.connections.delete` (`DELETE /flows/vault/connections/{id}`); finish with [`send`](Self::send).
@@ -747,16 +975,33 @@ pub struct FlowsVaultConnectionsDeleteRequest<'a> {
 crate::runtime::request_options!(FlowsVaultConnectionsDeleteRequest);
 impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("flows.vault.connections.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_flows_vault_connections_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "flows.vault.connections.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_flows_vault_connections_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_flows_vault_connections_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_flows_vault_connections_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `flows.vault.connections.get` (`GET /flows/vault/connections/{id}`); finish with [`send`](Self::send).
@@ -770,18 +1015,37 @@ pub struct FlowsVaultConnectionsGetRequest<'a> {
 crate::runtime::request_options!(FlowsVaultConnectionsGetRequest);
 impl<'a> FlowsVaultConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
-        crate::runtime::path_value("flows.vault.connections.get", "id", &self.id)?;
-        let request = self.client.raw().get_flows_vault_connections_by_id(&self.id);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetFlowsVaultConnectionResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFlowsVaultConnectionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("flows.vault.connections.get", "id", &self.id)?;
+            Ok(client.raw().get_flows_vault_connections_by_id(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_flows_vault_connections_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_flows_vault_connections_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `flows.vault.connections.list` (`GET /flows/vault/connections`); finish with [`send`](Self::send).
@@ -812,20 +1076,44 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListFlowsVaultConnectionsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_flows_vault_connections(self.include_totals, self.page, self.per_page);
-        crate::runtime::send_json(
-                "get_flows_vault_connections",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListFlowsVaultConnectionsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListFlowsVaultConnectionsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_flows_vault_connections(
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_flows_vault_connections",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> FlowsVaultConnectionsListRequest<'a> {
@@ -910,26 +1198,46 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFlowsVaultConnectionResponseContent, crate::Error> {
-        crate::runtime::path_value("flows.vault.connections.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetFlowsVaultConnectionResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFlowsVaultConnectionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "flows.vault.connections.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_flows_vault_connections_by_id(&self.id, &body);
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "flows.vault.connections.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_flows_vault_connections_by_id(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "patch_flows_vault_connections_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_flows_vault_connections_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }

@@ -98,15 +98,34 @@ impl<'a> FormsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("forms.create", "the request body"))?;
-        let request = self.client.raw().create_form(&body);
-        crate::runtime::send_json("create_form", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetFormResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFormResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "forms.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().create_form(&body))
+        })();
+        crate::runtime::send_json("create_form", client, options, request)
     }
 }
 /// Request builder for `forms.delete` (`DELETE /forms/{id}`); finish with [`send`](Self::send).
@@ -120,11 +139,24 @@ pub struct FormsDeleteRequest<'a> {
 crate::runtime::request_options!(FormsDeleteRequest);
 impl<'a> FormsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("forms.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_form(&self.id);
-        crate::runtime::send_empty("delete_form", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("forms.delete", "id", &self.id)?;
+            Ok(client.raw().delete_form(&self.id))
+        })();
+        crate::runtime::send_empty("delete_form", client, options, request)
     }
 }
 /// Request builder for `forms.get` (`GET /forms/{id}`); finish with [`send`](Self::send).
@@ -149,12 +181,29 @@ impl<'a> FormsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
-        crate::runtime::path_value("forms.get", "id", &self.id)?;
-        let request = self.client.raw().get_form(&self.id, self.hydrate.as_ref());
-        crate::runtime::send_json("get_form", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetFormResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFormResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("forms.get", "id", &self.id)?;
+            Ok(client.raw().get_form(&self.id, self.hydrate.as_ref()))
+        })();
+        crate::runtime::send_json("get_form", client, options, request)
     }
 }
 /// Request builder for `forms.list` (`GET /forms`); finish with [`send`](Self::send).
@@ -196,19 +245,37 @@ impl<'a> FormsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListFormsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_forms(
-                self.hydrate.as_ref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json("get_forms", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListFormsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListFormsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_forms(
+                        self.hydrate.as_ref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_forms", client, options, request)
     }
 }
 impl<'a> FormsListRequest<'a> {
@@ -286,15 +353,34 @@ impl<'a> FormsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetFormResponseContent, crate::Error> {
-        crate::runtime::path_value("forms.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("forms.update", "the request body"))?;
-        let request = self.client.raw().patch_form(&self.id, &body);
-        crate::runtime::send_json("patch_form", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetFormResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetFormResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("forms.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "forms.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_form(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_form", client, options, request)
     }
 }

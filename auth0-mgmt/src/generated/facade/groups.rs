@@ -81,11 +81,24 @@ pub struct GroupsDeleteRequest<'a> {
 crate::runtime::request_options!(GroupsDeleteRequest);
 impl<'a> GroupsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("groups.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_group(&self.id);
-        crate::runtime::send_empty("delete_group", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("groups.delete", "id", &self.id)?;
+            Ok(client.raw().delete_group(&self.id))
+        })();
+        crate::runtime::send_empty("delete_group", client, options, request)
     }
 }
 /// Request builder for `groups.get` (`GET /groups/{id}`); finish with [`send`](Self::send).
@@ -99,10 +112,26 @@ pub struct GroupsGetRequest<'a> {
 crate::runtime::request_options!(GroupsGetRequest);
 impl<'a> GroupsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Group, crate::Error> {
-        crate::runtime::path_value("groups.get", "id", &self.id)?;
-        let request = self.client.raw().get_group(&self.id);
-        crate::runtime::send_json("get_group", self.client, &self.options, request).await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Group, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Group>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("groups.get", "id", &self.id)?;
+            Ok(client.raw().get_group(&self.id))
+        })();
+        crate::runtime::send_json("get_group", client, options, request)
     }
 }
 /// Request builder for `groups.list` (`GET /groups`); finish with [`send`](Self::send).
@@ -181,31 +210,51 @@ impl<'a> GroupsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListGroupsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_groups(
-                self.connection_id.as_deref(),
-                self.external_id.as_deref(),
-                self.fields.as_deref(),
-                self.from.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.name.as_deref(),
-                self.page,
-                self.per_page,
-                self.search.as_deref(),
-                self.take,
-            );
-        crate::runtime::send_json("get_groups", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListGroupsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListGroupsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_groups(
+                        self.connection_id.as_deref(),
+                        self.external_id.as_deref(),
+                        self.fields.as_deref(),
+                        self.from.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.name.as_deref(),
+                        self.page,
+                        self.per_page,
+                        self.search.as_deref(),
+                        self.take,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_groups", client, options, request)
     }
 }
 impl<'a> GroupsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_groups";
@@ -254,9 +303,66 @@ impl<'a> GroupsListRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_groups";
+        fn extract(
+            answer: crate::types::ListGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            match answer {
+                crate::types::ListGroupsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListGroupsResponseContent::ListGroupsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.groups.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListGroupsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }
 /// Operations reached by `client.groups().members()`.
@@ -317,27 +423,39 @@ impl<'a> GroupsMembersGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetGroupMembersResponseContent, crate::Error> {
-        crate::runtime::path_value("groups.members.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_group_members(
-                &self.id,
-                self.fields.as_deref(),
-                self.from.as_deref(),
-                self.include_fields,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_group_members",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetGroupMembersResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetGroupMembersResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("groups.members.get", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_group_members(
+                        &self.id,
+                        self.fields.as_deref(),
+                        self.from.as_deref(),
+                        self.include_fields,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_group_members", client, options, request)
     }
 }
 impl<'a> GroupsMembersGetRequest<'a> {
@@ -449,22 +567,30 @@ impl<'a> GroupsRolesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("groups.roles.create", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "groups.roles.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_group_roles(&self.id, &body);
-        crate::runtime::send_empty(
-                "post_group_roles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("groups.roles.create", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "groups.roles.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_group_roles(&self.id, &body))
+        })();
+        crate::runtime::send_empty("post_group_roles", client, options, request)
     }
 }
 /// Request builder for `groups.roles.delete` (`DELETE /groups/{id}/roles`); finish with [`send`](Self::send).
@@ -487,22 +613,30 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("groups.roles.delete", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "groups.roles.delete",
-                "the request body",
-            ))?;
-        let request = self.client.raw().delete_group_roles(&self.id, &body);
-        crate::runtime::send_empty(
-                "delete_group_roles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("groups.roles.delete", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "groups.roles.delete",
+                    "the request body",
+                ))?;
+            Ok(client.raw().delete_group_roles(&self.id, &body))
+        })();
+        crate::runtime::send_empty("delete_group_roles", client, options, request)
     }
 }
 /// Request builder for `groups.roles.list` (`GET /groups/{id}/roles`); finish with [`send`](Self::send).
@@ -528,16 +662,29 @@ impl<'a> GroupsRolesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListGroupRolesResponseContent, crate::Error> {
-        crate::runtime::path_value("groups.roles.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_group_roles(&self.id, self.from.as_deref(), self.take);
-        crate::runtime::send_json("get_group_roles", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListGroupRolesResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListGroupRolesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("groups.roles.list", "id", &self.id)?;
+            Ok(client.raw().get_group_roles(&self.id, self.from.as_deref(), self.take))
+        })();
+        crate::runtime::send_json("get_group_roles", client, options, request)
     }
 }
 impl<'a> GroupsRolesListRequest<'a> {

@@ -101,24 +101,46 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::CreateGuardianEnrollmentTicketResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.enrollments.create_ticket",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .post_ticket(self.auth0_custom_domain.as_deref(), &body);
-        crate::runtime::send_json("post_ticket", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreateGuardianEnrollmentTicketResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::CreateGuardianEnrollmentTicketResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.enrollments.create_ticket",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .post_ticket(
+                        self.auth0_custom_domain.as_deref().or(client.custom_domain()),
+                        &body,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("post_ticket", client, options, request)
     }
 }
 /// Request builder for `guardian.enrollments.delete` (`DELETE /guardian/enrollments/{id}`); finish with [`send`](Self::send).
@@ -132,16 +154,24 @@ pub struct GuardianEnrollmentsDeleteRequest<'a> {
 crate::runtime::request_options!(GuardianEnrollmentsDeleteRequest);
 impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("guardian.enrollments.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_enrollments_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_enrollments_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("guardian.enrollments.delete", "id", &self.id)?;
+            Ok(client.raw().delete_enrollments_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_enrollments_by_id", client, options, request)
     }
 }
 /// Request builder for `guardian.enrollments.get` (`GET /guardian/enrollments/{id}`); finish with [`send`](Self::send).
@@ -155,18 +185,29 @@ pub struct GuardianEnrollmentsGetRequest<'a> {
 crate::runtime::request_options!(GuardianEnrollmentsGetRequest);
 impl<'a> GuardianEnrollmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetGuardianEnrollmentResponseContent, crate::Error> {
-        crate::runtime::path_value("guardian.enrollments.get", "id", &self.id)?;
-        let request = self.client.raw().get_enrollments_by_id(&self.id);
-        crate::runtime::send_json(
-                "get_enrollments_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetGuardianEnrollmentResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetGuardianEnrollmentResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("guardian.enrollments.get", "id", &self.id)?;
+            Ok(client.raw().get_enrollments_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_enrollments_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.guardian().factors()`.
@@ -237,12 +278,28 @@ pub struct GuardianFactorsListRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsListRequest);
 impl<'a> GuardianFactorsListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::GuardianFactor>, crate::Error> {
-        let request = self.client.raw().get_factors();
-        crate::runtime::send_json("get_factors", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<::std::vec::Vec<crate::types::GuardianFactor>, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::GuardianFactor>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_factors())
+        })();
+        crate::runtime::send_json("get_factors", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.set` (`PUT /guardian/factors/{name}`); finish with [`send`](Self::send).
@@ -265,28 +322,39 @@ impl<'a> GuardianFactorsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::SetGuardianFactorResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "guardian.factors.set",
-            "name",
-            &self.name.to_string(),
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SetGuardianFactorResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SetGuardianFactorResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "guardian.factors.set",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_factors_by_name(self.name, &body);
-        crate::runtime::send_json(
-                "put_factors_by_name",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "name",
+                &self.name.to_string(),
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.set",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_factors_by_name(self.name, &body))
+        })();
+        crate::runtime::send_json("put_factors_by_name", client, options, request)
     }
 }
 /// Operations reached by `client.guardian().factors().duo()`.
@@ -354,20 +422,33 @@ pub struct GuardianFactorsDuoSettingsGetRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsDuoSettingsGetRequest);
 impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorDuoSettingsResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_factor_duo_settings();
-        crate::runtime::send_json(
-                "get_factor_duo_settings",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorDuoSettingsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorDuoSettingsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_factor_duo_settings())
+        })();
+        crate::runtime::send_json("get_factor_duo_settings", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.duo.settings.set` (`PUT /guardian/factors/duo/settings`); finish with [`send`](Self::send).
@@ -389,26 +470,39 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorDuoSettingsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.duo.settings.set",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_factor_duo_settings(&body);
-        crate::runtime::send_json(
-                "put_factor_duo_settings",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorDuoSettingsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorDuoSettingsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.duo.settings.set",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_factor_duo_settings(&body))
+        })();
+        crate::runtime::send_json("put_factor_duo_settings", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.duo.settings.update` (`PATCH /guardian/factors/duo/settings`); finish with [`send`](Self::send).
@@ -430,26 +524,39 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorDuoSettingsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.duo.settings.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_factor_duo_settings(&body);
-        crate::runtime::send_json(
-                "patch_factor_duo_settings",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorDuoSettingsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorDuoSettingsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.duo.settings.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_factor_duo_settings(&body))
+        })();
+        crate::runtime::send_json("patch_factor_duo_settings", client, options, request)
     }
 }
 /// Operations reached by `client.guardian().factors().phone()`.
@@ -567,20 +674,33 @@ pub struct GuardianFactorsPhoneGetMessageTypesRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneGetMessageTypesRequest);
 impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_message_types();
-        crate::runtime::send_json(
-                "get_message-types",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_message_types())
+        })();
+        crate::runtime::send_json("get_message-types", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.phone.get_selected_provider` (`GET /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
@@ -593,20 +713,38 @@ pub struct GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneGetSelectedProviderRequest);
 impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSmsResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_guardian_phone_providers();
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSmsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSmsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_guardian_phone_providers())
+        })();
         crate::runtime::send_json(
-                "get_guardian_phone_providers",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_guardian_phone_providers",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `guardian.factors.phone.get_templates` (`GET /guardian/factors/phone/templates`); finish with [`send`](Self::send).
@@ -619,20 +757,33 @@ pub struct GuardianFactorsPhoneGetTemplatesRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneGetTemplatesRequest);
 impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_factor_phone_templates();
-        crate::runtime::send_json(
-                "get_factor_phone_templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_factor_phone_templates())
+        })();
+        crate::runtime::send_json("get_factor_phone_templates", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.phone.get_twilio_provider` (`GET /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
@@ -645,20 +796,38 @@ pub struct GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneGetTwilioProviderRequest);
 impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_phone_twilio_factor_provider();
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_phone_twilio_factor_provider())
+        })();
         crate::runtime::send_json(
-                "get_phone_twilio_factor_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_phone_twilio_factor_provider",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `guardian.factors.phone.set_message_types` (`PUT /guardian/factors/phone/message-types`); finish with [`send`](Self::send).
@@ -680,26 +849,39 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.phone.set_message_types",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_message_types(&body);
-        crate::runtime::send_json(
-                "put_message-types",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.phone.set_message_types",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_message_types(&body))
+        })();
+        crate::runtime::send_json("put_message-types", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.phone.set_provider` (`PUT /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
@@ -721,26 +903,39 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSmsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.phone.set_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_phone_providers(&body);
-        crate::runtime::send_json(
-                "put_phone_providers",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSmsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSmsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.phone.set_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_phone_providers(&body))
+        })();
+        crate::runtime::send_json("put_phone_providers", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.phone.set_templates` (`PUT /guardian/factors/phone/templates`); finish with [`send`](Self::send).
@@ -762,26 +957,39 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.phone.set_templates",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_factor_phone_templates(&body);
-        crate::runtime::send_json(
-                "put_factor_phone_templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.phone.set_templates",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_factor_phone_templates(&body))
+        })();
+        crate::runtime::send_json("put_factor_phone_templates", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.phone.set_twilio_provider` (`PUT /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
@@ -803,21 +1011,39 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.phone.set_twilio_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_twilio(&body);
-        crate::runtime::send_json("put_twilio", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.phone.set_twilio_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_twilio(&body))
+        })();
+        crate::runtime::send_json("put_twilio", client, options, request)
     }
 }
 /// Operations reached by `client.guardian().factors().push_notification()`.
@@ -1000,14 +1226,33 @@ pub struct GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPushNotificationGetApnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderApnsResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_apns();
-        crate::runtime::send_json("get_apns", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderApnsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderApnsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_apns())
+        })();
+        crate::runtime::send_json("get_apns", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.get_selected_provider` (`GET /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
@@ -1022,20 +1267,33 @@ crate::runtime::request_options!(
 );
 impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_pn_providers();
-        crate::runtime::send_json(
-                "get_pn_providers",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_pn_providers())
+        })();
+        crate::runtime::send_json("get_pn_providers", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.get_sns_provider` (`GET /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
@@ -1048,14 +1306,33 @@ pub struct GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPushNotificationGetSnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSnsResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_sns();
-        crate::runtime::send_json("get_sns", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSnsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSnsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_sns())
+        })();
+        crate::runtime::send_json("get_sns", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_apns_provider` (`PUT /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -1081,20 +1358,39 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.push_notification.set_apns_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_apns(&body);
-        crate::runtime::send_json("put_apns", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.push_notification.set_apns_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_apns(&body))
+        })();
+        crate::runtime::send_json("put_apns", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcm_provider` (`PUT /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
@@ -1120,20 +1416,39 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.push_notification.set_fcm_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_fcm(&body);
-        crate::runtime::send_json("put_fcm", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.push_notification.set_fcm_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_fcm(&body))
+        })();
+        crate::runtime::send_json("put_fcm", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcmv1_provider` (`PUT /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
@@ -1159,20 +1474,39 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.push_notification.set_fcmv1_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_fcmv1(&body);
-        crate::runtime::send_json("put_fcmv1", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.push_notification.set_fcmv1_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_fcmv1(&body))
+        })();
+        crate::runtime::send_json("put_fcmv1", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_provider` (`PUT /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
@@ -1196,26 +1530,39 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.push_notification.set_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_pn_providers(&body);
-        crate::runtime::send_json(
-                "put_pn_providers",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.push_notification.set_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_pn_providers(&body))
+        })();
+        crate::runtime::send_json("put_pn_providers", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_sns_provider` (`PUT /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
@@ -1241,20 +1588,39 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSnsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.push_notification.set_sns_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_sns(&body);
-        crate::runtime::send_json("put_sns", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSnsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSnsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.push_notification.set_sns_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_sns(&body))
+        })();
+        crate::runtime::send_json("put_sns", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_apns_provider` (`PATCH /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -1282,21 +1648,39 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.push_notification.update_apns_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_apns(&body);
-        crate::runtime::send_json("patch_apns", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.push_notification.update_apns_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_apns(&body))
+        })();
+        crate::runtime::send_json("patch_apns", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_fcm_provider` (`PATCH /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
@@ -1324,20 +1708,39 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.push_notification.update_fcm_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_fcm(&body);
-        crate::runtime::send_json("patch_fcm", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.push_notification.update_fcm_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_fcm(&body))
+        })();
+        crate::runtime::send_json("patch_fcm", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_fcmv1_provider` (`PATCH /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
@@ -1365,21 +1768,39 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.push_notification.update_fcmv1_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_fcmv1(&body);
-        crate::runtime::send_json("patch_fcmv1", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.push_notification.update_fcmv1_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_fcmv1(&body))
+        })();
+        crate::runtime::send_json("patch_fcmv1", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_sns_provider` (`PATCH /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
@@ -1407,20 +1828,39 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSnsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.push_notification.update_sns_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_sns(&body);
-        crate::runtime::send_json("patch_sns", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSnsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSnsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.push_notification.update_sns_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_sns(&body))
+        })();
+        crate::runtime::send_json("patch_sns", client, options, request)
     }
 }
 /// Operations reached by `client.guardian().factors().sms()`.
@@ -1511,20 +1951,33 @@ pub struct GuardianFactorsSmsGetSelectedProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSmsGetSelectedProviderRequest);
 impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSmsResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_sms_providers();
-        crate::runtime::send_json(
-                "get_sms_providers",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSmsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSmsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_sms_providers())
+        })();
+        crate::runtime::send_json("get_sms_providers", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.sms.get_templates` (`GET /guardian/factors/sms/templates`); finish with [`send`](Self::send).
@@ -1537,22 +1990,37 @@ pub struct GuardianFactorsSmsGetTemplatesRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSmsGetTemplatesRequest);
 impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::std::option::Option<
-            crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::option::Option<
+                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+            >,
+            crate::Error,
         >,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_factor_sms_templates();
-        crate::runtime::send_json(
-                "get_factor_sms_templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::std::option::Option<
+                    crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+                >,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_factor_sms_templates())
+        })();
+        crate::runtime::send_json("get_factor_sms_templates", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.sms.get_twilio_provider` (`GET /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
@@ -1565,20 +2033,38 @@ pub struct GuardianFactorsSmsGetTwilioProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSmsGetTwilioProviderRequest);
 impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_sms_twilio_factor_provider();
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_sms_twilio_factor_provider())
+        })();
         crate::runtime::send_json(
-                "get_sms_twilio_factor_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_sms_twilio_factor_provider",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `guardian.factors.sms.set_provider` (`PUT /guardian/factors/sms/selected-provider`); finish with [`send`](Self::send).
@@ -1600,26 +2086,39 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSmsResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.sms.set_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_sms_providers(&body);
-        crate::runtime::send_json(
-                "put_sms_providers",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSmsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSmsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.sms.set_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_sms_providers(&body))
+        })();
+        crate::runtime::send_json("put_sms_providers", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.sms.set_templates` (`PUT /guardian/factors/sms/templates`); finish with [`send`](Self::send).
@@ -1641,26 +2140,39 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.sms.set_templates",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_factor_sms_templates(&body);
-        crate::runtime::send_json(
-                "put_factor_sms_templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.sms.set_templates",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_factor_sms_templates(&body))
+        })();
+        crate::runtime::send_json("put_factor_sms_templates", client, options, request)
     }
 }
 /// Request builder for `guardian.factors.sms.set_twilio_provider` (`PUT /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
@@ -1682,26 +2194,44 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.factors.sms.set_twilio_provider",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_sms_twilio_factor_provider(&body);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.factors.sms.set_twilio_provider",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_sms_twilio_factor_provider(&body))
+        })();
         crate::runtime::send_json(
-                "put_sms_twilio_factor_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "put_sms_twilio_factor_provider",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.guardian().policies()`.
@@ -1744,12 +2274,28 @@ pub struct GuardianPoliciesListRequest<'a> {
 crate::runtime::request_options!(GuardianPoliciesListRequest);
 impl<'a> GuardianPoliciesListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error> {
-        let request = self.client.raw().get_policies();
-        crate::runtime::send_json("get_policies", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SetGuardianPoliciesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_policies())
+        })();
+        crate::runtime::send_json("get_policies", client, options, request)
     }
 }
 /// Request builder for `guardian.policies.set` (`PUT /guardian/policies`); finish with [`send`](Self::send).
@@ -1771,17 +2317,33 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "guardian.policies.set",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_policies(&body);
-        crate::runtime::send_json("put_policies", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SetGuardianPoliciesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "guardian.policies.set",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_policies(&body))
+        })();
+        crate::runtime::send_json("put_policies", client, options, request)
     }
 }

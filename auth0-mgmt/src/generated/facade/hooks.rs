@@ -106,13 +106,31 @@ impl<'a> HooksCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Hook, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("hooks.create", "the request body"))?;
-        let request = self.client.raw().post_hooks(&body);
-        crate::runtime::send_json("post_hooks", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Hook, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Hook>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "hooks.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_hooks(&body))
+        })();
+        crate::runtime::send_json("post_hooks", client, options, request)
     }
 }
 /// Request builder for `hooks.delete` (`DELETE /hooks/{id}`); finish with [`send`](Self::send).
@@ -126,16 +144,24 @@ pub struct HooksDeleteRequest<'a> {
 crate::runtime::request_options!(HooksDeleteRequest);
 impl<'a> HooksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("hooks.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_hooks_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_hooks_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("hooks.delete", "id", &self.id)?;
+            Ok(client.raw().delete_hooks_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_hooks_by_id", client, options, request)
     }
 }
 /// Request builder for `hooks.get` (`GET /hooks/{id}`); finish with [`send`](Self::send).
@@ -155,14 +181,26 @@ impl<'a> HooksGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Hook, crate::Error> {
-        crate::runtime::path_value("hooks.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_hooks_by_id(&self.id, self.fields.as_deref());
-        crate::runtime::send_json("get_hooks_by_id", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Hook, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Hook>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("hooks.get", "id", &self.id)?;
+            Ok(client.raw().get_hooks_by_id(&self.id, self.fields.as_deref()))
+        })();
+        crate::runtime::send_json("get_hooks_by_id", client, options, request)
     }
 }
 /// Request builder for `hooks.list` (`GET /hooks`); finish with [`send`](Self::send).
@@ -214,21 +252,39 @@ impl<'a> HooksListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListHooksResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_hooks(
-                self.enabled,
-                self.fields.as_deref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.trigger_id,
-            );
-        crate::runtime::send_json("get_hooks", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListHooksResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListHooksResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_hooks(
+                        self.enabled,
+                        self.fields.as_deref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.trigger_id,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_hooks", client, options, request)
     }
 }
 impl<'a> HooksListRequest<'a> {
@@ -306,19 +362,32 @@ impl<'a> HooksUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Hook, crate::Error> {
-        crate::runtime::path_value("hooks.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("hooks.update", "the request body"))?;
-        let request = self.client.raw().patch_hooks_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_hooks_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Hook, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Hook>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("hooks.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "hooks.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_hooks_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_hooks_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.hooks().secrets()`.
@@ -403,17 +472,32 @@ impl<'a> HooksSecretsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("hooks.secrets.create", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "hooks.secrets.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_secrets(&self.id, &body);
-        crate::runtime::send_json("post_secrets", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("hooks.secrets.create", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "hooks.secrets.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_secrets(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_secrets", client, options, request)
     }
 }
 /// Request builder for `hooks.secrets.delete` (`DELETE /hooks/{id}/secrets`); finish with [`send`](Self::send).
@@ -436,17 +520,30 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("hooks.secrets.delete", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "hooks.secrets.delete",
-                "the request body",
-            ))?;
-        let request = self.client.raw().delete_secrets(&self.id, &body);
-        crate::runtime::send_empty("delete_secrets", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("hooks.secrets.delete", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "hooks.secrets.delete",
+                    "the request body",
+                ))?;
+            Ok(client.raw().delete_secrets(&self.id, &body))
+        })();
+        crate::runtime::send_empty("delete_secrets", client, options, request)
     }
 }
 /// Request builder for `hooks.secrets.get` (`GET /hooks/{id}/secrets`); finish with [`send`](Self::send).
@@ -460,16 +557,34 @@ pub struct HooksSecretsGetRequest<'a> {
 crate::runtime::request_options!(HooksSecretsGetRequest);
 impl<'a> HooksSecretsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        crate::Error,
-    > {
-        crate::runtime::path_value("hooks.secrets.get", "id", &self.id)?;
-        let request = self.client.raw().get_secrets(&self.id);
-        crate::runtime::send_json("get_secrets", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("hooks.secrets.get", "id", &self.id)?;
+            Ok(client.raw().get_secrets(&self.id))
+        })();
+        crate::runtime::send_json("get_secrets", client, options, request)
     }
 }
 /// Request builder for `hooks.secrets.update` (`PATCH /hooks/{id}/secrets`); finish with [`send`](Self::send).
@@ -496,16 +611,31 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("hooks.secrets.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "hooks.secrets.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_secrets(&self.id, &body);
-        crate::runtime::send_json("patch_secrets", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("hooks.secrets.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "hooks.secrets.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_secrets(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_secrets", client, options, request)
     }
 }

@@ -59,13 +59,29 @@ pub struct JobsGetRequest<'a> {
 crate::runtime::request_options!(JobsGetRequest);
 impl<'a> JobsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetJobResponseContent, crate::Error> {
-        crate::runtime::path_value("jobs.get", "id", &self.id)?;
-        let request = self.client.raw().get_jobs_by_id(&self.id);
-        crate::runtime::send_json("get_jobs_by_id", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetJobResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetJobResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("jobs.get", "id", &self.id)?;
+            Ok(client.raw().get_jobs_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_jobs_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.jobs().errors()`.
@@ -98,13 +114,32 @@ pub struct JobsErrorsGetRequest<'a> {
 crate::runtime::request_options!(JobsErrorsGetRequest);
 impl<'a> JobsErrorsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::option::Option<crate::types::GetErrorsResponse>, crate::Error> {
-        crate::runtime::path_value("jobs.errors.get", "id", &self.id)?;
-        let request = self.client.raw().get_errors(&self.id);
-        crate::runtime::send_json("get_errors", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::option::Option<crate::types::GetErrorsResponse>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::option::Option<crate::types::GetErrorsResponse>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("jobs.errors.get", "id", &self.id)?;
+            Ok(client.raw().get_errors(&self.id))
+        })();
+        crate::runtime::send_json("get_errors", client, options, request)
     }
 }
 /// Operations reached by `client.jobs().users_exports()`.
@@ -145,23 +180,34 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::CreateExportUsersResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "jobs.users_exports.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_users_exports(&body);
-        crate::runtime::send_json(
-                "post_users-exports",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::CreateExportUsersResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::CreateExportUsersResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "jobs.users_exports.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_users_exports(&body))
+        })();
+        crate::runtime::send_json("post_users-exports", client, options, request)
     }
 }
 /// Operations reached by `client.jobs().users_imports()`.
@@ -224,25 +270,43 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::CreateVerificationEmailResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "jobs.verification_email.create",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .post_verification_email(self.auth0_custom_domain.as_deref(), &body);
-        crate::runtime::send_json(
-                "post_verification-email",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreateVerificationEmailResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::CreateVerificationEmailResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "jobs.verification_email.create",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .post_verification_email(
+                        self.auth0_custom_domain.as_deref().or(client.custom_domain()),
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("post_verification-email", client, options, request)
     }
 }

@@ -81,15 +81,28 @@ pub struct KeysCustomSigningDeleteRequest<'a> {
 crate::runtime::request_options!(KeysCustomSigningDeleteRequest);
 impl<'a> KeysCustomSigningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        let request = self.client.raw().delete_custom_signing_keys();
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().delete_custom_signing_keys())
+        })();
         crate::runtime::send_empty(
-                "delete_custom_signing_keys",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_custom_signing_keys",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `keys.custom_signing.get` (`GET /keys/custom-signing`); finish with [`send`](Self::send).
@@ -102,17 +115,28 @@ pub struct KeysCustomSigningGetRequest<'a> {
 crate::runtime::request_options!(KeysCustomSigningGetRequest);
 impl<'a> KeysCustomSigningGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error> {
-        let request = self.client.raw().get_custom_signing_keys();
-        crate::runtime::send_json(
-                "get_custom_signing_keys",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetCustomSigningKeysResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_custom_signing_keys())
+        })();
+        crate::runtime::send_json("get_custom_signing_keys", client, options, request)
     }
 }
 /// Request builder for `keys.custom_signing.set` (`PUT /keys/custom-signing`); finish with [`send`](Self::send).
@@ -134,23 +158,34 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "keys.custom_signing.set",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_custom_signing_keys(&body);
-        crate::runtime::send_json(
-                "put_custom_signing_keys",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetCustomSigningKeysResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "keys.custom_signing.set",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_custom_signing_keys(&body))
+        })();
+        crate::runtime::send_json("put_custom_signing_keys", client, options, request)
     }
 }
 /// Operations reached by `client.keys().encryption()`.
@@ -268,16 +303,31 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::EncryptionKey, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "keys.encryption.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_encryption(&body);
-        crate::runtime::send_json("post_encryption", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::EncryptionKey, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::EncryptionKey>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "keys.encryption.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_encryption(&body))
+        })();
+        crate::runtime::send_json("post_encryption", client, options, request)
     }
 }
 /// Request builder for `keys.encryption.create_public_wrapping_key` (`POST /keys/encryption/{kid}/wrapping-key`); finish with [`send`](Self::send).
@@ -291,25 +341,43 @@ pub struct KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionCreatePublicWrappingKeyRequest);
 impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::CreateEncryptionKeyPublicWrappingResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "keys.encryption.create_public_wrapping_key",
-            "kid",
-            &self.kid,
-        )?;
-        let request = self.client.raw().post_encryption_wrapping_key(&self.kid);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreateEncryptionKeyPublicWrappingResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::CreateEncryptionKeyPublicWrappingResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "keys.encryption.create_public_wrapping_key",
+                "kid",
+                &self.kid,
+            )?;
+            Ok(client.raw().post_encryption_wrapping_key(&self.kid))
+        })();
         crate::runtime::send_json(
-                "post_encryption_wrapping_key",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_encryption_wrapping_key",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `keys.encryption.delete` (`DELETE /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -323,16 +391,24 @@ pub struct KeysEncryptionDeleteRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionDeleteRequest);
 impl<'a> KeysEncryptionDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("keys.encryption.delete", "kid", &self.kid)?;
-        let request = self.client.raw().delete_encryption_key(&self.kid);
-        crate::runtime::send_empty(
-                "delete_encryption_key",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("keys.encryption.delete", "kid", &self.kid)?;
+            Ok(client.raw().delete_encryption_key(&self.kid))
+        })();
+        crate::runtime::send_empty("delete_encryption_key", client, options, request)
     }
 }
 /// Request builder for `keys.encryption.get` (`GET /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -346,16 +422,26 @@ pub struct KeysEncryptionGetRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionGetRequest);
 impl<'a> KeysEncryptionGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::EncryptionKey, crate::Error> {
-        crate::runtime::path_value("keys.encryption.get", "kid", &self.kid)?;
-        let request = self.client.raw().get_encryption_key(&self.kid);
-        crate::runtime::send_json(
-                "get_encryption_key",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::EncryptionKey, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::EncryptionKey>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("keys.encryption.get", "kid", &self.kid)?;
+            Ok(client.raw().get_encryption_key(&self.kid))
+        })();
+        crate::runtime::send_json("get_encryption_key", client, options, request)
     }
 }
 /// Request builder for `keys.encryption.import` (`POST /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -378,22 +464,32 @@ impl<'a> KeysEncryptionImportRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::EncryptionKey, crate::Error> {
-        crate::runtime::path_value("keys.encryption.import", "kid", &self.kid)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "keys.encryption.import",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_encryption_key(&self.kid, &body);
-        crate::runtime::send_json(
-                "post_encryption_key",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::EncryptionKey, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::EncryptionKey>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("keys.encryption.import", "kid", &self.kid)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "keys.encryption.import",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_encryption_key(&self.kid, &body))
+        })();
+        crate::runtime::send_json("post_encryption_key", client, options, request)
     }
 }
 /// Request builder for `keys.encryption.list` (`GET /keys/encryption`); finish with [`send`](Self::send).
@@ -424,20 +520,32 @@ impl<'a> KeysEncryptionListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListEncryptionKeysResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_encryption_keys(self.include_totals, self.page, self.per_page);
-        crate::runtime::send_json(
-                "get_encryption_keys",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListEncryptionKeysResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListEncryptionKeysResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_encryption_keys(self.include_totals, self.page, self.per_page),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_encryption_keys", client, options, request)
     }
 }
 impl<'a> KeysEncryptionListRequest<'a> {
@@ -505,15 +613,23 @@ pub struct KeysEncryptionRekeyRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionRekeyRequest);
 impl<'a> KeysEncryptionRekeyRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        let request = self.client.raw().post_encryption_rekey();
-        crate::runtime::send_empty(
-                "post_encryption_rekey",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().post_encryption_rekey())
+        })();
+        crate::runtime::send_empty("post_encryption_rekey", client, options, request)
     }
 }
 /// Operations reached by `client.keys().signing()`.
@@ -580,11 +696,26 @@ pub struct KeysSigningGetRequest<'a> {
 crate::runtime::request_options!(KeysSigningGetRequest);
 impl<'a> KeysSigningGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::SigningKeys, crate::Error> {
-        crate::runtime::path_value("keys.signing.get", "kid", &self.kid)?;
-        let request = self.client.raw().get_signing_key(&self.kid);
-        crate::runtime::send_json("get_signing_key", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SigningKeys, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::SigningKeys>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("keys.signing.get", "kid", &self.kid)?;
+            Ok(client.raw().get_signing_key(&self.kid))
+        })();
+        crate::runtime::send_json("get_signing_key", client, options, request)
     }
 }
 /// Request builder for `keys.signing.list` (`GET /keys/signing`); finish with [`send`](Self::send).
@@ -597,17 +728,28 @@ pub struct KeysSigningListRequest<'a> {
 crate::runtime::request_options!(KeysSigningListRequest);
 impl<'a> KeysSigningListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::SigningKeys>, crate::Error> {
-        let request = self.client.raw().get_signing_keys();
-        crate::runtime::send_json(
-                "get_signing_keys",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<::std::vec::Vec<crate::types::SigningKeys>, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::SigningKeys>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_signing_keys())
+        })();
+        crate::runtime::send_json("get_signing_keys", client, options, request)
     }
 }
 /// Request builder for `keys.signing.revoke` (`PUT /keys/signing/{kid}/revoke`); finish with [`send`](Self::send).
@@ -621,18 +763,29 @@ pub struct KeysSigningRevokeRequest<'a> {
 crate::runtime::request_options!(KeysSigningRevokeRequest);
 impl<'a> KeysSigningRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::RotateSigningKeysResponseContent, crate::Error> {
-        crate::runtime::path_value("keys.signing.revoke", "kid", &self.kid)?;
-        let request = self.client.raw().put_signing_keys(&self.kid);
-        crate::runtime::send_json(
-                "put_signing_keys",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::RotateSigningKeysResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::RotateSigningKeysResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("keys.signing.revoke", "kid", &self.kid)?;
+            Ok(client.raw().put_signing_keys(&self.kid))
+        })();
+        crate::runtime::send_json("put_signing_keys", client, options, request)
     }
 }
 /// Request builder for `keys.signing.rotate` (`POST /keys/signing/rotate`); finish with [`send`](Self::send).
@@ -645,16 +798,27 @@ pub struct KeysSigningRotateRequest<'a> {
 crate::runtime::request_options!(KeysSigningRotateRequest);
 impl<'a> KeysSigningRotateRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::RotateSigningKeysResponseContent, crate::Error> {
-        let request = self.client.raw().post_signing_keys();
-        crate::runtime::send_json(
-                "post_signing_keys",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::RotateSigningKeysResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::RotateSigningKeysResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().post_signing_keys())
+        })();
+        crate::runtime::send_json("post_signing_keys", client, options, request)
     }
 }

@@ -93,23 +93,34 @@ impl<'a> LogStreamsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::LogStreamResponseSchema, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "log_streams.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_log_streams(&body);
-        crate::runtime::send_json(
-                "post_log-streams",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::LogStreamResponseSchema, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::LogStreamResponseSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "log_streams.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_log_streams(&body))
+        })();
+        crate::runtime::send_json("post_log-streams", client, options, request)
     }
 }
 /// Request builder for `log_streams.delete` (`DELETE /log-streams/{id}`); finish with [`send`](Self::send).
@@ -123,16 +134,24 @@ pub struct LogStreamsDeleteRequest<'a> {
 crate::runtime::request_options!(LogStreamsDeleteRequest);
 impl<'a> LogStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("log_streams.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_log_streams_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_log-streams_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("log_streams.delete", "id", &self.id)?;
+            Ok(client.raw().delete_log_streams_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_log-streams_by_id", client, options, request)
     }
 }
 /// Request builder for `log_streams.get` (`GET /log-streams/{id}`); finish with [`send`](Self::send).
@@ -146,18 +165,29 @@ pub struct LogStreamsGetRequest<'a> {
 crate::runtime::request_options!(LogStreamsGetRequest);
 impl<'a> LogStreamsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::LogStreamResponseSchema, crate::Error> {
-        crate::runtime::path_value("log_streams.get", "id", &self.id)?;
-        let request = self.client.raw().get_log_streams_by_id(&self.id);
-        crate::runtime::send_json(
-                "get_log-streams_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::LogStreamResponseSchema, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::LogStreamResponseSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("log_streams.get", "id", &self.id)?;
+            Ok(client.raw().get_log_streams_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_log-streams_by_id", client, options, request)
     }
 }
 /// Request builder for `log_streams.list` (`GET /log-streams`); finish with [`send`](Self::send).
@@ -170,12 +200,31 @@ pub struct LogStreamsListRequest<'a> {
 crate::runtime::request_options!(LogStreamsListRequest);
 impl<'a> LogStreamsListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::LogStreamResponseSchema>, crate::Error> {
-        let request = self.client.raw().get_log_streams();
-        crate::runtime::send_json("get_log-streams", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::vec::Vec<crate::types::LogStreamResponseSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::LogStreamResponseSchema>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_log_streams())
+        })();
+        crate::runtime::send_json("get_log-streams", client, options, request)
     }
 }
 /// Request builder for `log_streams.update` (`PATCH /log-streams/{id}`); finish with [`send`](Self::send).
@@ -198,23 +247,34 @@ impl<'a> LogStreamsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::LogStreamResponseSchema, crate::Error> {
-        crate::runtime::path_value("log_streams.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "log_streams.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_log_streams_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_log-streams_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::LogStreamResponseSchema, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::LogStreamResponseSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("log_streams.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "log_streams.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_log_streams_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_log-streams_by_id", client, options, request)
     }
 }

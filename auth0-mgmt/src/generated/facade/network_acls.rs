@@ -109,23 +109,34 @@ impl<'a> NetworkAclsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "network_acls.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_network_acls(&body);
-        crate::runtime::send_json(
-                "post_network-acls",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::NetworkAclsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "network_acls.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_network_acls(&body))
+        })();
+        crate::runtime::send_json("post_network-acls", client, options, request)
     }
 }
 /// Request builder for `network_acls.delete` (`DELETE /network-acls/{id}`); finish with [`send`](Self::send).
@@ -139,16 +150,24 @@ pub struct NetworkAclsDeleteRequest<'a> {
 crate::runtime::request_options!(NetworkAclsDeleteRequest);
 impl<'a> NetworkAclsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("network_acls.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_network_acls_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_network-acls_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("network_acls.delete", "id", &self.id)?;
+            Ok(client.raw().delete_network_acls_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_network-acls_by_id", client, options, request)
     }
 }
 /// Request builder for `network_acls.get` (`GET /network-acls/{id}`); finish with [`send`](Self::send).
@@ -162,18 +181,29 @@ pub struct NetworkAclsGetRequest<'a> {
 crate::runtime::request_options!(NetworkAclsGetRequest);
 impl<'a> NetworkAclsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
-        crate::runtime::path_value("network_acls.get", "id", &self.id)?;
-        let request = self.client.raw().get_network_acls_by_id(&self.id);
-        crate::runtime::send_json(
-                "get_network-acls_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::NetworkAclsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("network_acls.get", "id", &self.id)?;
+            Ok(client.raw().get_network_acls_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_network-acls_by_id", client, options, request)
     }
 }
 /// Request builder for `network_acls.list` (`GET /network-acls`); finish with [`send`](Self::send).
@@ -204,20 +234,32 @@ impl<'a> NetworkAclsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListNetworkAclsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_network_acls(self.include_totals, self.page, self.per_page);
-        crate::runtime::send_json(
-                "get_network-acls",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListNetworkAclsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListNetworkAclsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_network_acls(self.include_totals, self.page, self.per_page),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_network-acls", client, options, request)
     }
 }
 impl<'a> NetworkAclsListRequest<'a> {
@@ -302,24 +344,35 @@ impl<'a> NetworkAclsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
-        crate::runtime::path_value("network_acls.set", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "network_acls.set",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_network_acls_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "put_network-acls_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::NetworkAclsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("network_acls.set", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "network_acls.set",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_network_acls_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("put_network-acls_by_id", client, options, request)
     }
 }
 /// Request builder for `network_acls.update` (`PATCH /network-acls/{id}`); finish with [`send`](Self::send).
@@ -342,23 +395,34 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::NetworkAclsResponseContent, crate::Error> {
-        crate::runtime::path_value("network_acls.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "network_acls.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_network_acls_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_network-acls_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::NetworkAclsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("network_acls.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "network_acls.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_network_acls_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_network-acls_by_id", client, options, request)
     }
 }

@@ -156,23 +156,34 @@ impl<'a> OrganizationsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::CreateOrganizationResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "organizations.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_organizations(&body);
-        crate::runtime::send_json(
-                "post_organizations",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::CreateOrganizationResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::CreateOrganizationResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_organizations(&body))
+        })();
+        crate::runtime::send_json("post_organizations", client, options, request)
     }
 }
 /// Request builder for `organizations.delete` (`DELETE /organizations/{id}`); finish with [`send`](Self::send).
@@ -186,16 +197,29 @@ pub struct OrganizationsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsDeleteRequest);
 impl<'a> OrganizationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("organizations.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_organizations_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("organizations.delete", "id", &self.id)?;
+            Ok(client.raw().delete_organizations_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_organizations_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_organizations_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.get` (`GET /organizations/{id}`); finish with [`send`](Self::send).
@@ -209,16 +233,26 @@ pub struct OrganizationsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsGetRequest);
 impl<'a> OrganizationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Organization, crate::Error> {
-        crate::runtime::path_value("organizations.get", "id", &self.id)?;
-        let request = self.client.raw().get_organizations_by_id(&self.id);
-        crate::runtime::send_json(
-                "get_organizations_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Organization, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Organization>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("organizations.get", "id", &self.id)?;
+            Ok(client.raw().get_organizations_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_organizations_by_id", client, options, request)
     }
 }
 /// Request builder for `organizations.get_by_name` (`GET /organizations/name/{name}`); finish with [`send`](Self::send).
@@ -232,16 +266,26 @@ pub struct OrganizationsGetByNameRequest<'a> {
 crate::runtime::request_options!(OrganizationsGetByNameRequest);
 impl<'a> OrganizationsGetByNameRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Organization, crate::Error> {
-        crate::runtime::path_value("organizations.get_by_name", "name", &self.name)?;
-        let request = self.client.raw().get_name_by_name(&self.name);
-        crate::runtime::send_json(
-                "get_name_by_name",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Organization, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Organization>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("organizations.get_by_name", "name", &self.name)?;
+            Ok(client.raw().get_name_by_name(&self.name))
+        })();
+        crate::runtime::send_json("get_name_by_name", client, options, request)
     }
 }
 /// Request builder for `organizations.list` (`GET /organizations`); finish with [`send`](Self::send).
@@ -290,31 +334,46 @@ impl<'a> OrganizationsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListOrganizationsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_organizations(
-                self.from.as_deref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.sort.as_deref(),
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_organizations",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListOrganizationsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListOrganizationsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_organizations(
+                        self.from.as_deref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.sort.as_deref(),
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_organizations", client, options, request)
     }
 }
 impl<'a> OrganizationsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organizations";
@@ -374,9 +433,79 @@ impl<'a> OrganizationsListRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::Organization> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organizations";
+        fn extract(
+            answer: crate::types::ListOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListOrganizationsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }
 /// Request builder for `organizations.update` (`PATCH /organizations/{id}`); finish with [`send`](Self::send).
@@ -399,22 +528,32 @@ impl<'a> OrganizationsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Organization, crate::Error> {
-        crate::runtime::path_value("organizations.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "organizations.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_organizations_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_organizations_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Organization, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Organization>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("organizations.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_organizations_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_organizations_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.organizations().client_grants()`.
@@ -498,31 +637,44 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationClientGrant, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.client_grants.create",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationClientGrant, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationClientGrant>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.client_grants.create",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .create_organization_client_grants(&self.id, &body);
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.client_grants.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().create_organization_client_grants(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "create_organization-client-grants",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "create_organization-client-grants",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.client_grants.delete` (`DELETE /organizations/{id}/client-grants/{grant_id}`); finish with [`send`](Self::send).
@@ -537,28 +689,38 @@ pub struct OrganizationsClientGrantsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsClientGrantsDeleteRequest);
 impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "organizations.client_grants.delete",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.client_grants.delete",
-            "grant_id",
-            &self.grant_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_client_grants_by_grant_id(&self.id, &self.grant_id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.client_grants.delete",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.client_grants.delete",
+                "grant_id",
+                &self.grant_id,
+            )?;
+            Ok(client.raw().delete_client_grants_by_grant_id(&self.id, &self.grant_id))
+        })();
         crate::runtime::send_empty(
-                "delete_client-grants_by_grant_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_client-grants_by_grant_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.client_grants.list` (`GET /organizations/{id}/client-grants`); finish with [`send`](Self::send).
@@ -611,32 +773,55 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListOrganizationClientGrantsResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value("organizations.client_grants.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_organization_client_grants(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListOrganizationClientGrantsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListOrganizationClientGrantsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.client_grants.list",
+                "id",
                 &self.id,
-                self.audience.as_deref(),
-                self.client_id.as_deref(),
-                self.grant_ids.as_ref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json(
-                "get_organization-client-grants",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_organization_client_grants(
+                        &self.id,
+                        self.audience.as_deref(),
+                        self.client_id.as_deref(),
+                        self.grant_ids.as_ref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_organization-client-grants",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> OrganizationsClientGrantsListRequest<'a> {
@@ -817,24 +1002,44 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationAllConnectionPost, crate::Error> {
-        crate::runtime::path_value("organizations.connections.create", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationAllConnectionPost, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationAllConnectionPost>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.connections.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_organization_connection(&self.id, &body);
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.connections.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_organization_connection(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "post_organization_connection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_organization_connection",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.connections.delete` (`DELETE /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
@@ -849,24 +1054,42 @@ pub struct OrganizationsConnectionsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsConnectionsDeleteRequest);
 impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("organizations.connections.delete", "id", &self.id)?;
-        crate::runtime::path_value(
-            "organizations.connections.delete",
-            "connection_id",
-            &self.connection_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_organization_connection(&self.id, &self.connection_id);
-        crate::runtime::send_empty(
-                "delete_organization_connection",
-                self.client,
-                &self.options,
-                request,
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.connections.delete",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.connections.delete",
+                "connection_id",
+                &self.connection_id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .delete_organization_connection(&self.id, &self.connection_id),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_organization_connection",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.connections.get` (`GET /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
@@ -881,26 +1104,39 @@ pub struct OrganizationsConnectionsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsConnectionsGetRequest);
 impl<'a> OrganizationsConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationAllConnectionPost, crate::Error> {
-        crate::runtime::path_value("organizations.connections.get", "id", &self.id)?;
-        crate::runtime::path_value(
-            "organizations.connections.get",
-            "connection_id",
-            &self.connection_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_organization_connection(&self.id, &self.connection_id);
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationAllConnectionPost, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationAllConnectionPost>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("organizations.connections.get", "id", &self.id)?;
+            crate::runtime::path_value(
+                "organizations.connections.get",
+                "connection_id",
+                &self.connection_id,
+            )?;
+            Ok(client.raw().get_organization_connection(&self.id, &self.connection_id))
+        })();
         crate::runtime::send_json(
-                "get_organization_connection",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_organization_connection",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.connections.list` (`GET /organizations/{id}/connections`); finish with [`send`](Self::send).
@@ -938,30 +1174,53 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListOrganizationAllConnectionsResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value("organizations.connections.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_organization_connections(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListOrganizationAllConnectionsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListOrganizationAllConnectionsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.connections.list",
+                "id",
                 &self.id,
-                self.include_totals,
-                self.is_enabled,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json(
-                "get_organization_connections",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_organization_connections(
+                        &self.id,
+                        self.include_totals,
+                        self.is_enabled,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_organization_connections",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> OrganizationsConnectionsListRequest<'a> {
@@ -1049,32 +1308,53 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationAllConnectionPost, crate::Error> {
-        crate::runtime::path_value("organizations.connections.update", "id", &self.id)?;
-        crate::runtime::path_value(
-            "organizations.connections.update",
-            "connection_id",
-            &self.connection_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationAllConnectionPost, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationAllConnectionPost>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.connections.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_organization_connection(&self.id, &self.connection_id, &body);
-        crate::runtime::send_json(
-                "patch_organization_connection",
-                self.client,
-                &self.options,
-                request,
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.connections.update",
+                "connection_id",
+                &self.connection_id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.connections.update",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .patch_organization_connection(&self.id, &self.connection_id, &body),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "patch_organization_connection",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.organizations().discovery_domains()`.
@@ -1206,28 +1486,39 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationDiscoveryDomain, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.discovery_domains.create",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationDiscoveryDomain>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.discovery_domains.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_discovery_domains(&self.id, &body);
-        crate::runtime::send_json(
-                "post_discovery-domains",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.discovery_domains.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_discovery_domains(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_discovery-domains", client, options, request)
     }
 }
 /// Request builder for `organizations.discovery_domains.delete` (`DELETE /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
@@ -1242,31 +1533,45 @@ pub struct OrganizationsDiscoveryDomainsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsDeleteRequest);
 impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "organizations.discovery_domains.delete",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.discovery_domains.delete",
-            "discovery_domain_id",
-            &self.discovery_domain_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_discovery_domains_by_discovery_domain_id(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.discovery_domains.delete",
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.discovery_domains.delete",
+                "discovery_domain_id",
                 &self.discovery_domain_id,
-            );
-        crate::runtime::send_empty(
-                "delete_discovery-domains_by_discovery_domain_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .delete_discovery_domains_by_discovery_domain_id(
+                        &self.id,
+                        &self.discovery_domain_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_discovery-domains_by_discovery_domain_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.discovery_domains.get` (`GET /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
@@ -1281,33 +1586,50 @@ pub struct OrganizationsDiscoveryDomainsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsGetRequest);
 impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationDiscoveryDomain, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.discovery_domains.get",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.discovery_domains.get",
-            "discovery_domain_id",
-            &self.discovery_domain_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_discovery_domains_by_discovery_domain_id(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationDiscoveryDomain>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.discovery_domains.get",
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.discovery_domains.get",
+                "discovery_domain_id",
                 &self.discovery_domain_id,
-            );
-        crate::runtime::send_json(
-                "get_discovery-domains_by_discovery_domain_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_discovery_domains_by_discovery_domain_id(
+                        &self.id,
+                        &self.discovery_domain_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_discovery-domains_by_discovery_domain_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.discovery_domains.get_by_name` (`GET /organizations/{id}/discovery-domains/name/{discovery_domain}`); finish with [`send`](Self::send).
@@ -1322,30 +1644,47 @@ pub struct OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsGetByNameRequest);
 impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationDiscoveryDomain, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.discovery_domains.get_by_name",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.discovery_domains.get_by_name",
-            "discovery_domain",
-            &self.discovery_domain,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_name_by_discovery_domain(&self.id, &self.discovery_domain);
-        crate::runtime::send_json(
-                "get_name_by_discovery_domain",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationDiscoveryDomain>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.discovery_domains.get_by_name",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.discovery_domains.get_by_name",
+                "discovery_domain",
+                &self.discovery_domain,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_name_by_discovery_domain(&self.id, &self.discovery_domain),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_name_by_discovery_domain",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.discovery_domains.list` (`GET /organizations/{id}/discovery-domains`); finish with [`send`](Self::send).
@@ -1371,28 +1710,42 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListOrganizationDiscoveryDomainsResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "organizations.discovery_domains.list",
-            "id",
-            &self.id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_discovery_domains(&self.id, self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_discovery-domains",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListOrganizationDiscoveryDomainsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListOrganizationDiscoveryDomainsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.discovery_domains.list",
+                "id",
+                &self.id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_discovery_domains(&self.id, self.from.as_deref(), self.take),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_discovery-domains", client, options, request)
     }
 }
 impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
@@ -1465,40 +1818,57 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationDiscoveryDomain, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.discovery_domains.update",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.discovery_domains.update",
-            "discovery_domain_id",
-            &self.discovery_domain_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationDiscoveryDomain>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.discovery_domains.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_discovery_domains_by_discovery_domain_id(
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.discovery_domains.update",
+                "discovery_domain_id",
                 &self.discovery_domain_id,
-                &body,
-            );
-        crate::runtime::send_json(
-                "patch_discovery-domains_by_discovery_domain_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.discovery_domains.update",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .patch_discovery_domains_by_discovery_domain_id(
+                        &self.id,
+                        &self.discovery_domain_id,
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "patch_discovery-domains_by_discovery_domain_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.organizations().enabled_connections()`.
@@ -1614,28 +1984,39 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationConnection, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.enabled_connections.add",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationConnection, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationConnection>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.enabled_connections.add",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_enabled_connections(&self.id, &body);
-        crate::runtime::send_json(
-                "post_enabled_connections",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.enabled_connections.add",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_enabled_connections(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_enabled_connections", client, options, request)
     }
 }
 /// Request builder for `organizations.enabled_connections.delete` (`DELETE /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
@@ -1650,28 +2031,45 @@ pub struct OrganizationsEnabledConnectionsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsEnabledConnectionsDeleteRequest);
 impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "organizations.enabled_connections.delete",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.enabled_connections.delete",
-            "connection_id",
-            &self.connection_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_enabled_connections_by_connection_id(&self.id, &self.connection_id);
-        crate::runtime::send_empty(
-                "delete_enabled_connections_by_connectionId",
-                self.client,
-                &self.options,
-                request,
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.enabled_connections.delete",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.enabled_connections.delete",
+                "connection_id",
+                &self.connection_id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .delete_enabled_connections_by_connection_id(
+                        &self.id,
+                        &self.connection_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_enabled_connections_by_connectionId",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.enabled_connections.get` (`GET /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
@@ -1686,30 +2084,50 @@ pub struct OrganizationsEnabledConnectionsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsEnabledConnectionsGetRequest);
 impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationConnection, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.enabled_connections.get",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.enabled_connections.get",
-            "connection_id",
-            &self.connection_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_enabled_connections_by_connection_id(&self.id, &self.connection_id);
-        crate::runtime::send_json(
-                "get_enabled_connections_by_connectionId",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationConnection, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationConnection>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.enabled_connections.get",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.enabled_connections.get",
+                "connection_id",
+                &self.connection_id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_enabled_connections_by_connection_id(
+                        &self.id,
+                        &self.connection_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_enabled_connections_by_connectionId",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.enabled_connections.list` (`GET /organizations/{id}/enabled_connections`); finish with [`send`](Self::send).
@@ -1741,30 +2159,45 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListOrganizationConnectionsResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.enabled_connections.list",
-            "id",
-            &self.id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_enabled_connections(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListOrganizationConnectionsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListOrganizationConnectionsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.enabled_connections.list",
+                "id",
                 &self.id,
-                self.include_totals,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json(
-                "get_enabled_connections",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_enabled_connections(
+                        &self.id,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_enabled_connections", client, options, request)
     }
 }
 impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
@@ -1852,40 +2285,57 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationConnection, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.enabled_connections.update",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.enabled_connections.update",
-            "connection_id",
-            &self.connection_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationConnection, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationConnection>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.enabled_connections.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_enabled_connections_by_connection_id(
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.enabled_connections.update",
+                "connection_id",
                 &self.connection_id,
-                &body,
-            );
-        crate::runtime::send_json(
-                "patch_enabled_connections_by_connectionId",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.enabled_connections.update",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .patch_enabled_connections_by_connection_id(
+                        &self.id,
+                        &self.connection_id,
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "patch_enabled_connections_by_connectionId",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.organizations().groups()`.
@@ -1941,29 +2391,41 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.groups.list",
-            "organization_id",
-            &self.organization_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_organization_groups(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListRoleGroupsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.groups.list",
+                "organization_id",
                 &self.organization_id,
-                self.from.as_deref(),
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_organization_groups",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_organization_groups(
+                        &self.organization_id,
+                        self.from.as_deref(),
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_organization_groups", client, options, request)
     }
 }
 impl<'a> OrganizationsGroupsListRequest<'a> {
@@ -2091,34 +2553,52 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "organizations.groups.roles.create",
-            "organization_id",
-            &self.organization_id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.groups.roles.create",
-            "group_id",
-            &self.group_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.groups.roles.create",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .post_organization_group_roles(&self.organization_id, &self.group_id, &body);
-        crate::runtime::send_empty(
-                "post_organization_group_roles",
-                self.client,
-                &self.options,
-                request,
+                "organization_id",
+                &self.organization_id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.groups.roles.create",
+                "group_id",
+                &self.group_id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.groups.roles.create",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .post_organization_group_roles(
+                        &self.organization_id,
+                        &self.group_id,
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "post_organization_group_roles",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.groups.roles.delete` (`DELETE /organizations/{organization_id}/groups/{group_id}/roles`); finish with [`send`](Self::send).
@@ -2142,38 +2622,52 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "organizations.groups.roles.delete",
-            "organization_id",
-            &self.organization_id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.groups.roles.delete",
-            "group_id",
-            &self.group_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.groups.roles.delete",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .delete_organization_group_roles(
+                "organization_id",
                 &self.organization_id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.groups.roles.delete",
+                "group_id",
                 &self.group_id,
-                &body,
-            );
-        crate::runtime::send_empty(
-                "delete_organization_group_roles",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.groups.roles.delete",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .delete_organization_group_roles(
+                        &self.organization_id,
+                        &self.group_id,
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_organization_group_roles",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.groups.roles.list` (`GET /organizations/{organization_id}/groups/{group_id}/roles`); finish with [`send`](Self::send).
@@ -2200,35 +2694,52 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListGroupRolesResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.groups.roles.list",
-            "organization_id",
-            &self.organization_id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.groups.roles.list",
-            "group_id",
-            &self.group_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_organization_group_roles(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListGroupRolesResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListGroupRolesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.groups.roles.list",
+                "organization_id",
                 &self.organization_id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.groups.roles.list",
+                "group_id",
                 &self.group_id,
-                self.from.as_deref(),
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_organization_group_roles",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_organization_group_roles(
+                        &self.organization_id,
+                        &self.group_id,
+                        self.from.as_deref(),
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_organization_group_roles",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> OrganizationsGroupsRolesListRequest<'a> {
@@ -2380,27 +2891,47 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationInvitation, crate::Error> {
-        crate::runtime::path_value("organizations.invitations.create", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationInvitation, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationInvitation>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.invitations.create",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .post_invitations(&self.id, self.auth0_custom_domain.as_deref(), &body);
-        crate::runtime::send_json(
-                "post_invitations",
-                self.client,
-                &self.options,
-                request,
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.invitations.create",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .post_invitations(
+                        &self.id,
+                        self.auth0_custom_domain.as_deref().or(client.custom_domain()),
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("post_invitations", client, options, request)
     }
 }
 /// Request builder for `organizations.invitations.delete` (`DELETE /organizations/{id}/invitations/{invitation_id}`); finish with [`send`](Self::send).
@@ -2415,24 +2946,42 @@ pub struct OrganizationsInvitationsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsInvitationsDeleteRequest);
 impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("organizations.invitations.delete", "id", &self.id)?;
-        crate::runtime::path_value(
-            "organizations.invitations.delete",
-            "invitation_id",
-            &self.invitation_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_invitations_by_invitation_id(&self.id, &self.invitation_id);
-        crate::runtime::send_empty(
-                "delete_invitations_by_invitation_id",
-                self.client,
-                &self.options,
-                request,
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.invitations.delete",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.invitations.delete",
+                "invitation_id",
+                &self.invitation_id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .delete_invitations_by_invitation_id(&self.id, &self.invitation_id),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_invitations_by_invitation_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.invitations.get` (`GET /organizations/{id}/invitations/{invitation_id}`); finish with [`send`](Self::send).
@@ -2459,31 +3008,48 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::OrganizationInvitation, crate::Error> {
-        crate::runtime::path_value("organizations.invitations.get", "id", &self.id)?;
-        crate::runtime::path_value(
-            "organizations.invitations.get",
-            "invitation_id",
-            &self.invitation_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_invitations_by_invitation_id(
-                &self.id,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::OrganizationInvitation, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::OrganizationInvitation>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("organizations.invitations.get", "id", &self.id)?;
+            crate::runtime::path_value(
+                "organizations.invitations.get",
+                "invitation_id",
                 &self.invitation_id,
-                self.fields.as_deref(),
-                self.include_fields,
-            );
-        crate::runtime::send_json(
-                "get_invitations_by_invitation_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_invitations_by_invitation_id(
+                        &self.id,
+                        &self.invitation_id,
+                        self.fields.as_deref(),
+                        self.include_fields,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_invitations_by_invitation_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.invitations.list` (`GET /organizations/{id}/invitations`); finish with [`send`](Self::send).
@@ -2533,24 +3099,48 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListOrganizationInvitationsResponseContent, crate::Error> {
-        crate::runtime::path_value("organizations.invitations.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_invitations(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListOrganizationInvitationsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListOrganizationInvitationsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.invitations.list",
+                "id",
                 &self.id,
-                self.fields.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.sort.as_deref(),
-            );
-        crate::runtime::send_json("get_invitations", self.client, &self.options, request)
-            .await
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_invitations(
+                        &self.id,
+                        self.fields.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.sort.as_deref(),
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_invitations", client, options, request)
     }
 }
 impl<'a> OrganizationsInvitationsListRequest<'a> {
@@ -2707,17 +3297,30 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("organizations.members.create", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "organizations.members.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_members(&self.id, &body);
-        crate::runtime::send_empty("post_members", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("organizations.members.create", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.members.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_members(&self.id, &body))
+        })();
+        crate::runtime::send_empty("post_members", client, options, request)
     }
 }
 /// Request builder for `organizations.members.delete` (`DELETE /organizations/{id}/members`); finish with [`send`](Self::send).
@@ -2740,17 +3343,30 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("organizations.members.delete", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "organizations.members.delete",
-                "the request body",
-            ))?;
-        let request = self.client.raw().delete_members(&self.id, &body);
-        crate::runtime::send_empty("delete_members", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("organizations.members.delete", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.members.delete",
+                    "the request body",
+                ))?;
+            Ok(client.raw().delete_members(&self.id, &body))
+        })();
+        crate::runtime::send_empty("delete_members", client, options, request)
     }
 }
 /// Request builder for `organizations.members.list` (`GET /organizations/{id}/members`); finish with [`send`](Self::send).
@@ -2806,34 +3422,52 @@ impl<'a> OrganizationsMembersListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListOrganizationMembersResponseContent, crate::Error> {
-        crate::runtime::path_value("organizations.members.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_organization_members(
-                &self.id,
-                self.fields.as_deref(),
-                self.from.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_organization_members",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListOrganizationMembersResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListOrganizationMembersResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("organizations.members.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_organization_members(
+                        &self.id,
+                        self.fields.as_deref(),
+                        self.from.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_organization_members", client, options, request)
     }
 }
 impl<'a> OrganizationsMembersListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationMember> {
@@ -2898,11 +3532,84 @@ impl<'a> OrganizationsMembersListRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::OrganizationMember> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_members";
+        fn extract(
+            answer: crate::types::ListOrganizationMembersResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationMember>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationMembersResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.members.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.members.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMembersResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::OrganizationMember> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }
 /// Operations reached by `client.organizations().members().effective_roles()`.
@@ -2961,35 +3668,55 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserEffectiveRolesResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.members.effective_roles.list",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.members.effective_roles.list",
-            "user_id",
-            &self.user_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_organization_member_effective_roles(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListUserEffectiveRolesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserEffectiveRolesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.members.effective_roles.list",
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.members.effective_roles.list",
+                "user_id",
                 &self.user_id,
-                self.from.as_deref(),
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_organization_member_effective_roles",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_organization_member_effective_roles(
+                        &self.id,
+                        &self.user_id,
+                        self.from.as_deref(),
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_organization_member_effective_roles",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
@@ -3109,42 +3836,59 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "organizations.members.effective_roles.sources.groups.list",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.members.effective_roles.sources.groups.list",
-            "user_id",
-            &self.user_id,
-        )?;
-        let role_id = self
-            .role_id
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListRoleGroupsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.members.effective_roles.sources.groups.list",
-                "the `role_id` parameter",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .get_organization_member_role_source_groups(
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.members.effective_roles.sources.groups.list",
+                "user_id",
                 &self.user_id,
-                self.from.as_deref(),
-                &role_id,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_organization_member_role_source_groups",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            let role_id = self
+                .role_id
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.members.effective_roles.sources.groups.list",
+                    "the `role_id` parameter",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .get_organization_member_role_source_groups(
+                        &self.id,
+                        &self.user_id,
+                        self.from.as_deref(),
+                        &role_id,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_organization_member_role_source_groups",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
@@ -3273,34 +4017,48 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "organizations.members.roles.assign",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.members.roles.assign",
-            "user_id",
-            &self.user_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.members.roles.assign",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .post_organization_member_roles(&self.id, &self.user_id, &body);
-        crate::runtime::send_empty(
-                "post_organization_member_roles",
-                self.client,
-                &self.options,
-                request,
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.members.roles.assign",
+                "user_id",
+                &self.user_id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.members.roles.assign",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .post_organization_member_roles(&self.id, &self.user_id, &body),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "post_organization_member_roles",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.members.roles.delete` (`DELETE /organizations/{id}/members/{user_id}/roles`); finish with [`send`](Self::send).
@@ -3324,34 +4082,48 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "organizations.members.roles.delete",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "organizations.members.roles.delete",
-            "user_id",
-            &self.user_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "organizations.members.roles.delete",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .delete_organization_member_roles(&self.id, &self.user_id, &body);
-        crate::runtime::send_empty(
-                "delete_organization_member_roles",
-                self.client,
-                &self.options,
-                request,
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.members.roles.delete",
+                "user_id",
+                &self.user_id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "organizations.members.roles.delete",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .delete_organization_member_roles(&self.id, &self.user_id, &body),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_organization_member_roles",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `organizations.members.roles.list` (`GET /organizations/{id}/members/{user_id}/roles`); finish with [`send`](Self::send).
@@ -3384,32 +4156,56 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListOrganizationMemberRolesResponseContent, crate::Error> {
-        crate::runtime::path_value("organizations.members.roles.list", "id", &self.id)?;
-        crate::runtime::path_value(
-            "organizations.members.roles.list",
-            "user_id",
-            &self.user_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_organization_member_roles(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListOrganizationMemberRolesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListOrganizationMemberRolesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "organizations.members.roles.list",
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "organizations.members.roles.list",
+                "user_id",
                 &self.user_id,
-                self.include_totals,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json(
-                "get_organization_member_roles",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_organization_member_roles(
+                        &self.id,
+                        &self.user_id,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_organization_member_roles",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> OrganizationsMembersRolesListRequest<'a> {

@@ -65,12 +65,28 @@ pub struct PromptsGetSettingsRequest<'a> {
 crate::runtime::request_options!(PromptsGetSettingsRequest);
 impl<'a> PromptsGetSettingsRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetSettingsResponseContent, crate::Error> {
-        let request = self.client.raw().get_prompts();
-        crate::runtime::send_json("get_prompts", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetSettingsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetSettingsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_prompts())
+        })();
+        crate::runtime::send_json("get_prompts", client, options, request)
     }
 }
 /// Request builder for `prompts.update_settings` (`PATCH /prompts`); finish with [`send`](Self::send).
@@ -92,18 +108,34 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetSettingsResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "prompts.update_settings",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_prompts(&body);
-        crate::runtime::send_json("patch_prompts", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetSettingsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetSettingsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "prompts.update_settings",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_prompts(&body))
+        })();
+        crate::runtime::send_json("patch_prompts", client, options, request)
     }
 }
 /// Operations reached by `client.prompts().custom_text()`.
@@ -160,33 +192,48 @@ pub struct PromptsCustomTextGetRequest<'a> {
 crate::runtime::request_options!(PromptsCustomTextGetRequest);
 impl<'a> PromptsCustomTextGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "prompts.custom_text.get",
-            "prompt",
-            &self.prompt.to_string(),
-        )?;
-        crate::runtime::path_value(
-            "prompts.custom_text.get",
-            "language",
-            &self.language.to_string(),
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_custom_text_by_language(self.prompt, self.language);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "prompts.custom_text.get",
+                "prompt",
+                &self.prompt.to_string(),
+            )?;
+            crate::runtime::path_value(
+                "prompts.custom_text.get",
+                "language",
+                &self.language.to_string(),
+            )?;
+            Ok(client.raw().get_custom_text_by_language(self.prompt, self.language))
+        })();
         crate::runtime::send_json(
-                "get_custom-text_by_language",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_custom-text_by_language",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `prompts.custom_text.set` (`PUT /prompts/{prompt}/custom-text/{language}`); finish with [`send`](Self::send).
@@ -210,34 +257,50 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value(
-            "prompts.custom_text.set",
-            "prompt",
-            &self.prompt.to_string(),
-        )?;
-        crate::runtime::path_value(
-            "prompts.custom_text.set",
-            "language",
-            &self.language.to_string(),
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "prompts.custom_text.set",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .put_custom_text_by_language(self.prompt, self.language, &body);
-        crate::runtime::send_json(
-                "put_custom-text_by_language",
-                self.client,
-                &self.options,
-                request,
+                "prompt",
+                &self.prompt.to_string(),
+            )?;
+            crate::runtime::path_value(
+                "prompts.custom_text.set",
+                "language",
+                &self.language.to_string(),
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "prompts.custom_text.set",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .put_custom_text_by_language(self.prompt, self.language, &body),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "put_custom-text_by_language",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.prompts().partials()`.
@@ -289,20 +352,38 @@ pub struct PromptsPartialsGetRequest<'a> {
 crate::runtime::request_options!(PromptsPartialsGetRequest);
 impl<'a> PromptsPartialsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "prompts.partials.get",
-            "prompt",
-            &self.prompt.to_string(),
-        )?;
-        let request = self.client.raw().get_partials(self.prompt);
-        crate::runtime::send_json("get_partials", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "prompts.partials.get",
+                "prompt",
+                &self.prompt.to_string(),
+            )?;
+            Ok(client.raw().get_partials(self.prompt))
+        })();
+        crate::runtime::send_json("get_partials", client, options, request)
     }
 }
 /// Request builder for `prompts.partials.set` (`PUT /prompts/{prompt}/partials`); finish with [`send`](Self::send).
@@ -325,21 +406,36 @@ impl<'a> PromptsPartialsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value(
-            "prompts.partials.set",
-            "prompt",
-            &self.prompt.to_string(),
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "prompts.partials.set",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_partials(self.prompt, &body);
-        crate::runtime::send_json("put_partials", self.client, &self.options, request)
-            .await
+                "prompt",
+                &self.prompt.to_string(),
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "prompts.partials.set",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_partials(self.prompt, &body))
+        })();
+        crate::runtime::send_json("put_partials", client, options, request)
     }
 }
 /// Operations reached by `client.prompts().rendering()`.
@@ -434,23 +530,34 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::BulkUpdateAculResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "prompts.rendering.bulk_update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_bulk_rendering(&body);
-        crate::runtime::send_json(
-                "patch_bulk_rendering",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::BulkUpdateAculResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::BulkUpdateAculResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "prompts.rendering.bulk_update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_bulk_rendering(&body))
+        })();
+        crate::runtime::send_json("patch_bulk_rendering", client, options, request)
     }
 }
 /// Request builder for `prompts.rendering.get` (`GET /prompts/{prompt}/screen/{screen}/rendering`); finish with [`send`](Self::send).
@@ -465,22 +572,38 @@ pub struct PromptsRenderingGetRequest<'a> {
 crate::runtime::request_options!(PromptsRenderingGetRequest);
 impl<'a> PromptsRenderingGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListAculsResponseContentItem, crate::Error> {
-        crate::runtime::path_value(
-            "prompts.rendering.get",
-            "prompt",
-            &self.prompt.to_string(),
-        )?;
-        crate::runtime::path_value(
-            "prompts.rendering.get",
-            "screen",
-            &self.screen.to_string(),
-        )?;
-        let request = self.client.raw().get_rendering(self.prompt, self.screen);
-        crate::runtime::send_json("get_rendering", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListAculsResponseContentItem, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListAculsResponseContentItem>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "prompts.rendering.get",
+                "prompt",
+                &self.prompt.to_string(),
+            )?;
+            crate::runtime::path_value(
+                "prompts.rendering.get",
+                "screen",
+                &self.screen.to_string(),
+            )?;
+            Ok(client.raw().get_rendering(self.prompt, self.screen))
+        })();
+        crate::runtime::send_json("get_rendering", client, options, request)
     }
 }
 /// Request builder for `prompts.rendering.list` (`GET /prompts/rendering`); finish with [`send`](Self::send).
@@ -544,29 +667,41 @@ impl<'a> PromptsRenderingListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListAculsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_all_rendering(
-                self.fields.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.prompt.as_deref(),
-                self.rendering_mode,
-                self.screen.as_deref(),
-            );
-        crate::runtime::send_json(
-                "get_all_rendering",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListAculsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListAculsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_all_rendering(
+                        self.fields.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.prompt.as_deref(),
+                        self.rendering_mode,
+                        self.screen.as_deref(),
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_all_rendering", client, options, request)
     }
 }
 impl<'a> PromptsRenderingListRequest<'a> {
@@ -652,27 +787,43 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::UpdateAculResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "prompts.rendering.update",
-            "prompt",
-            &self.prompt.to_string(),
-        )?;
-        crate::runtime::path_value(
-            "prompts.rendering.update",
-            "screen",
-            &self.screen.to_string(),
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UpdateAculResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UpdateAculResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "prompts.rendering.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_rendering(self.prompt, self.screen, &body);
-        crate::runtime::send_json("patch_rendering", self.client, &self.options, request)
-            .await
+                "prompt",
+                &self.prompt.to_string(),
+            )?;
+            crate::runtime::path_value(
+                "prompts.rendering.update",
+                "screen",
+                &self.screen.to_string(),
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "prompts.rendering.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_rendering(self.prompt, self.screen, &body))
+        })();
+        crate::runtime::send_json("patch_rendering", client, options, request)
     }
 }

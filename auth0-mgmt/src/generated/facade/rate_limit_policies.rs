@@ -98,21 +98,31 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::RateLimitPolicy, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "rate_limit_policies.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_rate_limit_policies(&body);
-        crate::runtime::send_json(
-                "post_rate-limit-policies",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::RateLimitPolicy, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::RateLimitPolicy>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "rate_limit_policies.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_rate_limit_policies(&body))
+        })();
+        crate::runtime::send_json("post_rate-limit-policies", client, options, request)
     }
 }
 /// Request builder for `rate_limit_policies.delete` (`DELETE /rate-limit-policies/{id}`); finish with [`send`](Self::send).
@@ -126,16 +136,29 @@ pub struct RateLimitPoliciesDeleteRequest<'a> {
 crate::runtime::request_options!(RateLimitPoliciesDeleteRequest);
 impl<'a> RateLimitPoliciesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("rate_limit_policies.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_rate_limit_policies_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("rate_limit_policies.delete", "id", &self.id)?;
+            Ok(client.raw().delete_rate_limit_policies_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_rate-limit-policies_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_rate-limit-policies_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `rate_limit_policies.get` (`GET /rate-limit-policies/{id}`); finish with [`send`](Self::send).
@@ -149,16 +172,31 @@ pub struct RateLimitPoliciesGetRequest<'a> {
 crate::runtime::request_options!(RateLimitPoliciesGetRequest);
 impl<'a> RateLimitPoliciesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::RateLimitPolicy, crate::Error> {
-        crate::runtime::path_value("rate_limit_policies.get", "id", &self.id)?;
-        let request = self.client.raw().get_rate_limit_policies_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::RateLimitPolicy, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::RateLimitPolicy>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("rate_limit_policies.get", "id", &self.id)?;
+            Ok(client.raw().get_rate_limit_policies_by_id(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_rate-limit-policies_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_rate-limit-policies_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `rate_limit_policies.list` (`GET /rate-limit-policies`); finish with [`send`](Self::send).
@@ -207,29 +245,43 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListRateLimitPoliciesPaginatedResponseContent,
-        crate::Error,
-    > {
-        let request = self
-            .client
-            .raw()
-            .get_rate_limit_policies(
-                self.consumer,
-                self.consumer_selector.as_deref(),
-                self.from.as_deref(),
-                self.resource,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_rate-limit-policies",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListRateLimitPoliciesPaginatedResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListRateLimitPoliciesPaginatedResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_rate_limit_policies(
+                        self.consumer,
+                        self.consumer_selector.as_deref(),
+                        self.from.as_deref(),
+                        self.resource,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_rate-limit-policies", client, options, request)
     }
 }
 impl<'a> RateLimitPoliciesListRequest<'a> {
@@ -297,21 +349,36 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::RateLimitPolicy, crate::Error> {
-        crate::runtime::path_value("rate_limit_policies.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "rate_limit_policies.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_rate_limit_policies_by_id(&self.id, &body);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::RateLimitPolicy, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::RateLimitPolicy>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("rate_limit_policies.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "rate_limit_policies.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_rate_limit_policies_by_id(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "patch_rate-limit-policies_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_rate-limit-policies_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }

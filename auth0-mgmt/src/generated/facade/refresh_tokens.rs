@@ -91,16 +91,26 @@ pub struct RefreshTokensDeleteRequest<'a> {
 crate::runtime::request_options!(RefreshTokensDeleteRequest);
 impl<'a> RefreshTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("refresh_tokens.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_refresh_token(&self.id);
-        crate::runtime::send_json(
-                "delete_refresh_token",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("refresh_tokens.delete", "id", &self.id)?;
+            Ok(client.raw().delete_refresh_token(&self.id))
+        })();
+        crate::runtime::send_json("delete_refresh_token", client, options, request)
     }
 }
 /// Request builder for `refresh_tokens.get` (`GET /refresh-tokens/{id}`); finish with [`send`](Self::send).
@@ -114,18 +124,29 @@ pub struct RefreshTokensGetRequest<'a> {
 crate::runtime::request_options!(RefreshTokensGetRequest);
 impl<'a> RefreshTokensGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::RefreshTokenResponseContent, crate::Error> {
-        crate::runtime::path_value("refresh_tokens.get", "id", &self.id)?;
-        let request = self.client.raw().get_refresh_token(&self.id);
-        crate::runtime::send_json(
-                "get_refresh_token",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::RefreshTokenResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::RefreshTokenResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("refresh_tokens.get", "id", &self.id)?;
+            Ok(client.raw().get_refresh_token(&self.id))
+        })();
+        crate::runtime::send_json("get_refresh_token", client, options, request)
     }
 }
 /// Request builder for `refresh_tokens.list` (`GET /refresh-tokens`); finish with [`send`](Self::send).
@@ -174,33 +195,48 @@ impl<'a> RefreshTokensListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetRefreshTokensPaginatedResponseContent, crate::Error> {
-        let user_id = self
-            .user_id
-            .ok_or_else(|| crate::Error::missing(
-                "refresh_tokens.list",
-                "the `user_id` parameter",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .get_refresh_tokens(
-                self.client_id.as_deref(),
-                self.fields.as_deref(),
-                self.from.as_deref(),
-                self.include_fields,
-                self.take,
-                &user_id,
-            );
-        crate::runtime::send_json(
-                "get_refresh_tokens",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetRefreshTokensPaginatedResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetRefreshTokensPaginatedResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let user_id = self
+                .user_id
+                .ok_or_else(|| crate::Error::missing(
+                    "refresh_tokens.list",
+                    "the `user_id` parameter",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .get_refresh_tokens(
+                        self.client_id.as_deref(),
+                        self.fields.as_deref(),
+                        self.from.as_deref(),
+                        self.include_fields,
+                        self.take,
+                        &user_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_refresh_tokens", client, options, request)
     }
 }
 impl<'a> RefreshTokensListRequest<'a> {
@@ -271,21 +307,31 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "refresh_tokens.revoke",
-                "the request body",
-            ))?;
-        let request = self.client.raw().revoke_refresh_tokens(&body);
-        crate::runtime::send_json(
-                "revoke_refresh_tokens",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "refresh_tokens.revoke",
+                    "the request body",
+                ))?;
+            Ok(client.raw().revoke_refresh_tokens(&body))
+        })();
+        crate::runtime::send_json("revoke_refresh_tokens", client, options, request)
     }
 }
 /// Request builder for `refresh_tokens.update` (`PATCH /refresh-tokens/{id}`); finish with [`send`](Self::send).
@@ -308,23 +354,34 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::RefreshTokenResponseContent, crate::Error> {
-        crate::runtime::path_value("refresh_tokens.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "refresh_tokens.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_refresh_tokens_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_refresh-tokens_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::RefreshTokenResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::RefreshTokenResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("refresh_tokens.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "refresh_tokens.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_refresh_tokens_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_refresh-tokens_by_id", client, options, request)
     }
 }

@@ -99,21 +99,31 @@ impl<'a> ResourceServersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ResourceServer, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "resource_servers.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_resource_servers(&body);
-        crate::runtime::send_json(
-                "post_resource-servers",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ResourceServer, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::ResourceServer>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "resource_servers.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_resource_servers(&body))
+        })();
+        crate::runtime::send_json("post_resource-servers", client, options, request)
     }
 }
 /// Request builder for `resource_servers.delete` (`DELETE /resource-servers/{id}`); finish with [`send`](Self::send).
@@ -127,16 +137,29 @@ pub struct ResourceServersDeleteRequest<'a> {
 crate::runtime::request_options!(ResourceServersDeleteRequest);
 impl<'a> ResourceServersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("resource_servers.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_resource_servers_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("resource_servers.delete", "id", &self.id)?;
+            Ok(client.raw().delete_resource_servers_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_resource-servers_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_resource-servers_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `resource_servers.get` (`GET /resource-servers/{id}`); finish with [`send`](Self::send).
@@ -156,19 +179,26 @@ impl<'a> ResourceServersGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ResourceServer, crate::Error> {
-        crate::runtime::path_value("resource_servers.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_resource_servers_by_id(&self.id, self.include_fields);
-        crate::runtime::send_json(
-                "get_resource-servers_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ResourceServer, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::ResourceServer>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("resource_servers.get", "id", &self.id)?;
+            Ok(client.raw().get_resource_servers_by_id(&self.id, self.include_fields))
+        })();
+        crate::runtime::send_json("get_resource-servers_by_id", client, options, request)
     }
 }
 /// Request builder for `resource_servers.list` (`GET /resource-servers`); finish with [`send`](Self::send).
@@ -214,26 +244,38 @@ impl<'a> ResourceServersListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListResourceServerResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_resource_servers(
-                self.identifiers.as_ref(),
-                self.include_fields,
-                self.include_totals,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json(
-                "get_resource-servers",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListResourceServerResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListResourceServerResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_resource_servers(
+                        self.identifiers.as_ref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_resource-servers", client, options, request)
     }
 }
 impl<'a> ResourceServersListRequest<'a> {
@@ -314,21 +356,36 @@ impl<'a> ResourceServersUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::ResourceServer, crate::Error> {
-        crate::runtime::path_value("resource_servers.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "resource_servers.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_resource_servers_by_id(&self.id, &body);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ResourceServer, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::ResourceServer>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("resource_servers.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "resource_servers.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_resource_servers_by_id(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "patch_resource-servers_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_resource-servers_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }

@@ -66,17 +66,33 @@ pub struct RiskAssessmentsSettingsGetRequest<'a> {
 crate::runtime::request_options!(RiskAssessmentsSettingsGetRequest);
 impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::SetGuardianFactorResponseContent, crate::Error> {
-        let request = self.client.raw().get_risk_assessments_settings();
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SetGuardianFactorResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SetGuardianFactorResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_risk_assessments_settings())
+        })();
         crate::runtime::send_json(
-                "get_risk_assessments_settings",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_risk_assessments_settings",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `risk_assessments.settings.update` (`PATCH /risk-assessments/settings`); finish with [`send`](Self::send).
@@ -98,23 +114,39 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::SetGuardianFactorResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "risk_assessments.settings.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_risk_assessments_settings(&body);
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SetGuardianFactorResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SetGuardianFactorResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "risk_assessments.settings.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_risk_assessments_settings(&body))
+        })();
         crate::runtime::send_json(
-                "patch_risk_assessments_settings",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_risk_assessments_settings",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.risk_assessments().settings().new_device()`.
@@ -157,15 +189,33 @@ pub struct RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
 crate::runtime::request_options!(RiskAssessmentsSettingsNewDeviceGetRequest);
 impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_new_device();
-        crate::runtime::send_json("get_new-device", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_new_device())
+        })();
+        crate::runtime::send_json("get_new-device", client, options, request)
     }
 }
 /// Request builder for `risk_assessments.settings.new_device.update` (`PATCH /risk-assessments/settings/new-device`); finish with [`send`](Self::send).
@@ -189,25 +239,38 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
-        crate::Error,
-    > {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "risk_assessments.settings.new_device.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_new_device(&body);
-        crate::runtime::send_json(
-                "patch_new-device",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "risk_assessments.settings.new_device.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_new_device(&body))
+        })();
+        crate::runtime::send_json("patch_new-device", client, options, request)
     }
 }

@@ -111,13 +111,31 @@ impl<'a> RolesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Role, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("roles.create", "the request body"))?;
-        let request = self.client.raw().post_roles(&body);
-        crate::runtime::send_json("post_roles", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Role, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Role>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "roles.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_roles(&body))
+        })();
+        crate::runtime::send_json("post_roles", client, options, request)
     }
 }
 /// Request builder for `roles.delete` (`DELETE /roles/{id}`); finish with [`send`](Self::send).
@@ -131,16 +149,26 @@ pub struct RolesDeleteRequest<'a> {
 crate::runtime::request_options!(RolesDeleteRequest);
 impl<'a> RolesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("roles.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_roles_by_id(&self.id);
-        crate::runtime::send_json(
-                "delete_roles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.delete", "id", &self.id)?;
+            Ok(client.raw().delete_roles_by_id(&self.id))
+        })();
+        crate::runtime::send_json("delete_roles_by_id", client, options, request)
     }
 }
 /// Request builder for `roles.get` (`GET /roles/{id}`); finish with [`send`](Self::send).
@@ -154,11 +182,26 @@ pub struct RolesGetRequest<'a> {
 crate::runtime::request_options!(RolesGetRequest);
 impl<'a> RolesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Role, crate::Error> {
-        crate::runtime::path_value("roles.get", "id", &self.id)?;
-        let request = self.client.raw().get_roles_by_id(&self.id);
-        crate::runtime::send_json("get_roles_by_id", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Role, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Role>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.get", "id", &self.id)?;
+            Ok(client.raw().get_roles_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_roles_by_id", client, options, request)
     }
 }
 /// Request builder for `roles.list` (`GET /roles`); finish with [`send`](Self::send).
@@ -195,19 +238,37 @@ impl<'a> RolesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListRolesResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_roles(
-                self.include_totals,
-                self.name_filter.as_deref(),
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json("get_roles", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListRolesResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListRolesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_roles(
+                        self.include_totals,
+                        self.name_filter.as_deref(),
+                        self.page,
+                        self.per_page,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_roles", client, options, request)
     }
 }
 impl<'a> RolesListRequest<'a> {
@@ -285,19 +346,32 @@ impl<'a> RolesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Role, crate::Error> {
-        crate::runtime::path_value("roles.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("roles.update", "the request body"))?;
-        let request = self.client.raw().patch_roles_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_roles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Role, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Role>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "roles.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_roles_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_roles_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.roles().groups()`.
@@ -367,22 +441,30 @@ impl<'a> RolesGroupsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("roles.groups.create", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "roles.groups.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_role_groups(&self.id, &body);
-        crate::runtime::send_empty(
-                "post_role_groups",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.groups.create", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "roles.groups.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_role_groups(&self.id, &body))
+        })();
+        crate::runtime::send_empty("post_role_groups", client, options, request)
     }
 }
 /// Request builder for `roles.groups.delete` (`DELETE /roles/{id}/groups`); finish with [`send`](Self::send).
@@ -405,22 +487,30 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("roles.groups.delete", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "roles.groups.delete",
-                "the request body",
-            ))?;
-        let request = self.client.raw().delete_role_groups(&self.id, &body);
-        crate::runtime::send_empty(
-                "delete_role_groups",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.groups.delete", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "roles.groups.delete",
+                    "the request body",
+                ))?;
+            Ok(client.raw().delete_role_groups(&self.id, &body))
+        })();
+        crate::runtime::send_empty("delete_role_groups", client, options, request)
     }
 }
 /// Request builder for `roles.groups.get` (`GET /roles/{id}/groups`); finish with [`send`](Self::send).
@@ -446,16 +536,29 @@ impl<'a> RolesGroupsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
-        crate::runtime::path_value("roles.groups.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_role_groups(&self.id, self.from.as_deref(), self.take);
-        crate::runtime::send_json("get_role_groups", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListRoleGroupsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.groups.get", "id", &self.id)?;
+            Ok(client.raw().get_role_groups(&self.id, self.from.as_deref(), self.take))
+        })();
+        crate::runtime::send_json("get_role_groups", client, options, request)
     }
 }
 impl<'a> RolesGroupsGetRequest<'a> {
@@ -568,22 +671,37 @@ impl<'a> RolesPermissionsAddRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("roles.permissions.add", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "roles.permissions.add",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_role_permission_assignment(&self.id, &body);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.permissions.add", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "roles.permissions.add",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_role_permission_assignment(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "post_role_permission_assignment",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_role_permission_assignment",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `roles.permissions.delete` (`DELETE /roles/{id}/permissions`); finish with [`send`](Self::send).
@@ -606,25 +724,37 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("roles.permissions.delete", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "roles.permissions.delete",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .delete_role_permission_assignment(&self.id, &body);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.permissions.delete", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "roles.permissions.delete",
+                    "the request body",
+                ))?;
+            Ok(client.raw().delete_role_permission_assignment(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "delete_role_permission_assignment",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_role_permission_assignment",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `roles.permissions.list` (`GET /roles/{id}/permissions`); finish with [`send`](Self::send).
@@ -656,26 +786,38 @@ impl<'a> RolesPermissionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListRolePermissionsResponseContent, crate::Error> {
-        crate::runtime::path_value("roles.permissions.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_role_permission(
-                &self.id,
-                self.include_totals,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json(
-                "get_role_permission",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListRolePermissionsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListRolePermissionsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.permissions.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_role_permission(
+                        &self.id,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_role_permission", client, options, request)
     }
 }
 impl<'a> RolesPermissionsListRequest<'a> {
@@ -797,17 +939,32 @@ impl<'a> RolesUsersAssignRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("roles.users.assign", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "roles.users.assign",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_role_users(&self.id, &body);
-        crate::runtime::send_json("post_role_users", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.users.assign", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "roles.users.assign",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_role_users(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_role_users", client, options, request)
     }
 }
 /// Request builder for `roles.users.list` (`GET /roles/{id}/users`); finish with [`send`](Self::send).
@@ -851,27 +1008,47 @@ impl<'a> RolesUsersListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListRoleUsersResponseContent, crate::Error> {
-        crate::runtime::path_value("roles.users.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_role_user(
-                &self.id,
-                self.from.as_deref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.take,
-            );
-        crate::runtime::send_json("get_role_user", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListRoleUsersResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListRoleUsersResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("roles.users.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_role_user(
+                        &self.id,
+                        self.from.as_deref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.take,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_role_user", client, options, request)
     }
 }
 impl<'a> RolesUsersListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_role_user";
@@ -931,8 +1108,78 @@ impl<'a> RolesUsersListRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_role_user";
+        fn extract(
+            answer: crate::types::ListRoleUsersResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::RoleUser>, crate::Error> {
+            match answer {
+                crate::types::ListRoleUsersResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListRoleUsersResponseContent::ListRoleUsersOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.users.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListRoleUsersResponseContent::ListRoleUsersPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.users.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListRoleUsersResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::RoleUser> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }

@@ -101,13 +101,31 @@ impl<'a> RulesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Rule, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("rules.create", "the request body"))?;
-        let request = self.client.raw().post_rules(&body);
-        crate::runtime::send_json("post_rules", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Rule, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Rule>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "rules.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_rules(&body))
+        })();
+        crate::runtime::send_json("post_rules", client, options, request)
     }
 }
 /// Request builder for `rules.delete` (`DELETE /rules/{id}`); finish with [`send`](Self::send).
@@ -121,16 +139,24 @@ pub struct RulesDeleteRequest<'a> {
 crate::runtime::request_options!(RulesDeleteRequest);
 impl<'a> RulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("rules.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_rules_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_rules_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("rules.delete", "id", &self.id)?;
+            Ok(client.raw().delete_rules_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_rules_by_id", client, options, request)
     }
 }
 /// Request builder for `rules.get` (`GET /rules/{id}`); finish with [`send`](Self::send).
@@ -156,14 +182,34 @@ impl<'a> RulesGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Rule, crate::Error> {
-        crate::runtime::path_value("rules.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_rules_by_id(&self.id, self.fields.as_deref(), self.include_fields);
-        crate::runtime::send_json("get_rules_by_id", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Rule, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Rule>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("rules.get", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_rules_by_id(
+                        &self.id,
+                        self.fields.as_deref(),
+                        self.include_fields,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_rules_by_id", client, options, request)
     }
 }
 /// Request builder for `rules.list` (`GET /rules`); finish with [`send`](Self::send).
@@ -212,21 +258,39 @@ impl<'a> RulesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListRulesResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_rules(
-                self.enabled,
-                self.fields.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json("get_rules", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListRulesResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListRulesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_rules(
+                        self.enabled,
+                        self.fields.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_rules", client, options, request)
     }
 }
 impl<'a> RulesListRequest<'a> {
@@ -304,18 +368,31 @@ impl<'a> RulesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::Rule, crate::Error> {
-        crate::runtime::path_value("rules.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("rules.update", "the request body"))?;
-        let request = self.client.raw().patch_rules_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_rules_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::Rule, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<crate::types::Rule>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("rules.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "rules.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_rules_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_rules_by_id", client, options, request)
     }
 }

@@ -61,16 +61,29 @@ pub struct RulesConfigsDeleteRequest<'a> {
 crate::runtime::request_options!(RulesConfigsDeleteRequest);
 impl<'a> RulesConfigsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("rules_configs.delete", "key", &self.key)?;
-        let request = self.client.raw().delete_rules_configs_by_key(&self.key);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("rules_configs.delete", "key", &self.key)?;
+            Ok(client.raw().delete_rules_configs_by_key(&self.key))
+        })();
         crate::runtime::send_empty(
-                "delete_rules-configs_by_key",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_rules-configs_by_key",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `rules_configs.list` (`GET /rules-configs`); finish with [`send`](Self::send).
@@ -83,17 +96,28 @@ pub struct RulesConfigsListRequest<'a> {
 crate::runtime::request_options!(RulesConfigsListRequest);
 impl<'a> RulesConfigsListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::RulesConfig>, crate::Error> {
-        let request = self.client.raw().get_rules_configs();
-        crate::runtime::send_json(
-                "get_rules-configs",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<::std::vec::Vec<crate::types::RulesConfig>, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::RulesConfig>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_rules_configs())
+        })();
+        crate::runtime::send_json("get_rules-configs", client, options, request)
     }
 }
 /// Request builder for `rules_configs.set` (`PUT /rules-configs/{key}`); finish with [`send`](Self::send).
@@ -116,23 +140,34 @@ impl<'a> RulesConfigsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::SetRulesConfigResponseContent, crate::Error> {
-        crate::runtime::path_value("rules_configs.set", "key", &self.key)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "rules_configs.set",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_rules_configs_by_key(&self.key, &body);
-        crate::runtime::send_json(
-                "put_rules-configs_by_key",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SetRulesConfigResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SetRulesConfigResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("rules_configs.set", "key", &self.key)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "rules_configs.set",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_rules_configs_by_key(&self.key, &body))
+        })();
+        crate::runtime::send_json("put_rules-configs_by_key", client, options, request)
     }
 }

@@ -110,21 +110,34 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::SelfServiceProfile, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "self_service_profiles.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_self_service_profiles(&body);
-        crate::runtime::send_json(
-                "post_self-service-profiles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SelfServiceProfile, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SelfServiceProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "self_service_profiles.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_self_service_profiles(&body))
+        })();
+        crate::runtime::send_json("post_self-service-profiles", client, options, request)
     }
 }
 /// Request builder for `self_service_profiles.delete` (`DELETE /self-service-profiles/{id}`); finish with [`send`](Self::send).
@@ -138,16 +151,29 @@ pub struct SelfServiceProfilesDeleteRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesDeleteRequest);
 impl<'a> SelfServiceProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("self_service_profiles.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_self_service_profiles_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("self_service_profiles.delete", "id", &self.id)?;
+            Ok(client.raw().delete_self_service_profiles_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_self-service-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_self-service-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `self_service_profiles.get` (`GET /self-service-profiles/{id}`); finish with [`send`](Self::send).
@@ -161,16 +187,34 @@ pub struct SelfServiceProfilesGetRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesGetRequest);
 impl<'a> SelfServiceProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::SelfServiceProfile, crate::Error> {
-        crate::runtime::path_value("self_service_profiles.get", "id", &self.id)?;
-        let request = self.client.raw().get_self_service_profiles_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SelfServiceProfile, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SelfServiceProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("self_service_profiles.get", "id", &self.id)?;
+            Ok(client.raw().get_self_service_profiles_by_id(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_self-service-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_self-service-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `self_service_profiles.list` (`GET /self-service-profiles`); finish with [`send`](Self::send).
@@ -201,20 +245,39 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListSelfServiceProfilesResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_self_service_profiles(self.include_totals, self.page, self.per_page);
-        crate::runtime::send_json(
-                "get_self-service-profiles",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListSelfServiceProfilesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListSelfServiceProfilesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_self_service_profiles(
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_self-service-profiles", client, options, request)
     }
 }
 impl<'a> SelfServiceProfilesListRequest<'a> {
@@ -299,25 +362,40 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::SelfServiceProfile, crate::Error> {
-        crate::runtime::path_value("self_service_profiles.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "self_service_profiles.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_self_service_profiles_by_id(&self.id, &body);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SelfServiceProfile, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SelfServiceProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("self_service_profiles.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "self_service_profiles.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_self_service_profiles_by_id(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "patch_self-service-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_self-service-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.self_service_profiles().custom_text()`.
@@ -379,38 +457,61 @@ pub struct SelfServiceProfilesCustomTextListRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesCustomTextListRequest);
 impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "self_service_profiles.custom_text.list",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "self_service_profiles.custom_text.list",
-            "language",
-            &self.language.to_string(),
-        )?;
-        crate::runtime::path_value(
-            "self_service_profiles.custom_text.list",
-            "page",
-            &self.page.to_string(),
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_self_service_profile_custom_text(&self.id, self.language, self.page);
-        crate::runtime::send_json(
-                "get_self_service_profile_custom_text",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "self_service_profiles.custom_text.list",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "self_service_profiles.custom_text.list",
+                "language",
+                &self.language.to_string(),
+            )?;
+            crate::runtime::path_value(
+                "self_service_profiles.custom_text.list",
+                "page",
+                &self.page.to_string(),
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_self_service_profile_custom_text(
+                        &self.id,
+                        self.language,
+                        self.page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_self_service_profile_custom_text",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `self_service_profiles.custom_text.set` (`PUT /self-service-profiles/{id}/custom-text/{language}/{page}`); finish with [`send`](Self::send).
@@ -439,49 +540,68 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "self_service_profiles.custom_text.set",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "self_service_profiles.custom_text.set",
-            "language",
-            &self.language.to_string(),
-        )?;
-        crate::runtime::path_value(
-            "self_service_profiles.custom_text.set",
-            "page",
-            &self.page.to_string(),
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "self_service_profiles.custom_text.set",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .put_self_service_profile_custom_text(
+                "id",
                 &self.id,
-                self.language,
-                self.page,
-                &body,
-            );
-        crate::runtime::send_json(
-                "put_self_service_profile_custom_text",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            crate::runtime::path_value(
+                "self_service_profiles.custom_text.set",
+                "language",
+                &self.language.to_string(),
+            )?;
+            crate::runtime::path_value(
+                "self_service_profiles.custom_text.set",
+                "page",
+                &self.page.to_string(),
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "self_service_profiles.custom_text.set",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .put_self_service_profile_custom_text(
+                        &self.id,
+                        self.language,
+                        self.page,
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "put_self_service_profile_custom_text",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.self_service_profiles().sso_ticket()`.
@@ -551,29 +671,52 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::CreateSelfServiceProfileSsoTicketResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "self_service_profiles.sso_ticket.create",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreateSelfServiceProfileSsoTicketResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::CreateSelfServiceProfileSsoTicketResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "self_service_profiles.sso_ticket.create",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .post_sso_ticket(&self.id, self.auth0_custom_domain.as_deref(), &body);
-        crate::runtime::send_json("post_sso-ticket", self.client, &self.options, request)
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "self_service_profiles.sso_ticket.create",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .post_sso_ticket(
+                        &self.id,
+                        self.auth0_custom_domain.as_deref().or(client.custom_domain()),
+                        &body,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("post_sso-ticket", client, options, request)
     }
 }
 /// Request builder for `self_service_profiles.sso_ticket.revoke` (`POST /self-service-profiles/{profileId}/sso-ticket/{id}/revoke`); finish with [`send`](Self::send).
@@ -588,19 +731,34 @@ pub struct SelfServiceProfilesSsoTicketRevokeRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesSsoTicketRevokeRequest);
 impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value(
-            "self_service_profiles.sso_ticket.revoke",
-            "profile_id",
-            &self.profile_id,
-        )?;
-        crate::runtime::path_value(
-            "self_service_profiles.sso_ticket.revoke",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().post_revoke(&self.profile_id, &self.id);
-        crate::runtime::send_json("post_revoke", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "self_service_profiles.sso_ticket.revoke",
+                "profile_id",
+                &self.profile_id,
+            )?;
+            crate::runtime::path_value(
+                "self_service_profiles.sso_ticket.revoke",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().post_revoke(&self.profile_id, &self.id))
+        })();
+        crate::runtime::send_json("post_revoke", client, options, request)
     }
 }

@@ -74,11 +74,26 @@ pub struct SessionsDeleteRequest<'a> {
 crate::runtime::request_options!(SessionsDeleteRequest);
 impl<'a> SessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("sessions.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_session(&self.id);
-        crate::runtime::send_json("delete_session", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("sessions.delete", "id", &self.id)?;
+            Ok(client.raw().delete_session(&self.id))
+        })();
+        crate::runtime::send_json("delete_session", client, options, request)
     }
 }
 /// Request builder for `sessions.get` (`GET /sessions/{id}`); finish with [`send`](Self::send).
@@ -92,13 +107,29 @@ pub struct SessionsGetRequest<'a> {
 crate::runtime::request_options!(SessionsGetRequest);
 impl<'a> SessionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::SessionResponseContent, crate::Error> {
-        crate::runtime::path_value("sessions.get", "id", &self.id)?;
-        let request = self.client.raw().get_session(&self.id);
-        crate::runtime::send_json("get_session", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SessionResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SessionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("sessions.get", "id", &self.id)?;
+            Ok(client.raw().get_session(&self.id))
+        })();
+        crate::runtime::send_json("get_session", client, options, request)
     }
 }
 /// Request builder for `sessions.revoke` (`POST /sessions/{id}/revoke`); finish with [`send`](Self::send).
@@ -112,11 +143,26 @@ pub struct SessionsRevokeRequest<'a> {
 crate::runtime::request_options!(SessionsRevokeRequest);
 impl<'a> SessionsRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("sessions.revoke", "id", &self.id)?;
-        let request = self.client.raw().revoke_session(&self.id);
-        crate::runtime::send_json("revoke_session", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("sessions.revoke", "id", &self.id)?;
+            Ok(client.raw().revoke_session(&self.id))
+        })();
+        crate::runtime::send_json("revoke_session", client, options, request)
     }
 }
 /// Request builder for `sessions.update` (`PATCH /sessions/{id}`); finish with [`send`](Self::send).
@@ -139,23 +185,34 @@ impl<'a> SessionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::SessionResponseContent, crate::Error> {
-        crate::runtime::path_value("sessions.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "sessions.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_sessions_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_sessions_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::SessionResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::SessionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("sessions.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "sessions.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_sessions_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_sessions_by_id", client, options, request)
     }
 }

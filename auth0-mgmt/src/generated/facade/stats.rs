@@ -48,15 +48,23 @@ pub struct StatsGetActiveUsersCountRequest<'a> {
 crate::runtime::request_options!(StatsGetActiveUsersCountRequest);
 impl<'a> StatsGetActiveUsersCountRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<f64, crate::Error> {
-        let request = self.client.raw().get_active_users();
-        crate::runtime::send_json(
-                "get_active-users",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<f64, crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<f64>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_active_users())
+        })();
+        crate::runtime::send_json("get_active-users", client, options, request)
     }
 }
 /// Request builder for `stats.get_daily` (`GET /stats/daily`); finish with [`send`](Self::send).
@@ -81,13 +89,27 @@ impl<'a> StatsGetDailyRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::DailyStats>, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_daily(self.from.as_deref(), self.to.as_deref());
-        crate::runtime::send_json("get_daily", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<::std::vec::Vec<crate::types::DailyStats>, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::DailyStats>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_daily(self.from.as_deref(), self.to.as_deref()))
+        })();
+        crate::runtime::send_json("get_daily", client, options, request)
     }
 }

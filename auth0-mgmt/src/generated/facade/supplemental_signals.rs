@@ -49,17 +49,31 @@ pub struct SupplementalSignalsGetRequest<'a> {
 crate::runtime::request_options!(SupplementalSignalsGetRequest);
 impl<'a> SupplementalSignalsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetSupplementalSignalsResponseContent, crate::Error> {
-        let request = self.client.raw().get_supplemental_signals();
-        crate::runtime::send_json(
-                "get_supplemental-signals",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetSupplementalSignalsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetSupplementalSignalsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_supplemental_signals())
+        })();
+        crate::runtime::send_json("get_supplemental-signals", client, options, request)
     }
 }
 /// Request builder for `supplemental_signals.patch` (`PATCH /supplemental-signals`); finish with [`send`](Self::send).
@@ -81,22 +95,36 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetSupplementalSignalsResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "supplemental_signals.patch",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_supplemental_signals(&body);
-        crate::runtime::send_json(
-                "patch_supplemental-signals",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::GetSupplementalSignalsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetSupplementalSignalsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "supplemental_signals.patch",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_supplemental_signals(&body))
+        })();
+        crate::runtime::send_json("patch_supplemental-signals", client, options, request)
     }
 }

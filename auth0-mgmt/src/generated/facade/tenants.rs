@@ -74,20 +74,32 @@ impl<'a> TenantsSettingsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetTenantSettingsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .tenant_settings_route(self.fields.as_deref(), self.include_fields);
-        crate::runtime::send_json(
-                "tenant_settings_route",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetTenantSettingsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetTenantSettingsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .tenant_settings_route(self.fields.as_deref(), self.include_fields),
             )
-            .await
+        })();
+        crate::runtime::send_json("tenant_settings_route", client, options, request)
     }
 }
 /// Request builder for `tenants.settings.update` (`PATCH /tenants/settings`); finish with [`send`](Self::send).
@@ -109,17 +121,33 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetTenantSettingsResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "tenants.settings.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_settings(&body);
-        crate::runtime::send_json("patch_settings", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetTenantSettingsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetTenantSettingsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "tenants.settings.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_settings(&body))
+        })();
+        crate::runtime::send_json("patch_settings", client, options, request)
     }
 }

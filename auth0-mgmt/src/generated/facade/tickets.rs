@@ -65,26 +65,41 @@ impl<'a> TicketsChangePasswordRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::VerifyEmailTicketResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "tickets.change_password",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .post_password_change(self.auth0_custom_domain.as_deref(), &body);
-        crate::runtime::send_json(
-                "post_password-change",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::VerifyEmailTicketResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::VerifyEmailTicketResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "tickets.change_password",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .post_password_change(
+                        self.auth0_custom_domain.as_deref().or(client.custom_domain()),
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("post_password-change", client, options, request)
     }
 }
 /// Request builder for `tickets.verify_email` (`POST /tickets/email-verification`); finish with [`send`](Self::send).
@@ -112,25 +127,40 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::VerifyEmailTicketResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "tickets.verify_email",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .post_email_verification(self.auth0_custom_domain.as_deref(), &body);
-        crate::runtime::send_json(
-                "post_email-verification",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::VerifyEmailTicketResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::VerifyEmailTicketResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "tickets.verify_email",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .post_email_verification(
+                        self.auth0_custom_domain.as_deref().or(client.custom_domain()),
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("post_email-verification", client, options, request)
     }
 }

@@ -103,23 +103,39 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::TokenExchangeProfileResponseContent, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "token_exchange_profiles.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_token_exchange_profiles(&body);
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::TokenExchangeProfileResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::TokenExchangeProfileResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "token_exchange_profiles.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_token_exchange_profiles(&body))
+        })();
         crate::runtime::send_json(
-                "post_token-exchange-profiles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_token-exchange-profiles",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `token_exchange_profiles.delete` (`DELETE /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
@@ -133,16 +149,33 @@ pub struct TokenExchangeProfilesDeleteRequest<'a> {
 crate::runtime::request_options!(TokenExchangeProfilesDeleteRequest);
 impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("token_exchange_profiles.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_token_exchange_profiles_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "token_exchange_profiles.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_token_exchange_profiles_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_token-exchange-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_token-exchange-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `token_exchange_profiles.get` (`GET /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
@@ -156,18 +189,34 @@ pub struct TokenExchangeProfilesGetRequest<'a> {
 crate::runtime::request_options!(TokenExchangeProfilesGetRequest);
 impl<'a> TokenExchangeProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::TokenExchangeProfileResponseContent, crate::Error> {
-        crate::runtime::path_value("token_exchange_profiles.get", "id", &self.id)?;
-        let request = self.client.raw().get_token_exchange_profiles_by_id(&self.id);
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::TokenExchangeProfileResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::TokenExchangeProfileResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("token_exchange_profiles.get", "id", &self.id)?;
+            Ok(client.raw().get_token_exchange_profiles_by_id(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_token-exchange-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_token-exchange-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `token_exchange_profiles.list` (`GET /token-exchange-profiles`); finish with [`send`](Self::send).
@@ -192,20 +241,36 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListTokenExchangeProfileResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_token_exchange_profiles(self.from.as_deref(), self.take);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListTokenExchangeProfileResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListTokenExchangeProfileResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_token_exchange_profiles(self.from.as_deref(), self.take))
+        })();
         crate::runtime::send_json(
-                "get_token-exchange-profiles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_token-exchange-profiles",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> TokenExchangeProfilesListRequest<'a> {
@@ -283,24 +348,40 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("token_exchange_profiles.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "token_exchange_profiles.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_token_exchange_profiles_by_id(&self.id, &body);
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "token_exchange_profiles.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_token_exchange_profiles_by_id(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "patch_token-exchange-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_token-exchange-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }

@@ -129,21 +129,39 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::UserAttributeProfile, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "user_attribute_profiles.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_user_attribute_profiles(&body);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UserAttributeProfile, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UserAttributeProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "user_attribute_profiles.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_user_attribute_profiles(&body))
+        })();
         crate::runtime::send_json(
-                "post_user-attribute-profiles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_user-attribute-profiles",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `user_attribute_profiles.delete` (`DELETE /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
@@ -157,16 +175,33 @@ pub struct UserAttributeProfilesDeleteRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesDeleteRequest);
 impl<'a> UserAttributeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("user_attribute_profiles.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_user_attribute_profiles_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "user_attribute_profiles.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_user_attribute_profiles_by_id(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_user-attribute-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_user-attribute-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `user_attribute_profiles.get` (`GET /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
@@ -180,16 +215,34 @@ pub struct UserAttributeProfilesGetRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesGetRequest);
 impl<'a> UserAttributeProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::UserAttributeProfile, crate::Error> {
-        crate::runtime::path_value("user_attribute_profiles.get", "id", &self.id)?;
-        let request = self.client.raw().get_user_attribute_profiles_by_id(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UserAttributeProfile, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UserAttributeProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("user_attribute_profiles.get", "id", &self.id)?;
+            Ok(client.raw().get_user_attribute_profiles_by_id(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_user-attribute-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_user-attribute-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `user_attribute_profiles.get_template` (`GET /user-attribute-profiles/templates/{id}`); finish with [`send`](Self::send).
@@ -203,22 +256,38 @@ pub struct UserAttributeProfilesGetTemplateRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesGetTemplateRequest);
 impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::UserAttributeProfileTemplateItem, crate::Error> {
-        crate::runtime::path_value(
-            "user_attribute_profiles.get_template",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().get_user_attribute_profile_template(&self.id);
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UserAttributeProfileTemplateItem, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UserAttributeProfileTemplateItem>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "user_attribute_profiles.get_template",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_user_attribute_profile_template(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_user_attribute_profile_template",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_user_attribute_profile_template",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `user_attribute_profiles.list` (`GET /user-attribute-profiles`); finish with [`send`](Self::send).
@@ -243,23 +312,38 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListUserAttributeProfilesPaginatedResponseContent,
-        crate::Error,
-    > {
-        let request = self
-            .client
-            .raw()
-            .get_user_attribute_profiles(self.from.as_deref(), self.take);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListUserAttributeProfilesPaginatedResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListUserAttributeProfilesPaginatedResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_user_attribute_profiles(self.from.as_deref(), self.take))
+        })();
         crate::runtime::send_json(
-                "get_user-attribute-profiles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_user-attribute-profiles",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> UserAttributeProfilesListRequest<'a> {
@@ -321,20 +405,38 @@ pub struct UserAttributeProfilesListTemplatesRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesListTemplatesRequest);
 impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListUserAttributeProfileTemplateResponseContent,
-        crate::Error,
-    > {
-        let request = self.client.raw().get_user_attribute_profile_templates();
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListUserAttributeProfileTemplateResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListUserAttributeProfileTemplateResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_user_attribute_profile_templates())
+        })();
         crate::runtime::send_json(
-                "get_user_attribute_profile_templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_user_attribute_profile_templates",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `user_attribute_profiles.update` (`PATCH /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
@@ -357,24 +459,43 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::UserAttributeProfile, crate::Error> {
-        crate::runtime::path_value("user_attribute_profiles.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UserAttributeProfile, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UserAttributeProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "user_attribute_profiles.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_user_attribute_profiles_by_id(&self.id, &body);
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "user_attribute_profiles.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_user_attribute_profiles_by_id(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "patch_user-attribute-profiles_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "patch_user-attribute-profiles_by_id",
+            client,
+            options,
+            request,
+        )
     }
 }

@@ -75,16 +75,24 @@ pub struct UserBlocksDeleteRequest<'a> {
 crate::runtime::request_options!(UserBlocksDeleteRequest);
 impl<'a> UserBlocksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("user_blocks.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_user_blocks_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_user-blocks_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("user_blocks.delete", "id", &self.id)?;
+            Ok(client.raw().delete_user_blocks_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_user-blocks_by_id", client, options, request)
     }
 }
 /// Request builder for `user_blocks.delete_by_identifier` (`DELETE /user-blocks`); finish with [`send`](Self::send).
@@ -103,21 +111,29 @@ impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        let identifier = self
-            .identifier
-            .ok_or_else(|| crate::Error::missing(
-                "user_blocks.delete_by_identifier",
-                "the `identifier` parameter",
-            ))?;
-        let request = self.client.raw().delete_user_blocks(&identifier);
-        crate::runtime::send_empty(
-                "delete_user-blocks",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let identifier = self
+                .identifier
+                .ok_or_else(|| crate::Error::missing(
+                    "user_blocks.delete_by_identifier",
+                    "the `identifier` parameter",
+                ))?;
+            Ok(client.raw().delete_user_blocks(&identifier))
+        })();
+        crate::runtime::send_empty("delete_user-blocks", client, options, request)
     }
 }
 /// Request builder for `user_blocks.list` (`GET /user-blocks/{id}`); finish with [`send`](Self::send).
@@ -137,21 +153,36 @@ impl<'a> UserBlocksListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserBlocksResponseContent, crate::Error> {
-        crate::runtime::path_value("user_blocks.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_user_blocks_by_id(&self.id, self.consider_brute_force_enablement);
-        crate::runtime::send_json(
-                "get_user-blocks_by_id",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListUserBlocksResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserBlocksResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("user_blocks.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_user_blocks_by_id(
+                        &self.id,
+                        self.consider_brute_force_enablement,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_user-blocks_by_id", client, options, request)
     }
 }
 /// Request builder for `user_blocks.list_by_identifier` (`GET /user-blocks`); finish with [`send`](Self::send).
@@ -176,20 +207,37 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserBlocksResponseContent, crate::Error> {
-        let identifier = self
-            .identifier
-            .ok_or_else(|| crate::Error::missing(
-                "user_blocks.list_by_identifier",
-                "the `identifier` parameter",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .get_user_blocks(self.consider_brute_force_enablement, &identifier);
-        crate::runtime::send_json("get_user-blocks", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListUserBlocksResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserBlocksResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let identifier = self
+                .identifier
+                .ok_or_else(|| crate::Error::missing(
+                    "user_blocks.list_by_identifier",
+                    "the `identifier` parameter",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .get_user_blocks(self.consider_brute_force_enablement, &identifier),
+            )
+        })();
+        crate::runtime::send_json("get_user-blocks", client, options, request)
     }
 }

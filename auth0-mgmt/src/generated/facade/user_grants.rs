@@ -66,16 +66,24 @@ pub struct UserGrantsDeleteRequest<'a> {
 crate::runtime::request_options!(UserGrantsDeleteRequest);
 impl<'a> UserGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("user_grants.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_grants_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_grants_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("user_grants.delete", "id", &self.id)?;
+            Ok(client.raw().delete_grants_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_grants_by_id", client, options, request)
     }
 }
 /// Request builder for `user_grants.delete_by_user_id` (`DELETE /grants`); finish with [`send`](Self::send).
@@ -94,21 +102,29 @@ impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        let user_id = self
-            .user_id
-            .ok_or_else(|| crate::Error::missing(
-                "user_grants.delete_by_user_id",
-                "the `user_id` parameter",
-            ))?;
-        let request = self.client.raw().delete_grants_by_user_id(&user_id);
-        crate::runtime::send_empty(
-                "delete_grants_by_user_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let user_id = self
+                .user_id
+                .ok_or_else(|| crate::Error::missing(
+                    "user_grants.delete_by_user_id",
+                    "the `user_id` parameter",
+                ))?;
+            Ok(client.raw().delete_grants_by_user_id(&user_id))
+        })();
+        crate::runtime::send_empty("delete_grants_by_user_id", client, options, request)
     }
 }
 /// Request builder for `user_grants.list` (`GET /grants`); finish with [`send`](Self::send).
@@ -157,22 +173,39 @@ impl<'a> UserGrantsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserGrantsResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_grants(
-                self.audience.as_deref(),
-                self.client_id.as_deref(),
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.user_id.as_deref(),
-            );
-        crate::runtime::send_json("get_grants", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListUserGrantsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserGrantsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_grants(
+                        self.audience.as_deref(),
+                        self.client_id.as_deref(),
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.user_id.as_deref(),
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_grants", client, options, request)
     }
 }
 impl<'a> UserGrantsListRequest<'a> {

@@ -253,16 +253,41 @@ impl<'a> UsersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::UserResponseSchema, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("users.create", "the request body"))?;
-        let request = self
-            .client
-            .raw()
-            .post_users(self.auth0_custom_domain.as_deref(), &body);
-        crate::runtime::send_json("post_users", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UserResponseSchema, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UserResponseSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.create",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .post_users(
+                        self.auth0_custom_domain.as_deref().or(client.custom_domain()),
+                        &body,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("post_users", client, options, request)
     }
 }
 /// Request builder for `users.delete` (`DELETE /users/{id}`); finish with [`send`](Self::send).
@@ -276,16 +301,24 @@ pub struct UsersDeleteRequest<'a> {
 crate::runtime::request_options!(UsersDeleteRequest);
 impl<'a> UsersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("users.delete", "id", &self.id)?;
-        let request = self.client.raw().delete_users_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_users_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.delete", "id", &self.id)?;
+            Ok(client.raw().delete_users_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_users_by_id", client, options, request)
     }
 }
 /// Request builder for `users.get` (`GET /users/{id}`); finish with [`send`](Self::send).
@@ -311,14 +344,37 @@ impl<'a> UsersGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::UserResponseSchema, crate::Error> {
-        crate::runtime::path_value("users.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_users_by_id(&self.id, self.fields.as_deref(), self.include_fields);
-        crate::runtime::send_json("get_users_by_id", self.client, &self.options, request)
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UserResponseSchema, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UserResponseSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.get", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_users_by_id(
+                        &self.id,
+                        self.fields.as_deref(),
+                        self.include_fields,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_users_by_id", client, options, request)
     }
 }
 /// Request builder for `users.list` (`GET /users`); finish with [`send`](Self::send).
@@ -394,25 +450,43 @@ impl<'a> UsersListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUsersResponseContent, crate::Error> {
-        let request = self
-            .client
-            .raw()
-            .get_users(
-                self.connection.as_deref(),
-                self.fields.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.primary_order,
-                self.q.as_deref(),
-                self.search_engine,
-                self.sort.as_deref(),
-            );
-        crate::runtime::send_json("get_users", self.client, &self.options, request).await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListUsersResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUsersResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_users(
+                        self.connection.as_deref(),
+                        self.fields.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.primary_order,
+                        self.q.as_deref(),
+                        self.search_engine,
+                        self.sort.as_deref(),
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_users", client, options, request)
     }
 }
 impl<'a> UsersListRequest<'a> {
@@ -505,26 +579,42 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::UserResponseSchema>, crate::Error> {
-        let email = self
-            .email
-            .ok_or_else(|| crate::Error::missing(
-                "users.list_users_by_email",
-                "the `email` parameter",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .get_users_by_email(&email, self.fields.as_deref(), self.include_fields);
-        crate::runtime::send_json(
-                "get_users-by-email",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<::std::vec::Vec<crate::types::UserResponseSchema>, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::UserResponseSchema>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let email = self
+                .email
+                .ok_or_else(|| crate::Error::missing(
+                    "users.list_users_by_email",
+                    "the `email` parameter",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .get_users_by_email(
+                        &email,
+                        self.fields.as_deref(),
+                        self.include_fields,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_users-by-email", client, options, request)
     }
 }
 /// Request builder for `users.regenerate_recovery_code` (`POST /users/{id}/recovery-code-regeneration`); finish with [`send`](Self::send).
@@ -538,18 +628,41 @@ pub struct UsersRegenerateRecoveryCodeRequest<'a> {
 crate::runtime::request_options!(UsersRegenerateRecoveryCodeRequest);
 impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::RegenerateUsersRecoveryCodeResponseContent, crate::Error> {
-        crate::runtime::path_value("users.regenerate_recovery_code", "id", &self.id)?;
-        let request = self.client.raw().post_recovery_code_regeneration(&self.id);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::RegenerateUsersRecoveryCodeResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::RegenerateUsersRecoveryCodeResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.regenerate_recovery_code",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().post_recovery_code_regeneration(&self.id))
+        })();
         crate::runtime::send_json(
-                "post_recovery-code-regeneration",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_recovery-code-regeneration",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `users.revoke_access` (`POST /users/{id}/revoke-access`); finish with [`send`](Self::send).
@@ -572,22 +685,32 @@ impl<'a> UsersRevokeAccessRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("users.revoke_access", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "users.revoke_access",
-                "the request body",
-            ))?;
-        let request = self.client.raw().user_revoke_access(&self.id, &body);
-        crate::runtime::send_json(
-                "user_revoke_access",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.revoke_access", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.revoke_access",
+                    "the request body",
+                ))?;
+            Ok(client.raw().user_revoke_access(&self.id, &body))
+        })();
+        crate::runtime::send_json("user_revoke_access", client, options, request)
     }
 }
 /// Request builder for `users.update` (`PATCH /users/{id}`); finish with [`send`](Self::send).
@@ -616,22 +739,43 @@ impl<'a> UsersUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<crate::types::UserResponseSchema, crate::Error> {
-        crate::runtime::path_value("users.update", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing("users.update", "the request body"))?;
-        let request = self
-            .client
-            .raw()
-            .patch_users_by_id(&self.id, self.auth0_custom_domain.as_deref(), &body);
-        crate::runtime::send_json(
-                "patch_users_by_id",
-                self.client,
-                &self.options,
-                request,
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UserResponseSchema, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UserResponseSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.update", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.update",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .patch_users_by_id(
+                        &self.id,
+                        self.auth0_custom_domain.as_deref().or(client.custom_domain()),
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("patch_users_by_id", client, options, request)
     }
 }
 /// Operations reached by `client.users().authentication_methods()`.
@@ -778,31 +922,49 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::CreateUserAuthenticationMethodResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "users.authentication_methods.create",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::CreateUserAuthenticationMethodResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::CreateUserAuthenticationMethodResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "users.authentication_methods.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_authentication_methods(&self.id, &body);
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.authentication_methods.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_authentication_methods(&self.id, &body))
+        })();
         crate::runtime::send_json(
-                "post_authentication-methods",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_authentication-methods",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `users.authentication_methods.delete` (`DELETE /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
@@ -817,31 +979,45 @@ pub struct UsersAuthenticationMethodsDeleteRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsDeleteRequest);
 impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "users.authentication_methods.delete",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "users.authentication_methods.delete",
-            "authentication_method_id",
-            &self.authentication_method_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_authentication_methods_by_authentication_method_id(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.authentication_methods.delete",
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "users.authentication_methods.delete",
+                "authentication_method_id",
                 &self.authentication_method_id,
-            );
-        crate::runtime::send_empty(
-                "delete_authentication-methods_by_authentication_method_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .delete_authentication_methods_by_authentication_method_id(
+                        &self.id,
+                        &self.authentication_method_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_authentication-methods_by_authentication_method_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `users.authentication_methods.delete_all` (`DELETE /users/{id}/authentication-methods`); finish with [`send`](Self::send).
@@ -855,20 +1031,33 @@ pub struct UsersAuthenticationMethodsDeleteAllRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsDeleteAllRequest);
 impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "users.authentication_methods.delete_all",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().delete_authentication_methods(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.authentication_methods.delete_all",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_authentication_methods(&self.id))
+        })();
         crate::runtime::send_empty(
-                "delete_authentication-methods",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_authentication-methods",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `users.authentication_methods.get` (`GET /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
@@ -883,29 +1072,50 @@ pub struct UsersAuthenticationMethodsGetRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsGetRequest);
 impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::UserAuthenticationMethod, crate::Error> {
-        crate::runtime::path_value("users.authentication_methods.get", "id", &self.id)?;
-        crate::runtime::path_value(
-            "users.authentication_methods.get",
-            "authentication_method_id",
-            &self.authentication_method_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_authentication_methods_by_authentication_method_id(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UserAuthenticationMethod, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UserAuthenticationMethod>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.authentication_methods.get",
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "users.authentication_methods.get",
+                "authentication_method_id",
                 &self.authentication_method_id,
-            );
-        crate::runtime::send_json(
-                "get_authentication-methods_by_authentication_method_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_authentication_methods_by_authentication_method_id(
+                        &self.id,
+                        &self.authentication_method_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_authentication-methods_by_authentication_method_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `users.authentication_methods.list` (`GET /users/{id}/authentication-methods`); finish with [`send`](Self::send).
@@ -937,29 +1147,47 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListUserAuthenticationMethodsResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value("users.authentication_methods.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_authentication_methods(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListUserAuthenticationMethodsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListUserAuthenticationMethodsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.authentication_methods.list",
+                "id",
                 &self.id,
-                self.include_totals,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json(
-                "get_authentication-methods",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_authentication_methods(
+                        &self.id,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_authentication-methods", client, options, request)
     }
 }
 impl<'a> UsersAuthenticationMethodsListRequest<'a> {
@@ -1046,27 +1274,44 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::std::vec::Vec<crate::types::SetUserAuthenticationMethodResponseContent>,
-        crate::Error,
-    > {
-        crate::runtime::path_value("users.authentication_methods.set", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::vec::Vec<crate::types::SetUserAuthenticationMethodResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::std::vec::Vec<crate::types::SetUserAuthenticationMethodResponseContent>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "users.authentication_methods.set",
-                "the request body",
-            ))?;
-        let request = self.client.raw().put_authentication_methods(&self.id, &body);
-        crate::runtime::send_json(
-                "put_authentication-methods",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.authentication_methods.set",
+                    "the request body",
+                ))?;
+            Ok(client.raw().put_authentication_methods(&self.id, &body))
+        })();
+        crate::runtime::send_json("put_authentication-methods", client, options, request)
     }
 }
 /// Request builder for `users.authentication_methods.update` (`PATCH /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
@@ -1090,43 +1335,62 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::UpdateUserAuthenticationMethodResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "users.authentication_methods.update",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "users.authentication_methods.update",
-            "authentication_method_id",
-            &self.authentication_method_id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::UpdateUserAuthenticationMethodResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::UpdateUserAuthenticationMethodResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "users.authentication_methods.update",
-                "the request body",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .patch_authentication_methods_by_authentication_method_id(
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "users.authentication_methods.update",
+                "authentication_method_id",
                 &self.authentication_method_id,
-                &body,
-            );
-        crate::runtime::send_json(
-                "patch_authentication-methods_by_authentication_method_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.authentication_methods.update",
+                    "the request body",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .patch_authentication_methods_by_authentication_method_id(
+                        &self.id,
+                        &self.authentication_method_id,
+                        &body,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "patch_authentication-methods_by_authentication_method_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.users().authenticators()`.
@@ -1162,16 +1426,28 @@ pub struct UsersAuthenticatorsDeleteAllRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticatorsDeleteAllRequest);
 impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("users.authenticators.delete_all", "id", &self.id)?;
-        let request = self.client.raw().delete_authenticators(&self.id);
-        crate::runtime::send_empty(
-                "delete_authenticators",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.authenticators.delete_all",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_authenticators(&self.id))
+        })();
+        crate::runtime::send_empty("delete_authenticators", client, options, request)
     }
 }
 /// Operations reached by `client.users().connected_accounts()`.
@@ -1218,21 +1494,36 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserConnectedAccountsResponseContent, crate::Error> {
-        crate::runtime::path_value("users.connected_accounts.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_connected_accounts(&self.id, self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_connected-accounts",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListUserConnectedAccountsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserConnectedAccountsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.connected_accounts.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_connected_accounts(&self.id, self.from.as_deref(), self.take),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_connected-accounts", client, options, request)
     }
 }
 impl<'a> UsersConnectedAccountsListRequest<'a> {
@@ -1340,35 +1631,58 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListUserEffectivePermissionsResponseContent,
-        crate::Error,
-    > {
-        crate::runtime::path_value("users.effective_permissions.list", "id", &self.id)?;
-        let resource_server_identifier = self
-            .resource_server_identifier
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListUserEffectivePermissionsResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListUserEffectivePermissionsResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "users.effective_permissions.list",
-                "the `resource_server_identifier` parameter",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .get_user_effective_permissions(
+                "id",
                 &self.id,
-                self.from.as_deref(),
-                &resource_server_identifier,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_user_effective_permissions",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            let resource_server_identifier = self
+                .resource_server_identifier
+                .ok_or_else(|| crate::Error::missing(
+                    "users.effective_permissions.list",
+                    "the `resource_server_identifier` parameter",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .get_user_effective_permissions(
+                        &self.id,
+                        self.from.as_deref(),
+                        &resource_server_identifier,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_user_effective_permissions",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> UsersEffectivePermissionsListRequest<'a> {
@@ -1502,43 +1816,63 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserEffectiveRolesResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "users.effective_permissions.sources.roles.list",
-            "id",
-            &self.id,
-        )?;
-        let permission_name = self
-            .permission_name
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListUserEffectiveRolesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserEffectiveRolesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "users.effective_permissions.sources.roles.list",
-                "the `permission_name` parameter",
-            ))?;
-        let resource_server_identifier = self
-            .resource_server_identifier
-            .ok_or_else(|| crate::Error::missing(
-                "users.effective_permissions.sources.roles.list",
-                "the `resource_server_identifier` parameter",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .get_user_effective_permission_role_sources(
+                "id",
                 &self.id,
-                self.from.as_deref(),
-                &permission_name,
-                &resource_server_identifier,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_user_effective_permission_role_sources",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            let permission_name = self
+                .permission_name
+                .ok_or_else(|| crate::Error::missing(
+                    "users.effective_permissions.sources.roles.list",
+                    "the `permission_name` parameter",
+                ))?;
+            let resource_server_identifier = self
+                .resource_server_identifier
+                .ok_or_else(|| crate::Error::missing(
+                    "users.effective_permissions.sources.roles.list",
+                    "the `resource_server_identifier` parameter",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .get_user_effective_permission_role_sources(
+                        &self.id,
+                        self.from.as_deref(),
+                        &permission_name,
+                        &resource_server_identifier,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_user_effective_permission_role_sources",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
@@ -1636,21 +1970,36 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserEffectiveRolesResponseContent, crate::Error> {
-        crate::runtime::path_value("users.effective_roles.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_user_effective_roles(&self.id, self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_user_effective_roles",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListUserEffectiveRolesResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserEffectiveRolesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.effective_roles.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_user_effective_roles(&self.id, self.from.as_deref(), self.take),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_user_effective_roles", client, options, request)
     }
 }
 impl<'a> UsersEffectiveRolesListRequest<'a> {
@@ -1765,36 +2114,53 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListRoleGroupsResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "users.effective_roles.sources.groups.list",
-            "id",
-            &self.id,
-        )?;
-        let role_id = self
-            .role_id
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListRoleGroupsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "users.effective_roles.sources.groups.list",
-                "the `role_id` parameter",
-            ))?;
-        let request = self
-            .client
-            .raw()
-            .get_user_role_source_groups(
+                "id",
                 &self.id,
-                self.from.as_deref(),
-                &role_id,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_user_role_source_groups",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            let role_id = self
+                .role_id
+                .ok_or_else(|| crate::Error::missing(
+                    "users.effective_roles.sources.groups.list",
+                    "the `role_id` parameter",
+                ))?;
+            Ok(
+                client
+                    .raw()
+                    .get_user_role_source_groups(
+                        &self.id,
+                        self.from.as_deref(),
+                        &role_id,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_user_role_source_groups",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
@@ -1869,13 +2235,29 @@ pub struct UsersEnrollmentsGetRequest<'a> {
 crate::runtime::request_options!(UsersEnrollmentsGetRequest);
 impl<'a> UsersEnrollmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::UsersEnrollment>, crate::Error> {
-        crate::runtime::path_value("users.enrollments.get", "id", &self.id)?;
-        let request = self.client.raw().get_enrollments(&self.id);
-        crate::runtime::send_json("get_enrollments", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<::std::vec::Vec<crate::types::UsersEnrollment>, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::UsersEnrollment>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.enrollments.get", "id", &self.id)?;
+            Ok(client.raw().get_enrollments(&self.id))
+        })();
+        crate::runtime::send_json("get_enrollments", client, options, request)
     }
 }
 /// Operations reached by `client.users().federated_connections_tokensets()`.
@@ -1929,31 +2311,45 @@ pub struct UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
 crate::runtime::request_options!(UsersFederatedConnectionsTokensetsDeleteRequest);
 impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "users.federated_connections_tokensets.delete",
-            "id",
-            &self.id,
-        )?;
-        crate::runtime::path_value(
-            "users.federated_connections_tokensets.delete",
-            "tokenset_id",
-            &self.tokenset_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_federated_connections_tokensets_by_tokenset_id(
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.federated_connections_tokensets.delete",
+                "id",
                 &self.id,
+            )?;
+            crate::runtime::path_value(
+                "users.federated_connections_tokensets.delete",
+                "tokenset_id",
                 &self.tokenset_id,
-            );
-        crate::runtime::send_empty(
-                "delete_federated-connections-tokensets_by_tokenset_id",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .delete_federated_connections_tokensets_by_tokenset_id(
+                        &self.id,
+                        &self.tokenset_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_empty(
+            "delete_federated-connections-tokensets_by_tokenset_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `users.federated_connections_tokensets.list` (`GET /users/{id}/federated-connections-tokensets`); finish with [`send`](Self::send).
@@ -1967,25 +2363,43 @@ pub struct UsersFederatedConnectionsTokensetsListRequest<'a> {
 crate::runtime::request_options!(UsersFederatedConnectionsTokensetsListRequest);
 impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        ::std::vec::Vec<crate::types::FederatedConnectionTokenSet>,
-        crate::Error,
-    > {
-        crate::runtime::path_value(
-            "users.federated_connections_tokensets.list",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().get_federated_connections_tokensets(&self.id);
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ::std::vec::Vec<crate::types::FederatedConnectionTokenSet>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                ::std::vec::Vec<crate::types::FederatedConnectionTokenSet>,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.federated_connections_tokensets.list",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_federated_connections_tokensets(&self.id))
+        })();
         crate::runtime::send_json(
-                "get_federated-connections-tokensets",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "get_federated-connections-tokensets",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.users().groups()`.
@@ -2067,29 +2481,49 @@ impl<'a> UsersGroupsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::GetUserGroupsResponseContent, crate::Error> {
-        crate::runtime::path_value("users.groups.get", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_user_groups(
-                &self.id,
-                self.fields.as_deref(),
-                self.from.as_deref(),
-                self.include_fields,
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.take,
-            );
-        crate::runtime::send_json("get_user_groups", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::GetUserGroupsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::GetUserGroupsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.groups.get", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_user_groups(
+                        &self.id,
+                        self.fields.as_deref(),
+                        self.from.as_deref(),
+                        self.include_fields,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.take,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_user_groups", client, options, request)
     }
 }
 impl<'a> UsersGroupsGetRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    ///
+    /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
+    /// and [`items`](Self::items) walk past it.
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserGroupsResponseSchema> {
@@ -2143,11 +2577,73 @@ impl<'a> UsersGroupsGetRequest<'a> {
             },
         )
     }
-    /// Every item of every page (see [`pages`](Self::pages)).
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    pub fn checkpoint_pages(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::UserGroupsResponseSchema> {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_groups";
+        fn extract(
+            answer: crate::types::GetUserGroupsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserGroupsResponseSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetUserGroupsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::GetUserGroupsResponseContent::GetUserGroupsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.groups.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetUserGroupsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let from = self.from.clone();
+        let take = self.take.or(self.per_page).map_or(50, |t| t as i64);
+        crate::pagination::checkpoint_pages(
+            self,
+            from,
+            take,
+            |request, from, take| {
+                Box::pin(async move {
+                    let mut request = request;
+                    request.per_page = None;
+                    let request = request.take(take as _);
+                    let request = match from {
+                        Some(from) => request.from(from),
+                        None => request,
+                    };
+                    extract(request.send().await?)
+                })
+            },
+        )
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::UserGroupsResponseSchema> {
-        crate::pagination::items(self.pages())
+        if self.page.is_some() {
+            crate::pagination::items(self.pages())
+        } else {
+            crate::pagination::items(self.checkpoint_pages())
+        }
     }
 }
 /// Operations reached by `client.users().identities()`.
@@ -2202,27 +2698,52 @@ pub struct UsersIdentitiesDeleteRequest<'a> {
 crate::runtime::request_options!(UsersIdentitiesDeleteRequest);
 impl<'a> UsersIdentitiesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::DeleteUserIdentityResponseContent, crate::Error> {
-        crate::runtime::path_value("users.identities.delete", "id", &self.id)?;
-        crate::runtime::path_value(
-            "users.identities.delete",
-            "provider",
-            &self.provider.to_string(),
-        )?;
-        crate::runtime::path_value("users.identities.delete", "user_id", &self.user_id)?;
-        let request = self
-            .client
-            .raw()
-            .delete_user_identity_by_user_id(&self.id, self.provider, &self.user_id);
-        crate::runtime::send_json(
-                "delete_user_identity_by_user_id",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::DeleteUserIdentityResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::DeleteUserIdentityResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.identities.delete", "id", &self.id)?;
+            crate::runtime::path_value(
+                "users.identities.delete",
+                "provider",
+                &self.provider.to_string(),
+            )?;
+            crate::runtime::path_value(
+                "users.identities.delete",
+                "user_id",
+                &self.user_id,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .delete_user_identity_by_user_id(
+                        &self.id,
+                        self.provider,
+                        &self.user_id,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "delete_user_identity_by_user_id",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `users.identities.link` (`POST /users/{id}/identities`); finish with [`send`](Self::send).
@@ -2245,19 +2766,35 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<::std::vec::Vec<crate::types::UserIdentity>, crate::Error> {
-        crate::runtime::path_value("users.identities.link", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "users.identities.link",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_identities(&self.id, &body);
-        crate::runtime::send_json("post_identities", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<::std::vec::Vec<crate::types::UserIdentity>, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<::std::vec::Vec<crate::types::UserIdentity>>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.identities.link", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.identities.link",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_identities(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_identities", client, options, request)
     }
 }
 /// Operations reached by `client.users().logs()`.
@@ -2318,27 +2855,39 @@ impl<'a> UsersLogsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::UserListLogResponseContent, crate::Error> {
-        crate::runtime::path_value("users.logs.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_logs_by_user(
-                &self.id,
-                self.include_totals,
-                self.page,
-                self.per_page,
-                self.sort.as_deref(),
-            );
-        crate::runtime::send_json(
-                "get_logs_by_user",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::UserListLogResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::UserListLogResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.logs.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_logs_by_user(
+                        &self.id,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                        self.sort.as_deref(),
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_logs_by_user", client, options, request)
     }
 }
 impl<'a> UsersLogsListRequest<'a> {
@@ -2447,24 +2996,38 @@ pub struct UsersMultifactorDeleteProviderRequest<'a> {
 crate::runtime::request_options!(UsersMultifactorDeleteProviderRequest);
 impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("users.multifactor.delete_provider", "id", &self.id)?;
-        crate::runtime::path_value(
-            "users.multifactor.delete_provider",
-            "provider",
-            &self.provider.to_string(),
-        )?;
-        let request = self
-            .client
-            .raw()
-            .delete_multifactor_by_provider(&self.id, self.provider);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.multifactor.delete_provider",
+                "id",
+                &self.id,
+            )?;
+            crate::runtime::path_value(
+                "users.multifactor.delete_provider",
+                "provider",
+                &self.provider.to_string(),
+            )?;
+            Ok(client.raw().delete_multifactor_by_provider(&self.id, self.provider))
+        })();
         crate::runtime::send_empty(
-                "delete_multifactor_by_provider",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_multifactor_by_provider",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `users.multifactor.invalidate_remember_browser` (`POST /users/{id}/multifactor/actions/invalidate-remember-browser`); finish with [`send`](Self::send).
@@ -2478,20 +3041,33 @@ pub struct UsersMultifactorInvalidateRememberBrowserRequest<'a> {
 crate::runtime::request_options!(UsersMultifactorInvalidateRememberBrowserRequest);
 impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "users.multifactor.invalidate_remember_browser",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().post_invalidate_remember_browser(&self.id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.multifactor.invalidate_remember_browser",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().post_invalidate_remember_browser(&self.id))
+        })();
         crate::runtime::send_empty(
-                "post_invalidate-remember-browser",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "post_invalidate-remember-browser",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Operations reached by `client.users().organizations()`.
@@ -2545,26 +3121,38 @@ impl<'a> UsersOrganizationsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserOrganizationsResponseContent, crate::Error> {
-        crate::runtime::path_value("users.organizations.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_user_organizations(
-                &self.id,
-                self.include_totals,
-                self.page,
-                self.per_page,
-            );
-        crate::runtime::send_json(
-                "get_user_organizations",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListUserOrganizationsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserOrganizationsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.organizations.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_user_organizations(
+                        &self.id,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_user_organizations", client, options, request)
     }
 }
 impl<'a> UsersOrganizationsListRequest<'a> {
@@ -2690,22 +3278,32 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("users.permissions.create", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "users.permissions.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_permissions(&self.id, &body);
-        crate::runtime::send_json(
-                "post_permissions",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.permissions.create", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.permissions.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_permissions(&self.id, &body))
+        })();
+        crate::runtime::send_json("post_permissions", client, options, request)
     }
 }
 /// Request builder for `users.permissions.delete` (`DELETE /users/{id}/permissions`); finish with [`send`](Self::send).
@@ -2728,22 +3326,30 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("users.permissions.delete", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "users.permissions.delete",
-                "the request body",
-            ))?;
-        let request = self.client.raw().delete_permissions(&self.id, &body);
-        crate::runtime::send_empty(
-                "delete_permissions",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.permissions.delete", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.permissions.delete",
+                    "the request body",
+                ))?;
+            Ok(client.raw().delete_permissions(&self.id, &body))
+        })();
+        crate::runtime::send_empty("delete_permissions", client, options, request)
     }
 }
 /// Request builder for `users.permissions.list` (`GET /users/{id}/permissions`); finish with [`send`](Self::send).
@@ -2775,16 +3381,38 @@ impl<'a> UsersPermissionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserPermissionsResponseContent, crate::Error> {
-        crate::runtime::path_value("users.permissions.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_permissions(&self.id, self.include_totals, self.page, self.per_page);
-        crate::runtime::send_json("get_permissions", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListUserPermissionsResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserPermissionsResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.permissions.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_permissions(
+                        &self.id,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_permissions", client, options, request)
     }
 }
 impl<'a> UsersPermissionsListRequest<'a> {
@@ -2897,20 +3525,35 @@ pub struct UsersRefreshTokenDeleteRequest<'a> {
 crate::runtime::request_options!(UsersRefreshTokenDeleteRequest);
 impl<'a> UsersRefreshTokenDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value(
-            "users.refresh_token.delete",
-            "user_id",
-            &self.user_id,
-        )?;
-        let request = self.client.raw().delete_refresh_tokens_for_user(&self.user_id);
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.refresh_token.delete",
+                "user_id",
+                &self.user_id,
+            )?;
+            Ok(client.raw().delete_refresh_tokens_for_user(&self.user_id))
+        })();
         crate::runtime::send_json(
-                "delete_refresh_tokens_for_user",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+            "delete_refresh_tokens_for_user",
+            client,
+            options,
+            request,
+        )
     }
 }
 /// Request builder for `users.refresh_token.list` (`GET /users/{user_id}/refresh-tokens`); finish with [`send`](Self::send).
@@ -2942,30 +3585,50 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListRefreshTokensPaginatedResponseContent, crate::Error> {
-        crate::runtime::path_value(
-            "users.refresh_token.list",
-            "user_id",
-            &self.user_id,
-        )?;
-        let request = self
-            .client
-            .raw()
-            .get_refresh_tokens_for_user(
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListRefreshTokensPaginatedResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListRefreshTokensPaginatedResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.refresh_token.list",
+                "user_id",
                 &self.user_id,
-                self.from.as_deref(),
-                self.include_totals,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_refresh_tokens_for_user",
-                self.client,
-                &self.options,
-                request,
+            )?;
+            Ok(
+                client
+                    .raw()
+                    .get_refresh_tokens_for_user(
+                        &self.user_id,
+                        self.from.as_deref(),
+                        self.include_totals,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json(
+            "get_refresh_tokens_for_user",
+            client,
+            options,
+            request,
+        )
     }
 }
 impl<'a> UsersRefreshTokenListRequest<'a> {
@@ -3057,22 +3720,30 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("users.risk_assessments.clear", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "users.risk_assessments.clear",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_clear_assessors(&self.id, &body);
-        crate::runtime::send_empty(
-                "post_clear_assessors",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.risk_assessments.clear", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.risk_assessments.clear",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_clear_assessors(&self.id, &body))
+        })();
+        crate::runtime::send_empty("post_clear_assessors", client, options, request)
     }
 }
 /// Operations reached by `client.users().roles()`.
@@ -3143,22 +3814,30 @@ impl<'a> UsersRolesAssignRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("users.roles.assign", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "users.roles.assign",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_user_roles(&self.id, &body);
-        crate::runtime::send_empty(
-                "post_user_roles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.roles.assign", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.roles.assign",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_user_roles(&self.id, &body))
+        })();
+        crate::runtime::send_empty("post_user_roles", client, options, request)
     }
 }
 /// Request builder for `users.roles.delete` (`DELETE /users/{id}/roles`); finish with [`send`](Self::send).
@@ -3181,22 +3860,30 @@ impl<'a> UsersRolesDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value("users.roles.delete", "id", &self.id)?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "users.roles.delete",
-                "the request body",
-            ))?;
-        let request = self.client.raw().delete_user_roles(&self.id, &body);
-        crate::runtime::send_empty(
-                "delete_user_roles",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.roles.delete", "id", &self.id)?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "users.roles.delete",
+                    "the request body",
+                ))?;
+            Ok(client.raw().delete_user_roles(&self.id, &body))
+        })();
+        crate::runtime::send_empty("delete_user_roles", client, options, request)
     }
 }
 /// Request builder for `users.roles.list` (`GET /users/{id}/roles`); finish with [`send`](Self::send).
@@ -3228,16 +3915,38 @@ impl<'a> UsersRolesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserRolesResponseContent, crate::Error> {
-        crate::runtime::path_value("users.roles.list", "id", &self.id)?;
-        let request = self
-            .client
-            .raw()
-            .get_user_roles(&self.id, self.include_totals, self.page, self.per_page);
-        crate::runtime::send_json("get_user_roles", self.client, &self.options, request)
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::ListUserRolesResponseContent, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserRolesResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.roles.list", "id", &self.id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_user_roles(
+                        &self.id,
+                        self.include_totals,
+                        self.page,
+                        self.per_page,
+                    ),
+            )
+        })();
+        crate::runtime::send_json("get_user_roles", client, options, request)
     }
 }
 impl<'a> UsersRolesListRequest<'a> {
@@ -3340,16 +4049,30 @@ pub struct UsersSessionsDeleteRequest<'a> {
 crate::runtime::request_options!(UsersSessionsDeleteRequest);
 impl<'a> UsersSessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
-        crate::runtime::path_value("users.sessions.delete", "user_id", &self.user_id)?;
-        let request = self.client.raw().delete_sessions_for_user(&self.user_id);
-        crate::runtime::send_json(
-                "delete_sessions_for_user",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<::serde_json::Value, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "users.sessions.delete",
+                "user_id",
+                &self.user_id,
+            )?;
+            Ok(client.raw().delete_sessions_for_user(&self.user_id))
+        })();
+        crate::runtime::send_json("delete_sessions_for_user", client, options, request)
     }
 }
 /// Request builder for `users.sessions.list` (`GET /users/{user_id}/sessions`); finish with [`send`](Self::send).
@@ -3381,26 +4104,41 @@ impl<'a> UsersSessionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::ListUserSessionsPaginatedResponseContent, crate::Error> {
-        crate::runtime::path_value("users.sessions.list", "user_id", &self.user_id)?;
-        let request = self
-            .client
-            .raw()
-            .get_sessions_for_user(
-                &self.user_id,
-                self.from.as_deref(),
-                self.include_totals,
-                self.take,
-            );
-        crate::runtime::send_json(
-                "get_sessions_for_user",
-                self.client,
-                &self.options,
-                request,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListUserSessionsPaginatedResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::ListUserSessionsPaginatedResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value("users.sessions.list", "user_id", &self.user_id)?;
+            Ok(
+                client
+                    .raw()
+                    .get_sessions_for_user(
+                        &self.user_id,
+                        self.from.as_deref(),
+                        self.include_totals,
+                        self.take,
+                    ),
             )
-            .await
+        })();
+        crate::runtime::send_json("get_sessions_for_user", client, options, request)
     }
 }
 impl<'a> UsersSessionsListRequest<'a> {

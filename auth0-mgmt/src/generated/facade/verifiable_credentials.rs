@@ -134,23 +134,34 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error> {
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
-                "verifiable_credentials.verification.templates.create",
-                "the request body",
-            ))?;
-        let request = self.client.raw().post_vc_templates(&body);
-        crate::runtime::send_json(
-                "post_vc_templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::VerifiableCredentialTemplateResponse>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "verifiable_credentials.verification.templates.create",
+                    "the request body",
+                ))?;
+            Ok(client.raw().post_vc_templates(&body))
+        })();
+        crate::runtime::send_json("post_vc_templates", client, options, request)
     }
 }
 /// Request builder for `verifiable_credentials.verification.templates.delete` (`DELETE /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
@@ -166,20 +177,28 @@ crate::runtime::request_options!(
 );
 impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<(), crate::Error> {
-        crate::runtime::path_value(
-            "verifiable_credentials.verification.templates.delete",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().delete_vc_templates_by_id(&self.id);
-        crate::runtime::send_empty(
-                "delete_vc_templates_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::ApiResponse<()>, crate::Error>,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "verifiable_credentials.verification.templates.delete",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().delete_vc_templates_by_id(&self.id))
+        })();
+        crate::runtime::send_empty("delete_vc_templates_by_id", client, options, request)
     }
 }
 /// Request builder for `verifiable_credentials.verification.templates.get` (`GET /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
@@ -193,22 +212,33 @@ pub struct VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
 crate::runtime::request_options!(VerifiableCredentialsVerificationTemplatesGetRequest);
 impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error> {
-        crate::runtime::path_value(
-            "verifiable_credentials.verification.templates.get",
-            "id",
-            &self.id,
-        )?;
-        let request = self.client.raw().get_vc_templates_by_id(&self.id);
-        crate::runtime::send_json(
-                "get_vc_templates_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::VerifiableCredentialTemplateResponse>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
+                "verifiable_credentials.verification.templates.get",
+                "id",
+                &self.id,
+            )?;
+            Ok(client.raw().get_vc_templates_by_id(&self.id))
+        })();
+        crate::runtime::send_json("get_vc_templates_by_id", client, options, request)
     }
 }
 /// Request builder for `verifiable_credentials.verification.templates.list` (`GET /verifiable-credentials/verification/templates`); finish with [`send`](Self::send).
@@ -233,23 +263,33 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
-        crate::Error,
-    > {
-        let request = self
-            .client
-            .raw()
-            .get_vc_templates(self.from.as_deref(), self.take);
-        crate::runtime::send_json(
-                "get_vc_templates",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<
+                crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            Ok(client.raw().get_vc_templates(self.from.as_deref(), self.take))
+        })();
+        crate::runtime::send_json("get_vc_templates", client, options, request)
     }
 }
 impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
@@ -329,27 +369,38 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error> {
-        crate::runtime::path_value(
-            "verifiable_credentials.verification.templates.update",
-            "id",
-            &self.id,
-        )?;
-        let body = self
-            .body
-            .ok_or_else(|| crate::Error::missing(
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error>,
+    > + Send + 'a {
+        crate::runtime::body(self.send_with_response())
+    }
+    /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    pub fn send_with_response(
+        mut self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::ApiResponse<crate::types::VerifiableCredentialTemplateResponse>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        let client = self.client;
+        let options = ::std::mem::take(&mut self.options);
+        let request = (move || -> crate::runtime::Built {
+            crate::runtime::path_value(
                 "verifiable_credentials.verification.templates.update",
-                "the request body",
-            ))?;
-        let request = self.client.raw().patch_vc_templates_by_id(&self.id, &body);
-        crate::runtime::send_json(
-                "patch_vc_templates_by_id",
-                self.client,
-                &self.options,
-                request,
-            )
-            .await
+                "id",
+                &self.id,
+            )?;
+            let body = self
+                .body
+                .ok_or_else(|| crate::Error::missing(
+                    "verifiable_credentials.verification.templates.update",
+                    "the request body",
+                ))?;
+            Ok(client.raw().patch_vc_templates_by_id(&self.id, &body))
+        })();
+        crate::runtime::send_json("patch_vc_templates_by_id", client, options, request)
     }
 }

@@ -1,0 +1,212 @@
+//! What every request builder has besides its operation's parameters: the answer's status,
+//! headers and rate limit (`send_with_response`), the client's custom domain on the
+//! operations that declare `Auth0-Custom-Domain`, extra headers and query parameters.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use auth0_mgmt::{Client, Error, types};
+use serde_json::json;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::setup;
+
+fn verify_email_body() -> types::VerifyEmailTicketRequestContent {
+    serde_json::from_value(json!({"user_id": "auth0|1"})).expect("a ticket request")
+}
+
+#[tokio::test]
+async fn send_with_response_gives_status_headers_and_rate_limit() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/roles/rol_1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ratelimit-limit", "50")
+                .insert_header("x-ratelimit-remaining", "48")
+                .insert_header("x-ratelimit-reset", "1700000000")
+                .insert_header("set-cookie", "did=secret-cookie")
+                .set_body_json(json!({"id": "rol_1", "name": "admin"})),
+        )
+        .mount(&server)
+        .await;
+
+    let answer = client
+        .roles()
+        .get("rol_1")
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.body().name.as_deref(), Some("admin"));
+    assert_eq!(answer.headers()["x-ratelimit-remaining"], "48");
+    let limit = answer
+        .rate_limit()
+        .expect("the answer reported its rate limit");
+    assert_eq!(limit.limit, Some(50));
+    assert_eq!(limit.remaining, Some(48));
+    assert_eq!(
+        limit.reset,
+        Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+    );
+    let printed = format!("{answer:?}");
+    assert!(printed.contains("rol_1"), "{printed}");
+    assert!(!printed.contains("secret-cookie"), "{printed}");
+    // The headers are as received; `send` gives the same body alone.
+    assert_eq!(answer.headers()["set-cookie"], "did=secret-cookie");
+    let role = client.roles().get("rol_1").send().await.unwrap();
+    assert_eq!(role.id.as_deref(), Some("rol_1"));
+}
+
+#[tokio::test]
+async fn empty_answers_have_their_status_too() {
+    let (server, client) = setup().await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/v2/roles/rol_1"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let answer = client
+        .roles()
+        .delete("rol_1")
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 204);
+    assert_eq!(answer.rate_limit(), None);
+}
+
+#[tokio::test]
+async fn the_custom_domain_goes_only_where_the_operation_declares_it() {
+    let server = MockServer::start().await;
+    let client = Client::builder(server.uri())
+        .token("test-token")
+        .custom_domain("login.example.com")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    assert_eq!(client.custom_domain(), Some("login.example.com"));
+    Mock::given(method("POST"))
+        .and(path("/api/v2/tickets/email-verification"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"ticket": "https://t"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/roles/rol_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "rol_1"})))
+        .mount(&server)
+        .await;
+
+    client
+        .tickets()
+        .verify_email()
+        .body(verify_email_body())
+        .send()
+        .await
+        .unwrap();
+    client
+        .tickets()
+        .verify_email()
+        .body(verify_email_body())
+        .auth0_custom_domain("other.example.com")
+        .send()
+        .await
+        .unwrap();
+    client.roles().get("rol_1").send().await.unwrap();
+
+    let sent = server.received_requests().await.unwrap();
+    let domain = |i: usize| {
+        sent[i]
+            .headers
+            .get("auth0-custom-domain")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    assert_eq!(domain(0).as_deref(), Some("login.example.com"));
+    assert_eq!(
+        domain(1).as_deref(),
+        Some("other.example.com"),
+        "the request's own wins"
+    );
+    assert_eq!(domain(2), None, "an operation without the header gets none");
+
+    // Without the setting, nothing is sent.
+    let (server, client) = setup().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"ticket": "https://t"})))
+        .mount(&server)
+        .await;
+    client
+        .tickets()
+        .verify_email()
+        .body(verify_email_body())
+        .send()
+        .await
+        .unwrap();
+    let sent = server.received_requests().await.unwrap();
+    assert!(sent[0].headers.get("auth0-custom-domain").is_none());
+
+    let refused = Client::builder("http://127.0.0.1:1")
+        .token("t")
+        .custom_domain("bad\ndomain")
+        .build();
+    assert!(matches!(refused, Err(Error::Config(_))));
+}
+
+#[tokio::test]
+async fn extra_headers_and_query_parameters_are_sent() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/roles"))
+        .and(query_param("name_filter", "adm"))
+        .and(query_param("include_fields", "true"))
+        .and(header("x-request-id", "req-42"))
+        .and(header("x-api-key", "k-secret"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let request = client
+        .roles()
+        .list()
+        .name_filter("adm")
+        .query("include_fields", "true")
+        .header("X-Request-Id", "req-0")
+        .header("X-Request-Id", "req-42")
+        .header("X-Api-Key", "k-secret");
+    let printed = format!("{request:?}");
+    assert!(printed.contains("req-42"), "{printed}");
+    assert!(!printed.contains("k-secret"), "{printed}");
+    request.send().await.unwrap();
+    let sent = server.received_requests().await.unwrap();
+    let ids: Vec<_> = sent[0].headers.get_all("x-request-id").iter().collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "a header set twice is sent once, the last value"
+    );
+}
+
+#[tokio::test]
+async fn extra_headers_that_cannot_be_sent_fail_the_request() {
+    let (server, client) = setup().await;
+    for (name, value) in [
+        ("Authorization", "Bearer someone-else"),
+        ("bad header", "v"),
+        ("x-ok", "bad\nvalue"),
+    ] {
+        let err = client
+            .roles()
+            .get("rol_1")
+            .header(name, value)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { .. }),
+            "{name}: {err:?}"
+        );
+        assert!(!err.to_string().contains("someone-else"), "{err}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
