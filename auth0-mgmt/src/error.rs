@@ -115,6 +115,45 @@ pub enum Error {
     /// [`MAX_PAGES`](crate::pagination::MAX_PAGES). The pages before were yielded.
     #[error("paging: {0}")]
     Paging(String),
+    /// A job waited for ([`Jobs::wait`](crate::resources::Jobs::wait)) ended without
+    /// completing.
+    #[error(
+        "job {}: {}{}",
+        auth0_http::printable(id),
+        auth0_http::printable(status),
+        details.as_deref().map(|d| format!(" ({})", auth0_http::printable(d))).unwrap_or_default()
+    )]
+    Job {
+        /// The job's id.
+        id: String,
+        /// Its status (`failed`, …).
+        status: String,
+        /// Its `status_details`, if it had any.
+        details: Option<String>,
+    },
+    /// A job waited for was still pending or processing when the wait's timeout passed.
+    #[error(
+        "job {}: still {} after {after:?}",
+        auth0_http::printable(id),
+        auth0_http::printable(status)
+    )]
+    JobTimeout {
+        /// The job's id.
+        id: String,
+        /// Its last status.
+        status: String,
+        /// The wait's timeout.
+        after: std::time::Duration,
+    },
+    /// A streamed answer could not be read on: a users export's file that is not gzip, is
+    /// cut short or has a line too long; an event stream that could not be kept up.
+    #[error("{operation}: {message}")]
+    Stream {
+        /// The operation.
+        operation: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// The client is misconfigured (bad domain, missing credentials, ...).
     #[error("invalid client configuration: {0}")]
     Config(String),
@@ -198,6 +237,27 @@ impl std::fmt::Debug for Error {
             Error::TokenShared(m) => f.debug_tuple("TokenShared").field(m).finish(),
             Error::Config(m) => f.debug_tuple("Config").field(m).finish(),
             Error::Paging(m) => f.debug_tuple("Paging").field(m).finish(),
+            Error::Job {
+                id,
+                status,
+                details,
+            } => f
+                .debug_struct("Job")
+                .field("id", id)
+                .field("status", status)
+                .field("details", details)
+                .finish(),
+            Error::JobTimeout { id, status, after } => f
+                .debug_struct("JobTimeout")
+                .field("id", id)
+                .field("status", status)
+                .field("after", after)
+                .finish(),
+            Error::Stream { operation, message } => f
+                .debug_struct("Stream")
+                .field("operation", operation)
+                .field("message", message)
+                .finish(),
             Error::Http { operation, source } => f
                 .debug_struct("Http")
                 .field("operation", operation)

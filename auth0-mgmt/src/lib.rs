@@ -29,6 +29,7 @@ mod lossless;
 mod generated;
 #[cfg(feature = "jobs")]
 mod handwritten;
+
 #[cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
 mod open_enum;
 pub mod pagination;
@@ -43,6 +44,7 @@ pub use auth0_http as http;
 pub use auth0_http::{RateLimit, RetryPolicy};
 pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
 pub use error::{ApiError, Error};
+pub use generated::extensions::*;
 pub use generated::facade as resources;
 pub use generated::types;
 #[cfg(feature = "jobs")]

@@ -273,28 +273,44 @@ pub fn body<T>(
 }
 
 /// Sends a request the raw client built and decodes its JSON answer: what every generated
-/// operation with a JSON answer runs. One generic function for all of them, so each answer
-/// type costs its decoder and no per-operation sending code.
-pub async fn send_json<T: DeserializeOwned>(
+/// operation with a JSON answer runs. The sending and reading is one function for all of
+/// them ([`send_bytes`]); what each answer type costs is its decoder, in a combinator.
+pub fn send_json<'a, T: DeserializeOwned>(
+    operation: &'static str,
+    client: &'a crate::Client,
+    options: RequestOptions,
+    request: Built,
+) -> impl Future<Output = Result<ApiResponse<T>, Error>> + Send + 'a {
+    futures::FutureExt::map(
+        send_bytes(operation, client, options, request),
+        move |answer| {
+            let (status, headers, body) = answer?;
+            // A success answer without a body reads as JSON `null`: an operation whose
+            // answer may or may not carry one decodes either way (to `None`), and one that
+            // must is a decode error.
+            let body = decode(operation, if body.is_empty() { b"null" } else { &body })?;
+            Ok(ApiResponse {
+                body,
+                status,
+                headers,
+            })
+        },
+    )
+}
+
+/// Sends a request and reads its success body (capped at the client's limit).
+async fn send_bytes(
     operation: &'static str,
     client: &crate::Client,
     options: RequestOptions,
     request: Built,
-) -> Result<ApiResponse<T>, Error> {
+) -> Result<(StatusCode, HeaderMap, bytes::Bytes), Error> {
     let (status, headers, response) = send(operation, client, &options, request).await?;
     let limit = client.shared().max_body;
     let body = auth0_http::read_body(response, limit)
         .await
         .map_err(|e| Error::from_body(operation, e))?;
-    // A success answer without a body reads as JSON `null`: an operation whose answer may
-    // or may not carry one decodes either way (to `None`), and one that must is a decode
-    // error.
-    let body = decode(operation, if body.is_empty() { b"null" } else { &body })?;
-    Ok(ApiResponse {
-        body,
-        status,
-        headers,
-    })
+    Ok((status, headers, body))
 }
 
 /// As [`send_json`], for operations documented without an answer body (any body is ignored).

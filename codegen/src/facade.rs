@@ -253,13 +253,19 @@ fn handwritten_success(doc: &Value, op: &Operation) -> syn::Type {
 
 /// The component schema a handwritten operation answers with, if it names one.
 pub fn handwritten_success_schema(doc: &Value, op: &Operation) -> Option<String> {
+    success_schema(doc, op, "application/json")
+}
+
+/// The named schema of an operation's success answer of `media_type`, if it has one.
+pub fn success_schema(doc: &Value, op: &Operation, media_type: &str) -> Option<String> {
     let responses = doc["paths"][&op.path][&op.method]
         .get("responses")?
         .as_object()?;
+    let pointer = format!("/content/{}/schema/$ref", media_type.replace('/', "~1"));
     responses
         .iter()
         .filter(|(code, _)| code.starts_with('2'))
-        .find_map(|(_, r)| r.pointer("/content/application~1json/schema/$ref"))
+        .find_map(|(_, r)| r.pointer(&pointer))
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
         .map(ToUpperCamelCase::to_upper_camel_case)
@@ -371,7 +377,7 @@ fn render_node(group: &[String], node: &Node) -> TokenStream {
         #[doc = #struct_doc]
         #[derive(Clone, Copy, Debug)]
         pub struct #name<'a> {
-            client: &'a crate::Client,
+            pub(crate) client: &'a crate::Client,
         }
         impl<'a> #name<'a> {
             #(#children)*
@@ -527,7 +533,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until `.send().await`"]
         pub struct #builder<'a> {
-            client: &'a crate::Client,
+            pub(crate) client: &'a crate::Client,
             #(#path_fields,)*
             #(#other_fields,)*
             options: crate::runtime::RequestOptions,

@@ -52,10 +52,19 @@ pub fn generate_from_spec(spec_dir: &Path) -> Result<Output> {
 pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     let all_ops = ops::operations(&doc);
     let handwritten = passes::multipart_operations(&doc);
+    // Types no generated method names but handwritten code decodes: the answers of the
+    // handwritten operations, and the events of `text/event-stream` answers (the raw client
+    // hands those over as bytes).
     let extra_roots: Vec<(String, String)> = all_ops
         .iter()
-        .filter(|op| handwritten.contains(&op.id))
-        .filter_map(|op| Some((facade::handwritten_success_schema(&doc, op)?, op.resource())))
+        .filter_map(|op| {
+            let schema = if handwritten.contains(&op.id) {
+                facade::handwritten_success_schema(&doc, op)
+            } else {
+                facade::success_schema(&doc, op, "text/event-stream")
+            };
+            Some((schema?, op.resource()))
+        })
         .collect();
     let pass_counts = passes::run_all(&mut doc);
     let file = generate::progenitor(&doc)?;
@@ -85,6 +94,31 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     let facade_files = facade::render(&facade_ops);
     let surface = surface::render(&facade_ops, &generated, &reach);
 
+    let op_ids: BTreeSet<&str> = all_ops.iter().map(|op| op.id.as_str()).collect();
+    let extensions: Vec<&Extension> = HANDWRITTEN_EXTENSIONS
+        .iter()
+        .filter(|x| x.needs.iter().all(|id| op_ids.contains(id)))
+        .filter(|x| x.types.iter().all(|t| reach.contains_key(*t)))
+        .collect();
+    let modules = extensions.iter().map(|x| {
+        let module = quote::format_ident!("{}", x.module);
+        let path = format!("../{}.rs", x.module);
+        let feature = x.feature;
+        quote! {
+            #[cfg(feature = #feature)]
+            #[path = #path]
+            mod #module;
+        }
+    });
+    let exports = extensions.iter().map(|x| {
+        let module = quote::format_ident!("{}", x.module);
+        let feature = x.feature;
+        let items = x.exports.iter().map(|e| quote::format_ident!("{}", e));
+        quote! {
+            #[cfg(feature = #feature)]
+            pub use super::#module::{#(#items),*};
+        }
+    });
     let mut files = BTreeMap::new();
     files.insert(
         gen_path("mod.rs"),
@@ -93,6 +127,14 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             pub mod types;
             pub(crate) mod client;
             pub mod facade;
+
+            // Handwritten conveniences over generated operations, each declared here when the
+            // document has the operations it builds on.
+            #(#modules)*
+            /// What the handwritten conveniences export.
+            pub mod extensions {
+                #(#exports)*
+            }
         })?,
     );
     let types = generate::render_types(&generated, &reach, &features);
@@ -153,7 +195,17 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     }
     features_block.push_str("]\n");
     for f in &features {
-        features_block.push_str(&format!("{f} = []\n"));
+        let deps = HANDWRITTEN_FEATURE_DEPS
+            .iter()
+            .find(|(feature, _)| feature == f)
+            .map(|(_, deps)| {
+                deps.iter()
+                    .map(|d| format!("\"{d}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        features_block.push_str(&format!("{f} = [{deps}]\n"));
     }
     Ok(Output {
         files,
@@ -176,6 +228,44 @@ pub const REPLAY_CALLS: &str = "auth0-mgmt/tests/it/generated/replay_calls.rs";
 fn gen_path(rel: &str) -> PathBuf {
     Path::new(GENERATED_DIR).join(rel)
 }
+
+/// A handwritten module of `auth0-mgmt/src/` that adds conveniences to generated
+/// operations: declared by the generated code (under its resource's feature) only when the
+/// document has the operations it calls.
+pub struct Extension {
+    /// The module's file, `auth0-mgmt/src/{module}.rs`.
+    pub module: &'static str,
+    /// The resource feature it belongs to.
+    pub feature: &'static str,
+    /// The operation ids it calls.
+    pub needs: &'static [&'static str],
+    /// The generated types it names.
+    pub types: &'static [&'static str],
+    /// The items the crate re-exports from it.
+    pub exports: &'static [&'static str],
+}
+
+/// The handwritten extensions: waiting for jobs and reading users exports, event streams.
+pub const HANDWRITTEN_EXTENSIONS: &[Extension] = &[
+    Extension {
+        module: "jobs",
+        feature: "jobs",
+        needs: &["get_jobs_by_id", "post_users-exports"],
+        types: &["GetJobResponseContent"],
+        exports: &["JobWait"],
+    },
+    Extension {
+        module: "events",
+        feature: "events",
+        needs: &["subscribe_events"],
+        types: &["EventStreamSubscribeEventsResponseContent"],
+        exports: &["EventStreamSettings"],
+    },
+];
+
+/// Optional dependencies of the handwritten code behind a resource's feature (reading a
+/// users export's gzip file, under `jobs`).
+pub const HANDWRITTEN_FEATURE_DEPS: &[(&str, &[&str])] = &[("jobs", &["dep:flate2"])];
 
 /// Start and end markers of the generated features block in `auth0-mgmt/Cargo.toml`.
 pub const FEATURES_MARKERS: (&str, &str) = (

@@ -7351,6 +7351,34 @@ impl Client {
             .build()?;
         return Ok(request);
     }
+    #[cfg(feature = "blacklists")]
+    /**Sends a `GET` request to `/blacklists/tokens`
+
+*/
+    pub fn get_tokens<'a>(
+        &'a self,
+        aud: Option<&'a str>,
+    ) -> Result<reqwest::Request, Error<()>> {
+        let url = format!("{}/blacklists/tokens", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("aud", &aud))
+            .headers(header_map)
+            .build()?;
+        return Ok(request);
+    }
     #[cfg(feature = "actions")]
     /**Sends a `GET` request to `/actions/triggers`
 
@@ -11945,6 +11973,25 @@ impl Client {
             .json(&body)
             .headers(header_map)
             .build()?;
+        return Ok(request);
+    }
+    #[cfg(feature = "blacklists")]
+    /**Sends a `POST` request to `/blacklists/tokens`
+
+*/
+    pub fn post_tokens<'a>(
+        &'a self,
+        body: &'a types::CreateBlacklistedTokenRequestContent,
+    ) -> Result<reqwest::Request, Error<()>> {
+        let url = format!("{}/blacklists/tokens", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
         return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]

@@ -4,3 +4,16 @@
 pub mod types;
 pub(crate) mod client;
 pub mod facade;
+#[cfg(feature = "jobs")]
+#[path = "../jobs.rs"]
+mod jobs;
+#[cfg(feature = "events")]
+#[path = "../events.rs"]
+mod events;
+/// What the handwritten conveniences export.
+pub mod extensions {
+    #[cfg(feature = "jobs")]
+    pub use super::jobs::JobWait;
+    #[cfg(feature = "events")]
+    pub use super::events::EventStreamSettings;
+}

@@ -2,7 +2,9 @@
 //! generated crate is linked once.
 
 mod common;
+mod events;
 mod facade;
+mod jobs;
 mod lossless;
 mod pagination;
 mod replay;

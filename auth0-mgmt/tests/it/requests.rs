@@ -210,3 +210,45 @@ async fn extra_headers_that_cannot_be_sent_fail_the_request() {
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_token_blacklist_the_document_omits_is_reachable() {
+    let (server, client) = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/blacklists/tokens"))
+        .and(wiremock::matchers::body_json(
+            json!({"aud": "api-1", "jti": "tok-1"}),
+        ))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/blacklists/tokens"))
+        .and(query_param("aud", "api-1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"aud": "api-1", "jti": "tok-1"}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let body: types::CreateBlacklistedTokenRequestContent =
+        serde_json::from_value(json!({"aud": "api-1", "jti": "tok-1"})).unwrap();
+    client
+        .blacklists()
+        .create()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let listed = client
+        .blacklists()
+        .list()
+        .aud("api-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].jti.as_deref(), Some("tok-1"));
+    assert_eq!(listed[0].aud.as_deref(), Some("api-1"));
+}

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.actions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Actions<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Actions<'a> {
     /// The `executions` sub-resource.
@@ -134,7 +134,7 @@ impl<'a> Actions<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateActionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -180,7 +180,7 @@ impl<'a> ActionsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     force: Option<bool>,
     options: crate::runtime::RequestOptions,
@@ -217,7 +217,7 @@ impl<'a> ActionsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsDeployRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -250,7 +250,7 @@ impl<'a> ActionsDeployRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -283,7 +283,7 @@ impl<'a> ActionsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     action_name: Option<String>,
     deployed: Option<bool>,
     installed: Option<bool>,
@@ -409,7 +409,7 @@ impl<'a> ActionsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsTestRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::TestActionRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -460,7 +460,7 @@ impl<'a> ActionsTestRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateActionRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -507,7 +507,7 @@ impl<'a> ActionsUpdateRequest<'a> {
 /// Operations reached by `client.actions().executions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ActionsExecutions<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ActionsExecutions<'a> {
     /** `GET /actions/executions/{id}`
@@ -527,7 +527,7 @@ impl<'a> ActionsExecutions<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsExecutionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -562,7 +562,7 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
 /// Operations reached by `client.actions().modules()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ActionsModules<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ActionsModules<'a> {
     /// The `versions` sub-resource.
@@ -668,7 +668,7 @@ impl<'a> ActionsModules<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateActionModuleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -717,7 +717,7 @@ impl<'a> ActionsModulesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -748,7 +748,7 @@ impl<'a> ActionsModulesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -784,7 +784,7 @@ impl<'a> ActionsModulesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
@@ -879,7 +879,7 @@ impl<'a> ActionsModulesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesListActionsRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -983,7 +983,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesRollbackRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::RollbackActionModuleRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1039,7 +1039,7 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateActionModuleRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1089,7 +1089,7 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
 /// Operations reached by `client.actions().modules().versions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ActionsModulesVersions<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ActionsModulesVersions<'a> {
     /** `POST /actions/modules/{id}/versions`
@@ -1143,7 +1143,7 @@ impl<'a> ActionsModulesVersions<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesVersionsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1183,7 +1183,7 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesVersionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     version_id: String,
     options: crate::runtime::RequestOptions,
@@ -1225,7 +1225,7 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsModulesVersionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -1328,7 +1328,7 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
 /// Operations reached by `client.actions().triggers()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ActionsTriggers<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ActionsTriggers<'a> {
     /// The `bindings` sub-resource.
@@ -1353,7 +1353,7 @@ impl<'a> ActionsTriggers<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsTriggersListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsTriggersListRequest);
@@ -1386,7 +1386,7 @@ impl<'a> ActionsTriggersListRequest<'a> {
 /// Operations reached by `client.actions().triggers().bindings()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ActionsTriggersBindings<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ActionsTriggersBindings<'a> {
     /** `GET /actions/triggers/{triggerId}/bindings`
@@ -1427,7 +1427,7 @@ impl<'a> ActionsTriggersBindings<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsTriggersBindingsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     trigger_id: crate::types::ActionTriggerTypeEnum,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -1524,7 +1524,7 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsTriggersBindingsUpdateManyRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     trigger_id: crate::types::ActionTriggerTypeEnum,
     body: Option<crate::types::UpdateActionBindingsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1578,7 +1578,7 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
 /// Operations reached by `client.actions().versions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ActionsVersions<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ActionsVersions<'a> {
     /** `POST /actions/actions/{actionId}/versions/{id}/deploy`
@@ -1635,7 +1635,7 @@ impl<'a> ActionsVersions<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsVersionsDeployRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     action_id: String,
     id: String,
     body: Option<crate::types::DeployActionVersionRequestContent>,
@@ -1689,7 +1689,7 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsVersionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     action_id: String,
     id: String,
     options: crate::runtime::RequestOptions,
@@ -1728,7 +1728,7 @@ impl<'a> ActionsVersionsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ActionsVersionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     action_id: String,
     page: Option<i64>,
     per_page: Option<i64>,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.anomaly()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Anomaly<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Anomaly<'a> {
     /// The `blocks` sub-resource.
@@ -23,7 +23,7 @@ impl<'a> Anomaly<'a> {
 /// Operations reached by `client.anomaly().blocks()`.
 #[derive(Clone, Copy, Debug)]
 pub struct AnomalyBlocks<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> AnomalyBlocks<'a> {
     /** `GET /anomaly/blocks/ips/{id}`
@@ -58,7 +58,7 @@ impl<'a> AnomalyBlocks<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AnomalyBlocksCheckIpRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -91,7 +91,7 @@ impl<'a> AnomalyBlocksCheckIpRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AnomalyBlocksUnblockIpRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.attack_protection()`.
 #[derive(Clone, Copy, Debug)]
 pub struct AttackProtection<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> AttackProtection<'a> {
     /// The `bot_detection` sub-resource.
@@ -59,7 +59,7 @@ impl<'a> AttackProtection<'a> {
 /// Operations reached by `client.attack_protection().bot_detection()`.
 #[derive(Clone, Copy, Debug)]
 pub struct AttackProtectionBotDetection<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> AttackProtectionBotDetection<'a> {
     /** `GET /attack-protection/bot-detection`
@@ -90,7 +90,7 @@ impl<'a> AttackProtectionBotDetection<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionBotDetectionGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionBotDetectionGetRequest);
@@ -127,7 +127,7 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionBotDetectionUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateBotDetectionSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -178,7 +178,7 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
 /// Operations reached by `client.attack_protection().breached_password_detection()`.
 #[derive(Clone, Copy, Debug)]
 pub struct AttackProtectionBreachedPasswordDetection<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> AttackProtectionBreachedPasswordDetection<'a> {
     /** `GET /attack-protection/breached-password-detection`
@@ -209,7 +209,7 @@ impl<'a> AttackProtectionBreachedPasswordDetection<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionBreachedPasswordDetectionGetRequest);
@@ -253,7 +253,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateBreachedPasswordDetectionSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -313,7 +313,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
 /// Operations reached by `client.attack_protection().brute_force_protection()`.
 #[derive(Clone, Copy, Debug)]
 pub struct AttackProtectionBruteForceProtection<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> AttackProtectionBruteForceProtection<'a> {
     /** `GET /attack-protection/brute-force-protection`
@@ -344,7 +344,7 @@ impl<'a> AttackProtectionBruteForceProtection<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionBruteForceProtectionGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionBruteForceProtectionGetRequest);
@@ -378,7 +378,7 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionBruteForceProtectionUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateBruteForceSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -431,7 +431,7 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
 /// Operations reached by `client.attack_protection().captcha()`.
 #[derive(Clone, Copy, Debug)]
 pub struct AttackProtectionCaptcha<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> AttackProtectionCaptcha<'a> {
     /** `GET /attack-protection/captcha`
@@ -462,7 +462,7 @@ impl<'a> AttackProtectionCaptcha<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionCaptchaGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionCaptchaGetRequest);
@@ -499,7 +499,7 @@ impl<'a> AttackProtectionCaptchaGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionCaptchaUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateAttackProtectionCaptchaRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -550,7 +550,7 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
 /// Operations reached by `client.attack_protection().phone_provider_protection()`.
 #[derive(Clone, Copy, Debug)]
 pub struct AttackProtectionPhoneProviderProtection<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> AttackProtectionPhoneProviderProtection<'a> {
     /** `GET /attack-protection/phone-provider-protection`
@@ -581,7 +581,7 @@ impl<'a> AttackProtectionPhoneProviderProtection<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionPhoneProviderProtectionGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionPhoneProviderProtectionGetRequest);
@@ -623,7 +623,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::PatchPhoneProviderProtectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -679,7 +679,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
 /// Operations reached by `client.attack_protection().suspicious_ip_throttling()`.
 #[derive(Clone, Copy, Debug)]
 pub struct AttackProtectionSuspiciousIpThrottling<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> AttackProtectionSuspiciousIpThrottling<'a> {
     /** `GET /attack-protection/suspicious-ip-throttling`
@@ -710,7 +710,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottling<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionSuspiciousIpThrottlingGetRequest);
@@ -754,7 +754,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateSuspiciousIpThrottlingSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }

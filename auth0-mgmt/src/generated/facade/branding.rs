@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.branding()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Branding<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Branding<'a> {
     /// The `phone` sub-resource.
@@ -59,7 +59,7 @@ impl<'a> Branding<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingGetRequest);
@@ -93,7 +93,7 @@ impl<'a> BrandingGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateBrandingRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -141,7 +141,7 @@ impl<'a> BrandingUpdateRequest<'a> {
 /// Operations reached by `client.branding().phone()`.
 #[derive(Clone, Copy, Debug)]
 pub struct BrandingPhone<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> BrandingPhone<'a> {
     /// The `providers` sub-resource.
@@ -160,7 +160,7 @@ impl<'a> BrandingPhone<'a> {
 /// Operations reached by `client.branding().phone().providers()`.
 #[derive(Clone, Copy, Debug)]
 pub struct BrandingPhoneProviders<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> BrandingPhoneProviders<'a> {
     /** `POST /branding/phone/providers`
@@ -248,7 +248,7 @@ impl<'a> BrandingPhoneProviders<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneProvidersCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateBrandingPhoneProviderRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -297,7 +297,7 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneProvidersDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -332,7 +332,7 @@ impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneProvidersGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -368,7 +368,7 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneProvidersListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     disabled: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
@@ -416,7 +416,7 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneProvidersTestRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreatePhoneProviderSendTestRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -470,7 +470,7 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneProvidersUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateBrandingPhoneProviderRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -524,7 +524,7 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
 /// Operations reached by `client.branding().phone().templates()`.
 #[derive(Clone, Copy, Debug)]
 pub struct BrandingPhoneTemplates<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> BrandingPhoneTemplates<'a> {
     /** `POST /branding/phone/templates`
@@ -629,7 +629,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneTemplatesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreatePhoneTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -675,7 +675,7 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneTemplatesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -710,7 +710,7 @@ impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneTemplatesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -743,7 +743,7 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneTemplatesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     disabled: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
@@ -783,7 +783,7 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneTemplatesResetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<::serde_json::Value>,
     options: crate::runtime::RequestOptions,
@@ -832,7 +832,7 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneTemplatesTestRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreatePhoneTemplateTestNotificationRequestContent>,
@@ -902,7 +902,7 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneTemplatesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdatePhoneTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -953,7 +953,7 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
 /// Operations reached by `client.branding().templates()`.
 #[derive(Clone, Copy, Debug)]
 pub struct BrandingTemplates<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> BrandingTemplates<'a> {
     /** `DELETE /branding/templates/universal-login`
@@ -999,7 +999,7 @@ impl<'a> BrandingTemplates<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingTemplatesDeleteUniversalLoginRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingTemplatesDeleteUniversalLoginRequest);
@@ -1028,7 +1028,7 @@ impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingTemplatesGetUniversalLoginRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingTemplatesGetUniversalLoginRequest);
@@ -1065,7 +1065,7 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingTemplatesUpdateUniversalLoginRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateUniversalLoginTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -1110,7 +1110,7 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
 /// Operations reached by `client.branding().themes()`.
 #[derive(Clone, Copy, Debug)]
 pub struct BrandingThemes<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> BrandingThemes<'a> {
     /** `POST /branding/themes`
@@ -1184,7 +1184,7 @@ impl<'a> BrandingThemes<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingThemesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateBrandingThemeRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -1233,7 +1233,7 @@ impl<'a> BrandingThemesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingThemesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     theme_id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1268,7 +1268,7 @@ impl<'a> BrandingThemesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingThemesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     theme_id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1308,7 +1308,7 @@ impl<'a> BrandingThemesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingThemesGetDefaultRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingThemesGetDefaultRequest);
@@ -1342,7 +1342,7 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingThemesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     theme_id: String,
     body: Option<crate::types::CreateBrandingThemeRequestContent>,
     options: crate::runtime::RequestOptions,

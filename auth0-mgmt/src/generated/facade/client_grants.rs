@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.client_grants()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientGrants<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ClientGrants<'a> {
     /// The `organizations` sub-resource.
@@ -94,7 +94,7 @@ impl<'a> ClientGrants<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientGrantsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateClientGrantRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -143,7 +143,7 @@ impl<'a> ClientGrantsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientGrantsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -179,7 +179,7 @@ impl<'a> ClientGrantsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientGrantsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -215,7 +215,7 @@ impl<'a> ClientGrantsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientGrantsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     allow_any_organization: Option<crate::types::ClientGrantAllowAnyOrganizationEnum>,
     audience: Option<String>,
     client_id: Option<String>,
@@ -482,7 +482,7 @@ impl<'a> ClientGrantsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientGrantsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateClientGrantRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -532,7 +532,7 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
 /// Operations reached by `client.client_grants().organizations()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientGrantsOrganizations<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ClientGrantsOrganizations<'a> {
     /** `GET /client-grants/{id}/organizations`
@@ -560,7 +560,7 @@ impl<'a> ClientGrantsOrganizations<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientGrantsOrganizationsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     include_totals: Option<bool>,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.clients()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Clients<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Clients<'a> {
     /// The `connections` sub-resource.
@@ -143,7 +143,7 @@ impl<'a> Clients<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateClientRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -189,7 +189,7 @@ impl<'a> ClientsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -220,7 +220,7 @@ impl<'a> ClientsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -273,7 +273,7 @@ impl<'a> ClientsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     app_type: Option<String>,
     external_client_id: Option<String>,
     fields: Option<String>,
@@ -533,7 +533,7 @@ impl<'a> ClientsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsPreviewCimdMetadataRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::RegisterCimdClientRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -582,7 +582,7 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsRegisterCimdClientRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::RegisterCimdClientRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -631,7 +631,7 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsRotateSecretRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -664,7 +664,7 @@ impl<'a> ClientsRotateSecretRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateClientRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -711,7 +711,7 @@ impl<'a> ClientsUpdateRequest<'a> {
 /// Operations reached by `client.clients().connections()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientsConnections<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ClientsConnections<'a> {
     /** `GET /clients/{id}/connections`
@@ -736,7 +736,7 @@ impl<'a> ClientsConnections<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsConnectionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     from: Option<String>,
@@ -860,7 +860,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
 /// Operations reached by `client.clients().credentials()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientsCredentials<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ClientsCredentials<'a> {
     /** `POST /clients/{client_id}/credentials`
@@ -951,7 +951,7 @@ impl<'a> ClientsCredentials<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsCredentialsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     client_id: String,
     body: Option<crate::types::PostClientCredentialRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1003,7 +1003,7 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsCredentialsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     client_id: String,
     credential_id: String,
     options: crate::runtime::RequestOptions,
@@ -1056,7 +1056,7 @@ impl<'a> ClientsCredentialsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsCredentialsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     client_id: String,
     credential_id: String,
     options: crate::runtime::RequestOptions,
@@ -1111,7 +1111,7 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsCredentialsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     client_id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1151,7 +1151,7 @@ impl<'a> ClientsCredentialsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ClientsCredentialsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     client_id: String,
     credential_id: String,
     body: Option<crate::types::PatchClientCredentialRequestContent>,

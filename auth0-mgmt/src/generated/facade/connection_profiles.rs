@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.connection_profiles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionProfiles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ConnectionProfiles<'a> {
     /** `POST /connection-profiles`
@@ -106,7 +106,7 @@ impl<'a> ConnectionProfiles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionProfilesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateConnectionProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -155,7 +155,7 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionProfilesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -191,7 +191,7 @@ impl<'a> ConnectionProfilesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionProfilesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -232,7 +232,7 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionProfilesGetTemplateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -277,7 +277,7 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionProfilesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
@@ -373,7 +373,7 @@ impl<'a> ConnectionProfilesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionProfilesListTemplatesRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionProfilesListTemplatesRequest);
@@ -417,7 +417,7 @@ impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionProfilesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateConnectionProfileRequestContent>,
     options: crate::runtime::RequestOptions,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.connections()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Connections<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Connections<'a> {
     /// The `clients` sub-resource.
@@ -134,7 +134,7 @@ impl<'a> Connections<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsCheckStatusRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -167,7 +167,7 @@ impl<'a> ConnectionsCheckStatusRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -216,7 +216,7 @@ impl<'a> ConnectionsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -249,7 +249,7 @@ impl<'a> ConnectionsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -305,7 +305,7 @@ impl<'a> ConnectionsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     fields: Option<String>,
     from: Option<String>,
     include_fields: Option<bool>,
@@ -555,7 +555,7 @@ impl<'a> ConnectionsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -605,7 +605,7 @@ impl<'a> ConnectionsUpdateRequest<'a> {
 /// Operations reached by `client.connections().clients()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionsClients<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ConnectionsClients<'a> {
     /** `GET /connections/{id}/clients`
@@ -640,7 +640,7 @@ impl<'a> ConnectionsClients<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsClientsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     take: Option<i64>,
@@ -744,7 +744,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsClientsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateEnabledClientConnectionsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -789,7 +789,7 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
 /// Operations reached by `client.connections().directory_provisioning()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionsDirectoryProvisioning<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ConnectionsDirectoryProvisioning<'a> {
     /// The `synchronizations` sub-resource.
@@ -928,7 +928,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDirectoryProvisioningCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateDirectoryProvisioningRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -988,7 +988,7 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDirectoryProvisioningDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1028,7 +1028,7 @@ impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDirectoryProvisioningGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1068,7 +1068,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1120,7 +1120,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDirectoryProvisioningListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
@@ -1230,7 +1230,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     take: Option<i64>,
@@ -1333,7 +1333,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDirectoryProvisioningSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::ReplaceSynchronizedGroupsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1383,7 +1383,7 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDirectoryProvisioningUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateDirectoryProvisioningRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1442,7 +1442,7 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
 /// Operations reached by `client.connections().directory_provisioning().synchronizations()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionsDirectoryProvisioningSynchronizations<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ConnectionsDirectoryProvisioningSynchronizations<'a> {
     /** `POST /connections/{id}/directory-provisioning/synchronizations`
@@ -1465,7 +1465,7 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizations<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1511,7 +1511,7 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
 /// Operations reached by `client.connections().keys()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionsKeys<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ConnectionsKeys<'a> {
     /** `POST /connections/{id}/keys`
@@ -1557,7 +1557,7 @@ impl<'a> ConnectionsKeys<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsKeysCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::PostConnectionKeysRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1608,7 +1608,7 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsKeysGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1644,7 +1644,7 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsKeysRotateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::PostConnectionKeysRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1694,7 +1694,7 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
 /// Operations reached by `client.connections().scim_configuration()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionsScimConfiguration<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ConnectionsScimConfiguration<'a> {
     /// The `tokens` sub-resource.
@@ -1798,7 +1798,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsScimConfigurationCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateScimConfigurationRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1853,7 +1853,7 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsScimConfigurationDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1888,7 +1888,7 @@ impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsScimConfigurationGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1928,7 +1928,7 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1973,7 +1973,7 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsScimConfigurationListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
@@ -2076,7 +2076,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsScimConfigurationUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateScimConfigurationRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -2130,7 +2130,7 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
 /// Operations reached by `client.connections().scim_configuration().tokens()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionsScimConfigurationTokens<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ConnectionsScimConfigurationTokens<'a> {
     /** `POST /connections/{id}/scim-configuration/tokens`
@@ -2186,7 +2186,7 @@ impl<'a> ConnectionsScimConfigurationTokens<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsScimConfigurationTokensCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateScimTokenRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -2241,7 +2241,7 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsScimConfigurationTokensDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     token_id: String,
     options: crate::runtime::RequestOptions,
@@ -2282,7 +2282,7 @@ impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsScimConfigurationTokensGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -2321,7 +2321,7 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
 /// Operations reached by `client.connections().users()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionsUsers<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ConnectionsUsers<'a> {
     /** `DELETE /connections/{id}/users`
@@ -2345,7 +2345,7 @@ impl<'a> ConnectionsUsers<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConnectionsUsersDeleteByEmailRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     email: Option<String>,
     options: crate::runtime::RequestOptions,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.custom_domains()`.
 #[derive(Clone, Copy, Debug)]
 pub struct CustomDomains<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> CustomDomains<'a> {
     /** `POST /custom-domains`
@@ -131,7 +131,7 @@ impl<'a> CustomDomains<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateCustomDomainRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -180,7 +180,7 @@ impl<'a> CustomDomainsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -216,7 +216,7 @@ impl<'a> CustomDomainsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -249,7 +249,7 @@ impl<'a> CustomDomainsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsGetDefaultRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsGetDefaultRequest);
@@ -283,7 +283,7 @@ impl<'a> CustomDomainsGetDefaultRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     fields: Option<String>,
     from: Option<String>,
     include_fields: Option<bool>,
@@ -418,7 +418,7 @@ impl<'a> CustomDomainsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsSetDefaultRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetDefaultCustomDomainRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -467,7 +467,7 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsTestRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -503,7 +503,7 @@ impl<'a> CustomDomainsTestRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateCustomDomainRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -554,7 +554,7 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CustomDomainsVerifyRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.device_credentials()`.
 #[derive(Clone, Copy, Debug)]
 pub struct DeviceCredentials<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> DeviceCredentials<'a> {
     /** `POST /device-credentials`
@@ -61,7 +61,7 @@ impl<'a> DeviceCredentials<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DeviceCredentialsCreatePublicKeyRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreatePublicKeyDeviceCredentialRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -115,7 +115,7 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DeviceCredentialsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -151,7 +151,7 @@ impl<'a> DeviceCredentialsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DeviceCredentialsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     client_id: Option<String>,
     fields: Option<String>,
     include_fields: Option<bool>,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.email_templates()`.
 #[derive(Clone, Copy, Debug)]
 pub struct EmailTemplates<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> EmailTemplates<'a> {
     /** `POST /email-templates`
@@ -77,7 +77,7 @@ impl<'a> EmailTemplates<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailTemplatesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetEmailTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -126,7 +126,7 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailTemplatesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     template_name: crate::types::EmailTemplateNameEnum,
     options: crate::runtime::RequestOptions,
 }
@@ -171,7 +171,7 @@ impl<'a> EmailTemplatesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailTemplatesSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     template_name: crate::types::EmailTemplateNameEnum,
     body: Option<crate::types::SetEmailTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -235,7 +235,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailTemplatesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     template_name: crate::types::EmailTemplateNameEnum,
     body: Option<crate::types::UpdateEmailTemplateRequestContent>,
     options: crate::runtime::RequestOptions,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.emails()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Emails<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Emails<'a> {
     /// The `provider` sub-resource.
@@ -23,7 +23,7 @@ impl<'a> Emails<'a> {
 /// Operations reached by `client.emails().provider()`.
 #[derive(Clone, Copy, Debug)]
 pub struct EmailsProvider<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> EmailsProvider<'a> {
     /** `POST /emails/provider`
@@ -79,7 +79,7 @@ impl<'a> EmailsProvider<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailsProviderCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateEmailProviderRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -128,7 +128,7 @@ impl<'a> EmailsProviderCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailsProviderDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailsProviderDeleteRequest);
@@ -157,7 +157,7 @@ impl<'a> EmailsProviderDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailsProviderGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     fields: Option<String>,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
@@ -203,7 +203,7 @@ impl<'a> EmailsProviderGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EmailsProviderUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateEmailProviderRequestContent>,
     options: crate::runtime::RequestOptions,
 }

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.event_streams()`.
 #[derive(Clone, Copy, Debug)]
 pub struct EventStreams<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> EventStreams<'a> {
     /// The `deliveries` sub-resource.
@@ -105,7 +105,7 @@ impl<'a> EventStreams<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::PostEventStreamsBody>,
     options: crate::runtime::RequestOptions,
 }
@@ -151,7 +151,7 @@ impl<'a> EventStreamsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -187,7 +187,7 @@ impl<'a> EventStreamsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -223,7 +223,7 @@ impl<'a> EventStreamsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
@@ -318,7 +318,7 @@ impl<'a> EventStreamsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsTestRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateEventStreamTestEventRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -369,7 +369,7 @@ impl<'a> EventStreamsTestRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateEventStreamRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -419,7 +419,7 @@ impl<'a> EventStreamsUpdateRequest<'a> {
 /// Operations reached by `client.event_streams().deliveries()`.
 #[derive(Clone, Copy, Debug)]
 pub struct EventStreamsDeliveries<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> EventStreamsDeliveries<'a> {
     /** `GET /event-streams/{id}/deliveries/{event_id}`
@@ -462,7 +462,7 @@ impl<'a> EventStreamsDeliveries<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsDeliveriesGetHistoryRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     event_id: String,
     options: crate::runtime::RequestOptions,
@@ -508,7 +508,7 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsDeliveriesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     date_from: Option<String>,
     date_to: Option<String>,
@@ -652,7 +652,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
 /// Operations reached by `client.event_streams().redeliveries()`.
 #[derive(Clone, Copy, Debug)]
 pub struct EventStreamsRedeliveries<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> EventStreamsRedeliveries<'a> {
     /** `POST /event-streams/{id}/redeliver`
@@ -693,7 +693,7 @@ impl<'a> EventStreamsRedeliveries<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsRedeliveriesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateEventStreamRedeliveryRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -751,7 +751,7 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventStreamsRedeliveriesCreateByIdRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     event_id: String,
     options: crate::runtime::RequestOptions,

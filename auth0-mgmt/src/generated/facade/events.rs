@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.events()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Events<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Events<'a> {
     /** `GET /events`
@@ -32,7 +32,7 @@ impl<'a> Events<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct EventsSubscribeRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     event_type: Option<crate::types::EventStreamSubscribeEventsEventTypeParam>,
     from: Option<String>,
     from_timestamp: Option<String>,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.experimentation()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Experimentation<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Experimentation<'a> {
     /// The `experiments` sub-resource.
@@ -35,7 +35,7 @@ impl<'a> Experimentation<'a> {
 /// Operations reached by `client.experimentation().experiments()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ExperimentationExperiments<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ExperimentationExperiments<'a> {
     /** `POST /experimentation/experiments`
@@ -148,7 +148,7 @@ impl<'a> ExperimentationExperiments<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationExperimentsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateExperimentRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -197,7 +197,7 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationExperimentsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -232,7 +232,7 @@ impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationExperimentsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -272,7 +272,7 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationExperimentsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     authentication_flow: Option<String>,
     feature_flag_id: Option<String>,
     from: Option<String>,
@@ -398,7 +398,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationExperimentsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateExperimentRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -453,7 +453,7 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationExperimentsUpdateStatusRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateExperimentStatusRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -508,7 +508,7 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationExperimentsValidateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -547,7 +547,7 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
 /// Operations reached by `client.experimentation().feature_flags()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ExperimentationFeatureFlags<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ExperimentationFeatureFlags<'a> {
     /// The `variations` sub-resource.
@@ -650,7 +650,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateFeatureFlagRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -696,7 +696,7 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -731,7 +731,7 @@ impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -768,7 +768,7 @@ impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     status: Option<crate::types::FeatureFlagStatusEnum>,
     take: Option<i64>,
@@ -880,7 +880,7 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFeatureFlagRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -932,7 +932,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFeatureFlagStatusRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -983,7 +983,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
 /// Operations reached by `client.experimentation().feature_flags().variations()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ExperimentationFeatureFlagsVariations<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ExperimentationFeatureFlagsVariations<'a> {
     /** `POST /experimentation/feature-flags/{id}/variations`
@@ -1074,7 +1074,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateVariationRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1126,7 +1126,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     vid: String,
     options: crate::runtime::RequestOptions,
@@ -1167,7 +1167,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsVariationsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     vid: String,
     options: crate::runtime::RequestOptions,
@@ -1210,7 +1210,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsVariationsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1250,7 +1250,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     vid: String,
     body: Option<crate::types::UpdateVariationRequestContent>,
@@ -1307,7 +1307,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
 /// Operations reached by `client.experimentation().segments()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ExperimentationSegments<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ExperimentationSegments<'a> {
     /** `POST /experimentation/segments`
@@ -1384,7 +1384,7 @@ impl<'a> ExperimentationSegments<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationSegmentsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateSegmentRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -1430,7 +1430,7 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationSegmentsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1465,7 +1465,7 @@ impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationSegmentsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1498,7 +1498,7 @@ impl<'a> ExperimentationSegmentsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationSegmentsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
     type_: Option<crate::types::SegmentTypeFilterEnum>,
@@ -1595,7 +1595,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ExperimentationSegmentsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateSegmentRequestContent>,
     options: crate::runtime::RequestOptions,

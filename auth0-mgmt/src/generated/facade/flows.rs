@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.flows()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Flows<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Flows<'a> {
     /// The `executions` sub-resource.
@@ -94,7 +94,7 @@ impl<'a> Flows<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateFlowRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -143,7 +143,7 @@ impl<'a> FlowsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -174,7 +174,7 @@ impl<'a> FlowsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     hydrate: Option<::std::vec::Vec<crate::types::GetFlowRequestParametersHydrateEnum>>,
     options: crate::runtime::RequestOptions,
@@ -221,7 +221,7 @@ impl<'a> FlowsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     hydrate: Option<
         ::std::vec::Vec<crate::types::ListFlowsRequestParametersHydrateEnum>,
     >,
@@ -357,7 +357,7 @@ impl<'a> FlowsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFlowRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -407,7 +407,7 @@ impl<'a> FlowsUpdateRequest<'a> {
 /// Operations reached by `client.flows().executions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct FlowsExecutions<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> FlowsExecutions<'a> {
     /** `DELETE /flows/{flow_id}/executions/{execution_id}`
@@ -467,7 +467,7 @@ impl<'a> FlowsExecutions<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsExecutionsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     flow_id: String,
     execution_id: String,
     options: crate::runtime::RequestOptions,
@@ -520,7 +520,7 @@ impl<'a> FlowsExecutionsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsExecutionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     flow_id: String,
     execution_id: String,
     hydrate: Option<
@@ -592,7 +592,7 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsExecutionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     flow_id: String,
     from: Option<String>,
     include_totals: Option<bool>,
@@ -821,7 +821,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
 /// Operations reached by `client.flows().vault()`.
 #[derive(Clone, Copy, Debug)]
 pub struct FlowsVault<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> FlowsVault<'a> {
     /// The `connections` sub-resource.
@@ -834,7 +834,7 @@ impl<'a> FlowsVault<'a> {
 /// Operations reached by `client.flows().vault().connections()`.
 #[derive(Clone, Copy, Debug)]
 pub struct FlowsVaultConnections<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> FlowsVaultConnections<'a> {
     /** `POST /flows/vault/connections`
@@ -911,7 +911,7 @@ impl<'a> FlowsVaultConnections<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsVaultConnectionsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateFlowsVaultConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -968,7 +968,7 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsVaultConnectionsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1008,7 +1008,7 @@ impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsVaultConnectionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1052,7 +1052,7 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsVaultConnectionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -1182,7 +1182,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FlowsVaultConnectionsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFlowsVaultConnectionRequestContent>,
     options: crate::runtime::RequestOptions,

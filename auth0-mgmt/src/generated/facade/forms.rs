@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.forms()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Forms<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Forms<'a> {
     /** `POST /forms`
@@ -83,7 +83,7 @@ impl<'a> Forms<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FormsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateFormRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -132,7 +132,7 @@ impl<'a> FormsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FormsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -163,7 +163,7 @@ impl<'a> FormsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FormsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     hydrate: Option<::std::vec::Vec<crate::types::FormsRequestParametersHydrateEnum>>,
     options: crate::runtime::RequestOptions,
@@ -210,7 +210,7 @@ impl<'a> FormsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FormsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     hydrate: Option<::std::vec::Vec<crate::types::FormsRequestParametersHydrateEnum>>,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -337,7 +337,7 @@ impl<'a> FormsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct FormsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateFormRequestContent>,
     options: crate::runtime::RequestOptions,

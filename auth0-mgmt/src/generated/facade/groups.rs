@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.groups()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Groups<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Groups<'a> {
     /// The `members` sub-resource.
@@ -74,7 +74,7 @@ impl<'a> Groups<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GroupsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -105,7 +105,7 @@ impl<'a> GroupsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GroupsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -138,7 +138,7 @@ impl<'a> GroupsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GroupsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     connection_id: Option<String>,
     external_id: Option<String>,
     fields: Option<String>,
@@ -368,7 +368,7 @@ impl<'a> GroupsListRequest<'a> {
 /// Operations reached by `client.groups().members()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GroupsMembers<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GroupsMembers<'a> {
     /** `GET /groups/{id}/members`
@@ -392,7 +392,7 @@ impl<'a> GroupsMembers<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GroupsMembersGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     from: Option<String>,
@@ -503,7 +503,7 @@ impl<'a> GroupsMembersGetRequest<'a> {
 /// Operations reached by `client.groups().roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GroupsRoles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GroupsRoles<'a> {
     /** `POST /groups/{id}/roles`
@@ -551,7 +551,7 @@ impl<'a> GroupsRoles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GroupsRolesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -597,7 +597,7 @@ impl<'a> GroupsRolesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GroupsRolesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -643,7 +643,7 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GroupsRolesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     take: Option<i64>,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.guardian()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Guardian<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Guardian<'a> {
     /// The `enrollments` sub-resource.
@@ -35,7 +35,7 @@ impl<'a> Guardian<'a> {
 /// Operations reached by `client.guardian().enrollments()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GuardianEnrollments<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GuardianEnrollments<'a> {
     /** `POST /guardian/enrollments/ticket`
@@ -80,7 +80,7 @@ impl<'a> GuardianEnrollments<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianEnrollmentsCreateTicketRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateGuardianEnrollmentTicketRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -147,7 +147,7 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianEnrollmentsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -178,7 +178,7 @@ impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianEnrollmentsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -213,7 +213,7 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
 /// Operations reached by `client.guardian().factors()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GuardianFactors<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GuardianFactors<'a> {
     /// The `duo` sub-resource.
@@ -272,7 +272,7 @@ impl<'a> GuardianFactors<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsListRequest);
@@ -306,7 +306,7 @@ impl<'a> GuardianFactorsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     name: crate::types::GuardianFactorNameEnum,
     body: Option<crate::types::SetGuardianFactorRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -360,7 +360,7 @@ impl<'a> GuardianFactorsSetRequest<'a> {
 /// Operations reached by `client.guardian().factors().duo()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GuardianFactorsDuo<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GuardianFactorsDuo<'a> {
     /// The `settings` sub-resource.
@@ -373,7 +373,7 @@ impl<'a> GuardianFactorsDuo<'a> {
 /// Operations reached by `client.guardian().factors().duo().settings()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GuardianFactorsDuoSettings<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GuardianFactorsDuoSettings<'a> {
     /** `GET /guardian/factors/duo/settings`
@@ -416,7 +416,7 @@ impl<'a> GuardianFactorsDuoSettings<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsDuoSettingsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsDuoSettingsGetRequest);
@@ -455,7 +455,7 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsDuoSettingsSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -509,7 +509,7 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsDuoSettingsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -562,7 +562,7 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
 /// Operations reached by `client.guardian().factors().phone()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GuardianFactorsPhone<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GuardianFactorsPhone<'a> {
     /** `GET /guardian/factors/phone/message-types`
@@ -668,7 +668,7 @@ impl<'a> GuardianFactorsPhone<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneGetMessageTypesRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneGetMessageTypesRequest);
@@ -707,7 +707,7 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneGetSelectedProviderRequest);
@@ -751,7 +751,7 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneGetTemplatesRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneGetTemplatesRequest);
@@ -790,7 +790,7 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneGetTwilioProviderRequest);
@@ -834,7 +834,7 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneSetMessageTypesRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorPhoneMessageTypesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -888,7 +888,7 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneSetProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -942,7 +942,7 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneSetTemplatesRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -996,7 +996,7 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -1049,7 +1049,7 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
 /// Operations reached by `client.guardian().factors().push_notification()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GuardianFactorsPushNotification<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GuardianFactorsPushNotification<'a> {
     /** `GET /guardian/factors/push-notification/providers/apns`
@@ -1220,7 +1220,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPushNotificationGetApnsProviderRequest);
@@ -1259,7 +1259,7 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(
@@ -1300,7 +1300,7 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPushNotificationGetSnsProviderRequest);
@@ -1339,7 +1339,7 @@ impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
     >,
@@ -1397,7 +1397,7 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     >,
@@ -1455,7 +1455,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     >,
@@ -1513,7 +1513,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationSetProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderPushNotificationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -1569,7 +1569,7 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     >,
@@ -1627,7 +1627,7 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
     >,
@@ -1687,7 +1687,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     >,
@@ -1747,7 +1747,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     >,
@@ -1807,7 +1807,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     >,
@@ -1866,7 +1866,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
 /// Operations reached by `client.guardian().factors().sms()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GuardianFactorsSms<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GuardianFactorsSms<'a> {
     /** `GET /guardian/factors/sms/selected-provider`
@@ -1945,7 +1945,7 @@ impl<'a> GuardianFactorsSms<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSmsGetSelectedProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSmsGetSelectedProviderRequest);
@@ -1984,7 +1984,7 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSmsGetTemplatesRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSmsGetTemplatesRequest);
@@ -2027,7 +2027,7 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSmsGetTwilioProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSmsGetTwilioProviderRequest);
@@ -2071,7 +2071,7 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSmsSetProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -2125,7 +2125,7 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSmsSetTemplatesRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -2179,7 +2179,7 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianFactorsSmsSetTwilioProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -2237,7 +2237,7 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
 /// Operations reached by `client.guardian().policies()`.
 #[derive(Clone, Copy, Debug)]
 pub struct GuardianPolicies<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> GuardianPolicies<'a> {
     /** `GET /guardian/policies`
@@ -2268,7 +2268,7 @@ impl<'a> GuardianPolicies<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianPoliciesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianPoliciesListRequest);
@@ -2302,7 +2302,7 @@ impl<'a> GuardianPoliciesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct GuardianPoliciesSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianPoliciesRequestContent>,
     options: crate::runtime::RequestOptions,
 }

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.hooks()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Hooks<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Hooks<'a> {
     /// The `secrets` sub-resource.
@@ -91,7 +91,7 @@ impl<'a> Hooks<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateHookRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -137,7 +137,7 @@ impl<'a> HooksCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -168,7 +168,7 @@ impl<'a> HooksDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     options: crate::runtime::RequestOptions,
@@ -207,7 +207,7 @@ impl<'a> HooksGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     enabled: Option<bool>,
     fields: Option<String>,
     include_totals: Option<bool>,
@@ -346,7 +346,7 @@ impl<'a> HooksListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateHookRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -393,7 +393,7 @@ impl<'a> HooksUpdateRequest<'a> {
 /// Operations reached by `client.hooks().secrets()`.
 #[derive(Clone, Copy, Debug)]
 pub struct HooksSecrets<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> HooksSecrets<'a> {
     /** `POST /hooks/{id}/secrets`
@@ -452,7 +452,7 @@ impl<'a> HooksSecrets<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksSecretsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -504,7 +504,7 @@ impl<'a> HooksSecretsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksSecretsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<::std::vec::Vec<::std::string::String>>,
     options: crate::runtime::RequestOptions,
@@ -550,7 +550,7 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksSecretsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -591,7 +591,7 @@ impl<'a> HooksSecretsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksSecretsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,

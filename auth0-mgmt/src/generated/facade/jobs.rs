@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.jobs()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Jobs<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Jobs<'a> {
     /// The `errors` sub-resource.
@@ -52,7 +52,7 @@ impl<'a> Jobs<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct JobsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -87,7 +87,7 @@ impl<'a> JobsGetRequest<'a> {
 /// Operations reached by `client.jobs().errors()`.
 #[derive(Clone, Copy, Debug)]
 pub struct JobsErrors<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> JobsErrors<'a> {
     /** `GET /jobs/{id}/errors`
@@ -107,7 +107,7 @@ impl<'a> JobsErrors<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct JobsErrorsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -145,7 +145,7 @@ impl<'a> JobsErrorsGetRequest<'a> {
 /// Operations reached by `client.jobs().users_exports()`.
 #[derive(Clone, Copy, Debug)]
 pub struct JobsUsersExports<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> JobsUsersExports<'a> {
     /** `POST /jobs/users-exports`
@@ -165,7 +165,7 @@ impl<'a> JobsUsersExports<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct JobsUsersExportsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateExportUsersRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -213,7 +213,7 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
 /// Operations reached by `client.jobs().users_imports()`.
 #[derive(Clone, Copy, Debug)]
 pub struct JobsUsersImports<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> JobsUsersImports<'a> {
     /** `POST /jobs/users-imports`
@@ -228,7 +228,7 @@ impl<'a> JobsUsersImports<'a> {
 /// Operations reached by `client.jobs().verification_email()`.
 #[derive(Clone, Copy, Debug)]
 pub struct JobsVerificationEmail<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> JobsVerificationEmail<'a> {
     /** `POST /jobs/verification-email`
@@ -249,7 +249,7 @@ impl<'a> JobsVerificationEmail<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct JobsVerificationEmailCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateVerificationEmailRequestContent>,
     options: crate::runtime::RequestOptions,

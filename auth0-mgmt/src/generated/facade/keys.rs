@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.keys()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Keys<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Keys<'a> {
     /// The `custom_signing` sub-resource.
@@ -33,7 +33,7 @@ impl<'a> Keys<'a> {
 /// Operations reached by `client.keys().custom_signing()`.
 #[derive(Clone, Copy, Debug)]
 pub struct KeysCustomSigning<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> KeysCustomSigning<'a> {
     /** `DELETE /keys/custom-signing`
@@ -75,7 +75,7 @@ impl<'a> KeysCustomSigning<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysCustomSigningDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysCustomSigningDeleteRequest);
@@ -109,7 +109,7 @@ impl<'a> KeysCustomSigningDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysCustomSigningGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysCustomSigningGetRequest);
@@ -143,7 +143,7 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysCustomSigningSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetCustomSigningKeysRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -191,7 +191,7 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
 /// Operations reached by `client.keys().encryption()`.
 #[derive(Clone, Copy, Debug)]
 pub struct KeysEncryption<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> KeysEncryption<'a> {
     /** `POST /keys/encryption`
@@ -288,7 +288,7 @@ impl<'a> KeysEncryption<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysEncryptionCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateEncryptionKeyRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -334,7 +334,7 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
@@ -384,7 +384,7 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysEncryptionDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
@@ -415,7 +415,7 @@ impl<'a> KeysEncryptionDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysEncryptionGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
@@ -448,7 +448,7 @@ impl<'a> KeysEncryptionGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysEncryptionImportRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     kid: String,
     body: Option<crate::types::ImportEncryptionKeyRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -496,7 +496,7 @@ impl<'a> KeysEncryptionImportRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysEncryptionListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -607,7 +607,7 @@ impl<'a> KeysEncryptionListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysEncryptionRekeyRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysEncryptionRekeyRequest);
@@ -635,7 +635,7 @@ impl<'a> KeysEncryptionRekeyRequest<'a> {
 /// Operations reached by `client.keys().signing()`.
 #[derive(Clone, Copy, Debug)]
 pub struct KeysSigning<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> KeysSigning<'a> {
     /** `GET /keys/signing/{kid}`
@@ -689,7 +689,7 @@ impl<'a> KeysSigning<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysSigningGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
@@ -722,7 +722,7 @@ impl<'a> KeysSigningGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysSigningListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysSigningListRequest);
@@ -756,7 +756,7 @@ impl<'a> KeysSigningListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysSigningRevokeRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
@@ -792,7 +792,7 @@ impl<'a> KeysSigningRevokeRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysSigningRotateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysSigningRotateRequest);

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.log_streams()`.
 #[derive(Clone, Copy, Debug)]
 pub struct LogStreams<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> LogStreams<'a> {
     /** `POST /log-streams`
@@ -78,7 +78,7 @@ impl<'a> LogStreams<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LogStreamsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateLogStreamRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -127,7 +127,7 @@ impl<'a> LogStreamsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LogStreamsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -158,7 +158,7 @@ impl<'a> LogStreamsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LogStreamsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -194,7 +194,7 @@ impl<'a> LogStreamsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LogStreamsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(LogStreamsListRequest);
@@ -231,7 +231,7 @@ impl<'a> LogStreamsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LogStreamsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateLogStreamRequestContent>,
     options: crate::runtime::RequestOptions,

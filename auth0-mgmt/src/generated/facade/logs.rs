@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.logs()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Logs<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Logs<'a> {
     /** `GET /logs/{id}`
@@ -50,7 +50,7 @@ impl<'a> Logs<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LogsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -83,7 +83,7 @@ impl<'a> LogsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LogsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     fields: Option<String>,
     from: Option<String>,
     include_fields: Option<bool>,

@@ -13,6 +13,10 @@ pub use anomaly::*;
 mod attack_protection;
 #[cfg(feature = "attack_protection")]
 pub use attack_protection::*;
+#[cfg(feature = "blacklists")]
+mod blacklists;
+#[cfg(feature = "blacklists")]
+pub use blacklists::*;
 #[cfg(feature = "branding")]
 mod branding;
 #[cfg(feature = "branding")]

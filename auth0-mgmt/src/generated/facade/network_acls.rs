@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.network_acls()`.
 #[derive(Clone, Copy, Debug)]
 pub struct NetworkAcls<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> NetworkAcls<'a> {
     /** `POST /network-acls`
@@ -94,7 +94,7 @@ impl<'a> NetworkAcls<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct NetworkAclsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetNetworkAclRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -143,7 +143,7 @@ impl<'a> NetworkAclsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct NetworkAclsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -174,7 +174,7 @@ impl<'a> NetworkAclsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct NetworkAclsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -210,7 +210,7 @@ impl<'a> NetworkAclsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct NetworkAclsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -328,7 +328,7 @@ impl<'a> NetworkAclsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct NetworkAclsSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::SetNetworkAclRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -379,7 +379,7 @@ impl<'a> NetworkAclsSetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct NetworkAclsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateNetworkAclRequestContent>,
     options: crate::runtime::RequestOptions,

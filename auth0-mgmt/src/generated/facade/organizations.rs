@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.organizations()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Organizations<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Organizations<'a> {
     /// The `client_grants` sub-resource.
@@ -141,7 +141,7 @@ impl<'a> Organizations<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateOrganizationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -190,7 +190,7 @@ impl<'a> OrganizationsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -226,7 +226,7 @@ impl<'a> OrganizationsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -259,7 +259,7 @@ impl<'a> OrganizationsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsGetByNameRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     name: String,
     options: crate::runtime::RequestOptions,
 }
@@ -292,7 +292,7 @@ impl<'a> OrganizationsGetByNameRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -512,7 +512,7 @@ impl<'a> OrganizationsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateOrganizationRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -559,7 +559,7 @@ impl<'a> OrganizationsUpdateRequest<'a> {
 /// Operations reached by `client.organizations().client_grants()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsClientGrants<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsClientGrants<'a> {
     /** `POST /organizations/{id}/client-grants`
@@ -621,7 +621,7 @@ impl<'a> OrganizationsClientGrants<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsClientGrantsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssociateOrganizationClientGrantRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -681,7 +681,7 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsClientGrantsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     grant_id: String,
     options: crate::runtime::RequestOptions,
@@ -727,7 +727,7 @@ impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsClientGrantsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     audience: Option<String>,
     client_id: Option<String>,
@@ -891,7 +891,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
 /// Operations reached by `client.organizations().connections()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsConnections<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsConnections<'a> {
     /** `POST /organizations/{id}/connections`
@@ -986,7 +986,7 @@ impl<'a> OrganizationsConnections<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsConnectionsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateOrganizationAllConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1046,7 +1046,7 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsConnectionsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     connection_id: String,
     options: crate::runtime::RequestOptions,
@@ -1096,7 +1096,7 @@ impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsConnectionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     connection_id: String,
     options: crate::runtime::RequestOptions,
@@ -1143,7 +1143,7 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsConnectionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     include_totals: Option<bool>,
     is_enabled: Option<bool>,
@@ -1291,7 +1291,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsConnectionsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     connection_id: String,
     body: Option<crate::types::UpdateOrganizationAllConnectionRequestContent>,
@@ -1360,7 +1360,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
 /// Operations reached by `client.organizations().discovery_domains()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsDiscoveryDomains<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsDiscoveryDomains<'a> {
     /** `POST /organizations/{id}/discovery-domains`
@@ -1470,7 +1470,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsDiscoveryDomainsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateOrganizationDiscoveryDomainRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1525,7 +1525,7 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsDiscoveryDomainsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     discovery_domain_id: String,
     options: crate::runtime::RequestOptions,
@@ -1578,7 +1578,7 @@ impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsDiscoveryDomainsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     discovery_domain_id: String,
     options: crate::runtime::RequestOptions,
@@ -1636,7 +1636,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     discovery_domain: String,
     options: crate::runtime::RequestOptions,
@@ -1691,7 +1691,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsDiscoveryDomainsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     take: Option<i64>,
@@ -1801,7 +1801,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsDiscoveryDomainsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     discovery_domain_id: String,
     body: Option<crate::types::UpdateOrganizationDiscoveryDomainRequestContent>,
@@ -1874,7 +1874,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
 /// Operations reached by `client.organizations().enabled_connections()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsEnabledConnections<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsEnabledConnections<'a> {
     /** `POST /organizations/{id}/enabled_connections`
@@ -1968,7 +1968,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsEnabledConnectionsAddRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::ConnectionForOrganization>,
     options: crate::runtime::RequestOptions,
@@ -2023,7 +2023,7 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsEnabledConnectionsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     connection_id: String,
     options: crate::runtime::RequestOptions,
@@ -2076,7 +2076,7 @@ impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsEnabledConnectionsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     connection_id: String,
     options: crate::runtime::RequestOptions,
@@ -2134,7 +2134,7 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsEnabledConnectionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -2268,7 +2268,7 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsEnabledConnectionsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     connection_id: String,
     body: Option<crate::types::UpdateOrganizationConnectionRequestContent>,
@@ -2341,7 +2341,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
 /// Operations reached by `client.organizations().groups()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsGroups<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsGroups<'a> {
     /// The `roles` sub-resource.
@@ -2372,7 +2372,7 @@ impl<'a> OrganizationsGroups<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsGroupsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     organization_id: String,
     from: Option<String>,
     take: Option<i64>,
@@ -2473,7 +2473,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
 /// Operations reached by `client.organizations().groups().roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsGroupsRoles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsGroupsRoles<'a> {
     /** `POST /organizations/{organization_id}/groups/{group_id}/roles`
@@ -2536,7 +2536,7 @@ impl<'a> OrganizationsGroupsRoles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsGroupsRolesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     organization_id: String,
     group_id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
@@ -2605,7 +2605,7 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsGroupsRolesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     organization_id: String,
     group_id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
@@ -2674,7 +2674,7 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsGroupsRolesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     organization_id: String,
     group_id: String,
     from: Option<String>,
@@ -2787,7 +2787,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
 /// Operations reached by `client.organizations().invitations()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsInvitations<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsInvitations<'a> {
     /** `POST /organizations/{id}/invitations`
@@ -2869,7 +2869,7 @@ impl<'a> OrganizationsInvitations<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsInvitationsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateOrganizationInvitationRequestContent>,
@@ -2938,7 +2938,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsInvitationsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     invitation_id: String,
     options: crate::runtime::RequestOptions,
@@ -2988,7 +2988,7 @@ impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsInvitationsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     invitation_id: String,
     fields: Option<String>,
@@ -3056,7 +3056,7 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsInvitationsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -3210,7 +3210,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
 /// Operations reached by `client.organizations().members()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsMembers<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsMembers<'a> {
     /// The `effective_roles` sub-resource.
@@ -3281,7 +3281,7 @@ impl<'a> OrganizationsMembers<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsMembersCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateOrganizationMemberRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -3327,7 +3327,7 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsMembersDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateOrganizationMemberRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -3373,7 +3373,7 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsMembersListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     from: Option<String>,
@@ -3615,7 +3615,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
 /// Operations reached by `client.organizations().members().effective_roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsMembersEffectiveRoles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsMembersEffectiveRoles<'a> {
     /// The `sources` sub-resource.
@@ -3648,7 +3648,7 @@ impl<'a> OrganizationsMembersEffectiveRoles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsMembersEffectiveRolesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     user_id: String,
     from: Option<String>,
@@ -3767,7 +3767,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
 /// Operations reached by `client.organizations().members().effective_roles().sources()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsMembersEffectiveRolesSources<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsMembersEffectiveRolesSources<'a> {
     /// The `groups` sub-resource.
@@ -3780,7 +3780,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSources<'a> {
 /// Operations reached by `client.organizations().members().effective_roles().sources().groups()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsMembersEffectiveRolesSourcesGroups<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsMembersEffectiveRolesSourcesGroups<'a> {
     /** `GET /organizations/{id}/members/{user_id}/effective-roles/sources/groups`
@@ -3808,7 +3808,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroups<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     user_id: String,
     from: Option<String>,
@@ -3936,7 +3936,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
 /// Operations reached by `client.organizations().members().roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct OrganizationsMembersRoles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> OrganizationsMembersRoles<'a> {
     /** `POST /organizations/{id}/members/{user_id}/roles`
@@ -4000,7 +4000,7 @@ impl<'a> OrganizationsMembersRoles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsMembersRolesAssignRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     user_id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
@@ -4065,7 +4065,7 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsMembersRolesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     user_id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
@@ -4130,7 +4130,7 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct OrganizationsMembersRolesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     user_id: String,
     include_totals: Option<bool>,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.prompts()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Prompts<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Prompts<'a> {
     /// The `custom_text` sub-resource.
@@ -59,7 +59,7 @@ impl<'a> Prompts<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsGetSettingsRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsGetSettingsRequest);
@@ -93,7 +93,7 @@ impl<'a> PromptsGetSettingsRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsUpdateSettingsRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -141,7 +141,7 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
 /// Operations reached by `client.prompts().custom_text()`.
 #[derive(Clone, Copy, Debug)]
 pub struct PromptsCustomText<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> PromptsCustomText<'a> {
     /** `GET /prompts/{prompt}/custom-text/{language}`
@@ -184,7 +184,7 @@ impl<'a> PromptsCustomText<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsCustomTextGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     prompt: crate::types::PromptGroupNameEnum,
     language: crate::types::PromptLanguageEnum,
     options: crate::runtime::RequestOptions,
@@ -240,7 +240,7 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsCustomTextSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     prompt: crate::types::PromptGroupNameEnum,
     language: crate::types::PromptLanguageEnum,
     body: Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
@@ -306,7 +306,7 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
 /// Operations reached by `client.prompts().partials()`.
 #[derive(Clone, Copy, Debug)]
 pub struct PromptsPartials<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> PromptsPartials<'a> {
     /** `GET /prompts/{prompt}/partials`
@@ -345,7 +345,7 @@ impl<'a> PromptsPartials<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsPartialsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     prompt: crate::types::PartialGroupsEnum,
     options: crate::runtime::RequestOptions,
 }
@@ -390,7 +390,7 @@ impl<'a> PromptsPartialsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsPartialsSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     prompt: crate::types::PartialGroupsEnum,
     body: Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     options: crate::runtime::RequestOptions,
@@ -441,7 +441,7 @@ impl<'a> PromptsPartialsSetRequest<'a> {
 /// Operations reached by `client.prompts().rendering()`.
 #[derive(Clone, Copy, Debug)]
 pub struct PromptsRendering<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> PromptsRendering<'a> {
     /** `PATCH /prompts/rendering`
@@ -515,7 +515,7 @@ impl<'a> PromptsRendering<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsRenderingBulkUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::BulkUpdateAculRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -564,7 +564,7 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsRenderingGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     prompt: crate::types::PromptGroupNameEnum,
     screen: crate::types::ScreenGroupNameEnum,
     options: crate::runtime::RequestOptions,
@@ -610,7 +610,7 @@ impl<'a> PromptsRenderingGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsRenderingListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     fields: Option<String>,
     include_fields: Option<bool>,
     include_totals: Option<bool>,
@@ -770,7 +770,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsRenderingUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     prompt: crate::types::PromptGroupNameEnum,
     screen: crate::types::ScreenGroupNameEnum,
     body: Option<crate::types::UpdateAculRequestContent>,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.rate_limit_policies()`.
 #[derive(Clone, Copy, Debug)]
 pub struct RateLimitPolicies<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> RateLimitPolicies<'a> {
     /** `POST /rate-limit-policies`
@@ -83,7 +83,7 @@ impl<'a> RateLimitPolicies<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RateLimitPoliciesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateRateLimitPolicyRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -129,7 +129,7 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RateLimitPoliciesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -165,7 +165,7 @@ impl<'a> RateLimitPoliciesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RateLimitPoliciesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -203,7 +203,7 @@ impl<'a> RateLimitPoliciesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RateLimitPoliciesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     consumer: Option<crate::types::RateLimitPolicyConsumerEnum>,
     consumer_selector: Option<String>,
     from: Option<String>,
@@ -333,7 +333,7 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RateLimitPoliciesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::PatchRateLimitPolicyRequestContent>,
     options: crate::runtime::RequestOptions,

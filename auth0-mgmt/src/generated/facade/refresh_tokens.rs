@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.refresh_tokens()`.
 #[derive(Clone, Copy, Debug)]
 pub struct RefreshTokens<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> RefreshTokens<'a> {
     /** `DELETE /refresh-tokens/{id}`
@@ -84,7 +84,7 @@ impl<'a> RefreshTokens<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RefreshTokensDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -117,7 +117,7 @@ impl<'a> RefreshTokensDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RefreshTokensGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -153,7 +153,7 @@ impl<'a> RefreshTokensGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RefreshTokensListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     client_id: Option<String>,
     fields: Option<String>,
     from: Option<String>,
@@ -292,7 +292,7 @@ impl<'a> RefreshTokensListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RefreshTokensRevokeRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::RevokeRefreshTokensRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -338,7 +338,7 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RefreshTokensUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateRefreshTokenRequestContent>,
     options: crate::runtime::RequestOptions,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.resource_servers()`.
 #[derive(Clone, Copy, Debug)]
 pub struct ResourceServers<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> ResourceServers<'a> {
     /** `POST /resource-servers`
@@ -84,7 +84,7 @@ impl<'a> ResourceServers<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ResourceServersCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateResourceServerRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -130,7 +130,7 @@ impl<'a> ResourceServersCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ResourceServersDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -166,7 +166,7 @@ impl<'a> ResourceServersDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ResourceServersGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
@@ -205,7 +205,7 @@ impl<'a> ResourceServersGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ResourceServersListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     identifiers: Option<::std::vec::Vec<::std::string::String>>,
     include_fields: Option<bool>,
     include_totals: Option<bool>,
@@ -340,7 +340,7 @@ impl<'a> ResourceServersListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ResourceServersUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateResourceServerRequestContent>,
     options: crate::runtime::RequestOptions,

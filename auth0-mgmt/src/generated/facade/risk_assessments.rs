@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.risk_assessments()`.
 #[derive(Clone, Copy, Debug)]
 pub struct RiskAssessments<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> RiskAssessments<'a> {
     /// The `settings` sub-resource.
@@ -23,7 +23,7 @@ impl<'a> RiskAssessments<'a> {
 /// Operations reached by `client.risk_assessments().settings()`.
 #[derive(Clone, Copy, Debug)]
 pub struct RiskAssessmentsSettings<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> RiskAssessmentsSettings<'a> {
     /// The `new_device` sub-resource.
@@ -60,7 +60,7 @@ impl<'a> RiskAssessmentsSettings<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RiskAssessmentsSettingsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RiskAssessmentsSettingsGetRequest);
@@ -99,7 +99,7 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RiskAssessmentsSettingsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::SetGuardianFactorRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -152,7 +152,7 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
 /// Operations reached by `client.risk_assessments().settings().new_device()`.
 #[derive(Clone, Copy, Debug)]
 pub struct RiskAssessmentsSettingsNewDevice<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> RiskAssessmentsSettingsNewDevice<'a> {
     /** `GET /risk-assessments/settings/new-device`
@@ -183,7 +183,7 @@ impl<'a> RiskAssessmentsSettingsNewDevice<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RiskAssessmentsSettingsNewDeviceGetRequest);
@@ -222,7 +222,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateRiskAssessmentsSettingsNewDeviceRequestContent>,
     options: crate::runtime::RequestOptions,
 }

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Roles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Roles<'a> {
     /// The `groups` sub-resource.
@@ -96,7 +96,7 @@ impl<'a> Roles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateRoleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -142,7 +142,7 @@ impl<'a> RolesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -175,7 +175,7 @@ impl<'a> RolesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -208,7 +208,7 @@ impl<'a> RolesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     include_totals: Option<bool>,
     name_filter: Option<String>,
     page: Option<i64>,
@@ -330,7 +330,7 @@ impl<'a> RolesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateRoleRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -377,7 +377,7 @@ impl<'a> RolesUpdateRequest<'a> {
 /// Operations reached by `client.roles().groups()`.
 #[derive(Clone, Copy, Debug)]
 pub struct RolesGroups<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> RolesGroups<'a> {
     /** `POST /roles/{id}/groups`
@@ -425,7 +425,7 @@ impl<'a> RolesGroups<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesGroupsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignRoleGroupsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -471,7 +471,7 @@ impl<'a> RolesGroupsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesGroupsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignRoleGroupsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -517,7 +517,7 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesGroupsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     take: Option<i64>,
@@ -606,7 +606,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
 /// Operations reached by `client.roles().permissions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct RolesPermissions<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> RolesPermissions<'a> {
     /** `POST /roles/{id}/permissions`
@@ -655,7 +655,7 @@ impl<'a> RolesPermissions<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesPermissionsAddRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -708,7 +708,7 @@ impl<'a> RolesPermissionsAddRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesPermissionsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -761,7 +761,7 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesPermissionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -885,7 +885,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
 /// Operations reached by `client.roles().users()`.
 #[derive(Clone, Copy, Debug)]
 pub struct RolesUsers<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> RolesUsers<'a> {
     /** `POST /roles/{id}/users`
@@ -923,7 +923,7 @@ impl<'a> RolesUsers<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesUsersAssignRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignRoleUsersRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -971,7 +971,7 @@ impl<'a> RolesUsersAssignRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RolesUsersListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     include_totals: Option<bool>,

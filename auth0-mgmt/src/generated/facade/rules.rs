@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.rules()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Rules<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Rules<'a> {
     /** `POST /rules`
@@ -86,7 +86,7 @@ impl<'a> Rules<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RulesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateRuleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -132,7 +132,7 @@ impl<'a> RulesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RulesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -163,7 +163,7 @@ impl<'a> RulesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RulesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -216,7 +216,7 @@ impl<'a> RulesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RulesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     enabled: Option<bool>,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -352,7 +352,7 @@ impl<'a> RulesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RulesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateRuleRequestContent>,
     options: crate::runtime::RequestOptions,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.rules_configs()`.
 #[derive(Clone, Copy, Debug)]
 pub struct RulesConfigs<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> RulesConfigs<'a> {
     /** `DELETE /rules-configs/{key}`
@@ -54,7 +54,7 @@ impl<'a> RulesConfigs<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RulesConfigsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     key: String,
     options: crate::runtime::RequestOptions,
 }
@@ -90,7 +90,7 @@ impl<'a> RulesConfigsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RulesConfigsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RulesConfigsListRequest);
@@ -124,7 +124,7 @@ impl<'a> RulesConfigsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RulesConfigsSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     key: String,
     body: Option<crate::types::SetRulesConfigRequestContent>,
     options: crate::runtime::RequestOptions,

@@ -12,7 +12,7 @@ impl crate::Client {
 /// Operations reached by `client.self_service_profiles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct SelfServiceProfiles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> SelfServiceProfiles<'a> {
     /// The `custom_text` sub-resource.
@@ -95,7 +95,7 @@ impl<'a> SelfServiceProfiles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateSelfServiceProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -144,7 +144,7 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -180,7 +180,7 @@ impl<'a> SelfServiceProfilesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -221,7 +221,7 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -346,7 +346,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateSelfServiceProfileRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -401,7 +401,7 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
 /// Operations reached by `client.self_service_profiles().custom_text()`.
 #[derive(Clone, Copy, Debug)]
 pub struct SelfServiceProfilesCustomText<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> SelfServiceProfilesCustomText<'a> {
     /** `GET /self-service-profiles/{id}/custom-text/{language}/{page}`
@@ -448,7 +448,7 @@ impl<'a> SelfServiceProfilesCustomText<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesCustomTextListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     language: crate::types::SelfServiceProfileCustomTextLanguageEnum,
     page: crate::types::SelfServiceProfileCustomTextPageEnum,
@@ -518,7 +518,7 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesCustomTextSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     language: crate::types::SelfServiceProfileCustomTextLanguageEnum,
     page: crate::types::SelfServiceProfileCustomTextPageEnum,
@@ -607,7 +607,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
 /// Operations reached by `client.self_service_profiles().sso_ticket()`.
 #[derive(Clone, Copy, Debug)]
 pub struct SelfServiceProfilesSsoTicket<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> SelfServiceProfilesSsoTicket<'a> {
     /** `POST /self-service-profiles/{id}/sso-ticket`
@@ -649,7 +649,7 @@ impl<'a> SelfServiceProfilesSsoTicket<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesSsoTicketCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateSelfServiceProfileSsoTicketRequestContent>,
@@ -723,7 +723,7 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesSsoTicketRevokeRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     profile_id: String,
     id: String,
     options: crate::runtime::RequestOptions,

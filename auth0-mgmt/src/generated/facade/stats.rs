@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.stats()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Stats<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Stats<'a> {
     /** `GET /stats/active-users`
@@ -42,7 +42,7 @@ impl<'a> Stats<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct StatsGetActiveUsersCountRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(StatsGetActiveUsersCountRequest);
@@ -71,7 +71,7 @@ impl<'a> StatsGetActiveUsersCountRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct StatsGetDailyRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     to: Option<String>,
     options: crate::runtime::RequestOptions,

@@ -12,7 +12,7 @@ impl crate::Client {
 /// Operations reached by `client.supplemental_signals()`.
 #[derive(Clone, Copy, Debug)]
 pub struct SupplementalSignals<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> SupplementalSignals<'a> {
     /** `GET /supplemental-signals`
@@ -43,7 +43,7 @@ impl<'a> SupplementalSignals<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SupplementalSignalsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SupplementalSignalsGetRequest);
@@ -80,7 +80,7 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SupplementalSignalsPatchRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateSupplementalSignalsRequestContent>,
     options: crate::runtime::RequestOptions,
 }

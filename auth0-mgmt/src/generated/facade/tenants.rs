@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.tenants()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Tenants<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Tenants<'a> {
     /// The `settings` sub-resource.
@@ -23,7 +23,7 @@ impl<'a> Tenants<'a> {
 /// Operations reached by `client.tenants().settings()`.
 #[derive(Clone, Copy, Debug)]
 pub struct TenantsSettings<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> TenantsSettings<'a> {
     /** `GET /tenants/settings`
@@ -56,7 +56,7 @@ impl<'a> TenantsSettings<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TenantsSettingsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     fields: Option<String>,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
@@ -106,7 +106,7 @@ impl<'a> TenantsSettingsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TenantsSettingsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::UpdateTenantSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }

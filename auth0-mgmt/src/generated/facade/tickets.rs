@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.tickets()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Tickets<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Tickets<'a> {
     /** `POST /tickets/password-change`
@@ -44,7 +44,7 @@ impl<'a> Tickets<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TicketsChangePasswordRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::ChangePasswordTicketRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -106,7 +106,7 @@ impl<'a> TicketsChangePasswordRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TicketsVerifyEmailRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::VerifyEmailTicketRequestContent>,
     options: crate::runtime::RequestOptions,

@@ -12,7 +12,7 @@ impl crate::Client {
 /// Operations reached by `client.token_exchange_profiles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct TokenExchangeProfiles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> TokenExchangeProfiles<'a> {
     /** `POST /token-exchange-profiles`
@@ -88,7 +88,7 @@ impl<'a> TokenExchangeProfiles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TokenExchangeProfilesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateTokenExchangeProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -142,7 +142,7 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TokenExchangeProfilesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -182,7 +182,7 @@ impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TokenExchangeProfilesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -223,7 +223,7 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TokenExchangeProfilesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
@@ -332,7 +332,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TokenExchangeProfilesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateTokenExchangeProfileRequestContent>,
     options: crate::runtime::RequestOptions,

@@ -12,7 +12,7 @@ impl crate::Client {
 /// Operations reached by `client.user_attribute_profiles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UserAttributeProfiles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UserAttributeProfiles<'a> {
     /** `POST /user-attribute-profiles`
@@ -114,7 +114,7 @@ impl<'a> UserAttributeProfiles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserAttributeProfilesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateUserAttributeProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -168,7 +168,7 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserAttributeProfilesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -208,7 +208,7 @@ impl<'a> UserAttributeProfilesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserAttributeProfilesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -249,7 +249,7 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserAttributeProfilesGetTemplateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -294,7 +294,7 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserAttributeProfilesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
@@ -399,7 +399,7 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserAttributeProfilesListTemplatesRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserAttributeProfilesListTemplatesRequest);
@@ -443,7 +443,7 @@ impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserAttributeProfilesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateUserAttributeProfileRequestContent>,
     options: crate::runtime::RequestOptions,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.user_blocks()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UserBlocks<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UserBlocks<'a> {
     /** `DELETE /user-blocks/{id}`
@@ -68,7 +68,7 @@ impl<'a> UserBlocks<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserBlocksDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -99,7 +99,7 @@ impl<'a> UserBlocksDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserBlocksDeleteByIdentifierRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     identifier: Option<String>,
     options: crate::runtime::RequestOptions,
 }
@@ -140,7 +140,7 @@ impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserBlocksListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     consider_brute_force_enablement: Option<bool>,
     options: crate::runtime::RequestOptions,
@@ -189,7 +189,7 @@ impl<'a> UserBlocksListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserBlocksListByIdentifierRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     consider_brute_force_enablement: Option<bool>,
     identifier: Option<String>,
     options: crate::runtime::RequestOptions,

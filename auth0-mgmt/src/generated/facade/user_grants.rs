@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.user_grants()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UserGrants<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UserGrants<'a> {
     /** `DELETE /grants/{id}`
@@ -59,7 +59,7 @@ impl<'a> UserGrants<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserGrantsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -90,7 +90,7 @@ impl<'a> UserGrantsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserGrantsDeleteByUserIdRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     user_id: Option<String>,
     options: crate::runtime::RequestOptions,
 }
@@ -131,7 +131,7 @@ impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UserGrantsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     audience: Option<String>,
     client_id: Option<String>,
     include_totals: Option<bool>,

@@ -10,7 +10,7 @@ impl crate::Client {
 /// Operations reached by `client.users()`.
 #[derive(Clone, Copy, Debug)]
 pub struct Users<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> Users<'a> {
     /// The `authentication_methods` sub-resource.
@@ -232,7 +232,7 @@ impl<'a> Users<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateUserRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -294,7 +294,7 @@ impl<'a> UsersCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -325,7 +325,7 @@ impl<'a> UsersDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -381,7 +381,7 @@ impl<'a> UsersGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     connection: Option<String>,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -555,7 +555,7 @@ impl<'a> UsersListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersListUsersByEmailRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     email: Option<String>,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -621,7 +621,7 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersRegenerateRecoveryCodeRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -669,7 +669,7 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersRevokeAccessRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::RevokeUserAccessRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -717,7 +717,7 @@ impl<'a> UsersRevokeAccessRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::UpdateUserRequestContent>,
@@ -781,7 +781,7 @@ impl<'a> UsersUpdateRequest<'a> {
 /// Operations reached by `client.users().authentication_methods()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersAuthenticationMethods<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersAuthenticationMethods<'a> {
     /** `POST /users/{id}/authentication-methods`
@@ -906,7 +906,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersAuthenticationMethodsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::CreateUserAuthenticationMethodRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -971,7 +971,7 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersAuthenticationMethodsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     authentication_method_id: String,
     options: crate::runtime::RequestOptions,
@@ -1024,7 +1024,7 @@ impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersAuthenticationMethodsDeleteAllRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1064,7 +1064,7 @@ impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersAuthenticationMethodsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     authentication_method_id: String,
     options: crate::runtime::RequestOptions,
@@ -1122,7 +1122,7 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersAuthenticationMethodsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -1258,7 +1258,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersAuthenticationMethodsSetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::SetUserAuthenticationMethodsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -1318,7 +1318,7 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersAuthenticationMethodsUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     authentication_method_id: String,
     body: Option<crate::types::UpdateUserAuthenticationMethodRequestContent>,
@@ -1396,7 +1396,7 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
 /// Operations reached by `client.users().authenticators()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersAuthenticators<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersAuthenticators<'a> {
     /** `DELETE /users/{id}/authenticators`
@@ -1419,7 +1419,7 @@ impl<'a> UsersAuthenticators<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersAuthenticatorsDeleteAllRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -1453,7 +1453,7 @@ impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
 /// Operations reached by `client.users().connected_accounts()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersConnectedAccounts<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersConnectedAccounts<'a> {
     /** `GET /users/{id}/connected-accounts`
@@ -1475,7 +1475,7 @@ impl<'a> UsersConnectedAccounts<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersConnectedAccountsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     take: Option<i64>,
@@ -1574,7 +1574,7 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
 /// Operations reached by `client.users().effective_permissions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersEffectivePermissions<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersEffectivePermissions<'a> {
     /// The `sources` sub-resource.
@@ -1606,7 +1606,7 @@ impl<'a> UsersEffectivePermissions<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersEffectivePermissionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     resource_server_identifier: Option<String>,
@@ -1745,7 +1745,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
 /// Operations reached by `client.users().effective_permissions().sources()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersEffectivePermissionsSources<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersEffectivePermissionsSources<'a> {
     /// The `roles` sub-resource.
@@ -1758,7 +1758,7 @@ impl<'a> UsersEffectivePermissionsSources<'a> {
 /// Operations reached by `client.users().effective_permissions().sources().roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersEffectivePermissionsSourcesRoles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersEffectivePermissionsSourcesRoles<'a> {
     /** `GET /users/{id}/effective-permissions/sources/effective-roles`
@@ -1785,7 +1785,7 @@ impl<'a> UsersEffectivePermissionsSourcesRoles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersEffectivePermissionsSourcesRolesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     permission_name: Option<String>,
@@ -1923,7 +1923,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
 /// Operations reached by `client.users().effective_roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersEffectiveRoles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersEffectiveRoles<'a> {
     /// The `sources` sub-resource.
@@ -1951,7 +1951,7 @@ impl<'a> UsersEffectiveRoles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersEffectiveRolesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     take: Option<i64>,
@@ -2050,7 +2050,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
 /// Operations reached by `client.users().effective_roles().sources()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersEffectiveRolesSources<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersEffectiveRolesSources<'a> {
     /// The `groups` sub-resource.
@@ -2063,7 +2063,7 @@ impl<'a> UsersEffectiveRolesSources<'a> {
 /// Operations reached by `client.users().effective_roles().sources().groups()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersEffectiveRolesSourcesGroups<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersEffectiveRolesSourcesGroups<'a> {
     /** `GET /users/{id}/effective-roles/sources/groups`
@@ -2089,7 +2089,7 @@ impl<'a> UsersEffectiveRolesSourcesGroups<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersEffectiveRolesSourcesGroupsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     from: Option<String>,
     role_id: Option<String>,
@@ -2208,7 +2208,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
 /// Operations reached by `client.users().enrollments()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersEnrollments<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersEnrollments<'a> {
     /** `GET /users/{id}/enrollments`
@@ -2228,7 +2228,7 @@ impl<'a> UsersEnrollments<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersEnrollmentsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -2263,7 +2263,7 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
 /// Operations reached by `client.users().federated_connections_tokensets()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersFederatedConnectionsTokensets<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersFederatedConnectionsTokensets<'a> {
     /** `DELETE /users/{id}/federated-connections-tokensets/{tokenset_id}`
@@ -2303,7 +2303,7 @@ impl<'a> UsersFederatedConnectionsTokensets<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     tokenset_id: String,
     options: crate::runtime::RequestOptions,
@@ -2356,7 +2356,7 @@ impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersFederatedConnectionsTokensetsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -2405,7 +2405,7 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
 /// Operations reached by `client.users().groups()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersGroups<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersGroups<'a> {
     /** `GET /users/{id}/groups`
@@ -2432,7 +2432,7 @@ impl<'a> UsersGroups<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersGroupsGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     fields: Option<String>,
     from: Option<String>,
@@ -2649,7 +2649,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
 /// Operations reached by `client.users().identities()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersIdentities<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersIdentities<'a> {
     /** `DELETE /users/{id}/identities/{provider}/{user_id}`
@@ -2689,7 +2689,7 @@ impl<'a> UsersIdentities<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersIdentitiesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     provider: crate::types::UserIdentityProviderEnum,
     user_id: String,
@@ -2750,7 +2750,7 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersIdentitiesLinkRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::LinkUserIdentityRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -2800,7 +2800,7 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
 /// Operations reached by `client.users().logs()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersLogs<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersLogs<'a> {
     /** `GET /users/{id}/logs`
@@ -2824,7 +2824,7 @@ impl<'a> UsersLogs<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersLogsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -2948,7 +2948,7 @@ impl<'a> UsersLogsListRequest<'a> {
 /// Operations reached by `client.users().multifactor()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersMultifactor<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersMultifactor<'a> {
     /** `DELETE /users/{id}/multifactor/{provider}`
@@ -2988,7 +2988,7 @@ impl<'a> UsersMultifactor<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersMultifactorDeleteProviderRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     provider: crate::types::UserMultifactorProviderEnum,
     options: crate::runtime::RequestOptions,
@@ -3034,7 +3034,7 @@ impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersMultifactorInvalidateRememberBrowserRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -3073,7 +3073,7 @@ impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
 /// Operations reached by `client.users().organizations()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersOrganizations<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersOrganizations<'a> {
     /** `GET /users/{id}/organizations`
@@ -3096,7 +3096,7 @@ impl<'a> UsersOrganizations<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersOrganizationsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -3213,7 +3213,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
 /// Operations reached by `client.users().permissions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersPermissions<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersPermissions<'a> {
     /** `POST /users/{id}/permissions`
@@ -3262,7 +3262,7 @@ impl<'a> UsersPermissions<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersPermissionsCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -3310,7 +3310,7 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersPermissionsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -3356,7 +3356,7 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersPermissionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -3480,7 +3480,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
 /// Operations reached by `client.users().refresh_token()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersRefreshToken<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersRefreshToken<'a> {
     /** `DELETE /users/{user_id}/refresh-tokens`
@@ -3518,7 +3518,7 @@ impl<'a> UsersRefreshToken<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersRefreshTokenDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     user_id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -3560,7 +3560,7 @@ impl<'a> UsersRefreshTokenDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersRefreshTokenListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     user_id: String,
     from: Option<String>,
     include_totals: Option<bool>,
@@ -3683,7 +3683,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
 /// Operations reached by `client.users().risk_assessments()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersRiskAssessments<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersRiskAssessments<'a> {
     /** `POST /users/{id}/risk-assessments/clear`
@@ -3704,7 +3704,7 @@ impl<'a> UsersRiskAssessments<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersRiskAssessmentsClearRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::ClearAssessorsRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -3749,7 +3749,7 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
 /// Operations reached by `client.users().roles()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersRoles<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersRoles<'a> {
     /** `POST /users/{id}/roles`
@@ -3798,7 +3798,7 @@ impl<'a> UsersRoles<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersRolesAssignRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -3844,7 +3844,7 @@ impl<'a> UsersRolesAssignRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersRolesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -3890,7 +3890,7 @@ impl<'a> UsersRolesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersRolesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -4007,7 +4007,7 @@ impl<'a> UsersRolesListRequest<'a> {
 /// Operations reached by `client.users().sessions()`.
 #[derive(Clone, Copy, Debug)]
 pub struct UsersSessions<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> UsersSessions<'a> {
     /** `DELETE /users/{user_id}/sessions`
@@ -4042,7 +4042,7 @@ impl<'a> UsersSessions<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersSessionsDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     user_id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -4079,7 +4079,7 @@ impl<'a> UsersSessionsDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct UsersSessionsListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     user_id: String,
     from: Option<String>,
     include_totals: Option<bool>,

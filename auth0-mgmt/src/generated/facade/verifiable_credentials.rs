@@ -12,7 +12,7 @@ impl crate::Client {
 /// Operations reached by `client.verifiable_credentials()`.
 #[derive(Clone, Copy, Debug)]
 pub struct VerifiableCredentials<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> VerifiableCredentials<'a> {
     /// The `verification` sub-resource.
@@ -25,7 +25,7 @@ impl<'a> VerifiableCredentials<'a> {
 /// Operations reached by `client.verifiable_credentials().verification()`.
 #[derive(Clone, Copy, Debug)]
 pub struct VerifiableCredentialsVerification<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> VerifiableCredentialsVerification<'a> {
     /// The `templates` sub-resource.
@@ -38,7 +38,7 @@ impl<'a> VerifiableCredentialsVerification<'a> {
 /// Operations reached by `client.verifiable_credentials().verification().templates()`.
 #[derive(Clone, Copy, Debug)]
 pub struct VerifiableCredentialsVerificationTemplates<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
 }
 impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
     /** `POST /verifiable-credentials/verification/templates`
@@ -117,7 +117,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     body: Option<crate::types::CreateVerifiableCredentialTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
@@ -168,7 +168,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -205,7 +205,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     options: crate::runtime::RequestOptions,
 }
@@ -245,7 +245,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VerifiableCredentialsVerificationTemplatesListRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
@@ -351,7 +351,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
-    client: &'a crate::Client,
+    pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<crate::types::UpdateVerifiableCredentialTemplateRequestContent>,
     options: crate::runtime::RequestOptions,

@@ -720,6 +720,49 @@ async fn every_attack_protection_operation_is_callable_by_the_naming_rule() {
     }
     assert_eq!(calls, 12usize);
 }
+#[cfg(feature = "blacklists")]
+#[tokio::test]
+async fn every_blacklists_operation_is_callable_by_the_naming_rule() {
+    let (server, client) = setup().await;
+    let mut seen = 0usize;
+    let mut calls = 0usize;
+    {
+        let result = Box::pin(
+                client
+                    .blacklists()
+                    .create()
+                    .body(
+                        <auth0_mgmt::types::CreateBlacklistedTokenRequestContent as Default>::default(),
+                    )
+                    .send(),
+            )
+            .await;
+        sent(
+                &server,
+                &mut seen,
+                "blacklists.create",
+                result,
+                "POST",
+                "/api/v2/blacklists/tokens",
+            )
+            .await;
+        calls += 1;
+    }
+    {
+        let result = Box::pin(client.blacklists().list().send()).await;
+        sent(
+                &server,
+                &mut seen,
+                "blacklists.list",
+                result,
+                "GET",
+                "/api/v2/blacklists/tokens",
+            )
+            .await;
+        calls += 1;
+    }
+    assert_eq!(calls, 2usize);
+}
 #[cfg(feature = "branding")]
 #[tokio::test]
 async fn every_branding_operation_is_callable_by_the_naming_rule() {
@@ -7640,6 +7683,31 @@ async fn attack_protection_round_trip() {
         .send()
         .await
         .unwrap();
+    assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
+}
+#[cfg(feature = "blacklists")]
+#[tokio::test]
+async fn blacklists_round_trip() {
+    let server = MockServer::start().await;
+    let answer = serde_json::to_value(
+            <auth0_mgmt::types::ListBlacklistedTokensResponseContent as Default>::default(),
+        )
+        .unwrap();
+    let mut sent_back = answer.clone();
+    if let Some(object) = sent_back.as_object_mut() {
+        object.insert("field_added_later".into(), serde_json::json!({ "x" : [1, 2] }));
+    }
+    let expected = sent_back.clone();
+    Mock::given(method("GET"))
+        .and(path("/api/v2/blacklists/tokens"))
+        .and(header("authorization", "Bearer test-token"))
+        .and(query_param("aud", "q"))
+        .respond_with(ResponseTemplate::new(200u16).set_body_json(sent_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("test-token").build().unwrap();
+    let decoded = client.blacklists().list().aud("q").send().await.unwrap();
     assert_eq!(serde_json::to_value(& decoded).unwrap(), expected);
 }
 #[cfg(feature = "branding")]

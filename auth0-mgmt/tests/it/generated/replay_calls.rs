@@ -891,6 +891,51 @@ async fn op_patch_suspicious_ip_throttling(
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
     serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
 }
+#[cfg(feature = "blacklists")]
+async fn op_post_tokens(
+    client: &Client,
+    path: &[String],
+    query: &[(String, String)],
+    body: Option<&str>,
+) -> Result<Value, String> {
+    if path.len() != 0usize {
+        return Err(format!("{} path values for {} parameters", path.len(), 0usize));
+    }
+    let mut request = client.blacklists().create();
+    for (k, v) in query {
+        match k.as_str() {
+            _ => {}
+        }
+    }
+    if let Some(text) = body {
+        request = request
+            .body(
+                parse::<auth0_mgmt::types::CreateBlacklistedTokenRequestContent>(text)?,
+            );
+    }
+    let answer = request.send().await.map_err(|e| format!("{e}"))?;
+    serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
+}
+#[cfg(feature = "blacklists")]
+async fn op_get_tokens(
+    client: &Client,
+    path: &[String],
+    query: &[(String, String)],
+    body: Option<&str>,
+) -> Result<Value, String> {
+    if path.len() != 0usize {
+        return Err(format!("{} path values for {} parameters", path.len(), 0usize));
+    }
+    let mut request = client.blacklists().list();
+    for (k, v) in query {
+        match k.as_str() {
+            "aud" => request = request.aud(v.as_str()),
+            _ => {}
+        }
+    }
+    let answer = request.send().await.map_err(|e| format!("{e}"))?;
+    serde_json::to_value(&answer).map_err(|e| format!("encoding the answer: {e}"))
+}
 #[cfg(feature = "branding")]
 async fn op_get_branding(
     client: &Client,
@@ -10835,6 +10880,8 @@ pub fn takes_body(operation: &str) -> bool {
         "patch_phone-provider-protection" => true,
         #[cfg(feature = "attack_protection")]
         "patch_suspicious-ip-throttling" => true,
+        #[cfg(feature = "blacklists")]
+        "post_tokens" => true,
         #[cfg(feature = "branding")]
         "patch_branding" => true,
         #[cfg(feature = "branding")]
@@ -11308,6 +11355,10 @@ pub fn call<'a>(
         "patch_suspicious-ip-throttling" => {
             Some(Box::pin(op_patch_suspicious_ip_throttling(client, path, query, body)))
         }
+        #[cfg(feature = "blacklists")]
+        "post_tokens" => Some(Box::pin(op_post_tokens(client, path, query, body))),
+        #[cfg(feature = "blacklists")]
+        "get_tokens" => Some(Box::pin(op_get_tokens(client, path, query, body))),
         #[cfg(feature = "branding")]
         "get_branding" => Some(Box::pin(op_get_branding(client, path, query, body))),
         #[cfg(feature = "branding")]

@@ -1,0 +1,311 @@
+//! `GET /events` (`text/event-stream`) as a stream of typed events: the server-sent events
+//! parsed as they arrive, reconnecting with `Last-Event-ID` after a dropped connection, an
+//! idle timeout instead of the request timeout.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::{self, BoxStream};
+
+use crate::resources::EventsSubscribeRequest;
+use crate::{ByteStream, Error, types};
+
+const OPERATION: &str = "events.subscribe";
+
+/// The time limit of one connection of the stream: none that matters (it lasts as long as it
+/// is read; the idle timeout ends a silent one).
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// How an event stream is kept up ([`EventsSubscribeRequest::events_with`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventStreamSettings {
+    /// A connection silent this long is dropped and made again (5 minutes by default).
+    pub idle_timeout: Duration,
+    /// The first wait before reconnecting, unless the server sent `retry:` (1 s by default);
+    /// doubled after each failed attempt, up to 30 s.
+    pub reconnect_delay: Duration,
+    /// How many reconnections in a row may fail before the stream ends with the last error
+    /// (5 by default).
+    pub max_reconnects: u32,
+}
+
+impl Default for EventStreamSettings {
+    fn default() -> Self {
+        EventStreamSettings {
+            idle_timeout: Duration::from_secs(5 * 60),
+            reconnect_delay: Duration::from_secs(1),
+            max_reconnects: 5,
+        }
+    }
+}
+
+impl<'a> EventsSubscribeRequest<'a> {
+    /// The events, decoded as they arrive, for as long as the stream is polled (with the
+    /// default [`EventStreamSettings`]). A dropped or silent connection is made again with
+    /// `Last-Event-ID` (the last `id:` the server sent), after the server's `retry:` or a
+    /// growing delay; an error answer (401, 403, 410 …) ends the stream with that error, as
+    /// do too many failed reconnections. The request's own timeout is not used: a stream
+    /// lasts as long as it is read.
+    ///
+    /// ```no_run
+    /// # async fn run(mgmt: auth0_mgmt::Client) -> Result<(), auth0_mgmt::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut events = mgmt.events().subscribe().events();
+    /// while let Some(event) = events.try_next().await? {
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn events(
+        self,
+    ) -> BoxStream<'a, Result<types::EventStreamSubscribeEventsResponseContent, Error>> {
+        self.events_with(EventStreamSettings::default())
+    }
+
+    /// As [`events`](Self::events), with other settings.
+    pub fn events_with(
+        self,
+        settings: EventStreamSettings,
+    ) -> BoxStream<'a, Result<types::EventStreamSubscribeEventsResponseContent, Error>> {
+        let subscription = Subscription {
+            request: self.timeout(CONNECTION_TIMEOUT),
+            settings,
+            body: None,
+            parser: Parser::default(),
+            failures: 0,
+            last_error: None,
+        };
+        stream::unfold(Some(subscription), |state| async move {
+            let mut subscription = state?;
+            match subscription.next().await {
+                Ok(Some(data)) => {
+                    let event = crate::runtime::decode(OPERATION, data.as_bytes());
+                    Some((event, Some(subscription)))
+                }
+                Ok(None) => None,
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+        .boxed()
+    }
+}
+
+struct Subscription<'a> {
+    request: EventsSubscribeRequest<'a>,
+    settings: EventStreamSettings,
+    body: Option<ByteStream>,
+    parser: Parser,
+    /// Connections in a row that failed or broke before an event came.
+    failures: u32,
+    last_error: Option<Error>,
+}
+
+impl Subscription<'_> {
+    /// The data of the next event, or the error that ends the stream.
+    async fn next(&mut self) -> Result<Option<String>, Error> {
+        loop {
+            if let Some(data) = self.parser.ready.pop_front() {
+                self.failures = 0;
+                // An event without data (a keep-alive) is no event to decode.
+                if data.trim().is_empty() {
+                    continue;
+                }
+                return Ok(Some(data));
+            }
+            let Some(body) = &mut self.body else {
+                self.connect().await?;
+                continue;
+            };
+            match tokio::time::timeout(self.settings.idle_timeout, body.next()).await {
+                Ok(Some(Ok(chunk))) => self.parser.feed(&chunk),
+                Ok(Some(Err(e))) => self.dropped(Error::from_reqwest(OPERATION, e)),
+                Ok(None) => self.dropped(stream_error("the server closed the stream")),
+                Err(_) => self.dropped(stream_error(&format!(
+                    "no data for {:?}",
+                    self.settings.idle_timeout
+                ))),
+            }
+        }
+    }
+
+    fn dropped(&mut self, why: Error) {
+        tracing::debug!(error = %why, "event stream dropped; reconnecting");
+        self.body = None;
+        self.parser.interrupted();
+        self.failures += 1;
+        self.last_error = Some(why);
+    }
+
+    /// Opens a connection, after a pause when the last one failed.
+    async fn connect(&mut self) -> Result<(), Error> {
+        loop {
+            if self.failures > self.settings.max_reconnects {
+                return Err(self
+                    .last_error
+                    .take()
+                    .unwrap_or_else(|| stream_error("the stream could not be kept up")));
+            }
+            if self.failures > 0 {
+                let first = self.parser.retry.unwrap_or(self.settings.reconnect_delay);
+                let pause = first
+                    .saturating_mul(1u32 << (self.failures - 1).min(16))
+                    .min(Duration::from_secs(30).max(first));
+                let clock = std::sync::Arc::clone(&self.request.client.shared().clock);
+                clock.sleep(pause).await;
+            }
+            let mut request = self.request.clone();
+            if let Some(id) = &self.parser.last_id {
+                request = request.header("Last-Event-ID", id);
+            }
+            match request.send().await {
+                Ok(body) => {
+                    self.body = Some(body);
+                    return Ok(());
+                }
+                // Transport failures are tried again; what the API refuses is final.
+                Err(e @ (Error::Connection { .. } | Error::Timeout { .. } | Error::Http { .. })) => {
+                    self.failures += 1;
+                    self.last_error = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn stream_error(message: &str) -> Error {
+    Error::Stream {
+        operation: OPERATION,
+        message: message.to_owned(),
+    }
+}
+
+/// A server-sent events parser (the WHATWG event-stream format): lines end with LF, CRLF or
+/// CR; `data:` lines join with LF; a blank line dispatches; `id:` sets the last event id
+/// (unless it holds NUL); `retry:` the reconnection time; comments (`:`) and other fields are
+/// ignored.
+#[derive(Default)]
+struct Parser {
+    line: Vec<u8>,
+    /// A CR ended the last line: an LF right after it is part of that line ending.
+    after_cr: bool,
+    data: String,
+    has_data: bool,
+    last_id: Option<String>,
+    retry: Option<Duration>,
+    ready: VecDeque<String>,
+}
+
+impl Parser {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            match b {
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\n' | b'\r' => {
+                    self.after_cr = b == b'\r';
+                    let line = std::mem::take(&mut self.line);
+                    self.line_done(&line);
+                }
+                _ => {
+                    self.after_cr = false;
+                    self.line.push(b);
+                }
+            }
+        }
+    }
+
+    fn line_done(&mut self, line: &[u8]) {
+        if line.is_empty() {
+            if self.has_data {
+                let mut data = std::mem::take(&mut self.data);
+                data.pop(); // the LF after the last data line
+                self.ready.push_back(data);
+            }
+            self.data.clear();
+            self.has_data = false;
+            return;
+        }
+        if line[0] == b':' {
+            return;
+        }
+        let line = String::from_utf8_lossy(line);
+        let (field, value) = match line.split_once(':') {
+            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+            None => (line.as_ref(), ""),
+        };
+        match field {
+            "data" => {
+                self.data.push_str(value);
+                self.data.push('\n');
+                self.has_data = true;
+            }
+            "id" if !value.contains('\0') => self.last_id = Some(value.to_owned()),
+            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                if let Ok(ms) = value.parse() {
+                    self.retry = Some(Duration::from_millis(ms));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A connection ended: an event it did not finish is dropped.
+    fn interrupted(&mut self) {
+        self.line.clear();
+        self.after_cr = false;
+        self.data.clear();
+        self.has_data = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Parser;
+    use std::time::Duration;
+
+    fn parse(chunks: &[&str]) -> Parser {
+        let mut p = Parser::default();
+        for c in chunks {
+            p.feed(c.as_bytes());
+        }
+        p
+    }
+
+    #[test]
+    fn events_are_dispatched_by_blank_lines_whatever_the_line_endings() {
+        let p = parse(&[
+            "id: 1\ndata: {\"a\":\r\ndata: 1}\r\n\r\n",
+            ": a comment\rid:2\rdata:x\r\r",
+            "event: ignored\ndata",
+            "\n\ndata: never finished",
+        ]);
+        let events: Vec<_> = p.ready.iter().map(String::as_str).collect();
+        assert_eq!(events, ["{\"a\":\n1}", "x", ""]);
+        assert_eq!(p.last_id.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn a_crlf_split_across_chunks_is_one_line_ending() {
+        let p = parse(&["data: a\r", "\n", "\r", "\n"]);
+        assert_eq!(p.ready, ["a"]);
+    }
+
+    #[test]
+    fn retry_and_id_follow_the_rules() {
+        let p = parse(&["retry: 2500\nid: a\0b\nretry: soon\n\n"]);
+        assert_eq!(p.retry, Some(Duration::from_millis(2500)));
+        assert_eq!(p.last_id, None, "an id with NUL is ignored");
+        assert!(p.ready.is_empty(), "no data, no event");
+    }
+
+    #[test]
+    fn an_interrupted_event_is_dropped() {
+        let mut p = parse(&["id: 7\ndata: half"]);
+        p.interrupted();
+        p.feed(b"\n\ndata: whole\n\n");
+        assert_eq!(p.ready, ["whole"]);
+        assert_eq!(p.last_id.as_deref(), Some("7"));
+    }
+}

@@ -1,0 +1,236 @@
+//! Waiting for jobs and reading users exports, against a local server: a job that completes
+//! after a few looks, one that fails, one that never ends; an export file gzip-compressed
+//! as Auth0 serves it.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use auth0_mgmt::{Error, types};
+use futures::TryStreamExt;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::setup;
+
+fn gzip(text: &str) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(text.as_bytes()).unwrap();
+    encoder.finish().unwrap()
+}
+
+async fn job_answers(server: &MockServer, answers: &[Value]) {
+    for (i, answer) in answers.iter().enumerate() {
+        let mock = Mock::given(method("GET")).and(path("/api/v2/jobs/job_1"));
+        // The last answer stays; the ones before are given once each, in order.
+        let mock = if i + 1 < answers.len() {
+            mock.respond_with(ResponseTemplate::new(200).set_body_json(answer))
+                .up_to_n_times(1)
+                .with_priority(1 + i as u8)
+        } else {
+            mock.respond_with(ResponseTemplate::new(200).set_body_json(answer))
+                .with_priority(100)
+        };
+        mock.mount(server).await;
+    }
+}
+
+#[tokio::test]
+async fn wait_returns_the_completed_job_and_read_streams_its_users() {
+    let (server, client) = setup().await;
+    let location = format!("{}/exports/users.json.gz", server.uri());
+    job_answers(
+        &server,
+        &[
+            json!({"id": "job_1", "type": "users_export", "status": "pending"}),
+            json!({"id": "job_1", "type": "users_export", "status": "processing", "percentage_done": 50}),
+            json!({"id": "job_1", "type": "users_export", "status": "completed",
+                   "format": "json", "location": location}),
+        ],
+    )
+    .await;
+    // Two users, a blank line, CRLF endings, and a last line without a newline; members the
+    // document does not list are kept.
+    let file = "{\"user_id\":\"auth0|1\",\"email\":\"a@example.com\",\"favourite\":\"tea\"}\r\n\n\
+                {\"user_id\":\"auth0|2\",\"email\":\"b@example.com\"}\n\
+                {\"user_id\":\"auth0|3\"}";
+    Mock::given(method("GET"))
+        .and(path("/exports/users.json.gz"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/gzip")
+                .set_body_bytes(gzip(file)),
+        )
+        .mount(&server)
+        .await;
+
+    let job = client
+        .jobs()
+        .wait("job_1")
+        .interval(Duration::from_millis(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(job.status.as_deref(), Some("completed"));
+    let looks = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/api/v2/jobs/job_1")
+        .count();
+    assert_eq!(looks, 3, "pending, processing, completed");
+
+    let users: Vec<types::UserResponseSchema> = client
+        .jobs()
+        .users_exports()
+        .read(&job)
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<_> = users.iter().filter_map(|u| u.user_id.as_deref()).collect();
+    assert_eq!(ids, ["auth0|1", "auth0|2", "auth0|3"]);
+    assert_eq!(users[0].extra.get("favourite"), Some(&json!("tea")));
+
+    // The file is fetched without the client's token.
+    let sent = server.received_requests().await.unwrap();
+    let export = sent
+        .iter()
+        .find(|r| r.url.path() == "/exports/users.json.gz")
+        .unwrap();
+    assert!(export.headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn a_failed_job_is_an_error_with_its_details() {
+    let (server, client) = setup().await;
+    job_answers(
+        &server,
+        &[
+            json!({"id": "job_1", "status": "processing"}),
+            json!({"id": "job_1", "status": "failed", "status_details": "bad file"}),
+        ],
+    )
+    .await;
+    let err = client
+        .jobs()
+        .wait("job_1")
+        .interval(Duration::from_millis(1))
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Job {
+            id,
+            status,
+            details,
+        } => {
+            assert_eq!(id, "job_1");
+            assert_eq!(status, "failed");
+            assert_eq!(details.as_deref(), Some("bad file"));
+        }
+        other => panic!("expected Error::Job, got {other:?}"),
+    }
+    assert_eq!(err.to_string(), "job job_1: failed (bad file)");
+}
+
+#[tokio::test]
+async fn a_job_that_does_not_end_stops_the_wait_at_its_timeout() {
+    let (server, client) = setup().await;
+    job_answers(&server, &[json!({"id": "job_1", "status": "pending"})]).await;
+    let started = std::time::Instant::now();
+    let err = client
+        .jobs()
+        .wait("job_1")
+        .interval(Duration::from_millis(5))
+        .max_interval(Duration::from_millis(20))
+        .timeout(Duration::from_millis(150))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::JobTimeout { status, .. } if status == "pending"),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let looks = server.received_requests().await.unwrap().len();
+    // 5, 10, 20, 20, ... ms pauses within 150 ms: several looks, each interval capped.
+    assert!((4..=30).contains(&looks), "{looks} looks");
+}
+
+#[tokio::test]
+async fn exports_that_cannot_be_read_are_errors() {
+    let (server, client) = setup().await;
+    let job = |extra: Value| -> types::GetJobResponseContent {
+        let mut job = json!({"id": "job_1", "status": "completed", "format": "json"});
+        job.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(job).unwrap()
+    };
+    let read = |job: types::GetJobResponseContent| {
+        let client = client.clone();
+        async move {
+            client
+                .jobs()
+                .users_exports()
+                .read::<Value>(&job)
+                .try_collect::<Vec<_>>()
+                .await
+        }
+    };
+    // No location, CSV, plain http to another host.
+    for bad in [
+        json!({}),
+        json!({"location": format!("{}/x.gz", server.uri()), "format": "csv"}),
+        json!({"location": "http://exports.example.com/x.gz"}),
+    ] {
+        let err = read(job(bad.clone())).await.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { .. }),
+            "{bad}: {err:?}"
+        );
+    }
+
+    Mock::given(method("GET"))
+        .and(path("/plain.gz"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"user_id\":\"x\"}\n"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/gone.gz"))
+        .respond_with(ResponseTemplate::new(403).set_body_string("<Error>expired</Error>"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/moved.gz"))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("location", "https://elsewhere.example/x"),
+        )
+        .mount(&server)
+        .await;
+    let cut = gzip("{\"user_id\":\"x\"}\n{\"user_id\":\"y\"}\n");
+    Mock::given(method("GET"))
+        .and(path("/cut.gz"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(cut[..cut.len() - 12].to_vec()))
+        .mount(&server)
+        .await;
+    let at = |p: &str| json!({"location": format!("{}{p}", server.uri())});
+    let err = read(job(at("/plain.gz"))).await.unwrap_err();
+    assert!(matches!(err, Error::Stream { .. }), "{err:?}");
+    let err = read(job(at("/gone.gz"))).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(e) if e.status() == 403),
+        "{err:?}"
+    );
+    let err = read(job(at("/moved.gz"))).await.unwrap_err();
+    assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+    let err = read(job(at("/cut.gz"))).await.unwrap_err();
+    assert!(matches!(err, Error::Stream { .. }), "{err:?}");
+    // None of these carried the token.
+    let sent = server.received_requests().await.unwrap();
+    assert!(
+        sent.iter()
+            .all(|r| r.headers.get("authorization").is_none())
+    );
+}
