@@ -44,6 +44,10 @@ pub use auth0_http as http;
 pub use auth0_http::{RateLimit, RetryPolicy};
 pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
 pub use error::{ApiError, Error};
+#[allow(
+    unused_imports,
+    reason = "empty without the `jobs` and `events` features"
+)]
 pub use generated::extensions::*;
 pub use generated::facade as resources;
 pub use generated::types;

@@ -174,7 +174,6 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
                     let syn::ImplItem::Fn(mut f) = it else {
                         continue;
                     };
-                    decode_with_runtime(&mut f);
                     any_success_status(&mut f);
                     let raw = raw_method(&f)?;
                     methods.insert(raw.ident.clone(), (raw, f));
@@ -214,26 +213,6 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
         methods,
         open_enums,
     })
-}
-
-/// Makes a raw method decode JSON answers with the runtime's decoder
-/// (`crate::runtime::json_response`) rather than `ResponseValue::from_response`.
-fn decode_with_runtime(f: &mut syn::ImplItemFn) {
-    struct Swap;
-    impl syn::visit_mut::VisitMut for Swap {
-        fn visit_expr_path_mut(&mut self, e: &mut syn::ExprPath) {
-            let segments: Vec<String> = e
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            if segments == ["ResponseValue", "from_response"] {
-                *e = syn::parse_quote!(crate::runtime::json_response);
-            }
-        }
-    }
-    syn::visit_mut::VisitMut::visit_impl_item_fn_mut(&mut Swap, f);
 }
 
 /// Makes a raw method take any 2xx answer as a success, decoded as its first documented
