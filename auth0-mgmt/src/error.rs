@@ -268,6 +268,14 @@ impl std::fmt::Debug for Error {
 }
 
 impl Error {
+    /// A streamed answer that could not be read on ([`Error::Stream`]).
+    pub(crate) fn stream(operation: &'static str, message: impl Into<String>) -> Self {
+        Error::Stream {
+            operation,
+            message: message.into(),
+        }
+    }
+
     /// The HTTP status of an error answer.
     pub fn status(&self) -> Option<StatusCode> {
         self.api().map(ApiError::status)

@@ -121,8 +121,8 @@ impl Subscription<'_> {
             match tokio::time::timeout(self.settings.idle_timeout, body.next()).await {
                 Ok(Some(Ok(chunk))) => self.parser.feed(&chunk),
                 Ok(Some(Err(e))) => self.dropped(Error::from_reqwest(OPERATION, e)),
-                Ok(None) => self.dropped(stream_error("the server closed the stream")),
-                Err(_) => self.dropped(stream_error(&format!(
+                Ok(None) => self.dropped(Error::stream(OPERATION, "the server closed the stream")),
+                Err(_) => self.dropped(Error::stream(OPERATION, format!(
                     "no data for {:?}",
                     self.settings.idle_timeout
                 ))),
@@ -145,7 +145,7 @@ impl Subscription<'_> {
                 return Err(self
                     .last_error
                     .take()
-                    .unwrap_or_else(|| stream_error("the stream could not be kept up")));
+                    .unwrap_or_else(|| Error::stream(OPERATION, "the stream could not be kept up")));
             }
             if self.failures > 0 {
                 let first = self.parser.retry.unwrap_or(self.settings.reconnect_delay);
@@ -172,13 +172,6 @@ impl Subscription<'_> {
                 Err(e) => return Err(e),
             }
         }
-    }
-}
-
-fn stream_error(message: &str) -> Error {
-    Error::Stream {
-        operation: OPERATION,
-        message: message.to_owned(),
     }
 }
 

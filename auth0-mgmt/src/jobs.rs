@@ -127,31 +127,13 @@ impl<'a> JobsUsersExports<'a> {
         job: &types::GetJobResponseContent,
     ) -> BoxStream<'a, Result<T, Error>> {
         let client = self.client;
-        let request = export_request(client, job);
+        let request = export_request(job);
         let line_limit = client.shared().max_body;
         stream::once(async move {
-            let response = request?
-                .send()
-                .await
-                .map_err(|e| Error::from_reqwest(EXPORT_OPERATION, e))?;
-            let status = response.status();
-            if status.is_redirection() {
-                let location = response
-                    .headers()
-                    .get(reqwest::header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
-                return Err(Error::Redirect {
-                    operation: EXPORT_OPERATION,
-                    location,
-                });
-            }
-            if !status.is_success() {
-                let headers = response.headers().clone();
-                let body = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX).await;
-                return Err(Error::from_answer(EXPORT_OPERATION, status, headers, body));
-            }
+            let request = request?;
+            let policy = &client.shared().retry;
+            let response =
+                crate::runtime::exchange(EXPORT_OPERATION, client, policy, request, None).await?;
             Ok(Lines::new(response, line_limit))
         })
         .flat_map(|lines| match lines {
@@ -174,10 +156,7 @@ impl<'a> JobsUsersExports<'a> {
 }
 
 /// The request for a completed export's file.
-fn export_request(
-    client: &Client,
-    job: &types::GetJobResponseContent,
-) -> Result<reqwest::RequestBuilder, Error> {
+fn export_request(job: &types::GetJobResponseContent) -> Result<reqwest::Request, Error> {
     let invalid = |message: &str| Error::InvalidRequest {
         operation: EXPORT_OPERATION,
         message: message.to_owned(),
@@ -198,8 +177,9 @@ fn export_request(
             "the job's `location` is not https (plain http is read from loopback addresses only)",
         ));
     }
-    let http = progenitor_client::ClientInfo::client(client.raw());
-    Ok(http.get(url).timeout(EXPORT_READ_TIMEOUT))
+    let mut request = reqwest::Request::new(reqwest::Method::GET, url);
+    *request.timeout_mut() = Some(EXPORT_READ_TIMEOUT);
+    Ok(request)
 }
 
 /// The lines of a gzip-compressed body, decompressed as the body arrives.
@@ -237,7 +217,7 @@ impl Lines {
             }
             let unread = self.decoder.get_ref().len() - self.start;
             if unread > self.limit {
-                return Err(export_error(format!(
+                return Err(Error::stream(EXPORT_OPERATION, format!(
                     "a line is longer than {} bytes",
                     self.limit
                 )));
@@ -257,11 +237,11 @@ impl Lines {
                 Ok(Some(chunk)) => self
                     .decoder
                     .write_all(&chunk)
-                    .map_err(|e| export_error(format!("the file is not gzip: {e}")))?,
+                    .map_err(|e| Error::stream(EXPORT_OPERATION, format!("the file is not gzip: {e}")))?,
                 Ok(None) => {
                     self.decoder
                         .try_finish()
-                        .map_err(|e| export_error(format!("the file ends early: {e}")))?;
+                        .map_err(|e| Error::stream(EXPORT_OPERATION, format!("the file ends early: {e}")))?;
                     self.finished = true;
                 }
                 Err(e) => return Err(Error::from_reqwest(EXPORT_OPERATION, e)),
@@ -288,12 +268,5 @@ impl Lines {
                 None
             }
         }
-    }
-}
-
-fn export_error(message: String) -> Error {
-    Error::Stream {
-        operation: EXPORT_OPERATION,
-        message,
     }
 }

@@ -159,6 +159,27 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
     }
 }
 
+/// Described as the `Option` it reads like: the value's schema or `null` (the member's absence
+/// is its not being required, as every `Nullable` member has a default).
+#[cfg(feature = "schemars")]
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Nullable<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <Option<T>>::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        <Option<T>>::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Option<T>>::json_schema(generator)
+    }
+}
+
 /// The members of an object that its type does not list, kept as sent and written back
 /// unchanged, so that a value decoded and sent again (a read-modify-write) never drops what
 /// the tenant holds. Every generated object type has one, as its `extra` field; insert into it
@@ -180,6 +201,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
 /// # Ok::<(), auth0_mgmt::Error>(())
 /// ```
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Extra(pub Map<String, Value>);
 

@@ -75,9 +75,36 @@ macro_rules! open_enum {
                 d.deserialize_str($crate::open_enum::Visitor::<$name>::new())
             }
         }
+
+        /// A string: one of the documented values, or another (kept as `Other`).
+        #[cfg(feature = "schemars")]
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn schema_id() -> ::std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", stringify!($name)).into()
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                $crate::open_enum::json_schema(&[$($wire),*])
+            }
+        }
     };
 }
 pub(crate) use open_enum;
+
+/// The schema of an open enum: `anyOf` the documented values and any other string.
+#[cfg(feature = "schemars")]
+pub(crate) fn json_schema(documented: &[&str]) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            {"type": "string", "enum": documented},
+            {"type": "string"}
+        ]
+    })
+}
 
 /// Shared deserialization visitor of every open enum (one copy of the logic, not 465).
 #[doc(hidden)]

@@ -146,7 +146,8 @@ pub(crate) struct Shared {
 /// it is sent; a token the API rejects with 401 is replaced once.
 struct Attempts<'a> {
     request: Option<reqwest::Request>,
-    tokens: &'a TokenCache,
+    /// The client's tokens; `None` for a request sent without one (a users export's file).
+    tokens: Option<&'a TokenCache>,
     /// The token the last attempt carried.
     sent_with: Option<HeaderValue>,
     /// A new token, for the attempt after a 401.
@@ -171,7 +172,10 @@ impl auth0_http::Attempts for Attempts<'_> {
             Some(fresh) => Some(fresh),
             // After a wait the token may have been renewed meanwhile; when none can be had
             // now, the one at hand is sent.
-            None if attempt > 1 => self.tokens.authorization().await.ok(),
+            None if attempt > 1 => match self.tokens {
+                Some(tokens) => tokens.authorization().await.ok(),
+                None => None,
+            },
             None => None,
         };
         if let Some(token) = token {
@@ -182,17 +186,17 @@ impl auth0_http::Attempts for Attempts<'_> {
     }
 
     async fn unauthorized(&mut self, _response: &reqwest::Response) -> bool {
-        if !self.tokens.refreshable() {
+        let Some(tokens) = self.tokens.filter(|t| t.refreshable()) else {
             return false;
-        }
+        };
         let retry = match &self.sent_with {
-            Some(rejected) => self.tokens.reject(rejected).await,
+            Some(rejected) => tokens.reject(rejected).await,
             None => true,
         };
         if !retry {
             return false;
         }
-        match self.tokens.authorization().await {
+        match tokens.authorization().await {
             Ok(fresh) => {
                 self.replacement = Some(fresh);
                 true
@@ -378,16 +382,33 @@ async fn send(
     if let Some(timeout) = options.timeout {
         *request.timeout_mut() = Some(timeout);
     }
+    let policy = options.retry.as_ref().unwrap_or(&shared.retry);
+    let mut response = exchange(operation, client, policy, request, Some(&shared.tokens)).await?;
+    // The headers are taken, not copied: reading the body does not need them.
+    let headers = std::mem::take(response.headers_mut());
+    Ok((response.status(), headers, response))
+}
+
+/// Sends a built request through the one send loop (retries, no redirect, a span) and
+/// returns a success answer; any other answer is an [`Error::Api`] with the body's prefix.
+/// With `tokens`, a 401 replaces the client's token and tries again.
+pub(crate) async fn exchange(
+    operation: &'static str,
+    client: &crate::Client,
+    policy: &RetryPolicy,
+    request: reqwest::Request,
+    tokens: Option<&TokenCache>,
+) -> Result<reqwest::Response, Error> {
     let exchange = auth0_http::Exchange {
         http: progenitor_client::ClientInfo::client(client.raw()),
-        policy: options.retry.as_ref().unwrap_or(&shared.retry),
+        policy,
         repeat: Repeat::for_method(request.method()),
         operation,
-        clock: &*shared.clock,
+        clock: &*client.shared().clock,
     };
     let mut attempts = Attempts {
         request: Some(request),
-        tokens: &shared.tokens,
+        tokens,
         sent_with: None,
         replacement: None,
     };
@@ -400,10 +421,7 @@ async fn send(
         let body = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX).await;
         return Err(Error::from_answer(operation, status, headers, body));
     }
-    let mut response = response;
-    // The headers are taken, not copied: reading the body does not need them.
-    let headers = std::mem::take(response.headers_mut());
-    Ok((response.status(), headers, response))
+    Ok(response)
 }
 
 /// The error of a request the raw client could not build (a header value that is not one).

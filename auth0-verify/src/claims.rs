@@ -12,6 +12,7 @@ use crate::error::TokenValidationError;
 /// be read with [`IdTokenClaims::get`] or [`IdTokenClaims::claim`]. Times are seconds since
 /// the Unix epoch.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IdTokenClaims {
     /// Issuer.
@@ -51,6 +52,7 @@ pub struct IdTokenClaims {
 ///
 /// Times are seconds since the Unix epoch. At least one of `sub` and `sid` is present.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct LogoutTokenClaims {
     /// Issuer.
@@ -81,6 +83,7 @@ pub struct LogoutTokenClaims {
 ///
 /// Times are seconds since the Unix epoch.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AccessTokenClaims {
     /// Issuer.
@@ -105,7 +108,7 @@ pub struct AccessTokenClaims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// RBAC permissions (when the API has "Add Permissions in the Access Token" on).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<String>,
     /// Auth0 organization id (`org_…`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -445,5 +448,29 @@ mod tests {
         assert!(check_organization("acme", None, Some("ACME")).is_ok());
         assert!(check_organization("acme", Some("org_acme"), None).is_err());
         assert!(check_organization("acme", None, Some("other")).is_err());
+    }
+
+    #[cfg(feature = "schemars")]
+    #[test]
+    fn claims_types_describe_what_they_write() {
+        let access = schemars::schema_for!(AccessTokenClaims).to_value();
+        assert_eq!(access["type"], "object");
+        assert_eq!(access["properties"]["aud"]["type"], "array");
+        assert_eq!(access["properties"]["aud"]["items"]["type"], "string");
+        assert_eq!(access["properties"]["exp"]["type"], "integer");
+        assert!(access["properties"].get("extra").is_none());
+        let mut required: Vec<&str> = access["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        required.sort_unstable();
+        assert_eq!(required, ["aud", "exp", "iss"]);
+
+        let id = schemars::schema_for!(IdTokenClaims).to_value();
+        assert!(id["properties"].get("nonce").is_some());
+        let logout = schemars::schema_for!(LogoutTokenClaims).to_value();
+        assert_eq!(logout["properties"]["events"]["type"], "object");
     }
 }

@@ -206,6 +206,7 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
     let with_default = derive_default(&mut types);
     add_from_str_for_string_newtypes(&mut types);
     redact_secrets_in_debug(&mut types);
+    derive_json_schema(&mut types);
     Ok(Generated {
         with_default,
         types,
@@ -400,6 +401,22 @@ pub(crate) fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
 /// `auth0-http/src/secret_names.rs`).
 fn is_secret_field(name: &str) -> bool {
     crate::lossless::is_secret_name(name)
+}
+
+/// Every generated type serde writes (structs, newtypes, unions) derives `schemars::JsonSchema`
+/// under the crate's opt-in `schemars` feature; nothing is compiled without it. The handwritten
+/// pieces they name (`Nullable`, `Extra`, `open_enum!`) implement it by hand.
+fn derive_json_schema(types: &mut [(Option<String>, syn::Item)]) {
+    for (_, item) in types.iter_mut() {
+        let attrs = match item {
+            syn::Item::Struct(s) if derives(&s.attrs, "Serialize") => &mut s.attrs,
+            syn::Item::Enum(e) if derives(&e.attrs, "Serialize") => &mut e.attrs,
+            _ => continue,
+        };
+        attrs.push(syn::parse_quote!(
+            #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+        ));
+    }
 }
 
 /// Structs with credential fields of string type (`client_secret`, `password`, `api_key`,
@@ -1027,5 +1044,43 @@ mod tests {
             Some("App"),
             "keyed to its type's features"
         );
+    }
+
+    #[test]
+    fn types_serde_writes_derive_json_schema_under_the_feature() {
+        let mut types: Vec<(Option<String>, syn::Item)> = vec![
+            (
+                Some("User".into()),
+                syn::parse_quote! {
+                    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+                    pub struct User { pub id: String }
+                },
+            ),
+            (
+                Some("Kind".into()),
+                syn::parse_quote! {
+                    #[derive(::serde::Serialize, Clone)]
+                    #[serde(untagged)]
+                    pub enum Kind { A(String), Other(::serde_json::Value) }
+                },
+            ),
+            (
+                None,
+                syn::parse_quote! {
+                    #[derive(Clone, Debug)]
+                    pub struct Plain;
+                },
+            ),
+        ];
+        derive_json_schema(&mut types);
+        let derived = |i: usize| {
+            let item = &types[i].1;
+            quote!(#item)
+                .to_string()
+                .replace(' ', "")
+                .contains(r#"#[cfg_attr(feature="schemars",derive(::schemars::JsonSchema))]"#)
+        };
+        assert!(derived(0) && derived(1));
+        assert!(!derived(2), "not written by serde: no schema");
     }
 }

@@ -127,7 +127,8 @@ fn copy_handwritten(from: &Path, to: &Path) {
 }
 
 /// Each fixture's output becomes the generated module of a copy of auth0-mgmt (its real
-/// handwritten runtime, manifest and lock file), and `cargo check` builds them all.
+/// handwritten runtime, manifest and lock file), and `cargo check` builds them all, with every
+/// feature.
 #[test]
 fn fixture_output_compiles_with_the_real_runtime() {
     let root = root();
@@ -177,7 +178,8 @@ fn fixture_output_compiles_with_the_real_runtime() {
     std::fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock")).unwrap();
 
     let output = Command::new(env!("CARGO"))
-        .args(["check", "--workspace", "--offline", "--quiet"])
+        // Every feature: the resources and the opt-in ones (`schemars`'s derives).
+        .args(["check", "--workspace", "--all-features", "--offline", "--quiet"])
         .current_dir(&ws)
         .env("CARGO_TARGET_DIR", ws.join("target"))
         .env("CARGO_TERM_COLOR", "never")

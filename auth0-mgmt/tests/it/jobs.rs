@@ -234,3 +234,49 @@ async fn exports_that_cannot_be_read_are_errors() {
             .all(|r| r.headers.get("authorization").is_none())
     );
 }
+
+#[tokio::test]
+async fn an_export_file_that_is_busy_is_fetched_again_by_the_one_retry_rule() {
+    let server = MockServer::start().await;
+    let client = auth0_mgmt::Client::builder(server.uri())
+        .token("test-token")
+        .retry_policy(
+            auth0_mgmt::RetryPolicy::default()
+                .base_delay(Duration::from_millis(5))
+                .max_delay(Duration::from_millis(20)),
+        )
+        .build()
+        .unwrap();
+    Mock::given(method("GET"))
+        .and(path("/busy.gz"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/busy.gz"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(gzip("{\"user_id\":\"x\"}\n")))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let job: types::GetJobResponseContent = serde_json::from_value(json!({
+        "id": "job_1", "status": "completed", "format": "json",
+        "location": format!("{}/busy.gz", server.uri()),
+    }))
+    .unwrap();
+    let users: Vec<Value> = client
+        .jobs()
+        .users_exports()
+        .read(&job)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users, [json!({"user_id": "x"})]);
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 2, "the 503 was retried once");
+    assert!(
+        sent.iter()
+            .all(|r| r.headers.get("authorization").is_none())
+    );
+}

@@ -10,6 +10,7 @@ mod pagination;
 mod replay;
 mod requests;
 mod runtime;
+mod schema;
 mod unions;
 
 #[rustfmt::skip]
