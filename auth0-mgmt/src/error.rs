@@ -269,6 +269,7 @@ impl std::fmt::Debug for Error {
 
 impl Error {
     /// A streamed answer that could not be read on ([`Error::Stream`]).
+    #[cfg(any(feature = "jobs", feature = "events"))]
     pub(crate) fn stream(operation: &'static str, message: impl Into<String>) -> Self {
         Error::Stream {
             operation,

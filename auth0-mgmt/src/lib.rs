@@ -34,6 +34,9 @@ mod handwritten;
 mod open_enum;
 pub mod pagination;
 mod runtime;
+#[cfg(feature = "schemars")]
+#[cfg_attr(not(feature = "full"), allow(dead_code))]
+mod schema;
 pub mod token;
 #[cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
 mod untagged;
@@ -56,6 +59,12 @@ pub use handwritten::JobsUsersImportsCreateRequest;
 pub use lossless::{Extra, Nullable};
 pub use progenitor_client::ByteStream;
 pub use runtime::ApiResponse;
+#[cfg(feature = "schemars")]
+#[allow(
+    unused_imports,
+    reason = "generated code names it as `crate::json_schema!`"
+)]
+pub(crate) use schema::json_schema;
 #[allow(
     unused_imports,
     reason = "generated code names them as `crate::open_enum!` and `crate::untagged!`"

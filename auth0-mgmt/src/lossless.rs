@@ -201,9 +201,25 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Nullable<T> {
 /// # Ok::<(), auth0_mgmt::Error>(())
 /// ```
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Extra(pub Map<String, Value>);
+
+/// An object with any members (what a flattened `extra` adds to its parent: nothing, as an
+/// object schema allows unlisted members).
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Extra {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Extra".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "object"})
+    }
+}
 
 impl Extra {
     /// No members.

@@ -78,6 +78,8 @@ pub struct Generated {
     pub open_enums: Vec<OpenEnum>,
     /// Types that implement `Default`.
     pub with_default: BTreeSet<String>,
+    /// The `schemars::JsonSchema` impls of the types (feature `schemars`), keyed like them.
+    pub schema_impls: Vec<(Option<String>, syn::Item)>,
 }
 
 fn type_key(item: &syn::Item) -> Option<String> {
@@ -206,8 +208,9 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
     let with_default = derive_default(&mut types);
     add_from_str_for_string_newtypes(&mut types);
     redact_secrets_in_debug(&mut types);
-    derive_json_schema(&mut types);
+    let schema_impls = crate::json_schema::json_schema_impls(&types);
     Ok(Generated {
+        schema_impls,
         with_default,
         types,
         client_items,
@@ -401,22 +404,6 @@ pub(crate) fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
 /// `auth0-http/src/secret_names.rs`).
 fn is_secret_field(name: &str) -> bool {
     crate::lossless::is_secret_name(name)
-}
-
-/// Every generated type serde writes (structs, newtypes, unions) derives `schemars::JsonSchema`
-/// under the crate's opt-in `schemars` feature; nothing is compiled without it. The handwritten
-/// pieces they name (`Nullable`, `Extra`, `open_enum!`) implement it by hand.
-fn derive_json_schema(types: &mut [(Option<String>, syn::Item)]) {
-    for (_, item) in types.iter_mut() {
-        let attrs = match item {
-            syn::Item::Struct(s) if derives(&s.attrs, "Serialize") => &mut s.attrs,
-            syn::Item::Enum(e) if derives(&e.attrs, "Serialize") => &mut e.attrs,
-            _ => continue,
-        };
-        attrs.push(syn::parse_quote!(
-            #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-        ));
-    }
 }
 
 /// Structs with credential fields of string type (`client_secret`, `password`, `api_key`,
@@ -889,6 +876,34 @@ pub fn render_types(
             }
         }
     }
+    // The schema impls under one gate per set of features: a `const` item holds the impls
+    // of every type with that set (the gate of one type is as long as its resources' list).
+    let mut by_gate: BTreeMap<String, (TokenStream, Vec<&syn::Item>)> = BTreeMap::new();
+    for (key, item) in &generated.schema_impls {
+        let cfg = match key {
+            None => TokenStream::new(),
+            Some(k) => match gate(k) {
+                Some(cfg) => cfg.unwrap_or_default(),
+                None => continue,
+            },
+        };
+        by_gate
+            .entry(cfg.to_string())
+            .or_insert_with(|| (cfg, Vec::new()))
+            .1
+            .push(item);
+    }
+    for (cfg, items) in by_gate.into_values() {
+        out.extend(quote! {
+            #[cfg(feature = "schemars")]
+            #cfg
+            const _: () = {
+                #[allow(unused_imports)]
+                use crate::schema::of;
+                #(#items)*
+            };
+        });
+    }
     for e in &generated.open_enums {
         let Some(cfg) = gate(&e.name) else { continue };
         let name = format_ident!("{}", e.name);
@@ -1044,43 +1059,5 @@ mod tests {
             Some("App"),
             "keyed to its type's features"
         );
-    }
-
-    #[test]
-    fn types_serde_writes_derive_json_schema_under_the_feature() {
-        let mut types: Vec<(Option<String>, syn::Item)> = vec![
-            (
-                Some("User".into()),
-                syn::parse_quote! {
-                    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-                    pub struct User { pub id: String }
-                },
-            ),
-            (
-                Some("Kind".into()),
-                syn::parse_quote! {
-                    #[derive(::serde::Serialize, Clone)]
-                    #[serde(untagged)]
-                    pub enum Kind { A(String), Other(::serde_json::Value) }
-                },
-            ),
-            (
-                None,
-                syn::parse_quote! {
-                    #[derive(Clone, Debug)]
-                    pub struct Plain;
-                },
-            ),
-        ];
-        derive_json_schema(&mut types);
-        let derived = |i: usize| {
-            let item = &types[i].1;
-            quote!(#item)
-                .to_string()
-                .replace(' ', "")
-                .contains(r#"#[cfg_attr(feature="schemars",derive(::schemars::JsonSchema))]"#)
-        };
-        assert!(derived(0) && derived(1));
-        assert!(!derived(2), "not written by serde: no schema");
     }
 }

@@ -9,6 +9,7 @@
 pub mod calls;
 pub mod facade;
 pub mod generate;
+pub mod json_schema;
 pub mod lossless;
 pub mod ops;
 pub mod paging;

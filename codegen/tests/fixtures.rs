@@ -179,7 +179,13 @@ fn fixture_output_compiles_with_the_real_runtime() {
 
     let output = Command::new(env!("CARGO"))
         // Every feature: the resources and the opt-in ones (`schemars`'s derives).
-        .args(["check", "--workspace", "--all-features", "--offline", "--quiet"])
+        .args([
+            "check",
+            "--workspace",
+            "--all-features",
+            "--offline",
+            "--quiet",
+        ])
         .current_dir(&ws)
         .env("CARGO_TARGET_DIR", ws.join("target"))
         .env("CARGO_TERM_COLOR", "never")

@@ -148,3 +148,13 @@ fn connection_options_offer_every_strategy_shape() {
     let okta = &root["$defs"]["ConnectionOptionsOkta"];
     assert_eq!(okta["type"], "object", "{okta:#}");
 }
+
+#[test]
+fn a_map_of_unlisted_members_gives_their_schema_and_newtypes_their_inner_one() {
+    let root = schema::<types::ConnectionSigningKeySaml>();
+    assert_eq!(root["additionalProperties"]["type"], "string", "{root:#}");
+    assert!(allows_null(&root["properties"]["cert"]));
+    let tag = schema::<types::AculHeadTagContent>();
+    assert_eq!(tag["type"], "string", "{tag:#}");
+    assert_eq!(tag["title"], Value::Null);
+}
