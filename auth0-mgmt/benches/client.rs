@@ -188,6 +188,22 @@ fn concurrent_summary() {
     let bare = |s: std::sync::Arc<Setup>| async move { via_reqwest(&s).await };
     concurrent_rate(&s, 50, ours);
     concurrent_rate(&s, 50, bare);
+    // `--only-client` / `--only-bare`: one side alone, for a profiler.
+    for (flag, side) in [("--only-client", true), ("--only-bare", false)] {
+        if std::env::args().any(|a| a == flag) {
+            let rate = (0..5)
+                .map(|_| {
+                    if side {
+                        concurrent_rate(&s, 400, ours)
+                    } else {
+                        concurrent_rate(&s, 400, bare)
+                    }
+                })
+                .fold(0.0, f64::max);
+            println!("{flag}: best of 5 rounds {rate:.0} requests/s");
+            return;
+        }
+    }
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         a.push(concurrent_rate(&s, 400, ours));
@@ -211,8 +227,9 @@ criterion_group! {
 }
 
 fn main() {
-    // `--concurrent-only` skips criterion and the sequential rounds.
-    if !std::env::args().any(|a| a == "--concurrent-only") {
+    // `--concurrent-only` (and `--only-client` / `--only-bare`) skips criterion and the
+    // sequential rounds.
+    if !std::env::args().any(|a| a.starts_with("--concurrent-only") || a.starts_with("--only-")) {
         group();
         Criterion::default().configure_from_args().final_summary();
         summary();
