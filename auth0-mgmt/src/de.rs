@@ -81,6 +81,171 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Optional<T> {
     }
 }
 
+/// A member name as read: borrowed from the input where the input allows.
+pub(crate) struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl Key<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(v.into()))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key(v.to_owned().into()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
+        Ok(Key(v.into()))
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Key<'de>, E> {
+        std::str::from_utf8(v)
+            .map(|s| Key(s.to_owned().into()))
+            .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(v), &self))
+    }
+}
+
+/// How a member named in a `deserialize_with` of the derive is decoded by [`object!`]: the
+/// functions above, as types a seed can name.
+pub(crate) trait With<'de, T> {
+    fn decode<D: Deserializer<'de>>(d: D) -> Result<T, D::Error>;
+}
+
+/// [`vec`].
+pub(crate) struct ExactVec;
+/// [`option_vec`].
+pub(crate) struct OptionVec;
+/// [`nullable_vec`].
+pub(crate) struct NullableVec;
+
+impl<'de, T: Deserialize<'de>> With<'de, Vec<T>> for ExactVec {
+    fn decode<D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+        vec(d)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> With<'de, Option<Vec<T>>> for OptionVec {
+    fn decode<D: Deserializer<'de>>(d: D) -> Result<Option<Vec<T>>, D::Error> {
+        option_vec(d)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> With<'de, crate::Nullable<Vec<T>>> for NullableVec {
+    fn decode<D: Deserializer<'de>>(d: D) -> Result<crate::Nullable<Vec<T>>, D::Error> {
+        nullable_vec(d)
+    }
+}
+
+/// A member's value decoded by `M`.
+pub(crate) struct Seed<M, T>(PhantomData<fn() -> (M, T)>);
+
+impl<M, T> Seed<M, T> {
+    pub(crate) fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<'de, M: With<'de, T>, T> serde::de::DeserializeSeed<'de> for Seed<M, T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        M::decode(d)
+    }
+}
+
+/// `Deserialize` for a generated object type, from the table of its members the generator
+/// writes (`field [= "wire name"] optional|required [marker of With],`, the wire name given
+/// when it is not the field's, then the field that keeps unlisted members): one `visit_map` that decodes each listed member in place and puts
+/// every other member into that field, as sent. What serde's derive does otherwise: a member
+/// given twice is an error, a required member left out is one, an `optional` member left out
+/// is its type's default.
+macro_rules! object {
+    ($name:ident { $($field:ident $(= $wire:literal)? $kind:ident $($with:ident)?,)* } $extra:ident) => {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                struct Visitor;
+                impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::std::result::Result<$name, A::Error> {
+                        $(let mut $field = ::std::option::Option::None;)*
+                        let mut $extra = crate::Extra::default();
+                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                            match key.as_str() {
+                                $(crate::de::object!(@wire $field $($wire)?) => {
+                                    if $field.is_some() {
+                                        return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                            crate::de::object!(@wire $field $($wire)?),
+                                        ));
+                                    }
+                                    $field = Some(crate::de::object!(@value map $($with)?));
+                                })*
+                                _ => {
+                                    let value = map.next_value()?;
+                                    $extra.0.insert(key.into_string(), value);
+                                }
+                            }
+                        }
+                        Ok($name {
+                            $($field: crate::de::object!(@finish $field $kind, $($wire)?),)*
+                            $extra,
+                        })
+                    }
+                }
+                d.deserialize_map(Visitor)
+            }
+        }
+    };
+    (@wire $field:ident) => { stringify!($field) };
+    (@wire $field:ident $wire:literal) => { $wire };
+    (@value $map:ident) => { $map.next_value()? };
+    (@value $map:ident $with:ident) => {
+        $map.next_value_seed(crate::de::Seed::<crate::de::$with, _>::new())?
+    };
+    (@finish $field:ident optional, $($wire:literal)?) => { $field.unwrap_or_default() };
+    (@finish $field:ident required, $($wire:literal)?) => {
+        match $field {
+            Some(value) => value,
+            None => {
+                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                    crate::de::object!(@wire $field $($wire)?),
+                ));
+            }
+        }
+    };
+}
+pub(crate) use object;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod calls;
+pub mod decoders;
 pub mod facade;
 pub mod generate;
 pub mod json_schema;
@@ -71,6 +72,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     let file = generate::progenitor(&doc)?;
     let mut generated = generate::take_apart(file)?;
     tagged::choose_by_tag(&mut generated.types, &passes::tagged::tagged_unions(&doc));
+    decoders::lean_object_decoders(&mut generated.types);
     let features: BTreeSet<String> = all_ops.iter().map(ops::Operation::resource).collect();
     let extra_roots: Vec<(String, String)> = extra_roots
         .into_iter()
