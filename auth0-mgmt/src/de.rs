@@ -8,7 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// A required array.
 #[doc(hidden)]
@@ -176,12 +176,55 @@ impl<'de, M: With<'de, T>, T> serde::de::DeserializeSeed<'de> for Seed<M, T> {
     }
 }
 
+/// Reads a member's value into its slot (what [`object!`] does for each listed member, as one
+/// function per member type rather than code per member); a second value is an error.
+pub(crate) fn member<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(serde::de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// As [`member`], decoded by `M`.
+pub(crate) fn member_with<'de, A: MapAccess<'de>, M: With<'de, T>, T>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(serde::de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value_seed(Seed::<M, T>::new())?);
+    Ok(())
+}
+
+/// Keeps a member the type does not list, as sent.
+pub(crate) fn unlisted<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    extra: &mut crate::Extra,
+    key: Key<'de>,
+) -> Result<(), A::Error> {
+    let value = map.next_value()?;
+    extra.0.insert(key.into_string(), value);
+    Ok(())
+}
+
+/// The value of a required member, or the error of its absence.
+pub(crate) fn required<T, E: serde::de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| E::missing_field(name))
+}
+
 /// `Deserialize` for a generated object type, from the table of its members the generator
 /// writes (`field [= "wire name"] optional|required [marker of With],`, the wire name given
-/// when it is not the field's, then the field that keeps unlisted members): one `visit_map` that decodes each listed member in place and puts
-/// every other member into that field, as sent. What serde's derive does otherwise: a member
-/// given twice is an error, a required member left out is one, an `optional` member left out
-/// is its type's default.
+/// when it is not the field's, then the field that keeps unlisted members): one `visit_map`
+/// that decodes each listed member in place and puts every other member into that field, as
+/// sent. What serde's derive does otherwise: a member given twice is an error, a required
+/// member left out is one, an `optional` member left out is its type's default.
 macro_rules! object {
     ($name:ident { $($field:ident $(= $wire:literal)? $kind:ident $($with:ident)?,)* } $extra:ident) => {
         impl<'de> ::serde::Deserialize<'de> for $name {
@@ -201,20 +244,13 @@ macro_rules! object {
                         $(let mut $field = ::std::option::Option::None;)*
                         let mut $extra = crate::Extra::default();
                         while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
-                            match key.as_str() {
-                                $(crate::de::object!(@wire $field $($wire)?) => {
-                                    if $field.is_some() {
-                                        return Err(<A::Error as ::serde::de::Error>::duplicate_field(
-                                            crate::de::object!(@wire $field $($wire)?),
-                                        ));
-                                    }
-                                    $field = Some(crate::de::object!(@value map $($with)?));
-                                })*
-                                _ => {
-                                    let value = map.next_value()?;
-                                    $extra.0.insert(key.into_string(), value);
-                                }
-                            }
+                            let name = key.as_str();
+                            let read = $(if name == crate::de::object!(@wire $field $($wire)?) {
+                                crate::de::object!(@read map $field $($wire)?; $($with)?)
+                            } else)* {
+                                crate::de::unlisted(&mut map, &mut $extra, key)
+                            };
+                            read?;
                         }
                         Ok($name {
                             $($field: crate::de::object!(@finish $field $kind, $($wire)?),)*
@@ -228,20 +264,19 @@ macro_rules! object {
     };
     (@wire $field:ident) => { stringify!($field) };
     (@wire $field:ident $wire:literal) => { $wire };
-    (@value $map:ident) => { $map.next_value()? };
-    (@value $map:ident $with:ident) => {
-        $map.next_value_seed(crate::de::Seed::<crate::de::$with, _>::new())?
+    (@read $map:ident $field:ident $($wire:literal)?;) => {
+        crate::de::member(&mut $map, &mut $field, crate::de::object!(@wire $field $($wire)?))
+    };
+    (@read $map:ident $field:ident $($wire:literal)?; $with:ident) => {
+        crate::de::member_with::<_, crate::de::$with, _>(
+            &mut $map,
+            &mut $field,
+            crate::de::object!(@wire $field $($wire)?),
+        )
     };
     (@finish $field:ident optional, $($wire:literal)?) => { $field.unwrap_or_default() };
     (@finish $field:ident required, $($wire:literal)?) => {
-        match $field {
-            Some(value) => value,
-            None => {
-                return Err(<A::Error as ::serde::de::Error>::missing_field(
-                    crate::de::object!(@wire $field $($wire)?),
-                ));
-            }
-        }
+        crate::de::required($field, crate::de::object!(@wire $field $($wire)?))?
     };
 }
 pub(crate) use object;

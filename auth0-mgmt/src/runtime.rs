@@ -91,6 +91,7 @@ macro_rules! request_options {
             /// a name or value that is not one fails the request with
             /// [`Error::InvalidRequest`]($crate::Error::InvalidRequest). Values of
             /// credential-like names are kept out of `Debug` output.
+            #[inline]
             pub fn header(mut self, name: &str, value: &str) -> Self {
                 self.options.header(name, value);
                 self
@@ -98,6 +99,7 @@ macro_rules! request_options {
 
             /// Adds a query parameter to this request, after the operation's own (prefer the
             /// typed setter where the operation has one: both would be sent).
+            #[inline]
             pub fn query(mut self, name: &str, value: &str) -> Self {
                 self.options.query.push((name.to_owned(), value.to_owned()));
                 self
@@ -105,6 +107,7 @@ macro_rules! request_options {
 
             /// The total time one attempt may take (connecting, sending, reading the answer),
             /// instead of the client's timeout; waiting for a token counts too.
+            #[inline]
             pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
                 self.options.timeout = Some(timeout);
                 self
@@ -112,6 +115,7 @@ macro_rules! request_options {
 
             /// The retry policy of this request, instead of the client's (retries are capped
             /// at [`MAX_RETRIES_CAP`]($crate::MAX_RETRIES_CAP) here too).
+            #[inline]
             pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
                 let retries = policy.retries().min($crate::MAX_RETRIES_CAP);
                 self.options.retry = Some(policy.max_retries(retries));

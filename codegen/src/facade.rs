@@ -451,6 +451,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         };
         quote! {
             #[doc = #doc]
+            #[inline]
             pub fn #id(mut self, value: #param_ty) -> Self {
                 self.#id = Some(value.into());
                 self
@@ -542,12 +543,14 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         impl<'a> #builder<'a> {
             #(#setter_fns)*
             /// Sends the request and decodes the answer.
+            #[inline]
             pub fn send(
                 self,
             ) -> impl ::std::future::Future<Output = Result<#success, crate::Error>> + Send + 'a {
                 crate::runtime::body(self.send_with_response())
             }
             /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+            #[inline]
             pub fn send_with_response(
                 mut self,
             ) -> impl ::std::future::Future<

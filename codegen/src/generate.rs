@@ -968,6 +968,8 @@ fn request_builder(f: &syn::ImplItemFn) -> syn::ImplItemFn {
         .unwrap_or(f.block.stmts.len());
     f.block.stmts.truncate(keep);
     f.block.stmts.push(syn::parse_quote!(return Ok(request);));
+    // Compiled where it is called, like the facade method that calls it.
+    f.attrs.push(syn::parse_quote!(#[inline]));
     f
 }
 

@@ -297,6 +297,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
     let extract_fn = quote! {
         #[allow(dead_code)]
         const OPERATION: &str = #op_id;
+        #[inline]
         fn extract(answer: #success) -> Result<crate::pagination::Page<#item>, crate::Error> {
             #extract
         }
@@ -310,6 +311,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
                 ///
                 /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
                 /// and [`items`](Self::items) walk past it.
+                #[inline]
                 pub fn pages(self) -> crate::pagination::Pages<'a, #item> {
                     #extract_fn
                     #pages
@@ -317,6 +319,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
 
                 #[doc = #CHECKPOINT_DOC]
                 /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+                #[inline]
                 pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, #item> {
                     #extract_fn
                     #checkpoints
@@ -325,6 +328,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
                 /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
                 /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
                 /// set with `.page(..)`, if one is.
+                #[inline]
                 pub fn items(self) -> crate::pagination::Items<'a, #item> {
                     if self.page.is_some() {
                         crate::pagination::items(self.pages())
@@ -342,12 +346,14 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
     quote! {
         impl<'a> #builder<'a> {
             #[doc = #doc]
+            #[inline]
             pub fn pages(self) -> crate::pagination::Pages<'a, #item> {
                 #extract_fn
                 #pages
             }
 
             /// Every item of every page (see [`pages`](Self::pages)).
+            #[inline]
             pub fn items(self) -> crate::pagination::Items<'a, #item> {
                 crate::pagination::items(self.pages())
             }

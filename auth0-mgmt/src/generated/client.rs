@@ -54,6 +54,7 @@ impl Client {
     /**Sends a `POST` request to `/experimentation/experiments`
 
 */
+    #[inline]
     pub fn create_experiment<'a>(
         &'a self,
         body: &'a types::CreateExperimentRequestContent,
@@ -82,6 +83,7 @@ impl Client {
     /**Sends a `POST` request to `/experimentation/feature-flags`
 
 */
+    #[inline]
     pub fn create_feature_flag<'a>(
         &'a self,
         body: &'a types::CreateFeatureFlagRequestContent,
@@ -110,6 +112,7 @@ impl Client {
     /**Sends a `POST` request to `/forms`
 
 */
+    #[inline]
     pub fn create_form<'a>(
         &'a self,
         body: &'a types::CreateFormRequestContent,
@@ -138,6 +141,7 @@ impl Client {
     /**Sends a `POST` request to `/organizations/{id}/client-grants`
 
 */
+    #[inline]
     pub fn create_organization_client_grants<'a>(
         &'a self,
         id: &'a str,
@@ -170,6 +174,7 @@ impl Client {
     /**Sends a `POST` request to `/branding/phone/providers`
 
 */
+    #[inline]
     pub fn create_phone_provider<'a>(
         &'a self,
         body: &'a types::CreateBrandingPhoneProviderRequestContent,
@@ -198,6 +203,7 @@ impl Client {
     /**Sends a `POST` request to `/branding/phone/templates`
 
 */
+    #[inline]
     pub fn create_phone_template<'a>(
         &'a self,
         body: &'a types::CreatePhoneTemplateRequestContent,
@@ -226,6 +232,7 @@ impl Client {
     /**Sends a `POST` request to `/experimentation/segments`
 
 */
+    #[inline]
     pub fn create_segment<'a>(
         &'a self,
         body: &'a types::CreateSegmentRequestContent,
@@ -254,6 +261,7 @@ impl Client {
     /**Sends a `POST` request to `/experimentation/feature-flags/{id}/variations`
 
 */
+    #[inline]
     pub fn create_variation<'a>(
         &'a self,
         id: &'a str,
@@ -286,6 +294,7 @@ impl Client {
     /**Sends a `DELETE` request to `/actions/actions/{id}`
 
 */
+    #[inline]
     pub fn delete_action<'a>(
         &'a self,
         id: &'a str,
@@ -313,6 +322,7 @@ impl Client {
     /**Sends a `DELETE` request to `/actions/modules/{id}`
 
 */
+    #[inline]
     pub fn delete_action_module<'a>(
         &'a self,
         id: &'a str,
@@ -334,6 +344,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{id}/authentication-methods`
 
 */
+    #[inline]
     pub fn delete_authentication_methods<'a>(
         &'a self,
         id: &'a str,
@@ -356,6 +367,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{id}/authentication-methods/{authentication_method_id}`
 
 */
+    #[inline]
     pub fn delete_authentication_methods_by_authentication_method_id<'a>(
         &'a self,
         id: &'a str,
@@ -379,6 +391,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{id}/authenticators`
 
 */
+    #[inline]
     pub fn delete_authenticators<'a>(
         &'a self,
         id: &'a str,
@@ -400,6 +413,7 @@ impl Client {
     /**Sends a `DELETE` request to `/branding/themes/{themeId}`
 
 */
+    #[inline]
     pub fn delete_branding_theme<'a>(
         &'a self,
         theme_id: &'a str,
@@ -421,6 +435,7 @@ impl Client {
     /**Sends a `DELETE` request to `/organizations/{id}/client-grants/{grant_id}`
 
 */
+    #[inline]
     pub fn delete_client_grants_by_grant_id<'a>(
         &'a self,
         id: &'a str,
@@ -444,6 +459,7 @@ impl Client {
     /**Sends a `DELETE` request to `/client-grants/{id}`
 
 */
+    #[inline]
     pub fn delete_client_grants_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -465,6 +481,7 @@ impl Client {
     /**Sends a `DELETE` request to `/clients/{id}`
 
 */
+    #[inline]
     pub fn delete_clients_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -484,6 +501,7 @@ impl Client {
     /**Sends a `DELETE` request to `/connection-profiles/{id}`
 
 */
+    #[inline]
     pub fn delete_connection_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -505,6 +523,7 @@ impl Client {
     /**Sends a `DELETE` request to `/connections/{id}`
 
 */
+    #[inline]
     pub fn delete_connections_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -534,6 +553,7 @@ impl Client {
     /**Sends a `DELETE` request to `/clients/{client_id}/credentials/{credential_id}`
 
 */
+    #[inline]
     pub fn delete_credentials_by_credential_id<'a>(
         &'a self,
         client_id: &'a str,
@@ -557,6 +577,7 @@ impl Client {
     /**Sends a `DELETE` request to `/custom-domains/{id}`
 
 */
+    #[inline]
     pub fn delete_custom_domains_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -578,6 +599,7 @@ impl Client {
     /**Sends a `DELETE` request to `/keys/custom-signing`
 
 */
+    #[inline]
     pub fn delete_custom_signing_keys<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -596,6 +618,7 @@ impl Client {
     /**Sends a `DELETE` request to `/device-credentials/{id}`
 
 */
+    #[inline]
     pub fn delete_device_credentials_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -617,6 +640,7 @@ impl Client {
     /**Sends a `DELETE` request to `/connections/{id}/directory-provisioning`
 
 */
+    #[inline]
     pub fn delete_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
@@ -639,6 +663,7 @@ impl Client {
     /**Sends a `DELETE` request to `/organizations/{id}/discovery-domains/{discovery_domain_id}`
 
 */
+    #[inline]
     pub fn delete_discovery_domains_by_discovery_domain_id<'a>(
         &'a self,
         id: &'a str,
@@ -662,6 +687,7 @@ impl Client {
     /**Sends a `DELETE` request to `/organizations/{id}/enabled_connections/{connectionId}`
 
 */
+    #[inline]
     pub fn delete_enabled_connections_by_connection_id<'a>(
         &'a self,
         id: &'a str,
@@ -685,6 +711,7 @@ impl Client {
     /**Sends a `DELETE` request to `/keys/encryption/{kid}`
 
 */
+    #[inline]
     pub fn delete_encryption_key<'a>(
         &'a self,
         kid: &'a str,
@@ -706,6 +733,7 @@ impl Client {
     /**Sends a `DELETE` request to `/guardian/enrollments/{id}`
 
 */
+    #[inline]
     pub fn delete_enrollments_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -727,6 +755,7 @@ impl Client {
     /**Sends a `DELETE` request to `/event-streams/{id}`
 
 */
+    #[inline]
     pub fn delete_event_streams_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -748,6 +777,7 @@ impl Client {
     /**Sends a `DELETE` request to `/experimentation/experiments/{id}`
 
 */
+    #[inline]
     pub fn delete_experiment<'a>(
         &'a self,
         id: &'a str,
@@ -770,6 +800,7 @@ impl Client {
     /**Sends a `DELETE` request to `/experimentation/feature-flags/{id}`
 
 */
+    #[inline]
     pub fn delete_feature_flag<'a>(
         &'a self,
         id: &'a str,
@@ -792,6 +823,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{id}/federated-connections-tokensets/{tokenset_id}`
 
 */
+    #[inline]
     pub fn delete_federated_connections_tokensets_by_tokenset_id<'a>(
         &'a self,
         id: &'a str,
@@ -815,6 +847,7 @@ impl Client {
     /**Sends a `DELETE` request to `/flows/{id}`
 
 */
+    #[inline]
     pub fn delete_flows_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -834,6 +867,7 @@ impl Client {
     /**Sends a `DELETE` request to `/flows/{flow_id}/executions/{execution_id}`
 
 */
+    #[inline]
     pub fn delete_flows_executions_by_execution_id<'a>(
         &'a self,
         flow_id: &'a str,
@@ -857,6 +891,7 @@ impl Client {
     /**Sends a `DELETE` request to `/flows/vault/connections/{id}`
 
 */
+    #[inline]
     pub fn delete_flows_vault_connections_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -878,6 +913,7 @@ impl Client {
     /**Sends a `DELETE` request to `/forms/{id}`
 
 */
+    #[inline]
     pub fn delete_form<'a>(
         &'a self,
         id: &'a str,
@@ -897,6 +933,7 @@ impl Client {
     /**Sends a `DELETE` request to `/grants/{id}`
 
 */
+    #[inline]
     pub fn delete_grants_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -916,6 +953,7 @@ impl Client {
     /**Sends a `DELETE` request to `/grants`
 
 */
+    #[inline]
     pub fn delete_grants_by_user_id<'a>(
         &'a self,
         user_id: &'a str,
@@ -940,6 +978,7 @@ impl Client {
     /**Sends a `DELETE` request to `/groups/{id}`
 
 */
+    #[inline]
     pub fn delete_group<'a>(
         &'a self,
         id: &'a str,
@@ -959,6 +998,7 @@ impl Client {
     /**Sends a `DELETE` request to `/groups/{id}/roles`
 
 */
+    #[inline]
     pub fn delete_group_roles<'a>(
         &'a self,
         id: &'a str,
@@ -986,6 +1026,7 @@ impl Client {
     /**Sends a `DELETE` request to `/hooks/{id}`
 
 */
+    #[inline]
     pub fn delete_hooks_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1005,6 +1046,7 @@ impl Client {
     /**Sends a `DELETE` request to `/organizations/{id}/invitations/{invitation_id}`
 
 */
+    #[inline]
     pub fn delete_invitations_by_invitation_id<'a>(
         &'a self,
         id: &'a str,
@@ -1028,6 +1070,7 @@ impl Client {
     /**Sends a `DELETE` request to `/anomaly/blocks/ips/{id}`
 
 */
+    #[inline]
     pub fn delete_ips_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1049,6 +1092,7 @@ impl Client {
     /**Sends a `DELETE` request to `/log-streams/{id}`
 
 */
+    #[inline]
     pub fn delete_log_streams_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1070,6 +1114,7 @@ impl Client {
     /**Sends a `DELETE` request to `/organizations/{id}/members`
 
 */
+    #[inline]
     pub fn delete_members<'a>(
         &'a self,
         id: &'a str,
@@ -1097,6 +1142,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{id}/multifactor/{provider}`
 
 */
+    #[inline]
     pub fn delete_multifactor_by_provider<'a>(
         &'a self,
         id: &'a str,
@@ -1120,6 +1166,7 @@ impl Client {
     /**Sends a `DELETE` request to `/network-acls/{id}`
 
 */
+    #[inline]
     pub fn delete_network_acls_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1141,6 +1188,7 @@ impl Client {
     /**Sends a `DELETE` request to `/organizations/{id}/connections/{connection_id}`
 
 */
+    #[inline]
     pub fn delete_organization_connection<'a>(
         &'a self,
         id: &'a str,
@@ -1164,6 +1212,7 @@ impl Client {
     /**Sends a `DELETE` request to `/organizations/{organization_id}/groups/{group_id}/roles`
 
 */
+    #[inline]
     pub fn delete_organization_group_roles<'a>(
         &'a self,
         organization_id: &'a str,
@@ -1193,6 +1242,7 @@ impl Client {
     /**Sends a `DELETE` request to `/organizations/{id}/members/{user_id}/roles`
 
 */
+    #[inline]
     pub fn delete_organization_member_roles<'a>(
         &'a self,
         id: &'a str,
@@ -1222,6 +1272,7 @@ impl Client {
     /**Sends a `DELETE` request to `/organizations/{id}`
 
 */
+    #[inline]
     pub fn delete_organizations_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1243,6 +1294,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{id}/permissions`
 
 */
+    #[inline]
     pub fn delete_permissions<'a>(
         &'a self,
         id: &'a str,
@@ -1270,6 +1322,7 @@ impl Client {
     /**Sends a `DELETE` request to `/branding/phone/providers/{id}`
 
 */
+    #[inline]
     pub fn delete_phone_provider<'a>(
         &'a self,
         id: &'a str,
@@ -1292,6 +1345,7 @@ impl Client {
     /**Sends a `DELETE` request to `/branding/phone/templates/{id}`
 
 */
+    #[inline]
     pub fn delete_phone_template<'a>(
         &'a self,
         id: &'a str,
@@ -1314,6 +1368,7 @@ impl Client {
     /**Sends a `DELETE` request to `/emails/provider`
 
 */
+    #[inline]
     pub fn delete_provider<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/emails/provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -1330,6 +1385,7 @@ impl Client {
     /**Sends a `DELETE` request to `/rate-limit-policies/{id}`
 
 */
+    #[inline]
     pub fn delete_rate_limit_policies_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1351,6 +1407,7 @@ impl Client {
     /**Sends a `DELETE` request to `/refresh-tokens/{id}`
 
 */
+    #[inline]
     pub fn delete_refresh_token<'a>(
         &'a self,
         id: &'a str,
@@ -1380,6 +1437,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{user_id}/refresh-tokens`
 
 */
+    #[inline]
     pub fn delete_refresh_tokens_for_user<'a>(
         &'a self,
         user_id: &'a str,
@@ -1410,6 +1468,7 @@ impl Client {
     /**Sends a `DELETE` request to `/resource-servers/{id}`
 
 */
+    #[inline]
     pub fn delete_resource_servers_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1431,6 +1490,7 @@ impl Client {
     /**Sends a `DELETE` request to `/roles/{id}/groups`
 
 */
+    #[inline]
     pub fn delete_role_groups<'a>(
         &'a self,
         id: &'a str,
@@ -1458,6 +1518,7 @@ impl Client {
     /**Sends a `DELETE` request to `/roles/{id}/permissions`
 
 */
+    #[inline]
     pub fn delete_role_permission_assignment<'a>(
         &'a self,
         id: &'a str,
@@ -1489,6 +1550,7 @@ impl Client {
     /**Sends a `DELETE` request to `/roles/{id}`
 
 */
+    #[inline]
     pub fn delete_roles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1516,6 +1578,7 @@ impl Client {
     /**Sends a `DELETE` request to `/rules/{id}`
 
 */
+    #[inline]
     pub fn delete_rules_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1535,6 +1598,7 @@ impl Client {
     /**Sends a `DELETE` request to `/rules-configs/{key}`
 
 */
+    #[inline]
     pub fn delete_rules_configs_by_key<'a>(
         &'a self,
         key: &'a str,
@@ -1556,6 +1620,7 @@ impl Client {
     /**Sends a `DELETE` request to `/connections/{id}/scim-configuration`
 
 */
+    #[inline]
     pub fn delete_scim_configuration<'a>(
         &'a self,
         id: &'a str,
@@ -1578,6 +1643,7 @@ impl Client {
     /**Sends a `DELETE` request to `/hooks/{id}/secrets`
 
 */
+    #[inline]
     pub fn delete_secrets<'a>(
         &'a self,
         id: &'a str,
@@ -1605,6 +1671,7 @@ impl Client {
     /**Sends a `DELETE` request to `/experimentation/segments/{id}`
 
 */
+    #[inline]
     pub fn delete_segment<'a>(
         &'a self,
         id: &'a str,
@@ -1627,6 +1694,7 @@ impl Client {
     /**Sends a `DELETE` request to `/self-service-profiles/{id}`
 
 */
+    #[inline]
     pub fn delete_self_service_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1648,6 +1716,7 @@ impl Client {
     /**Sends a `DELETE` request to `/sessions/{id}`
 
 */
+    #[inline]
     pub fn delete_session<'a>(
         &'a self,
         id: &'a str,
@@ -1677,6 +1746,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{user_id}/sessions`
 
 */
+    #[inline]
     pub fn delete_sessions_for_user<'a>(
         &'a self,
         user_id: &'a str,
@@ -1706,6 +1776,7 @@ impl Client {
     /**Sends a `DELETE` request to `/token-exchange-profiles/{id}`
 
 */
+    #[inline]
     pub fn delete_token_exchange_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1727,6 +1798,7 @@ impl Client {
     /**Sends a `DELETE` request to `/connections/{id}/scim-configuration/tokens/{tokenId}`
 
 */
+    #[inline]
     pub fn delete_tokens_by_token_id<'a>(
         &'a self,
         id: &'a str,
@@ -1750,6 +1822,7 @@ impl Client {
     /**Sends a `DELETE` request to `/branding/templates/universal-login`
 
 */
+    #[inline]
     pub fn delete_universal_login<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/templates/universal-login", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -1766,6 +1839,7 @@ impl Client {
     /**Sends a `DELETE` request to `/user-attribute-profiles/{id}`
 
 */
+    #[inline]
     pub fn delete_user_attribute_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1787,6 +1861,7 @@ impl Client {
     /**Sends a `DELETE` request to `/user-blocks`
 
 */
+    #[inline]
     pub fn delete_user_blocks<'a>(
         &'a self,
         identifier: &'a str,
@@ -1811,6 +1886,7 @@ impl Client {
     /**Sends a `DELETE` request to `/user-blocks/{id}`
 
 */
+    #[inline]
     pub fn delete_user_blocks_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1832,6 +1908,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{id}/identities/{provider}/{user_id}`
 
 */
+    #[inline]
     pub fn delete_user_identity_by_user_id<'a>(
         &'a self,
         id: &'a str,
@@ -1864,6 +1941,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{id}/roles`
 
 */
+    #[inline]
     pub fn delete_user_roles<'a>(
         &'a self,
         id: &'a str,
@@ -1891,6 +1969,7 @@ impl Client {
     /**Sends a `DELETE` request to `/connections/{id}/users`
 
 */
+    #[inline]
     pub fn delete_users_by_email<'a>(
         &'a self,
         id: &'a str,
@@ -1918,6 +1997,7 @@ impl Client {
     /**Sends a `DELETE` request to `/users/{id}`
 
 */
+    #[inline]
     pub fn delete_users_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1937,6 +2017,7 @@ impl Client {
     /**Sends a `DELETE` request to `/experimentation/feature-flags/{id}/variations/{vid}`
 
 */
+    #[inline]
     pub fn delete_variation<'a>(
         &'a self,
         id: &'a str,
@@ -1960,6 +2041,7 @@ impl Client {
     /**Sends a `DELETE` request to `/verifiable-credentials/verification/templates/{id}`
 
 */
+    #[inline]
     pub fn delete_vc_templates_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -1982,6 +2064,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/actions/{id}`
 
 */
+    #[inline]
     pub fn get_action<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/actions/actions/{}", self.baseurl, encode_path(& id.to_string()),
@@ -2008,6 +2091,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/modules/{id}`
 
 */
+    #[inline]
     pub fn get_action_module<'a>(
         &'a self,
         id: &'a str,
@@ -2037,6 +2121,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/modules/{id}/actions`
 
 */
+    #[inline]
     pub fn get_action_module_actions<'a>(
         &'a self,
         id: &'a str,
@@ -2070,6 +2155,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/modules/{id}/versions/{versionId}`
 
 */
+    #[inline]
     pub fn get_action_module_version<'a>(
         &'a self,
         id: &'a str,
@@ -2101,6 +2187,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/modules/{id}/versions`
 
 */
+    #[inline]
     pub fn get_action_module_versions<'a>(
         &'a self,
         id: &'a str,
@@ -2135,6 +2222,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/modules`
 
 */
+    #[inline]
     pub fn get_action_modules<'a>(
         &'a self,
         page: Option<i64>,
@@ -2165,6 +2253,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/actions/{actionId}/versions/{id}`
 
 */
+    #[inline]
     pub fn get_action_version<'a>(
         &'a self,
         action_id: &'a str,
@@ -2196,6 +2285,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/actions/{actionId}/versions`
 
 */
+    #[inline]
     pub fn get_action_versions<'a>(
         &'a self,
         action_id: &'a str,
@@ -2230,6 +2320,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/actions`
 
 */
+    #[inline]
     pub fn get_actions<'a>(
         &'a self,
         action_name: Option<&'a str>,
@@ -2268,6 +2359,7 @@ impl Client {
     /**Sends a `GET` request to `/stats/active-users`
 
 */
+    #[inline]
     pub fn get_active_users<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/stats/active-users", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -2292,6 +2384,7 @@ impl Client {
     /**Sends a `GET` request to `/prompts/rendering`
 
 */
+    #[inline]
     pub fn get_all_rendering<'a>(
         &'a self,
         fields: Option<&'a str>,
@@ -2340,6 +2433,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/push-notification/providers/apns`
 
 */
+    #[inline]
     pub fn get_apns<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/apns", self.baseurl,
@@ -2366,6 +2460,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/authentication-methods`
 
 */
+    #[inline]
     pub fn get_authentication_methods<'a>(
         &'a self,
         id: &'a str,
@@ -2404,6 +2499,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/authentication-methods/{authentication_method_id}`
 
 */
+    #[inline]
     pub fn get_authentication_methods_by_authentication_method_id<'a>(
         &'a self,
         id: &'a str,
@@ -2435,6 +2531,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/triggers/{triggerId}/bindings`
 
 */
+    #[inline]
     pub fn get_bindings<'a>(
         &'a self,
         trigger_id: types::ActionTriggerTypeEnum,
@@ -2469,6 +2566,7 @@ impl Client {
     /**Sends a `GET` request to `/attack-protection/bot-detection`
 
 */
+    #[inline]
     pub fn get_bot_detection<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/attack-protection/bot-detection", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -2493,6 +2591,7 @@ impl Client {
     /**Sends a `GET` request to `/branding`
 
 */
+    #[inline]
     pub fn get_branding<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -2517,6 +2616,7 @@ impl Client {
     /**Sends a `GET` request to `/branding/phone/providers`
 
 */
+    #[inline]
     pub fn get_branding_phone_providers<'a>(
         &'a self,
         disabled: Option<bool>,
@@ -2545,6 +2645,7 @@ impl Client {
     /**Sends a `GET` request to `/branding/themes/{themeId}`
 
 */
+    #[inline]
     pub fn get_branding_theme<'a>(
         &'a self,
         theme_id: &'a str,
@@ -2574,6 +2675,7 @@ impl Client {
     /**Sends a `GET` request to `/attack-protection/breached-password-detection`
 
 */
+    #[inline]
     pub fn get_breached_password_detection<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -2602,6 +2704,7 @@ impl Client {
     /**Sends a `GET` request to `/attack-protection/brute-force-protection`
 
 */
+    #[inline]
     pub fn get_brute_force_protection<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -2628,6 +2731,7 @@ impl Client {
     /**Sends a `GET` request to `/attack-protection/captcha`
 
 */
+    #[inline]
     pub fn get_captcha<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/attack-protection/captcha", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -2652,6 +2756,7 @@ impl Client {
     /**Sends a `GET` request to `/clients/{id}/connections`
 
 */
+    #[inline]
     pub fn get_client_connections<'a>(
         &'a self,
         id: &'a str,
@@ -2693,6 +2798,7 @@ impl Client {
     /**Sends a `GET` request to `/client-grants/{id}`
 
 */
+    #[inline]
     pub fn get_client_grant<'a>(
         &'a self,
         id: &'a str,
@@ -2722,6 +2828,7 @@ impl Client {
     /**Sends a `GET` request to `/client-grants/{id}/organizations`
 
 */
+    #[inline]
     pub fn get_client_grant_organizations<'a>(
         &'a self,
         id: &'a str,
@@ -2764,6 +2871,7 @@ impl Client {
     /**Sends a `GET` request to `/client-grants`
 
 */
+    #[inline]
     pub fn get_client_grants<'a>(
         &'a self,
         allow_any_organization: Option<&'a types::ClientGrantAllowAnyOrganizationEnum>,
@@ -2817,6 +2925,7 @@ impl Client {
     /**Sends a `GET` request to `/clients`
 
 */
+    #[inline]
     pub fn get_clients<'a>(
         &'a self,
         app_type: Option<&'a str>,
@@ -2878,6 +2987,7 @@ impl Client {
     /**Sends a `GET` request to `/clients/{id}`
 
 */
+    #[inline]
     pub fn get_clients_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -2911,6 +3021,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/connected-accounts`
 
 */
+    #[inline]
     pub fn get_connected_accounts<'a>(
         &'a self,
         id: &'a str,
@@ -2945,6 +3056,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}/clients`
 
 */
+    #[inline]
     pub fn get_connection_clients<'a>(
         &'a self,
         id: &'a str,
@@ -2978,6 +3090,7 @@ impl Client {
     /**Sends a `GET` request to `/connection-profiles/templates/{id}`
 
 */
+    #[inline]
     pub fn get_connection_profile_template<'a>(
         &'a self,
         id: &'a str,
@@ -3008,6 +3121,7 @@ impl Client {
     /**Sends a `GET` request to `/connection-profiles/templates`
 
 */
+    #[inline]
     pub fn get_connection_profile_templates<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -3034,6 +3148,7 @@ impl Client {
     /**Sends a `GET` request to `/connection-profiles`
 
 */
+    #[inline]
     pub fn get_connection_profiles<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -3064,6 +3179,7 @@ impl Client {
     /**Sends a `GET` request to `/connection-profiles/{id}`
 
 */
+    #[inline]
     pub fn get_connection_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -3093,6 +3209,7 @@ impl Client {
     /**Sends a `GET` request to `/connections`
 
 */
+    #[inline]
     pub fn get_connections<'a>(
         &'a self,
         fields: Option<&'a str>,
@@ -3141,6 +3258,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}`
 
 */
+    #[inline]
     pub fn get_connections_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -3176,6 +3294,7 @@ impl Client {
     /**Sends a `GET` request to `/connections-directory-provisionings`
 
 */
+    #[inline]
     pub fn get_connections_directory_provisionings<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -3206,6 +3325,7 @@ impl Client {
     /**Sends a `GET` request to `/connections-scim-configurations`
 
 */
+    #[inline]
     pub fn get_connections_scim_configurations<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -3236,6 +3356,7 @@ impl Client {
     /**Sends a `GET` request to `/clients/{client_id}/credentials`
 
 */
+    #[inline]
     pub fn get_credentials<'a>(
         &'a self,
         client_id: &'a str,
@@ -3266,6 +3387,7 @@ impl Client {
     /**Sends a `GET` request to `/clients/{client_id}/credentials/{credential_id}`
 
 */
+    #[inline]
     pub fn get_credentials_by_credential_id<'a>(
         &'a self,
         client_id: &'a str,
@@ -3297,6 +3419,7 @@ impl Client {
     /**Sends a `GET` request to `/custom-domains`
 
 */
+    #[inline]
     pub fn get_custom_domains<'a>(
         &'a self,
         fields: Option<&'a str>,
@@ -3337,6 +3460,7 @@ impl Client {
     /**Sends a `GET` request to `/custom-domains/{id}`
 
 */
+    #[inline]
     pub fn get_custom_domains_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -3366,6 +3490,7 @@ impl Client {
     /**Sends a `GET` request to `/keys/custom-signing`
 
 */
+    #[inline]
     pub fn get_custom_signing_keys<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/custom-signing", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -3390,6 +3515,7 @@ impl Client {
     /**Sends a `GET` request to `/prompts/{prompt}/custom-text/{language}`
 
 */
+    #[inline]
     pub fn get_custom_text_by_language<'a>(
         &'a self,
         prompt: types::PromptGroupNameEnum,
@@ -3421,6 +3547,7 @@ impl Client {
     /**Sends a `GET` request to `/stats/daily`
 
 */
+    #[inline]
     pub fn get_daily<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -3451,6 +3578,7 @@ impl Client {
     /**Sends a `GET` request to `/custom-domains/default`
 
 */
+    #[inline]
     pub fn get_default<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/custom-domains/default", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -3475,6 +3603,7 @@ impl Client {
     /**Sends a `GET` request to `/branding/themes/default`
 
 */
+    #[inline]
     pub fn get_default_branding_theme<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -3501,6 +3630,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}/scim-configuration/default-mapping`
 
 */
+    #[inline]
     pub fn get_default_mapping<'a>(
         &'a self,
         id: &'a str,
@@ -3531,6 +3661,7 @@ impl Client {
     /**Sends a `GET` request to `/event-streams/{id}/deliveries/{event_id}`
 
 */
+    #[inline]
     pub fn get_deliveries_by_event_id<'a>(
         &'a self,
         id: &'a str,
@@ -3562,6 +3693,7 @@ impl Client {
     /**Sends a `GET` request to `/device-credentials`
 
 */
+    #[inline]
     pub fn get_device_credentials<'a>(
         &'a self,
         client_id: Option<&'a str>,
@@ -3608,6 +3740,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}/directory-provisioning`
 
 */
+    #[inline]
     pub fn get_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
@@ -3638,6 +3771,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}/directory-provisioning/default-mapping`
 
 */
+    #[inline]
     pub fn get_directory_provisioning_default_mapping<'a>(
         &'a self,
         id: &'a str,
@@ -3668,6 +3802,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/discovery-domains`
 
 */
+    #[inline]
     pub fn get_discovery_domains<'a>(
         &'a self,
         id: &'a str,
@@ -3702,6 +3837,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/discovery-domains/{discovery_domain_id}`
 
 */
+    #[inline]
     pub fn get_discovery_domains_by_discovery_domain_id<'a>(
         &'a self,
         id: &'a str,
@@ -3733,6 +3869,7 @@ impl Client {
     /**Sends a `GET` request to `/email-templates/{templateName}`
 
 */
+    #[inline]
     pub fn get_email_templates_by_template_name<'a>(
         &'a self,
         template_name: types::EmailTemplateNameEnum,
@@ -3763,6 +3900,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/enabled_connections`
 
 */
+    #[inline]
     pub fn get_enabled_connections<'a>(
         &'a self,
         id: &'a str,
@@ -3801,6 +3939,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/enabled_connections/{connectionId}`
 
 */
+    #[inline]
     pub fn get_enabled_connections_by_connection_id<'a>(
         &'a self,
         id: &'a str,
@@ -3832,6 +3971,7 @@ impl Client {
     /**Sends a `GET` request to `/keys/encryption/{kid}`
 
 */
+    #[inline]
     pub fn get_encryption_key<'a>(
         &'a self,
         kid: &'a str,
@@ -3861,6 +4001,7 @@ impl Client {
     /**Sends a `GET` request to `/keys/encryption`
 
 */
+    #[inline]
     pub fn get_encryption_keys<'a>(
         &'a self,
         include_totals: Option<bool>,
@@ -3895,6 +4036,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/enrollments`
 
 */
+    #[inline]
     pub fn get_enrollments<'a>(
         &'a self,
         id: &'a str,
@@ -3924,6 +4066,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/enrollments/{id}`
 
 */
+    #[inline]
     pub fn get_enrollments_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -3953,6 +4096,7 @@ impl Client {
     /**Sends a `GET` request to `/jobs/{id}/errors`
 
 */
+    #[inline]
     pub fn get_errors<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/jobs/{}/errors", self.baseurl, encode_path(& id.to_string()),
@@ -3979,6 +4123,7 @@ impl Client {
     /**Sends a `GET` request to `/event-streams/{id}/deliveries`
 
 */
+    #[inline]
     pub fn get_event_deliveries<'a>(
         &'a self,
         id: &'a str,
@@ -4021,6 +4166,7 @@ impl Client {
     /**Sends a `GET` request to `/event-streams`
 
 */
+    #[inline]
     pub fn get_event_streams<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -4051,6 +4197,7 @@ impl Client {
     /**Sends a `GET` request to `/event-streams/{id}`
 
 */
+    #[inline]
     pub fn get_event_streams_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -4080,6 +4227,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/executions/{id}`
 
 */
+    #[inline]
     pub fn get_execution<'a>(
         &'a self,
         id: &'a str,
@@ -4109,6 +4257,7 @@ impl Client {
     /**Sends a `GET` request to `/experimentation/experiments/{id}`
 
 */
+    #[inline]
     pub fn get_experiment<'a>(
         &'a self,
         id: &'a str,
@@ -4139,6 +4288,7 @@ impl Client {
     /**Sends a `GET` request to `/experimentation/experiments`
 
 */
+    #[inline]
     pub fn get_experiments<'a>(
         &'a self,
         authentication_flow: Option<&'a str>,
@@ -4182,6 +4332,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/duo/settings`
 
 */
+    #[inline]
     pub fn get_factor_duo_settings<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/duo/settings", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -4206,6 +4357,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/phone/templates`
 
 */
+    #[inline]
     pub fn get_factor_phone_templates<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -4232,6 +4384,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/sms/templates`
 
 */
+    #[inline]
     pub fn get_factor_sms_templates<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -4258,6 +4411,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors`
 
 */
+    #[inline]
     pub fn get_factors<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -4282,6 +4436,7 @@ impl Client {
     /**Sends a `GET` request to `/experimentation/feature-flags/{id}`
 
 */
+    #[inline]
     pub fn get_feature_flag<'a>(
         &'a self,
         id: &'a str,
@@ -4312,6 +4467,7 @@ impl Client {
     /**Sends a `GET` request to `/experimentation/feature-flags`
 
 */
+    #[inline]
     pub fn get_feature_flags<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -4346,6 +4502,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/federated-connections-tokensets`
 
 */
+    #[inline]
     pub fn get_federated_connections_tokensets<'a>(
         &'a self,
         id: &'a str,
@@ -4376,6 +4533,7 @@ impl Client {
     /**Sends a `GET` request to `/flows`
 
 */
+    #[inline]
     pub fn get_flows<'a>(
         &'a self,
         hydrate: Option<
@@ -4416,6 +4574,7 @@ impl Client {
     /**Sends a `GET` request to `/flows/{id}`
 
 */
+    #[inline]
     pub fn get_flows_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -4445,6 +4604,7 @@ impl Client {
     /**Sends a `GET` request to `/flows/{flow_id}/executions`
 
 */
+    #[inline]
     pub fn get_flows_executions<'a>(
         &'a self,
         flow_id: &'a str,
@@ -4486,6 +4646,7 @@ impl Client {
     /**Sends a `GET` request to `/flows/{flow_id}/executions/{execution_id}`
 
 */
+    #[inline]
     pub fn get_flows_executions_by_execution_id<'a>(
         &'a self,
         flow_id: &'a str,
@@ -4521,6 +4682,7 @@ impl Client {
     /**Sends a `GET` request to `/flows/vault/connections`
 
 */
+    #[inline]
     pub fn get_flows_vault_connections<'a>(
         &'a self,
         include_totals: Option<bool>,
@@ -4555,6 +4717,7 @@ impl Client {
     /**Sends a `GET` request to `/flows/vault/connections/{id}`
 
 */
+    #[inline]
     pub fn get_flows_vault_connections_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -4584,6 +4747,7 @@ impl Client {
     /**Sends a `GET` request to `/forms/{id}`
 
 */
+    #[inline]
     pub fn get_form<'a>(
         &'a self,
         id: &'a str,
@@ -4613,6 +4777,7 @@ impl Client {
     /**Sends a `GET` request to `/forms`
 
 */
+    #[inline]
     pub fn get_forms<'a>(
         &'a self,
         hydrate: Option<&'a ::std::vec::Vec<types::FormsRequestParametersHydrateEnum>>,
@@ -4649,6 +4814,7 @@ impl Client {
     /**Sends a `GET` request to `/grants`
 
 */
+    #[inline]
     pub fn get_grants<'a>(
         &'a self,
         audience: Option<&'a str>,
@@ -4689,6 +4855,7 @@ impl Client {
     /**Sends a `GET` request to `/groups/{id}`
 
 */
+    #[inline]
     pub fn get_group<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/groups/{}", self.baseurl, encode_path(& id.to_string()),);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -4713,6 +4880,7 @@ impl Client {
     /**Sends a `GET` request to `/groups/{id}/members`
 
 */
+    #[inline]
     pub fn get_group_members<'a>(
         &'a self,
         id: &'a str,
@@ -4752,6 +4920,7 @@ impl Client {
     /**Sends a `GET` request to `/groups/{id}/roles`
 
 */
+    #[inline]
     pub fn get_group_roles<'a>(
         &'a self,
         id: &'a str,
@@ -4785,6 +4954,7 @@ impl Client {
     /**Sends a `GET` request to `/groups`
 
 */
+    #[inline]
     pub fn get_groups<'a>(
         &'a self,
         connection_id: Option<&'a str>,
@@ -4837,6 +5007,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/phone/selected-provider`
 
 */
+    #[inline]
     pub fn get_guardian_phone_providers<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -4863,6 +5034,7 @@ impl Client {
     /**Sends a `GET` request to `/hooks`
 
 */
+    #[inline]
     pub fn get_hooks<'a>(
         &'a self,
         enabled: Option<bool>,
@@ -4903,6 +5075,7 @@ impl Client {
     /**Sends a `GET` request to `/hooks/{id}`
 
 */
+    #[inline]
     pub fn get_hooks_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -4932,6 +5105,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/invitations`
 
 */
+    #[inline]
     pub fn get_invitations<'a>(
         &'a self,
         id: &'a str,
@@ -4978,6 +5152,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/invitations/{invitation_id}`
 
 */
+    #[inline]
     pub fn get_invitations_by_invitation_id<'a>(
         &'a self,
         id: &'a str,
@@ -5015,6 +5190,7 @@ impl Client {
     /**Sends a `GET` request to `/anomaly/blocks/ips/{id}`
 
 */
+    #[inline]
     pub fn get_ips_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -5044,6 +5220,7 @@ impl Client {
     /**Sends a `GET` request to `/jobs/{id}`
 
 */
+    #[inline]
     pub fn get_jobs_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -5071,6 +5248,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}/keys`
 
 */
+    #[inline]
     pub fn get_keys<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/keys", self.baseurl, encode_path(& id.to_string()),
@@ -5097,6 +5275,7 @@ impl Client {
     /**Sends a `GET` request to `/log-streams`
 
 */
+    #[inline]
     pub fn get_log_streams<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/log-streams", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -5121,6 +5300,7 @@ impl Client {
     /**Sends a `GET` request to `/log-streams/{id}`
 
 */
+    #[inline]
     pub fn get_log_streams_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -5150,6 +5330,7 @@ impl Client {
     /**Sends a `GET` request to `/logs`
 
 */
+    #[inline]
     pub fn get_logs<'a>(
         &'a self,
         fields: Option<&'a str>,
@@ -5198,6 +5379,7 @@ impl Client {
     /**Sends a `GET` request to `/logs/{id}`
 
 */
+    #[inline]
     pub fn get_logs_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -5225,6 +5407,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/logs`
 
 */
+    #[inline]
     pub fn get_logs_by_user<'a>(
         &'a self,
         id: &'a str,
@@ -5264,6 +5447,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/phone/message-types`
 
 */
+    #[inline]
     pub fn get_message_types<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/phone/message-types", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -5288,6 +5472,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/discovery-domains/name/{discovery_domain}`
 
 */
+    #[inline]
     pub fn get_name_by_discovery_domain<'a>(
         &'a self,
         id: &'a str,
@@ -5319,6 +5504,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/name/{name}`
 
 */
+    #[inline]
     pub fn get_name_by_name<'a>(
         &'a self,
         name: &'a str,
@@ -5348,6 +5534,7 @@ impl Client {
     /**Sends a `GET` request to `/network-acls`
 
 */
+    #[inline]
     pub fn get_network_acls<'a>(
         &'a self,
         include_totals: Option<bool>,
@@ -5382,6 +5569,7 @@ impl Client {
     /**Sends a `GET` request to `/network-acls/{id}`
 
 */
+    #[inline]
     pub fn get_network_acls_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -5411,6 +5599,7 @@ impl Client {
     /**Sends a `GET` request to `/risk-assessments/settings/new-device`
 
 */
+    #[inline]
     pub fn get_new_device<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/risk-assessments/settings/new-device", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -5435,6 +5624,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/client-grants`
 
 */
+    #[inline]
     pub fn get_organization_client_grants<'a>(
         &'a self,
         id: &'a str,
@@ -5479,6 +5669,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/connections/{connection_id}`
 
 */
+    #[inline]
     pub fn get_organization_connection<'a>(
         &'a self,
         id: &'a str,
@@ -5510,6 +5701,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/connections`
 
 */
+    #[inline]
     pub fn get_organization_connections<'a>(
         &'a self,
         id: &'a str,
@@ -5550,6 +5742,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{organization_id}/groups/{group_id}/roles`
 
 */
+    #[inline]
     pub fn get_organization_group_roles<'a>(
         &'a self,
         organization_id: &'a str,
@@ -5585,6 +5778,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{organization_id}/groups`
 
 */
+    #[inline]
     pub fn get_organization_groups<'a>(
         &'a self,
         organization_id: &'a str,
@@ -5619,6 +5813,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/members/{user_id}/effective-roles`
 
 */
+    #[inline]
     pub fn get_organization_member_effective_roles<'a>(
         &'a self,
         id: &'a str,
@@ -5654,6 +5849,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/members/{user_id}/effective-roles/sources/groups`
 
 */
+    #[inline]
     pub fn get_organization_member_role_source_groups<'a>(
         &'a self,
         id: &'a str,
@@ -5691,6 +5887,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/members/{user_id}/roles`
 
 */
+    #[inline]
     pub fn get_organization_member_roles<'a>(
         &'a self,
         id: &'a str,
@@ -5730,6 +5927,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}/members`
 
 */
+    #[inline]
     pub fn get_organization_members<'a>(
         &'a self,
         id: &'a str,
@@ -5777,6 +5975,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations`
 
 */
+    #[inline]
     pub fn get_organizations<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -5817,6 +6016,7 @@ impl Client {
     /**Sends a `GET` request to `/organizations/{id}`
 
 */
+    #[inline]
     pub fn get_organizations_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -5846,6 +6046,7 @@ impl Client {
     /**Sends a `GET` request to `/prompts/{prompt}/partials`
 
 */
+    #[inline]
     pub fn get_partials<'a>(
         &'a self,
         prompt: types::PartialGroupsEnum,
@@ -5875,6 +6076,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/permissions`
 
 */
+    #[inline]
     pub fn get_permissions<'a>(
         &'a self,
         id: &'a str,
@@ -5912,6 +6114,7 @@ impl Client {
     /**Sends a `GET` request to `/branding/phone/providers/{id}`
 
 */
+    #[inline]
     pub fn get_phone_provider<'a>(
         &'a self,
         id: &'a str,
@@ -5942,6 +6145,7 @@ impl Client {
     /**Sends a `GET` request to `/attack-protection/phone-provider-protection`
 
 */
+    #[inline]
     pub fn get_phone_provider_protection<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -5970,6 +6174,7 @@ impl Client {
     /**Sends a `GET` request to `/branding/phone/templates/{id}`
 
 */
+    #[inline]
     pub fn get_phone_template<'a>(
         &'a self,
         id: &'a str,
@@ -6000,6 +6205,7 @@ impl Client {
     /**Sends a `GET` request to `/branding/phone/templates`
 
 */
+    #[inline]
     pub fn get_phone_templates<'a>(
         &'a self,
         disabled: Option<bool>,
@@ -6028,6 +6234,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/phone/providers/twilio`
 
 */
+    #[inline]
     pub fn get_phone_twilio_factor_provider<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -6054,6 +6261,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/push-notification/selected-provider`
 
 */
+    #[inline]
     pub fn get_pn_providers<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/selected-provider", self.baseurl,
@@ -6080,6 +6288,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/policies`
 
 */
+    #[inline]
     pub fn get_policies<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/policies", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -6104,6 +6313,7 @@ impl Client {
     /**Sends a `GET` request to `/prompts`
 
 */
+    #[inline]
     pub fn get_prompts<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/prompts", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -6128,6 +6338,7 @@ impl Client {
     /**Sends a `GET` request to `/emails/provider`
 
 */
+    #[inline]
     pub fn get_provider<'a>(
         &'a self,
         fields: Option<&'a str>,
@@ -6160,6 +6371,7 @@ impl Client {
     /**Sends a `GET` request to `/rate-limit-policies`
 
 */
+    #[inline]
     pub fn get_rate_limit_policies<'a>(
         &'a self,
         consumer: Option<types::RateLimitPolicyConsumerEnum>,
@@ -6201,6 +6413,7 @@ impl Client {
     /**Sends a `GET` request to `/rate-limit-policies/{id}`
 
 */
+    #[inline]
     pub fn get_rate_limit_policies_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -6230,6 +6443,7 @@ impl Client {
     /**Sends a `GET` request to `/refresh-tokens/{id}`
 
 */
+    #[inline]
     pub fn get_refresh_token<'a>(
         &'a self,
         id: &'a str,
@@ -6259,6 +6473,7 @@ impl Client {
     /**Sends a `GET` request to `/refresh-tokens`
 
 */
+    #[inline]
     pub fn get_refresh_tokens<'a>(
         &'a self,
         client_id: Option<&'a str>,
@@ -6299,6 +6514,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{user_id}/refresh-tokens`
 
 */
+    #[inline]
     pub fn get_refresh_tokens_for_user<'a>(
         &'a self,
         user_id: &'a str,
@@ -6337,6 +6553,7 @@ impl Client {
     /**Sends a `GET` request to `/prompts/{prompt}/screen/{screen}/rendering`
 
 */
+    #[inline]
     pub fn get_rendering<'a>(
         &'a self,
         prompt: types::PromptGroupNameEnum,
@@ -6368,6 +6585,7 @@ impl Client {
     /**Sends a `GET` request to `/resource-servers`
 
 */
+    #[inline]
     pub fn get_resource_servers<'a>(
         &'a self,
         identifiers: Option<&'a ::std::vec::Vec<::std::string::String>>,
@@ -6408,6 +6626,7 @@ impl Client {
     /**Sends a `GET` request to `/resource-servers/{id}`
 
 */
+    #[inline]
     pub fn get_resource_servers_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -6441,6 +6660,7 @@ impl Client {
     /**Sends a `GET` request to `/risk-assessments/settings`
 
 */
+    #[inline]
     pub fn get_risk_assessments_settings<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -6467,6 +6687,7 @@ impl Client {
     /**Sends a `GET` request to `/roles/{id}/groups`
 
 */
+    #[inline]
     pub fn get_role_groups<'a>(
         &'a self,
         id: &'a str,
@@ -6500,6 +6721,7 @@ impl Client {
     /**Sends a `GET` request to `/roles/{id}/permissions`
 
 */
+    #[inline]
     pub fn get_role_permission<'a>(
         &'a self,
         id: &'a str,
@@ -6537,6 +6759,7 @@ impl Client {
     /**Sends a `GET` request to `/roles/{id}/users`
 
 */
+    #[inline]
     pub fn get_role_user<'a>(
         &'a self,
         id: &'a str,
@@ -6578,6 +6801,7 @@ impl Client {
     /**Sends a `GET` request to `/roles`
 
 */
+    #[inline]
     pub fn get_roles<'a>(
         &'a self,
         include_totals: Option<bool>,
@@ -6614,6 +6838,7 @@ impl Client {
     /**Sends a `GET` request to `/roles/{id}`
 
 */
+    #[inline]
     pub fn get_roles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -6641,6 +6866,7 @@ impl Client {
     /**Sends a `GET` request to `/rules`
 
 */
+    #[inline]
     pub fn get_rules<'a>(
         &'a self,
         enabled: Option<bool>,
@@ -6683,6 +6909,7 @@ impl Client {
     /**Sends a `GET` request to `/rules/{id}`
 
 */
+    #[inline]
     pub fn get_rules_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -6716,6 +6943,7 @@ impl Client {
     /**Sends a `GET` request to `/rules-configs`
 
 */
+    #[inline]
     pub fn get_rules_configs<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/rules-configs", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -6740,6 +6968,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}/scim-configuration`
 
 */
+    #[inline]
     pub fn get_scim_configuration<'a>(
         &'a self,
         id: &'a str,
@@ -6770,6 +6999,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}/scim-configuration/tokens`
 
 */
+    #[inline]
     pub fn get_scim_tokens<'a>(
         &'a self,
         id: &'a str,
@@ -6800,6 +7030,7 @@ impl Client {
     /**Sends a `GET` request to `/hooks/{id}/secrets`
 
 */
+    #[inline]
     pub fn get_secrets<'a>(
         &'a self,
         id: &'a str,
@@ -6829,6 +7060,7 @@ impl Client {
     /**Sends a `GET` request to `/experimentation/segments/{id}`
 
 */
+    #[inline]
     pub fn get_segment<'a>(
         &'a self,
         id: &'a str,
@@ -6859,6 +7091,7 @@ impl Client {
     /**Sends a `GET` request to `/experimentation/segments`
 
 */
+    #[inline]
     pub fn get_segments<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -6891,6 +7124,7 @@ impl Client {
     /**Sends a `GET` request to `/self-service-profiles/{id}/custom-text/{language}/{page}`
 
 */
+    #[inline]
     pub fn get_self_service_profile_custom_text<'a>(
         &'a self,
         id: &'a str,
@@ -6924,6 +7158,7 @@ impl Client {
     /**Sends a `GET` request to `/self-service-profiles`
 
 */
+    #[inline]
     pub fn get_self_service_profiles<'a>(
         &'a self,
         include_totals: Option<bool>,
@@ -6958,6 +7193,7 @@ impl Client {
     /**Sends a `GET` request to `/self-service-profiles/{id}`
 
 */
+    #[inline]
     pub fn get_self_service_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -6987,6 +7223,7 @@ impl Client {
     /**Sends a `GET` request to `/sessions/{id}`
 
 */
+    #[inline]
     pub fn get_session<'a>(
         &'a self,
         id: &'a str,
@@ -7016,6 +7253,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{user_id}/sessions`
 
 */
+    #[inline]
     pub fn get_sessions_for_user<'a>(
         &'a self,
         user_id: &'a str,
@@ -7053,6 +7291,7 @@ impl Client {
     /**Sends a `GET` request to `/keys/signing/{kid}`
 
 */
+    #[inline]
     pub fn get_signing_key<'a>(
         &'a self,
         kid: &'a str,
@@ -7082,6 +7321,7 @@ impl Client {
     /**Sends a `GET` request to `/keys/signing`
 
 */
+    #[inline]
     pub fn get_signing_keys<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/signing", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -7106,6 +7346,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/sms/selected-provider`
 
 */
+    #[inline]
     pub fn get_sms_providers<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/guardian/factors/sms/selected-provider", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -7130,6 +7371,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/sms/providers/twilio`
 
 */
+    #[inline]
     pub fn get_sms_twilio_factor_provider<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -7156,6 +7398,7 @@ impl Client {
     /**Sends a `GET` request to `/guardian/factors/push-notification/providers/sns`
 
 */
+    #[inline]
     pub fn get_sns<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/guardian/factors/push-notification/providers/sns", self.baseurl,
@@ -7182,6 +7425,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}/status`
 
 */
+    #[inline]
     pub fn get_status<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
         let url = format!(
             "{}/connections/{}/status", self.baseurl, encode_path(& id.to_string()),
@@ -7208,6 +7452,7 @@ impl Client {
     /**Sends a `GET` request to `/supplemental-signals`
 
 */
+    #[inline]
     pub fn get_supplemental_signals<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -7234,6 +7479,7 @@ impl Client {
     /**Sends a `GET` request to `/attack-protection/suspicious-ip-throttling`
 
 */
+    #[inline]
     pub fn get_suspicious_ip_throttling<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -7262,6 +7508,7 @@ impl Client {
     /**Sends a `GET` request to `/connections/{id}/directory-provisioning/synchronized-groups`
 
 */
+    #[inline]
     pub fn get_synchronized_groups<'a>(
         &'a self,
         id: &'a str,
@@ -7296,6 +7543,7 @@ impl Client {
     /**Sends a `GET` request to `/token-exchange-profiles`
 
 */
+    #[inline]
     pub fn get_token_exchange_profiles<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -7326,6 +7574,7 @@ impl Client {
     /**Sends a `GET` request to `/token-exchange-profiles/{id}`
 
 */
+    #[inline]
     pub fn get_token_exchange_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -7355,6 +7604,7 @@ impl Client {
     /**Sends a `GET` request to `/blacklists/tokens`
 
 */
+    #[inline]
     pub fn get_tokens<'a>(
         &'a self,
         aud: Option<&'a str>,
@@ -7383,6 +7633,7 @@ impl Client {
     /**Sends a `GET` request to `/actions/triggers`
 
 */
+    #[inline]
     pub fn get_triggers<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/actions/triggers", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -7407,6 +7658,7 @@ impl Client {
     /**Sends a `GET` request to `/branding/templates/universal-login`
 
 */
+    #[inline]
     pub fn get_universal_login<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/branding/templates/universal-login", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -7431,6 +7683,7 @@ impl Client {
     /**Sends a `GET` request to `/user-attribute-profiles/templates/{id}`
 
 */
+    #[inline]
     pub fn get_user_attribute_profile_template<'a>(
         &'a self,
         id: &'a str,
@@ -7461,6 +7714,7 @@ impl Client {
     /**Sends a `GET` request to `/user-attribute-profiles/templates`
 
 */
+    #[inline]
     pub fn get_user_attribute_profile_templates<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
@@ -7487,6 +7741,7 @@ impl Client {
     /**Sends a `GET` request to `/user-attribute-profiles`
 
 */
+    #[inline]
     pub fn get_user_attribute_profiles<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -7517,6 +7772,7 @@ impl Client {
     /**Sends a `GET` request to `/user-attribute-profiles/{id}`
 
 */
+    #[inline]
     pub fn get_user_attribute_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -7546,6 +7802,7 @@ impl Client {
     /**Sends a `GET` request to `/user-blocks`
 
 */
+    #[inline]
     pub fn get_user_blocks<'a>(
         &'a self,
         consider_brute_force_enablement: Option<bool>,
@@ -7581,6 +7838,7 @@ impl Client {
     /**Sends a `GET` request to `/user-blocks/{id}`
 
 */
+    #[inline]
     pub fn get_user_blocks_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -7617,6 +7875,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/effective-permissions/sources/effective-roles`
 
 */
+    #[inline]
     pub fn get_user_effective_permission_role_sources<'a>(
         &'a self,
         id: &'a str,
@@ -7662,6 +7921,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/effective-permissions`
 
 */
+    #[inline]
     pub fn get_user_effective_permissions<'a>(
         &'a self,
         id: &'a str,
@@ -7703,6 +7963,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/effective-roles`
 
 */
+    #[inline]
     pub fn get_user_effective_roles<'a>(
         &'a self,
         id: &'a str,
@@ -7736,6 +7997,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/groups`
 
 */
+    #[inline]
     pub fn get_user_groups<'a>(
         &'a self,
         id: &'a str,
@@ -7783,6 +8045,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/organizations`
 
 */
+    #[inline]
     pub fn get_user_organizations<'a>(
         &'a self,
         id: &'a str,
@@ -7820,6 +8083,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/effective-roles/sources/groups`
 
 */
+    #[inline]
     pub fn get_user_role_source_groups<'a>(
         &'a self,
         id: &'a str,
@@ -7856,6 +8120,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}/roles`
 
 */
+    #[inline]
     pub fn get_user_roles<'a>(
         &'a self,
         id: &'a str,
@@ -7893,6 +8158,7 @@ impl Client {
     /**Sends a `GET` request to `/users`
 
 */
+    #[inline]
     pub fn get_users<'a>(
         &'a self,
         connection: Option<&'a str>,
@@ -7943,6 +8209,7 @@ impl Client {
     /**Sends a `GET` request to `/users-by-email`
 
 */
+    #[inline]
     pub fn get_users_by_email<'a>(
         &'a self,
         email: &'a str,
@@ -7977,6 +8244,7 @@ impl Client {
     /**Sends a `GET` request to `/users/{id}`
 
 */
+    #[inline]
     pub fn get_users_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -8010,6 +8278,7 @@ impl Client {
     /**Sends a `GET` request to `/experimentation/feature-flags/{id}/variations/{vid}`
 
 */
+    #[inline]
     pub fn get_variation<'a>(
         &'a self,
         id: &'a str,
@@ -8041,6 +8310,7 @@ impl Client {
     /**Sends a `GET` request to `/experimentation/feature-flags/{id}/variations`
 
 */
+    #[inline]
     pub fn get_variations<'a>(
         &'a self,
         id: &'a str,
@@ -8071,6 +8341,7 @@ impl Client {
     /**Sends a `GET` request to `/verifiable-credentials/verification/templates`
 
 */
+    #[inline]
     pub fn get_vc_templates<'a>(
         &'a self,
         from: Option<&'a str>,
@@ -8103,6 +8374,7 @@ impl Client {
     /**Sends a `GET` request to `/verifiable-credentials/verification/templates/{id}`
 
 */
+    #[inline]
     pub fn get_vc_templates_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -8133,6 +8405,7 @@ impl Client {
     /**Sends a `PATCH` request to `/actions/actions/{id}`
 
 */
+    #[inline]
     pub fn patch_action<'a>(
         &'a self,
         id: &'a str,
@@ -8164,6 +8437,7 @@ impl Client {
     /**Sends a `PATCH` request to `/actions/modules/{id}`
 
 */
+    #[inline]
     pub fn patch_action_module<'a>(
         &'a self,
         id: &'a str,
@@ -8195,6 +8469,7 @@ impl Client {
     /**Sends a `PATCH` request to `/guardian/factors/push-notification/providers/apns`
 
 */
+    #[inline]
     pub fn patch_apns<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
@@ -8225,6 +8500,7 @@ impl Client {
     /**Sends a `PATCH` request to `/users/{id}/authentication-methods/{authentication_method_id}`
 
 */
+    #[inline]
     pub fn patch_authentication_methods_by_authentication_method_id<'a>(
         &'a self,
         id: &'a str,
@@ -8258,6 +8534,7 @@ impl Client {
     /**Sends a `PATCH` request to `/actions/triggers/{triggerId}/bindings`
 
 */
+    #[inline]
     pub fn patch_bindings<'a>(
         &'a self,
         trigger_id: types::ActionTriggerTypeEnum,
@@ -8290,6 +8567,7 @@ impl Client {
     /**Sends a `PATCH` request to `/attack-protection/bot-detection`
 
 */
+    #[inline]
     pub fn patch_bot_detection<'a>(
         &'a self,
         body: &'a types::UpdateBotDetectionSettingsRequestContent,
@@ -8318,6 +8596,7 @@ impl Client {
     /**Sends a `PATCH` request to `/branding`
 
 */
+    #[inline]
     pub fn patch_branding<'a>(
         &'a self,
         body: &'a types::UpdateBrandingRequestContent,
@@ -8346,6 +8625,7 @@ impl Client {
     /**Sends a `PATCH` request to `/branding/themes/{themeId}`
 
 */
+    #[inline]
     pub fn patch_branding_theme<'a>(
         &'a self,
         theme_id: &'a str,
@@ -8377,6 +8657,7 @@ impl Client {
     /**Sends a `PATCH` request to `/attack-protection/breached-password-detection`
 
 */
+    #[inline]
     pub fn patch_breached_password_detection<'a>(
         &'a self,
         body: &'a types::UpdateBreachedPasswordDetectionSettingsRequestContent,
@@ -8407,6 +8688,7 @@ impl Client {
     /**Sends a `PATCH` request to `/attack-protection/brute-force-protection`
 
 */
+    #[inline]
     pub fn patch_brute_force_protection<'a>(
         &'a self,
         body: &'a types::UpdateBruteForceSettingsRequestContent,
@@ -8435,6 +8717,7 @@ impl Client {
     /**Sends a `PATCH` request to `/prompts/rendering`
 
 */
+    #[inline]
     pub fn patch_bulk_rendering<'a>(
         &'a self,
         body: &'a types::BulkUpdateAculRequestContent,
@@ -8463,6 +8746,7 @@ impl Client {
     /**Sends a `PATCH` request to `/attack-protection/captcha`
 
 */
+    #[inline]
     pub fn patch_captcha<'a>(
         &'a self,
         body: &'a types::UpdateAttackProtectionCaptchaRequestContent,
@@ -8491,6 +8775,7 @@ impl Client {
     /**Sends a `PATCH` request to `/client-grants/{id}`
 
 */
+    #[inline]
     pub fn patch_client_grants_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -8522,6 +8807,7 @@ impl Client {
     /**Sends a `PATCH` request to `/connections/{id}/clients`
 
 */
+    #[inline]
     pub fn patch_clients<'a>(
         &'a self,
         id: &'a str,
@@ -8549,6 +8835,7 @@ impl Client {
     /**Sends a `PATCH` request to `/clients/{id}`
 
 */
+    #[inline]
     pub fn patch_clients_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -8578,6 +8865,7 @@ impl Client {
     /**Sends a `PATCH` request to `/connection-profiles/{id}`
 
 */
+    #[inline]
     pub fn patch_connection_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -8609,6 +8897,7 @@ impl Client {
     /**Sends a `PATCH` request to `/connections/{id}`
 
 */
+    #[inline]
     pub fn patch_connections_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -8640,6 +8929,7 @@ impl Client {
     /**Sends a `PATCH` request to `/clients/{client_id}/credentials/{credential_id}`
 
 */
+    #[inline]
     pub fn patch_credentials_by_credential_id<'a>(
         &'a self,
         client_id: &'a str,
@@ -8673,6 +8963,7 @@ impl Client {
     /**Sends a `PATCH` request to `/custom-domains/{id}`
 
 */
+    #[inline]
     pub fn patch_custom_domains_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -8704,6 +8995,7 @@ impl Client {
     /**Sends a `PATCH` request to `/custom-domains/default`
 
 */
+    #[inline]
     pub fn patch_default<'a>(
         &'a self,
         body: &'a types::SetDefaultCustomDomainRequestContent,
@@ -8732,6 +9024,7 @@ impl Client {
     /**Sends a `PATCH` request to `/connections/{id}/directory-provisioning`
 
 */
+    #[inline]
     pub fn patch_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
@@ -8764,6 +9057,7 @@ impl Client {
     /**Sends a `PATCH` request to `/organizations/{id}/discovery-domains/{discovery_domain_id}`
 
 */
+    #[inline]
     pub fn patch_discovery_domains_by_discovery_domain_id<'a>(
         &'a self,
         id: &'a str,
@@ -8797,6 +9091,7 @@ impl Client {
     /**Sends a `PATCH` request to `/email-templates/{templateName}`
 
 */
+    #[inline]
     pub fn patch_email_templates_by_template_name<'a>(
         &'a self,
         template_name: types::EmailTemplateNameEnum,
@@ -8829,6 +9124,7 @@ impl Client {
     /**Sends a `PATCH` request to `/organizations/{id}/enabled_connections/{connectionId}`
 
 */
+    #[inline]
     pub fn patch_enabled_connections_by_connection_id<'a>(
         &'a self,
         id: &'a str,
@@ -8862,6 +9158,7 @@ impl Client {
     /**Sends a `PATCH` request to `/event-streams/{id}`
 
 */
+    #[inline]
     pub fn patch_event_streams_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -8893,6 +9190,7 @@ impl Client {
     /**Sends a `PATCH` request to `/guardian/factors/duo/settings`
 
 */
+    #[inline]
     pub fn patch_factor_duo_settings<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorDuoSettingsRequestContent,
@@ -8921,6 +9219,7 @@ impl Client {
     /**Sends a `PATCH` request to `/guardian/factors/push-notification/providers/fcm`
 
 */
+    #[inline]
     pub fn patch_fcm<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
@@ -8951,6 +9250,7 @@ impl Client {
     /**Sends a `PATCH` request to `/guardian/factors/push-notification/providers/fcmv1`
 
 */
+    #[inline]
     pub fn patch_fcmv1<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
@@ -8981,6 +9281,7 @@ impl Client {
     /**Sends a `PATCH` request to `/flows/{id}`
 
 */
+    #[inline]
     pub fn patch_flows_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9010,6 +9311,7 @@ impl Client {
     /**Sends a `PATCH` request to `/flows/vault/connections/{id}`
 
 */
+    #[inline]
     pub fn patch_flows_vault_connections_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9041,6 +9343,7 @@ impl Client {
     /**Sends a `PATCH` request to `/forms/{id}`
 
 */
+    #[inline]
     pub fn patch_form<'a>(
         &'a self,
         id: &'a str,
@@ -9070,6 +9373,7 @@ impl Client {
     /**Sends a `PATCH` request to `/hooks/{id}`
 
 */
+    #[inline]
     pub fn patch_hooks_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9099,6 +9403,7 @@ impl Client {
     /**Sends a `PATCH` request to `/log-streams/{id}`
 
 */
+    #[inline]
     pub fn patch_log_streams_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9130,6 +9435,7 @@ impl Client {
     /**Sends a `PATCH` request to `/network-acls/{id}`
 
 */
+    #[inline]
     pub fn patch_network_acls_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9161,6 +9467,7 @@ impl Client {
     /**Sends a `PATCH` request to `/risk-assessments/settings/new-device`
 
 */
+    #[inline]
     pub fn patch_new_device<'a>(
         &'a self,
         body: &'a types::UpdateRiskAssessmentsSettingsNewDeviceRequestContent,
@@ -9189,6 +9496,7 @@ impl Client {
     /**Sends a `PATCH` request to `/organizations/{id}/connections/{connection_id}`
 
 */
+    #[inline]
     pub fn patch_organization_connection<'a>(
         &'a self,
         id: &'a str,
@@ -9222,6 +9530,7 @@ impl Client {
     /**Sends a `PATCH` request to `/organizations/{id}`
 
 */
+    #[inline]
     pub fn patch_organizations_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9253,6 +9562,7 @@ impl Client {
     /**Sends a `PATCH` request to `/attack-protection/phone-provider-protection`
 
 */
+    #[inline]
     pub fn patch_phone_provider_protection<'a>(
         &'a self,
         body: &'a types::PatchPhoneProviderProtectionRequestContent,
@@ -9283,6 +9593,7 @@ impl Client {
     /**Sends a `PATCH` request to `/prompts`
 
 */
+    #[inline]
     pub fn patch_prompts<'a>(
         &'a self,
         body: &'a types::UpdateSettingsRequestContent,
@@ -9311,6 +9622,7 @@ impl Client {
     /**Sends a `PATCH` request to `/emails/provider`
 
 */
+    #[inline]
     pub fn patch_provider<'a>(
         &'a self,
         body: &'a types::UpdateEmailProviderRequestContent,
@@ -9339,6 +9651,7 @@ impl Client {
     /**Sends a `PATCH` request to `/rate-limit-policies/{id}`
 
 */
+    #[inline]
     pub fn patch_rate_limit_policies_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9370,6 +9683,7 @@ impl Client {
     /**Sends a `PATCH` request to `/refresh-tokens/{id}`
 
 */
+    #[inline]
     pub fn patch_refresh_tokens_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9401,6 +9715,7 @@ impl Client {
     /**Sends a `PATCH` request to `/prompts/{prompt}/screen/{screen}/rendering`
 
 */
+    #[inline]
     pub fn patch_rendering<'a>(
         &'a self,
         prompt: types::PromptGroupNameEnum,
@@ -9434,6 +9749,7 @@ impl Client {
     /**Sends a `PATCH` request to `/resource-servers/{id}`
 
 */
+    #[inline]
     pub fn patch_resource_servers_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9465,6 +9781,7 @@ impl Client {
     /**Sends a `PATCH` request to `/risk-assessments/settings`
 
 */
+    #[inline]
     pub fn patch_risk_assessments_settings<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorRequestContent,
@@ -9493,6 +9810,7 @@ impl Client {
     /**Sends a `PATCH` request to `/roles/{id}`
 
 */
+    #[inline]
     pub fn patch_roles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9522,6 +9840,7 @@ impl Client {
     /**Sends a `PATCH` request to `/rules/{id}`
 
 */
+    #[inline]
     pub fn patch_rules_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9551,6 +9870,7 @@ impl Client {
     /**Sends a `PATCH` request to `/connections/{id}/scim-configuration`
 
 */
+    #[inline]
     pub fn patch_scim_configuration<'a>(
         &'a self,
         id: &'a str,
@@ -9583,6 +9903,7 @@ impl Client {
     /**Sends a `PATCH` request to `/hooks/{id}/secrets`
 
 */
+    #[inline]
     pub fn patch_secrets<'a>(
         &'a self,
         id: &'a str,
@@ -9617,6 +9938,7 @@ impl Client {
     /**Sends a `PATCH` request to `/self-service-profiles/{id}`
 
 */
+    #[inline]
     pub fn patch_self_service_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9648,6 +9970,7 @@ impl Client {
     /**Sends a `PATCH` request to `/sessions/{id}`
 
 */
+    #[inline]
     pub fn patch_sessions_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9679,6 +10002,7 @@ impl Client {
     /**Sends a `PATCH` request to `/tenants/settings`
 
 */
+    #[inline]
     pub fn patch_settings<'a>(
         &'a self,
         body: &'a types::UpdateTenantSettingsRequestContent,
@@ -9707,6 +10031,7 @@ impl Client {
     /**Sends a `PATCH` request to `/guardian/factors/push-notification/providers/sns`
 
 */
+    #[inline]
     pub fn patch_sns<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
@@ -9737,6 +10062,7 @@ impl Client {
     /**Sends a `PATCH` request to `/supplemental-signals`
 
 */
+    #[inline]
     pub fn patch_supplemental_signals<'a>(
         &'a self,
         body: &'a types::UpdateSupplementalSignalsRequestContent,
@@ -9765,6 +10091,7 @@ impl Client {
     /**Sends a `PATCH` request to `/attack-protection/suspicious-ip-throttling`
 
 */
+    #[inline]
     pub fn patch_suspicious_ip_throttling<'a>(
         &'a self,
         body: &'a types::UpdateSuspiciousIpThrottlingSettingsRequestContent,
@@ -9795,6 +10122,7 @@ impl Client {
     /**Sends a `PATCH` request to `/token-exchange-profiles/{id}`
 
 */
+    #[inline]
     pub fn patch_token_exchange_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9826,6 +10154,7 @@ impl Client {
     /**Sends a `PATCH` request to `/user-attribute-profiles/{id}`
 
 */
+    #[inline]
     pub fn patch_user_attribute_profiles_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9857,6 +10186,7 @@ impl Client {
     /**Sends a `PATCH` request to `/users/{id}`
 
 */
+    #[inline]
     pub fn patch_users_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9890,6 +10220,7 @@ impl Client {
     /**Sends a `PATCH` request to `/verifiable-credentials/verification/templates/{id}`
 
 */
+    #[inline]
     pub fn patch_vc_templates_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -9922,6 +10253,7 @@ impl Client {
     /**Sends a `POST` request to `/actions/actions`
 
 */
+    #[inline]
     pub fn post_action<'a>(
         &'a self,
         body: &'a types::CreateActionRequestContent,
@@ -9950,6 +10282,7 @@ impl Client {
     /**Sends a `POST` request to `/actions/modules`
 
 */
+    #[inline]
     pub fn post_action_module<'a>(
         &'a self,
         body: &'a types::CreateActionModuleRequestContent,
@@ -9978,6 +10311,7 @@ impl Client {
     /**Sends a `POST` request to `/actions/modules/{id}/rollback`
 
 */
+    #[inline]
     pub fn post_action_module_rollback<'a>(
         &'a self,
         id: &'a str,
@@ -10010,6 +10344,7 @@ impl Client {
     /**Sends a `POST` request to `/actions/modules/{id}/versions`
 
 */
+    #[inline]
     pub fn post_action_module_version<'a>(
         &'a self,
         id: &'a str,
@@ -10040,6 +10375,7 @@ impl Client {
     /**Sends a `POST` request to `/users/{id}/authentication-methods`
 
 */
+    #[inline]
     pub fn post_authentication_methods<'a>(
         &'a self,
         id: &'a str,
@@ -10072,6 +10408,7 @@ impl Client {
     /**Sends a `POST` request to `/branding/themes`
 
 */
+    #[inline]
     pub fn post_branding_theme<'a>(
         &'a self,
         body: &'a types::CreateBrandingThemeRequestContent,
@@ -10100,6 +10437,7 @@ impl Client {
     /**Sends a `POST` request to `/users/{id}/risk-assessments/clear`
 
 */
+    #[inline]
     pub fn post_clear_assessors<'a>(
         &'a self,
         id: &'a str,
@@ -10123,6 +10461,7 @@ impl Client {
     /**Sends a `POST` request to `/client-grants`
 
 */
+    #[inline]
     pub fn post_client_grants<'a>(
         &'a self,
         body: &'a types::CreateClientGrantRequestContent,
@@ -10151,6 +10490,7 @@ impl Client {
     /**Sends a `POST` request to `/clients`
 
 */
+    #[inline]
     pub fn post_clients<'a>(
         &'a self,
         body: &'a types::CreateClientRequestContent,
@@ -10179,6 +10519,7 @@ impl Client {
     /**Sends a `POST` request to `/clients/cimd/preview`
 
 */
+    #[inline]
     pub fn post_clients_cimd_preview<'a>(
         &'a self,
         body: &'a types::RegisterCimdClientRequestContent,
@@ -10207,6 +10548,7 @@ impl Client {
     /**Sends a `POST` request to `/clients/cimd/register`
 
 */
+    #[inline]
     pub fn post_clients_cimd_register<'a>(
         &'a self,
         body: &'a types::RegisterCimdClientRequestContent,
@@ -10235,6 +10577,7 @@ impl Client {
     /**Sends a `POST` request to `/connection-profiles`
 
 */
+    #[inline]
     pub fn post_connection_profiles<'a>(
         &'a self,
         body: &'a types::CreateConnectionProfileRequestContent,
@@ -10263,6 +10606,7 @@ impl Client {
     /**Sends a `POST` request to `/connections`
 
 */
+    #[inline]
     pub fn post_connections<'a>(
         &'a self,
         body: &'a types::CreateConnectionRequestContent,
@@ -10291,6 +10635,7 @@ impl Client {
     /**Sends a `POST` request to `/clients/{client_id}/credentials`
 
 */
+    #[inline]
     pub fn post_credentials<'a>(
         &'a self,
         client_id: &'a str,
@@ -10323,6 +10668,7 @@ impl Client {
     /**Sends a `POST` request to `/custom-domains`
 
 */
+    #[inline]
     pub fn post_custom_domains<'a>(
         &'a self,
         body: &'a types::CreateCustomDomainRequestContent,
@@ -10351,6 +10697,7 @@ impl Client {
     /**Sends a `POST` request to `/actions/actions/{id}/deploy`
 
 */
+    #[inline]
     pub fn post_deploy_action<'a>(
         &'a self,
         id: &'a str,
@@ -10380,6 +10727,7 @@ impl Client {
     /**Sends a `POST` request to `/actions/actions/{actionId}/versions/{id}/deploy`
 
 */
+    #[inline]
     pub fn post_deploy_draft_version<'a>(
         &'a self,
         action_id: &'a str,
@@ -10413,6 +10761,7 @@ impl Client {
     /**Sends a `POST` request to `/device-credentials`
 
 */
+    #[inline]
     pub fn post_device_credentials<'a>(
         &'a self,
         body: &'a types::CreatePublicKeyDeviceCredentialRequestContent,
@@ -10441,6 +10790,7 @@ impl Client {
     /**Sends a `POST` request to `/connections/{id}/directory-provisioning`
 
 */
+    #[inline]
     pub fn post_directory_provisioning<'a>(
         &'a self,
         id: &'a str,
@@ -10473,6 +10823,7 @@ impl Client {
     /**Sends a `POST` request to `/organizations/{id}/discovery-domains`
 
 */
+    #[inline]
     pub fn post_discovery_domains<'a>(
         &'a self,
         id: &'a str,
@@ -10505,6 +10856,7 @@ impl Client {
     /**Sends a `POST` request to `/email-templates`
 
 */
+    #[inline]
     pub fn post_email_templates<'a>(
         &'a self,
         body: &'a types::SetEmailTemplateRequestContent,
@@ -10533,6 +10885,7 @@ impl Client {
     /**Sends a `POST` request to `/tickets/email-verification`
 
 */
+    #[inline]
     pub fn post_email_verification<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
@@ -10565,6 +10918,7 @@ impl Client {
     /**Sends a `POST` request to `/organizations/{id}/enabled_connections`
 
 */
+    #[inline]
     pub fn post_enabled_connections<'a>(
         &'a self,
         id: &'a str,
@@ -10597,6 +10951,7 @@ impl Client {
     /**Sends a `POST` request to `/keys/encryption`
 
 */
+    #[inline]
     pub fn post_encryption<'a>(
         &'a self,
         body: &'a types::CreateEncryptionKeyRequestContent,
@@ -10625,6 +10980,7 @@ impl Client {
     /**Sends a `POST` request to `/keys/encryption/{kid}`
 
 */
+    #[inline]
     pub fn post_encryption_key<'a>(
         &'a self,
         kid: &'a str,
@@ -10656,6 +11012,7 @@ impl Client {
     /**Sends a `POST` request to `/keys/encryption/rekey`
 
 */
+    #[inline]
     pub fn post_encryption_rekey<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/encryption/rekey", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -10672,6 +11029,7 @@ impl Client {
     /**Sends a `POST` request to `/keys/encryption/{kid}/wrapping-key`
 
 */
+    #[inline]
     pub fn post_encryption_wrapping_key<'a>(
         &'a self,
         kid: &'a str,
@@ -10702,6 +11060,7 @@ impl Client {
     /**Sends a `POST` request to `/event-streams`
 
 */
+    #[inline]
     pub fn post_event_streams<'a>(
         &'a self,
         body: &'a types::PostEventStreamsBody,
@@ -10730,6 +11089,7 @@ impl Client {
     /**Sends a `POST` request to `/flows`
 
 */
+    #[inline]
     pub fn post_flows<'a>(
         &'a self,
         body: &'a types::CreateFlowRequestContent,
@@ -10758,6 +11118,7 @@ impl Client {
     /**Sends a `POST` request to `/flows/vault/connections`
 
 */
+    #[inline]
     pub fn post_flows_vault_connections<'a>(
         &'a self,
         body: &'a types::CreateFlowsVaultConnectionRequestContent,
@@ -10786,6 +11147,7 @@ impl Client {
     /**Sends a `POST` request to `/groups/{id}/roles`
 
 */
+    #[inline]
     pub fn post_group_roles<'a>(
         &'a self,
         id: &'a str,
@@ -10808,6 +11170,7 @@ impl Client {
     /**Sends a `POST` request to `/hooks`
 
 */
+    #[inline]
     pub fn post_hooks<'a>(
         &'a self,
         body: &'a types::CreateHookRequestContent,
@@ -10836,6 +11199,7 @@ impl Client {
     /**Sends a `POST` request to `/users/{id}/identities`
 
 */
+    #[inline]
     pub fn post_identities<'a>(
         &'a self,
         id: &'a str,
@@ -10867,6 +11231,7 @@ impl Client {
     /**Sends a `POST` request to `/users/{id}/multifactor/actions/invalidate-remember-browser`
 
 */
+    #[inline]
     pub fn post_invalidate_remember_browser<'a>(
         &'a self,
         id: &'a str,
@@ -10889,6 +11254,7 @@ impl Client {
     /**Sends a `POST` request to `/organizations/{id}/invitations`
 
 */
+    #[inline]
     pub fn post_invitations<'a>(
         &'a self,
         id: &'a str,
@@ -10925,6 +11291,7 @@ impl Client {
     /**Sends a `POST` request to `/connections/{id}/keys`
 
 */
+    #[inline]
     pub fn post_keys<'a>(
         &'a self,
         id: &'a str,
@@ -10956,6 +11323,7 @@ impl Client {
     /**Sends a `POST` request to `/log-streams`
 
 */
+    #[inline]
     pub fn post_log_streams<'a>(
         &'a self,
         body: &'a types::CreateLogStreamRequestContent,
@@ -10984,6 +11352,7 @@ impl Client {
     /**Sends a `POST` request to `/organizations/{id}/members`
 
 */
+    #[inline]
     pub fn post_members<'a>(
         &'a self,
         id: &'a str,
@@ -11006,6 +11375,7 @@ impl Client {
     /**Sends a `POST` request to `/network-acls`
 
 */
+    #[inline]
     pub fn post_network_acls<'a>(
         &'a self,
         body: &'a types::SetNetworkAclRequestContent,
@@ -11034,6 +11404,7 @@ impl Client {
     /**Sends a `POST` request to `/organizations/{id}/connections`
 
 */
+    #[inline]
     pub fn post_organization_connection<'a>(
         &'a self,
         id: &'a str,
@@ -11066,6 +11437,7 @@ impl Client {
     /**Sends a `POST` request to `/organizations/{organization_id}/groups/{group_id}/roles`
 
 */
+    #[inline]
     pub fn post_organization_group_roles<'a>(
         &'a self,
         organization_id: &'a str,
@@ -11090,6 +11462,7 @@ impl Client {
     /**Sends a `POST` request to `/organizations/{id}/members/{user_id}/roles`
 
 */
+    #[inline]
     pub fn post_organization_member_roles<'a>(
         &'a self,
         id: &'a str,
@@ -11114,6 +11487,7 @@ impl Client {
     /**Sends a `POST` request to `/organizations`
 
 */
+    #[inline]
     pub fn post_organizations<'a>(
         &'a self,
         body: &'a types::CreateOrganizationRequestContent,
@@ -11142,6 +11516,7 @@ impl Client {
     /**Sends a `POST` request to `/tickets/password-change`
 
 */
+    #[inline]
     pub fn post_password_change<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
@@ -11174,6 +11549,7 @@ impl Client {
     /**Sends a `POST` request to `/users/{id}/permissions`
 
 */
+    #[inline]
     pub fn post_permissions<'a>(
         &'a self,
         id: &'a str,
@@ -11205,6 +11581,7 @@ impl Client {
     /**Sends a `POST` request to `/emails/provider`
 
 */
+    #[inline]
     pub fn post_provider<'a>(
         &'a self,
         body: &'a types::CreateEmailProviderRequestContent,
@@ -11233,6 +11610,7 @@ impl Client {
     /**Sends a `POST` request to `/rate-limit-policies`
 
 */
+    #[inline]
     pub fn post_rate_limit_policies<'a>(
         &'a self,
         body: &'a types::CreateRateLimitPolicyRequestContent,
@@ -11261,6 +11639,7 @@ impl Client {
     /**Sends a `POST` request to `/users/{id}/recovery-code-regeneration`
 
 */
+    #[inline]
     pub fn post_recovery_code_regeneration<'a>(
         &'a self,
         id: &'a str,
@@ -11291,6 +11670,7 @@ impl Client {
     /**Sends a `POST` request to `/event-streams/{id}/redeliver`
 
 */
+    #[inline]
     pub fn post_redeliver<'a>(
         &'a self,
         id: &'a str,
@@ -11322,6 +11702,7 @@ impl Client {
     /**Sends a `POST` request to `/event-streams/{id}/redeliver/{event_id}`
 
 */
+    #[inline]
     pub fn post_redeliver_by_event_id<'a>(
         &'a self,
         id: &'a str,
@@ -11353,6 +11734,7 @@ impl Client {
     /**Sends a `POST` request to `/resource-servers`
 
 */
+    #[inline]
     pub fn post_resource_servers<'a>(
         &'a self,
         body: &'a types::CreateResourceServerRequestContent,
@@ -11381,6 +11763,7 @@ impl Client {
     /**Sends a `POST` request to `/self-service-profiles/{profileId}/sso-ticket/{id}/revoke`
 
 */
+    #[inline]
     pub fn post_revoke<'a>(
         &'a self,
         profile_id: &'a str,
@@ -11412,6 +11795,7 @@ impl Client {
     /**Sends a `POST` request to `/roles/{id}/groups`
 
 */
+    #[inline]
     pub fn post_role_groups<'a>(
         &'a self,
         id: &'a str,
@@ -11434,6 +11818,7 @@ impl Client {
     /**Sends a `POST` request to `/roles/{id}/permissions`
 
 */
+    #[inline]
     pub fn post_role_permission_assignment<'a>(
         &'a self,
         id: &'a str,
@@ -11465,6 +11850,7 @@ impl Client {
     /**Sends a `POST` request to `/roles/{id}/users`
 
 */
+    #[inline]
     pub fn post_role_users<'a>(
         &'a self,
         id: &'a str,
@@ -11496,6 +11882,7 @@ impl Client {
     /**Sends a `POST` request to `/roles`
 
 */
+    #[inline]
     pub fn post_roles<'a>(
         &'a self,
         body: &'a types::CreateRoleRequestContent,
@@ -11524,6 +11911,7 @@ impl Client {
     /**Sends a `POST` request to `/connections/{id}/keys/rotate`
 
 */
+    #[inline]
     pub fn post_rotate<'a>(
         &'a self,
         id: &'a str,
@@ -11555,6 +11943,7 @@ impl Client {
     /**Sends a `POST` request to `/clients/{id}/rotate-secret`
 
 */
+    #[inline]
     pub fn post_rotate_secret<'a>(
         &'a self,
         id: &'a str,
@@ -11584,6 +11973,7 @@ impl Client {
     /**Sends a `POST` request to `/rules`
 
 */
+    #[inline]
     pub fn post_rules<'a>(
         &'a self,
         body: &'a types::CreateRuleRequestContent,
@@ -11612,6 +12002,7 @@ impl Client {
     /**Sends a `POST` request to `/connections/{id}/scim-configuration`
 
 */
+    #[inline]
     pub fn post_scim_configuration<'a>(
         &'a self,
         id: &'a str,
@@ -11644,6 +12035,7 @@ impl Client {
     /**Sends a `POST` request to `/connections/{id}/scim-configuration/tokens`
 
 */
+    #[inline]
     pub fn post_scim_token<'a>(
         &'a self,
         id: &'a str,
@@ -11676,6 +12068,7 @@ impl Client {
     /**Sends a `POST` request to `/hooks/{id}/secrets`
 
 */
+    #[inline]
     pub fn post_secrets<'a>(
         &'a self,
         id: &'a str,
@@ -11710,6 +12103,7 @@ impl Client {
     /**Sends a `POST` request to `/self-service-profiles`
 
 */
+    #[inline]
     pub fn post_self_service_profiles<'a>(
         &'a self,
         body: &'a types::CreateSelfServiceProfileRequestContent,
@@ -11738,6 +12132,7 @@ impl Client {
     /**Sends a `POST` request to `/keys/signing/rotate`
 
 */
+    #[inline]
     pub fn post_signing_keys<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
         let url = format!("{}/keys/signing/rotate", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -11762,6 +12157,7 @@ impl Client {
     /**Sends a `POST` request to `/self-service-profiles/{id}/sso-ticket`
 
 */
+    #[inline]
     pub fn post_sso_ticket<'a>(
         &'a self,
         id: &'a str,
@@ -11798,6 +12194,7 @@ impl Client {
     /**Sends a `POST` request to `/connections/{id}/directory-provisioning/synchronizations`
 
 */
+    #[inline]
     pub fn post_synchronizations<'a>(
         &'a self,
         id: &'a str,
@@ -11828,6 +12225,7 @@ impl Client {
     /**Sends a `POST` request to `/actions/actions/{id}/test`
 
 */
+    #[inline]
     pub fn post_test_action<'a>(
         &'a self,
         id: &'a str,
@@ -11859,6 +12257,7 @@ impl Client {
     /**Sends a `POST` request to `/custom-domains/{id}/test`
 
 */
+    #[inline]
     pub fn post_test_domain<'a>(
         &'a self,
         id: &'a str,
@@ -11888,6 +12287,7 @@ impl Client {
     /**Sends a `POST` request to `/event-streams/{id}/test`
 
 */
+    #[inline]
     pub fn post_test_event<'a>(
         &'a self,
         id: &'a str,
@@ -11919,6 +12319,7 @@ impl Client {
     /**Sends a `POST` request to `/guardian/enrollments/ticket`
 
 */
+    #[inline]
     pub fn post_ticket<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
@@ -11951,6 +12352,7 @@ impl Client {
     /**Sends a `POST` request to `/token-exchange-profiles`
 
 */
+    #[inline]
     pub fn post_token_exchange_profiles<'a>(
         &'a self,
         body: &'a types::CreateTokenExchangeProfileRequestContent,
@@ -11979,6 +12381,7 @@ impl Client {
     /**Sends a `POST` request to `/blacklists/tokens`
 
 */
+    #[inline]
     pub fn post_tokens<'a>(
         &'a self,
         body: &'a types::CreateBlacklistedTokenRequestContent,
@@ -11998,6 +12401,7 @@ impl Client {
     /**Sends a `POST` request to `/user-attribute-profiles`
 
 */
+    #[inline]
     pub fn post_user_attribute_profiles<'a>(
         &'a self,
         body: &'a types::CreateUserAttributeProfileRequestContent,
@@ -12026,6 +12430,7 @@ impl Client {
     /**Sends a `POST` request to `/users/{id}/roles`
 
 */
+    #[inline]
     pub fn post_user_roles<'a>(
         &'a self,
         id: &'a str,
@@ -12048,6 +12453,7 @@ impl Client {
     /**Sends a `POST` request to `/users`
 
 */
+    #[inline]
     pub fn post_users<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
@@ -12080,6 +12486,7 @@ impl Client {
     /**Sends a `POST` request to `/jobs/users-exports`
 
 */
+    #[inline]
     pub fn post_users_exports<'a>(
         &'a self,
         body: &'a types::CreateExportUsersRequestContent,
@@ -12108,6 +12515,7 @@ impl Client {
     /**Sends a `POST` request to `/verifiable-credentials/verification/templates`
 
 */
+    #[inline]
     pub fn post_vc_templates<'a>(
         &'a self,
         body: &'a types::CreateVerifiableCredentialTemplateRequestContent,
@@ -12138,6 +12546,7 @@ impl Client {
     /**Sends a `POST` request to `/jobs/verification-email`
 
 */
+    #[inline]
     pub fn post_verification_email<'a>(
         &'a self,
         auth0_custom_domain: Option<&'a str>,
@@ -12170,6 +12579,7 @@ impl Client {
     /**Sends a `POST` request to `/custom-domains/{id}/verify`
 
 */
+    #[inline]
     pub fn post_verify<'a>(
         &'a self,
         id: &'a str,
@@ -12199,6 +12609,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/push-notification/providers/apns`
 
 */
+    #[inline]
     pub fn put_apns<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
@@ -12229,6 +12640,7 @@ impl Client {
     /**Sends a `PUT` request to `/users/{id}/authentication-methods`
 
 */
+    #[inline]
     pub fn put_authentication_methods<'a>(
         &'a self,
         id: &'a str,
@@ -12261,6 +12673,7 @@ impl Client {
     /**Sends a `PUT` request to `/keys/custom-signing`
 
 */
+    #[inline]
     pub fn put_custom_signing_keys<'a>(
         &'a self,
         body: &'a types::SetCustomSigningKeysRequestContent,
@@ -12289,6 +12702,7 @@ impl Client {
     /**Sends a `PUT` request to `/prompts/{prompt}/custom-text/{language}`
 
 */
+    #[inline]
     pub fn put_custom_text_by_language<'a>(
         &'a self,
         prompt: types::PromptGroupNameEnum,
@@ -12322,6 +12736,7 @@ impl Client {
     /**Sends a `PUT` request to `/email-templates/{templateName}`
 
 */
+    #[inline]
     pub fn put_email_templates_by_template_name<'a>(
         &'a self,
         template_name: types::EmailTemplateNameEnum,
@@ -12354,6 +12769,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/duo/settings`
 
 */
+    #[inline]
     pub fn put_factor_duo_settings<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorDuoSettingsRequestContent,
@@ -12382,6 +12798,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/phone/templates`
 
 */
+    #[inline]
     pub fn put_factor_phone_templates<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorSmsTemplatesRequestContent,
@@ -12410,6 +12827,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/sms/templates`
 
 */
+    #[inline]
     pub fn put_factor_sms_templates<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorSmsTemplatesRequestContent,
@@ -12438,6 +12856,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/{name}`
 
 */
+    #[inline]
     pub fn put_factors_by_name<'a>(
         &'a self,
         name: types::GuardianFactorNameEnum,
@@ -12469,6 +12888,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/push-notification/providers/fcm`
 
 */
+    #[inline]
     pub fn put_fcm<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
@@ -12499,6 +12919,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/push-notification/providers/fcmv1`
 
 */
+    #[inline]
     pub fn put_fcmv1<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
@@ -12529,6 +12950,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/phone/message-types`
 
 */
+    #[inline]
     pub fn put_message_types<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorPhoneMessageTypesRequestContent,
@@ -12557,6 +12979,7 @@ impl Client {
     /**Sends a `PUT` request to `/network-acls/{id}`
 
 */
+    #[inline]
     pub fn put_network_acls_by_id<'a>(
         &'a self,
         id: &'a str,
@@ -12588,6 +13011,7 @@ impl Client {
     /**Sends a `PUT` request to `/prompts/{prompt}/partials`
 
 */
+    #[inline]
     pub fn put_partials<'a>(
         &'a self,
         prompt: types::PartialGroupsEnum,
@@ -12619,6 +13043,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/phone/selected-provider`
 
 */
+    #[inline]
     pub fn put_phone_providers<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsRequestContent,
@@ -12647,6 +13072,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/push-notification/selected-provider`
 
 */
+    #[inline]
     pub fn put_pn_providers<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationRequestContent,
@@ -12677,6 +13103,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/policies`
 
 */
+    #[inline]
     pub fn put_policies<'a>(
         &'a self,
         body: &'a types::SetGuardianPoliciesRequestContent,
@@ -12705,6 +13132,7 @@ impl Client {
     /**Sends a `PUT` request to `/rules-configs/{key}`
 
 */
+    #[inline]
     pub fn put_rules_configs_by_key<'a>(
         &'a self,
         key: &'a str,
@@ -12736,6 +13164,7 @@ impl Client {
     /**Sends a `PUT` request to `/self-service-profiles/{id}/custom-text/{language}/{page}`
 
 */
+    #[inline]
     pub fn put_self_service_profile_custom_text<'a>(
         &'a self,
         id: &'a str,
@@ -12774,6 +13203,7 @@ impl Client {
     /**Sends a `PUT` request to `/keys/signing/{kid}/revoke`
 
 */
+    #[inline]
     pub fn put_signing_keys<'a>(
         &'a self,
         kid: &'a str,
@@ -12803,6 +13233,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/sms/selected-provider`
 
 */
+    #[inline]
     pub fn put_sms_providers<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsRequestContent,
@@ -12831,6 +13262,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/sms/providers/twilio`
 
 */
+    #[inline]
     pub fn put_sms_twilio_factor_provider<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsTwilioRequestContent,
@@ -12859,6 +13291,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/push-notification/providers/sns`
 
 */
+    #[inline]
     pub fn put_sns<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
@@ -12889,6 +13322,7 @@ impl Client {
     /**Sends a `PUT` request to `/connections/{id}/directory-provisioning/synchronized-groups`
 
 */
+    #[inline]
     pub fn put_synchronized_groups<'a>(
         &'a self,
         id: &'a str,
@@ -12912,6 +13346,7 @@ impl Client {
     /**Sends a `PUT` request to `/guardian/factors/phone/providers/twilio`
 
 */
+    #[inline]
     pub fn put_twilio<'a>(
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsTwilioRequestContent,
@@ -12940,6 +13375,7 @@ impl Client {
     /**Sends a `PUT` request to `/branding/templates/universal-login`
 
 */
+    #[inline]
     pub fn put_universal_login<'a>(
         &'a self,
         body: &'a types::UpdateUniversalLoginTemplateRequestContent,
@@ -12968,6 +13404,7 @@ impl Client {
     /**Sends a `PATCH` request to `/branding/phone/templates/{id}/reset`
 
 */
+    #[inline]
     pub fn reset_phone_template<'a>(
         &'a self,
         id: &'a str,
@@ -13000,6 +13437,7 @@ impl Client {
     /**Sends a `POST` request to `/refresh-tokens/revoke`
 
 */
+    #[inline]
     pub fn revoke_refresh_tokens<'a>(
         &'a self,
         body: &'a types::RevokeRefreshTokensRequestContent,
@@ -13028,6 +13466,7 @@ impl Client {
     /**Sends a `POST` request to `/sessions/{id}/revoke`
 
 */
+    #[inline]
     pub fn revoke_session<'a>(
         &'a self,
         id: &'a str,
@@ -13057,6 +13496,7 @@ impl Client {
     /**Sends a `GET` request to `/events`
 
 */
+    #[inline]
     pub fn subscribe_events<'a>(
         &'a self,
         event_type: Option<&'a types::EventStreamSubscribeEventsEventTypeParam>,
@@ -13087,6 +13527,7 @@ impl Client {
     /**Sends a `GET` request to `/tenants/settings`
 
 */
+    #[inline]
     pub fn tenant_settings_route<'a>(
         &'a self,
         fields: Option<&'a str>,
@@ -13119,6 +13560,7 @@ impl Client {
     /**Sends a `POST` request to `/branding/phone/providers/{id}/try`
 
 */
+    #[inline]
     pub fn try_phone_provider<'a>(
         &'a self,
         id: &'a str,
@@ -13151,6 +13593,7 @@ impl Client {
     /**Sends a `POST` request to `/branding/phone/templates/{id}/try`
 
 */
+    #[inline]
     pub fn try_phone_template<'a>(
         &'a self,
         id: &'a str,
@@ -13187,6 +13630,7 @@ impl Client {
     /**Sends a `PATCH` request to `/experimentation/experiments/{id}`
 
 */
+    #[inline]
     pub fn update_experiment<'a>(
         &'a self,
         id: &'a str,
@@ -13219,6 +13663,7 @@ impl Client {
     /**Sends a `POST` request to `/experimentation/experiments/{id}/status`
 
 */
+    #[inline]
     pub fn update_experiment_status<'a>(
         &'a self,
         id: &'a str,
@@ -13251,6 +13696,7 @@ impl Client {
     /**Sends a `PATCH` request to `/experimentation/feature-flags/{id}`
 
 */
+    #[inline]
     pub fn update_feature_flag<'a>(
         &'a self,
         id: &'a str,
@@ -13283,6 +13729,7 @@ impl Client {
     /**Sends a `POST` request to `/experimentation/feature-flags/{id}/status`
 
 */
+    #[inline]
     pub fn update_feature_flag_status<'a>(
         &'a self,
         id: &'a str,
@@ -13315,6 +13762,7 @@ impl Client {
     /**Sends a `PATCH` request to `/branding/phone/providers/{id}`
 
 */
+    #[inline]
     pub fn update_phone_provider<'a>(
         &'a self,
         id: &'a str,
@@ -13347,6 +13795,7 @@ impl Client {
     /**Sends a `PATCH` request to `/branding/phone/templates/{id}`
 
 */
+    #[inline]
     pub fn update_phone_template<'a>(
         &'a self,
         id: &'a str,
@@ -13379,6 +13828,7 @@ impl Client {
     /**Sends a `PATCH` request to `/experimentation/segments/{id}`
 
 */
+    #[inline]
     pub fn update_segment<'a>(
         &'a self,
         id: &'a str,
@@ -13411,6 +13861,7 @@ impl Client {
     /**Sends a `PATCH` request to `/experimentation/feature-flags/{id}/variations/{vid}`
 
 */
+    #[inline]
     pub fn update_variation<'a>(
         &'a self,
         id: &'a str,
@@ -13444,6 +13895,7 @@ impl Client {
     /**Sends a `POST` request to `/users/{id}/revoke-access`
 
 */
+    #[inline]
     pub fn user_revoke_access<'a>(
         &'a self,
         id: &'a str,
@@ -13475,6 +13927,7 @@ impl Client {
     /**Sends a `POST` request to `/experimentation/experiments/{id}/validate`
 
 */
+    #[inline]
     pub fn validate_experiment<'a>(
         &'a self,
         id: &'a str,

@@ -141,6 +141,7 @@ pub struct ActionsCreateRequest<'a> {
 crate::runtime::request_options!(ActionsCreateRequest);
 impl<'a> ActionsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateActionRequestContent>,
@@ -149,6 +150,7 @@ impl<'a> ActionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -157,6 +159,7 @@ impl<'a> ActionsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -188,17 +191,20 @@ pub struct ActionsDeleteRequest<'a> {
 crate::runtime::request_options!(ActionsDeleteRequest);
 impl<'a> ActionsDeleteRequest<'a> {
     /// Sets the `force` query parameter.
+    #[inline]
     pub fn force(mut self, value: bool) -> Self {
         self.force = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -224,6 +230,7 @@ pub struct ActionsDeployRequest<'a> {
 crate::runtime::request_options!(ActionsDeployRequest);
 impl<'a> ActionsDeployRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -232,6 +239,7 @@ impl<'a> ActionsDeployRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -257,6 +265,7 @@ pub struct ActionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsGetRequest);
 impl<'a> ActionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -265,6 +274,7 @@ impl<'a> ActionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -295,31 +305,37 @@ pub struct ActionsListRequest<'a> {
 crate::runtime::request_options!(ActionsListRequest);
 impl<'a> ActionsListRequest<'a> {
     /// Sets the `action_name` query parameter.
+    #[inline]
     pub fn action_name(mut self, value: impl Into<String>) -> Self {
         self.action_name = Some(value.into());
         self
     }
     /// Sets the `deployed` query parameter.
+    #[inline]
     pub fn deployed(mut self, value: bool) -> Self {
         self.deployed = Some(value.into());
         self
     }
     /// Sets the `installed` query parameter.
+    #[inline]
     pub fn installed(mut self, value: bool) -> Self {
         self.installed = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `trigger_id` query parameter.
+    #[inline]
     pub fn trigger_id(
         mut self,
         value: impl Into<crate::types::ActionTriggerTypeEnum>,
@@ -328,6 +344,7 @@ impl<'a> ActionsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -336,6 +353,7 @@ impl<'a> ActionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -365,9 +383,11 @@ impl<'a> ActionsListRequest<'a> {
 }
 impl<'a> ActionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Action> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_actions";
+        #[inline]
         fn extract(
             answer: crate::types::ListActionsPaginatedResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Action>, crate::Error> {
@@ -401,6 +421,7 @@ impl<'a> ActionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Action> {
         crate::pagination::items(self.pages())
     }
@@ -417,6 +438,7 @@ pub struct ActionsTestRequest<'a> {
 crate::runtime::request_options!(ActionsTestRequest);
 impl<'a> ActionsTestRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::TestActionRequestContent>,
@@ -425,6 +447,7 @@ impl<'a> ActionsTestRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -433,6 +456,7 @@ impl<'a> ActionsTestRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -468,6 +492,7 @@ pub struct ActionsUpdateRequest<'a> {
 crate::runtime::request_options!(ActionsUpdateRequest);
 impl<'a> ActionsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateActionRequestContent>,
@@ -476,6 +501,7 @@ impl<'a> ActionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -484,6 +510,7 @@ impl<'a> ActionsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -534,6 +561,7 @@ pub struct ActionsExecutionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsExecutionsGetRequest);
 impl<'a> ActionsExecutionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -542,6 +570,7 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -675,6 +704,7 @@ pub struct ActionsModulesCreateRequest<'a> {
 crate::runtime::request_options!(ActionsModulesCreateRequest);
 impl<'a> ActionsModulesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateActionModuleRequestContent>,
@@ -683,6 +713,7 @@ impl<'a> ActionsModulesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -691,6 +722,7 @@ impl<'a> ActionsModulesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -724,12 +756,14 @@ pub struct ActionsModulesDeleteRequest<'a> {
 crate::runtime::request_options!(ActionsModulesDeleteRequest);
 impl<'a> ActionsModulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -755,6 +789,7 @@ pub struct ActionsModulesGetRequest<'a> {
 crate::runtime::request_options!(ActionsModulesGetRequest);
 impl<'a> ActionsModulesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -763,6 +798,7 @@ impl<'a> ActionsModulesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -792,16 +828,19 @@ pub struct ActionsModulesListRequest<'a> {
 crate::runtime::request_options!(ActionsModulesListRequest);
 impl<'a> ActionsModulesListRequest<'a> {
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -810,6 +849,7 @@ impl<'a> ActionsModulesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -828,11 +868,13 @@ impl<'a> ActionsModulesListRequest<'a> {
 }
 impl<'a> ActionsModulesListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ActionModuleListItem> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_action_modules";
+        #[inline]
         fn extract(
             answer: crate::types::GetActionModulesResponseContent,
         ) -> Result<
@@ -869,6 +911,7 @@ impl<'a> ActionsModulesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::ActionModuleListItem> {
@@ -888,16 +931,19 @@ pub struct ActionsModulesListActionsRequest<'a> {
 crate::runtime::request_options!(ActionsModulesListActionsRequest);
 impl<'a> ActionsModulesListActionsRequest<'a> {
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -909,6 +955,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -932,11 +979,13 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
 }
 impl<'a> ActionsModulesListActionsRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ActionModuleAction> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_action_module_actions";
+        #[inline]
         fn extract(
             answer: crate::types::GetActionModuleActionsResponseContent,
         ) -> Result<
@@ -973,6 +1022,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::ActionModuleAction> {
@@ -991,6 +1041,7 @@ pub struct ActionsModulesRollbackRequest<'a> {
 crate::runtime::request_options!(ActionsModulesRollbackRequest);
 impl<'a> ActionsModulesRollbackRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::RollbackActionModuleRequestContent>,
@@ -999,6 +1050,7 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1007,6 +1059,7 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1047,6 +1100,7 @@ pub struct ActionsModulesUpdateRequest<'a> {
 crate::runtime::request_options!(ActionsModulesUpdateRequest);
 impl<'a> ActionsModulesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateActionModuleRequestContent>,
@@ -1055,6 +1109,7 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1063,6 +1118,7 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1150,6 +1206,7 @@ pub struct ActionsModulesVersionsCreateRequest<'a> {
 crate::runtime::request_options!(ActionsModulesVersionsCreateRequest);
 impl<'a> ActionsModulesVersionsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1158,6 +1215,7 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1191,6 +1249,7 @@ pub struct ActionsModulesVersionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsModulesVersionsGetRequest);
 impl<'a> ActionsModulesVersionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1199,6 +1258,7 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1234,16 +1294,19 @@ pub struct ActionsModulesVersionsListRequest<'a> {
 crate::runtime::request_options!(ActionsModulesVersionsListRequest);
 impl<'a> ActionsModulesVersionsListRequest<'a> {
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1255,6 +1318,7 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1278,11 +1342,13 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
 }
 impl<'a> ActionsModulesVersionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ActionModuleVersion> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_action_module_versions";
+        #[inline]
         fn extract(
             answer: crate::types::GetActionModuleVersionsResponseContent,
         ) -> Result<
@@ -1319,6 +1385,7 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::ActionModuleVersion> {
@@ -1359,6 +1426,7 @@ pub struct ActionsTriggersListRequest<'a> {
 crate::runtime::request_options!(ActionsTriggersListRequest);
 impl<'a> ActionsTriggersListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1367,6 +1435,7 @@ impl<'a> ActionsTriggersListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1436,16 +1505,19 @@ pub struct ActionsTriggersBindingsListRequest<'a> {
 crate::runtime::request_options!(ActionsTriggersBindingsListRequest);
 impl<'a> ActionsTriggersBindingsListRequest<'a> {
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1457,6 +1529,7 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1480,9 +1553,11 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
 }
 impl<'a> ActionsTriggersBindingsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ActionBinding> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_bindings";
+        #[inline]
         fn extract(
             answer: crate::types::ListActionBindingsPaginatedResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::ActionBinding>, crate::Error> {
@@ -1516,6 +1591,7 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ActionBinding> {
         crate::pagination::items(self.pages())
     }
@@ -1532,6 +1608,7 @@ pub struct ActionsTriggersBindingsUpdateManyRequest<'a> {
 crate::runtime::request_options!(ActionsTriggersBindingsUpdateManyRequest);
 impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateActionBindingsRequestContent>,
@@ -1540,6 +1617,7 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1548,6 +1626,7 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1644,6 +1723,7 @@ pub struct ActionsVersionsDeployRequest<'a> {
 crate::runtime::request_options!(ActionsVersionsDeployRequest);
 impl<'a> ActionsVersionsDeployRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::DeployActionVersionRequestContent>,
@@ -1652,6 +1732,7 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1660,6 +1741,7 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1697,6 +1779,7 @@ pub struct ActionsVersionsGetRequest<'a> {
 crate::runtime::request_options!(ActionsVersionsGetRequest);
 impl<'a> ActionsVersionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1705,6 +1788,7 @@ impl<'a> ActionsVersionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1737,16 +1821,19 @@ pub struct ActionsVersionsListRequest<'a> {
 crate::runtime::request_options!(ActionsVersionsListRequest);
 impl<'a> ActionsVersionsListRequest<'a> {
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1758,6 +1845,7 @@ impl<'a> ActionsVersionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1785,9 +1873,11 @@ impl<'a> ActionsVersionsListRequest<'a> {
 }
 impl<'a> ActionsVersionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ActionVersion> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_action_versions";
+        #[inline]
         fn extract(
             answer: crate::types::ListActionVersionsPaginatedResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::ActionVersion>, crate::Error> {
@@ -1821,6 +1911,7 @@ impl<'a> ActionsVersionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ActionVersion> {
         crate::pagination::items(self.pages())
     }

@@ -65,6 +65,7 @@ pub struct AnomalyBlocksCheckIpRequest<'a> {
 crate::runtime::request_options!(AnomalyBlocksCheckIpRequest);
 impl<'a> AnomalyBlocksCheckIpRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -73,6 +74,7 @@ impl<'a> AnomalyBlocksCheckIpRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -98,12 +100,14 @@ pub struct AnomalyBlocksUnblockIpRequest<'a> {
 crate::runtime::request_options!(AnomalyBlocksUnblockIpRequest);
 impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

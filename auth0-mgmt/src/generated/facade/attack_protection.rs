@@ -96,6 +96,7 @@ pub struct AttackProtectionBotDetectionGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionBotDetectionGetRequest);
 impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -107,6 +108,7 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -134,6 +136,7 @@ pub struct AttackProtectionBotDetectionUpdateRequest<'a> {
 crate::runtime::request_options!(AttackProtectionBotDetectionUpdateRequest);
 impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateBotDetectionSettingsRequestContent>,
@@ -142,6 +145,7 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -153,6 +157,7 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -215,6 +220,7 @@ pub struct AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionBreachedPasswordDetectionGetRequest);
 impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -226,6 +232,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -260,6 +267,7 @@ pub struct AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
 crate::runtime::request_options!(AttackProtectionBreachedPasswordDetectionUpdateRequest);
 impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -270,6 +278,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -281,6 +290,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -350,6 +360,7 @@ pub struct AttackProtectionBruteForceProtectionGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionBruteForceProtectionGetRequest);
 impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -358,6 +369,7 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -385,6 +397,7 @@ pub struct AttackProtectionBruteForceProtectionUpdateRequest<'a> {
 crate::runtime::request_options!(AttackProtectionBruteForceProtectionUpdateRequest);
 impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateBruteForceSettingsRequestContent>,
@@ -393,6 +406,7 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -401,6 +415,7 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -468,6 +483,7 @@ pub struct AttackProtectionCaptchaGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionCaptchaGetRequest);
 impl<'a> AttackProtectionCaptchaGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -479,6 +495,7 @@ impl<'a> AttackProtectionCaptchaGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -506,6 +523,7 @@ pub struct AttackProtectionCaptchaUpdateRequest<'a> {
 crate::runtime::request_options!(AttackProtectionCaptchaUpdateRequest);
 impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateAttackProtectionCaptchaRequestContent>,
@@ -514,6 +532,7 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -525,6 +544,7 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -587,6 +607,7 @@ pub struct AttackProtectionPhoneProviderProtectionGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionPhoneProviderProtectionGetRequest);
 impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -598,6 +619,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -630,6 +652,7 @@ pub struct AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
 crate::runtime::request_options!(AttackProtectionPhoneProviderProtectionPatchRequest);
 impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::PatchPhoneProviderProtectionRequestContent>,
@@ -638,6 +661,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -649,6 +673,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -716,6 +741,7 @@ pub struct AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
 crate::runtime::request_options!(AttackProtectionSuspiciousIpThrottlingGetRequest);
 impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -727,6 +753,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -761,6 +788,7 @@ pub struct AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
 crate::runtime::request_options!(AttackProtectionSuspiciousIpThrottlingUpdateRequest);
 impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -771,6 +799,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -782,6 +811,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

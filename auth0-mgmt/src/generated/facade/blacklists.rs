@@ -49,6 +49,7 @@ pub struct BlacklistsCreateRequest<'a> {
 crate::runtime::request_options!(BlacklistsCreateRequest);
 impl<'a> BlacklistsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateBlacklistedTokenRequestContent>,
@@ -57,12 +58,14 @@ impl<'a> BlacklistsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -93,11 +96,13 @@ pub struct BlacklistsListRequest<'a> {
 crate::runtime::request_options!(BlacklistsListRequest);
 impl<'a> BlacklistsListRequest<'a> {
     /// Sets the `aud` query parameter.
+    #[inline]
     pub fn aud(mut self, value: impl Into<String>) -> Self {
         self.aud = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -106,6 +111,7 @@ impl<'a> BlacklistsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -65,6 +65,7 @@ pub struct BrandingGetRequest<'a> {
 crate::runtime::request_options!(BrandingGetRequest);
 impl<'a> BrandingGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -73,6 +74,7 @@ impl<'a> BrandingGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -100,6 +102,7 @@ pub struct BrandingUpdateRequest<'a> {
 crate::runtime::request_options!(BrandingUpdateRequest);
 impl<'a> BrandingUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateBrandingRequestContent>,
@@ -108,6 +111,7 @@ impl<'a> BrandingUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -116,6 +120,7 @@ impl<'a> BrandingUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -255,6 +260,7 @@ pub struct BrandingPhoneProvidersCreateRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneProvidersCreateRequest);
 impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateBrandingPhoneProviderRequestContent>,
@@ -263,6 +269,7 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -271,6 +278,7 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -304,12 +312,14 @@ pub struct BrandingPhoneProvidersDeleteRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneProvidersDeleteRequest);
 impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -339,6 +349,7 @@ pub struct BrandingPhoneProvidersGetRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneProvidersGetRequest);
 impl<'a> BrandingPhoneProvidersGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -347,6 +358,7 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -375,11 +387,13 @@ pub struct BrandingPhoneProvidersListRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneProvidersListRequest);
 impl<'a> BrandingPhoneProvidersListRequest<'a> {
     /// Sets the `disabled` query parameter.
+    #[inline]
     pub fn disabled(mut self, value: bool) -> Self {
         self.disabled = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -391,6 +405,7 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -424,6 +439,7 @@ pub struct BrandingPhoneProvidersTestRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneProvidersTestRequest);
 impl<'a> BrandingPhoneProvidersTestRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreatePhoneProviderSendTestRequestContent>,
@@ -432,6 +448,7 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -443,6 +460,7 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -478,6 +496,7 @@ pub struct BrandingPhoneProvidersUpdateRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneProvidersUpdateRequest);
 impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateBrandingPhoneProviderRequestContent>,
@@ -486,6 +505,7 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -494,6 +514,7 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -636,6 +657,7 @@ pub struct BrandingPhoneTemplatesCreateRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesCreateRequest);
 impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreatePhoneTemplateRequestContent>,
@@ -644,6 +666,7 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -652,6 +675,7 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -682,12 +706,14 @@ pub struct BrandingPhoneTemplatesDeleteRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesDeleteRequest);
 impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -717,6 +743,7 @@ pub struct BrandingPhoneTemplatesGetRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesGetRequest);
 impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -725,6 +752,7 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -750,11 +778,13 @@ pub struct BrandingPhoneTemplatesListRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesListRequest);
 impl<'a> BrandingPhoneTemplatesListRequest<'a> {
     /// Sets the `disabled` query parameter.
+    #[inline]
     pub fn disabled(mut self, value: bool) -> Self {
         self.disabled = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -763,6 +793,7 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -791,11 +822,13 @@ pub struct BrandingPhoneTemplatesResetRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesResetRequest);
 impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(mut self, value: impl Into<::serde_json::Value>) -> Self {
         self.body = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -804,6 +837,7 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -841,11 +875,13 @@ pub struct BrandingPhoneTemplatesTestRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesTestRequest);
 impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
+    #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
         self.auth0_custom_domain = Some(value.into());
         self
     }
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreatePhoneTemplateTestNotificationRequestContent>,
@@ -854,6 +890,7 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -865,6 +902,7 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -910,6 +948,7 @@ pub struct BrandingPhoneTemplatesUpdateRequest<'a> {
 crate::runtime::request_options!(BrandingPhoneTemplatesUpdateRequest);
 impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdatePhoneTemplateRequestContent>,
@@ -918,6 +957,7 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -926,6 +966,7 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1005,12 +1046,14 @@ pub struct BrandingTemplatesDeleteUniversalLoginRequest<'a> {
 crate::runtime::request_options!(BrandingTemplatesDeleteUniversalLoginRequest);
 impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1034,6 +1077,7 @@ pub struct BrandingTemplatesGetUniversalLoginRequest<'a> {
 crate::runtime::request_options!(BrandingTemplatesGetUniversalLoginRequest);
 impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1045,6 +1089,7 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1072,6 +1117,7 @@ pub struct BrandingTemplatesUpdateUniversalLoginRequest<'a> {
 crate::runtime::request_options!(BrandingTemplatesUpdateUniversalLoginRequest);
 impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateUniversalLoginTemplateRequestContent>,
@@ -1080,6 +1126,7 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1088,6 +1135,7 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1191,6 +1239,7 @@ pub struct BrandingThemesCreateRequest<'a> {
 crate::runtime::request_options!(BrandingThemesCreateRequest);
 impl<'a> BrandingThemesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateBrandingThemeRequestContent>,
@@ -1199,6 +1248,7 @@ impl<'a> BrandingThemesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1207,6 +1257,7 @@ impl<'a> BrandingThemesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1240,12 +1291,14 @@ pub struct BrandingThemesDeleteRequest<'a> {
 crate::runtime::request_options!(BrandingThemesDeleteRequest);
 impl<'a> BrandingThemesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1275,6 +1328,7 @@ pub struct BrandingThemesGetRequest<'a> {
 crate::runtime::request_options!(BrandingThemesGetRequest);
 impl<'a> BrandingThemesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1283,6 +1337,7 @@ impl<'a> BrandingThemesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1314,6 +1369,7 @@ pub struct BrandingThemesGetDefaultRequest<'a> {
 crate::runtime::request_options!(BrandingThemesGetDefaultRequest);
 impl<'a> BrandingThemesGetDefaultRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1322,6 +1378,7 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1350,6 +1407,7 @@ pub struct BrandingThemesUpdateRequest<'a> {
 crate::runtime::request_options!(BrandingThemesUpdateRequest);
 impl<'a> BrandingThemesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateBrandingThemeRequestContent>,
@@ -1358,6 +1416,7 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1366,6 +1425,7 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

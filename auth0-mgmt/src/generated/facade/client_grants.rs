@@ -101,6 +101,7 @@ pub struct ClientGrantsCreateRequest<'a> {
 crate::runtime::request_options!(ClientGrantsCreateRequest);
 impl<'a> ClientGrantsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateClientGrantRequestContent>,
@@ -109,6 +110,7 @@ impl<'a> ClientGrantsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -117,6 +119,7 @@ impl<'a> ClientGrantsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -150,12 +153,14 @@ pub struct ClientGrantsDeleteRequest<'a> {
 crate::runtime::request_options!(ClientGrantsDeleteRequest);
 impl<'a> ClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -186,6 +191,7 @@ pub struct ClientGrantsGetRequest<'a> {
 crate::runtime::request_options!(ClientGrantsGetRequest);
 impl<'a> ClientGrantsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -194,6 +200,7 @@ impl<'a> ClientGrantsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -231,6 +238,7 @@ pub struct ClientGrantsListRequest<'a> {
 crate::runtime::request_options!(ClientGrantsListRequest);
 impl<'a> ClientGrantsListRequest<'a> {
     /// Sets the `allow_any_organization` query parameter.
+    #[inline]
     pub fn allow_any_organization(
         mut self,
         value: impl Into<crate::types::ClientGrantAllowAnyOrganizationEnum>,
@@ -239,16 +247,19 @@ impl<'a> ClientGrantsListRequest<'a> {
         self
     }
     /// Sets the `audience` query parameter.
+    #[inline]
     pub fn audience(mut self, value: impl Into<String>) -> Self {
         self.audience = Some(value.into());
         self
     }
     /// Sets the `client_id` query parameter.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets the `default_for` query parameter.
+    #[inline]
     pub fn default_for(
         mut self,
         value: impl Into<crate::types::ClientGrantDefaultForEnum>,
@@ -257,26 +268,31 @@ impl<'a> ClientGrantsListRequest<'a> {
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `subject_type` query parameter.
+    #[inline]
     pub fn subject_type(
         mut self,
         value: impl Into<crate::types::ClientGrantSubjectTypeEnum>,
@@ -285,11 +301,13 @@ impl<'a> ClientGrantsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -298,6 +316,7 @@ impl<'a> ClientGrantsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -334,11 +353,13 @@ impl<'a> ClientGrantsListRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ClientGrantResponseContent> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_client-grants";
+        #[inline]
         fn extract(
             answer: crate::types::ListClientGrantResponseContent,
         ) -> Result<
@@ -400,11 +421,13 @@ impl<'a> ClientGrantsListRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ClientGrantResponseContent> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_client-grants";
+        #[inline]
         fn extract(
             answer: crate::types::ListClientGrantResponseContent,
         ) -> Result<
@@ -468,6 +491,7 @@ impl<'a> ClientGrantsListRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::ClientGrantResponseContent> {
@@ -490,6 +514,7 @@ pub struct ClientGrantsUpdateRequest<'a> {
 crate::runtime::request_options!(ClientGrantsUpdateRequest);
 impl<'a> ClientGrantsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateClientGrantRequestContent>,
@@ -498,6 +523,7 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -506,6 +532,7 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -572,31 +599,37 @@ pub struct ClientGrantsOrganizationsListRequest<'a> {
 crate::runtime::request_options!(ClientGrantsOrganizationsListRequest);
 impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -608,6 +641,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -652,9 +686,11 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_client-grant-organizations";
+        #[inline]
         fn extract(
             answer: crate::types::ListClientGrantOrganizationsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
@@ -715,11 +751,13 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_client-grant-organizations";
+        #[inline]
         fn extract(
             answer: crate::types::ListClientGrantOrganizationsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
@@ -782,6 +820,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
         if self.page.is_some() {
             crate::pagination::items(self.pages())

@@ -150,6 +150,7 @@ pub struct ClientsCreateRequest<'a> {
 crate::runtime::request_options!(ClientsCreateRequest);
 impl<'a> ClientsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateClientRequestContent>,
@@ -158,6 +159,7 @@ impl<'a> ClientsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -166,6 +168,7 @@ impl<'a> ClientsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -196,12 +199,14 @@ pub struct ClientsDeleteRequest<'a> {
 crate::runtime::request_options!(ClientsDeleteRequest);
 impl<'a> ClientsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -229,16 +234,19 @@ pub struct ClientsGetRequest<'a> {
 crate::runtime::request_options!(ClientsGetRequest);
 impl<'a> ClientsGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -247,6 +255,7 @@ impl<'a> ClientsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -291,66 +300,79 @@ pub struct ClientsListRequest<'a> {
 crate::runtime::request_options!(ClientsListRequest);
 impl<'a> ClientsListRequest<'a> {
     /// Sets the `app_type` query parameter.
+    #[inline]
     pub fn app_type(mut self, value: impl Into<String>) -> Self {
         self.app_type = Some(value.into());
         self
     }
     /// Sets the `external_client_id` query parameter.
+    #[inline]
     pub fn external_client_id(mut self, value: impl Into<String>) -> Self {
         self.external_client_id = Some(value.into());
         self
     }
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `is_first_party` query parameter.
+    #[inline]
     pub fn is_first_party(mut self, value: bool) -> Self {
         self.is_first_party = Some(value.into());
         self
     }
     /// Sets the `is_global` query parameter.
+    #[inline]
     pub fn is_global(mut self, value: bool) -> Self {
         self.is_global = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `q` query parameter.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.q = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -359,6 +381,7 @@ impl<'a> ClientsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -397,9 +420,11 @@ impl<'a> ClientsListRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Client> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_clients";
+        #[inline]
         fn extract(
             answer: crate::types::GetClientsResponse,
         ) -> Result<crate::pagination::Page<crate::types::Client>, crate::Error> {
@@ -458,9 +483,11 @@ impl<'a> ClientsListRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, crate::types::Client> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_clients";
+        #[inline]
         fn extract(
             answer: crate::types::GetClientsResponse,
         ) -> Result<crate::pagination::Page<crate::types::Client>, crate::Error> {
@@ -521,6 +548,7 @@ impl<'a> ClientsListRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Client> {
         if self.page.is_some() {
             crate::pagination::items(self.pages())
@@ -540,6 +568,7 @@ pub struct ClientsPreviewCimdMetadataRequest<'a> {
 crate::runtime::request_options!(ClientsPreviewCimdMetadataRequest);
 impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::RegisterCimdClientRequestContent>,
@@ -548,6 +577,7 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -556,6 +586,7 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -589,6 +620,7 @@ pub struct ClientsRegisterCimdClientRequest<'a> {
 crate::runtime::request_options!(ClientsRegisterCimdClientRequest);
 impl<'a> ClientsRegisterCimdClientRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::RegisterCimdClientRequestContent>,
@@ -597,6 +629,7 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -605,6 +638,7 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -638,6 +672,7 @@ pub struct ClientsRotateSecretRequest<'a> {
 crate::runtime::request_options!(ClientsRotateSecretRequest);
 impl<'a> ClientsRotateSecretRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -646,6 +681,7 @@ impl<'a> ClientsRotateSecretRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -672,6 +708,7 @@ pub struct ClientsUpdateRequest<'a> {
 crate::runtime::request_options!(ClientsUpdateRequest);
 impl<'a> ClientsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateClientRequestContent>,
@@ -680,6 +717,7 @@ impl<'a> ClientsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -688,6 +726,7 @@ impl<'a> ClientsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -748,21 +787,25 @@ pub struct ClientsConnectionsGetRequest<'a> {
 crate::runtime::request_options!(ClientsConnectionsGetRequest);
 impl<'a> ClientsConnectionsGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `strategy` query parameter.
+    #[inline]
     pub fn strategy(
         mut self,
         value: impl Into<::std::vec::Vec<crate::types::ConnectionStrategyEnum>>,
@@ -771,11 +814,13 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -784,6 +829,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -814,9 +860,11 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
 }
 impl<'a> ClientsConnectionsGetRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_client_connections";
+        #[inline]
         fn extract(
             answer: crate::types::ListClientConnectionsResponseContent,
         ) -> Result<
@@ -853,6 +901,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectionForList> {
         crate::pagination::items(self.pages())
     }
@@ -959,6 +1008,7 @@ pub struct ClientsCredentialsCreateRequest<'a> {
 crate::runtime::request_options!(ClientsCredentialsCreateRequest);
 impl<'a> ClientsCredentialsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::PostClientCredentialRequestContent>,
@@ -967,6 +1017,7 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -975,6 +1026,7 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1011,12 +1063,14 @@ pub struct ClientsCredentialsDeleteRequest<'a> {
 crate::runtime::request_options!(ClientsCredentialsDeleteRequest);
 impl<'a> ClientsCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1064,6 +1118,7 @@ pub struct ClientsCredentialsGetRequest<'a> {
 crate::runtime::request_options!(ClientsCredentialsGetRequest);
 impl<'a> ClientsCredentialsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1072,6 +1127,7 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1118,6 +1174,7 @@ pub struct ClientsCredentialsListRequest<'a> {
 crate::runtime::request_options!(ClientsCredentialsListRequest);
 impl<'a> ClientsCredentialsListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1126,6 +1183,7 @@ impl<'a> ClientsCredentialsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1160,6 +1218,7 @@ pub struct ClientsCredentialsUpdateRequest<'a> {
 crate::runtime::request_options!(ClientsCredentialsUpdateRequest);
 impl<'a> ClientsCredentialsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::PatchClientCredentialRequestContent>,
@@ -1168,6 +1227,7 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1176,6 +1236,7 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -113,6 +113,7 @@ pub struct ConnectionProfilesCreateRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesCreateRequest);
 impl<'a> ConnectionProfilesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateConnectionProfileRequestContent>,
@@ -121,6 +122,7 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -129,6 +131,7 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -162,12 +165,14 @@ pub struct ConnectionProfilesDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesDeleteRequest);
 impl<'a> ConnectionProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -198,6 +203,7 @@ pub struct ConnectionProfilesGetRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesGetRequest);
 impl<'a> ConnectionProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -206,6 +212,7 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -239,6 +246,7 @@ pub struct ConnectionProfilesGetTemplateRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesGetTemplateRequest);
 impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -247,6 +255,7 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -285,16 +294,19 @@ pub struct ConnectionProfilesListRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesListRequest);
 impl<'a> ConnectionProfilesListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -306,6 +318,7 @@ impl<'a> ConnectionProfilesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -326,9 +339,11 @@ impl<'a> ConnectionProfilesListRequest<'a> {
 }
 impl<'a> ConnectionProfilesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionProfile> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_connection-profiles";
+        #[inline]
         fn extract(
             answer: crate::types::ListConnectionProfilesPaginatedResponseContent,
         ) -> Result<
@@ -365,6 +380,7 @@ impl<'a> ConnectionProfilesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectionProfile> {
         crate::pagination::items(self.pages())
     }
@@ -379,6 +395,7 @@ pub struct ConnectionProfilesListTemplatesRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesListTemplatesRequest);
 impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -390,6 +407,7 @@ impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -425,6 +443,7 @@ pub struct ConnectionProfilesUpdateRequest<'a> {
 crate::runtime::request_options!(ConnectionProfilesUpdateRequest);
 impl<'a> ConnectionProfilesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateConnectionProfileRequestContent>,
@@ -433,6 +452,7 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -441,6 +461,7 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

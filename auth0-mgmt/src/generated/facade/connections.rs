@@ -141,6 +141,7 @@ pub struct ConnectionsCheckStatusRequest<'a> {
 crate::runtime::request_options!(ConnectionsCheckStatusRequest);
 impl<'a> ConnectionsCheckStatusRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -149,6 +150,7 @@ impl<'a> ConnectionsCheckStatusRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -174,6 +176,7 @@ pub struct ConnectionsCreateRequest<'a> {
 crate::runtime::request_options!(ConnectionsCreateRequest);
 impl<'a> ConnectionsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateConnectionRequestContent>,
@@ -182,6 +185,7 @@ impl<'a> ConnectionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -190,6 +194,7 @@ impl<'a> ConnectionsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -223,6 +228,7 @@ pub struct ConnectionsDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionsDeleteRequest);
 impl<'a> ConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -231,6 +237,7 @@ impl<'a> ConnectionsDeleteRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -258,16 +265,19 @@ pub struct ConnectionsGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsGetRequest);
 impl<'a> ConnectionsGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -276,6 +286,7 @@ impl<'a> ConnectionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -320,41 +331,49 @@ pub struct ConnectionsListRequest<'a> {
 crate::runtime::request_options!(ConnectionsListRequest);
 impl<'a> ConnectionsListRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `name` query parameter.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `strategy` query parameter.
+    #[inline]
     pub fn strategy(
         mut self,
         value: impl Into<::std::vec::Vec<crate::types::ConnectionStrategyEnum>>,
@@ -363,11 +382,13 @@ impl<'a> ConnectionsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -376,6 +397,7 @@ impl<'a> ConnectionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -411,9 +433,11 @@ impl<'a> ConnectionsListRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_connections";
+        #[inline]
         fn extract(
             answer: crate::types::ListConnectionsResponseContent,
         ) -> Result<
@@ -475,11 +499,13 @@ impl<'a> ConnectionsListRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_connections";
+        #[inline]
         fn extract(
             answer: crate::types::ListConnectionsResponseContent,
         ) -> Result<
@@ -543,6 +569,7 @@ impl<'a> ConnectionsListRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectionForList> {
         if self.page.is_some() {
             crate::pagination::items(self.pages())
@@ -563,6 +590,7 @@ pub struct ConnectionsUpdateRequest<'a> {
 crate::runtime::request_options!(ConnectionsUpdateRequest);
 impl<'a> ConnectionsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateConnectionRequestContent>,
@@ -571,6 +599,7 @@ impl<'a> ConnectionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -579,6 +608,7 @@ impl<'a> ConnectionsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -649,16 +679,19 @@ pub struct ConnectionsClientsGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsClientsGetRequest);
 impl<'a> ConnectionsClientsGetRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -670,6 +703,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -693,11 +727,13 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
 }
 impl<'a> ConnectionsClientsGetRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::SessionClientMetadata> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_connection_clients";
+        #[inline]
         fn extract(
             answer: crate::types::GetConnectionEnabledClientsResponseContent,
         ) -> Result<
@@ -734,6 +770,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::SessionClientMetadata> {
@@ -752,6 +789,7 @@ pub struct ConnectionsClientsUpdateRequest<'a> {
 crate::runtime::request_options!(ConnectionsClientsUpdateRequest);
 impl<'a> ConnectionsClientsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateEnabledClientConnectionsRequestContent>,
@@ -760,12 +798,14 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -936,6 +976,7 @@ pub struct ConnectionsDirectoryProvisioningCreateRequest<'a> {
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningCreateRequest);
 impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateDirectoryProvisioningRequestContent>,
@@ -944,6 +985,7 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -952,6 +994,7 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -995,12 +1038,14 @@ pub struct ConnectionsDirectoryProvisioningDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningDeleteRequest);
 impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1035,6 +1080,7 @@ pub struct ConnectionsDirectoryProvisioningGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningGetRequest);
 impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1043,6 +1089,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1077,6 +1124,7 @@ crate::runtime::request_options!(
 );
 impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1088,6 +1136,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1128,16 +1177,19 @@ pub struct ConnectionsDirectoryProvisioningListRequest<'a> {
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningListRequest);
 impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1149,6 +1201,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1179,11 +1232,13 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
 }
 impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::DirectoryProvisioning> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_connections-directory-provisionings";
+        #[inline]
         fn extract(
             answer: crate::types::ListDirectoryProvisioningsResponseContent,
         ) -> Result<
@@ -1220,6 +1275,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::DirectoryProvisioning> {
@@ -1241,16 +1297,19 @@ crate::runtime::request_options!(
 );
 impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1262,6 +1321,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1289,9 +1349,11 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
 }
 impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::CredentialId> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_synchronized-groups";
+        #[inline]
         fn extract(
             answer: crate::types::ListSynchronizedGroupsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::CredentialId>, crate::Error> {
@@ -1325,6 +1387,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::CredentialId> {
         crate::pagination::items(self.pages())
     }
@@ -1341,6 +1404,7 @@ pub struct ConnectionsDirectoryProvisioningSetRequest<'a> {
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningSetRequest);
 impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::ReplaceSynchronizedGroupsRequestContent>,
@@ -1349,12 +1413,14 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1391,6 +1457,7 @@ pub struct ConnectionsDirectoryProvisioningUpdateRequest<'a> {
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningUpdateRequest);
 impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateDirectoryProvisioningRequestContent>,
@@ -1399,6 +1466,7 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1407,6 +1475,7 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1474,6 +1543,7 @@ crate::runtime::request_options!(
 );
 impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1485,6 +1555,7 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1565,6 +1636,7 @@ pub struct ConnectionsKeysCreateRequest<'a> {
 crate::runtime::request_options!(ConnectionsKeysCreateRequest);
 impl<'a> ConnectionsKeysCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::PostConnectionKeysRequestContent>,
@@ -1573,6 +1645,7 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1581,6 +1654,7 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1615,6 +1689,7 @@ pub struct ConnectionsKeysGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsKeysGetRequest);
 impl<'a> ConnectionsKeysGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1623,6 +1698,7 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1652,6 +1728,7 @@ pub struct ConnectionsKeysRotateRequest<'a> {
 crate::runtime::request_options!(ConnectionsKeysRotateRequest);
 impl<'a> ConnectionsKeysRotateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::PostConnectionKeysRequestContent>,
@@ -1660,6 +1737,7 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1668,6 +1746,7 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1806,6 +1885,7 @@ pub struct ConnectionsScimConfigurationCreateRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationCreateRequest);
 impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateScimConfigurationRequestContent>,
@@ -1814,6 +1894,7 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1822,6 +1903,7 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1860,12 +1942,14 @@ pub struct ConnectionsScimConfigurationDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationDeleteRequest);
 impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1895,6 +1979,7 @@ pub struct ConnectionsScimConfigurationGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationGetRequest);
 impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1903,6 +1988,7 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1935,6 +2021,7 @@ pub struct ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationGetDefaultMappingRequest);
 impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1946,6 +2033,7 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1981,16 +2069,19 @@ pub struct ConnectionsScimConfigurationListRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationListRequest);
 impl<'a> ConnectionsScimConfigurationListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2002,6 +2093,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2029,9 +2121,11 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
 }
 impl<'a> ConnectionsScimConfigurationListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ScimConfiguration> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_connections-scim-configurations";
+        #[inline]
         fn extract(
             answer: crate::types::ListScimConfigurationsResponseContent,
         ) -> Result<
@@ -2068,6 +2162,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ScimConfiguration> {
         crate::pagination::items(self.pages())
     }
@@ -2084,6 +2179,7 @@ pub struct ConnectionsScimConfigurationUpdateRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationUpdateRequest);
 impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateScimConfigurationRequestContent>,
@@ -2092,6 +2188,7 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2100,6 +2197,7 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2194,6 +2292,7 @@ pub struct ConnectionsScimConfigurationTokensCreateRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationTokensCreateRequest);
 impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateScimTokenRequestContent>,
@@ -2202,6 +2301,7 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2210,6 +2310,7 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2249,12 +2350,14 @@ pub struct ConnectionsScimConfigurationTokensDeleteRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationTokensDeleteRequest);
 impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2289,6 +2392,7 @@ pub struct ConnectionsScimConfigurationTokensGetRequest<'a> {
 crate::runtime::request_options!(ConnectionsScimConfigurationTokensGetRequest);
 impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2297,6 +2401,7 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2353,17 +2458,20 @@ pub struct ConnectionsUsersDeleteByEmailRequest<'a> {
 crate::runtime::request_options!(ConnectionsUsersDeleteByEmailRequest);
 impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
     /// Sets the `email` query parameter.
+    #[inline]
     pub fn email(mut self, value: impl Into<String>) -> Self {
         self.email = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

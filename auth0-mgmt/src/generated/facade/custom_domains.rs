@@ -138,6 +138,7 @@ pub struct CustomDomainsCreateRequest<'a> {
 crate::runtime::request_options!(CustomDomainsCreateRequest);
 impl<'a> CustomDomainsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateCustomDomainRequestContent>,
@@ -146,6 +147,7 @@ impl<'a> CustomDomainsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -154,6 +156,7 @@ impl<'a> CustomDomainsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -187,12 +190,14 @@ pub struct CustomDomainsDeleteRequest<'a> {
 crate::runtime::request_options!(CustomDomainsDeleteRequest);
 impl<'a> CustomDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -223,6 +228,7 @@ pub struct CustomDomainsGetRequest<'a> {
 crate::runtime::request_options!(CustomDomainsGetRequest);
 impl<'a> CustomDomainsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -231,6 +237,7 @@ impl<'a> CustomDomainsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -255,6 +262,7 @@ pub struct CustomDomainsGetDefaultRequest<'a> {
 crate::runtime::request_options!(CustomDomainsGetDefaultRequest);
 impl<'a> CustomDomainsGetDefaultRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -263,6 +271,7 @@ impl<'a> CustomDomainsGetDefaultRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -295,36 +304,43 @@ pub struct CustomDomainsListRequest<'a> {
 crate::runtime::request_options!(CustomDomainsListRequest);
 impl<'a> CustomDomainsListRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `q` query parameter.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.q = Some(value.into());
         self
     }
     /// Sets the `sort` query parameter.
+    #[inline]
     pub fn sort(mut self, value: impl Into<String>) -> Self {
         self.sort = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -333,6 +349,7 @@ impl<'a> CustomDomainsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -362,9 +379,11 @@ impl<'a> CustomDomainsListRequest<'a> {
 }
 impl<'a> CustomDomainsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::CustomDomain> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_custom-domains";
+        #[inline]
         fn extract(
             answer: crate::types::ListCustomDomainsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::CustomDomain>, crate::Error> {
@@ -410,6 +429,7 @@ impl<'a> CustomDomainsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::CustomDomain> {
         crate::pagination::items(self.pages())
     }
@@ -425,6 +445,7 @@ pub struct CustomDomainsSetDefaultRequest<'a> {
 crate::runtime::request_options!(CustomDomainsSetDefaultRequest);
 impl<'a> CustomDomainsSetDefaultRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetDefaultCustomDomainRequestContent>,
@@ -433,6 +454,7 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -441,6 +463,7 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -474,6 +497,7 @@ pub struct CustomDomainsTestRequest<'a> {
 crate::runtime::request_options!(CustomDomainsTestRequest);
 impl<'a> CustomDomainsTestRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -482,6 +506,7 @@ impl<'a> CustomDomainsTestRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -511,6 +536,7 @@ pub struct CustomDomainsUpdateRequest<'a> {
 crate::runtime::request_options!(CustomDomainsUpdateRequest);
 impl<'a> CustomDomainsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateCustomDomainRequestContent>,
@@ -519,6 +545,7 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -527,6 +554,7 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -561,6 +589,7 @@ pub struct CustomDomainsVerifyRequest<'a> {
 crate::runtime::request_options!(CustomDomainsVerifyRequest);
 impl<'a> CustomDomainsVerifyRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -569,6 +598,7 @@ impl<'a> CustomDomainsVerifyRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

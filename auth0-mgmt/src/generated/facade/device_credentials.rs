@@ -68,6 +68,7 @@ pub struct DeviceCredentialsCreatePublicKeyRequest<'a> {
 crate::runtime::request_options!(DeviceCredentialsCreatePublicKeyRequest);
 impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreatePublicKeyDeviceCredentialRequestContent>,
@@ -76,6 +77,7 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -87,6 +89,7 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -122,12 +125,14 @@ pub struct DeviceCredentialsDeleteRequest<'a> {
 crate::runtime::request_options!(DeviceCredentialsDeleteRequest);
 impl<'a> DeviceCredentialsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -165,36 +170,43 @@ pub struct DeviceCredentialsListRequest<'a> {
 crate::runtime::request_options!(DeviceCredentialsListRequest);
 impl<'a> DeviceCredentialsListRequest<'a> {
     /// Sets the `client_id` query parameter.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `type` query parameter.
+    #[inline]
     pub fn type_(
         mut self,
         value: impl Into<crate::types::DeviceCredentialTypeEnum>,
@@ -203,11 +215,13 @@ impl<'a> DeviceCredentialsListRequest<'a> {
         self
     }
     /// Sets the `user_id` query parameter.
+    #[inline]
     pub fn user_id(mut self, value: impl Into<String>) -> Self {
         self.user_id = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -216,6 +230,7 @@ impl<'a> DeviceCredentialsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -247,9 +262,11 @@ impl<'a> DeviceCredentialsListRequest<'a> {
 }
 impl<'a> DeviceCredentialsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::DeviceCredential> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_device-credentials";
+        #[inline]
         fn extract(
             answer: crate::types::ListDeviceCredentialsResponseContent,
         ) -> Result<
@@ -299,6 +316,7 @@ impl<'a> DeviceCredentialsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::DeviceCredential> {
         crate::pagination::items(self.pages())
     }

@@ -84,6 +84,7 @@ pub struct EmailTemplatesCreateRequest<'a> {
 crate::runtime::request_options!(EmailTemplatesCreateRequest);
 impl<'a> EmailTemplatesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetEmailTemplateRequestContent>,
@@ -92,6 +93,7 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -100,6 +102,7 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -133,6 +136,7 @@ pub struct EmailTemplatesGetRequest<'a> {
 crate::runtime::request_options!(EmailTemplatesGetRequest);
 impl<'a> EmailTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -141,6 +145,7 @@ impl<'a> EmailTemplatesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -179,6 +184,7 @@ pub struct EmailTemplatesSetRequest<'a> {
 crate::runtime::request_options!(EmailTemplatesSetRequest);
 impl<'a> EmailTemplatesSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetEmailTemplateRequestContent>,
@@ -187,6 +193,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -195,6 +202,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -243,6 +251,7 @@ pub struct EmailTemplatesUpdateRequest<'a> {
 crate::runtime::request_options!(EmailTemplatesUpdateRequest);
 impl<'a> EmailTemplatesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateEmailTemplateRequestContent>,
@@ -251,6 +260,7 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -259,6 +269,7 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -86,6 +86,7 @@ pub struct EmailsProviderCreateRequest<'a> {
 crate::runtime::request_options!(EmailsProviderCreateRequest);
 impl<'a> EmailsProviderCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateEmailProviderRequestContent>,
@@ -94,6 +95,7 @@ impl<'a> EmailsProviderCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -102,6 +104,7 @@ impl<'a> EmailsProviderCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -134,12 +137,14 @@ pub struct EmailsProviderDeleteRequest<'a> {
 crate::runtime::request_options!(EmailsProviderDeleteRequest);
 impl<'a> EmailsProviderDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -165,16 +170,19 @@ pub struct EmailsProviderGetRequest<'a> {
 crate::runtime::request_options!(EmailsProviderGetRequest);
 impl<'a> EmailsProviderGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -183,6 +191,7 @@ impl<'a> EmailsProviderGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -210,6 +219,7 @@ pub struct EmailsProviderUpdateRequest<'a> {
 crate::runtime::request_options!(EmailsProviderUpdateRequest);
 impl<'a> EmailsProviderUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateEmailProviderRequestContent>,
@@ -218,6 +228,7 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -226,6 +237,7 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -112,11 +112,13 @@ pub struct EventStreamsCreateRequest<'a> {
 crate::runtime::request_options!(EventStreamsCreateRequest);
 impl<'a> EventStreamsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(mut self, value: impl Into<crate::types::PostEventStreamsBody>) -> Self {
         self.body = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -125,6 +127,7 @@ impl<'a> EventStreamsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -158,12 +161,14 @@ pub struct EventStreamsDeleteRequest<'a> {
 crate::runtime::request_options!(EventStreamsDeleteRequest);
 impl<'a> EventStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -194,6 +199,7 @@ pub struct EventStreamsGetRequest<'a> {
 crate::runtime::request_options!(EventStreamsGetRequest);
 impl<'a> EventStreamsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -202,6 +208,7 @@ impl<'a> EventStreamsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -231,16 +238,19 @@ pub struct EventStreamsListRequest<'a> {
 crate::runtime::request_options!(EventStreamsListRequest);
 impl<'a> EventStreamsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -249,6 +259,7 @@ impl<'a> EventStreamsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -267,11 +278,13 @@ impl<'a> EventStreamsListRequest<'a> {
 }
 impl<'a> EventStreamsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::EventStreamResponseContent> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_event-streams";
+        #[inline]
         fn extract(
             answer: crate::types::ListEventStreamsResponseContent,
         ) -> Result<
@@ -308,6 +321,7 @@ impl<'a> EventStreamsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::EventStreamResponseContent> {
@@ -326,6 +340,7 @@ pub struct EventStreamsTestRequest<'a> {
 crate::runtime::request_options!(EventStreamsTestRequest);
 impl<'a> EventStreamsTestRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateEventStreamTestEventRequestContent>,
@@ -334,6 +349,7 @@ impl<'a> EventStreamsTestRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -342,6 +358,7 @@ impl<'a> EventStreamsTestRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -377,6 +394,7 @@ pub struct EventStreamsUpdateRequest<'a> {
 crate::runtime::request_options!(EventStreamsUpdateRequest);
 impl<'a> EventStreamsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateEventStreamRequestContent>,
@@ -385,6 +403,7 @@ impl<'a> EventStreamsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -393,6 +412,7 @@ impl<'a> EventStreamsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -470,6 +490,7 @@ pub struct EventStreamsDeliveriesGetHistoryRequest<'a> {
 crate::runtime::request_options!(EventStreamsDeliveriesGetHistoryRequest);
 impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -478,6 +499,7 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -521,36 +543,43 @@ pub struct EventStreamsDeliveriesListRequest<'a> {
 crate::runtime::request_options!(EventStreamsDeliveriesListRequest);
 impl<'a> EventStreamsDeliveriesListRequest<'a> {
     /// Sets the `date_from` query parameter.
+    #[inline]
     pub fn date_from(mut self, value: impl Into<String>) -> Self {
         self.date_from = Some(value.into());
         self
     }
     /// Sets the `date_to` query parameter.
+    #[inline]
     pub fn date_to(mut self, value: impl Into<String>) -> Self {
         self.date_to = Some(value.into());
         self
     }
     /// Sets the `event_types` query parameter.
+    #[inline]
     pub fn event_types(mut self, value: impl Into<String>) -> Self {
         self.event_types = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `statuses` query parameter.
+    #[inline]
     pub fn statuses(mut self, value: impl Into<String>) -> Self {
         self.statuses = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -559,6 +588,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -590,11 +620,13 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
 }
 impl<'a> EventStreamsDeliveriesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::EventStreamDelivery> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_event_deliveries";
+        #[inline]
         fn extract(
             answer: crate::types::GetEventDeliveriesResponse,
         ) -> Result<
@@ -643,6 +675,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::EventStreamDelivery> {
@@ -701,6 +734,7 @@ pub struct EventStreamsRedeliveriesCreateRequest<'a> {
 crate::runtime::request_options!(EventStreamsRedeliveriesCreateRequest);
 impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateEventStreamRedeliveryRequestContent>,
@@ -709,6 +743,7 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -720,6 +755,7 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -759,6 +795,7 @@ pub struct EventStreamsRedeliveriesCreateByIdRequest<'a> {
 crate::runtime::request_options!(EventStreamsRedeliveriesCreateByIdRequest);
 impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -767,6 +804,7 @@ impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -41,6 +41,7 @@ pub struct EventsSubscribeRequest<'a> {
 crate::runtime::request_options!(EventsSubscribeRequest);
 impl<'a> EventsSubscribeRequest<'a> {
     /// Sets the `event_type` query parameter.
+    #[inline]
     pub fn event_type(
         mut self,
         value: impl Into<crate::types::EventStreamSubscribeEventsEventTypeParam>,
@@ -49,16 +50,19 @@ impl<'a> EventsSubscribeRequest<'a> {
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `from_timestamp` query parameter.
+    #[inline]
     pub fn from_timestamp(mut self, value: impl Into<String>) -> Self {
         self.from_timestamp = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -67,6 +71,7 @@ impl<'a> EventsSubscribeRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -155,6 +155,7 @@ pub struct ExperimentationExperimentsCreateRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsCreateRequest);
 impl<'a> ExperimentationExperimentsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateExperimentRequestContent>,
@@ -163,6 +164,7 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -171,6 +173,7 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -204,12 +207,14 @@ pub struct ExperimentationExperimentsDeleteRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsDeleteRequest);
 impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -239,6 +244,7 @@ pub struct ExperimentationExperimentsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsGetRequest);
 impl<'a> ExperimentationExperimentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -247,6 +253,7 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -283,21 +290,25 @@ pub struct ExperimentationExperimentsListRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsListRequest);
 impl<'a> ExperimentationExperimentsListRequest<'a> {
     /// Sets the `authentication_flow` query parameter.
+    #[inline]
     pub fn authentication_flow(mut self, value: impl Into<String>) -> Self {
         self.authentication_flow = Some(value.into());
         self
     }
     /// Sets the `feature_flag_id` query parameter.
+    #[inline]
     pub fn feature_flag_id(mut self, value: impl Into<String>) -> Self {
         self.feature_flag_id = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `status` query parameter.
+    #[inline]
     pub fn status(
         mut self,
         value: impl Into<crate::types::ExperimentStatusEnum>,
@@ -306,11 +317,13 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -319,6 +332,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -347,11 +361,13 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
 }
 impl<'a> ExperimentationExperimentsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ExperimentListItem> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_experiments";
+        #[inline]
         fn extract(
             answer: crate::types::ListExperimentsResponseContent,
         ) -> Result<
@@ -388,6 +404,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::ExperimentListItem> {
@@ -406,6 +423,7 @@ pub struct ExperimentationExperimentsUpdateRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsUpdateRequest);
 impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateExperimentRequestContent>,
@@ -414,6 +432,7 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -422,6 +441,7 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -461,6 +481,7 @@ pub struct ExperimentationExperimentsUpdateStatusRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsUpdateStatusRequest);
 impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateExperimentStatusRequestContent>,
@@ -469,6 +490,7 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -477,6 +499,7 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -515,6 +538,7 @@ pub struct ExperimentationExperimentsValidateRequest<'a> {
 crate::runtime::request_options!(ExperimentationExperimentsValidateRequest);
 impl<'a> ExperimentationExperimentsValidateRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -523,6 +547,7 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -657,6 +682,7 @@ pub struct ExperimentationFeatureFlagsCreateRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsCreateRequest);
 impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateFeatureFlagRequestContent>,
@@ -665,6 +691,7 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -673,6 +700,7 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -703,12 +731,14 @@ pub struct ExperimentationFeatureFlagsDeleteRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsDeleteRequest);
 impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -738,6 +768,7 @@ pub struct ExperimentationFeatureFlagsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsGetRequest);
 impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -746,6 +777,7 @@ impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -778,11 +810,13 @@ pub struct ExperimentationFeatureFlagsListRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsListRequest);
 impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `status` query parameter.
+    #[inline]
     pub fn status(
         mut self,
         value: impl Into<crate::types::FeatureFlagStatusEnum>,
@@ -791,16 +825,19 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sets the `type` query parameter.
+    #[inline]
     pub fn type_(mut self, value: impl Into<crate::types::FeatureFlagTypeEnum>) -> Self {
         self.type_ = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -809,6 +846,7 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -836,9 +874,11 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
 }
 impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FeatureFlag> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_feature_flags";
+        #[inline]
         fn extract(
             answer: crate::types::ListFeatureFlagsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::FeatureFlag>, crate::Error> {
@@ -872,6 +912,7 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::FeatureFlag> {
         crate::pagination::items(self.pages())
     }
@@ -888,6 +929,7 @@ pub struct ExperimentationFeatureFlagsUpdateRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsUpdateRequest);
 impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateFeatureFlagRequestContent>,
@@ -896,6 +938,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -904,6 +947,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -940,6 +984,7 @@ pub struct ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsUpdateStatusRequest);
 impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateFeatureFlagStatusRequestContent>,
@@ -948,6 +993,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -956,6 +1002,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1082,6 +1129,7 @@ pub struct ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsCreateRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateVariationRequestContent>,
@@ -1090,6 +1138,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1098,6 +1147,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1134,12 +1184,14 @@ pub struct ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsDeleteRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1175,6 +1227,7 @@ pub struct ExperimentationFeatureFlagsVariationsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsGetRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1183,6 +1236,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1217,6 +1271,7 @@ pub struct ExperimentationFeatureFlagsVariationsListRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsListRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1225,6 +1280,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1259,6 +1315,7 @@ pub struct ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsUpdateRequest);
 impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateVariationRequestContent>,
@@ -1267,6 +1324,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1275,6 +1333,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1391,6 +1450,7 @@ pub struct ExperimentationSegmentsCreateRequest<'a> {
 crate::runtime::request_options!(ExperimentationSegmentsCreateRequest);
 impl<'a> ExperimentationSegmentsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateSegmentRequestContent>,
@@ -1399,6 +1459,7 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1407,6 +1468,7 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1437,12 +1499,14 @@ pub struct ExperimentationSegmentsDeleteRequest<'a> {
 crate::runtime::request_options!(ExperimentationSegmentsDeleteRequest);
 impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1472,6 +1536,7 @@ pub struct ExperimentationSegmentsGetRequest<'a> {
 crate::runtime::request_options!(ExperimentationSegmentsGetRequest);
 impl<'a> ExperimentationSegmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1480,6 +1545,7 @@ impl<'a> ExperimentationSegmentsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1507,16 +1573,19 @@ pub struct ExperimentationSegmentsListRequest<'a> {
 crate::runtime::request_options!(ExperimentationSegmentsListRequest);
 impl<'a> ExperimentationSegmentsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sets the `type` query parameter.
+    #[inline]
     pub fn type_(
         mut self,
         value: impl Into<crate::types::SegmentTypeFilterEnum>,
@@ -1525,6 +1594,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1533,6 +1603,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1551,9 +1622,11 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
 }
 impl<'a> ExperimentationSegmentsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Segment> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_segments";
+        #[inline]
         fn extract(
             answer: crate::types::ListSegmentsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Segment>, crate::Error> {
@@ -1587,6 +1660,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Segment> {
         crate::pagination::items(self.pages())
     }
@@ -1603,6 +1677,7 @@ pub struct ExperimentationSegmentsUpdateRequest<'a> {
 crate::runtime::request_options!(ExperimentationSegmentsUpdateRequest);
 impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateSegmentRequestContent>,
@@ -1611,6 +1686,7 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1619,6 +1695,7 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -101,6 +101,7 @@ pub struct FlowsCreateRequest<'a> {
 crate::runtime::request_options!(FlowsCreateRequest);
 impl<'a> FlowsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateFlowRequestContent>,
@@ -109,6 +110,7 @@ impl<'a> FlowsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -117,6 +119,7 @@ impl<'a> FlowsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -150,12 +153,14 @@ pub struct FlowsDeleteRequest<'a> {
 crate::runtime::request_options!(FlowsDeleteRequest);
 impl<'a> FlowsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -182,6 +187,7 @@ pub struct FlowsGetRequest<'a> {
 crate::runtime::request_options!(FlowsGetRequest);
 impl<'a> FlowsGetRequest<'a> {
     /// Sets the `hydrate` query parameter.
+    #[inline]
     pub fn hydrate(
         mut self,
         value: impl Into<
@@ -192,6 +198,7 @@ impl<'a> FlowsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -200,6 +207,7 @@ impl<'a> FlowsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -234,6 +242,7 @@ pub struct FlowsListRequest<'a> {
 crate::runtime::request_options!(FlowsListRequest);
 impl<'a> FlowsListRequest<'a> {
     /// Sets the `hydrate` query parameter.
+    #[inline]
     pub fn hydrate(
         mut self,
         value: impl Into<
@@ -244,26 +253,31 @@ impl<'a> FlowsListRequest<'a> {
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `synchronous` query parameter.
+    #[inline]
     pub fn synchronous(mut self, value: bool) -> Self {
         self.synchronous = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -272,6 +286,7 @@ impl<'a> FlowsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -300,9 +315,11 @@ impl<'a> FlowsListRequest<'a> {
 }
 impl<'a> FlowsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FlowSummary> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_flows";
+        #[inline]
         fn extract(
             answer: crate::types::ListFlowsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::FlowSummary>, crate::Error> {
@@ -349,6 +366,7 @@ impl<'a> FlowsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::FlowSummary> {
         crate::pagination::items(self.pages())
     }
@@ -365,6 +383,7 @@ pub struct FlowsUpdateRequest<'a> {
 crate::runtime::request_options!(FlowsUpdateRequest);
 impl<'a> FlowsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateFlowRequestContent>,
@@ -373,6 +392,7 @@ impl<'a> FlowsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -381,6 +401,7 @@ impl<'a> FlowsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -475,12 +496,14 @@ pub struct FlowsExecutionsDeleteRequest<'a> {
 crate::runtime::request_options!(FlowsExecutionsDeleteRequest);
 impl<'a> FlowsExecutionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -531,6 +554,7 @@ pub struct FlowsExecutionsGetRequest<'a> {
 crate::runtime::request_options!(FlowsExecutionsGetRequest);
 impl<'a> FlowsExecutionsGetRequest<'a> {
     /// Sets the `hydrate` query parameter.
+    #[inline]
     pub fn hydrate(
         mut self,
         value: impl Into<
@@ -541,6 +565,7 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -549,6 +574,7 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -604,31 +630,37 @@ pub struct FlowsExecutionsListRequest<'a> {
 crate::runtime::request_options!(FlowsExecutionsListRequest);
 impl<'a> FlowsExecutionsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -637,6 +669,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -674,11 +707,13 @@ impl<'a> FlowsExecutionsListRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowExecutionSummary> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_flows_executions";
+        #[inline]
         fn extract(
             answer: crate::types::GetFlowsExecutionsResponseContent,
         ) -> Result<
@@ -740,11 +775,13 @@ impl<'a> FlowsExecutionsListRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowExecutionSummary> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_flows_executions";
+        #[inline]
         fn extract(
             answer: crate::types::GetFlowsExecutionsResponseContent,
         ) -> Result<
@@ -808,6 +845,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::FlowExecutionSummary> {
@@ -918,6 +956,7 @@ pub struct FlowsVaultConnectionsCreateRequest<'a> {
 crate::runtime::request_options!(FlowsVaultConnectionsCreateRequest);
 impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateFlowsVaultConnectionRequestContent>,
@@ -926,6 +965,7 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -937,6 +977,7 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -975,12 +1016,14 @@ pub struct FlowsVaultConnectionsDeleteRequest<'a> {
 crate::runtime::request_options!(FlowsVaultConnectionsDeleteRequest);
 impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1015,6 +1058,7 @@ pub struct FlowsVaultConnectionsGetRequest<'a> {
 crate::runtime::request_options!(FlowsVaultConnectionsGetRequest);
 impl<'a> FlowsVaultConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1026,6 +1070,7 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1061,21 +1106,25 @@ pub struct FlowsVaultConnectionsListRequest<'a> {
 crate::runtime::request_options!(FlowsVaultConnectionsListRequest);
 impl<'a> FlowsVaultConnectionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1087,6 +1136,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1118,11 +1168,13 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
 }
 impl<'a> FlowsVaultConnectionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowsVaultConnectionSummary> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_flows_vault_connections";
+        #[inline]
         fn extract(
             answer: crate::types::ListFlowsVaultConnectionsResponseContent,
         ) -> Result<
@@ -1172,6 +1224,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::FlowsVaultConnectionSummary> {
@@ -1190,6 +1243,7 @@ pub struct FlowsVaultConnectionsUpdateRequest<'a> {
 crate::runtime::request_options!(FlowsVaultConnectionsUpdateRequest);
 impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateFlowsVaultConnectionRequestContent>,
@@ -1198,6 +1252,7 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1209,6 +1264,7 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

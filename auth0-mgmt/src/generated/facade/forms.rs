@@ -90,6 +90,7 @@ pub struct FormsCreateRequest<'a> {
 crate::runtime::request_options!(FormsCreateRequest);
 impl<'a> FormsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateFormRequestContent>,
@@ -98,6 +99,7 @@ impl<'a> FormsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -106,6 +108,7 @@ impl<'a> FormsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -139,12 +142,14 @@ pub struct FormsDeleteRequest<'a> {
 crate::runtime::request_options!(FormsDeleteRequest);
 impl<'a> FormsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -171,6 +176,7 @@ pub struct FormsGetRequest<'a> {
 crate::runtime::request_options!(FormsGetRequest);
 impl<'a> FormsGetRequest<'a> {
     /// Sets the `hydrate` query parameter.
+    #[inline]
     pub fn hydrate(
         mut self,
         value: impl Into<
@@ -181,6 +187,7 @@ impl<'a> FormsGetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -189,6 +196,7 @@ impl<'a> FormsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -220,6 +228,7 @@ pub struct FormsListRequest<'a> {
 crate::runtime::request_options!(FormsListRequest);
 impl<'a> FormsListRequest<'a> {
     /// Sets the `hydrate` query parameter.
+    #[inline]
     pub fn hydrate(
         mut self,
         value: impl Into<
@@ -230,21 +239,25 @@ impl<'a> FormsListRequest<'a> {
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -253,6 +266,7 @@ impl<'a> FormsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -280,9 +294,11 @@ impl<'a> FormsListRequest<'a> {
 }
 impl<'a> FormsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FormSummary> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_forms";
+        #[inline]
         fn extract(
             answer: crate::types::ListFormsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::FormSummary>, crate::Error> {
@@ -329,6 +345,7 @@ impl<'a> FormsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::FormSummary> {
         crate::pagination::items(self.pages())
     }
@@ -345,6 +362,7 @@ pub struct FormsUpdateRequest<'a> {
 crate::runtime::request_options!(FormsUpdateRequest);
 impl<'a> FormsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateFormRequestContent>,
@@ -353,6 +371,7 @@ impl<'a> FormsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -361,6 +380,7 @@ impl<'a> FormsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

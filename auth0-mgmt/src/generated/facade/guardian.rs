@@ -88,11 +88,13 @@ pub struct GuardianEnrollmentsCreateTicketRequest<'a> {
 crate::runtime::request_options!(GuardianEnrollmentsCreateTicketRequest);
 impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
+    #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
         self.auth0_custom_domain = Some(value.into());
         self
     }
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateGuardianEnrollmentTicketRequestContent>,
@@ -101,6 +103,7 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -112,6 +115,7 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -154,12 +158,14 @@ pub struct GuardianEnrollmentsDeleteRequest<'a> {
 crate::runtime::request_options!(GuardianEnrollmentsDeleteRequest);
 impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -185,6 +191,7 @@ pub struct GuardianEnrollmentsGetRequest<'a> {
 crate::runtime::request_options!(GuardianEnrollmentsGetRequest);
 impl<'a> GuardianEnrollmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -193,6 +200,7 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -278,6 +286,7 @@ pub struct GuardianFactorsListRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsListRequest);
 impl<'a> GuardianFactorsListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -286,6 +295,7 @@ impl<'a> GuardianFactorsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -314,6 +324,7 @@ pub struct GuardianFactorsSetRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSetRequest);
 impl<'a> GuardianFactorsSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorRequestContent>,
@@ -322,6 +333,7 @@ impl<'a> GuardianFactorsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -330,6 +342,7 @@ impl<'a> GuardianFactorsSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -422,6 +435,7 @@ pub struct GuardianFactorsDuoSettingsGetRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsDuoSettingsGetRequest);
 impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -433,6 +447,7 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -462,6 +477,7 @@ pub struct GuardianFactorsDuoSettingsSetRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsDuoSettingsSetRequest);
 impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
@@ -470,6 +486,7 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -481,6 +498,7 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -516,6 +534,7 @@ pub struct GuardianFactorsDuoSettingsUpdateRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsDuoSettingsUpdateRequest);
 impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
@@ -524,6 +543,7 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -535,6 +555,7 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -674,6 +695,7 @@ pub struct GuardianFactorsPhoneGetMessageTypesRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneGetMessageTypesRequest);
 impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -685,6 +707,7 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -713,6 +736,7 @@ pub struct GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneGetSelectedProviderRequest);
 impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -724,6 +748,7 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -757,6 +782,7 @@ pub struct GuardianFactorsPhoneGetTemplatesRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneGetTemplatesRequest);
 impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -768,6 +794,7 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -796,6 +823,7 @@ pub struct GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneGetTwilioProviderRequest);
 impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -807,6 +835,7 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -841,6 +870,7 @@ pub struct GuardianFactorsPhoneSetMessageTypesRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneSetMessageTypesRequest);
 impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorPhoneMessageTypesRequestContent>,
@@ -849,6 +879,7 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -860,6 +891,7 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -895,6 +927,7 @@ pub struct GuardianFactorsPhoneSetProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneSetProviderRequest);
 impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
@@ -903,6 +936,7 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -914,6 +948,7 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -949,6 +984,7 @@ pub struct GuardianFactorsPhoneSetTemplatesRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneSetTemplatesRequest);
 impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
@@ -957,6 +993,7 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -968,6 +1005,7 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1003,6 +1041,7 @@ pub struct GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPhoneSetTwilioProviderRequest);
 impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
@@ -1011,6 +1050,7 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1022,6 +1062,7 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1226,6 +1267,7 @@ pub struct GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPushNotificationGetApnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1237,6 +1279,7 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1267,6 +1310,7 @@ crate::runtime::request_options!(
 );
 impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1278,6 +1322,7 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1306,6 +1351,7 @@ pub struct GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPushNotificationGetSnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1317,6 +1363,7 @@ impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1348,6 +1395,7 @@ pub struct GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetApnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -1358,6 +1406,7 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1369,6 +1418,7 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1406,6 +1456,7 @@ pub struct GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetFcmProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -1416,6 +1467,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1427,6 +1479,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1464,6 +1517,7 @@ pub struct GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetFcmv1ProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -1474,6 +1528,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1485,6 +1540,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1520,6 +1576,7 @@ pub struct GuardianFactorsPushNotificationSetProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -1530,6 +1587,7 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1541,6 +1599,7 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1578,6 +1637,7 @@ pub struct GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetSnsProviderRequest);
 impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -1588,6 +1648,7 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1599,6 +1660,7 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1638,6 +1700,7 @@ crate::runtime::request_options!(
 );
 impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -1648,6 +1711,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1659,6 +1723,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1698,6 +1763,7 @@ crate::runtime::request_options!(
 );
 impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -1708,6 +1774,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1719,6 +1786,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1758,6 +1826,7 @@ crate::runtime::request_options!(
 );
 impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -1768,6 +1837,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1779,6 +1849,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1818,6 +1889,7 @@ crate::runtime::request_options!(
 );
 impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -1828,6 +1900,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1839,6 +1912,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1951,6 +2025,7 @@ pub struct GuardianFactorsSmsGetSelectedProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSmsGetSelectedProviderRequest);
 impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1962,6 +2037,7 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1990,6 +2066,7 @@ pub struct GuardianFactorsSmsGetTemplatesRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSmsGetTemplatesRequest);
 impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2003,6 +2080,7 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2033,6 +2111,7 @@ pub struct GuardianFactorsSmsGetTwilioProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSmsGetTwilioProviderRequest);
 impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2044,6 +2123,7 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2078,6 +2158,7 @@ pub struct GuardianFactorsSmsSetProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSmsSetProviderRequest);
 impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
@@ -2086,6 +2167,7 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2097,6 +2179,7 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2132,6 +2215,7 @@ pub struct GuardianFactorsSmsSetTemplatesRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSmsSetTemplatesRequest);
 impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
@@ -2140,6 +2224,7 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2151,6 +2236,7 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2186,6 +2272,7 @@ pub struct GuardianFactorsSmsSetTwilioProviderRequest<'a> {
 crate::runtime::request_options!(GuardianFactorsSmsSetTwilioProviderRequest);
 impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
@@ -2194,6 +2281,7 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2205,6 +2293,7 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2274,6 +2363,7 @@ pub struct GuardianPoliciesListRequest<'a> {
 crate::runtime::request_options!(GuardianPoliciesListRequest);
 impl<'a> GuardianPoliciesListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2282,6 +2372,7 @@ impl<'a> GuardianPoliciesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2309,6 +2400,7 @@ pub struct GuardianPoliciesSetRequest<'a> {
 crate::runtime::request_options!(GuardianPoliciesSetRequest);
 impl<'a> GuardianPoliciesSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianPoliciesRequestContent>,
@@ -2317,6 +2409,7 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2325,6 +2418,7 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

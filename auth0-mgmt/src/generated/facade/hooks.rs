@@ -98,6 +98,7 @@ pub struct HooksCreateRequest<'a> {
 crate::runtime::request_options!(HooksCreateRequest);
 impl<'a> HooksCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateHookRequestContent>,
@@ -106,6 +107,7 @@ impl<'a> HooksCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -114,6 +116,7 @@ impl<'a> HooksCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -144,12 +147,14 @@ pub struct HooksDeleteRequest<'a> {
 crate::runtime::request_options!(HooksDeleteRequest);
 impl<'a> HooksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -176,11 +181,13 @@ pub struct HooksGetRequest<'a> {
 crate::runtime::request_options!(HooksGetRequest);
 impl<'a> HooksGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -189,6 +196,7 @@ impl<'a> HooksGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -219,31 +227,37 @@ pub struct HooksListRequest<'a> {
 crate::runtime::request_options!(HooksListRequest);
 impl<'a> HooksListRequest<'a> {
     /// Sets the `enabled` query parameter.
+    #[inline]
     pub fn enabled(mut self, value: bool) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `trigger_id` query parameter.
+    #[inline]
     pub fn trigger_id(
         mut self,
         value: impl Into<crate::types::HookTriggerIdEnum>,
@@ -252,6 +266,7 @@ impl<'a> HooksListRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -260,6 +275,7 @@ impl<'a> HooksListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -289,9 +305,11 @@ impl<'a> HooksListRequest<'a> {
 }
 impl<'a> HooksListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Hook> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_hooks";
+        #[inline]
         fn extract(
             answer: crate::types::ListHooksResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Hook>, crate::Error> {
@@ -338,6 +356,7 @@ impl<'a> HooksListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Hook> {
         crate::pagination::items(self.pages())
     }
@@ -354,6 +373,7 @@ pub struct HooksUpdateRequest<'a> {
 crate::runtime::request_options!(HooksUpdateRequest);
 impl<'a> HooksUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateHookRequestContent>,
@@ -362,6 +382,7 @@ impl<'a> HooksUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -370,6 +391,7 @@ impl<'a> HooksUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -462,6 +484,7 @@ pub struct HooksSecretsCreateRequest<'a> {
 crate::runtime::request_options!(HooksSecretsCreateRequest);
 impl<'a> HooksSecretsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -472,6 +495,7 @@ impl<'a> HooksSecretsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -480,6 +504,7 @@ impl<'a> HooksSecretsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -512,6 +537,7 @@ pub struct HooksSecretsDeleteRequest<'a> {
 crate::runtime::request_options!(HooksSecretsDeleteRequest);
 impl<'a> HooksSecretsDeleteRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<::std::vec::Vec<::std::string::String>>,
@@ -520,12 +546,14 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -557,6 +585,7 @@ pub struct HooksSecretsGetRequest<'a> {
 crate::runtime::request_options!(HooksSecretsGetRequest);
 impl<'a> HooksSecretsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -568,6 +597,7 @@ impl<'a> HooksSecretsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -601,6 +631,7 @@ pub struct HooksSecretsUpdateRequest<'a> {
 crate::runtime::request_options!(HooksSecretsUpdateRequest);
 impl<'a> HooksSecretsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -611,6 +642,7 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -619,6 +651,7 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

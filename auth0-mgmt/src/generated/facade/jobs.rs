@@ -59,6 +59,7 @@ pub struct JobsGetRequest<'a> {
 crate::runtime::request_options!(JobsGetRequest);
 impl<'a> JobsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -67,6 +68,7 @@ impl<'a> JobsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -114,6 +116,7 @@ pub struct JobsErrorsGetRequest<'a> {
 crate::runtime::request_options!(JobsErrorsGetRequest);
 impl<'a> JobsErrorsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -125,6 +128,7 @@ impl<'a> JobsErrorsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -172,6 +176,7 @@ pub struct JobsUsersExportsCreateRequest<'a> {
 crate::runtime::request_options!(JobsUsersExportsCreateRequest);
 impl<'a> JobsUsersExportsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateExportUsersRequestContent>,
@@ -180,6 +185,7 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -188,6 +194,7 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -257,11 +264,13 @@ pub struct JobsVerificationEmailCreateRequest<'a> {
 crate::runtime::request_options!(JobsVerificationEmailCreateRequest);
 impl<'a> JobsVerificationEmailCreateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
+    #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
         self.auth0_custom_domain = Some(value.into());
         self
     }
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateVerificationEmailRequestContent>,
@@ -270,6 +279,7 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -281,6 +291,7 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -81,12 +81,14 @@ pub struct KeysCustomSigningDeleteRequest<'a> {
 crate::runtime::request_options!(KeysCustomSigningDeleteRequest);
 impl<'a> KeysCustomSigningDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -115,6 +117,7 @@ pub struct KeysCustomSigningGetRequest<'a> {
 crate::runtime::request_options!(KeysCustomSigningGetRequest);
 impl<'a> KeysCustomSigningGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -123,6 +126,7 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -150,6 +154,7 @@ pub struct KeysCustomSigningSetRequest<'a> {
 crate::runtime::request_options!(KeysCustomSigningSetRequest);
 impl<'a> KeysCustomSigningSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetCustomSigningKeysRequestContent>,
@@ -158,6 +163,7 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -166,6 +172,7 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -295,6 +302,7 @@ pub struct KeysEncryptionCreateRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionCreateRequest);
 impl<'a> KeysEncryptionCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateEncryptionKeyRequestContent>,
@@ -303,6 +311,7 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -311,6 +320,7 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -341,6 +351,7 @@ pub struct KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionCreatePublicWrappingKeyRequest);
 impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -352,6 +363,7 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -391,12 +403,14 @@ pub struct KeysEncryptionDeleteRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionDeleteRequest);
 impl<'a> KeysEncryptionDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -422,6 +436,7 @@ pub struct KeysEncryptionGetRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionGetRequest);
 impl<'a> KeysEncryptionGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -430,6 +445,7 @@ impl<'a> KeysEncryptionGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -456,6 +472,7 @@ pub struct KeysEncryptionImportRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionImportRequest);
 impl<'a> KeysEncryptionImportRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::ImportEncryptionKeyRequestContent>,
@@ -464,6 +481,7 @@ impl<'a> KeysEncryptionImportRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -472,6 +490,7 @@ impl<'a> KeysEncryptionImportRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -505,21 +524,25 @@ pub struct KeysEncryptionListRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionListRequest);
 impl<'a> KeysEncryptionListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -528,6 +551,7 @@ impl<'a> KeysEncryptionListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -550,9 +574,11 @@ impl<'a> KeysEncryptionListRequest<'a> {
 }
 impl<'a> KeysEncryptionListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::EncryptionKey> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_encryption_keys";
+        #[inline]
         fn extract(
             answer: crate::types::ListEncryptionKeysResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::EncryptionKey>, crate::Error> {
@@ -599,6 +625,7 @@ impl<'a> KeysEncryptionListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::EncryptionKey> {
         crate::pagination::items(self.pages())
     }
@@ -613,12 +640,14 @@ pub struct KeysEncryptionRekeyRequest<'a> {
 crate::runtime::request_options!(KeysEncryptionRekeyRequest);
 impl<'a> KeysEncryptionRekeyRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -696,6 +725,7 @@ pub struct KeysSigningGetRequest<'a> {
 crate::runtime::request_options!(KeysSigningGetRequest);
 impl<'a> KeysSigningGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -704,6 +734,7 @@ impl<'a> KeysSigningGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -728,6 +759,7 @@ pub struct KeysSigningListRequest<'a> {
 crate::runtime::request_options!(KeysSigningListRequest);
 impl<'a> KeysSigningListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -736,6 +768,7 @@ impl<'a> KeysSigningListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -763,6 +796,7 @@ pub struct KeysSigningRevokeRequest<'a> {
 crate::runtime::request_options!(KeysSigningRevokeRequest);
 impl<'a> KeysSigningRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -771,6 +805,7 @@ impl<'a> KeysSigningRevokeRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -798,6 +833,7 @@ pub struct KeysSigningRotateRequest<'a> {
 crate::runtime::request_options!(KeysSigningRotateRequest);
 impl<'a> KeysSigningRotateRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -806,6 +842,7 @@ impl<'a> KeysSigningRotateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -85,6 +85,7 @@ pub struct LogStreamsCreateRequest<'a> {
 crate::runtime::request_options!(LogStreamsCreateRequest);
 impl<'a> LogStreamsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateLogStreamRequestContent>,
@@ -93,6 +94,7 @@ impl<'a> LogStreamsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -101,6 +103,7 @@ impl<'a> LogStreamsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -134,12 +137,14 @@ pub struct LogStreamsDeleteRequest<'a> {
 crate::runtime::request_options!(LogStreamsDeleteRequest);
 impl<'a> LogStreamsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -165,6 +170,7 @@ pub struct LogStreamsGetRequest<'a> {
 crate::runtime::request_options!(LogStreamsGetRequest);
 impl<'a> LogStreamsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -173,6 +179,7 @@ impl<'a> LogStreamsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -200,6 +207,7 @@ pub struct LogStreamsListRequest<'a> {
 crate::runtime::request_options!(LogStreamsListRequest);
 impl<'a> LogStreamsListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -211,6 +219,7 @@ impl<'a> LogStreamsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -239,6 +248,7 @@ pub struct LogStreamsUpdateRequest<'a> {
 crate::runtime::request_options!(LogStreamsUpdateRequest);
 impl<'a> LogStreamsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateLogStreamRequestContent>,
@@ -247,6 +257,7 @@ impl<'a> LogStreamsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -255,6 +266,7 @@ impl<'a> LogStreamsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

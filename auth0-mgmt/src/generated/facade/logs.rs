@@ -57,6 +57,7 @@ pub struct LogsGetRequest<'a> {
 crate::runtime::request_options!(LogsGetRequest);
 impl<'a> LogsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -65,6 +66,7 @@ impl<'a> LogsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -98,51 +100,61 @@ pub struct LogsListRequest<'a> {
 crate::runtime::request_options!(LogsListRequest);
 impl<'a> LogsListRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `search` query parameter.
+    #[inline]
     pub fn search(mut self, value: impl Into<String>) -> Self {
         self.search = Some(value.into());
         self
     }
     /// Sets the `sort` query parameter.
+    #[inline]
     pub fn sort(mut self, value: impl Into<String>) -> Self {
         self.sort = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -151,6 +163,7 @@ impl<'a> LogsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -186,9 +199,11 @@ impl<'a> LogsListRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Log> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_logs";
+        #[inline]
         fn extract(
             answer: crate::types::ListLogResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
@@ -236,9 +251,11 @@ impl<'a> LogsListRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, crate::types::Log> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_logs";
+        #[inline]
         fn extract(
             answer: crate::types::ListLogResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
@@ -288,6 +305,7 @@ impl<'a> LogsListRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Log> {
         if self.page.is_some() {
             crate::pagination::items(self.pages())

@@ -101,6 +101,7 @@ pub struct NetworkAclsCreateRequest<'a> {
 crate::runtime::request_options!(NetworkAclsCreateRequest);
 impl<'a> NetworkAclsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetNetworkAclRequestContent>,
@@ -109,6 +110,7 @@ impl<'a> NetworkAclsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -117,6 +119,7 @@ impl<'a> NetworkAclsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -150,12 +153,14 @@ pub struct NetworkAclsDeleteRequest<'a> {
 crate::runtime::request_options!(NetworkAclsDeleteRequest);
 impl<'a> NetworkAclsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -181,6 +186,7 @@ pub struct NetworkAclsGetRequest<'a> {
 crate::runtime::request_options!(NetworkAclsGetRequest);
 impl<'a> NetworkAclsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -189,6 +195,7 @@ impl<'a> NetworkAclsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -219,21 +226,25 @@ pub struct NetworkAclsListRequest<'a> {
 crate::runtime::request_options!(NetworkAclsListRequest);
 impl<'a> NetworkAclsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -242,6 +253,7 @@ impl<'a> NetworkAclsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -264,11 +276,13 @@ impl<'a> NetworkAclsListRequest<'a> {
 }
 impl<'a> NetworkAclsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::NetworkAclsResponseContent> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_network-acls";
+        #[inline]
         fn extract(
             answer: crate::types::ListNetworkAclsResponseContent,
         ) -> Result<
@@ -318,6 +332,7 @@ impl<'a> NetworkAclsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::NetworkAclsResponseContent> {
@@ -336,6 +351,7 @@ pub struct NetworkAclsSetRequest<'a> {
 crate::runtime::request_options!(NetworkAclsSetRequest);
 impl<'a> NetworkAclsSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetNetworkAclRequestContent>,
@@ -344,6 +360,7 @@ impl<'a> NetworkAclsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -352,6 +369,7 @@ impl<'a> NetworkAclsSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -387,6 +405,7 @@ pub struct NetworkAclsUpdateRequest<'a> {
 crate::runtime::request_options!(NetworkAclsUpdateRequest);
 impl<'a> NetworkAclsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateNetworkAclRequestContent>,
@@ -395,6 +414,7 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -403,6 +423,7 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -148,6 +148,7 @@ pub struct OrganizationsCreateRequest<'a> {
 crate::runtime::request_options!(OrganizationsCreateRequest);
 impl<'a> OrganizationsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateOrganizationRequestContent>,
@@ -156,6 +157,7 @@ impl<'a> OrganizationsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -164,6 +166,7 @@ impl<'a> OrganizationsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -197,12 +200,14 @@ pub struct OrganizationsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsDeleteRequest);
 impl<'a> OrganizationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -233,6 +238,7 @@ pub struct OrganizationsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsGetRequest);
 impl<'a> OrganizationsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -241,6 +247,7 @@ impl<'a> OrganizationsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -266,6 +273,7 @@ pub struct OrganizationsGetByNameRequest<'a> {
 crate::runtime::request_options!(OrganizationsGetByNameRequest);
 impl<'a> OrganizationsGetByNameRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -274,6 +282,7 @@ impl<'a> OrganizationsGetByNameRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -304,36 +313,43 @@ pub struct OrganizationsListRequest<'a> {
 crate::runtime::request_options!(OrganizationsListRequest);
 impl<'a> OrganizationsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `sort` query parameter.
+    #[inline]
     pub fn sort(mut self, value: impl Into<String>) -> Self {
         self.sort = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -342,6 +358,7 @@ impl<'a> OrganizationsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -374,9 +391,11 @@ impl<'a> OrganizationsListRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organizations";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
@@ -435,11 +454,13 @@ impl<'a> OrganizationsListRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organizations";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
@@ -500,6 +521,7 @@ impl<'a> OrganizationsListRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
         if self.page.is_some() {
             crate::pagination::items(self.pages())
@@ -520,6 +542,7 @@ pub struct OrganizationsUpdateRequest<'a> {
 crate::runtime::request_options!(OrganizationsUpdateRequest);
 impl<'a> OrganizationsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateOrganizationRequestContent>,
@@ -528,6 +551,7 @@ impl<'a> OrganizationsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -536,6 +560,7 @@ impl<'a> OrganizationsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -629,6 +654,7 @@ pub struct OrganizationsClientGrantsCreateRequest<'a> {
 crate::runtime::request_options!(OrganizationsClientGrantsCreateRequest);
 impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssociateOrganizationClientGrantRequestContent>,
@@ -637,6 +663,7 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -645,6 +672,7 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -689,12 +717,14 @@ pub struct OrganizationsClientGrantsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsClientGrantsDeleteRequest);
 impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -740,16 +770,19 @@ pub struct OrganizationsClientGrantsListRequest<'a> {
 crate::runtime::request_options!(OrganizationsClientGrantsListRequest);
 impl<'a> OrganizationsClientGrantsListRequest<'a> {
     /// Sets the `audience` query parameter.
+    #[inline]
     pub fn audience(mut self, value: impl Into<String>) -> Self {
         self.audience = Some(value.into());
         self
     }
     /// Sets the `client_id` query parameter.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets the `grant_ids` query parameter.
+    #[inline]
     pub fn grant_ids(
         mut self,
         value: impl Into<::std::vec::Vec<::std::string::String>>,
@@ -758,21 +791,25 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -784,6 +821,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -826,11 +864,13 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
 }
 impl<'a> OrganizationsClientGrantsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationClientGrant> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization-client-grants";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationClientGrantsResponseContent,
         ) -> Result<
@@ -882,6 +922,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::OrganizationClientGrant> {
@@ -994,6 +1035,7 @@ pub struct OrganizationsConnectionsCreateRequest<'a> {
 crate::runtime::request_options!(OrganizationsConnectionsCreateRequest);
 impl<'a> OrganizationsConnectionsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateOrganizationAllConnectionRequestContent>,
@@ -1002,6 +1044,7 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1010,6 +1053,7 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1054,12 +1098,14 @@ pub struct OrganizationsConnectionsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsConnectionsDeleteRequest);
 impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1104,6 +1150,7 @@ pub struct OrganizationsConnectionsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsConnectionsGetRequest);
 impl<'a> OrganizationsConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1112,6 +1159,7 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1154,26 +1202,31 @@ pub struct OrganizationsConnectionsListRequest<'a> {
 crate::runtime::request_options!(OrganizationsConnectionsListRequest);
 impl<'a> OrganizationsConnectionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `is_enabled` query parameter.
+    #[inline]
     pub fn is_enabled(mut self, value: bool) -> Self {
         self.is_enabled = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1185,6 +1238,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1225,11 +1279,13 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
 }
 impl<'a> OrganizationsConnectionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationAllConnectionPost> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_connections";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationAllConnectionsResponseContent,
         ) -> Result<
@@ -1281,6 +1337,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::OrganizationAllConnectionPost> {
@@ -1300,6 +1357,7 @@ pub struct OrganizationsConnectionsUpdateRequest<'a> {
 crate::runtime::request_options!(OrganizationsConnectionsUpdateRequest);
 impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateOrganizationAllConnectionRequestContent>,
@@ -1308,6 +1366,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1316,6 +1375,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1478,6 +1538,7 @@ pub struct OrganizationsDiscoveryDomainsCreateRequest<'a> {
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsCreateRequest);
 impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateOrganizationDiscoveryDomainRequestContent>,
@@ -1486,6 +1547,7 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1494,6 +1556,7 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1533,12 +1596,14 @@ pub struct OrganizationsDiscoveryDomainsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsDeleteRequest);
 impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1586,6 +1651,7 @@ pub struct OrganizationsDiscoveryDomainsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsGetRequest);
 impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1594,6 +1660,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1644,6 +1711,7 @@ pub struct OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsGetByNameRequest);
 impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1652,6 +1720,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1700,16 +1769,19 @@ pub struct OrganizationsDiscoveryDomainsListRequest<'a> {
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsListRequest);
 impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1721,6 +1793,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1750,11 +1823,13 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
 }
 impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationDiscoveryDomain> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_discovery-domains";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationDiscoveryDomainsResponseContent,
         ) -> Result<
@@ -1791,6 +1866,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::OrganizationDiscoveryDomain> {
@@ -1810,6 +1886,7 @@ pub struct OrganizationsDiscoveryDomainsUpdateRequest<'a> {
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsUpdateRequest);
 impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateOrganizationDiscoveryDomainRequestContent>,
@@ -1818,6 +1895,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1826,6 +1904,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1976,6 +2055,7 @@ pub struct OrganizationsEnabledConnectionsAddRequest<'a> {
 crate::runtime::request_options!(OrganizationsEnabledConnectionsAddRequest);
 impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::ConnectionForOrganization>,
@@ -1984,6 +2064,7 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1992,6 +2073,7 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2031,12 +2113,14 @@ pub struct OrganizationsEnabledConnectionsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsEnabledConnectionsDeleteRequest);
 impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2084,6 +2168,7 @@ pub struct OrganizationsEnabledConnectionsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsEnabledConnectionsGetRequest);
 impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2092,6 +2177,7 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2144,21 +2230,25 @@ pub struct OrganizationsEnabledConnectionsListRequest<'a> {
 crate::runtime::request_options!(OrganizationsEnabledConnectionsListRequest);
 impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2170,6 +2260,7 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2202,11 +2293,13 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
 }
 impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationConnection> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_enabled_connections";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationConnectionsResponseContent,
         ) -> Result<
@@ -2258,6 +2351,7 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::OrganizationConnection> {
@@ -2277,6 +2371,7 @@ pub struct OrganizationsEnabledConnectionsUpdateRequest<'a> {
 crate::runtime::request_options!(OrganizationsEnabledConnectionsUpdateRequest);
 impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateOrganizationConnectionRequestContent>,
@@ -2285,6 +2380,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2293,6 +2389,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2381,16 +2478,19 @@ pub struct OrganizationsGroupsListRequest<'a> {
 crate::runtime::request_options!(OrganizationsGroupsListRequest);
 impl<'a> OrganizationsGroupsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2399,6 +2499,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2430,9 +2531,11 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
 }
 impl<'a> OrganizationsGroupsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_groups";
+        #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
@@ -2466,6 +2569,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
         crate::pagination::items(self.pages())
     }
@@ -2545,6 +2649,7 @@ pub struct OrganizationsGroupsRolesCreateRequest<'a> {
 crate::runtime::request_options!(OrganizationsGroupsRolesCreateRequest);
 impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssignUserRolesRequestContent>,
@@ -2553,12 +2658,14 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2614,6 +2721,7 @@ pub struct OrganizationsGroupsRolesDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsGroupsRolesDeleteRequest);
 impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssignUserRolesRequestContent>,
@@ -2622,12 +2730,14 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2684,16 +2794,19 @@ pub struct OrganizationsGroupsRolesListRequest<'a> {
 crate::runtime::request_options!(OrganizationsGroupsRolesListRequest);
 impl<'a> OrganizationsGroupsRolesListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2702,6 +2815,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2744,9 +2858,11 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
 }
 impl<'a> OrganizationsGroupsRolesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_group_roles";
+        #[inline]
         fn extract(
             answer: crate::types::ListGroupRolesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
@@ -2780,6 +2896,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
         crate::pagination::items(self.pages())
     }
@@ -2878,11 +2995,13 @@ pub struct OrganizationsInvitationsCreateRequest<'a> {
 crate::runtime::request_options!(OrganizationsInvitationsCreateRequest);
 impl<'a> OrganizationsInvitationsCreateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
+    #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
         self.auth0_custom_domain = Some(value.into());
         self
     }
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateOrganizationInvitationRequestContent>,
@@ -2891,6 +3010,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2899,6 +3019,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2946,12 +3067,14 @@ pub struct OrganizationsInvitationsDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsInvitationsDeleteRequest);
 impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2998,16 +3121,19 @@ pub struct OrganizationsInvitationsGetRequest<'a> {
 crate::runtime::request_options!(OrganizationsInvitationsGetRequest);
 impl<'a> OrganizationsInvitationsGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3016,6 +3142,7 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3069,36 +3196,43 @@ pub struct OrganizationsInvitationsListRequest<'a> {
 crate::runtime::request_options!(OrganizationsInvitationsListRequest);
 impl<'a> OrganizationsInvitationsListRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `sort` query parameter.
+    #[inline]
     pub fn sort(mut self, value: impl Into<String>) -> Self {
         self.sort = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3110,6 +3244,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3145,11 +3280,13 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
 }
 impl<'a> OrganizationsInvitationsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationInvitation> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_invitations";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationInvitationsResponseContent,
         ) -> Result<
@@ -3201,6 +3338,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::OrganizationInvitation> {
@@ -3289,6 +3427,7 @@ pub struct OrganizationsMembersCreateRequest<'a> {
 crate::runtime::request_options!(OrganizationsMembersCreateRequest);
 impl<'a> OrganizationsMembersCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateOrganizationMemberRequestContent>,
@@ -3297,12 +3436,14 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3335,6 +3476,7 @@ pub struct OrganizationsMembersDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsMembersDeleteRequest);
 impl<'a> OrganizationsMembersDeleteRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateOrganizationMemberRequestContent>,
@@ -3343,12 +3485,14 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3387,41 +3531,49 @@ pub struct OrganizationsMembersListRequest<'a> {
 crate::runtime::request_options!(OrganizationsMembersListRequest);
 impl<'a> OrganizationsMembersListRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3433,6 +3585,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3468,11 +3621,13 @@ impl<'a> OrganizationsMembersListRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationMember> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_members";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationMembersResponseContent,
         ) -> Result<
@@ -3534,11 +3689,13 @@ impl<'a> OrganizationsMembersListRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationMember> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_members";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationMembersResponseContent,
         ) -> Result<
@@ -3602,6 +3759,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::OrganizationMember> {
@@ -3658,16 +3816,19 @@ pub struct OrganizationsMembersEffectiveRolesListRequest<'a> {
 crate::runtime::request_options!(OrganizationsMembersEffectiveRolesListRequest);
 impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3679,6 +3840,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3721,9 +3883,11 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
 }
 impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_member_effective_roles";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserEffectiveRolesResponseContent,
         ) -> Result<
@@ -3760,6 +3924,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
         crate::pagination::items(self.pages())
     }
@@ -3821,21 +3986,25 @@ crate::runtime::request_options!(
 );
 impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `role_id` query parameter.
+    #[inline]
     pub fn role_id(mut self, value: impl Into<String>) -> Self {
         self.role_id = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3844,6 +4013,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3893,9 +4063,11 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
 }
 impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_member_role_source_groups";
+        #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
@@ -3929,6 +4101,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
         crate::pagination::items(self.pages())
     }
@@ -4009,6 +4182,7 @@ pub struct OrganizationsMembersRolesAssignRequest<'a> {
 crate::runtime::request_options!(OrganizationsMembersRolesAssignRequest);
 impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssignUserRolesRequestContent>,
@@ -4017,12 +4191,14 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -4074,6 +4250,7 @@ pub struct OrganizationsMembersRolesDeleteRequest<'a> {
 crate::runtime::request_options!(OrganizationsMembersRolesDeleteRequest);
 impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssignUserRolesRequestContent>,
@@ -4082,12 +4259,14 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -4141,21 +4320,25 @@ pub struct OrganizationsMembersRolesListRequest<'a> {
 crate::runtime::request_options!(OrganizationsMembersRolesListRequest);
 impl<'a> OrganizationsMembersRolesListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4167,6 +4350,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -4210,9 +4394,11 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
 }
 impl<'a> OrganizationsMembersRolesListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_organization_member_roles";
+        #[inline]
         fn extract(
             answer: crate::types::ListOrganizationMemberRolesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
@@ -4261,6 +4447,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
         crate::pagination::items(self.pages())
     }

@@ -65,6 +65,7 @@ pub struct PromptsGetSettingsRequest<'a> {
 crate::runtime::request_options!(PromptsGetSettingsRequest);
 impl<'a> PromptsGetSettingsRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -73,6 +74,7 @@ impl<'a> PromptsGetSettingsRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -100,6 +102,7 @@ pub struct PromptsUpdateSettingsRequest<'a> {
 crate::runtime::request_options!(PromptsUpdateSettingsRequest);
 impl<'a> PromptsUpdateSettingsRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateSettingsRequestContent>,
@@ -108,6 +111,7 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -116,6 +120,7 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -192,6 +197,7 @@ pub struct PromptsCustomTextGetRequest<'a> {
 crate::runtime::request_options!(PromptsCustomTextGetRequest);
 impl<'a> PromptsCustomTextGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -203,6 +209,7 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -249,6 +256,7 @@ pub struct PromptsCustomTextSetRequest<'a> {
 crate::runtime::request_options!(PromptsCustomTextSetRequest);
 impl<'a> PromptsCustomTextSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
@@ -257,6 +265,7 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -265,6 +274,7 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -352,6 +362,7 @@ pub struct PromptsPartialsGetRequest<'a> {
 crate::runtime::request_options!(PromptsPartialsGetRequest);
 impl<'a> PromptsPartialsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -363,6 +374,7 @@ impl<'a> PromptsPartialsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -398,6 +410,7 @@ pub struct PromptsPartialsSetRequest<'a> {
 crate::runtime::request_options!(PromptsPartialsSetRequest);
 impl<'a> PromptsPartialsSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
@@ -406,6 +419,7 @@ impl<'a> PromptsPartialsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -414,6 +428,7 @@ impl<'a> PromptsPartialsSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -522,6 +537,7 @@ pub struct PromptsRenderingBulkUpdateRequest<'a> {
 crate::runtime::request_options!(PromptsRenderingBulkUpdateRequest);
 impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::BulkUpdateAculRequestContent>,
@@ -530,6 +546,7 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -538,6 +555,7 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -572,6 +590,7 @@ pub struct PromptsRenderingGetRequest<'a> {
 crate::runtime::request_options!(PromptsRenderingGetRequest);
 impl<'a> PromptsRenderingGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -580,6 +599,7 @@ impl<'a> PromptsRenderingGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -624,36 +644,43 @@ pub struct PromptsRenderingListRequest<'a> {
 crate::runtime::request_options!(PromptsRenderingListRequest);
 impl<'a> PromptsRenderingListRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `prompt` query parameter.
+    #[inline]
     pub fn prompt(mut self, value: impl Into<String>) -> Self {
         self.prompt = Some(value.into());
         self
     }
     /// Sets the `rendering_mode` query parameter.
+    #[inline]
     pub fn rendering_mode(
         mut self,
         value: impl Into<crate::types::AculRenderingModeEnum>,
@@ -662,11 +689,13 @@ impl<'a> PromptsRenderingListRequest<'a> {
         self
     }
     /// Sets the `screen` query parameter.
+    #[inline]
     pub fn screen(mut self, value: impl Into<String>) -> Self {
         self.screen = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -675,6 +704,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -706,11 +736,13 @@ impl<'a> PromptsRenderingListRequest<'a> {
 }
 impl<'a> PromptsRenderingListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ListAculsResponseContentItem> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_all_rendering";
+        #[inline]
         fn extract(
             answer: crate::types::ListAculsResponseContent,
         ) -> Result<
@@ -760,6 +792,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::ListAculsResponseContentItem> {
@@ -779,6 +812,7 @@ pub struct PromptsRenderingUpdateRequest<'a> {
 crate::runtime::request_options!(PromptsRenderingUpdateRequest);
 impl<'a> PromptsRenderingUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateAculRequestContent>,
@@ -787,6 +821,7 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -795,6 +830,7 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -90,6 +90,7 @@ pub struct RateLimitPoliciesCreateRequest<'a> {
 crate::runtime::request_options!(RateLimitPoliciesCreateRequest);
 impl<'a> RateLimitPoliciesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateRateLimitPolicyRequestContent>,
@@ -98,6 +99,7 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -106,6 +108,7 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -136,12 +139,14 @@ pub struct RateLimitPoliciesDeleteRequest<'a> {
 crate::runtime::request_options!(RateLimitPoliciesDeleteRequest);
 impl<'a> RateLimitPoliciesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -172,6 +177,7 @@ pub struct RateLimitPoliciesGetRequest<'a> {
 crate::runtime::request_options!(RateLimitPoliciesGetRequest);
 impl<'a> RateLimitPoliciesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -180,6 +186,7 @@ impl<'a> RateLimitPoliciesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -214,6 +221,7 @@ pub struct RateLimitPoliciesListRequest<'a> {
 crate::runtime::request_options!(RateLimitPoliciesListRequest);
 impl<'a> RateLimitPoliciesListRequest<'a> {
     /// Sets the `consumer` query parameter.
+    #[inline]
     pub fn consumer(
         mut self,
         value: impl Into<crate::types::RateLimitPolicyConsumerEnum>,
@@ -222,16 +230,19 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         self
     }
     /// Sets the `consumer_selector` query parameter.
+    #[inline]
     pub fn consumer_selector(mut self, value: impl Into<String>) -> Self {
         self.consumer_selector = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `resource` query parameter.
+    #[inline]
     pub fn resource(
         mut self,
         value: impl Into<crate::types::RateLimitPolicyResourceEnum>,
@@ -240,11 +251,13 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -256,6 +269,7 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -286,9 +300,11 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
 }
 impl<'a> RateLimitPoliciesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::RateLimitPolicy> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_rate-limit-policies";
+        #[inline]
         fn extract(
             answer: crate::types::ListRateLimitPoliciesPaginatedResponseContent,
         ) -> Result<
@@ -325,6 +341,7 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::RateLimitPolicy> {
         crate::pagination::items(self.pages())
     }
@@ -341,6 +358,7 @@ pub struct RateLimitPoliciesUpdateRequest<'a> {
 crate::runtime::request_options!(RateLimitPoliciesUpdateRequest);
 impl<'a> RateLimitPoliciesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::PatchRateLimitPolicyRequestContent>,
@@ -349,6 +367,7 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -357,6 +376,7 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

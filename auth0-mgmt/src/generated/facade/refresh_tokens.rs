@@ -91,6 +91,7 @@ pub struct RefreshTokensDeleteRequest<'a> {
 crate::runtime::request_options!(RefreshTokensDeleteRequest);
 impl<'a> RefreshTokensDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -99,6 +100,7 @@ impl<'a> RefreshTokensDeleteRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -124,6 +126,7 @@ pub struct RefreshTokensGetRequest<'a> {
 crate::runtime::request_options!(RefreshTokensGetRequest);
 impl<'a> RefreshTokensGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -132,6 +135,7 @@ impl<'a> RefreshTokensGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -165,36 +169,43 @@ pub struct RefreshTokensListRequest<'a> {
 crate::runtime::request_options!(RefreshTokensListRequest);
 impl<'a> RefreshTokensListRequest<'a> {
     /// Sets the `client_id` query parameter.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sets the `user_id` query parameter.
+    #[inline]
     pub fn user_id(mut self, value: impl Into<String>) -> Self {
         self.user_id = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -206,6 +217,7 @@ impl<'a> RefreshTokensListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -241,11 +253,13 @@ impl<'a> RefreshTokensListRequest<'a> {
 }
 impl<'a> RefreshTokensListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::RefreshTokenResponseContent> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_refresh_tokens";
+        #[inline]
         fn extract(
             answer: crate::types::GetRefreshTokensPaginatedResponseContent,
         ) -> Result<
@@ -282,6 +296,7 @@ impl<'a> RefreshTokensListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::RefreshTokenResponseContent> {
@@ -299,6 +314,7 @@ pub struct RefreshTokensRevokeRequest<'a> {
 crate::runtime::request_options!(RefreshTokensRevokeRequest);
 impl<'a> RefreshTokensRevokeRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::RevokeRefreshTokensRequestContent>,
@@ -307,6 +323,7 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -315,6 +332,7 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -346,6 +364,7 @@ pub struct RefreshTokensUpdateRequest<'a> {
 crate::runtime::request_options!(RefreshTokensUpdateRequest);
 impl<'a> RefreshTokensUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateRefreshTokenRequestContent>,
@@ -354,6 +373,7 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -362,6 +382,7 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

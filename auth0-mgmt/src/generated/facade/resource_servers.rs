@@ -91,6 +91,7 @@ pub struct ResourceServersCreateRequest<'a> {
 crate::runtime::request_options!(ResourceServersCreateRequest);
 impl<'a> ResourceServersCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateResourceServerRequestContent>,
@@ -99,6 +100,7 @@ impl<'a> ResourceServersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -107,6 +109,7 @@ impl<'a> ResourceServersCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -137,12 +140,14 @@ pub struct ResourceServersDeleteRequest<'a> {
 crate::runtime::request_options!(ResourceServersDeleteRequest);
 impl<'a> ResourceServersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -174,11 +179,13 @@ pub struct ResourceServersGetRequest<'a> {
 crate::runtime::request_options!(ResourceServersGetRequest);
 impl<'a> ResourceServersGetRequest<'a> {
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -187,6 +194,7 @@ impl<'a> ResourceServersGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -216,6 +224,7 @@ pub struct ResourceServersListRequest<'a> {
 crate::runtime::request_options!(ResourceServersListRequest);
 impl<'a> ResourceServersListRequest<'a> {
     /// Sets the `identifiers` query parameter.
+    #[inline]
     pub fn identifiers(
         mut self,
         value: impl Into<::std::vec::Vec<::std::string::String>>,
@@ -224,26 +233,31 @@ impl<'a> ResourceServersListRequest<'a> {
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -252,6 +266,7 @@ impl<'a> ResourceServersListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -280,9 +295,11 @@ impl<'a> ResourceServersListRequest<'a> {
 }
 impl<'a> ResourceServersListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ResourceServer> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_resource-servers";
+        #[inline]
         fn extract(
             answer: crate::types::ListResourceServerResponseContent,
         ) -> Result<
@@ -332,6 +349,7 @@ impl<'a> ResourceServersListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ResourceServer> {
         crate::pagination::items(self.pages())
     }
@@ -348,6 +366,7 @@ pub struct ResourceServersUpdateRequest<'a> {
 crate::runtime::request_options!(ResourceServersUpdateRequest);
 impl<'a> ResourceServersUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateResourceServerRequestContent>,
@@ -356,6 +375,7 @@ impl<'a> ResourceServersUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -364,6 +384,7 @@ impl<'a> ResourceServersUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -66,6 +66,7 @@ pub struct RiskAssessmentsSettingsGetRequest<'a> {
 crate::runtime::request_options!(RiskAssessmentsSettingsGetRequest);
 impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -74,6 +75,7 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -106,6 +108,7 @@ pub struct RiskAssessmentsSettingsUpdateRequest<'a> {
 crate::runtime::request_options!(RiskAssessmentsSettingsUpdateRequest);
 impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetGuardianFactorRequestContent>,
@@ -114,6 +117,7 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -122,6 +126,7 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -189,6 +194,7 @@ pub struct RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
 crate::runtime::request_options!(RiskAssessmentsSettingsNewDeviceGetRequest);
 impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -200,6 +206,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -229,6 +236,7 @@ pub struct RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
 crate::runtime::request_options!(RiskAssessmentsSettingsNewDeviceUpdateRequest);
 impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -239,6 +247,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -250,6 +259,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -103,6 +103,7 @@ pub struct RolesCreateRequest<'a> {
 crate::runtime::request_options!(RolesCreateRequest);
 impl<'a> RolesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateRoleRequestContent>,
@@ -111,6 +112,7 @@ impl<'a> RolesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -119,6 +121,7 @@ impl<'a> RolesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -149,6 +152,7 @@ pub struct RolesDeleteRequest<'a> {
 crate::runtime::request_options!(RolesDeleteRequest);
 impl<'a> RolesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -157,6 +161,7 @@ impl<'a> RolesDeleteRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -182,6 +187,7 @@ pub struct RolesGetRequest<'a> {
 crate::runtime::request_options!(RolesGetRequest);
 impl<'a> RolesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -190,6 +196,7 @@ impl<'a> RolesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -218,26 +225,31 @@ pub struct RolesListRequest<'a> {
 crate::runtime::request_options!(RolesListRequest);
 impl<'a> RolesListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `name_filter` query parameter.
+    #[inline]
     pub fn name_filter(mut self, value: impl Into<String>) -> Self {
         self.name_filter = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -246,6 +258,7 @@ impl<'a> RolesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -273,9 +286,11 @@ impl<'a> RolesListRequest<'a> {
 }
 impl<'a> RolesListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_roles";
+        #[inline]
         fn extract(
             answer: crate::types::ListRolesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
@@ -322,6 +337,7 @@ impl<'a> RolesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
         crate::pagination::items(self.pages())
     }
@@ -338,6 +354,7 @@ pub struct RolesUpdateRequest<'a> {
 crate::runtime::request_options!(RolesUpdateRequest);
 impl<'a> RolesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateRoleRequestContent>,
@@ -346,6 +363,7 @@ impl<'a> RolesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -354,6 +372,7 @@ impl<'a> RolesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -433,6 +452,7 @@ pub struct RolesGroupsCreateRequest<'a> {
 crate::runtime::request_options!(RolesGroupsCreateRequest);
 impl<'a> RolesGroupsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssignRoleGroupsRequestContent>,
@@ -441,12 +461,14 @@ impl<'a> RolesGroupsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -479,6 +501,7 @@ pub struct RolesGroupsDeleteRequest<'a> {
 crate::runtime::request_options!(RolesGroupsDeleteRequest);
 impl<'a> RolesGroupsDeleteRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssignRoleGroupsRequestContent>,
@@ -487,12 +510,14 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -526,16 +551,19 @@ pub struct RolesGroupsGetRequest<'a> {
 crate::runtime::request_options!(RolesGroupsGetRequest);
 impl<'a> RolesGroupsGetRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -544,6 +572,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -563,9 +592,11 @@ impl<'a> RolesGroupsGetRequest<'a> {
 }
 impl<'a> RolesGroupsGetRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_role_groups";
+        #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
@@ -599,6 +630,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
         crate::pagination::items(self.pages())
     }
@@ -663,6 +695,7 @@ pub struct RolesPermissionsAddRequest<'a> {
 crate::runtime::request_options!(RolesPermissionsAddRequest);
 impl<'a> RolesPermissionsAddRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AddRolePermissionsRequestContent>,
@@ -671,6 +704,7 @@ impl<'a> RolesPermissionsAddRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -679,6 +713,7 @@ impl<'a> RolesPermissionsAddRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -716,6 +751,7 @@ pub struct RolesPermissionsDeleteRequest<'a> {
 crate::runtime::request_options!(RolesPermissionsDeleteRequest);
 impl<'a> RolesPermissionsDeleteRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AddRolePermissionsRequestContent>,
@@ -724,6 +760,7 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -732,6 +769,7 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -771,21 +809,25 @@ pub struct RolesPermissionsListRequest<'a> {
 crate::runtime::request_options!(RolesPermissionsListRequest);
 impl<'a> RolesPermissionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -794,6 +836,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -822,11 +865,13 @@ impl<'a> RolesPermissionsListRequest<'a> {
 }
 impl<'a> RolesPermissionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::PermissionsResponsePayload> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_role_permission";
+        #[inline]
         fn extract(
             answer: crate::types::ListRolePermissionsResponseContent,
         ) -> Result<
@@ -876,6 +921,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::PermissionsResponsePayload> {
@@ -931,6 +977,7 @@ pub struct RolesUsersAssignRequest<'a> {
 crate::runtime::request_options!(RolesUsersAssignRequest);
 impl<'a> RolesUsersAssignRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssignRoleUsersRequestContent>,
@@ -939,6 +986,7 @@ impl<'a> RolesUsersAssignRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -947,6 +995,7 @@ impl<'a> RolesUsersAssignRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -983,31 +1032,37 @@ pub struct RolesUsersListRequest<'a> {
 crate::runtime::request_options!(RolesUsersListRequest);
 impl<'a> RolesUsersListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1016,6 +1071,7 @@ impl<'a> RolesUsersListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1049,9 +1105,11 @@ impl<'a> RolesUsersListRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_role_user";
+        #[inline]
         fn extract(
             answer: crate::types::ListRoleUsersResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::RoleUser>, crate::Error> {
@@ -1110,11 +1168,13 @@ impl<'a> RolesUsersListRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_role_user";
+        #[inline]
         fn extract(
             answer: crate::types::ListRoleUsersResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::RoleUser>, crate::Error> {
@@ -1175,6 +1235,7 @@ impl<'a> RolesUsersListRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::RoleUser> {
         if self.page.is_some() {
             crate::pagination::items(self.pages())

@@ -93,6 +93,7 @@ pub struct RulesCreateRequest<'a> {
 crate::runtime::request_options!(RulesCreateRequest);
 impl<'a> RulesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateRuleRequestContent>,
@@ -101,6 +102,7 @@ impl<'a> RulesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -109,6 +111,7 @@ impl<'a> RulesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -139,12 +142,14 @@ pub struct RulesDeleteRequest<'a> {
 crate::runtime::request_options!(RulesDeleteRequest);
 impl<'a> RulesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -172,16 +177,19 @@ pub struct RulesGetRequest<'a> {
 crate::runtime::request_options!(RulesGetRequest);
 impl<'a> RulesGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -190,6 +198,7 @@ impl<'a> RulesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -228,36 +237,43 @@ pub struct RulesListRequest<'a> {
 crate::runtime::request_options!(RulesListRequest);
 impl<'a> RulesListRequest<'a> {
     /// Sets the `enabled` query parameter.
+    #[inline]
     pub fn enabled(mut self, value: bool) -> Self {
         self.enabled = Some(value.into());
         self
     }
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -266,6 +282,7 @@ impl<'a> RulesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -295,9 +312,11 @@ impl<'a> RulesListRequest<'a> {
 }
 impl<'a> RulesListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Rule> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_rules";
+        #[inline]
         fn extract(
             answer: crate::types::ListRulesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Rule>, crate::Error> {
@@ -344,6 +363,7 @@ impl<'a> RulesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Rule> {
         crate::pagination::items(self.pages())
     }
@@ -360,6 +380,7 @@ pub struct RulesUpdateRequest<'a> {
 crate::runtime::request_options!(RulesUpdateRequest);
 impl<'a> RulesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateRuleRequestContent>,
@@ -368,6 +389,7 @@ impl<'a> RulesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -376,6 +398,7 @@ impl<'a> RulesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -61,12 +61,14 @@ pub struct RulesConfigsDeleteRequest<'a> {
 crate::runtime::request_options!(RulesConfigsDeleteRequest);
 impl<'a> RulesConfigsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -96,6 +98,7 @@ pub struct RulesConfigsListRequest<'a> {
 crate::runtime::request_options!(RulesConfigsListRequest);
 impl<'a> RulesConfigsListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -104,6 +107,7 @@ impl<'a> RulesConfigsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -132,6 +136,7 @@ pub struct RulesConfigsSetRequest<'a> {
 crate::runtime::request_options!(RulesConfigsSetRequest);
 impl<'a> RulesConfigsSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetRulesConfigRequestContent>,
@@ -140,6 +145,7 @@ impl<'a> RulesConfigsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -148,6 +154,7 @@ impl<'a> RulesConfigsSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

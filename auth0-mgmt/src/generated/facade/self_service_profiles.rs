@@ -102,6 +102,7 @@ pub struct SelfServiceProfilesCreateRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesCreateRequest);
 impl<'a> SelfServiceProfilesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateSelfServiceProfileRequestContent>,
@@ -110,6 +111,7 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -118,6 +120,7 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -151,12 +154,14 @@ pub struct SelfServiceProfilesDeleteRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesDeleteRequest);
 impl<'a> SelfServiceProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -187,6 +192,7 @@ pub struct SelfServiceProfilesGetRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesGetRequest);
 impl<'a> SelfServiceProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -195,6 +201,7 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -230,21 +237,25 @@ pub struct SelfServiceProfilesListRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesListRequest);
 impl<'a> SelfServiceProfilesListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -256,6 +267,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -282,11 +294,13 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
 }
 impl<'a> SelfServiceProfilesListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::SelfServiceProfile> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_self-service-profiles";
+        #[inline]
         fn extract(
             answer: crate::types::ListSelfServiceProfilesResponseContent,
         ) -> Result<
@@ -336,6 +350,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::SelfServiceProfile> {
@@ -354,6 +369,7 @@ pub struct SelfServiceProfilesUpdateRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesUpdateRequest);
 impl<'a> SelfServiceProfilesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateSelfServiceProfileRequestContent>,
@@ -362,6 +378,7 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -370,6 +387,7 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -457,6 +475,7 @@ pub struct SelfServiceProfilesCustomTextListRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesCustomTextListRequest);
 impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -468,6 +487,7 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -530,6 +550,7 @@ pub struct SelfServiceProfilesCustomTextSetRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesCustomTextSetRequest);
 impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<
@@ -540,6 +561,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -551,6 +573,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -658,11 +681,13 @@ pub struct SelfServiceProfilesSsoTicketCreateRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesSsoTicketCreateRequest);
 impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
+    #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
         self.auth0_custom_domain = Some(value.into());
         self
     }
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateSelfServiceProfileSsoTicketRequestContent>,
@@ -671,6 +696,7 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -682,6 +708,7 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -731,6 +758,7 @@ pub struct SelfServiceProfilesSsoTicketRevokeRequest<'a> {
 crate::runtime::request_options!(SelfServiceProfilesSsoTicketRevokeRequest);
 impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -739,6 +767,7 @@ impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

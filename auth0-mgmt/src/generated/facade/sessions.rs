@@ -74,6 +74,7 @@ pub struct SessionsDeleteRequest<'a> {
 crate::runtime::request_options!(SessionsDeleteRequest);
 impl<'a> SessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -82,6 +83,7 @@ impl<'a> SessionsDeleteRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -107,6 +109,7 @@ pub struct SessionsGetRequest<'a> {
 crate::runtime::request_options!(SessionsGetRequest);
 impl<'a> SessionsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -115,6 +118,7 @@ impl<'a> SessionsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -143,6 +147,7 @@ pub struct SessionsRevokeRequest<'a> {
 crate::runtime::request_options!(SessionsRevokeRequest);
 impl<'a> SessionsRevokeRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -151,6 +156,7 @@ impl<'a> SessionsRevokeRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -177,6 +183,7 @@ pub struct SessionsUpdateRequest<'a> {
 crate::runtime::request_options!(SessionsUpdateRequest);
 impl<'a> SessionsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateSessionRequestContent>,
@@ -185,6 +192,7 @@ impl<'a> SessionsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -193,6 +201,7 @@ impl<'a> SessionsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

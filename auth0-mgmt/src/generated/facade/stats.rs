@@ -48,12 +48,14 @@ pub struct StatsGetActiveUsersCountRequest<'a> {
 crate::runtime::request_options!(StatsGetActiveUsersCountRequest);
 impl<'a> StatsGetActiveUsersCountRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<f64, crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -79,16 +81,19 @@ pub struct StatsGetDailyRequest<'a> {
 crate::runtime::request_options!(StatsGetDailyRequest);
 impl<'a> StatsGetDailyRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `to` query parameter.
+    #[inline]
     pub fn to(mut self, value: impl Into<String>) -> Self {
         self.to = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -97,6 +102,7 @@ impl<'a> StatsGetDailyRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -49,6 +49,7 @@ pub struct SupplementalSignalsGetRequest<'a> {
 crate::runtime::request_options!(SupplementalSignalsGetRequest);
 impl<'a> SupplementalSignalsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -60,6 +61,7 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -87,6 +89,7 @@ pub struct SupplementalSignalsPatchRequest<'a> {
 crate::runtime::request_options!(SupplementalSignalsPatchRequest);
 impl<'a> SupplementalSignalsPatchRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateSupplementalSignalsRequestContent>,
@@ -95,6 +98,7 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -106,6 +110,7 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

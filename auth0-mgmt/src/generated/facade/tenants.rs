@@ -64,16 +64,19 @@ pub struct TenantsSettingsGetRequest<'a> {
 crate::runtime::request_options!(TenantsSettingsGetRequest);
 impl<'a> TenantsSettingsGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -82,6 +85,7 @@ impl<'a> TenantsSettingsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -113,6 +117,7 @@ pub struct TenantsSettingsUpdateRequest<'a> {
 crate::runtime::request_options!(TenantsSettingsUpdateRequest);
 impl<'a> TenantsSettingsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateTenantSettingsRequestContent>,
@@ -121,6 +126,7 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -129,6 +135,7 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -52,11 +52,13 @@ pub struct TicketsChangePasswordRequest<'a> {
 crate::runtime::request_options!(TicketsChangePasswordRequest);
 impl<'a> TicketsChangePasswordRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
+    #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
         self.auth0_custom_domain = Some(value.into());
         self
     }
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::ChangePasswordTicketRequestContent>,
@@ -65,6 +67,7 @@ impl<'a> TicketsChangePasswordRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -73,6 +76,7 @@ impl<'a> TicketsChangePasswordRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -114,11 +118,13 @@ pub struct TicketsVerifyEmailRequest<'a> {
 crate::runtime::request_options!(TicketsVerifyEmailRequest);
 impl<'a> TicketsVerifyEmailRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
+    #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
         self.auth0_custom_domain = Some(value.into());
         self
     }
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::VerifyEmailTicketRequestContent>,
@@ -127,6 +133,7 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -135,6 +142,7 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

@@ -95,6 +95,7 @@ pub struct TokenExchangeProfilesCreateRequest<'a> {
 crate::runtime::request_options!(TokenExchangeProfilesCreateRequest);
 impl<'a> TokenExchangeProfilesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateTokenExchangeProfileRequestContent>,
@@ -103,6 +104,7 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -111,6 +113,7 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -149,12 +152,14 @@ pub struct TokenExchangeProfilesDeleteRequest<'a> {
 crate::runtime::request_options!(TokenExchangeProfilesDeleteRequest);
 impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -189,6 +194,7 @@ pub struct TokenExchangeProfilesGetRequest<'a> {
 crate::runtime::request_options!(TokenExchangeProfilesGetRequest);
 impl<'a> TokenExchangeProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -197,6 +203,7 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -231,16 +238,19 @@ pub struct TokenExchangeProfilesListRequest<'a> {
 crate::runtime::request_options!(TokenExchangeProfilesListRequest);
 impl<'a> TokenExchangeProfilesListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -252,6 +262,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -275,6 +286,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
 }
 impl<'a> TokenExchangeProfilesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<
@@ -283,6 +295,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
     > {
         #[allow(dead_code)]
         const OPERATION: &str = "get_token-exchange-profiles";
+        #[inline]
         fn extract(
             answer: crate::types::ListTokenExchangeProfileResponseContent,
         ) -> Result<
@@ -319,6 +332,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<
@@ -340,6 +354,7 @@ pub struct TokenExchangeProfilesUpdateRequest<'a> {
 crate::runtime::request_options!(TokenExchangeProfilesUpdateRequest);
 impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateTokenExchangeProfileRequestContent>,
@@ -348,6 +363,7 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -356,6 +372,7 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

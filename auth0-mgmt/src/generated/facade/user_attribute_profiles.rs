@@ -121,6 +121,7 @@ pub struct UserAttributeProfilesCreateRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesCreateRequest);
 impl<'a> UserAttributeProfilesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateUserAttributeProfileRequestContent>,
@@ -129,6 +130,7 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -137,6 +139,7 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -175,12 +178,14 @@ pub struct UserAttributeProfilesDeleteRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesDeleteRequest);
 impl<'a> UserAttributeProfilesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -215,6 +220,7 @@ pub struct UserAttributeProfilesGetRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesGetRequest);
 impl<'a> UserAttributeProfilesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -223,6 +229,7 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -256,6 +263,7 @@ pub struct UserAttributeProfilesGetTemplateRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesGetTemplateRequest);
 impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -264,6 +272,7 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -302,16 +311,19 @@ pub struct UserAttributeProfilesListRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesListRequest);
 impl<'a> UserAttributeProfilesListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -323,6 +335,7 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -348,11 +361,13 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
 }
 impl<'a> UserAttributeProfilesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserAttributeProfile> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user-attribute-profiles";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserAttributeProfilesPaginatedResponseContent,
         ) -> Result<
@@ -389,6 +404,7 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::UserAttributeProfile> {
@@ -405,6 +421,7 @@ pub struct UserAttributeProfilesListTemplatesRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesListTemplatesRequest);
 impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -416,6 +433,7 @@ impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -451,6 +469,7 @@ pub struct UserAttributeProfilesUpdateRequest<'a> {
 crate::runtime::request_options!(UserAttributeProfilesUpdateRequest);
 impl<'a> UserAttributeProfilesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateUserAttributeProfileRequestContent>,
@@ -459,6 +478,7 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -467,6 +487,7 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

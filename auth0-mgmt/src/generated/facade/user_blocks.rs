@@ -75,12 +75,14 @@ pub struct UserBlocksDeleteRequest<'a> {
 crate::runtime::request_options!(UserBlocksDeleteRequest);
 impl<'a> UserBlocksDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -106,17 +108,20 @@ pub struct UserBlocksDeleteByIdentifierRequest<'a> {
 crate::runtime::request_options!(UserBlocksDeleteByIdentifierRequest);
 impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
     /// Sets the `identifier` query parameter.
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.identifier = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -148,11 +153,13 @@ pub struct UserBlocksListRequest<'a> {
 crate::runtime::request_options!(UserBlocksListRequest);
 impl<'a> UserBlocksListRequest<'a> {
     /// Sets the `consider_brute_force_enablement` query parameter.
+    #[inline]
     pub fn consider_brute_force_enablement(mut self, value: bool) -> Self {
         self.consider_brute_force_enablement = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -161,6 +168,7 @@ impl<'a> UserBlocksListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -197,16 +205,19 @@ pub struct UserBlocksListByIdentifierRequest<'a> {
 crate::runtime::request_options!(UserBlocksListByIdentifierRequest);
 impl<'a> UserBlocksListByIdentifierRequest<'a> {
     /// Sets the `consider_brute_force_enablement` query parameter.
+    #[inline]
     pub fn consider_brute_force_enablement(mut self, value: bool) -> Self {
         self.consider_brute_force_enablement = Some(value.into());
         self
     }
     /// Sets the `identifier` query parameter.
+    #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.identifier = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -215,6 +226,7 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<

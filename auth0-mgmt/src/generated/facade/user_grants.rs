@@ -66,12 +66,14 @@ pub struct UserGrantsDeleteRequest<'a> {
 crate::runtime::request_options!(UserGrantsDeleteRequest);
 impl<'a> UserGrantsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -97,17 +99,20 @@ pub struct UserGrantsDeleteByUserIdRequest<'a> {
 crate::runtime::request_options!(UserGrantsDeleteByUserIdRequest);
 impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
     /// Sets the `user_id` query parameter.
+    #[inline]
     pub fn user_id(mut self, value: impl Into<String>) -> Self {
         self.user_id = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -143,36 +148,43 @@ pub struct UserGrantsListRequest<'a> {
 crate::runtime::request_options!(UserGrantsListRequest);
 impl<'a> UserGrantsListRequest<'a> {
     /// Sets the `audience` query parameter.
+    #[inline]
     pub fn audience(mut self, value: impl Into<String>) -> Self {
         self.audience = Some(value.into());
         self
     }
     /// Sets the `client_id` query parameter.
+    #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
         self.client_id = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `user_id` query parameter.
+    #[inline]
     pub fn user_id(mut self, value: impl Into<String>) -> Self {
         self.user_id = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -181,6 +193,7 @@ impl<'a> UserGrantsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -210,9 +223,11 @@ impl<'a> UserGrantsListRequest<'a> {
 }
 impl<'a> UserGrantsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserGrant> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_grants";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserGrantsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::UserGrant>, crate::Error> {
@@ -259,6 +274,7 @@ impl<'a> UserGrantsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserGrant> {
         crate::pagination::items(self.pages())
     }

@@ -240,11 +240,13 @@ pub struct UsersCreateRequest<'a> {
 crate::runtime::request_options!(UsersCreateRequest);
 impl<'a> UsersCreateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
+    #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
         self.auth0_custom_domain = Some(value.into());
         self
     }
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateUserRequestContent>,
@@ -253,6 +255,7 @@ impl<'a> UsersCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -261,6 +264,7 @@ impl<'a> UsersCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -301,12 +305,14 @@ pub struct UsersDeleteRequest<'a> {
 crate::runtime::request_options!(UsersDeleteRequest);
 impl<'a> UsersDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -334,16 +340,19 @@ pub struct UsersGetRequest<'a> {
 crate::runtime::request_options!(UsersGetRequest);
 impl<'a> UsersGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -352,6 +361,7 @@ impl<'a> UsersGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -397,46 +407,55 @@ pub struct UsersListRequest<'a> {
 crate::runtime::request_options!(UsersListRequest);
 impl<'a> UsersListRequest<'a> {
     /// Sets the `connection` query parameter.
+    #[inline]
     pub fn connection(mut self, value: impl Into<String>) -> Self {
         self.connection = Some(value.into());
         self
     }
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `primary_order` query parameter.
+    #[inline]
     pub fn primary_order(mut self, value: bool) -> Self {
         self.primary_order = Some(value.into());
         self
     }
     /// Sets the `q` query parameter.
+    #[inline]
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.q = Some(value.into());
         self
     }
     /// Sets the `search_engine` query parameter.
+    #[inline]
     pub fn search_engine(
         mut self,
         value: impl Into<crate::types::SearchEngineVersionsEnum>,
@@ -445,11 +464,13 @@ impl<'a> UsersListRequest<'a> {
         self
     }
     /// Sets the `sort` query parameter.
+    #[inline]
     pub fn sort(mut self, value: impl Into<String>) -> Self {
         self.sort = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -458,6 +479,7 @@ impl<'a> UsersListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -491,11 +513,13 @@ impl<'a> UsersListRequest<'a> {
 }
 impl<'a> UsersListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserResponseSchema> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_users";
+        #[inline]
         fn extract(
             answer: crate::types::ListUsersResponseContent,
         ) -> Result<
@@ -545,6 +569,7 @@ impl<'a> UsersListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::UserResponseSchema> {
@@ -564,21 +589,25 @@ pub struct UsersListUsersByEmailRequest<'a> {
 crate::runtime::request_options!(UsersListUsersByEmailRequest);
 impl<'a> UsersListUsersByEmailRequest<'a> {
     /// Sets the `email` query parameter.
+    #[inline]
     pub fn email(mut self, value: impl Into<String>) -> Self {
         self.email = Some(value.into());
         self
     }
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -587,6 +616,7 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -628,6 +658,7 @@ pub struct UsersRegenerateRecoveryCodeRequest<'a> {
 crate::runtime::request_options!(UsersRegenerateRecoveryCodeRequest);
 impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -639,6 +670,7 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -677,6 +709,7 @@ pub struct UsersRevokeAccessRequest<'a> {
 crate::runtime::request_options!(UsersRevokeAccessRequest);
 impl<'a> UsersRevokeAccessRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::RevokeUserAccessRequestContent>,
@@ -685,6 +718,7 @@ impl<'a> UsersRevokeAccessRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -693,6 +727,7 @@ impl<'a> UsersRevokeAccessRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -726,11 +761,13 @@ pub struct UsersUpdateRequest<'a> {
 crate::runtime::request_options!(UsersUpdateRequest);
 impl<'a> UsersUpdateRequest<'a> {
     /// Sets the `auth0_custom_domain` header parameter.
+    #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
         self.auth0_custom_domain = Some(value.into());
         self
     }
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateUserRequestContent>,
@@ -739,6 +776,7 @@ impl<'a> UsersUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -747,6 +785,7 @@ impl<'a> UsersUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -914,6 +953,7 @@ pub struct UsersAuthenticationMethodsCreateRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsCreateRequest);
 impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateUserAuthenticationMethodRequestContent>,
@@ -922,6 +962,7 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -933,6 +974,7 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -979,12 +1021,14 @@ pub struct UsersAuthenticationMethodsDeleteRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsDeleteRequest);
 impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1031,12 +1075,14 @@ pub struct UsersAuthenticationMethodsDeleteAllRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsDeleteAllRequest);
 impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1072,6 +1118,7 @@ pub struct UsersAuthenticationMethodsGetRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsGetRequest);
 impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1080,6 +1127,7 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1132,21 +1180,25 @@ pub struct UsersAuthenticationMethodsListRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsListRequest);
 impl<'a> UsersAuthenticationMethodsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1158,6 +1210,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1192,11 +1245,13 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
 }
 impl<'a> UsersAuthenticationMethodsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserAuthenticationMethod> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_authentication-methods";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserAuthenticationMethodsResponseContent,
         ) -> Result<
@@ -1248,6 +1303,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::UserAuthenticationMethod> {
@@ -1266,6 +1322,7 @@ pub struct UsersAuthenticationMethodsSetRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsSetRequest);
 impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::SetUserAuthenticationMethodsRequestContent>,
@@ -1274,6 +1331,7 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1285,6 +1343,7 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1327,6 +1386,7 @@ pub struct UsersAuthenticationMethodsUpdateRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticationMethodsUpdateRequest);
 impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateUserAuthenticationMethodRequestContent>,
@@ -1335,6 +1395,7 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1346,6 +1407,7 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1426,12 +1488,14 @@ pub struct UsersAuthenticatorsDeleteAllRequest<'a> {
 crate::runtime::request_options!(UsersAuthenticatorsDeleteAllRequest);
 impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1484,16 +1548,19 @@ pub struct UsersConnectedAccountsListRequest<'a> {
 crate::runtime::request_options!(UsersConnectedAccountsListRequest);
 impl<'a> UsersConnectedAccountsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1505,6 +1572,7 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1528,9 +1596,11 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
 }
 impl<'a> UsersConnectedAccountsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectedAccount> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_connected-accounts";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserConnectedAccountsResponseContent,
         ) -> Result<
@@ -1567,6 +1637,7 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectedAccount> {
         crate::pagination::items(self.pages())
     }
@@ -1616,21 +1687,25 @@ pub struct UsersEffectivePermissionsListRequest<'a> {
 crate::runtime::request_options!(UsersEffectivePermissionsListRequest);
 impl<'a> UsersEffectivePermissionsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `resource_server_identifier` query parameter.
+    #[inline]
     pub fn resource_server_identifier(mut self, value: impl Into<String>) -> Self {
         self.resource_server_identifier = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1642,6 +1717,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1687,6 +1763,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
 }
 impl<'a> UsersEffectivePermissionsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<
@@ -1695,6 +1772,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
     > {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_effective_permissions";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserEffectivePermissionsResponseContent,
         ) -> Result<
@@ -1733,6 +1811,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<
@@ -1796,26 +1875,31 @@ pub struct UsersEffectivePermissionsSourcesRolesListRequest<'a> {
 crate::runtime::request_options!(UsersEffectivePermissionsSourcesRolesListRequest);
 impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `permission_name` query parameter.
+    #[inline]
     pub fn permission_name(mut self, value: impl Into<String>) -> Self {
         self.permission_name = Some(value.into());
         self
     }
     /// Sets the `resource_server_identifier` query parameter.
+    #[inline]
     pub fn resource_server_identifier(mut self, value: impl Into<String>) -> Self {
         self.resource_server_identifier = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1827,6 +1911,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -1877,9 +1962,11 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
 }
 impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_effective_permission_role_sources";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserEffectiveRolesResponseContent,
         ) -> Result<
@@ -1916,6 +2003,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
         crate::pagination::items(self.pages())
     }
@@ -1960,16 +2048,19 @@ pub struct UsersEffectiveRolesListRequest<'a> {
 crate::runtime::request_options!(UsersEffectiveRolesListRequest);
 impl<'a> UsersEffectiveRolesListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1981,6 +2072,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2004,9 +2096,11 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
 }
 impl<'a> UsersEffectiveRolesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_effective_roles";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserEffectiveRolesResponseContent,
         ) -> Result<
@@ -2043,6 +2137,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
         crate::pagination::items(self.pages())
     }
@@ -2099,21 +2194,25 @@ pub struct UsersEffectiveRolesSourcesGroupsListRequest<'a> {
 crate::runtime::request_options!(UsersEffectiveRolesSourcesGroupsListRequest);
 impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `role_id` query parameter.
+    #[inline]
     pub fn role_id(mut self, value: impl Into<String>) -> Self {
         self.role_id = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2122,6 +2221,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2165,9 +2265,11 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
 }
 impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_role_source_groups";
+        #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
@@ -2201,6 +2303,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
         crate::pagination::items(self.pages())
     }
@@ -2235,6 +2338,7 @@ pub struct UsersEnrollmentsGetRequest<'a> {
 crate::runtime::request_options!(UsersEnrollmentsGetRequest);
 impl<'a> UsersEnrollmentsGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2243,6 +2347,7 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2311,12 +2416,14 @@ pub struct UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
 crate::runtime::request_options!(UsersFederatedConnectionsTokensetsDeleteRequest);
 impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2363,6 +2470,7 @@ pub struct UsersFederatedConnectionsTokensetsListRequest<'a> {
 crate::runtime::request_options!(UsersFederatedConnectionsTokensetsListRequest);
 impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2374,6 +2482,7 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2446,41 +2555,49 @@ pub struct UsersGroupsGetRequest<'a> {
 crate::runtime::request_options!(UsersGroupsGetRequest);
 impl<'a> UsersGroupsGetRequest<'a> {
     /// Sets the `fields` query parameter.
+    #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_fields` query parameter.
+    #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2489,6 +2606,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2524,11 +2642,13 @@ impl<'a> UsersGroupsGetRequest<'a> {
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserGroupsResponseSchema> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_groups";
+        #[inline]
         fn extract(
             answer: crate::types::GetUserGroupsResponseContent,
         ) -> Result<
@@ -2579,11 +2699,13 @@ impl<'a> UsersGroupsGetRequest<'a> {
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
     pub fn checkpoint_pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserGroupsResponseSchema> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_groups";
+        #[inline]
         fn extract(
             answer: crate::types::GetUserGroupsResponseContent,
         ) -> Result<
@@ -2636,6 +2758,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
     /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
     /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
     /// set with `.page(..)`, if one is.
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::UserGroupsResponseSchema> {
@@ -2698,6 +2821,7 @@ pub struct UsersIdentitiesDeleteRequest<'a> {
 crate::runtime::request_options!(UsersIdentitiesDeleteRequest);
 impl<'a> UsersIdentitiesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2706,6 +2830,7 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2758,6 +2883,7 @@ pub struct UsersIdentitiesLinkRequest<'a> {
 crate::runtime::request_options!(UsersIdentitiesLinkRequest);
 impl<'a> UsersIdentitiesLinkRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::LinkUserIdentityRequestContent>,
@@ -2766,6 +2892,7 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2774,6 +2901,7 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2835,26 +2963,31 @@ pub struct UsersLogsListRequest<'a> {
 crate::runtime::request_options!(UsersLogsListRequest);
 impl<'a> UsersLogsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets the `sort` query parameter.
+    #[inline]
     pub fn sort(mut self, value: impl Into<String>) -> Self {
         self.sort = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2863,6 +2996,7 @@ impl<'a> UsersLogsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -2892,9 +3026,11 @@ impl<'a> UsersLogsListRequest<'a> {
 }
 impl<'a> UsersLogsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Log> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_logs_by_user";
+        #[inline]
         fn extract(
             answer: crate::types::UserListLogResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
@@ -2941,6 +3077,7 @@ impl<'a> UsersLogsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Log> {
         crate::pagination::items(self.pages())
     }
@@ -2996,12 +3133,14 @@ pub struct UsersMultifactorDeleteProviderRequest<'a> {
 crate::runtime::request_options!(UsersMultifactorDeleteProviderRequest);
 impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3041,12 +3180,14 @@ pub struct UsersMultifactorInvalidateRememberBrowserRequest<'a> {
 crate::runtime::request_options!(UsersMultifactorInvalidateRememberBrowserRequest);
 impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3106,21 +3247,25 @@ pub struct UsersOrganizationsListRequest<'a> {
 crate::runtime::request_options!(UsersOrganizationsListRequest);
 impl<'a> UsersOrganizationsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3129,6 +3274,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3157,9 +3303,11 @@ impl<'a> UsersOrganizationsListRequest<'a> {
 }
 impl<'a> UsersOrganizationsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_organizations";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserOrganizationsResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
@@ -3206,6 +3354,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
         crate::pagination::items(self.pages())
     }
@@ -3270,6 +3419,7 @@ pub struct UsersPermissionsCreateRequest<'a> {
 crate::runtime::request_options!(UsersPermissionsCreateRequest);
 impl<'a> UsersPermissionsCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AddRolePermissionsRequestContent>,
@@ -3278,6 +3428,7 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3286,6 +3437,7 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3318,6 +3470,7 @@ pub struct UsersPermissionsDeleteRequest<'a> {
 crate::runtime::request_options!(UsersPermissionsDeleteRequest);
 impl<'a> UsersPermissionsDeleteRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AddRolePermissionsRequestContent>,
@@ -3326,12 +3479,14 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3366,21 +3521,25 @@ pub struct UsersPermissionsListRequest<'a> {
 crate::runtime::request_options!(UsersPermissionsListRequest);
 impl<'a> UsersPermissionsListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3389,6 +3548,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3417,11 +3577,13 @@ impl<'a> UsersPermissionsListRequest<'a> {
 }
 impl<'a> UsersPermissionsListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserPermissionSchema> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_permissions";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserPermissionsResponseContent,
         ) -> Result<
@@ -3471,6 +3633,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::UserPermissionSchema> {
@@ -3525,6 +3688,7 @@ pub struct UsersRefreshTokenDeleteRequest<'a> {
 crate::runtime::request_options!(UsersRefreshTokenDeleteRequest);
 impl<'a> UsersRefreshTokenDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3533,6 +3697,7 @@ impl<'a> UsersRefreshTokenDeleteRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3570,21 +3735,25 @@ pub struct UsersRefreshTokenListRequest<'a> {
 crate::runtime::request_options!(UsersRefreshTokenListRequest);
 impl<'a> UsersRefreshTokenListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3596,6 +3765,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3633,11 +3803,13 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
 }
 impl<'a> UsersRefreshTokenListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::RefreshTokenResponseContent> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_refresh_tokens_for_user";
+        #[inline]
         fn extract(
             answer: crate::types::ListRefreshTokensPaginatedResponseContent,
         ) -> Result<
@@ -3674,6 +3846,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::RefreshTokenResponseContent> {
@@ -3712,6 +3885,7 @@ pub struct UsersRiskAssessmentsClearRequest<'a> {
 crate::runtime::request_options!(UsersRiskAssessmentsClearRequest);
 impl<'a> UsersRiskAssessmentsClearRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::ClearAssessorsRequestContent>,
@@ -3720,12 +3894,14 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3806,6 +3982,7 @@ pub struct UsersRolesAssignRequest<'a> {
 crate::runtime::request_options!(UsersRolesAssignRequest);
 impl<'a> UsersRolesAssignRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssignUserRolesRequestContent>,
@@ -3814,12 +3991,14 @@ impl<'a> UsersRolesAssignRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3852,6 +4031,7 @@ pub struct UsersRolesDeleteRequest<'a> {
 crate::runtime::request_options!(UsersRolesDeleteRequest);
 impl<'a> UsersRolesDeleteRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::AssignUserRolesRequestContent>,
@@ -3860,12 +4040,14 @@ impl<'a> UsersRolesDeleteRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3900,21 +4082,25 @@ pub struct UsersRolesListRequest<'a> {
 crate::runtime::request_options!(UsersRolesListRequest);
 impl<'a> UsersRolesListRequest<'a> {
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `page` query parameter.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets the `per_page` query parameter.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3923,6 +4109,7 @@ impl<'a> UsersRolesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -3951,9 +4138,11 @@ impl<'a> UsersRolesListRequest<'a> {
 }
 impl<'a> UsersRolesListRequest<'a> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
+    #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_user_roles";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserRolesResponseContent,
         ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
@@ -4000,6 +4189,7 @@ impl<'a> UsersRolesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
         crate::pagination::items(self.pages())
     }
@@ -4049,6 +4239,7 @@ pub struct UsersSessionsDeleteRequest<'a> {
 crate::runtime::request_options!(UsersSessionsDeleteRequest);
 impl<'a> UsersSessionsDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4057,6 +4248,7 @@ impl<'a> UsersSessionsDeleteRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -4089,21 +4281,25 @@ pub struct UsersSessionsListRequest<'a> {
 crate::runtime::request_options!(UsersSessionsListRequest);
 impl<'a> UsersSessionsListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `include_totals` query parameter.
+    #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
         self.include_totals = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4115,6 +4311,7 @@ impl<'a> UsersSessionsListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -4143,11 +4340,13 @@ impl<'a> UsersSessionsListRequest<'a> {
 }
 impl<'a> UsersSessionsListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::SessionResponseContent> {
         #[allow(dead_code)]
         const OPERATION: &str = "get_sessions_for_user";
+        #[inline]
         fn extract(
             answer: crate::types::ListUserSessionsPaginatedResponseContent,
         ) -> Result<
@@ -4184,6 +4383,7 @@ impl<'a> UsersSessionsListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<'a, crate::types::SessionResponseContent> {

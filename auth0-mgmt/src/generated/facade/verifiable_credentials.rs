@@ -126,6 +126,7 @@ crate::runtime::request_options!(
 );
 impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::CreateVerifiableCredentialTemplateRequestContent>,
@@ -134,6 +135,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -142,6 +144,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -177,12 +180,14 @@ crate::runtime::request_options!(
 );
 impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -212,6 +217,7 @@ pub struct VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
 crate::runtime::request_options!(VerifiableCredentialsVerificationTemplatesGetRequest);
 impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -220,6 +226,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -253,16 +260,19 @@ pub struct VerifiableCredentialsVerificationTemplatesListRequest<'a> {
 crate::runtime::request_options!(VerifiableCredentialsVerificationTemplatesListRequest);
 impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
     /// Sets the `from` query parameter.
+    #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
         self.from = Some(value.into());
         self
     }
     /// Sets the `take` query parameter.
+    #[inline]
     pub fn take(mut self, value: i64) -> Self {
         self.take = Some(value.into());
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -274,6 +284,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
@@ -294,6 +305,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
 }
 impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    #[inline]
     pub fn pages(
         self,
     ) -> crate::pagination::Pages<
@@ -302,6 +314,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
     > {
         #[allow(dead_code)]
         const OPERATION: &str = "get_vc_templates";
+        #[inline]
         fn extract(
             answer: crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
         ) -> Result<
@@ -338,6 +351,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
     pub fn items(
         self,
     ) -> crate::pagination::Items<
@@ -361,6 +375,7 @@ crate::runtime::request_options!(
 );
 impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
     /// Sets the request body.
+    #[inline]
     pub fn body(
         mut self,
         value: impl Into<crate::types::UpdateVerifiableCredentialTemplateRequestContent>,
@@ -369,6 +384,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
         self
     }
     /// Sends the request and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -377,6 +393,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
         crate::runtime::body(self.send_with_response())
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
+    #[inline]
     pub fn send_with_response(
         mut self,
     ) -> impl ::std::future::Future<
