@@ -215,7 +215,10 @@ pub(crate) fn unlisted<'de, A: MapAccess<'de>>(
 }
 
 /// The value of a required member, or the error of its absence.
-pub(crate) fn required<T, E: serde::de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+pub(crate) fn required<T, E: serde::de::Error>(
+    slot: Option<T>,
+    name: &'static str,
+) -> Result<T, E> {
     slot.ok_or_else(|| E::missing_field(name))
 }
 
@@ -315,5 +318,103 @@ mod tests {
             "b is required"
         );
         assert!(serde_json::from_str::<S>(r#"{"b": [1, "x"]}"#).is_err());
+    }
+
+    /// A type as the generator writes it: the macro's decoder, serde's `Serialize`.
+    #[derive(Debug, Default, PartialEq, serde::Serialize)]
+    struct Object {
+        name: String,
+        #[serde(rename = "type")]
+        r#type: Option<String>,
+        count: Option<i64>,
+        nullable: crate::Nullable<String>,
+        #[serde(rename = "list")]
+        items: Option<Vec<String>>,
+        required_array: Vec<u8>,
+        required_nullable: Option<String>,
+        #[serde(flatten)]
+        extra: crate::Extra,
+    }
+
+    object!(Object {
+        name required,
+        r#type = "type" optional,
+        count optional,
+        nullable optional,
+        items = "list" optional OptionVec,
+        required_array required ExactVec,
+        required_nullable required,
+    } extra);
+
+    const FULL: &str = r#"{"name": "n", "type": "t", "count": 2, "nullable": null,
+        "list": ["a"], "required_array": [1], "required_nullable": null,
+        "zeta": {"deep": [1, null]}, "alpha": "kept"}"#;
+
+    #[test]
+    fn an_object_decodes_its_members_in_place_and_keeps_the_others() {
+        let o: Object = serde_json::from_str(FULL).unwrap();
+        assert_eq!(o.name, "n");
+        assert_eq!(o.r#type.as_deref(), Some("t"));
+        assert_eq!(o.count, Some(2));
+        assert_eq!(o.nullable, crate::Nullable::Null);
+        assert_eq!(
+            o.items.as_ref().map(Vec::capacity),
+            Some(1),
+            "exact-fit decoder"
+        );
+        assert_eq!(o.required_array, [1]);
+        assert_eq!(o.required_nullable, None);
+        let mut unlisted: Vec<&str> = o.extra.keys().map(String::as_str).collect();
+        unlisted.sort_unstable();
+        assert_eq!(unlisted, ["alpha", "zeta"]);
+        assert_eq!(o.extra["zeta"], serde_json::json!({"deep": [1, null]}));
+        // Written back, it is what was read.
+        let original: serde_json::Value = serde_json::from_str(FULL).unwrap();
+        assert_eq!(serde_json::to_value(&o).unwrap(), original);
+    }
+
+    #[test]
+    fn an_object_decodes_from_every_kind_of_input() {
+        let expected: Object = serde_json::from_str(FULL).unwrap();
+        let value: serde_json::Value = serde_json::from_str(FULL).unwrap();
+        // Borrowed keys (a `Value`, by reference), owned keys (a `Value`, taken), keys with
+        // escapes (which the JSON reader cannot lend).
+        assert_eq!(Object::deserialize(&value).unwrap(), expected);
+        assert_eq!(serde_json::from_value::<Object>(value).unwrap(), expected);
+        let escaped = FULL.replace(r#""name""#, r#""n\u0061me""#);
+        assert_eq!(serde_json::from_str::<Object>(&escaped).unwrap(), expected);
+        // Left out: optional members are their default, `Nullable` ones `Absent`.
+        let least: Object = serde_json::from_str(
+            r#"{"name": "n", "required_array": [], "required_nullable": "x"}"#,
+        )
+        .unwrap();
+        assert_eq!(least.nullable, crate::Nullable::Absent);
+        assert_eq!((least.r#type, least.count, least.items), (None, None, None));
+        assert!(least.extra.is_empty());
+    }
+
+    #[test]
+    fn object_errors_name_the_member() {
+        let error = |json: &str| {
+            serde_json::from_str::<Object>(json)
+                .unwrap_err()
+                .to_string()
+        };
+        let e =
+            error(r#"{"name": "a", "name": "b", "required_array": [], "required_nullable": null}"#);
+        assert!(e.contains("duplicate field `name`"), "{e}");
+        let e = error(r#"{"name": "a", "required_array": []}"#);
+        assert!(
+            e.contains("missing field `required_nullable`"),
+            "a required nullable member must be sent: {e}"
+        );
+        let e = error(r#"{"name": "a", "required_nullable": null}"#);
+        assert!(e.contains("missing field `required_array`"), "{e}");
+        let e = error(r#"{"type": "t"}"#);
+        assert!(e.contains("missing field `name`"), "{e}");
+        let e = error(r#"{"name": 5, "required_array": [], "required_nullable": null}"#);
+        assert!(e.contains("invalid type"), "{e}");
+        let e = error(r#"["n"]"#);
+        assert!(e.contains("expected struct Object"), "{e}");
     }
 }

@@ -111,7 +111,11 @@ fn object_line(s: &syn::ItemStruct) -> Option<syn::Item> {
     let [extra] = flattened.as_slice() else {
         return None;
     };
-    let extra_ty = &fields.named.iter().find(|f| f.ident.as_ref() == Some(&extra.ident))?.ty;
+    let extra_ty = &fields
+        .named
+        .iter()
+        .find(|f| f.ident.as_ref() == Some(&extra.ident))?
+        .ty;
     if !matches!(extra_ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Extra"))
     {
         return None;
