@@ -64,44 +64,34 @@ pub(crate) fn any_of(generator: &mut SchemaGenerator, variants: &[SchemaFn]) -> 
 /// type). Names in the tables are serde's wire names; `of` is [`of`].
 macro_rules! json_schema {
     (object $name:ident, [$($member:expr),* $(,)?], $additional:expr, [$($flat:expr),* $(,)?]) => {
-        impl ::schemars::JsonSchema for $name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                ::std::borrow::Cow::Borrowed(stringify!($name))
-            }
-            fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                ::std::borrow::Cow::Borrowed(concat!(module_path!(), "::", stringify!($name)))
-            }
-            fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                $crate::schema::object(generator, &[$($member),*], $additional, &[$($flat),*])
-            }
-        }
+        $crate::schema::json_schema!(@impl $name, generator => {
+            $crate::schema::object(generator, &[$($member),*], $additional, &[$($flat),*])
+        });
     };
     (any_of $name:ident, [$($variant:expr),* $(,)?]) => {
-        impl ::schemars::JsonSchema for $name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                ::std::borrow::Cow::Borrowed(stringify!($name))
-            }
-            fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                ::std::borrow::Cow::Borrowed(concat!(module_path!(), "::", stringify!($name)))
-            }
-            fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                $crate::schema::any_of(generator, &[$($variant),*])
-            }
-        }
+        $crate::schema::json_schema!(@impl $name, generator => {
+            $crate::schema::any_of(generator, &[$($variant),*])
+        });
     };
     (newtype $name:ident, $inner:ty) => {
+        $crate::schema::json_schema!(@impl $name, generator => {
+            <$inner as ::schemars::JsonSchema>::json_schema(generator)
+        } inline <$inner as ::schemars::JsonSchema>::inline_schema());
+    };
+    // The impl every arm writes: the type's name and id, its schema, whether it is inlined.
+    (@impl $name:ident, $generator:ident => $schema:block $(inline $inline:expr)?) => {
         impl ::schemars::JsonSchema for $name {
-            fn inline_schema() -> bool {
-                <$inner as ::schemars::JsonSchema>::inline_schema()
-            }
+            $(fn inline_schema() -> bool {
+                $inline
+            })?
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(stringify!($name))
             }
             fn schema_id() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(concat!(module_path!(), "::", stringify!($name)))
             }
-            fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                <$inner as ::schemars::JsonSchema>::json_schema(generator)
+            fn json_schema($generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                $schema
             }
         }
     };

@@ -131,7 +131,7 @@ fn object_line(s: &syn::ItemStruct) -> Option<syn::Item> {
             quote!(required)
         };
         // The wire name only where it is not the field's.
-        let wire = (*wire != ident.to_string()).then(|| quote!(= #wire));
+        let wire = (ident != wire.as_str()).then(|| quote!(= #wire));
         let marker = m
             .with
             .map(|marker| syn::Ident::new(marker, proc_macro2::Span::call_site()));
@@ -178,7 +178,7 @@ fn drop_derive(attrs: &mut [syn::Attribute], name: &str) {
         };
         let kept = paths
             .iter()
-            .filter(|p| !p.segments.last().is_some_and(|s| s.ident == name));
+            .filter(|p| p.segments.last().is_none_or(|s| s.ident != name));
         *a = syn::parse_quote!(#[derive(#(#kept),*)]);
     }
 }
