@@ -134,12 +134,20 @@ pub(crate) trait With<'de, T> {
     fn decode<D: Deserializer<'de>>(d: D) -> Result<T, D::Error>;
 }
 
+/// The type's own `Deserialize`.
+pub(crate) struct Plain;
 /// [`vec`].
 pub(crate) struct ExactVec;
 /// [`option_vec`].
 pub(crate) struct OptionVec;
 /// [`nullable_vec`].
 pub(crate) struct NullableVec;
+
+impl<'de, T: Deserialize<'de>> With<'de, T> for Plain {
+    fn decode<D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        T::deserialize(d)
+    }
+}
 
 impl<'de, T: Deserialize<'de>> With<'de, Vec<T>> for ExactVec {
     fn decode<D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
@@ -176,22 +184,10 @@ impl<'de, M: With<'de, T>, T> serde::de::DeserializeSeed<'de> for Seed<M, T> {
     }
 }
 
-/// Reads a member's value into its slot (what [`object!`] does for each listed member, as one
-/// function per member type rather than code per member); a second value is an error.
-pub(crate) fn member<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
-    map: &mut A,
-    slot: &mut Option<T>,
-    name: &'static str,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(serde::de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
-
-/// As [`member`], decoded by `M`.
-pub(crate) fn member_with<'de, A: MapAccess<'de>, M: With<'de, T>, T>(
+/// Reads a member's value into its slot, decoded by `M` ([`Plain`]: the type's own
+/// `Deserialize`): what [`object!`] does for each listed member, as one function per member
+/// type rather than code per member. A second value is an error.
+pub(crate) fn member<'de, A: MapAccess<'de>, M: With<'de, T>, T>(
     map: &mut A,
     slot: &mut Option<T>,
     name: &'static str,
@@ -267,16 +263,15 @@ macro_rules! object {
     };
     (@wire $field:ident) => { stringify!($field) };
     (@wire $field:ident $wire:literal) => { $wire };
-    (@read $map:ident $field:ident $($wire:literal)?;) => {
-        crate::de::member(&mut $map, &mut $field, crate::de::object!(@wire $field $($wire)?))
-    };
-    (@read $map:ident $field:ident $($wire:literal)?; $with:ident) => {
-        crate::de::member_with::<_, crate::de::$with, _>(
+    (@read $map:ident $field:ident $($wire:literal)?; $($with:ident)?) => {
+        crate::de::member::<_, crate::de::object!(@marker $($with)?), _>(
             &mut $map,
             &mut $field,
             crate::de::object!(@wire $field $($wire)?),
         )
     };
+    (@marker) => { crate::de::Plain };
+    (@marker $with:ident) => { crate::de::$with };
     (@finish $field:ident optional, $($wire:literal)?) => { $field.unwrap_or_default() };
     (@finish $field:ident required, $($wire:literal)?) => {
         crate::de::required($field, crate::de::object!(@wire $field $($wire)?))?
