@@ -140,6 +140,7 @@ impl Client {
             repeat: call.repeat,
             operation,
             clock: &*inner.clock,
+            deadline: None,
         };
         let mut attempts = Build {
             client: self,

@@ -28,9 +28,9 @@ pub enum Error {
     Timeout {
         /// The operation.
         operation: &'static str,
-        /// The underlying error.
+        /// The client's deadline for the attempt passed, or the HTTP client gave up.
         #[source]
-        source: reqwest::Error,
+        source: auth0_http::TimedOut,
     },
     /// The server could not be reached or the connection broke.
     #[error("{operation}: connection failed")]

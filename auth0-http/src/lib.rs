@@ -4,6 +4,8 @@
 //!   attempts, the one retry rule ([`Repeat`]) within a [`RetryPolicy`] (backoff with jitter,
 //!   `Retry-After` / `X-RateLimit-Reset`, a total deadline), the 401 hook the Management
 //!   client replaces its token with, no redirects, a tracing span per request;
+//! - [`Watchdog`]: the deadlines of requests in flight, watched by one task per client
+//!   rather than a timer per request; [`TimedOut`], why a request timed out;
 //! - [`Clock`]: the time and the waits, injectable ([`ManualClock`]) so that tests of backoff,
 //!   token renewal and cache expiry do not wait;
 //! - [`Telemetry`]: the `Auth0-Client` header;
@@ -34,6 +36,7 @@
 
 mod body;
 mod clock;
+mod deadline;
 mod error;
 mod json_path;
 mod retry;
@@ -47,6 +50,7 @@ use reqwest::header::HeaderValue;
 
 pub use body::{BodyError, DEFAULT_BODY_LIMIT, ERROR_BODY_PREFIX, read_body, read_prefix};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock, system_clock};
+pub use deadline::{Elapsed, TICK as DEADLINE_TICK, Watchdog};
 pub use error::{ApiError, Body, DecodeError, decode_json, mark_sensitive, printable, redact};
 pub use retry::{RateLimit, Repeat, RetryPolicy, rate_limit_reset, server_wait};
 pub use secret::{
@@ -54,7 +58,9 @@ pub use secret::{
     Password, RefreshToken, Secret,
 };
 pub use secret_names::is_secret_name;
-pub use send::{Attempts, Exchange, SendError, send};
+pub use send::{
+    Attempts, Deadline, Exchange, SendError, TimedOut, copy_request, send, send_within,
+};
 pub use telemetry::{HEADER as TELEMETRY_HEADER, Telemetry};
 pub use url::{
     DomainError, PathSegmentError, base_url, check_segment, encode_segment, is_loopback,
@@ -98,7 +104,8 @@ pub mod __private {
 
 /// Implements the constructors every client's `Error` enum shares, from the failures of
 /// [`send`], [`read_body`] and error answers, on an enum with the variants
-/// `Timeout`, `Connection`, `Http` (`{ operation, source: reqwest::Error }`), `Redirect`
+/// `Timeout` (`{ operation, source: TimedOut }`), `Connection`, `Http` (`{ operation, source:
+/// reqwest::Error }`), `Redirect`
 /// (`{ operation, location }`), `TooLarge` (`{ operation, limit }`), `InvalidRequest`
 /// (`{ operation, message }`), `Api(Box<ApiError>)` and `RateLimited { reset, error }`:
 /// `from_reqwest`, `from_answer`, `from_send`, `from_body` (crate-private).
@@ -112,7 +119,10 @@ macro_rules! error_constructors {
                 source: $crate::__private::reqwest::Error,
             ) -> Self {
                 if source.is_timeout() {
-                    $error::Timeout { operation, source }
+                    $error::Timeout {
+                        operation,
+                        source: $crate::TimedOut::Http(source),
+                    }
                 } else if source.is_connect() || source.is_request() {
                     $error::Connection { operation, source }
                 } else {
@@ -144,6 +154,10 @@ macro_rules! error_constructors {
                     $crate::SendError::Redirect { location } => $error::Redirect {
                         operation,
                         location,
+                    },
+                    $crate::SendError::Timeout { after } => $error::Timeout {
+                        operation,
+                        source: $crate::TimedOut::Deadline { after },
                     },
                     other => $error::InvalidRequest {
                         operation,

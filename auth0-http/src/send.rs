@@ -1,6 +1,7 @@
 //! The one send loop: attempts, the retry rule, backoff, the redirect guard, a tracing span.
 
 use std::future::Future;
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
@@ -8,7 +9,9 @@ use reqwest::header::LOCATION;
 use tracing::Instrument;
 
 use crate::clock::Clock;
+use crate::deadline::Watchdog;
 use crate::retry::{Repeat, RetryPolicy};
+use tokio::time::Instant;
 
 /// Makes the request of each attempt, and decides what a 401 answer means.
 ///
@@ -24,6 +27,12 @@ pub trait Attempts: Send {
         &mut self,
         attempt: u32,
     ) -> impl Future<Output = Result<reqwest::Request, Self::Error>> + Send;
+
+    /// The URL the attempts go to, when the attempts keep it (a request kept for the next
+    /// attempt): the answer's origin is checked against it instead of a copy made per attempt.
+    fn sent_to(&self) -> Option<&url::Url> {
+        None
+    }
 
     /// The server answered 401: whether to make one more attempt (with a new token). Asked
     /// at most once per send; `false` (the default) returns the answer.
@@ -47,6 +56,34 @@ pub struct Exchange<'a> {
     pub operation: &'static str,
     /// The clock backoff waits on.
     pub clock: &'a dyn Clock,
+    /// The time each attempt may take, watched by a [`Watchdog`]; `None` leaves it to the
+    /// HTTP client's own timeout.
+    pub deadline: Option<Deadline<'a>>,
+}
+
+/// How long each attempt may take, and who watches it.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline<'a> {
+    /// The deadlines of the client's requests in flight.
+    pub watchdog: &'a Watchdog,
+    /// The time one attempt may take: until the whole answer is read, when the caller reads
+    /// it within the deadline [`send_within`] returns.
+    pub timeout: Duration,
+}
+
+/// Why a request timed out.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimedOut {
+    /// The attempt's deadline passed before its whole answer was read.
+    #[error("no whole answer within {after:?}")]
+    Deadline {
+        /// The time the attempt was given.
+        after: Duration,
+    },
+    /// The HTTP client gave up: its own timeout, or connecting took too long.
+    #[error(transparent)]
+    Http(reqwest::Error),
 }
 
 /// Why [`send`] gave up.
@@ -59,6 +96,12 @@ pub enum SendError<E> {
     /// The last attempt failed at the HTTP level (connection, timeout, …).
     #[error(transparent)]
     Http(reqwest::Error),
+    /// The attempt's [`Deadline`] passed before the answer came.
+    #[error("no answer within {after:?}")]
+    Timeout {
+        /// The time the attempt was given.
+        after: Duration,
+    },
     /// The server answered with a redirect, or the HTTP client followed one to another origin:
     /// requests of this SDK carry credentials and never follow redirects.
     #[error("the server redirected the request to {}", crate::printable(location))]
@@ -85,6 +128,18 @@ pub async fn send<A: Attempts>(
     exchange: &Exchange<'_>,
     attempts: &mut A,
 ) -> Result<reqwest::Response, SendError<A::Error>> {
+    send_within(exchange, attempts)
+        .await
+        .map(|(response, _)| response)
+}
+
+/// As [`send`], with the deadline of the answer's attempt when the exchange has a
+/// [`Deadline`]: the caller reads the body within it (`Watchdog::within`), so that the
+/// attempt's time covers the whole answer.
+pub async fn send_within<A: Attempts>(
+    exchange: &Exchange<'_>,
+    attempts: &mut A,
+) -> Result<(reqwest::Response, Option<Instant>), SendError<A::Error>> {
     let span = tracing::debug_span!(
         "auth0.request",
         operation = exchange.operation,
@@ -99,7 +154,7 @@ pub async fn send<A: Attempts>(
 async fn run<A: Attempts>(
     exchange: &Exchange<'_>,
     attempts: &mut A,
-) -> Result<reqwest::Response, SendError<A::Error>> {
+) -> Result<(reqwest::Response, Option<Instant>), SendError<A::Error>> {
     let clock = exchange.clock;
     let policy = exchange.policy;
     let started = clock.now();
@@ -116,13 +171,31 @@ async fn run<A: Attempts>(
             span.record("path", tracing::field::display(request.url().path()));
         }
         span.record("attempt", attempt);
-        let url = request.url().clone();
-        let result = exchange.http.execute(sealed(request)).await;
+        let copied = match attempts.sent_to() {
+            Some(kept) if crate::url::same_origin(kept, request.url()) => None,
+            _ => Some(request.url().clone()),
+        };
+        let sending = exchange.http.execute(sealed(request));
+        let (result, deadline) = match exchange.deadline {
+            Some(Deadline { watchdog, timeout }) => {
+                let deadline = Instant::now() + timeout;
+                match watchdog.within(deadline, sending).await {
+                    Ok(result) => (result, Some(deadline)),
+                    Err(_) => return Err(SendError::Timeout { after: timeout }),
+                }
+            }
+            None => (sending.await, None),
+        };
         let wait = match &result {
             Ok(response) => {
                 let status = response.status();
                 span.record("status", status.as_u16());
-                if let Some(location) = redirect(&url, response) {
+                // Without a copy the attempts kept the URL (checked above): fail closed if not.
+                let location = match copied.as_ref().or_else(|| attempts.sent_to()) {
+                    Some(sent) => redirect(sent, response),
+                    None => Some(response.url().to_string()),
+                };
+                if let Some(location) = location {
                     return Err(SendError::Redirect { location });
                 }
                 if status == StatusCode::UNAUTHORIZED
@@ -143,14 +216,18 @@ async fn run<A: Attempts>(
             Err(_) => None,
         };
         let Some(wait) = wait else {
-            return result.map_err(SendError::Http);
+            return result
+                .map(|response| (response, deadline))
+                .map_err(SendError::Http);
         };
         let elapsed = clock.now().saturating_duration_since(started);
         if retries >= policy.retries()
             || wait > policy.longest_wait()
             || elapsed.saturating_add(wait) > policy.total_deadline()
         {
-            return result.map_err(SendError::Http);
+            return result
+                .map(|response| (response, deadline))
+                .map_err(SendError::Http);
         }
         match &result {
             Ok(r) => tracing::debug!(?wait, status = r.status().as_u16(), "retrying"),
@@ -174,6 +251,23 @@ fn redirect(sent: &url::Url, response: &reqwest::Response) -> Option<String> {
         return Some(location);
     }
     (!crate::url::same_origin(sent, response.url())).then(|| response.url().to_string())
+}
+
+/// A copy of a request for another attempt, or `None` when its body is a stream that cannot
+/// be copied: `reqwest::Request::try_clone`, except that a request without a body is copied
+/// without making room for a timeout it does not have (method, URL, headers, version and
+/// timeout are all such a request holds).
+pub fn copy_request(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
 }
 
 /// The request with its body as a one-chunk stream: the HTTP client cannot copy it, so it

@@ -109,12 +109,43 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Percent-encodes a path value as one segment: all but the unreserved characters, so that
 /// `/`, `\`, `?`, `#` and `%` stay inside it (`sms|dev_1` is sent as `sms%7Cdev_1`).
 pub fn encode_segment(value: &str) -> String {
-    utf8_percent_encode(value, SEGMENT).to_string()
+    let mut encoded = String::with_capacity(encoded_len(value));
+    encoded.extend(utf8_percent_encode(value, SEGMENT));
+    encoded
+}
+
+/// The length of `value` encoded: the string is made at its size, not grown (a string that
+/// grows is reallocated, and a reallocation takes the allocator's lock of the thread that
+/// made it, which other threads freeing into it contend for).
+fn encoded_len(value: &str) -> usize {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => 1,
+            _ => 3,
+        })
+        .sum()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_are_encoded_at_their_size() {
+        for value in [
+            "auth0|7",
+            "sms|dev_1",
+            "a/b?c#d%e",
+            "plain-value_1.2~",
+            "é 字",
+        ] {
+            let encoded = encode_segment(value);
+            assert_eq!(encoded.len(), encoded_len(value), "{value}");
+            assert_eq!(encoded.capacity(), encoded.len(), "{value}");
+        }
+        assert_eq!(encode_segment("sms|dev_1"), "sms%7Cdev_1");
+    }
 
     #[test]
     fn domains_and_base_urls() {

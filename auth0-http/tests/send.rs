@@ -42,6 +42,7 @@ async fn run(
         repeat,
         operation: "test",
         clock,
+        deadline: None,
     };
     send(&exchange, attempts).await
 }

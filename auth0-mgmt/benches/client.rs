@@ -8,7 +8,11 @@
 //! worker shares the two cores), requests/s of the client against the bare loop.
 //!
 //! `cargo bench -p auth0-mgmt --bench client` prints criterion's figures, then summaries of
-//! interleaved rounds (median) with the ratios.
+//! interleaved rounds (median) with the ratios. `-- --concurrent-only` runs the concurrent
+//! rounds alone; `-- --bare-same-headers` has the bare loop send the client's `Accept` and
+//! `Auth0-Client` headers too (the same request on the wire; the server shares the cores, so
+//! each header it reads counts); `-- --only-client` / `--only-bare` (with `--per-task N`)
+//! run one side, for a profiler.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
@@ -62,6 +66,10 @@ struct Setup {
     client: Client,
     http: reqwest::Client,
     url: String,
+    /// `--bare-same-headers`: the bare loop sends the headers the client sends (`Accept`,
+    /// `Auth0-Client`) besides the token, so that both put the same request on the wire.
+    same_headers: bool,
+    telemetry: reqwest::header::HeaderValue,
     _server: Server,
 }
 
@@ -86,6 +94,8 @@ fn setup_on(runtime: tokio::runtime::Runtime) -> Setup {
         client,
         http: reqwest::Client::new(),
         url: format!("{base}/api/v2/users/auth0%7C7"),
+        same_headers: std::env::args().any(|a| a == "--bare-same-headers"),
+        telemetry: auth0_http::Telemetry::for_crate("auth0-mgmt").header_value(),
         _server: server,
     }
 }
@@ -95,10 +105,13 @@ async fn via_client(s: &Setup) -> types::GetUserResponseContent {
 }
 
 async fn via_reqwest(s: &Setup) -> types::GetUserResponseContent {
-    let bytes = s
-        .http
-        .get(&s.url)
-        .bearer_auth("bench-token")
+    let mut request = s.http.get(&s.url).bearer_auth("bench-token");
+    if s.same_headers {
+        request = request
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(auth0_http::TELEMETRY_HEADER, s.telemetry.clone());
+    }
+    let bytes = request
         .send()
         .await
         .expect("send")
@@ -188,15 +201,21 @@ fn concurrent_summary() {
     let bare = |s: std::sync::Arc<Setup>| async move { via_reqwest(&s).await };
     concurrent_rate(&s, 50, ours);
     concurrent_rate(&s, 50, bare);
-    // `--only-client` / `--only-bare`: one side alone, for a profiler.
+    // `--only-client` / `--only-bare`: one side alone, for a profiler (`--per-task N`: N
+    // requests per task in each of the 5 rounds instead of 400).
+    let per_task = std::env::args()
+        .skip_while(|a| a != "--per-task")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(400);
     for (flag, side) in [("--only-client", true), ("--only-bare", false)] {
         if std::env::args().any(|a| a == flag) {
             let rate = (0..5)
                 .map(|_| {
                     if side {
-                        concurrent_rate(&s, 400, ours)
+                        concurrent_rate(&s, per_task, ours)
                     } else {
-                        concurrent_rate(&s, 400, bare)
+                        concurrent_rate(&s, per_task, bare)
                     }
                 })
                 .fold(0.0, f64::max);
@@ -227,9 +246,15 @@ criterion_group! {
 }
 
 fn main() {
-    // `--concurrent-only` (and `--only-client` / `--only-bare`) skips criterion and the
-    // sequential rounds.
-    if !std::env::args().any(|a| a.starts_with("--concurrent-only") || a.starts_with("--only-")) {
+    // `--concurrent-only` (and `--only-client` / `--only-bare`, `--per-task`,
+    // `--bare-same-headers`) skips criterion and the sequential rounds.
+    let ours = [
+        "--concurrent-only",
+        "--only-",
+        "--per-task",
+        "--bare-same-headers",
+    ];
+    if !std::env::args().any(|a| ours.iter().any(|flag| a.starts_with(flag))) {
         group();
         Criterion::default().configure_from_args().final_summary();
         summary();

@@ -188,9 +188,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Total time allowed for one HTTP exchange (default 30 s), and for waiting for a token.
-    /// With [`http_client`](Self::http_client), that client's own timeout applies to the
-    /// exchange.
+    /// Total time allowed for one attempt of a request, from sending it to reading the whole
+    /// answer (default 30 s), and for waiting for a token. With
+    /// [`http_client`](Self::http_client), that client's own timeout applies too.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -246,12 +246,15 @@ impl ClientBuilder {
         let audience = self.audience.clone().unwrap_or_else(|| format!("{base}/"));
         let http = match self.http {
             Some(h) => h,
-            None => auth0_http::http_client(self.connect_timeout, Some(self.timeout))
+            // No total timeout on the HTTP client: each attempt's deadline is watched by the
+            // client's `Watchdog`, and streamed answers set theirs on the request.
+            None => auth0_http::http_client(self.connect_timeout, None)
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };
         let auth_client = |builder: auth0_auth::ClientBuilder| {
             let builder = builder
                 .http_client(http.clone())
+                .timeout(self.timeout)
                 .clock(Arc::clone(&self.clock));
             // The token requests say what the API calls say.
             let builder = if self.telemetry {
@@ -301,12 +304,17 @@ impl ClientBuilder {
             }
             Some(Credentials::Source(source)) => (source, true),
         };
+        let parsed = reqwest::Url::parse(&base)
+            .map_err(|e| Error::Config(format!("the base URL {base:?}: {e}")))?;
         let inner = Inner {
             shared: Arc::new(Shared {
+                endpoint_template: crate::runtime::endpoint_template(&parsed),
+                base: parsed,
                 tokens: TokenCache::new(source, refreshable, Arc::clone(&self.clock)),
-                telemetry: self.telemetry.then(|| telemetry.header_value()),
+                telemetry: self.telemetry.then(|| static_header_value(&telemetry)),
                 retry: self.retry,
                 timeout: self.timeout,
+                watchdog: auth0_http::Watchdog::new(),
                 max_body: self.max_body,
                 clock: self.clock,
                 custom_domain: self.custom_domain,
@@ -316,6 +324,21 @@ impl ClientBuilder {
             raw: Raw::new_with_client(&base, http, inner),
         })
     }
+}
+
+/// The `Auth0-Client` value of this crate's calls, made once for the process and held as
+/// static text: every request's copy of it is then free, not a count shared (and written)
+/// by every request on every thread.
+fn static_header_value(telemetry: &Telemetry) -> reqwest::header::HeaderValue {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let text = TEXT.get_or_init(|| {
+        telemetry
+            .header_value()
+            .to_str()
+            .map(str::to_owned)
+            .unwrap_or_default()
+    });
+    reqwest::header::HeaderValue::from_static(text)
 }
 
 /// `my-tenant.auth0.com` -> `https://my-tenant.auth0.com/api/v2`; a URL keeps its scheme and

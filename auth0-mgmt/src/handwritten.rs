@@ -2,7 +2,7 @@
 
 use progenitor_client::ClientInfo;
 
-use crate::runtime::{Built, RequestOptions, request_options};
+use crate::runtime::{Build, RequestOptions, request_options};
 use crate::{ApiResponse, Client, Error, types};
 
 const IMPORT_OPERATION: &str = "post_users-imports";
@@ -83,36 +83,56 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
     + 'a {
         let client = self.client;
         let options = std::mem::take(&mut self.options);
-        crate::runtime::send_json(IMPORT_OPERATION, client, options, self.request())
+        // The body is made once; a rate-limited or token-refused upload is sent again as it was.
+        let build: Build<'a> = match self.body() {
+            Ok((content_type, body)) => Box::new(move || {
+                let raw = client.raw();
+                Ok(raw
+                    .client()
+                    .post(format!("{}/jobs/users-imports", raw.baseurl()))
+                    .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
+                    // A body in memory, so that it can be sent again.
+                    .body(body.clone())
+                    .build()
+                    .map_err(progenitor_client::Error::from))
+            }),
+            // No request to make: the first attempt's build reports why.
+            Err(e) => {
+                let why = std::sync::Mutex::new(Some(e));
+                Box::new(move || {
+                    Err(why
+                        .lock()
+                        .ok()
+                        .and_then(|mut e| e.take())
+                        .unwrap_or_else(|| Error::missing(IMPORT_OPERATION, "the upload")))
+                })
+            }
+        };
+        crate::runtime::send_json(IMPORT_OPERATION, client, options, build)
     }
 
-    fn request(self) -> Built {
+    /// The content type (with the boundary) and the multipart body, or why there is none.
+    fn body(&self) -> Result<(String, bytes::Bytes), Error> {
         let (contents, file_name) = self
             .users
+            .as_ref()
             .ok_or_else(|| Error::missing(IMPORT_OPERATION, "the `users` file"))?;
         let connection_id = self
             .connection_id
+            .clone()
             .ok_or_else(|| Error::missing(IMPORT_OPERATION, "`connection_id`"))?;
         let mut fields = vec![("connection_id", connection_id)];
         if let Some(v) = self.upsert {
             fields.push(("upsert", v.to_string()));
         }
-        if let Some(v) = self.external_id {
-            fields.push(("external_id", v));
+        if let Some(v) = &self.external_id {
+            fields.push(("external_id", v.clone()));
         }
         if let Some(v) = self.send_completion_email {
             fields.push(("send_completion_email", v.to_string()));
         }
-        let (content_type, body) = multipart(&contents, &file_name, &fields)?;
-        let raw = self.client.raw();
-        Ok(raw
-            .client()
-            .post(format!("{}/jobs/users-imports", raw.baseurl()))
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            // A body in memory, so that a rate-limited or token-refused upload is sent again.
-            .body(body)
-            .build()
-            .map_err(progenitor_client::Error::from))
+        let (content_type, body) = multipart(contents, file_name, &fields)?;
+        Ok((content_type, bytes::Bytes::from(body)))
     }
 }
 

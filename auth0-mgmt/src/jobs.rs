@@ -132,8 +132,17 @@ impl<'a> JobsUsersExports<'a> {
         stream::once(async move {
             let request = request?;
             let policy = &client.shared().retry;
-            let response =
-                crate::runtime::exchange(EXPORT_OPERATION, client, policy, request, None).await?;
+            // The file's own read timeout bounds it (the request's, as the caller reads it).
+            let (response, _) =
+                crate::runtime::exchange(
+                    EXPORT_OPERATION,
+                    client,
+                    policy,
+                    crate::runtime::Requests::Kept(Some(request)),
+                    None,
+                    None,
+                )
+                    .await?;
             Ok(Lines::new(response, line_limit))
         })
         .flat_map(|lines| match lines {

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use auth0_http::{Clock, Repeat, RetryPolicy};
 use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
@@ -11,7 +13,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-use crate::token::TokenCache;
+use crate::token::{Bearer, TokenCache};
 
 /// State shared by the raw client and every clone of [`crate::Client`].
 #[derive(Clone)]
@@ -133,12 +135,19 @@ impl std::fmt::Debug for Inner {
 }
 
 pub(crate) struct Shared {
+    /// The base URL (ending in `/api/v2`), read once: each operation's URL is it with the
+    /// operation's path after its own ([`endpoint`]).
+    pub(crate) base: reqwest::Url,
+    /// [`endpoint_template`] of `base`.
+    pub(crate) endpoint_template: reqwest::Url,
     pub(crate) tokens: TokenCache,
     /// `Auth0-Client`, unless telemetry is off.
     pub(crate) telemetry: Option<HeaderValue>,
     pub(crate) retry: RetryPolicy,
     /// The client's timeout of one attempt, which also bounds the wait for a token.
     pub(crate) timeout: Duration,
+    /// Watches the attempts' deadlines (one task for the client, not a timer per request).
+    pub(crate) watchdog: auth0_http::Watchdog,
     /// The largest success answer read.
     pub(crate) max_body: usize,
     pub(crate) clock: Arc<dyn Clock>,
@@ -146,54 +155,100 @@ pub(crate) struct Shared {
     pub(crate) custom_domain: Option<String>,
 }
 
-/// The attempts of one operation: copies of its request, each with the token current when
-/// it is sent; a token the API rejects with 401 is replaced once.
+/// Where the requests of the attempts come from.
+pub(crate) enum Requests<'a> {
+    /// An operation's: the request built for the first attempt, and the operation's builder
+    /// to make it again for each attempt after it (nothing is copied up front for retries
+    /// that mostly never come).
+    Built {
+        first: Option<reqwest::Request>,
+        again: &'a (dyn Fn() -> Result<reqwest::Request, Error> + Send + Sync),
+        /// Where the operations go: the client's base URL.
+        base: &'a reqwest::Url,
+    },
+    /// A request made elsewhere (a users export's file): copies of it, the last attempt that
+    /// can be made taking the request itself.
+    #[cfg_attr(
+        not(feature = "jobs"),
+        allow(
+            dead_code,
+            reason = "only the users export (feature `jobs`) keeps a request"
+        )
+    )]
+    Kept(Option<reqwest::Request>),
+}
+
+/// The attempts of one operation, each request with the token current when it is sent; a
+/// token the API rejects with 401 is replaced once.
 struct Attempts<'a> {
-    request: Option<reqwest::Request>,
+    requests: Requests<'a>,
+    /// Whether an attempt may follow the first (retries allowed, or a token to replace):
+    /// when not, a kept request is sent itself, not a copy.
+    again: bool,
     /// The client's tokens; `None` for a request sent without one (a users export's file).
     tokens: Option<&'a TokenCache>,
-    /// The token the last attempt carried.
-    sent_with: Option<HeaderValue>,
-    /// A new token, for the attempt after a 401.
-    replacement: Option<HeaderValue>,
+    /// The token of the next attempt: the one at hand when the call began, then the new one
+    /// after a 401.
+    next: Option<Bearer>,
+    /// The number of the token the last attempt carried.
+    sent_with: Option<u64>,
 }
 
 impl auth0_http::Attempts for Attempts<'_> {
     type Error = Error;
 
     async fn request(&mut self, attempt: u32) -> Result<reqwest::Request, Error> {
-        let Some(original) = &self.request else {
-            return Err(Error::InvalidRequest {
-                operation: "request",
-                message: "the request body cannot be sent twice".to_owned(),
-            });
+        let mut request = match &mut self.requests {
+            Requests::Built { first, again, .. } => match first.take() {
+                Some(first) => first,
+                None => again()?,
+            },
+            Requests::Kept(kept) => {
+                let Some(original) = kept else {
+                    return Err(Error::InvalidRequest {
+                        operation: "request",
+                        message: "the request body cannot be sent twice".to_owned(),
+                    });
+                };
+                let copy = if attempt == 1 && !self.again {
+                    None
+                } else {
+                    auth0_http::copy_request(original)
+                };
+                match copy {
+                    Some(copy) => copy,
+                    None => kept.take().expect("checked above"),
+                }
+            }
         };
-        let mut request = match original.try_clone() {
-            Some(copy) => copy,
-            None => self.request.take().expect("checked above"),
-        };
-        let token = match self.replacement.take() {
-            Some(fresh) => Some(fresh),
+        let token = match self.next.take() {
+            Some(token) => Some(token),
             // After a wait the token may have been renewed meanwhile; when none can be had
             // now, the one at hand is sent.
-            None if attempt > 1 => match self.tokens {
+            None => match self.tokens {
                 Some(tokens) => tokens.authorization().await.ok(),
                 None => None,
             },
-            None => None,
         };
+        self.sent_with = token.as_ref().map(|t| t.id);
         if let Some(token) = token {
-            request.headers_mut().insert(AUTHORIZATION, token);
+            request.headers_mut().insert(AUTHORIZATION, token.value);
         }
-        self.sent_with = request.headers().get(AUTHORIZATION).cloned();
         Ok(request)
+    }
+
+    fn sent_to(&self) -> Option<&reqwest::Url> {
+        match &self.requests {
+            Requests::Built { base, .. } => Some(base),
+            Requests::Kept(kept) => kept.as_ref().map(reqwest::Request::url),
+        }
     }
 
     async fn unauthorized(&mut self, _response: &reqwest::Response) -> bool {
         let Some(tokens) = self.tokens.filter(|t| t.refreshable()) else {
             return false;
         };
-        let retry = match &self.sent_with {
+        let retry = match self.sent_with {
             Some(rejected) => tokens.reject(rejected).await,
             None => true,
         };
@@ -202,7 +257,7 @@ impl auth0_http::Attempts for Attempts<'_> {
         }
         match tokens.authorization().await {
             Ok(fresh) => {
-                self.replacement = Some(fresh);
+                self.next = Some(fresh);
                 true
             }
             Err(e) => {
@@ -272,6 +327,9 @@ impl<T: std::fmt::Debug> std::fmt::Debug for ApiResponse<T> {
 /// (a missing required value, a path value that cannot be one).
 pub type Built = Result<Result<reqwest::Request, progenitor_client::Error<()>>, Error>;
 
+/// An operation's request builder, called for its first attempt and again for each retry.
+pub type Build<'a> = Box<dyn Fn() -> Built + Send + Sync + 'a>;
+
 /// The body of what [`send_json`] and its siblings answer: the builders' `send`. A
 /// combinator rather than an `async` block, so that no operation has a future of its own.
 pub fn body<T>(
@@ -287,10 +345,10 @@ pub fn send_json<'a, T: DeserializeOwned>(
     operation: &'static str,
     client: &'a crate::Client,
     options: RequestOptions,
-    request: Built,
+    build: Build<'a>,
 ) -> impl Future<Output = Result<ApiResponse<T>, Error>> + Send + 'a {
     futures::FutureExt::map(
-        send_bytes(operation, client, options, request),
+        send_bytes(operation, client, options, build),
         move |answer| {
             let (status, headers, body) = answer?;
             // A success answer without a body reads as JSON `null`: an operation whose
@@ -311,13 +369,26 @@ async fn send_bytes(
     operation: &'static str,
     client: &crate::Client,
     options: RequestOptions,
-    request: Built,
+    build: Build<'_>,
 ) -> Result<(StatusCode, HeaderMap, bytes::Bytes), Error> {
-    let (status, headers, response) = send(operation, client, &options, request).await?;
-    let limit = client.shared().max_body;
-    let body = auth0_http::read_body(response, limit)
-        .await
-        .map_err(|e| Error::from_body(operation, e))?;
+    let (status, headers, response, deadline) =
+        send(operation, client, &options, &build, Answer::Read).await?;
+    let shared = client.shared();
+    let reading = auth0_http::read_body(response, shared.max_body);
+    let body = match deadline {
+        Some(deadline) => shared
+            .watchdog
+            .within(deadline, reading)
+            .await
+            .map_err(|_| Error::Timeout {
+                operation,
+                source: auth0_http::TimedOut::Deadline {
+                    after: options.timeout.unwrap_or(shared.timeout),
+                },
+            })?,
+        None => reading.await,
+    };
+    let body = body.map_err(|e| Error::from_body(operation, e))?;
     Ok((status, headers, body))
 }
 
@@ -326,9 +397,9 @@ pub async fn send_empty(
     operation: &'static str,
     client: &crate::Client,
     options: RequestOptions,
-    request: Built,
+    build: Build<'_>,
 ) -> Result<ApiResponse<()>, Error> {
-    let (status, headers, _) = send(operation, client, &options, request).await?;
+    let (status, headers, _, _) = send(operation, client, &options, &build, Answer::Read).await?;
     Ok(ApiResponse {
         body: (),
         status,
@@ -343,9 +414,10 @@ pub async fn send_stream(
     operation: &'static str,
     client: &crate::Client,
     options: RequestOptions,
-    request: Built,
+    build: Build<'_>,
 ) -> Result<ApiResponse<progenitor_client::ByteStream>, Error> {
-    let (status, headers, response) = send(operation, client, &options, request).await?;
+    let (status, headers, response, _) =
+        send(operation, client, &options, &build, Answer::Stream).await?;
     Ok(ApiResponse {
         body: ResponseValue::stream(response).into_inner(),
         status,
@@ -353,19 +425,45 @@ pub async fn send_stream(
     })
 }
 
+/// How an answer is read, which decides how its time is bounded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// Read whole right away: each attempt has a deadline the client's [`Watchdog`]
+    /// (`auth0_http`) watches, and the body is read within the last attempt's.
+    Read,
+    /// Handed over as a stream: the HTTP client's own timeout bounds the exchange, body
+    /// included, as the caller reads it.
+    Stream,
+}
+
 /// The one sending path of the generated operations: a token at hand (waiting no longer than
-/// the request's timeout), the request authorized, sent through [`auth0_http::send`], a
-/// non-success answer turned into an [`Error`].
+/// the request's timeout), the request authorized, sent through [`auth0_http::send_within`],
+/// a non-success answer turned into an [`Error`]. With [`Answer::Read`], also the deadline the
+/// body is to be read within.
 async fn send(
     operation: &'static str,
     client: &crate::Client,
     options: &RequestOptions,
-    request: Built,
-) -> Result<(StatusCode, HeaderMap, reqwest::Response), Error> {
-    let mut request = request?.map_err(|e| built_error(operation, e))?;
-    options.apply(operation, &mut request)?;
+    build: &Build<'_>,
+    answer: Answer,
+) -> Result<(StatusCode, HeaderMap, reqwest::Response, Option<Instant>), Error> {
     let shared = client.shared();
     let timeout = options.timeout.unwrap_or(shared.timeout);
+    // The request of an attempt, all but its token.
+    let request = || -> Result<reqwest::Request, Error> {
+        let mut request = build()?.map_err(|e| built_error(operation, e))?;
+        options.apply(operation, &mut request)?;
+        if let Some(telemetry) = &shared.telemetry {
+            request
+                .headers_mut()
+                .insert(auth0_http::TELEMETRY_HEADER, telemetry.clone());
+        }
+        if answer == Answer::Stream {
+            *request.timeout_mut() = Some(timeout);
+        }
+        Ok(request)
+    };
+    let first = request()?;
     let token = match shared.tokens.fresh() {
         Some(token) => token,
         None => match tokio::time::timeout(timeout, shared.tokens.authorization()).await {
@@ -378,54 +476,77 @@ async fn send(
             }
         },
     };
-    let headers = request.headers_mut();
-    headers.insert(AUTHORIZATION, token);
-    if let Some(telemetry) = &shared.telemetry {
-        headers.insert(auth0_http::TELEMETRY_HEADER, telemetry.clone());
-    }
-    if let Some(timeout) = options.timeout {
-        *request.timeout_mut() = Some(timeout);
-    }
+    let deadline = (answer == Answer::Read).then_some(timeout);
     let policy = options.retry.as_ref().unwrap_or(&shared.retry);
-    let mut response = exchange(operation, client, policy, request, Some(&shared.tokens)).await?;
+    let requests = Requests::Built {
+        first: Some(first),
+        again: &request,
+        base: &shared.base,
+    };
+    let tokens = Some((&shared.tokens, token));
+    let (mut response, deadline) =
+        exchange(operation, client, policy, requests, tokens, deadline).await?;
     // The headers are taken, not copied: reading the body does not need them.
     let headers = std::mem::take(response.headers_mut());
-    Ok((response.status(), headers, response))
+    Ok((response.status(), headers, response, deadline))
 }
 
 /// Sends a built request through the one send loop (retries, no redirect, a span) and
 /// returns a success answer; any other answer is an [`Error::Api`] with the body's prefix.
-/// With `tokens`, a 401 replaces the client's token and tries again.
+/// With `tokens` (the client's, and the token at hand), each attempt carries the token
+/// current when it is sent, and a 401 replaces the client's token and tries again. With
+/// `timeout`, each attempt has that long, watched by the client's watchdog; the success
+/// answer comes with its attempt's deadline, for reading its body.
 pub(crate) async fn exchange(
     operation: &'static str,
     client: &crate::Client,
     policy: &RetryPolicy,
-    request: reqwest::Request,
-    tokens: Option<&TokenCache>,
-) -> Result<reqwest::Response, Error> {
+    requests: Requests<'_>,
+    tokens: Option<(&TokenCache, Bearer)>,
+    timeout: Option<Duration>,
+) -> Result<(reqwest::Response, Option<Instant>), Error> {
+    let shared = client.shared();
+    let method = match &requests {
+        Requests::Built { first, .. } | Requests::Kept(first) => first.as_ref().map(|r| r.method()),
+    };
     let exchange = auth0_http::Exchange {
         http: progenitor_client::ClientInfo::client(client.raw()),
         policy,
-        repeat: Repeat::for_method(request.method()),
+        repeat: method.map_or(Repeat::Once, Repeat::for_method),
         operation,
-        clock: &*client.shared().clock,
+        clock: &*shared.clock,
+        deadline: timeout.map(|timeout| auth0_http::Deadline {
+            watchdog: &shared.watchdog,
+            timeout,
+        }),
     };
+    let (tokens, next) = tokens.unzip();
     let mut attempts = Attempts {
-        request: Some(request),
+        requests,
+        again: policy.retries() > 0 || tokens.is_some_and(TokenCache::refreshable),
         tokens,
+        next,
         sent_with: None,
-        replacement: None,
     };
-    let response = auth0_http::send(&exchange, &mut attempts)
+    let (response, deadline) = auth0_http::send_within(&exchange, &mut attempts)
         .await
         .map_err(|e| Error::from_send(operation, e))?;
     if !response.status().is_success() {
         let status = response.status();
         let headers = response.headers().clone();
-        let body = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX).await;
+        let reading = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX);
+        // What arrived of the error's body by the deadline is kept.
+        let body = match deadline {
+            Some(deadline) => shared
+                .watchdog
+                .within(deadline, reading)
+                .await
+                .unwrap_or_default(),
+            None => reading.await,
+        };
         return Err(Error::from_answer(operation, status, headers, body));
     }
-    Ok(response)
+    Ok((response, deadline))
 }
 
 /// The error of a request the raw client could not build (a header value that is not one).
@@ -452,6 +573,56 @@ pub(crate) use crate::lossless::RedactedValue;
 impl<T> std::fmt::Debug for Redacted<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[redacted]")
+    }
+}
+
+/// The URL of an operation: the client's base URL with the operation's path (`pieces` joined:
+/// `["/users/", "auth0%7C1"]`, path values already encoded) after the base's own path. The
+/// base was read when the client was built; only the path is read here, not the whole URL
+/// again. The path is written into a copy of [`Shared::endpoint_template`], which has room
+/// for it: neither string grows (a growing string is reallocated, and reallocation takes the
+/// allocator's lock that threads freeing memory contend for).
+#[inline]
+pub(crate) fn endpoint(inner: &Inner, pieces: &[&str]) -> reqwest::Url {
+    let shared = &inner.shared;
+    let base = shared.base.path();
+    let mut path =
+        String::with_capacity(base.len() + pieces.iter().map(|p| p.len()).sum::<usize>());
+    path.push_str(base);
+    for piece in pieces {
+        path.push_str(piece);
+    }
+    let mut url = shared.endpoint_template.clone();
+    url.set_path(&path);
+    url
+}
+
+/// The base URL with a path of [`ENDPOINT_ROOM`] bytes: what [`endpoint`] copies and writes
+/// an operation's path into.
+pub(crate) fn endpoint_template(base: &reqwest::Url) -> reqwest::Url {
+    let mut template = base.clone();
+    template.set_path(&"x".repeat(ENDPOINT_ROOM));
+    template
+}
+
+/// Room for an operation's path in [`endpoint`]'s copy (a longer path is still written, into
+/// a string that grows).
+const ENDPOINT_ROOM: usize = 256;
+
+/// `query_some`: an optional query parameter added only when it is set, as
+/// `progenitor_client::QueryParam` adds it (an absent one adds nothing either way, but the
+/// URL's query is not rebuilt for it).
+pub(crate) trait QuerySome: Sized {
+    fn query_some<T: serde::Serialize>(self, name: &str, value: &Option<T>) -> Self;
+}
+
+impl QuerySome for reqwest::RequestBuilder {
+    #[inline]
+    fn query_some<T: serde::Serialize>(self, name: &str, value: &Option<T>) -> Self {
+        match value {
+            Some(_) => self.query(&progenitor_client::QueryParam::new(name, value)),
+            None => self,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use auth0_http::{AccessToken, Clock};
@@ -78,8 +79,16 @@ impl TokenSource for ClientCredentials {
     }
 }
 
+/// An `Authorization` header value and which token it is: each token the cache takes gets
+/// a number of its own, so that a rejected token is known without keeping a copy of it.
+#[derive(Clone)]
+pub(crate) struct Bearer {
+    pub(crate) value: HeaderValue,
+    pub(crate) id: u64,
+}
+
 struct Cached {
-    authorization: HeaderValue,
+    authorization: Bearer,
     refresh_at: Option<Instant>,
     fetched_at: Instant,
     /// Fetched because the API rejected the token before it.
@@ -112,7 +121,34 @@ pub(crate) struct TokenCache {
     state: Mutex<State>,
     /// The token at hand and when to renew it, readable without waiting: the path of every
     /// call while the token is fresh (the mutex is taken only to fetch or forget one).
-    fresh: std::sync::RwLock<Option<(HeaderValue, Option<Instant>)>>,
+    fresh: std::sync::RwLock<Option<(Bearer, Option<Instant>)>>,
+    /// Changes each time `fresh` does: a thread's copy of the token at hand is used while
+    /// this is the version it copied.
+    version: AtomicU64,
+    /// This cache's number among all caches, to find the threads' copies of its token.
+    number: u64,
+    /// The number of the last token taken.
+    taken: AtomicU64,
+}
+
+/// The next cache's number.
+static CACHES: AtomicU64 = AtomicU64::new(0);
+
+/// How many caches' tokens a thread keeps copies of (the least recently copied goes).
+const THREAD_COPIES: usize = 4;
+
+/// A thread's copy of a cache's token at hand: its own bytes, so that taking the token for a
+/// request writes nothing that requests on other threads write too (a lock's count, the
+/// shared bytes' count).
+struct ThreadCopy {
+    cache: u64,
+    version: u64,
+    token: Bearer,
+    refresh_at: Option<Instant>,
+}
+
+thread_local! {
+    static COPIES: std::cell::RefCell<Vec<ThreadCopy>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Tokens are renewed this long before they expire (or at half their lifetime if shorter).
@@ -147,6 +183,9 @@ impl TokenCache {
             clock,
             state: Mutex::new(State::default()),
             fresh: std::sync::RwLock::new(None),
+            version: AtomicU64::new(0),
+            number: CACHES.fetch_add(1, Ordering::Relaxed),
+            taken: AtomicU64::new(0),
         }
     }
 
@@ -161,7 +200,7 @@ impl TokenCache {
     /// the fetch failed, [`Error::TokenShared`] with its message (instead of each asking
     /// again in turn). After a failure, calls get the same during a backoff (see
     /// [`FAILURE_BACKOFF`]).
-    pub(crate) async fn authorization(&self) -> Result<HeaderValue, Error> {
+    pub(crate) async fn authorization(&self) -> Result<Bearer, Error> {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
@@ -202,9 +241,11 @@ impl TokenCache {
                 return Err(e);
             }
         };
-        let mut authorization = auth0_http::bearer(token.access_token.expose_secret())
+        let mut value = auth0_http::bearer(token.access_token.expose_secret())
             .ok_or_else(|| Error::Config("the token is not a valid header value".into()))?;
-        authorization.set_sensitive(true);
+        value.set_sensitive(true);
+        let id = self.taken.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let authorization = Bearer { value, id };
         // A lifetime too long to represent means "no need to renew".
         let fetched_at = self.clock.now();
         let refresh_at = token.expires_in.and_then(|life| {
@@ -222,16 +263,16 @@ impl TokenCache {
         Ok(authorization)
     }
 
-    /// Called when the API rejected `rejected` with 401: whether to try again with another
+    /// Called when the API rejected the token numbered `rejected` with 401: whether to try again with another
     /// token. The current token is forgotten (so that the next call fetches) unless it
     /// replaced a rejected one moments ago ([`REPLACE_COOLDOWN`]); a token another caller
     /// already replaced is simply retried with the current one.
-    pub(crate) async fn reject(&self, rejected: &HeaderValue) -> bool {
+    pub(crate) async fn reject(&self, rejected: u64) -> bool {
         let mut state = self.state.lock().await;
         let Some(c) = state.cached.as_ref() else {
             return true;
         };
-        if c.authorization != rejected {
+        if c.authorization.id != rejected {
             return true;
         }
         let since = self.clock.now().saturating_duration_since(c.fetched_at);
@@ -244,19 +285,59 @@ impl TokenCache {
         true
     }
 
-    /// The token at hand if it needs no renewing yet, without waiting for the mutex.
-    pub(crate) fn fresh(&self) -> Option<HeaderValue> {
-        let fresh = self.fresh.read().ok()?;
-        let (token, refresh_at) = fresh.as_ref()?;
-        refresh_at
-            .is_none_or(|at| self.clock.now() < at)
-            .then(|| token.clone())
+    /// The token at hand if it needs no renewing yet, without waiting for the mutex: this
+    /// thread's copy while the token is unchanged, else a new copy of it.
+    pub(crate) fn fresh(&self) -> Option<Bearer> {
+        let version = self.version.load(Ordering::Acquire);
+        let usable =
+            |refresh_at: Option<Instant>| refresh_at.is_none_or(|at| self.clock.now() < at);
+        COPIES.with(|copies| {
+            let mut copies = copies.borrow_mut();
+            let at = copies.iter().position(|c| c.cache == self.number);
+            if let Some(copy) = at.map(|i| &copies[i])
+                && copy.version == version
+            {
+                return usable(copy.refresh_at).then(|| copy.token.clone());
+            }
+            let (token, refresh_at) = {
+                let fresh = self.fresh.read().ok()?;
+                let (token, refresh_at) = fresh.as_ref()?;
+                // Bytes of this thread's own, not a count shared with the other threads.
+                let mut value = HeaderValue::from_bytes(token.value.as_bytes()).ok()?;
+                value.set_sensitive(true);
+                (
+                    Bearer {
+                        value,
+                        id: token.id,
+                    },
+                    *refresh_at,
+                )
+            };
+            let copy = ThreadCopy {
+                cache: self.number,
+                version,
+                token: token.clone(),
+                refresh_at,
+            };
+            match at {
+                Some(i) => copies[i] = copy,
+                None => {
+                    if copies.len() == THREAD_COPIES {
+                        copies.remove(0);
+                    }
+                    copies.push(copy);
+                }
+            }
+            usable(refresh_at).then_some(token)
+        })
     }
 
-    fn set_fresh(&self, value: Option<(HeaderValue, Option<Instant>)>) {
+    fn set_fresh(&self, value: Option<(Bearer, Option<Instant>)>) {
         if let Ok(mut fresh) = self.fresh.write() {
             *fresh = value;
         }
+        // After the write: a copy made under the old version is made again.
+        self.version.fetch_add(1, Ordering::Release);
     }
 }
 

@@ -387,6 +387,7 @@ impl Inner {
             repeat: Repeat::Safe,
             operation: "jwks",
             clock: &*c.clock,
+            deadline: None,
         };
         let mut get = Get { config: c, url };
         let response = auth0_http::send(&exchange, &mut get)

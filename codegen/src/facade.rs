@@ -70,10 +70,13 @@ impl Holding {
         )
     }
 
+    /// The builder's field as the raw method takes it, leaving the builder whole: its request
+    /// is made again for each attempt after the first.
     fn pass(&self, field: TokenStream) -> TokenStream {
         match self {
             Holding::Str | Holding::Ref(_) => quote!(&#field),
-            Holding::Value(_) | Holding::OptValue(_) => quote!(#field),
+            Holding::Value(t) | Holding::OptValue(t) if is_primitive(t) => quote!(#field),
+            Holding::Value(_) | Holding::OptValue(_) => quote!(#field.clone()),
             Holding::OptStr => quote!(#field.as_deref()),
             Holding::OptRef(_) => quote!(#field.as_ref()),
         }
@@ -484,13 +487,18 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
                     } else {
                         format!("the `{}` parameter", p.ident)
                     };
+                    let value = match &p.holding {
+                        Holding::Str => quote!(self.#id.as_deref()),
+                        Holding::Ref(_) => quote!(self.#id.as_ref()),
+                        Holding::Value(t) | Holding::OptValue(t) if is_primitive(t) => {
+                            quote!(self.#id)
+                        }
+                        _ => quote!(self.#id.clone()),
+                    };
                     prelude.extend(quote! {
-                        let #id = self.#id.ok_or_else(|| crate::Error::missing(#op_label, #what))?;
+                        let #id = #value.ok_or_else(|| crate::Error::missing(#op_label, #what))?;
                     });
-                    match &p.holding {
-                        Holding::Str | Holding::Ref(_) => quote!(&#id),
-                        _ => quote!(#id),
-                    }
+                    quote!(#id)
                 }
                 // The client's custom domain unless the request sets its own.
                 ("header", true) if p.ident == CUSTOM_DOMAIN_PARAM => {
@@ -558,11 +566,14 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
             > + Send + 'a {
                 let client = self.client;
                 let options = ::std::mem::take(&mut self.options);
-                let request = (move || -> crate::runtime::Built {
-                    #prelude
-                    Ok(client.raw().#raw_ident(#(#call_args),*))
-                })();
-                crate::runtime::#send(#op_id, client, options, request)
+                // Called for the first attempt, and again for each retry.
+                let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(
+                    move || -> crate::runtime::Built {
+                        #prelude
+                        Ok(client.raw().#raw_ident(#(#call_args),*))
+                    },
+                );
+                crate::runtime::#send(#op_id, client, options, build)
             }
         }
     };

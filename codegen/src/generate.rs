@@ -968,6 +968,7 @@ fn request_builder(f: &syn::ImplItemFn) -> syn::ImplItemFn {
         .unwrap_or(f.block.stmts.len());
     f.block.stmts.truncate(keep);
     f.block.stmts.push(syn::parse_quote!(return Ok(request);));
+    crate::requests::lean(&mut f);
     // Compiled where it is called, like the facade method that calls it.
     f.attrs.push(syn::parse_quote!(#[inline]));
     f
@@ -986,7 +987,7 @@ pub fn render_client(generated: &Generated, ops: &[Operation]) -> TokenStream {
     quote! {
         #![allow(clippy::all, unused_imports, dead_code, unused_mut)]
         use progenitor_client::{ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue, Error, RequestBuilderExt};
-        use crate::runtime::encode_path;
+        use crate::runtime::{encode_path, QuerySome};
         use super::types;
         #(#items)*
         impl Client {

@@ -16,6 +16,7 @@ pub mod ops;
 pub mod paging;
 pub mod passes;
 pub mod replay;
+pub mod requests;
 pub mod spec;
 pub mod surface;
 pub mod tagged;

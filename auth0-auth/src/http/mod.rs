@@ -39,7 +39,7 @@ mod client_auth;
 pub use auth0_http::{
     AccessToken, Attempts, AuthorizationCode, ClientSecret, Clock, CodeVerifier, Exchange, IdToken,
     ManualClock, MfaToken, OneTimeCode, Password, RefreshToken, Repeat, RetryPolicy, Secret,
-    SendError, SystemClock, TELEMETRY_HEADER, Telemetry, bearer, rate_limit_reset, send,
+    SendError, SystemClock, TELEMETRY_HEADER, Telemetry, TimedOut, bearer, rate_limit_reset, send,
     sensitive_header, server_wait,
 };
 pub use client_auth::{
@@ -80,6 +80,7 @@ where
         },
         operation: "request",
         clock: &auth0_http::SystemClock,
+        deadline: None,
     };
     send(&exchange, &mut Build(build)).await
 }

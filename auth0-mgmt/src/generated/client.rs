@@ -5,7 +5,7 @@ use progenitor_client::{
     ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue, Error,
     RequestBuilderExt,
 };
-use crate::runtime::encode_path;
+use crate::runtime::{encode_path, QuerySome};
 use super::types;
 #[derive(Clone, Debug)]
 /**Client for Auth0 Management API
@@ -59,13 +59,10 @@ impl Client {
         &'a self,
         body: &'a types::CreateExperimentRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/experimentation/experiments", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/experiments"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -75,7 +72,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -88,13 +84,10 @@ impl Client {
         &'a self,
         body: &'a types::CreateFeatureFlagRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/experimentation/feature-flags", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/feature-flags"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -104,7 +97,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -117,13 +109,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateFormRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/forms", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/forms"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -133,7 +119,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -147,16 +132,10 @@ impl Client {
         id: &'a str,
         body: &'a types::AssociateOrganizationClientGrantRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/client-grants", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/client-grants"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -166,7 +145,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -179,13 +157,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateBrandingPhoneProviderRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding/phone/providers", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/branding/phone/providers"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -195,7 +167,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -208,13 +179,7 @@ impl Client {
         &'a self,
         body: &'a types::CreatePhoneTemplateRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding/phone/templates", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/branding/phone/templates"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -224,7 +189,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -237,13 +201,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateSegmentRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/experimentation/segments", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/experimentation/segments"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -253,7 +211,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -267,16 +224,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateVariationRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/feature-flags/{}/variations", self.baseurl, encode_path(&
-            id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/feature-flags/", &*encode_path(id), "/variations"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -286,7 +237,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -300,22 +250,12 @@ impl Client {
         id: &'a str,
         force: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/actions/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/actions/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .query(&progenitor_client::QueryParam::new("force", &force))
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).query_some("force", &force).build()?;
         return Ok(request);
     }
     #[cfg(feature = "actions")]
@@ -327,17 +267,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/modules/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/modules/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "users")]
@@ -349,18 +284,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/authentication-methods", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/authentication-methods"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "users")]
@@ -373,18 +302,17 @@ impl Client {
         id: &'a str,
         authentication_method_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/authentication-methods/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& authentication_method_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/users/",
+                &*encode_path(id),
+                "/authentication-methods/",
+                &*encode_path(authentication_method_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "users")]
@@ -396,17 +324,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/authenticators", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/authenticators"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "branding")]
@@ -418,17 +341,12 @@ impl Client {
         &'a self,
         theme_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/themes/{}", self.baseurl, encode_path(& theme_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/themes/", &*encode_path(theme_id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -441,18 +359,17 @@ impl Client {
         id: &'a str,
         grant_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/client-grants/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& grant_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/client-grants/",
+                &*encode_path(grant_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "client_grants")]
@@ -464,17 +381,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/client-grants/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/client-grants/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "clients")]
@@ -486,15 +398,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/clients/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/clients/", &*encode_path(id)],
+        );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "connection_profiles")]
@@ -506,17 +415,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connection-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connection-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "connections")]
@@ -528,15 +432,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -545,7 +444,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -559,18 +457,17 @@ impl Client {
         client_id: &'a str,
         credential_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/clients/{}/credentials/{}", self.baseurl, encode_path(& client_id
-            .to_string()), encode_path(& credential_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/clients/",
+                &*encode_path(client_id),
+                "/credentials/",
+                &*encode_path(credential_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "custom_domains")]
@@ -582,17 +479,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/custom-domains/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/custom-domains/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "keys")]
@@ -603,15 +495,9 @@ impl Client {
     pub fn delete_custom_signing_keys<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/keys/custom-signing", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/keys/custom-signing"]);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "device_credentials")]
@@ -623,17 +509,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/device-credentials/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/device-credentials/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "connections")]
@@ -645,18 +526,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/directory-provisioning"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -669,18 +544,17 @@ impl Client {
         id: &'a str,
         discovery_domain_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/discovery-domains/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& discovery_domain_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/discovery-domains/",
+                &*encode_path(discovery_domain_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -693,18 +567,17 @@ impl Client {
         id: &'a str,
         connection_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/enabled_connections/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& connection_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/enabled_connections/",
+                &*encode_path(connection_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "keys")]
@@ -716,17 +589,12 @@ impl Client {
         &'a self,
         kid: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/keys/encryption/{}", self.baseurl, encode_path(& kid.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/keys/encryption/", &*encode_path(kid)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "guardian")]
@@ -738,17 +606,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/enrollments/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/enrollments/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "event_streams")]
@@ -760,17 +623,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/event-streams/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/event-streams/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "experimentation")]
@@ -782,18 +640,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/experiments/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/experiments/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "experimentation")]
@@ -805,18 +657,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/feature-flags/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/feature-flags/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "users")]
@@ -829,18 +675,17 @@ impl Client {
         id: &'a str,
         tokenset_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/federated-connections-tokensets/{}", self.baseurl, encode_path(&
-            id.to_string()), encode_path(& tokenset_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/users/",
+                &*encode_path(id),
+                "/federated-connections-tokensets/",
+                &*encode_path(tokenset_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "flows")]
@@ -852,15 +697,9 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/flows/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/flows/", &*encode_path(id)]);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "flows")]
@@ -873,18 +712,17 @@ impl Client {
         flow_id: &'a str,
         execution_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/flows/{}/executions/{}", self.baseurl, encode_path(& flow_id
-            .to_string()), encode_path(& execution_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/flows/",
+                &*encode_path(flow_id),
+                "/executions/",
+                &*encode_path(execution_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "flows")]
@@ -896,17 +734,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/flows/vault/connections/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/flows/vault/connections/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "forms")]
@@ -918,15 +751,9 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/forms/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/forms/", &*encode_path(id)]);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "user_grants")]
@@ -938,15 +765,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/grants/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/grants/", &*encode_path(id)],
+        );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "user_grants")]
@@ -958,19 +782,12 @@ impl Client {
         &'a self,
         user_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/grants", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/grants"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
             .delete(url)
             .query(&progenitor_client::QueryParam::new("user_id", &user_id))
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -983,15 +800,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/groups/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/groups/", &*encode_path(id)],
+        );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "groups")]
@@ -1004,22 +818,12 @@ impl Client {
         id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/groups/{}/roles", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/groups/", &*encode_path(id), "/roles"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "hooks")]
@@ -1031,15 +835,9 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/hooks/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/hooks/", &*encode_path(id)]);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -1052,18 +850,17 @@ impl Client {
         id: &'a str,
         invitation_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/invitations/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& invitation_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/invitations/",
+                &*encode_path(invitation_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "anomaly")]
@@ -1075,17 +872,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/anomaly/blocks/ips/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/anomaly/blocks/ips/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "log_streams")]
@@ -1097,17 +889,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/log-streams/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/log-streams/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -1120,22 +907,12 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateOrganizationMemberRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/members", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/members"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "users")]
@@ -1148,18 +925,17 @@ impl Client {
         id: &'a str,
         provider: types::UserMultifactorProviderEnum,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/multifactor/{}", self.baseurl, encode_path(& id.to_string()),
-            encode_path(& provider.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/users/",
+                &*encode_path(id),
+                "/multifactor/",
+                &*encode_path(&provider.to_string()),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "network_acls")]
@@ -1171,17 +947,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/network-acls/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -1194,18 +965,17 @@ impl Client {
         id: &'a str,
         connection_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/connections/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& connection_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/connections/",
+                &*encode_path(connection_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -1219,23 +989,18 @@ impl Client {
         group_id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/groups/{}/roles", self.baseurl, encode_path(&
-            organization_id.to_string()), encode_path(& group_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(organization_id),
+                "/groups/",
+                &*encode_path(group_id),
+                "/roles",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -1249,23 +1014,18 @@ impl Client {
         user_id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& user_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/members/",
+                &*encode_path(user_id),
+                "/roles",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -1277,17 +1037,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "users")]
@@ -1300,22 +1055,12 @@ impl Client {
         id: &'a str,
         body: &'a types::AddRolePermissionsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/permissions", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/permissions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "branding")]
@@ -1327,18 +1072,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/phone/providers/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/phone/providers/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "branding")]
@@ -1350,18 +1089,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/phone/templates/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/phone/templates/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "emails")]
@@ -1370,15 +1103,9 @@ impl Client {
 */
     #[inline]
     pub fn delete_provider<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/emails/provider", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/emails/provider"]);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "rate_limit_policies")]
@@ -1390,17 +1117,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/rate-limit-policies/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/rate-limit-policies/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "refresh_tokens")]
@@ -1412,15 +1134,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/refresh-tokens/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/refresh-tokens/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1429,7 +1146,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -1442,16 +1158,10 @@ impl Client {
         &'a self,
         user_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/refresh-tokens", self.baseurl, encode_path(& user_id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(user_id), "/refresh-tokens"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1460,7 +1170,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -1473,17 +1182,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/resource-servers/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/resource-servers/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "roles")]
@@ -1496,22 +1200,12 @@ impl Client {
         id: &'a str,
         body: &'a types::AssignRoleGroupsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/roles/{}/groups", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/roles/", &*encode_path(id), "/groups"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "roles")]
@@ -1524,15 +1218,10 @@ impl Client {
         id: &'a str,
         body: &'a types::AddRolePermissionsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/roles/{}/permissions", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/roles/", &*encode_path(id), "/permissions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1542,7 +1231,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -1555,13 +1243,7 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/roles/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/roles/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1570,7 +1252,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -1583,15 +1264,9 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/rules/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/rules/", &*encode_path(id)]);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "rules_configs")]
@@ -1603,17 +1278,12 @@ impl Client {
         &'a self,
         key: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/rules-configs/{}", self.baseurl, encode_path(& key.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/rules-configs/", &*encode_path(key)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "connections")]
@@ -1625,18 +1295,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/scim-configuration"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "hooks")]
@@ -1649,22 +1313,12 @@ impl Client {
         id: &'a str,
         body: &'a ::std::vec::Vec<::std::string::String>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/hooks/", &*encode_path(id), "/secrets"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "experimentation")]
@@ -1676,18 +1330,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/segments/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/segments/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "self_service_profiles")]
@@ -1699,17 +1347,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/self-service-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/self-service-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "sessions")]
@@ -1721,15 +1364,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/sessions/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/sessions/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1738,7 +1376,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -1751,15 +1388,10 @@ impl Client {
         &'a self,
         user_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/sessions", self.baseurl, encode_path(& user_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(user_id), "/sessions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1768,7 +1400,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -1781,17 +1412,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/token-exchange-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/token-exchange-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "connections")]
@@ -1804,18 +1430,17 @@ impl Client {
         id: &'a str,
         token_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/scim-configuration/tokens/{}", self.baseurl, encode_path(&
-            id.to_string()), encode_path(& token_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/connections/",
+                &*encode_path(id),
+                "/scim-configuration/tokens/",
+                &*encode_path(token_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "branding")]
@@ -1824,15 +1449,12 @@ impl Client {
 */
     #[inline]
     pub fn delete_universal_login<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding/templates/universal-login", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/templates/universal-login"],
+        );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]
@@ -1844,17 +1466,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/user-attribute-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/user-attribute-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "user_blocks")]
@@ -1866,19 +1483,12 @@ impl Client {
         &'a self,
         identifier: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/user-blocks", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/user-blocks"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
             .delete(url)
             .query(&progenitor_client::QueryParam::new("identifier", &identifier))
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -1891,17 +1501,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/user-blocks/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/user-blocks/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "users")]
@@ -1915,16 +1520,17 @@ impl Client {
         provider: types::UserIdentityProviderEnum,
         user_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/identities/{}/{}", self.baseurl, encode_path(& id.to_string()),
-            encode_path(& provider.to_string()), encode_path(& user_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/users/",
+                &*encode_path(id),
+                "/identities/",
+                &*encode_path(&provider.to_string()),
+                "/",
+                &*encode_path(user_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1933,7 +1539,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -1947,22 +1552,12 @@ impl Client {
         id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/roles", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/roles"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "connections")]
@@ -1975,21 +1570,15 @@ impl Client {
         id: &'a str,
         email: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/users", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/users"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
             .delete(url)
             .query(&progenitor_client::QueryParam::new("email", &email))
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2002,15 +1591,9 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/users/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/users/", &*encode_path(id)]);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "experimentation")]
@@ -2023,18 +1606,17 @@ impl Client {
         id: &'a str,
         vid: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/feature-flags/{}/variations/{}", self.baseurl,
-            encode_path(& id.to_string()), encode_path(& vid.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/experimentation/feature-flags/",
+                &*encode_path(id),
+                "/variations/",
+                &*encode_path(vid),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "verifiable_credentials")]
@@ -2046,18 +1628,12 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/verifiable-credentials/verification/templates/{}", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/verifiable-credentials/verification/templates/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "actions")]
@@ -2066,15 +1642,10 @@ impl Client {
 */
     #[inline]
     pub fn get_action<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/actions/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/actions/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2083,7 +1654,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2096,15 +1666,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/modules/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/modules/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2113,7 +1678,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2128,15 +1692,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/modules/{}/actions", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/modules/", &*encode_path(id), "/actions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2145,9 +1704,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -2161,16 +1719,15 @@ impl Client {
         id: &'a str,
         version_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/modules/{}/versions/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& version_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/actions/modules/",
+                &*encode_path(id),
+                "/versions/",
+                &*encode_path(version_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2179,7 +1736,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2194,16 +1750,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/modules/{}/versions", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/modules/", &*encode_path(id), "/versions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2212,9 +1762,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -2228,13 +1777,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/actions/modules", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/actions/modules"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2243,9 +1786,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -2259,16 +1801,15 @@ impl Client {
         action_id: &'a str,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/actions/{}/versions/{}", self.baseurl, encode_path(& action_id
-            .to_string()), encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/actions/actions/",
+                &*encode_path(action_id),
+                "/versions/",
+                &*encode_path(id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2277,7 +1818,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2292,16 +1832,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/actions/{}/versions", self.baseurl, encode_path(& action_id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/actions/", &*encode_path(action_id), "/versions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2310,9 +1844,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -2330,13 +1863,7 @@ impl Client {
         per_page: Option<i64>,
         trigger_id: Option<types::ActionTriggerTypeEnum>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/actions/actions", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/actions/actions"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2345,13 +1872,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("actionName", &action_name))
-            .query(&progenitor_client::QueryParam::new("deployed", &deployed))
-            .query(&progenitor_client::QueryParam::new("installed", &installed))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("triggerId", &trigger_id))
-            .headers(header_map)
+            .query_some("actionName", &action_name)
+            .query_some("deployed", &deployed)
+            .query_some("installed", &installed)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("triggerId", &trigger_id)
             .build()?;
         return Ok(request);
     }
@@ -2361,13 +1887,7 @@ impl Client {
 */
     #[inline]
     pub fn get_active_users<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/stats/active-users", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/stats/active-users"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2376,7 +1896,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2396,13 +1915,7 @@ impl Client {
         rendering_mode: Option<types::AculRenderingModeEnum>,
         screen: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/prompts/rendering", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/prompts/rendering"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2411,21 +1924,14 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("prompt", &prompt))
-            .query(
-                &progenitor_client::QueryParam::new("rendering_mode", &rendering_mode),
-            )
-            .query(&progenitor_client::QueryParam::new("screen", &screen))
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("prompt", &prompt)
+            .query_some("rendering_mode", &rendering_mode)
+            .query_some("screen", &screen)
             .build()?;
         return Ok(request);
     }
@@ -2435,15 +1941,10 @@ impl Client {
 */
     #[inline]
     pub fn get_apns<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/apns", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/apns"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2452,7 +1953,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2468,16 +1968,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/authentication-methods", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/authentication-methods"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2486,12 +1980,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -2505,16 +1996,15 @@ impl Client {
         id: &'a str,
         authentication_method_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/authentication-methods/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& authentication_method_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/users/",
+                &*encode_path(id),
+                "/authentication-methods/",
+                &*encode_path(authentication_method_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2523,7 +2013,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2538,16 +2027,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/triggers/{}/bindings", self.baseurl, encode_path(& trigger_id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/triggers/", &*encode_path(&trigger_id.to_string()), "/bindings"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2556,9 +2039,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -2568,13 +2050,10 @@ impl Client {
 */
     #[inline]
     pub fn get_bot_detection<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/attack-protection/bot-detection", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/bot-detection"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2583,7 +2062,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2593,13 +2071,7 @@ impl Client {
 */
     #[inline]
     pub fn get_branding<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/branding"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2608,7 +2080,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2621,13 +2092,7 @@ impl Client {
         &'a self,
         disabled: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding/phone/providers", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/branding/phone/providers"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2636,8 +2101,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("disabled", &disabled))
-            .headers(header_map)
+            .query_some("disabled", &disabled)
             .build()?;
         return Ok(request);
     }
@@ -2650,15 +2114,10 @@ impl Client {
         &'a self,
         theme_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/themes/{}", self.baseurl, encode_path(& theme_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/themes/", &*encode_path(theme_id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2667,7 +2126,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2679,15 +2137,10 @@ impl Client {
     pub fn get_breached_password_detection<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/attack-protection/breached-password-detection", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/breached-password-detection"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2696,7 +2149,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2708,13 +2160,10 @@ impl Client {
     pub fn get_brute_force_protection<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/attack-protection/brute-force-protection", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/brute-force-protection"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2723,7 +2172,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2733,13 +2181,7 @@ impl Client {
 */
     #[inline]
     pub fn get_captcha<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/attack-protection/captcha", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/attack-protection/captcha"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2748,7 +2190,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2766,15 +2207,10 @@ impl Client {
         strategy: Option<&'a ::std::vec::Vec<types::ConnectionStrategyEnum>>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/clients/{}/connections", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/clients/", &*encode_path(id), "/connections"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2783,14 +2219,11 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(&progenitor_client::QueryParam::new("strategy", &strategy))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("strategy", &strategy)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -2803,15 +2236,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/client-grants/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/client-grants/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2820,7 +2248,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -2838,16 +2265,10 @@ impl Client {
         per_page: Option<i64>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/client-grants/{}/organizations", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/client-grants/", &*encode_path(id), "/organizations"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2856,14 +2277,11 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -2885,13 +2303,7 @@ impl Client {
         subject_type: Option<types::ClientGrantSubjectTypeEnum>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/client-grants", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/client-grants"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2900,24 +2312,16 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "allow_any_organization",
-                    &allow_any_organization,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("audience", &audience))
-            .query(&progenitor_client::QueryParam::new("client_id", &client_id))
-            .query(&progenitor_client::QueryParam::new("default_for", &default_for))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("subject_type", &subject_type))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("allow_any_organization", &allow_any_organization)
+            .query_some("audience", &audience)
+            .query_some("client_id", &client_id)
+            .query_some("default_for", &default_for)
+            .query_some("from", &from)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("subject_type", &subject_type)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -2941,13 +2345,7 @@ impl Client {
         q: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/clients", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/clients"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2956,30 +2354,18 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("app_type", &app_type))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "external_client_id",
-                    &external_client_id,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("is_first_party", &is_first_party),
-            )
-            .query(&progenitor_client::QueryParam::new("is_global", &is_global))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("q", &q))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("app_type", &app_type)
+            .query_some("external_client_id", &external_client_id)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("is_first_party", &is_first_party)
+            .query_some("is_global", &is_global)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("q", &q)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -2994,13 +2380,10 @@ impl Client {
         fields: Option<&'a str>,
         include_fields: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/clients/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/clients/", &*encode_path(id)],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3009,11 +2392,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
             .build()?;
         return Ok(request);
     }
@@ -3028,16 +2408,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/connected-accounts", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/connected-accounts"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3046,9 +2420,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -3063,15 +2436,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/clients", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/clients"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3080,9 +2448,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -3095,16 +2462,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connection-profiles/templates/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connection-profiles/templates/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3113,7 +2474,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3125,13 +2485,10 @@ impl Client {
     pub fn get_connection_profile_templates<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/connection-profiles/templates", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connection-profiles/templates"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3140,7 +2497,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3154,13 +2510,7 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/connection-profiles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/connection-profiles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3169,9 +2519,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -3184,15 +2533,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connection-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connection-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3201,7 +2545,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3222,13 +2565,7 @@ impl Client {
         strategy: Option<&'a ::std::vec::Vec<types::ConnectionStrategyEnum>>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/connections", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/connections"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3237,20 +2574,15 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("name", &name))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("strategy", &strategy))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("name", &name)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("strategy", &strategy)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -3265,15 +2597,10 @@ impl Client {
         fields: Option<&'a str>,
         include_fields: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3282,11 +2609,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
             .build()?;
         return Ok(request);
     }
@@ -3300,13 +2624,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/connections-directory-provisionings", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections-directory-provisionings"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3315,9 +2636,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -3331,13 +2651,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/connections-scim-configurations", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections-scim-configurations"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3346,9 +2663,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -3361,16 +2677,10 @@ impl Client {
         &'a self,
         client_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/clients/{}/credentials", self.baseurl, encode_path(& client_id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/clients/", &*encode_path(client_id), "/credentials"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3379,7 +2689,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3393,16 +2702,15 @@ impl Client {
         client_id: &'a str,
         credential_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/clients/{}/credentials/{}", self.baseurl, encode_path(& client_id
-            .to_string()), encode_path(& credential_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/clients/",
+                &*encode_path(client_id),
+                "/credentials/",
+                &*encode_path(credential_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3411,7 +2719,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3429,13 +2736,7 @@ impl Client {
         sort: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/custom-domains", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/custom-domains"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3444,15 +2745,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(&progenitor_client::QueryParam::new("q", &q))
-            .query(&progenitor_client::QueryParam::new("sort", &sort))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("q", &q)
+            .query_some("sort", &sort)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -3465,15 +2763,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/custom-domains/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/custom-domains/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3482,7 +2775,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3492,13 +2784,7 @@ impl Client {
 */
     #[inline]
     pub fn get_custom_signing_keys<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/keys/custom-signing", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/keys/custom-signing"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3507,7 +2793,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3521,16 +2806,15 @@ impl Client {
         prompt: types::PromptGroupNameEnum,
         language: types::PromptLanguageEnum,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/prompts/{}/custom-text/{}", self.baseurl, encode_path(& prompt
-            .to_string()), encode_path(& language.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/prompts/",
+                &*encode_path(&prompt.to_string()),
+                "/custom-text/",
+                &*encode_path(&language.to_string()),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3539,7 +2823,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3553,13 +2836,7 @@ impl Client {
         from: Option<&'a str>,
         to: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/stats/daily", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/stats/daily"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3568,9 +2845,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("to", &to))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("to", &to)
             .build()?;
         return Ok(request);
     }
@@ -3580,13 +2856,7 @@ impl Client {
 */
     #[inline]
     pub fn get_default<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/custom-domains/default", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/custom-domains/default"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3595,7 +2865,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3607,13 +2876,7 @@ impl Client {
     pub fn get_default_branding_theme<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding/themes/default", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/branding/themes/default"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3622,7 +2885,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3635,16 +2897,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/scim-configuration/default-mapping", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/scim-configuration/default-mapping"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3653,7 +2909,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3667,16 +2922,15 @@ impl Client {
         id: &'a str,
         event_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/event-streams/{}/deliveries/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& event_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/event-streams/",
+                &*encode_path(id),
+                "/deliveries/",
+                &*encode_path(event_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3685,7 +2939,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3705,13 +2958,7 @@ impl Client {
         type_: Option<types::DeviceCredentialTypeEnum>,
         user_id: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/device-credentials", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/device-credentials"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3720,19 +2967,14 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("client_id", &client_id))
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("type", &type_))
-            .query(&progenitor_client::QueryParam::new("user_id", &user_id))
-            .headers(header_map)
+            .query_some("client_id", &client_id)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("type", &type_)
+            .query_some("user_id", &user_id)
             .build()?;
         return Ok(request);
     }
@@ -3745,16 +2987,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/directory-provisioning"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3763,7 +2999,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3776,16 +3011,14 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/directory-provisioning/default-mapping", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/connections/",
+                &*encode_path(id),
+                "/directory-provisioning/default-mapping",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3794,7 +3027,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3809,16 +3041,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/discovery-domains", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/discovery-domains"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3827,9 +3053,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -3843,16 +3068,15 @@ impl Client {
         id: &'a str,
         discovery_domain_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/discovery-domains/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& discovery_domain_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/discovery-domains/",
+                &*encode_path(discovery_domain_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3861,7 +3085,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3874,16 +3097,10 @@ impl Client {
         &'a self,
         template_name: types::EmailTemplateNameEnum,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/email-templates/{}", self.baseurl, encode_path(& template_name
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/email-templates/", &*encode_path(&template_name.to_string())],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3892,7 +3109,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3908,16 +3124,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/enabled_connections", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/enabled_connections"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3926,12 +3136,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -3945,16 +3152,15 @@ impl Client {
         id: &'a str,
         connection_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/enabled_connections/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& connection_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/enabled_connections/",
+                &*encode_path(connection_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3963,7 +3169,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -3976,15 +3181,10 @@ impl Client {
         &'a self,
         kid: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/keys/encryption/{}", self.baseurl, encode_path(& kid.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/keys/encryption/", &*encode_path(kid)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -3993,7 +3193,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4008,13 +3207,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/keys/encryption", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/keys/encryption"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4023,12 +3216,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -4041,15 +3231,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/enrollments", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/enrollments"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4058,7 +3243,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4071,15 +3255,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/enrollments/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/enrollments/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4088,7 +3267,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4098,15 +3276,10 @@ impl Client {
 */
     #[inline]
     pub fn get_errors<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/jobs/{}/errors", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/jobs/", &*encode_path(id), "/errors"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4115,7 +3288,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4134,16 +3306,10 @@ impl Client {
         statuses: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/event-streams/{}/deliveries", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/event-streams/", &*encode_path(id), "/deliveries"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4152,13 +3318,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("date_from", &date_from))
-            .query(&progenitor_client::QueryParam::new("date_to", &date_to))
-            .query(&progenitor_client::QueryParam::new("event_types", &event_types))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("statuses", &statuses))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("date_from", &date_from)
+            .query_some("date_to", &date_to)
+            .query_some("event_types", &event_types)
+            .query_some("from", &from)
+            .query_some("statuses", &statuses)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -4172,13 +3337,7 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/event-streams", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/event-streams"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4187,9 +3346,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -4202,15 +3360,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/event-streams/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/event-streams/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4219,7 +3372,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4232,15 +3384,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/executions/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/executions/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4249,7 +3396,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4262,16 +3408,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/experiments/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/experiments/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4280,7 +3420,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4297,13 +3436,10 @@ impl Client {
         status: Option<types::ExperimentStatusEnum>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/experimentation/experiments", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/experiments"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4312,19 +3448,11 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "authentication_flow",
-                    &authentication_flow,
-                ),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("feature_flag_id", &feature_flag_id),
-            )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("status", &status))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("authentication_flow", &authentication_flow)
+            .query_some("feature_flag_id", &feature_flag_id)
+            .query_some("from", &from)
+            .query_some("status", &status)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -4334,13 +3462,10 @@ impl Client {
 */
     #[inline]
     pub fn get_factor_duo_settings<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/duo/settings", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/duo/settings"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4349,7 +3474,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4361,13 +3485,10 @@ impl Client {
     pub fn get_factor_phone_templates<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/phone/templates", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/phone/templates"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4376,7 +3497,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4388,13 +3508,10 @@ impl Client {
     pub fn get_factor_sms_templates<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/sms/templates", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/sms/templates"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4403,7 +3520,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4413,13 +3529,7 @@ impl Client {
 */
     #[inline]
     pub fn get_factors<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/guardian/factors"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4428,7 +3538,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4441,16 +3550,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/feature-flags/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/feature-flags/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4459,7 +3562,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4475,13 +3577,10 @@ impl Client {
         take: Option<i64>,
         type_: Option<types::FeatureFlagTypeEnum>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/experimentation/feature-flags", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/feature-flags"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4490,11 +3589,10 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("status", &status))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .query(&progenitor_client::QueryParam::new("type", &type_))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("status", &status)
+            .query_some("take", &take)
+            .query_some("type", &type_)
             .build()?;
         return Ok(request);
     }
@@ -4507,16 +3605,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/federated-connections-tokensets", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/federated-connections-tokensets"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4525,7 +3617,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4544,13 +3635,7 @@ impl Client {
         per_page: Option<i64>,
         synchronous: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/flows", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/flows"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4559,14 +3644,11 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("hydrate", &hydrate))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("synchronous", &synchronous))
-            .headers(header_map)
+            .query_some("hydrate", &hydrate)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("synchronous", &synchronous)
             .build()?;
         return Ok(request);
     }
@@ -4580,13 +3662,7 @@ impl Client {
         id: &'a str,
         hydrate: Option<&'a ::std::vec::Vec<types::GetFlowRequestParametersHydrateEnum>>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/flows/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/flows/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4595,8 +3671,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("hydrate", &hydrate))
-            .headers(header_map)
+            .query_some("hydrate", &hydrate)
             .build()?;
         return Ok(request);
     }
@@ -4614,15 +3689,10 @@ impl Client {
         per_page: Option<i64>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/flows/{}/executions", self.baseurl, encode_path(& flow_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/flows/", &*encode_path(flow_id), "/executions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4631,14 +3701,11 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -4655,16 +3722,15 @@ impl Client {
             &'a ::std::vec::Vec<types::GetFlowExecutionRequestParametersHydrateEnum>,
         >,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/flows/{}/executions/{}", self.baseurl, encode_path(& flow_id
-            .to_string()), encode_path(& execution_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/flows/",
+                &*encode_path(flow_id),
+                "/executions/",
+                &*encode_path(execution_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4673,8 +3739,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("hydrate", &hydrate))
-            .headers(header_map)
+            .query_some("hydrate", &hydrate)
             .build()?;
         return Ok(request);
     }
@@ -4689,13 +3754,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/flows/vault/connections", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/flows/vault/connections"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4704,12 +3763,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -4722,15 +3778,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/flows/vault/connections/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/flows/vault/connections/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4739,7 +3790,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4753,13 +3803,7 @@ impl Client {
         id: &'a str,
         hydrate: Option<&'a ::std::vec::Vec<types::FormsRequestParametersHydrateEnum>>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/forms/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/forms/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4768,8 +3812,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("hydrate", &hydrate))
-            .headers(header_map)
+            .query_some("hydrate", &hydrate)
             .build()?;
         return Ok(request);
     }
@@ -4785,13 +3828,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/forms", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/forms"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4800,13 +3837,10 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("hydrate", &hydrate))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("hydrate", &hydrate)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -4824,13 +3858,7 @@ impl Client {
         per_page: Option<i64>,
         user_id: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/grants", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/grants"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4839,15 +3867,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("audience", &audience))
-            .query(&progenitor_client::QueryParam::new("client_id", &client_id))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("user_id", &user_id))
-            .headers(header_map)
+            .query_some("audience", &audience)
+            .query_some("client_id", &client_id)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("user_id", &user_id)
             .build()?;
         return Ok(request);
     }
@@ -4857,13 +3882,10 @@ impl Client {
 */
     #[inline]
     pub fn get_group<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/groups/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/groups/", &*encode_path(id)],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4872,7 +3894,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -4889,15 +3910,10 @@ impl Client {
         include_fields: Option<bool>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/groups/{}/members", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/groups/", &*encode_path(id), "/members"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4906,13 +3922,10 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -4927,15 +3940,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/groups/{}/roles", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/groups/", &*encode_path(id), "/roles"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4944,9 +3952,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -4969,13 +3976,7 @@ impl Client {
         search: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/groups", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/groups"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -4984,22 +3985,17 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("connection_id", &connection_id))
-            .query(&progenitor_client::QueryParam::new("external_id", &external_id))
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("name", &name))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("search", &search))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("connection_id", &connection_id)
+            .query_some("external_id", &external_id)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("name", &name)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("search", &search)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -5011,13 +4007,10 @@ impl Client {
     pub fn get_guardian_phone_providers<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/phone/selected-provider", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/phone/selected-provider"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5026,7 +4019,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5044,13 +4036,7 @@ impl Client {
         per_page: Option<i64>,
         trigger_id: Option<types::HookTriggerIdEnum>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/hooks", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/hooks"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5059,15 +4045,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("enabled", &enabled))
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("triggerId", &trigger_id))
-            .headers(header_map)
+            .query_some("enabled", &enabled)
+            .query_some("fields", &fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("triggerId", &trigger_id)
             .build()?;
         return Ok(request);
     }
@@ -5081,13 +4064,7 @@ impl Client {
         id: &'a str,
         fields: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/hooks/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/hooks/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5096,8 +4073,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .headers(header_map)
+            .query_some("fields", &fields)
             .build()?;
         return Ok(request);
     }
@@ -5116,16 +4092,10 @@ impl Client {
         per_page: Option<i64>,
         sort: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/invitations", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/invitations"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5134,17 +4104,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("sort", &sort))
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("sort", &sort)
             .build()?;
         return Ok(request);
     }
@@ -5160,16 +4125,15 @@ impl Client {
         fields: Option<&'a str>,
         include_fields: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/invitations/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& invitation_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/invitations/",
+                &*encode_path(invitation_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5178,11 +4142,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
             .build()?;
         return Ok(request);
     }
@@ -5195,15 +4156,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/anomaly/blocks/ips/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/anomaly/blocks/ips/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5212,7 +4168,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5225,13 +4180,7 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/jobs/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/jobs/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5240,7 +4189,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5250,15 +4198,10 @@ impl Client {
 */
     #[inline]
     pub fn get_keys<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/keys", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/keys"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5267,7 +4210,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5277,13 +4219,7 @@ impl Client {
 */
     #[inline]
     pub fn get_log_streams<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/log-streams", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/log-streams"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5292,7 +4228,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5305,15 +4240,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/log-streams/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/log-streams/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5322,7 +4252,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5343,13 +4272,7 @@ impl Client {
         sort: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/logs", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/logs"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5358,20 +4281,15 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("search", &search))
-            .query(&progenitor_client::QueryParam::new("sort", &sort))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("search", &search)
+            .query_some("sort", &sort)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -5384,13 +4302,7 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/logs/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/logs/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5399,7 +4311,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5416,15 +4327,10 @@ impl Client {
         per_page: Option<i64>,
         sort: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/logs", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/logs"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5433,13 +4339,10 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("sort", &sort))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("sort", &sort)
             .build()?;
         return Ok(request);
     }
@@ -5449,13 +4352,10 @@ impl Client {
 */
     #[inline]
     pub fn get_message_types<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/phone/message-types", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/phone/message-types"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5464,7 +4364,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5478,16 +4377,15 @@ impl Client {
         id: &'a str,
         discovery_domain: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/discovery-domains/name/{}", self.baseurl, encode_path(&
-            id.to_string()), encode_path(& discovery_domain.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/discovery-domains/name/",
+                &*encode_path(discovery_domain),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5496,7 +4394,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5509,15 +4406,10 @@ impl Client {
         &'a self,
         name: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/name/{}", self.baseurl, encode_path(& name.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/name/", &*encode_path(name)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5526,7 +4418,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5541,13 +4432,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/network-acls", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/network-acls"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5556,12 +4441,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -5574,15 +4456,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/network-acls/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5591,7 +4468,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5601,13 +4477,10 @@ impl Client {
 */
     #[inline]
     pub fn get_new_device<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/risk-assessments/settings/new-device", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/risk-assessments/settings/new-device"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5616,7 +4489,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5635,16 +4507,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/client-grants", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/client-grants"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5653,15 +4519,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("audience", &audience))
-            .query(&progenitor_client::QueryParam::new("client_id", &client_id))
-            .query(&progenitor_client::QueryParam::new("grant_ids", &grant_ids))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("audience", &audience)
+            .query_some("client_id", &client_id)
+            .query_some("grant_ids", &grant_ids)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -5675,16 +4538,15 @@ impl Client {
         id: &'a str,
         connection_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/connections/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& connection_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/connections/",
+                &*encode_path(connection_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5693,7 +4555,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -5710,16 +4571,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/connections", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/connections"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5728,13 +4583,10 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("is_enabled", &is_enabled))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("is_enabled", &is_enabled)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -5750,16 +4602,16 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/groups/{}/roles", self.baseurl, encode_path(&
-            organization_id.to_string()), encode_path(& group_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(organization_id),
+                "/groups/",
+                &*encode_path(group_id),
+                "/roles",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5768,9 +4620,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -5785,16 +4636,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/groups", self.baseurl, encode_path(& organization_id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(organization_id), "/groups"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5803,9 +4648,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -5821,16 +4665,16 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/members/{}/effective-roles", self.baseurl, encode_path(&
-            id.to_string()), encode_path(& user_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/members/",
+                &*encode_path(user_id),
+                "/effective-roles",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5839,9 +4683,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -5858,16 +4701,16 @@ impl Client {
         role_id: &'a str,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/members/{}/effective-roles/sources/groups", self
-            .baseurl, encode_path(& id.to_string()), encode_path(& user_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/members/",
+                &*encode_path(user_id),
+                "/effective-roles/sources/groups",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5876,10 +4719,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
+            .query_some("from", &from)
             .query(&progenitor_client::QueryParam::new("role_id", &role_id))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -5896,16 +4738,16 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& user_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/members/",
+                &*encode_path(user_id),
+                "/roles",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5914,12 +4756,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -5939,15 +4778,10 @@ impl Client {
         per_page: Option<i64>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/members", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/members"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5956,18 +4790,13 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -5985,13 +4814,7 @@ impl Client {
         sort: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/organizations", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/organizations"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6000,15 +4823,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("sort", &sort))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("sort", &sort)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -6021,15 +4841,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6038,7 +4853,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6051,15 +4865,10 @@ impl Client {
         &'a self,
         prompt: types::PartialGroupsEnum,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/prompts/{}/partials", self.baseurl, encode_path(& prompt.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/prompts/", &*encode_path(&prompt.to_string()), "/partials"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6068,7 +4877,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6084,15 +4892,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/permissions", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/permissions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6101,12 +4904,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -6119,16 +4919,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/phone/providers/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/phone/providers/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6137,7 +4931,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6149,15 +4942,10 @@ impl Client {
     pub fn get_phone_provider_protection<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/attack-protection/phone-provider-protection", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/phone-provider-protection"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6166,7 +4954,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6179,16 +4966,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/phone/templates/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/phone/templates/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6197,7 +4978,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6210,13 +4990,7 @@ impl Client {
         &'a self,
         disabled: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding/phone/templates", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/branding/phone/templates"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6225,8 +4999,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("disabled", &disabled))
-            .headers(header_map)
+            .query_some("disabled", &disabled)
             .build()?;
         return Ok(request);
     }
@@ -6238,13 +5011,10 @@ impl Client {
     pub fn get_phone_twilio_factor_provider<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/phone/providers/twilio", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/phone/providers/twilio"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6253,7 +5023,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6263,15 +5032,10 @@ impl Client {
 */
     #[inline]
     pub fn get_pn_providers<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/selected-provider", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/selected-provider"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6280,7 +5044,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6290,13 +5053,7 @@ impl Client {
 */
     #[inline]
     pub fn get_policies<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/policies", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/guardian/policies"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6305,7 +5062,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6315,13 +5071,7 @@ impl Client {
 */
     #[inline]
     pub fn get_prompts<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/prompts", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/prompts"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6330,7 +5080,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6344,13 +5093,7 @@ impl Client {
         fields: Option<&'a str>,
         include_fields: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/emails/provider", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/emails/provider"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6359,11 +5102,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
             .build()?;
         return Ok(request);
     }
@@ -6380,13 +5120,7 @@ impl Client {
         resource: Option<types::RateLimitPolicyResourceEnum>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/rate-limit-policies", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/rate-limit-policies"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6395,17 +5129,11 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("consumer", &consumer))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "consumer_selector",
-                    &consumer_selector,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("resource", &resource))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("consumer", &consumer)
+            .query_some("consumer_selector", &consumer_selector)
+            .query_some("from", &from)
+            .query_some("resource", &resource)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -6418,15 +5146,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/rate-limit-policies/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/rate-limit-policies/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6435,7 +5158,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6448,15 +5170,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/refresh-tokens/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/refresh-tokens/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6465,7 +5182,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6483,13 +5199,7 @@ impl Client {
         take: Option<i64>,
         user_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/refresh-tokens", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/refresh-tokens"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6498,15 +5208,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("client_id", &client_id))
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(&progenitor_client::QueryParam::new("take", &take))
+            .query_some("client_id", &client_id)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("take", &take)
             .query(&progenitor_client::QueryParam::new("user_id", &user_id))
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6522,16 +5229,10 @@ impl Client {
         include_totals: Option<bool>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/refresh-tokens", self.baseurl, encode_path(& user_id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(user_id), "/refresh-tokens"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6540,12 +5241,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("include_totals", &include_totals)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -6559,16 +5257,16 @@ impl Client {
         prompt: types::PromptGroupNameEnum,
         screen: types::ScreenGroupNameEnum,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/prompts/{}/screen/{}/rendering", self.baseurl, encode_path(& prompt
-            .to_string()), encode_path(& screen.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/prompts/",
+                &*encode_path(&prompt.to_string()),
+                "/screen/",
+                &*encode_path(&screen.to_string()),
+                "/rendering",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6577,7 +5275,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6594,13 +5291,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/resource-servers", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/resource-servers"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6609,16 +5300,11 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("identifiers", &identifiers))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("identifiers", &identifiers)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -6632,15 +5318,10 @@ impl Client {
         id: &'a str,
         include_fields: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/resource-servers/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/resource-servers/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6649,10 +5330,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .headers(header_map)
+            .query_some("include_fields", &include_fields)
             .build()?;
         return Ok(request);
     }
@@ -6664,13 +5342,7 @@ impl Client {
     pub fn get_risk_assessments_settings<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/risk-assessments/settings", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/risk-assessments/settings"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6679,7 +5351,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6694,15 +5365,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/roles/{}/groups", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/roles/", &*encode_path(id), "/groups"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6711,9 +5377,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -6729,15 +5394,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/roles/{}/permissions", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/roles/", &*encode_path(id), "/permissions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6746,12 +5406,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -6769,15 +5426,10 @@ impl Client {
         per_page: Option<i64>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/roles/{}/users", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/roles/", &*encode_path(id), "/users"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6786,14 +5438,11 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -6809,13 +5458,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/roles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/roles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6824,13 +5467,10 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("name_filter", &name_filter))
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("name_filter", &name_filter)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -6843,13 +5483,7 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/roles/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/roles/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6858,7 +5492,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6876,13 +5509,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/rules", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/rules"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6891,17 +5518,12 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("enabled", &enabled))
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("enabled", &enabled)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -6916,13 +5538,7 @@ impl Client {
         fields: Option<&'a str>,
         include_fields: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/rules/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/rules/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6931,11 +5547,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
             .build()?;
         return Ok(request);
     }
@@ -6945,13 +5558,7 @@ impl Client {
 */
     #[inline]
     pub fn get_rules_configs<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/rules-configs", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/rules-configs"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6960,7 +5567,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -6973,16 +5579,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/scim-configuration"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -6991,7 +5591,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7004,16 +5603,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/scim-configuration/tokens", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/scim-configuration/tokens"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7022,7 +5615,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7035,15 +5627,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/hooks/", &*encode_path(id), "/secrets"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7052,7 +5639,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7065,16 +5651,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/segments/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/segments/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7083,7 +5663,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7098,13 +5677,7 @@ impl Client {
         take: Option<i64>,
         type_: Option<types::SegmentTypeFilterEnum>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/experimentation/segments", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/experimentation/segments"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7113,10 +5686,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .query(&progenitor_client::QueryParam::new("type", &type_))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
+            .query_some("type", &type_)
             .build()?;
         return Ok(request);
     }
@@ -7131,17 +5703,17 @@ impl Client {
         language: types::SelfServiceProfileCustomTextLanguageEnum,
         page: types::SelfServiceProfileCustomTextPageEnum,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/self-service-profiles/{}/custom-text/{}/{}", self.baseurl, encode_path(&
-            id.to_string()), encode_path(& language.to_string()), encode_path(& page
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/self-service-profiles/",
+                &*encode_path(id),
+                "/custom-text/",
+                &*encode_path(&language.to_string()),
+                "/",
+                &*encode_path(&page.to_string()),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7150,7 +5722,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7165,13 +5736,7 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/self-service-profiles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/self-service-profiles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7180,12 +5745,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -7198,15 +5760,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/self-service-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/self-service-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7215,7 +5772,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7228,15 +5784,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/sessions/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/sessions/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7245,7 +5796,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7261,15 +5811,10 @@ impl Client {
         include_totals: Option<bool>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/sessions", self.baseurl, encode_path(& user_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(user_id), "/sessions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7278,12 +5823,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("include_totals", &include_totals)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -7296,15 +5838,10 @@ impl Client {
         &'a self,
         kid: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/keys/signing/{}", self.baseurl, encode_path(& kid.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/keys/signing/", &*encode_path(kid)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7313,7 +5850,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7323,13 +5859,7 @@ impl Client {
 */
     #[inline]
     pub fn get_signing_keys<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/keys/signing", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/keys/signing"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7338,7 +5868,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7348,13 +5877,10 @@ impl Client {
 */
     #[inline]
     pub fn get_sms_providers<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/sms/selected-provider", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/sms/selected-provider"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7363,7 +5889,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7375,13 +5900,10 @@ impl Client {
     pub fn get_sms_twilio_factor_provider<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/sms/providers/twilio", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/sms/providers/twilio"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7390,7 +5912,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7400,15 +5921,10 @@ impl Client {
 */
     #[inline]
     pub fn get_sns<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/sns", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/sns"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7417,7 +5933,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7427,15 +5942,10 @@ impl Client {
 */
     #[inline]
     pub fn get_status<'a>(&'a self, id: &'a str) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/status", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/status"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7444,7 +5954,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7456,13 +5965,7 @@ impl Client {
     pub fn get_supplemental_signals<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/supplemental-signals", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/supplemental-signals"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7471,7 +5974,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7483,15 +5985,10 @@ impl Client {
     pub fn get_suspicious_ip_throttling<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/attack-protection/suspicious-ip-throttling", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/suspicious-ip-throttling"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7500,7 +5997,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7515,16 +6011,14 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/directory-provisioning/synchronized-groups", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/connections/",
+                &*encode_path(id),
+                "/directory-provisioning/synchronized-groups",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7533,9 +6027,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -7549,13 +6042,7 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/token-exchange-profiles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/token-exchange-profiles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7564,9 +6051,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -7579,15 +6065,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/token-exchange-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/token-exchange-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7596,7 +6077,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7609,13 +6089,7 @@ impl Client {
         &'a self,
         aud: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/blacklists/tokens", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/blacklists/tokens"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7624,8 +6098,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("aud", &aud))
-            .headers(header_map)
+            .query_some("aud", &aud)
             .build()?;
         return Ok(request);
     }
@@ -7635,13 +6108,7 @@ impl Client {
 */
     #[inline]
     pub fn get_triggers<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/actions/triggers", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/actions/triggers"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7650,7 +6117,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7660,13 +6126,10 @@ impl Client {
 */
     #[inline]
     pub fn get_universal_login<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding/templates/universal-login", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/templates/universal-login"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7675,7 +6138,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7688,16 +6150,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/user-attribute-profiles/templates/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/user-attribute-profiles/templates/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7706,7 +6162,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7718,13 +6173,10 @@ impl Client {
     pub fn get_user_attribute_profile_templates<'a>(
         &'a self,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/user-attribute-profiles/templates", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/user-attribute-profiles/templates"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7733,7 +6185,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7747,13 +6198,7 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/user-attribute-profiles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/user-attribute-profiles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7762,9 +6207,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -7777,15 +6221,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/user-attribute-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/user-attribute-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7794,7 +6233,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7808,13 +6246,7 @@ impl Client {
         consider_brute_force_enablement: Option<bool>,
         identifier: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/user-blocks", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/user-blocks"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7823,14 +6255,11 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "consider_brute_force_enablement",
-                    &consider_brute_force_enablement,
-                ),
+            .query_some(
+                "consider_brute_force_enablement",
+                &consider_brute_force_enablement,
             )
             .query(&progenitor_client::QueryParam::new("identifier", &identifier))
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7844,15 +6273,10 @@ impl Client {
         id: &'a str,
         consider_brute_force_enablement: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/user-blocks/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/user-blocks/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7861,13 +6285,10 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "consider_brute_force_enablement",
-                    &consider_brute_force_enablement,
-                ),
+            .query_some(
+                "consider_brute_force_enablement",
+                &consider_brute_force_enablement,
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -7884,16 +6305,14 @@ impl Client {
         resource_server_identifier: &'a str,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/effective-permissions/sources/effective-roles", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/users/",
+                &*encode_path(id),
+                "/effective-permissions/sources/effective-roles",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7902,7 +6321,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
+            .query_some("from", &from)
             .query(
                 &progenitor_client::QueryParam::new("permission_name", &permission_name),
             )
@@ -7912,8 +6331,7 @@ impl Client {
                     &resource_server_identifier,
                 ),
             )
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -7929,16 +6347,10 @@ impl Client {
         resource_server_identifier: &'a str,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/effective-permissions", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/effective-permissions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7947,15 +6359,14 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
+            .query_some("from", &from)
             .query(
                 &progenitor_client::QueryParam::new(
                     "resource_server_identifier",
                     &resource_server_identifier,
                 ),
             )
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -7970,15 +6381,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/effective-roles", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/effective-roles"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -7987,9 +6393,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -8009,15 +6414,10 @@ impl Client {
         per_page: Option<i64>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/groups", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/groups"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8026,18 +6426,13 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("from", &from)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -8053,15 +6448,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/organizations", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/organizations"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8070,12 +6460,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -8091,16 +6478,10 @@ impl Client {
         role_id: &'a str,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/effective-roles/sources/groups", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/effective-roles/sources/groups"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8109,10 +6490,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
+            .query_some("from", &from)
             .query(&progenitor_client::QueryParam::new("role_id", &role_id))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -8128,15 +6508,10 @@ impl Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/roles", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/roles"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8145,12 +6520,9 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
             .build()?;
         return Ok(request);
     }
@@ -8172,13 +6544,7 @@ impl Client {
         search_engine: Option<types::SearchEngineVersionsEnum>,
         sort: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/users", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/users"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8187,21 +6553,16 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("connection", &connection))
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .query(
-                &progenitor_client::QueryParam::new("include_totals", &include_totals),
-            )
-            .query(&progenitor_client::QueryParam::new("page", &page))
-            .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .query(&progenitor_client::QueryParam::new("primary_order", &primary_order))
-            .query(&progenitor_client::QueryParam::new("q", &q))
-            .query(&progenitor_client::QueryParam::new("search_engine", &search_engine))
-            .query(&progenitor_client::QueryParam::new("sort", &sort))
-            .headers(header_map)
+            .query_some("connection", &connection)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
+            .query_some("include_totals", &include_totals)
+            .query_some("page", &page)
+            .query_some("per_page", &per_page)
+            .query_some("primary_order", &primary_order)
+            .query_some("q", &q)
+            .query_some("search_engine", &search_engine)
+            .query_some("sort", &sort)
             .build()?;
         return Ok(request);
     }
@@ -8216,13 +6577,7 @@ impl Client {
         fields: Option<&'a str>,
         include_fields: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/users-by-email", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/users-by-email"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8232,11 +6587,8 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .query(&progenitor_client::QueryParam::new("email", &email))
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
             .build()?;
         return Ok(request);
     }
@@ -8251,13 +6603,7 @@ impl Client {
         fields: Option<&'a str>,
         include_fields: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/users/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/users/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8266,11 +6612,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
             .build()?;
         return Ok(request);
     }
@@ -8284,16 +6627,15 @@ impl Client {
         id: &'a str,
         vid: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/feature-flags/{}/variations/{}", self.baseurl,
-            encode_path(& id.to_string()), encode_path(& vid.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/experimentation/feature-flags/",
+                &*encode_path(id),
+                "/variations/",
+                &*encode_path(vid),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8302,7 +6644,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8315,16 +6656,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/feature-flags/{}/variations", self.baseurl, encode_path(&
-            id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/feature-flags/", &*encode_path(id), "/variations"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8333,7 +6668,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8347,15 +6681,10 @@ impl Client {
         from: Option<&'a str>,
         take: Option<i64>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/verifiable-credentials/verification/templates", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/verifiable-credentials/verification/templates"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8364,9 +6693,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(&progenitor_client::QueryParam::new("take", &take))
-            .headers(header_map)
+            .query_some("from", &from)
+            .query_some("take", &take)
             .build()?;
         return Ok(request);
     }
@@ -8379,16 +6707,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/verifiable-credentials/verification/templates/{}", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/verifiable-credentials/verification/templates/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8397,7 +6719,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8411,15 +6732,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateActionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/actions/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/actions/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8429,7 +6745,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8443,15 +6758,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateActionModuleRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/modules/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/modules/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8461,7 +6771,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8474,15 +6783,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/apns", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/apns"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8492,7 +6796,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8507,16 +6810,15 @@ impl Client {
         authentication_method_id: &'a str,
         body: &'a types::UpdateUserAuthenticationMethodRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/authentication-methods/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& authentication_method_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/users/",
+                &*encode_path(id),
+                "/authentication-methods/",
+                &*encode_path(authentication_method_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8526,7 +6828,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8540,16 +6841,10 @@ impl Client {
         trigger_id: types::ActionTriggerTypeEnum,
         body: &'a types::UpdateActionBindingsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/triggers/{}/bindings", self.baseurl, encode_path(& trigger_id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/triggers/", &*encode_path(&trigger_id.to_string()), "/bindings"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8559,7 +6854,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8572,13 +6866,10 @@ impl Client {
         &'a self,
         body: &'a types::UpdateBotDetectionSettingsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/attack-protection/bot-detection", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/bot-detection"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8588,7 +6879,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8601,13 +6891,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateBrandingRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/branding"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8617,7 +6901,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8631,15 +6914,10 @@ impl Client {
         theme_id: &'a str,
         body: &'a types::CreateBrandingThemeRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/themes/{}", self.baseurl, encode_path(& theme_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/themes/", &*encode_path(theme_id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8649,7 +6927,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8662,15 +6939,10 @@ impl Client {
         &'a self,
         body: &'a types::UpdateBreachedPasswordDetectionSettingsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/attack-protection/breached-password-detection", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/breached-password-detection"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8680,7 +6952,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8693,13 +6964,10 @@ impl Client {
         &'a self,
         body: &'a types::UpdateBruteForceSettingsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/attack-protection/brute-force-protection", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/brute-force-protection"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8709,7 +6977,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8722,13 +6989,7 @@ impl Client {
         &'a self,
         body: &'a types::BulkUpdateAculRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/prompts/rendering", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/prompts/rendering"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8738,7 +6999,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8751,13 +7011,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateAttackProtectionCaptchaRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/attack-protection/captcha", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/attack-protection/captcha"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8767,7 +7021,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8781,15 +7034,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateClientGrantRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/client-grants/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/client-grants/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8799,7 +7047,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8813,22 +7060,12 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateEnabledClientConnectionsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/clients", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/clients"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .patch(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.patch(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "clients")]
@@ -8841,13 +7078,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateClientRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/clients/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/clients/", &*encode_path(id)],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8857,7 +7091,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8871,15 +7104,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateConnectionProfileRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connection-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connection-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8889,7 +7117,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8903,15 +7130,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateConnectionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8921,7 +7143,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8936,16 +7157,15 @@ impl Client {
         credential_id: &'a str,
         body: &'a types::PatchClientCredentialRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/clients/{}/credentials/{}", self.baseurl, encode_path(& client_id
-            .to_string()), encode_path(& credential_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/clients/",
+                &*encode_path(client_id),
+                "/credentials/",
+                &*encode_path(credential_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8955,7 +7175,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -8969,15 +7188,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateCustomDomainRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/custom-domains/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/custom-domains/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -8987,7 +7201,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9000,13 +7213,7 @@ impl Client {
         &'a self,
         body: &'a types::SetDefaultCustomDomainRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/custom-domains/default", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/custom-domains/default"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9016,7 +7223,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9030,16 +7236,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateDirectoryProvisioningRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/directory-provisioning"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9049,7 +7249,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9064,16 +7263,15 @@ impl Client {
         discovery_domain_id: &'a str,
         body: &'a types::UpdateOrganizationDiscoveryDomainRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/discovery-domains/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& discovery_domain_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/discovery-domains/",
+                &*encode_path(discovery_domain_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9083,7 +7281,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9097,16 +7294,10 @@ impl Client {
         template_name: types::EmailTemplateNameEnum,
         body: &'a types::UpdateEmailTemplateRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/email-templates/{}", self.baseurl, encode_path(& template_name
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/email-templates/", &*encode_path(&template_name.to_string())],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9116,7 +7307,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9131,16 +7321,15 @@ impl Client {
         connection_id: &'a str,
         body: &'a types::UpdateOrganizationConnectionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/enabled_connections/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& connection_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/enabled_connections/",
+                &*encode_path(connection_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9150,7 +7339,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9164,15 +7352,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateEventStreamRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/event-streams/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/event-streams/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9182,7 +7365,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9195,13 +7377,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorDuoSettingsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/duo/settings", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/duo/settings"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9211,7 +7390,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9224,15 +7402,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/fcm", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/fcm"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9242,7 +7415,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9255,15 +7427,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/fcmv1", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/fcmv1"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9273,7 +7440,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9287,13 +7453,7 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateFlowRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/flows/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/flows/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9303,7 +7463,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9317,15 +7476,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateFlowsVaultConnectionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/flows/vault/connections/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/flows/vault/connections/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9335,7 +7489,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9349,13 +7502,7 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateFormRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/forms/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/forms/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9365,7 +7512,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9379,13 +7525,7 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateHookRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/hooks/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/hooks/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9395,7 +7535,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9409,15 +7548,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateLogStreamRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/log-streams/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/log-streams/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9427,7 +7561,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9441,15 +7574,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateNetworkAclRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/network-acls/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9459,7 +7587,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9472,13 +7599,10 @@ impl Client {
         &'a self,
         body: &'a types::UpdateRiskAssessmentsSettingsNewDeviceRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/risk-assessments/settings/new-device", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/risk-assessments/settings/new-device"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9488,7 +7612,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9503,16 +7626,15 @@ impl Client {
         connection_id: &'a str,
         body: &'a types::UpdateOrganizationAllConnectionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/connections/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& connection_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/connections/",
+                &*encode_path(connection_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9522,7 +7644,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9536,15 +7657,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateOrganizationRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9554,7 +7670,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9567,15 +7682,10 @@ impl Client {
         &'a self,
         body: &'a types::PatchPhoneProviderProtectionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/attack-protection/phone-provider-protection", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/phone-provider-protection"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9585,7 +7695,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9598,13 +7707,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateSettingsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/prompts", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/prompts"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9614,7 +7717,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9627,13 +7729,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateEmailProviderRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/emails/provider", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/emails/provider"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9643,7 +7739,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9657,15 +7752,10 @@ impl Client {
         id: &'a str,
         body: &'a types::PatchRateLimitPolicyRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/rate-limit-policies/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/rate-limit-policies/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9675,7 +7765,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9689,15 +7778,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateRefreshTokenRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/refresh-tokens/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/refresh-tokens/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9707,7 +7791,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9722,16 +7805,16 @@ impl Client {
         screen: types::ScreenGroupNameEnum,
         body: &'a types::UpdateAculRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/prompts/{}/screen/{}/rendering", self.baseurl, encode_path(& prompt
-            .to_string()), encode_path(& screen.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/prompts/",
+                &*encode_path(&prompt.to_string()),
+                "/screen/",
+                &*encode_path(&screen.to_string()),
+                "/rendering",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9741,7 +7824,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9755,15 +7837,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateResourceServerRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/resource-servers/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/resource-servers/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9773,7 +7850,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9786,13 +7862,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/risk-assessments/settings", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/risk-assessments/settings"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9802,7 +7872,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9816,13 +7885,7 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateRoleRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/roles/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/roles/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9832,7 +7895,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9846,13 +7908,7 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateRuleRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/rules/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/rules/", &*encode_path(id)]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9862,7 +7918,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9876,16 +7931,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateScimConfigurationRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/scim-configuration"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9895,7 +7944,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9912,15 +7960,10 @@ impl Client {
             ::std::string::String,
         >,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/hooks/", &*encode_path(id), "/secrets"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9930,7 +7973,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9944,15 +7986,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateSelfServiceProfileRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/self-service-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/self-service-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9962,7 +7999,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -9976,15 +8012,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateSessionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/sessions/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/sessions/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -9994,7 +8025,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10007,13 +8037,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateTenantSettingsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/tenants/settings", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/tenants/settings"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10023,7 +8047,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10036,15 +8059,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/sns", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/sns"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10054,7 +8072,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10067,13 +8084,7 @@ impl Client {
         &'a self,
         body: &'a types::UpdateSupplementalSignalsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/supplemental-signals", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/supplemental-signals"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10083,7 +8094,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10096,15 +8106,10 @@ impl Client {
         &'a self,
         body: &'a types::UpdateSuspiciousIpThrottlingSettingsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/attack-protection/suspicious-ip-throttling", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/attack-protection/suspicious-ip-throttling"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10114,7 +8119,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10128,15 +8132,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateTokenExchangeProfileRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/token-exchange-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/token-exchange-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10146,7 +8145,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10160,15 +8158,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateUserAttributeProfileRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/user-attribute-profiles/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/user-attribute-profiles/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10178,7 +8171,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10193,13 +8185,8 @@ impl Client {
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::UpdateUserRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/users/{}", self.baseurl, encode_path(& id.to_string()),);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/users/", &*encode_path(id)]);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = auth0_custom_domain {
             header_map.append("auth0-custom-domain", value.to_string().try_into()?);
         }
@@ -10226,16 +8213,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateVerifiableCredentialTemplateRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/verifiable-credentials/verification/templates/{}", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/verifiable-credentials/verification/templates/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10245,7 +8226,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10258,13 +8238,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateActionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/actions/actions", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/actions/actions"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10274,7 +8248,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10287,13 +8260,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateActionModuleRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/actions/modules", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/actions/modules"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10303,7 +8270,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10317,16 +8283,10 @@ impl Client {
         id: &'a str,
         body: &'a types::RollbackActionModuleRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/modules/{}/rollback", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/modules/", &*encode_path(id), "/rollback"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10336,7 +8296,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10349,16 +8308,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/modules/{}/versions", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/modules/", &*encode_path(id), "/versions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10367,7 +8320,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10381,16 +8333,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateUserAuthenticationMethodRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/authentication-methods", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/authentication-methods"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10400,7 +8346,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10413,13 +8358,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateBrandingThemeRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding/themes", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/branding/themes"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10429,7 +8368,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10443,18 +8381,12 @@ impl Client {
         id: &'a str,
         body: &'a types::ClearAssessorsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/risk-assessments/clear", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/risk-assessments/clear"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "client_grants")]
@@ -10466,13 +8398,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateClientGrantRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/client-grants", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/client-grants"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10482,7 +8408,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10495,13 +8420,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateClientRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/clients", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/clients"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10511,7 +8430,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10524,13 +8442,7 @@ impl Client {
         &'a self,
         body: &'a types::RegisterCimdClientRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/clients/cimd/preview", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/clients/cimd/preview"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10540,7 +8452,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10553,13 +8464,7 @@ impl Client {
         &'a self,
         body: &'a types::RegisterCimdClientRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/clients/cimd/register", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/clients/cimd/register"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10569,7 +8474,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10582,13 +8486,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateConnectionProfileRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/connection-profiles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/connection-profiles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10598,7 +8496,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10611,13 +8508,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateConnectionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/connections", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/connections"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10627,7 +8518,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10641,16 +8531,10 @@ impl Client {
         client_id: &'a str,
         body: &'a types::PostClientCredentialRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/clients/{}/credentials", self.baseurl, encode_path(& client_id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/clients/", &*encode_path(client_id), "/credentials"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10660,7 +8544,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10673,13 +8556,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateCustomDomainRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/custom-domains", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/custom-domains"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10689,7 +8566,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10702,15 +8578,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/actions/{}/deploy", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/actions/", &*encode_path(id), "/deploy"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10719,7 +8590,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10734,16 +8604,16 @@ impl Client {
         id: &'a str,
         body: &'a types::DeployActionVersionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/actions/{}/versions/{}/deploy", self.baseurl, encode_path(&
-            action_id.to_string()), encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/actions/actions/",
+                &*encode_path(action_id),
+                "/versions/",
+                &*encode_path(id),
+                "/deploy",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10753,7 +8623,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10766,13 +8635,7 @@ impl Client {
         &'a self,
         body: &'a types::CreatePublicKeyDeviceCredentialRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/device-credentials", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/device-credentials"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10782,7 +8645,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10796,16 +8658,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateDirectoryProvisioningRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/directory-provisioning", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/directory-provisioning"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10815,7 +8671,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10829,16 +8684,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateOrganizationDiscoveryDomainRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/discovery-domains", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/discovery-domains"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10848,7 +8697,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10861,13 +8709,7 @@ impl Client {
         &'a self,
         body: &'a types::SetEmailTemplateRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/email-templates", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/email-templates"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10877,7 +8719,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10891,13 +8732,11 @@ impl Client {
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::VerifyEmailTicketRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/tickets/email-verification", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/tickets/email-verification"],
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = auth0_custom_domain {
             header_map.append("auth0-custom-domain", value.to_string().try_into()?);
         }
@@ -10924,16 +8763,10 @@ impl Client {
         id: &'a str,
         body: &'a types::ConnectionForOrganization,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/enabled_connections", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/enabled_connections"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10943,7 +8776,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10956,13 +8788,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateEncryptionKeyRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/keys/encryption", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/keys/encryption"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -10972,7 +8798,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -10986,15 +8811,10 @@ impl Client {
         kid: &'a str,
         body: &'a types::ImportEncryptionKeyRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/keys/encryption/{}", self.baseurl, encode_path(& kid.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/keys/encryption/", &*encode_path(kid)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11004,7 +8824,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11014,15 +8833,9 @@ impl Client {
 */
     #[inline]
     pub fn post_encryption_rekey<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/keys/encryption/rekey", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/keys/encryption/rekey"]);
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).headers(header_map).build()?;
+        let mut request = self.client.post(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "keys")]
@@ -11034,16 +8847,10 @@ impl Client {
         &'a self,
         kid: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/keys/encryption/{}/wrapping-key", self.baseurl, encode_path(& kid
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/keys/encryption/", &*encode_path(kid), "/wrapping-key"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11052,7 +8859,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11065,13 +8871,7 @@ impl Client {
         &'a self,
         body: &'a types::PostEventStreamsBody,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/event-streams", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/event-streams"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11081,7 +8881,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11094,13 +8893,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateFlowRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/flows", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/flows"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11110,7 +8903,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11123,13 +8915,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateFlowsVaultConnectionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/flows/vault/connections", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/flows/vault/connections"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11139,7 +8925,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11153,17 +8938,12 @@ impl Client {
         id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/groups/{}/roles", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/groups/", &*encode_path(id), "/roles"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "hooks")]
@@ -11175,13 +8955,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateHookRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/hooks", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/hooks"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11191,7 +8965,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11205,15 +8978,10 @@ impl Client {
         id: &'a str,
         body: &'a types::LinkUserIdentityRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/identities", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/identities"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11223,7 +8991,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11236,18 +9003,16 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/multifactor/actions/invalidate-remember-browser", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/users/",
+                &*encode_path(id),
+                "/multifactor/actions/invalidate-remember-browser",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).headers(header_map).build()?;
+        let mut request = self.client.post(url).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -11261,16 +9026,11 @@ impl Client {
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateOrganizationInvitationRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/invitations", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/invitations"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = auth0_custom_domain {
             header_map.append("auth0-custom-domain", value.to_string().try_into()?);
         }
@@ -11297,15 +9057,10 @@ impl Client {
         id: &'a str,
         body: &'a types::PostConnectionKeysRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/keys", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/keys"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11315,7 +9070,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11328,13 +9082,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateLogStreamRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/log-streams", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/log-streams"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11344,7 +9092,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11358,17 +9105,12 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateOrganizationMemberRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/members", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/members"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "network_acls")]
@@ -11380,13 +9122,7 @@ impl Client {
         &'a self,
         body: &'a types::SetNetworkAclRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/network-acls", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/network-acls"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11396,7 +9132,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11410,16 +9145,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateOrganizationAllConnectionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/connections", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/organizations/", &*encode_path(id), "/connections"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11429,7 +9158,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11444,18 +9172,18 @@ impl Client {
         group_id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/groups/{}/roles", self.baseurl, encode_path(&
-            organization_id.to_string()), encode_path(& group_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(organization_id),
+                "/groups/",
+                &*encode_path(group_id),
+                "/roles",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -11469,18 +9197,18 @@ impl Client {
         user_id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/organizations/{}/members/{}/roles", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& user_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/organizations/",
+                &*encode_path(id),
+                "/members/",
+                &*encode_path(user_id),
+                "/roles",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "organizations")]
@@ -11492,13 +9220,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateOrganizationRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/organizations", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/organizations"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11508,7 +9230,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11522,13 +9243,8 @@ impl Client {
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::ChangePasswordTicketRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/tickets/password-change", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/tickets/password-change"]);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = auth0_custom_domain {
             header_map.append("auth0-custom-domain", value.to_string().try_into()?);
         }
@@ -11555,15 +9271,10 @@ impl Client {
         id: &'a str,
         body: &'a types::AddRolePermissionsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/permissions", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/permissions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11573,7 +9284,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11586,13 +9296,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateEmailProviderRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/emails/provider", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/emails/provider"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11602,7 +9306,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11615,13 +9318,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateRateLimitPolicyRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/rate-limit-policies", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/rate-limit-policies"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11631,7 +9328,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11644,16 +9340,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/recovery-code-regeneration", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/recovery-code-regeneration"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11662,7 +9352,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11676,15 +9365,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateEventStreamRedeliveryRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/event-streams/{}/redeliver", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/event-streams/", &*encode_path(id), "/redeliver"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11694,7 +9378,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11708,16 +9391,15 @@ impl Client {
         id: &'a str,
         event_id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/event-streams/{}/redeliver/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& event_id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/event-streams/",
+                &*encode_path(id),
+                "/redeliver/",
+                &*encode_path(event_id),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11726,7 +9408,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11739,13 +9420,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateResourceServerRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/resource-servers", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/resource-servers"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11755,7 +9430,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11769,16 +9443,16 @@ impl Client {
         profile_id: &'a str,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/self-service-profiles/{}/sso-ticket/{}/revoke", self.baseurl,
-            encode_path(& profile_id.to_string()), encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/self-service-profiles/",
+                &*encode_path(profile_id),
+                "/sso-ticket/",
+                &*encode_path(id),
+                "/revoke",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11787,7 +9461,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11801,17 +9474,12 @@ impl Client {
         id: &'a str,
         body: &'a types::AssignRoleGroupsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/roles/{}/groups", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/roles/", &*encode_path(id), "/groups"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "roles")]
@@ -11824,15 +9492,10 @@ impl Client {
         id: &'a str,
         body: &'a types::AddRolePermissionsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/roles/{}/permissions", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/roles/", &*encode_path(id), "/permissions"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11842,7 +9505,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11856,15 +9518,10 @@ impl Client {
         id: &'a str,
         body: &'a types::AssignRoleUsersRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/roles/{}/users", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/roles/", &*encode_path(id), "/users"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11874,7 +9531,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11887,13 +9543,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateRoleRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/roles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/roles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11903,7 +9553,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11917,15 +9566,10 @@ impl Client {
         id: &'a str,
         body: &'a types::PostConnectionKeysRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/keys/rotate", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/keys/rotate"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11935,7 +9579,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11948,15 +9591,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/clients/{}/rotate-secret", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/clients/", &*encode_path(id), "/rotate-secret"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11965,7 +9603,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -11978,13 +9615,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateRuleRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/rules", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/rules"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -11994,7 +9625,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12008,16 +9638,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateScimConfigurationRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/scim-configuration", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/scim-configuration"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12027,7 +9651,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12041,16 +9664,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateScimTokenRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/scim-configuration/tokens", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/connections/", &*encode_path(id), "/scim-configuration/tokens"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12060,7 +9677,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12077,15 +9693,10 @@ impl Client {
             ::std::string::String,
         >,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/hooks/{}/secrets", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/hooks/", &*encode_path(id), "/secrets"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12095,7 +9706,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12108,13 +9718,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateSelfServiceProfileRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/self-service-profiles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/self-service-profiles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12124,7 +9728,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12134,13 +9737,7 @@ impl Client {
 */
     #[inline]
     pub fn post_signing_keys<'a>(&'a self) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/keys/signing/rotate", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/keys/signing/rotate"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12149,7 +9746,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12164,16 +9760,11 @@ impl Client {
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateSelfServiceProfileSsoTicketRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/self-service-profiles/{}/sso-ticket", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/self-service-profiles/", &*encode_path(id), "/sso-ticket"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = auth0_custom_domain {
             header_map.append("auth0-custom-domain", value.to_string().try_into()?);
         }
@@ -12199,16 +9790,14 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/directory-provisioning/synchronizations", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/connections/",
+                &*encode_path(id),
+                "/directory-provisioning/synchronizations",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12217,7 +9806,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12231,15 +9819,10 @@ impl Client {
         id: &'a str,
         body: &'a types::TestActionRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/actions/actions/{}/test", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/actions/actions/", &*encode_path(id), "/test"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12249,7 +9832,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12262,15 +9844,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/custom-domains/{}/test", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/custom-domains/", &*encode_path(id), "/test"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12279,7 +9856,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12293,15 +9869,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreateEventStreamTestEventRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/event-streams/{}/test", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/event-streams/", &*encode_path(id), "/test"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12311,7 +9882,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12325,13 +9895,11 @@ impl Client {
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateGuardianEnrollmentTicketRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/enrollments/ticket", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/enrollments/ticket"],
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = auth0_custom_domain {
             header_map.append("auth0-custom-domain", value.to_string().try_into()?);
         }
@@ -12357,13 +9925,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateTokenExchangeProfileRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/token-exchange-profiles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/token-exchange-profiles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12373,7 +9935,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12386,15 +9947,9 @@ impl Client {
         &'a self,
         body: &'a types::CreateBlacklistedTokenRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/blacklists/tokens", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/blacklists/tokens"]);
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "user_attribute_profiles")]
@@ -12406,13 +9961,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateUserAttributeProfileRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/user-attribute-profiles", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/user-attribute-profiles"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12422,7 +9971,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12436,17 +9984,12 @@ impl Client {
         id: &'a str,
         body: &'a types::AssignUserRolesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/roles", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/roles"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "users")]
@@ -12459,13 +10002,8 @@ impl Client {
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateUserRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/users", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/users"]);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = auth0_custom_domain {
             header_map.append("auth0-custom-domain", value.to_string().try_into()?);
         }
@@ -12491,13 +10029,7 @@ impl Client {
         &'a self,
         body: &'a types::CreateExportUsersRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/jobs/users-exports", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/jobs/users-exports"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12507,7 +10039,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12520,15 +10051,10 @@ impl Client {
         &'a self,
         body: &'a types::CreateVerifiableCredentialTemplateRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/verifiable-credentials/verification/templates", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/verifiable-credentials/verification/templates"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12538,7 +10064,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12552,13 +10077,8 @@ impl Client {
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreateVerificationEmailRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/jobs/verification-email", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/jobs/verification-email"]);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = auth0_custom_domain {
             header_map.append("auth0-custom-domain", value.to_string().try_into()?);
         }
@@ -12584,15 +10104,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/custom-domains/{}/verify", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/custom-domains/", &*encode_path(id), "/verify"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12601,7 +10116,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12614,15 +10128,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/apns", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/apns"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12632,7 +10141,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12646,16 +10154,10 @@ impl Client {
         id: &'a str,
         body: &'a types::SetUserAuthenticationMethodsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/authentication-methods", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/authentication-methods"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12665,7 +10167,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12678,13 +10179,7 @@ impl Client {
         &'a self,
         body: &'a types::SetCustomSigningKeysRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/keys/custom-signing", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/keys/custom-signing"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12694,7 +10189,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12709,16 +10203,15 @@ impl Client {
         language: types::PromptLanguageEnum,
         body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/prompts/{}/custom-text/{}", self.baseurl, encode_path(& prompt
-            .to_string()), encode_path(& language.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/prompts/",
+                &*encode_path(&prompt.to_string()),
+                "/custom-text/",
+                &*encode_path(&language.to_string()),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12728,7 +10221,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12742,16 +10234,10 @@ impl Client {
         template_name: types::EmailTemplateNameEnum,
         body: &'a types::SetEmailTemplateRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/email-templates/{}", self.baseurl, encode_path(& template_name
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/email-templates/", &*encode_path(&template_name.to_string())],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12761,7 +10247,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12774,13 +10259,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorDuoSettingsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/duo/settings", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/duo/settings"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12790,7 +10272,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12803,13 +10284,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorSmsTemplatesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/phone/templates", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/phone/templates"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12819,7 +10297,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12832,13 +10309,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorSmsTemplatesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/sms/templates", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/sms/templates"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12848,7 +10322,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12862,15 +10335,10 @@ impl Client {
         name: types::GuardianFactorNameEnum,
         body: &'a types::SetGuardianFactorRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/{}", self.baseurl, encode_path(& name.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/", &*encode_path(&name.to_string())],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12880,7 +10348,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12893,15 +10360,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/fcm", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/fcm"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12911,7 +10373,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12924,15 +10385,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/fcmv1", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/fcmv1"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12942,7 +10398,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12955,13 +10410,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorPhoneMessageTypesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/phone/message-types", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/phone/message-types"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -12971,7 +10423,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -12985,15 +10436,10 @@ impl Client {
         id: &'a str,
         body: &'a types::SetNetworkAclRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/network-acls/{}", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/network-acls/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13003,7 +10449,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13017,15 +10462,10 @@ impl Client {
         prompt: types::PartialGroupsEnum,
         body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/prompts/{}/partials", self.baseurl, encode_path(& prompt.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/prompts/", &*encode_path(&prompt.to_string()), "/partials"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13035,7 +10475,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13048,13 +10487,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/phone/selected-provider", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/phone/selected-provider"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13064,7 +10500,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13077,15 +10512,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/selected-provider", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/selected-provider"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13095,7 +10525,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13108,13 +10537,7 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianPoliciesRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/policies", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/guardian/policies"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13124,7 +10547,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13138,15 +10560,10 @@ impl Client {
         key: &'a str,
         body: &'a types::SetRulesConfigRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/rules-configs/{}", self.baseurl, encode_path(& key.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/rules-configs/", &*encode_path(key)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13156,7 +10573,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13175,17 +10591,17 @@ impl Client {
             ::std::string::String,
         >,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/self-service-profiles/{}/custom-text/{}/{}", self.baseurl, encode_path(&
-            id.to_string()), encode_path(& language.to_string()), encode_path(& page
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/self-service-profiles/",
+                &*encode_path(id),
+                "/custom-text/",
+                &*encode_path(&language.to_string()),
+                "/",
+                &*encode_path(&page.to_string()),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13195,7 +10611,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13208,15 +10623,10 @@ impl Client {
         &'a self,
         kid: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/keys/signing/{}/revoke", self.baseurl, encode_path(& kid.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/keys/signing/", &*encode_path(kid), "/revoke"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13225,7 +10635,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13238,13 +10647,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/sms/selected-provider", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/sms/selected-provider"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13254,7 +10660,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13267,13 +10672,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsTwilioRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/sms/providers/twilio", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/sms/providers/twilio"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13283,7 +10685,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13296,15 +10697,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/guardian/factors/push-notification/providers/sns", self.baseurl,
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/push-notification/providers/sns"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13314,7 +10710,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13328,18 +10723,16 @@ impl Client {
         id: &'a str,
         body: &'a types::ReplaceSynchronizedGroupsRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/connections/{}/directory-provisioning/synchronized-groups", self.baseurl,
-            encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/connections/",
+                &*encode_path(id),
+                "/directory-provisioning/synchronized-groups",
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
-        let mut request = self.client.put(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.put(url).json(&body).build()?;
         return Ok(request);
     }
     #[cfg(feature = "guardian")]
@@ -13351,13 +10744,10 @@ impl Client {
         &'a self,
         body: &'a types::SetGuardianFactorsProviderSmsTwilioRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/guardian/factors/phone/providers/twilio", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/guardian/factors/phone/providers/twilio"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13367,7 +10757,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13380,13 +10769,10 @@ impl Client {
         &'a self,
         body: &'a types::UpdateUniversalLoginTemplateRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/branding/templates/universal-login", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/templates/universal-login"],
+        );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13396,7 +10782,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13410,16 +10795,10 @@ impl Client {
         id: &'a str,
         body: &'a ::serde_json::Value,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/phone/templates/{}/reset", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/phone/templates/", &*encode_path(id), "/reset"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13429,7 +10808,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13442,13 +10820,7 @@ impl Client {
         &'a self,
         body: &'a types::RevokeRefreshTokensRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/refresh-tokens/revoke", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/refresh-tokens/revoke"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13458,7 +10830,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13471,15 +10842,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/sessions/{}/revoke", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/sessions/", &*encode_path(id), "/revoke"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13488,7 +10854,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13503,23 +10868,14 @@ impl Client {
         from: Option<&'a str>,
         from_timestamp: Option<&'a str>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/events", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/events"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
             .get(url)
-            .query(&progenitor_client::QueryParam::new("event_type", &event_type))
-            .query(&progenitor_client::QueryParam::new("from", &from))
-            .query(
-                &progenitor_client::QueryParam::new("from_timestamp", &from_timestamp),
-            )
-            .headers(header_map)
+            .query_some("event_type", &event_type)
+            .query_some("from", &from)
+            .query_some("from_timestamp", &from_timestamp)
             .build()?;
         return Ok(request);
     }
@@ -13533,13 +10889,7 @@ impl Client {
         fields: Option<&'a str>,
         include_fields: Option<bool>,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!("{}/tenants/settings", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let url = crate::runtime::endpoint(&self.inner, &["/tenants/settings"]);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13548,11 +10898,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("fields", &fields))
-            .query(
-                &progenitor_client::QueryParam::new("include_fields", &include_fields),
-            )
-            .headers(header_map)
+            .query_some("fields", &fields)
+            .query_some("include_fields", &include_fields)
             .build()?;
         return Ok(request);
     }
@@ -13566,16 +10913,10 @@ impl Client {
         id: &'a str,
         body: &'a types::CreatePhoneProviderSendTestRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/phone/providers/{}/try", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/phone/providers/", &*encode_path(id), "/try"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13585,7 +10926,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13600,16 +10940,11 @@ impl Client {
         auth0_custom_domain: Option<&'a str>,
         body: &'a types::CreatePhoneTemplateTestNotificationRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/phone/templates/{}/try", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/phone/templates/", &*encode_path(id), "/try"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = auth0_custom_domain {
             header_map.append("auth0-custom-domain", value.to_string().try_into()?);
         }
@@ -13636,16 +10971,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateExperimentRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/experiments/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/experiments/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13655,7 +10984,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13669,16 +10997,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateExperimentStatusRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/experiments/{}/status", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/experiments/", &*encode_path(id), "/status"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13688,7 +11010,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13702,16 +11023,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateFeatureFlagRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/feature-flags/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/feature-flags/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13721,7 +11036,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13735,16 +11049,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateFeatureFlagStatusRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/feature-flags/{}/status", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/feature-flags/", &*encode_path(id), "/status"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13754,7 +11062,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13768,16 +11075,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateBrandingPhoneProviderRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/phone/providers/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/phone/providers/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13787,7 +11088,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13801,16 +11101,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdatePhoneTemplateRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/branding/phone/templates/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/branding/phone/templates/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13820,7 +11114,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13834,16 +11127,10 @@ impl Client {
         id: &'a str,
         body: &'a types::UpdateSegmentRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/segments/{}", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/segments/", &*encode_path(id)],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13853,7 +11140,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13868,16 +11154,15 @@ impl Client {
         vid: &'a str,
         body: &'a types::UpdateVariationRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/feature-flags/{}/variations/{}", self.baseurl,
-            encode_path(& id.to_string()), encode_path(& vid.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &[
+                "/experimentation/feature-flags/",
+                &*encode_path(id),
+                "/variations/",
+                &*encode_path(vid),
+            ],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13887,7 +11172,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13901,15 +11185,10 @@ impl Client {
         id: &'a str,
         body: &'a types::RevokeUserAccessRequestContent,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/users/{}/revoke-access", self.baseurl, encode_path(& id.to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/users/", &*encode_path(id), "/revoke-access"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13919,7 +11198,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }
@@ -13932,16 +11210,10 @@ impl Client {
         &'a self,
         id: &'a str,
     ) -> Result<reqwest::Request, Error<()>> {
-        let url = format!(
-            "{}/experimentation/experiments/{}/validate", self.baseurl, encode_path(& id
-            .to_string()),
+        let url = crate::runtime::endpoint(
+            &self.inner,
+            &["/experimentation/experiments/", &*encode_path(id), "/validate"],
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -13950,7 +11222,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         return Ok(request);
     }

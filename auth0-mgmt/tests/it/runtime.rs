@@ -805,3 +805,120 @@ async fn the_token_never_follows_a_redirect_whatever_the_http_client() {
         assert!(!seen.headers.contains_key("authorization"));
     }
 }
+
+#[tokio::test]
+async fn each_retry_makes_the_request_again_the_same() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "a|b"})))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .token("t")
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    let user = client
+        .users()
+        .get("a|b")
+        .fields("email,user_id")
+        .header("x-trace", "7")
+        .query("extra", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.user_id.as_deref(), Some("a|b"));
+    let seen = server.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 3);
+    for request in &seen {
+        assert_eq!(request.url.path(), "/api/v2/users/a%7Cb");
+        assert_eq!(
+            request.url.query(),
+            Some("fields=email%2Cuser_id&extra=1"),
+            "the operation's query, then the added one"
+        );
+        assert_eq!(request.headers["authorization"], "Bearer t");
+        assert_eq!(request.headers["x-trace"], "7");
+        assert!(request.headers.contains_key("auth0-client"));
+        assert!(
+            !request.headers.contains_key("api-version"),
+            "Auth0 reads no api-version header"
+        );
+    }
+}
+
+/// A server that answers every request with the head of a 200 and `sent` bytes of a body
+/// announced as 1,000 bytes, then says nothing more.
+async fn stalling_body_server(sent: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&vec![b' '; sent]).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn the_timeout_covers_reading_the_whole_answer() {
+    let base = stalling_body_server(10).await;
+    let client = Client::builder(base.as_str())
+        .token("t")
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.users().get("slow").send().await.unwrap_err();
+    let took = started.elapsed();
+    match &err {
+        Error::Timeout {
+            operation: "get_users_by_id",
+            source: auth0_mgmt::http::TimedOut::Deadline { after },
+        } => assert_eq!(*after, Duration::from_millis(300)),
+        other => panic!("{other:?}"),
+    }
+    assert!(took >= Duration::from_millis(300), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    // The cause is in the error's chain.
+    let chain = std::error::Error::source(&err).map(ToString::to_string);
+    assert_eq!(chain.as_deref(), Some("no whole answer within 300ms"));
+}
+
+#[tokio::test]
+async fn a_custom_http_clients_own_timeout_applies_too() {
+    let base = stalling_body_server(0).await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let client = Client::builder(base.as_str())
+        .token("t")
+        .http_client(http)
+        .build()
+        .unwrap();
+    let err = client.users().get("slow").send().await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Timeout {
+                source: auth0_mgmt::http::TimedOut::Http(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

@@ -167,16 +167,17 @@ impl<'a> ActionsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "actions.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_action(&body))
-        })();
-        crate::runtime::send_json("post_action", client, options, request)
+            Ok(client.raw().post_action(body))
+        });
+        crate::runtime::send_json("post_action", client, options, build)
     }
 }
 /// Request builder for `actions.delete` (`DELETE /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -212,11 +213,11 @@ impl<'a> ActionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.delete", "id", &self.id)?;
             Ok(client.raw().delete_action(&self.id, self.force))
-        })();
-        crate::runtime::send_empty("delete_action", client, options, request)
+        });
+        crate::runtime::send_empty("delete_action", client, options, build)
     }
 }
 /// Request builder for `actions.deploy` (`POST /actions/actions/{id}/deploy`); finish with [`send`](Self::send).
@@ -247,11 +248,11 @@ impl<'a> ActionsDeployRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.deploy", "id", &self.id)?;
             Ok(client.raw().post_deploy_action(&self.id))
-        })();
-        crate::runtime::send_json("post_deploy_action", client, options, request)
+        });
+        crate::runtime::send_json("post_deploy_action", client, options, build)
     }
 }
 /// Request builder for `actions.get` (`GET /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -282,11 +283,11 @@ impl<'a> ActionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.get", "id", &self.id)?;
             Ok(client.raw().get_action(&self.id))
-        })();
-        crate::runtime::send_json("get_action", client, options, request)
+        });
+        crate::runtime::send_json("get_action", client, options, build)
     }
 }
 /// Request builder for `actions.list` (`GET /actions/actions`); finish with [`send`](Self::send).
@@ -364,7 +365,7 @@ impl<'a> ActionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -374,11 +375,11 @@ impl<'a> ActionsListRequest<'a> {
                         self.installed,
                         self.page,
                         self.per_page,
-                        self.trigger_id,
+                        self.trigger_id.clone(),
                     ),
             )
-        })();
-        crate::runtime::send_json("get_actions", client, options, request)
+        });
+        crate::runtime::send_json("get_actions", client, options, build)
     }
 }
 impl<'a> ActionsListRequest<'a> {
@@ -467,17 +468,18 @@ impl<'a> ActionsTestRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.test", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "actions.test",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_test_action(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_test_action", client, options, request)
+            Ok(client.raw().post_test_action(&self.id, body))
+        });
+        crate::runtime::send_json("post_test_action", client, options, build)
     }
 }
 /// Request builder for `actions.update` (`PATCH /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -518,17 +520,18 @@ impl<'a> ActionsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "actions.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_action(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_action", client, options, request)
+            Ok(client.raw().patch_action(&self.id, body))
+        });
+        crate::runtime::send_json("patch_action", client, options, build)
     }
 }
 /// Operations reached by `client.actions().executions()`.
@@ -581,11 +584,11 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.executions.get", "id", &self.id)?;
             Ok(client.raw().get_execution(&self.id))
-        })();
-        crate::runtime::send_json("get_execution", client, options, request)
+        });
+        crate::runtime::send_json("get_execution", client, options, build)
     }
 }
 /// Operations reached by `client.actions().modules()`.
@@ -733,16 +736,17 @@ impl<'a> ActionsModulesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "actions.modules.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_action_module(&body))
-        })();
-        crate::runtime::send_json("post_action_module", client, options, request)
+            Ok(client.raw().post_action_module(body))
+        });
+        crate::runtime::send_json("post_action_module", client, options, build)
     }
 }
 /// Request builder for `actions.modules.delete` (`DELETE /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -771,11 +775,11 @@ impl<'a> ActionsModulesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.delete", "id", &self.id)?;
             Ok(client.raw().delete_action_module(&self.id))
-        })();
-        crate::runtime::send_empty("delete_action_module", client, options, request)
+        });
+        crate::runtime::send_empty("delete_action_module", client, options, build)
     }
 }
 /// Request builder for `actions.modules.get` (`GET /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -809,11 +813,11 @@ impl<'a> ActionsModulesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.get", "id", &self.id)?;
             Ok(client.raw().get_action_module(&self.id))
-        })();
-        crate::runtime::send_json("get_action_module", client, options, request)
+        });
+        crate::runtime::send_json("get_action_module", client, options, build)
     }
 }
 /// Request builder for `actions.modules.list` (`GET /actions/modules`); finish with [`send`](Self::send).
@@ -860,10 +864,10 @@ impl<'a> ActionsModulesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_action_modules(self.page, self.per_page))
-        })();
-        crate::runtime::send_json("get_action_modules", client, options, request)
+        });
+        crate::runtime::send_json("get_action_modules", client, options, build)
     }
 }
 impl<'a> ActionsModulesListRequest<'a> {
@@ -966,15 +970,15 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.list_actions", "id", &self.id)?;
             Ok(
                 client
                     .raw()
                     .get_action_module_actions(&self.id, self.page, self.per_page),
             )
-        })();
-        crate::runtime::send_json("get_action_module_actions", client, options, request)
+        });
+        crate::runtime::send_json("get_action_module_actions", client, options, build)
     }
 }
 impl<'a> ActionsModulesListActionsRequest<'a> {
@@ -1070,22 +1074,18 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.rollback", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "actions.modules.rollback",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_action_module_rollback(&self.id, &body))
-        })();
-        crate::runtime::send_json(
-            "post_action_module_rollback",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().post_action_module_rollback(&self.id, body))
+        });
+        crate::runtime::send_json("post_action_module_rollback", client, options, build)
     }
 }
 /// Request builder for `actions.modules.update` (`PATCH /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -1129,17 +1129,18 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "actions.modules.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_action_module(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_action_module", client, options, request)
+            Ok(client.raw().patch_action_module(&self.id, body))
+        });
+        crate::runtime::send_json("patch_action_module", client, options, build)
     }
 }
 /// Operations reached by `client.actions().modules().versions()`.
@@ -1226,15 +1227,15 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "actions.modules.versions.create",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().post_action_module_version(&self.id))
-        })();
-        crate::runtime::send_json("post_action_module_version", client, options, request)
+        });
+        crate::runtime::send_json("post_action_module_version", client, options, build)
     }
 }
 /// Request builder for `actions.modules.versions.get` (`GET /actions/modules/{id}/versions/{versionId}`); finish with [`send`](Self::send).
@@ -1269,7 +1270,7 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.versions.get", "id", &self.id)?;
             crate::runtime::path_value(
                 "actions.modules.versions.get",
@@ -1277,8 +1278,8 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
                 &self.version_id,
             )?;
             Ok(client.raw().get_action_module_version(&self.id, &self.version_id))
-        })();
-        crate::runtime::send_json("get_action_module_version", client, options, request)
+        });
+        crate::runtime::send_json("get_action_module_version", client, options, build)
     }
 }
 /// Request builder for `actions.modules.versions.list` (`GET /actions/modules/{id}/versions`); finish with [`send`](Self::send).
@@ -1329,15 +1330,15 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.versions.list", "id", &self.id)?;
             Ok(
                 client
                     .raw()
                     .get_action_module_versions(&self.id, self.page, self.per_page),
             )
-        })();
-        crate::runtime::send_json("get_action_module_versions", client, options, request)
+        });
+        crate::runtime::send_json("get_action_module_versions", client, options, build)
     }
 }
 impl<'a> ActionsModulesVersionsListRequest<'a> {
@@ -1446,10 +1447,10 @@ impl<'a> ActionsTriggersListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_triggers())
-        })();
-        crate::runtime::send_json("get_triggers", client, options, request)
+        });
+        crate::runtime::send_json("get_triggers", client, options, build)
     }
 }
 /// Operations reached by `client.actions().triggers().bindings()`.
@@ -1540,15 +1541,19 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "actions.triggers.bindings.list",
                 "trigger_id",
                 &self.trigger_id.to_string(),
             )?;
-            Ok(client.raw().get_bindings(self.trigger_id, self.page, self.per_page))
-        })();
-        crate::runtime::send_json("get_bindings", client, options, request)
+            Ok(
+                client
+                    .raw()
+                    .get_bindings(self.trigger_id.clone(), self.page, self.per_page),
+            )
+        });
+        crate::runtime::send_json("get_bindings", client, options, build)
     }
 }
 impl<'a> ActionsTriggersBindingsListRequest<'a> {
@@ -1637,7 +1642,7 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "actions.triggers.bindings.update_many",
                 "trigger_id",
@@ -1645,13 +1650,14 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "actions.triggers.bindings.update_many",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_bindings(self.trigger_id, &body))
-        })();
-        crate::runtime::send_json("patch_bindings", client, options, request)
+            Ok(client.raw().patch_bindings(self.trigger_id.clone(), body))
+        });
+        crate::runtime::send_json("patch_bindings", client, options, build)
     }
 }
 /// Operations reached by `client.actions().versions()`.
@@ -1749,7 +1755,7 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "actions.versions.deploy",
                 "action_id",
@@ -1758,13 +1764,14 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
             crate::runtime::path_value("actions.versions.deploy", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "actions.versions.deploy",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_deploy_draft_version(&self.action_id, &self.id, &body))
-        })();
-        crate::runtime::send_json("post_deploy_draft_version", client, options, request)
+            Ok(client.raw().post_deploy_draft_version(&self.action_id, &self.id, body))
+        });
+        crate::runtime::send_json("post_deploy_draft_version", client, options, build)
     }
 }
 /// Request builder for `actions.versions.get` (`GET /actions/actions/{actionId}/versions/{id}`); finish with [`send`](Self::send).
@@ -1796,7 +1803,7 @@ impl<'a> ActionsVersionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "actions.versions.get",
                 "action_id",
@@ -1804,8 +1811,8 @@ impl<'a> ActionsVersionsGetRequest<'a> {
             )?;
             crate::runtime::path_value("actions.versions.get", "id", &self.id)?;
             Ok(client.raw().get_action_version(&self.action_id, &self.id))
-        })();
-        crate::runtime::send_json("get_action_version", client, options, request)
+        });
+        crate::runtime::send_json("get_action_version", client, options, build)
     }
 }
 /// Request builder for `actions.versions.list` (`GET /actions/actions/{actionId}/versions`); finish with [`send`](Self::send).
@@ -1856,7 +1863,7 @@ impl<'a> ActionsVersionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "actions.versions.list",
                 "action_id",
@@ -1867,8 +1874,8 @@ impl<'a> ActionsVersionsListRequest<'a> {
                     .raw()
                     .get_action_versions(&self.action_id, self.page, self.per_page),
             )
-        })();
-        crate::runtime::send_json("get_action_versions", client, options, request)
+        });
+        crate::runtime::send_json("get_action_versions", client, options, build)
     }
 }
 impl<'a> ActionsVersionsListRequest<'a> {

@@ -82,11 +82,11 @@ impl<'a> AnomalyBlocksCheckIpRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("anomaly.blocks.check_ip", "id", &self.id)?;
             Ok(client.raw().get_ips_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_ips_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_ips_by_id", client, options, build)
     }
 }
 /// Request builder for `anomaly.blocks.unblock_ip` (`DELETE /anomaly/blocks/ips/{id}`); finish with [`send`](Self::send).
@@ -115,10 +115,10 @@ impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("anomaly.blocks.unblock_ip", "id", &self.id)?;
             Ok(client.raw().delete_ips_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_ips_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_ips_by_id", client, options, build)
     }
 }

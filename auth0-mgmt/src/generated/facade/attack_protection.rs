@@ -119,10 +119,10 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_bot_detection())
-        })();
-        crate::runtime::send_json("get_bot-detection", client, options, request)
+        });
+        crate::runtime::send_json("get_bot-detection", client, options, build)
     }
 }
 /// Request builder for `attack_protection.bot_detection.update` (`PATCH /attack-protection/bot-detection`); finish with [`send`](Self::send).
@@ -168,16 +168,17 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "attack_protection.bot_detection.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_bot_detection(&body))
-        })();
-        crate::runtime::send_json("patch_bot-detection", client, options, request)
+            Ok(client.raw().patch_bot_detection(body))
+        });
+        crate::runtime::send_json("patch_bot-detection", client, options, build)
     }
 }
 /// Operations reached by `client.attack_protection().breached_password_detection()`.
@@ -245,14 +246,14 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_breached_password_detection())
-        })();
+        });
         crate::runtime::send_json(
             "get_breached-password-detection",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -303,20 +304,21 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "attack_protection.breached_password_detection.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_breached_password_detection(&body))
-        })();
+            Ok(client.raw().patch_breached_password_detection(body))
+        });
         crate::runtime::send_json(
             "patch_breached-password-detection",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -380,10 +382,10 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_brute_force_protection())
-        })();
-        crate::runtime::send_json("get_brute-force-protection", client, options, request)
+        });
+        crate::runtime::send_json("get_brute-force-protection", client, options, build)
     }
 }
 /// Request builder for `attack_protection.brute_force_protection.update` (`PATCH /attack-protection/brute-force-protection`); finish with [`send`](Self::send).
@@ -426,21 +428,17 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "attack_protection.brute_force_protection.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_brute_force_protection(&body))
-        })();
-        crate::runtime::send_json(
-            "patch_brute-force-protection",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().patch_brute_force_protection(body))
+        });
+        crate::runtime::send_json("patch_brute-force-protection", client, options, build)
     }
 }
 /// Operations reached by `client.attack_protection().captcha()`.
@@ -506,10 +504,10 @@ impl<'a> AttackProtectionCaptchaGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_captcha())
-        })();
-        crate::runtime::send_json("get_captcha", client, options, request)
+        });
+        crate::runtime::send_json("get_captcha", client, options, build)
     }
 }
 /// Request builder for `attack_protection.captcha.update` (`PATCH /attack-protection/captcha`); finish with [`send`](Self::send).
@@ -555,16 +553,17 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "attack_protection.captcha.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_captcha(&body))
-        })();
-        crate::runtime::send_json("patch_captcha", client, options, request)
+            Ok(client.raw().patch_captcha(body))
+        });
+        crate::runtime::send_json("patch_captcha", client, options, build)
     }
 }
 /// Operations reached by `client.attack_protection().phone_provider_protection()`.
@@ -630,14 +629,14 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_phone_provider_protection())
-        })();
+        });
         crate::runtime::send_json(
             "get_phone-provider-protection",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -684,20 +683,21 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "attack_protection.phone_provider_protection.patch",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_phone_provider_protection(&body))
-        })();
+            Ok(client.raw().patch_phone_provider_protection(body))
+        });
         crate::runtime::send_json(
             "patch_phone-provider-protection",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -766,15 +766,10 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_suspicious_ip_throttling())
-        })();
-        crate::runtime::send_json(
-            "get_suspicious-ip-throttling",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_suspicious-ip-throttling", client, options, build)
     }
 }
 /// Request builder for `attack_protection.suspicious_ip_throttling.update` (`PATCH /attack-protection/suspicious-ip-throttling`); finish with [`send`](Self::send).
@@ -824,20 +819,21 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "attack_protection.suspicious_ip_throttling.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_suspicious_ip_throttling(&body))
-        })();
+            Ok(client.raw().patch_suspicious_ip_throttling(body))
+        });
         crate::runtime::send_json(
             "patch_suspicious-ip-throttling",
             client,
             options,
-            request,
+            build,
         )
     }
 }

@@ -73,16 +73,17 @@ impl<'a> BlacklistsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "blacklists.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_tokens(&body))
-        })();
-        crate::runtime::send_empty("post_tokens", client, options, request)
+            Ok(client.raw().post_tokens(body))
+        });
+        crate::runtime::send_empty("post_tokens", client, options, build)
     }
 }
 /// Request builder for `blacklists.list` (`GET /blacklists/tokens`); finish with [`send`](Self::send).
@@ -122,9 +123,9 @@ impl<'a> BlacklistsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_tokens(self.aud.as_deref()))
-        })();
-        crate::runtime::send_json("get_tokens", client, options, request)
+        });
+        crate::runtime::send_json("get_tokens", client, options, build)
     }
 }

@@ -85,10 +85,10 @@ impl<'a> BrandingGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_branding())
-        })();
-        crate::runtime::send_json("get_branding", client, options, request)
+        });
+        crate::runtime::send_json("get_branding", client, options, build)
     }
 }
 /// Request builder for `branding.update` (`PATCH /branding`); finish with [`send`](Self::send).
@@ -131,16 +131,17 @@ impl<'a> BrandingUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_branding(&body))
-        })();
-        crate::runtime::send_json("patch_branding", client, options, request)
+            Ok(client.raw().patch_branding(body))
+        });
+        crate::runtime::send_json("patch_branding", client, options, build)
     }
 }
 /// Operations reached by `client.branding().phone()`.
@@ -289,16 +290,17 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.phone.providers.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().create_phone_provider(&body))
-        })();
-        crate::runtime::send_json("create_phone_provider", client, options, request)
+            Ok(client.raw().create_phone_provider(body))
+        });
+        crate::runtime::send_json("create_phone_provider", client, options, build)
     }
 }
 /// Request builder for `branding.phone.providers.delete` (`DELETE /branding/phone/providers/{id}`); finish with [`send`](Self::send).
@@ -327,15 +329,15 @@ impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "branding.phone.providers.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_phone_provider(&self.id))
-        })();
-        crate::runtime::send_empty("delete_phone_provider", client, options, request)
+        });
+        crate::runtime::send_empty("delete_phone_provider", client, options, build)
     }
 }
 /// Request builder for `branding.phone.providers.get` (`GET /branding/phone/providers/{id}`); finish with [`send`](Self::send).
@@ -369,11 +371,11 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("branding.phone.providers.get", "id", &self.id)?;
             Ok(client.raw().get_phone_provider(&self.id))
-        })();
-        crate::runtime::send_json("get_phone_provider", client, options, request)
+        });
+        crate::runtime::send_json("get_phone_provider", client, options, build)
     }
 }
 /// Request builder for `branding.phone.providers.list` (`GET /branding/phone/providers`); finish with [`send`](Self::send).
@@ -416,15 +418,10 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_branding_phone_providers(self.disabled))
-        })();
-        crate::runtime::send_json(
-            "get_branding_phone_providers",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_branding_phone_providers", client, options, build)
     }
 }
 /// Request builder for `branding.phone.providers.test` (`POST /branding/phone/providers/{id}/try`); finish with [`send`](Self::send).
@@ -471,17 +468,18 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("branding.phone.providers.test", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.phone.providers.test",
                     "the request body",
                 ))?;
-            Ok(client.raw().try_phone_provider(&self.id, &body))
-        })();
-        crate::runtime::send_json("try_phone_provider", client, options, request)
+            Ok(client.raw().try_phone_provider(&self.id, body))
+        });
+        crate::runtime::send_json("try_phone_provider", client, options, build)
     }
 }
 /// Request builder for `branding.phone.providers.update` (`PATCH /branding/phone/providers/{id}`); finish with [`send`](Self::send).
@@ -525,7 +523,7 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "branding.phone.providers.update",
                 "id",
@@ -533,13 +531,14 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.phone.providers.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().update_phone_provider(&self.id, &body))
-        })();
-        crate::runtime::send_json("update_phone_provider", client, options, request)
+            Ok(client.raw().update_phone_provider(&self.id, body))
+        });
+        crate::runtime::send_json("update_phone_provider", client, options, build)
     }
 }
 /// Operations reached by `client.branding().phone().templates()`.
@@ -683,16 +682,17 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.phone.templates.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().create_phone_template(&body))
-        })();
-        crate::runtime::send_json("create_phone_template", client, options, request)
+            Ok(client.raw().create_phone_template(body))
+        });
+        crate::runtime::send_json("create_phone_template", client, options, build)
     }
 }
 /// Request builder for `branding.phone.templates.delete` (`DELETE /branding/phone/templates/{id}`); finish with [`send`](Self::send).
@@ -721,15 +721,15 @@ impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "branding.phone.templates.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_phone_template(&self.id))
-        })();
-        crate::runtime::send_empty("delete_phone_template", client, options, request)
+        });
+        crate::runtime::send_empty("delete_phone_template", client, options, build)
     }
 }
 /// Request builder for `branding.phone.templates.get` (`GET /branding/phone/templates/{id}`); finish with [`send`](Self::send).
@@ -760,11 +760,11 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("branding.phone.templates.get", "id", &self.id)?;
             Ok(client.raw().get_phone_template(&self.id))
-        })();
-        crate::runtime::send_json("get_phone_template", client, options, request)
+        });
+        crate::runtime::send_json("get_phone_template", client, options, build)
     }
 }
 /// Request builder for `branding.phone.templates.list` (`GET /branding/phone/templates`); finish with [`send`](Self::send).
@@ -804,10 +804,10 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_phone_templates(self.disabled))
-        })();
-        crate::runtime::send_json("get_phone_templates", client, options, request)
+        });
+        crate::runtime::send_json("get_phone_templates", client, options, build)
     }
 }
 /// Request builder for `branding.phone.templates.reset` (`PATCH /branding/phone/templates/{id}/reset`); finish with [`send`](Self::send).
@@ -845,7 +845,7 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "branding.phone.templates.reset",
                 "id",
@@ -853,13 +853,14 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.phone.templates.reset",
                     "the request body",
                 ))?;
-            Ok(client.raw().reset_phone_template(&self.id, &body))
-        })();
-        crate::runtime::send_json("reset_phone_template", client, options, request)
+            Ok(client.raw().reset_phone_template(&self.id, body))
+        });
+        crate::runtime::send_json("reset_phone_template", client, options, build)
     }
 }
 /// Request builder for `branding.phone.templates.test` (`POST /branding/phone/templates/{id}/try`); finish with [`send`](Self::send).
@@ -915,10 +916,11 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("branding.phone.templates.test", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.phone.templates.test",
                     "the request body",
@@ -929,11 +931,11 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
                     .try_phone_template(
                         &self.id,
                         self.auth0_custom_domain.as_deref().or(client.custom_domain()),
-                        &body,
+                        body,
                     ),
             )
-        })();
-        crate::runtime::send_json("try_phone_template", client, options, request)
+        });
+        crate::runtime::send_json("try_phone_template", client, options, build)
     }
 }
 /// Request builder for `branding.phone.templates.update` (`PATCH /branding/phone/templates/{id}`); finish with [`send`](Self::send).
@@ -974,7 +976,7 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "branding.phone.templates.update",
                 "id",
@@ -982,13 +984,14 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.phone.templates.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().update_phone_template(&self.id, &body))
-        })();
-        crate::runtime::send_json("update_phone_template", client, options, request)
+            Ok(client.raw().update_phone_template(&self.id, body))
+        });
+        crate::runtime::send_json("update_phone_template", client, options, build)
     }
 }
 /// Operations reached by `client.branding().templates()`.
@@ -1061,10 +1064,10 @@ impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().delete_universal_login())
-        })();
-        crate::runtime::send_empty("delete_universal-login", client, options, request)
+        });
+        crate::runtime::send_empty("delete_universal-login", client, options, build)
     }
 }
 /// Request builder for `branding.templates.get_universal_login` (`GET /branding/templates/universal-login`); finish with [`send`](Self::send).
@@ -1100,10 +1103,10 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_universal_login())
-        })();
-        crate::runtime::send_json("get_universal-login", client, options, request)
+        });
+        crate::runtime::send_json("get_universal-login", client, options, build)
     }
 }
 /// Request builder for `branding.templates.update_universal_login` (`PUT /branding/templates/universal-login`); finish with [`send`](Self::send).
@@ -1143,16 +1146,17 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.templates.update_universal_login",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_universal_login(&body))
-        })();
-        crate::runtime::send_json("put_universal-login", client, options, request)
+            Ok(client.raw().put_universal_login(body))
+        });
+        crate::runtime::send_json("put_universal-login", client, options, build)
     }
 }
 /// Operations reached by `client.branding().themes()`.
@@ -1268,16 +1272,17 @@ impl<'a> BrandingThemesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.themes.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_branding_theme(&body))
-        })();
-        crate::runtime::send_json("post_branding_theme", client, options, request)
+            Ok(client.raw().post_branding_theme(body))
+        });
+        crate::runtime::send_json("post_branding_theme", client, options, build)
     }
 }
 /// Request builder for `branding.themes.delete` (`DELETE /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -1306,15 +1311,15 @@ impl<'a> BrandingThemesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "branding.themes.delete",
                 "theme_id",
                 &self.theme_id,
             )?;
             Ok(client.raw().delete_branding_theme(&self.theme_id))
-        })();
-        crate::runtime::send_empty("delete_branding_theme", client, options, request)
+        });
+        crate::runtime::send_empty("delete_branding_theme", client, options, build)
     }
 }
 /// Request builder for `branding.themes.get` (`GET /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -1348,15 +1353,15 @@ impl<'a> BrandingThemesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "branding.themes.get",
                 "theme_id",
                 &self.theme_id,
             )?;
             Ok(client.raw().get_branding_theme(&self.theme_id))
-        })();
-        crate::runtime::send_json("get_branding_theme", client, options, request)
+        });
+        crate::runtime::send_json("get_branding_theme", client, options, build)
     }
 }
 /// Request builder for `branding.themes.get_default` (`GET /branding/themes/default`); finish with [`send`](Self::send).
@@ -1389,10 +1394,10 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_default_branding_theme())
-        })();
-        crate::runtime::send_json("get_default_branding_theme", client, options, request)
+        });
+        crate::runtime::send_json("get_default_branding_theme", client, options, build)
     }
 }
 /// Request builder for `branding.themes.update` (`PATCH /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -1436,7 +1441,7 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "branding.themes.update",
                 "theme_id",
@@ -1444,12 +1449,13 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "branding.themes.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_branding_theme(&self.theme_id, &body))
-        })();
-        crate::runtime::send_json("patch_branding_theme", client, options, request)
+            Ok(client.raw().patch_branding_theme(&self.theme_id, body))
+        });
+        crate::runtime::send_json("patch_branding_theme", client, options, build)
     }
 }

@@ -130,16 +130,17 @@ impl<'a> ClientGrantsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "client_grants.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_client_grants(&body))
-        })();
-        crate::runtime::send_json("post_client-grants", client, options, request)
+            Ok(client.raw().post_client_grants(body))
+        });
+        crate::runtime::send_json("post_client-grants", client, options, build)
     }
 }
 /// Request builder for `client_grants.delete` (`DELETE /client-grants/{id}`); finish with [`send`](Self::send).
@@ -168,16 +169,11 @@ impl<'a> ClientGrantsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("client_grants.delete", "id", &self.id)?;
             Ok(client.raw().delete_client_grants_by_id(&self.id))
-        })();
-        crate::runtime::send_empty(
-            "delete_client-grants_by_id",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_empty("delete_client-grants_by_id", client, options, build)
     }
 }
 /// Request builder for `client_grants.get` (`GET /client-grants/{id}`); finish with [`send`](Self::send).
@@ -211,11 +207,11 @@ impl<'a> ClientGrantsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("client_grants.get", "id", &self.id)?;
             Ok(client.raw().get_client_grant(&self.id))
-        })();
-        crate::runtime::send_json("get_client-grant", client, options, request)
+        });
+        crate::runtime::send_json("get_client-grant", client, options, build)
     }
 }
 /// Request builder for `client_grants.list` (`GET /client-grants`); finish with [`send`](Self::send).
@@ -327,7 +323,7 @@ impl<'a> ClientGrantsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -335,17 +331,17 @@ impl<'a> ClientGrantsListRequest<'a> {
                         self.allow_any_organization.as_ref(),
                         self.audience.as_deref(),
                         self.client_id.as_deref(),
-                        self.default_for,
+                        self.default_for.clone(),
                         self.from.as_deref(),
                         self.include_totals,
                         self.page,
                         self.per_page,
-                        self.subject_type,
+                        self.subject_type.clone(),
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_client-grants", client, options, request)
+        });
+        crate::runtime::send_json("get_client-grants", client, options, build)
     }
 }
 impl<'a> ClientGrantsListRequest<'a> {
@@ -543,17 +539,18 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("client_grants.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "client_grants.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_client_grants_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_client-grants_by_id", client, options, request)
+            Ok(client.raw().patch_client_grants_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_client-grants_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.client_grants().organizations()`.
@@ -654,7 +651,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "client_grants.organizations.list",
                 "id",
@@ -672,12 +669,12 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_client-grant-organizations",
             client,
             options,
-            request,
+            build,
         )
     }
 }

@@ -176,16 +176,17 @@ impl<'a> ClientsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "clients.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_clients(&body))
-        })();
-        crate::runtime::send_json("post_clients", client, options, request)
+            Ok(client.raw().post_clients(body))
+        });
+        crate::runtime::send_json("post_clients", client, options, build)
     }
 }
 /// Request builder for `clients.delete` (`DELETE /clients/{id}`); finish with [`send`](Self::send).
@@ -214,11 +215,11 @@ impl<'a> ClientsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.delete", "id", &self.id)?;
             Ok(client.raw().delete_clients_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_clients_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_clients_by_id", client, options, build)
     }
 }
 /// Request builder for `clients.get` (`GET /clients/{id}`); finish with [`send`](Self::send).
@@ -263,7 +264,7 @@ impl<'a> ClientsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.get", "id", &self.id)?;
             Ok(
                 client
@@ -274,8 +275,8 @@ impl<'a> ClientsGetRequest<'a> {
                         self.include_fields,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_clients_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_clients_by_id", client, options, build)
     }
 }
 /// Request builder for `clients.list` (`GET /clients`); finish with [`send`](Self::send).
@@ -392,7 +393,7 @@ impl<'a> ClientsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -411,8 +412,8 @@ impl<'a> ClientsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_clients", client, options, request)
+        });
+        crate::runtime::send_json("get_clients", client, options, build)
     }
 }
 impl<'a> ClientsListRequest<'a> {
@@ -597,16 +598,17 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "clients.preview_cimd_metadata",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_clients_cimd_preview(&body))
-        })();
-        crate::runtime::send_json("post_clients_cimd_preview", client, options, request)
+            Ok(client.raw().post_clients_cimd_preview(body))
+        });
+        crate::runtime::send_json("post_clients_cimd_preview", client, options, build)
     }
 }
 /// Request builder for `clients.register_cimd_client` (`POST /clients/cimd/register`); finish with [`send`](Self::send).
@@ -649,16 +651,17 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "clients.register_cimd_client",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_clients_cimd_register(&body))
-        })();
-        crate::runtime::send_json("post_clients_cimd_register", client, options, request)
+            Ok(client.raw().post_clients_cimd_register(body))
+        });
+        crate::runtime::send_json("post_clients_cimd_register", client, options, build)
     }
 }
 /// Request builder for `clients.rotate_secret` (`POST /clients/{id}/rotate-secret`); finish with [`send`](Self::send).
@@ -689,11 +692,11 @@ impl<'a> ClientsRotateSecretRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.rotate_secret", "id", &self.id)?;
             Ok(client.raw().post_rotate_secret(&self.id))
-        })();
-        crate::runtime::send_json("post_rotate-secret", client, options, request)
+        });
+        crate::runtime::send_json("post_rotate-secret", client, options, build)
     }
 }
 /// Request builder for `clients.update` (`PATCH /clients/{id}`); finish with [`send`](Self::send).
@@ -734,17 +737,18 @@ impl<'a> ClientsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "clients.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_clients_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_clients_by_id", client, options, request)
+            Ok(client.raw().patch_clients_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_clients_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.clients().connections()`.
@@ -840,7 +844,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.connections.get", "id", &self.id)?;
             Ok(
                 client
@@ -854,8 +858,8 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_client_connections", client, options, request)
+        });
+        crate::runtime::send_json("get_client_connections", client, options, build)
     }
 }
 impl<'a> ClientsConnectionsGetRequest<'a> {
@@ -1034,7 +1038,7 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "clients.credentials.create",
                 "client_id",
@@ -1042,13 +1046,14 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "clients.credentials.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_credentials(&self.client_id, &body))
-        })();
-        crate::runtime::send_json("post_credentials", client, options, request)
+            Ok(client.raw().post_credentials(&self.client_id, body))
+        });
+        crate::runtime::send_json("post_credentials", client, options, build)
     }
 }
 /// Request builder for `clients.credentials.delete` (`DELETE /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
@@ -1078,7 +1083,7 @@ impl<'a> ClientsCredentialsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "clients.credentials.delete",
                 "client_id",
@@ -1097,12 +1102,12 @@ impl<'a> ClientsCredentialsDeleteRequest<'a> {
                         &self.credential_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_credentials_by_credential_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1135,7 +1140,7 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "clients.credentials.get",
                 "client_id",
@@ -1154,12 +1159,12 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
                         &self.credential_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_credentials_by_credential_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1194,15 +1199,15 @@ impl<'a> ClientsCredentialsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "clients.credentials.list",
                 "client_id",
                 &self.client_id,
             )?;
             Ok(client.raw().get_credentials(&self.client_id))
-        })();
-        crate::runtime::send_json("get_credentials", client, options, request)
+        });
+        crate::runtime::send_json("get_credentials", client, options, build)
     }
 }
 /// Request builder for `clients.credentials.update` (`PATCH /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
@@ -1244,7 +1249,7 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "clients.credentials.update",
                 "client_id",
@@ -1257,6 +1262,7 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "clients.credentials.update",
                     "the request body",
@@ -1267,15 +1273,15 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
                     .patch_credentials_by_credential_id(
                         &self.client_id,
                         &self.credential_id,
-                        &body,
+                        body,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "patch_credentials_by_credential_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }

@@ -142,16 +142,17 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connection_profiles.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_connection_profiles(&body))
-        })();
-        crate::runtime::send_json("post_connection-profiles", client, options, request)
+            Ok(client.raw().post_connection_profiles(body))
+        });
+        crate::runtime::send_json("post_connection-profiles", client, options, build)
     }
 }
 /// Request builder for `connection_profiles.delete` (`DELETE /connection-profiles/{id}`); finish with [`send`](Self::send).
@@ -180,15 +181,15 @@ impl<'a> ConnectionProfilesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connection_profiles.delete", "id", &self.id)?;
             Ok(client.raw().delete_connection_profiles_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_connection-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -223,15 +224,15 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connection_profiles.get", "id", &self.id)?;
             Ok(client.raw().get_connection_profiles_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_connection-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -266,19 +267,19 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connection_profiles.get_template",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_connection_profile_template(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_connection_profile_template",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -331,10 +332,10 @@ impl<'a> ConnectionProfilesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_connection_profiles(self.from.as_deref(), self.take))
-        })();
-        crate::runtime::send_json("get_connection-profiles", client, options, request)
+        });
+        crate::runtime::send_json("get_connection-profiles", client, options, build)
     }
 }
 impl<'a> ConnectionProfilesListRequest<'a> {
@@ -420,14 +421,14 @@ impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_connection_profile_templates())
-        })();
+        });
         crate::runtime::send_json(
             "get_connection_profile_templates",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -472,21 +473,22 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connection_profiles.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connection_profiles.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_connection_profiles_by_id(&self.id, &body))
-        })();
+            Ok(client.raw().patch_connection_profiles_by_id(&self.id, body))
+        });
         crate::runtime::send_json(
             "patch_connection-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }

@@ -158,11 +158,11 @@ impl<'a> ConnectionsCheckStatusRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.check_status", "id", &self.id)?;
             Ok(client.raw().get_status(&self.id))
-        })();
-        crate::runtime::send_json("get_status", client, options, request)
+        });
+        crate::runtime::send_json("get_status", client, options, build)
     }
 }
 /// Request builder for `connections.create` (`POST /connections`); finish with [`send`](Self::send).
@@ -205,16 +205,17 @@ impl<'a> ConnectionsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_connections(&body))
-        })();
-        crate::runtime::send_json("post_connections", client, options, request)
+            Ok(client.raw().post_connections(body))
+        });
+        crate::runtime::send_json("post_connections", client, options, build)
     }
 }
 /// Request builder for `connections.delete` (`DELETE /connections/{id}`); finish with [`send`](Self::send).
@@ -245,11 +246,11 @@ impl<'a> ConnectionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.delete", "id", &self.id)?;
             Ok(client.raw().delete_connections_by_id(&self.id))
-        })();
-        crate::runtime::send_json("delete_connections_by_id", client, options, request)
+        });
+        crate::runtime::send_json("delete_connections_by_id", client, options, build)
     }
 }
 /// Request builder for `connections.get` (`GET /connections/{id}`); finish with [`send`](Self::send).
@@ -297,7 +298,7 @@ impl<'a> ConnectionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.get", "id", &self.id)?;
             Ok(
                 client
@@ -308,8 +309,8 @@ impl<'a> ConnectionsGetRequest<'a> {
                         self.include_fields,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_connections_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_connections_by_id", client, options, build)
     }
 }
 /// Request builder for `connections.list` (`GET /connections`); finish with [`send`](Self::send).
@@ -408,7 +409,7 @@ impl<'a> ConnectionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -424,8 +425,8 @@ impl<'a> ConnectionsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_connections", client, options, request)
+        });
+        crate::runtime::send_json("get_connections", client, options, build)
     }
 }
 impl<'a> ConnectionsListRequest<'a> {
@@ -619,17 +620,18 @@ impl<'a> ConnectionsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_connections_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_connections_by_id", client, options, request)
+            Ok(client.raw().patch_connections_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_connections_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.connections().clients()`.
@@ -714,15 +716,15 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.clients.get", "id", &self.id)?;
             Ok(
                 client
                     .raw()
                     .get_connection_clients(&self.id, self.from.as_deref(), self.take),
             )
-        })();
-        crate::runtime::send_json("get_connection_clients", client, options, request)
+        });
+        crate::runtime::send_json("get_connection_clients", client, options, build)
     }
 }
 impl<'a> ConnectionsClientsGetRequest<'a> {
@@ -813,17 +815,18 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.clients.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.clients.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_clients(&self.id, &body))
-        })();
-        crate::runtime::send_empty("patch_clients", client, options, request)
+            Ok(client.raw().patch_clients(&self.id, body))
+        });
+        crate::runtime::send_empty("patch_clients", client, options, build)
     }
 }
 /// Operations reached by `client.connections().directory_provisioning()`.
@@ -1005,7 +1008,7 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.directory_provisioning.create",
                 "id",
@@ -1013,18 +1016,14 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.directory_provisioning.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_directory_provisioning(&self.id, &body))
-        })();
-        crate::runtime::send_json(
-            "post_directory-provisioning",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().post_directory_provisioning(&self.id, body))
+        });
+        crate::runtime::send_json("post_directory-provisioning", client, options, build)
     }
 }
 /// Request builder for `connections.directory_provisioning.delete` (`DELETE /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
@@ -1053,19 +1052,19 @@ impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.directory_provisioning.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_directory_provisioning(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_directory-provisioning",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1100,15 +1099,15 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.directory_provisioning.get",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_directory_provisioning(&self.id))
-        })();
-        crate::runtime::send_json("get_directory-provisioning", client, options, request)
+        });
+        crate::runtime::send_json("get_directory-provisioning", client, options, build)
     }
 }
 /// Request builder for `connections.directory_provisioning.get_default_mapping` (`GET /connections/{id}/directory-provisioning/default-mapping`); finish with [`send`](Self::send).
@@ -1149,19 +1148,19 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.directory_provisioning.get_default_mapping",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_directory_provisioning_default_mapping(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_directory_provisioning_default_mapping",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1212,7 +1211,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -1221,12 +1220,12 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_connections-directory-provisionings",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1332,7 +1331,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.directory_provisioning.list_synchronized_groups",
                 "id",
@@ -1343,8 +1342,8 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
                     .raw()
                     .get_synchronized_groups(&self.id, self.from.as_deref(), self.take),
             )
-        })();
-        crate::runtime::send_json("get_synchronized-groups", client, options, request)
+        });
+        crate::runtime::send_json("get_synchronized-groups", client, options, build)
     }
 }
 impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
@@ -1428,7 +1427,7 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.directory_provisioning.set",
                 "id",
@@ -1436,13 +1435,14 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.directory_provisioning.set",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_synchronized_groups(&self.id, &body))
-        })();
-        crate::runtime::send_empty("put_synchronized-groups", client, options, request)
+            Ok(client.raw().put_synchronized_groups(&self.id, body))
+        });
+        crate::runtime::send_empty("put_synchronized-groups", client, options, build)
     }
 }
 /// Request builder for `connections.directory_provisioning.update` (`PATCH /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
@@ -1486,7 +1486,7 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.directory_provisioning.update",
                 "id",
@@ -1494,18 +1494,14 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.directory_provisioning.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_directory_provisioning(&self.id, &body))
-        })();
-        crate::runtime::send_json(
-            "patch_directory-provisioning",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().patch_directory_provisioning(&self.id, body))
+        });
+        crate::runtime::send_json("patch_directory-provisioning", client, options, build)
     }
 }
 /// Operations reached by `client.connections().directory_provisioning().synchronizations()`.
@@ -1568,15 +1564,15 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.directory_provisioning.synchronizations.create",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().post_synchronizations(&self.id))
-        })();
-        crate::runtime::send_json("post_synchronizations", client, options, request)
+        });
+        crate::runtime::send_json("post_synchronizations", client, options, build)
     }
 }
 /// Operations reached by `client.connections().keys()`.
@@ -1665,17 +1661,18 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.keys.create", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.keys.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_keys(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_keys", client, options, request)
+            Ok(client.raw().post_keys(&self.id, body))
+        });
+        crate::runtime::send_json("post_keys", client, options, build)
     }
 }
 /// Request builder for `connections.keys.get` (`GET /connections/{id}/keys`); finish with [`send`](Self::send).
@@ -1709,11 +1706,11 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.keys.get", "id", &self.id)?;
             Ok(client.raw().get_keys(&self.id))
-        })();
-        crate::runtime::send_json("get_keys", client, options, request)
+        });
+        crate::runtime::send_json("get_keys", client, options, build)
     }
 }
 /// Request builder for `connections.keys.rotate` (`POST /connections/{id}/keys/rotate`); finish with [`send`](Self::send).
@@ -1757,17 +1754,18 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.keys.rotate", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.keys.rotate",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_rotate(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_rotate", client, options, request)
+            Ok(client.raw().post_rotate(&self.id, body))
+        });
+        crate::runtime::send_json("post_rotate", client, options, build)
     }
 }
 /// Operations reached by `client.connections().scim_configuration()`.
@@ -1914,7 +1912,7 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.scim_configuration.create",
                 "id",
@@ -1922,13 +1920,14 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.scim_configuration.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_scim_configuration(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_scim-configuration", client, options, request)
+            Ok(client.raw().post_scim_configuration(&self.id, body))
+        });
+        crate::runtime::send_json("post_scim-configuration", client, options, build)
     }
 }
 /// Request builder for `connections.scim_configuration.delete` (`DELETE /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
@@ -1957,15 +1956,15 @@ impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.scim_configuration.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_scim_configuration(&self.id))
-        })();
-        crate::runtime::send_empty("delete_scim-configuration", client, options, request)
+        });
+        crate::runtime::send_empty("delete_scim-configuration", client, options, build)
     }
 }
 /// Request builder for `connections.scim_configuration.get` (`GET /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
@@ -1999,15 +1998,15 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.scim_configuration.get",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_scim_configuration(&self.id))
-        })();
-        crate::runtime::send_json("get_scim-configuration", client, options, request)
+        });
+        crate::runtime::send_json("get_scim-configuration", client, options, build)
     }
 }
 /// Request builder for `connections.scim_configuration.get_default_mapping` (`GET /connections/{id}/scim-configuration/default-mapping`); finish with [`send`](Self::send).
@@ -2046,15 +2045,15 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.scim_configuration.get_default_mapping",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_default_mapping(&self.id))
-        })();
-        crate::runtime::send_json("get_default-mapping", client, options, request)
+        });
+        crate::runtime::send_json("get_default-mapping", client, options, build)
     }
 }
 /// Request builder for `connections.scim_configuration.list` (`GET /connections-scim-configurations`); finish with [`send`](Self::send).
@@ -2104,18 +2103,18 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
                     .get_connections_scim_configurations(self.from.as_deref(), self.take),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_connections-scim-configurations",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2208,7 +2207,7 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.scim_configuration.update",
                 "id",
@@ -2216,13 +2215,14 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.scim_configuration.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_scim_configuration(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_scim-configuration", client, options, request)
+            Ok(client.raw().patch_scim_configuration(&self.id, body))
+        });
+        crate::runtime::send_json("patch_scim-configuration", client, options, build)
     }
 }
 /// Operations reached by `client.connections().scim_configuration().tokens()`.
@@ -2321,7 +2321,7 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.scim_configuration.tokens.create",
                 "id",
@@ -2329,13 +2329,14 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.scim_configuration.tokens.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_scim_token(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_scim_token", client, options, request)
+            Ok(client.raw().post_scim_token(&self.id, body))
+        });
+        crate::runtime::send_json("post_scim_token", client, options, build)
     }
 }
 /// Request builder for `connections.scim_configuration.tokens.delete` (`DELETE /connections/{id}/scim-configuration/tokens/{tokenId}`); finish with [`send`](Self::send).
@@ -2365,7 +2366,7 @@ impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.scim_configuration.tokens.delete",
                 "id",
@@ -2377,8 +2378,8 @@ impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
                 &self.token_id,
             )?;
             Ok(client.raw().delete_tokens_by_token_id(&self.id, &self.token_id))
-        })();
-        crate::runtime::send_empty("delete_tokens_by_tokenId", client, options, request)
+        });
+        crate::runtime::send_empty("delete_tokens_by_tokenId", client, options, build)
     }
 }
 /// Request builder for `connections.scim_configuration.tokens.get` (`GET /connections/{id}/scim-configuration/tokens`); finish with [`send`](Self::send).
@@ -2412,15 +2413,15 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.scim_configuration.tokens.get",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_scim_tokens(&self.id))
-        })();
-        crate::runtime::send_json("get_scim_tokens", client, options, request)
+        });
+        crate::runtime::send_json("get_scim_tokens", client, options, build)
     }
 }
 /// Operations reached by `client.connections().users()`.
@@ -2479,7 +2480,7 @@ impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "connections.users.delete_by_email",
                 "id",
@@ -2487,12 +2488,13 @@ impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
             )?;
             let email = self
                 .email
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "connections.users.delete_by_email",
                     "the `email` parameter",
                 ))?;
-            Ok(client.raw().delete_users_by_email(&self.id, &email))
-        })();
-        crate::runtime::send_empty("delete_users_by_email", client, options, request)
+            Ok(client.raw().delete_users_by_email(&self.id, email))
+        });
+        crate::runtime::send_empty("delete_users_by_email", client, options, build)
     }
 }

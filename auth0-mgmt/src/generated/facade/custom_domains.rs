@@ -167,16 +167,17 @@ impl<'a> CustomDomainsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "custom_domains.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_custom_domains(&body))
-        })();
-        crate::runtime::send_json("post_custom-domains", client, options, request)
+            Ok(client.raw().post_custom_domains(body))
+        });
+        crate::runtime::send_json("post_custom-domains", client, options, build)
     }
 }
 /// Request builder for `custom_domains.delete` (`DELETE /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -205,16 +206,11 @@ impl<'a> CustomDomainsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.delete", "id", &self.id)?;
             Ok(client.raw().delete_custom_domains_by_id(&self.id))
-        })();
-        crate::runtime::send_empty(
-            "delete_custom-domains_by_id",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_empty("delete_custom-domains_by_id", client, options, build)
     }
 }
 /// Request builder for `custom_domains.get` (`GET /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -245,11 +241,11 @@ impl<'a> CustomDomainsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.get", "id", &self.id)?;
             Ok(client.raw().get_custom_domains_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_custom-domains_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_custom-domains_by_id", client, options, build)
     }
 }
 /// Request builder for `custom_domains.get_default` (`GET /custom-domains/default`); finish with [`send`](Self::send).
@@ -282,10 +278,10 @@ impl<'a> CustomDomainsGetDefaultRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_default())
-        })();
-        crate::runtime::send_json("get_default", client, options, request)
+        });
+        crate::runtime::send_json("get_default", client, options, build)
     }
 }
 /// Request builder for `custom_domains.list` (`GET /custom-domains`); finish with [`send`](Self::send).
@@ -360,7 +356,7 @@ impl<'a> CustomDomainsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -373,8 +369,8 @@ impl<'a> CustomDomainsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_custom-domains", client, options, request)
+        });
+        crate::runtime::send_json("get_custom-domains", client, options, build)
     }
 }
 impl<'a> CustomDomainsListRequest<'a> {
@@ -474,16 +470,17 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "custom_domains.set_default",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_default(&body))
-        })();
-        crate::runtime::send_json("patch_default", client, options, request)
+            Ok(client.raw().patch_default(body))
+        });
+        crate::runtime::send_json("patch_default", client, options, build)
     }
 }
 /// Request builder for `custom_domains.test` (`POST /custom-domains/{id}/test`); finish with [`send`](Self::send).
@@ -517,11 +514,11 @@ impl<'a> CustomDomainsTestRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.test", "id", &self.id)?;
             Ok(client.raw().post_test_domain(&self.id))
-        })();
-        crate::runtime::send_json("post_test_domain", client, options, request)
+        });
+        crate::runtime::send_json("post_test_domain", client, options, build)
     }
 }
 /// Request builder for `custom_domains.update` (`PATCH /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -565,17 +562,18 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "custom_domains.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_custom_domains_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_custom-domains_by_id", client, options, request)
+            Ok(client.raw().patch_custom_domains_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_custom-domains_by_id", client, options, build)
     }
 }
 /// Request builder for `custom_domains.verify` (`POST /custom-domains/{id}/verify`); finish with [`send`](Self::send).
@@ -609,10 +607,10 @@ impl<'a> CustomDomainsVerifyRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.verify", "id", &self.id)?;
             Ok(client.raw().post_verify(&self.id))
-        })();
-        crate::runtime::send_json("post_verify", client, options, request)
+        });
+        crate::runtime::send_json("post_verify", client, options, build)
     }
 }

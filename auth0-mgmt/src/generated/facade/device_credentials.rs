@@ -102,16 +102,17 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "device_credentials.create_public_key",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_device_credentials(&body))
-        })();
-        crate::runtime::send_json("post_device-credentials", client, options, request)
+            Ok(client.raw().post_device_credentials(body))
+        });
+        crate::runtime::send_json("post_device-credentials", client, options, build)
     }
 }
 /// Request builder for `device_credentials.delete` (`DELETE /device-credentials/{id}`); finish with [`send`](Self::send).
@@ -140,15 +141,15 @@ impl<'a> DeviceCredentialsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("device_credentials.delete", "id", &self.id)?;
             Ok(client.raw().delete_device_credentials_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_device-credentials_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -241,7 +242,7 @@ impl<'a> DeviceCredentialsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -252,12 +253,12 @@ impl<'a> DeviceCredentialsListRequest<'a> {
                         self.include_totals,
                         self.page,
                         self.per_page,
-                        self.type_,
+                        self.type_.clone(),
                         self.user_id.as_deref(),
                     ),
             )
-        })();
-        crate::runtime::send_json("get_device-credentials", client, options, request)
+        });
+        crate::runtime::send_json("get_device-credentials", client, options, build)
     }
 }
 impl<'a> DeviceCredentialsListRequest<'a> {

@@ -113,16 +113,17 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "email_templates.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_email_templates(&body))
-        })();
-        crate::runtime::send_json("post_email-templates", client, options, request)
+            Ok(client.raw().post_email_templates(body))
+        });
+        crate::runtime::send_json("post_email-templates", client, options, build)
     }
 }
 /// Request builder for `email_templates.get` (`GET /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -156,19 +157,23 @@ impl<'a> EmailTemplatesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "email_templates.get",
                 "template_name",
                 &self.template_name.to_string(),
             )?;
-            Ok(client.raw().get_email_templates_by_template_name(self.template_name))
-        })();
+            Ok(
+                client
+                    .raw()
+                    .get_email_templates_by_template_name(self.template_name.clone()),
+            )
+        });
         crate::runtime::send_json(
             "get_email-templates_by_templateName",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -213,7 +218,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "email_templates.set",
                 "template_name",
@@ -221,6 +226,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "email_templates.set",
                     "the request body",
@@ -228,14 +234,17 @@ impl<'a> EmailTemplatesSetRequest<'a> {
             Ok(
                 client
                     .raw()
-                    .put_email_templates_by_template_name(self.template_name, &body),
+                    .put_email_templates_by_template_name(
+                        self.template_name.clone(),
+                        body,
+                    ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "put_email-templates_by_templateName",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -280,7 +289,7 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "email_templates.update",
                 "template_name",
@@ -288,6 +297,7 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "email_templates.update",
                     "the request body",
@@ -295,14 +305,17 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
             Ok(
                 client
                     .raw()
-                    .patch_email_templates_by_template_name(self.template_name, &body),
+                    .patch_email_templates_by_template_name(
+                        self.template_name.clone(),
+                        body,
+                    ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "patch_email-templates_by_templateName",
             client,
             options,
-            request,
+            build,
         )
     }
 }

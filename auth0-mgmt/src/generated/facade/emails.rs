@@ -115,16 +115,17 @@ impl<'a> EmailsProviderCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "emails.provider.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_provider(&body))
-        })();
-        crate::runtime::send_json("post_provider", client, options, request)
+            Ok(client.raw().post_provider(body))
+        });
+        crate::runtime::send_json("post_provider", client, options, build)
     }
 }
 /// Request builder for `emails.provider.delete` (`DELETE /emails/provider`); finish with [`send`](Self::send).
@@ -152,10 +153,10 @@ impl<'a> EmailsProviderDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().delete_provider())
-        })();
-        crate::runtime::send_empty("delete_provider", client, options, request)
+        });
+        crate::runtime::send_empty("delete_provider", client, options, build)
     }
 }
 /// Request builder for `emails.provider.get` (`GET /emails/provider`); finish with [`send`](Self::send).
@@ -202,10 +203,10 @@ impl<'a> EmailsProviderGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_provider(self.fields.as_deref(), self.include_fields))
-        })();
-        crate::runtime::send_json("get_provider", client, options, request)
+        });
+        crate::runtime::send_json("get_provider", client, options, build)
     }
 }
 /// Request builder for `emails.provider.update` (`PATCH /emails/provider`); finish with [`send`](Self::send).
@@ -248,15 +249,16 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "emails.provider.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_provider(&body))
-        })();
-        crate::runtime::send_json("patch_provider", client, options, request)
+            Ok(client.raw().patch_provider(body))
+        });
+        crate::runtime::send_json("patch_provider", client, options, build)
     }
 }

@@ -138,16 +138,17 @@ impl<'a> EventStreamsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "event_streams.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_event_streams(&body))
-        })();
-        crate::runtime::send_json("post_event-streams", client, options, request)
+            Ok(client.raw().post_event_streams(body))
+        });
+        crate::runtime::send_json("post_event-streams", client, options, build)
     }
 }
 /// Request builder for `event_streams.delete` (`DELETE /event-streams/{id}`); finish with [`send`](Self::send).
@@ -176,16 +177,11 @@ impl<'a> EventStreamsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.delete", "id", &self.id)?;
             Ok(client.raw().delete_event_streams_by_id(&self.id))
-        })();
-        crate::runtime::send_empty(
-            "delete_event-streams_by_id",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_empty("delete_event-streams_by_id", client, options, build)
     }
 }
 /// Request builder for `event_streams.get` (`GET /event-streams/{id}`); finish with [`send`](Self::send).
@@ -219,11 +215,11 @@ impl<'a> EventStreamsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.get", "id", &self.id)?;
             Ok(client.raw().get_event_streams_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_event-streams_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_event-streams_by_id", client, options, build)
     }
 }
 /// Request builder for `event_streams.list` (`GET /event-streams`); finish with [`send`](Self::send).
@@ -270,10 +266,10 @@ impl<'a> EventStreamsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_event_streams(self.from.as_deref(), self.take))
-        })();
-        crate::runtime::send_json("get_event-streams", client, options, request)
+        });
+        crate::runtime::send_json("get_event-streams", client, options, build)
     }
 }
 impl<'a> EventStreamsListRequest<'a> {
@@ -369,17 +365,18 @@ impl<'a> EventStreamsTestRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.test", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "event_streams.test",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_test_event(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_test_event", client, options, request)
+            Ok(client.raw().post_test_event(&self.id, body))
+        });
+        crate::runtime::send_json("post_test_event", client, options, build)
     }
 }
 /// Request builder for `event_streams.update` (`PATCH /event-streams/{id}`); finish with [`send`](Self::send).
@@ -423,17 +420,18 @@ impl<'a> EventStreamsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "event_streams.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_event_streams_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_event-streams_by_id", client, options, request)
+            Ok(client.raw().patch_event_streams_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_event-streams_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.event_streams().deliveries()`.
@@ -510,7 +508,7 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "event_streams.deliveries.get_history",
                 "id",
@@ -522,8 +520,8 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
                 &self.event_id,
             )?;
             Ok(client.raw().get_deliveries_by_event_id(&self.id, &self.event_id))
-        })();
-        crate::runtime::send_json("get_deliveries_by_event_id", client, options, request)
+        });
+        crate::runtime::send_json("get_deliveries_by_event_id", client, options, build)
     }
 }
 /// Request builder for `event_streams.deliveries.list` (`GET /event-streams/{id}/deliveries`); finish with [`send`](Self::send).
@@ -599,7 +597,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.deliveries.list", "id", &self.id)?;
             Ok(
                 client
@@ -614,8 +612,8 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_event_deliveries", client, options, request)
+        });
+        crate::runtime::send_json("get_event_deliveries", client, options, build)
     }
 }
 impl<'a> EventStreamsDeliveriesListRequest<'a> {
@@ -766,7 +764,7 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "event_streams.redeliveries.create",
                 "id",
@@ -774,13 +772,14 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "event_streams.redeliveries.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_redeliver(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_redeliver", client, options, request)
+            Ok(client.raw().post_redeliver(&self.id, body))
+        });
+        crate::runtime::send_json("post_redeliver", client, options, build)
     }
 }
 /// Request builder for `event_streams.redeliveries.create_by_id` (`POST /event-streams/{id}/redeliver/{event_id}`); finish with [`send`](Self::send).
@@ -812,7 +811,7 @@ impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "event_streams.redeliveries.create_by_id",
                 "id",
@@ -824,7 +823,7 @@ impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
                 &self.event_id,
             )?;
             Ok(client.raw().post_redeliver_by_event_id(&self.id, &self.event_id))
-        })();
-        crate::runtime::send_json("post_redeliver_by_event_id", client, options, request)
+        });
+        crate::runtime::send_json("post_redeliver_by_event_id", client, options, build)
     }
 }

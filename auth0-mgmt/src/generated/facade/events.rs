@@ -79,7 +79,7 @@ impl<'a> EventsSubscribeRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -89,7 +89,7 @@ impl<'a> EventsSubscribeRequest<'a> {
                         self.from_timestamp.as_deref(),
                     ),
             )
-        })();
-        crate::runtime::send_stream("subscribe_events", client, options, request)
+        });
+        crate::runtime::send_stream("subscribe_events", client, options, build)
     }
 }

@@ -184,16 +184,17 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.experiments.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().create_experiment(&body))
-        })();
-        crate::runtime::send_json("create_experiment", client, options, request)
+            Ok(client.raw().create_experiment(body))
+        });
+        crate::runtime::send_json("create_experiment", client, options, build)
     }
 }
 /// Request builder for `experimentation.experiments.delete` (`DELETE /experimentation/experiments/{id}`); finish with [`send`](Self::send).
@@ -222,15 +223,15 @@ impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.experiments.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_experiment(&self.id))
-        })();
-        crate::runtime::send_empty("delete_experiment", client, options, request)
+        });
+        crate::runtime::send_empty("delete_experiment", client, options, build)
     }
 }
 /// Request builder for `experimentation.experiments.get` (`GET /experimentation/experiments/{id}`); finish with [`send`](Self::send).
@@ -264,15 +265,15 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.experiments.get",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_experiment(&self.id))
-        })();
-        crate::runtime::send_json("get_experiment", client, options, request)
+        });
+        crate::runtime::send_json("get_experiment", client, options, build)
     }
 }
 /// Request builder for `experimentation.experiments.list` (`GET /experimentation/experiments`); finish with [`send`](Self::send).
@@ -343,7 +344,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -351,12 +352,12 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
                         self.authentication_flow.as_deref(),
                         self.feature_flag_id.as_deref(),
                         self.from.as_deref(),
-                        self.status,
+                        self.status.clone(),
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_experiments", client, options, request)
+        });
+        crate::runtime::send_json("get_experiments", client, options, build)
     }
 }
 impl<'a> ExperimentationExperimentsListRequest<'a> {
@@ -452,7 +453,7 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.experiments.update",
                 "id",
@@ -460,13 +461,14 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.experiments.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().update_experiment(&self.id, &body))
-        })();
-        crate::runtime::send_json("update_experiment", client, options, request)
+            Ok(client.raw().update_experiment(&self.id, body))
+        });
+        crate::runtime::send_json("update_experiment", client, options, build)
     }
 }
 /// Request builder for `experimentation.experiments.update_status` (`POST /experimentation/experiments/{id}/status`); finish with [`send`](Self::send).
@@ -510,7 +512,7 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.experiments.update_status",
                 "id",
@@ -518,13 +520,14 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.experiments.update_status",
                     "the request body",
                 ))?;
-            Ok(client.raw().update_experiment_status(&self.id, &body))
-        })();
-        crate::runtime::send_json("update_experiment_status", client, options, request)
+            Ok(client.raw().update_experiment_status(&self.id, body))
+        });
+        crate::runtime::send_json("update_experiment_status", client, options, build)
     }
 }
 /// Request builder for `experimentation.experiments.validate` (`POST /experimentation/experiments/{id}/validate`); finish with [`send`](Self::send).
@@ -558,15 +561,15 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.experiments.validate",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().validate_experiment(&self.id))
-        })();
-        crate::runtime::send_json("validate_experiment", client, options, request)
+        });
+        crate::runtime::send_json("validate_experiment", client, options, build)
     }
 }
 /// Operations reached by `client.experimentation().feature_flags()`.
@@ -708,16 +711,17 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.feature_flags.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().create_feature_flag(&body))
-        })();
-        crate::runtime::send_json("create_feature_flag", client, options, request)
+            Ok(client.raw().create_feature_flag(body))
+        });
+        crate::runtime::send_json("create_feature_flag", client, options, build)
     }
 }
 /// Request builder for `experimentation.feature_flags.delete` (`DELETE /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
@@ -746,15 +750,15 @@ impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.feature_flags.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_feature_flag(&self.id))
-        })();
-        crate::runtime::send_empty("delete_feature_flag", client, options, request)
+        });
+        crate::runtime::send_empty("delete_feature_flag", client, options, build)
     }
 }
 /// Request builder for `experimentation.feature_flags.get` (`GET /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
@@ -785,15 +789,15 @@ impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.feature_flags.get",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_feature_flag(&self.id))
-        })();
-        crate::runtime::send_json("get_feature_flag", client, options, request)
+        });
+        crate::runtime::send_json("get_feature_flag", client, options, build)
     }
 }
 /// Request builder for `experimentation.feature_flags.list` (`GET /experimentation/feature-flags`); finish with [`send`](Self::send).
@@ -857,19 +861,19 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
                     .get_feature_flags(
                         self.from.as_deref(),
-                        self.status,
+                        self.status.clone(),
                         self.take,
-                        self.type_,
+                        self.type_.clone(),
                     ),
             )
-        })();
-        crate::runtime::send_json("get_feature_flags", client, options, request)
+        });
+        crate::runtime::send_json("get_feature_flags", client, options, build)
     }
 }
 impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
@@ -955,7 +959,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.feature_flags.update",
                 "id",
@@ -963,13 +967,14 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.feature_flags.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().update_feature_flag(&self.id, &body))
-        })();
-        crate::runtime::send_json("update_feature_flag", client, options, request)
+            Ok(client.raw().update_feature_flag(&self.id, body))
+        });
+        crate::runtime::send_json("update_feature_flag", client, options, build)
     }
 }
 /// Request builder for `experimentation.feature_flags.update_status` (`POST /experimentation/feature-flags/{id}/status`); finish with [`send`](Self::send).
@@ -1010,7 +1015,7 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.feature_flags.update_status",
                 "id",
@@ -1018,13 +1023,14 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.feature_flags.update_status",
                     "the request body",
                 ))?;
-            Ok(client.raw().update_feature_flag_status(&self.id, &body))
-        })();
-        crate::runtime::send_json("update_feature_flag_status", client, options, request)
+            Ok(client.raw().update_feature_flag_status(&self.id, body))
+        });
+        crate::runtime::send_json("update_feature_flag_status", client, options, build)
     }
 }
 /// Operations reached by `client.experimentation().feature_flags().variations()`.
@@ -1155,7 +1161,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.feature_flags.variations.create",
                 "id",
@@ -1163,13 +1169,14 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.feature_flags.variations.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().create_variation(&self.id, &body))
-        })();
-        crate::runtime::send_json("create_variation", client, options, request)
+            Ok(client.raw().create_variation(&self.id, body))
+        });
+        crate::runtime::send_json("create_variation", client, options, build)
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.delete` (`DELETE /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
@@ -1199,7 +1206,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.feature_flags.variations.delete",
                 "id",
@@ -1211,8 +1218,8 @@ impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
                 &self.vid,
             )?;
             Ok(client.raw().delete_variation(&self.id, &self.vid))
-        })();
-        crate::runtime::send_empty("delete_variation", client, options, request)
+        });
+        crate::runtime::send_empty("delete_variation", client, options, build)
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.get` (`GET /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
@@ -1244,7 +1251,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.feature_flags.variations.get",
                 "id",
@@ -1256,8 +1263,8 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
                 &self.vid,
             )?;
             Ok(client.raw().get_variation(&self.id, &self.vid))
-        })();
-        crate::runtime::send_json("get_variation", client, options, request)
+        });
+        crate::runtime::send_json("get_variation", client, options, build)
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.list` (`GET /experimentation/feature-flags/{id}/variations`); finish with [`send`](Self::send).
@@ -1291,15 +1298,15 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.feature_flags.variations.list",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_variations(&self.id))
-        })();
-        crate::runtime::send_json("get_variations", client, options, request)
+        });
+        crate::runtime::send_json("get_variations", client, options, build)
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.update` (`PATCH /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
@@ -1341,7 +1348,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.feature_flags.variations.update",
                 "id",
@@ -1354,13 +1361,14 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.feature_flags.variations.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().update_variation(&self.id, &self.vid, &body))
-        })();
-        crate::runtime::send_json("update_variation", client, options, request)
+            Ok(client.raw().update_variation(&self.id, &self.vid, body))
+        });
+        crate::runtime::send_json("update_variation", client, options, build)
     }
 }
 /// Operations reached by `client.experimentation().segments()`.
@@ -1476,16 +1484,17 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.segments.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().create_segment(&body))
-        })();
-        crate::runtime::send_json("create_segment", client, options, request)
+            Ok(client.raw().create_segment(body))
+        });
+        crate::runtime::send_json("create_segment", client, options, build)
     }
 }
 /// Request builder for `experimentation.segments.delete` (`DELETE /experimentation/segments/{id}`); finish with [`send`](Self::send).
@@ -1514,15 +1523,15 @@ impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.segments.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_segment(&self.id))
-        })();
-        crate::runtime::send_empty("delete_segment", client, options, request)
+        });
+        crate::runtime::send_empty("delete_segment", client, options, build)
     }
 }
 /// Request builder for `experimentation.segments.get` (`GET /experimentation/segments/{id}`); finish with [`send`](Self::send).
@@ -1553,11 +1562,11 @@ impl<'a> ExperimentationSegmentsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("experimentation.segments.get", "id", &self.id)?;
             Ok(client.raw().get_segment(&self.id))
-        })();
-        crate::runtime::send_json("get_segment", client, options, request)
+        });
+        crate::runtime::send_json("get_segment", client, options, build)
     }
 }
 /// Request builder for `experimentation.segments.list` (`GET /experimentation/segments`); finish with [`send`](Self::send).
@@ -1614,10 +1623,14 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
-            Ok(client.raw().get_segments(self.from.as_deref(), self.take, self.type_))
-        })();
-        crate::runtime::send_json("get_segments", client, options, request)
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
+            Ok(
+                client
+                    .raw()
+                    .get_segments(self.from.as_deref(), self.take, self.type_.clone()),
+            )
+        });
+        crate::runtime::send_json("get_segments", client, options, build)
     }
 }
 impl<'a> ExperimentationSegmentsListRequest<'a> {
@@ -1703,7 +1716,7 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "experimentation.segments.update",
                 "id",
@@ -1711,12 +1724,13 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "experimentation.segments.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().update_segment(&self.id, &body))
-        })();
-        crate::runtime::send_json("update_segment", client, options, request)
+            Ok(client.raw().update_segment(&self.id, body))
+        });
+        crate::runtime::send_json("update_segment", client, options, build)
     }
 }

@@ -130,16 +130,17 @@ impl<'a> FlowsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "flows.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_flows(&body))
-        })();
-        crate::runtime::send_json("post_flows", client, options, request)
+            Ok(client.raw().post_flows(body))
+        });
+        crate::runtime::send_json("post_flows", client, options, build)
     }
 }
 /// Request builder for `flows.delete` (`DELETE /flows/{id}`); finish with [`send`](Self::send).
@@ -168,11 +169,11 @@ impl<'a> FlowsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("flows.delete", "id", &self.id)?;
             Ok(client.raw().delete_flows_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_flows_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_flows_by_id", client, options, build)
     }
 }
 /// Request builder for `flows.get` (`GET /flows/{id}`); finish with [`send`](Self::send).
@@ -218,11 +219,11 @@ impl<'a> FlowsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("flows.get", "id", &self.id)?;
             Ok(client.raw().get_flows_by_id(&self.id, self.hydrate.as_ref()))
-        })();
-        crate::runtime::send_json("get_flows_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_flows_by_id", client, options, build)
     }
 }
 /// Request builder for `flows.list` (`GET /flows`); finish with [`send`](Self::send).
@@ -297,7 +298,7 @@ impl<'a> FlowsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -309,8 +310,8 @@ impl<'a> FlowsListRequest<'a> {
                         self.synchronous,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_flows", client, options, request)
+        });
+        crate::runtime::send_json("get_flows", client, options, build)
     }
 }
 impl<'a> FlowsListRequest<'a> {
@@ -412,17 +413,18 @@ impl<'a> FlowsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("flows.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "flows.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_flows_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_flows_by_id", client, options, request)
+            Ok(client.raw().patch_flows_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_flows_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.flows().executions()`.
@@ -511,7 +513,7 @@ impl<'a> FlowsExecutionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "flows.executions.delete",
                 "flow_id",
@@ -530,12 +532,12 @@ impl<'a> FlowsExecutionsDeleteRequest<'a> {
                         &self.execution_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_flows_executions_by_execution_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -585,7 +587,7 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "flows.executions.get",
                 "flow_id",
@@ -605,12 +607,12 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
                         self.hydrate.as_ref(),
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_flows_executions_by_execution_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -680,7 +682,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "flows.executions.list",
                 "flow_id",
@@ -698,8 +700,8 @@ impl<'a> FlowsExecutionsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_flows_executions", client, options, request)
+        });
+        crate::runtime::send_json("get_flows_executions", client, options, build)
     }
 }
 impl<'a> FlowsExecutionsListRequest<'a> {
@@ -988,21 +990,17 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "flows.vault.connections.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_flows_vault_connections(&body))
-        })();
-        crate::runtime::send_json(
-            "post_flows_vault_connections",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().post_flows_vault_connections(body))
+        });
+        crate::runtime::send_json("post_flows_vault_connections", client, options, build)
     }
 }
 /// Request builder for `flows.vault.connections.delete` (`DELETE /flows/vault/connections/{id}`); finish with [`send`](Self::send).
@@ -1031,19 +1029,19 @@ impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "flows.vault.connections.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_flows_vault_connections_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_flows_vault_connections_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1081,15 +1079,15 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("flows.vault.connections.get", "id", &self.id)?;
             Ok(client.raw().get_flows_vault_connections_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_flows_vault_connections_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1147,7 +1145,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -1157,13 +1155,8 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json(
-            "get_flows_vault_connections",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_flows_vault_connections", client, options, build)
     }
 }
 impl<'a> FlowsVaultConnectionsListRequest<'a> {
@@ -1275,7 +1268,7 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "flows.vault.connections.update",
                 "id",
@@ -1283,17 +1276,18 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "flows.vault.connections.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_flows_vault_connections_by_id(&self.id, &body))
-        })();
+            Ok(client.raw().patch_flows_vault_connections_by_id(&self.id, body))
+        });
         crate::runtime::send_json(
             "patch_flows_vault_connections_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }

@@ -119,16 +119,17 @@ impl<'a> FormsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "forms.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().create_form(&body))
-        })();
-        crate::runtime::send_json("create_form", client, options, request)
+            Ok(client.raw().create_form(body))
+        });
+        crate::runtime::send_json("create_form", client, options, build)
     }
 }
 /// Request builder for `forms.delete` (`DELETE /forms/{id}`); finish with [`send`](Self::send).
@@ -157,11 +158,11 @@ impl<'a> FormsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("forms.delete", "id", &self.id)?;
             Ok(client.raw().delete_form(&self.id))
-        })();
-        crate::runtime::send_empty("delete_form", client, options, request)
+        });
+        crate::runtime::send_empty("delete_form", client, options, build)
     }
 }
 /// Request builder for `forms.get` (`GET /forms/{id}`); finish with [`send`](Self::send).
@@ -207,11 +208,11 @@ impl<'a> FormsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("forms.get", "id", &self.id)?;
             Ok(client.raw().get_form(&self.id, self.hydrate.as_ref()))
-        })();
-        crate::runtime::send_json("get_form", client, options, request)
+        });
+        crate::runtime::send_json("get_form", client, options, build)
     }
 }
 /// Request builder for `forms.list` (`GET /forms`); finish with [`send`](Self::send).
@@ -277,7 +278,7 @@ impl<'a> FormsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -288,8 +289,8 @@ impl<'a> FormsListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_forms", client, options, request)
+        });
+        crate::runtime::send_json("get_forms", client, options, build)
     }
 }
 impl<'a> FormsListRequest<'a> {
@@ -391,16 +392,17 @@ impl<'a> FormsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("forms.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "forms.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_form(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_form", client, options, request)
+            Ok(client.raw().patch_form(&self.id, body))
+        });
+        crate::runtime::send_json("patch_form", client, options, build)
     }
 }

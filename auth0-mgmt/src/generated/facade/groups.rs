@@ -96,11 +96,11 @@ impl<'a> GroupsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.delete", "id", &self.id)?;
             Ok(client.raw().delete_group(&self.id))
-        })();
-        crate::runtime::send_empty("delete_group", client, options, request)
+        });
+        crate::runtime::send_empty("delete_group", client, options, build)
     }
 }
 /// Request builder for `groups.get` (`GET /groups/{id}`); finish with [`send`](Self::send).
@@ -131,11 +131,11 @@ impl<'a> GroupsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.get", "id", &self.id)?;
             Ok(client.raw().get_group(&self.id))
-        })();
-        crate::runtime::send_json("get_group", client, options, request)
+        });
+        crate::runtime::send_json("get_group", client, options, build)
     }
 }
 /// Request builder for `groups.list` (`GET /groups`); finish with [`send`](Self::send).
@@ -245,7 +245,7 @@ impl<'a> GroupsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -263,8 +263,8 @@ impl<'a> GroupsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_groups", client, options, request)
+        });
+        crate::runtime::send_json("get_groups", client, options, build)
     }
 }
 impl<'a> GroupsListRequest<'a> {
@@ -469,7 +469,7 @@ impl<'a> GroupsMembersGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.members.get", "id", &self.id)?;
             Ok(
                 client
@@ -482,8 +482,8 @@ impl<'a> GroupsMembersGetRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_group_members", client, options, request)
+        });
+        crate::runtime::send_json("get_group_members", client, options, build)
     }
 }
 impl<'a> GroupsMembersGetRequest<'a> {
@@ -614,17 +614,18 @@ impl<'a> GroupsRolesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.roles.create", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "groups.roles.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_group_roles(&self.id, &body))
-        })();
-        crate::runtime::send_empty("post_group_roles", client, options, request)
+            Ok(client.raw().post_group_roles(&self.id, body))
+        });
+        crate::runtime::send_empty("post_group_roles", client, options, build)
     }
 }
 /// Request builder for `groups.roles.delete` (`DELETE /groups/{id}/roles`); finish with [`send`](Self::send).
@@ -663,17 +664,18 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.roles.delete", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "groups.roles.delete",
                     "the request body",
                 ))?;
-            Ok(client.raw().delete_group_roles(&self.id, &body))
-        })();
-        crate::runtime::send_empty("delete_group_roles", client, options, request)
+            Ok(client.raw().delete_group_roles(&self.id, body))
+        });
+        crate::runtime::send_empty("delete_group_roles", client, options, build)
     }
 }
 /// Request builder for `groups.roles.list` (`GET /groups/{id}/roles`); finish with [`send`](Self::send).
@@ -721,11 +723,11 @@ impl<'a> GroupsRolesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.roles.list", "id", &self.id)?;
             Ok(client.raw().get_group_roles(&self.id, self.from.as_deref(), self.take))
-        })();
-        crate::runtime::send_json("get_group_roles", client, options, request)
+        });
+        crate::runtime::send_json("get_group_roles", client, options, build)
     }
 }
 impl<'a> GroupsRolesListRequest<'a> {

@@ -128,9 +128,10 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.enrollments.create_ticket",
                     "the request body",
@@ -140,11 +141,11 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
                     .raw()
                     .post_ticket(
                         self.auth0_custom_domain.as_deref().or(client.custom_domain()),
-                        &body,
+                        body,
                     ),
             )
-        })();
-        crate::runtime::send_json("post_ticket", client, options, request)
+        });
+        crate::runtime::send_json("post_ticket", client, options, build)
     }
 }
 /// Request builder for `guardian.enrollments.delete` (`DELETE /guardian/enrollments/{id}`); finish with [`send`](Self::send).
@@ -173,11 +174,11 @@ impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("guardian.enrollments.delete", "id", &self.id)?;
             Ok(client.raw().delete_enrollments_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_enrollments_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_enrollments_by_id", client, options, build)
     }
 }
 /// Request builder for `guardian.enrollments.get` (`GET /guardian/enrollments/{id}`); finish with [`send`](Self::send).
@@ -211,11 +212,11 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("guardian.enrollments.get", "id", &self.id)?;
             Ok(client.raw().get_enrollments_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_enrollments_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_enrollments_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.guardian().factors()`.
@@ -306,10 +307,10 @@ impl<'a> GuardianFactorsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factors())
-        })();
-        crate::runtime::send_json("get_factors", client, options, request)
+        });
+        crate::runtime::send_json("get_factors", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.set` (`PUT /guardian/factors/{name}`); finish with [`send`](Self::send).
@@ -353,7 +354,7 @@ impl<'a> GuardianFactorsSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "guardian.factors.set",
                 "name",
@@ -361,13 +362,14 @@ impl<'a> GuardianFactorsSetRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.set",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_factors_by_name(self.name, &body))
-        })();
-        crate::runtime::send_json("put_factors_by_name", client, options, request)
+            Ok(client.raw().put_factors_by_name(self.name.clone(), body))
+        });
+        crate::runtime::send_json("put_factors_by_name", client, options, build)
     }
 }
 /// Operations reached by `client.guardian().factors().duo()`.
@@ -460,10 +462,10 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factor_duo_settings())
-        })();
-        crate::runtime::send_json("get_factor_duo_settings", client, options, request)
+        });
+        crate::runtime::send_json("get_factor_duo_settings", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.duo.settings.set` (`PUT /guardian/factors/duo/settings`); finish with [`send`](Self::send).
@@ -511,16 +513,17 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.duo.settings.set",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_factor_duo_settings(&body))
-        })();
-        crate::runtime::send_json("put_factor_duo_settings", client, options, request)
+            Ok(client.raw().put_factor_duo_settings(body))
+        });
+        crate::runtime::send_json("put_factor_duo_settings", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.duo.settings.update` (`PATCH /guardian/factors/duo/settings`); finish with [`send`](Self::send).
@@ -568,16 +571,17 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.duo.settings.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_factor_duo_settings(&body))
-        })();
-        crate::runtime::send_json("patch_factor_duo_settings", client, options, request)
+            Ok(client.raw().patch_factor_duo_settings(body))
+        });
+        crate::runtime::send_json("patch_factor_duo_settings", client, options, build)
     }
 }
 /// Operations reached by `client.guardian().factors().phone()`.
@@ -720,10 +724,10 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_message_types())
-        })();
-        crate::runtime::send_json("get_message-types", client, options, request)
+        });
+        crate::runtime::send_json("get_message-types", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.phone.get_selected_provider` (`GET /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
@@ -761,15 +765,10 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_guardian_phone_providers())
-        })();
-        crate::runtime::send_json(
-            "get_guardian_phone_providers",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_guardian_phone_providers", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.phone.get_templates` (`GET /guardian/factors/phone/templates`); finish with [`send`](Self::send).
@@ -807,10 +806,10 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factor_phone_templates())
-        })();
-        crate::runtime::send_json("get_factor_phone_templates", client, options, request)
+        });
+        crate::runtime::send_json("get_factor_phone_templates", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.phone.get_twilio_provider` (`GET /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
@@ -848,14 +847,14 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_phone_twilio_factor_provider())
-        })();
+        });
         crate::runtime::send_json(
             "get_phone_twilio_factor_provider",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -904,16 +903,17 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.phone.set_message_types",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_message_types(&body))
-        })();
-        crate::runtime::send_json("put_message-types", client, options, request)
+            Ok(client.raw().put_message_types(body))
+        });
+        crate::runtime::send_json("put_message-types", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.phone.set_provider` (`PUT /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
@@ -961,16 +961,17 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.phone.set_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_phone_providers(&body))
-        })();
-        crate::runtime::send_json("put_phone_providers", client, options, request)
+            Ok(client.raw().put_phone_providers(body))
+        });
+        crate::runtime::send_json("put_phone_providers", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.phone.set_templates` (`PUT /guardian/factors/phone/templates`); finish with [`send`](Self::send).
@@ -1018,16 +1019,17 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.phone.set_templates",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_factor_phone_templates(&body))
-        })();
-        crate::runtime::send_json("put_factor_phone_templates", client, options, request)
+            Ok(client.raw().put_factor_phone_templates(body))
+        });
+        crate::runtime::send_json("put_factor_phone_templates", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.phone.set_twilio_provider` (`PUT /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
@@ -1075,16 +1077,17 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.phone.set_twilio_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_twilio(&body))
-        })();
-        crate::runtime::send_json("put_twilio", client, options, request)
+            Ok(client.raw().put_twilio(body))
+        });
+        crate::runtime::send_json("put_twilio", client, options, build)
     }
 }
 /// Operations reached by `client.guardian().factors().push_notification()`.
@@ -1292,10 +1295,10 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_apns())
-        })();
-        crate::runtime::send_json("get_apns", client, options, request)
+        });
+        crate::runtime::send_json("get_apns", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.get_selected_provider` (`GET /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
@@ -1335,10 +1338,10 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_pn_providers())
-        })();
-        crate::runtime::send_json("get_pn_providers", client, options, request)
+        });
+        crate::runtime::send_json("get_pn_providers", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.get_sns_provider` (`GET /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
@@ -1376,10 +1379,10 @@ impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_sns())
-        })();
-        crate::runtime::send_json("get_sns", client, options, request)
+        });
+        crate::runtime::send_json("get_sns", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_apns_provider` (`PUT /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -1431,16 +1434,17 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.push_notification.set_apns_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_apns(&body))
-        })();
-        crate::runtime::send_json("put_apns", client, options, request)
+            Ok(client.raw().put_apns(body))
+        });
+        crate::runtime::send_json("put_apns", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcm_provider` (`PUT /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
@@ -1492,16 +1496,17 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.push_notification.set_fcm_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_fcm(&body))
-        })();
-        crate::runtime::send_json("put_fcm", client, options, request)
+            Ok(client.raw().put_fcm(body))
+        });
+        crate::runtime::send_json("put_fcm", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcmv1_provider` (`PUT /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
@@ -1553,16 +1558,17 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.push_notification.set_fcmv1_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_fcmv1(&body))
-        })();
-        crate::runtime::send_json("put_fcmv1", client, options, request)
+            Ok(client.raw().put_fcmv1(body))
+        });
+        crate::runtime::send_json("put_fcmv1", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_provider` (`PUT /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
@@ -1612,16 +1618,17 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.push_notification.set_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_pn_providers(&body))
-        })();
-        crate::runtime::send_json("put_pn_providers", client, options, request)
+            Ok(client.raw().put_pn_providers(body))
+        });
+        crate::runtime::send_json("put_pn_providers", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_sns_provider` (`PUT /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
@@ -1673,16 +1680,17 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.push_notification.set_sns_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_sns(&body))
-        })();
-        crate::runtime::send_json("put_sns", client, options, request)
+            Ok(client.raw().put_sns(body))
+        });
+        crate::runtime::send_json("put_sns", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_apns_provider` (`PATCH /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -1736,16 +1744,17 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.push_notification.update_apns_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_apns(&body))
-        })();
-        crate::runtime::send_json("patch_apns", client, options, request)
+            Ok(client.raw().patch_apns(body))
+        });
+        crate::runtime::send_json("patch_apns", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_fcm_provider` (`PATCH /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
@@ -1799,16 +1808,17 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.push_notification.update_fcm_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_fcm(&body))
-        })();
-        crate::runtime::send_json("patch_fcm", client, options, request)
+            Ok(client.raw().patch_fcm(body))
+        });
+        crate::runtime::send_json("patch_fcm", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_fcmv1_provider` (`PATCH /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
@@ -1862,16 +1872,17 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.push_notification.update_fcmv1_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_fcmv1(&body))
-        })();
-        crate::runtime::send_json("patch_fcmv1", client, options, request)
+            Ok(client.raw().patch_fcmv1(body))
+        });
+        crate::runtime::send_json("patch_fcmv1", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_sns_provider` (`PATCH /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
@@ -1925,16 +1936,17 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.push_notification.update_sns_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_sns(&body))
-        })();
-        crate::runtime::send_json("patch_sns", client, options, request)
+            Ok(client.raw().patch_sns(body))
+        });
+        crate::runtime::send_json("patch_sns", client, options, build)
     }
 }
 /// Operations reached by `client.guardian().factors().sms()`.
@@ -2050,10 +2062,10 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_sms_providers())
-        })();
-        crate::runtime::send_json("get_sms_providers", client, options, request)
+        });
+        crate::runtime::send_json("get_sms_providers", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.sms.get_templates` (`GET /guardian/factors/sms/templates`); finish with [`send`](Self::send).
@@ -2095,10 +2107,10 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factor_sms_templates())
-        })();
-        crate::runtime::send_json("get_factor_sms_templates", client, options, request)
+        });
+        crate::runtime::send_json("get_factor_sms_templates", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.sms.get_twilio_provider` (`GET /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
@@ -2136,14 +2148,14 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_sms_twilio_factor_provider())
-        })();
+        });
         crate::runtime::send_json(
             "get_sms_twilio_factor_provider",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2192,16 +2204,17 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.sms.set_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_sms_providers(&body))
-        })();
-        crate::runtime::send_json("put_sms_providers", client, options, request)
+            Ok(client.raw().put_sms_providers(body))
+        });
+        crate::runtime::send_json("put_sms_providers", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.sms.set_templates` (`PUT /guardian/factors/sms/templates`); finish with [`send`](Self::send).
@@ -2249,16 +2262,17 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.sms.set_templates",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_factor_sms_templates(&body))
-        })();
-        crate::runtime::send_json("put_factor_sms_templates", client, options, request)
+            Ok(client.raw().put_factor_sms_templates(body))
+        });
+        crate::runtime::send_json("put_factor_sms_templates", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.sms.set_twilio_provider` (`PUT /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
@@ -2306,20 +2320,21 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.factors.sms.set_twilio_provider",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_sms_twilio_factor_provider(&body))
-        })();
+            Ok(client.raw().put_sms_twilio_factor_provider(body))
+        });
         crate::runtime::send_json(
             "put_sms_twilio_factor_provider",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2383,10 +2398,10 @@ impl<'a> GuardianPoliciesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_policies())
-        })();
-        crate::runtime::send_json("get_policies", client, options, request)
+        });
+        crate::runtime::send_json("get_policies", client, options, build)
     }
 }
 /// Request builder for `guardian.policies.set` (`PUT /guardian/policies`); finish with [`send`](Self::send).
@@ -2429,15 +2444,16 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "guardian.policies.set",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_policies(&body))
-        })();
-        crate::runtime::send_json("put_policies", client, options, request)
+            Ok(client.raw().put_policies(body))
+        });
+        crate::runtime::send_json("put_policies", client, options, build)
     }
 }

@@ -124,16 +124,17 @@ impl<'a> HooksCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "hooks.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_hooks(&body))
-        })();
-        crate::runtime::send_json("post_hooks", client, options, request)
+            Ok(client.raw().post_hooks(body))
+        });
+        crate::runtime::send_json("post_hooks", client, options, build)
     }
 }
 /// Request builder for `hooks.delete` (`DELETE /hooks/{id}`); finish with [`send`](Self::send).
@@ -162,11 +163,11 @@ impl<'a> HooksDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.delete", "id", &self.id)?;
             Ok(client.raw().delete_hooks_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_hooks_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_hooks_by_id", client, options, build)
     }
 }
 /// Request builder for `hooks.get` (`GET /hooks/{id}`); finish with [`send`](Self::send).
@@ -204,11 +205,11 @@ impl<'a> HooksGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.get", "id", &self.id)?;
             Ok(client.raw().get_hooks_by_id(&self.id, self.fields.as_deref()))
-        })();
-        crate::runtime::send_json("get_hooks_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_hooks_by_id", client, options, build)
     }
 }
 /// Request builder for `hooks.list` (`GET /hooks`); finish with [`send`](Self::send).
@@ -286,7 +287,7 @@ impl<'a> HooksListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -296,11 +297,11 @@ impl<'a> HooksListRequest<'a> {
                         self.include_totals,
                         self.page,
                         self.per_page,
-                        self.trigger_id,
+                        self.trigger_id.clone(),
                     ),
             )
-        })();
-        crate::runtime::send_json("get_hooks", client, options, request)
+        });
+        crate::runtime::send_json("get_hooks", client, options, build)
     }
 }
 impl<'a> HooksListRequest<'a> {
@@ -399,17 +400,18 @@ impl<'a> HooksUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "hooks.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_hooks_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_hooks_by_id", client, options, request)
+            Ok(client.raw().patch_hooks_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_hooks_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.hooks().secrets()`.
@@ -512,17 +514,18 @@ impl<'a> HooksSecretsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.secrets.create", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "hooks.secrets.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_secrets(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_secrets", client, options, request)
+            Ok(client.raw().post_secrets(&self.id, body))
+        });
+        crate::runtime::send_json("post_secrets", client, options, build)
     }
 }
 /// Request builder for `hooks.secrets.delete` (`DELETE /hooks/{id}/secrets`); finish with [`send`](Self::send).
@@ -561,17 +564,18 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.secrets.delete", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "hooks.secrets.delete",
                     "the request body",
                 ))?;
-            Ok(client.raw().delete_secrets(&self.id, &body))
-        })();
-        crate::runtime::send_empty("delete_secrets", client, options, request)
+            Ok(client.raw().delete_secrets(&self.id, body))
+        });
+        crate::runtime::send_empty("delete_secrets", client, options, build)
     }
 }
 /// Request builder for `hooks.secrets.get` (`GET /hooks/{id}/secrets`); finish with [`send`](Self::send).
@@ -610,11 +614,11 @@ impl<'a> HooksSecretsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.secrets.get", "id", &self.id)?;
             Ok(client.raw().get_secrets(&self.id))
-        })();
-        crate::runtime::send_json("get_secrets", client, options, request)
+        });
+        crate::runtime::send_json("get_secrets", client, options, build)
     }
 }
 /// Request builder for `hooks.secrets.update` (`PATCH /hooks/{id}/secrets`); finish with [`send`](Self::send).
@@ -659,16 +663,17 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.secrets.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "hooks.secrets.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_secrets(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_secrets", client, options, request)
+            Ok(client.raw().patch_secrets(&self.id, body))
+        });
+        crate::runtime::send_json("patch_secrets", client, options, build)
     }
 }

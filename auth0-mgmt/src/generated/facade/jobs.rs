@@ -79,11 +79,11 @@ impl<'a> JobsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("jobs.get", "id", &self.id)?;
             Ok(client.raw().get_jobs_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_jobs_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_jobs_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.jobs().errors()`.
@@ -139,11 +139,11 @@ impl<'a> JobsErrorsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("jobs.errors.get", "id", &self.id)?;
             Ok(client.raw().get_errors(&self.id))
-        })();
-        crate::runtime::send_json("get_errors", client, options, request)
+        });
+        crate::runtime::send_json("get_errors", client, options, build)
     }
 }
 /// Operations reached by `client.jobs().users_exports()`.
@@ -205,16 +205,17 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "jobs.users_exports.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_users_exports(&body))
-        })();
-        crate::runtime::send_json("post_users-exports", client, options, request)
+            Ok(client.raw().post_users_exports(body))
+        });
+        crate::runtime::send_json("post_users-exports", client, options, build)
     }
 }
 /// Operations reached by `client.jobs().users_imports()`.
@@ -302,9 +303,10 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "jobs.verification_email.create",
                     "the request body",
@@ -314,10 +316,10 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
                     .raw()
                     .post_verification_email(
                         self.auth0_custom_domain.as_deref().or(client.custom_domain()),
-                        &body,
+                        body,
                     ),
             )
-        })();
-        crate::runtime::send_json("post_verification-email", client, options, request)
+        });
+        crate::runtime::send_json("post_verification-email", client, options, build)
     }
 }

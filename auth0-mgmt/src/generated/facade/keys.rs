@@ -96,15 +96,10 @@ impl<'a> KeysCustomSigningDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().delete_custom_signing_keys())
-        })();
-        crate::runtime::send_empty(
-            "delete_custom_signing_keys",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_empty("delete_custom_signing_keys", client, options, build)
     }
 }
 /// Request builder for `keys.custom_signing.get` (`GET /keys/custom-signing`); finish with [`send`](Self::send).
@@ -137,10 +132,10 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_custom_signing_keys())
-        })();
-        crate::runtime::send_json("get_custom_signing_keys", client, options, request)
+        });
+        crate::runtime::send_json("get_custom_signing_keys", client, options, build)
     }
 }
 /// Request builder for `keys.custom_signing.set` (`PUT /keys/custom-signing`); finish with [`send`](Self::send).
@@ -183,16 +178,17 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "keys.custom_signing.set",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_custom_signing_keys(&body))
-        })();
-        crate::runtime::send_json("put_custom_signing_keys", client, options, request)
+            Ok(client.raw().put_custom_signing_keys(body))
+        });
+        crate::runtime::send_json("put_custom_signing_keys", client, options, build)
     }
 }
 /// Operations reached by `client.keys().encryption()`.
@@ -328,16 +324,17 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "keys.encryption.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_encryption(&body))
-        })();
-        crate::runtime::send_json("post_encryption", client, options, request)
+            Ok(client.raw().post_encryption(body))
+        });
+        crate::runtime::send_json("post_encryption", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.create_public_wrapping_key` (`POST /keys/encryption/{kid}/wrapping-key`); finish with [`send`](Self::send).
@@ -376,20 +373,15 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "keys.encryption.create_public_wrapping_key",
                 "kid",
                 &self.kid,
             )?;
             Ok(client.raw().post_encryption_wrapping_key(&self.kid))
-        })();
-        crate::runtime::send_json(
-            "post_encryption_wrapping_key",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("post_encryption_wrapping_key", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.delete` (`DELETE /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -418,11 +410,11 @@ impl<'a> KeysEncryptionDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.encryption.delete", "kid", &self.kid)?;
             Ok(client.raw().delete_encryption_key(&self.kid))
-        })();
-        crate::runtime::send_empty("delete_encryption_key", client, options, request)
+        });
+        crate::runtime::send_empty("delete_encryption_key", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.get` (`GET /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -453,11 +445,11 @@ impl<'a> KeysEncryptionGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.encryption.get", "kid", &self.kid)?;
             Ok(client.raw().get_encryption_key(&self.kid))
-        })();
-        crate::runtime::send_json("get_encryption_key", client, options, request)
+        });
+        crate::runtime::send_json("get_encryption_key", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.import` (`POST /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -498,17 +490,18 @@ impl<'a> KeysEncryptionImportRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.encryption.import", "kid", &self.kid)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "keys.encryption.import",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_encryption_key(&self.kid, &body))
-        })();
-        crate::runtime::send_json("post_encryption_key", client, options, request)
+            Ok(client.raw().post_encryption_key(&self.kid, body))
+        });
+        crate::runtime::send_json("post_encryption_key", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.list` (`GET /keys/encryption`); finish with [`send`](Self::send).
@@ -562,14 +555,14 @@ impl<'a> KeysEncryptionListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
                     .get_encryption_keys(self.include_totals, self.page, self.per_page),
             )
-        })();
-        crate::runtime::send_json("get_encryption_keys", client, options, request)
+        });
+        crate::runtime::send_json("get_encryption_keys", client, options, build)
     }
 }
 impl<'a> KeysEncryptionListRequest<'a> {
@@ -655,10 +648,10 @@ impl<'a> KeysEncryptionRekeyRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().post_encryption_rekey())
-        })();
-        crate::runtime::send_empty("post_encryption_rekey", client, options, request)
+        });
+        crate::runtime::send_empty("post_encryption_rekey", client, options, build)
     }
 }
 /// Operations reached by `client.keys().signing()`.
@@ -742,11 +735,11 @@ impl<'a> KeysSigningGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.signing.get", "kid", &self.kid)?;
             Ok(client.raw().get_signing_key(&self.kid))
-        })();
-        crate::runtime::send_json("get_signing_key", client, options, request)
+        });
+        crate::runtime::send_json("get_signing_key", client, options, build)
     }
 }
 /// Request builder for `keys.signing.list` (`GET /keys/signing`); finish with [`send`](Self::send).
@@ -779,10 +772,10 @@ impl<'a> KeysSigningListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_signing_keys())
-        })();
-        crate::runtime::send_json("get_signing_keys", client, options, request)
+        });
+        crate::runtime::send_json("get_signing_keys", client, options, build)
     }
 }
 /// Request builder for `keys.signing.revoke` (`PUT /keys/signing/{kid}/revoke`); finish with [`send`](Self::send).
@@ -816,11 +809,11 @@ impl<'a> KeysSigningRevokeRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.signing.revoke", "kid", &self.kid)?;
             Ok(client.raw().put_signing_keys(&self.kid))
-        })();
-        crate::runtime::send_json("put_signing_keys", client, options, request)
+        });
+        crate::runtime::send_json("put_signing_keys", client, options, build)
     }
 }
 /// Request builder for `keys.signing.rotate` (`POST /keys/signing/rotate`); finish with [`send`](Self::send).
@@ -853,9 +846,9 @@ impl<'a> KeysSigningRotateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().post_signing_keys())
-        })();
-        crate::runtime::send_json("post_signing_keys", client, options, request)
+        });
+        crate::runtime::send_json("post_signing_keys", client, options, build)
     }
 }

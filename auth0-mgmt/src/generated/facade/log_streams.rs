@@ -114,16 +114,17 @@ impl<'a> LogStreamsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "log_streams.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_log_streams(&body))
-        })();
-        crate::runtime::send_json("post_log-streams", client, options, request)
+            Ok(client.raw().post_log_streams(body))
+        });
+        crate::runtime::send_json("post_log-streams", client, options, build)
     }
 }
 /// Request builder for `log_streams.delete` (`DELETE /log-streams/{id}`); finish with [`send`](Self::send).
@@ -152,11 +153,11 @@ impl<'a> LogStreamsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("log_streams.delete", "id", &self.id)?;
             Ok(client.raw().delete_log_streams_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_log-streams_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_log-streams_by_id", client, options, build)
     }
 }
 /// Request builder for `log_streams.get` (`GET /log-streams/{id}`); finish with [`send`](Self::send).
@@ -190,11 +191,11 @@ impl<'a> LogStreamsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("log_streams.get", "id", &self.id)?;
             Ok(client.raw().get_log_streams_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_log-streams_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_log-streams_by_id", client, options, build)
     }
 }
 /// Request builder for `log_streams.list` (`GET /log-streams`); finish with [`send`](Self::send).
@@ -230,10 +231,10 @@ impl<'a> LogStreamsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_log_streams())
-        })();
-        crate::runtime::send_json("get_log-streams", client, options, request)
+        });
+        crate::runtime::send_json("get_log-streams", client, options, build)
     }
 }
 /// Request builder for `log_streams.update` (`PATCH /log-streams/{id}`); finish with [`send`](Self::send).
@@ -277,16 +278,17 @@ impl<'a> LogStreamsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("log_streams.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "log_streams.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_log_streams_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_log-streams_by_id", client, options, request)
+            Ok(client.raw().patch_log_streams_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_log-streams_by_id", client, options, build)
     }
 }

@@ -74,11 +74,11 @@ impl<'a> LogsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("logs.get", "id", &self.id)?;
             Ok(client.raw().get_logs_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_logs_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_logs_by_id", client, options, build)
     }
 }
 /// Request builder for `logs.list` (`GET /logs`); finish with [`send`](Self::send).
@@ -174,7 +174,7 @@ impl<'a> LogsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -190,8 +190,8 @@ impl<'a> LogsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_logs", client, options, request)
+        });
+        crate::runtime::send_json("get_logs", client, options, build)
     }
 }
 impl<'a> LogsListRequest<'a> {

@@ -130,16 +130,17 @@ impl<'a> NetworkAclsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "network_acls.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_network_acls(&body))
-        })();
-        crate::runtime::send_json("post_network-acls", client, options, request)
+            Ok(client.raw().post_network_acls(body))
+        });
+        crate::runtime::send_json("post_network-acls", client, options, build)
     }
 }
 /// Request builder for `network_acls.delete` (`DELETE /network-acls/{id}`); finish with [`send`](Self::send).
@@ -168,11 +169,11 @@ impl<'a> NetworkAclsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("network_acls.delete", "id", &self.id)?;
             Ok(client.raw().delete_network_acls_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_network-acls_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_network-acls_by_id", client, options, build)
     }
 }
 /// Request builder for `network_acls.get` (`GET /network-acls/{id}`); finish with [`send`](Self::send).
@@ -206,11 +207,11 @@ impl<'a> NetworkAclsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("network_acls.get", "id", &self.id)?;
             Ok(client.raw().get_network_acls_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_network-acls_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_network-acls_by_id", client, options, build)
     }
 }
 /// Request builder for `network_acls.list` (`GET /network-acls`); finish with [`send`](Self::send).
@@ -264,14 +265,14 @@ impl<'a> NetworkAclsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
                     .get_network_acls(self.include_totals, self.page, self.per_page),
             )
-        })();
-        crate::runtime::send_json("get_network-acls", client, options, request)
+        });
+        crate::runtime::send_json("get_network-acls", client, options, build)
     }
 }
 impl<'a> NetworkAclsListRequest<'a> {
@@ -380,17 +381,18 @@ impl<'a> NetworkAclsSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("network_acls.set", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "network_acls.set",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_network_acls_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("put_network-acls_by_id", client, options, request)
+            Ok(client.raw().put_network_acls_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("put_network-acls_by_id", client, options, build)
     }
 }
 /// Request builder for `network_acls.update` (`PATCH /network-acls/{id}`); finish with [`send`](Self::send).
@@ -434,16 +436,17 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("network_acls.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "network_acls.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_network_acls_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_network-acls_by_id", client, options, request)
+            Ok(client.raw().patch_network_acls_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_network-acls_by_id", client, options, build)
     }
 }

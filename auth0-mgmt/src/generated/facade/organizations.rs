@@ -177,16 +177,17 @@ impl<'a> OrganizationsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_organizations(&body))
-        })();
-        crate::runtime::send_json("post_organizations", client, options, request)
+            Ok(client.raw().post_organizations(body))
+        });
+        crate::runtime::send_json("post_organizations", client, options, build)
     }
 }
 /// Request builder for `organizations.delete` (`DELETE /organizations/{id}`); finish with [`send`](Self::send).
@@ -215,16 +216,11 @@ impl<'a> OrganizationsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.delete", "id", &self.id)?;
             Ok(client.raw().delete_organizations_by_id(&self.id))
-        })();
-        crate::runtime::send_empty(
-            "delete_organizations_by_id",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_empty("delete_organizations_by_id", client, options, build)
     }
 }
 /// Request builder for `organizations.get` (`GET /organizations/{id}`); finish with [`send`](Self::send).
@@ -255,11 +251,11 @@ impl<'a> OrganizationsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.get", "id", &self.id)?;
             Ok(client.raw().get_organizations_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_organizations_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_organizations_by_id", client, options, build)
     }
 }
 /// Request builder for `organizations.get_by_name` (`GET /organizations/name/{name}`); finish with [`send`](Self::send).
@@ -290,11 +286,11 @@ impl<'a> OrganizationsGetByNameRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.get_by_name", "name", &self.name)?;
             Ok(client.raw().get_name_by_name(&self.name))
-        })();
-        crate::runtime::send_json("get_name_by_name", client, options, request)
+        });
+        crate::runtime::send_json("get_name_by_name", client, options, build)
     }
 }
 /// Request builder for `organizations.list` (`GET /organizations`); finish with [`send`](Self::send).
@@ -369,7 +365,7 @@ impl<'a> OrganizationsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -382,8 +378,8 @@ impl<'a> OrganizationsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_organizations", client, options, request)
+        });
+        crate::runtime::send_json("get_organizations", client, options, build)
     }
 }
 impl<'a> OrganizationsListRequest<'a> {
@@ -568,17 +564,18 @@ impl<'a> OrganizationsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_organizations_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_organizations_by_id", client, options, request)
+            Ok(client.raw().patch_organizations_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_organizations_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.organizations().client_grants()`.
@@ -683,7 +680,7 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.client_grants.create",
                 "id",
@@ -691,17 +688,18 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.client_grants.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().create_organization_client_grants(&self.id, &body))
-        })();
+            Ok(client.raw().create_organization_client_grants(&self.id, body))
+        });
         crate::runtime::send_json(
             "create_organization-client-grants",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -732,7 +730,7 @@ impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.client_grants.delete",
                 "id",
@@ -744,12 +742,12 @@ impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
                 &self.grant_id,
             )?;
             Ok(client.raw().delete_client_grants_by_grant_id(&self.id, &self.grant_id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_client-grants_by_grant_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -834,7 +832,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.client_grants.list",
                 "id",
@@ -853,12 +851,12 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_organization-client-grants",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1064,7 +1062,7 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.connections.create",
                 "id",
@@ -1072,18 +1070,14 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.connections.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_organization_connection(&self.id, &body))
-        })();
-        crate::runtime::send_json(
-            "post_organization_connection",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().post_organization_connection(&self.id, body))
+        });
+        crate::runtime::send_json("post_organization_connection", client, options, build)
     }
 }
 /// Request builder for `organizations.connections.delete` (`DELETE /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
@@ -1113,7 +1107,7 @@ impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.connections.delete",
                 "id",
@@ -1129,12 +1123,12 @@ impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
                     .raw()
                     .delete_organization_connection(&self.id, &self.connection_id),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_organization_connection",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1170,7 +1164,7 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.connections.get", "id", &self.id)?;
             crate::runtime::path_value(
                 "organizations.connections.get",
@@ -1178,13 +1172,8 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
                 &self.connection_id,
             )?;
             Ok(client.raw().get_organization_connection(&self.id, &self.connection_id))
-        })();
-        crate::runtime::send_json(
-            "get_organization_connection",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_organization_connection", client, options, build)
     }
 }
 /// Request builder for `organizations.connections.list` (`GET /organizations/{id}/connections`); finish with [`send`](Self::send).
@@ -1251,7 +1240,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.connections.list",
                 "id",
@@ -1268,13 +1257,8 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json(
-            "get_organization_connections",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_organization_connections", client, options, build)
     }
 }
 impl<'a> OrganizationsConnectionsListRequest<'a> {
@@ -1386,7 +1370,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.connections.update",
                 "id",
@@ -1399,6 +1383,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.connections.update",
                     "the request body",
@@ -1406,14 +1391,14 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
             Ok(
                 client
                     .raw()
-                    .patch_organization_connection(&self.id, &self.connection_id, &body),
+                    .patch_organization_connection(&self.id, &self.connection_id, body),
             )
-        })();
+        });
         crate::runtime::send_json(
             "patch_organization_connection",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1567,7 +1552,7 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.discovery_domains.create",
                 "id",
@@ -1575,13 +1560,14 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.discovery_domains.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_discovery_domains(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_discovery-domains", client, options, request)
+            Ok(client.raw().post_discovery_domains(&self.id, body))
+        });
+        crate::runtime::send_json("post_discovery-domains", client, options, build)
     }
 }
 /// Request builder for `organizations.discovery_domains.delete` (`DELETE /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
@@ -1611,7 +1597,7 @@ impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.discovery_domains.delete",
                 "id",
@@ -1630,12 +1616,12 @@ impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
                         &self.discovery_domain_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_discovery-domains_by_discovery_domain_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1671,7 +1657,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.discovery_domains.get",
                 "id",
@@ -1690,12 +1676,12 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
                         &self.discovery_domain_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_discovery-domains_by_discovery_domain_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1731,7 +1717,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.discovery_domains.get_by_name",
                 "id",
@@ -1747,13 +1733,8 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
                     .raw()
                     .get_name_by_discovery_domain(&self.id, &self.discovery_domain),
             )
-        })();
-        crate::runtime::send_json(
-            "get_name_by_discovery_domain",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_name_by_discovery_domain", client, options, build)
     }
 }
 /// Request builder for `organizations.discovery_domains.list` (`GET /organizations/{id}/discovery-domains`); finish with [`send`](Self::send).
@@ -1806,7 +1787,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.discovery_domains.list",
                 "id",
@@ -1817,8 +1798,8 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
                     .raw()
                     .get_discovery_domains(&self.id, self.from.as_deref(), self.take),
             )
-        })();
-        crate::runtime::send_json("get_discovery-domains", client, options, request)
+        });
+        crate::runtime::send_json("get_discovery-domains", client, options, build)
     }
 }
 impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
@@ -1915,7 +1896,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.discovery_domains.update",
                 "id",
@@ -1928,6 +1909,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.discovery_domains.update",
                     "the request body",
@@ -1938,15 +1920,15 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
                     .patch_discovery_domains_by_discovery_domain_id(
                         &self.id,
                         &self.discovery_domain_id,
-                        &body,
+                        body,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "patch_discovery-domains_by_discovery_domain_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2084,7 +2066,7 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.enabled_connections.add",
                 "id",
@@ -2092,13 +2074,14 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.enabled_connections.add",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_enabled_connections(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_enabled_connections", client, options, request)
+            Ok(client.raw().post_enabled_connections(&self.id, body))
+        });
+        crate::runtime::send_json("post_enabled_connections", client, options, build)
     }
 }
 /// Request builder for `organizations.enabled_connections.delete` (`DELETE /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
@@ -2128,7 +2111,7 @@ impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.enabled_connections.delete",
                 "id",
@@ -2147,12 +2130,12 @@ impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
                         &self.connection_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_enabled_connections_by_connectionId",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2188,7 +2171,7 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.enabled_connections.get",
                 "id",
@@ -2207,12 +2190,12 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
                         &self.connection_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_enabled_connections_by_connectionId",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2271,7 +2254,7 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.enabled_connections.list",
                 "id",
@@ -2287,8 +2270,8 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_enabled_connections", client, options, request)
+        });
+        crate::runtime::send_json("get_enabled_connections", client, options, build)
     }
 }
 impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
@@ -2400,7 +2383,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.enabled_connections.update",
                 "id",
@@ -2413,6 +2396,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.enabled_connections.update",
                     "the request body",
@@ -2423,15 +2407,15 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
                     .patch_enabled_connections_by_connection_id(
                         &self.id,
                         &self.connection_id,
-                        &body,
+                        body,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "patch_enabled_connections_by_connectionId",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2510,7 +2494,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.groups.list",
                 "organization_id",
@@ -2525,8 +2509,8 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_organization_groups", client, options, request)
+        });
+        crate::runtime::send_json("get_organization_groups", client, options, build)
     }
 }
 impl<'a> OrganizationsGroupsListRequest<'a> {
@@ -2673,7 +2657,7 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.groups.roles.create",
                 "organization_id",
@@ -2686,6 +2670,7 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.groups.roles.create",
                     "the request body",
@@ -2696,15 +2681,15 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
                     .post_organization_group_roles(
                         &self.organization_id,
                         &self.group_id,
-                        &body,
+                        body,
                     ),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "post_organization_group_roles",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2745,7 +2730,7 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.groups.roles.delete",
                 "organization_id",
@@ -2758,6 +2743,7 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.groups.roles.delete",
                     "the request body",
@@ -2768,15 +2754,15 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
                     .delete_organization_group_roles(
                         &self.organization_id,
                         &self.group_id,
-                        &body,
+                        body,
                     ),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_organization_group_roles",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2826,7 +2812,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.groups.roles.list",
                 "organization_id",
@@ -2847,13 +2833,8 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json(
-            "get_organization_group_roles",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_organization_group_roles", client, options, build)
     }
 }
 impl<'a> OrganizationsGroupsRolesListRequest<'a> {
@@ -3030,7 +3011,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.invitations.create",
                 "id",
@@ -3038,6 +3019,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.invitations.create",
                     "the request body",
@@ -3048,11 +3030,11 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
                     .post_invitations(
                         &self.id,
                         self.auth0_custom_domain.as_deref().or(client.custom_domain()),
-                        &body,
+                        body,
                     ),
             )
-        })();
-        crate::runtime::send_json("post_invitations", client, options, request)
+        });
+        crate::runtime::send_json("post_invitations", client, options, build)
     }
 }
 /// Request builder for `organizations.invitations.delete` (`DELETE /organizations/{id}/invitations/{invitation_id}`); finish with [`send`](Self::send).
@@ -3082,7 +3064,7 @@ impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.invitations.delete",
                 "id",
@@ -3098,12 +3080,12 @@ impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
                     .raw()
                     .delete_invitations_by_invitation_id(&self.id, &self.invitation_id),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_invitations_by_invitation_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -3153,7 +3135,7 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.invitations.get", "id", &self.id)?;
             crate::runtime::path_value(
                 "organizations.invitations.get",
@@ -3170,12 +3152,12 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
                         self.include_fields,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_invitations_by_invitation_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -3255,7 +3237,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.invitations.list",
                 "id",
@@ -3274,8 +3256,8 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
                         self.sort.as_deref(),
                     ),
             )
-        })();
-        crate::runtime::send_json("get_invitations", client, options, request)
+        });
+        crate::runtime::send_json("get_invitations", client, options, build)
     }
 }
 impl<'a> OrganizationsInvitationsListRequest<'a> {
@@ -3451,17 +3433,18 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.members.create", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.members.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_members(&self.id, &body))
-        })();
-        crate::runtime::send_empty("post_members", client, options, request)
+            Ok(client.raw().post_members(&self.id, body))
+        });
+        crate::runtime::send_empty("post_members", client, options, build)
     }
 }
 /// Request builder for `organizations.members.delete` (`DELETE /organizations/{id}/members`); finish with [`send`](Self::send).
@@ -3500,17 +3483,18 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.members.delete", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.members.delete",
                     "the request body",
                 ))?;
-            Ok(client.raw().delete_members(&self.id, &body))
-        })();
-        crate::runtime::send_empty("delete_members", client, options, request)
+            Ok(client.raw().delete_members(&self.id, body))
+        });
+        crate::runtime::send_empty("delete_members", client, options, build)
     }
 }
 /// Request builder for `organizations.members.list` (`GET /organizations/{id}/members`); finish with [`send`](Self::send).
@@ -3596,7 +3580,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.members.list", "id", &self.id)?;
             Ok(
                 client
@@ -3612,8 +3596,8 @@ impl<'a> OrganizationsMembersListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_organization_members", client, options, request)
+        });
+        crate::runtime::send_json("get_organization_members", client, options, build)
     }
 }
 impl<'a> OrganizationsMembersListRequest<'a> {
@@ -3851,7 +3835,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.members.effective_roles.list",
                 "id",
@@ -3872,12 +3856,12 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_organization_member_effective_roles",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -4024,7 +4008,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.members.effective_roles.sources.groups.list",
                 "id",
@@ -4037,6 +4021,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
             )?;
             let role_id = self
                 .role_id
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.members.effective_roles.sources.groups.list",
                     "the `role_id` parameter",
@@ -4048,16 +4033,16 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
                         &self.id,
                         &self.user_id,
                         self.from.as_deref(),
-                        &role_id,
+                        role_id,
                         self.take,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_organization_member_role_source_groups",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -4206,7 +4191,7 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.members.roles.assign",
                 "id",
@@ -4219,6 +4204,7 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.members.roles.assign",
                     "the request body",
@@ -4226,14 +4212,14 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
             Ok(
                 client
                     .raw()
-                    .post_organization_member_roles(&self.id, &self.user_id, &body),
+                    .post_organization_member_roles(&self.id, &self.user_id, body),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "post_organization_member_roles",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -4274,7 +4260,7 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.members.roles.delete",
                 "id",
@@ -4287,6 +4273,7 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "organizations.members.roles.delete",
                     "the request body",
@@ -4294,14 +4281,14 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
             Ok(
                 client
                     .raw()
-                    .delete_organization_member_roles(&self.id, &self.user_id, &body),
+                    .delete_organization_member_roles(&self.id, &self.user_id, body),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_organization_member_roles",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -4361,7 +4348,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "organizations.members.roles.list",
                 "id",
@@ -4383,12 +4370,12 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_organization_member_roles",
             client,
             options,
-            request,
+            build,
         )
     }
 }

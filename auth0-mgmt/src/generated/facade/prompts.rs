@@ -85,10 +85,10 @@ impl<'a> PromptsGetSettingsRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_prompts())
-        })();
-        crate::runtime::send_json("get_prompts", client, options, request)
+        });
+        crate::runtime::send_json("get_prompts", client, options, build)
     }
 }
 /// Request builder for `prompts.update_settings` (`PATCH /prompts`); finish with [`send`](Self::send).
@@ -131,16 +131,17 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "prompts.update_settings",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_prompts(&body))
-        })();
-        crate::runtime::send_json("patch_prompts", client, options, request)
+            Ok(client.raw().patch_prompts(body))
+        });
+        crate::runtime::send_json("patch_prompts", client, options, build)
     }
 }
 /// Operations reached by `client.prompts().custom_text()`.
@@ -222,7 +223,7 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "prompts.custom_text.get",
                 "prompt",
@@ -233,14 +234,16 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
                 "language",
                 &self.language.to_string(),
             )?;
-            Ok(client.raw().get_custom_text_by_language(self.prompt, self.language))
-        })();
-        crate::runtime::send_json(
-            "get_custom-text_by_language",
-            client,
-            options,
-            request,
-        )
+            Ok(
+                client
+                    .raw()
+                    .get_custom_text_by_language(
+                        self.prompt.clone(),
+                        self.language.clone(),
+                    ),
+            )
+        });
+        crate::runtime::send_json("get_custom-text_by_language", client, options, build)
     }
 }
 /// Request builder for `prompts.custom_text.set` (`PUT /prompts/{prompt}/custom-text/{language}`); finish with [`send`](Self::send).
@@ -282,7 +285,7 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "prompts.custom_text.set",
                 "prompt",
@@ -295,6 +298,7 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "prompts.custom_text.set",
                     "the request body",
@@ -302,15 +306,14 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
             Ok(
                 client
                     .raw()
-                    .put_custom_text_by_language(self.prompt, self.language, &body),
+                    .put_custom_text_by_language(
+                        self.prompt.clone(),
+                        self.language.clone(),
+                        body,
+                    ),
             )
-        })();
-        crate::runtime::send_json(
-            "put_custom-text_by_language",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("put_custom-text_by_language", client, options, build)
     }
 }
 /// Operations reached by `client.prompts().partials()`.
@@ -387,15 +390,15 @@ impl<'a> PromptsPartialsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "prompts.partials.get",
                 "prompt",
                 &self.prompt.to_string(),
             )?;
-            Ok(client.raw().get_partials(self.prompt))
-        })();
-        crate::runtime::send_json("get_partials", client, options, request)
+            Ok(client.raw().get_partials(self.prompt.clone()))
+        });
+        crate::runtime::send_json("get_partials", client, options, build)
     }
 }
 /// Request builder for `prompts.partials.set` (`PUT /prompts/{prompt}/partials`); finish with [`send`](Self::send).
@@ -436,7 +439,7 @@ impl<'a> PromptsPartialsSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "prompts.partials.set",
                 "prompt",
@@ -444,13 +447,14 @@ impl<'a> PromptsPartialsSetRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "prompts.partials.set",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_partials(self.prompt, &body))
-        })();
-        crate::runtime::send_json("put_partials", client, options, request)
+            Ok(client.raw().put_partials(self.prompt.clone(), body))
+        });
+        crate::runtime::send_json("put_partials", client, options, build)
     }
 }
 /// Operations reached by `client.prompts().rendering()`.
@@ -566,16 +570,17 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "prompts.rendering.bulk_update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_bulk_rendering(&body))
-        })();
-        crate::runtime::send_json("patch_bulk_rendering", client, options, request)
+            Ok(client.raw().patch_bulk_rendering(body))
+        });
+        crate::runtime::send_json("patch_bulk_rendering", client, options, build)
     }
 }
 /// Request builder for `prompts.rendering.get` (`GET /prompts/{prompt}/screen/{screen}/rendering`); finish with [`send`](Self::send).
@@ -610,7 +615,7 @@ impl<'a> PromptsRenderingGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "prompts.rendering.get",
                 "prompt",
@@ -621,9 +626,9 @@ impl<'a> PromptsRenderingGetRequest<'a> {
                 "screen",
                 &self.screen.to_string(),
             )?;
-            Ok(client.raw().get_rendering(self.prompt, self.screen))
-        })();
-        crate::runtime::send_json("get_rendering", client, options, request)
+            Ok(client.raw().get_rendering(self.prompt.clone(), self.screen.clone()))
+        });
+        crate::runtime::send_json("get_rendering", client, options, build)
     }
 }
 /// Request builder for `prompts.rendering.list` (`GET /prompts/rendering`); finish with [`send`](Self::send).
@@ -715,7 +720,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -726,12 +731,12 @@ impl<'a> PromptsRenderingListRequest<'a> {
                         self.page,
                         self.per_page,
                         self.prompt.as_deref(),
-                        self.rendering_mode,
+                        self.rendering_mode.clone(),
                         self.screen.as_deref(),
                     ),
             )
-        })();
-        crate::runtime::send_json("get_all_rendering", client, options, request)
+        });
+        crate::runtime::send_json("get_all_rendering", client, options, build)
     }
 }
 impl<'a> PromptsRenderingListRequest<'a> {
@@ -841,7 +846,7 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "prompts.rendering.update",
                 "prompt",
@@ -854,12 +859,17 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "prompts.rendering.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_rendering(self.prompt, self.screen, &body))
-        })();
-        crate::runtime::send_json("patch_rendering", client, options, request)
+            Ok(
+                client
+                    .raw()
+                    .patch_rendering(self.prompt.clone(), self.screen.clone(), body),
+            )
+        });
+        crate::runtime::send_json("patch_rendering", client, options, build)
     }
 }

@@ -116,16 +116,17 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "rate_limit_policies.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_rate_limit_policies(&body))
-        })();
-        crate::runtime::send_json("post_rate-limit-policies", client, options, request)
+            Ok(client.raw().post_rate_limit_policies(body))
+        });
+        crate::runtime::send_json("post_rate-limit-policies", client, options, build)
     }
 }
 /// Request builder for `rate_limit_policies.delete` (`DELETE /rate-limit-policies/{id}`); finish with [`send`](Self::send).
@@ -154,15 +155,15 @@ impl<'a> RateLimitPoliciesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rate_limit_policies.delete", "id", &self.id)?;
             Ok(client.raw().delete_rate_limit_policies_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_rate-limit-policies_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -194,15 +195,15 @@ impl<'a> RateLimitPoliciesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rate_limit_policies.get", "id", &self.id)?;
             Ok(client.raw().get_rate_limit_policies_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_rate-limit-policies_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -282,20 +283,20 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
                     .get_rate_limit_policies(
-                        self.consumer,
+                        self.consumer.clone(),
                         self.consumer_selector.as_deref(),
                         self.from.as_deref(),
-                        self.resource,
+                        self.resource.clone(),
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_rate-limit-policies", client, options, request)
+        });
+        crate::runtime::send_json("get_rate-limit-policies", client, options, build)
     }
 }
 impl<'a> RateLimitPoliciesListRequest<'a> {
@@ -384,21 +385,22 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rate_limit_policies.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "rate_limit_policies.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_rate_limit_policies_by_id(&self.id, &body))
-        })();
+            Ok(client.raw().patch_rate_limit_policies_by_id(&self.id, body))
+        });
         crate::runtime::send_json(
             "patch_rate-limit-policies_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }

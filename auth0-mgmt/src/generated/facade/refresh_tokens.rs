@@ -108,11 +108,11 @@ impl<'a> RefreshTokensDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("refresh_tokens.delete", "id", &self.id)?;
             Ok(client.raw().delete_refresh_token(&self.id))
-        })();
-        crate::runtime::send_json("delete_refresh_token", client, options, request)
+        });
+        crate::runtime::send_json("delete_refresh_token", client, options, build)
     }
 }
 /// Request builder for `refresh_tokens.get` (`GET /refresh-tokens/{id}`); finish with [`send`](Self::send).
@@ -146,11 +146,11 @@ impl<'a> RefreshTokensGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("refresh_tokens.get", "id", &self.id)?;
             Ok(client.raw().get_refresh_token(&self.id))
-        })();
-        crate::runtime::send_json("get_refresh_token", client, options, request)
+        });
+        crate::runtime::send_json("get_refresh_token", client, options, build)
     }
 }
 /// Request builder for `refresh_tokens.list` (`GET /refresh-tokens`); finish with [`send`](Self::send).
@@ -228,9 +228,10 @@ impl<'a> RefreshTokensListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let user_id = self
                 .user_id
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "refresh_tokens.list",
                     "the `user_id` parameter",
@@ -244,11 +245,11 @@ impl<'a> RefreshTokensListRequest<'a> {
                         self.from.as_deref(),
                         self.include_fields,
                         self.take,
-                        &user_id,
+                        user_id,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_refresh_tokens", client, options, request)
+        });
+        crate::runtime::send_json("get_refresh_tokens", client, options, build)
     }
 }
 impl<'a> RefreshTokensListRequest<'a> {
@@ -340,16 +341,17 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "refresh_tokens.revoke",
                     "the request body",
                 ))?;
-            Ok(client.raw().revoke_refresh_tokens(&body))
-        })();
-        crate::runtime::send_json("revoke_refresh_tokens", client, options, request)
+            Ok(client.raw().revoke_refresh_tokens(body))
+        });
+        crate::runtime::send_json("revoke_refresh_tokens", client, options, build)
     }
 }
 /// Request builder for `refresh_tokens.update` (`PATCH /refresh-tokens/{id}`); finish with [`send`](Self::send).
@@ -393,16 +395,17 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("refresh_tokens.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "refresh_tokens.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_refresh_tokens_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_refresh-tokens_by_id", client, options, request)
+            Ok(client.raw().patch_refresh_tokens_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_refresh-tokens_by_id", client, options, build)
     }
 }

@@ -117,16 +117,17 @@ impl<'a> ResourceServersCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "resource_servers.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_resource_servers(&body))
-        })();
-        crate::runtime::send_json("post_resource-servers", client, options, request)
+            Ok(client.raw().post_resource_servers(body))
+        });
+        crate::runtime::send_json("post_resource-servers", client, options, build)
     }
 }
 /// Request builder for `resource_servers.delete` (`DELETE /resource-servers/{id}`); finish with [`send`](Self::send).
@@ -155,15 +156,15 @@ impl<'a> ResourceServersDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("resource_servers.delete", "id", &self.id)?;
             Ok(client.raw().delete_resource_servers_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_resource-servers_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -202,11 +203,11 @@ impl<'a> ResourceServersGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("resource_servers.get", "id", &self.id)?;
             Ok(client.raw().get_resource_servers_by_id(&self.id, self.include_fields))
-        })();
-        crate::runtime::send_json("get_resource-servers_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_resource-servers_by_id", client, options, build)
     }
 }
 /// Request builder for `resource_servers.list` (`GET /resource-servers`); finish with [`send`](Self::send).
@@ -277,7 +278,7 @@ impl<'a> ResourceServersListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -289,8 +290,8 @@ impl<'a> ResourceServersListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_resource-servers", client, options, request)
+        });
+        crate::runtime::send_json("get_resource-servers", client, options, build)
     }
 }
 impl<'a> ResourceServersListRequest<'a> {
@@ -392,21 +393,17 @@ impl<'a> ResourceServersUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("resource_servers.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "resource_servers.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_resource_servers_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json(
-            "patch_resource-servers_by_id",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().patch_resource_servers_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_resource-servers_by_id", client, options, build)
     }
 }

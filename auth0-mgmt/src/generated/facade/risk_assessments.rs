@@ -86,14 +86,14 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_risk_assessments_settings())
-        })();
+        });
         crate::runtime::send_json(
             "get_risk_assessments_settings",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -137,20 +137,21 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "risk_assessments.settings.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_risk_assessments_settings(&body))
-        })();
+            Ok(client.raw().patch_risk_assessments_settings(body))
+        });
         crate::runtime::send_json(
             "patch_risk_assessments_settings",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -219,10 +220,10 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_new_device())
-        })();
-        crate::runtime::send_json("get_new-device", client, options, request)
+        });
+        crate::runtime::send_json("get_new-device", client, options, build)
     }
 }
 /// Request builder for `risk_assessments.settings.new_device.update` (`PATCH /risk-assessments/settings/new-device`); finish with [`send`](Self::send).
@@ -272,15 +273,16 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "risk_assessments.settings.new_device.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_new_device(&body))
-        })();
-        crate::runtime::send_json("patch_new-device", client, options, request)
+            Ok(client.raw().patch_new_device(body))
+        });
+        crate::runtime::send_json("patch_new-device", client, options, build)
     }
 }

@@ -129,16 +129,17 @@ impl<'a> RolesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "roles.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_roles(&body))
-        })();
-        crate::runtime::send_json("post_roles", client, options, request)
+            Ok(client.raw().post_roles(body))
+        });
+        crate::runtime::send_json("post_roles", client, options, build)
     }
 }
 /// Request builder for `roles.delete` (`DELETE /roles/{id}`); finish with [`send`](Self::send).
@@ -169,11 +170,11 @@ impl<'a> RolesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.delete", "id", &self.id)?;
             Ok(client.raw().delete_roles_by_id(&self.id))
-        })();
-        crate::runtime::send_json("delete_roles_by_id", client, options, request)
+        });
+        crate::runtime::send_json("delete_roles_by_id", client, options, build)
     }
 }
 /// Request builder for `roles.get` (`GET /roles/{id}`); finish with [`send`](Self::send).
@@ -204,11 +205,11 @@ impl<'a> RolesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.get", "id", &self.id)?;
             Ok(client.raw().get_roles_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_roles_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_roles_by_id", client, options, build)
     }
 }
 /// Request builder for `roles.list` (`GET /roles`); finish with [`send`](Self::send).
@@ -269,7 +270,7 @@ impl<'a> RolesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -280,8 +281,8 @@ impl<'a> RolesListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_roles", client, options, request)
+        });
+        crate::runtime::send_json("get_roles", client, options, build)
     }
 }
 impl<'a> RolesListRequest<'a> {
@@ -380,17 +381,18 @@ impl<'a> RolesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "roles.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_roles_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_roles_by_id", client, options, request)
+            Ok(client.raw().patch_roles_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_roles_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.roles().groups()`.
@@ -476,17 +478,18 @@ impl<'a> RolesGroupsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.groups.create", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "roles.groups.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_role_groups(&self.id, &body))
-        })();
-        crate::runtime::send_empty("post_role_groups", client, options, request)
+            Ok(client.raw().post_role_groups(&self.id, body))
+        });
+        crate::runtime::send_empty("post_role_groups", client, options, build)
     }
 }
 /// Request builder for `roles.groups.delete` (`DELETE /roles/{id}/groups`); finish with [`send`](Self::send).
@@ -525,17 +528,18 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.groups.delete", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "roles.groups.delete",
                     "the request body",
                 ))?;
-            Ok(client.raw().delete_role_groups(&self.id, &body))
-        })();
-        crate::runtime::send_empty("delete_role_groups", client, options, request)
+            Ok(client.raw().delete_role_groups(&self.id, body))
+        });
+        crate::runtime::send_empty("delete_role_groups", client, options, build)
     }
 }
 /// Request builder for `roles.groups.get` (`GET /roles/{id}/groups`); finish with [`send`](Self::send).
@@ -583,11 +587,11 @@ impl<'a> RolesGroupsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.groups.get", "id", &self.id)?;
             Ok(client.raw().get_role_groups(&self.id, self.from.as_deref(), self.take))
-        })();
-        crate::runtime::send_json("get_role_groups", client, options, request)
+        });
+        crate::runtime::send_json("get_role_groups", client, options, build)
     }
 }
 impl<'a> RolesGroupsGetRequest<'a> {
@@ -721,21 +725,22 @@ impl<'a> RolesPermissionsAddRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.permissions.add", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "roles.permissions.add",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_role_permission_assignment(&self.id, &body))
-        })();
+            Ok(client.raw().post_role_permission_assignment(&self.id, body))
+        });
         crate::runtime::send_json(
             "post_role_permission_assignment",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -777,21 +782,22 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.permissions.delete", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "roles.permissions.delete",
                     "the request body",
                 ))?;
-            Ok(client.raw().delete_role_permission_assignment(&self.id, &body))
-        })();
+            Ok(client.raw().delete_role_permission_assignment(&self.id, body))
+        });
         crate::runtime::send_json(
             "delete_role_permission_assignment",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -847,7 +853,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.permissions.list", "id", &self.id)?;
             Ok(
                 client
@@ -859,8 +865,8 @@ impl<'a> RolesPermissionsListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_role_permission", client, options, request)
+        });
+        crate::runtime::send_json("get_role_permission", client, options, build)
     }
 }
 impl<'a> RolesPermissionsListRequest<'a> {
@@ -1003,17 +1009,18 @@ impl<'a> RolesUsersAssignRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.users.assign", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "roles.users.assign",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_role_users(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_role_users", client, options, request)
+            Ok(client.raw().post_role_users(&self.id, body))
+        });
+        crate::runtime::send_json("post_role_users", client, options, build)
     }
 }
 /// Request builder for `roles.users.list` (`GET /roles/{id}/users`); finish with [`send`](Self::send).
@@ -1082,7 +1089,7 @@ impl<'a> RolesUsersListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.users.list", "id", &self.id)?;
             Ok(
                 client
@@ -1096,8 +1103,8 @@ impl<'a> RolesUsersListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_role_user", client, options, request)
+        });
+        crate::runtime::send_json("get_role_user", client, options, build)
     }
 }
 impl<'a> RolesUsersListRequest<'a> {

@@ -119,16 +119,17 @@ impl<'a> RulesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "rules.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_rules(&body))
-        })();
-        crate::runtime::send_json("post_rules", client, options, request)
+            Ok(client.raw().post_rules(body))
+        });
+        crate::runtime::send_json("post_rules", client, options, build)
     }
 }
 /// Request builder for `rules.delete` (`DELETE /rules/{id}`); finish with [`send`](Self::send).
@@ -157,11 +158,11 @@ impl<'a> RulesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules.delete", "id", &self.id)?;
             Ok(client.raw().delete_rules_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_rules_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_rules_by_id", client, options, build)
     }
 }
 /// Request builder for `rules.get` (`GET /rules/{id}`); finish with [`send`](Self::send).
@@ -206,7 +207,7 @@ impl<'a> RulesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules.get", "id", &self.id)?;
             Ok(
                 client
@@ -217,8 +218,8 @@ impl<'a> RulesGetRequest<'a> {
                         self.include_fields,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_rules_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_rules_by_id", client, options, build)
     }
 }
 /// Request builder for `rules.list` (`GET /rules`); finish with [`send`](Self::send).
@@ -293,7 +294,7 @@ impl<'a> RulesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -306,8 +307,8 @@ impl<'a> RulesListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_rules", client, options, request)
+        });
+        crate::runtime::send_json("get_rules", client, options, build)
     }
 }
 impl<'a> RulesListRequest<'a> {
@@ -406,16 +407,17 @@ impl<'a> RulesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "rules.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_rules_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_rules_by_id", client, options, request)
+            Ok(client.raw().patch_rules_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_rules_by_id", client, options, build)
     }
 }

@@ -76,16 +76,11 @@ impl<'a> RulesConfigsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules_configs.delete", "key", &self.key)?;
             Ok(client.raw().delete_rules_configs_by_key(&self.key))
-        })();
-        crate::runtime::send_empty(
-            "delete_rules-configs_by_key",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_empty("delete_rules-configs_by_key", client, options, build)
     }
 }
 /// Request builder for `rules_configs.list` (`GET /rules-configs`); finish with [`send`](Self::send).
@@ -118,10 +113,10 @@ impl<'a> RulesConfigsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_rules_configs())
-        })();
-        crate::runtime::send_json("get_rules-configs", client, options, request)
+        });
+        crate::runtime::send_json("get_rules-configs", client, options, build)
     }
 }
 /// Request builder for `rules_configs.set` (`PUT /rules-configs/{key}`); finish with [`send`](Self::send).
@@ -165,16 +160,17 @@ impl<'a> RulesConfigsSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules_configs.set", "key", &self.key)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "rules_configs.set",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_rules_configs_by_key(&self.key, &body))
-        })();
-        crate::runtime::send_json("put_rules-configs_by_key", client, options, request)
+            Ok(client.raw().put_rules_configs_by_key(&self.key, body))
+        });
+        crate::runtime::send_json("put_rules-configs_by_key", client, options, build)
     }
 }

@@ -131,16 +131,17 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "self_service_profiles.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_self_service_profiles(&body))
-        })();
-        crate::runtime::send_json("post_self-service-profiles", client, options, request)
+            Ok(client.raw().post_self_service_profiles(body))
+        });
+        crate::runtime::send_json("post_self-service-profiles", client, options, build)
     }
 }
 /// Request builder for `self_service_profiles.delete` (`DELETE /self-service-profiles/{id}`); finish with [`send`](Self::send).
@@ -169,15 +170,15 @@ impl<'a> SelfServiceProfilesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("self_service_profiles.delete", "id", &self.id)?;
             Ok(client.raw().delete_self_service_profiles_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_self-service-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -212,15 +213,15 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("self_service_profiles.get", "id", &self.id)?;
             Ok(client.raw().get_self_service_profiles_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_self-service-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -278,7 +279,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -288,8 +289,8 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_self-service-profiles", client, options, request)
+        });
+        crate::runtime::send_json("get_self-service-profiles", client, options, build)
     }
 }
 impl<'a> SelfServiceProfilesListRequest<'a> {
@@ -398,21 +399,22 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("self_service_profiles.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "self_service_profiles.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_self_service_profiles_by_id(&self.id, &body))
-        })();
+            Ok(client.raw().patch_self_service_profiles_by_id(&self.id, body))
+        });
         crate::runtime::send_json(
             "patch_self-service-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -500,7 +502,7 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "self_service_profiles.custom_text.list",
                 "id",
@@ -521,16 +523,16 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
                     .raw()
                     .get_self_service_profile_custom_text(
                         &self.id,
-                        self.language,
-                        self.page,
+                        self.language.clone(),
+                        self.page.clone(),
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_self_service_profile_custom_text",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -586,7 +588,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "self_service_profiles.custom_text.set",
                 "id",
@@ -604,6 +606,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "self_service_profiles.custom_text.set",
                     "the request body",
@@ -613,17 +616,17 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
                     .raw()
                     .put_self_service_profile_custom_text(
                         &self.id,
-                        self.language,
-                        self.page,
-                        &body,
+                        self.language.clone(),
+                        self.page.clone(),
+                        body,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "put_self_service_profile_custom_text",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -721,7 +724,7 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "self_service_profiles.sso_ticket.create",
                 "id",
@@ -729,6 +732,7 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "self_service_profiles.sso_ticket.create",
                     "the request body",
@@ -739,11 +743,11 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
                     .post_sso_ticket(
                         &self.id,
                         self.auth0_custom_domain.as_deref().or(client.custom_domain()),
-                        &body,
+                        body,
                     ),
             )
-        })();
-        crate::runtime::send_json("post_sso-ticket", client, options, request)
+        });
+        crate::runtime::send_json("post_sso-ticket", client, options, build)
     }
 }
 /// Request builder for `self_service_profiles.sso_ticket.revoke` (`POST /self-service-profiles/{profileId}/sso-ticket/{id}/revoke`); finish with [`send`](Self::send).
@@ -775,7 +779,7 @@ impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "self_service_profiles.sso_ticket.revoke",
                 "profile_id",
@@ -787,7 +791,7 @@ impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
                 &self.id,
             )?;
             Ok(client.raw().post_revoke(&self.profile_id, &self.id))
-        })();
-        crate::runtime::send_json("post_revoke", client, options, request)
+        });
+        crate::runtime::send_json("post_revoke", client, options, build)
     }
 }

@@ -91,11 +91,11 @@ impl<'a> SessionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("sessions.delete", "id", &self.id)?;
             Ok(client.raw().delete_session(&self.id))
-        })();
-        crate::runtime::send_json("delete_session", client, options, request)
+        });
+        crate::runtime::send_json("delete_session", client, options, build)
     }
 }
 /// Request builder for `sessions.get` (`GET /sessions/{id}`); finish with [`send`](Self::send).
@@ -129,11 +129,11 @@ impl<'a> SessionsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("sessions.get", "id", &self.id)?;
             Ok(client.raw().get_session(&self.id))
-        })();
-        crate::runtime::send_json("get_session", client, options, request)
+        });
+        crate::runtime::send_json("get_session", client, options, build)
     }
 }
 /// Request builder for `sessions.revoke` (`POST /sessions/{id}/revoke`); finish with [`send`](Self::send).
@@ -164,11 +164,11 @@ impl<'a> SessionsRevokeRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("sessions.revoke", "id", &self.id)?;
             Ok(client.raw().revoke_session(&self.id))
-        })();
-        crate::runtime::send_json("revoke_session", client, options, request)
+        });
+        crate::runtime::send_json("revoke_session", client, options, build)
     }
 }
 /// Request builder for `sessions.update` (`PATCH /sessions/{id}`); finish with [`send`](Self::send).
@@ -212,16 +212,17 @@ impl<'a> SessionsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("sessions.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "sessions.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_sessions_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_sessions_by_id", client, options, request)
+            Ok(client.raw().patch_sessions_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_sessions_by_id", client, options, build)
     }
 }

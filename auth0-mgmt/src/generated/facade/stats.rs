@@ -63,10 +63,10 @@ impl<'a> StatsGetActiveUsersCountRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_active_users())
-        })();
-        crate::runtime::send_json("get_active-users", client, options, request)
+        });
+        crate::runtime::send_json("get_active-users", client, options, build)
     }
 }
 /// Request builder for `stats.get_daily` (`GET /stats/daily`); finish with [`send`](Self::send).
@@ -113,9 +113,9 @@ impl<'a> StatsGetDailyRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_daily(self.from.as_deref(), self.to.as_deref()))
-        })();
-        crate::runtime::send_json("get_daily", client, options, request)
+        });
+        crate::runtime::send_json("get_daily", client, options, build)
     }
 }

@@ -72,10 +72,10 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_supplemental_signals())
-        })();
-        crate::runtime::send_json("get_supplemental-signals", client, options, request)
+        });
+        crate::runtime::send_json("get_supplemental-signals", client, options, build)
     }
 }
 /// Request builder for `supplemental_signals.patch` (`PATCH /supplemental-signals`); finish with [`send`](Self::send).
@@ -121,15 +121,16 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "supplemental_signals.patch",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_supplemental_signals(&body))
-        })();
-        crate::runtime::send_json("patch_supplemental-signals", client, options, request)
+            Ok(client.raw().patch_supplemental_signals(body))
+        });
+        crate::runtime::send_json("patch_supplemental-signals", client, options, build)
     }
 }

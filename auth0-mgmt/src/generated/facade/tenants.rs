@@ -96,14 +96,14 @@ impl<'a> TenantsSettingsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
                     .tenant_settings_route(self.fields.as_deref(), self.include_fields),
             )
-        })();
-        crate::runtime::send_json("tenant_settings_route", client, options, request)
+        });
+        crate::runtime::send_json("tenant_settings_route", client, options, build)
     }
 }
 /// Request builder for `tenants.settings.update` (`PATCH /tenants/settings`); finish with [`send`](Self::send).
@@ -146,15 +146,16 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "tenants.settings.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_settings(&body))
-        })();
-        crate::runtime::send_json("patch_settings", client, options, request)
+            Ok(client.raw().patch_settings(body))
+        });
+        crate::runtime::send_json("patch_settings", client, options, build)
     }
 }

@@ -87,9 +87,10 @@ impl<'a> TicketsChangePasswordRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "tickets.change_password",
                     "the request body",
@@ -99,11 +100,11 @@ impl<'a> TicketsChangePasswordRequest<'a> {
                     .raw()
                     .post_password_change(
                         self.auth0_custom_domain.as_deref().or(client.custom_domain()),
-                        &body,
+                        body,
                     ),
             )
-        })();
-        crate::runtime::send_json("post_password-change", client, options, request)
+        });
+        crate::runtime::send_json("post_password-change", client, options, build)
     }
 }
 /// Request builder for `tickets.verify_email` (`POST /tickets/email-verification`); finish with [`send`](Self::send).
@@ -153,9 +154,10 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "tickets.verify_email",
                     "the request body",
@@ -165,10 +167,10 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
                     .raw()
                     .post_email_verification(
                         self.auth0_custom_domain.as_deref().or(client.custom_domain()),
-                        &body,
+                        body,
                     ),
             )
-        })();
-        crate::runtime::send_json("post_email-verification", client, options, request)
+        });
+        crate::runtime::send_json("post_email-verification", client, options, build)
     }
 }

@@ -124,21 +124,17 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "token_exchange_profiles.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_token_exchange_profiles(&body))
-        })();
-        crate::runtime::send_json(
-            "post_token-exchange-profiles",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().post_token_exchange_profiles(body))
+        });
+        crate::runtime::send_json("post_token-exchange-profiles", client, options, build)
     }
 }
 /// Request builder for `token_exchange_profiles.delete` (`DELETE /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
@@ -167,19 +163,19 @@ impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "token_exchange_profiles.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_token_exchange_profiles_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_token-exchange-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -214,15 +210,15 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("token_exchange_profiles.get", "id", &self.id)?;
             Ok(client.raw().get_token_exchange_profiles_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_token-exchange-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -273,15 +269,10 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_token_exchange_profiles(self.from.as_deref(), self.take))
-        })();
-        crate::runtime::send_json(
-            "get_token-exchange-profiles",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_token-exchange-profiles", client, options, build)
     }
 }
 impl<'a> TokenExchangeProfilesListRequest<'a> {
@@ -380,7 +371,7 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "token_exchange_profiles.update",
                 "id",
@@ -388,17 +379,18 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "token_exchange_profiles.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_token_exchange_profiles_by_id(&self.id, &body))
-        })();
+            Ok(client.raw().patch_token_exchange_profiles_by_id(&self.id, body))
+        });
         crate::runtime::send_json(
             "patch_token-exchange-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }

@@ -150,21 +150,17 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "user_attribute_profiles.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_user_attribute_profiles(&body))
-        })();
-        crate::runtime::send_json(
-            "post_user-attribute-profiles",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().post_user_attribute_profiles(body))
+        });
+        crate::runtime::send_json("post_user-attribute-profiles", client, options, build)
     }
 }
 /// Request builder for `user_attribute_profiles.delete` (`DELETE /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
@@ -193,19 +189,19 @@ impl<'a> UserAttributeProfilesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "user_attribute_profiles.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_user_attribute_profiles_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_user-attribute-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -240,15 +236,15 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("user_attribute_profiles.get", "id", &self.id)?;
             Ok(client.raw().get_user_attribute_profiles_by_id(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_user-attribute-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -283,19 +279,19 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "user_attribute_profiles.get_template",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_user_attribute_profile_template(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_user_attribute_profile_template",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -348,15 +344,10 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_user_attribute_profiles(self.from.as_deref(), self.take))
-        })();
-        crate::runtime::send_json(
-            "get_user-attribute-profiles",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_user-attribute-profiles", client, options, build)
     }
 }
 impl<'a> UserAttributeProfilesListRequest<'a> {
@@ -446,14 +437,14 @@ impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_user_attribute_profile_templates())
-        })();
+        });
         crate::runtime::send_json(
             "get_user_attribute_profile_templates",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -498,7 +489,7 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "user_attribute_profiles.update",
                 "id",
@@ -506,17 +497,18 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "user_attribute_profiles.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_user_attribute_profiles_by_id(&self.id, &body))
-        })();
+            Ok(client.raw().patch_user_attribute_profiles_by_id(&self.id, body))
+        });
         crate::runtime::send_json(
             "patch_user-attribute-profiles_by_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }

@@ -90,11 +90,11 @@ impl<'a> UserBlocksDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("user_blocks.delete", "id", &self.id)?;
             Ok(client.raw().delete_user_blocks_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_user-blocks_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_user-blocks_by_id", client, options, build)
     }
 }
 /// Request builder for `user_blocks.delete_by_identifier` (`DELETE /user-blocks`); finish with [`send`](Self::send).
@@ -129,16 +129,17 @@ impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let identifier = self
                 .identifier
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "user_blocks.delete_by_identifier",
                     "the `identifier` parameter",
                 ))?;
-            Ok(client.raw().delete_user_blocks(&identifier))
-        })();
-        crate::runtime::send_empty("delete_user-blocks", client, options, request)
+            Ok(client.raw().delete_user_blocks(identifier))
+        });
+        crate::runtime::send_empty("delete_user-blocks", client, options, build)
     }
 }
 /// Request builder for `user_blocks.list` (`GET /user-blocks/{id}`); finish with [`send`](Self::send).
@@ -179,7 +180,7 @@ impl<'a> UserBlocksListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("user_blocks.list", "id", &self.id)?;
             Ok(
                 client
@@ -189,8 +190,8 @@ impl<'a> UserBlocksListRequest<'a> {
                         self.consider_brute_force_enablement,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_user-blocks_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_user-blocks_by_id", client, options, build)
     }
 }
 /// Request builder for `user_blocks.list_by_identifier` (`GET /user-blocks`); finish with [`send`](Self::send).
@@ -237,9 +238,10 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let identifier = self
                 .identifier
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "user_blocks.list_by_identifier",
                     "the `identifier` parameter",
@@ -247,9 +249,9 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
             Ok(
                 client
                     .raw()
-                    .get_user_blocks(self.consider_brute_force_enablement, &identifier),
+                    .get_user_blocks(self.consider_brute_force_enablement, identifier),
             )
-        })();
-        crate::runtime::send_json("get_user-blocks", client, options, request)
+        });
+        crate::runtime::send_json("get_user-blocks", client, options, build)
     }
 }

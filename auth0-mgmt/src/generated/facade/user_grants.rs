@@ -81,11 +81,11 @@ impl<'a> UserGrantsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("user_grants.delete", "id", &self.id)?;
             Ok(client.raw().delete_grants_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_grants_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_grants_by_id", client, options, build)
     }
 }
 /// Request builder for `user_grants.delete_by_user_id` (`DELETE /grants`); finish with [`send`](Self::send).
@@ -120,16 +120,17 @@ impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let user_id = self
                 .user_id
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "user_grants.delete_by_user_id",
                     "the `user_id` parameter",
                 ))?;
-            Ok(client.raw().delete_grants_by_user_id(&user_id))
-        })();
-        crate::runtime::send_empty("delete_grants_by_user_id", client, options, request)
+            Ok(client.raw().delete_grants_by_user_id(user_id))
+        });
+        crate::runtime::send_empty("delete_grants_by_user_id", client, options, build)
     }
 }
 /// Request builder for `user_grants.list` (`GET /grants`); finish with [`send`](Self::send).
@@ -204,7 +205,7 @@ impl<'a> UserGrantsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -217,8 +218,8 @@ impl<'a> UserGrantsListRequest<'a> {
                         self.user_id.as_deref(),
                     ),
             )
-        })();
-        crate::runtime::send_json("get_grants", client, options, request)
+        });
+        crate::runtime::send_json("get_grants", client, options, build)
     }
 }
 impl<'a> UserGrantsListRequest<'a> {

@@ -275,9 +275,10 @@ impl<'a> UsersCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.create",
                     "the request body",
@@ -287,11 +288,11 @@ impl<'a> UsersCreateRequest<'a> {
                     .raw()
                     .post_users(
                         self.auth0_custom_domain.as_deref().or(client.custom_domain()),
-                        &body,
+                        body,
                     ),
             )
-        })();
-        crate::runtime::send_json("post_users", client, options, request)
+        });
+        crate::runtime::send_json("post_users", client, options, build)
     }
 }
 /// Request builder for `users.delete` (`DELETE /users/{id}`); finish with [`send`](Self::send).
@@ -320,11 +321,11 @@ impl<'a> UsersDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.delete", "id", &self.id)?;
             Ok(client.raw().delete_users_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_users_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_users_by_id", client, options, build)
     }
 }
 /// Request builder for `users.get` (`GET /users/{id}`); finish with [`send`](Self::send).
@@ -372,7 +373,7 @@ impl<'a> UsersGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.get", "id", &self.id)?;
             Ok(
                 client
@@ -383,8 +384,8 @@ impl<'a> UsersGetRequest<'a> {
                         self.include_fields,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_users_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_users_by_id", client, options, build)
     }
 }
 /// Request builder for `users.list` (`GET /users`); finish with [`send`](Self::send).
@@ -490,7 +491,7 @@ impl<'a> UsersListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
                 client
                     .raw()
@@ -503,12 +504,12 @@ impl<'a> UsersListRequest<'a> {
                         self.per_page,
                         self.primary_order,
                         self.q.as_deref(),
-                        self.search_engine,
+                        self.search_engine.clone(),
                         self.sort.as_deref(),
                     ),
             )
-        })();
-        crate::runtime::send_json("get_users", client, options, request)
+        });
+        crate::runtime::send_json("get_users", client, options, build)
     }
 }
 impl<'a> UsersListRequest<'a> {
@@ -627,9 +628,10 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let email = self
                 .email
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.list_users_by_email",
                     "the `email` parameter",
@@ -638,13 +640,13 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
                 client
                     .raw()
                     .get_users_by_email(
-                        &email,
+                        email,
                         self.fields.as_deref(),
                         self.include_fields,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_users-by-email", client, options, request)
+        });
+        crate::runtime::send_json("get_users-by-email", client, options, build)
     }
 }
 /// Request builder for `users.regenerate_recovery_code` (`POST /users/{id}/recovery-code-regeneration`); finish with [`send`](Self::send).
@@ -681,19 +683,19 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.regenerate_recovery_code",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().post_recovery_code_regeneration(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "post_recovery-code-regeneration",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -735,17 +737,18 @@ impl<'a> UsersRevokeAccessRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.revoke_access", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.revoke_access",
                     "the request body",
                 ))?;
-            Ok(client.raw().user_revoke_access(&self.id, &body))
-        })();
-        crate::runtime::send_json("user_revoke_access", client, options, request)
+            Ok(client.raw().user_revoke_access(&self.id, body))
+        });
+        crate::runtime::send_json("user_revoke_access", client, options, build)
     }
 }
 /// Request builder for `users.update` (`PATCH /users/{id}`); finish with [`send`](Self::send).
@@ -796,10 +799,11 @@ impl<'a> UsersUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.update", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.update",
                     "the request body",
@@ -810,11 +814,11 @@ impl<'a> UsersUpdateRequest<'a> {
                     .patch_users_by_id(
                         &self.id,
                         self.auth0_custom_domain.as_deref().or(client.custom_domain()),
-                        &body,
+                        body,
                     ),
             )
-        })();
-        crate::runtime::send_json("patch_users_by_id", client, options, request)
+        });
+        crate::runtime::send_json("patch_users_by_id", client, options, build)
     }
 }
 /// Operations reached by `client.users().authentication_methods()`.
@@ -987,7 +991,7 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.authentication_methods.create",
                 "id",
@@ -995,18 +999,14 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.authentication_methods.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_authentication_methods(&self.id, &body))
-        })();
-        crate::runtime::send_json(
-            "post_authentication-methods",
-            client,
-            options,
-            request,
-        )
+            Ok(client.raw().post_authentication_methods(&self.id, body))
+        });
+        crate::runtime::send_json("post_authentication-methods", client, options, build)
     }
 }
 /// Request builder for `users.authentication_methods.delete` (`DELETE /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
@@ -1036,7 +1036,7 @@ impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.authentication_methods.delete",
                 "id",
@@ -1055,12 +1055,12 @@ impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
                         &self.authentication_method_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_authentication-methods_by_authentication_method_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1090,19 +1090,19 @@ impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.authentication_methods.delete_all",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_authentication_methods(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "delete_authentication-methods",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1138,7 +1138,7 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.authentication_methods.get",
                 "id",
@@ -1157,12 +1157,12 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
                         &self.authentication_method_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_authentication-methods_by_authentication_method_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1223,7 +1223,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.authentication_methods.list",
                 "id",
@@ -1239,8 +1239,8 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_authentication-methods", client, options, request)
+        });
+        crate::runtime::send_json("get_authentication-methods", client, options, build)
     }
 }
 impl<'a> UsersAuthenticationMethodsListRequest<'a> {
@@ -1356,7 +1356,7 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.authentication_methods.set",
                 "id",
@@ -1364,13 +1364,14 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.authentication_methods.set",
                     "the request body",
                 ))?;
-            Ok(client.raw().put_authentication_methods(&self.id, &body))
-        })();
-        crate::runtime::send_json("put_authentication-methods", client, options, request)
+            Ok(client.raw().put_authentication_methods(&self.id, body))
+        });
+        crate::runtime::send_json("put_authentication-methods", client, options, build)
     }
 }
 /// Request builder for `users.authentication_methods.update` (`PATCH /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
@@ -1420,7 +1421,7 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.authentication_methods.update",
                 "id",
@@ -1433,6 +1434,7 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.authentication_methods.update",
                     "the request body",
@@ -1443,15 +1445,15 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
                     .patch_authentication_methods_by_authentication_method_id(
                         &self.id,
                         &self.authentication_method_id,
-                        &body,
+                        body,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "patch_authentication-methods_by_authentication_method_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1503,15 +1505,15 @@ impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.authenticators.delete_all",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_authenticators(&self.id))
-        })();
-        crate::runtime::send_empty("delete_authenticators", client, options, request)
+        });
+        crate::runtime::send_empty("delete_authenticators", client, options, build)
     }
 }
 /// Operations reached by `client.users().connected_accounts()`.
@@ -1583,15 +1585,15 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.connected_accounts.list", "id", &self.id)?;
             Ok(
                 client
                     .raw()
                     .get_connected_accounts(&self.id, self.from.as_deref(), self.take),
             )
-        })();
-        crate::runtime::send_json("get_connected-accounts", client, options, request)
+        });
+        crate::runtime::send_json("get_connected-accounts", client, options, build)
     }
 }
 impl<'a> UsersConnectedAccountsListRequest<'a> {
@@ -1730,7 +1732,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.effective_permissions.list",
                 "id",
@@ -1738,6 +1740,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
             )?;
             let resource_server_identifier = self
                 .resource_server_identifier
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.effective_permissions.list",
                     "the `resource_server_identifier` parameter",
@@ -1748,16 +1751,16 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
                     .get_user_effective_permissions(
                         &self.id,
                         self.from.as_deref(),
-                        &resource_server_identifier,
+                        resource_server_identifier,
                         self.take,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_user_effective_permissions",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -1922,7 +1925,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.effective_permissions.sources.roles.list",
                 "id",
@@ -1930,12 +1933,14 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
             )?;
             let permission_name = self
                 .permission_name
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.effective_permissions.sources.roles.list",
                     "the `permission_name` parameter",
                 ))?;
             let resource_server_identifier = self
                 .resource_server_identifier
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.effective_permissions.sources.roles.list",
                     "the `resource_server_identifier` parameter",
@@ -1946,17 +1951,17 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
                     .get_user_effective_permission_role_sources(
                         &self.id,
                         self.from.as_deref(),
-                        &permission_name,
-                        &resource_server_identifier,
+                        permission_name,
+                        resource_server_identifier,
                         self.take,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "get_user_effective_permission_role_sources",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2083,15 +2088,15 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.effective_roles.list", "id", &self.id)?;
             Ok(
                 client
                     .raw()
                     .get_user_effective_roles(&self.id, self.from.as_deref(), self.take),
             )
-        })();
-        crate::runtime::send_json("get_user_effective_roles", client, options, request)
+        });
+        crate::runtime::send_json("get_user_effective_roles", client, options, build)
     }
 }
 impl<'a> UsersEffectiveRolesListRequest<'a> {
@@ -2232,7 +2237,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.effective_roles.sources.groups.list",
                 "id",
@@ -2240,6 +2245,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
             )?;
             let role_id = self
                 .role_id
+                .as_deref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.effective_roles.sources.groups.list",
                     "the `role_id` parameter",
@@ -2250,17 +2256,12 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
                     .get_user_role_source_groups(
                         &self.id,
                         self.from.as_deref(),
-                        &role_id,
+                        role_id,
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json(
-            "get_user_role_source_groups",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_user_role_source_groups", client, options, build)
     }
 }
 impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
@@ -2358,11 +2359,11 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.enrollments.get", "id", &self.id)?;
             Ok(client.raw().get_enrollments(&self.id))
-        })();
-        crate::runtime::send_json("get_enrollments", client, options, request)
+        });
+        crate::runtime::send_json("get_enrollments", client, options, build)
     }
 }
 /// Operations reached by `client.users().federated_connections_tokensets()`.
@@ -2431,7 +2432,7 @@ impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.federated_connections_tokensets.delete",
                 "id",
@@ -2450,12 +2451,12 @@ impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
                         &self.tokenset_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_empty(
             "delete_federated-connections-tokensets_by_tokenset_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2495,19 +2496,19 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.federated_connections_tokensets.list",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_federated_connections_tokensets(&self.id))
-        })();
+        });
         crate::runtime::send_json(
             "get_federated-connections-tokensets",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2617,7 +2618,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.groups.get", "id", &self.id)?;
             Ok(
                 client
@@ -2633,8 +2634,8 @@ impl<'a> UsersGroupsGetRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_user_groups", client, options, request)
+        });
+        crate::runtime::send_json("get_user_groups", client, options, build)
     }
 }
 impl<'a> UsersGroupsGetRequest<'a> {
@@ -2841,7 +2842,7 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.identities.delete", "id", &self.id)?;
             crate::runtime::path_value(
                 "users.identities.delete",
@@ -2858,16 +2859,16 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
                     .raw()
                     .delete_user_identity_by_user_id(
                         &self.id,
-                        self.provider,
+                        self.provider.clone(),
                         &self.user_id,
                     ),
             )
-        })();
+        });
         crate::runtime::send_json(
             "delete_user_identity_by_user_id",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -2912,17 +2913,18 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.identities.link", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.identities.link",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_identities(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_identities", client, options, request)
+            Ok(client.raw().post_identities(&self.id, body))
+        });
+        crate::runtime::send_json("post_identities", client, options, build)
     }
 }
 /// Operations reached by `client.users().logs()`.
@@ -3007,7 +3009,7 @@ impl<'a> UsersLogsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.logs.list", "id", &self.id)?;
             Ok(
                 client
@@ -3020,8 +3022,8 @@ impl<'a> UsersLogsListRequest<'a> {
                         self.sort.as_deref(),
                     ),
             )
-        })();
-        crate::runtime::send_json("get_logs_by_user", client, options, request)
+        });
+        crate::runtime::send_json("get_logs_by_user", client, options, build)
     }
 }
 impl<'a> UsersLogsListRequest<'a> {
@@ -3148,7 +3150,7 @@ impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.multifactor.delete_provider",
                 "id",
@@ -3159,13 +3161,17 @@ impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
                 "provider",
                 &self.provider.to_string(),
             )?;
-            Ok(client.raw().delete_multifactor_by_provider(&self.id, self.provider))
-        })();
+            Ok(
+                client
+                    .raw()
+                    .delete_multifactor_by_provider(&self.id, self.provider.clone()),
+            )
+        });
         crate::runtime::send_empty(
             "delete_multifactor_by_provider",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -3195,19 +3201,19 @@ impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.multifactor.invalidate_remember_browser",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().post_invalidate_remember_browser(&self.id))
-        })();
+        });
         crate::runtime::send_empty(
             "post_invalidate-remember-browser",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -3285,7 +3291,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.organizations.list", "id", &self.id)?;
             Ok(
                 client
@@ -3297,8 +3303,8 @@ impl<'a> UsersOrganizationsListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_user_organizations", client, options, request)
+        });
+        crate::runtime::send_json("get_user_organizations", client, options, build)
     }
 }
 impl<'a> UsersOrganizationsListRequest<'a> {
@@ -3445,17 +3451,18 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.permissions.create", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.permissions.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_permissions(&self.id, &body))
-        })();
-        crate::runtime::send_json("post_permissions", client, options, request)
+            Ok(client.raw().post_permissions(&self.id, body))
+        });
+        crate::runtime::send_json("post_permissions", client, options, build)
     }
 }
 /// Request builder for `users.permissions.delete` (`DELETE /users/{id}/permissions`); finish with [`send`](Self::send).
@@ -3494,17 +3501,18 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.permissions.delete", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.permissions.delete",
                     "the request body",
                 ))?;
-            Ok(client.raw().delete_permissions(&self.id, &body))
-        })();
-        crate::runtime::send_empty("delete_permissions", client, options, request)
+            Ok(client.raw().delete_permissions(&self.id, body))
+        });
+        crate::runtime::send_empty("delete_permissions", client, options, build)
     }
 }
 /// Request builder for `users.permissions.list` (`GET /users/{id}/permissions`); finish with [`send`](Self::send).
@@ -3559,7 +3567,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.permissions.list", "id", &self.id)?;
             Ok(
                 client
@@ -3571,8 +3579,8 @@ impl<'a> UsersPermissionsListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_permissions", client, options, request)
+        });
+        crate::runtime::send_json("get_permissions", client, options, build)
     }
 }
 impl<'a> UsersPermissionsListRequest<'a> {
@@ -3705,19 +3713,19 @@ impl<'a> UsersRefreshTokenDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.refresh_token.delete",
                 "user_id",
                 &self.user_id,
             )?;
             Ok(client.raw().delete_refresh_tokens_for_user(&self.user_id))
-        })();
+        });
         crate::runtime::send_json(
             "delete_refresh_tokens_for_user",
             client,
             options,
-            request,
+            build,
         )
     }
 }
@@ -3776,7 +3784,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.refresh_token.list",
                 "user_id",
@@ -3792,13 +3800,8 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json(
-            "get_refresh_tokens_for_user",
-            client,
-            options,
-            request,
-        )
+        });
+        crate::runtime::send_json("get_refresh_tokens_for_user", client, options, build)
     }
 }
 impl<'a> UsersRefreshTokenListRequest<'a> {
@@ -3909,17 +3912,18 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.risk_assessments.clear", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.risk_assessments.clear",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_clear_assessors(&self.id, &body))
-        })();
-        crate::runtime::send_empty("post_clear_assessors", client, options, request)
+            Ok(client.raw().post_clear_assessors(&self.id, body))
+        });
+        crate::runtime::send_empty("post_clear_assessors", client, options, build)
     }
 }
 /// Operations reached by `client.users().roles()`.
@@ -4006,17 +4010,18 @@ impl<'a> UsersRolesAssignRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.roles.assign", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.roles.assign",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_user_roles(&self.id, &body))
-        })();
-        crate::runtime::send_empty("post_user_roles", client, options, request)
+            Ok(client.raw().post_user_roles(&self.id, body))
+        });
+        crate::runtime::send_empty("post_user_roles", client, options, build)
     }
 }
 /// Request builder for `users.roles.delete` (`DELETE /users/{id}/roles`); finish with [`send`](Self::send).
@@ -4055,17 +4060,18 @@ impl<'a> UsersRolesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.roles.delete", "id", &self.id)?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "users.roles.delete",
                     "the request body",
                 ))?;
-            Ok(client.raw().delete_user_roles(&self.id, &body))
-        })();
-        crate::runtime::send_empty("delete_user_roles", client, options, request)
+            Ok(client.raw().delete_user_roles(&self.id, body))
+        });
+        crate::runtime::send_empty("delete_user_roles", client, options, build)
     }
 }
 /// Request builder for `users.roles.list` (`GET /users/{id}/roles`); finish with [`send`](Self::send).
@@ -4120,7 +4126,7 @@ impl<'a> UsersRolesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.roles.list", "id", &self.id)?;
             Ok(
                 client
@@ -4132,8 +4138,8 @@ impl<'a> UsersRolesListRequest<'a> {
                         self.per_page,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_user_roles", client, options, request)
+        });
+        crate::runtime::send_json("get_user_roles", client, options, build)
     }
 }
 impl<'a> UsersRolesListRequest<'a> {
@@ -4256,15 +4262,15 @@ impl<'a> UsersSessionsDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "users.sessions.delete",
                 "user_id",
                 &self.user_id,
             )?;
             Ok(client.raw().delete_sessions_for_user(&self.user_id))
-        })();
-        crate::runtime::send_json("delete_sessions_for_user", client, options, request)
+        });
+        crate::runtime::send_json("delete_sessions_for_user", client, options, build)
     }
 }
 /// Request builder for `users.sessions.list` (`GET /users/{user_id}/sessions`); finish with [`send`](Self::send).
@@ -4322,7 +4328,7 @@ impl<'a> UsersSessionsListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.sessions.list", "user_id", &self.user_id)?;
             Ok(
                 client
@@ -4334,8 +4340,8 @@ impl<'a> UsersSessionsListRequest<'a> {
                         self.take,
                     ),
             )
-        })();
-        crate::runtime::send_json("get_sessions_for_user", client, options, request)
+        });
+        crate::runtime::send_json("get_sessions_for_user", client, options, build)
     }
 }
 impl<'a> UsersSessionsListRequest<'a> {

@@ -155,16 +155,17 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "verifiable_credentials.verification.templates.create",
                     "the request body",
                 ))?;
-            Ok(client.raw().post_vc_templates(&body))
-        })();
-        crate::runtime::send_json("post_vc_templates", client, options, request)
+            Ok(client.raw().post_vc_templates(body))
+        });
+        crate::runtime::send_json("post_vc_templates", client, options, build)
     }
 }
 /// Request builder for `verifiable_credentials.verification.templates.delete` (`DELETE /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
@@ -195,15 +196,15 @@ impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "verifiable_credentials.verification.templates.delete",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().delete_vc_templates_by_id(&self.id))
-        })();
-        crate::runtime::send_empty("delete_vc_templates_by_id", client, options, request)
+        });
+        crate::runtime::send_empty("delete_vc_templates_by_id", client, options, build)
     }
 }
 /// Request builder for `verifiable_credentials.verification.templates.get` (`GET /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
@@ -237,15 +238,15 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "verifiable_credentials.verification.templates.get",
                 "id",
                 &self.id,
             )?;
             Ok(client.raw().get_vc_templates_by_id(&self.id))
-        })();
-        crate::runtime::send_json("get_vc_templates_by_id", client, options, request)
+        });
+        crate::runtime::send_json("get_vc_templates_by_id", client, options, build)
     }
 }
 /// Request builder for `verifiable_credentials.verification.templates.list` (`GET /verifiable-credentials/verification/templates`); finish with [`send`](Self::send).
@@ -297,10 +298,10 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_vc_templates(self.from.as_deref(), self.take))
-        })();
-        crate::runtime::send_json("get_vc_templates", client, options, request)
+        });
+        crate::runtime::send_json("get_vc_templates", client, options, build)
     }
 }
 impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
@@ -404,7 +405,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
     > + Send + 'a {
         let client = self.client;
         let options = ::std::mem::take(&mut self.options);
-        let request = (move || -> crate::runtime::Built {
+        let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
                 "verifiable_credentials.verification.templates.update",
                 "id",
@@ -412,12 +413,13 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
             )?;
             let body = self
                 .body
+                .as_ref()
                 .ok_or_else(|| crate::Error::missing(
                     "verifiable_credentials.verification.templates.update",
                     "the request body",
                 ))?;
-            Ok(client.raw().patch_vc_templates_by_id(&self.id, &body))
-        })();
-        crate::runtime::send_json("patch_vc_templates_by_id", client, options, request)
+            Ok(client.raw().patch_vc_templates_by_id(&self.id, body))
+        });
+        crate::runtime::send_json("patch_vc_templates_by_id", client, options, build)
     }
 }
