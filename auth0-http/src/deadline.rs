@@ -132,7 +132,8 @@ impl Watchdog {
             if let Poll::Ready(output) = work.as_mut().poll(cx) {
                 return Poll::Ready(Ok(output));
             }
-            if Instant::now() >= deadline {
+            // Not yet watched: the deadline was set just now, no clock is read for it.
+            if watched.slot.is_some() && Instant::now() >= deadline {
                 return Poll::Ready(Err(Elapsed));
             }
             watched.watch(deadline, cx.waker());
@@ -279,6 +280,17 @@ mod tests {
         assert!(took >= Duration::from_millis(50), "{took:?}");
         assert!(took < Duration::from_secs(2), "{took:?}");
         assert_eq!(watchdog.inner.in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_deadline_already_passed_ends_the_work_at_the_next_tick() {
+        let watchdog = Watchdog::new();
+        let started = std::time::Instant::now();
+        let out = watchdog.within(Instant::now(), std::future::pending::<()>()).await;
+        assert_eq!(out, Err(Elapsed));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        // Work that is ready at once keeps its output, whatever the deadline.
+        assert_eq!(watchdog.within(Instant::now(), async { 3 }).await, Ok(3));
     }
 
     #[tokio::test]
