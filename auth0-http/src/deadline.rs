@@ -286,7 +286,9 @@ mod tests {
     async fn a_deadline_already_passed_ends_the_work_at_the_next_tick() {
         let watchdog = Watchdog::new();
         let started = std::time::Instant::now();
-        let out = watchdog.within(Instant::now(), std::future::pending::<()>()).await;
+        let out = watchdog
+            .within(Instant::now(), std::future::pending::<()>())
+            .await;
         assert_eq!(out, Err(Elapsed));
         assert!(started.elapsed() < Duration::from_secs(2));
         // Work that is ready at once keeps its output, whatever the deadline.
