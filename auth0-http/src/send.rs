@@ -176,14 +176,19 @@ async fn run<A: Attempts>(
             _ => Some(request.url().clone()),
         };
         let sending = exchange.http.execute(sealed(request));
-        let (result, deadline) = match exchange.deadline {
-            Some(Deadline { watchdog, timeout }) => {
-                let deadline = Instant::now() + timeout;
-                match watchdog.within(deadline, sending).await {
-                    Ok(result) => (result, Some(deadline)),
-                    Err(_) => return Err(SendError::Timeout { after: timeout }),
-                }
-            }
+        // A timeout too long to represent as an instant is none.
+        let deadline = exchange.deadline.and_then(|d| {
+            Some((
+                d.watchdog,
+                d.timeout,
+                Instant::now().checked_add(d.timeout)?,
+            ))
+        });
+        let (result, deadline) = match deadline {
+            Some((watchdog, timeout, deadline)) => match watchdog.within(deadline, sending).await {
+                Ok(result) => (result, Some(deadline)),
+                Err(_) => return Err(SendError::Timeout { after: timeout }),
+            },
             None => (sending.await, None),
         };
         let wait = match &result {

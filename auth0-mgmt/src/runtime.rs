@@ -428,8 +428,9 @@ pub async fn send_stream(
 /// How an answer is read, which decides how its time is bounded.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Answer {
-    /// Read whole right away: each attempt has a deadline the client's [`Watchdog`]
-    /// (`auth0_http`) watches, and the body is read within the last attempt's.
+    /// Read whole right away: each attempt has a deadline the client's
+    /// [`Watchdog`](auth0_http::Watchdog) watches, and the body is read within the last
+    /// attempt's.
     Read,
     /// Handed over as a stream: the HTTP client's own timeout bounds the exchange, body
     /// included, as the caller reads it.
@@ -535,7 +536,8 @@ pub(crate) async fn exchange(
         let status = response.status();
         let headers = response.headers().clone();
         let reading = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX);
-        // What arrived of the error's body by the deadline is kept.
+        // An error body that has not come by the deadline is left empty: the status and
+        // headers still make the error.
         let body = match deadline {
             Some(deadline) => shared
                 .watchdog

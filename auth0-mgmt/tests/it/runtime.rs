@@ -922,3 +922,27 @@ async fn a_custom_http_clients_own_timeout_applies_too() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_timeout_too_long_to_represent_means_none() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u"})))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .token("t")
+        .timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let user = client.users().get("u").send().await.unwrap();
+    assert_eq!(user.user_id.as_deref(), Some("u"));
+    let user = client
+        .users()
+        .get("u")
+        .timeout(Duration::MAX)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.user_id.as_deref(), Some("u"));
+}
