@@ -106,7 +106,8 @@ fn this_threads_table() -> usize {
     thread_local! {
         static TABLE: usize = NEXT.fetch_add(1, Ordering::Relaxed) % TABLES;
     }
-    TABLE.with(|t| *t)
+    // During the thread's teardown its number is gone: any table serves.
+    TABLE.try_with(|t| *t).unwrap_or(0)
 }
 
 impl Watchdog {

@@ -291,45 +291,62 @@ impl TokenCache {
         let version = self.version.load(Ordering::Acquire);
         let usable =
             |refresh_at: Option<Instant>| refresh_at.is_none_or(|at| self.clock.now() < at);
-        COPIES.with(|copies| {
-            let mut copies = copies.borrow_mut();
-            let at = copies.iter().position(|c| c.cache == self.number);
-            if let Some(copy) = at.map(|i| &copies[i])
-                && copy.version == version
-            {
-                return usable(copy.refresh_at).then(|| copy.token.clone());
-            }
-            let (token, refresh_at) = {
-                let fresh = self.fresh.read().ok()?;
-                let (token, refresh_at) = fresh.as_ref()?;
-                // Bytes of this thread's own, not a count shared with the other threads.
-                let mut value = HeaderValue::from_bytes(token.value.as_bytes()).ok()?;
-                value.set_sensitive(true);
-                (
-                    Bearer {
-                        value,
-                        id: token.id,
-                    },
-                    *refresh_at,
-                )
-            };
-            let copy = ThreadCopy {
-                cache: self.number,
-                version,
-                token: token.clone(),
-                refresh_at,
-            };
-            match at {
-                Some(i) => copies[i] = copy,
-                None => {
-                    if copies.len() == THREAD_COPIES {
-                        copies.remove(0);
-                    }
-                    copies.push(copy);
+        let shared = || {
+            let fresh = self.fresh.read().ok()?;
+            let (token, refresh_at) = fresh.as_ref()?;
+            usable(*refresh_at).then(|| token.clone())
+        };
+        // A thread whose copies are being torn down (a call from another thread-local's
+        // destructor) reads the shared token.
+        COPIES
+            .try_with(|copies| self.thread_copy(copies, version, usable))
+            .unwrap_or_else(|_| shared())
+    }
+
+    /// [`fresh`](Self::fresh) through this thread's copy.
+    fn thread_copy(
+        &self,
+        copies: &std::cell::RefCell<Vec<ThreadCopy>>,
+        version: u64,
+        usable: impl Fn(Option<Instant>) -> bool,
+    ) -> Option<Bearer> {
+        let mut copies = copies.borrow_mut();
+        let at = copies.iter().position(|c| c.cache == self.number);
+        if let Some(copy) = at.map(|i| &copies[i])
+            && copy.version == version
+        {
+            return usable(copy.refresh_at).then(|| copy.token.clone());
+        }
+        let (token, refresh_at) = {
+            let fresh = self.fresh.read().ok()?;
+            let (token, refresh_at) = fresh.as_ref()?;
+            // Bytes of this thread's own, not a count shared with the other threads.
+            let mut value = HeaderValue::from_bytes(token.value.as_bytes()).ok()?;
+            value.set_sensitive(true);
+            (
+                Bearer {
+                    value,
+                    id: token.id,
+                },
+                *refresh_at,
+            )
+        };
+        let copy = ThreadCopy {
+            cache: self.number,
+            version,
+            token: token.clone(),
+            refresh_at,
+        };
+        match at {
+            Some(i) => copies[i] = copy,
+            None => {
+                if copies.len() == THREAD_COPIES {
+                    copies.remove(0);
                 }
+                copies.push(copy);
             }
-            usable(refresh_at).then_some(token)
-        })
+        }
+        usable(refresh_at).then_some(token)
     }
 
     fn set_fresh(&self, value: Option<(Bearer, Option<Instant>)>) {

@@ -946,3 +946,49 @@ async fn a_timeout_too_long_to_represent_means_none() {
         .unwrap();
     assert_eq!(user.user_id.as_deref(), Some("u"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_thread_takes_up_a_replaced_token() {
+    let server = token_server(("first", 86400), "second").await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer first"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer second"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u"})))
+        .mount(&server)
+        .await;
+    let client = client_credentials_client(&server);
+    // Both worker threads copy the first token.
+    let warm: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.users().get("u").send().await })
+        })
+        .collect();
+    for task in warm {
+        let user = task.await.unwrap().unwrap();
+        assert_eq!(user.user_id.as_deref(), Some("u"));
+    }
+    let before = server.received_requests().await.unwrap().len();
+    // Every later call, on whichever thread, sends the new token at once.
+    let later: Vec<_> = (0..16)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.users().get("u").send().await })
+        })
+        .collect();
+    for task in later {
+        task.await.unwrap().unwrap();
+    }
+    let seen = server.received_requests().await.unwrap();
+    assert_eq!(seen.len() - before, 16, "no 401 after the replacement");
+    assert!(
+        seen[before..]
+            .iter()
+            .all(|r| r.headers["authorization"] == "Bearer second")
+    );
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+}
