@@ -118,13 +118,7 @@ pub fn encode_segment(value: &str) -> String {
 /// grows is reallocated, and a reallocation takes the allocator's lock of the thread that
 /// made it, which other threads freeing into it contend for).
 fn encoded_len(value: &str) -> usize {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => 1,
-            _ => 3,
-        })
-        .sum()
+    utf8_percent_encode(value, SEGMENT).map(str::len).sum()
 }
 
 #[cfg(test)]

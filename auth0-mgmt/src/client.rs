@@ -242,7 +242,7 @@ impl ClientBuilder {
         }
         let base = base_url(&self.domain)?;
         let tenant = base.trim_end_matches("/api/v2").to_string();
-        let telemetry = Telemetry::for_crate("auth0-mgmt");
+        let telemetry = Telemetry::for_crate(TELEMETRY_CRATE);
         let audience = self.audience.clone().unwrap_or_else(|| format!("{base}/"));
         let http = match self.http {
             Some(h) => h,
@@ -311,7 +311,7 @@ impl ClientBuilder {
                 endpoint_template: crate::runtime::endpoint_template(&parsed),
                 base: parsed,
                 tokens: TokenCache::new(source, refreshable, Arc::clone(&self.clock)),
-                telemetry: self.telemetry.then(|| static_header_value(&telemetry)),
+                telemetry: self.telemetry.then(telemetry_value),
                 retry: self.retry,
                 timeout: self.timeout,
                 watchdog: auth0_http::Watchdog::new(),
@@ -326,13 +326,13 @@ impl ClientBuilder {
     }
 }
 
-/// The `Auth0-Client` value of this crate's calls, made once for the process and held as
-/// static text: every request's copy of it is then free, not a count shared (and written)
-/// by every request on every thread.
-fn static_header_value(telemetry: &Telemetry) -> reqwest::header::HeaderValue {
+/// The `Auth0-Client` value of this crate's calls (`Telemetry::for_crate("auth0-mgmt")`), made
+/// once for the process and held as static text: every request's copy of it is then free, not
+/// a count shared (and written) by every request on every thread.
+fn telemetry_value() -> reqwest::header::HeaderValue {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let text = TEXT.get_or_init(|| {
-        telemetry
+        Telemetry::for_crate(TELEMETRY_CRATE)
             .header_value()
             .to_str()
             .map(str::to_owned)
@@ -340,6 +340,9 @@ fn static_header_value(telemetry: &Telemetry) -> reqwest::header::HeaderValue {
     });
     reqwest::header::HeaderValue::from_static(text)
 }
+
+/// The crate named in `env.crate` of the telemetry, for the API calls and the token requests.
+const TELEMETRY_CRATE: &str = "auth0-mgmt";
 
 /// `my-tenant.auth0.com` -> `https://my-tenant.auth0.com/api/v2`; a URL keeps its scheme and
 /// path (`/api/v2` is appended unless it is there). Read by [`auth0_http::base_url`]: no user
