@@ -153,6 +153,44 @@ pub(crate) fn from_buffered<T: de::DeserializeOwned>(
     T::deserialize(value)
 }
 
+/// Where decoding `value` as `T` fails (`authParams`, `.` for the whole value): the value's
+/// text decoded again by the text decoder, whose errors know their position. Only called once
+/// decoding has failed.
+#[doc(hidden)]
+pub(crate) fn path_of<T: de::DeserializeOwned>(value: &Value) -> String {
+    let text = serde_json::to_vec(value).unwrap_or_default();
+    match auth0_http::decode_json::<T>(&text) {
+        Err(e) => e.path().unwrap_or(".").to_owned(),
+        Ok(_) => ".".to_owned(),
+    }
+}
+
+/// A union member whose sibling tag names a variant the member does not fit (real answers
+/// differ from the document here and there): the member is kept whole in the catch-all
+/// variant, so that the answer is read and written back without loss, and this is logged.
+#[doc(hidden)]
+pub(crate) fn kept_whole(
+    union: &'static str,
+    member: &'static str,
+    tag: Option<&str>,
+    path: &str,
+    error: &serde_json::Error,
+) {
+    let path = match path {
+        "." => member.to_owned(),
+        p if p.starts_with('[') => format!("{member}{p}"),
+        p => format!("{member}.{}", p.trim_start_matches('.')),
+    };
+    let message = auth0_http::DecodeError::from_serde(error);
+    tracing::debug!(
+        union,
+        tag,
+        path = %path,
+        error = message.message(),
+        "a member does not fit the variant its tag names; kept whole"
+    );
+}
+
 /// A union member whose variant a sibling decides, read whole into the catch-all variant for
 /// its parent to choose (`chosen_by` in generated code); `null` is `None`.
 #[doc(hidden)]

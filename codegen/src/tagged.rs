@@ -55,7 +55,7 @@ pub fn choose_by_tag(
         }) else {
             continue;
         };
-        let mut by_type: BTreeMap<String, syn::Ident> = BTreeMap::new();
+        let mut by_type: BTreeMap<String, (syn::Ident, syn::Type)> = BTreeMap::new();
         let mut fallback = None;
         for v in &e.variants {
             if let syn::Fields::Unnamed(f) = &v.fields
@@ -65,20 +65,24 @@ pub fn choose_by_tag(
                 if text == "Value" {
                     fallback = Some(v.ident.clone());
                 } else {
-                    by_type.insert(text.to_lowercase(), v.ident.clone());
+                    by_type.insert(text.to_lowercase(), (v.ident.clone(), field.ty.clone()));
                 }
             }
         }
         let Some(fallback) = fallback else { continue };
         let mut decode_arms = Vec::new();
+        let mut path_arms = Vec::new();
         let mut tag_arms = Vec::new();
         for (schema, tags) in &u.variants {
-            let Some(variant) = by_type.get(&schema.to_lowercase()) else {
+            let Some((variant, ty)) = by_type.get(&schema.to_lowercase()) else {
                 continue;
             };
+            path_arms.push(quote! {
+                Some(#(#tags)|*) => crate::untagged::path_of::<#ty>(value),
+            });
             let tags: Vec<&String> = tags.iter().collect();
             decode_arms.push(quote! {
-                #(#tags)|* => Self::#variant(crate::untagged::from_buffered(&value)?),
+                #(#tags)|* => crate::untagged::from_buffered(value).map(Self::#variant),
             });
             tag_arms.push(quote!(Self::#variant(_) => &[#(#tags),*],));
         }
@@ -89,9 +93,12 @@ pub fn choose_by_tag(
             plural(&heck::ToSnakeCase::to_snake_case(u.tag.as_str()))
         );
         let tag = &u.tag;
+        let name_text = u.union.as_str();
         let for_doc = format!(
             "Decodes `value` as the variant of a `{tag}` value (the document's per-`{tag}` shape); \
-             a `{tag}` the document does not list keeps the value whole in `{fallback}`."
+             a `{tag}` the document does not list keeps the value whole in `{fallback}`. A value \
+             that does not fit its variant is an error naming where (answers and bodies decoded \
+             with their parent keep such a value whole in `{fallback}` instead)."
         );
         let tags_doc =
             format!("The `{tag}` values whose shape this variant is (none for `{fallback}`).");
@@ -101,10 +108,30 @@ pub fn choose_by_tag(
                 impl #name {
                     #[doc = #for_doc]
                     pub fn #for_tag(tag: &str, value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        Ok(match tag {
+                        match Self::by_tag(tag, &value) {
+                            None => Ok(Self::#fallback(value)),
+                            Some(Ok(chosen)) => Ok(chosen),
+                            Some(Err(e)) => Err(<::serde_json::Error as ::serde::de::Error>::custom(
+                                format_args!("at {}: {e}", Self::failing_path(Some(tag), &value)),
+                            )),
+                        }
+                    }
+
+                    /// The variant `tag` names decoded from `value`, or `None` for a tag the
+                    /// document does not list.
+                    fn by_tag(tag: &str, value: &::serde_json::Value) -> ::std::option::Option<::std::result::Result<Self, ::serde_json::Error>> {
+                        Some(match tag {
                             #(#decode_arms)*
-                            _ => Self::#fallback(value),
+                            _ => return None,
                         })
+                    }
+
+                    /// Where in `value` decoding the variant `tag` names fails.
+                    fn failing_path(tag: ::std::option::Option<&str>, value: &::serde_json::Value) -> ::std::string::String {
+                        match tag {
+                            #(#path_arms)*
+                            _ => crate::untagged::path_of::<Self>(value),
+                        }
                     }
 
                     #[doc = #tags_doc]
@@ -116,13 +143,24 @@ pub fn choose_by_tag(
                     }
 
                     /// Decodes a member its parent read whole (into the catch-all) as the
-                    /// variant `tag` names; without a tag, as the best fit of its keys.
+                    /// variant `tag` names; without a tag, as the best fit of its keys. A value
+                    /// that does not fit the variant stays whole in the catch-all: what the
+                    /// tenant sent is kept, and the rest of the answer is read.
                     #[doc(hidden)]
-                    pub fn chosen_by(self, tag: ::std::option::Option<&str>) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let Self::#fallback(value) = self else { return Ok(self) };
-                        match tag {
-                            Some(tag) => Self::#for_tag(tag, value),
-                            None => <Self as ::serde::Deserialize>::deserialize(&value),
+                    pub fn chosen_by(self, tag: ::std::option::Option<&str>, member: &'static str) -> Self {
+                        let Self::#fallback(value) = self else { return self };
+                        let chosen = match tag {
+                            Some(tag) => Self::by_tag(tag, &value),
+                            None => Some(crate::untagged::from_buffered(&value)),
+                        };
+                        match chosen {
+                            Some(Ok(chosen)) => chosen,
+                            Some(Err(e)) => {
+                                let path = Self::failing_path(tag, &value);
+                                crate::untagged::kept_whole(#name_text, member, tag, &path, &e);
+                                Self::#fallback(value)
+                            }
+                            None => Self::#fallback(value),
                         }
                     }
                 }
@@ -158,20 +196,17 @@ pub fn choose_by_tag(
                 deferred,
                 matches!(member_wrap, Wrap::Bare),
             ));
-            let err = quote!(<D::Error as ::serde::de::Error>::custom);
+            let wire = u.member.as_str();
             let choose: TokenStream = match member_wrap {
-                Wrap::Bare => {
-                    quote!(this.#member_id = this.#member_id.chosen_by(tag).map_err(#err)?;)
-                }
+                Wrap::Bare => quote! {
+                    this.#member_id = ::std::mem::replace(&mut this.#member_id, #name::#fallback(::serde_json::Value::Null)).chosen_by(tag, #wire);
+                },
                 Wrap::Option => quote! {
-                    this.#member_id = match this.#member_id.take() {
-                        Some(v) => Some(v.chosen_by(tag).map_err(#err)?),
-                        None => None,
-                    };
+                    this.#member_id = this.#member_id.take().map(|v| v.chosen_by(tag, #wire));
                 },
                 Wrap::Nullable => quote! {
                     this.#member_id = match ::std::mem::take(&mut this.#member_id) {
-                        crate::Nullable::Set(v) => crate::Nullable::Set(v.chosen_by(tag).map_err(#err)?),
+                        crate::Nullable::Set(v) => crate::Nullable::Set(v.chosen_by(tag, #wire)),
                         other => other,
                     };
                 },

@@ -329,3 +329,126 @@ fn debug_hides_bearer_capabilities_and_credentials_in_any_style() {
         "{shown}"
     );
 }
+
+/// An email (passwordless) connection as real tenants answer it: `options.authParams` is an
+/// object of authorization parameters.
+fn email_connection() -> Value {
+    json!({
+        "id": "con_em1",
+        "name": "email",
+        "strategy": "email",
+        "enabled_clients": ["cl_1"],
+        "options": {
+            "name": "email",
+            "email": {"from": "{{ application.name }} <root@auth0.com>", "syntax": "liquid",
+                      "subject": "Welcome", "body": "<html></html>"},
+            "totp": {"length": 6, "time_step": 300},
+            "authParams": {"scope": "openid profile", "response_type": "code"},
+            "disable_signup": false,
+            "brute_force_protection": true
+        }
+    })
+}
+
+#[tokio::test]
+async fn passwordless_connections_are_read_updated_and_created_from_their_real_json() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/connections/con_em1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(email_connection()))
+        .mount(&server)
+        .await;
+    let connection = client.connections().get("con_em1").send().await.unwrap();
+    let Some(ConnectionOptionsByStrategy::Email(options)) = &connection.options else {
+        panic!("email options, got {:?}", connection.options);
+    };
+    let auth_params = options.auth_params.get().expect("authParams");
+    assert_eq!(auth_params["scope"], "openid profile");
+    assert_eq!(
+        serde_json::to_value(&connection).unwrap(),
+        email_connection()
+    );
+
+    // The options go back as they came, in an update.
+    Mock::given(method("PATCH"))
+        .and(path("/api/v2/connections/con_em1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(email_connection()))
+        .mount(&server)
+        .await;
+    let update = types::UpdateConnectionRequestContent {
+        options: Nullable::Set(connection.options.clone().unwrap()),
+        ..Default::default()
+    };
+    let updated = client
+        .connections()
+        .update("con_em1")
+        .body(update)
+        .send()
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        last_body(&requests)["options"],
+        email_connection()["options"]
+    );
+    assert_eq!(serde_json::to_value(&updated).unwrap(), email_connection());
+
+    // And a create body parsed from the real JSON is sent as that JSON.
+    let mut create = email_connection();
+    create.as_object_mut().unwrap().remove("id");
+    create.as_object_mut().unwrap().remove("enabled_clients");
+    let body: types::CreateConnectionRequestContent =
+        serde_json::from_value(create.clone()).unwrap();
+    assert!(matches!(
+        body.options.get(),
+        Some(ConnectionOptionsByStrategy::Email(_))
+    ));
+    Mock::given(method("POST"))
+        .and(path("/api/v2/connections"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(email_connection()))
+        .mount(&server)
+        .await;
+    client
+        .connections()
+        .create()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(last_body(&requests), create);
+}
+
+#[tokio::test]
+async fn options_that_do_not_fit_their_strategy_are_kept_whole_and_the_answer_is_read() {
+    let (server, client) = setup().await;
+    // `client_id` of an Okta connection is a string in the document; a tenant answering a
+    // number (or any shape the document gets wrong) must not make the connection unreadable.
+    let answer = json!({
+        "id": "con_ok1",
+        "name": "okta",
+        "strategy": "okta",
+        "display_name": "Okta",
+        "options": {"client_id": 12345, "domain": "example.okta.com", "new_member": [1, 2]}
+    });
+    Mock::given(method("GET"))
+        .and(path("/api/v2/connections/con_ok1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer.clone()))
+        .mount(&server)
+        .await;
+    let connection = client.connections().get("con_ok1").send().await.unwrap();
+    assert_eq!(connection.display_name.as_deref(), Some("Okta"));
+    match &connection.options {
+        Some(ConnectionOptionsByStrategy::Other(options)) => {
+            assert_eq!(options, &answer["options"]);
+        }
+        other => panic!("the options kept whole, got {other:?}"),
+    }
+    assert_eq!(serde_json::to_value(&connection).unwrap(), answer);
+
+    // Asked for explicitly, the mismatch is an error that names where it is.
+    let e = ConnectionOptionsByStrategy::for_strategy("okta", answer["options"].clone())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("client_id"), "{e}");
+}

@@ -291,3 +291,57 @@ fn comparison_is_by_value_with_nulls_aside_only_when_asked() {
         true
     ));
 }
+
+/// Every connection object in the recordings (answers and requests, at any depth).
+fn recorded_connections() -> Vec<(String, Value)> {
+    fn walk(v: &Value, out: &mut Vec<(String, Value)>) {
+        match v {
+            Value::Object(m) => {
+                if let (Some(Value::String(s)), Some(o @ Value::Object(_))) =
+                    (m.get("strategy"), m.get("options"))
+                {
+                    out.push((s.clone(), o.clone()));
+                }
+                m.values().for_each(|v| walk(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for file in recordings() {
+        let text = std::fs::read_to_string(&file).expect("readable recording");
+        let recording: Recording = serde_json::from_str(&text).expect("a recording");
+        for x in &recording.interactions {
+            for body in [&x.answer_body, &x.request_body].into_iter().flatten() {
+                if let Ok(v) = serde_json::from_str::<Value>(body) {
+                    walk(&v, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every recorded connection's `options` decode as the variant of its `strategy` (the
+/// document's per-strategy shape, with the overlay's corrections), none kept whole for not
+/// fitting.
+#[test]
+fn every_recorded_connection_s_options_fit_its_strategy() {
+    use auth0_mgmt::types::ConnectionOptionsByStrategy as Options;
+    let all = recorded_connections();
+    let mut misfits = std::collections::BTreeSet::new();
+    for (strategy, options) in &all {
+        match Options::for_strategy(strategy, options.clone()) {
+            Ok(Options::Other(_)) => {
+                misfits.insert(format!("{strategy}: a strategy the document does not list"));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                misfits.insert(format!("{strategy}: {e}"));
+            }
+        }
+    }
+    println!("{} recorded connections", all.len());
+    assert!(misfits.is_empty(), "{misfits:#?}");
+}
