@@ -556,7 +556,7 @@ impl TokenVerifier {
 /// changed gets a verified-token cache of its own.
 #[derive(Clone, Debug)]
 pub struct AccessTokenVerifier {
-    /// Everything a verdict depends on. Changed only through [`configure`](Self::configure).
+    /// Everything a verdict depends on. Changed only through `reconfigure`.
     core: Core,
     organizations: Vec<String>,
     /// Tokens verified lately under these settings, by their exact text (off unless
