@@ -42,14 +42,21 @@ pub type ReplayFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
 /// that none is accepted twice. [`MemoryReplayCache`] serves one process; a fleet of servers
 /// behind one load balancer shares a store (Redis `SET key NX EX`, say) by implementing this.
 pub trait ReplayCache: Send + Sync + 'static {
-    /// Records `key` as used until `until`: `true` when it was not seen before (the proof may
-    /// be accepted), `false` for a replay.
+    /// Records `key` as used until `until`: `true` when it was not seen before and is now
+    /// remembered (the proof may be accepted), `false` for a replay, and `false` too when the
+    /// key cannot be remembered until `until` (a full store): a proof whose replay would go
+    /// unnoticed is refused. `until` is the end of the last second in which the proof could
+    /// be accepted (with the longest windows, the latest time the platform represents).
     fn first_use(&self, key: &str, until: SystemTime) -> ReplayFuture<'_>;
 }
 
-/// A bounded in-memory [`ReplayCache`]: expired entries are dropped as new ones come; when it
-/// is full of live ones, the one that expires first gives way. Each proof costs a hash lookup
-/// and a step in an index ordered by expiry, however full the cache is.
+/// A bounded in-memory [`ReplayCache`]: expired entries are dropped as new ones come. When it
+/// is full of live entries, a new proof is refused (`false`) until some expire: no proof
+/// still within its window is ever forgotten, since a forgotten proof could be replayed. A
+/// flood of proofs can therefore make new proofs fail for up to the window (`max_age` plus
+/// the leeway), never pass twice: size it above the number of proofs accepted in one window.
+/// Each proof costs a hash lookup and a step in an index ordered by expiry, however full the
+/// cache is.
 pub struct MemoryReplayCache {
     capacity: usize,
     seen: Mutex<Seen>,
@@ -67,11 +74,10 @@ impl Seen {
         self.until.len()
     }
 
-    /// Forgets the entry that expires first, if it expires at or before `now` (or whatever
-    /// its expiry when `now` is `None`).
-    fn pop_first(&mut self, now: Option<SystemTime>) -> bool {
+    /// Forgets the entry that expires first, if it has expired by `now`.
+    fn pop_expired(&mut self, now: SystemTime) -> bool {
         match self.by_expiry.first() {
-            Some((expiry, _)) if now.is_none_or(|now| *expiry <= now) => {}
+            Some((expiry, _)) if *expiry <= now => {}
             _ => return false,
         }
         if let Some((_, key)) = self.by_expiry.pop_first() {
@@ -100,12 +106,11 @@ impl MemoryReplayCache {
 
     fn record(&self, key: &str, until: SystemTime, now: SystemTime) -> bool {
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        while seen.pop_first(Some(now)) {}
-        if seen.until.contains_key(key) {
+        while seen.pop_expired(now) {}
+        // A replay, or a proof there is no room to remember (every entry is live, and one
+        // forgotten could be replayed): refused either way.
+        if seen.until.contains_key(key) || seen.len() >= self.capacity {
             return false;
-        }
-        if seen.len() >= self.capacity {
-            seen.pop_first(None);
         }
         let key: Arc<str> = Arc::from(key);
         seen.by_expiry.insert((until, Arc::clone(&key)));
@@ -164,7 +169,8 @@ impl Default for DpopOptions {
 
 impl DpopOptions {
     /// DPoP allowed, proofs of ES256, ES384, RS256 or PS256, at most 300 s old, 30 s of clock
-    /// skew, replays refused by a [`MemoryReplayCache`] of 100,000 proofs.
+    /// skew, replays refused by a [`MemoryReplayCache`] of 100,000 proofs (which, full of
+    /// live proofs, refuses new ones rather than forget one).
     pub fn new() -> Self {
         DpopOptions::default()
     }
@@ -184,7 +190,8 @@ impl DpopOptions {
         self
     }
 
-    /// How old a proof's `iat` may be (300 s by default); its `jti` is remembered that long.
+    /// How old a proof's `iat` may be (300 s by default); its `jti` is remembered that long
+    /// (to the end of the last second it may be accepted in, plus the leeway).
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = max_age;
         self
@@ -418,16 +425,39 @@ impl DpopOptions {
                 "the token is bound to another key than the proof's".to_owned(),
             ));
         }
-        // Remembered until the proof could no longer be accepted anyway.
-        let until = UNIX_EPOCH
-            + Duration::from_secs(u64::try_from(iat.saturating_add(max_age)).unwrap_or(0))
-            + self.leeway;
+        // Remembered until the proof could no longer be accepted anyway: it is accepted while
+        // the current second is at most `iat + max_age`, so to the end of that second (and the
+        // leeway on top, for a store that keeps time on another clock).
+        let last_second = iat.saturating_add(max_age).saturating_add(1);
+        let until = later(
+            UNIX_EPOCH,
+            Duration::from_secs(u64::try_from(last_second).unwrap_or(u64::MAX)),
+        );
+        let until = later(until, self.leeway);
         let key = format!("{thumbprint}:{jti}");
         if !self.replay.first_use(&key, until).await {
-            return Err(proof_error("the proof was used before"));
+            return Err(proof_error(
+                "the proof was used before, or the replay cache cannot record it",
+            ));
         }
         Ok(thumbprint)
     }
+}
+
+/// `time + by`, or the latest time the platform represents when that is beyond it.
+fn later(time: SystemTime, by: Duration) -> SystemTime {
+    if let Some(t) = time.checked_add(by) {
+        return t;
+    }
+    // The longest step that can still be taken, found by halving.
+    let (mut time, mut step) = (time, by);
+    while step > Duration::from_nanos(1) {
+        step /= 2;
+        while let Some(t) = time.checked_add(step) {
+            time = t;
+        }
+    }
+    time
 }
 
 #[cfg(test)]
@@ -468,29 +498,62 @@ mod tests {
         assert!(cache.record("a", later, now));
         assert!(!cache.record("a", later, now), "a replay");
         assert!(cache.record("b", later + Duration::from_secs(1), now));
-        assert!(cache.record("c", later, now), "the full cache makes room");
+        assert!(
+            !cache.record("c", later, now),
+            "full of live proofs: refused"
+        );
         assert_eq!(cache.seen.lock().unwrap().len(), 2);
-        // "a" expires first and gave way to "c"; "b" is still remembered.
+        // Nothing live gave way.
+        assert!(!cache.record("a", later, now), "a is still a replay");
         assert!(!cache.record("b", later, now), "b is still a replay");
-        // Past its expiry a key is free again.
-        assert!(cache.record("c", later, later + Duration::from_secs(1)));
+        // Past its expiry a key is free again, and makes room.
+        let after_a = later + Duration::from_millis(500);
+        assert!(cache.record("a", later + Duration::from_secs(60), after_a));
+        assert!(!cache.record("c", later, after_a), "full again");
+        assert!(cache.record("c", later, later + Duration::from_secs(2)));
     }
 
     #[test]
     fn a_full_memory_cache_stays_cheap_and_exact() {
-        // 100,000 live proofs, then 100,000 more: every new one accepted, every recent one a
-        // replay, the cache never above its capacity and its two indexes in step.
+        // 100,000 live proofs, then 100,000 more refused: every remembered one stays a
+        // replay, the cache never above its capacity and its two indexes in step; once the
+        // first ones expire, as many new ones are taken.
         let cache = MemoryReplayCache::new(100_000);
         let now = SystemTime::now();
         let until = |i: u64| now + Duration::from_secs(300) + Duration::from_millis(i);
-        for i in 0..200_000u64 {
+        for i in 0..100_000u64 {
             assert!(cache.record(&i.to_string(), until(i), now));
         }
         for i in 100_000..200_000u64 {
+            assert!(!cache.record(&i.to_string(), until(i), now), "{i} taken");
+        }
+        for i in 0..100_000u64 {
             assert!(!cache.record(&i.to_string(), until(i), now), "{i} replayed");
         }
+        let halfway = until(49_999);
+        for i in 100_000..150_000u64 {
+            assert!(
+                cache.record(&i.to_string(), until(i), halfway),
+                "{i} refused"
+            );
+        }
+        assert!(!cache.record("one more", until(0), halfway));
         let seen = cache.seen.lock().unwrap();
         assert_eq!(seen.until.len(), 100_000);
         assert_eq!(seen.by_expiry.len(), 100_000);
+    }
+
+    #[test]
+    fn times_beyond_the_platform_saturate() {
+        let now = SystemTime::now();
+        assert_eq!(
+            later(now, Duration::from_secs(5)),
+            now + Duration::from_secs(5)
+        );
+        let latest = later(now, Duration::MAX);
+        assert!(latest > now);
+        assert_eq!(later(latest, Duration::from_nanos(1)), latest);
+        assert!(latest.checked_add(Duration::from_nanos(1)).is_none());
+        assert_eq!(later(UNIX_EPOCH, Duration::MAX), latest);
     }
 }

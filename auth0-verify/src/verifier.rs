@@ -39,22 +39,17 @@ impl fmt::Debug for Core {
     }
 }
 
-/// The `leeway` and `with_clock` settings every verifier has (on a `core: Core` field).
+/// The `leeway` and `with_clock` settings every verifier has (through its `configure`).
 macro_rules! time_settings {
     ($claims:literal) => {
         #[doc = concat!("The clock skew tolerated on ", $claims, " (60 s by default).")]
-        pub fn leeway(mut self, leeway: Duration) -> Self {
-            self.core.leeway = seconds(leeway);
-            self
+        pub fn leeway(self, leeway: Duration) -> Self {
+            self.configure(|core| core.leeway = seconds(leeway))
         }
 
         /// The clock used for time checks (the system clock by default).
-        pub fn with_clock(
-            mut self,
-            clock: impl Fn() -> SystemTime + Send + Sync + 'static,
-        ) -> Self {
-            self.core.clock = Arc::new(clock);
-            self
+        pub fn with_clock(self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+            self.configure(|core| core.clock = Arc::new(clock))
         }
     };
 }
@@ -505,7 +500,7 @@ impl VerifyOptions {
 /// Cloning is cheap; clones share the key cache.
 #[derive(Clone, Debug)]
 pub struct TokenVerifier {
-    pub(crate) core: Core,
+    core: Core,
 }
 
 impl TokenVerifier {
@@ -519,6 +514,11 @@ impl TokenVerifier {
         TokenVerifier {
             core: Core::new(signature_verifier.into(), issuer.into(), audience.into()),
         }
+    }
+
+    fn configure(mut self, change: impl FnOnce(&mut Core)) -> Self {
+        change(&mut self.core);
+        self
     }
 
     time_settings!("`exp`, `iat`, `nbf` and `auth_time`");
@@ -551,12 +551,16 @@ impl TokenVerifier {
 /// organizations. Scopes and permissions are then checked on the returned
 /// [`AccessTokenClaims`].
 ///
-/// Cloning is cheap; clones share the key cache.
+/// Cloning is cheap; clones share the key cache, and the cache of verified tokens (see
+/// [`cache`](Self::cache)) as long as their settings are the same: a clone whose settings are
+/// changed gets a verified-token cache of its own.
 #[derive(Clone, Debug)]
 pub struct AccessTokenVerifier {
-    pub(crate) core: Core,
+    /// Everything a verdict depends on. Changed only through `reconfigure`.
+    core: Core,
     organizations: Vec<String>,
-    /// Tokens verified lately, by their exact text (off unless [`cache`](Self::cache) is set).
+    /// Tokens verified lately under these settings, by their exact text (off unless
+    /// [`cache`](Self::cache) is set).
     cache: Option<Arc<VerifiedCache>>,
 }
 
@@ -575,27 +579,41 @@ impl AccessTokenVerifier {
         }
     }
 
+    fn configure(self, change: impl FnOnce(&mut Core)) -> Self {
+        self.reconfigure(|core, _| change(core))
+    }
+
+    /// The one way settings change. A cached verdict is one these exact settings reached, so
+    /// the changed verifier starts a new, empty cache (of the same capacity): a token another
+    /// issuer, audience, organization list, leeway or clock accepted never passes here
+    /// unchecked, and clones with other settings never answer for each other.
+    fn reconfigure(mut self, change: impl FnOnce(&mut Core, &mut Vec<String>)) -> Self {
+        change(&mut self.core, &mut self.organizations);
+        self.cache = self
+            .cache
+            .map(|cache| Arc::new(VerifiedCache::new(cache.capacity)));
+        self
+    }
+
     time_settings!("`exp`, `iat` and `nbf`");
 
     /// Also accepts tokens issued by `issuer`, signed as `signature_verifier` allows: a tenant's
     /// custom domains beside its canonical domain, or several tenants. Each issuer has its own
     /// keys (and key cache); a token's `iss` picks them, and is checked after its signature.
     pub fn issuer(
-        mut self,
+        self,
         signature_verifier: impl Into<SignatureVerifier>,
         issuer: impl Into<String>,
     ) -> Self {
-        self.core
-            .issuers
-            .push((issuer.into(), signature_verifier.into()));
-        self
+        let issuer = (issuer.into(), signature_verifier.into());
+        self.configure(|core| core.issuers.push(issuer))
     }
 
     /// Also accepts tokens for `audience` (another API identifier): a token's `aud` must name
     /// one of the audiences.
-    pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.core.audiences.push(audience.into());
-        self
+    pub fn audience(self, audience: impl Into<String>) -> Self {
+        let audience = audience.into();
+        self.configure(|core| core.audiences.push(audience))
     }
 
     /// The accepted issuers, in the order given.
@@ -612,19 +630,23 @@ impl AccessTokenVerifier {
     /// `org_id` exactly, others match `org_name` case-insensitively. Tokens without an
     /// organization are then rejected. By default any token (with or without an
     /// organization) is accepted.
-    pub fn allowed_organizations<I, S>(mut self, organizations: I) -> Self
+    pub fn allowed_organizations<I, S>(self, organizations: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.organizations = organizations.into_iter().map(Into::into).collect();
-        self
+        let organizations: Vec<String> = organizations.into_iter().map(Into::into).collect();
+        self.reconfigure(|_, allowed| *allowed = organizations)
     }
 
     /// Remembers up to `capacity` verified tokens, by their exact text, until their `exp`
-    /// (never past it, leeway not counted), so that a token repeated by its client is checked
-    /// once: a cached token's claims come back without a signature check. Off by default.
-    /// (DPoP proofs are checked on every request whatever this cache holds.)
+    /// (never at or past it, leeway not counted), so that a token repeated by its client is
+    /// checked once: a cached token's claims come back without a signature check. Off by
+    /// default. (DPoP proofs are checked on every request whatever this cache holds.)
+    ///
+    /// A verdict stands only for the settings that reached it: clones share the cache while
+    /// their settings are the same, and any setting changed afterwards (issuers, audiences,
+    /// organizations, leeway, clock) gives the verifier a new, empty cache of this capacity.
     pub fn cache(mut self, capacity: usize) -> Self {
         self.cache = (capacity > 0).then(|| Arc::new(VerifiedCache::new(capacity)));
         self
@@ -690,6 +712,11 @@ impl LogoutTokenVerifier {
         LogoutTokenVerifier {
             core: Core::new(signature_verifier.into(), issuer.into(), audience.into()),
         }
+    }
+
+    fn configure(mut self, change: impl FnOnce(&mut Core)) -> Self {
+        change(&mut self.core);
+        self
     }
 
     time_settings!("`iat` and `exp`");

@@ -20,8 +20,42 @@ struct Fixture {
     rsa: TokenVerifier,
     hmac: TokenVerifier,
     api: AccessTokenVerifier,
+    api_rsa: AccessTokenVerifier,
     rs_token: String,
     hs_token: String,
+    rs_access: String,
+    hs_access: String,
+}
+
+/// The verifier a valid fixture token is for.
+#[derive(Clone, Copy, Debug)]
+enum For {
+    Rsa,
+    Hmac,
+    Api,
+    ApiRsa,
+}
+
+impl Fixture {
+    /// Whether `token` passes the verifier `which` (ID tokens with every option).
+    fn verifies(&self, which: For, token: &str) -> bool {
+        match which {
+            For::Rsa => self.rsa.verify(token, &all_options()).is_ok(),
+            For::Hmac => self.hmac.verify(token, &all_options()).is_ok(),
+            For::Api => self.api.verify(token).is_ok(),
+            For::ApiRsa => self.api_rsa.verify(token).is_ok(),
+        }
+    }
+
+    /// The valid tokens, two ID tokens and two access tokens, each with its verifier.
+    fn valid_tokens(&self) -> [(For, &str); 4] {
+        [
+            (For::Rsa, &self.rs_token),
+            (For::Hmac, &self.hs_token),
+            (For::Api, &self.hs_access),
+            (For::ApiRsa, &self.rs_access),
+        ]
+    }
 }
 
 fn fixture() -> &'static Fixture {
@@ -36,13 +70,16 @@ fn fixture() -> &'static Fixture {
         let keys =
             AsymmetricSignatureVerifier::new(url).refetch_cooldown(Duration::from_secs(3600));
         Fixture {
-            rsa: TokenVerifier::new(keys, ISS, AUD).with_clock(clock),
+            rsa: TokenVerifier::new(keys.clone(), ISS, AUD).with_clock(clock),
             hmac: TokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, AUD)
                 .with_clock(clock),
             api: AccessTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, API)
                 .with_clock(clock),
+            api_rsa: AccessTokenVerifier::new(keys, ISS, API).with_clock(clock),
             rs_token: rs256(&id_claims()),
             hs_token: hs256(&id_claims()),
+            rs_access: rs256(&access_claims()),
+            hs_access: hs256(&access_claims()),
             _runtime: runtime,
             _server: server,
         }
@@ -56,7 +93,8 @@ fn all_options() -> VerifyOptions {
         .organization("org_123")
 }
 
-/// Neither verifier accepts `token`, with or without options.
+/// No verifier accepts `token`: neither ID-token verifier, with or without options, nor
+/// either access-token verifier.
 fn never_verifies(token: &str) {
     let f = fixture();
     for options in [VerifyOptions::default(), all_options()] {
@@ -69,7 +107,11 @@ fn never_verifies(token: &str) {
             "HS256 verified {token:?}"
         );
     }
-    assert!(f.api.verify(token).is_err());
+    assert!(f.api.verify(token).is_err(), "HS256 API verified {token:?}");
+    assert!(
+        f.api_rsa.verify(token).is_err(),
+        "RS256 API verified {token:?}"
+    );
 }
 
 const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -136,7 +178,8 @@ proptest! {
     #[test]
     fn truncated_valid_tokens(cut in any::<prop::sample::Index>()) {
         let f = fixture();
-        for token in [&f.rs_token, &f.hs_token] {
+        for (which, token) in f.valid_tokens() {
+            prop_assert!(f.verifies(which, token), "{which:?} refuses its unchanged token");
             never_verifies(&token[..cut.index(token.len())]);
         }
     }
@@ -144,8 +187,9 @@ proptest! {
     #[test]
     fn mutated_valid_tokens(at in any::<prop::sample::Index>(), with_char in prop_oneof![prop::sample::select(B64URL.to_vec()), any::<u8>()], extra in any::<bool>()) {
         let f = fixture();
-        for token in [&f.rs_token, &f.hs_token] {
-            let mut bytes = token.clone().into_bytes();
+        for (which, token) in f.valid_tokens() {
+            prop_assert!(f.verifies(which, token), "{which:?} refuses its unchanged token");
+            let mut bytes = token.to_owned().into_bytes();
             let i = at.index(bytes.len());
             if extra {
                 bytes.insert(i, with_char);
@@ -160,10 +204,12 @@ proptest! {
 
     #[test]
     fn huge_headers(size in 8 * 1024usize..400 * 1024, fill in prop::sample::select(B64URL.to_vec())) {
-        // Validly signed, so only the size stops them.
+        // Validly signed, with the claims of either kind of token, so only the size stops them.
         let header = json!({"alg": "HS256", "typ": "JWT", "x": String::from_utf8(vec![fill; size]).unwrap()});
-        let token = sign_raw(jsonwebtoken::Algorithm::HS256, &hmac(), header.to_string().as_bytes(), id_claims().to_string().as_bytes());
-        never_verifies(&token);
+        for claims in [id_claims(), access_claims()] {
+            let token = sign_raw(jsonwebtoken::Algorithm::HS256, &hmac(), header.to_string().as_bytes(), claims.to_string().as_bytes());
+            never_verifies(&token);
+        }
     }
 
     #[test]
@@ -171,9 +217,11 @@ proptest! {
         let mut bad = vec![0xff];
         bad.extend(junk);
         let good_header = br#"{"alg":"HS256"}"#.to_vec();
-        let good_payload = id_claims().to_string().into_bytes();
-        let (h, p) = if in_header { (bad, good_payload) } else { (good_header, bad) };
-        never_verifies(&sign_raw(jsonwebtoken::Algorithm::HS256, &hmac(), &h, &p));
+        for claims in [id_claims(), access_claims()] {
+            let good_payload = claims.to_string().into_bytes();
+            let (h, p) = if in_header { (bad.clone(), good_payload) } else { (good_header.clone(), bad.clone()) };
+            never_verifies(&sign_raw(jsonwebtoken::Algorithm::HS256, &hmac(), &h, &p));
+        }
     }
 
     #[test]
@@ -189,9 +237,11 @@ proptest! {
 
     #[test]
     fn wrong_types_in_access_token_claims((claim, value) in access_claim_and_wrong_value()) {
+        let f = fixture();
+        prop_assert!(f.verifies(For::Api, &f.hs_access));
         let mut claims = access_claims();
         claims[claim] = value;
-        let err = fixture().api.verify(&hs256(&claims)).unwrap_err();
+        let err = f.api.verify(&hs256(&claims)).unwrap_err();
         prop_assert!(matches!(err, TokenValidationError::InvalidClaimType { .. }), "{}", err);
         prop_assert_eq!(err.claim(), Some(claim));
     }
@@ -200,8 +250,10 @@ proptest! {
     fn wrong_types_in_the_header(param in prop::sample::select(vec!["alg", "kid", "crit"]), value in wrong_value("string")) {
         let mut header = json!({"alg": "HS256", "kid": "key-a"});
         header[param] = value;
-        let token = sign_raw(jsonwebtoken::Algorithm::HS256, &hmac(), header.to_string().as_bytes(), id_claims().to_string().as_bytes());
-        never_verifies(&token);
+        for claims in [id_claims(), access_claims()] {
+            let token = sign_raw(jsonwebtoken::Algorithm::HS256, &hmac(), header.to_string().as_bytes(), claims.to_string().as_bytes());
+            never_verifies(&token);
+        }
     }
 
     #[test]
@@ -232,4 +284,20 @@ fn the_fixture_tokens_do_verify() {
     let f = fixture();
     f.rsa.verify(&f.rs_token, &all_options()).unwrap();
     f.hmac.verify(&f.hs_token, &all_options()).unwrap();
+    f.api.verify(&f.hs_access).unwrap();
+    f.api_rsa.verify(&f.rs_access).unwrap();
+    for (which, token) in f.valid_tokens() {
+        assert!(f.verifies(which, token), "{which:?}");
+    }
+    // The same tokens with the header and claims of the other property tests verify too, so
+    // that those tests' changes are what makes them fail.
+    for (which, claims) in [(For::Hmac, id_claims()), (For::Api, access_claims())] {
+        let token = sign_raw(
+            jsonwebtoken::Algorithm::HS256,
+            &hmac(),
+            br#"{"alg":"HS256","kid":"key-a"}"#,
+            claims.to_string().as_bytes(),
+        );
+        assert!(f.verifies(which, &token), "{which:?}");
+    }
 }

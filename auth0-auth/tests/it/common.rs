@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use auth0_auth::Client;
 use serde_json::Value;
 use wiremock::matchers::{method, path};
@@ -46,7 +44,8 @@ pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers.get(name).map(|v| v.to_str().unwrap())
 }
 
-/// Checks method, path and that the body is exactly this form.
+/// Checks method, path and that the body is exactly this form: the same parameters, each as
+/// many times as expected (a parameter sent twice fails), in any order.
 pub fn assert_form(request: &Request, verb: &str, at: &str, expected: &[(&str, &str)]) {
     assert_eq!(request.method.as_str(), verb);
     assert_eq!(request.url.path(), at);
@@ -54,13 +53,15 @@ pub fn assert_form(request: &Request, verb: &str, at: &str, expected: &[(&str, &
         header(request, "content-type"),
         Some("application/x-www-form-urlencoded")
     );
-    let got: BTreeMap<String, String> = url::form_urlencoded::parse(&request.body)
+    let mut got: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
         .into_owned()
         .collect();
-    let want: BTreeMap<String, String> = expected
+    got.sort();
+    let mut want: Vec<(String, String)> = expected
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
+    want.sort();
     assert_eq!(got, want, "form body of {verb} {at}");
 }
 
@@ -88,4 +89,36 @@ pub fn token_answer() -> Value {
         "expires_in": 86400,
         "scope": "read:things",
     })
+}
+
+/// The request a plain client makes with `form` as its body.
+async fn posted_form(form: &'static str) -> Request {
+    let server = server().await;
+    answer(&server, "POST", "/form", 200, Value::Null).await;
+    reqwest::Client::new()
+        .post(format!("{}/form", server.uri()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    only_request(&server).await
+}
+
+#[tokio::test]
+async fn assert_form_takes_the_parameters_in_any_order() {
+    let request = posted_form("b=2&a=1&a=0").await;
+    assert_form(
+        &request,
+        "POST",
+        "/form",
+        &[("a", "0"), ("a", "1"), ("b", "2")],
+    );
+}
+
+#[tokio::test]
+#[should_panic(expected = "form body of POST /form")]
+async fn assert_form_sees_a_parameter_sent_twice() {
+    let request = posted_form("a=1&b=2&a=1").await;
+    assert_form(&request, "POST", "/form", &[("a", "1"), ("b", "2")]);
 }

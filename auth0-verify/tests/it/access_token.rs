@@ -2,8 +2,12 @@
 
 use auth0_verify::{
     AccessTokenVerifier, AsymmetricSignatureVerifier, SymmetricSignatureVerifier,
-    TokenValidationError,
+    TokenValidationError, VerifyOptions,
 };
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use serde_json::json;
 
 use crate::common::*;
@@ -194,30 +198,212 @@ async fn several_issuers_each_with_its_keys_and_several_audiences() {
     assert_eq!(err.claim(), Some("aud"), "{err}");
 }
 
+/// A clock the test moves: seconds since the epoch.
+fn movable_clock() -> (
+    Arc<AtomicI64>,
+    impl Fn() -> SystemTime + Send + Sync + 'static,
+) {
+    let now = Arc::new(AtomicI64::new(NOW));
+    let read = Arc::clone(&now);
+    (now, move || {
+        UNIX_EPOCH + Duration::from_secs(read.load(Ordering::SeqCst) as u64)
+    })
+}
+
+/// A JWKS server and keys that keep nothing: every signature check fetches the key set, so
+/// the server's count of requests tells checked tokens from answers of the verified-token
+/// cache.
+async fn counted_keys() -> (wiremock::MockServer, AsymmetricSignatureVerifier) {
+    let (server, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    let keys = AsymmetricSignatureVerifier::new(url)
+        .cache_ttl(Duration::ZERO)
+        .refetch_cooldown(Duration::ZERO);
+    (server, keys)
+}
+
 #[tokio::test]
-async fn the_verified_token_cache_never_serves_a_token_past_its_exp() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let now = Arc::new(AtomicU64::new(NOW as u64));
-    let clock_now = Arc::clone(&now);
-    let v = AccessTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, API)
-        .with_clock(move || {
-            std::time::UNIX_EPOCH + std::time::Duration::from_secs(clock_now.load(Ordering::SeqCst))
-        })
+async fn the_verified_token_cache_answers_until_exp_and_never_at_or_after_it() {
+    const EXP: i64 = NOW + 100;
+    let (server, keys) = counted_keys().await;
+    let (now, clock) = movable_clock();
+    let v = AccessTokenVerifier::new(keys, ISS, API)
+        .with_clock(clock)
         .cache(100);
-    let token = hs256(&with(access_claims(), json!({"exp": NOW + 100})));
-    let first = v.verify(&token).await.unwrap();
-    let again = v.verify(&token).await.unwrap();
-    assert_eq!(first.sub, again.sub);
-    // Another text (a tampered signature) is never taken from the cache.
-    let tampered = format!("{}x", token);
-    assert!(v.verify(&tampered).await.is_err());
-    // At `exp` the cache no longer answers; the verifier's leeway still applies.
-    now.store((NOW + 100) as u64, Ordering::SeqCst);
+    let token = rs256(&with(access_claims(), json!({"exp": EXP})));
+
     v.verify(&token).await.unwrap();
-    now.store((NOW + 100 + 61) as u64, Ordering::SeqCst);
+    assert_eq!(hits(&server).await, 1, "checked once");
+    v.verify(&token).await.unwrap();
+    now.store(EXP - 1, Ordering::SeqCst);
+    let cached = v.verify(&token).await.unwrap();
+    assert_eq!(cached.exp, EXP);
+    assert_eq!(
+        hits(&server).await,
+        1,
+        "then answered by the cache until exp"
+    );
+
+    // Another text (a tampered signature) is never taken from the cache.
+    assert!(v.verify(&format!("{token}x")).await.is_err());
+
+    // At `exp` exactly, and after it, every answer is a full check (within the leeway, an
+    // accepted one), and none is remembered.
+    let before = hits(&server).await;
+    now.store(EXP, Ordering::SeqCst);
+    v.verify(&token).await.unwrap();
+    assert_eq!(
+        hits(&server).await,
+        before + 1,
+        "at exp: checked, not cached"
+    );
+    v.verify(&token).await.unwrap();
+    assert_eq!(
+        hits(&server).await,
+        before + 2,
+        "at exp: not remembered either"
+    );
+    now.store(EXP + 1, Ordering::SeqCst);
+    v.verify(&token).await.unwrap();
+    assert_eq!(hits(&server).await, before + 3, "after exp: checked");
+    now.store(EXP + 61, Ordering::SeqCst);
     let err = v.verify(&token).await.unwrap_err();
     assert!(matches!(err, TokenValidationError::Expired { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn an_unchanged_clone_shares_the_verified_token_cache() {
+    let (server, keys) = counted_keys().await;
+    let v = AccessTokenVerifier::new(keys, ISS, API)
+        .with_clock(clock)
+        .cache(10);
+    let token = rs256(&access_claims());
+    v.verify(&token).await.unwrap();
+    v.clone().verify(&token).await.unwrap();
+    assert_eq!(hits(&server).await, 1);
+}
+
+/// `token` is accepted by one of `original` and `change(original)` (a clone with one setting
+/// changed) and refused by the other (`accepted_by_changed` says which), whichever verifies
+/// first with a verified-token cache: a verdict cached under one configuration never answers
+/// for another.
+async fn verdicts_stay_apart(
+    original: &AccessTokenVerifier,
+    change: impl Fn(AccessTokenVerifier) -> AccessTokenVerifier,
+    token: &str,
+    accepted_by_changed: bool,
+    what: &str,
+) {
+    for changed_first in [true, false] {
+        let original = original.clone().cache(100);
+        let changed = change(original.clone());
+        let (by_changed, by_original) = if changed_first {
+            let c = changed.verify(token).await.is_ok();
+            (c, original.verify(token).await.is_ok())
+        } else {
+            let o = original.verify(token).await.is_ok();
+            (changed.verify(token).await.is_ok(), o)
+        };
+        assert_eq!(
+            (by_changed, by_original),
+            (accepted_by_changed, !accepted_by_changed),
+            "{what} (the changed clone first: {changed_first})"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_clone_with_other_settings_never_shares_cached_verdicts() {
+    const OTHER_ISS: &str = "https://other-tenant.example.test/";
+    const OTHER_SECRET: &str = "another-tenant-secret";
+    const OTHER_API: &str = "https://other-api.example.test";
+    let original = AccessTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, API)
+        .with_clock(clock);
+    let plain = hs256(&access_claims());
+
+    // Another audience.
+    let other_api = hs256(&with(access_claims(), json!({"aud": OTHER_API})));
+    verdicts_stay_apart(
+        &original,
+        |v| v.audience(OTHER_API),
+        &other_api,
+        true,
+        "audience",
+    )
+    .await;
+
+    // Another tenant, with its own key.
+    let other_tenant = sign(
+        jsonwebtoken::Algorithm::HS256,
+        None,
+        &jsonwebtoken::EncodingKey::from_secret(OTHER_SECRET.as_bytes()),
+        &with(access_claims(), json!({"iss": OTHER_ISS})),
+    );
+    verdicts_stay_apart(
+        &original,
+        |v| v.issuer(SymmetricSignatureVerifier::new(OTHER_SECRET), OTHER_ISS),
+        &other_tenant,
+        true,
+        "issuer",
+    )
+    .await;
+
+    // An organization allow-list, added or lifted.
+    let member = hs256(&with(access_claims(), json!({"org_id": "org_123"})));
+    let outsider = hs256(&with(access_claims(), json!({"org_id": "org_999"})));
+    let strict = original.clone().allowed_organizations(["org_123"]);
+    verdicts_stay_apart(
+        &strict,
+        |v| v.allowed_organizations(Vec::<String>::new()),
+        &outsider,
+        true,
+        "organizations lifted",
+    )
+    .await;
+    verdicts_stay_apart(
+        &original,
+        |v| v.allowed_organizations(["org_123"]),
+        &outsider,
+        false,
+        "organizations required",
+    )
+    .await;
+    // A member passes both.
+    let both = original.clone().cache(10);
+    assert!(both.verify(&member).await.is_ok());
+    assert!(
+        both.allowed_organizations(["org_123"])
+            .verify(&member)
+            .await
+            .is_ok()
+    );
+
+    // Time settings: a token not valid before NOW + 1000.
+    let later = hs256(&with(access_claims(), json!({"nbf": NOW + 1000})));
+    verdicts_stay_apart(
+        &original,
+        |v| v.leeway(Duration::from_secs(2000)),
+        &later,
+        true,
+        "leeway",
+    )
+    .await;
+    verdicts_stay_apart(
+        &original.clone().leeway(Duration::from_secs(2000)),
+        |v| v.leeway(Duration::ZERO),
+        &later,
+        false,
+        "leeway tightened",
+    )
+    .await;
+    verdicts_stay_apart(
+        &original,
+        |v| v.with_clock(|| UNIX_EPOCH + Duration::from_secs(NOW as u64 + 1000)),
+        &later,
+        true,
+        "clock",
+    )
+    .await;
+    assert!(original.verify(&plain).await.is_ok());
 }
 
 #[tokio::test]
@@ -244,4 +430,66 @@ async fn a_repeated_token_is_checked_once_with_the_cache() {
         fetches + 1,
         "one check, then the cache"
     );
+}
+
+#[tokio::test]
+async fn the_longest_durations_are_settings_not_panics() {
+    // Every verifier with the longest leeway, and an ID token's longest `max_age`: tokens
+    // are checked (and pass, however old), nothing overflows.
+    let long_ago = with(
+        id_claims(),
+        json!({"exp": NOW - 1_000_000_000, "auth_time": 0, "iat": 0}),
+    );
+    let options = VerifyOptions::default().max_age(Duration::MAX);
+    id_verifier()
+        .leeway(Duration::MAX)
+        .verify(&hs256(&long_ago), &options)
+        .await
+        .unwrap();
+    let err = id_verifier()
+        .verify(&hs256(&long_ago), &options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenValidationError::Expired { .. }), "{err}");
+    let blocking = auth0_verify::blocking::TokenVerifier::from(id_verifier()).leeway(Duration::MAX);
+    blocking.verify(&hs256(&long_ago), &options).unwrap();
+
+    let access = with(access_claims(), json!({"exp": NOW - 1_000_000_000}));
+    let v = api_verifier().leeway(Duration::MAX).cache(10);
+    for _ in 0..2 {
+        v.verify(&hs256(&access)).await.unwrap();
+    }
+    let v = api_verifier().cache(10);
+    assert!(v.verify(&hs256(&access)).await.is_err());
+
+    let logout = with(
+        id_claims(),
+        json!({
+            "nonce": null, "sid": "sid-1", "jti": "jti-1", "exp": NOW - 1_000_000_000,
+            "events": {auth0_verify::BACKCHANNEL_LOGOUT_EVENT: {}},
+        }),
+    );
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.typ = Some("logout+jwt".to_owned());
+    let logout = jsonwebtoken::encode(&header, &logout, &hmac()).unwrap();
+    auth0_verify::LogoutTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, AUD)
+        .with_clock(clock)
+        .leeway(Duration::MAX)
+        .verify(&logout)
+        .await
+        .unwrap();
+
+    // The key cache's longest lifetimes.
+    let (server, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    let keys = AsymmetricSignatureVerifier::new(url)
+        .cache_ttl(Duration::MAX)
+        .refetch_cooldown(Duration::MAX)
+        .timeout(Duration::MAX);
+    let v = AccessTokenVerifier::new(keys, ISS, API)
+        .with_clock(clock)
+        .leeway(Duration::MAX);
+    for _ in 0..2 {
+        v.verify(&rs256(&access_claims())).await.unwrap();
+    }
+    assert_eq!(hits(&server).await, 1);
 }

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use auth0_http::{Clock as _, ManualClock};
+
 use auth0_verify::{
     Algorithm, AsymmetricSignatureVerifier, JwksError, TokenValidationError, TokenVerifier,
     VerifyOptions,
@@ -67,15 +69,23 @@ async fn the_key_set_is_fetched_once_and_cached() {
 }
 
 #[tokio::test]
-async fn the_key_set_is_fetched_again_after_its_ttl() {
+async fn the_key_set_is_fetched_again_at_the_end_of_its_ttl() {
     let (server, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
-    let v = verifier(AsymmetricSignatureVerifier::new(url).cache_ttl(Duration::from_millis(200)));
+    let clock = ManualClock::new();
+    let v = verifier(
+        AsymmetricSignatureVerifier::new(url)
+            .cache_ttl(Duration::from_secs(200))
+            .clock(clock.shared()),
+    );
     check(&v, &rs256(&id_claims())).await.unwrap();
+    clock.advance(Duration::from_secs(200) - Duration::from_millis(1));
     check(&v, &rs256(&id_claims())).await.unwrap();
-    assert_eq!(hits(&server).await, 1);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(hits(&server).await, 1, "fresh until its TTL ends");
+    clock.advance(Duration::from_millis(1));
     check(&v, &rs256(&id_claims())).await.unwrap();
-    assert_eq!(hits(&server).await, 2);
+    assert_eq!(hits(&server).await, 2, "fetched again once it has");
+    check(&v, &rs256(&id_claims())).await.unwrap();
+    assert_eq!(hits(&server).await, 2, "and fresh again");
 }
 
 #[tokio::test]
@@ -94,7 +104,8 @@ async fn a_zero_ttl_fetches_for_every_token_and_still_verifies() {
 
 #[tokio::test]
 async fn a_retry_after_date_is_waited_for() {
-    let at = std::time::SystemTime::now() + Duration::from_secs(2);
+    let clock = ManualClock::new();
+    let at = clock.system_time() + Duration::from_secs(2);
     let date = httpdate::fmt_http_date(at);
     let server = changing_server(
         ResponseTemplate::new(429).insert_header("Retry-After", date.as_str()),
@@ -102,12 +113,17 @@ async fn a_retry_after_date_is_waited_for() {
         ok(jwks(&[rsa_a_jwk()])),
     )
     .await;
-    let v = verifier(AsymmetricSignatureVerifier::new(jwks_url(&server)));
-    let started = std::time::Instant::now();
+    let v = verifier(AsymmetricSignatureVerifier::new(jwks_url(&server)).clock(clock.shared()));
     check(&v, &rs256(&id_claims())).await.unwrap();
-    // HTTP dates have whole seconds: the wait is at least the one second left after rounding.
-    assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(hits(&server).await, 2);
+    // One wait, until the date: HTTP dates have whole seconds, so between the one second left
+    // after rounding and the two asked for.
+    let slept = clock.slept();
+    assert_eq!(slept.len(), 1, "{slept:?}");
+    assert!(
+        slept[0] > Duration::from_secs(1) && slept[0] <= Duration::from_secs(2),
+        "{slept:?}"
+    );
 }
 
 #[tokio::test]
@@ -119,9 +135,12 @@ async fn an_unknown_kid_refetches_at_most_once_per_cooldown() {
         ok(jwks(&[rsa_a_jwk(), rsa_b_jwk()])),
     )
     .await;
+    let clock = ManualClock::new();
+    let cooldown = Duration::from_secs(30);
     let v = verifier(
         AsymmetricSignatureVerifier::new(jwks_url(&server))
-            .refetch_cooldown(Duration::from_millis(300)),
+            .refetch_cooldown(cooldown)
+            .clock(clock.shared()),
     );
     check(&v, &rs256(&id_claims())).await.unwrap();
     // Right after a fetch, an unknown kid waits for the cooldown.
@@ -135,12 +154,15 @@ async fn an_unknown_kid_refetches_at_most_once_per_cooldown() {
         "{err}"
     );
     assert_eq!(hits(&server).await, 1);
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    clock.advance(cooldown - Duration::from_millis(1));
+    assert!(check(&v, &token_b()).await.is_err());
+    assert_eq!(hits(&server).await, 1, "still within the cooldown");
+    clock.advance(Duration::from_millis(1));
     check(&v, &token_b()).await.unwrap();
     assert_eq!(hits(&server).await, 2);
 
     // Many unknown kids within one cooldown: at most one more fetch.
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    clock.advance(cooldown);
     for i in 0..10 {
         let token = sign(
             jsonwebtoken::Algorithm::RS256,
@@ -208,11 +230,13 @@ async fn a_failing_endpoint_gives_a_clear_error() {
 #[tokio::test]
 async fn a_good_key_set_keeps_working_until_its_ttl_when_the_endpoint_fails() {
     let server = changing_server(ok(jwks(&[rsa_a_jwk()])), 1, ResponseTemplate::new(500)).await;
+    let clock = ManualClock::new();
     let v = verifier(
         AsymmetricSignatureVerifier::new(jwks_url(&server))
-            .cache_ttl(Duration::from_millis(600))
+            .cache_ttl(Duration::from_secs(600))
             .refetch_cooldown(Duration::ZERO)
-            .retries(0),
+            .retries(0)
+            .clock(clock.shared()),
     );
     check(&v, &rs256(&id_claims())).await.unwrap();
     // An unknown kid makes a refetch that fails; the cached set is kept.
@@ -221,9 +245,10 @@ async fn a_good_key_set_keeps_working_until_its_ttl_when_the_endpoint_fails() {
         Err(TokenValidationError::UnknownKey { .. })
     ));
     assert_eq!(hits(&server).await, 2);
+    clock.advance(Duration::from_secs(600) - Duration::from_millis(1));
     check(&v, &rs256(&id_claims())).await.unwrap();
     // After the TTL the failure shows.
-    tokio::time::sleep(Duration::from_millis(650)).await;
+    clock.advance(Duration::from_millis(1));
     let err = check(&v, &rs256(&id_claims())).await.unwrap_err();
     assert!(
         matches!(&err, TokenValidationError::Jwks(e) if e.status() == Some(500)),
@@ -241,9 +266,8 @@ async fn the_fetch_has_a_timeout() {
     let v = verifier(
         AsymmetricSignatureVerifier::new(jwks_url(&server)).timeout(Duration::from_millis(300)),
     );
-    let started = std::time::Instant::now();
+    // The server would answer after 5 s: the fetch gives up at its timeout instead.
     let err = check(&v, &rs256(&id_claims())).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(3));
     assert!(
         matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::Timeout { .. })),
         "{err}"
@@ -539,22 +563,4 @@ async fn ec_keys_verify_es256() {
         check(&v, &tampered).await,
         Err(TokenValidationError::InvalidSignature { .. })
     ));
-}
-
-#[tokio::test]
-async fn the_key_cache_expires_on_the_verifiers_clock() {
-    let (server, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
-    let clock = auth0_http::ManualClock::new();
-    let keys = AsymmetricSignatureVerifier::new(url)
-        .cache_ttl(std::time::Duration::from_secs(600))
-        .clock(clock.shared());
-    let v = verifier(keys);
-    let token = rs256(&id_claims());
-    check(&v, &token).await.unwrap();
-    clock.advance(std::time::Duration::from_secs(599));
-    check(&v, &token).await.unwrap();
-    assert_eq!(hits(&server).await, 1, "fresh for its TTL");
-    clock.advance(std::time::Duration::from_secs(2));
-    check(&v, &token).await.unwrap();
-    assert_eq!(hits(&server).await, 2, "fetched again after it");
 }
