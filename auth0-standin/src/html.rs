@@ -96,8 +96,8 @@ pub(crate) fn login_page(status: StatusCode, p: &LoginPage<'_>) -> Response {
     body.push_str(&format!(
         "<form method=\"post\" action=\"/u/login\">\n\
          <input type=\"hidden\" name=\"state\" value=\"{}\">\n\
-         <label>Email address <input name=\"username\" type=\"text\" inputmode=\"email\" \
-         autocomplete=\"username\" value=\"{}\" required autofocus></label>\n\
+         <label>Email address <input name=\"username\" value=\"{}\" type=\"text\" \
+         inputmode=\"email\" autocomplete=\"username\" required autofocus></label>\n\
          <label>Password <input name=\"password\" type=\"password\" \
          autocomplete=\"current-password\" required></label>\n\
          <button type=\"submit\">Continue</button>\n</form>\n</main>",

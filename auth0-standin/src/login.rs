@@ -77,12 +77,18 @@ impl<'a> Back<'a> {
 
     /// Sends an OAuth error back to the application.
     fn error(&self, code: &str, description: &str) -> Response {
+        self.error_setting(code, description, None)
+    }
+
+    /// Sends an OAuth error back to the application, setting `cookie` if given (a session
+    /// opened by the login that the error ends).
+    fn error_setting(&self, code: &str, description: &str, cookie: Option<String>) -> Response {
         self.send(
             vec![
                 ("error", code.to_owned()),
                 ("error_description", description.to_owned()),
             ],
-            None,
+            cookie,
         )
     }
 }
@@ -529,6 +535,7 @@ pub(crate) async fn submit(
 /// when `set_cookie`).
 fn complete(t: &Tenant, tx: &Transaction, cookie: &str, set_cookie: bool) -> Response {
     let back = Back::of(tx);
+    let set_cookie = set_cookie.then(|| session_cookie(cookie));
     let code = match random(32) {
         Ok(code) => code,
         Err(e) => return broken(&e),
@@ -552,7 +559,7 @@ fn complete(t: &Tenant, tx: &Transaction, cookie: &str, set_cookie: bool) -> Res
         }
     };
     if blocked {
-        return back.error("access_denied", "user is blocked");
+        return back.error_setting("access_denied", "user is blocked", set_cookie);
     }
     if let Some((org_id, _)) = &tx.organization {
         let member = d
@@ -560,9 +567,10 @@ fn complete(t: &Tenant, tx: &Transaction, cookie: &str, set_cookie: bool) -> Res
             .get(org_id)
             .is_some_and(|o| o.members.contains(&user_id));
         if !member {
-            return back.error(
+            return back.error_setting(
                 "access_denied",
                 &format!("user {user_id} is not part of the {org_id} organization"),
+                set_cookie,
             );
         }
     }
@@ -591,10 +599,7 @@ fn complete(t: &Tenant, tx: &Transaction, cookie: &str, set_cookie: bool) -> Res
         },
     );
     drop(d);
-    back.send(
-        vec![("code", code)],
-        set_cookie.then(|| session_cookie(cookie)),
-    )
+    back.send(vec![("code", code)], set_cookie)
 }
 
 #[cfg(test)]
