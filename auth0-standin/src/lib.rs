@@ -1,23 +1,59 @@
 //! A small stand-in for an Auth0 tenant, started in-process on 127.0.0.1, so that examples and
 //! tests run offline against something that behaves like Auth0: it signs RS256 tokens with a
-//! key generated at start, checks client secrets, passwords, bearer tokens (signature, expiry,
-//! audience) and scopes, and answers errors in Auth0's shapes.
+//! key generated at start, logs users in through a login page of its own, checks client
+//! secrets, passwords, PKCE verifiers, bearer tokens (signature, expiry, audience) and scopes,
+//! and answers errors in Auth0's shapes.
 //!
 //! | endpoint | what it does |
 //! |---|---|
 //! | `GET /.well-known/openid-configuration` | the discovery document (issuer `{url}/`) |
 //! | `GET /.well-known/jwks.json` | the public key (a fresh 2048-bit RSA key per start) |
-//! | `POST /oauth/token` | `client_credentials` (audience: the Management API, `{url}/api/v2/`), `password` and `http://auth0.com/oauth/grant-type/password-realm` (an ID token when `openid` is asked for, with the `nonce` if given); form or JSON bodies, client secret in the body or as HTTP Basic |
+//! | `GET /authorize` | `response_type=code`; `client_id` and `redirect_uri` (exactly a registered callback) checked first, an HTML error page otherwise; `response_mode` `query`, `fragment` or `form_post`; `state`, `nonce`, `scope`, `audience` (a registered API), PKCE (`code_challenge`, `S256` only), `prompt` (`none` answers `login_required` without a session, `login` asks again), `max_age` (`0` always asks again), `organization` (id or name; members only, else `access_denied`), `invitation`, `login_hint`, `connection`. Without a live stand-in session it shows the login page; with one it sends the code back at once |
+//! | `POST /u/login` | the login page's form: `state` (the page's transaction), `username` (email address), `password`. A wrong password shows the page again (400) with `Wrong email or password.`; a blocked user goes back with `access_denied` (`user is blocked`); success opens the session and sends back `code` and `state` |
+//! | `POST /oauth/token` | `authorization_code` (a code is used once, by its client, with its `redirect_uri` and PKCE verifier; a second use revokes what the first got), `refresh_token` (rotation; a retired token used again ends its whole family; `scope` narrows; `audience` gets a token for another registered API), `client_credentials` (the Management API, `{url}/api/v2/`, or a registered API), `password` and `http://auth0.com/oauth/grant-type/password-realm`; form or JSON bodies, client secret in the body or as HTTP Basic; DPoP proofs bind the tokens |
+//! | `POST /oauth/revoke` | ends the family of a refresh token |
 //! | `GET/POST /userinfo` | the profile of the user a bearer access token was issued to |
+//! | `GET /v2/logout` | `client_id`, `returnTo` (a registered logout URL; without it, the application's first one) |
+//! | `GET/POST /oidc/logout` | `id_token_hint` (expired ones too), `client_id`, `post_logout_redirect_uri` (a registered logout URL; `state` appended), `logout_hint` ignored |
 //! | `GET/POST /api/v2/users` | list (`page`, `per_page`, `include_totals`), create (database connection [`CONNECTION`]) |
 //! | `GET/DELETE /api/v2/users/{id}` | read, delete |
 //! | `GET /api/v2/roles` | list (two roles are there from the start) |
 //! | `GET/POST /api/v2/users/{id}/roles` | the user's roles, assign roles |
 //!
-//! The application [`CLIENT_ID`] / [`CLIENT_SECRET`] is the only client. Client-credentials
-//! tokens carry the scopes [`MANAGEMENT_SCOPES`]; each Management endpoint requires one of
-//! Auth0's scopes for it. Errors: `{"error", "error_description"}` from `/oauth/token` and
-//! `/userinfo`, `{"statusCode", "error", "message", "errorCode"}` from `/api/v2`.
+//! The application [`CLIENT_ID`] / [`CLIENT_SECRET`] is always there (without callback or
+//! logout URLs); [`Standin::builder`] adds applications (callback, logout and back-channel
+//! logout URLs), users, APIs with their scopes, organizations with their members, and token
+//! lifetimes. Client-credentials tokens for the Management API carry the scopes
+//! [`MANAGEMENT_SCOPES`]; each Management endpoint requires one of Auth0's scopes for it.
+//! Errors: `{"error", "error_description"}` from `/oauth/token` and `/userinfo`,
+//! `{"statusCode", "error", "message", "errorCode"}` from `/api/v2`, `error`,
+//! `error_description` and `state` sent back to the callback from `/authorize`, and an HTML
+//! page (`id="error"`, `id="error_description"`) where the browser cannot be sent back.
+//!
+//! **Logging in.** Tokens of a login carry what Auth0's do: the ID token `iss`, `sub`,
+//! `aud` (the client id), `iat`, `exp`, `auth_time`, `sid`, `nonce`, `org_id` and `org_name`
+//! (when an organization was asked for) and the claims of the `profile` and `email` scopes;
+//! the access token `aud` (the API, and `{url}/userinfo` with `openid`), `scope`, `azp` and the
+//! organization's claims; a refresh token when `offline_access` was asked for.
+//!
+//! **The stand-in's session** is kept in its own cookie, `auth0_standin_session` (`HttpOnly`,
+//! `SameSite=Lax`, `Path=/`, 7 days). Browsers keep cookies by host, not by port, so the
+//! applications on 127.0.0.1 receive it too and the stand-in receives theirs: it reads only
+//! this name and only values naming one of its live sessions (two stand-ins in one browser
+//! replace each other's session). Logging in to a second application in the same browser
+//! needs no password (single sign-on).
+//!
+//! **Logout** ends the session the cookie names (or, for `/oidc/logout`, the one of the
+//! hint's `sid`), clears the cookie, and POSTs a logout token (`typ` `logout+jwt`; `iss`,
+//! `aud`, `iat`, `exp`, `jti`, `sid`, `sub`, `events`) as the form field `logout_token` to the
+//! back-channel logout URL of every application that received a code in that session, one
+//! after the other with a 2-second timeout, **before** answering: when the logout request
+//! has returned, the POSTs have been made ([`Standin::backchannel_logouts`] lists them and
+//! what came of each). A failure is logged (`tracing`) and recorded, never fatal.
+//!
+//! **Organizations and invitations.** [`Organization`]s have members; [`Standin::invite`]
+//! makes an invitation whose link logs the invited address in (an existing user, or someone
+//! new choosing a password) and makes it a member.
 //!
 //! State is in memory and lives as long as the [`Standin`]; the tenant holds a few users
 //! from the start (without passwords), so that listing users shows several pages. Passwords of
