@@ -50,6 +50,7 @@
 //! after the other with a 2-second timeout, **before** answering: when the logout request
 //! has returned, the POSTs have been made ([`Standin::backchannel_logouts`] lists them and
 //! what came of each). A failure is logged (`tracing`) and recorded, never fatal.
+//! [`Standin::end_sessions`] ends a user's sessions from a test's side, with the same POSTs.
 //!
 //! **Organizations and invitations.** [`Organization`]s have members; [`Standin::invite`]
 //! makes an invitation whose link logs the invited address in (an existing user, or someone
@@ -371,6 +372,8 @@ impl Standin {
         let apis = builder.checked_apis(&format!("{base}/api/v2/"))?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Back-channel logout URLs are the applications' own, on this machine.
+            .no_proxy()
             .timeout(BACKCHANNEL_TIMEOUT)
             .build()
             .map_err(|e| Error::Setup(format!("its HTTP client: {e}")))?;
@@ -585,6 +588,13 @@ impl Standin {
             },
         );
         Ok(invitation)
+    }
+
+    /// Ends every stand-in session of `user` (a user id or an email address), sending the
+    /// back-channel logouts as a logout does (before returning), as Auth0 does when a user's
+    /// sessions are deleted; returns how many sessions ended.
+    pub async fn end_sessions(&self, user: &str) -> usize {
+        logout::end_user_sessions(&self.state, user).await
     }
 
     /// The back-channel logouts sent so far, oldest first. They are sent before

@@ -169,6 +169,35 @@ fn end_sessions(t: &Tenant, headers: &HeaderMap, sid: Option<&str>) -> Vec<Sessi
     ended
 }
 
+/// Ends every session of `user` (an id or an email address) and tells the applications;
+/// returns how many ended.
+pub(crate) async fn end_user_sessions(t: &Tenant, user: &str) -> usize {
+    let ended: Vec<Session> = {
+        let mut d = t.data();
+        let user_id = if d.users.contains_key(user) {
+            user.to_owned()
+        } else {
+            match d.user_by_email(user) {
+                Some((id, _)) => id.clone(),
+                None => return 0,
+            }
+        };
+        let cookies: Vec<String> = d
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.user_id == user_id)
+            .map(|(c, _)| c.clone())
+            .collect();
+        cookies
+            .iter()
+            .filter_map(|c| d.sessions.remove(c))
+            .collect()
+    };
+    let count = ended.len();
+    notify(t, ended).await;
+    count
+}
+
 /// POSTs a logout token to the back-channel logout URL of every application that logged
 /// the user in during `sessions`, one after the other; failures are logged and recorded.
 async fn notify(t: &Tenant, sessions: Vec<Session>) {

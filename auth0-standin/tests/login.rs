@@ -1270,3 +1270,42 @@ async fn registered_apis_issue_client_credentials_and_password_tokens() {
     assert_eq!(body["scope"], "openid write:items");
     assert_eq!(id_claims(&s, &body).await.aud, [APP]);
 }
+
+#[tokio::test]
+async fn ending_a_user_s_sessions_tells_each_browser_s_applications() {
+    let (url, received, _server) = backchannel_receiver().await;
+    let s = tenant_with(vec![app().backchannel_logout_url(url)]).await;
+    // Zoe logs in in two browsers: two stand-in sessions.
+    let mut first = Browser::new();
+    let mut second = Browser::new();
+    let mut sids = Vec::new();
+    for browser in [&mut first, &mut second] {
+        let back = log_zoe_in(&s, browser, &[("scope", "openid")]).await;
+        let (_, body) = exchange(&s, &back.code(), None).await;
+        sids.push(id_claims(&s, &body).await.get("sid").cloned().unwrap());
+    }
+    assert_ne!(sids[0], sids[1]);
+    assert_eq!(s.end_sessions("nobody@example.com").await, 0);
+
+    assert_eq!(s.end_sessions(ZOE).await, 2);
+    let verifier = LogoutTokenVerifier::new(
+        AsymmetricSignatureVerifier::new(s.jwks_url()),
+        s.issuer(),
+        APP,
+    );
+    let mut told = Vec::new();
+    let tokens = received.lock().unwrap().clone();
+    for token in tokens {
+        told.push(Value::from(
+            verifier.verify(&token).await.unwrap().sid.unwrap(),
+        ));
+    }
+    told.sort_by_key(Value::to_string);
+    sids.sort_by_key(Value::to_string);
+    assert_eq!(told, sids);
+    for browser in [&mut first, &mut second] {
+        let page = browser.get(&authorize_url(&s, &[("prompt", "none")])).await;
+        assert_eq!(page.sent_back()["error"], "login_required");
+    }
+    assert_eq!(s.end_sessions(ZOE_ID).await, 0);
+}
