@@ -134,7 +134,8 @@ pub enum Error {
     /// A token could not be signed.
     #[error("the stand-in tenant could not sign a token: {0}")]
     Signing(String),
-    /// A value given to the builder or to a helper is not valid (the message names it).
+    /// A value given to the builder or to a method such as `invite` is not valid (the message
+    /// names it).
     #[error("the stand-in tenant was given an invalid value: {0}")]
     Invalid(String),
     /// Its HTTP client or its random number generator failed.
