@@ -1,23 +1,60 @@
 //! A small stand-in for an Auth0 tenant, started in-process on 127.0.0.1, so that examples and
 //! tests run offline against something that behaves like Auth0: it signs RS256 tokens with a
-//! key generated at start, checks client secrets, passwords, bearer tokens (signature, expiry,
-//! audience) and scopes, and answers errors in Auth0's shapes.
+//! key generated at start, logs users in through a login page of its own, checks client
+//! secrets, passwords, PKCE verifiers, bearer tokens (signature, expiry, audience) and scopes,
+//! and answers errors in Auth0's shapes.
 //!
 //! | endpoint | what it does |
 //! |---|---|
 //! | `GET /.well-known/openid-configuration` | the discovery document (issuer `{url}/`) |
 //! | `GET /.well-known/jwks.json` | the public key (a fresh 2048-bit RSA key per start) |
-//! | `POST /oauth/token` | `client_credentials` (audience: the Management API, `{url}/api/v2/`), `password` and `http://auth0.com/oauth/grant-type/password-realm` (an ID token when `openid` is asked for, with the `nonce` if given); form or JSON bodies, client secret in the body or as HTTP Basic |
+//! | `GET /authorize` | `response_type=code`; `client_id` and `redirect_uri` (exactly a registered callback) checked first, an HTML error page otherwise; `response_mode` `query`, `fragment` or `form_post`; `state`, `nonce`, `scope`, `audience` (a registered API), PKCE (`code_challenge`, `S256` only), `prompt` (`none` answers `login_required` without a session, `login` asks again), `max_age` (`0` always asks again), `organization` (id or name; members only, else `access_denied`), `invitation`, `login_hint`, `connection`. Without a live stand-in session it shows the login page; with one it sends the code back at once |
+//! | `POST /u/login` | the login page's form: `state` (the page's transaction), `username` (email address), `password`. A wrong password shows the page again (400) with `Wrong email or password.`; a blocked user goes back with `access_denied` (`user is blocked`); success opens the session and sends back `code` and `state` |
+//! | `POST /oauth/token` | `authorization_code` (a code is used once, by its client, with its `redirect_uri` and PKCE verifier; a second use revokes what the first got), `refresh_token` (rotation; a retired token used again ends its whole family; `scope` narrows; `audience` gets a token for another registered API), `client_credentials` (the Management API, `{url}/api/v2/`, or a registered API), `password` and `http://auth0.com/oauth/grant-type/password-realm`; form or JSON bodies, client secret in the body or as HTTP Basic; DPoP proofs bind the tokens |
+//! | `POST /oauth/revoke` | ends the family of a refresh token |
 //! | `GET/POST /userinfo` | the profile of the user a bearer access token was issued to |
+//! | `GET /v2/logout` | `client_id`, `returnTo` (a registered logout URL; without it, the application's first one) |
+//! | `GET/POST /oidc/logout` | `id_token_hint` (expired ones too), `client_id`, `post_logout_redirect_uri` (a registered logout URL; `state` appended), `logout_hint` ignored |
 //! | `GET/POST /api/v2/users` | list (`page`, `per_page`, `include_totals`), create (database connection [`CONNECTION`]) |
 //! | `GET/DELETE /api/v2/users/{id}` | read, delete |
 //! | `GET /api/v2/roles` | list (two roles are there from the start) |
 //! | `GET/POST /api/v2/users/{id}/roles` | the user's roles, assign roles |
 //!
-//! The application [`CLIENT_ID`] / [`CLIENT_SECRET`] is the only client. Client-credentials
-//! tokens carry the scopes [`MANAGEMENT_SCOPES`]; each Management endpoint requires one of
-//! Auth0's scopes for it. Errors: `{"error", "error_description"}` from `/oauth/token` and
-//! `/userinfo`, `{"statusCode", "error", "message", "errorCode"}` from `/api/v2`.
+//! The application [`CLIENT_ID`] / [`CLIENT_SECRET`] is always there (without callback or
+//! logout URLs); [`Standin::builder`] adds applications (callback, logout and back-channel
+//! logout URLs), users, APIs with their scopes, organizations with their members, and token
+//! lifetimes. Client-credentials tokens for the Management API carry the scopes
+//! [`MANAGEMENT_SCOPES`]; each Management endpoint requires one of Auth0's scopes for it.
+//! Errors: `{"error", "error_description"}` from `/oauth/token` and `/userinfo`,
+//! `{"statusCode", "error", "message", "errorCode"}` from `/api/v2`, `error`,
+//! `error_description` and `state` sent back to the callback from `/authorize`, and an HTML
+//! page (`id="error"`, `id="error_description"`) where the browser cannot be sent back.
+//!
+//! **Logging in.** Tokens of a login carry what Auth0's do: the ID token `iss`, `sub`,
+//! `aud` (the client id), `iat`, `exp`, `auth_time`, `sid`, `nonce`, `org_id` and `org_name`
+//! (when an organization was asked for) and the claims of the `profile` and `email` scopes;
+//! the access token `aud` (the API, and `{url}/userinfo` with `openid`), `scope`, `azp` and the
+//! organization's claims; a refresh token when `offline_access` was asked for.
+//!
+//! **The stand-in's session** is kept in its own cookie, `auth0_standin_session` (`HttpOnly`,
+//! `SameSite=Lax`, `Path=/`, 7 days). Browsers keep cookies by host, not by port, so the
+//! applications on 127.0.0.1 receive it too and the stand-in receives theirs: it reads only
+//! this name and only values naming one of its live sessions (two stand-ins in one browser
+//! replace each other's session). Logging in to a second application in the same browser
+//! needs no password (single sign-on).
+//!
+//! **Logout** ends the session the cookie names (or, for `/oidc/logout`, the one of the
+//! hint's `sid`), clears the cookie, and POSTs a logout token (`typ` `logout+jwt`; `iss`,
+//! `aud`, `iat`, `exp`, `jti`, `sid`, `sub`, `events`) as the form field `logout_token` to the
+//! back-channel logout URL of every application that received a code in that session, one
+//! after the other with a 2-second timeout, **before** answering: when the logout request
+//! has returned, the POSTs have been made ([`Standin::backchannel_logouts`] lists them and
+//! what came of each). A failure is logged (`tracing`) and recorded, never fatal.
+//! [`Standin::end_sessions`] ends a user's sessions from a test's side, with the same POSTs.
+//!
+//! **Organizations and invitations.** [`Organization`]s have members; [`Standin::invite`]
+//! makes an invitation whose link logs the invited address in (an existing user, or someone
+//! new choosing a password) and makes it a member.
 //!
 //! State is in memory and lives as long as the [`Standin`]; the tenant holds a few users
 //! from the start (without passwords), so that listing users shows several pages. Passwords of
@@ -40,20 +77,31 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod config;
+mod html;
 mod keys;
+mod login;
+mod logout;
 mod management;
 mod oauth;
+mod state;
+mod tokens;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+pub use crate::config::{Api, Application, Organization, StandinBuilder, User};
+pub use crate::state::BackchannelLogout;
+
+use crate::config::Lifetimes;
 use crate::keys::SigningKey;
+use crate::state::{Family, Invited, Org, Session, Transaction};
 
 /// The client id the stand-in accepts.
 pub const CLIENT_ID: &str = "standin-client";
@@ -86,6 +134,13 @@ pub enum Error {
     /// A token could not be signed.
     #[error("the stand-in tenant could not sign a token: {0}")]
     Signing(String),
+    /// A value given to the builder or to a method such as `invite` is not valid (the message
+    /// names it).
+    #[error("the stand-in tenant was given an invalid value: {0}")]
+    Invalid(String),
+    /// Its HTTP client or its random number generator failed.
+    #[error("the stand-in tenant could not set itself up: {0}")]
+    Setup(String),
 }
 
 /// A running stand-in tenant; stops when dropped.
@@ -120,22 +175,51 @@ pub(crate) struct Tenant {
     pub(crate) dpop: auth0_verify::dpop::DpopOptions,
     /// The nonce DPoP proofs must carry, when the tenant asks for one.
     pub(crate) dpop_nonce: Mutex<Option<String>>,
+    /// The applications, by client id.
+    pub(crate) applications: BTreeMap<String, Application>,
+    /// The APIs given to the builder, by identifier.
+    pub(crate) apis: BTreeMap<String, Api>,
+    pub(crate) lifetimes: Lifetimes,
+    /// Sends back-channel logout tokens.
+    pub(crate) http: reqwest::Client,
 }
 
 #[derive(Default)]
 pub(crate) struct Data {
-    pub(crate) users: BTreeMap<String, User>,
+    pub(crate) users: BTreeMap<String, Account>,
     pub(crate) user_roles: BTreeMap<String, Vec<String>>,
     pub(crate) roles: BTreeMap<String, Value>,
     pub(crate) next_id: u64,
+    /// Stand-in sessions, by cookie value.
+    pub(crate) sessions: BTreeMap<String, Session>,
+    /// Logins waiting for the form, by the form's `state`.
+    pub(crate) transactions: BTreeMap<String, Transaction>,
+    pub(crate) codes: BTreeMap<String, state::Code>,
+    /// Refresh tokens, each with the id of its family.
+    pub(crate) refresh_tokens: BTreeMap<String, String>,
+    pub(crate) families: BTreeMap<String, Family>,
+    /// Organizations, by id.
+    pub(crate) organizations: BTreeMap<String, Org>,
+    /// Invitations, by id.
+    pub(crate) invitations: BTreeMap<String, Invited>,
+    pub(crate) backchannel_logouts: Vec<BackchannelLogout>,
 }
 
 /// A user of the database connection.
-pub(crate) struct User {
+pub(crate) struct Account {
     /// The user as the Management API returns it.
     pub(crate) profile: Value,
     /// `None` for the users the tenant starts with: they cannot log in.
     pub(crate) password: Option<String>,
+}
+
+impl Account {
+    /// Counts a login in the profile, as Auth0 does.
+    pub(crate) fn record_login(&mut self) {
+        let logins = self.profile["logins_count"].as_u64().unwrap_or(0) + 1;
+        self.profile["logins_count"] = json!(logins);
+        self.profile["last_login"] = json!(timestamp());
+    }
 }
 
 impl Tenant {
@@ -155,6 +239,15 @@ impl Tenant {
     pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
         self.data.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// The scopes an API defines, for a registered audience: an API given to the builder, or
+    /// the Management API (none of whose scopes users' tokens get).
+    pub(crate) fn api_scopes(&self, audience: &str) -> Option<&[String]> {
+        if audience == self.management_audience() {
+            return Some(&[]);
+        }
+        self.apis.get(audience).map(|api| api.scopes.as_slice())
+    }
 }
 
 impl Data {
@@ -171,7 +264,17 @@ impl Data {
         extra: &Value,
     ) -> Value {
         let n = self.next_id();
-        let local_id = format!("65f0c0de{n:016x}");
+        self.add_user_with_id(&format!("65f0c0de{n:016x}"), email, password, extra)
+    }
+
+    /// Adds a user of [`CONNECTION`] with the id `auth0|{local_id}`; returns its profile.
+    pub(crate) fn add_user_with_id(
+        &mut self,
+        local_id: &str,
+        email: &str,
+        password: Option<String>,
+        extra: &Value,
+    ) -> Value {
         let user_id = format!("auth0|{local_id}");
         let now = timestamp();
         let nickname = email.split('@').next().unwrap_or(email);
@@ -197,31 +300,99 @@ impl Data {
         }
         self.users.insert(
             user_id,
-            User {
+            Account {
                 profile: profile.clone(),
                 password,
             },
         );
         profile
     }
+
+    /// The user with this email address (compared case-insensitively), with its id.
+    pub(crate) fn user_by_email(&self, email: &str) -> Option<(&String, &Account)> {
+        let email = email.to_lowercase();
+        self.users.iter().find(|(_, u)| {
+            u.profile["email"].as_str().map(str::to_lowercase) == Some(email.clone())
+        })
+    }
+
+    /// The organization with this id, or else this name (case-insensitively).
+    pub(crate) fn organization(&self, id_or_name: &str) -> Option<&Org> {
+        self.organizations.get(id_or_name).or_else(|| {
+            self.organizations
+                .values()
+                .find(|o| o.name.eq_ignore_ascii_case(id_or_name))
+        })
+    }
 }
 
 impl Standin {
-    /// Starts the stand-in on a free port of 127.0.0.1, with a new signing key.
+    /// Starts the stand-in on a free port of 127.0.0.1, with a new signing key: the same as
+    /// `Standin::builder().start()`.
     pub async fn start() -> Result<Self, Error> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::builder().start().await
+    }
+
+    /// A builder for a tenant with applications, users, APIs, organizations and token
+    /// lifetimes of one's own.
+    pub fn builder() -> StandinBuilder {
+        StandinBuilder::default()
+    }
+
+    pub(crate) async fn start_with(builder: StandinBuilder) -> Result<Self, Error> {
+        let applications = builder.checked_applications()?;
+        let mut emails = BTreeSet::new();
+        let mut ids = BTreeSet::new();
+        for user in &builder.users {
+            config::check_user(user)?;
+            if !emails.insert(user.email.to_lowercase()) {
+                return Err(Error::Invalid(format!(
+                    "two users have the email address {:?}",
+                    user.email
+                )));
+            }
+            if let Some(id) = &user.id
+                && !ids.insert(id.clone())
+            {
+                return Err(Error::Invalid(format!("two users have the id {id:?}")));
+            }
+        }
+        let mut org_keys = BTreeSet::new();
+        for org in &builder.organizations {
+            config::check_organization(org)?;
+            if !org_keys.insert(org.id.clone()) || !org_keys.insert(org.name.clone()) {
+                return Err(Error::Invalid(format!(
+                    "two organizations have the id {:?} or the name {:?}",
+                    org.id, org.name
+                )));
+            }
+        }
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", builder.port)).await?;
         let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let apis = builder.checked_apis(&format!("{base}/api/v2/"))?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            // Back-channel logout URLs are the applications' own, on this machine.
+            .no_proxy()
+            .timeout(BACKCHANNEL_TIMEOUT)
+            .build()
+            .map_err(|e| Error::Setup(format!("its HTTP client: {e}")))?;
         // Key generation takes a moment; keep it off the async threads.
         let key = tokio::task::spawn_blocking(SigningKey::generate)
             .await
             .map_err(|e| Error::KeyGeneration(e.to_string()))??;
         let state = Arc::new(Tenant {
-            base: format!("http://{addr}"),
+            base,
             key,
             data: Mutex::new(Data::default()),
             password_grant: AtomicBool::new(true),
             dpop: auth0_verify::dpop::DpopOptions::new(),
             dpop_nonce: Mutex::new(None),
+            applications,
+            apis,
+            lifetimes: builder.lifetimes,
+            http,
         });
         {
             let mut d = state.data();
@@ -235,14 +406,64 @@ impl Standin {
                 );
             }
             for email in ["ana@example.com", "ben@example.com", "chloe@example.com"] {
-                d.add_user(email, None, &json!({"email_verified": true}));
+                if !emails.contains(email) {
+                    d.add_user(email, None, &json!({"email_verified": true}));
+                }
+            }
+            for user in &builder.users {
+                let mut extra = json!({"email_verified": true});
+                if let Some(name) = &user.name {
+                    extra["name"] = json!(name);
+                }
+                if user.blocked {
+                    extra["blocked"] = json!(true);
+                }
+                let password = Some(user.password.clone());
+                match user.id.as_deref().and_then(|id| id.strip_prefix("auth0|")) {
+                    Some(local) => d.add_user_with_id(local, &user.email, password, &extra),
+                    None => d.add_user(&user.email, password, &extra),
+                };
+            }
+            for org in &builder.organizations {
+                let mut members = BTreeSet::new();
+                for member in &org.members {
+                    let id = if d.users.contains_key(member) {
+                        Some(member.clone())
+                    } else {
+                        d.user_by_email(member).map(|(id, _)| id.clone())
+                    };
+                    let Some(id) = id else {
+                        return Err(Error::Invalid(format!(
+                            "the member {member:?} of the organization {:?} is not a user",
+                            org.id
+                        )));
+                    };
+                    members.insert(id);
+                }
+                d.organizations.insert(
+                    org.id.clone(),
+                    Org {
+                        id: org.id.clone(),
+                        name: org.name.clone(),
+                        display_name: org.display_name.clone().unwrap_or_else(|| org.name.clone()),
+                        members,
+                    },
+                );
             }
         }
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(oauth::discovery))
             .route("/.well-known/jwks.json", get(oauth::jwks))
+            .route("/authorize", get(login::authorize))
+            .route("/u/login", post(login::submit))
             .route("/oauth/token", post(oauth::token))
+            .route("/oauth/revoke", post(tokens::revoke))
             .route("/userinfo", get(oauth::userinfo).post(oauth::userinfo))
+            .route("/v2/logout", get(logout::v2_logout))
+            .route(
+                "/oidc/logout",
+                get(logout::oidc_logout).post(logout::oidc_logout_form),
+            )
             .route(
                 "/api/v2/users",
                 get(management::list_users).post(management::create_user),
@@ -326,6 +547,89 @@ impl Standin {
     /// a token the endpoints would not issue (expired, another audience, missing scopes).
     pub fn sign(&self, claims: &Value) -> Result<String, Error> {
         self.state.key.sign(claims)
+    }
+
+    /// Invites `email` to join `organization` (its id or name) through the application
+    /// `client_id`, as the Management API's `POST /api/v2/organizations/{id}/invitations`
+    /// does. The invited user logs in at `/authorize?...&organization=..&invitation=..`
+    /// (see [`Invitation::query`]) with that email address: an existing user with its
+    /// password, or someone new choosing a password (of 8 characters or more) there, and
+    /// becomes a member. An invitation is accepted once, within 7 days.
+    pub fn invite(
+        &self,
+        organization: &str,
+        email: &str,
+        client_id: &str,
+    ) -> Result<Invitation, Error> {
+        if !config::valid_email(email) {
+            return Err(Error::Invalid(format!(
+                "the invitee {email:?} is not an email address"
+            )));
+        }
+        if !self.state.applications.contains_key(client_id) {
+            return Err(Error::Invalid(format!("no application {client_id:?}")));
+        }
+        let id = format!("uinv_{}", state::random_hex(8)?);
+        let mut d = self.state.data();
+        let Some(org) = d.organization(organization) else {
+            return Err(Error::Invalid(format!("no organization {organization:?}")));
+        };
+        let invitation = Invitation {
+            id: id.clone(),
+            organization_id: org.id.clone(),
+            organization_name: org.name.clone(),
+        };
+        d.invitations.insert(
+            id,
+            Invited {
+                organization: invitation.organization_id.clone(),
+                email: email.to_owned(),
+                client_id: client_id.to_owned(),
+                expires: now() + state::INVITATION_SECONDS,
+            },
+        );
+        Ok(invitation)
+    }
+
+    /// Ends every stand-in session of `user` (a user id or an email address), sending the
+    /// back-channel logouts as a logout does (before returning), as Auth0 does when a user's
+    /// sessions are deleted; returns how many sessions ended.
+    pub async fn end_sessions(&self, user: &str) -> usize {
+        logout::end_user_sessions(&self.state, user).await
+    }
+
+    /// The back-channel logouts sent so far, oldest first. They are sent before
+    /// `/v2/logout` and `/oidc/logout` answer, so a test can read them once the logout
+    /// request has returned.
+    pub fn backchannel_logouts(&self) -> Vec<BackchannelLogout> {
+        self.state.data().backchannel_logouts.clone()
+    }
+}
+
+/// How long a back-channel logout POST may take.
+const BACKCHANNEL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// An invitation made by [`Standin::invite`]: what an application's invitation link carries.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Invitation {
+    /// The invitation id: `/authorize`'s `invitation` parameter.
+    pub id: String,
+    /// The organization's id: `/authorize`'s `organization` parameter.
+    pub organization_id: String,
+    /// The organization's name.
+    pub organization_name: String,
+}
+
+impl Invitation {
+    /// The query of an invitation link, as Auth0 appends it to the application's login URL:
+    /// `invitation=..&organization=..&organization_name=..`.
+    pub fn query(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("invitation", &self.id)
+            .append_pair("organization", &self.organization_id)
+            .append_pair("organization_name", &self.organization_name)
+            .finish()
     }
 }
 

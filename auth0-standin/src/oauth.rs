@@ -14,16 +14,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use crate::Refused;
+use crate::config::Application;
 use crate::keys::Refusal;
-use crate::{CLIENT_ID, CLIENT_SECRET, CONNECTION, MANAGEMENT_SCOPES, Tenant, now};
+use crate::login::USER_SCOPES;
+use crate::{CONNECTION, MANAGEMENT_SCOPES, Tenant, now};
+use crate::{Refused, tokens};
 
 const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
-/// Scopes a user's token may carry.
-const USER_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
-/// Lifetimes Auth0 uses by default.
-const ACCESS_TOKEN_SECONDS: u64 = 86_400;
-const ID_TOKEN_SECONDS: u64 = 36_000;
 
 pub(crate) async fn discovery(State(t): State<Arc<Tenant>>) -> Json<Value> {
     let base = &t.base;
@@ -33,15 +30,24 @@ pub(crate) async fn discovery(State(t): State<Arc<Tenant>>) -> Json<Value> {
         "token_endpoint": format!("{base}/oauth/token"),
         "userinfo_endpoint": format!("{base}/userinfo"),
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "revocation_endpoint": format!("{base}/oauth/revoke"),
+        "end_session_endpoint": format!("{base}/oidc/logout"),
         "scopes_supported": USER_SCOPES,
         "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "grant_types_supported": ["client_credentials", "password", PASSWORD_REALM],
+        "grant_types_supported": [
+            "authorization_code", "refresh_token", "client_credentials", "password",
+            PASSWORD_REALM,
+        ],
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "claims_supported": [
-            "aud", "email", "email_verified", "exp", "iat", "iss", "name", "nickname",
-            "nonce", "sub", "updated_at",
+            "aud", "auth_time", "email", "email_verified", "exp", "iat", "iss", "name",
+            "nickname", "nonce", "org_id", "org_name", "sid", "sub", "updated_at",
         ],
     }))
 }
@@ -51,7 +57,7 @@ pub(crate) async fn jwks(State(t): State<Arc<Tenant>>) -> Json<Value> {
 }
 
 /// An `/oauth/token` error: `{"error", "error_description"}`.
-fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
+pub(crate) fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
     let body = json!({"error": code, "error_description": description});
     (status, Json(body)).into_response()
 }
@@ -65,7 +71,10 @@ fn server_error(description: &str) -> Response {
 }
 
 /// The request's parameters, from a form or a JSON body.
-fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>, Refused> {
+pub(crate) fn parameters(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<BTreeMap<String, String>, Refused> {
     let json_body = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -146,6 +155,30 @@ fn client_credentials(
     })
 }
 
+/// The application the request authenticates as (its secret checked).
+pub(crate) fn authenticate_client<'t>(
+    t: &'t Tenant,
+    headers: &HeaderMap,
+    params: &BTreeMap<String, String>,
+) -> Result<&'t Application, Refused> {
+    let (client_id, client_secret) = client_credentials(headers, params)?;
+    let Some(client_id) = client_id.filter(|id| !id.is_empty()) else {
+        return Err(Refused::from(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request",
+            "Missing required parameter: client_id",
+        )));
+    };
+    match t.applications.get(&client_id) {
+        Some(app) if client_secret.as_deref() == Some(app.client_secret.as_str()) => Ok(app),
+        _ => Err(Refused::from(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "access_denied",
+            "Unauthorized",
+        ))),
+    }
+}
+
 pub(crate) async fn token(
     State(t): State<Arc<Tenant>>,
     headers: HeaderMap,
@@ -168,32 +201,18 @@ pub(crate) async fn token(
         Ok(jkt) => jkt,
         Err(refused) => return refused.into_response(),
     };
-    let (client_id, client_secret) = match client_credentials(&headers, &params) {
-        Ok(c) => c,
+    let app = match authenticate_client(&t, &headers, &params) {
+        Ok(app) => app,
         Err(e) => return e.into_response(),
     };
-    match client_id.as_deref() {
-        None | Some("") => {
-            return oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_request",
-                "Missing required parameter: client_id",
-            );
-        }
-        Some(CLIENT_ID) => {}
-        Some(_) => {
-            return oauth_error(StatusCode::UNAUTHORIZED, "access_denied", "Unauthorized");
-        }
-    }
-    if client_secret.as_deref() != Some(CLIENT_SECRET) {
-        return oauth_error(StatusCode::UNAUTHORIZED, "access_denied", "Unauthorized");
-    }
     match grant_type {
         "client_credentials" => {
-            client_credentials_grant(&t, get("audience"), get("scope"), jkt.as_deref())
+            client_credentials_grant(&t, app, get("audience"), get("scope"), jkt.as_deref())
         }
-        "password" => password_grant(&t, &params, Some(CONNECTION), jkt.as_deref()),
-        PASSWORD_REALM => password_grant(&t, &params, None, jkt.as_deref()),
+        "password" => password_grant(&t, app, &params, Some(CONNECTION), jkt.as_deref()),
+        PASSWORD_REALM => password_grant(&t, app, &params, None, jkt.as_deref()),
+        "authorization_code" => tokens::authorization_code(&t, app, &params, jkt.as_deref()),
+        "refresh_token" => tokens::refresh(&t, app, &params, jkt.as_deref()),
         other => oauth_error(
             StatusCode::FORBIDDEN,
             "unsupported_grant_type",
@@ -257,7 +276,7 @@ async fn dpop_key(t: &Tenant, headers: &HeaderMap) -> Result<Option<String>, Ref
 }
 
 /// The parts of an issued token's answer a DPoP binding changes.
-fn bind(claims: &mut Value, answer: &mut Value, jkt: Option<&str>) {
+pub(crate) fn bind(claims: &mut Value, answer: &mut Value, jkt: Option<&str>) {
     if let Some(jkt) = jkt {
         claims["cnf"] = json!({ "jkt": jkt });
         answer["token_type"] = json!("DPoP");
@@ -266,6 +285,7 @@ fn bind(claims: &mut Value, answer: &mut Value, jkt: Option<&str>) {
 
 fn client_credentials_grant(
     t: &Tenant,
+    app: &Application,
     audience: Option<&str>,
     scope: Option<&str>,
     jkt: Option<&str>,
@@ -277,21 +297,25 @@ fn client_credentials_grant(
             "No audience parameter was provided, and no default audience has been configured",
         );
     };
-    if audience != t.management_audience() {
+    let available: Vec<&str> = if audience == t.management_audience() {
+        MANAGEMENT_SCOPES.to_vec()
+    } else if let Some(api) = t.apis.get(audience) {
+        api.scopes.iter().map(String::as_str).collect()
+    } else {
         return oauth_error(
             StatusCode::FORBIDDEN,
             "access_denied",
             &format!("Service not enabled within domain: {audience}"),
         );
-    }
+    };
     let granted: Vec<&str> = match scope {
-        None => MANAGEMENT_SCOPES.to_vec(),
+        None => available,
         Some(requested) => {
             let requested: Vec<&str> = requested.split_whitespace().collect();
             let refused: Vec<&str> = requested
                 .iter()
                 .copied()
-                .filter(|s| !MANAGEMENT_SCOPES.contains(s))
+                .filter(|s| !available.contains(s))
                 .collect();
             if !refused.is_empty() {
                 return oauth_error(
@@ -307,17 +331,17 @@ fn client_credentials_grant(
     let iat = now();
     let mut claims = json!({
         "iss": t.issuer(),
-        "sub": format!("{CLIENT_ID}@clients"),
+        "sub": format!("{}@clients", app.client_id),
         "aud": audience,
         "iat": iat,
-        "exp": iat + ACCESS_TOKEN_SECONDS,
+        "exp": iat + t.lifetimes.access_token,
         "scope": scope,
         "gty": "client-credentials",
-        "azp": CLIENT_ID,
+        "azp": app.client_id,
     });
     let mut answer = json!({
         "scope": scope,
-        "expires_in": ACCESS_TOKEN_SECONDS,
+        "expires_in": t.lifetimes.access_token,
         "token_type": "Bearer",
     });
     bind(&mut claims, &mut answer, jkt);
@@ -334,6 +358,7 @@ fn client_credentials_grant(
 /// the default directory) or, for password-realm, taken from the parameters.
 fn password_grant(
     t: &Tenant,
+    app: &Application,
     params: &BTreeMap<String, String>,
     realm: Option<&str>,
     jkt: Option<&str>,
@@ -375,19 +400,23 @@ fn password_grant(
         );
     }
     let audience = get("audience");
-    if let Some(audience) = audience
-        && audience != t.management_audience()
-    {
-        return oauth_error(
-            StatusCode::FORBIDDEN,
-            "access_denied",
-            &format!("Service not enabled within domain: {audience}"),
-        );
-    }
+    let api_scopes: &[String] = match audience {
+        None => &[],
+        Some(audience) => match t.api_scopes(audience) {
+            Some(scopes) => scopes,
+            None => {
+                return oauth_error(
+                    StatusCode::FORBIDDEN,
+                    "access_denied",
+                    &format!("Service not enabled within domain: {audience}"),
+                );
+            }
+        },
+    };
     let scopes: Vec<&str> = get("scope")
         .unwrap_or("openid")
         .split_whitespace()
-        .filter(|s| USER_SCOPES.contains(s))
+        .filter(|s| USER_SCOPES.contains(s) || api_scopes.iter().any(|a| a == s))
         .collect();
     let profile = {
         let mut d = t.data();
@@ -402,9 +431,7 @@ fn password_grant(
                 return oauth_error(StatusCode::UNAUTHORIZED, "unauthorized", "user is blocked");
             }
             Some(user) if user.password.as_deref() == Some(password) => {
-                let logins = user.profile["logins_count"].as_u64().unwrap_or(0) + 1;
-                user.profile["logins_count"] = json!(logins);
-                user.profile["last_login"] = json!(crate::timestamp());
+                user.record_login();
                 user.profile.clone()
             }
             _ => {
@@ -429,12 +456,12 @@ fn password_grant(
     };
     let mut access = json!({
         "iss": t.issuer(), "sub": sub, "aud": aud, "iat": iat,
-        "exp": iat + ACCESS_TOKEN_SECONDS, "scope": scope, "azp": CLIENT_ID,
+        "exp": iat + t.lifetimes.access_token, "scope": scope, "azp": app.client_id,
         "gty": "password",
     });
     let mut answer = json!({
         "scope": scope,
-        "expires_in": ACCESS_TOKEN_SECONDS,
+        "expires_in": t.lifetimes.access_token,
         "token_type": "Bearer",
     });
     bind(&mut access, &mut answer, jkt);
@@ -445,8 +472,8 @@ fn password_grant(
     answer["access_token"] = json!(access_token);
     if openid {
         let mut id = json!({
-            "iss": t.issuer(), "sub": sub, "aud": CLIENT_ID, "iat": iat,
-            "exp": iat + ID_TOKEN_SECONDS,
+            "iss": t.issuer(), "sub": sub, "aud": app.client_id, "iat": iat,
+            "exp": iat + t.lifetimes.id_token,
         });
         add_profile_claims(&mut id, &profile, &scopes);
         if let Some(nonce) = get("nonce") {
@@ -461,7 +488,7 @@ fn password_grant(
 }
 
 /// Adds the claims of the `profile` and `email` scopes.
-fn add_profile_claims(claims: &mut Value, profile: &Value, scopes: &[&str]) {
+pub(crate) fn add_profile_claims(claims: &mut Value, profile: &Value, scopes: &[&str]) {
     let mut names = Vec::new();
     if scopes.contains(&"profile") {
         names.extend(["name", "nickname", "picture", "updated_at"]);

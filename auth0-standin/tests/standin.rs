@@ -303,6 +303,21 @@ async fn token_errors_have_auth0_shapes() {
         ("client_secret".into(), CLIENT_SECRET.into()),
     ])
     .await;
+    assert_oauth_error(status, &body, 400, "invalid_request");
+    assert_eq!(
+        body["error_description"],
+        "Missing required parameter: code"
+    );
+
+    let (status, body) = send(vec![
+        (
+            "grant_type".into(),
+            "urn:ietf:params:oauth:grant-type:device_code".into(),
+        ),
+        ("client_id".into(), CLIENT_ID.into()),
+        ("client_secret".into(), CLIENT_SECRET.into()),
+    ])
+    .await;
     assert_oauth_error(status, &body, 403, "unsupported_grant_type");
 
     let (status, body) = send(vec![
