@@ -22,8 +22,9 @@ pub struct Inner {
 }
 
 /// What one request may set for itself instead of taking the client's settings (the
-/// builders' `timeout` and `retry_policy`), and what it adds (`header`, `query`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// builders' `timeout` and `retry_policy`), and what it adds (`header`, `query`). Its `Debug`
+/// hides the values of credential-named query parameters and headers.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct RequestOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
@@ -60,6 +61,23 @@ impl RequestOptions {
                 self.refused.get_or_insert(why);
             }
         }
+    }
+
+    /// Adds a query parameter; a credential-named one (`access_token`, `client_secret`, ...)
+    /// is refused, as the `Authorization` header is: a URL ends up in logs, and the client
+    /// authorizes every request itself.
+    pub(crate) fn query(&mut self, name: &str, value: &str) {
+        if auth0_http::is_secret_name(name) {
+            self.refused.get_or_insert_with(|| {
+                format!(
+                    "the query parameter `{}` would carry a credential in the URL: set a token on \
+                     the client instead",
+                    auth0_http::printable(name)
+                )
+            });
+            return;
+        }
+        self.query.push((name.to_owned(), value.to_owned()));
     }
 
     /// Adds the extra headers and query parameters to a built request.
@@ -100,10 +118,13 @@ macro_rules! request_options {
             }
 
             /// Adds a query parameter to this request, after the operation's own (prefer the
-            /// typed setter where the operation has one: both would be sent).
+            /// typed setter where the operation has one: both would be sent). A
+            /// credential-named parameter (`access_token`, `client_secret`, ...) fails the
+            /// request with [`Error::InvalidRequest`]($crate::Error::InvalidRequest), as an
+            /// `Authorization` header does: a URL ends up in logs.
             #[inline]
             pub fn query(mut self, name: &str, value: &str) -> Self {
-                self.options.query.push((name.to_owned(), value.to_owned()));
+                self.options.query(name, value);
                 self
             }
 
@@ -127,6 +148,77 @@ macro_rules! request_options {
     };
 }
 pub(crate) use request_options;
+
+impl std::fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Query<'a>(&'a [(String, String)]);
+        impl std::fmt::Debug for Query<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut list = f.debug_list();
+                for (name, value) in self.0 {
+                    if auth0_http::is_secret_name(name) {
+                        list.entry(&(name, Redacted(value)));
+                    } else {
+                        list.entry(&(name, value));
+                    }
+                }
+                list.finish()
+            }
+        }
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            // Credential headers are marked sensitive when added, and print as `Sensitive`.
+            .field("headers", &self.headers)
+            .field("query", &Query(&self.query))
+            .field("refused", &self.refused)
+            .finish()
+    }
+}
+
+/// A free-form request body (a map or JSON value, such as hook secrets) in a request builder's
+/// `Debug` output: its member names, never its values, which may be secrets under any name.
+pub(crate) struct MemberNames<'a, T>(pub(crate) &'a Option<T>);
+
+/// The member names of a free-form body.
+pub(crate) trait Members {
+    fn names(&self) -> Vec<&str>;
+}
+
+impl<V> Members for std::collections::HashMap<String, V> {
+    fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+impl Members for serde_json::Map<String, serde_json::Value> {
+    fn names(&self) -> Vec<&str> {
+        self.keys().map(String::as_str).collect()
+    }
+}
+
+impl Members for serde_json::Value {
+    fn names(&self) -> Vec<&str> {
+        match self {
+            serde_json::Value::Object(map) => map.names(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl<T: Members> std::fmt::Debug for MemberNames<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("None"),
+            Some(body) => f
+                .debug_map()
+                .entries(body.names().into_iter().map(|n| (n, Redacted(&()))))
+                .finish(),
+        }
+    }
+}
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -567,7 +659,7 @@ fn built_error(operation: &'static str, e: progenitor_client::Error<()>) -> Erro
 
 /// A credential field in `Debug` output (see the generated types): `[redacted]`. The value is
 /// held, never printed, so that a call site names what it hides.
-#[allow(dead_code)]
+#[allow(dead_code, reason = "held to name what is hidden, never read")]
 pub(crate) struct Redacted<'a, T>(pub(crate) &'a T);
 
 pub(crate) use crate::lossless::RedactedValue;

@@ -32,6 +32,17 @@ pub enum Holding {
     OptValue(syn::Type),
 }
 
+/// A map or a JSON value: a body whose members the document does not describe.
+fn is_free_form(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    p.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "HashMap" | "BTreeMap" | "Map" | "Value"
+        )
+    })
+}
+
 fn is_str(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("str"))
 }
@@ -537,9 +548,38 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
             }
         }
     };
+    // A free-form body (a map or JSON value the document does not describe: hook secrets,
+    // say) may hold secrets under any name: its `Debug` shows member names, not values.
+    let free_form_body = setters
+        .iter()
+        .any(|p| p.location == "body" && is_free_form(&p.holding.owned()));
+    let (derives, debug_impl) = if free_form_body {
+        let label = builder.to_string();
+        let fields = fop.params.iter().map(|p| {
+            let id = format_ident!("{}", p.ident);
+            let name = p.ident.as_str();
+            if p.location == "body" {
+                quote!(.field(#name, &crate::runtime::MemberNames(&self.#id)))
+            } else {
+                quote!(.field(#name, &self.#id))
+            }
+        });
+        (
+            quote!(#[derive(Clone)]),
+            quote! {
+                impl ::std::fmt::Debug for #builder<'_> {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.debug_struct(#label) #(#fields)* .field("options", &self.options).finish_non_exhaustive()
+                    }
+                }
+            },
+        )
+    } else {
+        (quote!(#[derive(Debug, Clone)]), TokenStream::new())
+    };
     let builder_tokens = quote! {
         #[doc = #builder_doc]
-        #[derive(Debug, Clone)]
+        #derives
         #[must_use = "a request does nothing until `.send().await`"]
         pub struct #builder<'a> {
             pub(crate) client: &'a crate::Client,
@@ -547,6 +587,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
             #(#other_fields,)*
             options: crate::runtime::RequestOptions,
         }
+        #debug_impl
         crate::runtime::request_options!(#builder);
         impl<'a> #builder<'a> {
             #(#setter_fns)*

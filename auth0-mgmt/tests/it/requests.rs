@@ -212,6 +212,65 @@ async fn extra_headers_that_cannot_be_sent_fail_the_request() {
 }
 
 #[tokio::test]
+async fn credential_query_parameters_are_refused_as_the_authorization_header_is() {
+    let (server, client) = setup().await;
+    for name in [
+        "access_token",
+        "accessToken",
+        "id_token",
+        "refresh_token",
+        "client_secret",
+        "Client-Secret",
+        "api_key",
+    ] {
+        let request = client.users().get("auth0|1").query(name, "tok-in-the-url");
+        let printed = format!("{request:?}");
+        assert!(!printed.contains("tok-in-the-url"), "{printed}");
+        let err = request.send().await.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { .. }),
+            "{name}: {err:?}"
+        );
+        assert!(err.to_string().contains("query parameter"), "{err}");
+        assert!(!err.to_string().contains("tok-in-the-url"), "{err}");
+        assert!(!format!("{err:?}").contains("tok-in-the-url"), "{err:?}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[test]
+fn request_builders_print_no_secret_of_a_free_form_body() {
+    let client = Client::builder("http://127.0.0.1:1")
+        .token("t")
+        .build()
+        .unwrap();
+    let secrets: std::collections::HashMap<String, String> = [
+        ("SLACK_WEBHOOK".to_owned(), "hook-value-1".to_owned()),
+        ("DB".to_owned(), "hook-value-2".to_owned()),
+    ]
+    .into();
+    let create = client.hooks().secrets().create("h1").body(secrets.clone());
+    let update = client.hooks().secrets().update("h1").body(secrets);
+    for printed in [format!("{create:?}"), format!("{update:?}")] {
+        assert!(!printed.contains("hook-value"), "{printed}");
+        assert!(printed.contains("SLACK_WEBHOOK"), "{printed}");
+        assert!(printed.contains("\"h1\""), "{printed}");
+    }
+    // Typed bodies keep their own redaction and print the rest.
+    let user = client
+        .users()
+        .create()
+        .body(types::CreateUserRequestContent {
+            connection: "db".into(),
+            password: "pw-value".into(),
+            ..Default::default()
+        });
+    let printed = format!("{user:?}");
+    assert!(!printed.contains("pw-value"), "{printed}");
+    assert!(printed.contains("\"db\""), "{printed}");
+}
+
+#[tokio::test]
 async fn the_token_blacklist_the_document_omits_is_reachable() {
     let (server, client) = setup().await;
     Mock::given(method("POST"))

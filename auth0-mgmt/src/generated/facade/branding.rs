@@ -811,13 +811,22 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
     }
 }
 /// Request builder for `branding.phone.templates.reset` (`PATCH /branding/phone/templates/{id}/reset`); finish with [`send`](Self::send).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct BrandingPhoneTemplatesResetRequest<'a> {
     pub(crate) client: &'a crate::Client,
     id: String,
     body: Option<::serde_json::Value>,
     options: crate::runtime::RequestOptions,
+}
+impl ::std::fmt::Debug for BrandingPhoneTemplatesResetRequest<'_> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("BrandingPhoneTemplatesResetRequest")
+            .field("id", &self.id)
+            .field("body", &crate::runtime::MemberNames(&self.body))
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 crate::runtime::request_options!(BrandingPhoneTemplatesResetRequest);
 impl<'a> BrandingPhoneTemplatesResetRequest<'a> {

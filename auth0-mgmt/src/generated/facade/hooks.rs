@@ -473,7 +473,7 @@ impl<'a> HooksSecrets<'a> {
     }
 }
 /// Request builder for `hooks.secrets.create` (`POST /hooks/{id}/secrets`); finish with [`send`](Self::send).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksSecretsCreateRequest<'a> {
     pub(crate) client: &'a crate::Client,
@@ -482,6 +482,15 @@ pub struct HooksSecretsCreateRequest<'a> {
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
     options: crate::runtime::RequestOptions,
+}
+impl ::std::fmt::Debug for HooksSecretsCreateRequest<'_> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("HooksSecretsCreateRequest")
+            .field("id", &self.id)
+            .field("body", &crate::runtime::MemberNames(&self.body))
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 crate::runtime::request_options!(HooksSecretsCreateRequest);
 impl<'a> HooksSecretsCreateRequest<'a> {
@@ -622,7 +631,7 @@ impl<'a> HooksSecretsGetRequest<'a> {
     }
 }
 /// Request builder for `hooks.secrets.update` (`PATCH /hooks/{id}/secrets`); finish with [`send`](Self::send).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct HooksSecretsUpdateRequest<'a> {
     pub(crate) client: &'a crate::Client,
@@ -631,6 +640,15 @@ pub struct HooksSecretsUpdateRequest<'a> {
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
     options: crate::runtime::RequestOptions,
+}
+impl ::std::fmt::Debug for HooksSecretsUpdateRequest<'_> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("HooksSecretsUpdateRequest")
+            .field("id", &self.id)
+            .field("body", &crate::runtime::MemberNames(&self.body))
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 crate::runtime::request_options!(HooksSecretsUpdateRequest);
 impl<'a> HooksSecretsUpdateRequest<'a> {

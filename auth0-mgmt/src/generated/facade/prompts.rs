@@ -247,7 +247,7 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
     }
 }
 /// Request builder for `prompts.custom_text.set` (`PUT /prompts/{prompt}/custom-text/{language}`); finish with [`send`](Self::send).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsCustomTextSetRequest<'a> {
     pub(crate) client: &'a crate::Client,
@@ -255,6 +255,16 @@ pub struct PromptsCustomTextSetRequest<'a> {
     language: crate::types::PromptLanguageEnum,
     body: Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     options: crate::runtime::RequestOptions,
+}
+impl ::std::fmt::Debug for PromptsCustomTextSetRequest<'_> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("PromptsCustomTextSetRequest")
+            .field("prompt", &self.prompt)
+            .field("language", &self.language)
+            .field("body", &crate::runtime::MemberNames(&self.body))
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 crate::runtime::request_options!(PromptsCustomTextSetRequest);
 impl<'a> PromptsCustomTextSetRequest<'a> {
@@ -402,13 +412,22 @@ impl<'a> PromptsPartialsGetRequest<'a> {
     }
 }
 /// Request builder for `prompts.partials.set` (`PUT /prompts/{prompt}/partials`); finish with [`send`](Self::send).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct PromptsPartialsSetRequest<'a> {
     pub(crate) client: &'a crate::Client,
     prompt: crate::types::PartialGroupsEnum,
     body: Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     options: crate::runtime::RequestOptions,
+}
+impl ::std::fmt::Debug for PromptsPartialsSetRequest<'_> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("PromptsPartialsSetRequest")
+            .field("prompt", &self.prompt)
+            .field("body", &crate::runtime::MemberNames(&self.body))
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 crate::runtime::request_options!(PromptsPartialsSetRequest);
 impl<'a> PromptsPartialsSetRequest<'a> {

@@ -537,7 +537,7 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
     }
 }
 /// Request builder for `self_service_profiles.custom_text.set` (`PUT /self-service-profiles/{id}/custom-text/{language}/{page}`); finish with [`send`](Self::send).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct SelfServiceProfilesCustomTextSetRequest<'a> {
     pub(crate) client: &'a crate::Client,
@@ -548,6 +548,17 @@ pub struct SelfServiceProfilesCustomTextSetRequest<'a> {
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
     options: crate::runtime::RequestOptions,
+}
+impl ::std::fmt::Debug for SelfServiceProfilesCustomTextSetRequest<'_> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("SelfServiceProfilesCustomTextSetRequest")
+            .field("id", &self.id)
+            .field("language", &self.language)
+            .field("page", &self.page)
+            .field("body", &crate::runtime::MemberNames(&self.body))
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 crate::runtime::request_options!(SelfServiceProfilesCustomTextSetRequest);
 impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
