@@ -80,7 +80,8 @@ pub fn render(
                 for (k, v) in query {
                     match k.as_str() {
                         #(#query)*
-                        _ => {}
+                        // A parameter without a typed setter of these kinds goes as it is.
+                        _ => request = request.query(k, v),
                     }
                 }
                 #body
@@ -96,8 +97,9 @@ pub fn render(
     let tokens = quote! {
         //! Calls one Management API operation, named by its operationId, through the facade: the
         //! recorded path values as positional arguments, the recorded query values through the
-        //! builder's setters (those of string, number, boolean and enum type), the recorded body parsed into the typed
-        //! body; the typed answer comes back encoded as JSON again.
+        //! builder's setters (those of string, number, boolean and enum type; any other through
+        //! `.query(name, value)`), the recorded body parsed into the typed body; the typed answer
+        //! comes back encoded as JSON again.
         #![allow(unused_mut, unused_variables, clippy::all)]
 
         use std::future::Future;

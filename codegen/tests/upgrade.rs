@@ -1,6 +1,8 @@
 //! The upgrade workflow on Auth0's real documents: import the 2026-04-01 document, then the
 //! 2026-06-25 one; the API-surface diff must list exactly the operations added between them.
-//! Skipped (with a notice) when `../shared/reference` is absent.
+//! Without `../shared/reference` the test fails where the reference data must be present
+//! (`AUTH0_REQUIRE_REFERENCE` or `CI` set, as in `.ci/run`) and is skipped with a notice
+//! elsewhere.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -48,7 +50,15 @@ fn upgrading_shows_exactly_the_added_operations() {
         reference("management-api-oas.2026-04-01.json"),
         reference("management-api-oas.json"),
     ) else {
-        eprintln!("notice: ../shared/reference is absent; skipping the upgrade test");
+        let required = ["AUTH0_REQUIRE_REFERENCE", "CI"].iter().any(|name| {
+            std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+        });
+        assert!(
+            !required,
+            "../shared/reference/auth0-oas is absent: the upgrade test must run here \
+             (AUTH0_REQUIRE_REFERENCE or CI is set)"
+        );
+        eprintln!("SKIPPED: ../shared/reference/auth0-oas is absent; the upgrade test did not run");
         return;
     };
     let tmp = std::env::temp_dir().join(format!("auth0-upgrade-{}", std::process::id()));

@@ -6,9 +6,14 @@
 //! - every recorded answer must decode into the operation's typed answer and encode again to
 //!   every value the tenant sent (nulls aside: a `null` member may come back absent).
 //!
+//! - every request sent must be the recorded one: method, path and query pairs.
+//!
 //! The recordings are read from `../shared/reference/real-traffic/` beside the workspace (every
 //! `*.json` there, in the form its README describes), or from the file or folder named by
-//! `AUTH0_REAL_TRAFFIC`. Without them the test prints a notice and passes.
+//! `AUTH0_REAL_TRAFFIC` (which must exist). Without them the test fails where the reference
+//! data must be present (`AUTH0_REQUIRE_REFERENCE` or `CI` set, as in `.ci/run`) and is
+//! skipped with a notice elsewhere. Almost every recorded interaction must be replayed: a
+//! recording whose operations this build does not know (renamed ids, say) fails too.
 
 use std::path::{Path, PathBuf};
 
@@ -36,10 +41,22 @@ struct Recording {
     interactions: Vec<Interaction>,
 }
 
+/// Whether the reference data must be there (CI, where it always is beside the workspace).
+fn reference_required() -> bool {
+    ["AUTH0_REQUIRE_REFERENCE", "CI"]
+        .iter()
+        .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"))
+}
+
+/// The recording files; an empty list only where the data may be absent (a local run
+/// without `../shared`), after a notice. Panics where it must be present and is not.
 fn recordings() -> Vec<PathBuf> {
-    let root = match std::env::var_os("AUTH0_REAL_TRAFFIC") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/real-traffic"),
+    let (root, named) = match std::env::var_os("AUTH0_REAL_TRAFFIC") {
+        Some(p) => (PathBuf::from(p), true),
+        None => (
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/real-traffic"),
+            false,
+        ),
     };
     if root.is_file() {
         return vec![root];
@@ -51,8 +68,21 @@ fn recordings() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
+    if files.is_empty() {
+        let why = format!("no recorded traffic (*.json) at {}", root.display());
+        assert!(!named, "AUTH0_REAL_TRAFFIC names {why}");
+        assert!(
+            !reference_required(),
+            "{why}: the real-traffic replay must run here (AUTH0_REQUIRE_REFERENCE or CI is set)"
+        );
+        eprintln!("SKIPPED: {why}; the real-traffic replay did not run");
+    }
     files
 }
+
+/// The most interactions of a recording that may go unreplayed (operations this build does
+/// not have as JSON operations: the multipart users import).
+const MOST_SKIPPED: f64 = 0.01;
 
 /// The path values of `path` for the `{name}` segments of `template`, percent-decoded.
 fn path_values(template: &str, path: &str) -> Option<Vec<String>> {
@@ -140,6 +170,8 @@ struct Tally {
     answers: usize,
     requests: usize,
     skipped: Vec<String>,
+    /// Interactions whose path does not fit their template (each also a failure).
+    unfit: usize,
     failures: Vec<String>,
 }
 
@@ -149,6 +181,7 @@ async fn replay(server: &MockServer, client: &Client, x: &Interaction, tally: &m
         tally
             .failures
             .push(format!("{label}: path does not fit {}", x.path_template));
+        tally.unfit += 1;
         return;
     };
     let recorded_body: Option<Value> = x
@@ -193,6 +226,17 @@ async fn replay(server: &MockServer, client: &Client, x: &Interaction, tally: &m
     tally.interactions += 1;
     let result = call.await;
     let received = server.received_requests().await.unwrap_or_default();
+    match received.as_slice() {
+        [] => tally.failures.push(format!("{label}: nothing was sent")),
+        [sent] => {
+            if let Some(difference) = request_difference(x, sent) {
+                tally.failures.push(format!("{label}: {difference}"));
+            }
+        }
+        more => tally
+            .failures
+            .push(format!("{label}: {} requests sent for one", more.len())),
+    }
     if let (Some(_), Some(recorded)) = (body, recorded_body) {
         tally.requests += 1;
         match received.last() {
@@ -230,21 +274,51 @@ async fn replay(server: &MockServer, client: &Client, x: &Interaction, tally: &m
     }
 }
 
+/// How the request sent differs from the recorded one (method, path, query pairs), if it does.
+fn request_difference(x: &Interaction, sent: &wiremock::Request) -> Option<String> {
+    if sent.method.as_str() != x.method {
+        return Some(format!("sent {} for {}", sent.method, x.method));
+    }
+    let decoded = |p: &str| -> Vec<String> {
+        p.trim_matches('/')
+            .split('/')
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect()
+    };
+    let sent_path = sent
+        .url
+        .path()
+        .strip_prefix("/api/v2")
+        .unwrap_or(sent.url.path());
+    if decoded(sent_path) != decoded(&x.path) {
+        return Some(format!("sent the path {sent_path}, recorded {}", x.path));
+    }
+    let mut recorded: Vec<(String, String)> = url::form_urlencoded::parse(x.query.as_bytes())
+        .into_owned()
+        .collect();
+    let mut pairs: Vec<(String, String)> = sent.url.query_pairs().into_owned().collect();
+    recorded.sort();
+    pairs.sort();
+    (recorded != pairs).then(|| format!("sent the query {pairs:?}, recorded {recorded:?}"))
+}
+
 #[tokio::test]
 async fn real_traffic_survives_decoding_encoding_and_sending() {
     let files = recordings();
     if files.is_empty() {
-        println!(
-            "notice: no recorded traffic found (../shared/reference/real-traffic/ or \
-             AUTH0_REAL_TRAFFIC); nothing replayed"
-        );
         return;
     }
     let (server, client) = crate::common::setup().await;
     let mut tally = Tally::default();
+    let mut recorded = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).expect("readable recording");
         let recording: Recording = serde_json::from_str(&text).expect("a recording");
+        recorded += recording.interactions.len();
         for x in &recording.interactions {
             replay(&server, &client, x, &mut tally).await;
         }
@@ -261,6 +335,18 @@ async fn real_traffic_survives_decoding_encoding_and_sending() {
     for s in &tally.skipped {
         println!("skipped: {s}");
     }
+    assert!(recorded > 0, "the recordings hold no interaction");
+    assert!(
+        tally.skipped.len() as f64 <= MOST_SKIPPED * recorded as f64,
+        "{} of {recorded} recorded interactions were not replayed (at most {:.0}% may be):\n{}",
+        tally.skipped.len(),
+        MOST_SKIPPED * 100.0,
+        tally.skipped.join("\n")
+    );
+    assert_eq!(
+        tally.interactions + tally.skipped.len() + tally.unfit,
+        recorded
+    );
     assert!(
         tally.failures.is_empty(),
         "{} of {} interactions lose data:\n{}",
@@ -344,4 +430,7 @@ fn every_recorded_connection_s_options_fit_its_strategy() {
     }
     println!("{} recorded connections", all.len());
     assert!(misfits.is_empty(), "{misfits:#?}");
+    if !recordings().is_empty() {
+        assert!(!all.is_empty(), "the recordings hold no connection");
+    }
 }

@@ -2,8 +2,9 @@
 
 //! Calls one Management API operation, named by its operationId, through the facade: the
 //! recorded path values as positional arguments, the recorded query values through the
-//! builder's setters (those of string, number, boolean and enum type), the recorded body parsed into the typed
-//! body; the typed answer comes back encoded as JSON again.
+//! builder's setters (those of string, number, boolean and enum type; any other through
+//! `.query(name, value)`), the recorded body parsed into the typed body; the typed answer
+//! comes back encoded as JSON again.
 #![allow(unused_mut, unused_variables, clippy::all)]
 use std::future::Future;
 use std::pin::Pin;
@@ -30,7 +31,7 @@ async fn op_post_action(
     let mut request = client.actions().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -57,7 +58,7 @@ async fn op_delete_action(
                 request = request
                     .force(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -76,7 +77,7 @@ async fn op_post_deploy_action(
     let mut request = client.actions().deploy(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -95,7 +96,7 @@ async fn op_get_action(
     let mut request = client.actions().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -131,7 +132,7 @@ async fn op_get_actions(
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
             "triggerId" => request = request.trigger_id(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -150,7 +151,7 @@ async fn op_post_test_action(
     let mut request = client.actions().test(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -173,7 +174,7 @@ async fn op_patch_action(
     let mut request = client.actions().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -196,7 +197,7 @@ async fn op_get_execution(
     let mut request = client.actions().executions().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -215,7 +216,7 @@ async fn op_post_action_module(
     let mut request = client.actions().modules().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -238,7 +239,7 @@ async fn op_delete_action_module(
     let mut request = client.actions().modules().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -257,7 +258,7 @@ async fn op_get_action_module(
     let mut request = client.actions().modules().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -283,7 +284,7 @@ async fn op_get_action_modules(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -309,7 +310,7 @@ async fn op_get_action_module_actions(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -328,7 +329,7 @@ async fn op_post_action_module_rollback(
     let mut request = client.actions().modules().rollback(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -351,7 +352,7 @@ async fn op_patch_action_module(
     let mut request = client.actions().modules().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -378,7 +379,7 @@ async fn op_post_action_module_version(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -401,7 +402,7 @@ async fn op_get_action_module_version(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -427,7 +428,7 @@ async fn op_get_action_module_versions(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -446,7 +447,7 @@ async fn op_get_triggers(
     let mut request = client.actions().triggers().list();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -472,7 +473,7 @@ async fn op_get_bindings(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -495,7 +496,7 @@ async fn op_patch_bindings(
         .update_many(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -521,7 +522,7 @@ async fn op_post_deploy_draft_version(
         .deploy(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -547,7 +548,7 @@ async fn op_get_action_version(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -573,7 +574,7 @@ async fn op_get_action_versions(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -592,7 +593,7 @@ async fn op_get_ips_by_id(
     let mut request = client.anomaly().blocks().check_ip(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -611,7 +612,7 @@ async fn op_delete_ips_by_id(
     let mut request = client.anomaly().blocks().unblock_ip(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -630,7 +631,7 @@ async fn op_get_bot_detection(
     let mut request = client.attack_protection().bot_detection().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -649,7 +650,7 @@ async fn op_patch_bot_detection(
     let mut request = client.attack_protection().bot_detection().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -676,7 +677,7 @@ async fn op_get_breached_password_detection(
     let mut request = client.attack_protection().breached_password_detection().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -695,7 +696,7 @@ async fn op_patch_breached_password_detection(
     let mut request = client.attack_protection().breached_password_detection().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -722,7 +723,7 @@ async fn op_get_brute_force_protection(
     let mut request = client.attack_protection().brute_force_protection().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -741,7 +742,7 @@ async fn op_patch_brute_force_protection(
     let mut request = client.attack_protection().brute_force_protection().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -766,7 +767,7 @@ async fn op_get_captcha(
     let mut request = client.attack_protection().captcha().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -785,7 +786,7 @@ async fn op_patch_captcha(
     let mut request = client.attack_protection().captcha().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -812,7 +813,7 @@ async fn op_get_phone_provider_protection(
     let mut request = client.attack_protection().phone_provider_protection().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -831,7 +832,7 @@ async fn op_patch_phone_provider_protection(
     let mut request = client.attack_protection().phone_provider_protection().patch();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -858,7 +859,7 @@ async fn op_get_suspicious_ip_throttling(
     let mut request = client.attack_protection().suspicious_ip_throttling().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -877,7 +878,7 @@ async fn op_patch_suspicious_ip_throttling(
     let mut request = client.attack_protection().suspicious_ip_throttling().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -904,7 +905,7 @@ async fn op_post_tokens(
     let mut request = client.blacklists().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -930,7 +931,7 @@ async fn op_get_tokens(
     for (k, v) in query {
         match k.as_str() {
             "aud" => request = request.aud(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -949,7 +950,7 @@ async fn op_get_branding(
     let mut request = client.branding().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -968,7 +969,7 @@ async fn op_patch_branding(
     let mut request = client.branding().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -991,7 +992,7 @@ async fn op_create_phone_provider(
     let mut request = client.branding().phone().providers().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1022,7 +1023,7 @@ async fn op_delete_phone_provider(
         .delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1041,7 +1042,7 @@ async fn op_get_phone_provider(
     let mut request = client.branding().phone().providers().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1064,7 +1065,7 @@ async fn op_get_branding_phone_providers(
                 request = request
                     .disabled(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1083,7 +1084,7 @@ async fn op_try_phone_provider(
     let mut request = client.branding().phone().providers().test(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1114,7 +1115,7 @@ async fn op_update_phone_provider(
         .update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1141,7 +1142,7 @@ async fn op_create_phone_template(
     let mut request = client.branding().phone().templates().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1168,7 +1169,7 @@ async fn op_delete_phone_template(
         .delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1187,7 +1188,7 @@ async fn op_get_phone_template(
     let mut request = client.branding().phone().templates().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1210,7 +1211,7 @@ async fn op_get_phone_templates(
                 request = request
                     .disabled(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1229,7 +1230,7 @@ async fn op_reset_phone_template(
     let mut request = client.branding().phone().templates().reset(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1251,7 +1252,7 @@ async fn op_try_phone_template(
     let mut request = client.branding().phone().templates().test(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1282,7 +1283,7 @@ async fn op_update_phone_template(
         .update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1305,7 +1306,7 @@ async fn op_delete_universal_login(
     let mut request = client.branding().templates().delete_universal_login();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1324,7 +1325,7 @@ async fn op_get_universal_login(
     let mut request = client.branding().templates().get_universal_login();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1343,7 +1344,7 @@ async fn op_put_universal_login(
     let mut request = client.branding().templates().update_universal_login();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1370,7 +1371,7 @@ async fn op_post_branding_theme(
     let mut request = client.branding().themes().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1393,7 +1394,7 @@ async fn op_delete_branding_theme(
     let mut request = client.branding().themes().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1412,7 +1413,7 @@ async fn op_get_branding_theme(
     let mut request = client.branding().themes().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1431,7 +1432,7 @@ async fn op_get_default_branding_theme(
     let mut request = client.branding().themes().get_default();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1450,7 +1451,7 @@ async fn op_patch_branding_theme(
     let mut request = client.branding().themes().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1473,7 +1474,7 @@ async fn op_post_client_grants(
     let mut request = client.client_grants().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1496,7 +1497,7 @@ async fn op_delete_client_grants_by_id(
     let mut request = client.client_grants().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1515,7 +1516,7 @@ async fn op_get_client_grant(
     let mut request = client.client_grants().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1553,7 +1554,7 @@ async fn op_get_client_grants(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1572,7 +1573,7 @@ async fn op_patch_client_grants_by_id(
     let mut request = client.client_grants().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1610,7 +1611,7 @@ async fn op_get_client_grant_organizations(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1629,7 +1630,7 @@ async fn op_post_clients(
     let mut request = client.clients().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1652,7 +1653,7 @@ async fn op_delete_clients_by_id(
     let mut request = client.clients().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1676,7 +1677,7 @@ async fn op_get_clients_by_id(
                 request = request
                     .include_fields(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1726,7 +1727,7 @@ async fn op_get_clients(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1745,7 +1746,7 @@ async fn op_post_clients_cimd_preview(
     let mut request = client.clients().preview_cimd_metadata();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1768,7 +1769,7 @@ async fn op_post_clients_cimd_register(
     let mut request = client.clients().register_cimd_client();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1791,7 +1792,7 @@ async fn op_post_rotate_secret(
     let mut request = client.clients().rotate_secret(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1810,7 +1811,7 @@ async fn op_patch_clients_by_id(
     let mut request = client.clients().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1842,7 +1843,7 @@ async fn op_get_client_connections(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1861,7 +1862,7 @@ async fn op_post_credentials(
     let mut request = client.clients().credentials().create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1887,7 +1888,7 @@ async fn op_delete_credentials_by_credential_id(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1909,7 +1910,7 @@ async fn op_get_credentials_by_credential_id(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1928,7 +1929,7 @@ async fn op_get_credentials(
     let mut request = client.clients().credentials().list(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -1950,7 +1951,7 @@ async fn op_patch_credentials_by_credential_id(
         .update(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -1975,7 +1976,7 @@ async fn op_post_connection_profiles(
     let mut request = client.connection_profiles().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2000,7 +2001,7 @@ async fn op_delete_connection_profiles_by_id(
     let mut request = client.connection_profiles().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2019,7 +2020,7 @@ async fn op_get_connection_profiles_by_id(
     let mut request = client.connection_profiles().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2038,7 +2039,7 @@ async fn op_get_connection_profile_template(
     let mut request = client.connection_profiles().get_template(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2061,7 +2062,7 @@ async fn op_get_connection_profiles(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2080,7 +2081,7 @@ async fn op_get_connection_profile_templates(
     let mut request = client.connection_profiles().list_templates();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2099,7 +2100,7 @@ async fn op_patch_connection_profiles_by_id(
     let mut request = client.connection_profiles().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2124,7 +2125,7 @@ async fn op_get_status(
     let mut request = client.connections().check_status(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2143,7 +2144,7 @@ async fn op_post_connections(
     let mut request = client.connections().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2166,7 +2167,7 @@ async fn op_delete_connections_by_id(
     let mut request = client.connections().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2190,7 +2191,7 @@ async fn op_get_connections_by_id(
                 request = request
                     .include_fields(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2230,7 +2231,7 @@ async fn op_get_connections(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2249,7 +2250,7 @@ async fn op_patch_connections_by_id(
     let mut request = client.connections().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2276,7 +2277,7 @@ async fn op_get_connection_clients(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2295,7 +2296,7 @@ async fn op_patch_clients(
     let mut request = client.connections().clients().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2325,7 +2326,7 @@ async fn op_post_directory_provisioning(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2355,7 +2356,7 @@ async fn op_delete_directory_provisioning(
         .delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2377,7 +2378,7 @@ async fn op_get_directory_provisioning(
         .get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2399,7 +2400,7 @@ async fn op_get_directory_provisioning_default_mapping(
         .get_default_mapping(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2422,7 +2423,7 @@ async fn op_get_connections_directory_provisionings(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2448,7 +2449,7 @@ async fn op_get_synchronized_groups(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2470,7 +2471,7 @@ async fn op_put_synchronized_groups(
         .set(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2500,7 +2501,7 @@ async fn op_patch_directory_provisioning(
         .update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2531,7 +2532,7 @@ async fn op_post_synchronizations(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2550,7 +2551,7 @@ async fn op_post_keys(
     let mut request = client.connections().keys().create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2573,7 +2574,7 @@ async fn op_get_keys(
     let mut request = client.connections().keys().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2592,7 +2593,7 @@ async fn op_post_rotate(
     let mut request = client.connections().keys().rotate(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2618,7 +2619,7 @@ async fn op_post_scim_configuration(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2646,7 +2647,7 @@ async fn op_delete_scim_configuration(
         .delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2668,7 +2669,7 @@ async fn op_get_scim_configuration(
         .get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2690,7 +2691,7 @@ async fn op_get_default_mapping(
         .get_default_mapping(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2713,7 +2714,7 @@ async fn op_get_connections_scim_configurations(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2735,7 +2736,7 @@ async fn op_patch_scim_configuration(
         .update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2764,7 +2765,7 @@ async fn op_post_scim_token(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2791,7 +2792,7 @@ async fn op_delete_tokens_by_token_id(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2814,7 +2815,7 @@ async fn op_get_scim_tokens(
         .get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2837,7 +2838,7 @@ async fn op_delete_users_by_email(
     for (k, v) in query {
         match k.as_str() {
             "email" => request = request.email(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2856,7 +2857,7 @@ async fn op_post_custom_domains(
     let mut request = client.custom_domains().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2879,7 +2880,7 @@ async fn op_delete_custom_domains_by_id(
     let mut request = client.custom_domains().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2898,7 +2899,7 @@ async fn op_get_custom_domains_by_id(
     let mut request = client.custom_domains().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2917,7 +2918,7 @@ async fn op_get_default(
     let mut request = client.custom_domains().get_default();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2947,7 +2948,7 @@ async fn op_get_custom_domains(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -2966,7 +2967,7 @@ async fn op_patch_default(
     let mut request = client.custom_domains().set_default();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -2991,7 +2992,7 @@ async fn op_post_test_domain(
     let mut request = client.custom_domains().test(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3010,7 +3011,7 @@ async fn op_patch_custom_domains_by_id(
     let mut request = client.custom_domains().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3033,7 +3034,7 @@ async fn op_post_verify(
     let mut request = client.custom_domains().verify(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3052,7 +3053,7 @@ async fn op_post_device_credentials(
     let mut request = client.device_credentials().create_public_key();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3079,7 +3080,7 @@ async fn op_delete_device_credentials_by_id(
     let mut request = client.device_credentials().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3117,7 +3118,7 @@ async fn op_get_device_credentials(
             }
             "type" => request = request.type_(v.as_str()),
             "user_id" => request = request.user_id(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3136,7 +3137,7 @@ async fn op_post_email_templates(
     let mut request = client.email_templates().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3159,7 +3160,7 @@ async fn op_get_email_templates_by_template_name(
     let mut request = client.email_templates().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3178,7 +3179,7 @@ async fn op_put_email_templates_by_template_name(
     let mut request = client.email_templates().set(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3201,7 +3202,7 @@ async fn op_patch_email_templates_by_template_name(
     let mut request = client.email_templates().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3224,7 +3225,7 @@ async fn op_post_provider(
     let mut request = client.emails().provider().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3247,7 +3248,7 @@ async fn op_delete_provider(
     let mut request = client.emails().provider().delete();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3271,7 +3272,7 @@ async fn op_get_provider(
                 request = request
                     .include_fields(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3290,7 +3291,7 @@ async fn op_patch_provider(
     let mut request = client.emails().provider().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3313,7 +3314,7 @@ async fn op_post_event_streams(
     let mut request = client.event_streams().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3335,7 +3336,7 @@ async fn op_delete_event_streams_by_id(
     let mut request = client.event_streams().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3354,7 +3355,7 @@ async fn op_get_event_streams_by_id(
     let mut request = client.event_streams().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3377,7 +3378,7 @@ async fn op_get_event_streams(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3396,7 +3397,7 @@ async fn op_post_test_event(
     let mut request = client.event_streams().test(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3423,7 +3424,7 @@ async fn op_patch_event_streams_by_id(
     let mut request = client.event_streams().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3449,7 +3450,7 @@ async fn op_get_deliveries_by_event_id(
         .get_history(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3476,7 +3477,7 @@ async fn op_get_event_deliveries(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3498,7 +3499,7 @@ async fn op_post_redeliver(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3528,7 +3529,7 @@ async fn op_post_redeliver_by_event_id(
         .create_by_id(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3547,7 +3548,7 @@ async fn op_create_experiment(
     let mut request = client.experimentation().experiments().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3573,7 +3574,7 @@ async fn op_delete_experiment(
         .delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3592,7 +3593,7 @@ async fn op_get_experiment(
     let mut request = client.experimentation().experiments().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3618,7 +3619,7 @@ async fn op_get_experiments(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3640,7 +3641,7 @@ async fn op_update_experiment(
         .update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3666,7 +3667,7 @@ async fn op_update_experiment_status(
         .update_status(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3694,7 +3695,7 @@ async fn op_validate_experiment(
         .validate(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3713,7 +3714,7 @@ async fn op_create_feature_flag(
     let mut request = client.experimentation().feature_flags().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3739,7 +3740,7 @@ async fn op_delete_feature_flag(
         .delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3761,7 +3762,7 @@ async fn op_get_feature_flag(
         .get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3786,7 +3787,7 @@ async fn op_get_feature_flags(
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
             "type" => request = request.type_(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3808,7 +3809,7 @@ async fn op_update_feature_flag(
         .update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3834,7 +3835,7 @@ async fn op_update_feature_flag_status(
         .update_status(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3863,7 +3864,7 @@ async fn op_create_variation(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3890,7 +3891,7 @@ async fn op_delete_variation(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3913,7 +3914,7 @@ async fn op_get_variation(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3936,7 +3937,7 @@ async fn op_get_variations(
         .list(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -3959,7 +3960,7 @@ async fn op_update_variation(
         .update(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -3982,7 +3983,7 @@ async fn op_create_segment(
     let mut request = client.experimentation().segments().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4005,7 +4006,7 @@ async fn op_delete_segment(
     let mut request = client.experimentation().segments().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4024,7 +4025,7 @@ async fn op_get_segment(
     let mut request = client.experimentation().segments().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4048,7 +4049,7 @@ async fn op_get_segments(
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
             "type" => request = request.type_(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4067,7 +4068,7 @@ async fn op_update_segment(
     let mut request = client.experimentation().segments().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4090,7 +4091,7 @@ async fn op_post_flows(
     let mut request = client.flows().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4113,7 +4114,7 @@ async fn op_delete_flows_by_id(
     let mut request = client.flows().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4132,7 +4133,7 @@ async fn op_get_flows_by_id(
     let mut request = client.flows().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4166,7 +4167,7 @@ async fn op_get_flows(
                 request = request
                     .synchronous(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4185,7 +4186,7 @@ async fn op_patch_flows_by_id(
     let mut request = client.flows().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4211,7 +4212,7 @@ async fn op_delete_flows_executions_by_execution_id(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4233,7 +4234,7 @@ async fn op_get_flows_executions_by_execution_id(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4267,7 +4268,7 @@ async fn op_get_flows_executions(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4286,7 +4287,7 @@ async fn op_post_flows_vault_connections(
     let mut request = client.flows().vault().connections().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4313,7 +4314,7 @@ async fn op_delete_flows_vault_connections_by_id(
     let mut request = client.flows().vault().connections().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4332,7 +4333,7 @@ async fn op_get_flows_vault_connections_by_id(
     let mut request = client.flows().vault().connections().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4362,7 +4363,7 @@ async fn op_get_flows_vault_connections(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4381,7 +4382,7 @@ async fn op_patch_flows_vault_connections_by_id(
     let mut request = client.flows().vault().connections().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4408,7 +4409,7 @@ async fn op_create_form(
     let mut request = client.forms().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4431,7 +4432,7 @@ async fn op_delete_form(
     let mut request = client.forms().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4450,7 +4451,7 @@ async fn op_get_form(
     let mut request = client.forms().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4480,7 +4481,7 @@ async fn op_get_forms(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4499,7 +4500,7 @@ async fn op_patch_form(
     let mut request = client.forms().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4522,7 +4523,7 @@ async fn op_delete_group(
     let mut request = client.groups().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4541,7 +4542,7 @@ async fn op_get_group(
     let mut request = client.groups().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4584,7 +4585,7 @@ async fn op_get_groups(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4612,7 +4613,7 @@ async fn op_get_group_members(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4631,7 +4632,7 @@ async fn op_post_group_roles(
     let mut request = client.groups().roles().create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4654,7 +4655,7 @@ async fn op_delete_group_roles(
     let mut request = client.groups().roles().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4681,7 +4682,7 @@ async fn op_get_group_roles(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4700,7 +4701,7 @@ async fn op_post_ticket(
     let mut request = client.guardian().enrollments().create_ticket();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4727,7 +4728,7 @@ async fn op_delete_enrollments_by_id(
     let mut request = client.guardian().enrollments().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4746,7 +4747,7 @@ async fn op_get_enrollments_by_id(
     let mut request = client.guardian().enrollments().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4765,7 +4766,7 @@ async fn op_get_factors(
     let mut request = client.guardian().factors().list();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4784,7 +4785,7 @@ async fn op_put_factors_by_name(
     let mut request = client.guardian().factors().set(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4807,7 +4808,7 @@ async fn op_get_factor_duo_settings(
     let mut request = client.guardian().factors().duo().settings().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4826,7 +4827,7 @@ async fn op_put_factor_duo_settings(
     let mut request = client.guardian().factors().duo().settings().set();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4853,7 +4854,7 @@ async fn op_patch_factor_duo_settings(
     let mut request = client.guardian().factors().duo().settings().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4880,7 +4881,7 @@ async fn op_get_message_types(
     let mut request = client.guardian().factors().phone().get_message_types();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4899,7 +4900,7 @@ async fn op_get_guardian_phone_providers(
     let mut request = client.guardian().factors().phone().get_selected_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4918,7 +4919,7 @@ async fn op_get_factor_phone_templates(
     let mut request = client.guardian().factors().phone().get_templates();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4937,7 +4938,7 @@ async fn op_get_phone_twilio_factor_provider(
     let mut request = client.guardian().factors().phone().get_twilio_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -4956,7 +4957,7 @@ async fn op_put_message_types(
     let mut request = client.guardian().factors().phone().set_message_types();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -4983,7 +4984,7 @@ async fn op_put_phone_providers(
     let mut request = client.guardian().factors().phone().set_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5010,7 +5011,7 @@ async fn op_put_factor_phone_templates(
     let mut request = client.guardian().factors().phone().set_templates();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5037,7 +5038,7 @@ async fn op_put_twilio(
     let mut request = client.guardian().factors().phone().set_twilio_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5068,7 +5069,7 @@ async fn op_get_apns(
         .get_apns_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5091,7 +5092,7 @@ async fn op_get_pn_providers(
         .get_selected_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5110,7 +5111,7 @@ async fn op_get_sns(
     let mut request = client.guardian().factors().push_notification().get_sns_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5133,7 +5134,7 @@ async fn op_put_apns(
         .set_apns_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5160,7 +5161,7 @@ async fn op_put_fcm(
     let mut request = client.guardian().factors().push_notification().set_fcm_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5191,7 +5192,7 @@ async fn op_put_fcmv1(
         .set_fcmv1_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5218,7 +5219,7 @@ async fn op_put_pn_providers(
     let mut request = client.guardian().factors().push_notification().set_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5245,7 +5246,7 @@ async fn op_put_sns(
     let mut request = client.guardian().factors().push_notification().set_sns_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5276,7 +5277,7 @@ async fn op_patch_apns(
         .update_apns_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5307,7 +5308,7 @@ async fn op_patch_fcm(
         .update_fcm_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5338,7 +5339,7 @@ async fn op_patch_fcmv1(
         .update_fcmv1_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5369,7 +5370,7 @@ async fn op_patch_sns(
         .update_sns_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5396,7 +5397,7 @@ async fn op_get_sms_providers(
     let mut request = client.guardian().factors().sms().get_selected_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5415,7 +5416,7 @@ async fn op_get_factor_sms_templates(
     let mut request = client.guardian().factors().sms().get_templates();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5434,7 +5435,7 @@ async fn op_get_sms_twilio_factor_provider(
     let mut request = client.guardian().factors().sms().get_twilio_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5453,7 +5454,7 @@ async fn op_put_sms_providers(
     let mut request = client.guardian().factors().sms().set_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5480,7 +5481,7 @@ async fn op_put_factor_sms_templates(
     let mut request = client.guardian().factors().sms().set_templates();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5507,7 +5508,7 @@ async fn op_put_sms_twilio_factor_provider(
     let mut request = client.guardian().factors().sms().set_twilio_provider();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5534,7 +5535,7 @@ async fn op_get_policies(
     let mut request = client.guardian().policies().list();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5553,7 +5554,7 @@ async fn op_put_policies(
     let mut request = client.guardian().policies().set();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5576,7 +5577,7 @@ async fn op_post_hooks(
     let mut request = client.hooks().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5599,7 +5600,7 @@ async fn op_delete_hooks_by_id(
     let mut request = client.hooks().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5619,7 +5620,7 @@ async fn op_get_hooks_by_id(
     for (k, v) in query {
         match k.as_str() {
             "fields" => request = request.fields(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5655,7 +5656,7 @@ async fn op_get_hooks(
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
             "triggerId" => request = request.trigger_id(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5674,7 +5675,7 @@ async fn op_patch_hooks_by_id(
     let mut request = client.hooks().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5697,7 +5698,7 @@ async fn op_post_secrets(
     let mut request = client.hooks().secrets().create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5727,7 +5728,7 @@ async fn op_delete_secrets(
     let mut request = client.hooks().secrets().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5749,7 +5750,7 @@ async fn op_get_secrets(
     let mut request = client.hooks().secrets().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5768,7 +5769,7 @@ async fn op_patch_secrets(
     let mut request = client.hooks().secrets().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5798,7 +5799,7 @@ async fn op_get_jobs_by_id(
     let mut request = client.jobs().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5817,7 +5818,7 @@ async fn op_get_errors(
     let mut request = client.jobs().errors().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5836,7 +5837,7 @@ async fn op_post_users_exports(
     let mut request = client.jobs().users_exports().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5859,7 +5860,7 @@ async fn op_post_verification_email(
     let mut request = client.jobs().verification_email().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5884,7 +5885,7 @@ async fn op_delete_custom_signing_keys(
     let mut request = client.keys().custom_signing().delete();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5903,7 +5904,7 @@ async fn op_get_custom_signing_keys(
     let mut request = client.keys().custom_signing().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5922,7 +5923,7 @@ async fn op_put_custom_signing_keys(
     let mut request = client.keys().custom_signing().set();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5945,7 +5946,7 @@ async fn op_post_encryption(
     let mut request = client.keys().encryption().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -5971,7 +5972,7 @@ async fn op_post_encryption_wrapping_key(
         .create_public_wrapping_key(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -5990,7 +5991,7 @@ async fn op_delete_encryption_key(
     let mut request = client.keys().encryption().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6009,7 +6010,7 @@ async fn op_get_encryption_key(
     let mut request = client.keys().encryption().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6028,7 +6029,7 @@ async fn op_post_encryption_key(
     let mut request = client.keys().encryption().import(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6062,7 +6063,7 @@ async fn op_get_encryption_keys(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6081,7 +6082,7 @@ async fn op_post_encryption_rekey(
     let mut request = client.keys().encryption().rekey();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6100,7 +6101,7 @@ async fn op_get_signing_key(
     let mut request = client.keys().signing().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6119,7 +6120,7 @@ async fn op_get_signing_keys(
     let mut request = client.keys().signing().list();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6138,7 +6139,7 @@ async fn op_put_signing_keys(
     let mut request = client.keys().signing().revoke(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6157,7 +6158,7 @@ async fn op_post_signing_keys(
     let mut request = client.keys().signing().rotate();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6176,7 +6177,7 @@ async fn op_post_log_streams(
     let mut request = client.log_streams().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6199,7 +6200,7 @@ async fn op_delete_log_streams_by_id(
     let mut request = client.log_streams().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6218,7 +6219,7 @@ async fn op_get_log_streams_by_id(
     let mut request = client.log_streams().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6237,7 +6238,7 @@ async fn op_get_log_streams(
     let mut request = client.log_streams().list();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6256,7 +6257,7 @@ async fn op_patch_log_streams_by_id(
     let mut request = client.log_streams().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6279,7 +6280,7 @@ async fn op_get_logs_by_id(
     let mut request = client.logs().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6320,7 +6321,7 @@ async fn op_get_logs(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6339,7 +6340,7 @@ async fn op_post_network_acls(
     let mut request = client.network_acls().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6362,7 +6363,7 @@ async fn op_delete_network_acls_by_id(
     let mut request = client.network_acls().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6381,7 +6382,7 @@ async fn op_get_network_acls_by_id(
     let mut request = client.network_acls().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6411,7 +6412,7 @@ async fn op_get_network_acls(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6430,7 +6431,7 @@ async fn op_put_network_acls_by_id(
     let mut request = client.network_acls().set(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6453,7 +6454,7 @@ async fn op_patch_network_acls_by_id(
     let mut request = client.network_acls().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6476,7 +6477,7 @@ async fn op_post_organizations(
     let mut request = client.organizations().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6499,7 +6500,7 @@ async fn op_delete_organizations_by_id(
     let mut request = client.organizations().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6518,7 +6519,7 @@ async fn op_get_organizations_by_id(
     let mut request = client.organizations().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6537,7 +6538,7 @@ async fn op_get_name_by_name(
     let mut request = client.organizations().get_by_name(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6572,7 +6573,7 @@ async fn op_get_organizations(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6591,7 +6592,7 @@ async fn op_patch_organizations_by_id(
     let mut request = client.organizations().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6617,7 +6618,7 @@ async fn op_create_organization_client_grants(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6647,7 +6648,7 @@ async fn op_delete_client_grants_by_grant_id(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6679,7 +6680,7 @@ async fn op_get_organization_client_grants(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6698,7 +6699,7 @@ async fn op_post_organization_connection(
     let mut request = client.organizations().connections().create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6728,7 +6729,7 @@ async fn op_delete_organization_connection(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6750,7 +6751,7 @@ async fn op_get_organization_connection(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6784,7 +6785,7 @@ async fn op_get_organization_connections(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6806,7 +6807,7 @@ async fn op_patch_organization_connection(
         .update(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6836,7 +6837,7 @@ async fn op_post_discovery_domains(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6866,7 +6867,7 @@ async fn op_delete_discovery_domains_by_discovery_domain_id(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6888,7 +6889,7 @@ async fn op_get_discovery_domains_by_discovery_domain_id(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6910,7 +6911,7 @@ async fn op_get_name_by_discovery_domain(
         .get_by_name(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6936,7 +6937,7 @@ async fn op_get_discovery_domains(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -6958,7 +6959,7 @@ async fn op_patch_discovery_domains_by_discovery_domain_id(
         .update(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -6988,7 +6989,7 @@ async fn op_post_enabled_connections(
         .add(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7014,7 +7015,7 @@ async fn op_delete_enabled_connections_by_connection_id(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7036,7 +7037,7 @@ async fn op_get_enabled_connections_by_connection_id(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7069,7 +7070,7 @@ async fn op_get_enabled_connections(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7091,7 +7092,7 @@ async fn op_patch_enabled_connections_by_connection_id(
         .update(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7122,7 +7123,7 @@ async fn op_get_organization_groups(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7145,7 +7146,7 @@ async fn op_post_organization_group_roles(
         .create(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7172,7 +7173,7 @@ async fn op_delete_organization_group_roles(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7203,7 +7204,7 @@ async fn op_get_organization_group_roles(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7222,7 +7223,7 @@ async fn op_post_invitations(
     let mut request = client.organizations().invitations().create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7252,7 +7253,7 @@ async fn op_delete_invitations_by_invitation_id(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7279,7 +7280,7 @@ async fn op_get_invitations_by_invitation_id(
                 request = request
                     .include_fields(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7315,7 +7316,7 @@ async fn op_get_invitations(
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
             "sort" => request = request.sort(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7334,7 +7335,7 @@ async fn op_post_members(
     let mut request = client.organizations().members().create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7359,7 +7360,7 @@ async fn op_delete_members(
     let mut request = client.organizations().members().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7404,7 +7405,7 @@ async fn op_get_organization_members(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7431,7 +7432,7 @@ async fn op_get_organization_member_effective_roles(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7461,7 +7462,7 @@ async fn op_get_organization_member_role_source_groups(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7484,7 +7485,7 @@ async fn op_post_organization_member_roles(
         .assign(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7511,7 +7512,7 @@ async fn op_delete_organization_member_roles(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7549,7 +7550,7 @@ async fn op_get_organization_member_roles(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7568,7 +7569,7 @@ async fn op_get_prompts(
     let mut request = client.prompts().get_settings();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7587,7 +7588,7 @@ async fn op_patch_prompts(
     let mut request = client.prompts().update_settings();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7613,7 +7614,7 @@ async fn op_get_custom_text_by_language(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7635,7 +7636,7 @@ async fn op_put_custom_text_by_language(
         .set(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7662,7 +7663,7 @@ async fn op_get_partials(
     let mut request = client.prompts().partials().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7681,7 +7682,7 @@ async fn op_put_partials(
     let mut request = client.prompts().partials().set(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7708,7 +7709,7 @@ async fn op_patch_bulk_rendering(
     let mut request = client.prompts().rendering().bulk_update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7734,7 +7735,7 @@ async fn op_get_rendering(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7772,7 +7773,7 @@ async fn op_get_all_rendering(
             "prompt" => request = request.prompt(v.as_str()),
             "rendering_mode" => request = request.rendering_mode(v.as_str()),
             "screen" => request = request.screen(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7794,7 +7795,7 @@ async fn op_patch_rendering(
         .update(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7817,7 +7818,7 @@ async fn op_post_rate_limit_policies(
     let mut request = client.rate_limit_policies().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7842,7 +7843,7 @@ async fn op_delete_rate_limit_policies_by_id(
     let mut request = client.rate_limit_policies().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7861,7 +7862,7 @@ async fn op_get_rate_limit_policies_by_id(
     let mut request = client.rate_limit_policies().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7887,7 +7888,7 @@ async fn op_get_rate_limit_policies(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7906,7 +7907,7 @@ async fn op_patch_rate_limit_policies_by_id(
     let mut request = client.rate_limit_policies().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -7929,7 +7930,7 @@ async fn op_delete_refresh_token(
     let mut request = client.refresh_tokens().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7948,7 +7949,7 @@ async fn op_get_refresh_token(
     let mut request = client.refresh_tokens().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7978,7 +7979,7 @@ async fn op_get_refresh_tokens(
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
             "user_id" => request = request.user_id(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -7997,7 +7998,7 @@ async fn op_revoke_refresh_tokens(
     let mut request = client.refresh_tokens().revoke();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8020,7 +8021,7 @@ async fn op_patch_refresh_tokens_by_id(
     let mut request = client.refresh_tokens().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8043,7 +8044,7 @@ async fn op_post_resource_servers(
     let mut request = client.resource_servers().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8066,7 +8067,7 @@ async fn op_delete_resource_servers_by_id(
     let mut request = client.resource_servers().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8089,7 +8090,7 @@ async fn op_get_resource_servers_by_id(
                 request = request
                     .include_fields(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8123,7 +8124,7 @@ async fn op_get_resource_servers(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8142,7 +8143,7 @@ async fn op_patch_resource_servers_by_id(
     let mut request = client.resource_servers().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8165,7 +8166,7 @@ async fn op_get_risk_assessments_settings(
     let mut request = client.risk_assessments().settings().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8184,7 +8185,7 @@ async fn op_patch_risk_assessments_settings(
     let mut request = client.risk_assessments().settings().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8207,7 +8208,7 @@ async fn op_get_new_device(
     let mut request = client.risk_assessments().settings().new_device().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8226,7 +8227,7 @@ async fn op_patch_new_device(
     let mut request = client.risk_assessments().settings().new_device().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8253,7 +8254,7 @@ async fn op_post_roles(
     let mut request = client.roles().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8276,7 +8277,7 @@ async fn op_delete_roles_by_id(
     let mut request = client.roles().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8295,7 +8296,7 @@ async fn op_get_roles_by_id(
     let mut request = client.roles().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8326,7 +8327,7 @@ async fn op_get_roles(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8345,7 +8346,7 @@ async fn op_patch_roles_by_id(
     let mut request = client.roles().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8368,7 +8369,7 @@ async fn op_post_role_groups(
     let mut request = client.roles().groups().create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8391,7 +8392,7 @@ async fn op_delete_role_groups(
     let mut request = client.roles().groups().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8418,7 +8419,7 @@ async fn op_get_role_groups(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8437,7 +8438,7 @@ async fn op_post_role_permission_assignment(
     let mut request = client.roles().permissions().add(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8460,7 +8461,7 @@ async fn op_delete_role_permission_assignment(
     let mut request = client.roles().permissions().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8494,7 +8495,7 @@ async fn op_get_role_permission(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8513,7 +8514,7 @@ async fn op_post_role_users(
     let mut request = client.roles().users().assign(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8551,7 +8552,7 @@ async fn op_get_role_user(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8570,7 +8571,7 @@ async fn op_post_rules(
     let mut request = client.rules().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8593,7 +8594,7 @@ async fn op_delete_rules_by_id(
     let mut request = client.rules().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8617,7 +8618,7 @@ async fn op_get_rules_by_id(
                 request = request
                     .include_fields(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8656,7 +8657,7 @@ async fn op_get_rules(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8675,7 +8676,7 @@ async fn op_patch_rules_by_id(
     let mut request = client.rules().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8698,7 +8699,7 @@ async fn op_delete_rules_configs_by_key(
     let mut request = client.rules_configs().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8717,7 +8718,7 @@ async fn op_get_rules_configs(
     let mut request = client.rules_configs().list();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8736,7 +8737,7 @@ async fn op_put_rules_configs_by_key(
     let mut request = client.rules_configs().set(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8759,7 +8760,7 @@ async fn op_post_self_service_profiles(
     let mut request = client.self_service_profiles().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8784,7 +8785,7 @@ async fn op_delete_self_service_profiles_by_id(
     let mut request = client.self_service_profiles().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8803,7 +8804,7 @@ async fn op_get_self_service_profiles_by_id(
     let mut request = client.self_service_profiles().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8833,7 +8834,7 @@ async fn op_get_self_service_profiles(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8852,7 +8853,7 @@ async fn op_patch_self_service_profiles_by_id(
     let mut request = client.self_service_profiles().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8880,7 +8881,7 @@ async fn op_get_self_service_profile_custom_text(
         .list(path[0usize].as_str(), path[1usize].as_str(), path[2usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8902,7 +8903,7 @@ async fn op_put_self_service_profile_custom_text(
         .set(path[0usize].as_str(), path[1usize].as_str(), path[2usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8935,7 +8936,7 @@ async fn op_post_sso_ticket(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -8965,7 +8966,7 @@ async fn op_post_revoke(
         .revoke(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -8984,7 +8985,7 @@ async fn op_delete_session(
     let mut request = client.sessions().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9003,7 +9004,7 @@ async fn op_get_session(
     let mut request = client.sessions().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9022,7 +9023,7 @@ async fn op_revoke_session(
     let mut request = client.sessions().revoke(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9041,7 +9042,7 @@ async fn op_patch_sessions_by_id(
     let mut request = client.sessions().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9064,7 +9065,7 @@ async fn op_get_active_users(
     let mut request = client.stats().get_active_users_count();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9085,7 +9086,7 @@ async fn op_get_daily(
         match k.as_str() {
             "from" => request = request.from(v.as_str()),
             "to" => request = request.to(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9104,7 +9105,7 @@ async fn op_get_supplemental_signals(
     let mut request = client.supplemental_signals().get();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9123,7 +9124,7 @@ async fn op_patch_supplemental_signals(
     let mut request = client.supplemental_signals().patch();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9155,7 +9156,7 @@ async fn op_tenant_settings_route(
                 request = request
                     .include_fields(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9174,7 +9175,7 @@ async fn op_patch_settings(
     let mut request = client.tenants().settings().update();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9197,7 +9198,7 @@ async fn op_post_password_change(
     let mut request = client.tickets().change_password();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9220,7 +9221,7 @@ async fn op_post_email_verification(
     let mut request = client.tickets().verify_email();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9243,7 +9244,7 @@ async fn op_post_token_exchange_profiles(
     let mut request = client.token_exchange_profiles().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9270,7 +9271,7 @@ async fn op_delete_token_exchange_profiles_by_id(
     let mut request = client.token_exchange_profiles().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9289,7 +9290,7 @@ async fn op_get_token_exchange_profiles_by_id(
     let mut request = client.token_exchange_profiles().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9312,7 +9313,7 @@ async fn op_get_token_exchange_profiles(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9331,7 +9332,7 @@ async fn op_patch_token_exchange_profiles_by_id(
     let mut request = client.token_exchange_profiles().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9358,7 +9359,7 @@ async fn op_post_user_attribute_profiles(
     let mut request = client.user_attribute_profiles().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9385,7 +9386,7 @@ async fn op_delete_user_attribute_profiles_by_id(
     let mut request = client.user_attribute_profiles().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9404,7 +9405,7 @@ async fn op_get_user_attribute_profiles_by_id(
     let mut request = client.user_attribute_profiles().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9425,7 +9426,7 @@ async fn op_get_user_attribute_profile_template(
         .get_template(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9448,7 +9449,7 @@ async fn op_get_user_attribute_profiles(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9467,7 +9468,7 @@ async fn op_get_user_attribute_profile_templates(
     let mut request = client.user_attribute_profiles().list_templates();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9486,7 +9487,7 @@ async fn op_patch_user_attribute_profiles_by_id(
     let mut request = client.user_attribute_profiles().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9513,7 +9514,7 @@ async fn op_delete_user_blocks_by_id(
     let mut request = client.user_blocks().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9533,7 +9534,7 @@ async fn op_delete_user_blocks(
     for (k, v) in query {
         match k.as_str() {
             "identifier" => request = request.identifier(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9558,7 +9559,7 @@ async fn op_get_user_blocks_by_id(
                         v.parse().map_err(|e| format!("query {k}: {e}"))?,
                     );
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9584,7 +9585,7 @@ async fn op_get_user_blocks(
                     );
             }
             "identifier" => request = request.identifier(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9603,7 +9604,7 @@ async fn op_delete_grants_by_id(
     let mut request = client.user_grants().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9623,7 +9624,7 @@ async fn op_delete_grants_by_user_id(
     for (k, v) in query {
         match k.as_str() {
             "user_id" => request = request.user_id(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9656,7 +9657,7 @@ async fn op_get_grants(
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
             "user_id" => request = request.user_id(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9675,7 +9676,7 @@ async fn op_post_users(
     let mut request = client.users().create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9698,7 +9699,7 @@ async fn op_delete_users_by_id(
     let mut request = client.users().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9722,7 +9723,7 @@ async fn op_get_users_by_id(
                 request = request
                     .include_fields(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9765,7 +9766,7 @@ async fn op_get_users(
             "q" => request = request.q(v.as_str()),
             "search_engine" => request = request.search_engine(v.as_str()),
             "sort" => request = request.sort(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9790,7 +9791,7 @@ async fn op_get_users_by_email(
                 request = request
                     .include_fields(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9809,7 +9810,7 @@ async fn op_post_recovery_code_regeneration(
     let mut request = client.users().regenerate_recovery_code(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9828,7 +9829,7 @@ async fn op_user_revoke_access(
     let mut request = client.users().revoke_access(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9851,7 +9852,7 @@ async fn op_patch_users_by_id(
     let mut request = client.users().update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9877,7 +9878,7 @@ async fn op_post_authentication_methods(
         .create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -9907,7 +9908,7 @@ async fn op_delete_authentication_methods_by_authentication_method_id(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9929,7 +9930,7 @@ async fn op_delete_authentication_methods(
         .delete_all(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9951,7 +9952,7 @@ async fn op_get_authentication_methods_by_authentication_method_id(
         .get(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -9984,7 +9985,7 @@ async fn op_get_authentication_methods(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10003,7 +10004,7 @@ async fn op_put_authentication_methods(
     let mut request = client.users().authentication_methods().set(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -10033,7 +10034,7 @@ async fn op_patch_authentication_methods_by_authentication_method_id(
         .update(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -10060,7 +10061,7 @@ async fn op_delete_authenticators(
     let mut request = client.users().authenticators().delete_all(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10083,7 +10084,7 @@ async fn op_get_connected_accounts(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10109,7 +10110,7 @@ async fn op_get_user_effective_permissions(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10141,7 +10142,7 @@ async fn op_get_user_effective_permission_role_sources(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10164,7 +10165,7 @@ async fn op_get_user_effective_roles(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10193,7 +10194,7 @@ async fn op_get_user_role_source_groups(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10212,7 +10213,7 @@ async fn op_get_enrollments(
     let mut request = client.users().enrollments().get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10234,7 +10235,7 @@ async fn op_delete_federated_connections_tokensets_by_tokenset_id(
         .delete(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10256,7 +10257,7 @@ async fn op_get_federated_connections_tokensets(
         .list(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10295,7 +10296,7 @@ async fn op_get_user_groups(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10317,7 +10318,7 @@ async fn op_delete_user_identity_by_user_id(
         .delete(path[0usize].as_str(), path[1usize].as_str(), path[2usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10336,7 +10337,7 @@ async fn op_post_identities(
     let mut request = client.users().identities().link(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -10371,7 +10372,7 @@ async fn op_get_logs_by_user(
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
             "sort" => request = request.sort(v.as_str()),
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10393,7 +10394,7 @@ async fn op_delete_multifactor_by_provider(
         .delete_provider(path[0usize].as_str(), path[1usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10415,7 +10416,7 @@ async fn op_post_invalidate_remember_browser(
         .invalidate_remember_browser(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10445,7 +10446,7 @@ async fn op_get_user_organizations(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10464,7 +10465,7 @@ async fn op_post_permissions(
     let mut request = client.users().permissions().create(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -10487,7 +10488,7 @@ async fn op_delete_permissions(
     let mut request = client.users().permissions().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -10521,7 +10522,7 @@ async fn op_get_permissions(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10540,7 +10541,7 @@ async fn op_delete_refresh_tokens_for_user(
     let mut request = client.users().refresh_token().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10567,7 +10568,7 @@ async fn op_get_refresh_tokens_for_user(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10586,7 +10587,7 @@ async fn op_post_clear_assessors(
     let mut request = client.users().risk_assessments().clear(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -10609,7 +10610,7 @@ async fn op_post_user_roles(
     let mut request = client.users().roles().assign(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -10632,7 +10633,7 @@ async fn op_delete_user_roles(
     let mut request = client.users().roles().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -10666,7 +10667,7 @@ async fn op_get_user_roles(
                 request = request
                     .per_page(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10685,7 +10686,7 @@ async fn op_delete_sessions_for_user(
     let mut request = client.users().sessions().delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10712,7 +10713,7 @@ async fn op_get_sessions_for_user(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10735,7 +10736,7 @@ async fn op_post_vc_templates(
         .create();
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
@@ -10766,7 +10767,7 @@ async fn op_delete_vc_templates_by_id(
         .delete(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10789,7 +10790,7 @@ async fn op_get_vc_templates_by_id(
         .get(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10812,7 +10813,7 @@ async fn op_get_vc_templates(
             "take" => {
                 request = request.take(v.parse().map_err(|e| format!("query {k}: {e}"))?);
             }
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     let answer = request.send().await.map_err(|e| format!("{e}"))?;
@@ -10835,7 +10836,7 @@ async fn op_patch_vc_templates_by_id(
         .update(path[0usize].as_str());
     for (k, v) in query {
         match k.as_str() {
-            _ => {}
+            _ => request = request.query(k, v),
         }
     }
     if let Some(text) = body {
