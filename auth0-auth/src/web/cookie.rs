@@ -98,6 +98,7 @@ pub(crate) struct Present {
 }
 
 impl Present {
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn any(self) -> bool {
         self.whole || self.chunks != 0
     }

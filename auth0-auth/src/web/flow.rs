@@ -676,7 +676,12 @@ impl WebAuth {
             }
             LogoutEndpoint::V2 => inner.client.logout_url().return_to(back).build(),
         };
-        WebResponse::redirect(location.as_str(), cookies)
+        let mut response = WebResponse::redirect(location.as_str(), cookies);
+        // The URL carries the ID token (`id_token_hint`): kept out of logs and header tables.
+        if let Some(v) = response.headers.get_mut(LOCATION) {
+            v.set_sensitive(true);
+        }
+        response
     }
 
     /// Handles Auth0's back-channel logout (`POST`, `application/x-www-form-urlencoded` body

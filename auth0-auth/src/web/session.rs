@@ -35,41 +35,104 @@ const MAX_CHAIN: usize = 8;
 ///
 /// The standard profile claims are fields; every other claim (`iss`, `aud`, `sid`, custom
 /// namespaced claims, …) is in [`extra`](Self::extra).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct User {
     /// The user id (`auth0|…`).
     pub sub: String,
     /// Full name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Given name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// Family name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// Nickname.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Whether the email address is verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
     /// Profile picture URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub picture: Option<String>,
     /// The organization logged in to (`org_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
     /// The organization's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
     /// Every other claim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Reads the claims in one pass: the named ones into their fields, the others straight into
+/// `extra` (serde's `flatten` would buffer every claim first).
+impl<'de> Deserialize<'de> for User {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Claims;
+
+        impl<'de> serde::de::Visitor<'de> for Claims {
+            type Value = User;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the claims of an ID token")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<User, A::Error> {
+                let mut sub = None;
+                let mut user = User {
+                    sub: String::new(),
+                    name: None,
+                    given_name: None,
+                    family_name: None,
+                    nickname: None,
+                    email: None,
+                    email_verified: None,
+                    picture: None,
+                    org_id: None,
+                    org_name: None,
+                    extra: Map::new(),
+                };
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let slot = match &*key {
+                        "sub" => {
+                            sub = Some(map.next_value::<String>()?);
+                            continue;
+                        }
+                        "email_verified" => {
+                            user.email_verified = map.next_value()?;
+                            continue;
+                        }
+                        "name" => &mut user.name,
+                        "given_name" => &mut user.given_name,
+                        "family_name" => &mut user.family_name,
+                        "nickname" => &mut user.nickname,
+                        "email" => &mut user.email,
+                        "picture" => &mut user.picture,
+                        "org_id" => &mut user.org_id,
+                        "org_name" => &mut user.org_name,
+                        _ => {
+                            let value = map.next_value()?;
+                            user.extra.insert(key.into_owned(), value);
+                            continue;
+                        }
+                    };
+                    *slot = map.next_value()?;
+                }
+                user.sub = sub.ok_or_else(|| serde::de::Error::missing_field("sub"))?;
+                Ok(user)
+            }
+        }
+
+        deserializer.deserialize_map(Claims)
+    }
 }
 
 impl User {
@@ -321,12 +384,14 @@ impl Session {
 pub(crate) struct Opened {
     pub(crate) session: Option<Session>,
     /// Which session cookies the request carried.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) present: Present,
 }
 
 impl Opened {
     /// Whether the request carried a session cookie that is no session (altered, foreign,
     /// expired, ended): it is then removed.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn refused(&self) -> bool {
         self.session.is_none() && self.present.any()
     }
@@ -750,6 +815,25 @@ mod tests {
         assert_eq!(user.get("sid"), Some(&Value::from("s1")));
         assert!(user.get("https://x/roles").is_some());
         assert!(User::from_id_token("e30.!!!.sig").is_none());
+        let claims = |v: Value| format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(v.to_string()));
+        assert!(User::from_id_token(&claims(serde_json::json!({"name": "x"}))).is_none());
+        assert!(User::from_id_token(&claims(serde_json::json!({"sub": "a", "name": 5}))).is_none());
+        // A key written with an escape is the same key.
+        let raw = format!(
+            "e30.{}.sig",
+            URL_SAFE_NO_PAD.encode(r#"{"sub":"a","na\u006de":"n"}"#)
+        );
+        assert_eq!(
+            User::from_id_token(&raw).unwrap().name.as_deref(),
+            Some("n")
+        );
+        let written = serde_json::to_value(&user).unwrap();
+        assert_eq!(written["sub"], "auth0|1");
+        assert_eq!(written["sid"], "s1");
+        assert!(written.get("given_name").is_none());
+        let back: User = serde_json::from_value(written).unwrap();
+        assert_eq!(back.email, user.email);
+        assert_eq!(back.extra, user.extra);
         assert!(User::from_id_token("nodots").is_none());
     }
 }

@@ -304,6 +304,98 @@ async fn an_id_token_with_another_nonce_is_refused() {
 }
 
 #[tokio::test]
+async fn an_invitation_logs_the_user_in_to_its_organization() {
+    let f = Fixture::start().await;
+    let mut browser = f.browser();
+    let authorize = browser
+        .start_login("/auth/login?invitation=inv_1&organization=org_1&returnTo=/welcome")
+        .await;
+    assert_eq!(query(&authorize, "invitation").as_deref(), Some("inv_1"));
+    assert_eq!(query(&authorize, "organization").as_deref(), Some("org_1"));
+    let state = query(&authorize, "state").unwrap();
+    let code = f.tenant.issue_code(&authorize, "auth0|zoe", "sid-1");
+    let done = browser
+        .get(&format!("/auth/callback?code={code}&state={state}"))
+        .await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    assert_eq!(done.location(), Some("/welcome"));
+    let user: serde_json::Value =
+        serde_json::from_str(&browser.get("/profile").await.body).unwrap();
+    assert_eq!(user["org_id"], "org_1");
+
+    // An ID token of another organization (or none) than the login asked for is refused.
+    for other in [Some("org_2".to_owned()), None] {
+        let authorize = browser.start_login("/auth/login?organization=org_1").await;
+        let state = query(&authorize, "state").unwrap();
+        let code = f
+            .tenant
+            .issue_code_with(&authorize, "auth0|zoe", "sid-2", |g| {
+                g.organization = Some(other.clone());
+            });
+        let refused = browser
+            .get(&format!("/auth/callback?code={code}&state={state}"))
+            .await;
+        assert_eq!(refused.status, 400, "{other:?}: {}", refused.body);
+    }
+}
+
+#[tokio::test]
+async fn max_age_is_asked_for_and_checked() {
+    let f = Fixture::start_with(|b| b.max_age(std::time::Duration::from_secs(600))).await;
+    let mut browser = f.browser();
+    for (ago, status) in [(3600, 400), (30, 302)] {
+        let authorize = browser.start_login("/auth/login").await;
+        assert_eq!(query(&authorize, "max_age").as_deref(), Some("600"));
+        let state = query(&authorize, "state").unwrap();
+        let code = f
+            .tenant
+            .issue_code_with(&authorize, "auth0|zoe", "sid-1", |g| {
+                g.authenticated_ago = ago;
+            });
+        let answer = browser
+            .get(&format!("/auth/callback?code={code}&state={state}"))
+            .await;
+        assert_eq!(
+            answer.status, status,
+            "authenticated {ago} s ago: {}",
+            answer.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_browser_keeps_at_most_eight_pending_logins() {
+    let f = Fixture::start().await;
+    let mut browser = f.browser();
+    let mut states = Vec::new();
+    for _ in 0..10 {
+        f.clock.advance(std::time::Duration::from_secs(1));
+        let authorize = browser.start_login("/auth/login").await;
+        states.push(query(&authorize, "state").unwrap());
+    }
+    let pending: Vec<String> = browser
+        .names()
+        .into_iter()
+        .filter(|n| n.starts_with("auth0_txn."))
+        .collect();
+    assert_eq!(pending.len(), 8, "{pending:?}");
+    for newest in &states[2..] {
+        assert!(pending.contains(&format!("auth0_txn.{newest}")));
+    }
+    // Expired ones go as well.
+    f.clock.advance(std::time::Duration::from_secs(3600));
+    browser.start_login("/auth/login").await;
+    assert_eq!(
+        browser
+            .names()
+            .iter()
+            .filter(|n| n.starts_with("auth0_txn."))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
 async fn a_code_the_tenant_refuses_is_a_bad_request() {
     let f = Fixture::start().await;
     let mut browser = f.browser();

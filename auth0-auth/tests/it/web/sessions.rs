@@ -432,6 +432,17 @@ async fn sessions_in_the_neutral_api() {
     let cookies = f.auth.save_session(&session).await.unwrap();
     assert_eq!(cookies.len(), 1);
     assert!(cookies[0].is_sensitive());
-    assert!(matches!(session.access_token_for("https://x").await, Ok(_)));
+    assert!(session.access_token_for("https://x").await.is_ok());
     assert!(session.is_changed());
+
+    // The logout redirect carries the ID token; its `Debug` does not.
+    let out = f.auth.logout(None, &headers).await;
+    let id_token = session.id_token();
+    assert!(
+        out.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains(id_token.expose_secret())
+    );
+    assert!(!format!("{out:?}").contains(id_token.expose_secret()));
 }

@@ -77,6 +77,8 @@ struct Grant {
     sub: String,
     sid: String,
     organization: Option<String>,
+    /// When the user authenticated (Unix seconds).
+    auth_time: u64,
 }
 
 /// A refresh token's state.
@@ -175,12 +177,17 @@ impl Tenant {
             sub: sub.to_owned(),
             sid: sid.to_owned(),
             organization: q.get("organization").cloned(),
+            auth_time: self.now(),
         };
-        let mut c = GrantChange { nonce: None };
+        let mut c = GrantChange::default();
         change(&mut c);
         if let Some(n) = c.nonce {
             grant.nonce = n;
         }
+        if let Some(o) = c.organization {
+            grant.organization = o;
+        }
+        grant.auth_time -= c.authenticated_ago;
         let code = format!("code-{}", self.state.counter.fetch_add(1, Ordering::SeqCst));
         self.state.codes.lock().unwrap().insert(code.clone(), grant);
         code
@@ -241,8 +248,14 @@ impl Tenant {
 }
 
 /// What a test may change in a grant.
+#[derive(Default)]
 pub struct GrantChange {
+    /// Another nonce in the ID token.
     pub nonce: Option<String>,
+    /// Another organization in the ID token (`Some(None)`: none).
+    pub organization: Option<Option<String>>,
+    /// Seconds since the user authenticated (`auth_time`).
+    pub authenticated_ago: u64,
 }
 
 pub fn unix_now(clock: &ManualClock) -> u64 {
@@ -343,7 +356,7 @@ fn answer(
     let mut claims = json!({
         "iss": s.issuer, "aud": CLIENT_ID, "sub": grant.sub, "iat": now, "exp": now + 36_000,
         "sid": grant.sid, "name": "Zoë Example", "email": "zoe@example.com",
-        "email_verified": true,
+        "email_verified": true, "auth_time": grant.auth_time,
     });
     if with_nonce {
         claims["nonce"] = json!(grant.nonce);
