@@ -405,6 +405,7 @@ async fn sessions_in_the_neutral_api() {
     let mut headers = http::HeaderMap::new();
     headers.insert("cookie", browser.cookie_header("/").parse().unwrap());
     let session = f.auth.session(&headers).await.unwrap().unwrap();
+    let id_token = session.id_token();
     assert_eq!(session.sub(), "auth0|zoe");
     assert_eq!(session.sid().as_deref(), Some("sid-1"));
     assert_eq!(
@@ -435,9 +436,9 @@ async fn sessions_in_the_neutral_api() {
     assert!(session.access_token_for("https://x").await.is_ok());
     assert!(session.is_changed());
 
-    // The logout redirect carries the ID token; its `Debug` does not.
+    // The logout redirect carries the ID token (of the request's cookie); its `Debug` does
+    // not.
     let out = f.auth.logout(None, &headers).await;
-    let id_token = session.id_token();
     assert!(
         out.headers()["location"]
             .to_str()
