@@ -35,6 +35,31 @@ impl WebAuth {
     /// The routes, to `merge` into the application's router: `GET` login, `GET` and `POST`
     /// callback, `GET` logout and `POST` back-channel logout, at the configured paths
     /// (`/auth/login`, `/auth/callback`, `/auth/logout`, `/auth/backchannel-logout`).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use auth0_auth::web::{AccessToken, User, WebAuth};
+    /// use axum::{Json, Router, routing::get};
+    ///
+    /// let auth = WebAuth::builder("my-tenant.us.auth0.com")
+    ///     .client_id("CLIENT_ID")
+    ///     .client_secret("CLIENT_SECRET")
+    ///     .base_url("http://localhost:3000")
+    ///     .secret("at least 32 bytes of randomness, from the environment")
+    ///     .build()?;
+    /// let app: Router = Router::new()
+    ///     .route("/", get(|user: Option<User>| async move { format!("{:?}", user.map(|u| u.sub)) }))
+    ///     .route(
+    ///         "/profile",
+    ///         get(|user: User| async move { Json(user) }).route_layer(auth.require_login()),
+    ///     )
+    ///     .route("/api/token", get(|t: AccessToken| async move { t.expose_secret().to_owned() }))
+    ///     .merge(auth.router())
+    ///     .layer(auth.layer());
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    /// axum::serve(listener, app).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let paths = &self.inner.paths;
         let login = {
