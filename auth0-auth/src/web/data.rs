@@ -18,7 +18,7 @@ pub(crate) const MAX_AUDIENCES: usize = 32;
 /// An access token a session holds, with what it is for.
 #[derive(Clone)]
 pub(crate) struct StoredToken {
-    /// The API it is for; `None` for the login's own audience (the configured default).
+    /// The API it is for; `None` when the login named none.
     pub(crate) audience: Option<String>,
     pub(crate) token: AccessToken,
     /// Seconds since the Unix epoch; `0` when the server gave no lifetime.
@@ -40,6 +40,8 @@ pub struct SessionData {
     pub(crate) touched_at: u64,
     pub(crate) sub: String,
     pub(crate) sid: Option<String>,
+    /// The API the login asked a token for (`None`: none named).
+    pub(crate) audience: Option<String>,
     pub(crate) id_token: IdToken,
     pub(crate) refresh_token: Option<RefreshToken>,
     pub(crate) tokens: Vec<StoredToken>,
@@ -50,6 +52,7 @@ impl fmt::Debug for SessionData {
         f.debug_struct("SessionData")
             .field("sub", &self.sub)
             .field("sid", &self.sid)
+            .field("audience", &self.audience)
             .field("created_at", &self.created_at)
             .field("touched_at", &self.touched_at)
             .field(
@@ -61,7 +64,7 @@ impl fmt::Debug for SessionData {
                 &self
                     .tokens
                     .iter()
-                    .map(|t| t.audience.as_deref().unwrap_or("(default)"))
+                    .map(|t| t.audience.as_deref().unwrap_or("(none)"))
                     .collect::<Vec<_>>(),
             )
             .finish_non_exhaustive()
@@ -100,6 +103,11 @@ impl SessionData {
         &self.id_token
     }
 
+    /// The API the login asked an access token for, if it named one.
+    pub fn audience(&self) -> Option<&str> {
+        self.audience.as_deref()
+    }
+
     /// Whether the session has a refresh token.
     pub fn has_refresh_token(&self) -> bool {
         self.refresh_token.is_some()
@@ -130,8 +138,8 @@ impl SessionData {
             Some(slot) => *slot = token,
             None => {
                 if self.tokens.len() >= MAX_AUDIENCES {
-                    // The oldest other audience makes room.
-                    if let Some(i) = self.tokens.iter().position(|t| t.audience.is_some()) {
+                    // The oldest other audience than the login's makes room.
+                    if let Some(i) = self.tokens.iter().position(|t| t.audience != self.audience) {
                         self.tokens.remove(i);
                     }
                 }
@@ -144,6 +152,7 @@ impl SessionData {
     pub fn to_bytes(&self) -> Vec<u8> {
         let strings = self.sub.len()
             + self.sid.as_ref().map_or(0, String::len)
+            + self.audience.as_ref().map_or(0, String::len)
             + self.id_token.expose_secret().len()
             + self
                 .refresh_token
@@ -166,6 +175,7 @@ impl SessionData {
         w.u64(self.touched_at);
         w.str(&self.sub);
         w.opt(self.sid.as_deref());
+        w.opt(self.audience.as_deref());
         w.str(self.id_token.expose_secret());
         w.opt(self.refresh_token.as_ref().map(RefreshToken::expose_secret));
         // At most MAX_AUDIENCES tokens: the count fits a byte.
@@ -190,6 +200,7 @@ impl SessionData {
         let touched_at = r.u64()?;
         let sub = r.str()?.to_owned();
         let sid = r.opt()?.map(str::to_owned);
+        let audience = r.opt()?.map(str::to_owned);
         let id_token = IdToken::new(r.str()?);
         let refresh_token = r.opt()?.map(RefreshToken::new);
         let count = usize::from(r.byte()?);
@@ -214,6 +225,7 @@ impl SessionData {
             touched_at,
             sub,
             sid,
+            audience,
             id_token,
             refresh_token,
             tokens,
@@ -296,6 +308,7 @@ pub(crate) mod tests {
             touched_at: 1_700_000_100,
             sub: "auth0|user1".into(),
             sid: Some("sid-1".into()),
+            audience: None,
             id_token: IdToken::new("h.p.s"),
             refresh_token: Some(RefreshToken::new("rt_1")),
             tokens: vec![StoredToken {
@@ -361,7 +374,7 @@ pub(crate) mod tests {
             data.put_token(token(Some(&format!("https://api/{i}")), "x"));
         }
         assert_eq!(data.tokens.len(), MAX_AUDIENCES);
-        assert!(data.token(None).is_some(), "the default audience stays");
+        assert!(data.token(None).is_some(), "the login's audience stays");
         assert!(data.token(Some("https://api/39")).is_some());
         assert!(SessionData::from_bytes(&data.to_bytes()).is_ok());
     }
@@ -376,6 +389,7 @@ pub(crate) mod tests {
             touched_at in any::<u64>(),
             sub in ".{0,40}",
             sid in opt_string(),
+            audience in opt_string(),
             id_token in "[A-Za-z0-9._-]{0,300}",
             refresh_token in opt_string(),
             tokens in proptest::collection::vec(
@@ -388,6 +402,7 @@ pub(crate) mod tests {
                 touched_at,
                 sub,
                 sid,
+                audience,
                 id_token: IdToken::new(id_token),
                 refresh_token: refresh_token.map(RefreshToken::new),
                 tokens: tokens

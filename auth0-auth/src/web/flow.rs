@@ -599,12 +599,13 @@ impl WebAuth {
                 .and_then(|s| s.as_str())
                 .map(str::to_owned),
             sub: claims.sub,
+            audience: txn.audience.clone(),
             id_token,
             refresh_token: tokens.refresh_token.clone(),
             tokens: Vec::new(),
         };
         data.put_token(StoredToken {
-            audience: None,
+            audience: txn.audience,
             expires_at: tokens.expires_in.map_or(0, |s| now.saturating_add(s)),
             token: tokens.access_token,
             scope: tokens.scope,
@@ -691,12 +692,7 @@ impl WebAuth {
     /// JSON error otherwise.
     pub async fn backchannel_logout(&self, body: &[u8]) -> WebResponse {
         match self.end_sessions(body).await {
-            Ok(()) => {
-                let mut r = WebResponse::redirect("", Vec::new());
-                r.status = StatusCode::OK;
-                r.headers.remove(LOCATION);
-                r
-            }
+            Ok(()) => WebResponse::page(StatusCode::OK, "text/plain", String::new(), Vec::new()),
             Err(e) => {
                 tracing::debug!(error = %e, "a back-channel logout was refused");
                 WebResponse::error_json(e, Vec::new())

@@ -198,7 +198,8 @@ impl AccessToken {
         self.expires_at
     }
 
-    /// The API it is for; `None` for the login's audience.
+    /// The API it is for; `None` when the login named none (a token for the tenant's
+    /// `/userinfo`).
     pub fn audience(&self) -> Option<&str> {
         self.audience.as_deref()
     }
@@ -307,7 +308,8 @@ impl Session {
     /// An access token for the login's audience, refreshed when it expires within the
     /// leeway (see [`access_token_for`](Self::access_token_for)).
     pub async fn access_token(&self) -> Result<AccessToken, WebError> {
-        self.token_for(None).await
+        let audience = self.state().data.audience.clone();
+        self.token_for(audience.as_deref()).await
     }
 
     /// An access token for `audience` (another API), got with the refresh token when the
@@ -317,31 +319,28 @@ impl Session {
     /// refresh token ([`WebError::RefreshRevoked`]) drops the session's tokens: the user logs
     /// in again.
     pub async fn access_token_for(&self, audience: &str) -> Result<AccessToken, WebError> {
-        let own = self.shared.auth.inner.audience.as_deref() == Some(audience);
-        self.token_for((!own).then_some(audience)).await
+        self.token_for(Some(audience)).await
     }
 
     async fn token_for(&self, audience: Option<&str>) -> Result<AccessToken, WebError> {
         let auth = &self.shared.auth;
         let now = unix(auth.now());
         let leeway = auth.inner.refresh_leeway.as_secs();
-        let refresh_token = {
+        let (refresh_token, own) = {
             let state = self.state();
             if let Some(t) = state.data.token(audience)
                 && (t.expires_at == 0 || t.expires_at > now.saturating_add(leeway))
             {
                 return Ok(AccessToken::from_stored(t));
             }
-            state
-                .data
-                .refresh_token
-                .clone()
-                .ok_or(WebError::NoRefreshToken)?
+            let own = state.data.audience.as_deref() == audience;
+            let refresh_token = state.data.refresh_token.clone();
+            (refresh_token.ok_or(WebError::NoRefreshToken)?, own)
         };
         let outcome = auth
             .inner
             .refresher
-            .refresh(auth, &refresh_token, audience)
+            .refresh(auth, &refresh_token, audience, own)
             .await;
         let mut state = self.state();
         match outcome {
@@ -600,11 +599,18 @@ impl WebAuth {
         .map_err(|e| WebError::SessionTooLarge { bytes: e.bytes })
     }
 
-    /// One refresh-token grant, the new ID token verified (kept only if it passes).
-    async fn refresh_once(&self, refresh_token: &RefreshToken, audience: Option<&str>) -> Outcome {
+    /// One refresh-token grant for a token for `audience` (named in the request unless it is
+    /// the login's `own` audience, which the refresh token was issued for), the new ID token
+    /// verified (kept only if it passes).
+    async fn refresh_once(
+        &self,
+        refresh_token: &RefreshToken,
+        audience: Option<&str>,
+        own: bool,
+    ) -> Outcome {
         let inner = &self.inner;
         let mut request = inner.client.refresh_token(refresh_token);
-        if let Some(a) = audience {
+        if let Some(a) = audience.filter(|_| !own) {
             request = request.audience(a);
         }
         match request.send().await {
@@ -740,6 +746,7 @@ impl Refresher {
         auth: &WebAuth,
         refresh_token: &RefreshToken,
         audience: Option<&str>,
+        own: bool,
     ) -> Outcome {
         let clock = &auth.inner.clock;
         let mut token = refresh_token.clone();
@@ -762,7 +769,7 @@ impl Refresher {
             let audience = audience.map(str::to_owned);
             let task = tokio::spawn(async move {
                 let mut guard = guard;
-                let outcome = auth.refresh_once(&token, audience.as_deref()).await;
+                let outcome = auth.refresh_once(&token, audience.as_deref(), own).await;
                 let at = auth.inner.clock.now();
                 guard
                     .results

@@ -44,8 +44,9 @@ impl StoreError {
     }
 }
 
-/// A back-channel logout: the session `sid` ends, or, without `sid`, every session of `sub`
-/// that began before `at`.
+/// A logout: the sessions of Auth0 session `sid`, or, without `sid`, every session of `sub`,
+/// that began at or before `at` end. (A later login is not ended, even with the same `sid`:
+/// logging in again where Auth0's session outlived the application's gives the same one.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Logout {
@@ -65,11 +66,12 @@ impl Logout {
 
     /// Whether this logout ends `session`.
     pub fn ends(&self, session: &SessionData) -> bool {
-        match (&self.sid, &self.sub) {
+        let named = match (&self.sid, &self.sub) {
             (Some(sid), _) => session.sid() == Some(sid.as_str()),
-            (None, Some(sub)) => session.sub() == sub && session.created_at() <= self.at,
+            (None, Some(sub)) => session.sub() == sub,
             (None, None) => false,
-        }
+        };
+        named && session.created_at <= unix(self.at)
     }
 }
 
@@ -217,10 +219,10 @@ pub struct MemoryLogoutRecord {
 
 #[derive(Default)]
 struct Entries {
-    /// Ended session ids, with when to forget them (Unix seconds).
-    sids: HashMap<String, u64>,
-    /// Users whose sessions begun up to the first time (Unix seconds) ended, with when to
-    /// forget them.
+    /// Auth0 sessions whose sessions begun up to the first time (Unix seconds) ended, with
+    /// when to forget them.
+    sids: HashMap<String, (u64, u64)>,
+    /// Users whose sessions begun up to the first time ended, with when to forget them.
     subs: HashMap<String, (u64, u64)>,
 }
 
@@ -245,14 +247,10 @@ impl MemoryLogoutRecord {
             return false;
         }
         let e = self.entries.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(sid) = session.sid()
-            && e.sids.contains_key(sid)
-        {
-            return true;
-        }
-        e.subs
-            .get(session.sub())
-            .is_some_and(|(until, _)| session.created_at <= *until)
+        let ended = |entry: Option<&(u64, u64)>| {
+            entry.is_some_and(|(until, _)| session.created_at <= *until)
+        };
+        ended(session.sid().and_then(|sid| e.sids.get(sid))) || ended(e.subs.get(session.sub()))
     }
 }
 
@@ -264,19 +262,16 @@ impl LogoutRecord for MemoryLogoutRecord {
             .saturating_add(keep.as_secs());
         let now = unix(SystemTime::now());
         let mut e = self.entries.write().unwrap_or_else(PoisonError::into_inner);
-        e.sids.retain(|_, f| *f > now);
+        e.sids.retain(|_, (_, f)| *f > now);
         e.subs.retain(|_, (_, f)| *f > now);
-        match (&logout.sid, &logout.sub) {
-            (Some(sid), _) => {
-                e.sids.insert(sid.clone(), forget);
-            }
-            (None, Some(sub)) => {
-                let entry = e.subs.entry(sub.clone()).or_insert((at, forget));
-                entry.0 = entry.0.max(at);
-                entry.1 = entry.1.max(forget);
-            }
-            (None, None) => {}
-        }
+        let entry = match (&logout.sid, &logout.sub) {
+            (Some(sid), _) => e.sids.entry(sid.clone()),
+            (None, Some(sub)) => e.subs.entry(sub.clone()),
+            (None, None) => return Box::pin(std::future::ready(Ok(()))),
+        };
+        let entry = entry.or_insert((at, forget));
+        entry.0 = entry.0.max(at);
+        entry.1 = entry.1.max(forget);
         self.used.store(true, Ordering::Release);
         Box::pin(std::future::ready(Ok(())))
     }

@@ -450,6 +450,11 @@ async fn logout_clears_the_session_and_goes_to_oidc_logout() {
     let mut copy = f.browser();
     copy.jar = kept;
     assert_eq!(copy.get("/").await.body, "anonymous");
+    // Logging in again within the same Auth0 session (same `sid`) is a new session.
+    f.clock.advance(std::time::Duration::from_secs(1));
+    f.log_in(&mut browser, "auth0|zoe", "sid-1").await;
+    assert_eq!(browser.get("/").await.body, "hello auth0|zoe");
+    browser.get("/auth/logout").await;
 
     // A returnTo elsewhere goes back to the application's root.
     let answer = f

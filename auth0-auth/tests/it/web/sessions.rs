@@ -351,6 +351,65 @@ async fn access_tokens_for_other_audiences_come_from_the_refresh_token() {
 }
 
 #[tokio::test]
+async fn the_logins_audience_is_the_sessions_own() {
+    let f = Fixture::start_with(|b| b.audience("https://api")).await;
+    let mut browser = f.browser();
+    let authorize = browser.start_login("/auth/login").await;
+    assert_eq!(
+        super::query(&authorize, "audience").as_deref(),
+        Some("https://api")
+    );
+    let code = f.tenant.issue_code(&authorize, "auth0|zoe", "sid-1");
+    let state = super::query(&authorize, "state").unwrap();
+    browser
+        .get(&format!("/auth/callback?code={code}&state={state}"))
+        .await;
+    assert_eq!(browser.get("/api/token").await.body, "at-2");
+    // Named explicitly, the login's audience is the same token: no refresh.
+    assert_eq!(
+        browser
+            .get("/api/token-for?audience=https%3A%2F%2Fapi")
+            .await
+            .body,
+        "at-2"
+    );
+    assert_eq!(f.tenant.refreshes(), 0);
+
+    // A login for another audience: its token is the session's own, and the configured
+    // audience is asked for by name.
+    let mut other = f.browser();
+    let authorize = other
+        .start_login("/auth/login?audience=https%3A%2F%2Fother")
+        .await;
+    assert_eq!(
+        super::query(&authorize, "audience").as_deref(),
+        Some("https://other")
+    );
+    let code = f.tenant.issue_code(&authorize, "auth0|zoe", "sid-2");
+    let state = super::query(&authorize, "state").unwrap();
+    other
+        .get(&format!("/auth/callback?code={code}&state={state}"))
+        .await;
+    let own = other.get("/api/token").await.body;
+    assert_eq!(f.tenant.refreshes(), 0);
+    let api = other
+        .get("/api/token-for?audience=https%3A%2F%2Fapi")
+        .await
+        .body;
+    assert_ne!(api, own);
+    assert_eq!(f.tenant.refreshes(), 1);
+    assert_eq!(f.tenant.last_token_request()["audience"], "https://api");
+
+    // Refreshing the login's own token names no audience.
+    f.tenant.state.access_lifetime.store(300, Ordering::SeqCst);
+    f.clock.advance(Duration::from_secs(3600));
+    assert_eq!(browser.get("/api/token").await.status, 200);
+    let refresh = f.tenant.last_token_request();
+    assert_eq!(refresh["grant_type"], "refresh_token");
+    assert!(!refresh.contains_key("audience"));
+}
+
+#[tokio::test]
 async fn a_large_session_is_chunked_under_the_cookie_limit() {
     let f = Fixture::start().await;
     f.tenant
