@@ -372,6 +372,35 @@ mod tests {
         assert!(out.iter().all(|l| l.len() <= MAX_COOKIE_LEN));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_value_is_written_under_the_limit_and_read_back(
+            len in 0usize..60_000,
+            max_age in proptest::prelude::any::<u32>(),
+            name in "[A-Za-z][A-Za-z0-9_]{0,20}",
+            path in "/[a-z/]{0,30}",
+            domain in proptest::option::of("[a-z]{1,20}\\.example"),
+        ) {
+            let attributes = Attributes { path, domain, secure: true, same_site: SameSite::Lax };
+            let value: String = (0..len).map(|i| (b'A' + (i % 26) as u8) as char).collect();
+            let mut out = Vec::new();
+            match write_chunked(&name, &value, &attributes, u64::from(max_age), Present::default(), &mut out) {
+                Ok(()) => {
+                    for line in &out {
+                        proptest::prop_assert!(line.len() <= MAX_COOKIE_LEN);
+                    }
+                    let sent = headers(&cookie_header(&out));
+                    let (read, _) = read_chunked(&sent, &name);
+                    proptest::prop_assert_eq!(read.as_deref().unwrap_or(""), value.as_str());
+                }
+                Err(e) => {
+                    proptest::prop_assert!(e.bytes > (MAX_CHUNKS - 1) * 3900);
+                    proptest::prop_assert!(out.is_empty());
+                }
+            }
+        }
+    }
+
     #[test]
     fn going_from_chunks_to_fewer_removes_the_rest() {
         let mut out = Vec::new();
