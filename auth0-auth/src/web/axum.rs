@@ -219,6 +219,21 @@ impl Slot {
             return;
         };
         let auth = &self.0.auth;
+        // A route that wrote the session cookie itself (a login's callback, a logout) has the
+        // last word.
+        let name = auth.session_cookie_name();
+        let written = response
+            .headers()
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .any(|v| {
+                v.as_bytes()
+                    .strip_prefix(name.as_bytes())
+                    .is_some_and(|rest| rest.first().is_some_and(|b| *b == b'=' || *b == b'.'))
+            });
+        if written {
+            return;
+        }
         let mut cookies = Vec::new();
         match &opened.session {
             Some(session) if session.is_changed() => match auth.save_session(session).await {

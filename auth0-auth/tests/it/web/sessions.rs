@@ -181,6 +181,45 @@ async fn a_renewed_cookie_never_outlives_the_absolute_duration() {
 }
 
 #[tokio::test]
+async fn a_session_read_before_logout_is_not_written_back_over_it() {
+    // Every request reads the user (as a page template would), so the logout route's request
+    // has its session opened, and due for renewal, under the session layer.
+    let f = Fixture::start().await;
+    let app = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let auth = f.auth.clone();
+        let router = axum::Router::new()
+            .merge(auth.router())
+            .layer(axum::middleware::from_fn(
+                |user: Option<auth0_auth::web::User>,
+                 request: axum::extract::Request,
+                 next: axum::middleware::Next| async move {
+                    let _ = user;
+                    next.run(request).await
+                },
+            ))
+            .layer(auth.layer());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        url
+    };
+    let mut browser = f.browser();
+    f.log_in(&mut browser, "auth0|zoe", "sid-1").await;
+    f.clock.advance(Duration::from_secs(3 * 3600));
+    let mut same = Browser::new(&app);
+    same.jar = browser.jar.clone();
+    let answer = same.get("/auth/logout").await;
+    let lines: Vec<String> = answer
+        .set_cookies()
+        .into_iter()
+        .filter(|l| l.starts_with("appSession"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("Max-Age=0"));
+    assert!(same.session_value().is_none());
+}
+
+#[tokio::test]
 async fn an_access_token_near_expiry_is_refreshed_and_the_rotation_saved() {
     let f = Fixture::start().await;
     f.tenant.state.access_lifetime.store(300, Ordering::SeqCst);
