@@ -82,6 +82,9 @@ mod mfa;
 mod passwordless;
 mod token;
 mod userinfo;
+#[cfg(feature = "web")]
+#[cfg_attr(docsrs, doc(cfg(feature = "web")))]
+pub mod web;
 
 pub use authorize::{
     AuthorizeUrl, LogoutUrl, OidcLogoutUrl, ParRequest, ParResponse, Pkce, random_string,

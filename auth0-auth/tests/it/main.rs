@@ -9,3 +9,5 @@ mod flows;
 mod grants;
 mod retry;
 mod urls;
+#[cfg(feature = "axum")]
+mod web;
