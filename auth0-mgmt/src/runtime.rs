@@ -178,9 +178,17 @@ impl std::fmt::Debug for RequestOptions {
 
 /// A free-form request body (a map or JSON value, such as hook secrets) in a request builder's
 /// `Debug` output: its member names, never its values, which may be secrets under any name.
+#[allow(
+    dead_code,
+    reason = "used by the builders of free-form bodies, which some resource sets lack"
+)]
 pub(crate) struct MemberNames<'a, T>(pub(crate) &'a Option<T>);
 
 /// The member names of a free-form body.
+#[allow(
+    dead_code,
+    reason = "used by the builders of free-form bodies, which some resource sets lack"
+)]
 pub(crate) trait Members {
     fn names(&self) -> Vec<&str>;
 }

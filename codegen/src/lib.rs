@@ -198,18 +198,19 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         features_block.push_str(&format!("    \"{f}\",\n"));
     }
     features_block.push_str("]\n");
+    // Set by every resource: without any, the runtime the operations use goes unused.
+    features_block.push_str(&format!("{ANY_RESOURCE_FEATURE} = []\n"));
     for f in &features {
-        let deps = HANDWRITTEN_FEATURE_DEPS
-            .iter()
-            .find(|(feature, _)| feature == f)
-            .map(|(_, deps)| {
-                deps.iter()
-                    .map(|d| format!("\"{d}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default();
-        features_block.push_str(&format!("{f} = [{deps}]\n"));
+        let deps: Vec<String> = std::iter::once(ANY_RESOURCE_FEATURE)
+            .chain(
+                HANDWRITTEN_FEATURE_DEPS
+                    .iter()
+                    .filter(|(feature, _)| feature == f)
+                    .flat_map(|(_, deps)| deps.iter().copied()),
+            )
+            .map(|d| format!("\"{d}\""))
+            .collect();
+        features_block.push_str(&format!("{f} = [{}]\n", deps.join(", ")));
     }
     Ok(Output {
         files,
@@ -219,6 +220,10 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         operations: facade_ops.len(),
     })
 }
+
+/// The feature every resource feature turns on (`auth0-mgmt` tells by it whether any resource,
+/// and so the runtime the operations use, is compiled).
+pub const ANY_RESOURCE_FEATURE: &str = "__any_resource";
 
 /// Folder of the generated module, relative to the workspace root.
 pub const GENERATED_DIR: &str = "auth0-mgmt/src/generated";
