@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -134,6 +135,10 @@ pub struct DpopOptions {
     pub(crate) max_age: Duration,
     pub(crate) leeway: Duration,
     pub(crate) replay: Arc<dyn ReplayCache>,
+    /// The longest `max_age` plus leeway, in seconds, of the options that share `replay`
+    /// (clones share both): a proof is remembered for the longest of them, so that a clone
+    /// accepting older proofs cannot take one again that a stricter clone has forgotten.
+    pub(crate) longest_window: Arc<AtomicU64>,
     pub(crate) origin: Option<Url>,
 }
 
@@ -162,6 +167,7 @@ impl Default for DpopOptions {
             max_age: Duration::from_secs(300),
             leeway: Duration::from_secs(30),
             replay: Arc::new(MemoryReplayCache::new(100_000)),
+            longest_window: Arc::new(AtomicU64::new(330)),
             origin: None,
         }
     }
@@ -194,18 +200,35 @@ impl DpopOptions {
     /// (to the end of the last second it may be accepted in, plus the leeway).
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = max_age;
+        self.widen();
         self
     }
 
     /// How far in the future a proof's `iat` may be (30 s by default).
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
+        self.widen();
         self
+    }
+
+    /// This options' window (`max_age` plus leeway) in whole seconds, rounded up.
+    fn window(&self) -> u64 {
+        let window = self.max_age.saturating_add(self.leeway);
+        window
+            .as_secs()
+            .saturating_add(u64::from(window.subsec_nanos() > 0))
+    }
+
+    /// Makes the window remembered by the shared replay cache at least this options' own.
+    fn widen(&self) {
+        self.longest_window
+            .fetch_max(self.window(), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Where the `jti`s of accepted proofs are remembered.
     pub fn replay_cache(mut self, cache: impl ReplayCache) -> Self {
         self.replay = Arc::new(cache);
+        self.longest_window = Arc::new(AtomicU64::new(self.window()));
         self
     }
 
@@ -427,13 +450,17 @@ impl DpopOptions {
         }
         // Remembered until the proof could no longer be accepted anyway: it is accepted while
         // the current second is at most `iat + max_age`, so to the end of that second (and the
-        // leeway on top, for a store that keeps time on another clock).
-        let last_second = iat.saturating_add(max_age).saturating_add(1);
+        // leeway on top, for a store that keeps time on another clock), by any of the options
+        // that share this replay cache (the longest window of them).
+        let after_iat = u64::try_from(iat.saturating_add(1)).unwrap_or(0);
+        let window = self
+            .longest_window
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(self.window());
         let until = later(
-            UNIX_EPOCH,
-            Duration::from_secs(u64::try_from(last_second).unwrap_or(u64::MAX)),
+            later(UNIX_EPOCH, Duration::from_secs(after_iat)),
+            Duration::from_secs(window),
         );
-        let until = later(until, self.leeway);
         let key = format!("{thumbprint}:{jti}");
         if !self.replay.first_use(&key, until).await {
             return Err(proof_error(

@@ -706,3 +706,58 @@ mod mutations {
         }
     }
 }
+
+/// A replay cache that answers as a fresh one and records how long it is asked to remember.
+#[derive(Clone, Default)]
+struct RecordingCache(std::sync::Arc<std::sync::Mutex<Vec<SystemTime>>>);
+
+impl auth0_verify::dpop::ReplayCache for RecordingCache {
+    fn first_use(&self, _key: &str, until: SystemTime) -> auth0_verify::dpop::ReplayFuture<'_> {
+        self.0.lock().unwrap().push(until);
+        Box::pin(std::future::ready(true))
+    }
+}
+
+#[tokio::test]
+async fn clones_sharing_a_replay_cache_remember_proofs_for_the_longest_window_of_them() {
+    // A strict options and a clone accepting older proofs share one replay cache: a proof
+    // accepted by the strict one must be remembered for as long as the lenient one would
+    // still accept it, or it could be replayed to the lenient one once the strict one forgot.
+    let cache = RecordingCache::default();
+    let strict = DpopOptions::new()
+        .max_age(Duration::from_secs(10))
+        .leeway(Duration::ZERO)
+        .replay_cache(cache.clone());
+    let _lenient = strict.clone().max_age(Duration::from_secs(600));
+    let key = ClientKey::es256();
+    let (token, jkt) = (access_token(Some(&key.jkt())), key.jkt());
+    let iat = now();
+    let proof = key.proof("GET", HTU, &token, json!({}), json!({"iat": iat}));
+    strict
+        .verify_proof(proof_request(&proof, &token, &jkt))
+        .await
+        .unwrap();
+    let until = cache.0.lock().unwrap()[0];
+    let remembered = until.duration_since(UNIX_EPOCH).unwrap().as_secs();
+    assert!(
+        remembered >= u64::try_from(iat).unwrap() + 600,
+        "remembered until {remembered}, iat {iat}: shorter than the lenient clone's window"
+    );
+
+    // A replay cache of its own starts from the options' own window.
+    let own = RecordingCache::default();
+    let alone = strict.clone().replay_cache(own.clone());
+    let proof = key.proof("GET", HTU, &token, json!({}), json!({"iat": iat}));
+    alone
+        .verify_proof(proof_request(&proof, &token, &jkt))
+        .await
+        .unwrap();
+    let remembered = own.0.lock().unwrap()[0]
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        remembered < u64::try_from(iat).unwrap() + 600,
+        "{remembered}"
+    );
+}
