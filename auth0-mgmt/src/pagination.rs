@@ -50,6 +50,16 @@ pub type PageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>>
 /// offset lists stop at 1,000 items; a longer walk is a server that does not end it.)
 pub const MAX_PAGES: u32 = 10_000;
 
+/// One answer as a page: the request builders' `send_page`. A combinator rather than an
+/// `async` block, so that no operation has a future of its own.
+#[inline]
+pub(crate) fn page<A, T>(
+    answer: impl Future<Output = Result<A, Error>>,
+    extract: fn(A) -> Result<Page<T>, Error>,
+) -> impl Future<Output = Result<Page<T>, Error>> {
+    futures::FutureExt::map(answer, move |answer| answer.and_then(extract))
+}
+
 /// Pages of an operation paged by `page` (from `first`) and `per_page`.
 ///
 /// The walk ends after a short or empty page, or when `total` is reached. A page the walk has

@@ -243,7 +243,7 @@ pub fn paging(fop: &FacadeOp, generated: &Generated) -> Option<Paging> {
     })
 }
 
-/// The `pages()` and `items()` methods of a paging request builder.
+/// The `pages()`, `items()` and `send_page()` methods of a paging request builder.
 pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
     let builder = format_ident!("{}", fop.builder_name());
     let success = &fop.success;
@@ -302,6 +302,21 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
             #extract
         }
     };
+    let send_page = quote! {
+        /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+        /// shape the answer took (a bare list or a page object), the total when the answer
+        /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+        /// and the next checkpoint.
+        #[inline]
+        pub fn send_page(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<#item>, crate::Error>,
+        > + Send + 'a {
+            #extract_fn
+            crate::pagination::page(self.send(), extract)
+        }
+    };
     if let PagingKind::Both { include_totals } = paging.kind {
         let pages = offset(include_totals);
         let checkpoints = checkpoint(true);
@@ -316,6 +331,8 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
                     #extract_fn
                     #pages
                 }
+
+                #send_page
 
                 #[doc = #CHECKPOINT_DOC]
                 /// A `.per_page(..)` set is the page size when `.take(..)` is not.
@@ -351,6 +368,8 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
                 #extract_fn
                 #pages
             }
+
+            #send_page
 
             /// Every item of every page (see [`pages`](Self::pages)).
             #[inline]

@@ -363,23 +363,17 @@ async fn list_users(
     let mut listed = false;
     let mut page = 0;
     loop {
+        // The users as a `Vec` and the total, whichever shape the answer took.
         let answer = mgmt
             .users()
             .list()
             .page(page)
             .per_page(PER_PAGE)
             .include_totals(true)
-            .send()
+            .send_page()
             .await
             .step(LIST, Some("the token needs the read:users scope"))?;
-        let (users, total) = match answer {
-            types::ListUsersResponseContent::ListUsersOffsetPaginatedResponseContent(p) => {
-                let total = p.total.map(|t| t as i64);
-                (p.users.unwrap_or_default(), total)
-            }
-            types::ListUsersResponseContent::Array(users) => (users, None),
-            other => return Err(fail(LIST, format!("unexpected answer: {other:?}"))),
-        };
+        let (users, total) = (answer.items, answer.total.map(|t| t as i64));
         let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
         say(format!("   page {page} ({} users{of}):", users.len()));
         for u in &users {
@@ -432,13 +426,13 @@ async fn give_a_role(
         say("   skipped: the token has not the read:roles and create:role_members scopes".into());
         return Ok(None);
     }
-    let roles = match mgmt.roles().list().send().await.step(ROLES, None)? {
-        types::ListRolesResponseContent::Array(roles) => roles,
-        types::ListRolesResponseContent::ListRolesOffsetPaginatedResponseContent(p) => {
-            p.roles.unwrap_or_default()
-        }
-        other => return Err(fail(ROLES, format!("unexpected answer: {other:?}"))),
-    };
+    let roles = mgmt
+        .roles()
+        .list()
+        .send_page()
+        .await
+        .step(ROLES, None)?
+        .items;
     let Some(role) = roles.first() else {
         say("   skipped: the tenant has no roles".into());
         return Ok(None);
@@ -462,19 +456,20 @@ async fn give_a_role(
         .send()
         .await
         .step(ROLES, None)?;
-    let names: Vec<String> = match mgmt.users().roles().list(user_id).send().await.step(
-        ROLES,
-        Some("reading a user's roles needs the read:roles scope"),
-    )? {
-        types::ListUserRolesResponseContent::Array(roles) => roles,
-        types::ListUserRolesResponseContent::ListUserRolesOffsetPaginatedResponseContent(p) => {
-            p.roles.unwrap_or_default()
-        }
-        other => return Err(fail(ROLES, format!("unexpected answer: {other:?}"))),
-    }
-    .into_iter()
-    .filter_map(|r| r.name)
-    .collect();
+    let names: Vec<String> = mgmt
+        .users()
+        .roles()
+        .list(user_id)
+        .send_page()
+        .await
+        .step(
+            ROLES,
+            Some("reading a user's roles needs the read:roles scope"),
+        )?
+        .items
+        .into_iter()
+        .filter_map(|r| r.name)
+        .collect();
     say(format!("   the user's roles now: {}", names.join(", ")));
     Ok(Some(names))
 }

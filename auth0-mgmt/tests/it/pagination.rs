@@ -367,3 +367,59 @@ async fn the_last_page_number_does_not_overflow() {
     assert_eq!(results.len(), 1);
     assert!(results[0].is_ok());
 }
+
+#[tokio::test]
+async fn send_page_gives_the_items_whatever_shape_the_answer_takes() {
+    let (server, client) = crate::common::setup().await;
+    let user = |id: &str| json!({"user_id": id, "email": format!("{id}@example.com")});
+    // A page object with its total, when totals are asked for.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users"))
+        .and(query_param("include_totals", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "start": 0, "limit": 2, "length": 2, "total": 7,
+            "users": [user("a"), user("b")]
+        })))
+        .mount(&server)
+        .await;
+    // A bare list otherwise.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([user("c")])))
+        .mount(&server)
+        .await;
+    let page = client
+        .users()
+        .list()
+        .include_totals(true)
+        .send_page()
+        .await
+        .unwrap();
+    let ids: Vec<_> = page
+        .items
+        .iter()
+        .map(|u| u.user_id.clone().unwrap())
+        .collect();
+    assert_eq!(
+        (ids, page.total),
+        (vec!["a".to_owned(), "b".to_owned()], Some(7))
+    );
+
+    let page = client.users().list().send_page().await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].user_id.as_deref(), Some("c"));
+    assert_eq!(page.total, None);
+
+    // An answer of a shape no variant documents is an error that keeps it.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/roles"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!("not a list")))
+        .mount(&server)
+        .await;
+    let err = client.roles().list().send_page().await.unwrap_err();
+    assert!(
+        matches!(err, auth0_mgmt::Error::UnexpectedAnswer { .. }),
+        "{err:?}"
+    );
+}

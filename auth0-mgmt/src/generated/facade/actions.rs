@@ -421,6 +421,35 @@ impl<'a> ActionsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Action>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_actions";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListActionsPaginatedResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Action>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.actions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Action> {
@@ -914,6 +943,41 @@ impl<'a> ActionsModulesListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::ActionModuleListItem>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_action_modules";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetActionModulesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ActionModuleListItem>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.modules.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -1024,6 +1088,41 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::ActionModuleAction>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_action_module_actions";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetActionModuleActionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ActionModuleAction>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.actions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -1385,6 +1484,41 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::ActionModuleVersion>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_action_module_versions";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetActionModuleVersionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ActionModuleVersion>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.versions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -1594,6 +1728,38 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::ActionBinding>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_bindings";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListActionBindingsPaginatedResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::ActionBinding>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.bindings.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -1916,6 +2082,38 @@ impl<'a> ActionsVersionsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::ActionVersion>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_action_versions";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListActionVersionsPaginatedResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::ActionVersion>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.versions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]

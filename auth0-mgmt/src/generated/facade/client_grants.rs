@@ -415,6 +415,64 @@ impl<'a> ClientGrantsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::ClientGrantResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_client-grants";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListClientGrantResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ClientGrantResponseContent>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListClientGrantResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListClientGrantResponseContent::ListClientGrantOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantResponseContent::ListClientGrantPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
     #[inline]
@@ -745,6 +803,63 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::Organization>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_client-grant-organizations";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListClientGrantOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListClientGrantOrganizationsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantOrganizationsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.

@@ -498,6 +498,64 @@ impl<'a> ConnectionsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::ConnectionForList>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connections";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectionForList>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListConnectionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListConnectionsResponseContent::ListConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListConnectionsResponseContent::ListConnectionsCheckpointPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListConnectionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
     #[inline]
@@ -770,6 +828,41 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::SessionClientMetadata>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connection_clients";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetConnectionEnabledClientsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::SessionClientMetadata>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.clients.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -1273,6 +1366,41 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::DirectoryProvisioning>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connections-directory-provisionings";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListDirectoryProvisioningsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::DirectoryProvisioning>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.directory_provisionings.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -1384,6 +1512,38 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::CredentialId>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_synchronized-groups";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListSynchronizedGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::CredentialId>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -2159,6 +2319,41 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::ScimConfiguration>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connections-scim-configurations";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListScimConfigurationsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ScimConfiguration>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.scim_configurations.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]

@@ -316,6 +316,53 @@ impl<'a> DeviceCredentialsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::DeviceCredential>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_device-credentials";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListDeviceCredentialsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::DeviceCredential>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListDeviceCredentialsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListDeviceCredentialsResponseContent::ListDeviceCredentialsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.device_credentials.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListDeviceCredentialsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::DeviceCredential> {

@@ -316,6 +316,41 @@ impl<'a> EventStreamsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::EventStreamResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_event-streams";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListEventStreamsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::EventStreamResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.event_streams.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -671,6 +706,53 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::EventStreamDelivery>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_event_deliveries";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetEventDeliveriesResponse,
+        ) -> Result<
+            crate::pagination::Page<crate::types::EventStreamDelivery>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetEventDeliveriesResponse::ListEventStreamDeliveriesPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.deliveries.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetEventDeliveriesResponse::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::GetEventDeliveriesResponse::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]

@@ -366,6 +366,47 @@ impl<'a> FlowsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::FlowSummary>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_flows";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListFlowsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::FlowSummary>, crate::Error> {
+            match answer {
+                crate::types::ListFlowsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListFlowsResponseContent::ListFlowsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.flows.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListFlowsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::FlowSummary> {
@@ -774,6 +815,64 @@ impl<'a> FlowsExecutionsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::FlowExecutionSummary>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_flows_executions";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetFlowsExecutionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::FlowExecutionSummary>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetFlowsExecutionsResponseContent::ResponseContent(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value.0, None, None)),
+                crate::types::GetFlowsExecutionsResponseContent::OffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.executions.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::GetFlowsExecutionsResponseContent::PaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.executions.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetFlowsExecutionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
@@ -1215,6 +1314,53 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::FlowsVaultConnectionSummary>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_flows_vault_connections";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListFlowsVaultConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::FlowsVaultConnectionSummary>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListFlowsVaultConnectionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListFlowsVaultConnectionsResponseContent::ListFlowsVaultConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListFlowsVaultConnectionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]

@@ -322,6 +322,47 @@ impl<'a> GroupsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_groups";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            match answer {
+                crate::types::ListGroupsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListGroupsResponseContent::ListGroupsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.groups.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListGroupsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
     #[inline]
@@ -524,6 +565,35 @@ impl<'a> GroupsMembersGetRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::GroupMember>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_group_members";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetGroupMembersResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::GroupMember>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.members.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -768,6 +838,35 @@ impl<'a> GroupsRolesListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_group_roles";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListGroupRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]

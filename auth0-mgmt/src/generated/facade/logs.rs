@@ -249,6 +249,47 @@ impl<'a> LogsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Log>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_logs";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListLogResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
+            match answer {
+                crate::types::ListLogResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListLogResponseContent::ListLogOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.logs.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListLogResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
     #[inline]

@@ -448,6 +448,61 @@ impl<'a> OrganizationsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::Organization>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organizations";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListOrganizationsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
     #[inline]
@@ -919,6 +974,55 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::OrganizationClientGrant>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization-client-grants";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationClientGrantsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationClientGrant>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationClientGrantsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationClientGrantsResponseContent::ListOrganizationClientGrantsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationClientGrantsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -1319,6 +1423,55 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::OrganizationAllConnectionPost>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_connections";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationAllConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationAllConnectionPost>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationAllConnectionsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationAllConnectionsResponseContent::ListOrganizationAllConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationAllConnectionsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -1846,6 +1999,41 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::OrganizationDiscoveryDomain>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_discovery-domains";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationDiscoveryDomainsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationDiscoveryDomain>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.domains.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -2333,6 +2521,55 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::OrganizationConnection>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_enabled_connections";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationConnection>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationConnectionsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationConnectionsResponseContent::ListOrganizationConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.enabled_connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationConnectionsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -2551,6 +2788,35 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_groups";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRoleGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -2875,6 +3141,35 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_group_roles";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListGroupRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -3319,6 +3614,55 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::OrganizationInvitation>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_invitations";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationInvitationsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationInvitation>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationInvitationsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationInvitationsResponseContent::ListOrganizationInvitationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.invitations.unwrap_or_default(),
+                            None,
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationInvitationsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -3671,6 +4015,64 @@ impl<'a> OrganizationsMembersListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::OrganizationMember>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_members";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationMembersResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationMember>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationMembersResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.members.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.members.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMembersResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
     #[inline]
@@ -3907,6 +4309,41 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_member_effective_roles";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserEffectiveRolesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
@@ -4084,6 +4521,35 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_member_role_source_groups";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRoleGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -4432,6 +4898,49 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_organization_member_roles";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationMemberRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            match answer {
+                crate::types::ListOrganizationMemberRolesResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationMemberRolesResponseContent::ListOrganizationMemberRolesOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.roles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMemberRolesResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]

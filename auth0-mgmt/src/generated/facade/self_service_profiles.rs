@@ -350,6 +350,53 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::SelfServiceProfile>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_self-service-profiles";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListSelfServiceProfilesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::SelfServiceProfile>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListSelfServiceProfilesResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListSelfServiceProfilesResponseContent::ListSelfServiceProfilesPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.self_service_profiles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListSelfServiceProfilesResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(

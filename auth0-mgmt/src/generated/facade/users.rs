@@ -569,6 +569,53 @@ impl<'a> UsersListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::UserResponseSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_users";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUsersResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserResponseSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListUsersResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUsersResponseContent::ListUsersOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.users.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUsersResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -1302,6 +1349,55 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::UserAuthenticationMethod>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_authentication-methods";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserAuthenticationMethodsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserAuthenticationMethod>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListUserAuthenticationMethodsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListUserAuthenticationMethodsResponseContent::ListUserAuthenticationMethodsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.authenticators.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserAuthenticationMethodsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -1638,6 +1734,41 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::ConnectedAccount>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_connected-accounts";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserConnectedAccountsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectedAccount>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.connected_accounts.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectedAccount> {
@@ -1812,6 +1943,45 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<
+                crate::types::UserEffectivePermissionResponseContent,
+            >,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_effective_permissions";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserEffectivePermissionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<
+                crate::types::UserEffectivePermissionResponseContent,
+            >,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.permissions.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -2007,6 +2177,41 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_effective_permission_role_sources";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserEffectiveRolesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
@@ -2140,6 +2345,41 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_effective_roles";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserEffectiveRolesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -2302,6 +2542,35 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_role_source_groups";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRoleGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -2698,6 +2967,53 @@ impl<'a> UsersGroupsGetRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::UserGroupsResponseSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_groups";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetUserGroupsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserGroupsResponseSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetUserGroupsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::GetUserGroupsResponseContent::GetUserGroupsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.groups.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetUserGroupsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     /// A `.per_page(..)` set is the page size when `.take(..)` is not.
     #[inline]
@@ -3078,6 +3394,47 @@ impl<'a> UsersLogsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Log>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_logs_by_user";
+        #[inline]
+        fn extract(
+            answer: crate::types::UserListLogResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
+            match answer {
+                crate::types::UserListLogResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::UserListLogResponseContent::UserListLogOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.logs.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::UserListLogResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Log> {
@@ -3358,6 +3715,50 @@ impl<'a> UsersOrganizationsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::Organization>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_organizations";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListUserOrganizationsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserOrganizationsResponseContent::ListUserOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserOrganizationsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -3640,6 +4041,53 @@ impl<'a> UsersPermissionsListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::UserPermissionSchema>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_permissions";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserPermissionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserPermissionSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListUserPermissionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserPermissionsResponseContent::ListUserPermissionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.permissions.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserPermissionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(
@@ -3847,6 +4295,41 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_refresh_tokens_for_user";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRefreshTokensPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.tokens.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
@@ -4194,6 +4677,47 @@ impl<'a> UsersRolesListRequest<'a> {
             },
         )
     }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_user_roles";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            match answer {
+                crate::types::ListUserRolesResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserRolesResponseContent::ListUserRolesOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.roles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserRolesResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        crate::pagination::page(self.send(), extract)
+    }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
     pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
@@ -4387,6 +4911,41 @@ impl<'a> UsersSessionsListRequest<'a> {
                 })
             },
         )
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::pagination::Page<crate::types::SessionResponseContent>,
+            crate::Error,
+        >,
+    > + Send + 'a {
+        #[allow(dead_code)]
+        const OPERATION: &str = "get_sessions_for_user";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserSessionsPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::SessionResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.sessions.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        crate::pagination::page(self.send(), extract)
     }
     /// Every item of every page (see [`pages`](Self::pages)).
     #[inline]
