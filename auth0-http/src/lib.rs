@@ -4,7 +4,7 @@
 //!   attempts, the one retry rule ([`Repeat`]) within a [`RetryPolicy`] (backoff with jitter,
 //!   `Retry-After` / `X-RateLimit-Reset`, a total deadline), the 401 hook the Management
 //!   client replaces its token with, no redirects, a tracing span per request;
-//! - [`Watchdog`]: the deadlines of requests in flight, watched by one task per client
+//! - [`Watchdog`]: the deadlines of requests in flight, watched by one thread of the process
 //!   rather than a timer per request; [`TimedOut`], why a request timed out;
 //! - [`Clock`]: the time and the waits, injectable ([`ManualClock`]) so that tests of backoff,
 //!   token renewal and cache expiry do not wait;

@@ -2,7 +2,9 @@
 //! bare `reqwest` + `serde_json` loop: sequential `users().get(id)` through the full client
 //! (token, telemetry, retry policy, tolerant decoding) against the loop fetching the same
 //! payload over keep-alive and decoding it into the same type. (Decoding alone is measured by
-//! the `decode` benchmark.)
+//! the `decode` benchmark.) The bare loop is measured twice: as one would write it (the URL a
+//! string parsed by each request, `bearer_auth` formatting the header), and at its leanest
+//! (the URL parsed and the `Authorization` value built once, copied into each request).
 //!
 //! Then the same under load: 64 concurrent tasks on a two-worker runtime (the server's one
 //! worker shares the two cores), requests/s of the client against the bare loop.
@@ -11,8 +13,8 @@
 //! interleaved rounds (median) with the ratios. `-- --concurrent-only` runs the concurrent
 //! rounds alone; `-- --bare-same-headers` has the bare loop send the client's `Accept` and
 //! `Auth0-Client` headers too (the same request on the wire; the server shares the cores, so
-//! each header it reads counts); `-- --only-client` / `--only-bare` (with `--per-task N`)
-//! run one side, for a profiler.
+//! each header it reads counts); `-- --only-client` / `--only-bare` / `--only-prebuilt` (with
+//! `--per-task N`) run one side, for a profiler.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
@@ -66,6 +68,10 @@ struct Setup {
     client: Client,
     http: reqwest::Client,
     url: String,
+    /// The same URL parsed once, and the `Authorization` value built once, for the leanest
+    /// bare loop.
+    parsed: reqwest::Url,
+    authorization: reqwest::header::HeaderValue,
     /// `--bare-same-headers`: the bare loop sends the headers the client sends (`Accept`,
     /// `Auth0-Client`) besides the token, so that both put the same request on the wire.
     same_headers: bool,
@@ -94,6 +100,10 @@ fn setup_on(runtime: tokio::runtime::Runtime) -> Setup {
         client,
         http: reqwest::Client::new(),
         url: format!("{base}/api/v2/users/auth0%7C7"),
+        parsed: format!("{base}/api/v2/users/auth0%7C7")
+            .parse()
+            .expect("url"),
+        authorization: reqwest::header::HeaderValue::from_static("Bearer bench-token"),
         same_headers: std::env::args().any(|a| a == "--bare-same-headers"),
         telemetry: auth0_http::Telemetry::for_crate("auth0-mgmt").header_value(),
         _server: server,
@@ -121,6 +131,30 @@ async fn via_reqwest(s: &Setup) -> types::GetUserResponseContent {
     serde_json::from_slice(&bytes).expect("decode")
 }
 
+/// The bare loop with nothing made per request that could be made once: the URL parsed and
+/// the `Authorization` value built before the loop, the request made without a builder.
+async fn via_reqwest_prebuilt(s: &Setup) -> types::GetUserResponseContent {
+    let mut request = reqwest::Request::new(reqwest::Method::GET, s.parsed.clone());
+    let headers = request.headers_mut();
+    headers.insert(reqwest::header::AUTHORIZATION, s.authorization.clone());
+    if s.same_headers {
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(auth0_http::TELEMETRY_HEADER, s.telemetry.clone());
+    }
+    let bytes = s
+        .http
+        .execute(request)
+        .await
+        .expect("send")
+        .bytes()
+        .await
+        .expect("body");
+    serde_json::from_slice(&bytes).expect("decode")
+}
+
 fn benches(c: &mut Criterion) {
     let s = setup();
     let mut group = c.benchmark_group("users_get_sequential");
@@ -129,6 +163,9 @@ fn benches(c: &mut Criterion) {
     });
     group.bench_function("bare_reqwest_serde_json", |b| {
         b.iter(|| black_box(s.runtime.block_on(via_reqwest(&s))))
+    });
+    group.bench_function("bare_reqwest_serde_json_prebuilt", |b| {
+        b.iter(|| black_box(s.runtime.block_on(via_reqwest_prebuilt(&s))))
     });
     group.finish();
 }
@@ -148,17 +185,24 @@ fn summary() {
     for _ in 0..200 {
         s.runtime.block_on(via_client(&s));
         s.runtime.block_on(via_reqwest(&s));
+        s.runtime.block_on(via_reqwest_prebuilt(&s));
     }
-    let (mut ours, mut bare) = (Vec::new(), Vec::new());
+    let (mut ours, mut bare, mut prebuilt) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..5 {
         ours.push(rate(2000, || s.runtime.block_on(via_client(&s))));
         bare.push(rate(2000, || s.runtime.block_on(via_reqwest(&s))));
+        prebuilt.push(rate(2000, || s.runtime.block_on(via_reqwest_prebuilt(&s))));
     }
-    let (ours, bare) = (median(ours), median(bare));
+    let (ours, bare, prebuilt) = (median(ours), median(bare), median(prebuilt));
     println!("\n== summary (median of 5 interleaved rounds of 2,000 sequential requests) ==");
     println!("users().get(id) through auth0-mgmt: {ours:>9.0} requests/s");
     println!("bare reqwest + serde_json:          {bare:>9.0} requests/s");
+    println!("bare, URL and Authorization prebuilt: {prebuilt:>7.0} requests/s");
     println!("ratio: {:.3}x of the bare loop", ours / bare);
+    println!(
+        "ratio: {:.3}x of the bare loop with URL and Authorization prebuilt",
+        ours / prebuilt
+    );
 }
 
 /// Tasks sending at once in the concurrent rounds.
@@ -202,43 +246,53 @@ fn concurrent_summary() {
     ));
     let ours = |s: std::sync::Arc<Setup>| async move { via_client(&s).await };
     let bare = |s: std::sync::Arc<Setup>| async move { via_reqwest(&s).await };
+    let prebuilt = |s: std::sync::Arc<Setup>| async move { via_reqwest_prebuilt(&s).await };
     concurrent_rate(&s, 50, ours);
     concurrent_rate(&s, 50, bare);
-    // `--only-client` / `--only-bare`: one side alone, for a profiler (`--per-task N`: N
-    // requests per task in each of the 5 rounds instead of 400).
+    concurrent_rate(&s, 50, prebuilt);
+    // `--only-client` / `--only-bare` / `--only-prebuilt`: one side alone, for a profiler
+    // (`--per-task N`: N requests per task in each of the 5 rounds instead of 400).
     let per_task = std::env::args()
         .skip_while(|a| a != "--per-task")
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(400);
-    for (flag, side) in [("--only-client", true), ("--only-bare", false)] {
+    for (flag, side) in [
+        ("--only-client", Side::Client),
+        ("--only-bare", Side::Bare),
+        ("--only-prebuilt", Side::Prebuilt),
+    ] {
         if std::env::args().any(|a| a == flag) {
             let rate = (0..5)
-                .map(|_| {
-                    if side {
-                        concurrent_rate(&s, per_task, ours)
-                    } else {
-                        concurrent_rate(&s, per_task, bare)
-                    }
+                .map(|_| match side {
+                    Side::Client => concurrent_rate(&s, per_task, ours),
+                    Side::Bare => concurrent_rate(&s, per_task, bare),
+                    Side::Prebuilt => concurrent_rate(&s, per_task, prebuilt),
                 })
                 .fold(0.0, f64::max);
             println!("{flag}: best of 5 rounds {rate:.0} requests/s");
             return;
         }
     }
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    // Nine rounds, the side that goes first alternating: on this shared machine consecutive
-    // rounds differ by several percent.
+    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    // Nine rounds, the order of the sides reversed every other round (so that of each two
+    // sides, each goes first as often): on this shared machine consecutive rounds differ by
+    // several percent.
     for round in 0..ROUNDS {
         if round % 2 == 0 {
             a.push(concurrent_rate(&s, 400, ours));
             b.push(concurrent_rate(&s, 400, bare));
+            c.push(concurrent_rate(&s, 400, prebuilt));
         } else {
+            c.push(concurrent_rate(&s, 400, prebuilt));
             b.push(concurrent_rate(&s, 400, bare));
             a.push(concurrent_rate(&s, 400, ours));
         }
     }
     let ratios: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a / b).collect();
+    let prebuilt_ratios: Vec<f64> = a.iter().zip(&c).map(|(a, c)| a / c).collect();
+    let prebuilt_ratio = median(prebuilt_ratios);
+    let prebuilt = median(c);
     let (ours, bare, ratio) = (median(a), median(b), median(ratios));
     println!(
         "\n== concurrent summary (median of {ROUNDS} interleaved rounds, {TASKS} tasks x 400 requests, two workers) =="
@@ -249,10 +303,23 @@ fn concurrent_summary() {
     } else {
         println!("bare reqwest + serde_json:          {bare:>9.0} requests/s");
     }
+    println!("bare, URL and Authorization prebuilt: {prebuilt:>7.0} requests/s");
     println!(
         "ratio: {:.3}x of the bare loop (medians); median of the rounds' ratios {ratio:.3}x",
         ours / bare
     );
+    println!(
+        "ratio: {:.3}x of the bare loop with URL and Authorization prebuilt (medians); median of the rounds' ratios {prebuilt_ratio:.3}x",
+        ours / prebuilt
+    );
+}
+
+/// The side `--only-*` runs.
+#[derive(Clone, Copy)]
+enum Side {
+    Client,
+    Bare,
+    Prebuilt,
 }
 
 criterion_group! {

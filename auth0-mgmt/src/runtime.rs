@@ -246,7 +246,7 @@ pub(crate) struct Shared {
     pub(crate) retry: RetryPolicy,
     /// The client's timeout of one attempt, which also bounds the wait for a token.
     pub(crate) timeout: Duration,
-    /// Watches the attempts' deadlines (one task for the client, not a timer per request).
+    /// The attempts' deadlines (watched by one thread of the process, not a timer per request).
     pub(crate) watchdog: auth0_http::Watchdog,
     /// The largest success answer read.
     pub(crate) max_body: usize,
