@@ -280,3 +280,75 @@ async fn an_export_file_that_is_busy_is_fetched_again_by_the_one_retry_rule() {
             .all(|r| r.headers.get("authorization").is_none())
     );
 }
+
+/// A gzip file of `head`, then `filler` repeated to `size` bytes, then `tail`: a few KiB that
+/// inflate to `size`.
+fn gzip_bomb(head: &str, filler: &[u8], size: usize, tail: &str) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(head.as_bytes()).unwrap();
+    let block: Vec<u8> = filler.iter().copied().cycle().take(1 << 16).collect();
+    for _ in 0..size / block.len() {
+        encoder.write_all(&block).unwrap();
+    }
+    encoder.write_all(tail.as_bytes()).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Reads the export file `file` under a 256 KiB cap; returns what the stream gave and the
+/// most memory the reading held at once.
+async fn read_export(file: Vec<u8>) -> (Result<Vec<Value>, Error>, usize) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/bomb.gz"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(file))
+        .mount(&server)
+        .await;
+    let client = auth0_mgmt::Client::builder(server.uri())
+        .token("test-token")
+        .max_body_size(256 << 10)
+        .build()
+        .unwrap();
+    let job: types::GetJobResponseContent = serde_json::from_value(json!({
+        "id": "job_1", "status": "completed", "format": "json",
+        "location": format!("{}/bomb.gz", server.uri()),
+    }))
+    .unwrap();
+    let from = crate::common::held::start();
+    let users = client
+        .jobs()
+        .users_exports()
+        .read::<Value>(&job)
+        .try_collect::<Vec<_>>()
+        .await;
+    (users, crate::common::held::peak_since(from))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_export_bomb_of_one_endless_line_ends_at_the_cap_without_being_held() {
+    // 32 KiB of gzip, 32 MiB of one line.
+    let bomb = gzip_bomb("{\"user_id\":\"", b"a", 32 << 20, "\"}\n");
+    assert!(bomb.len() < 64 << 10, "{} bytes", bomb.len());
+    let (users, peak) = read_export(bomb).await;
+    let err = users.unwrap_err();
+    assert!(matches!(err, Error::Stream { .. }), "{err:?}");
+    assert!(err.to_string().contains("262144"), "{err}");
+    assert!(peak < 4 << 20, "reading held {peak} bytes at once");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn blank_and_short_lines_of_an_export_bomb_are_not_held() {
+    for filler in [&b"\n"[..], b" \r\n", b"\n\n \n"] {
+        let bomb = gzip_bomb(
+            "{\"user_id\":\"x\"}\n",
+            filler,
+            32 << 20,
+            "{\"user_id\":\"y\"}\n",
+        );
+        let (users, peak) = read_export(bomb).await;
+        assert_eq!(
+            users.unwrap(),
+            [json!({"user_id": "x"}), json!({"user_id": "y"})]
+        );
+        assert!(peak < 4 << 20, "reading held {peak} bytes at once");
+    }
+}
