@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::secret::MfaToken;
-use crate::secret_names::is_secret_name;
+use crate::secret_names::{is_link_name, is_secret_name};
 
 /// Marks the headers that carry credentials as sensitive, so that `Debug` of the map prints
 /// `Sensitive` for them: `Set-Cookie`, `Cookie`, `Authorization`, `Proxy-Authorization`,
@@ -117,13 +117,18 @@ fn names_a_secret(text: &str) -> bool {
         .any(|quoted| quoted.len() < 64 && is_secret_name(quoted))
 }
 
-/// Replaces the values of secret members, at any depth, with `"[redacted]"`.
+/// Replaces the values of secret members, at any depth, with `"[redacted]"`, and cuts the
+/// query of links ([`is_link_name`], [`redact_link`](crate::redact_link)).
 pub fn redact(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
                 if is_secret_name(k) && !v.is_null() {
                     *v = Value::String("[redacted]".to_owned());
+                } else if let (true, Value::String(link)) = (is_link_name(k), &mut *v) {
+                    if let std::borrow::Cow::Owned(cut) = crate::redact_link(link) {
+                        *link = cut;
+                    }
                 } else {
                     redact(v);
                 }
@@ -452,6 +457,24 @@ mod tests {
     fn decode_message(json: &str) -> String {
         let e = serde_json::from_str::<Target>(json).unwrap_err();
         DecodeError::from_serde(&e).to_string()
+    }
+
+    #[test]
+    fn bodies_print_links_without_their_query() {
+        let body = Body::new(Bytes::from_static(
+            br#"{"location":"https://x.example/u.gz?sig=s3cr3t","name":"a?b","n":{"logoUrl":"https://x.example/l.png#f"}}"#,
+        ));
+        let printed = body.redacted();
+        assert!(
+            !printed.contains("s3cr3t") && !printed.contains("#f"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("https://x.example/u.gz?[redacted]"),
+            "{printed}"
+        );
+        assert!(printed.contains(r#""name":"a?b""#), "not a link: {printed}");
+        assert!(body.text().contains("s3cr3t"), "the body itself is kept");
     }
 
     #[test]

@@ -57,14 +57,14 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, IdToken, MfaToken, OneTimeCode,
     Password, RefreshToken, Secret,
 };
-pub use secret_names::is_secret_name;
+pub use secret_names::{is_link_name, is_secret_name};
 pub use send::{
     Attempts, Deadline, Exchange, SendError, TimedOut, copy_request, send, send_within,
 };
 pub use telemetry::{HEADER as TELEMETRY_HEADER, Telemetry};
 pub use url::{
     DomainError, PathSegmentError, base_url, check_segment, encode_segment, is_loopback,
-    same_origin,
+    redact_error_url, redact_link, same_origin,
 };
 
 /// A header value marked sensitive (HTTP/2 never indexes it; `Debug` hides it), or `None`
@@ -114,10 +114,12 @@ macro_rules! error_constructors {
     ($error:ident) => {
         impl $error {
             /// A transport failure: a timeout, a failed connection, or another HTTP error.
+            /// The URL it names is printed without its query ([`redact_error_url`]).
             pub(crate) fn from_reqwest(
                 operation: &'static str,
                 source: $crate::__private::reqwest::Error,
             ) -> Self {
+                let source = $crate::redact_error_url(source);
                 if source.is_timeout() {
                     $error::Timeout {
                         operation,

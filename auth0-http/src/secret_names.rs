@@ -55,6 +55,22 @@ pub fn is_secret_name(name: &str) -> bool {
         && !SETTINGS.contains(&name.as_str())
 }
 
+/// Whether a member named `name` holds a link: `location`, `url`, `uri`, `link`, `href`, or a
+/// name ending in one of them after `_` (`logo_url`, `jwksUri`), compared as
+/// [`is_secret_name`] compares. Printed, a link leaves out its query and fragment (and any user
+/// name and password): a pre-signed link, such as a users export's `location`, carries there
+/// the credential that opens it.
+pub fn is_link_name(name: &str) -> bool {
+    const LINKS: &[&str] = &["location", "url", "uri", "link", "href"];
+    let name = normalize(name);
+    LINKS.iter().any(|link| {
+        name == *link
+            || name
+                .strip_suffix(link)
+                .is_some_and(|rest| rest.ends_with('_'))
+    })
+}
+
 /// `accessToken`, `Access_Token`, `access-token` -> `access_token`.
 fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
@@ -81,7 +97,33 @@ fn normalize(name: &str) -> String {
 
 #[cfg(test)]
 mod secret_name_tests {
-    use super::is_secret_name;
+    use super::{is_link_name, is_secret_name};
+
+    #[test]
+    fn links_are_named_as_links_in_any_style() {
+        for name in [
+            "location",
+            "url",
+            "logo_url",
+            "logoUrl",
+            "jwks_uri",
+            "jwksURI",
+            "public-support-link",
+            "href",
+        ] {
+            assert!(is_link_name(name), "{name}");
+        }
+        for name in [
+            "curl",
+            "acsurl",
+            "url_lifetime_in_seconds",
+            "links",
+            "locations",
+            "name",
+        ] {
+            assert!(!is_link_name(name), "{name}");
+        }
+    }
 
     #[test]
     fn credentials_are_secret_in_any_style() {

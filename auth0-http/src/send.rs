@@ -104,9 +104,13 @@ pub enum SendError<E> {
     },
     /// The server answered with a redirect, or the HTTP client followed one to another origin:
     /// requests of this SDK carry credentials and never follow redirects.
-    #[error("the server redirected the request to {}", crate::printable(location))]
+    #[error(
+        "the server redirected the request to {}",
+        crate::printable(&crate::redact_link(location))
+    )]
     Redirect {
-        /// Where it pointed (`Location`, or the URL the client ended at).
+        /// Where it pointed (`Location`, or the URL the client ended at), whole; printed
+        /// without its query ([`redact_link`](crate::redact_link)).
         location: String,
     },
 }
@@ -191,6 +195,9 @@ async fn run<A: Attempts>(
             },
             None => (sending.await, None),
         };
+        // A transport error names the URL: not its query (a pre-signed link's signature),
+        // in the log below nor in the error.
+        let result = result.map_err(crate::url::redact_error_url);
         let wait = match &result {
             Ok(response) => {
                 let status = response.status();

@@ -1,5 +1,7 @@
 //! Tenant domains, base URLs and path segments: one reading for every client.
 
+use std::borrow::Cow;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::{Host, Url};
 
@@ -78,6 +80,53 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
         && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// A link as it may be printed: without its query and fragment, where a pre-signed link
+/// carries its signature (and a redirect a code), and without a user name and password. A
+/// query or fragment left out is marked (`https://host/users.json.gz?[redacted]`). Text that
+/// is not a link is cut the same way at its first `?` or `#`.
+pub fn redact_link(link: &str) -> Cow<'_, str> {
+    let cut = link.find(['?', '#']);
+    let head = &link[..cut.unwrap_or(link.len())];
+    // The user information: from after `://` to the authority's last `@`.
+    let userinfo = head.find("://").and_then(|scheme| {
+        let from = scheme + 3;
+        let authority = &head[from..];
+        let end = authority.find(['/', '\\']).unwrap_or(authority.len());
+        authority[..end].rfind('@').map(|at| (from, from + at + 1))
+    });
+    if cut.is_none() && userinfo.is_none() {
+        return Cow::Borrowed(link);
+    }
+    let mut out = String::with_capacity(head.len() + 11);
+    match userinfo {
+        Some((from, to)) => {
+            out.push_str(&head[..from]);
+            out.push_str(&head[to..]);
+        }
+        None => out.push_str(head),
+    }
+    if let Some(at) = cut {
+        out.push_str(&link[at..=at]);
+        out.push_str("[redacted]");
+    }
+    Cow::Owned(out)
+}
+
+/// A transport error with the URL it names cut as [`redact_link`] cuts a link (`reqwest`'s
+/// errors print their request's URL in `Display` and `Debug`): no user name, password or
+/// fragment, and a query replaced by `[redacted]`.
+pub fn redact_error_url(mut error: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = error.url_mut() {
+        if url.query().is_some() {
+            url.set_query(Some("[redacted]"));
+        }
+        url.set_fragment(None);
+        let _ = url.set_password(None);
+        let _ = url.set_username("");
+    }
+    error
 }
 
 /// Why a path value was refused.
@@ -169,6 +218,57 @@ mod tests {
         assert_eq!(
             base_url("http://host?a=").unwrap_err().reason(),
             "it has a query"
+        );
+    }
+
+    #[test]
+    fn links_print_without_query_fragment_or_user() {
+        for (link, printed) in [
+            ("https://a.example/x.gz", "https://a.example/x.gz"),
+            (
+                "https://a.example/x.gz?X-Amz-Signature=s&b=c#f",
+                "https://a.example/x.gz?[redacted]",
+            ),
+            (
+                "https://a.example/x#code=1",
+                "https://a.example/x#[redacted]",
+            ),
+            (
+                "https://u:p@ss@a.example/x?s",
+                "https://a.example/x?[redacted]",
+            ),
+            ("https://a.example/p@th", "https://a.example/p@th"),
+            ("/relative?sig=1", "/relative?[redacted]"),
+            ("Paris", "Paris"),
+        ] {
+            assert_eq!(redact_link(link), printed, "{link}");
+        }
+        assert!(matches!(
+            redact_link("https://a.example/"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn transport_errors_name_their_url_without_its_query() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let err = reqwest::Client::new()
+            .get(format!("http://user:pw@127.0.0.1:{port}/x.gz?sig=s3cr3t#f"))
+            .send()
+            .await
+            .unwrap_err();
+        let err = redact_error_url(err);
+        let printed = format!("{err} {err:?}");
+        assert!(
+            !printed.contains("s3cr3t") && !printed.contains("pw"),
+            "{printed}"
+        );
+        assert_eq!(
+            err.url().unwrap().as_str(),
+            format!("http://127.0.0.1:{port}/x.gz?[redacted]")
         );
     }
 

@@ -166,8 +166,10 @@ impl ClientBuilder {
     }
 
     /// The largest success answer read (16 MiB by default); a longer one is
-    /// [`Error::TooLarge`]. Error answers keep their first 64 KiB; streamed answers are not
-    /// capped.
+    /// [`Error::TooLarge`]. Error answers keep their first 64 KiB. Streamed answers are read
+    /// piece by piece, whatever their length: each line of a users export file, and each
+    /// line and event of an event stream, is capped by this size instead (a longer one ends
+    /// the stream with [`Error::Stream`]).
     pub fn max_body_size(mut self, bytes: usize) -> Self {
         self.max_body = bytes;
         self

@@ -47,12 +47,13 @@ pub enum Error {
     /// origin): requests carrying the token never follow redirects.
     #[error(
         "{operation}: the server redirected the request to {}",
-        auth0_http::printable(location)
+        auth0_http::printable(&auth0_http::redact_link(location))
     )]
     Redirect {
         /// The operation.
         operation: &'static str,
-        /// Where the redirect pointed.
+        /// Where the redirect pointed, whole (`Display` and `Debug` print it without its
+        /// query: a pre-signed link's signature).
         location: String,
     },
     /// The answer is larger than the client's cap
@@ -146,7 +147,9 @@ pub enum Error {
         after: std::time::Duration,
     },
     /// A streamed answer could not be read on: a users export's file that is not gzip, is
-    /// cut short or has a line too long; an event stream that could not be kept up.
+    /// cut short or has a line too long; an event stream with a line or an event too long,
+    /// or that could not be kept up. (Too long: over the client's
+    /// [`max_body_size`](crate::ClientBuilder::max_body_size).)
     #[error("{operation}: {message}")]
     Stream {
         /// The operation.
@@ -216,7 +219,7 @@ impl std::fmt::Debug for Error {
             } => f
                 .debug_struct("Redirect")
                 .field("operation", operation)
-                .field("location", location)
+                .field("location", &auth0_http::redact_link(location))
                 .finish(),
             Error::TooLarge { operation, limit } => f
                 .debug_struct("TooLarge")

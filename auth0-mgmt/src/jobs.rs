@@ -108,8 +108,11 @@ impl<'a> JobsUsersExports<'a> {
     ///
     /// The file is fetched without the client's token (`location` is a pre-signed link of
     /// another host), over https (plain http only to a loopback address), never following a
-    /// redirect, and read as the stream is polled. A line longer than the client's
-    /// [`max_body_size`](crate::ClientBuilder::max_body_size) ends the stream with an error.
+    /// redirect, and read as the stream is polled: decompressed step by step as lines are
+    /// read, so that what is held at once is about one line, whatever the file inflates to.
+    /// A line longer than the client's
+    /// [`max_body_size`](crate::ClientBuilder::max_body_size) ends the stream with
+    /// [`Error::Stream`]. Errors name the link without its query (its signature).
     ///
     /// ```no_run
     /// # async fn run(mgmt: auth0_mgmt::Client, id: &str) -> Result<(), auth0_mgmt::Error> {
@@ -191,10 +194,16 @@ fn export_request(job: &types::GetJobResponseContent) -> Result<reqwest::Request
     Ok(request)
 }
 
-/// The lines of a gzip-compressed body, decompressed as the body arrives.
+/// The lines of a gzip-compressed body, decompressed as the body arrives and only as far as
+/// the next line: what is held at once is the line being read (at most `limit` bytes) and one
+/// step of the decompressor's output (32 KiB), whatever the file inflates to. Lines already
+/// read, blank ones included, are dropped before more is decompressed.
 struct Lines {
     response: reqwest::Response,
+    /// The decompressor; its output (the `Vec`) holds the lines not yet read.
     decoder: flate2::write::GzDecoder<Vec<u8>>,
+    /// The part of the last chunk received that the decompressor has not taken yet.
+    pending: bytes::Bytes,
     /// Where the unread part of the decoder's output starts.
     start: usize,
     /// How far past `start` no newline was found.
@@ -208,6 +217,7 @@ impl Lines {
         Lines {
             response,
             decoder: flate2::write::GzDecoder::new(Vec::new()),
+            pending: bytes::Bytes::new(),
             start: 0,
             scanned: 0,
             finished: false,
@@ -219,15 +229,13 @@ impl Lines {
     async fn next(&mut self) -> Result<Option<Vec<u8>>, Error> {
         loop {
             if let Some(line) = self.take_line() {
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
                 return Ok(Some(line));
             }
+            // No line ending in what is held: it is all one line, so far.
             let unread = self.decoder.get_ref().len() - self.start;
             if unread > self.limit {
                 return Err(Error::stream(EXPORT_OPERATION, format!(
-                    "a line is longer than {} bytes",
+                    "a line is longer than {} bytes (the client's `max_body_size`)",
                     self.limit
                 )));
             }
@@ -242,12 +250,14 @@ impl Lines {
                 self.decoder.get_mut().drain(..self.start);
                 self.start = 0;
             }
+            if !self.pending.is_empty() {
+                self.inflate()?;
+                continue;
+            }
             match self.response.chunk().await {
-                Ok(Some(chunk)) => self
-                    .decoder
-                    .write_all(&chunk)
-                    .map_err(|e| Error::stream(EXPORT_OPERATION, format!("the file is not gzip: {e}")))?,
+                Ok(Some(chunk)) => self.pending = chunk,
                 Ok(None) => {
+                    // What the decompressor holds back is at most its window.
                     self.decoder
                         .try_finish()
                         .map_err(|e| Error::stream(EXPORT_OPERATION, format!("the file ends early: {e}")))?;
@@ -258,23 +268,40 @@ impl Lines {
         }
     }
 
+    /// One step of decompression: `write` (not `write_all`) takes as much of the pending
+    /// input as makes one buffer of output, so a chunk that inflates to gigabytes is taken
+    /// a step at a time, with the lines read between.
+    fn inflate(&mut self) -> Result<(), Error> {
+        let taken = self
+            .decoder
+            .write(&self.pending)
+            .map_err(|e| Error::stream(EXPORT_OPERATION, format!("the file is not gzip: {e}")))?;
+        if taken == 0 {
+            return Err(Error::stream(
+                EXPORT_OPERATION,
+                "the file goes on after the end of its gzip data",
+            ));
+        }
+        bytes::Buf::advance(&mut self.pending, taken);
+        Ok(())
+    }
+
+    /// The next non-blank line held, copied out; blank lines before it are passed over
+    /// (not copied).
     fn take_line(&mut self) -> Option<Vec<u8>> {
         let out = self.decoder.get_ref();
-        let from = (self.start + self.scanned).min(out.len());
-        match out[from..].iter().position(|&b| b == b'\n') {
-            Some(at) => {
-                let end = from + at;
-                let mut line = out[self.start..end].to_vec();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                self.start = end + 1;
-                self.scanned = 0;
-                Some(line)
-            }
-            None => {
+        loop {
+            let from = (self.start + self.scanned).min(out.len());
+            let Some(at) = out[from..].iter().position(|&b| b == b'\n') else {
                 self.scanned = out.len() - self.start;
-                None
+                return None;
+            };
+            let line = &out[self.start..from + at];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            self.start = from + at + 1;
+            self.scanned = 0;
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                return Some(line.to_vec());
             }
         }
     }

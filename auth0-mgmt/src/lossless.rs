@@ -295,6 +295,8 @@ impl fmt::Debug for RedactedMap<'_> {
         for (k, v) in self.0 {
             if is_secret_name(k) && !v.is_null() {
                 m.entry(k, &format_args!("[redacted]"));
+            } else if let (true, Value::String(link)) = (auth0_http::is_link_name(k), v) {
+                m.entry(k, &auth0_http::redact_link(link));
             } else {
                 m.entry(k, &RedactedValue(v));
             }

@@ -672,6 +672,18 @@ pub(crate) struct Redacted<'a, T>(pub(crate) &'a T);
 
 pub(crate) use crate::lossless::RedactedValue;
 
+/// A link field in `Debug` output (see the generated types): without its query and fragment,
+/// where a pre-signed link (a users export's `location`) carries its signature
+/// ([`auth0_http::redact_link`]).
+#[allow(dead_code)]
+pub(crate) struct RedactedLink<'a>(pub(crate) &'a String);
+
+impl std::fmt::Debug for RedactedLink<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&auth0_http::redact_link(self.0), f)
+    }
+}
+
 impl<T> std::fmt::Debug for Redacted<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[redacted]")

@@ -406,9 +406,18 @@ fn is_secret_field(name: &str) -> bool {
     crate::lossless::is_secret_name(name)
 }
 
+/// Whether a field holds a link, by its name (`location`, `*_url`, `*_uri`, ...; the rule of
+/// `auth0-http/src/secret_names.rs`).
+fn is_link_field(name: &str) -> bool {
+    crate::lossless::is_link_name(name)
+}
+
 /// Structs with credential fields of string type (`client_secret`, `password`, `api_key`,
 /// ...) get a `Debug` that prints `[redacted]` for them: a created application or a log
-/// stream printed with `{:?}` must not put its secrets in a log.
+/// stream printed with `{:?}` must not put its secrets in a log. Link fields of string type
+/// (`location`, `logo_url`, ...) print without their query and fragment
+/// (`crate::runtime::RedactedLink`): a users export's pre-signed `location` carries there the
+/// credential that opens it.
 fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
     // Newtypes over a string (`ConnectionClientSecret(String)`), or over such a newtype, hold
     // text too.
@@ -459,8 +468,19 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
                 .is_some_and(|i| is_secret_field(&i.to_string()))
                 && is_text(&f.ty)
         };
+        // A `String` (optional or not) named as a link.
+        let link = |f: &syn::Field| {
+            let inner = generic_arg(&f.ty, "Option", 0)
+                .or_else(|| generic_arg(&f.ty, "Nullable", 0))
+                .unwrap_or_else(|| f.ty.clone());
+            f.ident
+                .as_ref()
+                .is_some_and(|i| is_link_field(&i.to_string()))
+                && quote!(#inner).to_string().replace(' ', "") == "::std::string::String"
+                && !secret(f)
+        };
         if !derives(&s.attrs, "Debug")
-            || !named.named.iter().any(secret)
+            || !named.named.iter().any(|f| secret(f) || link(f))
             || unions::remove_derive(&mut s.attrs, "Debug").is_none()
         {
             continue;
@@ -479,6 +499,10 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
                 quote!(.field(#text, &self.#id.as_ref().map(crate::runtime::Redacted)))
             } else if secret(f) {
                 quote!(.field(#text, &crate::runtime::Redacted(&self.#id)))
+            } else if link(f) && wrapped {
+                quote!(.field(#text, &self.#id.as_ref().map(crate::runtime::RedactedLink)))
+            } else if link(f) {
+                quote!(.field(#text, &crate::runtime::RedactedLink(&self.#id)))
             } else {
                 quote!(.field(#text, &self.#id))
             })
@@ -1062,5 +1086,48 @@ mod tests {
             Some("App"),
             "keyed to its type's features"
         );
+    }
+
+    #[test]
+    fn link_fields_print_without_their_query_in_debug() {
+        let item: syn::Item = syn::parse_quote! {
+            #[derive(::serde::Deserialize, Clone, Debug)]
+            pub struct Job {
+                pub id: ::std::option::Option<::std::string::String>,
+                pub location: ::std::option::Option<::std::string::String>,
+                pub logo_url: ::std::string::String,
+                pub allowed_logout_urls: ::std::vec::Vec<::std::string::String>,
+                pub ticket_url: ::std::option::Option<::std::string::String>,
+            }
+        };
+        let mut types = vec![(Some("Job".to_string()), item)];
+        redact_secrets_in_debug(&mut types);
+        let text: Vec<_> = types
+            .iter()
+            .map(|(_, i)| quote!(#i).to_string().replace(' ', ""))
+            .collect();
+        assert_eq!(text.len(), 2, "a Debug impl of its own: {text:?}");
+        for field in [
+            r#".field("location",&self.location.as_ref().map(crate::runtime::RedactedLink))"#,
+            r#".field("logo_url",&crate::runtime::RedactedLink(&self.logo_url))"#,
+            // Not a string: printed as it is.
+            r#".field("allowed_logout_urls",&self.allowed_logout_urls)"#,
+            // A secret stays a secret.
+            r#".field("ticket_url",&self.ticket_url.as_ref().map(crate::runtime::Redacted))"#,
+            r#".field("id",&self.id)"#,
+        ] {
+            assert!(text[1].contains(field), "{field}: {}", text[1]);
+        }
+
+        // A struct with neither keeps its derived `Debug`.
+        let item: syn::Item = syn::parse_quote! {
+            #[derive(Clone, Debug)]
+            pub struct Plain {
+                pub name: ::std::string::String,
+            }
+        };
+        let mut types = vec![(None, item)];
+        redact_secrets_in_debug(&mut types);
+        assert_eq!(types.len(), 1);
     }
 }

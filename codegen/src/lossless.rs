@@ -16,7 +16,7 @@ use crate::generate::{derives, generic_arg};
 #[path = "../../auth0-http/src/secret_names.rs"]
 mod secret_names;
 
-pub use secret_names::is_secret_name;
+pub use secret_names::{is_link_name, is_secret_name};
 
 /// The name of the field that keeps unknown members (`extra`, or `extra_members` when the
 /// document lists a member called `extra`).

@@ -280,3 +280,192 @@ async fn an_export_file_that_is_busy_is_fetched_again_by_the_one_retry_rule() {
             .all(|r| r.headers.get("authorization").is_none())
     );
 }
+
+/// A gzip file of `head`, then `filler` repeated to `size` bytes, then `tail`: a few KiB that
+/// inflate to `size`.
+fn gzip_bomb(head: &str, filler: &[u8], size: usize, tail: &str) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(head.as_bytes()).unwrap();
+    let block: Vec<u8> = filler.iter().copied().cycle().take(1 << 16).collect();
+    for _ in 0..size / block.len() {
+        encoder.write_all(&block).unwrap();
+    }
+    encoder.write_all(tail.as_bytes()).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Reads the export file `file` under a 256 KiB cap; returns what the stream gave and the
+/// most memory the reading held at once.
+async fn read_export(file: Vec<u8>) -> (Result<Vec<Value>, Error>, usize) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/bomb.gz"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(file))
+        .mount(&server)
+        .await;
+    let client = auth0_mgmt::Client::builder(server.uri())
+        .token("test-token")
+        .max_body_size(256 << 10)
+        .build()
+        .unwrap();
+    let job: types::GetJobResponseContent = serde_json::from_value(json!({
+        "id": "job_1", "status": "completed", "format": "json",
+        "location": format!("{}/bomb.gz", server.uri()),
+    }))
+    .unwrap();
+    let from = crate::common::held::start();
+    let users = client
+        .jobs()
+        .users_exports()
+        .read::<Value>(&job)
+        .try_collect::<Vec<_>>()
+        .await;
+    (users, crate::common::held::peak_since(from))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_export_bomb_of_one_endless_line_ends_at_the_cap_without_being_held() {
+    // 32 KiB of gzip, 32 MiB of one line.
+    let bomb = gzip_bomb("{\"user_id\":\"", b"a", 32 << 20, "\"}\n");
+    assert!(bomb.len() < 64 << 10, "{} bytes", bomb.len());
+    let (users, peak) = read_export(bomb).await;
+    let err = users.unwrap_err();
+    assert!(matches!(err, Error::Stream { .. }), "{err:?}");
+    assert!(err.to_string().contains("262144"), "{err}");
+    assert!(peak < 4 << 20, "reading held {peak} bytes at once");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn blank_and_short_lines_of_an_export_bomb_are_not_held() {
+    for filler in [&b"\n"[..], b" \r\n", b"\n\n \n"] {
+        let bomb = gzip_bomb(
+            "{\"user_id\":\"x\"}\n",
+            filler,
+            32 << 20,
+            "{\"user_id\":\"y\"}\n",
+        );
+        let (users, peak) = read_export(bomb).await;
+        assert_eq!(
+            users.unwrap(),
+            [json!({"user_id": "x"}), json!({"user_id": "y"})]
+        );
+        assert!(peak < 4 << 20, "reading held {peak} bytes at once");
+    }
+}
+
+/// A pre-signed link as Auth0 gives it: its query is the credential to download every user.
+const SIGNATURE: &str = "X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=0123456789abcdef";
+
+#[tokio::test]
+async fn a_jobs_debug_prints_its_export_link_without_the_signature() {
+    let job: types::GetJobResponseContent = serde_json::from_value(json!({
+        "id": "job_1", "status": "completed", "format": "json",
+        "location": format!("https://exports.example/u/users.json.gz?{SIGNATURE}#part"),
+        "a_link_url": format!("https://user:pass@exports.example/more?{SIGNATURE}"),
+    }))
+    .unwrap();
+    let printed = format!("{job:?}");
+    for secret in ["AKIAEXAMPLE", "0123456789abcdef", "#part", "pass"] {
+        assert!(!printed.contains(secret), "{secret}: {printed}");
+    }
+    assert!(
+        printed.contains("https://exports.example/u/users.json.gz?[redacted]"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("https://exports.example/more?[redacted]"),
+        "{printed}"
+    );
+    // The link itself is kept whole.
+    assert!(job.location.as_deref().unwrap().ends_with("#part"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn errors_and_logs_of_fetching_an_export_do_not_print_its_signature() {
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/moved.gz"))
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            format!("https://elsewhere.example/x.gz?{SIGNATURE}").as_str(),
+        ))
+        .mount(&server)
+        .await;
+    // A port nothing listens on.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let clock = auth0_mgmt::http::ManualClock::new();
+    let client = auth0_mgmt::Client::builder(server.uri())
+        .token("test-token")
+        .clock(clock.shared())
+        .build()
+        .unwrap();
+    let read = |location: String| {
+        let job: types::GetJobResponseContent = serde_json::from_value(json!({
+            "id": "job_1", "status": "completed", "format": "json", "location": location,
+        }))
+        .unwrap();
+        let client = client.clone();
+        async move {
+            client
+                .jobs()
+                .users_exports()
+                .read::<Value>(&job)
+                .try_collect::<Vec<_>>()
+                .await
+                .unwrap_err()
+        }
+    };
+    let refused = read(format!("http://127.0.0.1:{closed}/x.gz?{SIGNATURE}")).await;
+    assert!(matches!(refused, Error::Connection { .. }), "{refused:?}");
+    assert!(
+        !clock.slept().is_empty(),
+        "the failed connection was retried"
+    );
+    let redirected = read(format!("{}/moved.gz?{SIGNATURE}", server.uri())).await;
+    assert!(
+        matches!(redirected, Error::Redirect { .. }),
+        "{redirected:?}"
+    );
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("retrying"), "{logs}");
+    for err in [&refused, &redirected] {
+        let mut printed = format!("{err} / {err:?}");
+        let mut source = std::error::Error::source(err);
+        while let Some(s) = source {
+            printed.push_str(&format!(" / {s} / {s:?}"));
+            source = s.source();
+        }
+        assert!(
+            printed.contains("x.gz"),
+            "the link is still named: {printed}"
+        );
+        for text in [&printed, &logs] {
+            assert!(!text.contains("AKIAEXAMPLE"), "{text}");
+            assert!(!text.contains("0123456789abcdef"), "{text}");
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! What the integration tests against a local server share.
 #![allow(dead_code)]
 
+pub mod held;
+
 use auth0_mgmt::Client;
 use wiremock::{MockServer, Request};
 
