@@ -203,3 +203,115 @@ impl<'a> Claim<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(extra: Value) -> AccessTokenClaims {
+        let Value::Object(extra) = extra else {
+            unreachable!()
+        };
+        AccessTokenClaims {
+            iss: "https://tenant.example/".to_owned(),
+            sub: Some("auth0|1".to_owned()),
+            aud: vec!["https://api.example".to_owned()],
+            exp: 2_000,
+            iat: Some(1_000),
+            nbf: None,
+            azp: Some("client".to_owned()),
+            scope: Some("read:a write:a".to_owned()),
+            permissions: vec!["read:a".to_owned()],
+            org_id: None,
+            org_name: None,
+            extra,
+        }
+    }
+
+    fn passes(rule: ClaimRule, c: &AccessTokenClaims) -> bool {
+        rule.test(c).is_ok()
+    }
+
+    #[test]
+    fn equals_compares_standard_and_custom_claims_as_json() {
+        let c =
+            claims(json!({"n": 3, "flag": true, "tenant": "acme", "obj": {"a": [1]}, "nul": null}));
+        assert!(passes(
+            ClaimRule::equals("iss", "https://tenant.example/"),
+            &c
+        ));
+        assert!(passes(ClaimRule::equals("azp", "client"), &c));
+        assert!(!passes(ClaimRule::equals("azp", "Client"), &c));
+        // `aud` as a single string, or as the whole list.
+        assert!(passes(ClaimRule::equals("aud", "https://api.example"), &c));
+        assert!(passes(
+            ClaimRule::equals("aud", json!(["https://api.example"])),
+            &c
+        ));
+        assert!(!passes(
+            ClaimRule::equals("aud", json!(["https://api.example", "x"])),
+            &c
+        ));
+        assert!(passes(ClaimRule::equals("exp", 2_000), &c));
+        assert!(!passes(ClaimRule::equals("exp", "2000"), &c));
+        assert!(passes(ClaimRule::equals("n", 3), &c));
+        assert!(!passes(ClaimRule::equals("n", 3.5), &c));
+        assert!(passes(ClaimRule::equals("flag", true), &c));
+        assert!(passes(ClaimRule::equals("obj", json!({"a": [1]})), &c));
+        assert!(!passes(ClaimRule::equals("tenant", "ACME"), &c));
+        assert!(!passes(ClaimRule::equals("missing", "x"), &c));
+        // A `null` claim is absent.
+        assert!(!passes(ClaimRule::equals("nul", Value::Null), &c));
+        assert!(!passes(ClaimRule::present("nul"), &c));
+        assert!(!passes(ClaimRule::present("org_id"), &c));
+        assert!(passes(ClaimRule::present("sub"), &c));
+    }
+
+    #[test]
+    fn includes_reads_arrays_and_space_separated_strings() {
+        let c = claims(json!({"roles": ["a", "b", 3], "words": "x y", "n": 1}));
+        assert!(passes(
+            ClaimRule::includes("scope", ["read:a", "write:a"]),
+            &c
+        ));
+        assert!(!passes(ClaimRule::includes("scope", ["read"]), &c));
+        assert!(passes(ClaimRule::includes("permissions", ["read:a"]), &c));
+        assert!(!passes(ClaimRule::includes("permissions", ["write:a"]), &c));
+        assert!(passes(
+            ClaimRule::includes("roles", [json!("b"), json!(3)]),
+            &c
+        ));
+        assert!(!passes(ClaimRule::includes("roles", ["a", "c"]), &c));
+        assert!(passes(ClaimRule::includes("words", ["y"]), &c));
+        assert!(!passes(ClaimRule::includes("n", [1]), &c));
+        assert!(!passes(ClaimRule::includes("missing", ["a"]), &c));
+        // An empty permissions list is no `permissions` claim.
+        let mut none = claims(json!({}));
+        none.permissions.clear();
+        assert!(!passes(ClaimRule::present("permissions"), &none));
+    }
+
+    #[test]
+    fn failures_name_the_rule_and_shorten_what_they_found() {
+        let c = claims(json!({"long": "x".repeat(500)}));
+        let e = ClaimRule::equals("long", "y").test(&c).unwrap_err();
+        assert_eq!(e.claim(), Some("long"));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("claim `long`: expected \"y\", found string \"xxx"),
+            "{text}"
+        );
+        assert!(text.len() < 200, "{text}");
+        let e = ClaimRule::check("never", |_| false).test(&c).unwrap_err();
+        assert_eq!(e.claim(), None);
+        assert_eq!(
+            e.to_string(),
+            "claims: expected never, found claims that fail the check"
+        );
+        assert_eq!(
+            format!("{:?}", ClaimRule::includes("r", ["a"])),
+            "ClaimRule::includes(\"r\", [\"a\"])"
+        );
+    }
+}

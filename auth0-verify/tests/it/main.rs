@@ -3,6 +3,7 @@
 mod access_token;
 mod algorithms;
 mod blocking;
+mod claims;
 mod common;
 mod dpop;
 mod hostile_jwks;
