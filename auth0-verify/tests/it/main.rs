@@ -10,4 +10,5 @@ mod hostile_jwks;
 mod id_token;
 mod jwks;
 mod protect;
+mod token_sources;
 mod token_types;
