@@ -115,6 +115,12 @@ impl KeySet {
                     self.skipped.iter().find(|(k, _)| k.as_deref() == Some(kid))
                 {
                     Find::Skipped(reason)
+                } else if let [only] = self.keys.as_slice()
+                    && only.kid.is_none()
+                {
+                    // The one key, which has no id (a PEM key given as text, say): the token's
+                    // `kid` cannot name another.
+                    Find::Found(only)
                 } else {
                     Find::Missing
                 }
@@ -221,7 +227,7 @@ pub(crate) fn pem_to_jwk(pem: &str) -> Result<Value, String> {
         .ok_or("expected a PEM block (`-----BEGIN PUBLIC KEY-----`)")?;
     if label.contains("PRIVATE") {
         return Err(format!(
-            "expected a public key or a certificate, found {:?}: give the public key only",
+            "expected a public key or a certificate, found a private key ({:?}): give the public key only",
             label.chars().take(40).collect::<String>()
         ));
     }
@@ -258,7 +264,8 @@ pub(crate) fn pem_to_jwk(pem: &str) -> Result<Value, String> {
         }));
     }
     Err(format!(
-        "expected an RSA or EC public key in {label:?}, found none that could be read"
+        "expected an RSA or EC public key in {:?}, found none that could be read",
+        label.chars().take(40).collect::<String>()
     ))
 }
 

@@ -9,6 +9,7 @@ mod dpop;
 mod hostile_jwks;
 mod id_token;
 mod jwks;
+mod keys_and_issuers;
 mod protect;
 mod token_sources;
 mod token_types;
