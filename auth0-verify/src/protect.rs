@@ -31,6 +31,8 @@
 //! | a bad, expired or foreign token | 401, `Bearer realm="…", error="invalid_token", error_description="…"` |
 //! | a malformed `Authorization` header (several of them, an empty token) | 400, `error="invalid_request"` |
 //! | a valid token without a required scope or permission | 403, `error="insufficient_scope", scope="…"` |
+//! | a token failing a [`ClaimRule`] (the layer's or the route's), lacking a required claim, older than `max_token_age`, or whose claims do not fit the handler's `Authenticated<C>` | 401, `error="invalid_token"` |
+//! | a token from another issuer than the one the request names ([`AuthLayer::issuer_from`]) | 401, `error="invalid_token"` |
 //! | keys cannot be fetched | 503, `error="temporarily_unavailable"` |
 //! | a DPoP-bound token (`cnf.jkt`) sent as `Bearer` | 401, `error="invalid_token"` |
 //! | `Authorization: DPoP <token>` with a bad, replayed or missing `DPoP` proof | 401, `DPoP algs="…", error="invalid_dpop_proof"` |
@@ -41,6 +43,9 @@
 //! [`DpopOptions`] to require or disable it, change the accepted
 //! algorithms, the proof window, the replay cache, or the public origin `htu` is checked
 //! against behind a proxy.
+//!
+//! The token comes from the `Authorization` header unless [`AuthLayer::token_from`] names
+//! another [`TokenSource`] (a cookie, another header, a function of the request).
 //!
 //! Each answer has a JSON body `{"error": …, "error_description": …}` that never echoes the
 //! token; what exactly failed (the claim, expected and found values) goes to `tracing` at
