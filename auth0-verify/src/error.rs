@@ -142,6 +142,27 @@ pub enum TokenValidationError {
         /// The token's `auth_time`.
         found: i64,
     },
+    /// The token is older than the verifier's `max_token_age` allows (by its `iat`).
+    #[error(
+        "claim `iat`: expected a time at or after {expected} (now - max_token_age - leeway), found {found} (token too old)"
+    )]
+    TooOld {
+        /// The earliest acceptable issue time.
+        expected: i64,
+        /// The token's `iat`.
+        found: i64,
+    },
+    /// A [`ClaimRule`](crate::ClaimRule) refused the token: a required claim is absent, a claim
+    /// does not have the expected value, or a check over the claims failed.
+    #[error("{}: expected {expected}, found {found}", rule_subject(claim.as_deref()))]
+    ClaimRule {
+        /// The claim the rule is about (none for a check over all the claims).
+        claim: Option<String>,
+        /// What the rule requires.
+        expected: String,
+        /// What the token has.
+        found: String,
+    },
     /// The token lacks scopes or permissions the caller requires.
     #[error("claim `{claim}`: expected {expected:?}, found {found:?}")]
     InsufficientScope {
@@ -169,6 +190,8 @@ impl TokenValidationError {
             TokenValidationError::NotYetValid { .. } => "nbf",
             TokenValidationError::AuthenticationTooOld { .. } => "auth_time",
             TokenValidationError::InsufficientScope { claim, .. } => claim,
+            TokenValidationError::TooOld { .. } => "iat",
+            TokenValidationError::ClaimRule { claim, .. } => claim.as_deref()?,
             _ => return None,
         })
     }
@@ -200,6 +223,13 @@ impl TokenValidationError {
             expected: expected.into(),
             found: found.into(),
         }
+    }
+}
+
+fn rule_subject(claim: Option<&str>) -> String {
+    match claim {
+        Some(claim) => format!("claim `{claim}`"),
+        None => "claims".to_owned(),
     }
 }
 
@@ -296,6 +326,21 @@ pub enum JwksError {
         url: String,
         /// Why each key was skipped.
         skipped: String,
+    },
+    /// The issuer's OpenID discovery document cannot be used: not JSON, another `issuer` than
+    /// the one configured, no `jwks_uri`, or a `jwks_uri` keys are not fetched from.
+    #[error("discovery document {url}: {reason}")]
+    Discovery {
+        /// The discovery document's URL.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Keys given as text (a PEM public key, a JWK, a JWKS document) cannot be read.
+    #[error("keys given as text: {reason}")]
+    InvalidKeys {
+        /// What is wrong with them.
+        reason: String,
     },
     /// The background runtime used by the blocking verifiers could not run the fetch.
     #[error("could not run the JWKS fetch in the background")]

@@ -120,13 +120,29 @@ impl<'a> RawToken<'a> {
         })
     }
 
-    /// Decodes the payload into a JSON object. Call only after the signature has been verified.
-    pub(crate) fn claims(&self) -> Result<Map<String, Value>, TokenValidationError> {
+    /// Decodes the payload: its bytes and the JSON object they hold. Before the signature is
+    /// verified, only to choose the keys by `iss`.
+    pub(crate) fn payload(&self) -> Result<Payload, TokenValidationError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(self.payload)
             .map_err(|e| TokenValidationError::malformed_by("payload is not base64url", e))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| TokenValidationError::malformed_by("payload is not a JSON object", e))
+        let claims = serde_json::from_slice(&bytes)
+            .map_err(|e| TokenValidationError::malformed_by("payload is not a JSON object", e))?;
+        Ok(Payload { bytes, claims })
+    }
+}
+
+/// A token's decoded payload: the JSON text (kept so that a caller's own claims type can be
+/// read from it) and the object it holds.
+pub(crate) struct Payload {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) claims: Map<String, Value>,
+}
+
+impl Payload {
+    /// The `iss` claim, when it is a string.
+    pub(crate) fn issuer(&self) -> Option<&str> {
+        self.claims.get("iss").and_then(Value::as_str)
     }
 }
 

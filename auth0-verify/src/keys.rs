@@ -14,6 +14,9 @@ use serde_json::Value;
 
 use crate::algorithm::Algorithm;
 
+/// The most usable keys kept of one key set; the others are skipped.
+pub(crate) const MAX_KEYS: usize = 100;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum KeyType {
     Rsa,
@@ -112,6 +115,12 @@ impl KeySet {
                     self.skipped.iter().find(|(k, _)| k.as_deref() == Some(kid))
                 {
                     Find::Skipped(reason)
+                } else if let [only] = self.keys.as_slice()
+                    && only.kid.is_none()
+                {
+                    // The one key, which has no id (a PEM key given as text, say): the token's
+                    // `kid` cannot name another.
+                    Find::Found(only)
                 } else {
                     Find::Missing
                 }
@@ -161,6 +170,10 @@ impl KeySet {
         let mut skipped = Vec::new();
         for jwk in set.keys {
             let kid = jwk.get("kid").and_then(Value::as_str).map(str::to_owned);
+            if keys.len() >= MAX_KEYS {
+                skipped.push((kid, format!("the set has more than {MAX_KEYS} usable keys")));
+                continue;
+            }
             if let Some(old) = previous.and_then(|p| p.keys.iter().find(|k| k.jwk == jwk)) {
                 keys.push(Arc::clone(old));
                 continue;
@@ -172,6 +185,88 @@ impl KeySet {
         }
         Ok(KeySet { keys, skipped })
     }
+}
+
+/// The algorithms a key set given as text is verified with by default: each key's `alg`, or
+/// RS256 for an RSA key and ES256 / ES384 for an EC P-256 / P-384 key (RS256 when none fits).
+pub(crate) fn algorithms_of(document: &[u8]) -> Result<Vec<Algorithm>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Set {
+        keys: Vec<Value>,
+    }
+    let set: Set = serde_json::from_slice(document)?;
+    let mut algorithms = Vec::new();
+    for jwk in &set.keys {
+        let text = |name: &str| jwk.get(name).and_then(Value::as_str);
+        let alg = match (text("alg"), text("kty"), text("crv")) {
+            (Some(alg), _, _) => Algorithm::from_name(alg).filter(|a| !a.is_symmetric()),
+            (None, Some("RSA"), _) => Some(Algorithm::RS256),
+            (None, Some("EC"), Some("P-256")) => Some(Algorithm::ES256),
+            (None, Some("EC"), Some("P-384")) => Some(Algorithm::ES384),
+            _ => None,
+        };
+        if let Some(alg) = alg
+            && !algorithms.contains(&alg)
+        {
+            algorithms.push(alg);
+        }
+    }
+    if algorithms.is_empty() {
+        algorithms.push(Algorithm::RS256);
+    }
+    Ok(algorithms)
+}
+
+/// The public JWK of a PEM public key or certificate (RSA, EC P-256 or P-384).
+pub(crate) fn pem_to_jwk(pem: &str) -> Result<Value, String> {
+    let label = pem
+        .trim_start()
+        .strip_prefix("-----BEGIN ")
+        .and_then(|rest| rest.split_once("-----"))
+        .map(|(label, _)| label)
+        .ok_or("expected a PEM block (`-----BEGIN PUBLIC KEY-----`)")?;
+    if label.contains("PRIVATE") {
+        return Err(format!(
+            "expected a public key or a certificate, found a private key ({:?}): give the public key only",
+            label.chars().take(40).collect::<String>()
+        ));
+    }
+    if let Ok(key) = DecodingKey::from_rsa_pem(pem.as_bytes())
+        && let Ok(der) = key.try_get_as_bytes()
+        && let Some((n, e)) = rsa_public_key_der(der)
+    {
+        return Ok(serde_json::json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(without_leading_zeros(n)),
+            "e": URL_SAFE_NO_PAD.encode(without_leading_zeros(e)),
+        }));
+    }
+    if let Ok(key) = DecodingKey::from_ec_pem(pem.as_bytes())
+        && let Ok(point) = key.try_get_as_bytes()
+    {
+        let (crv, len) = match point.len() {
+            65 => ("P-256", 32),
+            97 => ("P-384", 48),
+            other => {
+                return Err(format!(
+                    "expected an EC P-256 or P-384 key, found a {other}-byte point"
+                ));
+            }
+        };
+        if point[0] != 4 {
+            return Err("expected an uncompressed EC point".to_owned());
+        }
+        return Ok(serde_json::json!({
+            "kty": "EC",
+            "crv": crv,
+            "x": URL_SAFE_NO_PAD.encode(&point[1..=len]),
+            "y": URL_SAFE_NO_PAD.encode(&point[1 + len..]),
+        }));
+    }
+    Err(format!(
+        "expected an RSA or EC public key in {:?}, found none that could be read",
+        label.chars().take(40).collect::<String>()
+    ))
 }
 
 #[derive(Deserialize)]

@@ -8,19 +8,23 @@ pub mod blocking;
 mod claims;
 pub mod dpop;
 mod error;
+mod issuers;
 mod jwks;
 mod jwt;
 mod keys;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod protect;
+mod rules;
 mod signature;
 mod verifier;
 
 pub use algorithm::Algorithm;
 pub use claims::{AccessTokenClaims, IdTokenClaims, LogoutTokenClaims};
 pub use error::{BoxError, JwksError, TokenValidationError};
+pub use issuers::IssuerResolver;
 pub use jwks::AsymmetricSignatureVerifier;
+pub use rules::ClaimRule;
 pub use signature::{Secret, SignatureVerifier, SymmetricSignatureVerifier};
 pub use verifier::{
     AccessTokenVerifier, BACKCHANNEL_LOGOUT_EVENT, LogoutTokenVerifier, TokenVerifier,

@@ -31,6 +31,8 @@
 //! | a bad, expired or foreign token | 401, `Bearer realm="…", error="invalid_token", error_description="…"` |
 //! | a malformed `Authorization` header (several of them, an empty token) | 400, `error="invalid_request"` |
 //! | a valid token without a required scope or permission | 403, `error="insufficient_scope", scope="…"` |
+//! | a token failing a [`ClaimRule`] (the layer's or the route's), lacking a required claim, older than `max_token_age`, or whose claims do not fit the handler's `Authenticated<C>` | 401, `error="invalid_token"` |
+//! | a token from another issuer than the one the request names ([`AuthLayer::issuer_from`]) | 401, `error="invalid_token"` |
 //! | keys cannot be fetched | 503, `error="temporarily_unavailable"` |
 //! | a DPoP-bound token (`cnf.jkt`) sent as `Bearer` | 401, `error="invalid_token"` |
 //! | `Authorization: DPoP <token>` with a bad, replayed or missing `DPoP` proof | 401, `DPoP algs="…", error="invalid_dpop_proof"` |
@@ -38,26 +40,34 @@
 //!
 //! DPoP (RFC 9449) is allowed by default: challenges then offer both `Bearer` and
 //! `DPoP algs="ES256 ES384 RS256 PS256"`; [`AuthLayer::dpop`] takes
-//! [`DpopOptions`](crate::dpop::DpopOptions) to require or disable it, change the accepted
+//! [`DpopOptions`] to require or disable it, change the accepted
 //! algorithms, the proof window, the replay cache, or the public origin `htu` is checked
 //! against behind a proxy.
+//!
+//! The token comes from the `Authorization` header unless [`AuthLayer::token_from`] names
+//! another [`TokenSource`] (a cookie, another header, a function of the request).
 //!
 //! Each answer has a JSON body `{"error": …, "error_description": …}` that never echoes the
 //! token; what exactly failed (the claim, expected and found values) goes to `tracing` at
 //! `debug`, not to the caller.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, WWW_AUTHENTICATE};
+use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
+use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::dpop::{DpopMode, DpopOptions, ProofRequest};
-use crate::{AccessTokenClaims, AccessTokenVerifier, TokenValidationError};
+use crate::verifier::Verified;
+use crate::{AccessTokenClaims, AccessTokenVerifier, ClaimRule, TokenValidationError};
 
 #[cfg(feature = "axum")]
 mod extract;
@@ -65,23 +75,200 @@ mod extract;
 pub use extract::AuthRejection;
 
 /// The verified claims of a request's access token, put in the request's extensions by
-/// [`AuthLayer`]; with feature `axum` it is also the extractor handlers take
-/// (`Option<Authenticated>` where authentication is optional).
-#[derive(Clone, Debug)]
-pub struct Authenticated(Arc<AccessTokenClaims>);
+/// [`AuthLayer`] (as `Authenticated`: the standard claims); with feature `axum` it is also the
+/// extractor handlers take (`Option<Authenticated>` where authentication is optional).
+///
+/// `Authenticated<C>` has the claims as the handler's own type `C` (any `DeserializeOwned`
+/// type: namespaced custom claims such as `https://example.com/roles` by
+/// `#[serde(rename = "…")]`), read from the token's payload only when a handler asks for it.
+/// The standard claims were checked all the same, and are at
+/// [`standard_claims`](Self::standard_claims).
+///
+/// ```
+/// # #[cfg(feature = "axum")] {
+/// use auth0_verify::protect::Authenticated;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Claims {
+///     sub: String,
+///     #[serde(rename = "https://example.com/roles", default)]
+///     roles: Vec<String>,
+/// }
+///
+/// async fn handler(who: Authenticated<Claims>) -> String {
+///     format!("{} is {:?}", who.sub, who.roles)
+/// }
+/// # let _: axum::Router = axum::Router::new().route("/", axum::routing::get(handler));
+/// # }
+/// ```
+pub struct Authenticated<C = AccessTokenClaims> {
+    claims: Arc<C>,
+    token: Arc<Verified>,
+}
 
-impl Authenticated {
-    /// The token's claims.
-    pub fn claims(&self) -> &AccessTokenClaims {
-        &self.0
+impl<C> Clone for Authenticated<C> {
+    fn clone(&self) -> Self {
+        Authenticated {
+            claims: Arc::clone(&self.claims),
+            token: Arc::clone(&self.token),
+        }
     }
 }
 
-impl std::ops::Deref for Authenticated {
-    type Target = AccessTokenClaims;
+impl<C: fmt::Debug> fmt::Debug for Authenticated<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Authenticated").field(&self.claims).finish()
+    }
+}
 
-    fn deref(&self) -> &AccessTokenClaims {
-        &self.0
+impl Authenticated {
+    fn new(token: Arc<Verified>) -> Self {
+        Authenticated {
+            claims: Arc::clone(&token.claims),
+            token,
+        }
+    }
+}
+
+impl<C> Authenticated<C> {
+    /// The token's claims.
+    pub fn claims(&self) -> &C {
+        &self.claims
+    }
+
+    /// The token's standard claims, as verified.
+    pub fn standard_claims(&self) -> &AccessTokenClaims {
+        &self.token.claims
+    }
+
+    /// The token's claims (all of them, standard and custom) read into `D`; an error naming
+    /// where they do not fit. (What the `Authenticated<D>` extractor does.)
+    pub fn claims_as<D: DeserializeOwned>(&self) -> Result<D, TokenValidationError> {
+        let mut json = serde_json::Deserializer::from_slice(&self.token.payload);
+        serde_path_to_error::deserialize(&mut json).map_err(|e| {
+            let claim = e.path().to_string();
+            TokenValidationError::InvalidClaimType {
+                claim: if claim == "." {
+                    "(the claims)".to_owned()
+                } else {
+                    claim
+                },
+                expected: std::any::type_name::<D>(),
+                found: e.into_inner().to_string(),
+            }
+        })
+    }
+
+    #[cfg(feature = "axum")]
+    fn with_claims<D: DeserializeOwned>(&self) -> Result<Authenticated<D>, TokenValidationError> {
+        Ok(Authenticated {
+            claims: Arc::new(self.claims_as()?),
+            token: Arc::clone(&self.token),
+        })
+    }
+}
+
+impl<C> std::ops::Deref for Authenticated<C> {
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        &self.claims
+    }
+}
+
+/// Where [`AuthLayer`] finds a request's access token: the `Authorization` header (the
+/// default), a cookie, another header or a function of the request; several, tried in
+/// order, with [`or`](Self::or). Only the `Authorization` header can carry a DPoP-bound
+/// token (`Authorization: DPoP …` with its proof); a token from elsewhere is a bearer token,
+/// so a DPoP-bound one is refused there, and so is every one when DPoP is required.
+///
+/// ```
+/// # #[cfg(feature = "axum")] {
+/// use auth0_verify::protect::TokenSource;
+///
+/// // A browser's cookie, or the header an API client sends.
+/// let source = TokenSource::cookie("access_token").or(TokenSource::authorization());
+/// // A header a gateway sets (its value `<token>` or `Bearer <token>`).
+/// let forwarded = TokenSource::header(http::HeaderName::from_static("x-forwarded-access-token"));
+/// // Anything else: a function of the request (its method, URI, headers, extensions).
+/// let from_query = TokenSource::function(|parts: &http::request::Parts| {
+///     let query = parts.uri.query()?;
+///     query.split('&').find_map(|p| p.strip_prefix("access_token=")).map(str::to_owned)
+/// });
+/// # let _ = (source, forwarded, from_query);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct TokenSource(Vec<Source>);
+
+/// A function of the request's parts giving a text (a token, an issuer).
+type TokenFn = dyn Fn(&Parts) -> Option<String> + Send + Sync;
+
+#[derive(Clone)]
+enum Source {
+    Authorization,
+    Header(HeaderName),
+    Cookie(String),
+    Function(Arc<TokenFn>),
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        for source in &self.0 {
+            match source {
+                Source::Authorization => list.entry(&"authorization header"),
+                Source::Header(name) => list.entry(&format_args!("header {name}")),
+                Source::Cookie(name) => list.entry(&format_args!("cookie {name}")),
+                Source::Function(_) => list.entry(&"function"),
+            };
+        }
+        list.finish()
+    }
+}
+
+impl Default for TokenSource {
+    fn default() -> Self {
+        TokenSource::authorization()
+    }
+}
+
+impl TokenSource {
+    /// `Authorization: Bearer <token>` (or `DPoP <token>` with its proof): the default.
+    pub fn authorization() -> Self {
+        TokenSource(vec![Source::Authorization])
+    }
+
+    /// The header `name`, whose value is `<token>` or `Bearer <token>`.
+    pub fn header(name: HeaderName) -> Self {
+        TokenSource(vec![Source::Header(name)])
+    }
+
+    /// The cookie `name` (an empty one counts as absent; the same name twice is refused as
+    /// a malformed request).
+    pub fn cookie(name: impl Into<String>) -> Self {
+        TokenSource(vec![Source::Cookie(name.into())])
+    }
+
+    /// What `find` returns for the request (`None`: no token).
+    pub fn function(find: impl Fn(&Parts) -> Option<String> + Send + Sync + 'static) -> Self {
+        TokenSource(vec![Source::Function(Arc::new(find))])
+    }
+
+    /// This source, then `other` when this one finds nothing.
+    pub fn or(mut self, other: TokenSource) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+}
+
+/// The function choosing the issuer a request's token must come from.
+#[derive(Clone)]
+struct IssuerFn(Arc<TokenFn>);
+
+impl fmt::Debug for IssuerFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IssuerFn")
     }
 }
 
@@ -90,7 +277,10 @@ impl std::ops::Deref for Authenticated {
 /// algorithms). Put in the request's extensions by [`AuthLayer`] so that [`Require`] and the
 /// extractors answer alike.
 #[derive(Clone, Debug)]
-pub struct Challenge {
+pub struct Challenge(Arc<ChallengeParams>);
+
+#[derive(Clone, Debug)]
+struct ChallengeParams {
     realm: String,
     resource_metadata: Option<String>,
     bearer: bool,
@@ -106,19 +296,24 @@ enum Scheme {
 
 impl Challenge {
     fn default_realm() -> Self {
-        Challenge {
+        Challenge(Arc::new(ChallengeParams {
             realm: "api".to_owned(),
             resource_metadata: None,
             bearer: true,
             dpop_algs: None,
-        }
+        }))
+    }
+
+    fn change(&mut self, f: impl FnOnce(&mut ChallengeParams)) {
+        f(Arc::make_mut(&mut self.0));
     }
 
     /// The `WWW-Authenticate` values: one per scheme offered, the error on the one it concerns
     /// (on the only one offered, when that is the other).
     fn headers(&self, refusal: &Refusal) -> Vec<HeaderValue> {
-        let mut params = format!("realm=\"{}\"", quoted(&self.realm));
-        if let Some(url) = &self.resource_metadata {
+        let this = &self.0;
+        let mut params = format!("realm=\"{}\"", quoted(&this.realm));
+        if let Some(url) = &this.resource_metadata {
             params.push_str(&format!(", resource_metadata=\"{}\"", quoted(url)));
         }
         let error = refusal.error.map(|code| {
@@ -131,13 +326,13 @@ impl Challenge {
             }
             e
         });
-        let on_dpop = refusal.scheme == Scheme::Dpop || !self.bearer;
+        let on_dpop = refusal.scheme == Scheme::Dpop || !this.bearer;
         let mut values = Vec::new();
-        if self.bearer {
+        if this.bearer {
             let e = if on_dpop { None } else { error.as_deref() };
             values.push(format!("Bearer {params}{}", e.unwrap_or("")));
         }
-        if let Some(algs) = &self.dpop_algs {
+        if let Some(algs) = &this.dpop_algs {
             let e = if on_dpop { error.as_deref() } else { None };
             values.push(format!("DPoP {params}, algs=\"{algs}\"{}", e.unwrap_or("")));
         }
@@ -281,15 +476,46 @@ impl Refusal {
     }
 }
 
-/// What a request's `Authorization` header holds.
+/// The credentials a request carries.
 enum Credentials<'a> {
     None,
-    Bearer(&'a str),
+    Bearer(Cow<'a, str>),
     Dpop(&'a str),
     Malformed(&'static str),
 }
 
-fn credentials(headers: &HeaderMap, dpop: bool) -> Credentials<'_> {
+/// The request's token, from the first source that has one.
+fn credentials<'a>(parts: &'a Parts, source: &TokenSource, dpop: bool) -> Credentials<'a> {
+    for source in &source.0 {
+        let found = match source {
+            Source::Authorization => authorization(&parts.headers, dpop),
+            Source::Header(name) => header_token(&parts.headers, name),
+            Source::Cookie(name) => cookie_token(&parts.headers, name),
+            Source::Function(find) => match find(parts) {
+                None => Credentials::None,
+                Some(token) => {
+                    let trimmed = token.trim();
+                    if trimmed.is_empty() {
+                        Credentials::None
+                    } else if trimmed.contains(char::is_whitespace) {
+                        Credentials::Malformed("the access token contains spaces")
+                    } else if trimmed.len() == token.len() {
+                        Credentials::Bearer(Cow::Owned(token))
+                    } else {
+                        Credentials::Bearer(Cow::Owned(trimmed.to_owned()))
+                    }
+                }
+            },
+        };
+        if !matches!(found, Credentials::None) {
+            return found;
+        }
+    }
+    Credentials::None
+}
+
+/// What the `Authorization` header holds.
+fn authorization(headers: &HeaderMap, dpop: bool) -> Credentials<'_> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Credentials::None;
@@ -312,9 +538,64 @@ fn credentials(headers: &HeaderMap, dpop: bool) -> Credentials<'_> {
         return Credentials::Malformed("expected `Authorization: <scheme> <token>`");
     }
     if bearer {
-        Credentials::Bearer(token)
+        Credentials::Bearer(Cow::Borrowed(token))
     } else {
         Credentials::Dpop(token)
+    }
+}
+
+/// The token in another header: `<token>` or `Bearer <token>`.
+fn header_token<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Credentials<'a> {
+    let mut values = headers.get_all(name).iter();
+    let Some(value) = values.next() else {
+        return Credentials::None;
+    };
+    if values.next().is_some() {
+        return Credentials::Malformed("several headers carry the access token");
+    }
+    let Ok(text) = value.to_str() else {
+        return Credentials::Malformed("the access token header is not text");
+    };
+    let text = text.trim();
+    let token = match text.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        Some(_) => return Credentials::Malformed("expected `<token>` or `Bearer <token>`"),
+        None => text,
+    };
+    if token.is_empty() || token.contains(' ') {
+        return Credentials::Malformed("expected `<token>` or `Bearer <token>`");
+    }
+    Credentials::Bearer(Cow::Borrowed(token))
+}
+
+/// The token in the cookie `name` of the `Cookie` headers.
+fn cookie_token<'a>(headers: &'a HeaderMap, name: &str) -> Credentials<'a> {
+    let mut found = None;
+    for value in headers.get_all(COOKIE) {
+        let Ok(text) = value.to_str() else {
+            continue;
+        };
+        for pair in text.split(';') {
+            let Some((key, value)) = pair.split_once('=') else {
+                continue;
+            };
+            if key.trim() != name {
+                continue;
+            }
+            if found.is_some() {
+                return Credentials::Malformed("several cookies carry the access token");
+            }
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
+            found = Some(value);
+        }
+    }
+    match found {
+        None | Some("") => Credentials::None,
+        Some(token) => Credentials::Bearer(Cow::Borrowed(token)),
     }
 }
 
@@ -343,12 +624,14 @@ pub struct AuthLayer {
     config: Arc<Config>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Config {
     verifier: AccessTokenVerifier,
     challenge: Challenge,
     optional: bool,
     dpop: DpopOptions,
+    source: TokenSource,
+    issuer: Option<IssuerFn>,
 }
 
 impl AuthLayer {
@@ -357,50 +640,41 @@ impl AuthLayer {
     /// DPoP allowed). The realm is `api` until set.
     pub fn new(verifier: AccessTokenVerifier) -> Self {
         let dpop = DpopOptions::default();
+        let mut challenge = Challenge::default_realm();
+        challenge.change(|c| c.dpop_algs = Some(dpop.algs()));
         AuthLayer {
             config: Arc::new(Config {
                 verifier,
-                challenge: Challenge {
-                    dpop_algs: Some(dpop.algs()),
-                    ..Challenge::default_realm()
-                },
+                challenge,
                 optional: false,
                 dpop,
+                source: TokenSource::default(),
+                issuer: None,
             }),
         }
     }
 
-    /// How DPoP-bound tokens are taken ([`DpopMode`](crate::dpop::DpopMode): allowed,
+    /// How DPoP-bound tokens are taken ([`DpopMode`]: allowed,
     /// required or disabled) and their proofs checked.
     pub fn dpop(self, options: DpopOptions) -> Self {
         self.change(|c| {
-            c.challenge.bearer = options.mode != DpopMode::Required;
-            c.challenge.dpop_algs = (options.mode != DpopMode::Disabled).then(|| options.algs());
+            c.challenge.change(|challenge| {
+                challenge.bearer = options.mode != DpopMode::Required;
+                challenge.dpop_algs = (options.mode != DpopMode::Disabled).then(|| options.algs());
+            });
             c.dpop = options;
         })
     }
 
     fn change(mut self, f: impl FnOnce(&mut Config)) -> Self {
-        if let Some(config) = Arc::get_mut(&mut self.config) {
-            f(config);
-            return self;
-        }
-        let mut config = Config {
-            verifier: self.config.verifier.clone(),
-            challenge: self.config.challenge.clone(),
-            optional: self.config.optional,
-            dpop: self.config.dpop.clone(),
-        };
-        f(&mut config);
-        AuthLayer {
-            config: Arc::new(config),
-        }
+        f(Arc::make_mut(&mut self.config));
+        self
     }
 
     /// The realm named in challenges (`WWW-Authenticate: Bearer realm="…"`).
     pub fn realm(self, realm: impl Into<String>) -> Self {
         let realm = realm.into();
-        self.change(|c| c.challenge.realm = realm)
+        self.change(|c| c.challenge.change(|challenge| challenge.realm = realm))
     }
 
     /// The URL of the API's protected-resource metadata (RFC 9728), named in challenges as
@@ -408,13 +682,42 @@ impl AuthLayer {
     /// server.
     pub fn resource_metadata(self, url: impl Into<String>) -> Self {
         let url = url.into();
-        self.change(|c| c.challenge.resource_metadata = Some(url))
+        self.change(|c| {
+            c.challenge
+                .change(|challenge| challenge.resource_metadata = Some(url))
+        })
     }
 
     /// Requests without credentials pass, unauthenticated (handlers take
     /// `Option<Authenticated>`); a token that is sent must still be valid.
     pub fn optional(self) -> Self {
         self.change(|c| c.optional = true)
+    }
+
+    /// Where the token is taken from ([`TokenSource::authorization`] by default): a cookie,
+    /// another header, a function of the request, or several of them in order.
+    pub fn token_from(self, source: TokenSource) -> Self {
+        self.change(|c| c.source = source)
+    }
+
+    /// The issuer a request's token must come from, chosen per request by `issuer` (from the
+    /// `Host` of a multi-tenant API whose tenants have their own domains, say): the token's
+    /// `iss` must be what it returns, and that issuer one the verifier accepts (given to it,
+    /// or accepted by its [`IssuerResolver`](crate::IssuerResolver)). A request for which it
+    /// returns `None` is refused (401 `invalid_token`) when it carries a token.
+    pub fn issuer_from(
+        self,
+        issuer: impl Fn(&Parts) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        let issuer = IssuerFn(Arc::new(issuer));
+        self.change(|c| c.issuer = Some(issuer))
+    }
+
+    /// Every token must also pass `rule` ([`AccessTokenVerifier::claim_rule`] on the layer's
+    /// verifier): a token that fails is answered 401 `invalid_token`, the rule and what the
+    /// token has going to `tracing`, not to the caller. For one route, see [`require_claim`].
+    pub fn claim_rule(self, rule: ClaimRule) -> Self {
+        self.change(|c| c.verifier = c.verifier.clone().claim_rule(rule))
     }
 }
 
@@ -454,20 +757,19 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let config = Arc::clone(&self.config);
         guarded(&mut self.inner, async move {
-            request.extensions_mut().insert(config.challenge.clone());
-            let checked =
-                authenticate(&config, request.headers(), request.method(), request.uri()).await;
-            match checked {
+            let (mut parts, body) = request.into_parts();
+            parts.extensions.insert(config.challenge.clone());
+            match authenticate(&config, &parts).await {
                 Ok(Some(who)) => {
-                    request.extensions_mut().insert(who);
-                    Ok(request)
+                    parts.extensions.insert(who);
                 }
-                Ok(None) => Ok(request),
-                Err(refusal) => Err(refusal.response(&config.challenge)),
+                Ok(None) => {}
+                Err(refusal) => return Err(refusal.response(&config.challenge)),
             }
+            Ok(Request::from_parts(parts, body))
         })
     }
 }
@@ -494,18 +796,13 @@ where
 
 /// The verified token of a request (`None`: no credentials, authentication optional), or why
 /// it is refused. Details go to `tracing`, not to the caller.
-async fn authenticate(
-    config: &Config,
-    headers: &HeaderMap,
-    method: &http::Method,
-    uri: &http::Uri,
-) -> Result<Option<Authenticated>, Refusal> {
+async fn authenticate(config: &Config, parts: &Parts) -> Result<Option<Authenticated>, Refusal> {
     let dpop_mode = config.dpop.mode;
     let refuse = |refusal: Refusal, why: &dyn std::fmt::Display| {
         tracing::debug!(%why, "access refused");
         refusal
     };
-    let (token, dpop) = match credentials(headers, dpop_mode != DpopMode::Disabled) {
+    let (token, dpop) = match credentials(parts, &config.source, dpop_mode != DpopMode::Disabled) {
         Credentials::None if config.optional => return Ok(None),
         Credentials::None => return Err(Refusal::missing()),
         Credentials::Malformed(why) => return Err(refuse(Refusal::malformed(why), &why)),
@@ -514,16 +811,31 @@ async fn authenticate(
             return Err(refuse(Refusal::invalid(why).on(Scheme::Dpop), &why));
         }
         Credentials::Bearer(token) => (token, false),
-        Credentials::Dpop(token) => (token, true),
+        Credentials::Dpop(token) => (Cow::Borrowed(token), true),
     };
-    let claims = match config.verifier.verify(token).await {
-        Ok(claims) => claims,
-        Err(e) => {
-            let scheme = if dpop { Scheme::Dpop } else { Scheme::Bearer };
-            return Err(refuse(Refusal::from_error(&e).on(scheme), &e));
-        }
+    let scheme = if dpop { Scheme::Dpop } else { Scheme::Bearer };
+    let issuer = match &config.issuer {
+        None => None,
+        Some(IssuerFn(choose)) => match choose(parts) {
+            Some(issuer) => Some(issuer),
+            None => {
+                let why = "the request names no issuer this API accepts";
+                return Err(refuse(
+                    Refusal::invalid("the access token is not valid").on(scheme),
+                    &why,
+                ));
+            }
+        },
     };
-    match (claims.jkt(), dpop) {
+    let verified = match config
+        .verifier
+        .verify_shared(&token, issuer.as_deref())
+        .await
+    {
+        Ok(verified) => verified,
+        Err(e) => return Err(refuse(Refusal::from_error(&e).on(scheme), &e)),
+    };
+    match (verified.claims.jkt(), dpop) {
         (None, false) => {}
         (Some(_), false) => {
             let why = "the token is DPoP-bound and came as a bearer token";
@@ -540,6 +852,7 @@ async fn authenticate(
             ));
         }
         (Some(jkt), true) => {
+            let headers = &parts.headers;
             let mut proofs = headers.get_all("dpop").iter();
             let proof = match (proofs.next().map(|p| p.to_str()), proofs.next()) {
                 (Some(Ok(proof)), None) => proof,
@@ -548,14 +861,14 @@ async fn authenticate(
                     return Err(refuse(Refusal::from_dpop(&e), &e));
                 }
             };
-            let htu = request_uri(headers, uri, config.dpop.origin.as_ref());
+            let htu = request_uri(headers, &parts.uri, config.dpop.origin.as_ref());
             let checked = config
                 .dpop
                 .verify_proof(ProofRequest {
                     proof,
-                    method: method.as_str(),
+                    method: parts.method.as_str(),
                     htu: &htu,
-                    access_token: token,
+                    access_token: &token,
                     jkt,
                 })
                 .await;
@@ -564,7 +877,7 @@ async fn authenticate(
             }
         }
     }
-    Ok(Some(Authenticated(Arc::new(claims))))
+    Ok(Some(Authenticated::new(verified)))
 }
 
 /// Where protected-resource metadata is served (RFC 9728 3).
@@ -659,23 +972,38 @@ impl AuthLayer {
     }
 }
 
-/// What a route requires of the token's scopes or permissions.
+/// What a route requires of the token: scopes, permissions, or a claim rule.
 #[derive(Clone, Debug)]
 enum Rule {
     AllScopes(Vec<String>),
     AnyScope(Vec<String>),
     AllPermissions(Vec<String>),
     AnyPermission(Vec<String>),
+    Claim(ClaimRule),
 }
 
 impl Rule {
-    fn allows(&self, claims: &AccessTokenClaims) -> bool {
-        match self {
+    /// `Ok`, or the refusal: 403 `insufficient_scope` for scopes and permissions, 401
+    /// `invalid_token` for a claim rule (the reason to `tracing`).
+    fn check(&self, claims: &AccessTokenClaims) -> Result<(), Refusal> {
+        let allowed = match self {
             Rule::AllScopes(s) => s.iter().all(|s| claims.has_scope(s)),
             Rule::AnyScope(s) => s.iter().any(|s| claims.has_scope(s)),
             Rule::AllPermissions(p) => p.iter().all(|p| claims.has_permission(p)),
             Rule::AnyPermission(p) => p.iter().any(|p| claims.has_permission(p)),
+            Rule::Claim(rule) => {
+                return rule.test(claims).map_err(|why| {
+                    tracing::debug!(%why, "access refused: claim rule");
+                    Refusal::invalid("the access token is not valid")
+                });
+            }
+        };
+        if allowed {
+            return Ok(());
         }
+        let listed = self.listed();
+        tracing::debug!(required = %listed, "access refused: insufficient scope");
+        Err(Refusal::insufficient(listed))
     }
 
     fn listed(&self) -> String {
@@ -684,6 +1012,7 @@ impl Rule {
             | Rule::AnyScope(v)
             | Rule::AllPermissions(v)
             | Rule::AnyPermission(v) => v.join(" "),
+            Rule::Claim(_) => String::new(),
         }
     }
 }
@@ -714,9 +1043,17 @@ pub fn require_any_permission<I: IntoIterator<Item = S>, S: Into<String>>(
     Require(Rule::AnyPermission(owned(permissions)))
 }
 
-/// A route's requirement of scopes or permissions ([`require_scopes`] and its siblings), as a
-/// `tower` layer placed inside an [`AuthLayer`]: 401 without a verified token, 403
-/// `insufficient_scope` without what it requires.
+/// A layer for routes whose tokens must pass `rule` (a claim equal to a value, including
+/// values, present, or a check over the claims): 401 `invalid_token` when one does not, the
+/// reason going to `tracing`, not to the caller.
+pub fn require_claim(rule: ClaimRule) -> Require {
+    Require(Rule::Claim(rule))
+}
+
+/// A route's requirement of scopes, permissions or claims ([`require_scopes`] and its
+/// siblings, [`require_claim`]), as a `tower` layer placed inside an [`AuthLayer`]: 401
+/// without a verified token, 403 `insufficient_scope` without a scope or permission it
+/// requires, 401 `invalid_token` when a claim rule fails.
 #[derive(Clone, Debug)]
 pub struct Require(Rule);
 
@@ -764,11 +1101,10 @@ where
             let Some(who) = request.extensions().get::<Authenticated>() else {
                 return Err(Refusal::missing().response(&challenge));
             };
-            if !rule.allows(who.claims()) {
-                tracing::debug!(required = %rule.listed(), "access refused: insufficient scope");
-                return Err(Refusal::insufficient(rule.listed()).response(&challenge));
+            match rule.check(who.claims()) {
+                Ok(()) => Ok(request),
+                Err(refusal) => Err(refusal.response(&challenge)),
             }
-            Ok(request)
         })
     }
 }

@@ -12,7 +12,9 @@ use crate::claims::{
     take_date, take_str, take_str_or_array,
 };
 use crate::error::TokenValidationError;
-use crate::jwt::{Kind, RawToken};
+use crate::issuers::IssuerResolver;
+use crate::jwt::{Kind, Payload, RawToken};
+use crate::rules::ClaimRule;
 use crate::signature::SignatureVerifier;
 
 type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -23,6 +25,8 @@ type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 pub(crate) struct Core {
     /// Each accepted issuer with the keys its tokens are signed with (one cache each).
     issuers: Vec<(String, SignatureVerifier)>,
+    /// Further issuers, accepted by a function (access tokens only).
+    resolver: Option<IssuerResolver>,
     /// The accepted audiences: a token's `aud` must name one.
     audiences: Vec<String>,
     leeway: i64,
@@ -33,6 +37,7 @@ impl fmt::Debug for Core {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Core")
             .field("issuers", &self.issuers)
+            .field("resolver", &self.resolver)
             .field("audiences", &self.audiences)
             .field("leeway_secs", &self.leeway)
             .finish_non_exhaustive()
@@ -62,6 +67,7 @@ impl Core {
     fn new(signature: SignatureVerifier, issuer: String, audience: String) -> Self {
         Core {
             issuers: vec![(issuer, signature)],
+            resolver: None,
             audiences: vec![audience],
             leeway: 60,
             clock: Arc::new(SystemTime::now),
@@ -75,44 +81,104 @@ impl Core {
         }
     }
 
-    async fn verified_claims(
+    /// The token split, its header read, and the keys to check its signature with (with the
+    /// payload when it had to be read to choose them).
+    fn prepare<'t>(
+        &self,
+        token: &'t str,
+        expected_issuer: Option<&str>,
+    ) -> Result<(RawToken<'t>, Keys<'_>, Option<Payload>), TokenValidationError> {
+        let raw = RawToken::parse(token)?;
+        if let ([(_, only)], None) = (self.issuers.as_slice(), &self.resolver) {
+            // One issuer: no need to read the payload before the signature is checked.
+            return Ok((raw, Keys::Given(only), None));
+        }
+        let payload = raw.payload()?;
+        let keys = self.keys_for(payload.issuer(), expected_issuer)?;
+        Ok((raw, keys, Some(payload)))
+    }
+
+    /// The payload of a token whose signature was verified, once its `typ` is checked.
+    fn finish(
+        raw: &RawToken<'_>,
+        payload: Option<Payload>,
+        kind: Kind,
+    ) -> Result<Payload, TokenValidationError> {
+        kind.check(raw.header.typ.as_deref())?;
+        match payload {
+            Some(payload) => Ok(payload),
+            None => raw.payload(),
+        }
+    }
+
+    async fn verified_payload(
         &self,
         token: &str,
         kind: Kind,
-    ) -> Result<Map<String, Value>, TokenValidationError> {
-        let raw = RawToken::parse(token)?;
-        self.keys_for(&raw)?.verify(&raw).await?;
-        kind.check(raw.header.typ.as_deref())?;
-        raw.claims()
+        expected_issuer: Option<&str>,
+    ) -> Result<Payload, TokenValidationError> {
+        let (raw, keys, payload) = self.prepare(token, expected_issuer)?;
+        keys.get().verify(&raw).await?;
+        Self::finish(&raw, payload, kind)
     }
 
-    /// The keys to check a token's signature with: the one issuer's, or, with several, those of
-    /// the issuer its (not yet verified) `iss` names. The claim is checked again once the
-    /// signature is.
-    fn keys_for(&self, raw: &RawToken<'_>) -> Result<&SignatureVerifier, TokenValidationError> {
-        if let [(_, only)] = self.issuers.as_slice() {
-            return Ok(only);
+    fn verified_payload_blocking(
+        &self,
+        token: &str,
+        kind: Kind,
+        expected_issuer: Option<&str>,
+        runtime: &BlockingRuntime,
+    ) -> Result<Payload, TokenValidationError> {
+        let (raw, keys, payload) = self.prepare(token, expected_issuer)?;
+        keys.get().verify_blocking(&raw, runtime)?;
+        Self::finish(&raw, payload, kind)
+    }
+
+    /// The keys of the issuer a token's (not yet verified) `iss` names: one of those given,
+    /// or one the resolver accepts. With an expected issuer (the request's), `iss` must be
+    /// it. The claim is checked again once the signature is.
+    fn keys_for(
+        &self,
+        iss: Option<&str>,
+        expected_issuer: Option<&str>,
+    ) -> Result<Keys<'_>, TokenValidationError> {
+        let mismatch = |expected: String| {
+            TokenValidationError::mismatch(
+                "iss",
+                expected,
+                iss.map_or_else(|| "none".to_owned(), |i| format!("{i:?}")),
+            )
+        };
+        if let Some(expected) = expected_issuer
+            && iss != Some(expected)
+        {
+            return Err(mismatch(format!(
+                "{expected:?} (the issuer of this request)"
+            )));
         }
-        let claims = raw.claims()?;
-        let iss = claims.get("iss").and_then(Value::as_str);
-        self.issuers
-            .iter()
-            .find(|(issuer, _)| Some(issuer.as_str()) == iss)
-            .map(|(_, keys)| keys)
-            .ok_or_else(|| {
-                TokenValidationError::mismatch(
-                    "iss",
-                    self.expected_issuers(),
-                    iss.map_or_else(|| "none".to_owned(), |i| format!("{i:?}")),
-                )
-            })
+        let Some(iss) = iss else {
+            return Err(mismatch(self.expected_issuers()));
+        };
+        if let Some((_, keys)) = self.issuers.iter().find(|(issuer, _)| issuer == iss) {
+            return Ok(Keys::Given(keys));
+        }
+        match self.resolver.as_ref().and_then(|r| r.keys(iss)) {
+            Some(keys) => Ok(Keys::Resolved(keys)),
+            None => Err(mismatch(self.expected_issuers())),
+        }
     }
 
     fn expected_issuers(&self) -> String {
+        let resolved = if self.resolver.is_some() {
+            " or one the resolver accepts"
+        } else {
+            ""
+        };
         match self.issuers.as_slice() {
-            [(one, _)] => format!("{one:?}"),
+            [] => "an issuer the resolver accepts".to_owned(),
+            [(one, _)] => format!("{one:?}{resolved}"),
             many => format!(
-                "one of {:?}",
+                "one of {:?}{resolved}",
                 many.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>()
             ),
         }
@@ -125,21 +191,27 @@ impl Core {
         }
     }
 
-    fn verified_claims_blocking(
+    fn check_issuer(
         &self,
-        token: &str,
-        kind: Kind,
-        runtime: &BlockingRuntime,
-    ) -> Result<Map<String, Value>, TokenValidationError> {
-        let raw = RawToken::parse(token)?;
-        self.keys_for(&raw)?.verify_blocking(&raw, runtime)?;
-        kind.check(raw.header.typ.as_deref())?;
-        raw.claims()
-    }
-
-    fn check_issuer(&self, iss: Option<String>) -> Result<String, TokenValidationError> {
+        iss: Option<String>,
+        expected_issuer: Option<&str>,
+    ) -> Result<String, TokenValidationError> {
         let iss = require(iss, "iss", || self.expected_issuers())?;
-        if !self.issuers.iter().any(|(issuer, _)| *issuer == iss) {
+        if let Some(expected) = expected_issuer
+            && iss != expected
+        {
+            return Err(TokenValidationError::mismatch(
+                "iss",
+                format!("{expected:?} (the issuer of this request)"),
+                format!("{iss:?}"),
+            ));
+        }
+        let accepted = self.issuers.iter().any(|(issuer, _)| *issuer == iss)
+            || self
+                .resolver
+                .as_ref()
+                .is_some_and(|r| r.keys(&iss).is_some());
+        if !accepted {
             return Err(TokenValidationError::mismatch(
                 "iss",
                 self.expected_issuers(),
@@ -234,7 +306,7 @@ impl Core {
         );
         let (org_id, org_name) = (take_str(m, "org_id")?, take_str(m, "org_name")?);
 
-        let iss = self.check_issuer(iss)?;
+        let iss = self.check_issuer(iss, None)?;
         let sub = require(sub, "sub", || "a string".to_owned())?;
         let aud = self.check_audience(aud)?;
         let now = self.now();
@@ -318,7 +390,7 @@ impl Core {
             take_str(m, "sub")?,
             take_str(m, "sid")?,
         );
-        let iss = self.check_issuer(iss)?;
+        let iss = self.check_issuer(iss, None)?;
         let aud = self.check_audience(aud)?;
         let now = self.now();
         let iat = require(iat, "iat", || "a number of seconds".to_owned())?;
@@ -383,6 +455,7 @@ impl Core {
         &self,
         mut map: Map<String, Value>,
         organizations: &[String],
+        expected_issuer: Option<&str>,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
         let m = &mut map;
         let (iss, sub, aud) = (
@@ -402,7 +475,7 @@ impl Core {
         );
         let (org_id, org_name) = (take_str(m, "org_id")?, take_str(m, "org_name")?);
 
-        let iss = self.check_issuer(iss)?;
+        let iss = self.check_issuer(iss, expected_issuer)?;
         let aud = self.check_audience(aud)?;
         let now = self.now();
         let exp = require(exp, "exp", || "a number of seconds".to_owned())?;
@@ -529,8 +602,8 @@ impl TokenVerifier {
         token: &str,
         options: &VerifyOptions,
     ) -> Result<IdTokenClaims, TokenValidationError> {
-        let claims = self.core.verified_claims(token, Kind::Id).await?;
-        self.core.id_claims(claims, options)
+        let payload = self.core.verified_payload(token, Kind::Id, None).await?;
+        self.core.id_claims(payload.claims, options)
     }
 
     pub(crate) fn verify_blocking(
@@ -539,17 +612,17 @@ impl TokenVerifier {
         options: &VerifyOptions,
         runtime: &BlockingRuntime,
     ) -> Result<IdTokenClaims, TokenValidationError> {
-        let claims = self
+        let payload = self
             .core
-            .verified_claims_blocking(token, Kind::Id, runtime)?;
-        self.core.id_claims(claims, options)
+            .verified_payload_blocking(token, Kind::Id, None, runtime)?;
+        self.core.id_claims(payload.claims, options)
     }
 }
 
 /// Verifies access tokens issued for an API: the signature with pinned algorithms, `iss`,
 /// `aud`, `exp` (and `iat`, `nbf` when present) with a leeway, and optionally an allow-list of
-/// organizations. Scopes and permissions are then checked on the returned
-/// [`AccessTokenClaims`].
+/// organizations, [`ClaimRule`]s, required claims and a maximum token age. Scopes and
+/// permissions are then checked on the returned [`AccessTokenClaims`].
 ///
 /// Cloning is cheap; clones share the key cache, and the cache of verified tokens (see
 /// [`cache`](Self::cache)) as long as their settings are the same: a clone whose settings are
@@ -558,10 +631,42 @@ impl TokenVerifier {
 pub struct AccessTokenVerifier {
     /// Everything a verdict depends on. Changed only through `reconfigure`.
     core: Core,
-    organizations: Vec<String>,
+    checks: Checks,
     /// Tokens verified lately under these settings, by their exact text (off unless
     /// [`cache`](Self::cache) is set).
     cache: Option<Arc<VerifiedCache>>,
+}
+
+/// What an API requires of a token beyond the standard claims.
+#[derive(Clone, Debug, Default)]
+struct Checks {
+    organizations: Vec<String>,
+    rules: Vec<ClaimRule>,
+    max_age: Option<Duration>,
+}
+
+/// A verified access token: its claims as read, and its payload's JSON text (from which a
+/// caller's own claims type is read on demand).
+pub(crate) struct Verified {
+    pub(crate) claims: Arc<AccessTokenClaims>,
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) payload: Vec<u8>,
+}
+
+/// The keys a token's signature is checked with: one of the issuers given, or one a resolver
+/// accepted.
+enum Keys<'a> {
+    Given(&'a SignatureVerifier),
+    Resolved(SignatureVerifier),
+}
+
+impl Keys<'_> {
+    fn get(&self) -> &SignatureVerifier {
+        match self {
+            Keys::Given(keys) => keys,
+            Keys::Resolved(keys) => keys,
+        }
+    }
 }
 
 impl AccessTokenVerifier {
@@ -574,7 +679,33 @@ impl AccessTokenVerifier {
     ) -> Self {
         AccessTokenVerifier {
             core: Core::new(signature_verifier.into(), issuer.into(), audience.into()),
-            organizations: Vec::new(),
+            checks: Checks::default(),
+            cache: None,
+        }
+    }
+
+    /// A verifier for tokens issued by `issuer` (`https://YOUR_DOMAIN/`) for `audience`, with
+    /// the keys its OpenID discovery document names
+    /// ([`AsymmetricSignatureVerifier::discover`](crate::AsymmetricSignatureVerifier::discover):
+    /// RS256, the document's `issuer` checked against `issuer`).
+    pub fn from_issuer(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        let issuer = issuer.into();
+        let keys = crate::AsymmetricSignatureVerifier::discover(issuer.clone());
+        Self::new(keys, issuer, audience)
+    }
+
+    /// A verifier for tokens for `audience` from the issuers `resolver` accepts (and no
+    /// other, until [`issuer`](Self::issuer) adds one).
+    pub fn with_resolver(resolver: IssuerResolver, audience: impl Into<String>) -> Self {
+        AccessTokenVerifier {
+            core: Core {
+                issuers: Vec::new(),
+                resolver: Some(resolver),
+                audiences: vec![audience.into()],
+                leeway: 60,
+                clock: Arc::new(SystemTime::now),
+            },
+            checks: Checks::default(),
             cache: None,
         }
     }
@@ -587,8 +718,8 @@ impl AccessTokenVerifier {
     /// the changed verifier starts a new, empty cache (of the same capacity): a token another
     /// issuer, audience, organization list, leeway or clock accepted never passes here
     /// unchecked, and clones with other settings never answer for each other.
-    fn reconfigure(mut self, change: impl FnOnce(&mut Core, &mut Vec<String>)) -> Self {
-        change(&mut self.core, &mut self.organizations);
+    fn reconfigure(mut self, change: impl FnOnce(&mut Core, &mut Checks)) -> Self {
+        change(&mut self.core, &mut self.checks);
         self.cache = self
             .cache
             .map(|cache| Arc::new(VerifiedCache::new(cache.capacity)));
@@ -609,6 +740,13 @@ impl AccessTokenVerifier {
         self.configure(|core| core.issuers.push(issuer))
     }
 
+    /// Also accepts tokens of the issuers `resolver` accepts (replacing a resolver set
+    /// before), each with the keys it gives: issuers known only at run time (the tenants of a
+    /// multi-tenant API, their custom domains).
+    pub fn resolver(self, resolver: IssuerResolver) -> Self {
+        self.configure(|core| core.resolver = Some(resolver))
+    }
+
     /// Also accepts tokens for `audience` (another API identifier): a token's `aud` must name
     /// one of the audiences.
     pub fn audience(self, audience: impl Into<String>) -> Self {
@@ -616,7 +754,7 @@ impl AccessTokenVerifier {
         self.configure(|core| core.audiences.push(audience))
     }
 
-    /// The accepted issuers, in the order given.
+    /// The accepted issuers, in the order given (not those of a resolver).
     pub fn issuers(&self) -> impl Iterator<Item = &str> {
         self.core.issuers.iter().map(|(i, _)| i.as_str())
     }
@@ -636,17 +774,44 @@ impl AccessTokenVerifier {
         S: Into<String>,
     {
         let organizations: Vec<String> = organizations.into_iter().map(Into::into).collect();
-        self.reconfigure(|_, allowed| *allowed = organizations)
+        self.reconfigure(|_, checks| checks.organizations = organizations)
+    }
+
+    /// Every token must also pass `rule` (added to the rules set before): a claim equal to a
+    /// value, including values, present, or a check over the claims. A token that fails is
+    /// [`TokenValidationError::ClaimRule`].
+    pub fn claim_rule(self, rule: ClaimRule) -> Self {
+        self.reconfigure(|_, checks| checks.rules.push(rule))
+    }
+
+    /// Every token must carry these claims (standard or custom, any value but `null`): a
+    /// [`ClaimRule::present`] each.
+    pub fn required_claims<I, S>(self, claims: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let rules: Vec<ClaimRule> = claims.into_iter().map(ClaimRule::present).collect();
+        self.reconfigure(|_, checks| checks.rules.extend(rules))
+    }
+
+    /// Every token must carry `iat` and have been issued at most `max_age` ago (plus the
+    /// leeway): [`TokenValidationError::TooOld`] otherwise. Checked at every verification,
+    /// cached tokens included.
+    pub fn max_token_age(self, max_age: Duration) -> Self {
+        self.reconfigure(|_, checks| checks.max_age = Some(max_age))
     }
 
     /// Remembers up to `capacity` verified tokens, by their exact text, until their `exp`
     /// (never at or past it, leeway not counted), so that a token repeated by its client is
     /// checked once: a cached token's claims come back without a signature check. Off by
-    /// default. (DPoP proofs are checked on every request whatever this cache holds.)
+    /// default. (DPoP proofs, claim rules and the maximum token age are checked on every
+    /// request whatever this cache holds.)
     ///
     /// A verdict stands only for the settings that reached it: clones share the cache while
     /// their settings are the same, and any setting changed afterwards (issuers, audiences,
-    /// organizations, leeway, clock) gives the verifier a new, empty cache of this capacity.
+    /// organizations, rules, leeway, clock) gives the verifier a new, empty cache of this
+    /// capacity.
     pub fn cache(mut self, capacity: usize) -> Self {
         self.cache = (capacity > 0).then(|| Arc::new(VerifiedCache::new(capacity)));
         self
@@ -654,16 +819,43 @@ impl AccessTokenVerifier {
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, TokenValidationError> {
+        let verified = self.verify_shared(token, None).await?;
+        Ok(AccessTokenClaims::clone(&verified.claims))
+    }
+
+    /// Verifies `token` as one `issuer` must have issued (the issuer the request names: the
+    /// tenant of the `Host` it was sent to, say), and returns its claims. `issuer` must also
+    /// be one the verifier accepts (given, or accepted by its resolver).
+    pub async fn verify_for_issuer(
+        &self,
+        token: &str,
+        issuer: &str,
+    ) -> Result<AccessTokenClaims, TokenValidationError> {
+        let verified = self.verify_shared(token, Some(issuer)).await?;
+        Ok(AccessTokenClaims::clone(&verified.claims))
+    }
+
+    /// Verifies `token` (from the cache when it holds it), then applies the checks that are
+    /// made on every use.
+    pub(crate) async fn verify_shared(
+        &self,
+        token: &str,
+        expected_issuer: Option<&str>,
+    ) -> Result<Arc<Verified>, TokenValidationError> {
         let now = self.core.now();
-        if let Some(claims) = self.cache.as_ref().and_then(|c| c.get(token, now)) {
-            return Ok(claims);
-        }
-        let claims = self.core.verified_claims(token, Kind::Access).await?;
-        let claims = self.core.access_claims(claims, &self.organizations)?;
-        if let Some(cache) = &self.cache {
-            cache.put(token, &claims, now);
-        }
-        Ok(claims)
+        let cached = self.cache.as_ref().and_then(|c| c.get(token, now));
+        let verified = match cached {
+            Some(verified) => verified,
+            None => {
+                let payload = self
+                    .core
+                    .verified_payload(token, Kind::Access, expected_issuer)
+                    .await?;
+                self.verified(token, payload, expected_issuer, now)?
+            }
+        };
+        self.admit(&verified, expected_issuer, now)?;
+        Ok(verified)
     }
 
     pub(crate) fn verify_blocking(
@@ -671,10 +863,72 @@ impl AccessTokenVerifier {
         token: &str,
         runtime: &BlockingRuntime,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
-        let claims = self
+        let now = self.core.now();
+        let payload = self
             .core
-            .verified_claims_blocking(token, Kind::Access, runtime)?;
-        self.core.access_claims(claims, &self.organizations)
+            .verified_payload_blocking(token, Kind::Access, None, runtime)?;
+        let verified = self.verified(token, payload, None, now)?;
+        self.admit(&verified, None, now)?;
+        Ok(AccessTokenClaims::clone(&verified.claims))
+    }
+
+    /// The claims of a token whose signature was verified, checked and cached.
+    fn verified(
+        &self,
+        token: &str,
+        payload: Payload,
+        expected_issuer: Option<&str>,
+        now: i64,
+    ) -> Result<Arc<Verified>, TokenValidationError> {
+        let claims =
+            self.core
+                .access_claims(payload.claims, &self.checks.organizations, expected_issuer)?;
+        let verified = Arc::new(Verified {
+            claims: Arc::new(claims),
+            payload: payload.bytes,
+        });
+        if let Some(cache) = &self.cache {
+            cache.put(token, &verified, now);
+        }
+        Ok(verified)
+    }
+
+    /// The checks made at every use of a token, cached or not: the request's issuer, the
+    /// maximum age, the claim rules.
+    fn admit(
+        &self,
+        verified: &Verified,
+        expected_issuer: Option<&str>,
+        now: i64,
+    ) -> Result<(), TokenValidationError> {
+        let claims = &verified.claims;
+        if let Some(expected) = expected_issuer
+            && claims.iss != expected
+        {
+            return Err(TokenValidationError::mismatch(
+                "iss",
+                format!("{expected:?} (the issuer of this request)"),
+                format!("{:?}", claims.iss),
+            ));
+        }
+        if let Some(max_age) = self.checks.max_age {
+            let iat = require(claims.iat, "iat", || {
+                "a number of seconds (required when max_token_age is set)".to_owned()
+            })?;
+            let earliest = now
+                .saturating_sub(seconds(max_age))
+                .saturating_sub(self.core.leeway);
+            if iat < earliest {
+                return Err(TokenValidationError::TooOld {
+                    expected: earliest,
+                    found: iat,
+                });
+            }
+        }
+        self.checks
+            .rules
+            .iter()
+            .try_for_each(|rule| rule.test(claims))
     }
 }
 
@@ -724,16 +978,29 @@ impl LogoutTokenVerifier {
     /// Verifies `token` (the `logout_token` form parameter) and returns its claims. Keep its
     /// `jti` for the token's lifetime to refuse a replay.
     pub async fn verify(&self, token: &str) -> Result<LogoutTokenClaims, TokenValidationError> {
-        let claims = self.core.verified_claims(token, Kind::Logout).await?;
-        self.core.logout_claims(claims)
+        let payload = self
+            .core
+            .verified_payload(token, Kind::Logout, None)
+            .await?;
+        self.core.logout_claims(payload.claims)
     }
 }
 
 /// Verified access tokens by their exact text, each until its `exp`.
-#[derive(Debug)]
 struct VerifiedCache {
     capacity: usize,
-    entries: std::sync::RwLock<std::collections::HashMap<String, AccessTokenClaims>>,
+    entries: std::sync::RwLock<std::collections::HashMap<String, Arc<Verified>>>,
+}
+
+/// The tokens are credentials: only their number is shown.
+impl fmt::Debug for VerifiedCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tokens = self.entries.read().map_or(0, |e| e.len());
+        f.debug_struct("VerifiedCache")
+            .field("capacity", &self.capacity)
+            .field("tokens", &tokens)
+            .finish()
+    }
 }
 
 impl VerifiedCache {
@@ -744,27 +1011,27 @@ impl VerifiedCache {
         }
     }
 
-    /// The claims of `token` if it was verified and has not expired (`exp` itself included).
-    fn get(&self, token: &str, now: i64) -> Option<AccessTokenClaims> {
+    /// The verified `token` if it was verified and has not expired (`exp` itself included).
+    fn get(&self, token: &str, now: i64) -> Option<Arc<Verified>> {
         let entries = self.entries.read().ok()?;
-        let claims = entries.get(token)?;
-        (now < claims.exp).then(|| claims.clone())
+        let verified = entries.get(token)?;
+        (now < verified.claims.exp).then(|| Arc::clone(verified))
     }
 
-    fn put(&self, token: &str, claims: &AccessTokenClaims, now: i64) {
-        if claims.exp <= now {
+    fn put(&self, token: &str, verified: &Arc<Verified>, now: i64) {
+        if verified.claims.exp <= now {
             return;
         }
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
         if entries.len() >= self.capacity {
-            entries.retain(|_, c| c.exp > now);
+            entries.retain(|_, v| v.claims.exp > now);
             // Still full of live tokens: start over rather than grow.
             if entries.len() >= self.capacity {
                 entries.clear();
             }
         }
-        entries.insert(token.to_owned(), claims.clone());
+        entries.insert(token.to_owned(), Arc::clone(verified));
     }
 }

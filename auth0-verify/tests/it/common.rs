@@ -185,3 +185,119 @@ pub async fn hits(server: &MockServer) -> usize {
         .map(|r| r.len())
         .unwrap_or(0)
 }
+
+pub const EC_P256_PUBLIC: &str = include_str!("../fixtures/ec_p256.pub.pem");
+
+pub fn es256(claims: &Value) -> String {
+    sign(
+        jsonwebtoken::Algorithm::ES256,
+        Some("key-ec"),
+        &ec_p256(),
+        claims,
+    )
+}
+
+pub fn ec_jwk() -> Value {
+    jwk(&ec_p256(), jsonwebtoken::Algorithm::ES256, "key-ec", true)
+}
+
+/// What an axum router answered.
+pub struct Answer {
+    pub status: axum::http::StatusCode,
+    pub challenge: Option<String>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The 401 `invalid_token` answer, which names nothing of what failed.
+    pub fn assert_invalid_token(&self, secrets: &[&str]) {
+        assert_eq!(
+            self.status,
+            axum::http::StatusCode::UNAUTHORIZED,
+            "{}",
+            self.body
+        );
+        assert_eq!(self.json()["error"], "invalid_token", "{}", self.body);
+        let challenge = self.challenge.as_deref().unwrap_or("");
+        assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+        for secret in secrets {
+            assert!(
+                !self.body.contains(secret) && !challenge.contains(secret),
+                "{secret:?} is echoed: {} / {challenge}",
+                self.body
+            );
+        }
+    }
+}
+
+/// Sends `request` through `app` (in process, through tower's `oneshot`).
+pub async fn send(app: &axum::Router, request: axum::http::Request<axum::body::Body>) -> Answer {
+    use tower::ServiceExt as _;
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let challenge = response
+        .headers()
+        .get(axum::http::header::WWW_AUTHENTICATE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        challenge,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+/// `GET path` with `Authorization: Bearer token` when a token is given.
+pub async fn get_with(app: &axum::Router, path: &str, token: Option<&str>) -> Answer {
+    let mut request = axum::http::Request::get(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    send(app, request.body(axum::body::Body::empty()).unwrap()).await
+}
+
+/// The `tracing` output (`debug` and up) of this thread while the guard lives.
+pub struct Logs {
+    buffer: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl Logs {
+    pub fn capture() -> Self {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = LogWriter(std::sync::Arc::clone(&buffer));
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        Logs {
+            buffer,
+            _guard: tracing::subscriber::set_default(subscriber),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.lock().unwrap()).into_owned()
+    }
+}
+
+#[derive(Clone)]
+struct LogWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

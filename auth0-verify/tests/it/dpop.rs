@@ -263,6 +263,65 @@ async fn modes_and_bindings() {
     );
 }
 
+/// The DPoP rules with the token also taken from a cookie: only the `Authorization` header
+/// carries DPoP-bound tokens.
+#[tokio::test]
+async fn tokens_from_a_cookie_are_bearer_tokens() {
+    use auth0_verify::protect::TokenSource;
+    let app = |mode: DpopMode| {
+        let verifier = AccessTokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, API);
+        let options = DpopOptions::new().mode(mode).public_origin(ORIGIN).unwrap();
+        let source = TokenSource::cookie("at").or(TokenSource::authorization());
+        Router::new()
+            .route("/private", get(|| async { "ok" }))
+            .layer(AuthLayer::new(verifier).dpop(options).token_from(source))
+    };
+    let cookie_call = |app: Router, token: String, proof: Option<String>| async move {
+        let mut request = Request::get("/private").header(header::COOKIE, format!("at={token}"));
+        if let Some(proof) = proof {
+            request = request.header("dpop", proof);
+        }
+        let response = app
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+        )
+    };
+    let key = ClientKey::es256();
+    let bound = access_token(Some(&key.jkt()));
+    let unbound = access_token(None);
+
+    let (status, _) = cookie_call(app(DpopMode::Allowed), unbound.clone(), None).await;
+    assert_eq!(status, StatusCode::OK);
+    // A bound token in a cookie is refused, its proof or not.
+    let proof = key.proof("GET", HTU, &bound, json!({}), json!({}));
+    for proof in [None, Some(proof)] {
+        let (status, body) = cookie_call(app(DpopMode::Allowed), bound.clone(), proof).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"], "invalid_token");
+    }
+    // DPoP required: nothing from a cookie passes.
+    let (status, body) = cookie_call(app(DpopMode::Required), unbound, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "invalid_token");
+    // The header form still takes the bound token with its proof.
+    let proof = key.proof("GET", HTU, &bound, json!({}), json!({}));
+    let a = call(
+        &app(DpopMode::Required),
+        Some(format!("DPoP {bound}")),
+        &[proof],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+}
+
 #[tokio::test]
 async fn hostile_proofs_are_refused() {
     let app = app(DpopMode::Allowed);

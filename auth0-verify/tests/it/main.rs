@@ -3,10 +3,13 @@
 mod access_token;
 mod algorithms;
 mod blocking;
+mod claims;
 mod common;
 mod dpop;
 mod hostile_jwks;
 mod id_token;
 mod jwks;
+mod keys_and_issuers;
 mod protect;
+mod token_sources;
 mod token_types;
