@@ -9,7 +9,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Why a token was rejected.
 ///
 /// Every claim-related case names the claim and shows the expected and the found values.
-/// Times are seconds since the Unix epoch.
+/// Times are held as seconds since the Unix epoch and printed as RFC 3339 UTC times with the
+/// seconds (`2026-12-06T23:00:05Z`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenValidationError {
@@ -104,7 +105,9 @@ pub enum TokenValidationError {
     },
     /// `exp` is in the past, beyond the leeway.
     #[error(
-        "claim `exp`: expected a time at or after {expected} (now - leeway), found {found} (expired)"
+        "claim `exp`: expected a time at or after {} (now - leeway), found {} (expired)",
+        Time(*.expected),
+        Time(*.found)
     )]
     Expired {
         /// The earliest acceptable expiry: now minus the leeway.
@@ -114,7 +117,9 @@ pub enum TokenValidationError {
     },
     /// `iat` is in the future, beyond the leeway.
     #[error(
-        "claim `iat`: expected a time at or before {expected} (now + leeway), found {found} (issued in the future)"
+        "claim `iat`: expected a time at or before {} (now + leeway), found {} (issued in the future)",
+        Time(*.expected),
+        Time(*.found)
     )]
     IssuedInFuture {
         /// The latest acceptable issue time: now plus the leeway.
@@ -124,7 +129,9 @@ pub enum TokenValidationError {
     },
     /// `nbf` is in the future, beyond the leeway.
     #[error(
-        "claim `nbf`: expected a time at or before {expected} (now + leeway), found {found} (not yet valid)"
+        "claim `nbf`: expected a time at or before {} (now + leeway), found {} (not yet valid)",
+        Time(*.expected),
+        Time(*.found)
     )]
     NotYetValid {
         /// The latest acceptable `nbf`: now plus the leeway.
@@ -134,7 +141,9 @@ pub enum TokenValidationError {
     },
     /// `auth_time` is older than `max_age` allows.
     #[error(
-        "claim `auth_time`: expected a time at or after {expected} (now - max_age - leeway), found {found} (authentication too old)"
+        "claim `auth_time`: expected a time at or after {} (now - max_age - leeway), found {} (authentication too old)",
+        Time(*.expected),
+        Time(*.found)
     )]
     AuthenticationTooOld {
         /// The earliest acceptable authentication time.
@@ -144,7 +153,9 @@ pub enum TokenValidationError {
     },
     /// The token is older than the verifier's `max_token_age` allows (by its `iat`).
     #[error(
-        "claim `iat`: expected a time at or after {expected} (now - max_token_age - leeway), found {found} (token too old)"
+        "claim `iat`: expected a time at or after {} (now - max_token_age - leeway), found {} (token too old)",
+        Time(*.expected),
+        Time(*.found)
     )]
     TooOld {
         /// The earliest acceptable issue time.
@@ -358,5 +369,68 @@ impl JwksError {
             JwksError::Status { status, .. } => Some(*status),
             _ => None,
         }
+    }
+}
+
+/// A time in seconds since the Unix epoch, printed as an RFC 3339 UTC time
+/// (`2026-12-06T23:00:05Z`); one outside the years 0 to 9999 prints as its seconds.
+struct Time(i64);
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Days since the epoch to a civil date (proleptic Gregorian calendar), by eras of
+        // 400 years (146,097 days).
+        let (days, second_of_day) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_index = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+        let month = if month_index < 10 {
+            month_index + 3
+        } else {
+            month_index - 9
+        };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        if !(0..=9999).contains(&year) {
+            return write!(f, "{} s after the Unix epoch", self.0);
+        }
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            second_of_day / 3_600,
+            second_of_day % 3_600 / 60,
+            second_of_day % 60
+        )
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::Time;
+
+    #[test]
+    fn times_print_as_rfc_3339_with_the_seconds() {
+        for (seconds, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_796_598_005, "2026-12-06T23:00:05Z"),
+            (-1, "1969-12-31T23:59:59Z"),
+            (253_402_300_799, "9999-12-31T23:59:59Z"),
+            (-62_167_219_200, "0000-01-01T00:00:00Z"),
+        ] {
+            assert_eq!(Time(seconds).to_string(), text, "{seconds}");
+        }
+        assert_eq!(
+            Time(i64::MAX).to_string(),
+            format!("{} s after the Unix epoch", i64::MAX)
+        );
+        assert_eq!(
+            Time(253_402_300_800).to_string(),
+            "253402300800 s after the Unix epoch"
+        );
     }
 }
