@@ -38,6 +38,10 @@ pub struct Output {
     pub files: BTreeMap<PathBuf, String>,
     /// The `[features]` block of `auth0-mgmt/Cargo.toml` (between the generated markers).
     pub features_block: String,
+    /// The umbrella's features of the Management resources, in the workspace's `Cargo.toml`
+    /// (between [`UMBRELLA_FEATURES_MARKERS`]): each resource's name turns on `mgmt` and that
+    /// resource of `auth0-mgmt`, so that one dependency on `auth0` suffices.
+    pub umbrella_features_block: String,
     /// API surface text per resource (and `shared`).
     pub surface: BTreeMap<String, String>,
     /// `(pass, places touched)` for each normalization pass.
@@ -212,9 +216,14 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             .collect();
         features_block.push_str(&format!("{f} = [{}]\n", deps.join(", ")));
     }
+    let mut umbrella_features_block = String::new();
+    for f in &features {
+        umbrella_features_block.push_str(&format!("{f} = [\"mgmt\", \"auth0-mgmt/{f}\"]\n"));
+    }
     Ok(Output {
         files,
         features_block,
+        umbrella_features_block,
         surface,
         passes: pass_counts,
         operations: facade_ops.len(),
@@ -282,15 +291,27 @@ pub const FEATURES_MARKERS: (&str, &str) = (
     "# END generated features\n",
 );
 
-/// Replaces the generated features block of a Cargo.toml text.
+/// Start and end markers of the generated Management resource features of the umbrella, in
+/// the workspace's `Cargo.toml`.
+pub const UMBRELLA_FEATURES_MARKERS: (&str, &str) = (
+    "# BEGIN generated Management resource features (cargo xtask codegen)\n",
+    "# END generated Management resource features\n",
+);
+
+/// Replaces the generated features block of `auth0-mgmt/Cargo.toml`'s text.
 pub fn splice_features(manifest: &str, block: &str) -> Result<String> {
-    let (begin, end) = FEATURES_MARKERS;
+    splice_block(manifest, FEATURES_MARKERS, block)
+}
+
+/// Replaces the block between `markers` of a manifest's text.
+pub fn splice_block(manifest: &str, markers: (&str, &str), block: &str) -> Result<String> {
+    let (begin, end) = markers;
     let start = manifest
         .find(begin)
-        .ok_or_else(|| anyhow::anyhow!("auth0-mgmt/Cargo.toml lacks `{}`", begin.trim()))?;
+        .ok_or_else(|| anyhow::anyhow!("the manifest lacks `{}`", begin.trim()))?;
     let stop = manifest
         .find(end)
-        .ok_or_else(|| anyhow::anyhow!("auth0-mgmt/Cargo.toml lacks `{}`", end.trim()))?;
+        .ok_or_else(|| anyhow::anyhow!("the manifest lacks `{}`", end.trim()))?;
     Ok(format!(
         "{}{begin}{block}{}",
         &manifest[..start],

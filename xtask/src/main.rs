@@ -98,6 +98,15 @@ fn codegen_cmd(root: &Path, spec_dir: &Path, check: bool) -> Result<()> {
         .map(|(rel, text)| (root.join(rel), text.clone()))
         .collect();
     expected.push((manifest_path.clone(), new_manifest));
+    let umbrella_path = root.join("Cargo.toml");
+    let umbrella = std::fs::read_to_string(&umbrella_path)
+        .with_context(|| format!("reading {}", umbrella_path.display()))?;
+    let new_umbrella = codegen::splice_block(
+        &umbrella,
+        codegen::UMBRELLA_FEATURES_MARKERS,
+        &out.umbrella_features_block,
+    )?;
+    expected.push((umbrella_path, new_umbrella));
 
     if check {
         let mut stale = Vec::new();
