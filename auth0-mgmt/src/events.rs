@@ -21,8 +21,10 @@ const CONNECTION_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// The longest wait before reconnecting that the server's `retry:` can ask for.
 const MAX_SERVER_RETRY: Duration = Duration::from_secs(30);
 
-/// How an event stream is kept up ([`EventsSubscribeRequest::events_with`]).
+/// How an event stream is kept up ([`EventsSubscribeRequest::events_with`]): the defaults,
+/// changed by the setters (`EventStreamSettings::default().idle_timeout(..)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventStreamSettings {
     /// A connection silent this long is dropped and made again (5 minutes by default): one
     /// whose answer's head has not come this long after the request was made (a wait for
@@ -45,6 +47,29 @@ impl Default for EventStreamSettings {
             reconnect_delay: Duration::from_secs(1),
             max_reconnects: 5,
         }
+    }
+}
+
+impl EventStreamSettings {
+    /// How long a connection may stay silent before it is made again (see
+    /// [`idle_timeout`](Self#structfield.idle_timeout)).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// The first wait before reconnecting (see
+    /// [`reconnect_delay`](Self#structfield.reconnect_delay)).
+    pub fn reconnect_delay(mut self, delay: Duration) -> Self {
+        self.reconnect_delay = delay;
+        self
+    }
+
+    /// How many reconnections in a row may fail (see
+    /// [`max_reconnects`](Self#structfield.max_reconnects)).
+    pub fn max_reconnects(mut self, reconnects: u32) -> Self {
+        self.max_reconnects = reconnects;
+        self
     }
 }
 

@@ -13,12 +13,23 @@ use tokio::sync::Mutex;
 
 use crate::Error;
 
-/// A Management API access token and how long it stays valid.
+/// A Management API access token and how long it stays valid ([`Token::new`]).
+#[non_exhaustive]
 pub struct Token {
     /// The token.
     pub access_token: AccessToken,
     /// Its lifetime from now; `None` for a token without a known expiry.
     pub expires_in: Option<Duration>,
+}
+
+impl Token {
+    /// A token valid for `expires_in` from now (`None`: no known expiry).
+    pub fn new(access_token: impl Into<AccessToken>, expires_in: Option<Duration>) -> Self {
+        Token {
+            access_token: access_token.into(),
+            expires_in,
+        }
+    }
 }
 
 impl std::fmt::Debug for Token {

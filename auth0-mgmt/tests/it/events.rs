@@ -110,11 +110,9 @@ async fn events_arrive_typed_and_the_stream_reconnects_with_the_last_event_id() 
         .token("test-token")
         .build()
         .unwrap();
-    let settings = EventStreamSettings {
-        idle_timeout: Duration::from_millis(300),
-        reconnect_delay: Duration::from_millis(10),
-        ..EventStreamSettings::default()
-    };
+    let settings = EventStreamSettings::default()
+        .idle_timeout(Duration::from_millis(300))
+        .reconnect_delay(Duration::from_millis(10));
     let events: Vec<_> = client
         .events()
         .subscribe()
@@ -167,11 +165,9 @@ async fn a_stream_that_cannot_be_kept_up_ends_with_an_error() {
         .token("test-token")
         .build()
         .unwrap();
-    let settings = EventStreamSettings {
-        reconnect_delay: Duration::from_millis(1),
-        max_reconnects: 2,
-        ..EventStreamSettings::default()
-    };
+    let settings = EventStreamSettings::default()
+        .reconnect_delay(Duration::from_millis(1))
+        .max_reconnects(2);
     let items: Vec<_> = client
         .events()
         .subscribe()
@@ -309,11 +305,9 @@ async fn an_answer_that_does_not_come_is_given_up_after_the_idle_timeout() {
         .token("test-token")
         .build()
         .unwrap();
-    let settings = EventStreamSettings {
-        idle_timeout: Duration::from_millis(300),
-        reconnect_delay: Duration::from_millis(10),
-        ..EventStreamSettings::default()
-    };
+    let settings = EventStreamSettings::default()
+        .idle_timeout(Duration::from_millis(300))
+        .reconnect_delay(Duration::from_millis(10));
     let items = items(&client, settings, 1).await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].as_ref().unwrap(), "o1");
@@ -333,11 +327,10 @@ async fn answers_that_never_come_end_the_stream_with_a_timeout() {
         .token("test-token")
         .build()
         .unwrap();
-    let settings = EventStreamSettings {
-        idle_timeout: Duration::from_millis(200),
-        reconnect_delay: Duration::from_millis(1),
-        max_reconnects: 2,
-    };
+    let settings = EventStreamSettings::default()
+        .idle_timeout(Duration::from_millis(200))
+        .reconnect_delay(Duration::from_millis(1))
+        .max_reconnects(2);
     let items = items(&client, settings, 10).await;
     assert_eq!(items.len(), 1);
     let err = items[0].as_ref().unwrap_err();

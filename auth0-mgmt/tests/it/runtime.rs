@@ -437,10 +437,10 @@ impl TokenSource for CountingSource {
     fn fetch(&self) -> TokenFuture<'_> {
         let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
         Box::pin(async move {
-            Ok(Token {
-                access_token: format!("custom-{n}").into(),
-                expires_in: Some(Duration::from_secs(3600)),
-            })
+            Ok(Token::new(
+                format!("custom-{n}"),
+                Some(Duration::from_secs(3600)),
+            ))
         })
     }
 }
