@@ -268,9 +268,18 @@ impl ApiError {
 }
 
 impl fmt::Display for ApiError {
+    /// `users.get answered 404 Not Found (inexistent_user): The user does not exist.`: the
+    /// status once (Auth0's `error` is left out when it only repeats the status's reason),
+    /// Auth0's codes, its message, and a hint where the cause is known.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} answered {}", self.operation, self.status)?;
-        let error = self.error.as_deref().map(printable);
+        let reason = self.status.canonical_reason();
+        let repeats_status = |text: &str| reason.is_some_and(|r| r.eq_ignore_ascii_case(text));
+        let error = self
+            .error
+            .as_deref()
+            .filter(|e| !repeats_status(e))
+            .map(printable);
         let code = self.error_code.as_deref().map(printable);
         match (&error, &code) {
             (Some(e), Some(c)) if e != c => write!(f, " ({e}, {c})")?,
@@ -279,13 +288,34 @@ impl fmt::Display for ApiError {
             (None, None) => {}
         }
         match &self.message {
-            Some(m) => write!(f, ": {}", printable(m)),
+            Some(m) if !repeats_status(m) => write!(f, ": {}", printable(m))?,
+            Some(_) => {}
             None if self.error.is_none() && !self.body.is_empty() => {
                 let text: String = self.body.redacted().chars().take(200).collect();
-                write!(f, ": {}", printable(&text))
+                write!(f, ": {}", printable(&text))?;
             }
-            None => Ok(()),
+            None => {}
         }
+        if let Some(hint) = self.hint() {
+            write!(f, " (hint: {hint})")?;
+        }
+        Ok(())
+    }
+}
+
+impl ApiError {
+    /// What to check, where the cause of an answer is known.
+    fn hint(&self) -> Option<&'static str> {
+        let token_endpoint = self.operation == "oauth/token";
+        let refused_client = matches!(
+            self.error.as_deref(),
+            Some("access_denied" | "invalid_client" | "unauthorized_client")
+        );
+        (token_endpoint && self.status == StatusCode::UNAUTHORIZED && refused_client).then_some(
+            "the application's credentials were refused: check the client id and the client \
+             secret (or the key of the client assertion) and that the application is allowed \
+             this grant",
+        )
     }
 }
 
@@ -440,6 +470,65 @@ fn find_closing_quote(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn api(operation: &'static str, status: u16, body: &'static str) -> String {
+        ApiError::new(
+            operation,
+            StatusCode::from_u16(status).unwrap(),
+            HeaderMap::new(),
+            Bytes::from_static(body.as_bytes()),
+        )
+        .to_string()
+    }
+
+    #[test]
+    fn api_errors_say_the_status_once_and_give_a_hint_where_the_cause_is_known() {
+        assert_eq!(
+            api(
+                "users.get",
+                404,
+                r#"{"statusCode":404,"error":"Not Found","message":"The user does not exist.","errorCode":"inexistent_user"}"#
+            ),
+            "users.get answered 404 Not Found (inexistent_user): The user does not exist."
+        );
+        assert_eq!(
+            api(
+                "roles.get",
+                404,
+                r#"{"statusCode":404,"error":"Not Found","message":"Not Found"}"#
+            ),
+            "roles.get answered 404 Not Found"
+        );
+        assert_eq!(
+            api(
+                "users.list",
+                400,
+                r#"{"error":"Bad Request","message":"q is invalid","errorCode":"invalid_query_string"}"#
+            ),
+            "users.list answered 400 Bad Request (invalid_query_string): q is invalid"
+        );
+        let refused = api(
+            "oauth/token",
+            401,
+            r#"{"error":"access_denied","error_description":"Unauthorized"}"#,
+        );
+        assert!(
+            refused.starts_with("oauth/token answered 401 Unauthorized (access_denied)"),
+            "{refused}"
+        );
+        assert!(refused.contains("hint: "), "{refused}");
+        assert!(
+            refused.contains("client id and the client secret"),
+            "{refused}"
+        );
+        // A refused user (not the application) gets no such hint.
+        let user = api(
+            "oauth/token",
+            403,
+            r#"{"error":"invalid_grant","error_description":"Wrong email or password."}"#,
+        );
+        assert!(!user.contains("hint"), "{user}");
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]

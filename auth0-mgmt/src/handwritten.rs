@@ -5,7 +5,7 @@ use progenitor_client::ClientInfo;
 use crate::runtime::{Build, RequestOptions, request_options};
 use crate::{ApiResponse, Client, Error, types};
 
-const IMPORT_OPERATION: &str = "post_users-imports";
+const IMPORT_OPERATION: &str = "jobs.users_imports.create";
 
 /// Request builder for `jobs.users_imports.create` (`POST /jobs/users-imports`): a
 /// `multipart/form-data` upload of a JSON file of users; finish with [`send`](Self::send).

@@ -530,7 +530,6 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
     } else {
         quote!(send_json)
     };
-    let op_id = &op.id;
     let builder_doc = format!(
         " Request builder for `{}` (`{} {}`); finish with [`send`](Self::send).",
         op_label,
@@ -614,7 +613,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
                         Ok(client.raw().#raw_ident(#(#call_args),*))
                     },
                 );
-                crate::runtime::#send(#op_id, client, options, build)
+                crate::runtime::#send(#op_label, client, options, build)
             }
         }
     };

@@ -249,7 +249,8 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
     let success = &fop.success;
     let item = &paging.item;
     let extract = &paging.extract;
-    let op_id = &fop.op.id;
+    // Errors name the operation as it is called: `users.list`.
+    let op_id = format!("{}.{}", fop.op.accessors().join("."), fop.op.method_name());
     let offset = |include_totals: bool| {
         let totals = include_totals.then(|| quote!(.include_totals(true)));
         quote! {

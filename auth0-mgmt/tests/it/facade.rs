@@ -347,7 +347,7 @@ async fn api_errors_keep_auth0_fields_and_the_raw_body() {
     assert_eq!(api.error(), Some("Not Found"));
     assert_eq!(api.error_code(), Some("inexistent_user"));
     assert_eq!(api.message(), Some("The user does not exist."));
-    assert_eq!(api.operation(), "get_users_by_id");
+    assert_eq!(api.operation(), "users.get");
     assert!(err.to_string().contains("inexistent_user"), "{err}");
 }
 
@@ -457,7 +457,7 @@ async fn a_body_of_the_wrong_shape_names_the_operation_and_json_path() {
             body,
             ..
         } => {
-            assert_eq!(operation, "get_users_by_id");
+            assert_eq!(operation, "users.get");
             assert_eq!(path, "identities[0].isSocial");
             assert!(!body.is_empty());
         }

@@ -762,7 +762,7 @@ async fn each_request_is_a_tracing_span_without_secrets() {
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("auth0.request"), "{text}");
-    assert!(text.contains("operation=\"get_users_by_id\""), "{text}");
+    assert!(text.contains("operation=\"users.get\""), "{text}");
     assert!(text.contains("method=GET"), "{text}");
     assert!(text.contains("path=/api/v2/users/auth0%7C42"), "{text}");
     assert!(text.contains("status=200"), "{text}");
@@ -886,7 +886,7 @@ async fn the_timeout_covers_reading_the_whole_answer() {
     let took = started.elapsed();
     match &err {
         Error::Timeout {
-            operation: "get_users_by_id",
+            operation: "users.get",
             source: auth0_mgmt::http::TimedOut::Deadline { after },
         } => assert_eq!(*after, Duration::from_millis(300)),
         other => panic!("{other:?}"),

@@ -177,7 +177,7 @@ impl<'a> ActionsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_action(body))
         });
-        crate::runtime::send_json("post_action", client, options, build)
+        crate::runtime::send_json("actions.create", client, options, build)
     }
 }
 /// Request builder for `actions.delete` (`DELETE /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -217,7 +217,7 @@ impl<'a> ActionsDeleteRequest<'a> {
             crate::runtime::path_value("actions.delete", "id", &self.id)?;
             Ok(client.raw().delete_action(&self.id, self.force))
         });
-        crate::runtime::send_empty("delete_action", client, options, build)
+        crate::runtime::send_empty("actions.delete", client, options, build)
     }
 }
 /// Request builder for `actions.deploy` (`POST /actions/actions/{id}/deploy`); finish with [`send`](Self::send).
@@ -252,7 +252,7 @@ impl<'a> ActionsDeployRequest<'a> {
             crate::runtime::path_value("actions.deploy", "id", &self.id)?;
             Ok(client.raw().post_deploy_action(&self.id))
         });
-        crate::runtime::send_json("post_deploy_action", client, options, build)
+        crate::runtime::send_json("actions.deploy", client, options, build)
     }
 }
 /// Request builder for `actions.get` (`GET /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -287,7 +287,7 @@ impl<'a> ActionsGetRequest<'a> {
             crate::runtime::path_value("actions.get", "id", &self.id)?;
             Ok(client.raw().get_action(&self.id))
         });
-        crate::runtime::send_json("get_action", client, options, build)
+        crate::runtime::send_json("actions.get", client, options, build)
     }
 }
 /// Request builder for `actions.list` (`GET /actions/actions`); finish with [`send`](Self::send).
@@ -379,7 +379,7 @@ impl<'a> ActionsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_actions", client, options, build)
+        crate::runtime::send_json("actions.list", client, options, build)
     }
 }
 impl<'a> ActionsListRequest<'a> {
@@ -387,7 +387,7 @@ impl<'a> ActionsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Action> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_actions";
+        const OPERATION: &str = "actions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListActionsPaginatedResponseContent,
@@ -432,7 +432,7 @@ impl<'a> ActionsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Action>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_actions";
+        const OPERATION: &str = "actions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListActionsPaginatedResponseContent,
@@ -508,7 +508,7 @@ impl<'a> ActionsTestRequest<'a> {
                 ))?;
             Ok(client.raw().post_test_action(&self.id, body))
         });
-        crate::runtime::send_json("post_test_action", client, options, build)
+        crate::runtime::send_json("actions.test", client, options, build)
     }
 }
 /// Request builder for `actions.update` (`PATCH /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -560,7 +560,7 @@ impl<'a> ActionsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_action(&self.id, body))
         });
-        crate::runtime::send_json("patch_action", client, options, build)
+        crate::runtime::send_json("actions.update", client, options, build)
     }
 }
 /// Operations reached by `client.actions().executions()`.
@@ -617,7 +617,7 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
             crate::runtime::path_value("actions.executions.get", "id", &self.id)?;
             Ok(client.raw().get_execution(&self.id))
         });
-        crate::runtime::send_json("get_execution", client, options, build)
+        crate::runtime::send_json("actions.executions.get", client, options, build)
     }
 }
 /// Operations reached by `client.actions().modules()`.
@@ -775,7 +775,7 @@ impl<'a> ActionsModulesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_action_module(body))
         });
-        crate::runtime::send_json("post_action_module", client, options, build)
+        crate::runtime::send_json("actions.modules.create", client, options, build)
     }
 }
 /// Request builder for `actions.modules.delete` (`DELETE /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -808,7 +808,7 @@ impl<'a> ActionsModulesDeleteRequest<'a> {
             crate::runtime::path_value("actions.modules.delete", "id", &self.id)?;
             Ok(client.raw().delete_action_module(&self.id))
         });
-        crate::runtime::send_empty("delete_action_module", client, options, build)
+        crate::runtime::send_empty("actions.modules.delete", client, options, build)
     }
 }
 /// Request builder for `actions.modules.get` (`GET /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -846,7 +846,7 @@ impl<'a> ActionsModulesGetRequest<'a> {
             crate::runtime::path_value("actions.modules.get", "id", &self.id)?;
             Ok(client.raw().get_action_module(&self.id))
         });
-        crate::runtime::send_json("get_action_module", client, options, build)
+        crate::runtime::send_json("actions.modules.get", client, options, build)
     }
 }
 /// Request builder for `actions.modules.list` (`GET /actions/modules`); finish with [`send`](Self::send).
@@ -896,7 +896,7 @@ impl<'a> ActionsModulesListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_action_modules(self.page, self.per_page))
         });
-        crate::runtime::send_json("get_action_modules", client, options, build)
+        crate::runtime::send_json("actions.modules.list", client, options, build)
     }
 }
 impl<'a> ActionsModulesListRequest<'a> {
@@ -906,7 +906,7 @@ impl<'a> ActionsModulesListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ActionModuleListItem> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_action_modules";
+        const OPERATION: &str = "actions.modules.list";
         #[inline]
         fn extract(
             answer: crate::types::GetActionModulesResponseContent,
@@ -957,7 +957,7 @@ impl<'a> ActionsModulesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_action_modules";
+        const OPERATION: &str = "actions.modules.list";
         #[inline]
         fn extract(
             answer: crate::types::GetActionModulesResponseContent,
@@ -1042,7 +1042,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
                     .get_action_module_actions(&self.id, self.page, self.per_page),
             )
         });
-        crate::runtime::send_json("get_action_module_actions", client, options, build)
+        crate::runtime::send_json("actions.modules.list_actions", client, options, build)
     }
 }
 impl<'a> ActionsModulesListActionsRequest<'a> {
@@ -1052,7 +1052,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ActionModuleAction> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_action_module_actions";
+        const OPERATION: &str = "actions.modules.list_actions";
         #[inline]
         fn extract(
             answer: crate::types::GetActionModuleActionsResponseContent,
@@ -1103,7 +1103,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_action_module_actions";
+        const OPERATION: &str = "actions.modules.list_actions";
         #[inline]
         fn extract(
             answer: crate::types::GetActionModuleActionsResponseContent,
@@ -1184,7 +1184,7 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
                 ))?;
             Ok(client.raw().post_action_module_rollback(&self.id, body))
         });
-        crate::runtime::send_json("post_action_module_rollback", client, options, build)
+        crate::runtime::send_json("actions.modules.rollback", client, options, build)
     }
 }
 /// Request builder for `actions.modules.update` (`PATCH /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -1239,7 +1239,7 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_action_module(&self.id, body))
         });
-        crate::runtime::send_json("patch_action_module", client, options, build)
+        crate::runtime::send_json("actions.modules.update", client, options, build)
     }
 }
 /// Operations reached by `client.actions().modules().versions()`.
@@ -1334,7 +1334,12 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
             )?;
             Ok(client.raw().post_action_module_version(&self.id))
         });
-        crate::runtime::send_json("post_action_module_version", client, options, build)
+        crate::runtime::send_json(
+            "actions.modules.versions.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `actions.modules.versions.get` (`GET /actions/modules/{id}/versions/{versionId}`); finish with [`send`](Self::send).
@@ -1378,7 +1383,7 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
             )?;
             Ok(client.raw().get_action_module_version(&self.id, &self.version_id))
         });
-        crate::runtime::send_json("get_action_module_version", client, options, build)
+        crate::runtime::send_json("actions.modules.versions.get", client, options, build)
     }
 }
 /// Request builder for `actions.modules.versions.list` (`GET /actions/modules/{id}/versions`); finish with [`send`](Self::send).
@@ -1437,7 +1442,12 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
                     .get_action_module_versions(&self.id, self.page, self.per_page),
             )
         });
-        crate::runtime::send_json("get_action_module_versions", client, options, build)
+        crate::runtime::send_json(
+            "actions.modules.versions.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> ActionsModulesVersionsListRequest<'a> {
@@ -1447,7 +1457,7 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ActionModuleVersion> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_action_module_versions";
+        const OPERATION: &str = "actions.modules.versions.list";
         #[inline]
         fn extract(
             answer: crate::types::GetActionModuleVersionsResponseContent,
@@ -1498,7 +1508,7 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_action_module_versions";
+        const OPERATION: &str = "actions.modules.versions.list";
         #[inline]
         fn extract(
             answer: crate::types::GetActionModuleVersionsResponseContent,
@@ -1584,7 +1594,7 @@ impl<'a> ActionsTriggersListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_triggers())
         });
-        crate::runtime::send_json("get_triggers", client, options, build)
+        crate::runtime::send_json("actions.triggers.list", client, options, build)
     }
 }
 /// Operations reached by `client.actions().triggers().bindings()`.
@@ -1687,7 +1697,12 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
                     .get_bindings(self.trigger_id.clone(), self.page, self.per_page),
             )
         });
-        crate::runtime::send_json("get_bindings", client, options, build)
+        crate::runtime::send_json(
+            "actions.triggers.bindings.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> ActionsTriggersBindingsListRequest<'a> {
@@ -1695,7 +1710,7 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ActionBinding> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_bindings";
+        const OPERATION: &str = "actions.triggers.bindings.list";
         #[inline]
         fn extract(
             answer: crate::types::ListActionBindingsPaginatedResponseContent,
@@ -1743,7 +1758,7 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_bindings";
+        const OPERATION: &str = "actions.triggers.bindings.list";
         #[inline]
         fn extract(
             answer: crate::types::ListActionBindingsPaginatedResponseContent,
@@ -1823,7 +1838,12 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
                 ))?;
             Ok(client.raw().patch_bindings(self.trigger_id.clone(), body))
         });
-        crate::runtime::send_json("patch_bindings", client, options, build)
+        crate::runtime::send_json(
+            "actions.triggers.bindings.update_many",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.actions().versions()`.
@@ -1937,7 +1957,7 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
                 ))?;
             Ok(client.raw().post_deploy_draft_version(&self.action_id, &self.id, body))
         });
-        crate::runtime::send_json("post_deploy_draft_version", client, options, build)
+        crate::runtime::send_json("actions.versions.deploy", client, options, build)
     }
 }
 /// Request builder for `actions.versions.get` (`GET /actions/actions/{actionId}/versions/{id}`); finish with [`send`](Self::send).
@@ -1978,7 +1998,7 @@ impl<'a> ActionsVersionsGetRequest<'a> {
             crate::runtime::path_value("actions.versions.get", "id", &self.id)?;
             Ok(client.raw().get_action_version(&self.action_id, &self.id))
         });
-        crate::runtime::send_json("get_action_version", client, options, build)
+        crate::runtime::send_json("actions.versions.get", client, options, build)
     }
 }
 /// Request builder for `actions.versions.list` (`GET /actions/actions/{actionId}/versions`); finish with [`send`](Self::send).
@@ -2041,7 +2061,7 @@ impl<'a> ActionsVersionsListRequest<'a> {
                     .get_action_versions(&self.action_id, self.page, self.per_page),
             )
         });
-        crate::runtime::send_json("get_action_versions", client, options, build)
+        crate::runtime::send_json("actions.versions.list", client, options, build)
     }
 }
 impl<'a> ActionsVersionsListRequest<'a> {
@@ -2049,7 +2069,7 @@ impl<'a> ActionsVersionsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ActionVersion> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_action_versions";
+        const OPERATION: &str = "actions.versions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListActionVersionsPaginatedResponseContent,
@@ -2097,7 +2117,7 @@ impl<'a> ActionsVersionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_action_versions";
+        const OPERATION: &str = "actions.versions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListActionVersionsPaginatedResponseContent,

@@ -86,7 +86,7 @@ impl<'a> AnomalyBlocksCheckIpRequest<'a> {
             crate::runtime::path_value("anomaly.blocks.check_ip", "id", &self.id)?;
             Ok(client.raw().get_ips_by_id(&self.id))
         });
-        crate::runtime::send_json("get_ips_by_id", client, options, build)
+        crate::runtime::send_json("anomaly.blocks.check_ip", client, options, build)
     }
 }
 /// Request builder for `anomaly.blocks.unblock_ip` (`DELETE /anomaly/blocks/ips/{id}`); finish with [`send`](Self::send).
@@ -119,6 +119,6 @@ impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
             crate::runtime::path_value("anomaly.blocks.unblock_ip", "id", &self.id)?;
             Ok(client.raw().delete_ips_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_ips_by_id", client, options, build)
+        crate::runtime::send_empty("anomaly.blocks.unblock_ip", client, options, build)
     }
 }

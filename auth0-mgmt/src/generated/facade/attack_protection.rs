@@ -122,7 +122,12 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_bot_detection())
         });
-        crate::runtime::send_json("get_bot-detection", client, options, build)
+        crate::runtime::send_json(
+            "attack_protection.bot_detection.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `attack_protection.bot_detection.update` (`PATCH /attack-protection/bot-detection`); finish with [`send`](Self::send).
@@ -178,7 +183,12 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_bot_detection(body))
         });
-        crate::runtime::send_json("patch_bot-detection", client, options, build)
+        crate::runtime::send_json(
+            "attack_protection.bot_detection.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.attack_protection().breached_password_detection()`.
@@ -250,7 +260,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
             Ok(client.raw().get_breached_password_detection())
         });
         crate::runtime::send_json(
-            "get_breached-password-detection",
+            "attack_protection.breached_password_detection.get",
             client,
             options,
             build,
@@ -315,7 +325,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
             Ok(client.raw().patch_breached_password_detection(body))
         });
         crate::runtime::send_json(
-            "patch_breached-password-detection",
+            "attack_protection.breached_password_detection.update",
             client,
             options,
             build,
@@ -385,7 +395,12 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_brute_force_protection())
         });
-        crate::runtime::send_json("get_brute-force-protection", client, options, build)
+        crate::runtime::send_json(
+            "attack_protection.brute_force_protection.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `attack_protection.brute_force_protection.update` (`PATCH /attack-protection/brute-force-protection`); finish with [`send`](Self::send).
@@ -438,7 +453,12 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_brute_force_protection(body))
         });
-        crate::runtime::send_json("patch_brute-force-protection", client, options, build)
+        crate::runtime::send_json(
+            "attack_protection.brute_force_protection.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.attack_protection().captcha()`.
@@ -507,7 +527,12 @@ impl<'a> AttackProtectionCaptchaGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_captcha())
         });
-        crate::runtime::send_json("get_captcha", client, options, build)
+        crate::runtime::send_json(
+            "attack_protection.captcha.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `attack_protection.captcha.update` (`PATCH /attack-protection/captcha`); finish with [`send`](Self::send).
@@ -563,7 +588,12 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_captcha(body))
         });
-        crate::runtime::send_json("patch_captcha", client, options, build)
+        crate::runtime::send_json(
+            "attack_protection.captcha.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.attack_protection().phone_provider_protection()`.
@@ -633,7 +663,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
             Ok(client.raw().get_phone_provider_protection())
         });
         crate::runtime::send_json(
-            "get_phone-provider-protection",
+            "attack_protection.phone_provider_protection.get",
             client,
             options,
             build,
@@ -694,7 +724,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
             Ok(client.raw().patch_phone_provider_protection(body))
         });
         crate::runtime::send_json(
-            "patch_phone-provider-protection",
+            "attack_protection.phone_provider_protection.patch",
             client,
             options,
             build,
@@ -769,7 +799,12 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_suspicious_ip_throttling())
         });
-        crate::runtime::send_json("get_suspicious-ip-throttling", client, options, build)
+        crate::runtime::send_json(
+            "attack_protection.suspicious_ip_throttling.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `attack_protection.suspicious_ip_throttling.update` (`PATCH /attack-protection/suspicious-ip-throttling`); finish with [`send`](Self::send).
@@ -830,7 +865,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
             Ok(client.raw().patch_suspicious_ip_throttling(body))
         });
         crate::runtime::send_json(
-            "patch_suspicious-ip-throttling",
+            "attack_protection.suspicious_ip_throttling.update",
             client,
             options,
             build,

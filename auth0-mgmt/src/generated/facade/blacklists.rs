@@ -83,7 +83,7 @@ impl<'a> BlacklistsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_tokens(body))
         });
-        crate::runtime::send_empty("post_tokens", client, options, build)
+        crate::runtime::send_empty("blacklists.create", client, options, build)
     }
 }
 /// Request builder for `blacklists.list` (`GET /blacklists/tokens`); finish with [`send`](Self::send).
@@ -126,6 +126,6 @@ impl<'a> BlacklistsListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_tokens(self.aud.as_deref()))
         });
-        crate::runtime::send_json("get_tokens", client, options, build)
+        crate::runtime::send_json("blacklists.list", client, options, build)
     }
 }

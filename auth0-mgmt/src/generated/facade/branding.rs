@@ -88,7 +88,7 @@ impl<'a> BrandingGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_branding())
         });
-        crate::runtime::send_json("get_branding", client, options, build)
+        crate::runtime::send_json("branding.get", client, options, build)
     }
 }
 /// Request builder for `branding.update` (`PATCH /branding`); finish with [`send`](Self::send).
@@ -141,7 +141,7 @@ impl<'a> BrandingUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_branding(body))
         });
-        crate::runtime::send_json("patch_branding", client, options, build)
+        crate::runtime::send_json("branding.update", client, options, build)
     }
 }
 /// Operations reached by `client.branding().phone()`.
@@ -300,7 +300,12 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
                 ))?;
             Ok(client.raw().create_phone_provider(body))
         });
-        crate::runtime::send_json("create_phone_provider", client, options, build)
+        crate::runtime::send_json(
+            "branding.phone.providers.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.phone.providers.delete` (`DELETE /branding/phone/providers/{id}`); finish with [`send`](Self::send).
@@ -337,7 +342,12 @@ impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_phone_provider(&self.id))
         });
-        crate::runtime::send_empty("delete_phone_provider", client, options, build)
+        crate::runtime::send_empty(
+            "branding.phone.providers.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.phone.providers.get` (`GET /branding/phone/providers/{id}`); finish with [`send`](Self::send).
@@ -375,7 +385,7 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
             crate::runtime::path_value("branding.phone.providers.get", "id", &self.id)?;
             Ok(client.raw().get_phone_provider(&self.id))
         });
-        crate::runtime::send_json("get_phone_provider", client, options, build)
+        crate::runtime::send_json("branding.phone.providers.get", client, options, build)
     }
 }
 /// Request builder for `branding.phone.providers.list` (`GET /branding/phone/providers`); finish with [`send`](Self::send).
@@ -421,7 +431,12 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_branding_phone_providers(self.disabled))
         });
-        crate::runtime::send_json("get_branding_phone_providers", client, options, build)
+        crate::runtime::send_json(
+            "branding.phone.providers.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.phone.providers.test` (`POST /branding/phone/providers/{id}/try`); finish with [`send`](Self::send).
@@ -479,7 +494,12 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
                 ))?;
             Ok(client.raw().try_phone_provider(&self.id, body))
         });
-        crate::runtime::send_json("try_phone_provider", client, options, build)
+        crate::runtime::send_json(
+            "branding.phone.providers.test",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.phone.providers.update` (`PATCH /branding/phone/providers/{id}`); finish with [`send`](Self::send).
@@ -538,7 +558,12 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().update_phone_provider(&self.id, body))
         });
-        crate::runtime::send_json("update_phone_provider", client, options, build)
+        crate::runtime::send_json(
+            "branding.phone.providers.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.branding().phone().templates()`.
@@ -692,7 +717,12 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().create_phone_template(body))
         });
-        crate::runtime::send_json("create_phone_template", client, options, build)
+        crate::runtime::send_json(
+            "branding.phone.templates.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.phone.templates.delete` (`DELETE /branding/phone/templates/{id}`); finish with [`send`](Self::send).
@@ -729,7 +759,12 @@ impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_phone_template(&self.id))
         });
-        crate::runtime::send_empty("delete_phone_template", client, options, build)
+        crate::runtime::send_empty(
+            "branding.phone.templates.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.phone.templates.get` (`GET /branding/phone/templates/{id}`); finish with [`send`](Self::send).
@@ -764,7 +799,7 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
             crate::runtime::path_value("branding.phone.templates.get", "id", &self.id)?;
             Ok(client.raw().get_phone_template(&self.id))
         });
-        crate::runtime::send_json("get_phone_template", client, options, build)
+        crate::runtime::send_json("branding.phone.templates.get", client, options, build)
     }
 }
 /// Request builder for `branding.phone.templates.list` (`GET /branding/phone/templates`); finish with [`send`](Self::send).
@@ -807,7 +842,12 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_phone_templates(self.disabled))
         });
-        crate::runtime::send_json("get_phone_templates", client, options, build)
+        crate::runtime::send_json(
+            "branding.phone.templates.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.phone.templates.reset` (`PATCH /branding/phone/templates/{id}/reset`); finish with [`send`](Self::send).
@@ -869,7 +909,12 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
                 ))?;
             Ok(client.raw().reset_phone_template(&self.id, body))
         });
-        crate::runtime::send_json("reset_phone_template", client, options, build)
+        crate::runtime::send_json(
+            "branding.phone.templates.reset",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.phone.templates.test` (`POST /branding/phone/templates/{id}/try`); finish with [`send`](Self::send).
@@ -944,7 +989,12 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("try_phone_template", client, options, build)
+        crate::runtime::send_json(
+            "branding.phone.templates.test",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.phone.templates.update` (`PATCH /branding/phone/templates/{id}`); finish with [`send`](Self::send).
@@ -1000,7 +1050,12 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().update_phone_template(&self.id, body))
         });
-        crate::runtime::send_json("update_phone_template", client, options, build)
+        crate::runtime::send_json(
+            "branding.phone.templates.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.branding().templates()`.
@@ -1076,7 +1131,12 @@ impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().delete_universal_login())
         });
-        crate::runtime::send_empty("delete_universal-login", client, options, build)
+        crate::runtime::send_empty(
+            "branding.templates.delete_universal_login",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.templates.get_universal_login` (`GET /branding/templates/universal-login`); finish with [`send`](Self::send).
@@ -1115,7 +1175,12 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_universal_login())
         });
-        crate::runtime::send_json("get_universal-login", client, options, build)
+        crate::runtime::send_json(
+            "branding.templates.get_universal_login",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `branding.templates.update_universal_login` (`PUT /branding/templates/universal-login`); finish with [`send`](Self::send).
@@ -1165,7 +1230,12 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
                 ))?;
             Ok(client.raw().put_universal_login(body))
         });
-        crate::runtime::send_json("put_universal-login", client, options, build)
+        crate::runtime::send_json(
+            "branding.templates.update_universal_login",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.branding().themes()`.
@@ -1291,7 +1361,7 @@ impl<'a> BrandingThemesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_branding_theme(body))
         });
-        crate::runtime::send_json("post_branding_theme", client, options, build)
+        crate::runtime::send_json("branding.themes.create", client, options, build)
     }
 }
 /// Request builder for `branding.themes.delete` (`DELETE /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -1328,7 +1398,7 @@ impl<'a> BrandingThemesDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_branding_theme(&self.theme_id))
         });
-        crate::runtime::send_empty("delete_branding_theme", client, options, build)
+        crate::runtime::send_empty("branding.themes.delete", client, options, build)
     }
 }
 /// Request builder for `branding.themes.get` (`GET /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -1370,7 +1440,7 @@ impl<'a> BrandingThemesGetRequest<'a> {
             )?;
             Ok(client.raw().get_branding_theme(&self.theme_id))
         });
-        crate::runtime::send_json("get_branding_theme", client, options, build)
+        crate::runtime::send_json("branding.themes.get", client, options, build)
     }
 }
 /// Request builder for `branding.themes.get_default` (`GET /branding/themes/default`); finish with [`send`](Self::send).
@@ -1406,7 +1476,7 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_default_branding_theme())
         });
-        crate::runtime::send_json("get_default_branding_theme", client, options, build)
+        crate::runtime::send_json("branding.themes.get_default", client, options, build)
     }
 }
 /// Request builder for `branding.themes.update` (`PATCH /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -1465,6 +1535,6 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_branding_theme(&self.theme_id, body))
         });
-        crate::runtime::send_json("patch_branding_theme", client, options, build)
+        crate::runtime::send_json("branding.themes.update", client, options, build)
     }
 }

@@ -140,7 +140,7 @@ impl<'a> ClientGrantsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_client_grants(body))
         });
-        crate::runtime::send_json("post_client-grants", client, options, build)
+        crate::runtime::send_json("client_grants.create", client, options, build)
     }
 }
 /// Request builder for `client_grants.delete` (`DELETE /client-grants/{id}`); finish with [`send`](Self::send).
@@ -173,7 +173,7 @@ impl<'a> ClientGrantsDeleteRequest<'a> {
             crate::runtime::path_value("client_grants.delete", "id", &self.id)?;
             Ok(client.raw().delete_client_grants_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_client-grants_by_id", client, options, build)
+        crate::runtime::send_empty("client_grants.delete", client, options, build)
     }
 }
 /// Request builder for `client_grants.get` (`GET /client-grants/{id}`); finish with [`send`](Self::send).
@@ -211,7 +211,7 @@ impl<'a> ClientGrantsGetRequest<'a> {
             crate::runtime::path_value("client_grants.get", "id", &self.id)?;
             Ok(client.raw().get_client_grant(&self.id))
         });
-        crate::runtime::send_json("get_client-grant", client, options, build)
+        crate::runtime::send_json("client_grants.get", client, options, build)
     }
 }
 /// Request builder for `client_grants.list` (`GET /client-grants`); finish with [`send`](Self::send).
@@ -341,7 +341,7 @@ impl<'a> ClientGrantsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_client-grants", client, options, build)
+        crate::runtime::send_json("client_grants.list", client, options, build)
     }
 }
 impl<'a> ClientGrantsListRequest<'a> {
@@ -354,7 +354,7 @@ impl<'a> ClientGrantsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ClientGrantResponseContent> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_client-grants";
+        const OPERATION: &str = "client_grants.list";
         #[inline]
         fn extract(
             answer: crate::types::ListClientGrantResponseContent,
@@ -429,7 +429,7 @@ impl<'a> ClientGrantsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_client-grants";
+        const OPERATION: &str = "client_grants.list";
         #[inline]
         fn extract(
             answer: crate::types::ListClientGrantResponseContent,
@@ -480,7 +480,7 @@ impl<'a> ClientGrantsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ClientGrantResponseContent> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_client-grants";
+        const OPERATION: &str = "client_grants.list";
         #[inline]
         fn extract(
             answer: crate::types::ListClientGrantResponseContent,
@@ -608,7 +608,7 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_client_grants_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_client-grants_by_id", client, options, build)
+        crate::runtime::send_json("client_grants.update", client, options, build)
     }
 }
 /// Operations reached by `client.client_grants().organizations()`.
@@ -729,7 +729,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_client-grant-organizations",
+            "client_grants.organizations.list",
             client,
             options,
             build,
@@ -744,7 +744,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_client-grant-organizations";
+        const OPERATION: &str = "client_grants.organizations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListClientGrantOrganizationsResponseContent,
@@ -818,7 +818,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_client-grant-organizations";
+        const OPERATION: &str = "client_grants.organizations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListClientGrantOrganizationsResponseContent,
@@ -868,7 +868,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_client-grant-organizations";
+        const OPERATION: &str = "client_grants.organizations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListClientGrantOrganizationsResponseContent,

@@ -186,7 +186,7 @@ impl<'a> ClientsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_clients(body))
         });
-        crate::runtime::send_json("post_clients", client, options, build)
+        crate::runtime::send_json("clients.create", client, options, build)
     }
 }
 /// Request builder for `clients.delete` (`DELETE /clients/{id}`); finish with [`send`](Self::send).
@@ -219,7 +219,7 @@ impl<'a> ClientsDeleteRequest<'a> {
             crate::runtime::path_value("clients.delete", "id", &self.id)?;
             Ok(client.raw().delete_clients_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_clients_by_id", client, options, build)
+        crate::runtime::send_empty("clients.delete", client, options, build)
     }
 }
 /// Request builder for `clients.get` (`GET /clients/{id}`); finish with [`send`](Self::send).
@@ -276,7 +276,7 @@ impl<'a> ClientsGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_clients_by_id", client, options, build)
+        crate::runtime::send_json("clients.get", client, options, build)
     }
 }
 /// Request builder for `clients.list` (`GET /clients`); finish with [`send`](Self::send).
@@ -413,7 +413,7 @@ impl<'a> ClientsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_clients", client, options, build)
+        crate::runtime::send_json("clients.list", client, options, build)
     }
 }
 impl<'a> ClientsListRequest<'a> {
@@ -424,7 +424,7 @@ impl<'a> ClientsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Client> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_clients";
+        const OPERATION: &str = "clients.list";
         #[inline]
         fn extract(
             answer: crate::types::GetClientsResponse,
@@ -493,7 +493,7 @@ impl<'a> ClientsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Client>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_clients";
+        const OPERATION: &str = "clients.list";
         #[inline]
         fn extract(
             answer: crate::types::GetClientsResponse,
@@ -539,7 +539,7 @@ impl<'a> ClientsListRequest<'a> {
     #[inline]
     pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, crate::types::Client> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_clients";
+        const OPERATION: &str = "clients.list";
         #[inline]
         fn extract(
             answer: crate::types::GetClientsResponse,
@@ -660,7 +660,12 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
                 ))?;
             Ok(client.raw().post_clients_cimd_preview(body))
         });
-        crate::runtime::send_json("post_clients_cimd_preview", client, options, build)
+        crate::runtime::send_json(
+            "clients.preview_cimd_metadata",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `clients.register_cimd_client` (`POST /clients/cimd/register`); finish with [`send`](Self::send).
@@ -713,7 +718,7 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
                 ))?;
             Ok(client.raw().post_clients_cimd_register(body))
         });
-        crate::runtime::send_json("post_clients_cimd_register", client, options, build)
+        crate::runtime::send_json("clients.register_cimd_client", client, options, build)
     }
 }
 /// Request builder for `clients.rotate_secret` (`POST /clients/{id}/rotate-secret`); finish with [`send`](Self::send).
@@ -748,7 +753,7 @@ impl<'a> ClientsRotateSecretRequest<'a> {
             crate::runtime::path_value("clients.rotate_secret", "id", &self.id)?;
             Ok(client.raw().post_rotate_secret(&self.id))
         });
-        crate::runtime::send_json("post_rotate-secret", client, options, build)
+        crate::runtime::send_json("clients.rotate_secret", client, options, build)
     }
 }
 /// Request builder for `clients.update` (`PATCH /clients/{id}`); finish with [`send`](Self::send).
@@ -800,7 +805,7 @@ impl<'a> ClientsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_clients_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_clients_by_id", client, options, build)
+        crate::runtime::send_json("clients.update", client, options, build)
     }
 }
 /// Operations reached by `client.clients().connections()`.
@@ -911,7 +916,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_client_connections", client, options, build)
+        crate::runtime::send_json("clients.connections.get", client, options, build)
     }
 }
 impl<'a> ClientsConnectionsGetRequest<'a> {
@@ -919,7 +924,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_client_connections";
+        const OPERATION: &str = "clients.connections.get";
         #[inline]
         fn extract(
             answer: crate::types::ListClientConnectionsResponseContent,
@@ -970,7 +975,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_client_connections";
+        const OPERATION: &str = "clients.connections.get";
         #[inline]
         fn extract(
             answer: crate::types::ListClientConnectionsResponseContent,
@@ -1140,7 +1145,7 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_credentials(&self.client_id, body))
         });
-        crate::runtime::send_json("post_credentials", client, options, build)
+        crate::runtime::send_json("clients.credentials.create", client, options, build)
     }
 }
 /// Request builder for `clients.credentials.delete` (`DELETE /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
@@ -1190,12 +1195,7 @@ impl<'a> ClientsCredentialsDeleteRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_empty(
-            "delete_credentials_by_credential_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_empty("clients.credentials.delete", client, options, build)
     }
 }
 /// Request builder for `clients.credentials.get` (`GET /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
@@ -1247,12 +1247,7 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json(
-            "get_credentials_by_credential_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("clients.credentials.get", client, options, build)
     }
 }
 /// Request builder for `clients.credentials.list` (`GET /clients/{client_id}/credentials`); finish with [`send`](Self::send).
@@ -1294,7 +1289,7 @@ impl<'a> ClientsCredentialsListRequest<'a> {
             )?;
             Ok(client.raw().get_credentials(&self.client_id))
         });
-        crate::runtime::send_json("get_credentials", client, options, build)
+        crate::runtime::send_json("clients.credentials.list", client, options, build)
     }
 }
 /// Request builder for `clients.credentials.update` (`PATCH /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
@@ -1364,11 +1359,6 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json(
-            "patch_credentials_by_credential_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("clients.credentials.update", client, options, build)
     }
 }

@@ -152,7 +152,7 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_connection_profiles(body))
         });
-        crate::runtime::send_json("post_connection-profiles", client, options, build)
+        crate::runtime::send_json("connection_profiles.create", client, options, build)
     }
 }
 /// Request builder for `connection_profiles.delete` (`DELETE /connection-profiles/{id}`); finish with [`send`](Self::send).
@@ -185,12 +185,7 @@ impl<'a> ConnectionProfilesDeleteRequest<'a> {
             crate::runtime::path_value("connection_profiles.delete", "id", &self.id)?;
             Ok(client.raw().delete_connection_profiles_by_id(&self.id))
         });
-        crate::runtime::send_empty(
-            "delete_connection-profiles_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_empty("connection_profiles.delete", client, options, build)
     }
 }
 /// Request builder for `connection_profiles.get` (`GET /connection-profiles/{id}`); finish with [`send`](Self::send).
@@ -228,12 +223,7 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
             crate::runtime::path_value("connection_profiles.get", "id", &self.id)?;
             Ok(client.raw().get_connection_profiles_by_id(&self.id))
         });
-        crate::runtime::send_json(
-            "get_connection-profiles_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("connection_profiles.get", client, options, build)
     }
 }
 /// Request builder for `connection_profiles.get_template` (`GET /connection-profiles/templates/{id}`); finish with [`send`](Self::send).
@@ -276,7 +266,7 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
             Ok(client.raw().get_connection_profile_template(&self.id))
         });
         crate::runtime::send_json(
-            "get_connection_profile_template",
+            "connection_profiles.get_template",
             client,
             options,
             build,
@@ -335,7 +325,7 @@ impl<'a> ConnectionProfilesListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_connection_profiles(self.from.as_deref(), self.take))
         });
-        crate::runtime::send_json("get_connection-profiles", client, options, build)
+        crate::runtime::send_json("connection_profiles.list", client, options, build)
     }
 }
 impl<'a> ConnectionProfilesListRequest<'a> {
@@ -343,7 +333,7 @@ impl<'a> ConnectionProfilesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionProfile> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connection-profiles";
+        const OPERATION: &str = "connection_profiles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListConnectionProfilesPaginatedResponseContent,
@@ -394,7 +384,7 @@ impl<'a> ConnectionProfilesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connection-profiles";
+        const OPERATION: &str = "connection_profiles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListConnectionProfilesPaginatedResponseContent,
@@ -460,7 +450,7 @@ impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
             Ok(client.raw().get_connection_profile_templates())
         });
         crate::runtime::send_json(
-            "get_connection_profile_templates",
+            "connection_profiles.list_templates",
             client,
             options,
             build,
@@ -519,11 +509,6 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_connection_profiles_by_id(&self.id, body))
         });
-        crate::runtime::send_json(
-            "patch_connection-profiles_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("connection_profiles.update", client, options, build)
     }
 }

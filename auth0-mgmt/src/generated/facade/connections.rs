@@ -162,7 +162,7 @@ impl<'a> ConnectionsCheckStatusRequest<'a> {
             crate::runtime::path_value("connections.check_status", "id", &self.id)?;
             Ok(client.raw().get_status(&self.id))
         });
-        crate::runtime::send_json("get_status", client, options, build)
+        crate::runtime::send_json("connections.check_status", client, options, build)
     }
 }
 /// Request builder for `connections.create` (`POST /connections`); finish with [`send`](Self::send).
@@ -215,7 +215,7 @@ impl<'a> ConnectionsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_connections(body))
         });
-        crate::runtime::send_json("post_connections", client, options, build)
+        crate::runtime::send_json("connections.create", client, options, build)
     }
 }
 /// Request builder for `connections.delete` (`DELETE /connections/{id}`); finish with [`send`](Self::send).
@@ -250,7 +250,7 @@ impl<'a> ConnectionsDeleteRequest<'a> {
             crate::runtime::path_value("connections.delete", "id", &self.id)?;
             Ok(client.raw().delete_connections_by_id(&self.id))
         });
-        crate::runtime::send_json("delete_connections_by_id", client, options, build)
+        crate::runtime::send_json("connections.delete", client, options, build)
     }
 }
 /// Request builder for `connections.get` (`GET /connections/{id}`); finish with [`send`](Self::send).
@@ -310,7 +310,7 @@ impl<'a> ConnectionsGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_connections_by_id", client, options, build)
+        crate::runtime::send_json("connections.get", client, options, build)
     }
 }
 /// Request builder for `connections.list` (`GET /connections`); finish with [`send`](Self::send).
@@ -426,7 +426,7 @@ impl<'a> ConnectionsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_connections", client, options, build)
+        crate::runtime::send_json("connections.list", client, options, build)
     }
 }
 impl<'a> ConnectionsListRequest<'a> {
@@ -437,7 +437,7 @@ impl<'a> ConnectionsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connections";
+        const OPERATION: &str = "connections.list";
         #[inline]
         fn extract(
             answer: crate::types::ListConnectionsResponseContent,
@@ -512,7 +512,7 @@ impl<'a> ConnectionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connections";
+        const OPERATION: &str = "connections.list";
         #[inline]
         fn extract(
             answer: crate::types::ListConnectionsResponseContent,
@@ -563,7 +563,7 @@ impl<'a> ConnectionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connections";
+        const OPERATION: &str = "connections.list";
         #[inline]
         fn extract(
             answer: crate::types::ListConnectionsResponseContent,
@@ -689,7 +689,7 @@ impl<'a> ConnectionsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_connections_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_connections_by_id", client, options, build)
+        crate::runtime::send_json("connections.update", client, options, build)
     }
 }
 /// Operations reached by `client.connections().clients()`.
@@ -782,7 +782,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
                     .get_connection_clients(&self.id, self.from.as_deref(), self.take),
             )
         });
-        crate::runtime::send_json("get_connection_clients", client, options, build)
+        crate::runtime::send_json("connections.clients.get", client, options, build)
     }
 }
 impl<'a> ConnectionsClientsGetRequest<'a> {
@@ -792,7 +792,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::SessionClientMetadata> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connection_clients";
+        const OPERATION: &str = "connections.clients.get";
         #[inline]
         fn extract(
             answer: crate::types::GetConnectionEnabledClientsResponseContent,
@@ -843,7 +843,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connection_clients";
+        const OPERATION: &str = "connections.clients.get";
         #[inline]
         fn extract(
             answer: crate::types::GetConnectionEnabledClientsResponseContent,
@@ -919,7 +919,7 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_clients(&self.id, body))
         });
-        crate::runtime::send_empty("patch_clients", client, options, build)
+        crate::runtime::send_empty("connections.clients.update", client, options, build)
     }
 }
 /// Operations reached by `client.connections().directory_provisioning()`.
@@ -1116,7 +1116,12 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_directory_provisioning(&self.id, body))
         });
-        crate::runtime::send_json("post_directory-provisioning", client, options, build)
+        crate::runtime::send_json(
+            "connections.directory_provisioning.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `connections.directory_provisioning.delete` (`DELETE /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
@@ -1154,7 +1159,7 @@ impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
             Ok(client.raw().delete_directory_provisioning(&self.id))
         });
         crate::runtime::send_empty(
-            "delete_directory-provisioning",
+            "connections.directory_provisioning.delete",
             client,
             options,
             build,
@@ -1200,7 +1205,12 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
             )?;
             Ok(client.raw().get_directory_provisioning(&self.id))
         });
-        crate::runtime::send_json("get_directory-provisioning", client, options, build)
+        crate::runtime::send_json(
+            "connections.directory_provisioning.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `connections.directory_provisioning.get_default_mapping` (`GET /connections/{id}/directory-provisioning/default-mapping`); finish with [`send`](Self::send).
@@ -1250,7 +1260,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
             Ok(client.raw().get_directory_provisioning_default_mapping(&self.id))
         });
         crate::runtime::send_json(
-            "get_directory_provisioning_default_mapping",
+            "connections.directory_provisioning.get_default_mapping",
             client,
             options,
             build,
@@ -1315,7 +1325,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_connections-directory-provisionings",
+            "connections.directory_provisioning.list",
             client,
             options,
             build,
@@ -1329,7 +1339,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::DirectoryProvisioning> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connections-directory-provisionings";
+        const OPERATION: &str = "connections.directory_provisioning.list";
         #[inline]
         fn extract(
             answer: crate::types::ListDirectoryProvisioningsResponseContent,
@@ -1380,7 +1390,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connections-directory-provisionings";
+        const OPERATION: &str = "connections.directory_provisioning.list";
         #[inline]
         fn extract(
             answer: crate::types::ListDirectoryProvisioningsResponseContent,
@@ -1471,7 +1481,12 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
                     .get_synchronized_groups(&self.id, self.from.as_deref(), self.take),
             )
         });
-        crate::runtime::send_json("get_synchronized-groups", client, options, build)
+        crate::runtime::send_json(
+            "connections.directory_provisioning.list_synchronized_groups",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
@@ -1479,7 +1494,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::CredentialId> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_synchronized-groups";
+        const OPERATION: &str = "connections.directory_provisioning.list_synchronized_groups";
         #[inline]
         fn extract(
             answer: crate::types::ListSynchronizedGroupsResponseContent,
@@ -1527,7 +1542,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_synchronized-groups";
+        const OPERATION: &str = "connections.directory_provisioning.list_synchronized_groups";
         #[inline]
         fn extract(
             answer: crate::types::ListSynchronizedGroupsResponseContent,
@@ -1602,7 +1617,12 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
                 ))?;
             Ok(client.raw().put_synchronized_groups(&self.id, body))
         });
-        crate::runtime::send_empty("put_synchronized-groups", client, options, build)
+        crate::runtime::send_empty(
+            "connections.directory_provisioning.set",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `connections.directory_provisioning.update` (`PATCH /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
@@ -1661,7 +1681,12 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_directory_provisioning(&self.id, body))
         });
-        crate::runtime::send_json("patch_directory-provisioning", client, options, build)
+        crate::runtime::send_json(
+            "connections.directory_provisioning.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.connections().directory_provisioning().synchronizations()`.
@@ -1732,7 +1757,12 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
             )?;
             Ok(client.raw().post_synchronizations(&self.id))
         });
-        crate::runtime::send_json("post_synchronizations", client, options, build)
+        crate::runtime::send_json(
+            "connections.directory_provisioning.synchronizations.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.connections().keys()`.
@@ -1832,7 +1862,7 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_keys(&self.id, body))
         });
-        crate::runtime::send_json("post_keys", client, options, build)
+        crate::runtime::send_json("connections.keys.create", client, options, build)
     }
 }
 /// Request builder for `connections.keys.get` (`GET /connections/{id}/keys`); finish with [`send`](Self::send).
@@ -1870,7 +1900,7 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
             crate::runtime::path_value("connections.keys.get", "id", &self.id)?;
             Ok(client.raw().get_keys(&self.id))
         });
-        crate::runtime::send_json("get_keys", client, options, build)
+        crate::runtime::send_json("connections.keys.get", client, options, build)
     }
 }
 /// Request builder for `connections.keys.rotate` (`POST /connections/{id}/keys/rotate`); finish with [`send`](Self::send).
@@ -1925,7 +1955,7 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
                 ))?;
             Ok(client.raw().post_rotate(&self.id, body))
         });
-        crate::runtime::send_json("post_rotate", client, options, build)
+        crate::runtime::send_json("connections.keys.rotate", client, options, build)
     }
 }
 /// Operations reached by `client.connections().scim_configuration()`.
@@ -2087,7 +2117,12 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_scim_configuration(&self.id, body))
         });
-        crate::runtime::send_json("post_scim-configuration", client, options, build)
+        crate::runtime::send_json(
+            "connections.scim_configuration.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `connections.scim_configuration.delete` (`DELETE /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
@@ -2124,7 +2159,12 @@ impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_scim_configuration(&self.id))
         });
-        crate::runtime::send_empty("delete_scim-configuration", client, options, build)
+        crate::runtime::send_empty(
+            "connections.scim_configuration.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `connections.scim_configuration.get` (`GET /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
@@ -2166,7 +2206,12 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
             )?;
             Ok(client.raw().get_scim_configuration(&self.id))
         });
-        crate::runtime::send_json("get_scim-configuration", client, options, build)
+        crate::runtime::send_json(
+            "connections.scim_configuration.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `connections.scim_configuration.get_default_mapping` (`GET /connections/{id}/scim-configuration/default-mapping`); finish with [`send`](Self::send).
@@ -2213,7 +2258,12 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
             )?;
             Ok(client.raw().get_default_mapping(&self.id))
         });
-        crate::runtime::send_json("get_default-mapping", client, options, build)
+        crate::runtime::send_json(
+            "connections.scim_configuration.get_default_mapping",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `connections.scim_configuration.list` (`GET /connections-scim-configurations`); finish with [`send`](Self::send).
@@ -2271,7 +2321,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_connections-scim-configurations",
+            "connections.scim_configuration.list",
             client,
             options,
             build,
@@ -2283,7 +2333,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ScimConfiguration> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connections-scim-configurations";
+        const OPERATION: &str = "connections.scim_configuration.list";
         #[inline]
         fn extract(
             answer: crate::types::ListScimConfigurationsResponseContent,
@@ -2334,7 +2384,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connections-scim-configurations";
+        const OPERATION: &str = "connections.scim_configuration.list";
         #[inline]
         fn extract(
             answer: crate::types::ListScimConfigurationsResponseContent,
@@ -2417,7 +2467,12 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_scim_configuration(&self.id, body))
         });
-        crate::runtime::send_json("patch_scim-configuration", client, options, build)
+        crate::runtime::send_json(
+            "connections.scim_configuration.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.connections().scim_configuration().tokens()`.
@@ -2531,7 +2586,12 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_scim_token(&self.id, body))
         });
-        crate::runtime::send_json("post_scim_token", client, options, build)
+        crate::runtime::send_json(
+            "connections.scim_configuration.tokens.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `connections.scim_configuration.tokens.delete` (`DELETE /connections/{id}/scim-configuration/tokens/{tokenId}`); finish with [`send`](Self::send).
@@ -2574,7 +2634,12 @@ impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_tokens_by_token_id(&self.id, &self.token_id))
         });
-        crate::runtime::send_empty("delete_tokens_by_tokenId", client, options, build)
+        crate::runtime::send_empty(
+            "connections.scim_configuration.tokens.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `connections.scim_configuration.tokens.get` (`GET /connections/{id}/scim-configuration/tokens`); finish with [`send`](Self::send).
@@ -2616,7 +2681,12 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
             )?;
             Ok(client.raw().get_scim_tokens(&self.id))
         });
-        crate::runtime::send_json("get_scim_tokens", client, options, build)
+        crate::runtime::send_json(
+            "connections.scim_configuration.tokens.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.connections().users()`.
@@ -2690,6 +2760,11 @@ impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
                 ))?;
             Ok(client.raw().delete_users_by_email(&self.id, email))
         });
-        crate::runtime::send_empty("delete_users_by_email", client, options, build)
+        crate::runtime::send_empty(
+            "connections.users.delete_by_email",
+            client,
+            options,
+            build,
+        )
     }
 }

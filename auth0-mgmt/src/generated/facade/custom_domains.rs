@@ -177,7 +177,7 @@ impl<'a> CustomDomainsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_custom_domains(body))
         });
-        crate::runtime::send_json("post_custom-domains", client, options, build)
+        crate::runtime::send_json("custom_domains.create", client, options, build)
     }
 }
 /// Request builder for `custom_domains.delete` (`DELETE /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -210,7 +210,7 @@ impl<'a> CustomDomainsDeleteRequest<'a> {
             crate::runtime::path_value("custom_domains.delete", "id", &self.id)?;
             Ok(client.raw().delete_custom_domains_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_custom-domains_by_id", client, options, build)
+        crate::runtime::send_empty("custom_domains.delete", client, options, build)
     }
 }
 /// Request builder for `custom_domains.get` (`GET /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -245,7 +245,7 @@ impl<'a> CustomDomainsGetRequest<'a> {
             crate::runtime::path_value("custom_domains.get", "id", &self.id)?;
             Ok(client.raw().get_custom_domains_by_id(&self.id))
         });
-        crate::runtime::send_json("get_custom-domains_by_id", client, options, build)
+        crate::runtime::send_json("custom_domains.get", client, options, build)
     }
 }
 /// Request builder for `custom_domains.get_default` (`GET /custom-domains/default`); finish with [`send`](Self::send).
@@ -281,7 +281,7 @@ impl<'a> CustomDomainsGetDefaultRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_default())
         });
-        crate::runtime::send_json("get_default", client, options, build)
+        crate::runtime::send_json("custom_domains.get_default", client, options, build)
     }
 }
 /// Request builder for `custom_domains.list` (`GET /custom-domains`); finish with [`send`](Self::send).
@@ -370,7 +370,7 @@ impl<'a> CustomDomainsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_custom-domains", client, options, build)
+        crate::runtime::send_json("custom_domains.list", client, options, build)
     }
 }
 impl<'a> CustomDomainsListRequest<'a> {
@@ -378,7 +378,7 @@ impl<'a> CustomDomainsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::CustomDomain> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_custom-domains";
+        const OPERATION: &str = "custom_domains.list";
         #[inline]
         fn extract(
             answer: crate::types::ListCustomDomainsResponseContent,
@@ -438,7 +438,7 @@ impl<'a> CustomDomainsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_custom-domains";
+        const OPERATION: &str = "custom_domains.list";
         #[inline]
         fn extract(
             answer: crate::types::ListCustomDomainsResponseContent,
@@ -524,7 +524,7 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
                 ))?;
             Ok(client.raw().patch_default(body))
         });
-        crate::runtime::send_json("patch_default", client, options, build)
+        crate::runtime::send_json("custom_domains.set_default", client, options, build)
     }
 }
 /// Request builder for `custom_domains.test` (`POST /custom-domains/{id}/test`); finish with [`send`](Self::send).
@@ -562,7 +562,7 @@ impl<'a> CustomDomainsTestRequest<'a> {
             crate::runtime::path_value("custom_domains.test", "id", &self.id)?;
             Ok(client.raw().post_test_domain(&self.id))
         });
-        crate::runtime::send_json("post_test_domain", client, options, build)
+        crate::runtime::send_json("custom_domains.test", client, options, build)
     }
 }
 /// Request builder for `custom_domains.update` (`PATCH /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -617,7 +617,7 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_custom_domains_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_custom-domains_by_id", client, options, build)
+        crate::runtime::send_json("custom_domains.update", client, options, build)
     }
 }
 /// Request builder for `custom_domains.verify` (`POST /custom-domains/{id}/verify`); finish with [`send`](Self::send).
@@ -655,6 +655,6 @@ impl<'a> CustomDomainsVerifyRequest<'a> {
             crate::runtime::path_value("custom_domains.verify", "id", &self.id)?;
             Ok(client.raw().post_verify(&self.id))
         });
-        crate::runtime::send_json("post_verify", client, options, build)
+        crate::runtime::send_json("custom_domains.verify", client, options, build)
     }
 }

@@ -112,7 +112,12 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
                 ))?;
             Ok(client.raw().post_device_credentials(body))
         });
-        crate::runtime::send_json("post_device-credentials", client, options, build)
+        crate::runtime::send_json(
+            "device_credentials.create_public_key",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `device_credentials.delete` (`DELETE /device-credentials/{id}`); finish with [`send`](Self::send).
@@ -145,12 +150,7 @@ impl<'a> DeviceCredentialsDeleteRequest<'a> {
             crate::runtime::path_value("device_credentials.delete", "id", &self.id)?;
             Ok(client.raw().delete_device_credentials_by_id(&self.id))
         });
-        crate::runtime::send_empty(
-            "delete_device-credentials_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_empty("device_credentials.delete", client, options, build)
     }
 }
 /// Request builder for `device_credentials.list` (`GET /device-credentials`); finish with [`send`](Self::send).
@@ -258,7 +258,7 @@ impl<'a> DeviceCredentialsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_device-credentials", client, options, build)
+        crate::runtime::send_json("device_credentials.list", client, options, build)
     }
 }
 impl<'a> DeviceCredentialsListRequest<'a> {
@@ -266,7 +266,7 @@ impl<'a> DeviceCredentialsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::DeviceCredential> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_device-credentials";
+        const OPERATION: &str = "device_credentials.list";
         #[inline]
         fn extract(
             answer: crate::types::ListDeviceCredentialsResponseContent,
@@ -330,7 +330,7 @@ impl<'a> DeviceCredentialsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_device-credentials";
+        const OPERATION: &str = "device_credentials.list";
         #[inline]
         fn extract(
             answer: crate::types::ListDeviceCredentialsResponseContent,

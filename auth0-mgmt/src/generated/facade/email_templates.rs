@@ -123,7 +123,7 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_email_templates(body))
         });
-        crate::runtime::send_json("post_email-templates", client, options, build)
+        crate::runtime::send_json("email_templates.create", client, options, build)
     }
 }
 /// Request builder for `email_templates.get` (`GET /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -169,12 +169,7 @@ impl<'a> EmailTemplatesGetRequest<'a> {
                     .get_email_templates_by_template_name(self.template_name.clone()),
             )
         });
-        crate::runtime::send_json(
-            "get_email-templates_by_templateName",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("email_templates.get", client, options, build)
     }
 }
 /// Request builder for `email_templates.set` (`PUT /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -240,12 +235,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json(
-            "put_email-templates_by_templateName",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("email_templates.set", client, options, build)
     }
 }
 /// Request builder for `email_templates.update` (`PATCH /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -311,11 +301,6 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json(
-            "patch_email-templates_by_templateName",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("email_templates.update", client, options, build)
     }
 }

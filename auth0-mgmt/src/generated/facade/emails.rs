@@ -125,7 +125,7 @@ impl<'a> EmailsProviderCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_provider(body))
         });
-        crate::runtime::send_json("post_provider", client, options, build)
+        crate::runtime::send_json("emails.provider.create", client, options, build)
     }
 }
 /// Request builder for `emails.provider.delete` (`DELETE /emails/provider`); finish with [`send`](Self::send).
@@ -156,7 +156,7 @@ impl<'a> EmailsProviderDeleteRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().delete_provider())
         });
-        crate::runtime::send_empty("delete_provider", client, options, build)
+        crate::runtime::send_empty("emails.provider.delete", client, options, build)
     }
 }
 /// Request builder for `emails.provider.get` (`GET /emails/provider`); finish with [`send`](Self::send).
@@ -206,7 +206,7 @@ impl<'a> EmailsProviderGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_provider(self.fields.as_deref(), self.include_fields))
         });
-        crate::runtime::send_json("get_provider", client, options, build)
+        crate::runtime::send_json("emails.provider.get", client, options, build)
     }
 }
 /// Request builder for `emails.provider.update` (`PATCH /emails/provider`); finish with [`send`](Self::send).
@@ -259,6 +259,6 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_provider(body))
         });
-        crate::runtime::send_json("patch_provider", client, options, build)
+        crate::runtime::send_json("emails.provider.update", client, options, build)
     }
 }

@@ -148,7 +148,7 @@ impl<'a> EventStreamsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_event_streams(body))
         });
-        crate::runtime::send_json("post_event-streams", client, options, build)
+        crate::runtime::send_json("event_streams.create", client, options, build)
     }
 }
 /// Request builder for `event_streams.delete` (`DELETE /event-streams/{id}`); finish with [`send`](Self::send).
@@ -181,7 +181,7 @@ impl<'a> EventStreamsDeleteRequest<'a> {
             crate::runtime::path_value("event_streams.delete", "id", &self.id)?;
             Ok(client.raw().delete_event_streams_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_event-streams_by_id", client, options, build)
+        crate::runtime::send_empty("event_streams.delete", client, options, build)
     }
 }
 /// Request builder for `event_streams.get` (`GET /event-streams/{id}`); finish with [`send`](Self::send).
@@ -219,7 +219,7 @@ impl<'a> EventStreamsGetRequest<'a> {
             crate::runtime::path_value("event_streams.get", "id", &self.id)?;
             Ok(client.raw().get_event_streams_by_id(&self.id))
         });
-        crate::runtime::send_json("get_event-streams_by_id", client, options, build)
+        crate::runtime::send_json("event_streams.get", client, options, build)
     }
 }
 /// Request builder for `event_streams.list` (`GET /event-streams`); finish with [`send`](Self::send).
@@ -269,7 +269,7 @@ impl<'a> EventStreamsListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_event_streams(self.from.as_deref(), self.take))
         });
-        crate::runtime::send_json("get_event-streams", client, options, build)
+        crate::runtime::send_json("event_streams.list", client, options, build)
     }
 }
 impl<'a> EventStreamsListRequest<'a> {
@@ -279,7 +279,7 @@ impl<'a> EventStreamsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::EventStreamResponseContent> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_event-streams";
+        const OPERATION: &str = "event_streams.list";
         #[inline]
         fn extract(
             answer: crate::types::ListEventStreamsResponseContent,
@@ -330,7 +330,7 @@ impl<'a> EventStreamsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_event-streams";
+        const OPERATION: &str = "event_streams.list";
         #[inline]
         fn extract(
             answer: crate::types::ListEventStreamsResponseContent,
@@ -411,7 +411,7 @@ impl<'a> EventStreamsTestRequest<'a> {
                 ))?;
             Ok(client.raw().post_test_event(&self.id, body))
         });
-        crate::runtime::send_json("post_test_event", client, options, build)
+        crate::runtime::send_json("event_streams.test", client, options, build)
     }
 }
 /// Request builder for `event_streams.update` (`PATCH /event-streams/{id}`); finish with [`send`](Self::send).
@@ -466,7 +466,7 @@ impl<'a> EventStreamsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_event_streams_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_event-streams_by_id", client, options, build)
+        crate::runtime::send_json("event_streams.update", client, options, build)
     }
 }
 /// Operations reached by `client.event_streams().deliveries()`.
@@ -556,7 +556,12 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
             )?;
             Ok(client.raw().get_deliveries_by_event_id(&self.id, &self.event_id))
         });
-        crate::runtime::send_json("get_deliveries_by_event_id", client, options, build)
+        crate::runtime::send_json(
+            "event_streams.deliveries.get_history",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `event_streams.deliveries.list` (`GET /event-streams/{id}/deliveries`); finish with [`send`](Self::send).
@@ -648,7 +653,12 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_event_deliveries", client, options, build)
+        crate::runtime::send_json(
+            "event_streams.deliveries.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> EventStreamsDeliveriesListRequest<'a> {
@@ -658,7 +668,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::EventStreamDelivery> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_event_deliveries";
+        const OPERATION: &str = "event_streams.deliveries.list";
         #[inline]
         fn extract(
             answer: crate::types::GetEventDeliveriesResponse,
@@ -721,7 +731,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_event_deliveries";
+        const OPERATION: &str = "event_streams.deliveries.list";
         #[inline]
         fn extract(
             answer: crate::types::GetEventDeliveriesResponse,
@@ -861,7 +871,12 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_redeliver(&self.id, body))
         });
-        crate::runtime::send_json("post_redeliver", client, options, build)
+        crate::runtime::send_json(
+            "event_streams.redeliveries.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `event_streams.redeliveries.create_by_id` (`POST /event-streams/{id}/redeliver/{event_id}`); finish with [`send`](Self::send).
@@ -906,6 +921,11 @@ impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
             )?;
             Ok(client.raw().post_redeliver_by_event_id(&self.id, &self.event_id))
         });
-        crate::runtime::send_json("post_redeliver_by_event_id", client, options, build)
+        crate::runtime::send_json(
+            "event_streams.redeliveries.create_by_id",
+            client,
+            options,
+            build,
+        )
     }
 }

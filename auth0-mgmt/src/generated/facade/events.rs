@@ -90,6 +90,6 @@ impl<'a> EventsSubscribeRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_stream("subscribe_events", client, options, build)
+        crate::runtime::send_stream("events.subscribe", client, options, build)
     }
 }

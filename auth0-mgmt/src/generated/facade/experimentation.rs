@@ -194,7 +194,12 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().create_experiment(body))
         });
-        crate::runtime::send_json("create_experiment", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.experiments.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.experiments.delete` (`DELETE /experimentation/experiments/{id}`); finish with [`send`](Self::send).
@@ -231,7 +236,12 @@ impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_experiment(&self.id))
         });
-        crate::runtime::send_empty("delete_experiment", client, options, build)
+        crate::runtime::send_empty(
+            "experimentation.experiments.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.experiments.get` (`GET /experimentation/experiments/{id}`); finish with [`send`](Self::send).
@@ -273,7 +283,12 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
             )?;
             Ok(client.raw().get_experiment(&self.id))
         });
-        crate::runtime::send_json("get_experiment", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.experiments.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.experiments.list` (`GET /experimentation/experiments`); finish with [`send`](Self::send).
@@ -357,7 +372,12 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_experiments", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.experiments.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> ExperimentationExperimentsListRequest<'a> {
@@ -367,7 +387,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ExperimentListItem> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_experiments";
+        const OPERATION: &str = "experimentation.experiments.list";
         #[inline]
         fn extract(
             answer: crate::types::ListExperimentsResponseContent,
@@ -418,7 +438,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_experiments";
+        const OPERATION: &str = "experimentation.experiments.list";
         #[inline]
         fn extract(
             answer: crate::types::ListExperimentsResponseContent,
@@ -503,7 +523,12 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().update_experiment(&self.id, body))
         });
-        crate::runtime::send_json("update_experiment", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.experiments.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.experiments.update_status` (`POST /experimentation/experiments/{id}/status`); finish with [`send`](Self::send).
@@ -562,7 +587,12 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
                 ))?;
             Ok(client.raw().update_experiment_status(&self.id, body))
         });
-        crate::runtime::send_json("update_experiment_status", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.experiments.update_status",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.experiments.validate` (`POST /experimentation/experiments/{id}/validate`); finish with [`send`](Self::send).
@@ -604,7 +634,12 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
             )?;
             Ok(client.raw().validate_experiment(&self.id))
         });
-        crate::runtime::send_json("validate_experiment", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.experiments.validate",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.experimentation().feature_flags()`.
@@ -756,7 +791,12 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().create_feature_flag(body))
         });
-        crate::runtime::send_json("create_feature_flag", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.feature_flags.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.feature_flags.delete` (`DELETE /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
@@ -793,7 +833,12 @@ impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_feature_flag(&self.id))
         });
-        crate::runtime::send_empty("delete_feature_flag", client, options, build)
+        crate::runtime::send_empty(
+            "experimentation.feature_flags.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.feature_flags.get` (`GET /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
@@ -832,7 +877,12 @@ impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
             )?;
             Ok(client.raw().get_feature_flag(&self.id))
         });
-        crate::runtime::send_json("get_feature_flag", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.feature_flags.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.feature_flags.list` (`GET /experimentation/feature-flags`); finish with [`send`](Self::send).
@@ -908,7 +958,12 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_feature_flags", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.feature_flags.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
@@ -916,7 +971,7 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FeatureFlag> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_feature_flags";
+        const OPERATION: &str = "experimentation.feature_flags.list";
         #[inline]
         fn extract(
             answer: crate::types::ListFeatureFlagsResponseContent,
@@ -961,7 +1016,7 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::FeatureFlag>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_feature_flags";
+        const OPERATION: &str = "experimentation.feature_flags.list";
         #[inline]
         fn extract(
             answer: crate::types::ListFeatureFlagsResponseContent,
@@ -1038,7 +1093,12 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().update_feature_flag(&self.id, body))
         });
-        crate::runtime::send_json("update_feature_flag", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.feature_flags.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.feature_flags.update_status` (`POST /experimentation/feature-flags/{id}/status`); finish with [`send`](Self::send).
@@ -1094,7 +1154,12 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
                 ))?;
             Ok(client.raw().update_feature_flag_status(&self.id, body))
         });
-        crate::runtime::send_json("update_feature_flag_status", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.feature_flags.update_status",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.experimentation().feature_flags().variations()`.
@@ -1240,7 +1305,12 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().create_variation(&self.id, body))
         });
-        crate::runtime::send_json("create_variation", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.feature_flags.variations.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.delete` (`DELETE /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
@@ -1283,7 +1353,12 @@ impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_variation(&self.id, &self.vid))
         });
-        crate::runtime::send_empty("delete_variation", client, options, build)
+        crate::runtime::send_empty(
+            "experimentation.feature_flags.variations.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.get` (`GET /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
@@ -1328,7 +1403,12 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
             )?;
             Ok(client.raw().get_variation(&self.id, &self.vid))
         });
-        crate::runtime::send_json("get_variation", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.feature_flags.variations.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.list` (`GET /experimentation/feature-flags/{id}/variations`); finish with [`send`](Self::send).
@@ -1370,7 +1450,12 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
             )?;
             Ok(client.raw().get_variations(&self.id))
         });
-        crate::runtime::send_json("get_variations", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.feature_flags.variations.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.feature_flags.variations.update` (`PATCH /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
@@ -1432,7 +1517,12 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().update_variation(&self.id, &self.vid, body))
         });
-        crate::runtime::send_json("update_variation", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.feature_flags.variations.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.experimentation().segments()`.
@@ -1558,7 +1648,12 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().create_segment(body))
         });
-        crate::runtime::send_json("create_segment", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.segments.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.segments.delete` (`DELETE /experimentation/segments/{id}`); finish with [`send`](Self::send).
@@ -1595,7 +1690,12 @@ impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_segment(&self.id))
         });
-        crate::runtime::send_empty("delete_segment", client, options, build)
+        crate::runtime::send_empty(
+            "experimentation.segments.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `experimentation.segments.get` (`GET /experimentation/segments/{id}`); finish with [`send`](Self::send).
@@ -1630,7 +1730,7 @@ impl<'a> ExperimentationSegmentsGetRequest<'a> {
             crate::runtime::path_value("experimentation.segments.get", "id", &self.id)?;
             Ok(client.raw().get_segment(&self.id))
         });
-        crate::runtime::send_json("get_segment", client, options, build)
+        crate::runtime::send_json("experimentation.segments.get", client, options, build)
     }
 }
 /// Request builder for `experimentation.segments.list` (`GET /experimentation/segments`); finish with [`send`](Self::send).
@@ -1694,7 +1794,12 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
                     .get_segments(self.from.as_deref(), self.take, self.type_.clone()),
             )
         });
-        crate::runtime::send_json("get_segments", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.segments.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> ExperimentationSegmentsListRequest<'a> {
@@ -1702,7 +1807,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Segment> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_segments";
+        const OPERATION: &str = "experimentation.segments.list";
         #[inline]
         fn extract(
             answer: crate::types::ListSegmentsResponseContent,
@@ -1747,7 +1852,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Segment>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_segments";
+        const OPERATION: &str = "experimentation.segments.list";
         #[inline]
         fn extract(
             answer: crate::types::ListSegmentsResponseContent,
@@ -1824,6 +1929,11 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().update_segment(&self.id, body))
         });
-        crate::runtime::send_json("update_segment", client, options, build)
+        crate::runtime::send_json(
+            "experimentation.segments.update",
+            client,
+            options,
+            build,
+        )
     }
 }

@@ -140,7 +140,7 @@ impl<'a> FlowsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_flows(body))
         });
-        crate::runtime::send_json("post_flows", client, options, build)
+        crate::runtime::send_json("flows.create", client, options, build)
     }
 }
 /// Request builder for `flows.delete` (`DELETE /flows/{id}`); finish with [`send`](Self::send).
@@ -173,7 +173,7 @@ impl<'a> FlowsDeleteRequest<'a> {
             crate::runtime::path_value("flows.delete", "id", &self.id)?;
             Ok(client.raw().delete_flows_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_flows_by_id", client, options, build)
+        crate::runtime::send_empty("flows.delete", client, options, build)
     }
 }
 /// Request builder for `flows.get` (`GET /flows/{id}`); finish with [`send`](Self::send).
@@ -223,7 +223,7 @@ impl<'a> FlowsGetRequest<'a> {
             crate::runtime::path_value("flows.get", "id", &self.id)?;
             Ok(client.raw().get_flows_by_id(&self.id, self.hydrate.as_ref()))
         });
-        crate::runtime::send_json("get_flows_by_id", client, options, build)
+        crate::runtime::send_json("flows.get", client, options, build)
     }
 }
 /// Request builder for `flows.list` (`GET /flows`); finish with [`send`](Self::send).
@@ -311,7 +311,7 @@ impl<'a> FlowsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_flows", client, options, build)
+        crate::runtime::send_json("flows.list", client, options, build)
     }
 }
 impl<'a> FlowsListRequest<'a> {
@@ -319,7 +319,7 @@ impl<'a> FlowsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FlowSummary> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_flows";
+        const OPERATION: &str = "flows.list";
         #[inline]
         fn extract(
             answer: crate::types::ListFlowsResponseContent,
@@ -377,7 +377,7 @@ impl<'a> FlowsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::FlowSummary>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_flows";
+        const OPERATION: &str = "flows.list";
         #[inline]
         fn extract(
             answer: crate::types::ListFlowsResponseContent,
@@ -465,7 +465,7 @@ impl<'a> FlowsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_flows_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_flows_by_id", client, options, build)
+        crate::runtime::send_json("flows.update", client, options, build)
     }
 }
 /// Operations reached by `client.flows().executions()`.
@@ -574,12 +574,7 @@ impl<'a> FlowsExecutionsDeleteRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_empty(
-            "delete_flows_executions_by_execution_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_empty("flows.executions.delete", client, options, build)
     }
 }
 /// Request builder for `flows.executions.get` (`GET /flows/{flow_id}/executions/{execution_id}`); finish with [`send`](Self::send).
@@ -649,12 +644,7 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json(
-            "get_flows_executions_by_execution_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("flows.executions.get", client, options, build)
     }
 }
 /// Request builder for `flows.executions.list` (`GET /flows/{flow_id}/executions`); finish with [`send`](Self::send).
@@ -742,7 +732,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_flows_executions", client, options, build)
+        crate::runtime::send_json("flows.executions.list", client, options, build)
     }
 }
 impl<'a> FlowsExecutionsListRequest<'a> {
@@ -755,7 +745,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowExecutionSummary> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_flows_executions";
+        const OPERATION: &str = "flows.executions.list";
         #[inline]
         fn extract(
             answer: crate::types::GetFlowsExecutionsResponseContent,
@@ -830,7 +820,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_flows_executions";
+        const OPERATION: &str = "flows.executions.list";
         #[inline]
         fn extract(
             answer: crate::types::GetFlowsExecutionsResponseContent,
@@ -881,7 +871,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowExecutionSummary> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_flows_executions";
+        const OPERATION: &str = "flows.executions.list";
         #[inline]
         fn extract(
             answer: crate::types::GetFlowsExecutionsResponseContent,
@@ -1099,7 +1089,12 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_flows_vault_connections(body))
         });
-        crate::runtime::send_json("post_flows_vault_connections", client, options, build)
+        crate::runtime::send_json(
+            "flows.vault.connections.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `flows.vault.connections.delete` (`DELETE /flows/vault/connections/{id}`); finish with [`send`](Self::send).
@@ -1137,7 +1132,7 @@ impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
             Ok(client.raw().delete_flows_vault_connections_by_id(&self.id))
         });
         crate::runtime::send_empty(
-            "delete_flows_vault_connections_by_id",
+            "flows.vault.connections.delete",
             client,
             options,
             build,
@@ -1182,12 +1177,7 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
             crate::runtime::path_value("flows.vault.connections.get", "id", &self.id)?;
             Ok(client.raw().get_flows_vault_connections_by_id(&self.id))
         });
-        crate::runtime::send_json(
-            "get_flows_vault_connections_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("flows.vault.connections.get", client, options, build)
     }
 }
 /// Request builder for `flows.vault.connections.list` (`GET /flows/vault/connections`); finish with [`send`](Self::send).
@@ -1255,7 +1245,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_flows_vault_connections", client, options, build)
+        crate::runtime::send_json("flows.vault.connections.list", client, options, build)
     }
 }
 impl<'a> FlowsVaultConnectionsListRequest<'a> {
@@ -1265,7 +1255,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowsVaultConnectionSummary> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_flows_vault_connections";
+        const OPERATION: &str = "flows.vault.connections.list";
         #[inline]
         fn extract(
             answer: crate::types::ListFlowsVaultConnectionsResponseContent,
@@ -1329,7 +1319,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_flows_vault_connections";
+        const OPERATION: &str = "flows.vault.connections.list";
         #[inline]
         fn extract(
             answer: crate::types::ListFlowsVaultConnectionsResponseContent,
@@ -1430,7 +1420,7 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
             Ok(client.raw().patch_flows_vault_connections_by_id(&self.id, body))
         });
         crate::runtime::send_json(
-            "patch_flows_vault_connections_by_id",
+            "flows.vault.connections.update",
             client,
             options,
             build,

@@ -129,7 +129,7 @@ impl<'a> FormsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().create_form(body))
         });
-        crate::runtime::send_json("create_form", client, options, build)
+        crate::runtime::send_json("forms.create", client, options, build)
     }
 }
 /// Request builder for `forms.delete` (`DELETE /forms/{id}`); finish with [`send`](Self::send).
@@ -162,7 +162,7 @@ impl<'a> FormsDeleteRequest<'a> {
             crate::runtime::path_value("forms.delete", "id", &self.id)?;
             Ok(client.raw().delete_form(&self.id))
         });
-        crate::runtime::send_empty("delete_form", client, options, build)
+        crate::runtime::send_empty("forms.delete", client, options, build)
     }
 }
 /// Request builder for `forms.get` (`GET /forms/{id}`); finish with [`send`](Self::send).
@@ -212,7 +212,7 @@ impl<'a> FormsGetRequest<'a> {
             crate::runtime::path_value("forms.get", "id", &self.id)?;
             Ok(client.raw().get_form(&self.id, self.hydrate.as_ref()))
         });
-        crate::runtime::send_json("get_form", client, options, build)
+        crate::runtime::send_json("forms.get", client, options, build)
     }
 }
 /// Request builder for `forms.list` (`GET /forms`); finish with [`send`](Self::send).
@@ -290,7 +290,7 @@ impl<'a> FormsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_forms", client, options, build)
+        crate::runtime::send_json("forms.list", client, options, build)
     }
 }
 impl<'a> FormsListRequest<'a> {
@@ -298,7 +298,7 @@ impl<'a> FormsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FormSummary> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_forms";
+        const OPERATION: &str = "forms.list";
         #[inline]
         fn extract(
             answer: crate::types::ListFormsResponseContent,
@@ -356,7 +356,7 @@ impl<'a> FormsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::FormSummary>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_forms";
+        const OPERATION: &str = "forms.list";
         #[inline]
         fn extract(
             answer: crate::types::ListFormsResponseContent,
@@ -444,6 +444,6 @@ impl<'a> FormsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_form(&self.id, body))
         });
-        crate::runtime::send_json("patch_form", client, options, build)
+        crate::runtime::send_json("forms.update", client, options, build)
     }
 }

@@ -100,7 +100,7 @@ impl<'a> GroupsDeleteRequest<'a> {
             crate::runtime::path_value("groups.delete", "id", &self.id)?;
             Ok(client.raw().delete_group(&self.id))
         });
-        crate::runtime::send_empty("delete_group", client, options, build)
+        crate::runtime::send_empty("groups.delete", client, options, build)
     }
 }
 /// Request builder for `groups.get` (`GET /groups/{id}`); finish with [`send`](Self::send).
@@ -135,7 +135,7 @@ impl<'a> GroupsGetRequest<'a> {
             crate::runtime::path_value("groups.get", "id", &self.id)?;
             Ok(client.raw().get_group(&self.id))
         });
-        crate::runtime::send_json("get_group", client, options, build)
+        crate::runtime::send_json("groups.get", client, options, build)
     }
 }
 /// Request builder for `groups.list` (`GET /groups`); finish with [`send`](Self::send).
@@ -264,7 +264,7 @@ impl<'a> GroupsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_groups", client, options, build)
+        crate::runtime::send_json("groups.list", client, options, build)
     }
 }
 impl<'a> GroupsListRequest<'a> {
@@ -275,7 +275,7 @@ impl<'a> GroupsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_groups";
+        const OPERATION: &str = "groups.list";
         #[inline]
         fn extract(
             answer: crate::types::ListGroupsResponseContent,
@@ -333,7 +333,7 @@ impl<'a> GroupsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_groups";
+        const OPERATION: &str = "groups.list";
         #[inline]
         fn extract(
             answer: crate::types::ListGroupsResponseContent,
@@ -368,7 +368,7 @@ impl<'a> GroupsListRequest<'a> {
     #[inline]
     pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_groups";
+        const OPERATION: &str = "groups.list";
         #[inline]
         fn extract(
             answer: crate::types::ListGroupsResponseContent,
@@ -524,7 +524,7 @@ impl<'a> GroupsMembersGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_group_members", client, options, build)
+        crate::runtime::send_json("groups.members.get", client, options, build)
     }
 }
 impl<'a> GroupsMembersGetRequest<'a> {
@@ -532,7 +532,7 @@ impl<'a> GroupsMembersGetRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::GroupMember> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_group_members";
+        const OPERATION: &str = "groups.members.get";
         #[inline]
         fn extract(
             answer: crate::types::GetGroupMembersResponseContent,
@@ -577,7 +577,7 @@ impl<'a> GroupsMembersGetRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::GroupMember>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_group_members";
+        const OPERATION: &str = "groups.members.get";
         #[inline]
         fn extract(
             answer: crate::types::GetGroupMembersResponseContent,
@@ -695,7 +695,7 @@ impl<'a> GroupsRolesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_group_roles(&self.id, body))
         });
-        crate::runtime::send_empty("post_group_roles", client, options, build)
+        crate::runtime::send_empty("groups.roles.create", client, options, build)
     }
 }
 /// Request builder for `groups.roles.delete` (`DELETE /groups/{id}/roles`); finish with [`send`](Self::send).
@@ -745,7 +745,7 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
                 ))?;
             Ok(client.raw().delete_group_roles(&self.id, body))
         });
-        crate::runtime::send_empty("delete_group_roles", client, options, build)
+        crate::runtime::send_empty("groups.roles.delete", client, options, build)
     }
 }
 /// Request builder for `groups.roles.list` (`GET /groups/{id}/roles`); finish with [`send`](Self::send).
@@ -797,7 +797,7 @@ impl<'a> GroupsRolesListRequest<'a> {
             crate::runtime::path_value("groups.roles.list", "id", &self.id)?;
             Ok(client.raw().get_group_roles(&self.id, self.from.as_deref(), self.take))
         });
-        crate::runtime::send_json("get_group_roles", client, options, build)
+        crate::runtime::send_json("groups.roles.list", client, options, build)
     }
 }
 impl<'a> GroupsRolesListRequest<'a> {
@@ -805,7 +805,7 @@ impl<'a> GroupsRolesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_group_roles";
+        const OPERATION: &str = "groups.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListGroupRolesResponseContent,
@@ -850,7 +850,7 @@ impl<'a> GroupsRolesListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_group_roles";
+        const OPERATION: &str = "groups.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListGroupRolesResponseContent,

@@ -145,7 +145,12 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("post_ticket", client, options, build)
+        crate::runtime::send_json(
+            "guardian.enrollments.create_ticket",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.enrollments.delete` (`DELETE /guardian/enrollments/{id}`); finish with [`send`](Self::send).
@@ -178,7 +183,7 @@ impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
             crate::runtime::path_value("guardian.enrollments.delete", "id", &self.id)?;
             Ok(client.raw().delete_enrollments_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_enrollments_by_id", client, options, build)
+        crate::runtime::send_empty("guardian.enrollments.delete", client, options, build)
     }
 }
 /// Request builder for `guardian.enrollments.get` (`GET /guardian/enrollments/{id}`); finish with [`send`](Self::send).
@@ -216,7 +221,7 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
             crate::runtime::path_value("guardian.enrollments.get", "id", &self.id)?;
             Ok(client.raw().get_enrollments_by_id(&self.id))
         });
-        crate::runtime::send_json("get_enrollments_by_id", client, options, build)
+        crate::runtime::send_json("guardian.enrollments.get", client, options, build)
     }
 }
 /// Operations reached by `client.guardian().factors()`.
@@ -310,7 +315,7 @@ impl<'a> GuardianFactorsListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factors())
         });
-        crate::runtime::send_json("get_factors", client, options, build)
+        crate::runtime::send_json("guardian.factors.list", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.set` (`PUT /guardian/factors/{name}`); finish with [`send`](Self::send).
@@ -369,7 +374,7 @@ impl<'a> GuardianFactorsSetRequest<'a> {
                 ))?;
             Ok(client.raw().put_factors_by_name(self.name.clone(), body))
         });
-        crate::runtime::send_json("put_factors_by_name", client, options, build)
+        crate::runtime::send_json("guardian.factors.set", client, options, build)
     }
 }
 /// Operations reached by `client.guardian().factors().duo()`.
@@ -465,7 +470,12 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factor_duo_settings())
         });
-        crate::runtime::send_json("get_factor_duo_settings", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.duo.settings.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.duo.settings.set` (`PUT /guardian/factors/duo/settings`); finish with [`send`](Self::send).
@@ -523,7 +533,12 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
                 ))?;
             Ok(client.raw().put_factor_duo_settings(body))
         });
-        crate::runtime::send_json("put_factor_duo_settings", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.duo.settings.set",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.duo.settings.update` (`PATCH /guardian/factors/duo/settings`); finish with [`send`](Self::send).
@@ -581,7 +596,12 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_factor_duo_settings(body))
         });
-        crate::runtime::send_json("patch_factor_duo_settings", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.duo.settings.update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.guardian().factors().phone()`.
@@ -727,7 +747,12 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_message_types())
         });
-        crate::runtime::send_json("get_message-types", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.phone.get_message_types",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.phone.get_selected_provider` (`GET /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
@@ -768,7 +793,12 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_guardian_phone_providers())
         });
-        crate::runtime::send_json("get_guardian_phone_providers", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.phone.get_selected_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.phone.get_templates` (`GET /guardian/factors/phone/templates`); finish with [`send`](Self::send).
@@ -809,7 +839,12 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factor_phone_templates())
         });
-        crate::runtime::send_json("get_factor_phone_templates", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.phone.get_templates",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.phone.get_twilio_provider` (`GET /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
@@ -851,7 +886,7 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
             Ok(client.raw().get_phone_twilio_factor_provider())
         });
         crate::runtime::send_json(
-            "get_phone_twilio_factor_provider",
+            "guardian.factors.phone.get_twilio_provider",
             client,
             options,
             build,
@@ -913,7 +948,12 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
                 ))?;
             Ok(client.raw().put_message_types(body))
         });
-        crate::runtime::send_json("put_message-types", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.phone.set_message_types",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.phone.set_provider` (`PUT /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
@@ -971,7 +1011,12 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
                 ))?;
             Ok(client.raw().put_phone_providers(body))
         });
-        crate::runtime::send_json("put_phone_providers", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.phone.set_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.phone.set_templates` (`PUT /guardian/factors/phone/templates`); finish with [`send`](Self::send).
@@ -1029,7 +1074,12 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
                 ))?;
             Ok(client.raw().put_factor_phone_templates(body))
         });
-        crate::runtime::send_json("put_factor_phone_templates", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.phone.set_templates",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.phone.set_twilio_provider` (`PUT /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
@@ -1087,7 +1137,12 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
                 ))?;
             Ok(client.raw().put_twilio(body))
         });
-        crate::runtime::send_json("put_twilio", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.phone.set_twilio_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.guardian().factors().push_notification()`.
@@ -1298,7 +1353,12 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_apns())
         });
-        crate::runtime::send_json("get_apns", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.get_apns_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.get_selected_provider` (`GET /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
@@ -1341,7 +1401,12 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_pn_providers())
         });
-        crate::runtime::send_json("get_pn_providers", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.get_selected_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.get_sns_provider` (`GET /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
@@ -1382,7 +1447,12 @@ impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_sns())
         });
-        crate::runtime::send_json("get_sns", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.get_sns_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_apns_provider` (`PUT /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -1444,7 +1514,12 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
                 ))?;
             Ok(client.raw().put_apns(body))
         });
-        crate::runtime::send_json("put_apns", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.set_apns_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcm_provider` (`PUT /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
@@ -1506,7 +1581,12 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
                 ))?;
             Ok(client.raw().put_fcm(body))
         });
-        crate::runtime::send_json("put_fcm", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.set_fcm_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_fcmv1_provider` (`PUT /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
@@ -1568,7 +1648,12 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
                 ))?;
             Ok(client.raw().put_fcmv1(body))
         });
-        crate::runtime::send_json("put_fcmv1", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.set_fcmv1_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_provider` (`PUT /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
@@ -1628,7 +1713,12 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
                 ))?;
             Ok(client.raw().put_pn_providers(body))
         });
-        crate::runtime::send_json("put_pn_providers", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.set_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.set_sns_provider` (`PUT /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
@@ -1690,7 +1780,12 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
                 ))?;
             Ok(client.raw().put_sns(body))
         });
-        crate::runtime::send_json("put_sns", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.set_sns_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_apns_provider` (`PATCH /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
@@ -1754,7 +1849,12 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
                 ))?;
             Ok(client.raw().patch_apns(body))
         });
-        crate::runtime::send_json("patch_apns", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.update_apns_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_fcm_provider` (`PATCH /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
@@ -1818,7 +1918,12 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
                 ))?;
             Ok(client.raw().patch_fcm(body))
         });
-        crate::runtime::send_json("patch_fcm", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.update_fcm_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_fcmv1_provider` (`PATCH /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
@@ -1882,7 +1987,12 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
                 ))?;
             Ok(client.raw().patch_fcmv1(body))
         });
-        crate::runtime::send_json("patch_fcmv1", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.update_fcmv1_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.push_notification.update_sns_provider` (`PATCH /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
@@ -1946,7 +2056,12 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
                 ))?;
             Ok(client.raw().patch_sns(body))
         });
-        crate::runtime::send_json("patch_sns", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.push_notification.update_sns_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.guardian().factors().sms()`.
@@ -2065,7 +2180,12 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_sms_providers())
         });
-        crate::runtime::send_json("get_sms_providers", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.sms.get_selected_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.sms.get_templates` (`GET /guardian/factors/sms/templates`); finish with [`send`](Self::send).
@@ -2110,7 +2230,12 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factor_sms_templates())
         });
-        crate::runtime::send_json("get_factor_sms_templates", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.sms.get_templates",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.sms.get_twilio_provider` (`GET /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
@@ -2152,7 +2277,7 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
             Ok(client.raw().get_sms_twilio_factor_provider())
         });
         crate::runtime::send_json(
-            "get_sms_twilio_factor_provider",
+            "guardian.factors.sms.get_twilio_provider",
             client,
             options,
             build,
@@ -2214,7 +2339,12 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
                 ))?;
             Ok(client.raw().put_sms_providers(body))
         });
-        crate::runtime::send_json("put_sms_providers", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.sms.set_provider",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.sms.set_templates` (`PUT /guardian/factors/sms/templates`); finish with [`send`](Self::send).
@@ -2272,7 +2402,12 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
                 ))?;
             Ok(client.raw().put_factor_sms_templates(body))
         });
-        crate::runtime::send_json("put_factor_sms_templates", client, options, build)
+        crate::runtime::send_json(
+            "guardian.factors.sms.set_templates",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `guardian.factors.sms.set_twilio_provider` (`PUT /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
@@ -2331,7 +2466,7 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
             Ok(client.raw().put_sms_twilio_factor_provider(body))
         });
         crate::runtime::send_json(
-            "put_sms_twilio_factor_provider",
+            "guardian.factors.sms.set_twilio_provider",
             client,
             options,
             build,
@@ -2401,7 +2536,7 @@ impl<'a> GuardianPoliciesListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_policies())
         });
-        crate::runtime::send_json("get_policies", client, options, build)
+        crate::runtime::send_json("guardian.policies.list", client, options, build)
     }
 }
 /// Request builder for `guardian.policies.set` (`PUT /guardian/policies`); finish with [`send`](Self::send).
@@ -2454,6 +2589,6 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
                 ))?;
             Ok(client.raw().put_policies(body))
         });
-        crate::runtime::send_json("put_policies", client, options, build)
+        crate::runtime::send_json("guardian.policies.set", client, options, build)
     }
 }

@@ -134,7 +134,7 @@ impl<'a> HooksCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_hooks(body))
         });
-        crate::runtime::send_json("post_hooks", client, options, build)
+        crate::runtime::send_json("hooks.create", client, options, build)
     }
 }
 /// Request builder for `hooks.delete` (`DELETE /hooks/{id}`); finish with [`send`](Self::send).
@@ -167,7 +167,7 @@ impl<'a> HooksDeleteRequest<'a> {
             crate::runtime::path_value("hooks.delete", "id", &self.id)?;
             Ok(client.raw().delete_hooks_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_hooks_by_id", client, options, build)
+        crate::runtime::send_empty("hooks.delete", client, options, build)
     }
 }
 /// Request builder for `hooks.get` (`GET /hooks/{id}`); finish with [`send`](Self::send).
@@ -209,7 +209,7 @@ impl<'a> HooksGetRequest<'a> {
             crate::runtime::path_value("hooks.get", "id", &self.id)?;
             Ok(client.raw().get_hooks_by_id(&self.id, self.fields.as_deref()))
         });
-        crate::runtime::send_json("get_hooks_by_id", client, options, build)
+        crate::runtime::send_json("hooks.get", client, options, build)
     }
 }
 /// Request builder for `hooks.list` (`GET /hooks`); finish with [`send`](Self::send).
@@ -301,7 +301,7 @@ impl<'a> HooksListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_hooks", client, options, build)
+        crate::runtime::send_json("hooks.list", client, options, build)
     }
 }
 impl<'a> HooksListRequest<'a> {
@@ -309,7 +309,7 @@ impl<'a> HooksListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Hook> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_hooks";
+        const OPERATION: &str = "hooks.list";
         #[inline]
         fn extract(
             answer: crate::types::ListHooksResponseContent,
@@ -367,7 +367,7 @@ impl<'a> HooksListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Hook>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_hooks";
+        const OPERATION: &str = "hooks.list";
         #[inline]
         fn extract(
             answer: crate::types::ListHooksResponseContent,
@@ -452,7 +452,7 @@ impl<'a> HooksUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_hooks_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_hooks_by_id", client, options, build)
+        crate::runtime::send_json("hooks.update", client, options, build)
     }
 }
 /// Operations reached by `client.hooks().secrets()`.
@@ -575,7 +575,7 @@ impl<'a> HooksSecretsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_secrets(&self.id, body))
         });
-        crate::runtime::send_json("post_secrets", client, options, build)
+        crate::runtime::send_json("hooks.secrets.create", client, options, build)
     }
 }
 /// Request builder for `hooks.secrets.delete` (`DELETE /hooks/{id}/secrets`); finish with [`send`](Self::send).
@@ -625,7 +625,7 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
                 ))?;
             Ok(client.raw().delete_secrets(&self.id, body))
         });
-        crate::runtime::send_empty("delete_secrets", client, options, build)
+        crate::runtime::send_empty("hooks.secrets.delete", client, options, build)
     }
 }
 /// Request builder for `hooks.secrets.get` (`GET /hooks/{id}/secrets`); finish with [`send`](Self::send).
@@ -668,7 +668,7 @@ impl<'a> HooksSecretsGetRequest<'a> {
             crate::runtime::path_value("hooks.secrets.get", "id", &self.id)?;
             Ok(client.raw().get_secrets(&self.id))
         });
-        crate::runtime::send_json("get_secrets", client, options, build)
+        crate::runtime::send_json("hooks.secrets.get", client, options, build)
     }
 }
 /// Request builder for `hooks.secrets.update` (`PATCH /hooks/{id}/secrets`); finish with [`send`](Self::send).
@@ -733,6 +733,6 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_secrets(&self.id, body))
         });
-        crate::runtime::send_json("patch_secrets", client, options, build)
+        crate::runtime::send_json("hooks.secrets.update", client, options, build)
     }
 }

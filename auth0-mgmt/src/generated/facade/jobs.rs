@@ -83,7 +83,7 @@ impl<'a> JobsGetRequest<'a> {
             crate::runtime::path_value("jobs.get", "id", &self.id)?;
             Ok(client.raw().get_jobs_by_id(&self.id))
         });
-        crate::runtime::send_json("get_jobs_by_id", client, options, build)
+        crate::runtime::send_json("jobs.get", client, options, build)
     }
 }
 /// Operations reached by `client.jobs().errors()`.
@@ -143,7 +143,7 @@ impl<'a> JobsErrorsGetRequest<'a> {
             crate::runtime::path_value("jobs.errors.get", "id", &self.id)?;
             Ok(client.raw().get_errors(&self.id))
         });
-        crate::runtime::send_json("get_errors", client, options, build)
+        crate::runtime::send_json("jobs.errors.get", client, options, build)
     }
 }
 /// Operations reached by `client.jobs().users_exports()`.
@@ -215,7 +215,7 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_users_exports(body))
         });
-        crate::runtime::send_json("post_users-exports", client, options, build)
+        crate::runtime::send_json("jobs.users_exports.create", client, options, build)
     }
 }
 /// Operations reached by `client.jobs().users_imports()`.
@@ -320,6 +320,11 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("post_verification-email", client, options, build)
+        crate::runtime::send_json(
+            "jobs.verification_email.create",
+            client,
+            options,
+            build,
+        )
     }
 }

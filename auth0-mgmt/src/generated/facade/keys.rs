@@ -99,7 +99,7 @@ impl<'a> KeysCustomSigningDeleteRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().delete_custom_signing_keys())
         });
-        crate::runtime::send_empty("delete_custom_signing_keys", client, options, build)
+        crate::runtime::send_empty("keys.custom_signing.delete", client, options, build)
     }
 }
 /// Request builder for `keys.custom_signing.get` (`GET /keys/custom-signing`); finish with [`send`](Self::send).
@@ -135,7 +135,7 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_custom_signing_keys())
         });
-        crate::runtime::send_json("get_custom_signing_keys", client, options, build)
+        crate::runtime::send_json("keys.custom_signing.get", client, options, build)
     }
 }
 /// Request builder for `keys.custom_signing.set` (`PUT /keys/custom-signing`); finish with [`send`](Self::send).
@@ -188,7 +188,7 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
                 ))?;
             Ok(client.raw().put_custom_signing_keys(body))
         });
-        crate::runtime::send_json("put_custom_signing_keys", client, options, build)
+        crate::runtime::send_json("keys.custom_signing.set", client, options, build)
     }
 }
 /// Operations reached by `client.keys().encryption()`.
@@ -334,7 +334,7 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_encryption(body))
         });
-        crate::runtime::send_json("post_encryption", client, options, build)
+        crate::runtime::send_json("keys.encryption.create", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.create_public_wrapping_key` (`POST /keys/encryption/{kid}/wrapping-key`); finish with [`send`](Self::send).
@@ -381,7 +381,12 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
             )?;
             Ok(client.raw().post_encryption_wrapping_key(&self.kid))
         });
-        crate::runtime::send_json("post_encryption_wrapping_key", client, options, build)
+        crate::runtime::send_json(
+            "keys.encryption.create_public_wrapping_key",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `keys.encryption.delete` (`DELETE /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -414,7 +419,7 @@ impl<'a> KeysEncryptionDeleteRequest<'a> {
             crate::runtime::path_value("keys.encryption.delete", "kid", &self.kid)?;
             Ok(client.raw().delete_encryption_key(&self.kid))
         });
-        crate::runtime::send_empty("delete_encryption_key", client, options, build)
+        crate::runtime::send_empty("keys.encryption.delete", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.get` (`GET /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -449,7 +454,7 @@ impl<'a> KeysEncryptionGetRequest<'a> {
             crate::runtime::path_value("keys.encryption.get", "kid", &self.kid)?;
             Ok(client.raw().get_encryption_key(&self.kid))
         });
-        crate::runtime::send_json("get_encryption_key", client, options, build)
+        crate::runtime::send_json("keys.encryption.get", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.import` (`POST /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -501,7 +506,7 @@ impl<'a> KeysEncryptionImportRequest<'a> {
                 ))?;
             Ok(client.raw().post_encryption_key(&self.kid, body))
         });
-        crate::runtime::send_json("post_encryption_key", client, options, build)
+        crate::runtime::send_json("keys.encryption.import", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.list` (`GET /keys/encryption`); finish with [`send`](Self::send).
@@ -562,7 +567,7 @@ impl<'a> KeysEncryptionListRequest<'a> {
                     .get_encryption_keys(self.include_totals, self.page, self.per_page),
             )
         });
-        crate::runtime::send_json("get_encryption_keys", client, options, build)
+        crate::runtime::send_json("keys.encryption.list", client, options, build)
     }
 }
 impl<'a> KeysEncryptionListRequest<'a> {
@@ -570,7 +575,7 @@ impl<'a> KeysEncryptionListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::EncryptionKey> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_encryption_keys";
+        const OPERATION: &str = "keys.encryption.list";
         #[inline]
         fn extract(
             answer: crate::types::ListEncryptionKeysResponseContent,
@@ -631,7 +636,7 @@ impl<'a> KeysEncryptionListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_encryption_keys";
+        const OPERATION: &str = "keys.encryption.list";
         #[inline]
         fn extract(
             answer: crate::types::ListEncryptionKeysResponseContent,
@@ -695,7 +700,7 @@ impl<'a> KeysEncryptionRekeyRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().post_encryption_rekey())
         });
-        crate::runtime::send_empty("post_encryption_rekey", client, options, build)
+        crate::runtime::send_empty("keys.encryption.rekey", client, options, build)
     }
 }
 /// Operations reached by `client.keys().signing()`.
@@ -783,7 +788,7 @@ impl<'a> KeysSigningGetRequest<'a> {
             crate::runtime::path_value("keys.signing.get", "kid", &self.kid)?;
             Ok(client.raw().get_signing_key(&self.kid))
         });
-        crate::runtime::send_json("get_signing_key", client, options, build)
+        crate::runtime::send_json("keys.signing.get", client, options, build)
     }
 }
 /// Request builder for `keys.signing.list` (`GET /keys/signing`); finish with [`send`](Self::send).
@@ -819,7 +824,7 @@ impl<'a> KeysSigningListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_signing_keys())
         });
-        crate::runtime::send_json("get_signing_keys", client, options, build)
+        crate::runtime::send_json("keys.signing.list", client, options, build)
     }
 }
 /// Request builder for `keys.signing.revoke` (`PUT /keys/signing/{kid}/revoke`); finish with [`send`](Self::send).
@@ -857,7 +862,7 @@ impl<'a> KeysSigningRevokeRequest<'a> {
             crate::runtime::path_value("keys.signing.revoke", "kid", &self.kid)?;
             Ok(client.raw().put_signing_keys(&self.kid))
         });
-        crate::runtime::send_json("put_signing_keys", client, options, build)
+        crate::runtime::send_json("keys.signing.revoke", client, options, build)
     }
 }
 /// Request builder for `keys.signing.rotate` (`POST /keys/signing/rotate`); finish with [`send`](Self::send).
@@ -893,6 +898,6 @@ impl<'a> KeysSigningRotateRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().post_signing_keys())
         });
-        crate::runtime::send_json("post_signing_keys", client, options, build)
+        crate::runtime::send_json("keys.signing.rotate", client, options, build)
     }
 }

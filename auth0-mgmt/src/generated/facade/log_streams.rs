@@ -124,7 +124,7 @@ impl<'a> LogStreamsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_log_streams(body))
         });
-        crate::runtime::send_json("post_log-streams", client, options, build)
+        crate::runtime::send_json("log_streams.create", client, options, build)
     }
 }
 /// Request builder for `log_streams.delete` (`DELETE /log-streams/{id}`); finish with [`send`](Self::send).
@@ -157,7 +157,7 @@ impl<'a> LogStreamsDeleteRequest<'a> {
             crate::runtime::path_value("log_streams.delete", "id", &self.id)?;
             Ok(client.raw().delete_log_streams_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_log-streams_by_id", client, options, build)
+        crate::runtime::send_empty("log_streams.delete", client, options, build)
     }
 }
 /// Request builder for `log_streams.get` (`GET /log-streams/{id}`); finish with [`send`](Self::send).
@@ -195,7 +195,7 @@ impl<'a> LogStreamsGetRequest<'a> {
             crate::runtime::path_value("log_streams.get", "id", &self.id)?;
             Ok(client.raw().get_log_streams_by_id(&self.id))
         });
-        crate::runtime::send_json("get_log-streams_by_id", client, options, build)
+        crate::runtime::send_json("log_streams.get", client, options, build)
     }
 }
 /// Request builder for `log_streams.list` (`GET /log-streams`); finish with [`send`](Self::send).
@@ -234,7 +234,7 @@ impl<'a> LogStreamsListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_log_streams())
         });
-        crate::runtime::send_json("get_log-streams", client, options, build)
+        crate::runtime::send_json("log_streams.list", client, options, build)
     }
 }
 /// Request builder for `log_streams.update` (`PATCH /log-streams/{id}`); finish with [`send`](Self::send).
@@ -289,6 +289,6 @@ impl<'a> LogStreamsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_log_streams_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_log-streams_by_id", client, options, build)
+        crate::runtime::send_json("log_streams.update", client, options, build)
     }
 }

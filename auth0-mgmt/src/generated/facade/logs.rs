@@ -78,7 +78,7 @@ impl<'a> LogsGetRequest<'a> {
             crate::runtime::path_value("logs.get", "id", &self.id)?;
             Ok(client.raw().get_logs_by_id(&self.id))
         });
-        crate::runtime::send_json("get_logs_by_id", client, options, build)
+        crate::runtime::send_json("logs.get", client, options, build)
     }
 }
 /// Request builder for `logs.list` (`GET /logs`); finish with [`send`](Self::send).
@@ -191,7 +191,7 @@ impl<'a> LogsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_logs", client, options, build)
+        crate::runtime::send_json("logs.list", client, options, build)
     }
 }
 impl<'a> LogsListRequest<'a> {
@@ -202,7 +202,7 @@ impl<'a> LogsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Log> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_logs";
+        const OPERATION: &str = "logs.list";
         #[inline]
         fn extract(
             answer: crate::types::ListLogResponseContent,
@@ -260,7 +260,7 @@ impl<'a> LogsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Log>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_logs";
+        const OPERATION: &str = "logs.list";
         #[inline]
         fn extract(
             answer: crate::types::ListLogResponseContent,
@@ -295,7 +295,7 @@ impl<'a> LogsListRequest<'a> {
     #[inline]
     pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, crate::types::Log> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_logs";
+        const OPERATION: &str = "logs.list";
         #[inline]
         fn extract(
             answer: crate::types::ListLogResponseContent,

@@ -140,7 +140,7 @@ impl<'a> NetworkAclsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_network_acls(body))
         });
-        crate::runtime::send_json("post_network-acls", client, options, build)
+        crate::runtime::send_json("network_acls.create", client, options, build)
     }
 }
 /// Request builder for `network_acls.delete` (`DELETE /network-acls/{id}`); finish with [`send`](Self::send).
@@ -173,7 +173,7 @@ impl<'a> NetworkAclsDeleteRequest<'a> {
             crate::runtime::path_value("network_acls.delete", "id", &self.id)?;
             Ok(client.raw().delete_network_acls_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_network-acls_by_id", client, options, build)
+        crate::runtime::send_empty("network_acls.delete", client, options, build)
     }
 }
 /// Request builder for `network_acls.get` (`GET /network-acls/{id}`); finish with [`send`](Self::send).
@@ -211,7 +211,7 @@ impl<'a> NetworkAclsGetRequest<'a> {
             crate::runtime::path_value("network_acls.get", "id", &self.id)?;
             Ok(client.raw().get_network_acls_by_id(&self.id))
         });
-        crate::runtime::send_json("get_network-acls_by_id", client, options, build)
+        crate::runtime::send_json("network_acls.get", client, options, build)
     }
 }
 /// Request builder for `network_acls.list` (`GET /network-acls`); finish with [`send`](Self::send).
@@ -272,7 +272,7 @@ impl<'a> NetworkAclsListRequest<'a> {
                     .get_network_acls(self.include_totals, self.page, self.per_page),
             )
         });
-        crate::runtime::send_json("get_network-acls", client, options, build)
+        crate::runtime::send_json("network_acls.list", client, options, build)
     }
 }
 impl<'a> NetworkAclsListRequest<'a> {
@@ -282,7 +282,7 @@ impl<'a> NetworkAclsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::NetworkAclsResponseContent> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_network-acls";
+        const OPERATION: &str = "network_acls.list";
         #[inline]
         fn extract(
             answer: crate::types::ListNetworkAclsResponseContent,
@@ -346,7 +346,7 @@ impl<'a> NetworkAclsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_network-acls";
+        const OPERATION: &str = "network_acls.list";
         #[inline]
         fn extract(
             answer: crate::types::ListNetworkAclsResponseContent,
@@ -439,7 +439,7 @@ impl<'a> NetworkAclsSetRequest<'a> {
                 ))?;
             Ok(client.raw().put_network_acls_by_id(&self.id, body))
         });
-        crate::runtime::send_json("put_network-acls_by_id", client, options, build)
+        crate::runtime::send_json("network_acls.set", client, options, build)
     }
 }
 /// Request builder for `network_acls.update` (`PATCH /network-acls/{id}`); finish with [`send`](Self::send).
@@ -494,6 +494,6 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_network_acls_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_network-acls_by_id", client, options, build)
+        crate::runtime::send_json("network_acls.update", client, options, build)
     }
 }

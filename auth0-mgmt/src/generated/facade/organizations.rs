@@ -187,7 +187,7 @@ impl<'a> OrganizationsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_organizations(body))
         });
-        crate::runtime::send_json("post_organizations", client, options, build)
+        crate::runtime::send_json("organizations.create", client, options, build)
     }
 }
 /// Request builder for `organizations.delete` (`DELETE /organizations/{id}`); finish with [`send`](Self::send).
@@ -220,7 +220,7 @@ impl<'a> OrganizationsDeleteRequest<'a> {
             crate::runtime::path_value("organizations.delete", "id", &self.id)?;
             Ok(client.raw().delete_organizations_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_organizations_by_id", client, options, build)
+        crate::runtime::send_empty("organizations.delete", client, options, build)
     }
 }
 /// Request builder for `organizations.get` (`GET /organizations/{id}`); finish with [`send`](Self::send).
@@ -255,7 +255,7 @@ impl<'a> OrganizationsGetRequest<'a> {
             crate::runtime::path_value("organizations.get", "id", &self.id)?;
             Ok(client.raw().get_organizations_by_id(&self.id))
         });
-        crate::runtime::send_json("get_organizations_by_id", client, options, build)
+        crate::runtime::send_json("organizations.get", client, options, build)
     }
 }
 /// Request builder for `organizations.get_by_name` (`GET /organizations/name/{name}`); finish with [`send`](Self::send).
@@ -290,7 +290,7 @@ impl<'a> OrganizationsGetByNameRequest<'a> {
             crate::runtime::path_value("organizations.get_by_name", "name", &self.name)?;
             Ok(client.raw().get_name_by_name(&self.name))
         });
-        crate::runtime::send_json("get_name_by_name", client, options, build)
+        crate::runtime::send_json("organizations.get_by_name", client, options, build)
     }
 }
 /// Request builder for `organizations.list` (`GET /organizations`); finish with [`send`](Self::send).
@@ -379,7 +379,7 @@ impl<'a> OrganizationsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_organizations", client, options, build)
+        crate::runtime::send_json("organizations.list", client, options, build)
     }
 }
 impl<'a> OrganizationsListRequest<'a> {
@@ -390,7 +390,7 @@ impl<'a> OrganizationsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organizations";
+        const OPERATION: &str = "organizations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationsResponseContent,
@@ -462,7 +462,7 @@ impl<'a> OrganizationsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organizations";
+        const OPERATION: &str = "organizations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationsResponseContent,
@@ -510,7 +510,7 @@ impl<'a> OrganizationsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organizations";
+        const OPERATION: &str = "organizations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationsResponseContent,
@@ -630,7 +630,7 @@ impl<'a> OrganizationsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_organizations_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_organizations_by_id", client, options, build)
+        crate::runtime::send_json("organizations.update", client, options, build)
     }
 }
 /// Operations reached by `client.organizations().client_grants()`.
@@ -751,7 +751,7 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
             Ok(client.raw().create_organization_client_grants(&self.id, body))
         });
         crate::runtime::send_json(
-            "create_organization-client-grants",
+            "organizations.client_grants.create",
             client,
             options,
             build,
@@ -799,7 +799,7 @@ impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
             Ok(client.raw().delete_client_grants_by_grant_id(&self.id, &self.grant_id))
         });
         crate::runtime::send_empty(
-            "delete_client-grants_by_grant_id",
+            "organizations.client_grants.delete",
             client,
             options,
             build,
@@ -908,7 +908,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_organization-client-grants",
+            "organizations.client_grants.list",
             client,
             options,
             build,
@@ -922,7 +922,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationClientGrant> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization-client-grants";
+        const OPERATION: &str = "organizations.client_grants.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationClientGrantsResponseContent,
@@ -988,7 +988,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization-client-grants";
+        const OPERATION: &str = "organizations.client_grants.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationClientGrantsResponseContent,
@@ -1181,7 +1181,12 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_organization_connection(&self.id, body))
         });
-        crate::runtime::send_json("post_organization_connection", client, options, build)
+        crate::runtime::send_json(
+            "organizations.connections.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `organizations.connections.delete` (`DELETE /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
@@ -1229,7 +1234,7 @@ impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "delete_organization_connection",
+            "organizations.connections.delete",
             client,
             options,
             build,
@@ -1277,7 +1282,12 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
             )?;
             Ok(client.raw().get_organization_connection(&self.id, &self.connection_id))
         });
-        crate::runtime::send_json("get_organization_connection", client, options, build)
+        crate::runtime::send_json(
+            "organizations.connections.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `organizations.connections.list` (`GET /organizations/{id}/connections`); finish with [`send`](Self::send).
@@ -1362,7 +1372,12 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_organization_connections", client, options, build)
+        crate::runtime::send_json(
+            "organizations.connections.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> OrganizationsConnectionsListRequest<'a> {
@@ -1372,7 +1387,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationAllConnectionPost> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_connections";
+        const OPERATION: &str = "organizations.connections.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationAllConnectionsResponseContent,
@@ -1438,7 +1453,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_connections";
+        const OPERATION: &str = "organizations.connections.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationAllConnectionsResponseContent,
@@ -1548,7 +1563,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "patch_organization_connection",
+            "organizations.connections.update",
             client,
             options,
             build,
@@ -1720,7 +1735,12 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_discovery_domains(&self.id, body))
         });
-        crate::runtime::send_json("post_discovery-domains", client, options, build)
+        crate::runtime::send_json(
+            "organizations.discovery_domains.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `organizations.discovery_domains.delete` (`DELETE /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
@@ -1771,7 +1791,7 @@ impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "delete_discovery-domains_by_discovery_domain_id",
+            "organizations.discovery_domains.delete",
             client,
             options,
             build,
@@ -1831,7 +1851,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_discovery-domains_by_discovery_domain_id",
+            "organizations.discovery_domains.get",
             client,
             options,
             build,
@@ -1887,7 +1907,12 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
                     .get_name_by_discovery_domain(&self.id, &self.discovery_domain),
             )
         });
-        crate::runtime::send_json("get_name_by_discovery_domain", client, options, build)
+        crate::runtime::send_json(
+            "organizations.discovery_domains.get_by_name",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `organizations.discovery_domains.list` (`GET /organizations/{id}/discovery-domains`); finish with [`send`](Self::send).
@@ -1952,7 +1977,12 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
                     .get_discovery_domains(&self.id, self.from.as_deref(), self.take),
             )
         });
-        crate::runtime::send_json("get_discovery-domains", client, options, build)
+        crate::runtime::send_json(
+            "organizations.discovery_domains.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
@@ -1962,7 +1992,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationDiscoveryDomain> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_discovery-domains";
+        const OPERATION: &str = "organizations.discovery_domains.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationDiscoveryDomainsResponseContent,
@@ -2013,7 +2043,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_discovery-domains";
+        const OPERATION: &str = "organizations.discovery_domains.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationDiscoveryDomainsResponseContent,
@@ -2113,7 +2143,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "patch_discovery-domains_by_discovery_domain_id",
+            "organizations.discovery_domains.update",
             client,
             options,
             build,
@@ -2269,7 +2299,12 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
                 ))?;
             Ok(client.raw().post_enabled_connections(&self.id, body))
         });
-        crate::runtime::send_json("post_enabled_connections", client, options, build)
+        crate::runtime::send_json(
+            "organizations.enabled_connections.add",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `organizations.enabled_connections.delete` (`DELETE /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
@@ -2320,7 +2355,7 @@ impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "delete_enabled_connections_by_connectionId",
+            "organizations.enabled_connections.delete",
             client,
             options,
             build,
@@ -2380,7 +2415,7 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_enabled_connections_by_connectionId",
+            "organizations.enabled_connections.get",
             client,
             options,
             build,
@@ -2459,7 +2494,12 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_enabled_connections", client, options, build)
+        crate::runtime::send_json(
+            "organizations.enabled_connections.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
@@ -2469,7 +2509,7 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationConnection> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_enabled_connections";
+        const OPERATION: &str = "organizations.enabled_connections.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationConnectionsResponseContent,
@@ -2535,7 +2575,7 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_enabled_connections";
+        const OPERATION: &str = "organizations.enabled_connections.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationConnectionsResponseContent,
@@ -2649,7 +2689,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "patch_enabled_connections_by_connectionId",
+            "organizations.enabled_connections.update",
             client,
             options,
             build,
@@ -2747,7 +2787,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_organization_groups", client, options, build)
+        crate::runtime::send_json("organizations.groups.list", client, options, build)
     }
 }
 impl<'a> OrganizationsGroupsListRequest<'a> {
@@ -2755,7 +2795,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_groups";
+        const OPERATION: &str = "organizations.groups.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
@@ -2800,7 +2840,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_groups";
+        const OPERATION: &str = "organizations.groups.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
@@ -2952,7 +2992,7 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "post_organization_group_roles",
+            "organizations.groups.roles.create",
             client,
             options,
             build,
@@ -3025,7 +3065,7 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "delete_organization_group_roles",
+            "organizations.groups.roles.delete",
             client,
             options,
             build,
@@ -3100,7 +3140,12 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_organization_group_roles", client, options, build)
+        crate::runtime::send_json(
+            "organizations.groups.roles.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> OrganizationsGroupsRolesListRequest<'a> {
@@ -3108,7 +3153,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_group_roles";
+        const OPERATION: &str = "organizations.groups.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListGroupRolesResponseContent,
@@ -3153,7 +3198,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_group_roles";
+        const OPERATION: &str = "organizations.groups.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListGroupRolesResponseContent,
@@ -3329,7 +3374,12 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("post_invitations", client, options, build)
+        crate::runtime::send_json(
+            "organizations.invitations.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `organizations.invitations.delete` (`DELETE /organizations/{id}/invitations/{invitation_id}`); finish with [`send`](Self::send).
@@ -3377,7 +3427,7 @@ impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "delete_invitations_by_invitation_id",
+            "organizations.invitations.delete",
             client,
             options,
             build,
@@ -3449,7 +3499,7 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_invitations_by_invitation_id",
+            "organizations.invitations.get",
             client,
             options,
             build,
@@ -3552,7 +3602,12 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_invitations", client, options, build)
+        crate::runtime::send_json(
+            "organizations.invitations.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> OrganizationsInvitationsListRequest<'a> {
@@ -3562,7 +3617,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationInvitation> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_invitations";
+        const OPERATION: &str = "organizations.invitations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationInvitationsResponseContent,
@@ -3628,7 +3683,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_invitations";
+        const OPERATION: &str = "organizations.invitations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationInvitationsResponseContent,
@@ -3788,7 +3843,12 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_members(&self.id, body))
         });
-        crate::runtime::send_empty("post_members", client, options, build)
+        crate::runtime::send_empty(
+            "organizations.members.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `organizations.members.delete` (`DELETE /organizations/{id}/members`); finish with [`send`](Self::send).
@@ -3838,7 +3898,12 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
                 ))?;
             Ok(client.raw().delete_members(&self.id, body))
         });
-        crate::runtime::send_empty("delete_members", client, options, build)
+        crate::runtime::send_empty(
+            "organizations.members.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `organizations.members.list` (`GET /organizations/{id}/members`); finish with [`send`](Self::send).
@@ -3941,7 +4006,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_organization_members", client, options, build)
+        crate::runtime::send_json("organizations.members.list", client, options, build)
     }
 }
 impl<'a> OrganizationsMembersListRequest<'a> {
@@ -3954,7 +4019,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationMember> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_members";
+        const OPERATION: &str = "organizations.members.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationMembersResponseContent,
@@ -4029,7 +4094,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_members";
+        const OPERATION: &str = "organizations.members.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationMembersResponseContent,
@@ -4080,7 +4145,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationMember> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_members";
+        const OPERATION: &str = "organizations.members.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationMembersResponseContent,
@@ -4260,7 +4325,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_organization_member_effective_roles",
+            "organizations.members.effective_roles.list",
             client,
             options,
             build,
@@ -4272,7 +4337,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_member_effective_roles";
+        const OPERATION: &str = "organizations.members.effective_roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserEffectiveRolesResponseContent,
@@ -4323,7 +4388,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_member_effective_roles";
+        const OPERATION: &str = "organizations.members.effective_roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserEffectiveRolesResponseContent,
@@ -4476,7 +4541,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_organization_member_role_source_groups",
+            "organizations.members.effective_roles.sources.groups.list",
             client,
             options,
             build,
@@ -4488,7 +4553,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_member_role_source_groups";
+        const OPERATION: &str = "organizations.members.effective_roles.sources.groups.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
@@ -4533,7 +4598,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_member_role_source_groups";
+        const OPERATION: &str = "organizations.members.effective_roles.sources.groups.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
@@ -4682,7 +4747,7 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "post_organization_member_roles",
+            "organizations.members.roles.assign",
             client,
             options,
             build,
@@ -4751,7 +4816,7 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "delete_organization_member_roles",
+            "organizations.members.roles.delete",
             client,
             options,
             build,
@@ -4838,7 +4903,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_organization_member_roles",
+            "organizations.members.roles.list",
             client,
             options,
             build,
@@ -4850,7 +4915,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_member_roles";
+        const OPERATION: &str = "organizations.members.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationMemberRolesResponseContent,
@@ -4910,7 +4975,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_organization_member_roles";
+        const OPERATION: &str = "organizations.members.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListOrganizationMemberRolesResponseContent,

@@ -88,7 +88,7 @@ impl<'a> PromptsGetSettingsRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_prompts())
         });
-        crate::runtime::send_json("get_prompts", client, options, build)
+        crate::runtime::send_json("prompts.get_settings", client, options, build)
     }
 }
 /// Request builder for `prompts.update_settings` (`PATCH /prompts`); finish with [`send`](Self::send).
@@ -141,7 +141,7 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
                 ))?;
             Ok(client.raw().patch_prompts(body))
         });
-        crate::runtime::send_json("patch_prompts", client, options, build)
+        crate::runtime::send_json("prompts.update_settings", client, options, build)
     }
 }
 /// Operations reached by `client.prompts().custom_text()`.
@@ -243,7 +243,7 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_custom-text_by_language", client, options, build)
+        crate::runtime::send_json("prompts.custom_text.get", client, options, build)
     }
 }
 /// Request builder for `prompts.custom_text.set` (`PUT /prompts/{prompt}/custom-text/{language}`); finish with [`send`](Self::send).
@@ -323,7 +323,7 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("put_custom-text_by_language", client, options, build)
+        crate::runtime::send_json("prompts.custom_text.set", client, options, build)
     }
 }
 /// Operations reached by `client.prompts().partials()`.
@@ -408,7 +408,7 @@ impl<'a> PromptsPartialsGetRequest<'a> {
             )?;
             Ok(client.raw().get_partials(self.prompt.clone()))
         });
-        crate::runtime::send_json("get_partials", client, options, build)
+        crate::runtime::send_json("prompts.partials.get", client, options, build)
     }
 }
 /// Request builder for `prompts.partials.set` (`PUT /prompts/{prompt}/partials`); finish with [`send`](Self::send).
@@ -473,7 +473,7 @@ impl<'a> PromptsPartialsSetRequest<'a> {
                 ))?;
             Ok(client.raw().put_partials(self.prompt.clone(), body))
         });
-        crate::runtime::send_json("put_partials", client, options, build)
+        crate::runtime::send_json("prompts.partials.set", client, options, build)
     }
 }
 /// Operations reached by `client.prompts().rendering()`.
@@ -599,7 +599,12 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_bulk_rendering(body))
         });
-        crate::runtime::send_json("patch_bulk_rendering", client, options, build)
+        crate::runtime::send_json(
+            "prompts.rendering.bulk_update",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `prompts.rendering.get` (`GET /prompts/{prompt}/screen/{screen}/rendering`); finish with [`send`](Self::send).
@@ -647,7 +652,7 @@ impl<'a> PromptsRenderingGetRequest<'a> {
             )?;
             Ok(client.raw().get_rendering(self.prompt.clone(), self.screen.clone()))
         });
-        crate::runtime::send_json("get_rendering", client, options, build)
+        crate::runtime::send_json("prompts.rendering.get", client, options, build)
     }
 }
 /// Request builder for `prompts.rendering.list` (`GET /prompts/rendering`); finish with [`send`](Self::send).
@@ -755,7 +760,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_all_rendering", client, options, build)
+        crate::runtime::send_json("prompts.rendering.list", client, options, build)
     }
 }
 impl<'a> PromptsRenderingListRequest<'a> {
@@ -765,7 +770,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ListAculsResponseContentItem> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_all_rendering";
+        const OPERATION: &str = "prompts.rendering.list";
         #[inline]
         fn extract(
             answer: crate::types::ListAculsResponseContent,
@@ -829,7 +834,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_all_rendering";
+        const OPERATION: &str = "prompts.rendering.list";
         #[inline]
         fn extract(
             answer: crate::types::ListAculsResponseContent,
@@ -936,6 +941,6 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
                     .patch_rendering(self.prompt.clone(), self.screen.clone(), body),
             )
         });
-        crate::runtime::send_json("patch_rendering", client, options, build)
+        crate::runtime::send_json("prompts.rendering.update", client, options, build)
     }
 }

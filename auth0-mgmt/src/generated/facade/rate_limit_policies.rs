@@ -126,7 +126,7 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_rate_limit_policies(body))
         });
-        crate::runtime::send_json("post_rate-limit-policies", client, options, build)
+        crate::runtime::send_json("rate_limit_policies.create", client, options, build)
     }
 }
 /// Request builder for `rate_limit_policies.delete` (`DELETE /rate-limit-policies/{id}`); finish with [`send`](Self::send).
@@ -159,12 +159,7 @@ impl<'a> RateLimitPoliciesDeleteRequest<'a> {
             crate::runtime::path_value("rate_limit_policies.delete", "id", &self.id)?;
             Ok(client.raw().delete_rate_limit_policies_by_id(&self.id))
         });
-        crate::runtime::send_empty(
-            "delete_rate-limit-policies_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_empty("rate_limit_policies.delete", client, options, build)
     }
 }
 /// Request builder for `rate_limit_policies.get` (`GET /rate-limit-policies/{id}`); finish with [`send`](Self::send).
@@ -199,12 +194,7 @@ impl<'a> RateLimitPoliciesGetRequest<'a> {
             crate::runtime::path_value("rate_limit_policies.get", "id", &self.id)?;
             Ok(client.raw().get_rate_limit_policies_by_id(&self.id))
         });
-        crate::runtime::send_json(
-            "get_rate-limit-policies_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("rate_limit_policies.get", client, options, build)
     }
 }
 /// Request builder for `rate_limit_policies.list` (`GET /rate-limit-policies`); finish with [`send`](Self::send).
@@ -296,7 +286,7 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_rate-limit-policies", client, options, build)
+        crate::runtime::send_json("rate_limit_policies.list", client, options, build)
     }
 }
 impl<'a> RateLimitPoliciesListRequest<'a> {
@@ -304,7 +294,7 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::RateLimitPolicy> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_rate-limit-policies";
+        const OPERATION: &str = "rate_limit_policies.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRateLimitPoliciesPaginatedResponseContent,
@@ -355,7 +345,7 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_rate-limit-policies";
+        const OPERATION: &str = "rate_limit_policies.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRateLimitPoliciesPaginatedResponseContent,
@@ -431,11 +421,6 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_rate_limit_policies_by_id(&self.id, body))
         });
-        crate::runtime::send_json(
-            "patch_rate-limit-policies_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("rate_limit_policies.update", client, options, build)
     }
 }

@@ -112,7 +112,7 @@ impl<'a> RefreshTokensDeleteRequest<'a> {
             crate::runtime::path_value("refresh_tokens.delete", "id", &self.id)?;
             Ok(client.raw().delete_refresh_token(&self.id))
         });
-        crate::runtime::send_json("delete_refresh_token", client, options, build)
+        crate::runtime::send_json("refresh_tokens.delete", client, options, build)
     }
 }
 /// Request builder for `refresh_tokens.get` (`GET /refresh-tokens/{id}`); finish with [`send`](Self::send).
@@ -150,7 +150,7 @@ impl<'a> RefreshTokensGetRequest<'a> {
             crate::runtime::path_value("refresh_tokens.get", "id", &self.id)?;
             Ok(client.raw().get_refresh_token(&self.id))
         });
-        crate::runtime::send_json("get_refresh_token", client, options, build)
+        crate::runtime::send_json("refresh_tokens.get", client, options, build)
     }
 }
 /// Request builder for `refresh_tokens.list` (`GET /refresh-tokens`); finish with [`send`](Self::send).
@@ -249,7 +249,7 @@ impl<'a> RefreshTokensListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_refresh_tokens", client, options, build)
+        crate::runtime::send_json("refresh_tokens.list", client, options, build)
     }
 }
 impl<'a> RefreshTokensListRequest<'a> {
@@ -259,7 +259,7 @@ impl<'a> RefreshTokensListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::RefreshTokenResponseContent> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_refresh_tokens";
+        const OPERATION: &str = "refresh_tokens.list";
         #[inline]
         fn extract(
             answer: crate::types::GetRefreshTokensPaginatedResponseContent,
@@ -310,7 +310,7 @@ impl<'a> RefreshTokensListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_refresh_tokens";
+        const OPERATION: &str = "refresh_tokens.list";
         #[inline]
         fn extract(
             answer: crate::types::GetRefreshTokensPaginatedResponseContent,
@@ -386,7 +386,7 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
                 ))?;
             Ok(client.raw().revoke_refresh_tokens(body))
         });
-        crate::runtime::send_json("revoke_refresh_tokens", client, options, build)
+        crate::runtime::send_json("refresh_tokens.revoke", client, options, build)
     }
 }
 /// Request builder for `refresh_tokens.update` (`PATCH /refresh-tokens/{id}`); finish with [`send`](Self::send).
@@ -441,6 +441,6 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_refresh_tokens_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_refresh-tokens_by_id", client, options, build)
+        crate::runtime::send_json("refresh_tokens.update", client, options, build)
     }
 }

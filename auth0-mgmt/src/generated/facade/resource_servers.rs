@@ -127,7 +127,7 @@ impl<'a> ResourceServersCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_resource_servers(body))
         });
-        crate::runtime::send_json("post_resource-servers", client, options, build)
+        crate::runtime::send_json("resource_servers.create", client, options, build)
     }
 }
 /// Request builder for `resource_servers.delete` (`DELETE /resource-servers/{id}`); finish with [`send`](Self::send).
@@ -160,12 +160,7 @@ impl<'a> ResourceServersDeleteRequest<'a> {
             crate::runtime::path_value("resource_servers.delete", "id", &self.id)?;
             Ok(client.raw().delete_resource_servers_by_id(&self.id))
         });
-        crate::runtime::send_empty(
-            "delete_resource-servers_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_empty("resource_servers.delete", client, options, build)
     }
 }
 /// Request builder for `resource_servers.get` (`GET /resource-servers/{id}`); finish with [`send`](Self::send).
@@ -207,7 +202,7 @@ impl<'a> ResourceServersGetRequest<'a> {
             crate::runtime::path_value("resource_servers.get", "id", &self.id)?;
             Ok(client.raw().get_resource_servers_by_id(&self.id, self.include_fields))
         });
-        crate::runtime::send_json("get_resource-servers_by_id", client, options, build)
+        crate::runtime::send_json("resource_servers.get", client, options, build)
     }
 }
 /// Request builder for `resource_servers.list` (`GET /resource-servers`); finish with [`send`](Self::send).
@@ -291,7 +286,7 @@ impl<'a> ResourceServersListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_resource-servers", client, options, build)
+        crate::runtime::send_json("resource_servers.list", client, options, build)
     }
 }
 impl<'a> ResourceServersListRequest<'a> {
@@ -299,7 +294,7 @@ impl<'a> ResourceServersListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ResourceServer> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_resource-servers";
+        const OPERATION: &str = "resource_servers.list";
         #[inline]
         fn extract(
             answer: crate::types::ListResourceServerResponseContent,
@@ -363,7 +358,7 @@ impl<'a> ResourceServersListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_resource-servers";
+        const OPERATION: &str = "resource_servers.list";
         #[inline]
         fn extract(
             answer: crate::types::ListResourceServerResponseContent,
@@ -451,6 +446,6 @@ impl<'a> ResourceServersUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_resource_servers_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_resource-servers_by_id", client, options, build)
+        crate::runtime::send_json("resource_servers.update", client, options, build)
     }
 }

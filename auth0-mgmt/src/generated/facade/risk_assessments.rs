@@ -90,7 +90,7 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
             Ok(client.raw().get_risk_assessments_settings())
         });
         crate::runtime::send_json(
-            "get_risk_assessments_settings",
+            "risk_assessments.settings.get",
             client,
             options,
             build,
@@ -148,7 +148,7 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
             Ok(client.raw().patch_risk_assessments_settings(body))
         });
         crate::runtime::send_json(
-            "patch_risk_assessments_settings",
+            "risk_assessments.settings.update",
             client,
             options,
             build,
@@ -223,7 +223,12 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_new_device())
         });
-        crate::runtime::send_json("get_new-device", client, options, build)
+        crate::runtime::send_json(
+            "risk_assessments.settings.new_device.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `risk_assessments.settings.new_device.update` (`PATCH /risk-assessments/settings/new-device`); finish with [`send`](Self::send).
@@ -283,6 +288,11 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_new_device(body))
         });
-        crate::runtime::send_json("patch_new-device", client, options, build)
+        crate::runtime::send_json(
+            "risk_assessments.settings.new_device.update",
+            client,
+            options,
+            build,
+        )
     }
 }

@@ -139,7 +139,7 @@ impl<'a> RolesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_roles(body))
         });
-        crate::runtime::send_json("post_roles", client, options, build)
+        crate::runtime::send_json("roles.create", client, options, build)
     }
 }
 /// Request builder for `roles.delete` (`DELETE /roles/{id}`); finish with [`send`](Self::send).
@@ -174,7 +174,7 @@ impl<'a> RolesDeleteRequest<'a> {
             crate::runtime::path_value("roles.delete", "id", &self.id)?;
             Ok(client.raw().delete_roles_by_id(&self.id))
         });
-        crate::runtime::send_json("delete_roles_by_id", client, options, build)
+        crate::runtime::send_json("roles.delete", client, options, build)
     }
 }
 /// Request builder for `roles.get` (`GET /roles/{id}`); finish with [`send`](Self::send).
@@ -209,7 +209,7 @@ impl<'a> RolesGetRequest<'a> {
             crate::runtime::path_value("roles.get", "id", &self.id)?;
             Ok(client.raw().get_roles_by_id(&self.id))
         });
-        crate::runtime::send_json("get_roles_by_id", client, options, build)
+        crate::runtime::send_json("roles.get", client, options, build)
     }
 }
 /// Request builder for `roles.list` (`GET /roles`); finish with [`send`](Self::send).
@@ -282,7 +282,7 @@ impl<'a> RolesListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_roles", client, options, build)
+        crate::runtime::send_json("roles.list", client, options, build)
     }
 }
 impl<'a> RolesListRequest<'a> {
@@ -290,7 +290,7 @@ impl<'a> RolesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_roles";
+        const OPERATION: &str = "roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRolesResponseContent,
@@ -348,7 +348,7 @@ impl<'a> RolesListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_roles";
+        const OPERATION: &str = "roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRolesResponseContent,
@@ -433,7 +433,7 @@ impl<'a> RolesUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_roles_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_roles_by_id", client, options, build)
+        crate::runtime::send_json("roles.update", client, options, build)
     }
 }
 /// Operations reached by `client.roles().groups()`.
@@ -530,7 +530,7 @@ impl<'a> RolesGroupsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_role_groups(&self.id, body))
         });
-        crate::runtime::send_empty("post_role_groups", client, options, build)
+        crate::runtime::send_empty("roles.groups.create", client, options, build)
     }
 }
 /// Request builder for `roles.groups.delete` (`DELETE /roles/{id}/groups`); finish with [`send`](Self::send).
@@ -580,7 +580,7 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
                 ))?;
             Ok(client.raw().delete_role_groups(&self.id, body))
         });
-        crate::runtime::send_empty("delete_role_groups", client, options, build)
+        crate::runtime::send_empty("roles.groups.delete", client, options, build)
     }
 }
 /// Request builder for `roles.groups.get` (`GET /roles/{id}/groups`); finish with [`send`](Self::send).
@@ -632,7 +632,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
             crate::runtime::path_value("roles.groups.get", "id", &self.id)?;
             Ok(client.raw().get_role_groups(&self.id, self.from.as_deref(), self.take))
         });
-        crate::runtime::send_json("get_role_groups", client, options, build)
+        crate::runtime::send_json("roles.groups.get", client, options, build)
     }
 }
 impl<'a> RolesGroupsGetRequest<'a> {
@@ -640,7 +640,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_role_groups";
+        const OPERATION: &str = "roles.groups.get";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
@@ -685,7 +685,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_role_groups";
+        const OPERATION: &str = "roles.groups.get";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
@@ -806,12 +806,7 @@ impl<'a> RolesPermissionsAddRequest<'a> {
                 ))?;
             Ok(client.raw().post_role_permission_assignment(&self.id, body))
         });
-        crate::runtime::send_json(
-            "post_role_permission_assignment",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("roles.permissions.add", client, options, build)
     }
 }
 /// Request builder for `roles.permissions.delete` (`DELETE /roles/{id}/permissions`); finish with [`send`](Self::send).
@@ -863,12 +858,7 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
                 ))?;
             Ok(client.raw().delete_role_permission_assignment(&self.id, body))
         });
-        crate::runtime::send_json(
-            "delete_role_permission_assignment",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("roles.permissions.delete", client, options, build)
     }
 }
 /// Request builder for `roles.permissions.list` (`GET /roles/{id}/permissions`); finish with [`send`](Self::send).
@@ -936,7 +926,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_role_permission", client, options, build)
+        crate::runtime::send_json("roles.permissions.list", client, options, build)
     }
 }
 impl<'a> RolesPermissionsListRequest<'a> {
@@ -946,7 +936,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::PermissionsResponsePayload> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_role_permission";
+        const OPERATION: &str = "roles.permissions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRolePermissionsResponseContent,
@@ -1010,7 +1000,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_role_permission";
+        const OPERATION: &str = "roles.permissions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRolePermissionsResponseContent,
@@ -1137,7 +1127,7 @@ impl<'a> RolesUsersAssignRequest<'a> {
                 ))?;
             Ok(client.raw().post_role_users(&self.id, body))
         });
-        crate::runtime::send_json("post_role_users", client, options, build)
+        crate::runtime::send_json("roles.users.assign", client, options, build)
     }
 }
 /// Request builder for `roles.users.list` (`GET /roles/{id}/users`); finish with [`send`](Self::send).
@@ -1221,7 +1211,7 @@ impl<'a> RolesUsersListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_role_user", client, options, build)
+        crate::runtime::send_json("roles.users.list", client, options, build)
     }
 }
 impl<'a> RolesUsersListRequest<'a> {
@@ -1232,7 +1222,7 @@ impl<'a> RolesUsersListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_role_user";
+        const OPERATION: &str = "roles.users.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleUsersResponseContent,
@@ -1301,7 +1291,7 @@ impl<'a> RolesUsersListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::RoleUser>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_role_user";
+        const OPERATION: &str = "roles.users.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleUsersResponseContent,
@@ -1349,7 +1339,7 @@ impl<'a> RolesUsersListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_role_user";
+        const OPERATION: &str = "roles.users.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleUsersResponseContent,

@@ -129,7 +129,7 @@ impl<'a> RulesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_rules(body))
         });
-        crate::runtime::send_json("post_rules", client, options, build)
+        crate::runtime::send_json("rules.create", client, options, build)
     }
 }
 /// Request builder for `rules.delete` (`DELETE /rules/{id}`); finish with [`send`](Self::send).
@@ -162,7 +162,7 @@ impl<'a> RulesDeleteRequest<'a> {
             crate::runtime::path_value("rules.delete", "id", &self.id)?;
             Ok(client.raw().delete_rules_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_rules_by_id", client, options, build)
+        crate::runtime::send_empty("rules.delete", client, options, build)
     }
 }
 /// Request builder for `rules.get` (`GET /rules/{id}`); finish with [`send`](Self::send).
@@ -219,7 +219,7 @@ impl<'a> RulesGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_rules_by_id", client, options, build)
+        crate::runtime::send_json("rules.get", client, options, build)
     }
 }
 /// Request builder for `rules.list` (`GET /rules`); finish with [`send`](Self::send).
@@ -308,7 +308,7 @@ impl<'a> RulesListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_rules", client, options, build)
+        crate::runtime::send_json("rules.list", client, options, build)
     }
 }
 impl<'a> RulesListRequest<'a> {
@@ -316,7 +316,7 @@ impl<'a> RulesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Rule> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_rules";
+        const OPERATION: &str = "rules.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRulesResponseContent,
@@ -374,7 +374,7 @@ impl<'a> RulesListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Rule>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_rules";
+        const OPERATION: &str = "rules.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRulesResponseContent,
@@ -459,6 +459,6 @@ impl<'a> RulesUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_rules_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_rules_by_id", client, options, build)
+        crate::runtime::send_json("rules.update", client, options, build)
     }
 }

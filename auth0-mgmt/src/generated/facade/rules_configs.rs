@@ -80,7 +80,7 @@ impl<'a> RulesConfigsDeleteRequest<'a> {
             crate::runtime::path_value("rules_configs.delete", "key", &self.key)?;
             Ok(client.raw().delete_rules_configs_by_key(&self.key))
         });
-        crate::runtime::send_empty("delete_rules-configs_by_key", client, options, build)
+        crate::runtime::send_empty("rules_configs.delete", client, options, build)
     }
 }
 /// Request builder for `rules_configs.list` (`GET /rules-configs`); finish with [`send`](Self::send).
@@ -116,7 +116,7 @@ impl<'a> RulesConfigsListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_rules_configs())
         });
-        crate::runtime::send_json("get_rules-configs", client, options, build)
+        crate::runtime::send_json("rules_configs.list", client, options, build)
     }
 }
 /// Request builder for `rules_configs.set` (`PUT /rules-configs/{key}`); finish with [`send`](Self::send).
@@ -171,6 +171,6 @@ impl<'a> RulesConfigsSetRequest<'a> {
                 ))?;
             Ok(client.raw().put_rules_configs_by_key(&self.key, body))
         });
-        crate::runtime::send_json("put_rules-configs_by_key", client, options, build)
+        crate::runtime::send_json("rules_configs.set", client, options, build)
     }
 }

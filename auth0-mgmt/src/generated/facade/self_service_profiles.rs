@@ -141,7 +141,7 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_self_service_profiles(body))
         });
-        crate::runtime::send_json("post_self-service-profiles", client, options, build)
+        crate::runtime::send_json("self_service_profiles.create", client, options, build)
     }
 }
 /// Request builder for `self_service_profiles.delete` (`DELETE /self-service-profiles/{id}`); finish with [`send`](Self::send).
@@ -175,7 +175,7 @@ impl<'a> SelfServiceProfilesDeleteRequest<'a> {
             Ok(client.raw().delete_self_service_profiles_by_id(&self.id))
         });
         crate::runtime::send_empty(
-            "delete_self-service-profiles_by_id",
+            "self_service_profiles.delete",
             client,
             options,
             build,
@@ -217,12 +217,7 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
             crate::runtime::path_value("self_service_profiles.get", "id", &self.id)?;
             Ok(client.raw().get_self_service_profiles_by_id(&self.id))
         });
-        crate::runtime::send_json(
-            "get_self-service-profiles_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("self_service_profiles.get", client, options, build)
     }
 }
 /// Request builder for `self_service_profiles.list` (`GET /self-service-profiles`); finish with [`send`](Self::send).
@@ -290,7 +285,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_self-service-profiles", client, options, build)
+        crate::runtime::send_json("self_service_profiles.list", client, options, build)
     }
 }
 impl<'a> SelfServiceProfilesListRequest<'a> {
@@ -300,7 +295,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::SelfServiceProfile> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_self-service-profiles";
+        const OPERATION: &str = "self_service_profiles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListSelfServiceProfilesResponseContent,
@@ -364,7 +359,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_self-service-profiles";
+        const OPERATION: &str = "self_service_profiles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListSelfServiceProfilesResponseContent,
@@ -457,12 +452,7 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_self_service_profiles_by_id(&self.id, body))
         });
-        crate::runtime::send_json(
-            "patch_self-service-profiles_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("self_service_profiles.update", client, options, build)
     }
 }
 /// Operations reached by `client.self_service_profiles().custom_text()`.
@@ -576,7 +566,7 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_self_service_profile_custom_text",
+            "self_service_profiles.custom_text.list",
             client,
             options,
             build,
@@ -681,7 +671,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "put_self_service_profile_custom_text",
+            "self_service_profiles.custom_text.set",
             client,
             options,
             build,
@@ -805,7 +795,12 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("post_sso-ticket", client, options, build)
+        crate::runtime::send_json(
+            "self_service_profiles.sso_ticket.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `self_service_profiles.sso_ticket.revoke` (`POST /self-service-profiles/{profileId}/sso-ticket/{id}/revoke`); finish with [`send`](Self::send).
@@ -850,6 +845,11 @@ impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
             )?;
             Ok(client.raw().post_revoke(&self.profile_id, &self.id))
         });
-        crate::runtime::send_json("post_revoke", client, options, build)
+        crate::runtime::send_json(
+            "self_service_profiles.sso_ticket.revoke",
+            client,
+            options,
+            build,
+        )
     }
 }

@@ -95,7 +95,7 @@ impl<'a> SessionsDeleteRequest<'a> {
             crate::runtime::path_value("sessions.delete", "id", &self.id)?;
             Ok(client.raw().delete_session(&self.id))
         });
-        crate::runtime::send_json("delete_session", client, options, build)
+        crate::runtime::send_json("sessions.delete", client, options, build)
     }
 }
 /// Request builder for `sessions.get` (`GET /sessions/{id}`); finish with [`send`](Self::send).
@@ -133,7 +133,7 @@ impl<'a> SessionsGetRequest<'a> {
             crate::runtime::path_value("sessions.get", "id", &self.id)?;
             Ok(client.raw().get_session(&self.id))
         });
-        crate::runtime::send_json("get_session", client, options, build)
+        crate::runtime::send_json("sessions.get", client, options, build)
     }
 }
 /// Request builder for `sessions.revoke` (`POST /sessions/{id}/revoke`); finish with [`send`](Self::send).
@@ -168,7 +168,7 @@ impl<'a> SessionsRevokeRequest<'a> {
             crate::runtime::path_value("sessions.revoke", "id", &self.id)?;
             Ok(client.raw().revoke_session(&self.id))
         });
-        crate::runtime::send_json("revoke_session", client, options, build)
+        crate::runtime::send_json("sessions.revoke", client, options, build)
     }
 }
 /// Request builder for `sessions.update` (`PATCH /sessions/{id}`); finish with [`send`](Self::send).
@@ -223,6 +223,6 @@ impl<'a> SessionsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_sessions_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_sessions_by_id", client, options, build)
+        crate::runtime::send_json("sessions.update", client, options, build)
     }
 }

@@ -66,7 +66,7 @@ impl<'a> StatsGetActiveUsersCountRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_active_users())
         });
-        crate::runtime::send_json("get_active-users", client, options, build)
+        crate::runtime::send_json("stats.get_active_users_count", client, options, build)
     }
 }
 /// Request builder for `stats.get_daily` (`GET /stats/daily`); finish with [`send`](Self::send).
@@ -116,6 +116,6 @@ impl<'a> StatsGetDailyRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_daily(self.from.as_deref(), self.to.as_deref()))
         });
-        crate::runtime::send_json("get_daily", client, options, build)
+        crate::runtime::send_json("stats.get_daily", client, options, build)
     }
 }

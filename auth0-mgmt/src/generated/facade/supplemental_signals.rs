@@ -75,7 +75,7 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_supplemental_signals())
         });
-        crate::runtime::send_json("get_supplemental-signals", client, options, build)
+        crate::runtime::send_json("supplemental_signals.get", client, options, build)
     }
 }
 /// Request builder for `supplemental_signals.patch` (`PATCH /supplemental-signals`); finish with [`send`](Self::send).
@@ -131,6 +131,6 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
                 ))?;
             Ok(client.raw().patch_supplemental_signals(body))
         });
-        crate::runtime::send_json("patch_supplemental-signals", client, options, build)
+        crate::runtime::send_json("supplemental_signals.patch", client, options, build)
     }
 }

@@ -103,7 +103,7 @@ impl<'a> TenantsSettingsGetRequest<'a> {
                     .tenant_settings_route(self.fields.as_deref(), self.include_fields),
             )
         });
-        crate::runtime::send_json("tenant_settings_route", client, options, build)
+        crate::runtime::send_json("tenants.settings.get", client, options, build)
     }
 }
 /// Request builder for `tenants.settings.update` (`PATCH /tenants/settings`); finish with [`send`](Self::send).
@@ -156,6 +156,6 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_settings(body))
         });
-        crate::runtime::send_json("patch_settings", client, options, build)
+        crate::runtime::send_json("tenants.settings.update", client, options, build)
     }
 }

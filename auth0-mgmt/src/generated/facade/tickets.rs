@@ -104,7 +104,7 @@ impl<'a> TicketsChangePasswordRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("post_password-change", client, options, build)
+        crate::runtime::send_json("tickets.change_password", client, options, build)
     }
 }
 /// Request builder for `tickets.verify_email` (`POST /tickets/email-verification`); finish with [`send`](Self::send).
@@ -171,6 +171,6 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("post_email-verification", client, options, build)
+        crate::runtime::send_json("tickets.verify_email", client, options, build)
     }
 }

@@ -134,7 +134,12 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_token_exchange_profiles(body))
         });
-        crate::runtime::send_json("post_token-exchange-profiles", client, options, build)
+        crate::runtime::send_json(
+            "token_exchange_profiles.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `token_exchange_profiles.delete` (`DELETE /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
@@ -172,7 +177,7 @@ impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
             Ok(client.raw().delete_token_exchange_profiles_by_id(&self.id))
         });
         crate::runtime::send_empty(
-            "delete_token-exchange-profiles_by_id",
+            "token_exchange_profiles.delete",
             client,
             options,
             build,
@@ -214,12 +219,7 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
             crate::runtime::path_value("token_exchange_profiles.get", "id", &self.id)?;
             Ok(client.raw().get_token_exchange_profiles_by_id(&self.id))
         });
-        crate::runtime::send_json(
-            "get_token-exchange-profiles_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("token_exchange_profiles.get", client, options, build)
     }
 }
 /// Request builder for `token_exchange_profiles.list` (`GET /token-exchange-profiles`); finish with [`send`](Self::send).
@@ -272,7 +272,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_token_exchange_profiles(self.from.as_deref(), self.take))
         });
-        crate::runtime::send_json("get_token-exchange-profiles", client, options, build)
+        crate::runtime::send_json("token_exchange_profiles.list", client, options, build)
     }
 }
 impl<'a> TokenExchangeProfilesListRequest<'a> {
@@ -285,7 +285,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
         crate::types::TokenExchangeProfileResponseContent,
     > {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_token-exchange-profiles";
+        const OPERATION: &str = "token_exchange_profiles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListTokenExchangeProfileResponseContent,
@@ -336,7 +336,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_token-exchange-profiles";
+        const OPERATION: &str = "token_exchange_profiles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListTokenExchangeProfileResponseContent,
@@ -422,7 +422,7 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
             Ok(client.raw().patch_token_exchange_profiles_by_id(&self.id, body))
         });
         crate::runtime::send_json(
-            "patch_token-exchange-profiles_by_id",
+            "token_exchange_profiles.update",
             client,
             options,
             build,

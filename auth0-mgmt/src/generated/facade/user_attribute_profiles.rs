@@ -160,7 +160,12 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_user_attribute_profiles(body))
         });
-        crate::runtime::send_json("post_user-attribute-profiles", client, options, build)
+        crate::runtime::send_json(
+            "user_attribute_profiles.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `user_attribute_profiles.delete` (`DELETE /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
@@ -198,7 +203,7 @@ impl<'a> UserAttributeProfilesDeleteRequest<'a> {
             Ok(client.raw().delete_user_attribute_profiles_by_id(&self.id))
         });
         crate::runtime::send_empty(
-            "delete_user-attribute-profiles_by_id",
+            "user_attribute_profiles.delete",
             client,
             options,
             build,
@@ -240,12 +245,7 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
             crate::runtime::path_value("user_attribute_profiles.get", "id", &self.id)?;
             Ok(client.raw().get_user_attribute_profiles_by_id(&self.id))
         });
-        crate::runtime::send_json(
-            "get_user-attribute-profiles_by_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("user_attribute_profiles.get", client, options, build)
     }
 }
 /// Request builder for `user_attribute_profiles.get_template` (`GET /user-attribute-profiles/templates/{id}`); finish with [`send`](Self::send).
@@ -288,7 +288,7 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
             Ok(client.raw().get_user_attribute_profile_template(&self.id))
         });
         crate::runtime::send_json(
-            "get_user_attribute_profile_template",
+            "user_attribute_profiles.get_template",
             client,
             options,
             build,
@@ -347,7 +347,7 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_user_attribute_profiles(self.from.as_deref(), self.take))
         });
-        crate::runtime::send_json("get_user-attribute-profiles", client, options, build)
+        crate::runtime::send_json("user_attribute_profiles.list", client, options, build)
     }
 }
 impl<'a> UserAttributeProfilesListRequest<'a> {
@@ -357,7 +357,7 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserAttributeProfile> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user-attribute-profiles";
+        const OPERATION: &str = "user_attribute_profiles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserAttributeProfilesPaginatedResponseContent,
@@ -408,7 +408,7 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user-attribute-profiles";
+        const OPERATION: &str = "user_attribute_profiles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserAttributeProfilesPaginatedResponseContent,
@@ -476,7 +476,7 @@ impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
             Ok(client.raw().get_user_attribute_profile_templates())
         });
         crate::runtime::send_json(
-            "get_user_attribute_profile_templates",
+            "user_attribute_profiles.list_templates",
             client,
             options,
             build,
@@ -540,7 +540,7 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
             Ok(client.raw().patch_user_attribute_profiles_by_id(&self.id, body))
         });
         crate::runtime::send_json(
-            "patch_user-attribute-profiles_by_id",
+            "user_attribute_profiles.update",
             client,
             options,
             build,

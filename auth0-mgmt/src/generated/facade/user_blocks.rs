@@ -94,7 +94,7 @@ impl<'a> UserBlocksDeleteRequest<'a> {
             crate::runtime::path_value("user_blocks.delete", "id", &self.id)?;
             Ok(client.raw().delete_user_blocks_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_user-blocks_by_id", client, options, build)
+        crate::runtime::send_empty("user_blocks.delete", client, options, build)
     }
 }
 /// Request builder for `user_blocks.delete_by_identifier` (`DELETE /user-blocks`); finish with [`send`](Self::send).
@@ -139,7 +139,12 @@ impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
                 ))?;
             Ok(client.raw().delete_user_blocks(identifier))
         });
-        crate::runtime::send_empty("delete_user-blocks", client, options, build)
+        crate::runtime::send_empty(
+            "user_blocks.delete_by_identifier",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `user_blocks.list` (`GET /user-blocks/{id}`); finish with [`send`](Self::send).
@@ -191,7 +196,7 @@ impl<'a> UserBlocksListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_user-blocks_by_id", client, options, build)
+        crate::runtime::send_json("user_blocks.list", client, options, build)
     }
 }
 /// Request builder for `user_blocks.list_by_identifier` (`GET /user-blocks`); finish with [`send`](Self::send).
@@ -252,6 +257,11 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
                     .get_user_blocks(self.consider_brute_force_enablement, identifier),
             )
         });
-        crate::runtime::send_json("get_user-blocks", client, options, build)
+        crate::runtime::send_json(
+            "user_blocks.list_by_identifier",
+            client,
+            options,
+            build,
+        )
     }
 }

@@ -85,7 +85,7 @@ impl<'a> UserGrantsDeleteRequest<'a> {
             crate::runtime::path_value("user_grants.delete", "id", &self.id)?;
             Ok(client.raw().delete_grants_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_grants_by_id", client, options, build)
+        crate::runtime::send_empty("user_grants.delete", client, options, build)
     }
 }
 /// Request builder for `user_grants.delete_by_user_id` (`DELETE /grants`); finish with [`send`](Self::send).
@@ -130,7 +130,12 @@ impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
                 ))?;
             Ok(client.raw().delete_grants_by_user_id(user_id))
         });
-        crate::runtime::send_empty("delete_grants_by_user_id", client, options, build)
+        crate::runtime::send_empty(
+            "user_grants.delete_by_user_id",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `user_grants.list` (`GET /grants`); finish with [`send`](Self::send).
@@ -219,7 +224,7 @@ impl<'a> UserGrantsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_grants", client, options, build)
+        crate::runtime::send_json("user_grants.list", client, options, build)
     }
 }
 impl<'a> UserGrantsListRequest<'a> {
@@ -227,7 +232,7 @@ impl<'a> UserGrantsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserGrant> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_grants";
+        const OPERATION: &str = "user_grants.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserGrantsResponseContent,
@@ -285,7 +290,7 @@ impl<'a> UserGrantsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::UserGrant>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_grants";
+        const OPERATION: &str = "user_grants.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserGrantsResponseContent,

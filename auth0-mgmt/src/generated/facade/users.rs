@@ -292,7 +292,7 @@ impl<'a> UsersCreateRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("post_users", client, options, build)
+        crate::runtime::send_json("users.create", client, options, build)
     }
 }
 /// Request builder for `users.delete` (`DELETE /users/{id}`); finish with [`send`](Self::send).
@@ -325,7 +325,7 @@ impl<'a> UsersDeleteRequest<'a> {
             crate::runtime::path_value("users.delete", "id", &self.id)?;
             Ok(client.raw().delete_users_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_users_by_id", client, options, build)
+        crate::runtime::send_empty("users.delete", client, options, build)
     }
 }
 /// Request builder for `users.get` (`GET /users/{id}`); finish with [`send`](Self::send).
@@ -385,7 +385,7 @@ impl<'a> UsersGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_users_by_id", client, options, build)
+        crate::runtime::send_json("users.get", client, options, build)
     }
 }
 /// Request builder for `users.list` (`GET /users`); finish with [`send`](Self::send).
@@ -509,7 +509,7 @@ impl<'a> UsersListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_users", client, options, build)
+        crate::runtime::send_json("users.list", client, options, build)
     }
 }
 impl<'a> UsersListRequest<'a> {
@@ -519,7 +519,7 @@ impl<'a> UsersListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserResponseSchema> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_users";
+        const OPERATION: &str = "users.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUsersResponseContent,
@@ -583,7 +583,7 @@ impl<'a> UsersListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_users";
+        const OPERATION: &str = "users.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUsersResponseContent,
@@ -693,7 +693,7 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_users-by-email", client, options, build)
+        crate::runtime::send_json("users.list_users_by_email", client, options, build)
     }
 }
 /// Request builder for `users.regenerate_recovery_code` (`POST /users/{id}/recovery-code-regeneration`); finish with [`send`](Self::send).
@@ -739,7 +739,7 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
             Ok(client.raw().post_recovery_code_regeneration(&self.id))
         });
         crate::runtime::send_json(
-            "post_recovery-code-regeneration",
+            "users.regenerate_recovery_code",
             client,
             options,
             build,
@@ -795,7 +795,7 @@ impl<'a> UsersRevokeAccessRequest<'a> {
                 ))?;
             Ok(client.raw().user_revoke_access(&self.id, body))
         });
-        crate::runtime::send_json("user_revoke_access", client, options, build)
+        crate::runtime::send_json("users.revoke_access", client, options, build)
     }
 }
 /// Request builder for `users.update` (`PATCH /users/{id}`); finish with [`send`](Self::send).
@@ -865,7 +865,7 @@ impl<'a> UsersUpdateRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("patch_users_by_id", client, options, build)
+        crate::runtime::send_json("users.update", client, options, build)
     }
 }
 /// Operations reached by `client.users().authentication_methods()`.
@@ -1053,7 +1053,12 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_authentication_methods(&self.id, body))
         });
-        crate::runtime::send_json("post_authentication-methods", client, options, build)
+        crate::runtime::send_json(
+            "users.authentication_methods.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `users.authentication_methods.delete` (`DELETE /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
@@ -1104,7 +1109,7 @@ impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "delete_authentication-methods_by_authentication_method_id",
+            "users.authentication_methods.delete",
             client,
             options,
             build,
@@ -1146,7 +1151,7 @@ impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
             Ok(client.raw().delete_authentication_methods(&self.id))
         });
         crate::runtime::send_empty(
-            "delete_authentication-methods",
+            "users.authentication_methods.delete_all",
             client,
             options,
             build,
@@ -1206,7 +1211,7 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_authentication-methods_by_authentication_method_id",
+            "users.authentication_methods.get",
             client,
             options,
             build,
@@ -1287,7 +1292,12 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_authentication-methods", client, options, build)
+        crate::runtime::send_json(
+            "users.authentication_methods.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> UsersAuthenticationMethodsListRequest<'a> {
@@ -1297,7 +1307,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserAuthenticationMethod> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_authentication-methods";
+        const OPERATION: &str = "users.authentication_methods.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserAuthenticationMethodsResponseContent,
@@ -1363,7 +1373,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_authentication-methods";
+        const OPERATION: &str = "users.authentication_methods.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserAuthenticationMethodsResponseContent,
@@ -1467,7 +1477,12 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
                 ))?;
             Ok(client.raw().put_authentication_methods(&self.id, body))
         });
-        crate::runtime::send_json("put_authentication-methods", client, options, build)
+        crate::runtime::send_json(
+            "users.authentication_methods.set",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `users.authentication_methods.update` (`PATCH /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
@@ -1546,7 +1561,7 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "patch_authentication-methods_by_authentication_method_id",
+            "users.authentication_methods.update",
             client,
             options,
             build,
@@ -1609,7 +1624,12 @@ impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
             )?;
             Ok(client.raw().delete_authenticators(&self.id))
         });
-        crate::runtime::send_empty("delete_authenticators", client, options, build)
+        crate::runtime::send_empty(
+            "users.authenticators.delete_all",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.users().connected_accounts()`.
@@ -1689,7 +1709,12 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
                     .get_connected_accounts(&self.id, self.from.as_deref(), self.take),
             )
         });
-        crate::runtime::send_json("get_connected-accounts", client, options, build)
+        crate::runtime::send_json(
+            "users.connected_accounts.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> UsersConnectedAccountsListRequest<'a> {
@@ -1697,7 +1722,7 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectedAccount> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connected-accounts";
+        const OPERATION: &str = "users.connected_accounts.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserConnectedAccountsResponseContent,
@@ -1748,7 +1773,7 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_connected-accounts";
+        const OPERATION: &str = "users.connected_accounts.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserConnectedAccountsResponseContent,
@@ -1888,7 +1913,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_user_effective_permissions",
+            "users.effective_permissions.list",
             client,
             options,
             build,
@@ -1905,7 +1930,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         crate::types::UserEffectivePermissionResponseContent,
     > {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_effective_permissions";
+        const OPERATION: &str = "users.effective_permissions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserEffectivePermissionsResponseContent,
@@ -1960,7 +1985,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_effective_permissions";
+        const OPERATION: &str = "users.effective_permissions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserEffectivePermissionsResponseContent,
@@ -2128,7 +2153,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
             )
         });
         crate::runtime::send_json(
-            "get_user_effective_permission_role_sources",
+            "users.effective_permissions.sources.roles.list",
             client,
             options,
             build,
@@ -2140,7 +2165,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_effective_permission_role_sources";
+        const OPERATION: &str = "users.effective_permissions.sources.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserEffectiveRolesResponseContent,
@@ -2191,7 +2216,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_effective_permission_role_sources";
+        const OPERATION: &str = "users.effective_permissions.sources.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserEffectiveRolesResponseContent,
@@ -2301,7 +2326,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
                     .get_user_effective_roles(&self.id, self.from.as_deref(), self.take),
             )
         });
-        crate::runtime::send_json("get_user_effective_roles", client, options, build)
+        crate::runtime::send_json("users.effective_roles.list", client, options, build)
     }
 }
 impl<'a> UsersEffectiveRolesListRequest<'a> {
@@ -2309,7 +2334,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_effective_roles";
+        const OPERATION: &str = "users.effective_roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserEffectiveRolesResponseContent,
@@ -2360,7 +2385,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_effective_roles";
+        const OPERATION: &str = "users.effective_roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserEffectiveRolesResponseContent,
@@ -2501,7 +2526,12 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_user_role_source_groups", client, options, build)
+        crate::runtime::send_json(
+            "users.effective_roles.sources.groups.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
@@ -2509,7 +2539,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_role_source_groups";
+        const OPERATION: &str = "users.effective_roles.sources.groups.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
@@ -2554,7 +2584,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_role_source_groups";
+        const OPERATION: &str = "users.effective_roles.sources.groups.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRoleGroupsResponseContent,
@@ -2632,7 +2662,7 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
             crate::runtime::path_value("users.enrollments.get", "id", &self.id)?;
             Ok(client.raw().get_enrollments(&self.id))
         });
-        crate::runtime::send_json("get_enrollments", client, options, build)
+        crate::runtime::send_json("users.enrollments.get", client, options, build)
     }
 }
 /// Operations reached by `client.users().federated_connections_tokensets()`.
@@ -2722,7 +2752,7 @@ impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "delete_federated-connections-tokensets_by_tokenset_id",
+            "users.federated_connections_tokensets.delete",
             client,
             options,
             build,
@@ -2774,7 +2804,7 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
             Ok(client.raw().get_federated_connections_tokensets(&self.id))
         });
         crate::runtime::send_json(
-            "get_federated-connections-tokensets",
+            "users.federated_connections_tokensets.list",
             client,
             options,
             build,
@@ -2904,7 +2934,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_user_groups", client, options, build)
+        crate::runtime::send_json("users.groups.get", client, options, build)
     }
 }
 impl<'a> UsersGroupsGetRequest<'a> {
@@ -2917,7 +2947,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserGroupsResponseSchema> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_groups";
+        const OPERATION: &str = "users.groups.get";
         #[inline]
         fn extract(
             answer: crate::types::GetUserGroupsResponseContent,
@@ -2981,7 +3011,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_groups";
+        const OPERATION: &str = "users.groups.get";
         #[inline]
         fn extract(
             answer: crate::types::GetUserGroupsResponseContent,
@@ -3021,7 +3051,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserGroupsResponseSchema> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_groups";
+        const OPERATION: &str = "users.groups.get";
         #[inline]
         fn extract(
             answer: crate::types::GetUserGroupsResponseContent,
@@ -3180,12 +3210,7 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json(
-            "delete_user_identity_by_user_id",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("users.identities.delete", client, options, build)
     }
 }
 /// Request builder for `users.identities.link` (`POST /users/{id}/identities`); finish with [`send`](Self::send).
@@ -3240,7 +3265,7 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
                 ))?;
             Ok(client.raw().post_identities(&self.id, body))
         });
-        crate::runtime::send_json("post_identities", client, options, build)
+        crate::runtime::send_json("users.identities.link", client, options, build)
     }
 }
 /// Operations reached by `client.users().logs()`.
@@ -3339,7 +3364,7 @@ impl<'a> UsersLogsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_logs_by_user", client, options, build)
+        crate::runtime::send_json("users.logs.list", client, options, build)
     }
 }
 impl<'a> UsersLogsListRequest<'a> {
@@ -3347,7 +3372,7 @@ impl<'a> UsersLogsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Log> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_logs_by_user";
+        const OPERATION: &str = "users.logs.list";
         #[inline]
         fn extract(
             answer: crate::types::UserListLogResponseContent,
@@ -3405,7 +3430,7 @@ impl<'a> UsersLogsListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Log>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_logs_by_user";
+        const OPERATION: &str = "users.logs.list";
         #[inline]
         fn extract(
             answer: crate::types::UserListLogResponseContent,
@@ -3525,7 +3550,7 @@ impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
             )
         });
         crate::runtime::send_empty(
-            "delete_multifactor_by_provider",
+            "users.multifactor.delete_provider",
             client,
             options,
             build,
@@ -3567,7 +3592,7 @@ impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
             Ok(client.raw().post_invalidate_remember_browser(&self.id))
         });
         crate::runtime::send_empty(
-            "post_invalidate-remember-browser",
+            "users.multifactor.invalidate_remember_browser",
             client,
             options,
             build,
@@ -3661,7 +3686,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_user_organizations", client, options, build)
+        crate::runtime::send_json("users.organizations.list", client, options, build)
     }
 }
 impl<'a> UsersOrganizationsListRequest<'a> {
@@ -3669,7 +3694,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_organizations";
+        const OPERATION: &str = "users.organizations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserOrganizationsResponseContent,
@@ -3730,7 +3755,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_organizations";
+        const OPERATION: &str = "users.organizations.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserOrganizationsResponseContent,
@@ -3863,7 +3888,7 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_permissions(&self.id, body))
         });
-        crate::runtime::send_json("post_permissions", client, options, build)
+        crate::runtime::send_json("users.permissions.create", client, options, build)
     }
 }
 /// Request builder for `users.permissions.delete` (`DELETE /users/{id}/permissions`); finish with [`send`](Self::send).
@@ -3913,7 +3938,7 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
                 ))?;
             Ok(client.raw().delete_permissions(&self.id, body))
         });
-        crate::runtime::send_empty("delete_permissions", client, options, build)
+        crate::runtime::send_empty("users.permissions.delete", client, options, build)
     }
 }
 /// Request builder for `users.permissions.list` (`GET /users/{id}/permissions`); finish with [`send`](Self::send).
@@ -3981,7 +4006,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_permissions", client, options, build)
+        crate::runtime::send_json("users.permissions.list", client, options, build)
     }
 }
 impl<'a> UsersPermissionsListRequest<'a> {
@@ -3991,7 +4016,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserPermissionSchema> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_permissions";
+        const OPERATION: &str = "users.permissions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserPermissionsResponseContent,
@@ -4055,7 +4080,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_permissions";
+        const OPERATION: &str = "users.permissions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserPermissionsResponseContent,
@@ -4169,12 +4194,7 @@ impl<'a> UsersRefreshTokenDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_refresh_tokens_for_user(&self.user_id))
         });
-        crate::runtime::send_json(
-            "delete_refresh_tokens_for_user",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::send_json("users.refresh_token.delete", client, options, build)
     }
 }
 /// Request builder for `users.refresh_token.list` (`GET /users/{user_id}/refresh-tokens`); finish with [`send`](Self::send).
@@ -4249,7 +4269,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_refresh_tokens_for_user", client, options, build)
+        crate::runtime::send_json("users.refresh_token.list", client, options, build)
     }
 }
 impl<'a> UsersRefreshTokenListRequest<'a> {
@@ -4259,7 +4279,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::RefreshTokenResponseContent> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_refresh_tokens_for_user";
+        const OPERATION: &str = "users.refresh_token.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRefreshTokensPaginatedResponseContent,
@@ -4310,7 +4330,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_refresh_tokens_for_user";
+        const OPERATION: &str = "users.refresh_token.list";
         #[inline]
         fn extract(
             answer: crate::types::ListRefreshTokensPaginatedResponseContent,
@@ -4406,7 +4426,12 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
                 ))?;
             Ok(client.raw().post_clear_assessors(&self.id, body))
         });
-        crate::runtime::send_empty("post_clear_assessors", client, options, build)
+        crate::runtime::send_empty(
+            "users.risk_assessments.clear",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Operations reached by `client.users().roles()`.
@@ -4504,7 +4529,7 @@ impl<'a> UsersRolesAssignRequest<'a> {
                 ))?;
             Ok(client.raw().post_user_roles(&self.id, body))
         });
-        crate::runtime::send_empty("post_user_roles", client, options, build)
+        crate::runtime::send_empty("users.roles.assign", client, options, build)
     }
 }
 /// Request builder for `users.roles.delete` (`DELETE /users/{id}/roles`); finish with [`send`](Self::send).
@@ -4554,7 +4579,7 @@ impl<'a> UsersRolesDeleteRequest<'a> {
                 ))?;
             Ok(client.raw().delete_user_roles(&self.id, body))
         });
-        crate::runtime::send_empty("delete_user_roles", client, options, build)
+        crate::runtime::send_empty("users.roles.delete", client, options, build)
     }
 }
 /// Request builder for `users.roles.list` (`GET /users/{id}/roles`); finish with [`send`](Self::send).
@@ -4622,7 +4647,7 @@ impl<'a> UsersRolesListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_user_roles", client, options, build)
+        crate::runtime::send_json("users.roles.list", client, options, build)
     }
 }
 impl<'a> UsersRolesListRequest<'a> {
@@ -4630,7 +4655,7 @@ impl<'a> UsersRolesListRequest<'a> {
     #[inline]
     pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_roles";
+        const OPERATION: &str = "users.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserRolesResponseContent,
@@ -4688,7 +4713,7 @@ impl<'a> UsersRolesListRequest<'a> {
         Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_user_roles";
+        const OPERATION: &str = "users.roles.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserRolesResponseContent,
@@ -4794,7 +4819,7 @@ impl<'a> UsersSessionsDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_sessions_for_user(&self.user_id))
         });
-        crate::runtime::send_json("delete_sessions_for_user", client, options, build)
+        crate::runtime::send_json("users.sessions.delete", client, options, build)
     }
 }
 /// Request builder for `users.sessions.list` (`GET /users/{user_id}/sessions`); finish with [`send`](Self::send).
@@ -4865,7 +4890,7 @@ impl<'a> UsersSessionsListRequest<'a> {
                     ),
             )
         });
-        crate::runtime::send_json("get_sessions_for_user", client, options, build)
+        crate::runtime::send_json("users.sessions.list", client, options, build)
     }
 }
 impl<'a> UsersSessionsListRequest<'a> {
@@ -4875,7 +4900,7 @@ impl<'a> UsersSessionsListRequest<'a> {
         self,
     ) -> crate::pagination::Pages<'a, crate::types::SessionResponseContent> {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_sessions_for_user";
+        const OPERATION: &str = "users.sessions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserSessionsPaginatedResponseContent,
@@ -4926,7 +4951,7 @@ impl<'a> UsersSessionsListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_sessions_for_user";
+        const OPERATION: &str = "users.sessions.list";
         #[inline]
         fn extract(
             answer: crate::types::ListUserSessionsPaginatedResponseContent,

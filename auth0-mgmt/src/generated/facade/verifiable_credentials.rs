@@ -165,7 +165,12 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
                 ))?;
             Ok(client.raw().post_vc_templates(body))
         });
-        crate::runtime::send_json("post_vc_templates", client, options, build)
+        crate::runtime::send_json(
+            "verifiable_credentials.verification.templates.create",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `verifiable_credentials.verification.templates.delete` (`DELETE /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
@@ -204,7 +209,12 @@ impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
             )?;
             Ok(client.raw().delete_vc_templates_by_id(&self.id))
         });
-        crate::runtime::send_empty("delete_vc_templates_by_id", client, options, build)
+        crate::runtime::send_empty(
+            "verifiable_credentials.verification.templates.delete",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `verifiable_credentials.verification.templates.get` (`GET /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
@@ -246,7 +256,12 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
             )?;
             Ok(client.raw().get_vc_templates_by_id(&self.id))
         });
-        crate::runtime::send_json("get_vc_templates_by_id", client, options, build)
+        crate::runtime::send_json(
+            "verifiable_credentials.verification.templates.get",
+            client,
+            options,
+            build,
+        )
     }
 }
 /// Request builder for `verifiable_credentials.verification.templates.list` (`GET /verifiable-credentials/verification/templates`); finish with [`send`](Self::send).
@@ -301,7 +316,12 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_vc_templates(self.from.as_deref(), self.take))
         });
-        crate::runtime::send_json("get_vc_templates", client, options, build)
+        crate::runtime::send_json(
+            "verifiable_credentials.verification.templates.list",
+            client,
+            options,
+            build,
+        )
     }
 }
 impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
@@ -314,7 +334,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         crate::types::VerifiableCredentialTemplateResponse,
     > {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_vc_templates";
+        const OPERATION: &str = "verifiable_credentials.verification.templates.list";
         #[inline]
         fn extract(
             answer: crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
@@ -365,7 +385,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         >,
     > + Send + 'a {
         #[allow(dead_code)]
-        const OPERATION: &str = "get_vc_templates";
+        const OPERATION: &str = "verifiable_credentials.verification.templates.list";
         #[inline]
         fn extract(
             answer: crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
@@ -455,6 +475,11 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
                 ))?;
             Ok(client.raw().patch_vc_templates_by_id(&self.id, body))
         });
-        crate::runtime::send_json("patch_vc_templates_by_id", client, options, build)
+        crate::runtime::send_json(
+            "verifiable_credentials.verification.templates.update",
+            client,
+            options,
+            build,
+        )
     }
 }
