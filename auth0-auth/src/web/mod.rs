@@ -53,6 +53,7 @@ mod cookie;
 mod data;
 mod error;
 mod flow;
+mod opened;
 mod return_to;
 mod seal;
 mod session;
@@ -206,6 +207,8 @@ pub(crate) struct Inner {
     pub(crate) record: Record,
     pub(crate) clock: Arc<dyn auth0_http::Clock>,
     pub(crate) refresher: session::Refresher,
+    /// Session cookies opened recently (stateless sessions only).
+    pub(crate) opened: opened::Opened,
     /// States of completed logins (an hour), and `jti`s of logout tokens received.
     pub(crate) spent_states: flow::Spent,
     pub(crate) spent_logout_tokens: flow::Spent,
@@ -749,6 +752,7 @@ impl WebAuthBuilder {
                     None => Record::Memory(MemoryLogoutRecord::new()),
                 },
                 refresher: session::Refresher::new(),
+                opened: opened::Opened::default(),
                 spent_states: flow::Spent::default(),
                 spent_logout_tokens: flow::Spent::default(),
                 client,
