@@ -48,6 +48,12 @@
 //! foreign or expired cookie is no session (logged at debug level), never an error answer.
 //! Sessions last `rolling_duration` after the last request that renewed them (1 day by
 //! default) and never more than `absolute_duration` after login (7 days).
+//!
+//! A browser sends the same session cookie until its session changes: the stateless
+//! sessions of the last 1,024 cookies opened or written are kept in memory by the cookie's
+//! exact text, so that a request whose cookie was opened before is not decrypted and decoded
+//! again (expiry, renewal and back-channel logouts are checked on every request all the
+//! same).
 
 mod cookie;
 mod data;
