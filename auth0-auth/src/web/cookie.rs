@@ -75,7 +75,10 @@ pub(crate) fn request_cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str
     headers
         .get_all(COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        // UTF-8 rather than `to_str`'s visible ASCII: the check is a fraction of the cost on
+        // a session cookie of kilobytes, and what is read from the values is checked again
+        // (base64url) anyway.
+        .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| {
             let (name, value) = pair.split_once('=')?;

@@ -48,11 +48,18 @@
 //! foreign or expired cookie is no session (logged at debug level), never an error answer.
 //! Sessions last `rolling_duration` after the last request that renewed them (1 day by
 //! default) and never more than `absolute_duration` after login (7 days).
+//!
+//! A browser sends the same session cookie until its session changes: the stateless
+//! sessions of the last 1,024 cookies opened or written are kept in memory by the cookie's
+//! exact text, so that a request whose cookie was opened before is not decrypted and decoded
+//! again (expiry, renewal and back-channel logouts are checked on every request all the
+//! same).
 
 mod cookie;
 mod data;
 mod error;
 mod flow;
+mod opened;
 mod return_to;
 mod seal;
 mod session;
@@ -206,6 +213,8 @@ pub(crate) struct Inner {
     pub(crate) record: Record,
     pub(crate) clock: Arc<dyn auth0_http::Clock>,
     pub(crate) refresher: session::Refresher,
+    /// Session cookies opened recently (stateless sessions only).
+    pub(crate) opened: opened::Opened,
     /// States of completed logins (an hour), and `jti`s of logout tokens received.
     pub(crate) spent_states: flow::Spent,
     pub(crate) spent_logout_tokens: flow::Spent,
@@ -749,6 +758,7 @@ impl WebAuthBuilder {
                     None => Record::Memory(MemoryLogoutRecord::new()),
                 },
                 refresher: session::Refresher::new(),
+                opened: opened::Opened::default(),
                 spent_states: flow::Spent::default(),
                 spent_logout_tokens: flow::Spent::default(),
                 client,

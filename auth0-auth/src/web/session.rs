@@ -232,7 +232,10 @@ struct Shared {
 }
 
 struct State {
-    data: SessionData,
+    /// Shared with the cache of opened cookies until it changes.
+    data: Arc<SessionData>,
+    /// The user of `data`'s ID token, once read (`None` again when the ID token changes).
+    user: Option<Arc<User>>,
     changed: bool,
     /// The generation of the latest refresh applied (refreshes finish in any order).
     generation: u64,
@@ -261,11 +264,16 @@ impl Session {
     /// [`WebError::LoginRequired`] only if the ID token cannot be read (never for one this
     /// crate verified).
     pub fn user(&self) -> Result<User, WebError> {
-        let state = self.state();
-        User::from_id_token(state.data.id_token.expose_secret()).ok_or_else(|| {
+        let mut state = self.state();
+        if let Some(user) = &state.user {
+            return Ok(User::clone(user));
+        }
+        let user = User::from_id_token(state.data.id_token.expose_secret()).ok_or_else(|| {
             tracing::debug!("a session's ID token cannot be read");
             WebError::LoginRequired
-        })
+        })?;
+        state.user = Some(Arc::new(user.clone()));
+        Ok(user)
     }
 
     /// The user id (`sub`).
@@ -296,7 +304,7 @@ impl Session {
 
     /// A copy of what the session holds.
     pub fn data(&self) -> SessionData {
-        self.state().data.clone()
+        SessionData::clone(&self.state().data)
     }
 
     /// Whether the session changed since it was read (a token refreshed, its expiry renewed):
@@ -347,11 +355,13 @@ impl Session {
             Outcome::Done(r) => {
                 if r.generation > state.generation {
                     state.generation = r.generation;
-                    state.data.refresh_token = Some(r.refresh_token.clone());
+                    let data = Arc::make_mut(&mut state.data);
+                    data.refresh_token = Some(r.refresh_token.clone());
                     if let Some((id_token, sub)) = &r.id_token
-                        && *sub == state.data.sub
+                        && *sub == data.sub
                     {
-                        state.data.id_token = id_token.clone();
+                        data.id_token = id_token.clone();
+                        state.user = None;
                     }
                 }
                 if state
@@ -359,14 +369,15 @@ impl Session {
                     .token(audience)
                     .is_none_or(|t| t.expires_at <= r.token.expires_at)
                 {
-                    state.data.put_token(r.token.clone());
+                    Arc::make_mut(&mut state.data).put_token(r.token.clone());
                 }
                 state.changed = true;
                 Ok(AccessToken::from_stored(&r.token))
             }
             Outcome::Revoked(e) => {
-                state.data.refresh_token = None;
-                state.data.tokens.clear();
+                let data = Arc::make_mut(&mut state.data);
+                data.refresh_token = None;
+                data.tokens.clear();
                 state.changed = true;
                 Err(WebError::RefreshRevoked(e))
             }
@@ -463,8 +474,24 @@ impl WebAuth {
         let Some(value) = value else {
             return Ok(none);
         };
-        let Some((mut data, store_id)) = self.decode_session(&value).await? else {
-            return Ok(none);
+        let cached = match &self.inner.store {
+            None => self.inner.opened.get(&value),
+            Some(_) => None,
+        };
+        let (mut data, store_id, user) = match cached {
+            Some(entry) => (entry.data.clone(), None, entry.user.clone()),
+            None => {
+                let Some((data, store_id)) = self.decode_session(&value).await? else {
+                    return Ok(none);
+                };
+                let data = Arc::new(data);
+                let mut user = None;
+                if self.inner.store.is_none() {
+                    user = User::from_id_token(data.id_token.expose_secret()).map(Arc::new);
+                    self.inner.opened.put(&value, data.clone(), user.clone());
+                }
+                (data, store_id, user)
+            }
         };
         let now = unix(self.now());
         if now >= self.expires_at(&data) {
@@ -481,7 +508,7 @@ impl WebAuth {
         }
         let changed = now >= data.touched_at.saturating_add(self.touch_interval());
         if changed {
-            data.touched_at = now;
+            Arc::make_mut(&mut data).touched_at = now;
         }
         Ok(Opened {
             session: Some(Session {
@@ -491,6 +518,7 @@ impl WebAuth {
                     present,
                     state: Mutex::new(State {
                         data,
+                        user,
                         changed,
                         generation: 0,
                     }),
@@ -586,7 +614,15 @@ impl WebAuth {
                 plain.extend_from_slice(id.as_bytes());
                 inner.session_sealer.seal(&plain)
             }
-            _ => inner.session_sealer.seal(&data.to_bytes()),
+            _ => {
+                let sealed = inner.session_sealer.seal(&data.to_bytes());
+                if inner.store.is_none() {
+                    // The browser sends it back with its next request.
+                    let user = User::from_id_token(data.id_token.expose_secret()).map(Arc::new);
+                    inner.opened.put(&sealed, Arc::new(data.clone()), user);
+                }
+                sealed
+            }
         };
         cookie::write_chunked(
             &inner.session_cookie,
