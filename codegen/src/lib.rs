@@ -1,5 +1,6 @@
 //! Code generation for the Auth0 Management API: spec import, normalization passes,
-//! generation with progenitor-impl, the resource facade and the API-surface rendering.
+//! generation with progenitor-impl, the resource facade, the API-surface rendering and the
+//! release notes read from two surfaces.
 //!
 //! Never a dependency of the SDK crates; `cargo xtask` drives it.
 
@@ -15,6 +16,7 @@ pub mod lossless;
 pub mod ops;
 pub mod paging;
 pub mod passes;
+pub mod release_notes;
 pub mod replay;
 pub mod requests;
 pub mod spec;
