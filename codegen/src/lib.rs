@@ -230,6 +230,10 @@ pub const ANY_RESOURCE_FEATURE: &str = "__any_resource";
 /// Folder of the generated module, relative to the workspace root.
 pub const GENERATED_DIR: &str = "auth0-mgmt/src/generated";
 
+/// The API-surface snapshots (`<resource>.snap`), relative to the workspace root: what
+/// `cargo xtask release-notes` reads at two commits.
+pub const SURFACE_SNAPSHOTS: &str = "codegen/tests/snapshots/surface";
+
 /// The generated every-operation test, relative to the workspace root.
 pub const EVERY_OPERATION_TEST: &str = "auth0-mgmt/tests/it/generated/every_operation.rs";
 

@@ -440,6 +440,9 @@ impl Notes {
         }
         let bump = self.bump();
         match version {
+            Some(v) if bump == Bump::None => {
+                let _ = writeln!(s, "\nVersion: {v} needs no new release.");
+            }
             Some(v) => {
                 let _ = writeln!(
                     s,
@@ -924,6 +927,11 @@ users().list() = GET /users .page(query: i64) -> ListUsers .items(page): User [E
         assert!(notes.is_empty());
         assert_eq!(notes.bump(), Bump::None);
         assert!(notes.render("a", "b", None).contains("No change"));
+        let text = notes.render("a", "b", Some(&"0.3.1".parse().unwrap()));
+        assert!(
+            text.contains("Version: 0.3.1 needs no new release."),
+            "{text}"
+        );
     }
 
     #[test]
