@@ -38,7 +38,7 @@
 //!
 //! DPoP (RFC 9449) is allowed by default: challenges then offer both `Bearer` and
 //! `DPoP algs="ES256 ES384 RS256 PS256"`; [`AuthLayer::dpop`] takes
-//! [`DpopOptions`](crate::dpop::DpopOptions) to require or disable it, change the accepted
+//! [`DpopOptions`] to require or disable it, change the accepted
 //! algorithms, the proof window, the replay cache, or the public origin `htu` is checked
 //! against behind a proxy.
 //!
@@ -370,7 +370,7 @@ impl AuthLayer {
         }
     }
 
-    /// How DPoP-bound tokens are taken ([`DpopMode`](crate::dpop::DpopMode): allowed,
+    /// How DPoP-bound tokens are taken ([`DpopMode`]: allowed,
     /// required or disabled) and their proofs checked.
     pub fn dpop(self, options: DpopOptions) -> Self {
         self.change(|c| {

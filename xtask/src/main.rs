@@ -2,6 +2,7 @@
 //! `cargo xtask release-notes [--since REF] [--to REF]`, `cargo xtask semver [--baseline-rev REF]`.
 
 mod git;
+mod published;
 mod release_notes;
 mod semver;
 
@@ -107,6 +108,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Semver { baseline_rev } => {
+            semver::covers_every_published_package(&root, semver::CHECKS)?;
             let baseline = semver::baseline(&root, baseline_rev.as_deref())?;
             semver::run(&root, &baseline, semver::CHECKS, None)
         }

@@ -7,9 +7,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+use std::collections::BTreeSet;
+
 use anyhow::{Context, Result, bail};
 
-use crate::git;
+use crate::{git, published};
 
 /// One run of cargo-semver-checks: packages and the features their API is read with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +69,45 @@ impl Check {
 
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+/// Every package the workspace publishes is checked, once, and no other; the features named
+/// exist.
+pub fn covers_every_published_package(root: &Path, checks: &[Check]) -> Result<()> {
+    let packages = published::packages(root)?;
+    let published: BTreeSet<&str> = packages
+        .iter()
+        .filter(|p| p.published)
+        .map(|p| p.name.as_str())
+        .collect();
+    let checked: Vec<&str> = checks
+        .iter()
+        .flat_map(|c| c.packages.iter().copied())
+        .collect();
+    let unique: BTreeSet<&str> = checked.iter().copied().collect();
+    if unique.len() != checked.len() {
+        bail!("a package is checked more than once: {checked:?}");
+    }
+    if unique != published {
+        bail!(
+            "the checks name {unique:?}, the workspace publishes {published:?}: \
+             update xtask's semver::CHECKS"
+        );
+    }
+    for check in checks {
+        for name in check.packages {
+            let package = packages
+                .iter()
+                .find(|p| p.name == *name)
+                .expect("published");
+            for feature in check.features.unwrap_or_default() {
+                if !package.features.iter().any(|f| f == feature) {
+                    bail!("{name} has no feature {feature}");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether `cargo semver-checks` runs here.
@@ -128,8 +169,6 @@ pub fn run(root: &Path, baseline: &str, checks: &[Check], target_dir: Option<&Pa
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
     use crate::git::testing::Repo;
 
@@ -156,45 +195,19 @@ mod tests {
         );
     }
 
-    /// Every package the workspace publishes is checked, once, and no other; the features
-    /// named exist.
     #[test]
     fn every_published_package_is_checked() {
-        let out = Command::new(cargo())
-            .current_dir(crate::root())
-            .args(["metadata", "--no-deps", "--format-version", "1"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let packages = meta["packages"].as_array().unwrap();
-        // `publish = false` reads as an empty list of registries.
-        let published: BTreeSet<&str> = packages
-            .iter()
-            .filter(|p| p["publish"].as_array().is_none_or(|r| !r.is_empty()))
-            .map(|p| p["name"].as_str().unwrap())
-            .collect();
-        let checked: Vec<&str> = CHECKS
-            .iter()
-            .flat_map(|c| c.packages.iter().copied())
-            .collect();
-        assert_eq!(checked.len(), published.len(), "a package checked twice");
-        assert_eq!(checked.into_iter().collect::<BTreeSet<_>>(), published);
-        for check in CHECKS {
-            for name in check.packages {
-                let package = packages.iter().find(|p| p["name"] == *name).unwrap();
-                for feature in check.features.unwrap_or_default() {
-                    assert!(
-                        package["features"].get(feature).is_some(),
-                        "{name} has no feature {feature}"
-                    );
-                }
-            }
-        }
+        covers_every_published_package(&crate::root(), CHECKS).unwrap();
+        let fewer = &CHECKS[1..];
+        let err = covers_every_published_package(&crate::root(), fewer)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auth0-http"), "{err}");
+        let twice = [CHECKS, &CHECKS[..1]].concat();
+        let err = covers_every_published_package(&crate::root(), &twice)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("more than once"), "{err}");
     }
 
     #[test]
