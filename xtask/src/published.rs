@@ -68,6 +68,125 @@ mod tests {
         }
     }
 
+    /// What each published crate ships: its sources, README and manifest, nothing else (no
+    /// tests, benches, examples, snapshots or spec); auth0-mgmt its generated sources.
+    #[test]
+    fn packages_ship_sources_only() {
+        let root = crate::root();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        for package in packages(&root).unwrap() {
+            if !package.published {
+                continue;
+            }
+            let out = Command::new(&cargo)
+                .current_dir(&root)
+                .args(["package", "--list", "--allow-dirty", "-p", &package.name])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                package.name,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let files: Vec<String> = String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect();
+            let allowed = |f: &str| {
+                [
+                    ".cargo_vcs_info.json",
+                    "Cargo.toml",
+                    "Cargo.toml.orig",
+                    "Cargo.lock",
+                    "README.md",
+                    "build.rs",
+                ]
+                .contains(&f)
+                    || (f.starts_with("src/") && f.ends_with(".rs"))
+            };
+            for f in &files {
+                assert!(allowed(f), "{} ships {f}", package.name);
+            }
+            for needed in ["Cargo.toml", "README.md", "src/lib.rs"] {
+                assert!(
+                    files.iter().any(|f| f == needed),
+                    "{} lacks {needed}",
+                    package.name
+                );
+            }
+            if package.name == "auth0-mgmt" {
+                for needed in [
+                    "src/generated/mod.rs",
+                    "src/generated/types.rs",
+                    "src/generated/client.rs",
+                    "src/generated/facade/users.rs",
+                ] {
+                    assert!(
+                        files.iter().any(|f| f == needed),
+                        "auth0-mgmt lacks {needed}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The published crates take their version from the workspace, and the workspace's
+    /// entries for them require that same version (a path with a version: crates.io gets the
+    /// version, the workspace the path). The stand-in's entry has no version: it depends on
+    /// auth0-verify and is a dev-dependency of the SDK crates, which would otherwise wait for
+    /// each other on crates.io.
+    #[test]
+    fn inter_crate_requirements_follow_the_workspace_version() {
+        let root = crate::root();
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        let version = crate::release_notes::workspace_version(&manifest)
+            .unwrap()
+            .to_string();
+        let mut table = "";
+        let mut entries = std::collections::BTreeMap::new();
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                table = line;
+            } else if table == "[workspace.dependencies]"
+                && let Some((name, spec)) = line.split_once(" = ")
+            {
+                entries.insert(name.trim().to_string(), spec.to_string());
+            }
+        }
+        let mut checked = 0;
+        for package in packages(&root).unwrap() {
+            if !package.published {
+                continue;
+            }
+            let own = std::fs::read_to_string(package.dir.join("Cargo.toml")).unwrap();
+            assert!(
+                own.contains("\nversion.workspace = true\n"),
+                "{} does not take the workspace's version",
+                package.name
+            );
+            let Some(spec) = entries.get(&package.name) else {
+                continue;
+            };
+            assert!(spec.contains("path = "), "{}: {spec}", package.name);
+            if package.name == "auth0-standin" {
+                assert!(!spec.contains("version"), "auth0-standin: {spec}");
+            } else {
+                assert!(
+                    spec.contains(&format!("version = \"{version}\"")),
+                    "[workspace.dependencies] {}: {spec} does not require {version}",
+                    package.name
+                );
+            }
+            checked += 1;
+        }
+        assert_eq!(
+            checked, 5,
+            "the four SDK crates and the stand-in are workspace entries"
+        );
+    }
+
     /// docs.rs builds with `--cfg docsrs` on nightly, CI on stable without it: `docsrs` may
     /// only turn on nightly's documentation attributes, never change what compiles.
     #[test]
