@@ -129,7 +129,7 @@ fn surface_at(root: &Path, commit: &str) -> Result<Surface> {
         let Some(resource) = resource_of(&path) else {
             continue;
         };
-        let text = git::show(root, commit, &path)?.unwrap_or_default();
+        let text = git::git(root, &["show", &format!("{commit}:{path}")])?;
         out.insert(resource, snapshot_body(&text).to_string());
     }
     Ok(out)
