@@ -77,6 +77,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The README's example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
+
 mod config;
 mod html;
 mod keys;

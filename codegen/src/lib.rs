@@ -1,5 +1,6 @@
 //! Code generation for the Auth0 Management API: spec import, normalization passes,
-//! generation with progenitor-impl, the resource facade and the API-surface rendering.
+//! generation with progenitor-impl, the resource facade, the API-surface rendering and the
+//! release notes read from two surfaces.
 //!
 //! Never a dependency of the SDK crates; `cargo xtask` drives it.
 
@@ -15,6 +16,7 @@ pub mod lossless;
 pub mod ops;
 pub mod paging;
 pub mod passes;
+pub mod release_notes;
 pub mod replay;
 pub mod requests;
 pub mod spec;
@@ -236,6 +238,10 @@ pub const ANY_RESOURCE_FEATURE: &str = "__any_resource";
 
 /// Folder of the generated module, relative to the workspace root.
 pub const GENERATED_DIR: &str = "auth0-mgmt/src/generated";
+
+/// The API-surface snapshots (`<resource>.snap`), relative to the workspace root: what
+/// `cargo xtask release-notes` reads at two commits.
+pub const SURFACE_SNAPSHOTS: &str = "codegen/tests/snapshots/surface";
 
 /// The generated every-operation test, relative to the workspace root.
 pub const EVERY_OPERATION_TEST: &str = "auth0-mgmt/tests/it/generated/every_operation.rs";

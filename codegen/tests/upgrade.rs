@@ -1,18 +1,22 @@
 //! The upgrade workflow on Auth0's real documents: import the 2026-04-01 document, then the
-//! 2026-06-25 one; the API-surface diff must list exactly the operations added between them.
-//! Without `../shared/reference` the test fails where the reference data must be present
-//! (`AUTH0_REQUIRE_REFERENCE` or `CI` set, as in `.ci/run`) and is skipped with a notice
-//! elsewhere.
+//! 2026-06-25 one; the API-surface diff must list exactly the operations added between them,
+//! and the release notes read from the two surfaces exactly the operations added and changed.
+//! The documents are read from `../shared/reference` beside the workspace, or from the folder
+//! `AUTH0_REFERENCE_DIR` names. Without them the test fails where the reference data must be
+//! present (`AUTH0_REQUIRE_REFERENCE` or `CI` set, as in `.ci/run`) and is skipped with a
+//! notice elsewhere.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use codegen::spec::{import_bytes, load_facts, operation_keys};
 
 fn reference(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/auth0-oas")
-        .join(name);
+    let dir = match std::env::var_os("AUTH0_REFERENCE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference"),
+    };
+    let p = dir.join("auth0-oas").join(name);
     p.exists().then_some(p)
 }
 
@@ -101,5 +105,147 @@ fn upgrading_shows_exactly_the_added_operations() {
     assert_eq!(old_out.operations, 392);
     assert_eq!(new_out.operations, 452);
     assert_eq!(added.len(), 60);
+    // 13 operations changed their signature, 16 their lifecycle (EA -> GA), one of them
+    // (`groups().list()`) both.
+    assert_eq!(changed.len(), 28);
     std::fs::remove_dir_all(&tmp).unwrap();
+
+    release_notes_list_exactly_what_changed(&old_out, &new_out, &added, &changed);
+}
+
+/// The release notes of the upgrade, read from the two surfaces as `cargo xtask release-notes`
+/// reads them from two commits: the added operations and the changed ones, nothing else; every
+/// type whose lines differ, and no other.
+fn release_notes_list_exactly_what_changed(
+    old: &codegen::Output,
+    new: &codegen::Output,
+    added: &BTreeSet<String>,
+    changed: &BTreeSet<String>,
+) {
+    use codegen::release_notes::{Bump, Version, compare};
+
+    let notes = compare(&old.surface, &new.surface);
+    let endpoints = |f: &dyn Fn(&codegen::release_notes::ResourceNotes) -> Vec<String>| {
+        notes
+            .resources
+            .values()
+            .flat_map(f)
+            .collect::<BTreeSet<String>>()
+    };
+    let noted_added = endpoints(&|r| {
+        r.added_operations
+            .iter()
+            .map(|o| o.endpoint.clone())
+            .collect()
+    });
+    let noted_removed = endpoints(&|r| {
+        r.removed_operations
+            .iter()
+            .map(|o| o.endpoint.clone())
+            .collect()
+    });
+    let noted_changed = endpoints(&|r| {
+        r.changed_operations
+            .iter()
+            .map(|c| c.after.endpoint.clone())
+            .chain(r.lifecycle.iter().map(|c| c.operation.endpoint.clone()))
+            .collect()
+    });
+    assert_eq!(&noted_added, added);
+    assert!(noted_removed.is_empty(), "{noted_removed:?}");
+    assert_eq!(&noted_changed, changed);
+    let keys: BTreeSet<&str> = notes.operations().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys.len(), 60 + 28);
+    let count = |f: &dyn Fn(&codegen::release_notes::ResourceNotes) -> usize| -> usize {
+        notes.resources.values().map(f).sum()
+    };
+    assert_eq!(count(&|r| r.changed_operations.len()), 13);
+    assert_eq!(count(&|r| r.lifecycle.len()), 16);
+    assert!(
+        notes
+            .resources
+            .values()
+            .flat_map(|r| &r.lifecycle)
+            .all(|c| c.before.as_deref() == Some("EA") && c.after.is_none()),
+        "every lifecycle change of this upgrade is EA -> GA"
+    );
+
+    // Types: exactly those whose lines differ, each in the right list.
+    let types = |out: &codegen::Output| {
+        let mut by_name: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for line in out.surface.values().flat_map(|t| t.lines()) {
+            let Some(rest) = ["type ", "enum ", "alias "]
+                .iter()
+                .find_map(|p| line.strip_prefix(p))
+            else {
+                continue;
+            };
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            by_name
+                .entry(rest[..end].to_string())
+                .or_default()
+                .insert(line.to_string());
+        }
+        by_name
+    };
+    let (before, after) = (types(old), types(new));
+    let names = |f: &dyn Fn(&codegen::release_notes::ResourceNotes) -> Vec<String>| {
+        notes
+            .resources
+            .values()
+            .flat_map(f)
+            .collect::<BTreeSet<String>>()
+    };
+    let expected_added: BTreeSet<String> = after
+        .keys()
+        .filter(|n| !before.contains_key(*n))
+        .cloned()
+        .collect();
+    let expected_removed: BTreeSet<String> = before
+        .keys()
+        .filter(|n| !after.contains_key(*n))
+        .cloned()
+        .collect();
+    let expected_changed: BTreeSet<String> = after
+        .iter()
+        .filter(|(n, lines)| before.get(*n).is_some_and(|b| b != *lines))
+        .map(|(n, _)| n.clone())
+        .collect();
+    assert_eq!(
+        names(&|r| r.added_types.iter().map(|t| t.name.clone()).collect()),
+        expected_added
+    );
+    assert_eq!(
+        names(&|r| r.removed_types.iter().map(|t| t.name.clone()).collect()),
+        expected_removed
+    );
+    assert_eq!(
+        names(&|r| r
+            .changed_types
+            .iter()
+            .map(|c| c.after.name.clone())
+            .collect()),
+        expected_changed
+    );
+
+    let version: Version = "0.1.0".parse().unwrap();
+    let text = notes.render("2026-04-01", "2026-06-25", Some(&version));
+    for r in notes.resources.values() {
+        for op in &r.added_operations {
+            assert!(text.contains(&format!("- `{}`: `{}`", op.call, op.endpoint)));
+        }
+        for c in &r.changed_operations {
+            assert!(!c.changes.is_empty());
+            for ch in &c.changes {
+                if let (Some(b), Some(a)) = (&ch.before, &ch.after) {
+                    assert!(text.contains(&format!("`{b}` → `{a}`")), "{b} -> {a}");
+                }
+            }
+        }
+    }
+    println!("{text}");
+    assert_eq!(notes.bump(), Bump::Major);
+    assert!(text.contains("Version: 0.2.0 after 0.1.0 (breaking)."));
 }

@@ -1,4 +1,10 @@
-//! Project tasks: `cargo xtask spec import --from FILE`, `cargo xtask codegen [--check]`.
+//! Project tasks: `cargo xtask spec import --from FILE`, `cargo xtask codegen [--check]`,
+//! `cargo xtask release-notes [--since REF] [--to REF]`, `cargo xtask semver [--baseline-rev REF]`.
+
+mod git;
+mod published;
+mod release_notes;
+mod semver;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +31,23 @@ enum Command {
         /// Regenerate in memory and fail with a diff if the committed files are stale.
         #[arg(long)]
         check: bool,
+    },
+    /// Release notes of the generated Management API between two commits, read from the
+    /// surface snapshots, and the version the changes need.
+    ReleaseNotes {
+        /// The commit to compare from (default: the last tag, or the first commit).
+        #[arg(long, value_name = "REF")]
+        since: Option<String>,
+        /// The commit to compare to (default: the working tree).
+        #[arg(long, value_name = "REF")]
+        to: Option<String>,
+    },
+    /// Check the published crates' public API against a release with cargo-semver-checks
+    /// (the generated Management API: `release-notes`).
+    Semver {
+        /// The release to compare with (default: the last tag).
+        #[arg(long, value_name = "REF")]
+        baseline_rev: Option<String>,
     },
 }
 
@@ -79,6 +102,16 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Codegen { check } => codegen_cmd(&root, &spec_dir, check),
+        Command::ReleaseNotes { since, to } => {
+            let text = release_notes::release_notes(&root, since.as_deref(), to.as_deref())?;
+            print!("{text}");
+            Ok(())
+        }
+        Command::Semver { baseline_rev } => {
+            semver::covers_every_published_package(&root, semver::CHECKS)?;
+            let baseline = semver::baseline(&root, baseline_rev.as_deref())?;
+            semver::run(&root, &baseline, semver::CHECKS, None)
+        }
     }
 }
 
