@@ -6,6 +6,7 @@ mod blocking;
 mod claims;
 mod common;
 mod dpop;
+mod grpc;
 mod hostile_jwks;
 mod id_token;
 mod jwks;
