@@ -7,6 +7,7 @@ mod dpop;
 mod errors;
 mod flows;
 mod grants;
+mod mtls;
 mod retry;
 mod urls;
 #[cfg(feature = "axum")]
