@@ -11,6 +11,7 @@ mod hostile_jwks;
 mod id_token;
 mod jwks;
 mod keys_and_issuers;
+mod mtls;
 mod protect;
 mod token_sources;
 mod token_types;
