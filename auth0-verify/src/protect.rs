@@ -31,7 +31,7 @@
 //! | a bad, expired or foreign token | 401, `Bearer realm="…", error="invalid_token", error_description="…"` |
 //! | a malformed `Authorization` header (several of them, an empty token) | 400, `error="invalid_request"` |
 //! | a valid token without a required scope or permission | 403, `error="insufficient_scope", scope="…"` |
-//! | a token failing a [`ClaimRule`] (the layer's or the route's), lacking a required claim, older than `max_token_age`, or whose claims do not fit the handler's `Authenticated<C>` | 401, `error="invalid_token"` |
+//! | a token failing a [`ClaimRule`](crate::ClaimRule) (the layer's or the route's), lacking a required claim, older than `max_token_age`, or whose claims do not fit the handler's `Authenticated<C>` | 401, `error="invalid_token"` |
 //! | a token from another issuer than the one the request names ([`AuthLayer::issuer_from`]) | 401, `error="invalid_token"` |
 //! | keys cannot be fetched | 503, `error="temporarily_unavailable"` |
 //! | a DPoP-bound token (`cnf.jkt`) sent as `Bearer` | 401, `error="invalid_token"` |
@@ -41,7 +41,7 @@
 //!
 //! DPoP (RFC 9449) is allowed by default: challenges then offer both `Bearer` and
 //! `DPoP algs="ES256 ES384 RS256 PS256"`; [`AuthLayer::dpop`] takes
-//! [`DpopOptions`] to require or disable it, change the accepted
+//! [`DpopOptions`](crate::dpop::DpopOptions) to require or disable it, change the accepted
 //! algorithms, the proof window, the replay cache, or the public origin `htu` is checked
 //! against behind a proxy.
 //!

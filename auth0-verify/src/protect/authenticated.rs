@@ -10,8 +10,9 @@ use crate::verifier::Verified;
 use crate::{AccessTokenClaims, TokenValidationError};
 
 /// The verified claims of a request's access token, put in the request's extensions by
-/// [`AuthLayer`](super::AuthLayer) (as `Authenticated`: the standard claims); with feature `axum` it is also the
-/// extractor handlers take (`Option<Authenticated>` where authentication is optional).
+/// [`AuthLayer`](super::AuthLayer) (as `Authenticated`: the standard claims); with feature
+/// `axum` it is also the extractor handlers take (`Option<Authenticated>` where authentication
+/// is optional).
 ///
 /// `Authenticated<C>` has the claims as the handler's own type `C` (any `DeserializeOwned`
 /// type: namespaced custom claims such as `https://example.com/roles` by

@@ -12,7 +12,8 @@ pub const RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource"
 
 /// OAuth 2.0 Protected Resource Metadata (RFC 9728): what a client (an MCP client, say) needs
 /// to find the authorization server of this API. Serve it at [`RESOURCE_METADATA_PATH`] and
-/// name its URL in challenges ([`AuthLayer::resource_metadata`]).
+/// name its URL in challenges
+/// ([`AuthLayer::resource_metadata`](super::AuthLayer::resource_metadata)).
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {

@@ -78,7 +78,8 @@ impl CertificateSource {
                 let mut values = parts.headers.get_all(name).iter();
                 let (Some(value), None) = (values.next(), values.next()) else {
                     return Err(
-                        "the token is certificate-bound and the request has not one client certificate header",
+                        "the token is certificate-bound and the request has not one \
+                                client certificate header",
                     );
                 };
                 let pem = percent_encoding::percent_decode(value.as_bytes())

@@ -54,7 +54,7 @@ impl Rule {
     }
 }
 
-/// A layer for routes under [`AuthLayer`] that need every one of these scopes.
+/// A layer for routes under [`AuthLayer`](super::AuthLayer) that need every one of these scopes.
 pub fn require_scopes<I: IntoIterator<Item = S>, S: Into<String>>(scopes: I) -> Require {
     Require::new(Rule::AllScopes(owned(scopes)))
 }

@@ -9,11 +9,12 @@ use http::header::{AUTHORIZATION, COOKIE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName};
 
-/// Where [`AuthLayer`](super::AuthLayer) finds a request's access token: the `Authorization` header (the
-/// default), a cookie, another header or a function of the request; several, tried in
-/// order, with [`or`](Self::or). Only the `Authorization` header can carry a DPoP-bound
-/// token (`Authorization: DPoP …` with its proof); a token from elsewhere is a bearer token,
-/// so a DPoP-bound one is refused there, and so is every one when DPoP is required.
+/// Where [`AuthLayer`](super::AuthLayer) finds a request's access token: the `Authorization`
+/// header (the default), a cookie, another header or a function of the request; several,
+/// tried in order, with [`or`](Self::or). Only the `Authorization` header can carry a
+/// DPoP-bound token (`Authorization: DPoP …` with its proof); a token from elsewhere is a
+/// bearer token, so a DPoP-bound one is refused there, and so is every one when DPoP is
+/// required.
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
