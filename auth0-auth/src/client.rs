@@ -112,6 +112,41 @@ impl Client {
         url_on(&self.inner.base, segments)
     }
 
+    /// The base URL of the tenant's mTLS endpoint aliases as its OpenID discovery document
+    /// names them (`mtls_endpoint_aliases.token_endpoint`, without its path: with a custom
+    /// domain, `https://mtls.YOUR_CUSTOM_DOMAIN/`), or `None` when it names none: what
+    /// [`ClientBuilder::mtls_domain`] takes, for a client that authenticates by certificate.
+    pub async fn discover_mtls_domain(&self) -> Result<Option<String>, Error> {
+        #[derive(serde::Deserialize)]
+        struct Discovery {
+            #[serde(default)]
+            mtls_endpoint_aliases: Option<Aliases>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Aliases {
+            #[serde(default)]
+            token_endpoint: Option<String>,
+        }
+        let operation = "discover_mtls_domain";
+        let call = Call::new(
+            operation,
+            Method::GET,
+            &[".well-known", "openid-configuration"],
+        );
+        let document: Discovery = self.run(call).await?.json()?;
+        let Some(endpoint) = document
+            .mtls_endpoint_aliases
+            .and_then(|a| a.token_endpoint)
+        else {
+            return Ok(None);
+        };
+        let url = Url::parse(&endpoint).map_err(|e| Error::Config {
+            message: format!("{operation}: the mTLS token endpoint is not a URL"),
+            source: Some(Box::new(e)),
+        })?;
+        Ok(Some(format!("{}/", url.origin().ascii_serialization())))
+    }
+
     /// Where the requests that authenticate the client go: the tenant's mTLS endpoint aliases
     /// when it authenticates by certificate (`https://mtls.YOUR_CUSTOM_DOMAIN/`), else none.
     pub fn mtls_base_url(&self) -> Option<&str> {

@@ -355,3 +355,42 @@ fn the_mtls_aliases_are_on_mtls_dot_the_domain_unless_named() {
     assert!(ClientIdentity::from_pem("not pem", &pki.client_a.key).is_err());
     assert!(ClientIdentity::from_pem(&pki.client_a.key, &pki.client_a.key).is_err());
 }
+
+#[tokio::test]
+async fn the_mtls_domain_is_read_from_the_discovery_documents_aliases() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let tenant = MockServer::start().await;
+    let client = Client::builder(tenant.uri())
+        .client_id(CLIENT_ID)
+        .build()
+        .unwrap();
+    let discovery = |aliases: Value| {
+        Mock::given(method("GET"))
+            .and(path("/.well-known/openid-configuration"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "issuer": "https://login.example.com/",
+                "token_endpoint": "https://login.example.com/oauth/token",
+                "mtls_endpoint_aliases": aliases,
+            })))
+    };
+    let _guard = discovery(json!({
+        "token_endpoint": "https://mtls.login.example.com/oauth/token",
+        "userinfo_endpoint": "https://mtls.login.example.com/userinfo",
+    }))
+    .mount_as_scoped(&tenant)
+    .await;
+    assert_eq!(
+        client.discover_mtls_domain().await.unwrap().as_deref(),
+        Some("https://mtls.login.example.com/")
+    );
+    drop(_guard);
+    let _guard = discovery(json!({})).mount_as_scoped(&tenant).await;
+    assert_eq!(client.discover_mtls_domain().await.unwrap(), None);
+    drop(_guard);
+    let _guard = discovery(json!({"token_endpoint": "not a url"}))
+        .mount_as_scoped(&tenant)
+        .await;
+    assert!(client.discover_mtls_domain().await.is_err());
+}
