@@ -59,8 +59,8 @@
 //! Both layers make one service, [`Protected`], around a [`Check`] (the layer's authentication,
 //! a route's requirement) and an [`Answer`] ([`Json`], [`Grpc`]).
 //!
-//! Each answer has a JSON body `{"error": …, "error_description": …}` that never echoes the
-//! token; what exactly failed (the claim, expected and found values) goes to `tracing` at
+//! Each HTTP answer ([`Json`]) has a JSON body `{"error": …, "error_description": …}` that
+//! never echoes the token (nor does a gRPC one); what exactly failed (the claim, expected and found values) goes to `tracing` at
 //! `debug`, not to the caller.
 
 mod authenticated;
