@@ -13,8 +13,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-use crate::token::{Bearer, TokenCache};
-use auth0_auth::tokens::TokenId;
+use crate::token::{Bearer, TokenCache, TokenId};
 
 /// State shared by the raw client and every clone of [`crate::Client`].
 #[derive(Clone)]
