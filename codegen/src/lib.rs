@@ -19,6 +19,7 @@ pub mod passes;
 pub mod release_notes;
 pub mod replay;
 pub mod requests;
+pub mod scopes;
 pub mod spec;
 pub mod surface;
 pub mod tagged;
@@ -137,6 +138,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             pub mod types;
             pub(crate) mod client;
             pub mod facade;
+            pub(crate) mod scopes;
 
             // Handwritten conveniences over generated operations, each declared here when the
             // document has the operations it builds on.
@@ -156,6 +158,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             #types
         })?,
     );
+    files.insert(gen_path("scopes.rs"), pretty(scopes::render(&facade_ops))?);
     files.insert(
         gen_path("client.rs"),
         pretty(generate::render_client(&generated, &all_ops))?,

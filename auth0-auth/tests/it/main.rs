@@ -8,7 +8,9 @@ mod errors;
 mod flows;
 mod grants;
 mod mtls;
+mod on_behalf_of;
 mod retry;
+mod tokens;
 mod urls;
 #[cfg(feature = "axum")]
 mod web;
