@@ -82,7 +82,16 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+mod api;
 mod config;
+mod control;
+mod engine;
+// Written by `cargo xtask codegen` from the document, formatted by it.
+#[rustfmt::skip]
+mod generated {
+    //! What codegen writes from the document.
+    pub(crate) mod routes;
+}
 mod html;
 mod keys;
 mod login;
@@ -98,9 +107,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
+pub use crate::api::{Fault, FaultKind, ReceivedRequest};
 pub use crate::config::{Api, Application, Organization, StandinBuilder, User};
 pub use crate::state::BackchannelLogout;
 
@@ -115,16 +125,9 @@ pub const CLIENT_SECRET: &str = "standin-secret";
 /// The one database connection: the realm of the password-realm grant and the `connection`
 /// of created users.
 pub const CONNECTION: &str = "Username-Password-Authentication";
-/// The scopes client-credentials tokens for the Management API carry.
-pub const MANAGEMENT_SCOPES: &[&str] = &[
-    "read:users",
-    "create:users",
-    "update:users",
-    "delete:users",
-    "read:roles",
-    "read:role_members",
-    "create:role_members",
-];
+/// The scopes client-credentials tokens for the Management API carry: every scope an
+/// operation of the document accepts.
+pub const MANAGEMENT_SCOPES: &[&str] = crate::generated::routes::SCOPES;
 
 /// Why the stand-in could not start, or could not sign a token.
 #[derive(Debug, thiserror::Error)]
@@ -187,13 +190,19 @@ pub(crate) struct Tenant {
     pub(crate) lifetimes: Lifetimes,
     /// Sends back-channel logout tokens.
     pub(crate) http: reqwest::Client,
+    /// The Management requests received, oldest first.
+    requests: Mutex<Vec<api::ReceivedRequest>>,
+    /// Faults the next Management requests meet.
+    faults: Mutex<Vec<api::Fault>>,
+    /// The current second and the requests answered in it (the rate-limit headers).
+    rate: Mutex<(u64, u64)>,
 }
 
 #[derive(Default)]
 pub(crate) struct Data {
     pub(crate) users: BTreeMap<String, Account>,
-    pub(crate) user_roles: BTreeMap<String, Vec<String>>,
-    pub(crate) roles: BTreeMap<String, Value>,
+    /// Everything else of the Management API, by path.
+    pub(crate) store: engine::Store,
     pub(crate) next_id: u64,
     /// Stand-in sessions, by cookie value.
     pub(crate) sessions: BTreeMap<String, Session>,
@@ -243,6 +252,18 @@ impl Tenant {
     /// The data, even if a handler panicked while holding it (none should).
     pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
         self.data.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn requests(&self) -> MutexGuard<'_, Vec<api::ReceivedRequest>> {
+        self.requests.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, Vec<api::Fault>> {
+        self.faults.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn rate_window(&self) -> MutexGuard<'_, (u64, u64)> {
+        self.rate.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The scopes an API defines, for a registered audience: an API given to the builder, or
@@ -398,18 +419,13 @@ impl Standin {
             apis,
             lifetimes: builder.lifetimes,
             http,
+            requests: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+            rate: Mutex::new((0, 0)),
         });
         {
             let mut d = state.data();
-            for (id, name, description) in [
-                ("rol_standin_admin", "admin", "Administrators"),
-                ("rol_standin_reader", "reader", "Read-only access"),
-            ] {
-                d.roles.insert(
-                    id.to_string(),
-                    json!({"id": id, "name": name, "description": description}),
-                );
-            }
+            seed_management(&mut d, &state);
             for email in ["ana@example.com", "ben@example.com", "chloe@example.com"] {
                 if !emails.contains(email) {
                     d.add_user(email, None, &json!({"email_verified": true}));
@@ -445,16 +461,22 @@ impl Standin {
                     };
                     members.insert(id);
                 }
-                d.organizations.insert(
-                    org.id.clone(),
-                    Org {
-                        id: org.id.clone(),
-                        name: org.name.clone(),
-                        display_name: org.display_name.clone().unwrap_or_else(|| org.name.clone()),
-                        members,
-                    },
+                let now = timestamp();
+                d.store
+                    .collections
+                    .entry("/organizations".into())
+                    .or_default()
+                    .push(json!({
+                        "id": org.id, "name": org.name,
+                        "display_name": org.display_name.clone().unwrap_or_else(|| org.name.clone()),
+                        "created_at": now, "updated_at": now,
+                    }));
+                d.store.relations.insert(
+                    format!("/organizations/{}/members", org.id),
+                    members.into_iter().map(Value::String).collect(),
                 );
             }
+            management::sync_organizations(&mut d);
         }
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(oauth::discovery))
@@ -469,21 +491,16 @@ impl Standin {
                 "/oidc/logout",
                 get(logout::oidc_logout).post(logout::oidc_logout_form),
             )
+            .route("/api/v2/{*rest}", any(api::handle))
             .route(
-                "/api/v2/users",
-                get(management::list_users).post(management::create_user),
+                "/standin/faults",
+                post(control::add_fault).delete(control::clear_faults),
             )
             .route(
-                "/api/v2/users/{id}",
-                get(management::get_user).delete(management::delete_user),
+                "/standin/requests",
+                get(control::requests).delete(control::clear_requests),
             )
-            .route(
-                "/api/v2/users/{id}/roles",
-                get(management::list_user_roles).post(management::assign_roles),
-            )
-            .route("/api/v2/roles", get(management::list_roles))
             .fallback(management::not_found)
-            .method_not_allowed_fallback(management::method_not_allowed)
             .with_state(state.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -609,6 +626,114 @@ impl Standin {
     pub fn backchannel_logouts(&self) -> Vec<BackchannelLogout> {
         self.state.data().backchannel_logouts.clone()
     }
+}
+
+impl Standin {
+    /// Makes the next Management requests (all, or one operation's) meet `fault`: a 429 with
+    /// `X-RateLimit-Reset`, an error status, or a delay. Faults are met in the order given.
+    pub fn inject(&self, fault: Fault) {
+        self.state.faults().push(fault);
+    }
+
+    /// The Management API requests received so far, oldest first: what an application sent.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.state.requests().clone()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.state.requests().clear();
+    }
+}
+
+/// The Management API's own objects a tenant starts with: the database connection, the
+/// applications and APIs given to the builder with a client grant for each application to
+/// the Management API, two roles.
+fn seed_management(d: &mut Data, t: &Tenant) {
+    let now = timestamp();
+    let clients: Vec<String> = t.applications.keys().cloned().collect();
+    let store = &mut d.store;
+    let mut put = |collection: &str, item: Value| {
+        store
+            .collections
+            .entry(collection.to_string())
+            .or_default()
+            .push(item);
+    };
+    put(
+        "/connections",
+        json!({
+            "id": "con_standinDatabase1", "name": CONNECTION, "display_name": CONNECTION,
+            "strategy": "auth0", "options": {"brute_force_protection": true},
+            "enabled_clients": clients, "is_domain_connection": false, "realms": [CONNECTION],
+        }),
+    );
+    for app in t.applications.values() {
+        put(
+            "/clients",
+            json!({
+                "client_id": app.client_id, "client_secret": app.client_secret,
+                "name": app.name, "callbacks": app.callbacks,
+                "allowed_logout_urls": app.logout_urls, "app_type": "regular_web",
+                "grant_types": ["authorization_code", "refresh_token", "client_credentials", "password"],
+                "token_endpoint_auth_method": "client_secret_post", "is_first_party": true,
+                "tenant": "standin",
+            }),
+        );
+    }
+    for (i, api) in t.apis.values().enumerate() {
+        put(
+            "/resource-servers",
+            json!({
+                "id": format!("65f0c0de0000000000{i:06x}"), "name": api.identifier,
+                "identifier": api.identifier, "signing_alg": "RS256",
+                "scopes": api.scopes.iter().map(|s| json!({"value": s})).collect::<Vec<_>>(),
+                "token_lifetime": t.lifetimes.access_token, "allow_offline_access": false,
+                "skip_consent_for_verifiable_first_party_clients": true,
+            }),
+        );
+    }
+    let management = t.management_audience();
+    for client in &clients {
+        put(
+            "/client-grants",
+            json!({
+                "id": format!("cgr_standin{}", put_count(client)), "client_id": client,
+                "audience": management, "scope": MANAGEMENT_SCOPES,
+                "subject_type": "client",
+            }),
+        );
+        for api in t.apis.values() {
+            put(
+                "/client-grants",
+                json!({
+                    "id": format!("cgr_standin{}", put_count(&format!("{client} {}", api.identifier))),
+                    "client_id": client, "audience": api.identifier, "scope": api.scopes,
+                    "subject_type": "client",
+                }),
+            );
+        }
+    }
+    for (id, name, description) in [
+        ("rol_standin_admin", "admin", "Administrators"),
+        ("rol_standin_reader", "reader", "Read-only access"),
+    ] {
+        put(
+            "/roles",
+            json!({"id": id, "name": name, "description": description}),
+        );
+    }
+    let _ = now;
+}
+
+/// A short hexadecimal digest of `text`: stable ids for the objects a tenant starts with.
+fn put_count(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// How long a back-channel logout POST may take.

@@ -283,7 +283,7 @@ async fn token_errors_have_auth0_shapes() {
     let (status, body) = send(cc(
         CLIENT_SECRET,
         Some(&audience),
-        Some("read:users delete:clients"),
+        Some("read:users launch:rockets"),
     ))
     .await;
     assert_oauth_error(status, &body, 403, "access_denied");
@@ -291,7 +291,7 @@ async fn token_errors_have_auth0_shapes() {
         body["error_description"]
             .as_str()
             .unwrap()
-            .contains("delete:clients")
+            .contains("launch:rockets")
     );
 
     let (status, body) = send(vec![("client_id".into(), CLIENT_ID.into())]).await;
