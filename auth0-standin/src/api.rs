@@ -155,7 +155,14 @@ pub(crate) async fn handle(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let parsed = parse_body(&body, form);
+    let boundary = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("multipart/form-data"))
+        .and_then(|v| v.split_once("boundary="))
+        .map(|(_, b)| b.trim_matches('"').to_string());
+    let parsed = parse_body(&body, form || boundary.is_some(), boundary.as_deref());
+    let form = form || boundary.is_some();
     let segments: Option<Vec<String>> = raw_path
         .strip_prefix("/api/v2/")
         .unwrap_or_default()
@@ -263,9 +270,12 @@ fn rate_limit_headers(t: &Tenant, response: &mut Response, exhausted: Option<Dur
 }
 
 /// The body as JSON (a form as an object of strings); `Null` when empty.
-fn parse_body(body: &[u8], form: bool) -> Result<Value, Refused> {
+fn parse_body(body: &[u8], form: bool, multipart: Option<&str>) -> Result<Value, Refused> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
+    }
+    if let Some(boundary) = multipart {
+        return Ok(Value::Object(multipart_fields(body, boundary)));
     }
     if form {
         let map: Map<String, Value> = url::form_urlencoded::parse(body)
@@ -281,6 +291,30 @@ fn parse_body(body: &[u8], form: bool) -> Result<Value, Refused> {
             "Invalid request payload JSON format",
         ))
     })
+}
+
+/// The fields of a `multipart/form-data` body, as strings (files as their text).
+fn multipart_fields(body: &[u8], boundary: &str) -> Map<String, Value> {
+    let text = String::from_utf8_lossy(body);
+    let mut out = Map::new();
+    for part in text.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part
+            .split_once("\r\n\r\n")
+            .or_else(|| part.split_once("\n\n"))
+        else {
+            continue;
+        };
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        else {
+            continue;
+        };
+        let value = value.trim_end_matches("\r\n").trim_end_matches('\n');
+        out.insert(name.to_string(), Value::String(value.to_string()));
+    }
+    out
 }
 
 /// Query parameters; repeated names keep the last value.
@@ -389,9 +423,7 @@ pub(crate) fn not_found(collection: &str) -> Response {
 /// Members whose value is unique in a collection (409 on a second one).
 fn unique_members(collection_template: &str) -> &'static [&'static str] {
     match collection_template {
-        "/connections" | "/roles" | "/organizations" | "/hooks" | "/rules" | "/log-streams" => {
-            &["name"]
-        }
+        "/connections" | "/roles" | "/organizations" | "/hooks" | "/rules" => &["name"],
         "/resource-servers" => &["identifier"],
         "/custom-domains" => &["domain"],
         "/client-grants" => &["client_id+audience"],
@@ -711,6 +743,18 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
     if let Err(r) = parents_exist(d, req, include_last) {
         return r.into_response();
     }
+    // Items of a collection no operation creates (guardian factors, a prompt's texts) are
+    // fixed: each is read and written as settings of its own.
+    let fixed = matches!(
+        route.kind,
+        Kind::Get | Kind::Update | Kind::Replace | Kind::Delete
+    ) && req.parent() != "/users"
+        && !engine_routes()
+            .iter()
+            .any(|r| r.kind == Kind::Create && r.path == route_template_parent(route));
+    if fixed {
+        return fixed_item(d, req, status);
+    }
     match route.kind {
         Kind::Create => {
             let collection = req.path();
@@ -893,10 +937,11 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                     list.push(e);
                 }
             }
-            let listed = if route.kind == Kind::RelationReplace {
-                Value::Array(list.clone())
-            } else {
-                Value::Null
+            // A whole list set answers it in the shape it was sent.
+            let listed = match (route.kind, &req.body) {
+                (Kind::RelationReplace, Value::Object(_)) => json!({ member: list.clone() }),
+                (Kind::RelationReplace, _) => Value::Array(list.clone()),
+                _ => Value::Null,
             };
             answer(status, listed)
         }
@@ -913,6 +958,48 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
             answer(status, Value::Null)
         }
         Kind::Action => action(t, d, req, status),
+    }
+}
+
+/// An item of a fixed collection, kept as settings by its path.
+fn fixed_item(d: &mut Data, req: &Request<'_>, status: StatusCode) -> Response {
+    let route = req.route;
+    let path = req.path();
+    let id_member = req.id_member();
+    let with_id = |mut v: Value| {
+        if let Value::Object(m) = &mut v {
+            m.entry(id_member)
+                .or_insert_with(|| json!(req.last_param()));
+        }
+        v
+    };
+    match route.kind {
+        Kind::Get => {
+            let value = match d.store.singletons.get(&path) {
+                Some(v) => present(route, v),
+                None => singleton_defaults(route),
+            };
+            (status, Json(select_fields(req.query, with_id(value)))).into_response()
+        }
+        Kind::Delete => {
+            d.store.singletons.remove(&path);
+            answer(status, Value::Null)
+        }
+        _ => {
+            let mut value = d
+                .store
+                .singletons
+                .get(&path)
+                .cloned()
+                .unwrap_or_else(|| singleton_defaults(route));
+            match (&req.body, route.kind) {
+                (Value::Object(body), Kind::Update) => merge(&mut value, body.clone()),
+                (body, _) => value = body.clone(),
+            }
+            let value = with_id(value);
+            d.store.singletons.insert(path, value.clone());
+            answer(status, present(route, &value))
+        }
     }
 }
 
@@ -1032,10 +1119,10 @@ fn create(
         .map(|s| table().members(s))
         .unwrap_or_default();
     let now = timestamp();
+    // Auth0 stamps most objects, listed by the document or not.
+    let _ = members;
     for stamp in ["created_at", "updated_at"] {
-        if members.iter().any(|m| m == stamp) || members.is_empty() {
-            body.insert(stamp.into(), json!(now));
-        }
+        body.entry(stamp).or_insert(json!(now));
     }
     let item = Value::Object(body);
     d.store

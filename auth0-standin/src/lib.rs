@@ -312,6 +312,7 @@ impl Data {
             "nickname": nickname,
             "created_at": now,
             "updated_at": now,
+            "picture": format!("https://s.gravatar.com/avatar/{}?s=480&r=pg&d=mp", crate::state::email_digest(email)),
             "identities": [{
                 "connection": CONNECTION,
                 "provider": "auth0",

@@ -100,6 +100,17 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                     body[member] = value;
                 }
             }
+            // Enterprise directories get a provisioning ticket (for the AD/LDAP connector).
+            if matches!(
+                strategy.as_str(),
+                "ad" | "adfs" | "waad" | "google-apps" | "auth0-adldap" | "pingfederate" | "samlp"
+            ) {
+                body["provisioning_ticket_url"] = json!(format!(
+                    "{}/p/{strategy}/{}",
+                    t.base,
+                    crate::state::random_hex(16).unwrap_or_default()
+                ));
+            }
             if strategy == "auth0"
                 && let Some(options) = body.get_mut("options").and_then(Value::as_object_mut)
             {
@@ -108,6 +119,18 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                     .or_insert(json!(true));
             }
             generic(t, d, &with_body(req, body))
+        }
+        ("DELETE", "/connections/{id}") => {
+            // Auth0 answers 202 and when the deletion was taken in.
+            let response = generic(t, d, req);
+            if !response.status().is_success() {
+                return Some(response);
+            }
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({ "deleted_at": crate::timestamp() })),
+            )
+                .into_response()
         }
         ("POST", "/clients") => {
             let mut body = req.body.clone();
@@ -127,6 +150,18 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                 ("app_type", json!("regular_web")),
                 ("token_endpoint_auth_method", json!("client_secret_post")),
                 ("is_first_party", json!(true)),
+                ("cross_origin_auth", json!(false)),
+                ("oidc_conformant", json!(true)),
+                ("sso_disabled", json!(false)),
+                ("custom_login_page_on", json!(true)),
+                (
+                    "jwt_configuration",
+                    json!({"alg": "RS256", "lifetime_in_seconds": 36000, "secret_encoded": false}),
+                ),
+                (
+                    "signing_keys",
+                    json!([{"cert": "", "pkcs7": "", "subject": "deprecated"}]),
+                ),
                 ("tenant", json!("standin")),
             ] {
                 if body.get(member).is_none() {
