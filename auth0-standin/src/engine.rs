@@ -332,6 +332,10 @@ impl Table {
             }
         }
         let types = types_of(s);
+        // `null` clears a member: Auth0 takes it where the document says nothing of null.
+        if value.is_null() {
+            return Ok(());
+        }
         if typed && !types.is_empty() {
             let kind = json_type(value);
             let fits = types.iter().any(|t| {
