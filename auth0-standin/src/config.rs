@@ -310,6 +310,7 @@ pub struct StandinBuilder {
     pub(crate) organizations: Vec<Organization>,
     pub(crate) lifetimes: Lifetimes,
     pub(crate) port: u16,
+    pub(crate) own_key: bool,
 }
 
 impl Default for StandinBuilder {
@@ -325,6 +326,7 @@ impl Default for StandinBuilder {
                 refresh_token: REFRESH_TOKEN_SECONDS,
             },
             port: 0,
+            own_key: false,
         }
     }
 }
@@ -373,6 +375,14 @@ impl StandinBuilder {
     /// of a rotation family (30 days by default); whole seconds.
     pub fn refresh_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.lifetimes.refresh_token = lifetime.as_secs();
+        self
+    }
+
+    /// A signing key of its own, made at start (a tenth of a second or so), rather than the
+    /// one key the stand-ins of a process share (made by the first to start): for tests of
+    /// tokens signed by another tenant's key.
+    pub fn own_key(mut self, own: bool) -> Self {
+        self.own_key = own;
         self
     }
 

@@ -7,7 +7,7 @@
 //! | endpoint | what it does |
 //! |---|---|
 //! | `GET /.well-known/openid-configuration` | the discovery document (issuer `{url}/`) |
-//! | `GET /.well-known/jwks.json` | the public key (a fresh 2048-bit RSA key per start) |
+//! | `GET /.well-known/jwks.json` | the public key (a 2048-bit RSA key made once per process, or per start with [`StandinBuilder::own_key`]) |
 //! | `GET /authorize` | `response_type=code`; `client_id` and `redirect_uri` (exactly a registered callback) checked first, an HTML error page otherwise; `response_mode` `query`, `fragment` or `form_post`; `state`, `nonce`, `scope`, `audience` (a registered API), PKCE (`code_challenge`, `S256` only), `prompt` (`none` answers `login_required` without a session, `login` asks again), `max_age` (`0` always asks again), `organization` (id or name; members only, else `access_denied`), `invitation`, `login_hint`, `connection`. Without a live stand-in session it shows the login page; with one it sends the code back at once |
 //! | `POST /u/login` | the login page's form: `state` (the page's transaction), `username` (email address), `password`. A wrong password shows the page again (400) with `Wrong email or password.`; a blocked user goes back with `access_denied` (`user is blocked`); success opens the session and sends back `code` and `state` |
 //! | `POST /oauth/token` | `authorization_code` (a code is used once, by its client, with its `redirect_uri` and PKCE verifier; a second use revokes what the first got), `refresh_token` (rotation; a retired token used again ends its whole family; `scope` narrows; `audience` gets a token for another registered API), `client_credentials` (the Management API, `{url}/api/v2/`, or a registered API), `password` and `http://auth0.com/oauth/grant-type/password-realm`; form or JSON bodies, client secret in the body or as HTTP Basic; DPoP proofs bind the tokens |
@@ -175,7 +175,7 @@ impl Drop for Standin {
 pub(crate) struct Tenant {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub(crate) base: String,
-    pub(crate) key: SigningKey,
+    pub(crate) key: Arc<SigningKey>,
     data: Mutex<Data>,
     /// Whether the application may use the password and password-realm grants.
     pub(crate) password_grant: AtomicBool,
@@ -188,15 +188,29 @@ pub(crate) struct Tenant {
     /// The APIs given to the builder, by identifier.
     pub(crate) apis: BTreeMap<String, Api>,
     pub(crate) lifetimes: Lifetimes,
-    /// Sends back-channel logout tokens.
-    pub(crate) http: reqwest::Client,
+    /// Sends back-channel logout tokens: made at the first one (starting stays cheap).
+    http: std::sync::OnceLock<reqwest::Client>,
     /// The Management requests received, oldest first.
     requests: Mutex<Vec<api::ReceivedRequest>>,
     /// Faults the next Management requests meet.
     faults: Mutex<Vec<api::Fault>>,
     /// The current second and the requests answered in it (the rate-limit headers).
     rate: Mutex<(u64, u64)>,
+    /// What the tenant starts with, put in at the first use of the data.
+    seed: Mutex<Option<Seed>>,
+    seeded: AtomicBool,
 }
+
+/// The users and organizations given to the builder, and the users' email addresses
+/// (lower-case).
+struct Seed {
+    users: Vec<User>,
+    organizations: Vec<Organization>,
+    emails: BTreeSet<String>,
+}
+
+/// The users every tenant holds from the start (without passwords).
+const STARTING_USERS: &[&str] = &["ana@example.com", "ben@example.com", "chloe@example.com"];
 
 #[derive(Default)]
 pub(crate) struct Data {
@@ -249,9 +263,94 @@ impl Tenant {
         format!("{}/userinfo", self.base)
     }
 
-    /// The data, even if a handler panicked while holding it (none should).
+    /// The data, even if a handler panicked while holding it (none should); what the tenant
+    /// starts with is put in at the first use (starting stays cheap).
     pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
-        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+        let mut d = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        if !self.seeded.load(Ordering::Acquire) {
+            let seed = self
+                .seed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(seed) = seed {
+                self.apply_seed(&mut d, seed);
+            }
+            self.seeded.store(true, Ordering::Release);
+        }
+        d
+    }
+
+    /// Puts in the users, organizations and Management objects the tenant starts with.
+    fn apply_seed(&self, d: &mut Data, seed: Seed) {
+        let Seed {
+            users,
+            organizations,
+            emails,
+        } = seed;
+        seed_management(d, self);
+        for email in STARTING_USERS {
+            if !emails.contains(*email) {
+                d.add_user(email, None, &json!({"email_verified": true}));
+            }
+        }
+        for user in &users {
+            let mut extra = json!({"email_verified": true});
+            if let Some(name) = &user.name {
+                extra["name"] = json!(name);
+            }
+            if user.blocked {
+                extra["blocked"] = json!(true);
+            }
+            let password = Some(user.password.clone());
+            match user.id.as_deref().and_then(|id| id.strip_prefix("auth0|")) {
+                Some(local) => d.add_user_with_id(local, &user.email, password, &extra),
+                None => d.add_user(&user.email, password, &extra),
+            };
+        }
+        for org in &organizations {
+            let members: BTreeSet<String> = org
+                .members
+                .iter()
+                .filter_map(|member| {
+                    if d.users.contains_key(member) {
+                        Some(member.clone())
+                    } else {
+                        d.user_by_email(member).map(|(id, _)| id.clone())
+                    }
+                })
+                .collect();
+            let now = timestamp();
+            d.store
+                .collections
+                .entry("/organizations".into())
+                .or_default()
+                .push(json!({
+                    "id": org.id, "name": org.name,
+                    "display_name": org.display_name.clone().unwrap_or_else(|| org.name.clone()),
+                    "created_at": now, "updated_at": now,
+                }));
+            d.store.relations.insert(
+                format!("/organizations/{}/members", org.id),
+                members.into_iter().map(Value::String).collect(),
+            );
+        }
+        management::sync_organizations(d);
+    }
+
+    /// The client that sends back-channel logout tokens.
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, String> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            // Back-channel logout URLs are the applications' own, on this machine.
+            .no_proxy()
+            .timeout(BACKCHANNEL_TIMEOUT)
+            .build()
+            .map_err(|e| format!("the stand-in's HTTP client: {e}"))?;
+        Ok(self.http.get_or_init(|| client))
     }
 
     pub(crate) fn requests(&self) -> MutexGuard<'_, Vec<api::ReceivedRequest>> {
@@ -354,7 +453,7 @@ impl Data {
 }
 
 impl Standin {
-    /// Starts the stand-in on a free port of 127.0.0.1, with a new signing key: the same as
+    /// Starts the stand-in on a free port of 127.0.0.1, with the process's signing key: the same as
     /// `Standin::builder().start()`.
     pub async fn start() -> Result<Self, Error> {
         Self::builder().start().await
@@ -394,21 +493,31 @@ impl Standin {
                 )));
             }
         }
+        // Members are users given to the builder or the tenant's own, by email or given id.
+        let given_ids: BTreeSet<String> =
+            builder.users.iter().filter_map(|u| u.id.clone()).collect();
+        for org in &builder.organizations {
+            for member in &org.members {
+                let known = given_ids.contains(member)
+                    || emails.contains(&member.to_lowercase())
+                    || STARTING_USERS.contains(&member.to_lowercase().as_str());
+                if !known {
+                    return Err(Error::Invalid(format!(
+                        "the member {member:?} of the organization {:?} is not a user",
+                        org.id
+                    )));
+                }
+            }
+        }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", builder.port)).await?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let apis = builder.checked_apis(&format!("{base}/api/v2/"))?;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            // Back-channel logout URLs are the applications' own, on this machine.
-            .no_proxy()
-            .timeout(BACKCHANNEL_TIMEOUT)
-            .build()
-            .map_err(|e| Error::Setup(format!("its HTTP client: {e}")))?;
-        // Key generation takes a moment; keep it off the async threads.
-        let key = tokio::task::spawn_blocking(SigningKey::generate)
-            .await
-            .map_err(|e| Error::KeyGeneration(e.to_string()))??;
+        let key = if builder.own_key {
+            new_key().await?
+        } else {
+            shared_key().await?
+        };
         let state = Arc::new(Tenant {
             base,
             key,
@@ -419,90 +528,18 @@ impl Standin {
             applications,
             apis,
             lifetimes: builder.lifetimes,
-            http,
+            http: std::sync::OnceLock::new(),
             requests: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
             rate: Mutex::new((0, 0)),
+            seed: Mutex::new(Some(Seed {
+                users: builder.users,
+                organizations: builder.organizations,
+                emails,
+            })),
+            seeded: AtomicBool::new(false),
         });
-        {
-            let mut d = state.data();
-            seed_management(&mut d, &state);
-            for email in ["ana@example.com", "ben@example.com", "chloe@example.com"] {
-                if !emails.contains(email) {
-                    d.add_user(email, None, &json!({"email_verified": true}));
-                }
-            }
-            for user in &builder.users {
-                let mut extra = json!({"email_verified": true});
-                if let Some(name) = &user.name {
-                    extra["name"] = json!(name);
-                }
-                if user.blocked {
-                    extra["blocked"] = json!(true);
-                }
-                let password = Some(user.password.clone());
-                match user.id.as_deref().and_then(|id| id.strip_prefix("auth0|")) {
-                    Some(local) => d.add_user_with_id(local, &user.email, password, &extra),
-                    None => d.add_user(&user.email, password, &extra),
-                };
-            }
-            for org in &builder.organizations {
-                let mut members = BTreeSet::new();
-                for member in &org.members {
-                    let id = if d.users.contains_key(member) {
-                        Some(member.clone())
-                    } else {
-                        d.user_by_email(member).map(|(id, _)| id.clone())
-                    };
-                    let Some(id) = id else {
-                        return Err(Error::Invalid(format!(
-                            "the member {member:?} of the organization {:?} is not a user",
-                            org.id
-                        )));
-                    };
-                    members.insert(id);
-                }
-                let now = timestamp();
-                d.store
-                    .collections
-                    .entry("/organizations".into())
-                    .or_default()
-                    .push(json!({
-                        "id": org.id, "name": org.name,
-                        "display_name": org.display_name.clone().unwrap_or_else(|| org.name.clone()),
-                        "created_at": now, "updated_at": now,
-                    }));
-                d.store.relations.insert(
-                    format!("/organizations/{}/members", org.id),
-                    members.into_iter().map(Value::String).collect(),
-                );
-            }
-            management::sync_organizations(&mut d);
-        }
-        let app = Router::new()
-            .route("/.well-known/openid-configuration", get(oauth::discovery))
-            .route("/.well-known/jwks.json", get(oauth::jwks))
-            .route("/authorize", get(login::authorize))
-            .route("/u/login", post(login::submit))
-            .route("/oauth/token", post(oauth::token))
-            .route("/oauth/revoke", post(tokens::revoke))
-            .route("/userinfo", get(oauth::userinfo).post(oauth::userinfo))
-            .route("/v2/logout", get(logout::v2_logout))
-            .route(
-                "/oidc/logout",
-                get(logout::oidc_logout).post(logout::oidc_logout_form),
-            )
-            .route("/api/v2/{*rest}", any(api::handle))
-            .route(
-                "/standin/faults",
-                post(control::add_fault).delete(control::clear_faults),
-            )
-            .route(
-                "/standin/requests",
-                get(control::requests).delete(control::clear_requests),
-            )
-            .fallback(management::not_found)
-            .with_state(state.clone());
+        let app = routes().clone().with_state(state.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -735,6 +772,50 @@ fn put_count(text: &str) -> String {
         .take(6)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The routes, made once per process (each start gives them its state).
+fn routes() -> &'static Router<Arc<Tenant>> {
+    static ROUTES: std::sync::OnceLock<Router<Arc<Tenant>>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        Router::new()
+            .route("/.well-known/openid-configuration", get(oauth::discovery))
+            .route("/.well-known/jwks.json", get(oauth::jwks))
+            .route("/authorize", get(login::authorize))
+            .route("/u/login", post(login::submit))
+            .route("/oauth/token", post(oauth::token))
+            .route("/oauth/revoke", post(tokens::revoke))
+            .route("/userinfo", get(oauth::userinfo).post(oauth::userinfo))
+            .route("/v2/logout", get(logout::v2_logout))
+            .route(
+                "/oidc/logout",
+                get(logout::oidc_logout).post(logout::oidc_logout_form),
+            )
+            .route("/api/v2/{*rest}", any(api::handle))
+            .route(
+                "/standin/faults",
+                post(control::add_fault).delete(control::clear_faults),
+            )
+            .route(
+                "/standin/requests",
+                get(control::requests).delete(control::clear_requests),
+            )
+            .fallback(management::not_found)
+    })
+}
+
+/// A new signing key, made off the async threads (it takes a moment).
+async fn new_key() -> Result<Arc<SigningKey>, Error> {
+    tokio::task::spawn_blocking(SigningKey::generate)
+        .await
+        .map_err(|e| Error::KeyGeneration(e.to_string()))?
+        .map(Arc::new)
+}
+
+/// The key the stand-ins of this process share, made by the first to start.
+async fn shared_key() -> Result<Arc<SigningKey>, Error> {
+    static SHARED: tokio::sync::OnceCell<Arc<SigningKey>> = tokio::sync::OnceCell::const_new();
+    SHARED.get_or_try_init(new_key).await.cloned()
 }
 
 /// How long a back-channel logout POST may take.
