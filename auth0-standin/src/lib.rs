@@ -15,16 +15,16 @@
 //! | `GET/POST /userinfo` | the profile of the user a bearer access token was issued to |
 //! | `GET /v2/logout` | `client_id`, `returnTo` (a registered logout URL; without it, the application's first one) |
 //! | `GET/POST /oidc/logout` | `id_token_hint` (expired ones too), `client_id`, `post_logout_redirect_uri` (a registered logout URL; `state` appended), `logout_hint` ignored |
-//! | `GET/POST /api/v2/users` | list (`page`, `per_page`, `include_totals`), create (database connection [`CONNECTION`]) |
-//! | `GET/DELETE /api/v2/users/{id}` | read, delete |
-//! | `GET /api/v2/roles` | list (two roles are there from the start) |
-//! | `GET/POST /api/v2/users/{id}/roles` | the user's roles, assign roles |
+//! | `/api/v2/*` | every Management API operation (454: the document's and the overlay's), from the table codegen writes: collections (create, list, get, update, delete), relations (a user's roles, an organization's members, ...), settings (read as the document's defaults until written), actions (jobs, tickets, rotating a secret); the token's scopes checked per operation, bodies checked against the document's schemas, paging (`page`, `per_page`, `include_totals`; `from`, `take`), `fields`, `include_fields`, `X-RateLimit-*` headers |
+//! | `POST/DELETE /standin/faults`, `GET/DELETE /standin/requests` | the stand-in's own: faults for the next Management requests ([`Fault`]), the requests received ([`ReceivedRequest`]) |
 //!
 //! The application [`CLIENT_ID`] / [`CLIENT_SECRET`] is always there (without callback or
 //! logout URLs); [`Standin::builder`] adds applications (callback, logout and back-channel
 //! logout URLs), users, APIs with their scopes, organizations with their members, and token
-//! lifetimes. Client-credentials tokens for the Management API carry the scopes
-//! [`MANAGEMENT_SCOPES`]; each Management endpoint requires one of Auth0's scopes for it.
+//! lifetimes. Each application has a client grant for the Management API with every scope
+//! ([`MANAGEMENT_SCOPES`]) and one for each API with its scopes: client grants decide what a
+//! client-credentials token carries, and each Management operation requires one of the scopes
+//! Auth0's document names for it.
 //! Errors: `{"error", "error_description"}` from `/oauth/token` and `/userinfo`,
 //! `{"statusCode", "error", "message", "errorCode"}` from `/api/v2`, `error`,
 //! `error_description` and `state` sent back to the callback from `/authorize`, and an HTML
