@@ -370,19 +370,20 @@ fn create_user(d: &mut Data, req: &Request<'_>) -> Response {
             "The connection does not exist.",
         );
     }
-    let Some(email) = body
-        .get("email")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
-        return payload_error("'Missing required property: email'.");
+    let database = database_connection(d, &connection);
+    // Passwordless users (`sms`, `email`) and social ones may come without an email address.
+    let email = match body.get("email").and_then(Value::as_str) {
+        Some(email) => email.to_string(),
+        None if database || body.get("phone_number").is_none() => {
+            return payload_error("'Missing required property: email'.");
+        }
+        None => String::new(),
     };
-    if !crate::config::valid_email(&email) {
+    if !email.is_empty() && !crate::config::valid_email(&email) {
         return payload_error(&format!(
             "'Object didn't pass validation for format email: {email}' on property email."
         ));
     }
-    let database = database_connection(d, &connection);
     let password = body
         .get("password")
         .and_then(Value::as_str)
@@ -400,10 +401,11 @@ fn create_user(d: &mut Data, req: &Request<'_>) -> Response {
             Some(_) => {}
         }
     }
-    let taken = d.users.values().any(|u| {
-        u.profile["email"].as_str().map(str::to_lowercase) == Some(email.to_lowercase())
-            && u.profile["identities"][0]["connection"] == connection.as_str()
-    });
+    let taken = !email.is_empty()
+        && d.users.values().any(|u| {
+            u.profile["email"].as_str().map(str::to_lowercase) == Some(email.to_lowercase())
+                && u.profile["identities"][0]["connection"] == connection.as_str()
+        });
     if taken {
         return error(
             StatusCode::CONFLICT,
@@ -428,11 +430,46 @@ fn create_user(d: &mut Data, req: &Request<'_>) -> Response {
     let mut user = user;
     if connection != CONNECTION
         && let Some(id) = user["user_id"].as_str().map(str::to_string)
+        && let Some(account) = d.users.remove(&id)
     {
+        // The id names the connection's provider: `auth0|`, `sms|`, `email|`, ...
+        let strategy = d
+            .store
+            .collections
+            .get("/connections")
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == connection.as_str())
+            .and_then(|c| c["strategy"].as_str())
+            .unwrap_or("auth0")
+            .to_string();
+        let local = id.strip_prefix("auth0|").unwrap_or(&id).to_string();
+        let new_id = format!("{strategy}|{local}");
+        user["user_id"] = json!(new_id);
         user["identities"][0]["connection"] = json!(connection);
-        if let Some(account) = d.users.get_mut(&id) {
-            account.profile = user.clone();
+        user["identities"][0]["provider"] = json!(strategy);
+        user["identities"][0]["isSocial"] = json!(!matches!(
+            strategy.as_str(),
+            "auth0" | "sms" | "email" | "ad" | "adfs" | "waad" | "samlp" | "okta" | "oidc"
+        ));
+        if email.is_empty()
+            && let Some(u) = user.as_object_mut()
+        {
+            for member in ["email", "name", "nickname", "picture"] {
+                u.remove(member);
+            }
+            if let Some(phone) = u.get("phone_number").cloned() {
+                u.insert("name".into(), phone.clone());
+                u.insert("nickname".into(), phone);
+            }
         }
+        d.users.insert(
+            new_id,
+            crate::Account {
+                profile: user.clone(),
+                password: account.password,
+            },
+        );
     }
     (StatusCode::CREATED, Json(user)).into_response()
 }

@@ -536,3 +536,53 @@ async fn the_binary_serves_a_configured_tenant() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("users"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn passwordless_users_take_their_connections_provider() {
+    let s = Standin::start().await.unwrap();
+    let url = s.url();
+    let t = admin(&url).await;
+    let (status, _, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        "/connections",
+        Some(json!({"name": "sms", "strategy": "sms"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, user, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        "/users",
+        Some(json!({"connection": "sms", "phone_number": "+15555550100"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let id = user["user_id"].as_str().unwrap();
+    assert!(id.starts_with("sms|"), "{id}");
+    assert_eq!(user["identities"][0]["provider"], "sms");
+    assert!(user.get("email").is_none(), "{user}");
+    let (status, read, _) = call(
+        &url,
+        &t,
+        Method::GET,
+        &format!("/users/{}", id.replace('|', "%7C")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["phone_number"], "+15555550100");
+    // A connection that does not exist.
+    let (status, body, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        "/users",
+        Some(json!({"connection": "nope", "phone_number": "+15555550101"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errorCode"], "inexistent_connection");
+}
