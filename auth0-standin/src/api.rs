@@ -791,7 +791,17 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                     .filter_map(|e| resolve_entry(d, &member, e))
                     .collect()
             } else {
-                Vec::new()
+                // Items of a fixed collection written so far (guardian factors, ...).
+                let under = format!("{path}/");
+                d.store
+                    .singletons
+                    .iter()
+                    .filter(|(k, _)| {
+                        k.strip_prefix(&under)
+                            .is_some_and(|rest| !rest.contains('/'))
+                    })
+                    .map(|(_, v)| v.clone())
+                    .collect()
             };
             page(req, items)
         }

@@ -205,10 +205,9 @@ async fn replay(sample: &Value) {
         100.0 * share(status_ok, replayable),
         100.0 * share(members_ok, members),
     );
-    assert!(
-        replayable * 2 >= interactions.len() / 2,
-        "too few replayable"
-    );
-    assert!(share(status_ok, replayable) >= 0.5);
-    assert!(share(members_ok, members) >= 0.5);
+    // Floors a little under today's figures (91.4% and 89.5% of 269 of the 449): a change
+    // that loses fidelity fails here.
+    assert!(replayable * 2 >= interactions.len(), "too few replayable");
+    assert!(share(status_ok, replayable) >= 0.88);
+    assert!(share(members_ok, members) >= 0.86);
 }
