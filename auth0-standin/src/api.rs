@@ -509,12 +509,45 @@ pub(crate) fn id_member_of(collection_template: &str) -> &'static str {
         .unwrap_or("id")
 }
 
+/// Members real answers carry that the document does not list, by the path of the object
+/// (its collection, or the settings' own path), with the values Auth0 fills in.
+fn real_members(path_template: &str) -> Option<Value> {
+    Some(match path_template {
+        "/connections" => json!({"authentication": null, "connected_accounts": null}),
+        "/tenants/settings" => json!({
+            "universal_login": {"passwordless": {"allow_magiclink_verify_without_session": true}}
+        }),
+        "/forms" => json!({"social": [], "tags": []}),
+        "/flows" => json!({
+            "security": {"rateLimits": []},
+            "triggers": {"webhook": {"enabled": false, "secret": null}},
+        }),
+        "/organizations/{id}/enabled_connections" => json!({"show_as_button": true}),
+        _ => return None,
+    })
+}
+
+/// The template of the collection (or settings) a route's answer is an object of.
+fn object_template(route: &Route) -> &'static str {
+    match route.kind {
+        Kind::Get | Kind::Update | Kind::Replace | Kind::Delete => route_template_parent(route),
+        _ => route.path,
+    }
+}
+
 /// An item as answered: the answer schema's shape, the stored members over it.
 pub(crate) fn present(route: &Route, stored: &Value) -> Value {
     let mut out = match route.answer.and_then(|a| table().schema(a)) {
         Some(schema) if !table().allows_array(schema) => table().defaults(schema),
         _ => Value::Object(Map::new()),
     };
+    if let (Value::Object(out), Some(Value::Object(extra))) =
+        (&mut out, real_members(object_template(route)))
+    {
+        for (k, v) in extra {
+            out.entry(k).or_insert(v);
+        }
+    }
     match (&mut out, stored) {
         (Value::Object(out), Value::Object(stored)) => {
             for (k, v) in stored {
@@ -887,11 +920,7 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                 .cloned()
                 .unwrap_or(Value::Null);
             let value = if stored.is_null() {
-                route
-                    .answer
-                    .and_then(|a| table().schema(a))
-                    .map(|s| table().defaults(s))
-                    .unwrap_or(json!({}))
+                singleton_defaults(route)
             } else {
                 present(route, &stored)
             };
@@ -1022,6 +1051,17 @@ fn route_template_parent(route: &Route) -> &'static str {
 }
 
 fn singleton_defaults(route: &Route) -> Value {
+    let mut value = document_defaults(route);
+    if let (Value::Object(out), Some(Value::Object(extra))) = (&mut value, real_members(route.path))
+    {
+        for (k, v) in extra {
+            out.entry(k).or_insert(v);
+        }
+    }
+    value
+}
+
+fn document_defaults(route: &Route) -> Value {
     // The GET of the same path says what the settings hold.
     engine_routes()
         .iter()
@@ -1200,6 +1240,15 @@ fn action(t: &Tenant, d: &mut Data, req: &Request<'_>, status: StatusCode) -> Re
             map.insert("id".into(), json!(engine::new_id("/jobs")));
             map.insert("type".into(), json!(kind));
             map.insert("status".into(), json!("pending"));
+            if let Some(id) = req.body.get("connection_id").and_then(Value::as_str)
+                && let Some(name) = d
+                    .store
+                    .item("/connections", "id", id)
+                    .and_then(|c| c.get("name").cloned())
+            {
+                map.insert("connection_id".into(), json!(id));
+                map.insert("connection".into(), name);
+            }
             map.insert("created_at".into(), json!(timestamp()));
             d.store
                 .collections

@@ -193,6 +193,23 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
             }
             generic(t, d, req)
         }
+        ("POST", "/organizations/{id}/enabled_connections") => {
+            // The answer names the connection's name and strategy.
+            let mut body = req.body.clone();
+            let id = body["connection_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            match d.store.item("/connections", "id", &id) {
+                Some(c) => {
+                    body["connection"] = json!({"name": c["name"], "strategy": c["strategy"]});
+                }
+                None => return Some(crate::api::not_found("/connections")),
+            }
+            let response = generic(t, d, &with_body(req, body));
+            sync_organizations(d);
+            response
+        }
         ("POST", "/organizations/{id}/invitations") => {
             let mut body = req.body.clone();
             if body.get("roles").is_none() {
