@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::TokenValidationError;
 
@@ -119,31 +119,6 @@ impl<'a> RawToken<'a> {
             header,
         })
     }
-
-    /// Decodes the payload: its bytes and the JSON object they hold. Before the signature is
-    /// verified, only to choose the keys by `iss`.
-    pub(crate) fn payload(&self) -> Result<Payload, TokenValidationError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(self.payload)
-            .map_err(|e| TokenValidationError::malformed_by("payload is not base64url", e))?;
-        let claims = serde_json::from_slice(&bytes)
-            .map_err(|e| TokenValidationError::malformed_by("payload is not a JSON object", e))?;
-        Ok(Payload { bytes, claims })
-    }
-}
-
-/// A token's decoded payload: the JSON text (kept so that a caller's own claims type can be
-/// read from it) and the object it holds.
-pub(crate) struct Payload {
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) claims: Map<String, Value>,
-}
-
-impl Payload {
-    /// The `iss` claim, when it is a string.
-    pub(crate) fn issuer(&self) -> Option<&str> {
-        self.claims.get("iss").and_then(Value::as_str)
-    }
 }
 
 /// Which kind of token a verifier takes, by the header's `typ` (RFC 8725 3.11: a token of one
@@ -161,25 +136,25 @@ pub(crate) enum Kind {
 impl Kind {
     pub(crate) fn check(self, typ: Option<&str>) -> Result<(), TokenValidationError> {
         // Media types compare case-insensitively, with or without `application/`.
-        let found = typ.map(|t| {
-            let t = t.to_ascii_lowercase();
-            t.strip_prefix("application/")
-                .map(str::to_owned)
-                .unwrap_or(t)
-        });
+        let is = |name: &str| {
+            typ.is_some_and(|t| {
+                let t = match t.get(..12) {
+                    Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &t[12..],
+                    _ => t,
+                };
+                t.eq_ignore_ascii_case(name)
+            })
+        };
         let (ok, expected) = match self {
             Kind::Id => (
-                matches!(found.as_deref(), None | Some("jwt")),
+                typ.is_none() || is("jwt"),
                 "absent or \"JWT\" (an ID token)",
             ),
             Kind::Access => (
-                matches!(found.as_deref(), None | Some("jwt" | "at+jwt")),
+                typ.is_none() || is("jwt") || is("at+jwt"),
                 "absent, \"JWT\" or \"at+jwt\" (an access token)",
             ),
-            Kind::Logout => (
-                found.as_deref() == Some("logout+jwt"),
-                "\"logout+jwt\" (a logout token)",
-            ),
+            Kind::Logout => (is("logout+jwt"), "\"logout+jwt\" (a logout token)"),
         };
         if ok {
             return Ok(());
