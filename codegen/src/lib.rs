@@ -10,6 +10,7 @@
 pub mod calls;
 pub mod decoders;
 pub mod facade;
+pub mod facade_op;
 pub mod generate;
 pub mod json_schema;
 pub mod lossless;
@@ -21,6 +22,7 @@ pub mod replay;
 pub mod requests;
 pub mod spec;
 pub mod surface;
+pub mod syntax;
 pub mod tagged;
 pub mod unions;
 
@@ -133,19 +135,20 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     files.insert(
         gen_path("mod.rs"),
         pretty(quote! {
-            //! The generated Management API: types, the raw client and the resource facade.
-            pub mod types;
-            pub(crate) mod client;
-            pub mod facade;
+                    //! The generated Management API: types, the raw client and the resource facade.
+                    pub mod types;
+                    pub(crate) mod client;
+                    pub mod facade;
+        pub mod facade_op;
 
-            // Handwritten conveniences over generated operations, each declared here when the
-            // document has the operations it builds on.
-            #(#modules)*
-            /// What the handwritten conveniences export.
-            pub mod extensions {
-                #(#exports)*
-            }
-        })?,
+                    // Handwritten conveniences over generated operations, each declared here when the
+                    // document has the operations it builds on.
+                    #(#modules)*
+                    /// What the handwritten conveniences export.
+                    pub mod extensions {
+                        #(#exports)*
+                    }
+                })?,
     );
     let types = generate::render_types(&generated, &reach, &features);
     files.insert(
