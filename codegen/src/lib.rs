@@ -139,7 +139,6 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
                     pub mod types;
                     pub(crate) mod client;
                     pub mod facade;
-        pub mod facade_op;
 
                     // Handwritten conveniences over generated operations, each declared here when the
                     // document has the operations it builds on.
