@@ -135,19 +135,19 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     files.insert(
         gen_path("mod.rs"),
         pretty(quote! {
-                    //! The generated Management API: types, the raw client and the resource facade.
-                    pub mod types;
-                    pub(crate) mod client;
-                    pub mod facade;
+            //! The generated Management API: types, the raw client and the resource facade.
+            pub mod types;
+            pub(crate) mod client;
+            pub mod facade;
 
-                    // Handwritten conveniences over generated operations, each declared here when the
-                    // document has the operations it builds on.
-                    #(#modules)*
-                    /// What the handwritten conveniences export.
-                    pub mod extensions {
-                        #(#exports)*
-                    }
-                })?,
+            // Handwritten conveniences over generated operations, each declared here when the
+            // document has the operations it builds on.
+            #(#modules)*
+            /// What the handwritten conveniences export.
+            pub mod extensions {
+                #(#exports)*
+            }
+        })?,
     );
     let types = generate::render_types(&generated, &reach, &features);
     files.insert(

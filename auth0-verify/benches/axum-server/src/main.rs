@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use auth0_auth::DpopKey;
 use auth0_standin::Standin;
-use auth0_verify::dpop::DpopOptions;
+use auth0_verify::dpop::{DpopOptions, MemoryReplayCache};
 use auth0_verify::protect::{AuthLayer, Authenticated, require_claim};
 use auth0_verify::{AccessTokenVerifier, AsymmetricSignatureVerifier, ClaimRule, IssuerResolver};
 use bytes::Bytes;
@@ -412,8 +412,11 @@ async fn servers(standin: &Standin) -> Result<(SocketAddr, SocketAddr), Error> {
         (iss == issuer).then(|| AsymmetricSignatureVerifier::new(jwks_url.clone()))
     });
     let verifier = AccessTokenVerifier::with_resolver(resolver, AUDIENCE).cache(CACHE);
+    // Every proof of every round stays in the replay cache for its window (5 minutes and
+    // the leeway): room for all of them, so that no proof is refused for want of room.
+    let replay = MemoryReplayCache::new(2_000_000);
     let layer = AuthLayer::new(verifier)
-        .dpop(DpopOptions::new())
+        .dpop(DpopOptions::new().replay_cache(replay))
         .claim_rule(ClaimRule::includes("scope", ["read:messages"]))
         .claim_rule(ClaimRule::equals("https://example.com/tenant", "acme"));
     let app = axum::Router::new()
