@@ -20,6 +20,7 @@ pub mod passes;
 pub mod release_notes;
 pub mod replay;
 pub mod requests;
+pub mod scopes;
 pub mod spec;
 pub mod surface;
 pub mod syntax;
@@ -139,6 +140,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             pub mod types;
             pub(crate) mod client;
             pub mod facade;
+            pub(crate) mod scopes;
 
             // Handwritten conveniences over generated operations, each declared here when the
             // document has the operations it builds on.
@@ -158,6 +160,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             #types
         })?,
     );
+    files.insert(gen_path("scopes.rs"), pretty(scopes::render(&facade_ops))?);
     files.insert(
         gen_path("client.rs"),
         pretty(generate::render_client(&generated, &all_ops))?,
