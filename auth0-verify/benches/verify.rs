@@ -9,6 +9,13 @@
 //! in verifications per second. It also writes the tokens and the JWKS it used to
 //! `target/auth0-verify-bench/` so `benches/python_baseline.sh` can time another library on
 //! the very same tokens.
+//!
+//! The summary also sets RS256 verification (an ID token, and an access token the verifier
+//! has not seen: no verified-token cache) against `openssl speed -seconds 1 rsa2048`'s RSA-2048
+//! verifications per second, run in turns with it (when `openssl` is on the `PATH`): each
+//! round's ratio, then their median. `-- --summary-only` skips criterion; `-- --repeat NAME
+//! N` only calls one path `N` times (`id`, `id_blocking`, `access`, `signature`), for
+//! `valgrind --tool=callgrind`.
 
 #[path = "../tests/it/common.rs"]
 mod common;
@@ -17,7 +24,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use auth0_verify::{
-    AsymmetricSignatureVerifier, SymmetricSignatureVerifier, TokenVerifier, VerifyOptions,
+    AccessTokenVerifier, AsymmetricSignatureVerifier, SymmetricSignatureVerifier, TokenVerifier,
+    VerifyOptions,
 };
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
@@ -34,6 +42,9 @@ struct Setup {
     jwks: Value,
     rs_token: String,
     hs_token: String,
+    /// An RS256 access token, verified without a cache of verified tokens.
+    access_token: String,
+    access_verifier: AccessTokenVerifier,
     rs_verifier: TokenVerifier,
     hs_verifier: TokenVerifier,
     blocking: auth0_verify::blocking::TokenVerifier,
@@ -75,15 +86,26 @@ fn setup() -> Setup {
     let keys = AsymmetricSignatureVerifier::new(url);
     let rs_verifier = TokenVerifier::new(keys.clone(), ISS, AUD);
     let hs_verifier = TokenVerifier::new(SymmetricSignatureVerifier::new(SECRET), ISS, AUD);
-    let blocking = auth0_verify::blocking::TokenVerifier::new(keys, ISS, AUD);
+    let blocking = auth0_verify::blocking::TokenVerifier::new(keys.clone(), ISS, AUD);
     let rs_token = rs256(&claims);
     let hs_token = hs256(&claims);
+    // A typical Auth0 access token for an API.
+    let access_claims = json!({
+        "iss": ISS, "sub": "auth0|64f1c0ffee0123456789abcd", "aud": [API, format!("{ISS}userinfo")],
+        "iat": now, "exp": now + 86_400, "azp": "Ks7fBzq3WbDzXkHa0x9Yt2mN", "scope": "openid profile read:messages",
+        "permissions": ["read:messages", "write:messages"], "org_id": "org_1234567890abcdef",
+    });
+    let access_token = rs256(&access_claims);
+    let access_verifier = AccessTokenVerifier::new(keys.clone(), ISS, API);
     // Warm the cache.
     runtime
         .block_on(rs_verifier.verify(&rs_token, &VerifyOptions::default()))
         .unwrap();
     runtime
         .block_on(hs_verifier.verify(&hs_token, &VerifyOptions::default()))
+        .unwrap();
+    runtime
+        .block_on(access_verifier.verify(&access_token))
         .unwrap();
     blocking
         .verify(&rs_token, &VerifyOptions::default())
@@ -122,6 +144,8 @@ fn setup() -> Setup {
         jwks,
         rs_token,
         hs_token,
+        access_token,
+        access_verifier,
         rs_verifier,
         hs_verifier,
         blocking,
@@ -153,6 +177,13 @@ impl Setup {
         black_box(
             self.blocking
                 .verify(black_box(&self.rs_token), &VerifyOptions::default())
+                .unwrap(),
+        );
+    }
+    fn ours_access(&self) {
+        black_box(
+            self.runtime
+                .block_on(self.access_verifier.verify(black_box(&self.access_token)))
                 .unwrap(),
         );
     }
@@ -244,6 +275,7 @@ fn benches(c: &mut Criterion) {
     rs.bench_function("auth0_verify", |b| b.iter(|| s.ours_rs()));
     rs.bench_function("auth0_verify_blocking", |b| b.iter(|| s.ours_rs_blocking()));
     rs.bench_function("jsonwebtoken_decode", |b| b.iter(|| s.jwt_rs()));
+    rs.bench_function("auth0_verify_access_token", |b| b.iter(|| s.ours_access()));
     rs.finish();
     let mut hs = c.benchmark_group("hs256");
     hs.bench_function("auth0_verify", |b| b.iter(|| s.ours_hs()));
@@ -297,6 +329,7 @@ fn compare_as(name: &str, (a_name, b_name): (&str, &str), ours: impl Fn(), their
 
 fn summary(s: &Setup) {
     println!("\n== summary (single thread, verifications per second) ==");
+    against_openssl(s);
     compare("RS256 warm cache", || s.ours_rs(), || s.jwt_rs());
     compare(
         "RS256 warm cache (blocking)",
@@ -318,6 +351,125 @@ fn summary(s: &Setup) {
     );
 }
 
+/// The CPU time this thread has run, from `/proc/thread-self/schedstat` (Linux; `None`
+/// elsewhere).
+fn thread_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Verifications per CPU second of `f` (this thread's CPU time, as `openssl speed` counts its
+/// own by default), over about `time` of it; per second of wall time where the CPU time cannot
+/// be read.
+fn cpu_rate(time: Duration, f: impl Fn()) -> f64 {
+    let Some(start) = thread_cpu_time() else {
+        return rate(time, f);
+    };
+    let mut n = 0u64;
+    loop {
+        for _ in 0..64 {
+            f();
+        }
+        n += 64;
+        let spent = thread_cpu_time().map_or(time, |t| t.saturating_sub(start));
+        if spent >= time {
+            return n as f64 / spent.as_secs_f64();
+        }
+    }
+}
+
+/// `openssl speed -seconds 1 rsa2048`'s RSA-2048 verifications per second, or `None` when it
+/// cannot be run or read (`rsa 2048 bits <sign s> <verify s> <sign/s> <verify/s>`).
+fn openssl_verify_rate() -> Option<f64> {
+    let out = std::process::Command::new("openssl")
+        .args(["speed", "-seconds", "1", "rsa2048"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("rsa") && l.contains("2048 bits"))?;
+    line.split_whitespace().last()?.parse().ok()
+}
+
+/// RS256 verification against the raw RSA-2048 verify rate of `openssl speed`, in turns:
+/// each round's ratios and the median of them. Both sides count CPU time (`openssl speed`
+/// times its loops by its user time unless given `-elapsed`), so that other work on a shared
+/// machine slows neither side's figure.
+fn against_openssl(s: &Setup) {
+    const ROUNDS: usize = 7;
+    if openssl_verify_rate().is_none() {
+        println!("openssl speed: not available, comparison skipped");
+        return;
+    }
+    let paths: [(&str, &dyn Fn()); 4] = [
+        ("ID token", &|| s.ours_rs()),
+        ("ID token (blocking)", &|| s.ours_rs_blocking()),
+        ("access token (not cached)", &|| s.ours_access()),
+        ("signature only (parsed key)", &|| s.sig_rs_now()),
+    ];
+    let mut ratios = vec![Vec::new(); paths.len()];
+    let mut rates = vec![Vec::new(); paths.len() + 1];
+    for round in 1..=ROUNDS {
+        let mut line = Vec::new();
+        let mut ours = Vec::new();
+        for (i, (_, f)) in paths.iter().enumerate() {
+            let r = cpu_rate(Duration::from_millis(500), f);
+            rates[i].push(r);
+            ours.push(r);
+        }
+        let Some(theirs) = openssl_verify_rate() else {
+            println!("openssl speed: no figure in round {round}");
+            return;
+        };
+        rates[paths.len()].push(theirs);
+        for (i, r) in ours.iter().enumerate() {
+            ratios[i].push(r / theirs);
+            line.push(format!("{:.3}x", r / theirs));
+        }
+        println!(
+            "round {round}: openssl speed rsa2048 verify {theirs:.0}/s; ours / openssl: {}",
+            line.join(", ")
+        );
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let clock = if thread_cpu_time().is_some() {
+        "per CPU second on both sides"
+    } else {
+        "ours per second of wall time"
+    };
+    println!(
+        "openssl speed rsa2048 verify: {:.0}/s (median of {ROUNDS} rounds; {clock})",
+        median(rates[paths.len()].clone())
+    );
+    for (i, (name, _)) in paths.iter().enumerate() {
+        println!(
+            "RS256 {name}: {:.0}/s, median of the rounds' ratios to openssl speed {:.3}x",
+            median(rates[i].clone()),
+            median(ratios[i].clone())
+        );
+    }
+}
+
+/// `--repeat NAME N`: calls one path `N` times and nothing else (for a profiler).
+fn repeat(s: &Setup, name: &str, n: usize) {
+    let f: &dyn Fn() = match name {
+        "id" => &|| s.ours_rs(),
+        "id_blocking" => &|| s.ours_rs_blocking(),
+        "access" => &|| s.ours_access(),
+        "signature" => &|| s.sig_rs_now(),
+        other => panic!("--repeat: unknown path {other:?}"),
+    };
+    for _ in 0..n {
+        f();
+    }
+}
+
 criterion_group! {
     name = group;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
@@ -325,6 +477,24 @@ criterion_group! {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--repeat") {
+        let name = args.get(i + 1).expect("--repeat NAME N");
+        let n = args
+            .get(i + 2)
+            .and_then(|n| n.parse().ok())
+            .expect("--repeat NAME N");
+        let s = setup();
+        repeat(&s, name, n);
+        drop(s.server_runtime);
+        return;
+    }
+    if args.iter().any(|a| a == "--summary-only") {
+        let s = setup();
+        summary(&s);
+        drop(s.server_runtime);
+        return;
+    }
     group();
     Criterion::default().configure_from_args().final_summary();
 }

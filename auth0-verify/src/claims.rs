@@ -191,6 +191,25 @@ impl AccessTokenClaims {
         self.extra.get("cnf")?.get("x5t#S256")?.as_str()
     }
 
+    /// The actors of a delegated token (RFC 8693 `act`, from a token exchange), from the one
+    /// acting now outward: the token's `act` claim, then the `act` inside it (the actor that
+    /// one acted for), and so on. Empty when no one acts for the subject. The verifier has
+    /// refused tokens whose `act` is not such a chain of objects, or whose actors' `sub` or
+    /// `iss` is not a string.
+    ///
+    /// ```
+    /// # fn show(claims: &auth0_verify::AccessTokenClaims) {
+    /// for actor in claims.actors() {
+    ///     println!("acting: {:?} (issued by {:?})", actor.sub(), actor.iss());
+    /// }
+    /// # }
+    /// ```
+    pub fn actors(&self) -> Actors<'_> {
+        Actors {
+            next: actor_of(&self.extra),
+        }
+    }
+
     /// Fails with [`TokenValidationError::InsufficientScope`] listing the missing scopes
     /// unless the token has every one of `required`.
     pub fn require_scopes<I, S>(&self, required: I) -> Result<(), TokenValidationError>
@@ -236,6 +255,83 @@ impl AccessTokenClaims {
     }
 }
 
+/// One actor of a delegation chain (RFC 8693 4.1): a party acting for the token's subject, or
+/// for the actor before it in [`AccessTokenClaims::actors`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Actor<'a> {
+    claims: &'a Map<String, Value>,
+}
+
+impl<'a> Actor<'a> {
+    /// The actor's subject (`sub`): a user id, or `CLIENT_ID@clients` for an application.
+    pub fn sub(&self) -> Option<&'a str> {
+        self.claims.get("sub").and_then(Value::as_str)
+    }
+
+    /// The issuer of the actor's identity (`iss`), when given.
+    pub fn iss(&self) -> Option<&'a str> {
+        self.claims.get("iss").and_then(Value::as_str)
+    }
+
+    /// Another member of the actor's object, as raw JSON.
+    pub fn get(&self, name: &str) -> Option<&'a Value> {
+        self.claims.get(name)
+    }
+
+    /// Every member of the actor's object (its own `act`, the next actor, included).
+    pub fn claims(&self) -> &'a Map<String, Value> {
+        self.claims
+    }
+}
+
+/// The actors of a token, from the one acting now outward: see [`AccessTokenClaims::actors`].
+#[derive(Clone, Debug)]
+pub struct Actors<'a> {
+    next: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> Iterator for Actors<'a> {
+    type Item = Actor<'a>;
+
+    fn next(&mut self) -> Option<Actor<'a>> {
+        let claims = self.next?;
+        self.next = actor_of(claims);
+        Some(Actor { claims })
+    }
+}
+
+fn actor_of(claims: &Map<String, Value>) -> Option<&Map<String, Value>> {
+    claims.get("act")?.as_object()
+}
+
+/// Refuses an `act` claim that is not a chain of objects (each actor's own `act` the next),
+/// or whose actors' `sub` or `iss` is not a string.
+pub(crate) fn check_actors(claims: &Map<String, Value>) -> Result<(), TokenValidationError> {
+    let mut claims = claims;
+    let mut path = String::from("act");
+    while let Some(act) = claims.get("act") {
+        let Value::Object(actor) = act else {
+            return Err(TokenValidationError::InvalidClaimType {
+                claim: path,
+                expected: "an object (an actor, RFC 8693)",
+                found: describe(act),
+            });
+        };
+        for member in ["sub", "iss"] {
+            if let Some(value) = actor.get(member).filter(|v| !v.is_string()) {
+                return Err(TokenValidationError::InvalidClaimType {
+                    claim: format!("{path}.{member}"),
+                    expected: "a string",
+                    found: describe(value),
+                });
+            }
+        }
+        claims = actor;
+        path.push_str(".act");
+    }
+    Ok(())
+}
+
 /// A short description of a JSON value for error messages: its type and (shortened) text.
 pub(crate) fn describe(v: &Value) -> String {
     const MAX: usize = 80;
@@ -255,98 +351,6 @@ pub(crate) fn describe(v: &Value) -> String {
             end -= 1;
         }
         format!("{kind} {}…", &text[..end])
-    }
-}
-
-fn wrong_type(claim: &str, expected: &'static str, v: &Value) -> TokenValidationError {
-    TokenValidationError::InvalidClaimType {
-        claim: claim.to_owned(),
-        expected,
-        found: describe(v),
-    }
-}
-
-/// Removes a string claim.
-pub(crate) fn take_str(
-    map: &mut Map<String, Value>,
-    claim: &str,
-) -> Result<Option<String>, TokenValidationError> {
-    match map.remove(claim) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(v) => Err(wrong_type(claim, "a string", &v)),
-    }
-}
-
-/// Removes a NumericDate claim (an integer or a finite number of seconds; fractions are
-/// truncated toward the past).
-pub(crate) fn take_date(
-    map: &mut Map<String, Value>,
-    claim: &str,
-) -> Result<Option<i64>, TokenValidationError> {
-    match map.remove(claim) {
-        None => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(i) = n.as_i64() {
-                Ok(Some(i))
-            } else if n.as_u64().is_some() {
-                Ok(Some(i64::MAX))
-            } else {
-                match n.as_f64() {
-                    // `as` saturates at the i64 bounds.
-                    Some(f) if f.is_finite() => Ok(Some(f.floor() as i64)),
-                    _ => Err(wrong_type(claim, "a number of seconds", &Value::Number(n))),
-                }
-            }
-        }
-        Some(v) => Err(wrong_type(claim, "a number of seconds", &v)),
-    }
-}
-
-/// Removes an `aud`-like claim: a string or an array of strings.
-pub(crate) fn take_str_or_array(
-    map: &mut Map<String, Value>,
-    claim: &str,
-) -> Result<Option<Vec<String>>, TokenValidationError> {
-    match map.remove(claim) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(vec![s])),
-        Some(Value::Array(items)) => {
-            array_of_strings(claim, "a string or an array of strings", items)
-        }
-        Some(v) => Err(wrong_type(claim, "a string or an array of strings", &v)),
-    }
-}
-
-/// Removes an array-of-strings claim.
-pub(crate) fn take_array(
-    map: &mut Map<String, Value>,
-    claim: &str,
-) -> Result<Option<Vec<String>>, TokenValidationError> {
-    match map.remove(claim) {
-        None => Ok(None),
-        Some(Value::Array(items)) => array_of_strings(claim, "an array of strings", items),
-        Some(v) => Err(wrong_type(claim, "an array of strings", &v)),
-    }
-}
-
-fn array_of_strings(
-    claim: &str,
-    expected: &'static str,
-    items: Vec<Value>,
-) -> Result<Option<Vec<String>>, TokenValidationError> {
-    if items.iter().all(Value::is_string) {
-        Ok(Some(
-            items
-                .into_iter()
-                .filter_map(|v| match v {
-                    Value::String(s) => Some(s),
-                    _ => None,
-                })
-                .collect(),
-        ))
-    } else {
-        Err(wrong_type(claim, expected, &Value::Array(items)))
     }
 }
 
@@ -404,37 +408,34 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn map(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => unreachable!(),
+    #[test]
+    fn actors_run_from_the_current_one_outward_and_bad_chains_are_refused() {
+        let Value::Object(claims) = json!({
+            "act": {"sub": "svc-b", "iss": "https://b.example/", "act": {"sub": "svc-a", "x": 1}}
+        }) else {
+            unreachable!()
+        };
+        check_actors(&claims).unwrap();
+        let chain: Vec<Option<&str>> = Actors {
+            next: actor_of(&claims),
         }
-    }
-
-    #[test]
-    fn dates_accept_integers_and_floats_and_reject_other_types() {
-        let mut m = map(json!({"a": 5, "b": 5.9, "c": "5", "d": 1e300, "e": u64::MAX, "f": -3}));
-        assert_eq!(take_date(&mut m, "a").unwrap(), Some(5));
-        assert_eq!(take_date(&mut m, "b").unwrap(), Some(5));
-        let err = take_date(&mut m, "c").unwrap_err();
-        assert_eq!(err.claim(), Some("c"));
-        assert!(err.to_string().contains("string \"5\""), "{err}");
-        assert_eq!(take_date(&mut m, "d").unwrap(), Some(i64::MAX));
-        assert_eq!(take_date(&mut m, "e").unwrap(), Some(i64::MAX));
-        assert_eq!(take_date(&mut m, "f").unwrap(), Some(-3));
-        assert_eq!(take_date(&mut m, "missing").unwrap(), None);
-    }
-
-    #[test]
-    fn audience_is_a_string_or_an_array_of_strings() {
-        let mut m = map(json!({"a": "x", "b": ["x", "y"], "c": ["x", 1], "d": 1}));
-        assert_eq!(
-            take_str_or_array(&mut m, "a").unwrap(),
-            Some(vec!["x".into()])
-        );
-        assert_eq!(take_str_or_array(&mut m, "b").unwrap().unwrap().len(), 2);
-        assert!(take_str_or_array(&mut m, "c").is_err());
-        assert!(take_str_or_array(&mut m, "d").is_err());
+        .map(|a| a.sub())
+        .collect();
+        assert_eq!(chain, [Some("svc-b"), Some("svc-a")]);
+        for (bad, claim) in [
+            (json!({"act": "svc"}), "act"),
+            (json!({"act": {"sub": 1}}), "act.sub"),
+            (json!({"act": {"sub": "b", "act": [1]}}), "act.act"),
+            (
+                json!({"act": {"sub": "b", "act": {"iss": null}}}),
+                "act.act.iss",
+            ),
+        ] {
+            let Value::Object(claims) = bad else {
+                unreachable!()
+            };
+            assert_eq!(check_actors(&claims).unwrap_err().claim(), Some(claim));
+        }
     }
 
     #[test]

@@ -381,7 +381,7 @@ impl AsymmetricSignatureVerifier {
         &self,
         header: &Header,
         alg: Algorithm,
-        runtime: &crate::blocking::BlockingRuntime,
+        runtime: &crate::runtime::BlockingRuntime,
     ) -> Result<Arc<Key>, TokenValidationError> {
         match self.inner.lookup(header, alg, true) {
             Lookup::Found(key) => Ok(key),

@@ -1,9 +1,12 @@
 //! Splitting a compact JWS and reading its header and payload.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::TokenValidationError;
 
@@ -18,7 +21,7 @@ pub(crate) struct RawToken<'a> {
     pub(crate) message: &'a str,
     pub(crate) payload: &'a str,
     pub(crate) signature: &'a str,
-    pub(crate) header: Header,
+    pub(crate) header: Arc<Header>,
 }
 
 pub(crate) struct Header {
@@ -74,43 +77,7 @@ impl<'a> RawToken<'a> {
                 header.len()
             )));
         }
-        let header_bytes = URL_SAFE_NO_PAD
-            .decode(header)
-            .map_err(|e| TokenValidationError::malformed_by("header is not base64url", e))?;
-        let header: RawHeader = serde_json::from_slice(&header_bytes).map_err(|e| {
-            TokenValidationError::malformed_by("header is not a JSON object with a string `alg`", e)
-        })?;
-        if let Some(crit) = &header.crit {
-            return Err(TokenValidationError::UnsupportedHeader {
-                parameter: "crit",
-                found: crate::claims::describe(crit),
-            });
-        }
-        let kid = match header.kid {
-            None => None,
-            Some(Value::String(kid)) => Some(kid),
-            Some(other) => {
-                return Err(TokenValidationError::malformed(format!(
-                    "header `kid`: expected a string, found {}",
-                    crate::claims::describe(&other)
-                )));
-            }
-        };
-        let typ = match header.typ {
-            None => None,
-            Some(Value::String(typ)) => Some(typ),
-            Some(other) => {
-                return Err(TokenValidationError::malformed(format!(
-                    "header `typ`: expected a string, found {}",
-                    crate::claims::describe(&other)
-                )));
-            }
-        };
-        let header = Header {
-            alg: header.alg,
-            kid,
-            typ,
-        };
+        let header = cached_header(header)?;
         let message = &token[..token.len() - signature.len() - 1];
         Ok(RawToken {
             message,
@@ -119,31 +86,68 @@ impl<'a> RawToken<'a> {
             header,
         })
     }
-
-    /// Decodes the payload: its bytes and the JSON object they hold. Before the signature is
-    /// verified, only to choose the keys by `iss`.
-    pub(crate) fn payload(&self) -> Result<Payload, TokenValidationError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(self.payload)
-            .map_err(|e| TokenValidationError::malformed_by("payload is not base64url", e))?;
-        let claims = serde_json::from_slice(&bytes)
-            .map_err(|e| TokenValidationError::malformed_by("payload is not a JSON object", e))?;
-        Ok(Payload { bytes, claims })
-    }
 }
 
-/// A token's decoded payload: the JSON text (kept so that a caller's own claims type can be
-/// read from it) and the object it holds.
-pub(crate) struct Payload {
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) claims: Map<String, Value>,
+thread_local! {
+    /// The header last read on this thread, by its text. A tenant's tokens share one header
+    /// (the same `alg`, `typ` and `kid` until its keys rotate), so that most tokens skip its
+    /// decoding; only headers that were read without error are kept.
+    static LAST_HEADER: RefCell<Option<(String, Arc<Header>)>> = const { RefCell::new(None) };
 }
 
-impl Payload {
-    /// The `iss` claim, when it is a string.
-    pub(crate) fn issuer(&self) -> Option<&str> {
-        self.claims.get("iss").and_then(Value::as_str)
+/// The header whose base64url text is `text`.
+fn cached_header(text: &str) -> Result<Arc<Header>, TokenValidationError> {
+    let last = LAST_HEADER.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(seen, _)| seen == text)
+            .map(|(_, header)| Arc::clone(header))
+    });
+    if let Some(header) = last {
+        return Ok(header);
     }
+    let header = Arc::new(read_header(text)?);
+    LAST_HEADER.set(Some((text.to_owned(), Arc::clone(&header))));
+    Ok(header)
+}
+
+fn read_header(text: &str) -> Result<Header, TokenValidationError> {
+    let header_bytes = URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|e| TokenValidationError::malformed_by("header is not base64url", e))?;
+    let header: RawHeader = serde_json::from_slice(&header_bytes).map_err(|e| {
+        TokenValidationError::malformed_by("header is not a JSON object with a string `alg`", e)
+    })?;
+    if let Some(crit) = &header.crit {
+        return Err(TokenValidationError::UnsupportedHeader {
+            parameter: "crit",
+            found: crate::claims::describe(crit),
+        });
+    }
+    let kid = match header.kid {
+        None => None,
+        Some(Value::String(kid)) => Some(kid),
+        Some(other) => {
+            return Err(TokenValidationError::malformed(format!(
+                "header `kid`: expected a string, found {}",
+                crate::claims::describe(&other)
+            )));
+        }
+    };
+    let typ = match header.typ {
+        None => None,
+        Some(Value::String(typ)) => Some(typ),
+        Some(other) => {
+            return Err(TokenValidationError::malformed(format!(
+                "header `typ`: expected a string, found {}",
+                crate::claims::describe(&other)
+            )));
+        }
+    };
+    Ok(Header {
+        alg: header.alg,
+        kid,
+        typ,
+    })
 }
 
 /// Which kind of token a verifier takes, by the header's `typ` (RFC 8725 3.11: a token of one
@@ -161,25 +165,25 @@ pub(crate) enum Kind {
 impl Kind {
     pub(crate) fn check(self, typ: Option<&str>) -> Result<(), TokenValidationError> {
         // Media types compare case-insensitively, with or without `application/`.
-        let found = typ.map(|t| {
-            let t = t.to_ascii_lowercase();
-            t.strip_prefix("application/")
-                .map(str::to_owned)
-                .unwrap_or(t)
-        });
+        let is = |name: &str| {
+            typ.is_some_and(|t| {
+                let t = match t.get(..12) {
+                    Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &t[12..],
+                    _ => t,
+                };
+                t.eq_ignore_ascii_case(name)
+            })
+        };
         let (ok, expected) = match self {
             Kind::Id => (
-                matches!(found.as_deref(), None | Some("jwt")),
+                typ.is_none() || is("jwt"),
                 "absent or \"JWT\" (an ID token)",
             ),
             Kind::Access => (
-                matches!(found.as_deref(), None | Some("jwt" | "at+jwt")),
+                typ.is_none() || is("jwt") || is("at+jwt"),
                 "absent, \"JWT\" or \"at+jwt\" (an access token)",
             ),
-            Kind::Logout => (
-                found.as_deref() == Some("logout+jwt"),
-                "\"logout+jwt\" (a logout token)",
-            ),
+            Kind::Logout => (is("logout+jwt"), "\"logout+jwt\" (a logout token)"),
         };
         if ok {
             return Ok(());

@@ -15,12 +15,14 @@ mod keys;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod protect;
+mod read;
 mod rules;
+mod runtime;
 mod signature;
 mod verifier;
 
 pub use algorithm::Algorithm;
-pub use claims::{AccessTokenClaims, IdTokenClaims, LogoutTokenClaims};
+pub use claims::{AccessTokenClaims, Actor, Actors, IdTokenClaims, LogoutTokenClaims};
 pub use error::{BoxError, JwksError, TokenValidationError};
 pub use issuers::IssuerResolver;
 pub use jwks::AsymmetricSignatureVerifier;

@@ -8,10 +8,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::algorithm::Algorithm;
-use crate::blocking::BlockingRuntime;
 use crate::error::TokenValidationError;
 use crate::jwks::{AsymmetricSignatureVerifier, unsupported};
 use crate::jwt::RawToken;
+use crate::runtime::BlockingRuntime;
 
 /// A shared secret (an application's client secret): the SDK's one secret type
 /// ([`auth0_http::Secret`]), wiped from memory on drop, `[redacted]` in `Debug`.

@@ -4,17 +4,17 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::blocking::BlockingRuntime;
 use crate::claims::{
-    AccessTokenClaims, IdTokenClaims, LogoutTokenClaims, check_organization, require, take_array,
-    take_date, take_str, take_str_or_array,
+    AccessTokenClaims, IdTokenClaims, LogoutTokenClaims, check_actors, check_organization, require,
 };
 use crate::error::TokenValidationError;
 use crate::issuers::IssuerResolver;
-use crate::jwt::{Kind, Payload, RawToken};
+use crate::jwt::{Kind, RawToken};
+use crate::read::{Claims, Payload};
 use crate::rules::ClaimRule;
+use crate::runtime::BlockingRuntime;
 use crate::signature::SignatureVerifier;
 
 type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -86,6 +86,7 @@ impl Core {
     fn prepare<'t>(
         &self,
         token: &'t str,
+        kind: Kind,
         expected_issuer: Option<&str>,
     ) -> Result<(RawToken<'t>, Keys<'_>, Option<Payload>), TokenValidationError> {
         let raw = RawToken::parse(token)?;
@@ -93,7 +94,7 @@ impl Core {
             // One issuer: no need to read the payload before the signature is checked.
             return Ok((raw, Keys::Given(only), None));
         }
-        let payload = raw.payload()?;
+        let payload = Payload::read(&raw, kind)?;
         let keys = self.keys_for(payload.issuer(), expected_issuer)?;
         Ok((raw, keys, Some(payload)))
     }
@@ -107,7 +108,7 @@ impl Core {
         kind.check(raw.header.typ.as_deref())?;
         match payload {
             Some(payload) => Ok(payload),
-            None => raw.payload(),
+            None => Payload::read(raw, kind),
         }
     }
 
@@ -117,7 +118,7 @@ impl Core {
         kind: Kind,
         expected_issuer: Option<&str>,
     ) -> Result<Payload, TokenValidationError> {
-        let (raw, keys, payload) = self.prepare(token, expected_issuer)?;
+        let (raw, keys, payload) = self.prepare(token, kind, expected_issuer)?;
         keys.get().verify(&raw).await?;
         Self::finish(&raw, payload, kind)
     }
@@ -129,7 +130,7 @@ impl Core {
         expected_issuer: Option<&str>,
         runtime: &BlockingRuntime,
     ) -> Result<Payload, TokenValidationError> {
-        let (raw, keys, payload) = self.prepare(token, expected_issuer)?;
+        let (raw, keys, payload) = self.prepare(token, kind, expected_issuer)?;
         keys.get().verify_blocking(&raw, runtime)?;
         Self::finish(&raw, payload, kind)
     }
@@ -276,35 +277,22 @@ impl Core {
 
     fn id_claims(
         &self,
-        mut map: Map<String, Value>,
+        c: Claims,
         options: &VerifyOptions,
     ) -> Result<IdTokenClaims, TokenValidationError> {
         // A back-channel logout token carries `events`; it never passes as an ID token.
-        if map.contains_key("events") {
+        if c.extra.contains_key("events") {
             return Err(TokenValidationError::mismatch(
                 "events",
                 "absent (an ID token)",
                 "present (a logout token's claim)",
             ));
         }
-        // Read every typed claim first, so a wrongly typed claim always fails.
-        let m = &mut map;
-        let (iss, sub, aud) = (
-            take_str(m, "iss")?,
-            take_str(m, "sub")?,
-            take_str_or_array(m, "aud")?,
-        );
-        let (exp, iat, nbf) = (
-            take_date(m, "exp")?,
-            take_date(m, "iat")?,
-            take_date(m, "nbf")?,
-        );
-        let (nonce, azp, auth_time) = (
-            take_str(m, "nonce")?,
-            take_str(m, "azp")?,
-            take_date(m, "auth_time")?,
-        );
-        let (org_id, org_name) = (take_str(m, "org_id")?, take_str(m, "org_name")?);
+        // Every typed claim first, so a wrongly typed claim always fails.
+        let (iss, sub, aud) = (c.iss?, c.sub?, c.aud?);
+        let (exp, iat, nbf) = (c.exp?, c.iat?, c.nbf?);
+        let (nonce, azp, auth_time) = (c.nonce?, c.azp?, c.auth_time?);
+        let (org_id, org_name) = (c.org_id?, c.org_name?);
 
         let iss = self.check_issuer(iss, None)?;
         let sub = require(sub, "sub", || "a string".to_owned())?;
@@ -370,26 +358,13 @@ impl Core {
             auth_time,
             org_id,
             org_name,
-            extra: map,
+            extra: c.extra,
         })
     }
 
-    fn logout_claims(
-        &self,
-        mut map: Map<String, Value>,
-    ) -> Result<LogoutTokenClaims, TokenValidationError> {
-        let m = &mut map;
-        let (iss, aud, iat, exp) = (
-            take_str(m, "iss")?,
-            take_str_or_array(m, "aud")?,
-            take_date(m, "iat")?,
-            take_date(m, "exp")?,
-        );
-        let (jti, sub, sid) = (
-            take_str(m, "jti")?,
-            take_str(m, "sub")?,
-            take_str(m, "sid")?,
-        );
+    fn logout_claims(&self, c: Claims) -> Result<LogoutTokenClaims, TokenValidationError> {
+        let (iss, aud, iat, exp) = (c.iss?, c.aud?, c.iat?, c.exp?);
+        let (jti, sub, sid) = (c.jti?, c.sub?, c.sid?);
         let iss = self.check_issuer(iss, None)?;
         let aud = self.check_audience(aud)?;
         let now = self.now();
@@ -405,14 +380,14 @@ impl Core {
                 expected: "`sid` or `sub`".to_owned(),
             });
         }
-        if map.contains_key("nonce") {
+        if c.extra.contains_key("nonce") {
             return Err(TokenValidationError::mismatch(
                 "nonce",
                 "absent (a logout token)",
                 "present",
             ));
         }
-        let events = match map.remove("events") {
+        let events = match c.events {
             Some(Value::Object(events)) => events,
             None => {
                 return Err(TokenValidationError::MissingClaim {
@@ -447,33 +422,21 @@ impl Core {
             sub,
             sid,
             events,
-            extra: map,
+            extra: c.extra,
         })
     }
 
     fn access_claims(
         &self,
-        mut map: Map<String, Value>,
+        c: Claims,
         organizations: &[String],
         expected_issuer: Option<&str>,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
-        let m = &mut map;
-        let (iss, sub, aud) = (
-            take_str(m, "iss")?,
-            take_str(m, "sub")?,
-            take_str_or_array(m, "aud")?,
-        );
-        let (exp, iat, nbf) = (
-            take_date(m, "exp")?,
-            take_date(m, "iat")?,
-            take_date(m, "nbf")?,
-        );
-        let (azp, scope, permissions) = (
-            take_str(m, "azp")?,
-            take_str(m, "scope")?,
-            take_array(m, "permissions")?,
-        );
-        let (org_id, org_name) = (take_str(m, "org_id")?, take_str(m, "org_name")?);
+        let (iss, sub, aud) = (c.iss?, c.sub?, c.aud?);
+        let (exp, iat, nbf) = (c.exp?, c.iat?, c.nbf?);
+        let (azp, scope, permissions) = (c.azp?, c.scope?, c.permissions?);
+        let (org_id, org_name) = (c.org_id?, c.org_name?);
+        check_actors(&c.extra)?;
 
         let iss = self.check_issuer(iss, expected_issuer)?;
         let aud = self.check_audience(aud)?;
@@ -501,7 +464,7 @@ impl Core {
             permissions: permissions.unwrap_or_default(),
             org_id,
             org_name,
-            extra: map,
+            extra: c.extra,
         })
     }
 }
@@ -819,8 +782,7 @@ impl AccessTokenVerifier {
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, TokenValidationError> {
-        let verified = self.verify_shared(token, None).await?;
-        Ok(AccessTokenClaims::clone(&verified.claims))
+        Ok(owned(self.verify_shared(token, None).await?))
     }
 
     /// Verifies `token` as one `issuer` must have issued (the issuer the request names: the
@@ -831,8 +793,7 @@ impl AccessTokenVerifier {
         token: &str,
         issuer: &str,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
-        let verified = self.verify_shared(token, Some(issuer)).await?;
-        Ok(AccessTokenClaims::clone(&verified.claims))
+        Ok(owned(self.verify_shared(token, Some(issuer)).await?))
     }
 
     /// Verifies `token` (from the cache when it holds it), then applies the checks that are
@@ -843,8 +804,7 @@ impl AccessTokenVerifier {
         expected_issuer: Option<&str>,
     ) -> Result<Arc<Verified>, TokenValidationError> {
         let now = self.core.now();
-        let cached = self.cache.as_ref().and_then(|c| c.get(token, now));
-        let verified = match cached {
+        let verified = match self.cached(token, now) {
             Some(verified) => verified,
             None => {
                 let payload = self
@@ -858,18 +818,29 @@ impl AccessTokenVerifier {
         Ok(verified)
     }
 
+    /// [`verify_shared`](Self::verify_shared) with the keys fetched on `runtime`.
     pub(crate) fn verify_blocking(
         &self,
         token: &str,
         runtime: &BlockingRuntime,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
         let now = self.core.now();
-        let payload = self
-            .core
-            .verified_payload_blocking(token, Kind::Access, None, runtime)?;
-        let verified = self.verified(token, payload, None, now)?;
+        let verified = match self.cached(token, now) {
+            Some(verified) => verified,
+            None => {
+                let payload =
+                    self.core
+                        .verified_payload_blocking(token, Kind::Access, None, runtime)?;
+                self.verified(token, payload, None, now)?
+            }
+        };
         self.admit(&verified, None, now)?;
-        Ok(AccessTokenClaims::clone(&verified.claims))
+        Ok(owned(verified))
+    }
+
+    /// The verified `token` when the cache holds it.
+    fn cached(&self, token: &str, now: i64) -> Option<Arc<Verified>> {
+        self.cache.as_ref()?.get(token, now)
     }
 
     /// The claims of a token whose signature was verified, checked and cached.
@@ -932,6 +903,15 @@ impl AccessTokenVerifier {
     }
 }
 
+/// The claims of a verified token for a caller to own: moved out when nothing else holds
+/// them (no cache), copied otherwise.
+fn owned(verified: Arc<Verified>) -> AccessTokenClaims {
+    match Arc::try_unwrap(verified) {
+        Ok(verified) => Arc::try_unwrap(verified.claims).unwrap_or_else(|c| (*c).clone()),
+        Err(shared) => AccessTokenClaims::clone(&shared.claims),
+    }
+}
+
 /// The event a back-channel logout token announces.
 pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
@@ -989,7 +969,35 @@ impl LogoutTokenVerifier {
 /// Verified access tokens by their exact text, each until its `exp`.
 struct VerifiedCache {
     capacity: usize,
-    entries: std::sync::RwLock<std::collections::HashMap<String, Arc<Verified>>>,
+    entries: std::sync::RwLock<std::collections::HashMap<String, Arc<Verified>, TailHash>>,
+}
+
+/// Hashes a token by its length and its last 32 bytes (part of its signature, which tells
+/// tokens apart), keyed per process like the standard hasher: hashing the whole token, about a
+/// kilobyte, on every request cost more than the rest of the lookup. A lookup still compares
+/// the whole text.
+#[derive(Clone, Default)]
+struct TailHash(std::hash::RandomState);
+
+impl std::hash::BuildHasher for TailHash {
+    type Hasher = TailHasher;
+
+    fn build_hasher(&self) -> TailHasher {
+        TailHasher(self.0.build_hasher())
+    }
+}
+
+struct TailHasher(std::hash::DefaultHasher);
+
+impl std::hash::Hasher for TailHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write_usize(bytes.len());
+        self.0.write(&bytes[bytes.len().saturating_sub(32)..]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
 }
 
 /// The tokens are credentials: only their number is shown.
@@ -1007,7 +1015,7 @@ impl VerifiedCache {
     fn new(capacity: usize) -> Self {
         VerifiedCache {
             capacity,
-            entries: std::sync::RwLock::new(std::collections::HashMap::new()),
+            entries: std::sync::RwLock::new(std::collections::HashMap::default()),
         }
     }
 

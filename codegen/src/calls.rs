@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::facade::{FacadeOp, Holding};
+use crate::facade_op::{FacadeOp, Holding};
 use crate::surface::type_text;
 
 /// A value of an owned parameter type the test can write, if it can write one.

@@ -12,7 +12,7 @@
 
 use quote::quote;
 
-use crate::generate::{derives, generic_arg, serde_rename};
+use crate::syntax::{derives, generic_arg, serde_rename};
 
 /// How a member is decoded, from its serde attributes.
 #[derive(Debug, PartialEq, Eq)]

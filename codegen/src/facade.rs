@@ -12,25 +12,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::generate::{RawMethod, generic_arg};
+use crate::facade_op::{FacadeOp, Holding, Param, accessor_name, holding, is_primitive, qualify};
+use crate::generate::RawMethod;
 use crate::ops::Operation;
-
-/// How a raw parameter is held by a request builder and handed to the raw method.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Holding {
-    /// `&'a str` -> `String`, passed as `&x`.
-    Str,
-    /// `&'a T` -> `T`, passed as `&x`.
-    Ref(syn::Type),
-    /// `T` by value, passed as `x`.
-    Value(syn::Type),
-    /// `Option<&'a str>` -> `Option<String>`, passed as `x.as_deref()`.
-    OptStr,
-    /// `Option<&'a T>` -> `Option<T>`, passed as `x.as_ref()`.
-    OptRef(syn::Type),
-    /// `Option<T>` -> `Option<T>`, passed as `x`.
-    OptValue(syn::Type),
-}
 
 /// A map or a JSON value: a body whose members the document does not describe.
 fn is_free_form(ty: &syn::Type) -> bool {
@@ -41,123 +25,6 @@ fn is_free_form(ty: &syn::Type) -> bool {
             "HashMap" | "BTreeMap" | "Map" | "Value"
         )
     })
-}
-
-fn is_str(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.is_ident("str"))
-}
-
-/// Classifies a parameter type of a raw method.
-pub fn holding(ty: &syn::Type) -> Holding {
-    if let Some(inner) = generic_arg(ty, "Option", 0) {
-        return match inner {
-            syn::Type::Reference(r) if is_str(&r.elem) => Holding::OptStr,
-            syn::Type::Reference(r) => Holding::OptRef(qualify(&r.elem)),
-            other => Holding::OptValue(qualify(&other)),
-        };
-    }
-    match ty {
-        syn::Type::Reference(r) if is_str(&r.elem) => Holding::Str,
-        syn::Type::Reference(r) => Holding::Ref(qualify(&r.elem)),
-        other => Holding::Value(qualify(other)),
-    }
-}
-
-impl Holding {
-    /// The owned type a builder stores (without the `Option` of unset setters).
-    pub fn owned(&self) -> syn::Type {
-        match self {
-            Holding::Str | Holding::OptStr => syn::parse_quote!(String),
-            Holding::Ref(t) | Holding::Value(t) | Holding::OptRef(t) | Holding::OptValue(t) => {
-                t.clone()
-            }
-        }
-    }
-
-    fn optional(&self) -> bool {
-        matches!(
-            self,
-            Holding::OptStr | Holding::OptRef(_) | Holding::OptValue(_)
-        )
-    }
-
-    /// The builder's field as the raw method takes it, leaving the builder whole: its request
-    /// is made again for each attempt after the first.
-    fn pass(&self, field: TokenStream) -> TokenStream {
-        match self {
-            Holding::Str | Holding::Ref(_) => quote!(&#field),
-            Holding::Value(t) | Holding::OptValue(t) if is_primitive(t) => quote!(#field),
-            Holding::Value(_) | Holding::OptValue(_) => quote!(#field.clone()),
-            Holding::OptStr => quote!(#field.as_deref()),
-            Holding::OptRef(_) => quote!(#field.as_ref()),
-        }
-    }
-}
-
-/// Rewrites `types::X` into `crate::types::X` so the type reads the same from any module.
-pub fn qualify(ty: &syn::Type) -> syn::Type {
-    let text = quote!(#ty).to_string();
-    let text = if text.starts_with("types ::") {
-        format!("crate :: {text}")
-    } else {
-        text.replace("< types ::", "< crate :: types ::")
-    };
-    let text = text.replace("ByteStream", "crate :: ByteStream");
-    syn::parse_str(&text).unwrap_or_else(|_| ty.clone())
-}
-
-fn is_primitive(ty: &syn::Type) -> bool {
-    let text = quote!(#ty).to_string();
-    matches!(
-        text.as_str(),
-        "bool" | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "f32" | "f64"
-    )
-}
-
-/// A parameter of a facade method or request builder.
-#[derive(Debug, Clone)]
-pub struct Param {
-    /// Rust identifier (as progenitor named it).
-    pub ident: String,
-    /// Where it goes: `path`, `query`, `header` or `body`.
-    pub location: &'static str,
-    /// The name on the wire (the document's parameter name; `body` for the body).
-    pub wire: String,
-    /// How it is held.
-    pub holding: Holding,
-}
-
-/// One operation with everything the facade, docs and surface need.
-#[derive(Debug, Clone)]
-pub struct FacadeOp {
-    /// The operation's facts.
-    pub op: Operation,
-    /// The raw method (absent for handwritten operations).
-    pub raw: Option<RawMethod>,
-    /// Parameters in raw-method order.
-    pub params: Vec<Param>,
-    /// The body type `send()` returns.
-    pub success: syn::Type,
-    /// The documented success status (the first 2xx the document lists).
-    pub success_status: u16,
-    /// How it pages, for list operations.
-    pub paging: Option<crate::paging::Paging>,
-}
-
-impl FacadeOp {
-    /// Name of the request builder type.
-    pub fn builder_name(&self) -> String {
-        format!(
-            "{}{}Request",
-            accessor_name(&self.op.group),
-            self.op.name.to_upper_camel_case()
-        )
-    }
-}
-
-/// Name of the accessor type for a group path.
-pub fn accessor_name(group: &[String]) -> String {
-    group.iter().map(|s| s.to_upper_camel_case()).collect()
 }
 
 /// Pairs each operation with its raw method and classifies the parameters.

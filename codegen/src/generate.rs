@@ -11,6 +11,7 @@ use serde_json::Value;
 use syn::visit::Visit;
 
 use crate::ops::Operation;
+use crate::syntax::{derives, generic_arg, serde_rename};
 use crate::{lossless, unions};
 
 /// The do-not-edit header of every generated file.
@@ -93,23 +94,6 @@ fn type_key(item: &syn::Item) -> Option<String> {
         },
         _ => None,
     }
-}
-
-/// The `#[serde(rename = "..")]` of an item, if any.
-pub fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut out = None;
-    for a in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = a.parse_nested_meta(|m| {
-            if m.path.is_ident("rename") {
-                let lit: syn::LitStr = m.value()?.parse()?;
-                out = Some(lit.value());
-            } else if m.input.peek(syn::Token![=]) {
-                let _: syn::Expr = m.value()?.parse()?;
-            }
-            Ok(())
-        });
-    }
-    out
 }
 
 fn as_open_enum(e: &syn::ItemEnum) -> Option<OpenEnum> {
@@ -388,16 +372,6 @@ fn type_has_default(ty: &syn::Type, with_default: &BTreeSet<String>) -> bool {
         "Box" => generic_arg(ty, "Box", 0).is_some_and(|t| type_has_default(&t, with_default)),
         _ => p.path.leading_colon.is_none() && with_default.contains(&name),
     }
-}
-
-pub(crate) fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
-    attrs.iter().any(|a| {
-        a.path().is_ident("derive")
-            && quote!(#a)
-                .to_string()
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| w == name)
-    })
 }
 
 /// Whether a field holds a credential or a bearer capability, by its name (the one list in
@@ -720,25 +694,6 @@ fn operation_id_of(f: &syn::ImplItemFn) -> Option<String> {
     let mut find = Find(None);
     find.visit_block(&f.block);
     find.0
-}
-
-/// The `idx`-th generic argument of a type whose last path segment is `outer`.
-pub fn generic_arg(ty: &syn::Type, outer: &str, idx: usize) -> Option<syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != outer {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
-        return None;
-    };
-    args.args
-        .iter()
-        .filter_map(|a| match a {
-            syn::GenericArgument::Type(t) => Some(t.clone()),
-            _ => None,
-        })
-        .nth(idx)
 }
 
 /// Identifiers of every path (type or expression) in a piece of syntax; declarations such as

@@ -6,7 +6,7 @@
 
 use quote::quote;
 
-use crate::generate::{derives, generic_arg, serde_rename};
+use crate::syntax::{derives, generic_arg, serde_rename};
 
 /// What the schema of a struct member needs from its serde attributes.
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 pub mod calls;
 pub mod decoders;
 pub mod facade;
+pub mod facade_op;
 pub mod generate;
 pub mod json_schema;
 pub mod lossless;
@@ -23,6 +24,7 @@ pub mod scopes;
 pub mod spec;
 pub mod standin;
 pub mod surface;
+pub mod syntax;
 pub mod tagged;
 pub mod unions;
 

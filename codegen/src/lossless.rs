@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use quote::quote;
 
-use crate::generate::{derives, generic_arg};
+use crate::syntax::{derives, generic_arg};
 
 #[path = "../../auth0-http/src/secret_names.rs"]
 mod secret_names;

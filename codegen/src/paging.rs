@@ -6,37 +6,9 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::facade::FacadeOp;
-use crate::generate::{Generated, generic_arg};
-
-/// How an operation pages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PagingKind {
-    /// `page` and `per_page` query parameters; `include_totals` asked for when offered.
-    Offset {
-        /// Whether the operation takes `include_totals`.
-        include_totals: bool,
-    },
-    /// `from` and `take` query parameters; the answer carries `next`.
-    Checkpoint,
-    /// Both: `.items()` walks by checkpoint (offset paging stops at 1,000 records), `.pages()`
-    /// by offset, `.checkpoint_pages()` by checkpoint.
-    Both {
-        /// Whether the operation takes `include_totals`.
-        include_totals: bool,
-    },
-}
-
-/// Pagination of one operation.
-#[derive(Debug, Clone)]
-pub struct Paging {
-    /// How it pages.
-    pub kind: PagingKind,
-    /// The item type (qualified).
-    pub item: syn::Type,
-    /// Body of `fn(answer) -> Result<Page<Item>, Error>`, with the answer bound to `answer`.
-    pub extract: TokenStream,
-}
+use crate::facade_op::{FacadeOp, Paging, PagingKind};
+use crate::generate::Generated;
+use crate::syntax::generic_arg;
 
 fn last_ident(ty: &syn::Type) -> Option<String> {
     match ty {

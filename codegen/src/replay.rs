@@ -4,7 +4,7 @@
 
 use quote::{format_ident, quote};
 
-use crate::facade::FacadeOp;
+use crate::facade_op::FacadeOp;
 use crate::surface::type_text;
 
 /// The dispatcher file's text (formatted, with the generated-code header).

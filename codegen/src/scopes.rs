@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::facade::FacadeOp;
+use crate::facade_op::FacadeOp;
 
 /// A table of `(operation label, scopes)` sorted by label, and its lookup.
 pub fn render(ops: &[FacadeOp]) -> TokenStream {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use quote::ToTokens;
 
-use crate::facade::FacadeOp;
+use crate::facade_op::FacadeOp;
 use crate::generate::Generated;
 
 /// Compact text of a type: `Option<crate::types::Foo>` -> `Option<Foo>`.
@@ -79,9 +79,9 @@ pub fn render(
         line.push_str(&format!(" -> {}", type_text(&fop.success)));
         if let Some(p) = &fop.paging {
             let how = match p.kind {
-                crate::paging::PagingKind::Offset { .. } => "page",
-                crate::paging::PagingKind::Checkpoint => "checkpoint",
-                crate::paging::PagingKind::Both { .. } => "checkpoint; .pages(): page",
+                crate::facade_op::PagingKind::Offset { .. } => "page",
+                crate::facade_op::PagingKind::Checkpoint => "checkpoint",
+                crate::facade_op::PagingKind::Both { .. } => "checkpoint; .pages(): page",
             };
             line.push_str(&format!(" .items({how}): {}", type_text(&p.item)));
         }
@@ -116,7 +116,7 @@ pub fn render(
                             .as_ref()
                             .map(ToString::to_string)
                             .unwrap_or_default();
-                        let wire = crate::generate::serde_rename(&f.attrs);
+                        let wire = crate::syntax::serde_rename(&f.attrs);
                         let wire = wire.map(|w| format!(" \"{w}\"")).unwrap_or_default();
                         lines.push(format!("type {key}.{ident}{wire}: {}", type_text(&f.ty)));
                     }

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::generate::generic_arg;
 use crate::passes::tagged::TaggedUnion;
 use crate::surface::type_text;
+use crate::syntax::generic_arg;
 
 /// How a member is held: bare, `Option`, or `Nullable`.
 enum Wrap {
@@ -33,7 +33,7 @@ fn wrap_of(ty: &syn::Type) -> (Wrap, syn::Type) {
 fn field_type<'a>(s: &'a syn::ItemStruct, wire: &str) -> Option<(&'a syn::Ident, &'a syn::Type)> {
     s.fields.iter().find_map(|f| {
         let id = f.ident.as_ref()?;
-        let name = crate::generate::serde_rename(&f.attrs).unwrap_or_else(|| id.to_string());
+        let name = crate::syntax::serde_rename(&f.attrs).unwrap_or_else(|| id.to_string());
         (name == wire).then_some((id, &f.ty))
     })
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use quote::{format_ident, quote};
 use syn::punctuated::Punctuated;
 
-use crate::generate::generic_arg;
+use crate::syntax::generic_arg;
 
 /// A kind of JSON value, in the order of the macro's arms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -112,7 +112,7 @@ impl Index {
                     if let syn::Fields::Named(f) = &s.fields {
                         let fields = f.named.iter().filter_map(|f| {
                             let ident = f.ident.as_ref()?.to_string();
-                            let key = crate::generate::serde_rename(&f.attrs)
+                            let key = crate::syntax::serde_rename(&f.attrs)
                                 .unwrap_or_else(|| ident.trim_start_matches("r#").to_owned());
                             Some((key, f.ty.clone(), has_serde_word(&f.attrs, "flatten")))
                         });

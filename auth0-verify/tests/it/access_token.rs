@@ -493,3 +493,53 @@ async fn the_longest_durations_are_settings_not_panics() {
     }
     assert_eq!(hits(&server).await, 1);
 }
+
+#[tokio::test]
+async fn a_delegated_tokens_actors_read_from_the_current_one_outward() {
+    let (_s, url) = jwks_server(jwks(&[rsa_a_jwk()])).await;
+    let v =
+        AccessTokenVerifier::new(AsymmetricSignatureVerifier::new(url), ISS, API).with_clock(clock);
+    // RFC 8693 4.1: the service acting now, and the one it acted for.
+    let exchanged = with(
+        access_claims(),
+        json!({"act": {
+            "sub": "svc-reports@clients", "iss": ISS,
+            "act": {"sub": "svc-gateway@clients", "https://example.test/team": "edge"},
+        }}),
+    );
+    let claims = v.verify(&rs256(&exchanged)).await.unwrap();
+    let actors: Vec<_> = claims.actors().collect();
+    assert_eq!(actors.len(), 2);
+    assert_eq!(actors[0].sub(), Some("svc-reports@clients"));
+    assert_eq!(actors[0].iss(), Some(ISS));
+    assert_eq!(actors[1].sub(), Some("svc-gateway@clients"));
+    assert_eq!(actors[1].iss(), None);
+    assert_eq!(
+        actors[1].get("https://example.test/team"),
+        Some(&json!("edge"))
+    );
+    assert!(actors[1].claims().get("act").is_none());
+    // The claim itself stays readable as before.
+    assert!(claims.get("act").is_some_and(|a| a.is_object()));
+
+    let plain = v.verify(&rs256(&access_claims())).await.unwrap();
+    assert_eq!(plain.actors().count(), 0);
+
+    for (act, claim) in [
+        (json!("svc-reports"), "act"),
+        (json!({"sub": 7}), "act.sub"),
+        (
+            json!({"sub": "a", "act": {"sub": "b", "act": [1]}}),
+            "act.act.act",
+        ),
+        (json!({"sub": "a", "act": {"iss": false}}), "act.act.iss"),
+    ] {
+        let token = rs256(&with(access_claims(), json!({ "act": act })));
+        let err = v.verify(&token).await.expect_err("a malformed act chain");
+        assert_eq!(err.claim(), Some(claim), "{err}");
+        assert!(
+            matches!(err, TokenValidationError::InvalidClaimType { .. }),
+            "{err}"
+        );
+    }
+}

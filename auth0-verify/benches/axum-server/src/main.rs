@@ -4,9 +4,12 @@
 //! first as often):
 //!
 //! - an unprotected route (axum 0.8, and axum 0.7 for jwt-authorizer's own baseline);
-//! - the route behind `auth0_verify::protect::AuthLayer` (verified tokens cached) with one
-//!   token repeated, with a token not in the cache on every request (a pool of distinct tokens
-//!   larger than the cache, cycled), and DPoP-bound (one token, a new proof every request);
+//! - the route behind `auth0_verify::protect::AuthLayer` (verified tokens cached; the issuer
+//!   accepted by an `IssuerResolver`, so the payload is read before the signature to choose the
+//!   keys; two `ClaimRule`s on the layer and one on the route, checked on every request) with
+//!   one token repeated, with a token not in the cache on every request (a pool of distinct
+//!   tokens larger than the cache, cycled), and DPoP-bound (one token, a new proof every
+//!   request);
 //! - the same route behind jwt-authorizer 0.15 (axum 0.7) with the repeated token and the pool.
 //!
 //! Tokens are RS256, signed by the local stand-in tenant, whose JWKS both verifiers fetch.
@@ -27,9 +30,9 @@ use std::time::{Duration, Instant};
 
 use auth0_auth::DpopKey;
 use auth0_standin::Standin;
-use auth0_verify::dpop::DpopOptions;
-use auth0_verify::protect::{AuthLayer, Authenticated};
-use auth0_verify::{AccessTokenVerifier, AsymmetricSignatureVerifier};
+use auth0_verify::dpop::{DpopOptions, MemoryReplayCache};
+use auth0_verify::protect::{AuthLayer, Authenticated, require_claim};
+use auth0_verify::{AccessTokenVerifier, AsymmetricSignatureVerifier, ClaimRule, IssuerResolver};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::header::{AUTHORIZATION, HOST, HeaderName, HeaderValue};
@@ -248,7 +251,10 @@ fn main() -> Result<(), Error> {
     let mint = |i: usize| {
         standin.mint_access_token(
             AUDIENCE,
-            &json!({"sub": format!("auth0|user-{i}"), "scope": "read:messages"}),
+            &json!({
+                "sub": format!("auth0|user-{i}"), "scope": "openid read:messages",
+                "azp": "bench-client", "https://example.com/tenant": "acme",
+            }),
         )
     };
     let token = mint(0)?;
@@ -276,7 +282,10 @@ fn main() -> Result<(), Error> {
     let key = DpopKey::generate()?;
     let bound = standin.mint_access_token(
         AUDIENCE,
-        &json!({"sub": "auth0|dpop-user", "scope": "read:messages", "cnf": {"jkt": key.thumbprint()}}),
+        &json!({
+            "sub": "auth0|dpop-user", "scope": "openid read:messages", "azp": "bench-client",
+            "https://example.com/tenant": "acme", "cnf": {"jkt": key.thumbprint()},
+        }),
     )?;
     let bound_authorization = HeaderValue::from_str(&format!("DPoP {bound}"))?;
     let dpop = HeaderName::from_static("dpop");
@@ -393,22 +402,30 @@ fn main() -> Result<(), Error> {
 }
 
 /// Starts the two servers: auth0-verify's on axum 0.8, jwt-authorizer's on axum 0.7, both
-/// with `/api/public` and `/api/private` (answering the token's `sub`).
+/// with `/api/public` and `/api/private` (answering the token's `sub`). auth0-verify's takes
+/// the stand-in's issuer through an `IssuerResolver` and checks claim rules (the layer's: the
+/// scope and the tenant claim; the route's: the application).
 async fn servers(standin: &Standin) -> Result<(SocketAddr, SocketAddr), Error> {
     let public = || async { axum::Json(json!({"message": "public"})) };
-    let verifier = AccessTokenVerifier::new(
-        AsymmetricSignatureVerifier::new(standin.jwks_url()),
-        standin.issuer(),
-        AUDIENCE,
-    )
-    .cache(CACHE);
-    let layer = AuthLayer::new(verifier).dpop(DpopOptions::new());
+    let (issuer, jwks_url) = (standin.issuer(), standin.jwks_url());
+    let resolver = IssuerResolver::new(move |iss: &str| {
+        (iss == issuer).then(|| AsymmetricSignatureVerifier::new(jwks_url.clone()))
+    });
+    let verifier = AccessTokenVerifier::with_resolver(resolver, AUDIENCE).cache(CACHE);
+    // Every proof of every round stays in the replay cache for its window (5 minutes and
+    // the leeway): room for all of them, so that no proof is refused for want of room.
+    let replay = MemoryReplayCache::new(2_000_000);
+    let layer = AuthLayer::new(verifier)
+        .dpop(DpopOptions::new().replay_cache(replay))
+        .claim_rule(ClaimRule::includes("scope", ["read:messages"]))
+        .claim_rule(ClaimRule::equals("https://example.com/tenant", "acme"));
     let app = axum::Router::new()
         .route(
             "/api/private",
             axum::routing::get(
                 |who: Authenticated| async move { axum::Json(json!({"sub": who.sub})) },
-            ),
+            )
+            .route_layer(require_claim(ClaimRule::equals("azp", "bench-client"))),
         )
         .layer(layer)
         .route("/api/public", axum::routing::get(public));
