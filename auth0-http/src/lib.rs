@@ -15,6 +15,8 @@
 //! - [`base_url`]: one reading of tenant domains; [`check_segment`] / [`encode_segment`]:
 //!   the path-value guard;
 //! - [`read_body`] with a cap, [`read_prefix`] for error bodies;
+//! - `blocking::Runtime` (feature `blocking`): the runtime a blocking client owns, one thread
+//!   per client, calls run on the caller's thread;
 //! - the shared parts of the errors: [`ApiError`], [`Body`] (redacted `Debug`),
 //!   [`DecodeError`] (quotes no value), [`printable`] (no log-line injection).
 //!
