@@ -10,7 +10,7 @@ const IMPORT_OPERATION: &str = "jobs.users_imports.create";
 /// Request builder for `jobs.users_imports.create` (`POST /jobs/users-imports`): a
 /// `multipart/form-data` upload of a JSON file of users; finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct JobsUsersImportsCreateRequest<'a, C = Client> {
     client: &'a C,
     users: Option<(Vec<u8>, String)>,

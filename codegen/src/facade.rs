@@ -586,7 +586,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
     let builder_tokens = quote! {
         #[doc = #builder_doc]
         #derives
-        #[must_use = "a request does nothing until `.send().await`"]
+        #[must_use = "a request does nothing until it is sent"]
         pub struct #builder<'a, C = crate::Client> {
             pub(crate) client: &'a C,
             #(#path_fields,)*

@@ -139,7 +139,7 @@ impl<'a, C: crate::Mode> Actions<'a, C> {
 }
 /// Request builder for `actions.create` (`POST /actions/actions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateActionRequestContent>,
@@ -205,7 +205,7 @@ impl<'a, C: crate::Mode> ActionsCreateRequest<'a, C> {
 }
 /// Request builder for `actions.delete` (`DELETE /actions/actions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -261,7 +261,7 @@ impl<'a, C: crate::Mode> ActionsDeleteRequest<'a, C> {
 }
 /// Request builder for `actions.deploy` (`POST /actions/actions/{id}/deploy`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsDeployRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -315,7 +315,7 @@ impl<'a, C: crate::Mode> ActionsDeployRequest<'a, C> {
 }
 /// Request builder for `actions.get` (`GET /actions/actions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -366,7 +366,7 @@ impl<'a, C: crate::Mode> ActionsGetRequest<'a, C> {
 }
 /// Request builder for `actions.list` (`GET /actions/actions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     action_name: Option<String>,
@@ -566,7 +566,7 @@ impl<'a, C: crate::Mode> ActionsListRequest<'a, C> {
 }
 /// Request builder for `actions.test` (`POST /actions/actions/{id}/test`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsTestRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -640,7 +640,7 @@ impl<'a, C: crate::Mode> ActionsTestRequest<'a, C> {
 }
 /// Request builder for `actions.update` (`PATCH /actions/actions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -727,7 +727,7 @@ impl<'a, C: crate::Mode> ActionsExecutions<'a, C> {
 }
 /// Request builder for `actions.executions.get` (`GET /actions/executions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsExecutionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -895,7 +895,7 @@ impl<'a, C: crate::Mode> ActionsModules<'a, C> {
 }
 /// Request builder for `actions.modules.create` (`POST /actions/modules`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateActionModuleRequestContent>,
@@ -967,7 +967,7 @@ impl<'a, C: crate::Mode> ActionsModulesCreateRequest<'a, C> {
 }
 /// Request builder for `actions.modules.delete` (`DELETE /actions/modules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1016,7 +1016,7 @@ impl<'a, C: crate::Mode> ActionsModulesDeleteRequest<'a, C> {
 }
 /// Request builder for `actions.modules.get` (`GET /actions/modules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1073,7 +1073,7 @@ impl<'a, C: crate::Mode> ActionsModulesGetRequest<'a, C> {
 }
 /// Request builder for `actions.modules.list` (`GET /actions/modules`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     page: Option<i64>,
@@ -1239,7 +1239,7 @@ impl<'a, C: crate::Mode> ActionsModulesListRequest<'a, C> {
 }
 /// Request builder for `actions.modules.list_actions` (`GET /actions/modules/{id}/actions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesListActionsRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1414,7 +1414,7 @@ impl<'a, C: crate::Mode> ActionsModulesListActionsRequest<'a, C> {
 }
 /// Request builder for `actions.modules.rollback` (`POST /actions/modules/{id}/rollback`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesRollbackRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1488,7 +1488,7 @@ impl<'a, C: crate::Mode> ActionsModulesRollbackRequest<'a, C> {
 }
 /// Request builder for `actions.modules.update` (`PATCH /actions/modules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1618,7 +1618,7 @@ impl<'a, C: crate::Mode> ActionsModulesVersions<'a, C> {
 }
 /// Request builder for `actions.modules.versions.create` (`POST /actions/modules/{id}/versions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesVersionsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1684,7 +1684,7 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsCreateRequest<'a, C> {
 }
 /// Request builder for `actions.modules.versions.get` (`GET /actions/modules/{id}/versions/{versionId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesVersionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1747,7 +1747,7 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsGetRequest<'a, C> {
 }
 /// Request builder for `actions.modules.versions.list` (`GET /actions/modules/{id}/versions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsModulesVersionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1951,7 +1951,7 @@ impl<'a, C: crate::Mode> ActionsTriggers<'a, C> {
 }
 /// Request builder for `actions.triggers.list` (`GET /actions/triggers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsTriggersListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -2049,7 +2049,7 @@ impl<'a, C: crate::Mode> ActionsTriggersBindings<'a, C> {
 }
 /// Request builder for `actions.triggers.bindings.list` (`GET /actions/triggers/{triggerId}/bindings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsTriggersBindingsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     trigger_id: crate::types::ActionTriggerTypeEnum,
@@ -2229,7 +2229,7 @@ impl<'a, C: crate::Mode> ActionsTriggersBindingsListRequest<'a, C> {
 }
 /// Request builder for `actions.triggers.bindings.update_many` (`PATCH /actions/triggers/{triggerId}/bindings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsTriggersBindingsUpdateManyRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     trigger_id: crate::types::ActionTriggerTypeEnum,
@@ -2374,7 +2374,7 @@ impl<'a, C: crate::Mode> ActionsVersions<'a, C> {
 }
 /// Request builder for `actions.versions.deploy` (`POST /actions/actions/{actionId}/versions/{id}/deploy`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsVersionsDeployRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     action_id: String,
@@ -2451,7 +2451,7 @@ impl<'a, C: crate::Mode> ActionsVersionsDeployRequest<'a, C> {
 }
 /// Request builder for `actions.versions.get` (`GET /actions/actions/{actionId}/versions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsVersionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     action_id: String,
@@ -2511,7 +2511,7 @@ impl<'a, C: crate::Mode> ActionsVersionsGetRequest<'a, C> {
 }
 /// Request builder for `actions.versions.list` (`GET /actions/actions/{actionId}/versions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ActionsVersionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     action_id: String,

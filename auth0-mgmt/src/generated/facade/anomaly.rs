@@ -63,7 +63,7 @@ impl<'a, C: crate::Mode> AnomalyBlocks<'a, C> {
 }
 /// Request builder for `anomaly.blocks.check_ip` (`GET /anomaly/blocks/ips/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AnomalyBlocksCheckIpRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -114,7 +114,7 @@ impl<'a, C: crate::Mode> AnomalyBlocksCheckIpRequest<'a, C> {
 }
 /// Request builder for `anomaly.blocks.unblock_ip` (`DELETE /anomaly/blocks/ips/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AnomalyBlocksUnblockIpRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

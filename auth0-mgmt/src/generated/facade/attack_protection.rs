@@ -95,7 +95,7 @@ impl<'a, C: crate::Mode> AttackProtectionBotDetection<'a, C> {
 }
 /// Request builder for `attack_protection.bot_detection.get` (`GET /attack-protection/bot-detection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionBotDetectionGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -158,7 +158,7 @@ impl<'a, C: crate::Mode> AttackProtectionBotDetectionGetRequest<'a, C> {
 }
 /// Request builder for `attack_protection.bot_detection.update` (`PATCH /attack-protection/bot-detection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionBotDetectionUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateBotDetectionSettingsRequestContent>,
@@ -270,7 +270,7 @@ impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetection<'a, C> {
 }
 /// Request builder for `attack_protection.breached_password_detection.get` (`GET /attack-protection/breached-password-detection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionBreachedPasswordDetectionGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -337,7 +337,7 @@ impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetectionGetRequest<'a,
 }
 /// Request builder for `attack_protection.breached_password_detection.update` (`PATCH /attack-protection/breached-password-detection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionBreachedPasswordDetectionUpdateRequest<
     'a,
     C = crate::Client,
@@ -456,7 +456,7 @@ impl<'a, C: crate::Mode> AttackProtectionBruteForceProtection<'a, C> {
 }
 /// Request builder for `attack_protection.brute_force_protection.get` (`GET /attack-protection/brute-force-protection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionBruteForceProtectionGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -519,7 +519,7 @@ impl<'a, C: crate::Mode> AttackProtectionBruteForceProtectionGetRequest<'a, C> {
 }
 /// Request builder for `attack_protection.brute_force_protection.update` (`PATCH /attack-protection/brute-force-protection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionBruteForceProtectionUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateBruteForceSettingsRequestContent>,
@@ -629,7 +629,7 @@ impl<'a, C: crate::Mode> AttackProtectionCaptcha<'a, C> {
 }
 /// Request builder for `attack_protection.captcha.get` (`GET /attack-protection/captcha`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionCaptchaGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -694,7 +694,7 @@ impl<'a, C: crate::Mode> AttackProtectionCaptchaGetRequest<'a, C> {
 }
 /// Request builder for `attack_protection.captcha.update` (`PATCH /attack-protection/captcha`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionCaptchaUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateAttackProtectionCaptchaRequestContent>,
@@ -806,7 +806,7 @@ impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtection<'a, C> {
 }
 /// Request builder for `attack_protection.phone_provider_protection.get` (`GET /attack-protection/phone-provider-protection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionPhoneProviderProtectionGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -871,7 +871,7 @@ impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtectionGetRequest<'a, C
 }
 /// Request builder for `attack_protection.phone_provider_protection.patch` (`PATCH /attack-protection/phone-provider-protection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionPhoneProviderProtectionPatchRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::PatchPhoneProviderProtectionRequestContent>,
@@ -983,7 +983,7 @@ impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottling<'a, C> {
 }
 /// Request builder for `attack_protection.suspicious_ip_throttling.get` (`GET /attack-protection/suspicious-ip-throttling`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionSuspiciousIpThrottlingGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1050,7 +1050,7 @@ impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottlingGetRequest<'a, C>
 }
 /// Request builder for `attack_protection.suspicious_ip_throttling.update` (`PATCH /attack-protection/suspicious-ip-throttling`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateSuspiciousIpThrottlingSettingsRequestContent>,

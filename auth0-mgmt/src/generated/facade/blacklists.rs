@@ -47,7 +47,7 @@ impl<'a, C: crate::Mode> Blacklists<'a, C> {
 }
 /// Request builder for `blacklists.create` (`POST /blacklists/tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BlacklistsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateBlacklistedTokenRequestContent>,
@@ -111,7 +111,7 @@ impl<'a, C: crate::Mode> BlacklistsCreateRequest<'a, C> {
 }
 /// Request builder for `blacklists.list` (`GET /blacklists/tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BlacklistsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     aud: Option<String>,

@@ -64,7 +64,7 @@ impl<'a, C: crate::Mode> Branding<'a, C> {
 }
 /// Request builder for `branding.get` (`GET /branding`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -119,7 +119,7 @@ impl<'a, C: crate::Mode> BrandingGetRequest<'a, C> {
 }
 /// Request builder for `branding.update` (`PATCH /branding`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateBrandingRequestContent>,
@@ -300,7 +300,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProviders<'a, C> {
 }
 /// Request builder for `branding.phone.providers.create` (`POST /branding/phone/providers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneProvidersCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateBrandingPhoneProviderRequestContent>,
@@ -377,7 +377,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersCreateRequest<'a, C> {
 }
 /// Request builder for `branding.phone.providers.delete` (`DELETE /branding/phone/providers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneProvidersDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -435,7 +435,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersDeleteRequest<'a, C> {
 }
 /// Request builder for `branding.phone.providers.get` (`GET /branding/phone/providers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneProvidersGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -492,7 +492,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersGetRequest<'a, C> {
 }
 /// Request builder for `branding.phone.providers.list` (`GET /branding/phone/providers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneProvidersListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     disabled: Option<bool>,
@@ -564,7 +564,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersListRequest<'a, C> {
 }
 /// Request builder for `branding.phone.providers.test` (`POST /branding/phone/providers/{id}/try`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneProvidersTestRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -648,7 +648,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersTestRequest<'a, C> {
 }
 /// Request builder for `branding.phone.providers.update` (`PATCH /branding/phone/providers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneProvidersUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -838,7 +838,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplates<'a, C> {
 }
 /// Request builder for `branding.phone.templates.create` (`POST /branding/phone/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneTemplatesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreatePhoneTemplateRequestContent>,
@@ -912,7 +912,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesCreateRequest<'a, C> {
 }
 /// Request builder for `branding.phone.templates.delete` (`DELETE /branding/phone/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneTemplatesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -970,7 +970,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesDeleteRequest<'a, C> {
 }
 /// Request builder for `branding.phone.templates.get` (`GET /branding/phone/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneTemplatesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1024,7 +1024,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesGetRequest<'a, C> {
 }
 /// Request builder for `branding.phone.templates.list` (`GET /branding/phone/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneTemplatesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     disabled: Option<bool>,
@@ -1094,7 +1094,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesListRequest<'a, C> {
 }
 /// Request builder for `branding.phone.templates.reset` (`PATCH /branding/phone/templates/{id}/reset`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneTemplatesResetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1181,7 +1181,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesResetRequest<'a, C> {
 }
 /// Request builder for `branding.phone.templates.test` (`POST /branding/phone/templates/{id}/try`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneTemplatesTestRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1282,7 +1282,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesTestRequest<'a, C> {
 }
 /// Request builder for `branding.phone.templates.update` (`PATCH /branding/phone/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingPhoneTemplatesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1409,7 +1409,7 @@ impl<'a, C: crate::Mode> BrandingTemplates<'a, C> {
 }
 /// Request builder for `branding.templates.delete_universal_login` (`DELETE /branding/templates/universal-login`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingTemplatesDeleteUniversalLoginRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1461,7 +1461,7 @@ impl<'a, C: crate::Mode> BrandingTemplatesDeleteUniversalLoginRequest<'a, C> {
 }
 /// Request builder for `branding.templates.get_universal_login` (`GET /branding/templates/universal-login`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingTemplatesGetUniversalLoginRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1526,7 +1526,7 @@ impl<'a, C: crate::Mode> BrandingTemplatesGetUniversalLoginRequest<'a, C> {
 }
 /// Request builder for `branding.templates.update_universal_login` (`PUT /branding/templates/universal-login`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingTemplatesUpdateUniversalLoginRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateUniversalLoginTemplateRequestContent>,
@@ -1670,7 +1670,7 @@ impl<'a, C: crate::Mode> BrandingThemes<'a, C> {
 }
 /// Request builder for `branding.themes.create` (`POST /branding/themes`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingThemesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateBrandingThemeRequestContent>,
@@ -1742,7 +1742,7 @@ impl<'a, C: crate::Mode> BrandingThemesCreateRequest<'a, C> {
 }
 /// Request builder for `branding.themes.delete` (`DELETE /branding/themes/{themeId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingThemesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     theme_id: String,
@@ -1795,7 +1795,7 @@ impl<'a, C: crate::Mode> BrandingThemesDeleteRequest<'a, C> {
 }
 /// Request builder for `branding.themes.get` (`GET /branding/themes/{themeId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingThemesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     theme_id: String,
@@ -1856,7 +1856,7 @@ impl<'a, C: crate::Mode> BrandingThemesGetRequest<'a, C> {
 }
 /// Request builder for `branding.themes.get_default` (`GET /branding/themes/default`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingThemesGetDefaultRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1911,7 +1911,7 @@ impl<'a, C: crate::Mode> BrandingThemesGetDefaultRequest<'a, C> {
 }
 /// Request builder for `branding.themes.update` (`PATCH /branding/themes/{themeId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct BrandingThemesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     theme_id: String,

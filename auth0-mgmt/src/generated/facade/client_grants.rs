@@ -99,7 +99,7 @@ impl<'a, C: crate::Mode> ClientGrants<'a, C> {
 }
 /// Request builder for `client_grants.create` (`POST /client-grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientGrantsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateClientGrantRequestContent>,
@@ -171,7 +171,7 @@ impl<'a, C: crate::Mode> ClientGrantsCreateRequest<'a, C> {
 }
 /// Request builder for `client_grants.delete` (`DELETE /client-grants/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientGrantsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -220,7 +220,7 @@ impl<'a, C: crate::Mode> ClientGrantsDeleteRequest<'a, C> {
 }
 /// Request builder for `client_grants.get` (`GET /client-grants/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientGrantsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -277,7 +277,7 @@ impl<'a, C: crate::Mode> ClientGrantsGetRequest<'a, C> {
 }
 /// Request builder for `client_grants.list` (`GET /client-grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientGrantsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     allow_any_organization: Option<crate::types::ClientGrantAllowAnyOrganizationEnum>,
@@ -668,7 +668,7 @@ impl<'a, C: crate::Mode> ClientGrantsListRequest<'a, C> {
 }
 /// Request builder for `client_grants.update` (`PATCH /client-grants/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientGrantsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -769,7 +769,7 @@ impl<'a, C: crate::Mode> ClientGrantsOrganizations<'a, C> {
 }
 /// Request builder for `client_grants.organizations.list` (`GET /client-grants/{id}/organizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientGrantsOrganizationsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -148,7 +148,7 @@ impl<'a, C: crate::Mode> Clients<'a, C> {
 }
 /// Request builder for `clients.create` (`POST /clients`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateClientRequestContent>,
@@ -214,7 +214,7 @@ impl<'a, C: crate::Mode> ClientsCreateRequest<'a, C> {
 }
 /// Request builder for `clients.delete` (`DELETE /clients/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -263,7 +263,7 @@ impl<'a, C: crate::Mode> ClientsDeleteRequest<'a, C> {
 }
 /// Request builder for `clients.get` (`GET /clients/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -336,7 +336,7 @@ impl<'a, C: crate::Mode> ClientsGetRequest<'a, C> {
 }
 /// Request builder for `clients.list` (`GET /clients`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     app_type: Option<String>,
@@ -710,7 +710,7 @@ impl<'a, C: crate::Mode> ClientsListRequest<'a, C> {
 }
 /// Request builder for `clients.preview_cimd_metadata` (`POST /clients/cimd/preview`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsPreviewCimdMetadataRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::RegisterCimdClientRequestContent>,
@@ -790,7 +790,7 @@ impl<'a, C: crate::Mode> ClientsPreviewCimdMetadataRequest<'a, C> {
 }
 /// Request builder for `clients.register_cimd_client` (`POST /clients/cimd/register`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsRegisterCimdClientRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::RegisterCimdClientRequestContent>,
@@ -865,7 +865,7 @@ impl<'a, C: crate::Mode> ClientsRegisterCimdClientRequest<'a, C> {
 }
 /// Request builder for `clients.rotate_secret` (`POST /clients/{id}/rotate-secret`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsRotateSecretRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -916,7 +916,7 @@ impl<'a, C: crate::Mode> ClientsRotateSecretRequest<'a, C> {
 }
 /// Request builder for `clients.update` (`PATCH /clients/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1008,7 +1008,7 @@ impl<'a, C: crate::Mode> ClientsConnections<'a, C> {
 }
 /// Request builder for `clients.connections.get` (`GET /clients/{id}/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsConnectionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1305,7 +1305,7 @@ impl<'a, C: crate::Mode> ClientsCredentials<'a, C> {
 }
 /// Request builder for `clients.credentials.create` (`POST /clients/{client_id}/credentials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsCredentialsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     client_id: String,
@@ -1380,7 +1380,7 @@ impl<'a, C: crate::Mode> ClientsCredentialsCreateRequest<'a, C> {
 }
 /// Request builder for `clients.credentials.delete` (`DELETE /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsCredentialsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     client_id: String,
@@ -1446,7 +1446,7 @@ impl<'a, C: crate::Mode> ClientsCredentialsDeleteRequest<'a, C> {
 }
 /// Request builder for `clients.credentials.get` (`GET /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsCredentialsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     client_id: String,
@@ -1517,7 +1517,7 @@ impl<'a, C: crate::Mode> ClientsCredentialsGetRequest<'a, C> {
 }
 /// Request builder for `clients.credentials.list` (`GET /clients/{client_id}/credentials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsCredentialsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     client_id: String,
@@ -1581,7 +1581,7 @@ impl<'a, C: crate::Mode> ClientsCredentialsListRequest<'a, C> {
 }
 /// Request builder for `clients.credentials.update` (`PATCH /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ClientsCredentialsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     client_id: String,

@@ -119,7 +119,7 @@ impl<'a, C: crate::Mode> ConnectionProfiles<'a, C> {
 }
 /// Request builder for `connection_profiles.create` (`POST /connection-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionProfilesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateConnectionProfileRequestContent>,
@@ -191,7 +191,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesCreateRequest<'a, C> {
 }
 /// Request builder for `connection_profiles.delete` (`DELETE /connection-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionProfilesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -240,7 +240,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesDeleteRequest<'a, C> {
 }
 /// Request builder for `connection_profiles.get` (`GET /connection-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionProfilesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -297,7 +297,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesGetRequest<'a, C> {
 }
 /// Request builder for `connection_profiles.get_template` (`GET /connection-profiles/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionProfilesGetTemplateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -363,7 +363,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesGetTemplateRequest<'a, C> {
 }
 /// Request builder for `connection_profiles.list` (`GET /connection-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionProfilesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -537,7 +537,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesListRequest<'a, C> {
 }
 /// Request builder for `connection_profiles.list_templates` (`GET /connection-profiles/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionProfilesListTemplatesRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -604,7 +604,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesListTemplatesRequest<'a, C> {
 }
 /// Request builder for `connection_profiles.update` (`PATCH /connection-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionProfilesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

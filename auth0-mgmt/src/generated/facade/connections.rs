@@ -139,7 +139,7 @@ impl<'a, C: crate::Mode> Connections<'a, C> {
 }
 /// Request builder for `connections.check_status` (`GET /connections/{id}/status`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsCheckStatusRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -190,7 +190,7 @@ impl<'a, C: crate::Mode> ConnectionsCheckStatusRequest<'a, C> {
 }
 /// Request builder for `connections.create` (`POST /connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateConnectionRequestContent>,
@@ -262,7 +262,7 @@ impl<'a, C: crate::Mode> ConnectionsCreateRequest<'a, C> {
 }
 /// Request builder for `connections.delete` (`DELETE /connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -313,7 +313,7 @@ impl<'a, C: crate::Mode> ConnectionsDeleteRequest<'a, C> {
 }
 /// Request builder for `connections.get` (`GET /connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -392,7 +392,7 @@ impl<'a, C: crate::Mode> ConnectionsGetRequest<'a, C> {
 }
 /// Request builder for `connections.list` (`GET /connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     fields: Option<String>,
@@ -763,7 +763,7 @@ impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
 }
 /// Request builder for `connections.update` (`PATCH /connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -874,7 +874,7 @@ impl<'a, C: crate::Mode> ConnectionsClients<'a, C> {
 }
 /// Request builder for `connections.clients.get` (`GET /connections/{id}/clients`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsClientsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1052,7 +1052,7 @@ impl<'a, C: crate::Mode> ConnectionsClientsGetRequest<'a, C> {
 }
 /// Request builder for `connections.clients.update` (`PATCH /connections/{id}/clients`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsClientsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1256,7 +1256,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioning<'a, C> {
 }
 /// Request builder for `connections.directory_provisioning.create` (`POST /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDirectoryProvisioningCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1339,7 +1339,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningCreateRequest<'a, C> {
 }
 /// Request builder for `connections.directory_provisioning.delete` (`DELETE /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDirectoryProvisioningDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1397,7 +1397,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningDeleteRequest<'a, C> {
 }
 /// Request builder for `connections.directory_provisioning.get` (`GET /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDirectoryProvisioningGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1463,7 +1463,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningGetRequest<'a, C> {
 }
 /// Request builder for `connections.directory_provisioning.get_default_mapping` (`GET /connections/{id}/directory-provisioning/default-mapping`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDirectoryProvisioningGetDefaultMappingRequest<
     'a,
     C = crate::Client,
@@ -1544,7 +1544,7 @@ impl<
 }
 /// Request builder for `connections.directory_provisioning.list` (`GET /connections-directory-provisionings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDirectoryProvisioningListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -1728,7 +1728,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningListRequest<'a, C> {
 }
 /// Request builder for `connections.directory_provisioning.list_synchronized_groups` (`GET /connections/{id}/directory-provisioning/synchronized-groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<
     'a,
     C = crate::Client,
@@ -1918,7 +1918,7 @@ impl<
 }
 /// Request builder for `connections.directory_provisioning.set` (`PUT /connections/{id}/directory-provisioning/synchronized-groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDirectoryProvisioningSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1993,7 +1993,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningSetRequest<'a, C> {
 }
 /// Request builder for `connections.directory_provisioning.update` (`PATCH /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDirectoryProvisioningUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2098,7 +2098,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningSynchronizations<'a, C>
 }
 /// Request builder for `connections.directory_provisioning.synchronizations.create` (`POST /connections/{id}/directory-provisioning/synchronizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<
     'a,
     C = crate::Client,
@@ -2224,7 +2224,7 @@ impl<'a, C: crate::Mode> ConnectionsKeys<'a, C> {
 }
 /// Request builder for `connections.keys.create` (`POST /connections/{id}/keys`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsKeysCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2301,7 +2301,7 @@ impl<'a, C: crate::Mode> ConnectionsKeysCreateRequest<'a, C> {
 }
 /// Request builder for `connections.keys.get` (`GET /connections/{id}/keys`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsKeysGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2358,7 +2358,7 @@ impl<'a, C: crate::Mode> ConnectionsKeysGetRequest<'a, C> {
 }
 /// Request builder for `connections.keys.rotate` (`POST /connections/{id}/keys/rotate`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsKeysRotateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2538,7 +2538,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfiguration<'a, C> {
 }
 /// Request builder for `connections.scim_configuration.create` (`POST /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsScimConfigurationCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2621,7 +2621,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationCreateRequest<'a, C> {
 }
 /// Request builder for `connections.scim_configuration.delete` (`DELETE /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsScimConfigurationDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2679,7 +2679,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationDeleteRequest<'a, C> {
 }
 /// Request builder for `connections.scim_configuration.get` (`GET /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsScimConfigurationGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2745,7 +2745,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetRequest<'a, C> {
 }
 /// Request builder for `connections.scim_configuration.get_default_mapping` (`GET /connections/{id}/scim-configuration/default-mapping`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsScimConfigurationGetDefaultMappingRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2818,7 +2818,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetDefaultMappingRequest<'a
 }
 /// Request builder for `connections.scim_configuration.list` (`GET /connections-scim-configurations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsScimConfigurationListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -2997,7 +2997,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationListRequest<'a, C> {
 }
 /// Request builder for `connections.scim_configuration.update` (`PATCH /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsScimConfigurationUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3135,7 +3135,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokens<'a, C> {
 }
 /// Request builder for `connections.scim_configuration.tokens.create` (`POST /connections/{id}/scim-configuration/tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsScimConfigurationTokensCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3218,7 +3218,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensCreateRequest<'a, C> 
 }
 /// Request builder for `connections.scim_configuration.tokens.delete` (`DELETE /connections/{id}/scim-configuration/tokens/{tokenId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsScimConfigurationTokensDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3282,7 +3282,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensDeleteRequest<'a, C> 
 }
 /// Request builder for `connections.scim_configuration.tokens.get` (`GET /connections/{id}/scim-configuration/tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsScimConfigurationTokensGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3371,7 +3371,7 @@ impl<'a, C: crate::Mode> ConnectionsUsers<'a, C> {
 }
 /// Request builder for `connections.users.delete_by_email` (`DELETE /connections/{id}/users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ConnectionsUsersDeleteByEmailRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

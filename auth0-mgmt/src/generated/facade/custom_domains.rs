@@ -136,7 +136,7 @@ impl<'a, C: crate::Mode> CustomDomains<'a, C> {
 }
 /// Request builder for `custom_domains.create` (`POST /custom-domains`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct CustomDomainsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateCustomDomainRequestContent>,
@@ -211,7 +211,7 @@ impl<'a, C: crate::Mode> CustomDomainsCreateRequest<'a, C> {
 }
 /// Request builder for `custom_domains.delete` (`DELETE /custom-domains/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct CustomDomainsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -260,7 +260,7 @@ impl<'a, C: crate::Mode> CustomDomainsDeleteRequest<'a, C> {
 }
 /// Request builder for `custom_domains.get` (`GET /custom-domains/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct CustomDomainsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -311,7 +311,7 @@ impl<'a, C: crate::Mode> CustomDomainsGetRequest<'a, C> {
 }
 /// Request builder for `custom_domains.get_default` (`GET /custom-domains/default`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct CustomDomainsGetDefaultRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -366,7 +366,7 @@ impl<'a, C: crate::Mode> CustomDomainsGetDefaultRequest<'a, C> {
 }
 /// Request builder for `custom_domains.list` (`GET /custom-domains`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct CustomDomainsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     fields: Option<String>,
@@ -590,7 +590,7 @@ impl<'a, C: crate::Mode> CustomDomainsListRequest<'a, C> {
 }
 /// Request builder for `custom_domains.set_default` (`PATCH /custom-domains/default`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct CustomDomainsSetDefaultRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetDefaultCustomDomainRequestContent>,
@@ -665,7 +665,7 @@ impl<'a, C: crate::Mode> CustomDomainsSetDefaultRequest<'a, C> {
 }
 /// Request builder for `custom_domains.test` (`POST /custom-domains/{id}/test`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct CustomDomainsTestRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -722,7 +722,7 @@ impl<'a, C: crate::Mode> CustomDomainsTestRequest<'a, C> {
 }
 /// Request builder for `custom_domains.update` (`PATCH /custom-domains/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct CustomDomainsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -799,7 +799,7 @@ impl<'a, C: crate::Mode> CustomDomainsUpdateRequest<'a, C> {
 }
 /// Request builder for `custom_domains.verify` (`POST /custom-domains/{id}/verify`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct CustomDomainsVerifyRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -69,7 +69,7 @@ impl<'a, C: crate::Mode> DeviceCredentials<'a, C> {
 }
 /// Request builder for `device_credentials.create_public_key` (`POST /device-credentials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct DeviceCredentialsCreatePublicKeyRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreatePublicKeyDeviceCredentialRequestContent>,
@@ -153,7 +153,7 @@ impl<'a, C: crate::Mode> DeviceCredentialsCreatePublicKeyRequest<'a, C> {
 }
 /// Request builder for `device_credentials.delete` (`DELETE /device-credentials/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct DeviceCredentialsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -202,7 +202,7 @@ impl<'a, C: crate::Mode> DeviceCredentialsDeleteRequest<'a, C> {
 }
 /// Request builder for `device_credentials.list` (`GET /device-credentials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct DeviceCredentialsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     client_id: Option<String>,

@@ -82,7 +82,7 @@ impl<'a, C: crate::Mode> EmailTemplates<'a, C> {
 }
 /// Request builder for `email_templates.create` (`POST /email-templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EmailTemplatesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetEmailTemplateRequestContent>,
@@ -154,7 +154,7 @@ impl<'a, C: crate::Mode> EmailTemplatesCreateRequest<'a, C> {
 }
 /// Request builder for `email_templates.get` (`GET /email-templates/{templateName}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EmailTemplatesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     template_name: crate::types::EmailTemplateNameEnum,
@@ -219,7 +219,7 @@ impl<'a, C: crate::Mode> EmailTemplatesGetRequest<'a, C> {
 }
 /// Request builder for `email_templates.set` (`PUT /email-templates/{templateName}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EmailTemplatesSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     template_name: crate::types::EmailTemplateNameEnum,
@@ -304,7 +304,7 @@ impl<'a, C: crate::Mode> EmailTemplatesSetRequest<'a, C> {
 }
 /// Request builder for `email_templates.update` (`PATCH /email-templates/{templateName}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EmailTemplatesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     template_name: crate::types::EmailTemplateNameEnum,

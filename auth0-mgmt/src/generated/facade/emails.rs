@@ -84,7 +84,7 @@ impl<'a, C: crate::Mode> EmailsProvider<'a, C> {
 }
 /// Request builder for `emails.provider.create` (`POST /emails/provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EmailsProviderCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateEmailProviderRequestContent>,
@@ -156,7 +156,7 @@ impl<'a, C: crate::Mode> EmailsProviderCreateRequest<'a, C> {
 }
 /// Request builder for `emails.provider.delete` (`DELETE /emails/provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EmailsProviderDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -203,7 +203,7 @@ impl<'a, C: crate::Mode> EmailsProviderDeleteRequest<'a, C> {
 }
 /// Request builder for `emails.provider.get` (`GET /emails/provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EmailsProviderGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     fields: Option<String>,
@@ -272,7 +272,7 @@ impl<'a, C: crate::Mode> EmailsProviderGetRequest<'a, C> {
 }
 /// Request builder for `emails.provider.update` (`PATCH /emails/provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EmailsProviderUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateEmailProviderRequestContent>,

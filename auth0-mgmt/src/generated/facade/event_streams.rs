@@ -110,7 +110,7 @@ impl<'a, C: crate::Mode> EventStreams<'a, C> {
 }
 /// Request builder for `event_streams.create` (`POST /event-streams`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::PostEventStreamsBody>,
@@ -179,7 +179,7 @@ impl<'a, C: crate::Mode> EventStreamsCreateRequest<'a, C> {
 }
 /// Request builder for `event_streams.delete` (`DELETE /event-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -228,7 +228,7 @@ impl<'a, C: crate::Mode> EventStreamsDeleteRequest<'a, C> {
 }
 /// Request builder for `event_streams.get` (`GET /event-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -285,7 +285,7 @@ impl<'a, C: crate::Mode> EventStreamsGetRequest<'a, C> {
 }
 /// Request builder for `event_streams.list` (`GET /event-streams`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -457,7 +457,7 @@ impl<'a, C: crate::Mode> EventStreamsListRequest<'a, C> {
 }
 /// Request builder for `event_streams.test` (`POST /event-streams/{id}/test`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsTestRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -531,7 +531,7 @@ impl<'a, C: crate::Mode> EventStreamsTestRequest<'a, C> {
 }
 /// Request builder for `event_streams.update` (`PATCH /event-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -650,7 +650,7 @@ impl<'a, C: crate::Mode> EventStreamsDeliveries<'a, C> {
 }
 /// Request builder for `event_streams.deliveries.get_history` (`GET /event-streams/{id}/deliveries/{event_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsDeliveriesGetHistoryRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -722,7 +722,7 @@ impl<'a, C: crate::Mode> EventStreamsDeliveriesGetHistoryRequest<'a, C> {
 }
 /// Request builder for `event_streams.deliveries.list` (`GET /event-streams/{id}/deliveries`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsDeliveriesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1000,7 +1000,7 @@ impl<'a, C: crate::Mode> EventStreamsRedeliveries<'a, C> {
 }
 /// Request builder for `event_streams.redeliveries.create` (`POST /event-streams/{id}/redeliver`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsRedeliveriesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1088,7 +1088,7 @@ impl<'a, C: crate::Mode> EventStreamsRedeliveriesCreateRequest<'a, C> {
 }
 /// Request builder for `event_streams.redeliveries.create_by_id` (`POST /event-streams/{id}/redeliver/{event_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventStreamsRedeliveriesCreateByIdRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -37,7 +37,7 @@ impl<'a, C: crate::Mode> Events<'a, C> {
 }
 /// Request builder for `events.subscribe` (`GET /events`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct EventsSubscribeRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     event_type: Option<crate::types::EventStreamSubscribeEventsEventTypeParam>,

@@ -153,7 +153,7 @@ impl<'a, C: crate::Mode> ExperimentationExperiments<'a, C> {
 }
 /// Request builder for `experimentation.experiments.create` (`POST /experimentation/experiments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationExperimentsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateExperimentRequestContent>,
@@ -230,7 +230,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsCreateRequest<'a, C> {
 }
 /// Request builder for `experimentation.experiments.delete` (`DELETE /experimentation/experiments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationExperimentsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -288,7 +288,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsDeleteRequest<'a, C> {
 }
 /// Request builder for `experimentation.experiments.get` (`GET /experimentation/experiments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationExperimentsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -354,7 +354,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsGetRequest<'a, C> {
 }
 /// Request builder for `experimentation.experiments.list` (`GET /experimentation/experiments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationExperimentsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     authentication_flow: Option<String>,
@@ -560,7 +560,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsListRequest<'a, C> {
 }
 /// Request builder for `experimentation.experiments.update` (`PATCH /experimentation/experiments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationExperimentsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -643,7 +643,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateRequest<'a, C> {
 }
 /// Request builder for `experimentation.experiments.update_status` (`POST /experimentation/experiments/{id}/status`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationExperimentsUpdateStatusRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -726,7 +726,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateStatusRequest<'a, C> {
 }
 /// Request builder for `experimentation.experiments.validate` (`POST /experimentation/experiments/{id}/validate`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationExperimentsValidateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -897,7 +897,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlags<'a, C> {
 }
 /// Request builder for `experimentation.feature_flags.create` (`POST /experimentation/feature-flags`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateFeatureFlagRequestContent>,
@@ -968,7 +968,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsCreateRequest<'a, C> {
 }
 /// Request builder for `experimentation.feature_flags.delete` (`DELETE /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1026,7 +1026,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsDeleteRequest<'a, C> {
 }
 /// Request builder for `experimentation.feature_flags.get` (`GET /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1086,7 +1086,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsGetRequest<'a, C> {
 }
 /// Request builder for `experimentation.feature_flags.list` (`GET /experimentation/feature-flags`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -1278,7 +1278,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsListRequest<'a, C> {
 }
 /// Request builder for `experimentation.feature_flags.update` (`PATCH /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1355,7 +1355,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsUpdateRequest<'a, C> {
 }
 /// Request builder for `experimentation.feature_flags.update_status` (`POST /experimentation/feature-flags/{id}/status`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsUpdateStatusRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1522,7 +1522,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariations<'a, C> {
 }
 /// Request builder for `experimentation.feature_flags.variations.create` (`POST /experimentation/feature-flags/{id}/variations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsVariationsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1599,7 +1599,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsCreateRequest<'a, 
 }
 /// Request builder for `experimentation.feature_flags.variations.delete` (`DELETE /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsVariationsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1663,7 +1663,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsDeleteRequest<'a, 
 }
 /// Request builder for `experimentation.feature_flags.variations.get` (`GET /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsVariationsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1729,7 +1729,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsGetRequest<'a, C> 
 }
 /// Request builder for `experimentation.feature_flags.variations.list` (`GET /experimentation/feature-flags/{id}/variations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsVariationsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1795,7 +1795,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsListRequest<'a, C>
 }
 /// Request builder for `experimentation.feature_flags.variations.update` (`PATCH /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationFeatureFlagsVariationsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1957,7 +1957,7 @@ impl<'a, C: crate::Mode> ExperimentationSegments<'a, C> {
 }
 /// Request builder for `experimentation.segments.create` (`POST /experimentation/segments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationSegmentsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateSegmentRequestContent>,
@@ -2028,7 +2028,7 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsCreateRequest<'a, C> {
 }
 /// Request builder for `experimentation.segments.delete` (`DELETE /experimentation/segments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationSegmentsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2086,7 +2086,7 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsDeleteRequest<'a, C> {
 }
 /// Request builder for `experimentation.segments.get` (`GET /experimentation/segments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationSegmentsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2137,7 +2137,7 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsGetRequest<'a, C> {
 }
 /// Request builder for `experimentation.segments.list` (`GET /experimentation/segments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationSegmentsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -2312,7 +2312,7 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsListRequest<'a, C> {
 }
 /// Request builder for `experimentation.segments.update` (`PATCH /experimentation/segments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ExperimentationSegmentsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

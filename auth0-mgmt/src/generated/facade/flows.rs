@@ -99,7 +99,7 @@ impl<'a, C: crate::Mode> Flows<'a, C> {
 }
 /// Request builder for `flows.create` (`POST /flows`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateFlowRequestContent>,
@@ -171,7 +171,7 @@ impl<'a, C: crate::Mode> FlowsCreateRequest<'a, C> {
 }
 /// Request builder for `flows.delete` (`DELETE /flows/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -220,7 +220,7 @@ impl<'a, C: crate::Mode> FlowsDeleteRequest<'a, C> {
 }
 /// Request builder for `flows.get` (`GET /flows/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -289,7 +289,7 @@ impl<'a, C: crate::Mode> FlowsGetRequest<'a, C> {
 }
 /// Request builder for `flows.list` (`GET /flows`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     hydrate: Option<
@@ -515,7 +515,7 @@ impl<'a, C: crate::Mode> FlowsListRequest<'a, C> {
 }
 /// Request builder for `flows.update` (`PATCH /flows/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -648,7 +648,7 @@ impl<'a, C: crate::Mode> FlowsExecutions<'a, C> {
 }
 /// Request builder for `flows.executions.delete` (`DELETE /flows/{flow_id}/executions/{execution_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsExecutionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     flow_id: String,
@@ -714,7 +714,7 @@ impl<'a, C: crate::Mode> FlowsExecutionsDeleteRequest<'a, C> {
 }
 /// Request builder for `flows.executions.get` (`GET /flows/{flow_id}/executions/{execution_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsExecutionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     flow_id: String,
@@ -803,7 +803,7 @@ impl<'a, C: crate::Mode> FlowsExecutionsGetRequest<'a, C> {
 }
 /// Request builder for `flows.executions.list` (`GET /flows/{flow_id}/executions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsExecutionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     flow_id: String,
@@ -1238,7 +1238,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnections<'a, C> {
 }
 /// Request builder for `flows.vault.connections.create` (`POST /flows/vault/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsVaultConnectionsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateFlowsVaultConnectionRequestContent>,
@@ -1318,7 +1318,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsCreateRequest<'a, C> {
 }
 /// Request builder for `flows.vault.connections.delete` (`DELETE /flows/vault/connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsVaultConnectionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1376,7 +1376,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsDeleteRequest<'a, C> {
 }
 /// Request builder for `flows.vault.connections.get` (`GET /flows/vault/connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsVaultConnectionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1436,7 +1436,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsGetRequest<'a, C> {
 }
 /// Request builder for `flows.vault.connections.list` (`GET /flows/vault/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsVaultConnectionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     include_totals: Option<bool>,
@@ -1655,7 +1655,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsListRequest<'a, C> {
 }
 /// Request builder for `flows.vault.connections.update` (`PATCH /flows/vault/connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FlowsVaultConnectionsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -88,7 +88,7 @@ impl<'a, C: crate::Mode> Forms<'a, C> {
 }
 /// Request builder for `forms.create` (`POST /forms`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FormsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateFormRequestContent>,
@@ -160,7 +160,7 @@ impl<'a, C: crate::Mode> FormsCreateRequest<'a, C> {
 }
 /// Request builder for `forms.delete` (`DELETE /forms/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FormsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -209,7 +209,7 @@ impl<'a, C: crate::Mode> FormsDeleteRequest<'a, C> {
 }
 /// Request builder for `forms.get` (`GET /forms/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FormsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -278,7 +278,7 @@ impl<'a, C: crate::Mode> FormsGetRequest<'a, C> {
 }
 /// Request builder for `forms.list` (`GET /forms`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FormsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     hydrate: Option<::std::vec::Vec<crate::types::FormsRequestParametersHydrateEnum>>,
@@ -494,7 +494,7 @@ impl<'a, C: crate::Mode> FormsListRequest<'a, C> {
 }
 /// Request builder for `forms.update` (`PATCH /forms/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct FormsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

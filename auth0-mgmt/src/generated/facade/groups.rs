@@ -79,7 +79,7 @@ impl<'a, C: crate::Mode> Groups<'a, C> {
 }
 /// Request builder for `groups.delete` (`DELETE /groups/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GroupsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -128,7 +128,7 @@ impl<'a, C: crate::Mode> GroupsDeleteRequest<'a, C> {
 }
 /// Request builder for `groups.get` (`GET /groups/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GroupsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -179,7 +179,7 @@ impl<'a, C: crate::Mode> GroupsGetRequest<'a, C> {
 }
 /// Request builder for `groups.list` (`GET /groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GroupsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     connection_id: Option<String>,
@@ -535,7 +535,7 @@ impl<'a, C: crate::Mode> GroupsMembers<'a, C> {
 }
 /// Request builder for `groups.members.get` (`GET /groups/{id}/members`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GroupsMembersGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -769,7 +769,7 @@ impl<'a, C: crate::Mode> GroupsRoles<'a, C> {
 }
 /// Request builder for `groups.roles.create` (`POST /groups/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GroupsRolesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -835,7 +835,7 @@ impl<'a, C: crate::Mode> GroupsRolesCreateRequest<'a, C> {
 }
 /// Request builder for `groups.roles.delete` (`DELETE /groups/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GroupsRolesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -901,7 +901,7 @@ impl<'a, C: crate::Mode> GroupsRolesDeleteRequest<'a, C> {
 }
 /// Request builder for `groups.roles.list` (`GET /groups/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GroupsRolesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -88,7 +88,7 @@ impl<'a, C: crate::Mode> GuardianEnrollments<'a, C> {
 }
 /// Request builder for `guardian.enrollments.create_ticket` (`POST /guardian/enrollments/ticket`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianEnrollmentsCreateTicketRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,
@@ -186,7 +186,7 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsCreateTicketRequest<'a, C> {
 }
 /// Request builder for `guardian.enrollments.delete` (`DELETE /guardian/enrollments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianEnrollmentsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -235,7 +235,7 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsDeleteRequest<'a, C> {
 }
 /// Request builder for `guardian.enrollments.get` (`GET /guardian/enrollments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianEnrollmentsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -353,7 +353,7 @@ impl<'a, C: crate::Mode> GuardianFactors<'a, C> {
 }
 /// Request builder for `guardian.factors.list` (`GET /guardian/factors`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -408,7 +408,7 @@ impl<'a, C: crate::Mode> GuardianFactorsListRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.set` (`PUT /guardian/factors/{name}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     name: crate::types::GuardianFactorNameEnum,
@@ -541,7 +541,7 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettings<'a, C> {
 }
 /// Request builder for `guardian.factors.duo.settings.get` (`GET /guardian/factors/duo/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsDuoSettingsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -608,7 +608,7 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsGetRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.duo.settings.set` (`PUT /guardian/factors/duo/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsDuoSettingsSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
@@ -692,7 +692,7 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsSetRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.duo.settings.update` (`PATCH /guardian/factors/duo/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsDuoSettingsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
@@ -885,7 +885,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhone<'a, C> {
 }
 /// Request builder for `guardian.factors.phone.get_message_types` (`GET /guardian/factors/phone/message-types`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPhoneGetMessageTypesRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -952,7 +952,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetMessageTypesRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.phone.get_selected_provider` (`GET /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPhoneGetSelectedProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1019,7 +1019,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetSelectedProviderRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.phone.get_templates` (`GET /guardian/factors/phone/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPhoneGetTemplatesRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1086,7 +1086,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTemplatesRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.phone.get_twilio_provider` (`GET /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPhoneGetTwilioProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1153,7 +1153,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTwilioProviderRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.phone.set_message_types` (`PUT /guardian/factors/phone/message-types`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPhoneSetMessageTypesRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorPhoneMessageTypesRequestContent>,
@@ -1237,7 +1237,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetMessageTypesRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.phone.set_provider` (`PUT /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPhoneSetProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
@@ -1321,7 +1321,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetProviderRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.phone.set_templates` (`PUT /guardian/factors/phone/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPhoneSetTemplatesRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
@@ -1405,7 +1405,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetTemplatesRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.phone.set_twilio_provider` (`PUT /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPhoneSetTwilioProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
@@ -1661,7 +1661,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotification<'a, C> {
 }
 /// Request builder for `guardian.factors.push_notification.get_apns_provider` (`GET /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationGetApnsProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1728,7 +1728,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetApnsProviderRequest<'
 }
 /// Request builder for `guardian.factors.push_notification.get_selected_provider` (`GET /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationGetSelectedProviderRequest<
     'a,
     C = crate::Client,
@@ -1803,7 +1803,7 @@ impl<
 }
 /// Request builder for `guardian.factors.push_notification.get_sns_provider` (`GET /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationGetSnsProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1870,7 +1870,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetSnsProviderRequest<'a
 }
 /// Request builder for `guardian.factors.push_notification.set_apns_provider` (`PUT /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationSetApnsProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<
@@ -1958,7 +1958,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetApnsProviderRequest<'
 }
 /// Request builder for `guardian.factors.push_notification.set_fcm_provider` (`PUT /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationSetFcmProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<
@@ -2046,7 +2046,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmProviderRequest<'a
 }
 /// Request builder for `guardian.factors.push_notification.set_fcmv1_provider` (`PUT /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationSetFcmv1ProviderRequest<
     'a,
     C = crate::Client,
@@ -2137,7 +2137,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<
 }
 /// Request builder for `guardian.factors.push_notification.set_provider` (`PUT /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationSetProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderPushNotificationRequestContent>,
@@ -2223,7 +2223,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetProviderRequest<'a, C
 }
 /// Request builder for `guardian.factors.push_notification.set_sns_provider` (`PUT /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationSetSnsProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<
@@ -2311,7 +2311,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetSnsProviderRequest<'a
 }
 /// Request builder for `guardian.factors.push_notification.update_apns_provider` (`PATCH /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationUpdateApnsProviderRequest<
     'a,
     C = crate::Client,
@@ -2407,7 +2407,7 @@ impl<
 }
 /// Request builder for `guardian.factors.push_notification.update_fcm_provider` (`PATCH /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationUpdateFcmProviderRequest<
     'a,
     C = crate::Client,
@@ -2500,7 +2500,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationUpdateFcmProviderRequest
 }
 /// Request builder for `guardian.factors.push_notification.update_fcmv1_provider` (`PATCH /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<
     'a,
     C = crate::Client,
@@ -2596,7 +2596,7 @@ impl<
 }
 /// Request builder for `guardian.factors.push_notification.update_sns_provider` (`PATCH /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsPushNotificationUpdateSnsProviderRequest<
     'a,
     C = crate::Client,
@@ -2771,7 +2771,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSms<'a, C> {
 }
 /// Request builder for `guardian.factors.sms.get_selected_provider` (`GET /guardian/factors/sms/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsSmsGetSelectedProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -2838,7 +2838,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetSelectedProviderRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.sms.get_templates` (`GET /guardian/factors/sms/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsSmsGetTemplatesRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -2911,7 +2911,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetTemplatesRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.sms.get_twilio_provider` (`GET /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsSmsGetTwilioProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -2978,7 +2978,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetTwilioProviderRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.sms.set_provider` (`PUT /guardian/factors/sms/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsSmsSetProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
@@ -3062,7 +3062,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetProviderRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.sms.set_templates` (`PUT /guardian/factors/sms/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsSmsSetTemplatesRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
@@ -3146,7 +3146,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetTemplatesRequest<'a, C> {
 }
 /// Request builder for `guardian.factors.sms.set_twilio_provider` (`PUT /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianFactorsSmsSetTwilioProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
@@ -3260,7 +3260,7 @@ impl<'a, C: crate::Mode> GuardianPolicies<'a, C> {
 }
 /// Request builder for `guardian.policies.list` (`GET /guardian/policies`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianPoliciesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -3318,7 +3318,7 @@ impl<'a, C: crate::Mode> GuardianPoliciesListRequest<'a, C> {
 }
 /// Request builder for `guardian.policies.set` (`PUT /guardian/policies`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct GuardianPoliciesSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianPoliciesRequestContent>,

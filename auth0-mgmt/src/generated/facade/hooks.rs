@@ -96,7 +96,7 @@ impl<'a, C: crate::Mode> Hooks<'a, C> {
 }
 /// Request builder for `hooks.create` (`POST /hooks`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct HooksCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateHookRequestContent>,
@@ -162,7 +162,7 @@ impl<'a, C: crate::Mode> HooksCreateRequest<'a, C> {
 }
 /// Request builder for `hooks.delete` (`DELETE /hooks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct HooksDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -211,7 +211,7 @@ impl<'a, C: crate::Mode> HooksDeleteRequest<'a, C> {
 }
 /// Request builder for `hooks.get` (`GET /hooks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct HooksGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -269,7 +269,7 @@ impl<'a, C: crate::Mode> HooksGetRequest<'a, C> {
 }
 /// Request builder for `hooks.list` (`GET /hooks`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct HooksListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     enabled: Option<bool>,
@@ -494,7 +494,7 @@ impl<'a, C: crate::Mode> HooksListRequest<'a, C> {
 }
 /// Request builder for `hooks.update` (`PATCH /hooks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct HooksUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -620,7 +620,7 @@ impl<'a, C: crate::Mode> HooksSecrets<'a, C> {
 }
 /// Request builder for `hooks.secrets.create` (`POST /hooks/{id}/secrets`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct HooksSecretsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -701,7 +701,7 @@ impl<'a, C: crate::Mode> HooksSecretsCreateRequest<'a, C> {
 }
 /// Request builder for `hooks.secrets.delete` (`DELETE /hooks/{id}/secrets`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct HooksSecretsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -767,7 +767,7 @@ impl<'a, C: crate::Mode> HooksSecretsDeleteRequest<'a, C> {
 }
 /// Request builder for `hooks.secrets.get` (`GET /hooks/{id}/secrets`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct HooksSecretsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -837,7 +837,7 @@ impl<'a, C: crate::Mode> HooksSecretsGetRequest<'a, C> {
 }
 /// Request builder for `hooks.secrets.update` (`PATCH /hooks/{id}/secrets`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct HooksSecretsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -57,7 +57,7 @@ impl<'a, C: crate::Mode> Jobs<'a, C> {
 }
 /// Request builder for `jobs.get` (`GET /jobs/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct JobsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -133,7 +133,7 @@ impl<'a, C: crate::Mode> JobsErrors<'a, C> {
 }
 /// Request builder for `jobs.errors.get` (`GET /jobs/{id}/errors`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct JobsErrorsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -214,7 +214,7 @@ impl<'a, C: crate::Mode> JobsUsersExports<'a, C> {
 }
 /// Request builder for `jobs.users_exports.create` (`POST /jobs/users-exports`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct JobsUsersExportsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateExportUsersRequestContent>,
@@ -321,7 +321,7 @@ impl<'a, C: crate::Mode> JobsVerificationEmail<'a, C> {
 }
 /// Request builder for `jobs.verification_email.create` (`POST /jobs/verification-email`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct JobsVerificationEmailCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,

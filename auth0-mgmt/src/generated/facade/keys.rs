@@ -80,7 +80,7 @@ impl<'a, C: crate::Mode> KeysCustomSigning<'a, C> {
 }
 /// Request builder for `keys.custom_signing.delete` (`DELETE /keys/custom-signing`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysCustomSigningDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -127,7 +127,7 @@ impl<'a, C: crate::Mode> KeysCustomSigningDeleteRequest<'a, C> {
 }
 /// Request builder for `keys.custom_signing.get` (`GET /keys/custom-signing`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysCustomSigningGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -185,7 +185,7 @@ impl<'a, C: crate::Mode> KeysCustomSigningGetRequest<'a, C> {
 }
 /// Request builder for `keys.custom_signing.set` (`PUT /keys/custom-signing`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysCustomSigningSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetCustomSigningKeysRequestContent>,
@@ -356,7 +356,7 @@ impl<'a, C: crate::Mode> KeysEncryption<'a, C> {
 }
 /// Request builder for `keys.encryption.create` (`POST /keys/encryption`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysEncryptionCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateEncryptionKeyRequestContent>,
@@ -425,7 +425,7 @@ impl<'a, C: crate::Mode> KeysEncryptionCreateRequest<'a, C> {
 }
 /// Request builder for `keys.encryption.create_public_wrapping_key` (`POST /keys/encryption/{kid}/wrapping-key`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysEncryptionCreatePublicWrappingKeyRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     kid: String,
@@ -498,7 +498,7 @@ impl<'a, C: crate::Mode> KeysEncryptionCreatePublicWrappingKeyRequest<'a, C> {
 }
 /// Request builder for `keys.encryption.delete` (`DELETE /keys/encryption/{kid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysEncryptionDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     kid: String,
@@ -547,7 +547,7 @@ impl<'a, C: crate::Mode> KeysEncryptionDeleteRequest<'a, C> {
 }
 /// Request builder for `keys.encryption.get` (`GET /keys/encryption/{kid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysEncryptionGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     kid: String,
@@ -601,7 +601,7 @@ impl<'a, C: crate::Mode> KeysEncryptionGetRequest<'a, C> {
 }
 /// Request builder for `keys.encryption.import` (`POST /keys/encryption/{kid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysEncryptionImportRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     kid: String,
@@ -672,7 +672,7 @@ impl<'a, C: crate::Mode> KeysEncryptionImportRequest<'a, C> {
 }
 /// Request builder for `keys.encryption.list` (`GET /keys/encryption`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysEncryptionListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     include_totals: Option<bool>,
@@ -874,7 +874,7 @@ impl<'a, C: crate::Mode> KeysEncryptionListRequest<'a, C> {
 }
 /// Request builder for `keys.encryption.rekey` (`POST /keys/encryption/rekey`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysEncryptionRekeyRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -974,7 +974,7 @@ impl<'a, C: crate::Mode> KeysSigning<'a, C> {
 }
 /// Request builder for `keys.signing.get` (`GET /keys/signing/{kid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysSigningGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     kid: String,
@@ -1025,7 +1025,7 @@ impl<'a, C: crate::Mode> KeysSigningGetRequest<'a, C> {
 }
 /// Request builder for `keys.signing.list` (`GET /keys/signing`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysSigningListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -1080,7 +1080,7 @@ impl<'a, C: crate::Mode> KeysSigningListRequest<'a, C> {
 }
 /// Request builder for `keys.signing.revoke` (`PUT /keys/signing/{kid}/revoke`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysSigningRevokeRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     kid: String,
@@ -1137,7 +1137,7 @@ impl<'a, C: crate::Mode> KeysSigningRevokeRequest<'a, C> {
 }
 /// Request builder for `keys.signing.rotate` (`POST /keys/signing/rotate`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct KeysSigningRotateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,

@@ -83,7 +83,7 @@ impl<'a, C: crate::Mode> LogStreams<'a, C> {
 }
 /// Request builder for `log_streams.create` (`POST /log-streams`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct LogStreamsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateLogStreamRequestContent>,
@@ -155,7 +155,7 @@ impl<'a, C: crate::Mode> LogStreamsCreateRequest<'a, C> {
 }
 /// Request builder for `log_streams.delete` (`DELETE /log-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct LogStreamsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -204,7 +204,7 @@ impl<'a, C: crate::Mode> LogStreamsDeleteRequest<'a, C> {
 }
 /// Request builder for `log_streams.get` (`GET /log-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct LogStreamsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -261,7 +261,7 @@ impl<'a, C: crate::Mode> LogStreamsGetRequest<'a, C> {
 }
 /// Request builder for `log_streams.list` (`GET /log-streams`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct LogStreamsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -321,7 +321,7 @@ impl<'a, C: crate::Mode> LogStreamsListRequest<'a, C> {
 }
 /// Request builder for `log_streams.update` (`PATCH /log-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct LogStreamsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

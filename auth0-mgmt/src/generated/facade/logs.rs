@@ -55,7 +55,7 @@ impl<'a, C: crate::Mode> Logs<'a, C> {
 }
 /// Request builder for `logs.get` (`GET /logs/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct LogsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -106,7 +106,7 @@ impl<'a, C: crate::Mode> LogsGetRequest<'a, C> {
 }
 /// Request builder for `logs.list` (`GET /logs`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct LogsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     fields: Option<String>,

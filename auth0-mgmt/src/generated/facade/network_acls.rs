@@ -99,7 +99,7 @@ impl<'a, C: crate::Mode> NetworkAcls<'a, C> {
 }
 /// Request builder for `network_acls.create` (`POST /network-acls`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct NetworkAclsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetNetworkAclRequestContent>,
@@ -171,7 +171,7 @@ impl<'a, C: crate::Mode> NetworkAclsCreateRequest<'a, C> {
 }
 /// Request builder for `network_acls.delete` (`DELETE /network-acls/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct NetworkAclsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -220,7 +220,7 @@ impl<'a, C: crate::Mode> NetworkAclsDeleteRequest<'a, C> {
 }
 /// Request builder for `network_acls.get` (`GET /network-acls/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct NetworkAclsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -277,7 +277,7 @@ impl<'a, C: crate::Mode> NetworkAclsGetRequest<'a, C> {
 }
 /// Request builder for `network_acls.list` (`GET /network-acls`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct NetworkAclsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     include_totals: Option<bool>,
@@ -487,7 +487,7 @@ impl<'a, C: crate::Mode> NetworkAclsListRequest<'a, C> {
 }
 /// Request builder for `network_acls.set` (`PUT /network-acls/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct NetworkAclsSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -561,7 +561,7 @@ impl<'a, C: crate::Mode> NetworkAclsSetRequest<'a, C> {
 }
 /// Request builder for `network_acls.update` (`PATCH /network-acls/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct NetworkAclsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

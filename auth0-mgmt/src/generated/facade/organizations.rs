@@ -146,7 +146,7 @@ impl<'a, C: crate::Mode> Organizations<'a, C> {
 }
 /// Request builder for `organizations.create` (`POST /organizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateOrganizationRequestContent>,
@@ -221,7 +221,7 @@ impl<'a, C: crate::Mode> OrganizationsCreateRequest<'a, C> {
 }
 /// Request builder for `organizations.delete` (`DELETE /organizations/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -270,7 +270,7 @@ impl<'a, C: crate::Mode> OrganizationsDeleteRequest<'a, C> {
 }
 /// Request builder for `organizations.get` (`GET /organizations/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -321,7 +321,7 @@ impl<'a, C: crate::Mode> OrganizationsGetRequest<'a, C> {
 }
 /// Request builder for `organizations.get_by_name` (`GET /organizations/name/{name}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsGetByNameRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     name: String,
@@ -372,7 +372,7 @@ impl<'a, C: crate::Mode> OrganizationsGetByNameRequest<'a, C> {
 }
 /// Request builder for `organizations.list` (`GET /organizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -705,7 +705,7 @@ impl<'a, C: crate::Mode> OrganizationsListRequest<'a, C> {
 }
 /// Request builder for `organizations.update` (`PATCH /organizations/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -834,7 +834,7 @@ impl<'a, C: crate::Mode> OrganizationsClientGrants<'a, C> {
 }
 /// Request builder for `organizations.client_grants.create` (`POST /organizations/{id}/client-grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsClientGrantsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -917,7 +917,7 @@ impl<'a, C: crate::Mode> OrganizationsClientGrantsCreateRequest<'a, C> {
 }
 /// Request builder for `organizations.client_grants.delete` (`DELETE /organizations/{id}/client-grants/{grant_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsClientGrantsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -981,7 +981,7 @@ impl<'a, C: crate::Mode> OrganizationsClientGrantsDeleteRequest<'a, C> {
 }
 /// Request builder for `organizations.client_grants.list` (`GET /organizations/{id}/client-grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsClientGrantsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1336,7 +1336,7 @@ impl<'a, C: crate::Mode> OrganizationsConnections<'a, C> {
 }
 /// Request builder for `organizations.connections.create` (`POST /organizations/{id}/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsConnectionsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1419,7 +1419,7 @@ impl<'a, C: crate::Mode> OrganizationsConnectionsCreateRequest<'a, C> {
 }
 /// Request builder for `organizations.connections.delete` (`DELETE /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsConnectionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1487,7 +1487,7 @@ impl<'a, C: crate::Mode> OrganizationsConnectionsDeleteRequest<'a, C> {
 }
 /// Request builder for `organizations.connections.get` (`GET /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsConnectionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1555,7 +1555,7 @@ impl<'a, C: crate::Mode> OrganizationsConnectionsGetRequest<'a, C> {
 }
 /// Request builder for `organizations.connections.list` (`GET /organizations/{id}/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsConnectionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1800,7 +1800,7 @@ impl<'a, C: crate::Mode> OrganizationsConnectionsListRequest<'a, C> {
 }
 /// Request builder for `organizations.connections.update` (`PATCH /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsConnectionsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2002,7 +2002,7 @@ impl<'a, C: crate::Mode> OrganizationsDiscoveryDomains<'a, C> {
 }
 /// Request builder for `organizations.discovery_domains.create` (`POST /organizations/{id}/discovery-domains`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsDiscoveryDomainsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2085,7 +2085,7 @@ impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsCreateRequest<'a, C> {
 }
 /// Request builder for `organizations.discovery_domains.delete` (`DELETE /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsDiscoveryDomainsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2156,7 +2156,7 @@ impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsDeleteRequest<'a, C> {
 }
 /// Request builder for `organizations.discovery_domains.get` (`GET /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsDiscoveryDomainsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2235,7 +2235,7 @@ impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsGetRequest<'a, C> {
 }
 /// Request builder for `organizations.discovery_domains.get_by_name` (`GET /organizations/{id}/discovery-domains/name/{discovery_domain}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsDiscoveryDomainsGetByNameRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2311,7 +2311,7 @@ impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsGetByNameRequest<'a, C> {
 }
 /// Request builder for `organizations.discovery_domains.list` (`GET /organizations/{id}/discovery-domains`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsDiscoveryDomainsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2505,7 +2505,7 @@ impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsListRequest<'a, C> {
 }
 /// Request builder for `organizations.discovery_domains.update` (`PATCH /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsDiscoveryDomainsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2695,7 +2695,7 @@ impl<'a, C: crate::Mode> OrganizationsEnabledConnections<'a, C> {
 }
 /// Request builder for `organizations.enabled_connections.add` (`POST /organizations/{id}/enabled_connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsEnabledConnectionsAddRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2778,7 +2778,7 @@ impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsAddRequest<'a, C> {
 }
 /// Request builder for `organizations.enabled_connections.delete` (`DELETE /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsEnabledConnectionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2849,7 +2849,7 @@ impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsDeleteRequest<'a, C> {
 }
 /// Request builder for `organizations.enabled_connections.get` (`GET /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsEnabledConnectionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2928,7 +2928,7 @@ impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsGetRequest<'a, C> {
 }
 /// Request builder for `organizations.enabled_connections.list` (`GET /organizations/{id}/enabled_connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsEnabledConnectionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3158,7 +3158,7 @@ impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsListRequest<'a, C> {
 }
 /// Request builder for `organizations.enabled_connections.update` (`PATCH /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsEnabledConnectionsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3285,7 +3285,7 @@ impl<'a, C: crate::Mode> OrganizationsGroups<'a, C> {
 }
 /// Request builder for `organizations.groups.list` (`GET /organizations/{organization_id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsGroupsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     organization_id: String,
@@ -3517,7 +3517,7 @@ impl<'a, C: crate::Mode> OrganizationsGroupsRoles<'a, C> {
 }
 /// Request builder for `organizations.groups.roles.create` (`POST /organizations/{organization_id}/groups/{group_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsGroupsRolesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     organization_id: String,
@@ -3606,7 +3606,7 @@ impl<'a, C: crate::Mode> OrganizationsGroupsRolesCreateRequest<'a, C> {
 }
 /// Request builder for `organizations.groups.roles.delete` (`DELETE /organizations/{organization_id}/groups/{group_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsGroupsRolesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     organization_id: String,
@@ -3695,7 +3695,7 @@ impl<'a, C: crate::Mode> OrganizationsGroupsRolesDeleteRequest<'a, C> {
 }
 /// Request builder for `organizations.groups.roles.list` (`GET /organizations/{organization_id}/groups/{group_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsGroupsRolesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     organization_id: String,
@@ -3958,7 +3958,7 @@ impl<'a, C: crate::Mode> OrganizationsInvitations<'a, C> {
 }
 /// Request builder for `organizations.invitations.create` (`POST /organizations/{id}/invitations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsInvitationsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4056,7 +4056,7 @@ impl<'a, C: crate::Mode> OrganizationsInvitationsCreateRequest<'a, C> {
 }
 /// Request builder for `organizations.invitations.delete` (`DELETE /organizations/{id}/invitations/{invitation_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsInvitationsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4124,7 +4124,7 @@ impl<'a, C: crate::Mode> OrganizationsInvitationsDeleteRequest<'a, C> {
 }
 /// Request builder for `organizations.invitations.get` (`GET /organizations/{id}/invitations/{invitation_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsInvitationsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4215,7 +4215,7 @@ impl<'a, C: crate::Mode> OrganizationsInvitationsGetRequest<'a, C> {
 }
 /// Request builder for `organizations.invitations.list` (`GET /organizations/{id}/invitations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsInvitationsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4539,7 +4539,7 @@ impl<'a, C: crate::Mode> OrganizationsMembers<'a, C> {
 }
 /// Request builder for `organizations.members.create` (`POST /organizations/{id}/members`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsMembersCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4610,7 +4610,7 @@ impl<'a, C: crate::Mode> OrganizationsMembersCreateRequest<'a, C> {
 }
 /// Request builder for `organizations.members.delete` (`DELETE /organizations/{id}/members`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsMembersDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4681,7 +4681,7 @@ impl<'a, C: crate::Mode> OrganizationsMembersDeleteRequest<'a, C> {
 }
 /// Request builder for `organizations.members.list` (`GET /organizations/{id}/members`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsMembersListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -5071,7 +5071,7 @@ impl<'a, C: crate::Mode> OrganizationsMembersEffectiveRoles<'a, C> {
 }
 /// Request builder for `organizations.members.effective_roles.list` (`GET /organizations/{id}/members/{user_id}/effective-roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsMembersEffectiveRolesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -5307,7 +5307,7 @@ impl<'a, C: crate::Mode> OrganizationsMembersEffectiveRolesSourcesGroups<'a, C> 
 }
 /// Request builder for `organizations.members.effective_roles.sources.groups.list` (`GET /organizations/{id}/members/{user_id}/effective-roles/sources/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<
     'a,
     C = crate::Client,
@@ -5578,7 +5578,7 @@ impl<'a, C: crate::Mode> OrganizationsMembersRoles<'a, C> {
 }
 /// Request builder for `organizations.members.roles.assign` (`POST /organizations/{id}/members/{user_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsMembersRolesAssignRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -5663,7 +5663,7 @@ impl<'a, C: crate::Mode> OrganizationsMembersRolesAssignRequest<'a, C> {
 }
 /// Request builder for `organizations.members.roles.delete` (`DELETE /organizations/{id}/members/{user_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsMembersRolesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -5748,7 +5748,7 @@ impl<'a, C: crate::Mode> OrganizationsMembersRolesDeleteRequest<'a, C> {
 }
 /// Request builder for `organizations.members.roles.list` (`GET /organizations/{id}/members/{user_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct OrganizationsMembersRolesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

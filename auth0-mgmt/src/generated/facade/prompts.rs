@@ -64,7 +64,7 @@ impl<'a, C: crate::Mode> Prompts<'a, C> {
 }
 /// Request builder for `prompts.get_settings` (`GET /prompts`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsGetSettingsRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -119,7 +119,7 @@ impl<'a, C: crate::Mode> PromptsGetSettingsRequest<'a, C> {
 }
 /// Request builder for `prompts.update_settings` (`PATCH /prompts`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsUpdateSettingsRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateSettingsRequestContent>,
@@ -233,7 +233,7 @@ impl<'a, C: crate::Mode> PromptsCustomText<'a, C> {
 }
 /// Request builder for `prompts.custom_text.get` (`GET /prompts/{prompt}/custom-text/{language}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsCustomTextGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     prompt: crate::types::PromptGroupNameEnum,
@@ -314,7 +314,7 @@ impl<'a, C: crate::Mode> PromptsCustomTextGetRequest<'a, C> {
 }
 /// Request builder for `prompts.custom_text.set` (`PUT /prompts/{prompt}/custom-text/{language}`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsCustomTextSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     prompt: crate::types::PromptGroupNameEnum,
@@ -448,7 +448,7 @@ impl<'a, C: crate::Mode> PromptsPartials<'a, C> {
 }
 /// Request builder for `prompts.partials.get` (`GET /prompts/{prompt}/partials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsPartialsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     prompt: crate::types::PartialGroupsEnum,
@@ -516,7 +516,7 @@ impl<'a, C: crate::Mode> PromptsPartialsGetRequest<'a, C> {
 }
 /// Request builder for `prompts.partials.set` (`PUT /prompts/{prompt}/partials`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsPartialsSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     prompt: crate::types::PartialGroupsEnum,
@@ -670,7 +670,7 @@ impl<'a, C: crate::Mode> PromptsRendering<'a, C> {
 }
 /// Request builder for `prompts.rendering.bulk_update` (`PATCH /prompts/rendering`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsRenderingBulkUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::BulkUpdateAculRequestContent>,
@@ -747,7 +747,7 @@ impl<'a, C: crate::Mode> PromptsRenderingBulkUpdateRequest<'a, C> {
 }
 /// Request builder for `prompts.rendering.get` (`GET /prompts/{prompt}/screen/{screen}/rendering`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsRenderingGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     prompt: crate::types::PromptGroupNameEnum,
@@ -814,7 +814,7 @@ impl<'a, C: crate::Mode> PromptsRenderingGetRequest<'a, C> {
 }
 /// Request builder for `prompts.rendering.list` (`GET /prompts/rendering`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsRenderingListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     fields: Option<String>,
@@ -1071,7 +1071,7 @@ impl<'a, C: crate::Mode> PromptsRenderingListRequest<'a, C> {
 }
 /// Request builder for `prompts.rendering.update` (`PATCH /prompts/{prompt}/screen/{screen}/rendering`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct PromptsRenderingUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     prompt: crate::types::PromptGroupNameEnum,

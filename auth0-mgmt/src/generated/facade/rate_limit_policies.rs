@@ -94,7 +94,7 @@ impl<'a, C: crate::Mode> RateLimitPolicies<'a, C> {
 }
 /// Request builder for `rate_limit_policies.create` (`POST /rate-limit-policies`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RateLimitPoliciesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateRateLimitPolicyRequestContent>,
@@ -163,7 +163,7 @@ impl<'a, C: crate::Mode> RateLimitPoliciesCreateRequest<'a, C> {
 }
 /// Request builder for `rate_limit_policies.delete` (`DELETE /rate-limit-policies/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RateLimitPoliciesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -212,7 +212,7 @@ impl<'a, C: crate::Mode> RateLimitPoliciesDeleteRequest<'a, C> {
 }
 /// Request builder for `rate_limit_policies.get` (`GET /rate-limit-policies/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RateLimitPoliciesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -266,7 +266,7 @@ impl<'a, C: crate::Mode> RateLimitPoliciesGetRequest<'a, C> {
 }
 /// Request builder for `rate_limit_policies.list` (`GET /rate-limit-policies`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RateLimitPoliciesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     consumer: Option<crate::types::RateLimitPolicyConsumerEnum>,
@@ -477,7 +477,7 @@ impl<'a, C: crate::Mode> RateLimitPoliciesListRequest<'a, C> {
 }
 /// Request builder for `rate_limit_policies.update` (`PATCH /rate-limit-policies/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RateLimitPoliciesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

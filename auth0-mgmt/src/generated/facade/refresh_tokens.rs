@@ -89,7 +89,7 @@ impl<'a, C: crate::Mode> RefreshTokens<'a, C> {
 }
 /// Request builder for `refresh_tokens.delete` (`DELETE /refresh-tokens/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RefreshTokensDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -140,7 +140,7 @@ impl<'a, C: crate::Mode> RefreshTokensDeleteRequest<'a, C> {
 }
 /// Request builder for `refresh_tokens.get` (`GET /refresh-tokens/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RefreshTokensGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -197,7 +197,7 @@ impl<'a, C: crate::Mode> RefreshTokensGetRequest<'a, C> {
 }
 /// Request builder for `refresh_tokens.list` (`GET /refresh-tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RefreshTokensListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     client_id: Option<String>,
@@ -420,7 +420,7 @@ impl<'a, C: crate::Mode> RefreshTokensListRequest<'a, C> {
 }
 /// Request builder for `refresh_tokens.revoke` (`POST /refresh-tokens/revoke`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RefreshTokensRevokeRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::RevokeRefreshTokensRequestContent>,
@@ -486,7 +486,7 @@ impl<'a, C: crate::Mode> RefreshTokensRevokeRequest<'a, C> {
 }
 /// Request builder for `refresh_tokens.update` (`PATCH /refresh-tokens/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RefreshTokensUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -89,7 +89,7 @@ impl<'a, C: crate::Mode> ResourceServers<'a, C> {
 }
 /// Request builder for `resource_servers.create` (`POST /resource-servers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ResourceServersCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateResourceServerRequestContent>,
@@ -158,7 +158,7 @@ impl<'a, C: crate::Mode> ResourceServersCreateRequest<'a, C> {
 }
 /// Request builder for `resource_servers.delete` (`DELETE /resource-servers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ResourceServersDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -207,7 +207,7 @@ impl<'a, C: crate::Mode> ResourceServersDeleteRequest<'a, C> {
 }
 /// Request builder for `resource_servers.get` (`GET /resource-servers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ResourceServersGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -268,7 +268,7 @@ impl<'a, C: crate::Mode> ResourceServersGetRequest<'a, C> {
 }
 /// Request builder for `resource_servers.list` (`GET /resource-servers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ResourceServersListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     identifiers: Option<::std::vec::Vec<::std::string::String>>,
@@ -499,7 +499,7 @@ impl<'a, C: crate::Mode> ResourceServersListRequest<'a, C> {
 }
 /// Request builder for `resource_servers.update` (`PATCH /resource-servers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct ResourceServersUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -65,7 +65,7 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettings<'a, C> {
 }
 /// Request builder for `risk_assessments.settings.get` (`GET /risk-assessments/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RiskAssessmentsSettingsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -125,7 +125,7 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsGetRequest<'a, C> {
 }
 /// Request builder for `risk_assessments.settings.update` (`PATCH /risk-assessments/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RiskAssessmentsSettingsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorRequestContent>,
@@ -232,7 +232,7 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDevice<'a, C> {
 }
 /// Request builder for `risk_assessments.settings.new_device.get` (`GET /risk-assessments/settings/new-device`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RiskAssessmentsSettingsNewDeviceGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -299,7 +299,7 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDeviceGetRequest<'a, C> {
 }
 /// Request builder for `risk_assessments.settings.new_device.update` (`PATCH /risk-assessments/settings/new-device`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RiskAssessmentsSettingsNewDeviceUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateRiskAssessmentsSettingsNewDeviceRequestContent>,

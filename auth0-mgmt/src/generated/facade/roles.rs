@@ -101,7 +101,7 @@ impl<'a, C: crate::Mode> Roles<'a, C> {
 }
 /// Request builder for `roles.create` (`POST /roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateRoleRequestContent>,
@@ -167,7 +167,7 @@ impl<'a, C: crate::Mode> RolesCreateRequest<'a, C> {
 }
 /// Request builder for `roles.delete` (`DELETE /roles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -218,7 +218,7 @@ impl<'a, C: crate::Mode> RolesDeleteRequest<'a, C> {
 }
 /// Request builder for `roles.get` (`GET /roles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -269,7 +269,7 @@ impl<'a, C: crate::Mode> RolesGetRequest<'a, C> {
 }
 /// Request builder for `roles.list` (`GET /roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     include_totals: Option<bool>,
@@ -475,7 +475,7 @@ impl<'a, C: crate::Mode> RolesListRequest<'a, C> {
 }
 /// Request builder for `roles.update` (`PATCH /roles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -590,7 +590,7 @@ impl<'a, C: crate::Mode> RolesGroups<'a, C> {
 }
 /// Request builder for `roles.groups.create` (`POST /roles/{id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesGroupsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -656,7 +656,7 @@ impl<'a, C: crate::Mode> RolesGroupsCreateRequest<'a, C> {
 }
 /// Request builder for `roles.groups.delete` (`DELETE /roles/{id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesGroupsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -722,7 +722,7 @@ impl<'a, C: crate::Mode> RolesGroupsDeleteRequest<'a, C> {
 }
 /// Request builder for `roles.groups.get` (`GET /roles/{id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesGroupsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -928,7 +928,7 @@ impl<'a, C: crate::Mode> RolesPermissions<'a, C> {
 }
 /// Request builder for `roles.permissions.add` (`POST /roles/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesPermissionsAddRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -996,7 +996,7 @@ impl<'a, C: crate::Mode> RolesPermissionsAddRequest<'a, C> {
 }
 /// Request builder for `roles.permissions.delete` (`DELETE /roles/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesPermissionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1064,7 +1064,7 @@ impl<'a, C: crate::Mode> RolesPermissionsDeleteRequest<'a, C> {
 }
 /// Request builder for `roles.permissions.list` (`GET /roles/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesPermissionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1321,7 +1321,7 @@ impl<'a, C: crate::Mode> RolesUsers<'a, C> {
 }
 /// Request builder for `roles.users.assign` (`POST /roles/{id}/users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesUsersAssignRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1389,7 +1389,7 @@ impl<'a, C: crate::Mode> RolesUsersAssignRequest<'a, C> {
 }
 /// Request builder for `roles.users.list` (`GET /roles/{id}/users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RolesUsersListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

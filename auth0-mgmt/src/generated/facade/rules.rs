@@ -91,7 +91,7 @@ impl<'a, C: crate::Mode> Rules<'a, C> {
 }
 /// Request builder for `rules.create` (`POST /rules`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RulesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateRuleRequestContent>,
@@ -157,7 +157,7 @@ impl<'a, C: crate::Mode> RulesCreateRequest<'a, C> {
 }
 /// Request builder for `rules.delete` (`DELETE /rules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RulesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -206,7 +206,7 @@ impl<'a, C: crate::Mode> RulesDeleteRequest<'a, C> {
 }
 /// Request builder for `rules.get` (`GET /rules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RulesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -279,7 +279,7 @@ impl<'a, C: crate::Mode> RulesGetRequest<'a, C> {
 }
 /// Request builder for `rules.list` (`GET /rules`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RulesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     enabled: Option<bool>,
@@ -501,7 +501,7 @@ impl<'a, C: crate::Mode> RulesListRequest<'a, C> {
 }
 /// Request builder for `rules.update` (`PATCH /rules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RulesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -59,7 +59,7 @@ impl<'a, C: crate::Mode> RulesConfigs<'a, C> {
 }
 /// Request builder for `rules_configs.delete` (`DELETE /rules-configs/{key}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RulesConfigsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     key: String,
@@ -108,7 +108,7 @@ impl<'a, C: crate::Mode> RulesConfigsDeleteRequest<'a, C> {
 }
 /// Request builder for `rules_configs.list` (`GET /rules-configs`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RulesConfigsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -163,7 +163,7 @@ impl<'a, C: crate::Mode> RulesConfigsListRequest<'a, C> {
 }
 /// Request builder for `rules_configs.set` (`PUT /rules-configs/{key}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct RulesConfigsSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     key: String,

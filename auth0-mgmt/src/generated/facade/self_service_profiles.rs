@@ -110,7 +110,7 @@ impl<'a, C: crate::Mode> SelfServiceProfiles<'a, C> {
 }
 /// Request builder for `self_service_profiles.create` (`POST /self-service-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SelfServiceProfilesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateSelfServiceProfileRequestContent>,
@@ -182,7 +182,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCreateRequest<'a, C> {
 }
 /// Request builder for `self_service_profiles.delete` (`DELETE /self-service-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SelfServiceProfilesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -236,7 +236,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesDeleteRequest<'a, C> {
 }
 /// Request builder for `self_service_profiles.get` (`GET /self-service-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SelfServiceProfilesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -293,7 +293,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesGetRequest<'a, C> {
 }
 /// Request builder for `self_service_profiles.list` (`GET /self-service-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SelfServiceProfilesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     include_totals: Option<bool>,
@@ -505,7 +505,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesListRequest<'a, C> {
 }
 /// Request builder for `self_service_profiles.update` (`PATCH /self-service-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SelfServiceProfilesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -625,7 +625,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCustomText<'a, C> {
 }
 /// Request builder for `self_service_profiles.custom_text.list` (`GET /self-service-profiles/{id}/custom-text/{language}/{page}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SelfServiceProfilesCustomTextListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -724,7 +724,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCustomTextListRequest<'a, C> {
 }
 /// Request builder for `self_service_profiles.custom_text.set` (`PUT /self-service-profiles/{id}/custom-text/{language}/{page}`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SelfServiceProfilesCustomTextSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -898,7 +898,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicket<'a, C> {
 }
 /// Request builder for `self_service_profiles.sso_ticket.create` (`POST /self-service-profiles/{id}/sso-ticket`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SelfServiceProfilesSsoTicketCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1003,7 +1003,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicketCreateRequest<'a, C> {
 }
 /// Request builder for `self_service_profiles.sso_ticket.revoke` (`POST /self-service-profiles/{profileId}/sso-ticket/{id}/revoke`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SelfServiceProfilesSsoTicketRevokeRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     profile_id: String,

@@ -72,7 +72,7 @@ impl<'a, C: crate::Mode> Sessions<'a, C> {
 }
 /// Request builder for `sessions.delete` (`DELETE /sessions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SessionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -123,7 +123,7 @@ impl<'a, C: crate::Mode> SessionsDeleteRequest<'a, C> {
 }
 /// Request builder for `sessions.get` (`GET /sessions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SessionsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -180,7 +180,7 @@ impl<'a, C: crate::Mode> SessionsGetRequest<'a, C> {
 }
 /// Request builder for `sessions.revoke` (`POST /sessions/{id}/revoke`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SessionsRevokeRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -231,7 +231,7 @@ impl<'a, C: crate::Mode> SessionsRevokeRequest<'a, C> {
 }
 /// Request builder for `sessions.update` (`PATCH /sessions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SessionsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -47,7 +47,7 @@ impl<'a, C: crate::Mode> Stats<'a, C> {
 }
 /// Request builder for `stats.get_active_users_count` (`GET /stats/active-users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct StatsGetActiveUsersCountRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -94,7 +94,7 @@ impl<'a, C: crate::Mode> StatsGetActiveUsersCountRequest<'a, C> {
 }
 /// Request builder for `stats.get_daily` (`GET /stats/daily`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct StatsGetDailyRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,

@@ -52,7 +52,7 @@ impl<'a, C: crate::Mode> SupplementalSignals<'a, C> {
 }
 /// Request builder for `supplemental_signals.get` (`GET /supplemental-signals`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SupplementalSignalsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -110,7 +110,7 @@ impl<'a, C: crate::Mode> SupplementalSignalsGetRequest<'a, C> {
 }
 /// Request builder for `supplemental_signals.patch` (`PATCH /supplemental-signals`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct SupplementalSignalsPatchRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateSupplementalSignalsRequestContent>,

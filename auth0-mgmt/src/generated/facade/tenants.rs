@@ -61,7 +61,7 @@ impl<'a, C: crate::Mode> TenantsSettings<'a, C> {
 }
 /// Request builder for `tenants.settings.get` (`GET /tenants/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct TenantsSettingsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     fields: Option<String>,
@@ -134,7 +134,7 @@ impl<'a, C: crate::Mode> TenantsSettingsGetRequest<'a, C> {
 }
 /// Request builder for `tenants.settings.update` (`PATCH /tenants/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct TenantsSettingsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::UpdateTenantSettingsRequestContent>,

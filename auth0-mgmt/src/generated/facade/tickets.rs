@@ -49,7 +49,7 @@ impl<'a, C: crate::Mode> Tickets<'a, C> {
 }
 /// Request builder for `tickets.change_password` (`POST /tickets/password-change`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct TicketsChangePasswordRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,
@@ -135,7 +135,7 @@ impl<'a, C: crate::Mode> TicketsChangePasswordRequest<'a, C> {
 }
 /// Request builder for `tickets.verify_email` (`POST /tickets/email-verification`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct TicketsVerifyEmailRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,

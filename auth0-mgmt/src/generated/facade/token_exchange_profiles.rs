@@ -97,7 +97,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfiles<'a, C> {
 }
 /// Request builder for `token_exchange_profiles.create` (`POST /token-exchange-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct TokenExchangeProfilesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateTokenExchangeProfileRequestContent>,
@@ -177,7 +177,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesCreateRequest<'a, C> {
 }
 /// Request builder for `token_exchange_profiles.delete` (`DELETE /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct TokenExchangeProfilesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -235,7 +235,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesDeleteRequest<'a, C> {
 }
 /// Request builder for `token_exchange_profiles.get` (`GET /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct TokenExchangeProfilesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -295,7 +295,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesGetRequest<'a, C> {
 }
 /// Request builder for `token_exchange_profiles.list` (`GET /token-exchange-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct TokenExchangeProfilesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -479,7 +479,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesListRequest<'a, C> {
 }
 /// Request builder for `token_exchange_profiles.update` (`PATCH /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct TokenExchangeProfilesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

@@ -123,7 +123,7 @@ impl<'a, C: crate::Mode> UserAttributeProfiles<'a, C> {
 }
 /// Request builder for `user_attribute_profiles.create` (`POST /user-attribute-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserAttributeProfilesCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     body: Option<crate::types::CreateUserAttributeProfileRequestContent>,
@@ -200,7 +200,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesCreateRequest<'a, C> {
 }
 /// Request builder for `user_attribute_profiles.delete` (`DELETE /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserAttributeProfilesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -258,7 +258,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesDeleteRequest<'a, C> {
 }
 /// Request builder for `user_attribute_profiles.get` (`GET /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserAttributeProfilesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -315,7 +315,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesGetRequest<'a, C> {
 }
 /// Request builder for `user_attribute_profiles.get_template` (`GET /user-attribute-profiles/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserAttributeProfilesGetTemplateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -381,7 +381,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesGetTemplateRequest<'a, C> {
 }
 /// Request builder for `user_attribute_profiles.list` (`GET /user-attribute-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserAttributeProfilesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -555,7 +555,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListRequest<'a, C> {
 }
 /// Request builder for `user_attribute_profiles.list_templates` (`GET /user-attribute-profiles/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserAttributeProfilesListTemplatesRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
@@ -622,7 +622,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListTemplatesRequest<'a, C> {
 }
 /// Request builder for `user_attribute_profiles.update` (`PATCH /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserAttributeProfilesUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,

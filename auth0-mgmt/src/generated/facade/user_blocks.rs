@@ -73,7 +73,7 @@ impl<'a, C: crate::Mode> UserBlocks<'a, C> {
 }
 /// Request builder for `user_blocks.delete` (`DELETE /user-blocks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserBlocksDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -122,7 +122,7 @@ impl<'a, C: crate::Mode> UserBlocksDeleteRequest<'a, C> {
 }
 /// Request builder for `user_blocks.delete_by_identifier` (`DELETE /user-blocks`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserBlocksDeleteByIdentifierRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     identifier: Option<String>,
@@ -188,7 +188,7 @@ impl<'a, C: crate::Mode> UserBlocksDeleteByIdentifierRequest<'a, C> {
 }
 /// Request builder for `user_blocks.list` (`GET /user-blocks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserBlocksListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -259,7 +259,7 @@ impl<'a, C: crate::Mode> UserBlocksListRequest<'a, C> {
 }
 /// Request builder for `user_blocks.list_by_identifier` (`GET /user-blocks`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserBlocksListByIdentifierRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     consider_brute_force_enablement: Option<bool>,

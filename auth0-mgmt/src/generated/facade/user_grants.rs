@@ -64,7 +64,7 @@ impl<'a, C: crate::Mode> UserGrants<'a, C> {
 }
 /// Request builder for `user_grants.delete` (`DELETE /grants/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserGrantsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -113,7 +113,7 @@ impl<'a, C: crate::Mode> UserGrantsDeleteRequest<'a, C> {
 }
 /// Request builder for `user_grants.delete_by_user_id` (`DELETE /grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserGrantsDeleteByUserIdRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     user_id: Option<String>,
@@ -179,7 +179,7 @@ impl<'a, C: crate::Mode> UserGrantsDeleteByUserIdRequest<'a, C> {
 }
 /// Request builder for `user_grants.list` (`GET /grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UserGrantsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     audience: Option<String>,

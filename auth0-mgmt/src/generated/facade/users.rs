@@ -240,7 +240,7 @@ impl<'a, C: crate::Mode> Users<'a, C> {
 }
 /// Request builder for `users.create` (`POST /users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,
@@ -326,7 +326,7 @@ impl<'a, C: crate::Mode> UsersCreateRequest<'a, C> {
 }
 /// Request builder for `users.delete` (`DELETE /users/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -375,7 +375,7 @@ impl<'a, C: crate::Mode> UsersDeleteRequest<'a, C> {
 }
 /// Request builder for `users.get` (`GET /users/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -454,7 +454,7 @@ impl<'a, C: crate::Mode> UsersGetRequest<'a, C> {
 }
 /// Request builder for `users.list` (`GET /users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     connection: Option<String>,
@@ -722,7 +722,7 @@ impl<'a, C: crate::Mode> UsersListRequest<'a, C> {
 }
 /// Request builder for `users.list_users_by_email` (`GET /users-by-email`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersListUsersByEmailRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     email: Option<String>,
@@ -816,7 +816,7 @@ impl<'a, C: crate::Mode> UsersListUsersByEmailRequest<'a, C> {
 }
 /// Request builder for `users.regenerate_recovery_code` (`POST /users/{id}/recovery-code-regeneration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersRegenerateRecoveryCodeRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -887,7 +887,7 @@ impl<'a, C: crate::Mode> UsersRegenerateRecoveryCodeRequest<'a, C> {
 }
 /// Request builder for `users.revoke_access` (`POST /users/{id}/revoke-access`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersRevokeAccessRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -955,7 +955,7 @@ impl<'a, C: crate::Mode> UsersRevokeAccessRequest<'a, C> {
 }
 /// Request builder for `users.update` (`PATCH /users/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1168,7 +1168,7 @@ impl<'a, C: crate::Mode> UsersAuthenticationMethods<'a, C> {
 }
 /// Request builder for `users.authentication_methods.create` (`POST /users/{id}/authentication-methods`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersAuthenticationMethodsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1258,7 +1258,7 @@ impl<'a, C: crate::Mode> UsersAuthenticationMethodsCreateRequest<'a, C> {
 }
 /// Request builder for `users.authentication_methods.delete` (`DELETE /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersAuthenticationMethodsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1329,7 +1329,7 @@ impl<'a, C: crate::Mode> UsersAuthenticationMethodsDeleteRequest<'a, C> {
 }
 /// Request builder for `users.authentication_methods.delete_all` (`DELETE /users/{id}/authentication-methods`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersAuthenticationMethodsDeleteAllRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1387,7 +1387,7 @@ impl<'a, C: crate::Mode> UsersAuthenticationMethodsDeleteAllRequest<'a, C> {
 }
 /// Request builder for `users.authentication_methods.get` (`GET /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersAuthenticationMethodsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1466,7 +1466,7 @@ impl<'a, C: crate::Mode> UsersAuthenticationMethodsGetRequest<'a, C> {
 }
 /// Request builder for `users.authentication_methods.list` (`GET /users/{id}/authentication-methods`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersAuthenticationMethodsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1700,7 +1700,7 @@ impl<'a, C: crate::Mode> UsersAuthenticationMethodsListRequest<'a, C> {
 }
 /// Request builder for `users.authentication_methods.set` (`PUT /users/{id}/authentication-methods`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersAuthenticationMethodsSetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1794,7 +1794,7 @@ impl<'a, C: crate::Mode> UsersAuthenticationMethodsSetRequest<'a, C> {
 }
 /// Request builder for `users.authentication_methods.update` (`PATCH /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersAuthenticationMethodsUpdateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -1920,7 +1920,7 @@ impl<'a, C: crate::Mode> UsersAuthenticators<'a, C> {
 }
 /// Request builder for `users.authenticators.delete_all` (`DELETE /users/{id}/authenticators`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersAuthenticatorsDeleteAllRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2002,7 +2002,7 @@ impl<'a, C: crate::Mode> UsersConnectedAccounts<'a, C> {
 }
 /// Request builder for `users.connected_accounts.list` (`GET /users/{id}/connected-accounts`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersConnectedAccountsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2216,7 +2216,7 @@ impl<'a, C: crate::Mode> UsersEffectivePermissions<'a, C> {
 }
 /// Request builder for `users.effective_permissions.list` (`GET /users/{id}/effective-permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersEffectivePermissionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2479,7 +2479,7 @@ impl<'a, C: crate::Mode> UsersEffectivePermissionsSourcesRoles<'a, C> {
 }
 /// Request builder for `users.effective_permissions.sources.roles.list` (`GET /users/{id}/effective-permissions/sources/effective-roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersEffectivePermissionsSourcesRolesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2725,7 +2725,7 @@ impl<'a, C: crate::Mode> UsersEffectiveRoles<'a, C> {
 }
 /// Request builder for `users.effective_roles.list` (`GET /users/{id}/effective-roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersEffectiveRolesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -2939,7 +2939,7 @@ impl<'a, C: crate::Mode> UsersEffectiveRolesSourcesGroups<'a, C> {
 }
 /// Request builder for `users.effective_roles.sources.groups.list` (`GET /users/{id}/effective-roles/sources/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersEffectiveRolesSourcesGroupsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3148,7 +3148,7 @@ impl<'a, C: crate::Mode> UsersEnrollments<'a, C> {
 }
 /// Request builder for `users.enrollments.get` (`GET /users/{id}/enrollments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersEnrollmentsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3244,7 +3244,7 @@ impl<'a, C: crate::Mode> UsersFederatedConnectionsTokensets<'a, C> {
 }
 /// Request builder for `users.federated_connections_tokensets.delete` (`DELETE /users/{id}/federated-connections-tokensets/{tokenset_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersFederatedConnectionsTokensetsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3315,7 +3315,7 @@ impl<'a, C: crate::Mode> UsersFederatedConnectionsTokensetsDeleteRequest<'a, C> 
 }
 /// Request builder for `users.federated_connections_tokensets.list` (`GET /users/{id}/federated-connections-tokensets`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersFederatedConnectionsTokensetsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3414,7 +3414,7 @@ impl<'a, C: crate::Mode> UsersGroups<'a, C> {
 }
 /// Request builder for `users.groups.get` (`GET /users/{id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersGroupsGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3775,7 +3775,7 @@ impl<'a, C: crate::Mode> UsersIdentities<'a, C> {
 }
 /// Request builder for `users.identities.delete` (`DELETE /users/{id}/identities/{provider}/{user_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersIdentitiesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3855,7 +3855,7 @@ impl<'a, C: crate::Mode> UsersIdentitiesDeleteRequest<'a, C> {
 }
 /// Request builder for `users.identities.link` (`POST /users/{id}/identities`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersIdentitiesLinkRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -3952,7 +3952,7 @@ impl<'a, C: crate::Mode> UsersLogs<'a, C> {
 }
 /// Request builder for `users.logs.list` (`GET /users/{id}/logs`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersLogsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4200,7 +4200,7 @@ impl<'a, C: crate::Mode> UsersMultifactor<'a, C> {
 }
 /// Request builder for `users.multifactor.delete_provider` (`DELETE /users/{id}/multifactor/{provider}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersMultifactorDeleteProviderRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4268,7 +4268,7 @@ impl<'a, C: crate::Mode> UsersMultifactorDeleteProviderRequest<'a, C> {
 }
 /// Request builder for `users.multifactor.invalidate_remember_browser` (`POST /users/{id}/multifactor/actions/invalidate-remember-browser`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersMultifactorInvalidateRememberBrowserRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4348,7 +4348,7 @@ impl<'a, C: crate::Mode> UsersOrganizations<'a, C> {
 }
 /// Request builder for `users.organizations.list` (`GET /users/{id}/organizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersOrganizationsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4605,7 +4605,7 @@ impl<'a, C: crate::Mode> UsersPermissions<'a, C> {
 }
 /// Request builder for `users.permissions.create` (`POST /users/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersPermissionsCreateRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4673,7 +4673,7 @@ impl<'a, C: crate::Mode> UsersPermissionsCreateRequest<'a, C> {
 }
 /// Request builder for `users.permissions.delete` (`DELETE /users/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersPermissionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4739,7 +4739,7 @@ impl<'a, C: crate::Mode> UsersPermissionsDeleteRequest<'a, C> {
 }
 /// Request builder for `users.permissions.list` (`GET /users/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersPermissionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -4994,7 +4994,7 @@ impl<'a, C: crate::Mode> UsersRefreshToken<'a, C> {
 }
 /// Request builder for `users.refresh_token.delete` (`DELETE /users/{user_id}/refresh-tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersRefreshTokenDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     user_id: String,
@@ -5049,7 +5049,7 @@ impl<'a, C: crate::Mode> UsersRefreshTokenDeleteRequest<'a, C> {
 }
 /// Request builder for `users.refresh_token.list` (`GET /users/{user_id}/refresh-tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersRefreshTokenListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     user_id: String,
@@ -5271,7 +5271,7 @@ impl<'a, C: crate::Mode> UsersRiskAssessments<'a, C> {
 }
 /// Request builder for `users.risk_assessments.clear` (`POST /users/{id}/risk-assessments/clear`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersRiskAssessmentsClearRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -5390,7 +5390,7 @@ impl<'a, C: crate::Mode> UsersRoles<'a, C> {
 }
 /// Request builder for `users.roles.assign` (`POST /users/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersRolesAssignRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -5456,7 +5456,7 @@ impl<'a, C: crate::Mode> UsersRolesAssignRequest<'a, C> {
 }
 /// Request builder for `users.roles.delete` (`DELETE /users/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersRolesDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -5522,7 +5522,7 @@ impl<'a, C: crate::Mode> UsersRolesDeleteRequest<'a, C> {
 }
 /// Request builder for `users.roles.list` (`GET /users/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersRolesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -5760,7 +5760,7 @@ impl<'a, C: crate::Mode> UsersSessions<'a, C> {
 }
 /// Request builder for `users.sessions.delete` (`DELETE /users/{user_id}/sessions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersSessionsDeleteRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     user_id: String,
@@ -5815,7 +5815,7 @@ impl<'a, C: crate::Mode> UsersSessionsDeleteRequest<'a, C> {
 }
 /// Request builder for `users.sessions.list` (`GET /users/{user_id}/sessions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct UsersSessionsListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     user_id: String,

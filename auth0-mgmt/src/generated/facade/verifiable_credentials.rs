@@ -128,7 +128,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplates<'a, C> {
 }
 /// Request builder for `verifiable_credentials.verification.templates.create` (`POST /verifiable-credentials/verification/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct VerifiableCredentialsVerificationTemplatesCreateRequest<
     'a,
     C = crate::Client,
@@ -213,7 +213,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesCreateRequest
 }
 /// Request builder for `verifiable_credentials.verification.templates.delete` (`DELETE /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct VerifiableCredentialsVerificationTemplatesDeleteRequest<
     'a,
     C = crate::Client,
@@ -276,7 +276,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesDeleteRequest
 }
 /// Request builder for `verifiable_credentials.verification.templates.get` (`GET /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct VerifiableCredentialsVerificationTemplatesGetRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     id: String,
@@ -345,7 +345,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesGetRequest<'a
 }
 /// Request builder for `verifiable_credentials.verification.templates.list` (`GET /verifiable-credentials/verification/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct VerifiableCredentialsVerificationTemplatesListRequest<'a, C = crate::Client> {
     pub(crate) client: &'a C,
     from: Option<String>,
@@ -536,7 +536,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesListRequest<'
 }
 /// Request builder for `verifiable_credentials.verification.templates.update` (`PATCH /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
+#[must_use = "a request does nothing until it is sent"]
 pub struct VerifiableCredentialsVerificationTemplatesUpdateRequest<
     'a,
     C = crate::Client,
